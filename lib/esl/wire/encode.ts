@@ -1,0 +1,80 @@
+import { EslCommandInjectionError } from './errors';
+import { serializeEventJson, serializeEventPlain, type EslEvent } from './event';
+import type { EslHeaders } from './headers';
+import { eslUrlEncode } from './url-codec';
+
+const LINE_BREAK = /[\r\n]/;
+
+/**
+ * A command from us to FreeSWITCH. A line break inside the command or a header value would let
+ * data (a phone number, a caller name) append commands of its own, so it is refused outright.
+ */
+export function encodeCommand(command: string, headers: Record<string, string> = {}, body?: string): Buffer {
+  if (LINE_BREAK.test(command)) throw new EslCommandInjectionError('command line');
+  let text = `${command}\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (LINE_BREAK.test(name) || LINE_BREAK.test(value)) throw new EslCommandInjectionError(`header ${JSON.stringify(name)}`);
+    text += `${name}: ${value}\n`;
+  }
+  if (body === undefined) return Buffer.from(`${text}\n`, 'utf8');
+  const bytes = Buffer.from(body, 'utf8');
+  return Buffer.concat([Buffer.from(`${text}Content-Length: ${bytes.length}\n\n`, 'utf8'), bytes]);
+}
+
+// What FreeSWITCH sends; used by the simulator so that it and FreeSWITCH share one definition.
+
+export function encodeAuthRequest(): Buffer {
+  return Buffer.from('Content-Type: auth/request\n\n');
+}
+
+export function encodeCommandReply(replyText: string, extra: Record<string, string> = {}): Buffer {
+  let text = `Content-Type: command/reply\nReply-Text: ${replyText}\n`;
+  for (const [name, value] of Object.entries(extra)) text += `${name}: ${value}\n`;
+  return Buffer.from(`${text}\n`);
+}
+
+export function encodeApiResponse(body: string): Buffer {
+  const bytes = Buffer.from(body, 'utf8');
+  return Buffer.concat([Buffer.from(`Content-Type: api/response\nContent-Length: ${bytes.length}\n\n`), bytes]);
+}
+
+export type EventFormat = 'plain' | 'json';
+
+/** Events put Content-Length before Content-Type (unlike api/response): the captures show it. */
+export function encodeEventFrame(event: EslEvent, format: EventFormat): Buffer {
+  const body = format === 'json' ? serializeEventJson(event) : serializeEventPlain(event);
+  return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\nContent-Type: text/event-${format}\n\n`), body]);
+}
+
+export const GOODBYE = 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
+
+export function encodeDisconnectNotice(session?: { uuid: string }): Buffer {
+  const head = session ? `Controlled-Session-UUID: ${session.uuid}\nContent-Disposition: disconnect\n` : '';
+  return Buffer.from(`Content-Type: text/disconnect-notice\n${head}Content-Length: ${Buffer.byteLength(GOODBYE)}\n\n${GOODBYE}`);
+}
+
+export function encodeLingerNotice(uuid: string, channelName: string, lingerSeconds: number): Buffer {
+  return Buffer.from(
+    `Content-Type: text/disconnect-notice\nControlled-Session-UUID: ${uuid}\nContent-Disposition: linger\n` +
+      `Channel-Name: ${channelName}\nLinger-Time: ${lingerSeconds}\nContent-Length: 0\n\n`,
+  );
+}
+
+export const RUDE_REJECTION = 'Access Denied, go away.\n';
+
+export function encodeRudeRejection(): Buffer {
+  return Buffer.from(`Content-Type: text/rude-rejection\nContent-Length: ${RUDE_REJECTION.length}\n\n${RUDE_REJECTION}`);
+}
+
+/**
+ * The reply to `connect` on an outbound socket: the channel's data as URL-encoded header lines,
+ * then the reply headers, with no Content-Length (captures 04, 05).
+ */
+export function encodeConnectReply(channel: EslHeaders, mode: 'async' | 'static', full: boolean): Buffer {
+  let text = '';
+  for (const [name, value] of channel.entries()) {
+    if (value !== '') text += `${name}: ${eslUrlEncode(value)}\n`;
+  }
+  text += `Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: ${mode}\nControl: ${full ? 'full' : 'single-channel'}\n\n`;
+  return Buffer.from(text, 'utf8');
+}

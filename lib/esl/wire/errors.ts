@@ -1,0 +1,15 @@
+/** The peer sent bytes that are not an ESL frame; the connection that carried them is closed. */
+export class EslProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EslProtocolError';
+  }
+}
+
+/** A command we were about to send would have been split or extended on the wire. */
+export class EslCommandInjectionError extends Error {
+  constructor(readonly part: string) {
+    super(`refusing to send an ESL command whose ${part} contains a line break`);
+    this.name = 'EslCommandInjectionError';
+  }
+}

@@ -1,0 +1,96 @@
+import { EslProtocolError } from './errors';
+import { EslHeaders } from './headers';
+import { eslUrlDecode, eslUrlEncode } from './url-codec';
+
+/** A FreeSWITCH event with decoded header values and its optional body (BACKGROUND_JOB results). */
+export interface EslEvent {
+  readonly name: string;
+  readonly headers: EslHeaders;
+  readonly body?: string;
+}
+
+export function eventName(headers: EslHeaders): string {
+  return headers.get('Event-Name') ?? '';
+}
+
+function makeEvent(headers: EslHeaders, body: string | undefined): EslEvent {
+  return body === undefined ? { name: eventName(headers), headers } : { name: eventName(headers), headers, body };
+}
+
+/** Decodes the URL-encoded header lines of a `text/event-plain` body (or a connect reply). */
+export function decodeHeaderLines(headers: EslHeaders): EslHeaders {
+  const decoded = new EslHeaders();
+  for (const [name, value] of headers.entries()) decoded.add(name, eslUrlDecode(value));
+  return decoded;
+}
+
+export function parseEventPlain(body: Buffer): EslEvent {
+  const text = body.toString('utf8');
+  const split = text.indexOf('\n\n');
+  const headerText = split < 0 ? text : text.slice(0, split);
+  const headers = new EslHeaders();
+  let innerLength: number | undefined;
+  for (const line of headerText.split('\n')) {
+    if (line === '') continue;
+    const colon = line.indexOf(': ');
+    if (colon <= 0) throw new EslProtocolError(`event header line without a name: ${JSON.stringify(line.slice(0, 80))}`);
+    const name = line.slice(0, colon);
+    const value = eslUrlDecode(line.slice(colon + 2));
+    if (name === 'Content-Length' && split >= 0) {
+      // The last header of an event with a body is its length; it is not an event header.
+      innerLength = Number(value);
+      continue;
+    }
+    headers.add(name, value);
+  }
+  if (innerLength === undefined) return makeEvent(headers, undefined);
+  if (!Number.isSafeInteger(innerLength) || innerLength < 0) throw new EslProtocolError('bad inner Content-Length in event');
+  const bodyBytes = body.subarray(Buffer.byteLength(headerText, 'utf8') + 2);
+  if (bodyBytes.length < innerLength) throw new EslProtocolError('event body shorter than its inner Content-Length');
+  return makeEvent(headers, bodyBytes.subarray(0, innerLength).toString('utf8'));
+}
+
+export function parseEventJson(body: Buffer): EslEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new EslProtocolError(`event-json body is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new EslProtocolError('event-json body is not an object');
+  const headers = new EslHeaders();
+  let eventBody: string | undefined;
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name === '_body') {
+      eventBody = String(value);
+      continue;
+    }
+    if (name === 'Content-Length') continue;
+    headers.add(name, Array.isArray(value) ? value.map(String).join('|') : String(value));
+  }
+  return makeEvent(headers, eventBody);
+}
+
+/** `switch_event_serialize`: URL-encoded header lines, then the body's length and the body, or a blank line. */
+export function serializeEventPlain(event: EslEvent): Buffer {
+  let text = '';
+  for (const [name, value] of event.headers.entries()) {
+    if (value !== '') text += `${name}: ${eslUrlEncode(value)}\n`;
+  }
+  if (event.body === undefined) return Buffer.from(`${text}\n`, 'utf8');
+  const body = Buffer.from(event.body, 'utf8');
+  return Buffer.concat([Buffer.from(`${text}Content-Length: ${body.length}\n\n`, 'utf8'), body]);
+}
+
+/** `switch_event_serialize_json`: a flat object of strings, no URL-encoding, no trailing newline. */
+export function serializeEventJson(event: EslEvent): Buffer {
+  const record: Record<string, string> = {};
+  for (const [name, value] of event.headers.entries()) {
+    if (value !== '' && !(name in record)) record[name] = value;
+  }
+  if (event.body !== undefined) {
+    record['Content-Length'] = String(Buffer.byteLength(event.body, 'utf8'));
+    record._body = event.body;
+  }
+  return Buffer.from(JSON.stringify(record), 'utf8');
+}
