@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { setting } from './setting-meta';
+import { urlSchema } from './value-schemas';
+
+export const DEFAULT_SQLITE_FILE = './data/callback.sqlite';
+
+const MYSQL_URL_ALLOWED = 'a mysql://user:password@host:port/database URL (mariadb:// is read as mysql://)';
+
+const sqlite = z.strictObject({
+  client: z.literal('sqlite'),
+  filename: setting(z.string().min(1).default(DEFAULT_SQLITE_FILE), 'SQLite database file, created with its folder if missing; `:memory:` keeps everything in memory (tests).', {
+    allowed: 'a file path, or :memory:',
+  }),
+});
+
+const pool = z
+  .strictObject({
+    min: setting(z.number().int().min(0).max(100).default(0), 'Connections kept open when idle.'),
+    max: setting(z.number().int().min(1).max(500).default(10), 'Most connections open at once.'),
+  })
+  .superRefine((value, ctx) => {
+    if (value.min > value.max) {
+      ctx.addIssue({ code: 'custom', path: ['max'], message: `expected an integer of at least database.pool.min (${value.min})` });
+    }
+  })
+  .prefault({});
+
+const mysql = z.strictObject({
+  client: z.literal('mysql'),
+  url: setting(
+    urlSchema({ protocols: ['mysql:', 'mariadb:'], requirePath: true, allowed: MYSQL_URL_ALLOWED }).transform((url) => url.replace(/^mariadb:/i, 'mysql:')),
+    'MySQL/MariaDB server and database.',
+    { allowed: MYSQL_URL_ALLOWED },
+  ),
+  pool,
+});
+
+export const databaseSchema = setting(
+  z.discriminatedUnion('client', [sqlite, mysql]).prefault({ client: 'sqlite' }),
+  'Where the durable state lives: `sqlite` (embedded, one process) or `mysql` (MySQL/MariaDB, shared by several controller instances).',
+);
+
+export type DatabaseSettings = z.infer<typeof databaseSchema>;

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { setting } from './setting-meta';
+import { hostSchema, portSchema } from './value-schemas';
+
+const NODE_EXAMPLE = '[{"name":"fs1","host":"10.0.0.5","gateways":["carrier1"]}]';
+
+const NODE_NAME_ALLOWED = 'a name of letters, digits, _ and - (it appears in logs, metrics and callback.callbackServer)';
+
+const node = z.strictObject({
+  name: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/)
+      .max(64),
+    'Unique name of the node.',
+    { allowed: NODE_NAME_ALLOWED },
+  ),
+  host: setting(hostSchema(), 'Address of its inbound Event Socket.', { allowed: 'a host name or IP address' }),
+  port: setting(portSchema().min(1).default(8021), 'Event Socket port (event_socket.conf.xml).'),
+  password: setting(z.string().min(1).default('ClueCon'), 'Event Socket password.'),
+  gateways: setting(z.array(z.string().min(1)).min(1), 'Sofia gateways to originate through, tried in order.', {
+    allowed: 'a non-empty list of gateway names',
+  }),
+  maxCps: setting(z.number().int().min(1).max(1000).default(10), 'Most originates per second sent to this node.'),
+  maxChannels: setting(z.number().int().min(1).max(100000).default(500), 'Most concurrent channels we put on this node.'),
+});
+
+export const freeswitchSchema = z
+  .strictObject({
+    mode: setting(
+      z.enum(['simulator', 'external']).default('simulator'),
+      '`simulator`: start the bundled FreeSWITCH simulator (embedded mode); `external`: drive the FreeSWITCH nodes listed in `freeswitch.nodes`.',
+    ),
+    nodes: setting(z.array(node).default([]), 'FreeSWITCH nodes (JSON array in the environment). Required in external mode.', {
+      allowed: `a JSON array of nodes such as ${NODE_EXAMPLE}`,
+    }),
+  })
+  .superRefine((value, ctx) => {
+    if (value.mode === 'external' && value.nodes.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodes'],
+        message: `at least one node is required when freeswitch.mode is "external"; give a JSON array such as ${NODE_EXAMPLE}`,
+      });
+    }
+    const seen = new Set<string>();
+    value.nodes.forEach((entry, index) => {
+      if (seen.has(entry.name)) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', index, 'name'], message: `duplicate node name "${entry.name}"; every node needs a unique name` });
+      }
+      seen.add(entry.name);
+    });
+  })
+  .prefault({});
+
+export type FreeswitchSettings = z.infer<typeof freeswitchSchema>;
+export type FreeswitchNodeSettings = FreeswitchSettings['nodes'][number];

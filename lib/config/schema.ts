@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { callbackSchema } from './callback-schema';
+import { databaseSchema } from './database-schema';
+import { freeswitchSchema } from './freeswitch-schema';
+import { queueSchema } from './queue-schema';
+import { setting } from './setting-meta';
+import { hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
+
+/*
+ * The whole service's settings. Every default gives the embedded mode: SQLite under ./data,
+ * the in-process queue and the bundled FreeSWITCH simulator, so `npm start` needs nothing else.
+ * Environment variable names and the docs table are derived from this schema (see walk.ts).
+ */
+
+const HOST_ALLOWED = 'a host name or IP address';
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+const log = z
+  .strictObject({
+    level: setting(z.enum(['error', 'warn', 'info', 'debug']).default('info'), 'Least severe level written.'),
+    format: setting(z.enum(['json', 'pretty']).default('pretty'), 'Line format: `json` for log collectors, `pretty` for a terminal.', {
+      defaultText: '`"pretty"` (`"json"` when env is production)',
+    }),
+  })
+  .prefault({});
+
+const http = z
+  .strictObject({
+    host: setting(hostSchema().default('127.0.0.1'), 'Address the REST API and portal listen on.', { allowed: HOST_ALLOWED }),
+    port: setting(portSchema().default(8080), 'Port of the REST API and portal.', { allowed: PORT_ALLOWED }),
+    publicUrl: setting(
+      urlSchema({ protocols: ['http:', 'https:'], allowed: 'an http:// or https:// URL' }).optional(),
+      'Address subscribers and webhooks reach us at, when behind a proxy; used in links we send.',
+      { allowed: 'an http:// or https:// URL' },
+    ),
+  })
+  .prefault({});
+
+const socketServer = z
+  .strictObject({
+    host: setting(hostSchema().default('127.0.0.1'), 'Address the outbound-socket server listens on.', { allowed: HOST_ALLOWED }),
+    port: setting(portSchema().default(8084), 'Port of the outbound-socket server.', { allowed: PORT_ALLOWED }),
+    advertiseHost: setting(hostSchema().optional(), 'Address FreeSWITCH connects back to in `&socket(host:port async full)`.', {
+      allowed: HOST_ALLOWED,
+      defaultText: 'same as `socketServer.host`',
+    }),
+  })
+  .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))
+  .prefault({});
+
+const simulator = z
+  .strictObject({
+    host: setting(hostSchema().default('127.0.0.1'), 'Address the bundled simulator listens on (freeswitch.mode = simulator).', { allowed: HOST_ALLOWED }),
+    eslPort: setting(portSchema().default(8021), 'Event Socket port of the bundled simulator.', { allowed: PORT_ALLOWED }),
+  })
+  .prefault({});
+
+const security = z
+  .strictObject({
+    operatorApiKey: setting(z.string().min(24).optional(), 'Key for the operator endpoints of the REST API; unset disables them.'),
+  })
+  .prefault({});
+
+export const settingsSchema = z
+  .strictObject({
+    env: setting(z.enum(['development', 'production', 'test']).default('development'), 'Deployment kind; production switches logs to JSON.'),
+    log,
+    http,
+    database: databaseSchema,
+    queue: queueSchema,
+    freeswitch: freeswitchSchema,
+    socketServer,
+    callback: callbackSchema,
+    simulator,
+    security,
+  })
+  .superRefine((value, ctx) => {
+    // These need two sections at once, so they cannot live in the sections themselves.
+    const external = value.freeswitch.mode === 'external';
+    const names = value.freeswitch.nodes.map((node) => node.name);
+    if (external && value.callback.callbackServer !== 'any' && names.length > 0 && !names.includes(value.callback.callbackServer)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callback', 'callbackServer'],
+        message: `expected "any" or the name of a node in freeswitch.nodes: ${names.map((name) => JSON.stringify(name)).join(', ')}`,
+      });
+    }
+    if (external && WILDCARD_HOSTS.has(value.socketServer.advertiseHost)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['socketServer', 'advertiseHost'],
+        message: 'expected an address FreeSWITCH can connect to; set it when socketServer.host listens on all interfaces',
+      });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type { DatabaseSettings } from './database-schema';
+export type { QueueSettings } from './queue-schema';
+export type { FreeswitchNodeSettings, FreeswitchSettings } from './freeswitch-schema';
+export type { CallbackSettings } from './callback-schema';
+
+/** The embedded-mode settings, for tests and tools that need a complete Settings value. */
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
