@@ -1,23 +1,31 @@
 /*
- * Writes docs/settings.md from the settings schema. `--check` only compares, for CI: it fails when
- * someone changed the schema without regenerating the docs.
+ * Writes the settings table generated from the schema into docs/settings.md and into the README's
+ * Settings section. `--check` only compares: it fails when someone changed the schema without
+ * regenerating the docs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { settingsTable } from '../lib/config/docs';
+import { readmeWithSettings, settingsTable } from '../lib/config/docs';
 
-const target = path.resolve(__dirname, '..', 'docs', 'settings.md');
-const table = settingsTable();
+const root = path.resolve(__dirname, '..');
+const docsFile = path.join(root, 'docs', 'settings.md');
+const readmeFile = path.join(root, 'README.md');
+const wanted = new Map([
+  [docsFile, settingsTable()],
+  [readmeFile, readmeWithSettings(fs.readFileSync(readmeFile, 'utf8'))],
+]);
 
-if (process.argv.includes('--check')) {
-  const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-  if (current !== table) {
-    console.error(`${path.relative(process.cwd(), target)} is out of date; run: npx tsx scripts/settings-table.ts`);
-    process.exit(1);
+let stale = false;
+for (const [file, text] of wanted) {
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (current === text) continue;
+  if (process.argv.includes('--check')) {
+    console.error(`${path.relative(process.cwd(), file)} is out of date; run: npm run settings:doc`);
+    stale = true;
+  } else {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
   }
-  console.log(`${path.relative(process.cwd(), target)} is up to date`);
-} else {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, table);
-  console.log(`wrote ${path.relative(process.cwd(), target)}`);
 }
+process.exit(stale ? 1 : 0);

@@ -9,7 +9,7 @@ import { settingsMap, type SettingEntry } from './walk';
 
 const INTRO = `# Settings
 
-<!-- Generated from lib/config/schema.ts by \`npx tsx scripts/settings-table.ts\`; do not edit. -->
+<!-- Generated from lib/config/schema.ts by \`npm run settings:doc\`; do not edit. -->
 
 Every setting has a default; together they give the **embedded mode**: SQLite in
 \`./data/callback.sqlite\`, the in-process queue and the bundled FreeSWITCH simulator.
@@ -59,4 +59,18 @@ function code(text: string): string {
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+const README_START = '<!-- settings:start -->';
+const README_END = '<!-- settings:end -->';
+
+/** The README with its Settings section replaced by the generated table (headings demoted one level). */
+export function readmeWithSettings(readme: string): string {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the ${README_START} … ${README_END} markers`);
+  const body = settingsTable()
+    .replace(/^# Settings\n+/, '')
+    .replace(/^(#+) /gm, '$1# ');
+  return `${readme.slice(0, start + README_START.length)}\n${body}${readme.slice(end)}`;
 }

@@ -2,14 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { settingsTable } from '../../lib/config';
+import { readmeWithSettings } from '../../lib/config/docs';
 import { RESERVED_ENV_VARS, screamingSnake } from '../../lib/config/env-names';
 import { setting } from '../../lib/config/setting-meta';
 import { mapSchema, settingsMap } from '../../lib/config/walk';
 
 describe('docs/settings.md', () => {
-  it('is exactly what settingsTable() renders (run `npx tsx scripts/settings-table.ts` after changing the schema)', () => {
+  it('is exactly what settingsTable() renders (run `npm run settings:doc` after changing the schema)', () => {
     const file = path.resolve(__dirname, '..', '..', 'docs', 'settings.md');
     expect(fs.readFileSync(file, 'utf8')).toBe(settingsTable());
+  });
+
+  it('is the table in the README (run `npm run settings:doc` after changing the schema)', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toBe(readmeWithSettings(readme));
   });
 
   it('has a row for every setting, with its variable, default and description', () => {
