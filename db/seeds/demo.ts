@@ -1,0 +1,88 @@
+import type { Knex } from 'knex';
+import { minorUnits } from '../../lib/domain/money';
+import type { E164 } from '../../lib/domain/phone-number';
+import { inTransaction, type Store } from '../../lib/store';
+import type { NewRate, Tariff, TariffKind } from '../../lib/store/tariffs-rates';
+
+/*
+ * Demo data for a first start on an empty database, so the simulator, the portal and the CLI
+ * have something to work with. Each piece is looked up before it is created, so running this
+ * again (or after a partial manual cleanup) changes nothing that exists; and it all runs in one
+ * transaction, so a failure leaves nothing half-seeded.
+ */
+
+export const DEMO = {
+  accountName: 'Demo',
+  callerId: '+15550100' as E164,
+  pin: '1234',
+  accessNumber: '+15550000' as E164,
+  retailTariff: 'Demo retail',
+  callbackTariff: 'Demo callback',
+  startingBalanceMinor: minorUnits(1000),
+} as const;
+
+// Micro-units per minute (1/10000 of a cent): 0.0100 USD/min = 1 cent = 10000.
+const RETAIL_RATES: NewRate[] = [
+  { prefix: '1', description: 'USA and Canada', ratePerMinute: 10_000, incrementFirstSeconds: 60, incrementNextSeconds: 60 },
+  { prefix: '44', description: 'United Kingdom', ratePerMinute: 20_000, incrementFirstSeconds: 30, incrementNextSeconds: 6 },
+  { prefix: '49', description: 'Germany', ratePerMinute: 15_000, incrementFirstSeconds: 1, incrementNextSeconds: 1 },
+];
+
+// Where a leg A may be dialed (A6) and what it costs.
+const CALLBACK_RATES: NewRate[] = [
+  { prefix: '1', description: 'USA and Canada', ratePerMinute: 8_000, incrementFirstSeconds: 60, incrementNextSeconds: 60 },
+  { prefix: '49', description: 'Germany', ratePerMinute: 12_000, incrementFirstSeconds: 30, incrementNextSeconds: 6 },
+];
+
+export interface SeedResult {
+  accountId: number;
+  /** False when the demo account was already there. */
+  created: boolean;
+}
+
+export function seedDemo(db: Knex): Promise<SeedResult> {
+  return inTransaction(db, async (store) => {
+    const retail = await tariff(store, DEMO.retailTariff, 'retail', RETAIL_RATES);
+    const callback = await tariff(store, DEMO.callbackTariff, 'callback', CALLBACK_RATES);
+
+    let account = await store.accounts.findByName(DEMO.accountName);
+    const created = account === null;
+    if (!account) {
+      account = await store.accounts.create({
+        name: DEMO.accountName,
+        currency: 'USD',
+        creditLimitMinor: minorUnits(0),
+        timeZone: 'Europe/Berlin',
+        language: 'en',
+        country: 'US',
+        tariffId: retail.id,
+        callbackTariffId: callback.id,
+      });
+      await store.payments.record({
+        accountId: account.id,
+        amountMinor: DEMO.startingBalanceMinor,
+        currency: 'USD',
+        method: 'seed',
+        operator: 'seed',
+      });
+    }
+    if (!(await store.callerIds.findByNumber(DEMO.callerId))) {
+      await store.callerIds.add({ accountId: account.id, number: DEMO.callerId, allowAuthorization: true });
+    }
+    if (!(await store.pins.find({ accountId: account.id }))) {
+      await store.pins.set({ accountId: account.id }, DEMO.pin);
+    }
+    if (!(await store.accessNumbers.findByDid(DEMO.accessNumber))) {
+      await store.accessNumbers.create({ did: DEMO.accessNumber, method: 'call_to_caller', authMode: 'ani' });
+    }
+    return { accountId: account.id, created };
+  });
+}
+
+async function tariff(store: Store, name: string, kind: TariffKind, rates: NewRate[]): Promise<Tariff> {
+  const existing = await store.tariffs.findTariffByName(name);
+  if (existing) return existing;
+  const created = await store.tariffs.createTariff({ name, currency: 'USD', kind });
+  await store.tariffs.importRates(created.id, rates);
+  return created;
+}

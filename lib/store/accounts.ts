@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import type { E164 } from '../domain/phone-number';
+import { minorUnits, type MinorUnits } from '../domain/money';
+import {
+  Repository,
+  bool,
+  definedOnly,
+  fromJson,
+  insertedId,
+  int,
+  money,
+  optE164,
+  optInt,
+  toJson,
+  type DbBool,
+  type DbInt,
+  type EpochMs,
+  type JsonObject,
+  written,
+} from './rows';
+import {
+  countryField,
+  currencyField,
+  e164Field,
+  idField,
+  jsonObjectField,
+  nonNegativeMinorField,
+  parseInput,
+  timeZoneField,
+} from './validation';
+
+export interface Account {
+  id: number;
+  name: string;
+  balanceMinor: MinorUnits;
+  creditLimitMinor: MinorUnits;
+  /** Held by open reservations (B3); see ReservationsRepository. */
+  reservedMinor: MinorUnits;
+  currency: string;
+  timeZone: string;
+  language: string;
+  /** ISO 3166 alpha-2, for numbers the subscriber types in national form. */
+  country: string | null;
+  maxConcurrentCallbacks: number;
+  tariffId: number | null;
+  callbackTariffId: number | null;
+  /** The predefined number for "call to number" and for calls to the account's own DID (A3). */
+  callbackNumber: E164 | null;
+  /** O3 setting overrides for this account; their shape is the config module's business. */
+  settings: JsonObject;
+  active: boolean;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface AccountBalance {
+  balanceMinor: MinorUnits;
+  creditLimitMinor: MinorUnits;
+  reservedMinor: MinorUnits;
+  /** balance + credit limit − reserved: what a new reservation may take. */
+  availableMinor: MinorUnits;
+}
+
+export interface AccountRow {
+  id: DbInt;
+  name: string;
+  balance_minor: DbInt;
+  credit_limit_minor: DbInt;
+  reserved_minor: DbInt;
+  currency: string;
+  time_zone: string;
+  language: string;
+  country: string | null;
+  max_concurrent_callbacks: DbInt;
+  tariff_id: DbInt | null;
+  callback_tariff_id: DbInt | null;
+  callback_number: string | null;
+  settings_json: string | null;
+  active: DbBool;
+  created_at: DbInt;
+  updated_at: DbInt;
+}
+
+const accountFields = z.object({
+  name: z.string().trim().min(1).max(100),
+  currency: currencyField,
+  creditLimitMinor: nonNegativeMinorField,
+  timeZone: timeZoneField,
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or de'),
+  country: countryField.nullable(),
+  maxConcurrentCallbacks: z.number().int().min(1).max(1000),
+  tariffId: idField.nullable(),
+  callbackTariffId: idField.nullable(),
+  callbackNumber: e164Field.nullable(),
+  settings: jsonObjectField,
+  active: z.boolean(),
+});
+
+const newAccountSchema = accountFields.partial().required({ name: true, currency: true });
+/** The currency is fixed once money has moved in it. */
+const accountPatchSchema = accountFields.omit({ currency: true }).partial();
+
+export type NewAccount = z.input<typeof newAccountSchema>;
+export type AccountPatch = z.input<typeof accountPatchSchema>;
+
+export function toAccount(row: AccountRow): Account {
+  return {
+    id: int(row.id),
+    name: row.name,
+    balanceMinor: money(row.balance_minor),
+    creditLimitMinor: money(row.credit_limit_minor),
+    reservedMinor: money(row.reserved_minor),
+    currency: row.currency,
+    timeZone: row.time_zone,
+    language: row.language,
+    country: row.country,
+    maxConcurrentCallbacks: int(row.max_concurrent_callbacks),
+    tariffId: optInt(row.tariff_id),
+    callbackTariffId: optInt(row.callback_tariff_id),
+    callbackNumber: optE164(row.callback_number),
+    settings: fromJson(row.settings_json),
+    active: bool(row.active),
+    createdAt: int(row.created_at),
+    updatedAt: int(row.updated_at),
+  };
+}
+
+function accountColumns(fields: Partial<z.output<typeof accountFields>>) {
+  return definedOnly({
+    name: fields.name,
+    currency: fields.currency,
+    credit_limit_minor: fields.creditLimitMinor,
+    time_zone: fields.timeZone,
+    language: fields.language,
+    country: fields.country,
+    max_concurrent_callbacks: fields.maxConcurrentCallbacks,
+    tariff_id: fields.tariffId,
+    callback_tariff_id: fields.callbackTariffId,
+    callback_number: fields.callbackNumber,
+    settings_json: fields.settings === undefined ? undefined : toJson(fields.settings),
+    active: fields.active,
+  });
+}
+
+export class AccountsRepository extends Repository {
+  /** Accounts start with a zero balance: money arrives as a recorded payment (B5). */
+  async create(input: NewAccount): Promise<Account> {
+    const fields = parseInput(newAccountSchema, input, 'account');
+    const now = this.clock();
+    const id = insertedId(
+      await this.writing('account', () =>
+        this.db('accounts').insert({
+          time_zone: 'UTC',
+          language: 'en',
+          max_concurrent_callbacks: 2,
+          active: true,
+          ...accountColumns(fields),
+          balance_minor: 0,
+          reserved_minor: 0,
+          created_at: now,
+          updated_at: now,
+        }),
+      ),
+    );
+    return written(await this.findById(id), `account ${id}`);
+  }
+
+  async findById(id: number): Promise<Account | null> {
+    const row = await this.db<AccountRow>('accounts').where({ id }).first();
+    return row ? toAccount(row) : null;
+  }
+
+  async findByName(name: string): Promise<Account | null> {
+    const row = await this.db<AccountRow>('accounts').where({ name }).first();
+    return row ? toAccount(row) : null;
+  }
+
+  async list(options: { activeOnly?: boolean } = {}): Promise<Account[]> {
+    const query = this.db<AccountRow>('accounts').orderBy('id');
+    if (options.activeOnly) query.where({ active: true });
+    return (await query).map(toAccount);
+  }
+
+  /** Returns the updated account, or null when there is no such account. */
+  async update(id: number, patch: AccountPatch): Promise<Account | null> {
+    const columns = accountColumns(parseInput(accountPatchSchema, patch, 'account change'));
+    const changed = await this.writing('account change', () =>
+      this.db('accounts').where({ id }).update({ ...columns, updated_at: this.clock() }),
+    );
+    return changed === 0 ? null : this.findById(id);
+  }
+
+  async balance(id: number): Promise<AccountBalance | null> {
+    const account = await this.findById(id);
+    if (!account) return null;
+    const { balanceMinor, creditLimitMinor, reservedMinor } = account;
+    return { balanceMinor, creditLimitMinor, reservedMinor, availableMinor: minorUnits(balanceMinor + creditLimitMinor - reservedMinor) };
+  }
+}

@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { E164 } from '../domain/phone-number';
+import {
+  Repository,
+  definedOnly,
+  e164,
+  fromJson,
+  int,
+  oneOf,
+  optE164,
+  optInt,
+  toJson,
+  written,
+  type DbInt,
+  type EpochMs,
+  type JsonObject,
+} from './rows';
+import { isUniqueViolation } from './sql-errors';
+import { e164Field, epochMsField, idField, jsonObjectField, parseInput } from './validation';
+
+export const TRIGGERS = ['web', 'api', 'sms', 'access', 'schedule', 'cli', 'redial'] as const;
+export type CallbackTrigger = (typeof TRIGGERS)[number];
+export const MODES = ['source_first', 'simultaneous'] as const;
+export type CallbackMode = (typeof MODES)[number];
+
+/** The state a new request starts in, and the states claimDue looks at unless told otherwise. */
+export const INITIAL_STATE = 'queued';
+export const DUE_STATES: readonly string[] = [INITIAL_STATE];
+
+export interface CallbackRequest {
+  id: string;
+  accountId: number;
+  trigger: CallbackTrigger;
+  source: E164;
+  /** null: leg A is asked for the destination (two-stage dialing). */
+  destination: E164 | null;
+  mode: CallbackMode;
+  dueAt: EpochMs;
+  attempts: number;
+  maxAttempts: number;
+  /** Defined by the callback engine; the store only compares and sets it. */
+  state: string;
+  stateChangedAt: EpochMs;
+  lastCause: string | null;
+  idempotencyKey: string | null;
+  callerIdPolicy: string | null;
+  statusWebhookUrl: string | null;
+  /** Engine context that needs no column of its own. */
+  data: JsonObject;
+  /** The instance working on the request (O5), valid until leaseUntil. */
+  claimedBy: string | null;
+  leaseUntil: EpochMs | null;
+  /** Bumped by every claim and transition, for compare-and-set by callers that hold a copy. */
+  version: number;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+interface RequestRow {
+  id: string;
+  account_id: DbInt;
+  trigger: string;
+  source: string;
+  destination: string | null;
+  mode: string;
+  due_at: DbInt;
+  attempts: DbInt;
+  max_attempts: DbInt;
+  state: string;
+  state_changed_at: DbInt;
+  last_cause: string | null;
+  idempotency_key: string | null;
+  caller_id_policy: string | null;
+  status_webhook_url: string | null;
+  data_json: string | null;
+  claimed_by: string | null;
+  claim_token: string | null;
+  lease_until: DbInt | null;
+  version: DbInt;
+  created_at: DbInt;
+  updated_at: DbInt;
+}
+
+const webhookField = z.url({ protocol: /^https?$/ }).max(1024);
+
+const newRequestSchema = z.object({
+  id: z.uuid().optional(),
+  accountId: idField,
+  trigger: z.enum(TRIGGERS),
+  source: e164Field,
+  destination: e164Field.nullable().default(null),
+  mode: z.enum(MODES).default('source_first'),
+  /** Defaults to now. */
+  dueAt: epochMsField.optional(),
+  maxAttempts: z.number().int().min(1).max(100).default(3),
+  state: z.string().min(1).max(32).default(INITIAL_STATE),
+  idempotencyKey: z.string().min(1).max(128).nullable().default(null),
+  callerIdPolicy: z.string().min(1).max(32).nullable().default(null),
+  statusWebhookUrl: webhookField.nullable().default(null),
+  data: jsonObjectField.default({}),
+});
+export type NewCallbackRequest = z.input<typeof newRequestSchema>;
+
+const patchSchema = z.object({
+  dueAt: epochMsField.optional(),
+  attempts: z.number().int().nonnegative().optional(),
+  /** Adds one to attempts in the same statement, whatever the caller's copy says. */
+  incrementAttempts: z.boolean().optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  lastCause: z.string().max(64).nullable().optional(),
+  destination: e164Field.nullable().optional(),
+  callerIdPolicy: z.string().min(1).max(32).nullable().optional(),
+  data: jsonObjectField.optional(),
+  /** Gives the request up, so any instance may claim it again (e.g. when it goes back to waiting). */
+  release: z.boolean().optional(),
+});
+export type CallbackRequestPatch = z.input<typeof patchSchema>;
+
+const claimSchema = z.object({
+  instanceId: z.string().min(1).max(128),
+  leaseMs: z.number().int().positive(),
+  limit: z.number().int().positive(),
+});
+
+export interface TransitionOptions {
+  /** Also require this version, for callers that must not act on a stale copy. */
+  expectedVersion?: number;
+}
+
+export interface ListRequestsOptions {
+  accountId?: number;
+  states?: readonly string[];
+  limit?: number;
+  offset?: number;
+}
+
+function toRequest(row: RequestRow): CallbackRequest {
+  return {
+    id: row.id,
+    accountId: int(row.account_id),
+    trigger: oneOf(TRIGGERS, row.trigger),
+    source: e164(row.source),
+    destination: optE164(row.destination),
+    mode: oneOf(MODES, row.mode),
+    dueAt: int(row.due_at),
+    attempts: int(row.attempts),
+    maxAttempts: int(row.max_attempts),
+    state: row.state,
+    stateChangedAt: int(row.state_changed_at),
+    lastCause: row.last_cause,
+    idempotencyKey: row.idempotency_key,
+    callerIdPolicy: row.caller_id_policy,
+    statusWebhookUrl: row.status_webhook_url,
+    data: fromJson(row.data_json),
+    claimedBy: row.claimed_by,
+    leaseUntil: optInt(row.lease_until),
+    version: int(row.version),
+    createdAt: int(row.created_at),
+    updatedAt: int(row.updated_at),
+  };
+}
+
+/**
+ * When racing instances take a round's candidates first, claimDue looks again, at most this many
+ * times in all, before leaving the rest to its next sweep.
+ */
+const CLAIM_ROUNDS = 3;
+
+export class CallbackRequestsRepository extends Repository {
+  /**
+   * Stores a new request. With an idempotency key already used by the account, nothing is written
+   * and the earlier request is returned with created = false (a retried API call, a duplicate SMS).
+   */
+  async create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+    const value = parseInput(newRequestSchema, input, 'callback request');
+    if (value.idempotencyKey !== null) {
+      const existing = await this.findByIdempotencyKey(value.accountId, value.idempotencyKey);
+      if (existing) return { request: existing, created: false };
+    }
+    const now = this.clock();
+    const id = value.id ?? randomUUID();
+    try {
+      await this.writing('callback request', () =>
+        this.db('callback_requests').insert({
+          id,
+          account_id: value.accountId,
+          trigger: value.trigger,
+          source: value.source,
+          destination: value.destination,
+          mode: value.mode,
+          due_at: value.dueAt ?? now,
+          attempts: 0,
+          max_attempts: value.maxAttempts,
+          state: value.state,
+          state_changed_at: now,
+          idempotency_key: value.idempotencyKey,
+          caller_id_policy: value.callerIdPolicy,
+          status_webhook_url: value.statusWebhookUrl,
+          data_json: toJson(value.data),
+          version: 0,
+          created_at: now,
+          updated_at: now,
+        }),
+      );
+    } catch (error) {
+      // Lost a race with the same key (or the same explicit id): the winner's row is the request.
+      if (!isUniqueViolation(error)) throw error;
+      const winner =
+        value.idempotencyKey === null ? await this.findById(id) : await this.findByIdempotencyKey(value.accountId, value.idempotencyKey);
+      if (!winner) throw error;
+      return { request: winner, created: false };
+    }
+    return { request: written(await this.findById(id), `callback request ${id}`), created: true };
+  }
+
+  async findById(id: string): Promise<CallbackRequest | null> {
+    const row = await this.db<RequestRow>('callback_requests').where({ id }).first();
+    return row ? toRequest(row) : null;
+  }
+
+  async findByIdempotencyKey(accountId: number, idempotencyKey: string): Promise<CallbackRequest | null> {
+    const row = await this.db<RequestRow>('callback_requests').where({ account_id: accountId, idempotency_key: idempotencyKey }).first();
+    return row ? toRequest(row) : null;
+  }
+
+  /** Newest first. */
+  async list(options: ListRequestsOptions = {}): Promise<CallbackRequest[]> {
+    const query = this.db<RequestRow>('callback_requests')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit ?? 100)
+      .offset(options.offset ?? 0);
+    if (options.accountId !== undefined) query.where({ account_id: options.accountId });
+    if (options.states) query.whereIn('state', [...options.states]);
+    return (await query).map(toRequest);
+  }
+
+  /** How many of the account's requests are in `states` (A5: maximum concurrent callbacks). */
+  async countInStates(accountId: number, states: readonly string[]): Promise<number> {
+    const [row] = await this.db('callback_requests')
+      .where({ account_id: accountId })
+      .whereIn('state', [...states])
+      .count<{ n: DbInt }[]>({ n: '*' });
+    return row ? int(row.n) : 0;
+  }
+
+  /** When the scheduler should next look (earliest due_at among unclaimed waiting requests), or null. */
+  async nextDueAt(now: EpochMs, states: readonly string[] = DUE_STATES): Promise<EpochMs | null> {
+    const [row] = await this.db('callback_requests')
+      .whereIn('state', [...states])
+      .where((q) => q.whereNull('claimed_by').orWhere('lease_until', '<', now))
+      .min<{ next: DbInt | null }[]>({ next: 'due_at' });
+    return optInt(row?.next);
+  }
+
+  /**
+   * Claims up to `limit` requests that are due (due_at <= now, state in `states`) and unowned or
+   * whose owner's lease has run out, for `instanceId` until now + leaseMs. Each row is taken by one
+   * conditional UPDATE that re-checks ownership, so of several instances racing for the same row
+   * exactly one gets it; a per-claim token then reads back precisely the rows this call took.
+   */
+  async claimDue(
+    now: EpochMs,
+    instanceId: string,
+    leaseMs: number,
+    limit: number,
+    states: readonly string[] = DUE_STATES,
+  ): Promise<CallbackRequest[]> {
+    parseInput(claimSchema, { instanceId, leaseMs, limit }, 'claim');
+    const token = randomUUID();
+    const claimable = (query: Knex.QueryBuilder) => {
+      query
+        .whereIn('state', [...states])
+        .where('due_at', '<=', now)
+        .where((q) => q.whereNull('claimed_by').orWhere('lease_until', '<', now));
+    };
+    let claimed = 0;
+    for (let round = 0; round < CLAIM_ROUNDS && claimed < limit; round += 1) {
+      const candidates: Pick<RequestRow, 'id'>[] = await this.db<RequestRow>('callback_requests')
+        .select('id')
+        .modify(claimable)
+        .orderBy('due_at')
+        .limit(limit - claimed);
+      if (candidates.length === 0) break;
+      const ids = candidates.map((row) => row.id);
+      const lease = { claimed_by: instanceId, claim_token: token, lease_until: now + leaseMs };
+      claimed += await this.retrying(() =>
+        this.db('callback_requests')
+          .whereIn('id', ids)
+          .modify(claimable)
+          .update({ ...lease, version: this.db.raw('version + 1'), updated_at: now }),
+      );
+    }
+    if (claimed === 0) return [];
+    return (await this.db<RequestRow>('callback_requests').where({ claim_token: token }).orderBy('due_at')).map(toRequest);
+  }
+
+  /** Extends the lease of a request this instance still owns; false when it lost it. */
+  async renewLease(id: string, instanceId: string, now: EpochMs, leaseMs: number): Promise<boolean> {
+    const changed = await this.db('callback_requests')
+      .where({ id, claimed_by: instanceId })
+      .andWhere('lease_until', '>=', now)
+      .update({ lease_until: now + leaseMs, updated_at: now });
+    return changed > 0;
+  }
+
+  async releaseClaim(id: string, instanceId: string): Promise<boolean> {
+    const changed = await this.db('callback_requests')
+      .where({ id, claimed_by: instanceId })
+      .update({ claimed_by: null, claim_token: null, lease_until: null, version: this.db.raw('version + 1'), updated_at: this.clock() });
+    return changed > 0;
+  }
+
+  /**
+   * Moves the request from one of `from` to `to` with `patch`, only if it is still in one of
+   * `from` (and at `expectedVersion`, when given). Returns whether it applied: false means another
+   * actor moved it first, and the caller must re-read instead of acting.
+   */
+  async transition(
+    id: string,
+    from: string | readonly string[],
+    to: string,
+    patch: CallbackRequestPatch = {},
+    options: TransitionOptions = {},
+  ): Promise<boolean> {
+    const value = parseInput(patchSchema, patch, 'callback request change');
+    const target = parseInput(z.string().min(1).max(32), to, 'state');
+    const now = this.clock();
+    const query = this.db('callback_requests')
+      .where({ id })
+      .whereIn('state', typeof from === 'string' ? [from] : [...from]);
+    if (options.expectedVersion !== undefined) query.andWhere({ version: options.expectedVersion });
+    const changed = await query.update({
+      ...definedOnly({
+        due_at: value.dueAt,
+        attempts: value.incrementAttempts ? this.db.raw('attempts + 1') : value.attempts,
+        max_attempts: value.maxAttempts,
+        last_cause: value.lastCause,
+        destination: value.destination,
+        caller_id_policy: value.callerIdPolicy,
+        data_json: value.data === undefined ? undefined : toJson(value.data),
+      }),
+      ...(value.release ? { claimed_by: null, claim_token: null, lease_until: null } : {}),
+      state: target,
+      state_changed_at: now,
+      version: this.db.raw('version + 1'),
+      updated_at: now,
+    });
+    return changed > 0;
+  }
+}

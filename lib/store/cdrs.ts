@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { minorUnits, type MinorUnits } from '../domain/money';
+import { Repository, fromJson, int, money, oneOf, optInt, type DbInt, type EpochMs, type JsonObject } from './rows';
+import { isUniqueViolation } from './sql-errors';
+import { epochMsField, idField, jsonObjectField, minorField, parseInput } from './validation';
+
+export const CDR_SOURCES = ['socket', 'json_cdr'] as const;
+/** socket: written from our own event stream; json_cdr: posted by FreeSWITCH's mod_json_cdr. */
+export type CdrSource = (typeof CDR_SOURCES)[number];
+
+/** One per leg (B4). Both sources may deliver the same leg; the first one written wins. */
+export interface Cdr {
+  id: number;
+  legUuid: string;
+  requestId: string | null;
+  accountId: number | null;
+  direction: string;
+  number: string;
+  startedAt: EpochMs;
+  answeredAt: EpochMs | null;
+  endedAt: EpochMs | null;
+  billsec: number;
+  hangupCause: string | null;
+  costMinor: MinorUnits;
+  ratePrefix: string | null;
+  raw: JsonObject | null;
+  source: CdrSource;
+  createdAt: EpochMs;
+}
+
+interface CdrRow {
+  id: DbInt;
+  leg_uuid: string;
+  request_id: string | null;
+  account_id: DbInt | null;
+  direction: string;
+  number: string;
+  started_at: DbInt;
+  answered_at: DbInt | null;
+  ended_at: DbInt | null;
+  billsec: DbInt;
+  hangup_cause: string | null;
+  cost_minor: DbInt;
+  rate_prefix: string | null;
+  raw_json: string | null;
+  source: string;
+  created_at: DbInt;
+}
+
+const newCdrSchema = z.object({
+  legUuid: z.guid(),
+  requestId: z.guid().nullable().default(null),
+  accountId: idField.nullable().default(null),
+  direction: z.string().min(1).max(16),
+  number: z.string().min(1).max(32),
+  startedAt: epochMsField,
+  answeredAt: epochMsField.nullable().default(null),
+  endedAt: epochMsField.nullable().default(null),
+  billsec: z.number().int().nonnegative().default(0),
+  hangupCause: z.string().max(64).nullable().default(null),
+  costMinor: minorField.default(minorUnits(0)),
+  ratePrefix: z.string().regex(/^[0-9]{1,15}$/).nullable().default(null),
+  raw: jsonObjectField.nullable().default(null),
+  source: z.enum(CDR_SOURCES),
+});
+export type NewCdr = z.input<typeof newCdrSchema>;
+
+export interface CdrQuery {
+  accountId?: number;
+  /** started_at >= from */
+  from?: EpochMs;
+  /** started_at < to */
+  to?: EpochMs;
+  limit?: number;
+}
+
+function toCdr(row: CdrRow): Cdr {
+  return {
+    id: int(row.id),
+    legUuid: row.leg_uuid,
+    requestId: row.request_id,
+    accountId: optInt(row.account_id),
+    direction: row.direction,
+    number: row.number,
+    startedAt: int(row.started_at),
+    answeredAt: optInt(row.answered_at),
+    endedAt: optInt(row.ended_at),
+    billsec: int(row.billsec),
+    hangupCause: row.hangup_cause,
+    costMinor: money(row.cost_minor),
+    ratePrefix: row.rate_prefix,
+    raw: row.raw_json === null ? null : fromJson(row.raw_json),
+    source: oneOf(CDR_SOURCES, row.source),
+    createdAt: int(row.created_at),
+  };
+}
+
+export class CdrsRepository extends Repository {
+  /** Returns false, writing nothing, when the leg already has a CDR: replays are harmless. */
+  async insert(input: NewCdr): Promise<boolean> {
+    const cdr = parseInput(newCdrSchema, input, 'CDR');
+    try {
+      await this.db('cdrs').insert({
+        leg_uuid: cdr.legUuid,
+        request_id: cdr.requestId,
+        account_id: cdr.accountId,
+        direction: cdr.direction,
+        number: cdr.number,
+        started_at: cdr.startedAt,
+        answered_at: cdr.answeredAt,
+        ended_at: cdr.endedAt,
+        billsec: cdr.billsec,
+        hangup_cause: cdr.hangupCause,
+        cost_minor: cdr.costMinor,
+        rate_prefix: cdr.ratePrefix,
+        raw_json: cdr.raw === null ? null : JSON.stringify(cdr.raw),
+        source: cdr.source,
+        created_at: this.clock(),
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async findByLegUuid(legUuid: string): Promise<Cdr | null> {
+    const row = await this.db<CdrRow>('cdrs').where({ leg_uuid: legUuid }).first();
+    return row ? toCdr(row) : null;
+  }
+
+  async listForRequest(requestId: string): Promise<Cdr[]> {
+    return (await this.db<CdrRow>('cdrs').where({ request_id: requestId }).orderBy('started_at')).map(toCdr);
+  }
+
+  /** Oldest first within the period, for history pages and exports. */
+  async list(query: CdrQuery = {}): Promise<Cdr[]> {
+    const builder = this.db<CdrRow>('cdrs').orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(query.limit ?? 1000);
+    if (query.accountId !== undefined) builder.where({ account_id: query.accountId });
+    if (query.from !== undefined) builder.where('started_at', '>=', query.from);
+    if (query.to !== undefined) builder.where('started_at', '<', query.to);
+    return (await builder).map(toCdr);
+  }
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { knex, type Knex } from 'knex';
+import type { DatabaseSettings } from './database-settings';
+import { migrationSource, type NamedMigration } from './migrations';
+
+export type { DatabaseSettings } from './database-settings';
+export { isMysql } from './schema';
+
+/** The part of a better-sqlite3 connection that the pool hook needs. */
+interface SqliteConnection {
+  pragma(source: string): unknown;
+}
+
+/** Opens a pool. Nothing is queried yet; the first query reports a wrong URL or a missing file. */
+export function openDatabase(settings: DatabaseSettings): Knex {
+  return settings.client === 'sqlite' ? openSqlite(settings.filename) : openMysql(settings.url, settings.pool);
+}
+
+function openSqlite(filename: string): Knex {
+  if (filename !== ':memory:' && !filename.startsWith('file:')) {
+    fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  }
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      // knex keeps exactly one SQLite connection, so these hold for every query.
+      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
+        try {
+          // WAL lets the CLI read while the service writes; busy_timeout makes a second process
+          // wait for the write lock instead of failing at once.
+          connection.pragma('journal_mode = WAL');
+          connection.pragma('foreign_keys = ON');
+          connection.pragma('busy_timeout = 5000');
+          done(null, connection);
+        } catch (error) {
+          done(error instanceof Error ? error : new Error(String(error)), connection);
+        }
+      },
+    },
+  });
+}
+
+function openMysql(url: string, pool: { min: number; max: number } | undefined): Knex {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  return knex({
+    client: 'mysql2',
+    connection: {
+      host: parsed.hostname,
+      port: parsed.port === '' ? 3306 : Number(parsed.port),
+      user: decodeURIComponent(parsed.username),
+      password: decodeURIComponent(parsed.password),
+      ...(database === '' ? {} : { database }),
+      charset: 'utf8mb4',
+      // BIGINT money and epoch-ms columns come back as numbers while they are exact, and as
+      // strings past 2^53 so that rows.ts refuses them instead of silently rounding.
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+    },
+    pool: pool ?? { min: 0, max: 10 },
+  });
+}
+
+/** Applies every pending migration; returns the names applied now. */
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+/** Undoes every applied migration (tests, and an operator starting over). */
+export async function rollbackAll(db: Knex): Promise<string[]> {
+  const [, undone] = (await db.migrate.rollback({ migrationSource }, true)) as [number, string[]];
+  return undone;
+}
+
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  const [, pending] = (await db.migrate.list({ migrationSource })) as [unknown[], NamedMigration[]];
+  return pending.map((entry) => migrationSource.getMigrationName(entry));
+}

@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import { AccessNumbersRepository } from './access-numbers';
+import { AccountsRepository } from './accounts';
+import { ApiKeysRepository } from './api-keys';
+import { AuditLogRepository } from './audit-log';
+import { CallbackRequestsRepository } from './callback-requests';
+import { CallerIdsRepository } from './caller-ids';
+import { CardsRepository } from './cards';
+import { CdrsRepository } from './cdrs';
+import { LegsRepository } from './legs';
+import { FaxesRepository, RecordingsRepository } from './media-files';
+import { PaymentsRepository } from './payments';
+import { PhoneBookRepository } from './phone-book';
+import { PinsRepository } from './pins';
+import { ReservationsRepository } from './reservations';
+import type { Clock } from './rows';
+import { SmsMessagesRepository } from './sms-messages';
+import { TariffsRepository } from './tariffs-rates';
+
+export interface Store {
+  db: Knex;
+  accounts: AccountsRepository;
+  callerIds: CallerIdsRepository;
+  pins: PinsRepository;
+  accessNumbers: AccessNumbersRepository;
+  cards: CardsRepository;
+  tariffs: TariffsRepository;
+  callbackRequests: CallbackRequestsRepository;
+  legs: LegsRepository;
+  cdrs: CdrsRepository;
+  reservations: ReservationsRepository;
+  payments: PaymentsRepository;
+  phoneBook: PhoneBookRepository;
+  recordings: RecordingsRepository;
+  faxes: FaxesRepository;
+  smsMessages: SmsMessagesRepository;
+  apiKeys: ApiKeysRepository;
+  auditLog: AuditLogRepository;
+}
+
+/** Every repository on one Knex (or one transaction: see inTransaction). */
+export function createStore(db: Knex, clock: Clock = Date.now): Store {
+  return {
+    db,
+    accounts: new AccountsRepository(db, clock),
+    callerIds: new CallerIdsRepository(db, clock),
+    pins: new PinsRepository(db, clock),
+    accessNumbers: new AccessNumbersRepository(db, clock),
+    cards: new CardsRepository(db, clock),
+    tariffs: new TariffsRepository(db, clock),
+    callbackRequests: new CallbackRequestsRepository(db, clock),
+    legs: new LegsRepository(db, clock),
+    cdrs: new CdrsRepository(db, clock),
+    reservations: new ReservationsRepository(db, clock),
+    payments: new PaymentsRepository(db, clock),
+    phoneBook: new PhoneBookRepository(db, clock),
+    recordings: new RecordingsRepository(db, clock),
+    faxes: new FaxesRepository(db, clock),
+    smsMessages: new SmsMessagesRepository(db, clock),
+    apiKeys: new ApiKeysRepository(db, clock),
+    auditLog: new AuditLogRepository(db, clock),
+  };
+}
+
+/** Runs `work` with repositories bound to one transaction: all of its writes land, or none. */
+export function inTransaction<T>(db: Knex, work: (store: Store) => Promise<T>, clock: Clock = Date.now): Promise<T> {
+  return db.transaction((trx) => work(createStore(trx, clock)));
+}
+
+export { openDatabase, migrateToLatest, rollbackAll, pendingMigrations, isMysql } from './database';
+export type { DatabaseSettings } from './database-settings';
+export { InvalidStoreInput, StoreConflict } from './validation';
+export { CorruptRow, type Clock, type EpochMs, type JsonObject } from './rows';
+export * from './access-numbers';
+export * from './accounts';
+export * from './api-keys';
+export * from './audit-log';
+export * from './callback-requests';
+export * from './caller-ids';
+export * from './cards';
+export * from './cdrs';
+export * from './legs';
+export * from './media-files';
+export * from './payments';
+export * from './phone-book';
+export * from './pins';
+export * from './reservations';
+export * from './sms-messages';
+export * from './tariffs-rates';

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import type { MinorUnits } from '../domain/money';
+import { Repository, definedOnly, int, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
+import { epochMsField, minorField, parseInput } from './validation';
+
+export const LEG_ROLES = ['A', 'B', 'C'] as const;
+/** A calls the subscriber, B the destination, C a third party (D1, D6). */
+export type LegRole = (typeof LEG_ROLES)[number];
+
+export interface Leg {
+  id: number;
+  /** The FreeSWITCH channel uuid, chosen by us at originate time. */
+  uuid: string;
+  requestId: string;
+  role: LegRole;
+  attempt: number;
+  node: string | null;
+  /** E.164, or an extension for call_extension. */
+  number: string;
+  callerId: string | null;
+  /** W3 live status, defined by the engine (queued, dialing, ringing, answered, bridged, …). */
+  state: string;
+  createdAt: EpochMs;
+  answeredAt: EpochMs | null;
+  endedAt: EpochMs | null;
+  hangupCause: string | null;
+  billsec: number | null;
+  costMinor: MinorUnits | null;
+  reservedMinor: MinorUnits | null;
+  updatedAt: EpochMs;
+}
+
+interface LegRow {
+  id: DbInt;
+  uuid: string;
+  request_id: string;
+  role: string;
+  attempt: DbInt;
+  node: string | null;
+  number: string;
+  caller_id: string | null;
+  state: string;
+  created_at: DbInt;
+  answered_at: DbInt | null;
+  ended_at: DbInt | null;
+  hangup_cause: string | null;
+  billsec: DbInt | null;
+  cost_minor: DbInt | null;
+  reserved_minor: DbInt | null;
+  updated_at: DbInt;
+}
+
+const dialable = z.string().regex(/^\+?[0-9]{1,20}$/, 'must be a number or an extension of digits');
+
+const newLegSchema = z.object({
+  uuid: z.guid(),
+  requestId: z.guid(),
+  role: z.enum(LEG_ROLES),
+  attempt: z.number().int().positive().default(1),
+  node: z.string().max(64).nullable().default(null),
+  number: dialable,
+  callerId: z.string().max(32).nullable().default(null),
+  state: z.string().min(1).max(32).default('queued'),
+  reservedMinor: minorField.nullable().default(null),
+});
+export type NewLeg = z.input<typeof newLegSchema>;
+
+const legPatchSchema = z.object({
+  node: z.string().max(64).nullable(),
+  callerId: z.string().max(32).nullable(),
+  state: z.string().min(1).max(32),
+  answeredAt: epochMsField.nullable(),
+  endedAt: epochMsField.nullable(),
+  hangupCause: z.string().max(64).nullable(),
+  billsec: z.number().int().nonnegative().nullable(),
+  costMinor: minorField.nullable(),
+  reservedMinor: minorField.nullable(),
+}).partial();
+export type LegPatch = z.input<typeof legPatchSchema>;
+
+function toLeg(row: LegRow): Leg {
+  return {
+    id: int(row.id),
+    uuid: row.uuid,
+    requestId: row.request_id,
+    role: oneOf(LEG_ROLES, row.role),
+    attempt: int(row.attempt),
+    node: row.node,
+    number: row.number,
+    callerId: row.caller_id,
+    state: row.state,
+    createdAt: int(row.created_at),
+    answeredAt: optInt(row.answered_at),
+    endedAt: optInt(row.ended_at),
+    hangupCause: row.hangup_cause,
+    billsec: optInt(row.billsec),
+    costMinor: optMoney(row.cost_minor),
+    reservedMinor: optMoney(row.reserved_minor),
+    updatedAt: int(row.updated_at),
+  };
+}
+
+export class LegsRepository extends Repository {
+  async create(input: NewLeg): Promise<Leg> {
+    const leg = parseInput(newLegSchema, input, 'leg');
+    const now = this.clock();
+    await this.writing('leg', () =>
+      this.db('legs').insert({
+        uuid: leg.uuid,
+        request_id: leg.requestId,
+        role: leg.role,
+        attempt: leg.attempt,
+        node: leg.node,
+        number: leg.number,
+        caller_id: leg.callerId,
+        state: leg.state,
+        reserved_minor: leg.reservedMinor,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+    return written(await this.findByUuid(leg.uuid), `leg ${leg.uuid}`);
+  }
+
+  async findByUuid(uuid: string): Promise<Leg | null> {
+    const row = await this.db<LegRow>('legs').where({ uuid }).first();
+    return row ? toLeg(row) : null;
+  }
+
+  /** In the order they were created. */
+  async listForRequest(requestId: string): Promise<Leg[]> {
+    return (await this.db<LegRow>('legs').where({ request_id: requestId }).orderBy('id')).map(toLeg);
+  }
+
+  /** Legs that never recorded an end: after a restart, these are checked against FreeSWITCH. */
+  async listUnended(options: { node?: string } = {}): Promise<Leg[]> {
+    const query = this.db<LegRow>('legs').whereNull('ended_at').orderBy('id');
+    if (options.node !== undefined) query.where({ node: options.node });
+    return (await query).map(toLeg);
+  }
+
+  async update(uuid: string, patch: LegPatch): Promise<boolean> {
+    const value = parseInput(legPatchSchema, patch, 'leg change');
+    const changed = await this.db('legs')
+      .where({ uuid })
+      .update({
+        ...definedOnly({
+          node: value.node,
+          caller_id: value.callerId,
+          state: value.state,
+          answered_at: value.answeredAt,
+          ended_at: value.endedAt,
+          hangup_cause: value.hangupCause,
+          billsec: value.billsec,
+          cost_minor: value.costMinor,
+          reserved_minor: value.reservedMinor,
+        }),
+        updated_at: this.clock(),
+      });
+    return changed > 0;
+  }
+}

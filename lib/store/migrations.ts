@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import * as accountsAndTariffs from '../../db/migrations/001_accounts_and_tariffs';
+import * as callbacks from '../../db/migrations/002_callbacks';
+import * as moneyAndContent from '../../db/migrations/003_money_and_content';
+import * as security from '../../db/migrations/004_security';
+
+export interface NamedMigration {
+  /** Recorded in knex_migrations: never rename one that has shipped. */
+  name: string;
+  migration: Knex.Migration;
+}
+
+/**
+ * Migrations are listed by import rather than found on disk, so the same list runs under jest
+ * (TypeScript) and from dist/ (JavaScript) without any file-extension configuration. Append new
+ * ones at the end.
+ */
+export const migrations: readonly NamedMigration[] = [
+  { name: '001_accounts_and_tariffs', migration: accountsAndTariffs },
+  { name: '002_callbacks', migration: callbacks },
+  { name: '003_money_and_content', migration: moneyAndContent },
+  { name: '004_security', migration: security },
+];
+
+export const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: () => Promise.resolve([...migrations]),
+  getMigrationName: (entry) => entry.name,
+  getMigration: (entry) => Promise.resolve(entry.migration),
+};

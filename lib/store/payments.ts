@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { MinorUnits } from '../domain/money';
+import type { AccountRow } from './accounts';
+import { Repository, insertedId, int, money, written, type DbInt, type EpochMs } from './rows';
+import { InvalidStoreInput, currencyField, idField, minorField, parseInput } from './validation';
+
+/** A balance refill or correction recorded by an operator or through the API (B5). */
+export interface Payment {
+  id: number;
+  accountId: number;
+  /** Negative for a correction or refund. */
+  amountMinor: MinorUnits;
+  currency: string;
+  method: string;
+  reference: string | null;
+  operator: string | null;
+  createdAt: EpochMs;
+}
+
+interface PaymentRow {
+  id: DbInt;
+  account_id: DbInt;
+  amount_minor: DbInt;
+  currency: string;
+  method: string;
+  reference: string | null;
+  operator: string | null;
+  created_at: DbInt;
+}
+
+const newPaymentSchema = z.object({
+  accountId: idField,
+  amountMinor: minorField.refine((amount) => amount !== 0, 'a payment of zero records nothing'),
+  currency: currencyField,
+  method: z.string().trim().min(1).max(32),
+  reference: z.string().max(128).nullable().default(null),
+  operator: z.string().max(64).nullable().default(null),
+});
+export type NewPayment = z.input<typeof newPaymentSchema>;
+
+function toPayment(row: PaymentRow): Payment {
+  return {
+    id: int(row.id),
+    accountId: int(row.account_id),
+    amountMinor: money(row.amount_minor),
+    currency: row.currency,
+    method: row.method,
+    reference: row.reference,
+    operator: row.operator,
+    createdAt: int(row.created_at),
+  };
+}
+
+export class PaymentsRepository extends Repository {
+  /** Writes the payment and moves the balance in one transaction: never one without the other. */
+  async record(input: NewPayment): Promise<Payment> {
+    const payment = parseInput(newPaymentSchema, input, 'payment');
+    return this.atomically(async (trx) => {
+      const now = this.clock();
+      const account = await trx<AccountRow>('accounts').where({ id: payment.accountId }).first();
+      if (!account) throw new InvalidStoreInput('payment', `account ${payment.accountId} does not exist`);
+      if (account.currency !== payment.currency) {
+        throw new InvalidStoreInput('payment', `the account is kept in ${account.currency}, not ${payment.currency}`);
+      }
+      const id = insertedId(
+        await trx('payments').insert({
+          account_id: payment.accountId,
+          amount_minor: payment.amountMinor,
+          currency: payment.currency,
+          method: payment.method,
+          reference: payment.reference,
+          operator: payment.operator,
+          created_at: now,
+        }),
+      );
+      await trx('accounts')
+        .where({ id: payment.accountId })
+        .update({ balance_minor: trx.raw('balance_minor + ?', [payment.amountMinor]), updated_at: now });
+      return toPayment(written(await trx<PaymentRow>('payments').where({ id }).first(), `payment ${id}`));
+    });
+  }
+
+  /** Newest first. */
+  async listForAccount(accountId: number, options: { limit?: number } = {}): Promise<Payment[]> {
+    const rows = await this.db<PaymentRow>('payments')
+      .where({ account_id: accountId })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit ?? 100);
+    return rows.map(toPayment);
+  }
+}

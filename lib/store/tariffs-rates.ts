@@ -1,0 +1,200 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { minorUnits, type MinorUnits } from '../domain/money';
+import { Repository, insertedId, int, money, oneOf, written, type DbInt, type EpochMs } from './rows';
+import { isUniqueViolation } from './sql-errors';
+import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput } from './validation';
+
+/** Rates per minute are stored in micro-units: 1/10000 of the currency's minor unit. */
+export const MICRO_UNITS_PER_MINOR = 10_000;
+
+export const TARIFF_KINDS = ['retail', 'callback'] as const;
+/** retail prices leg B (and C); callback lists where a leg A may be dialed and what it costs (A6). */
+export type TariffKind = (typeof TARIFF_KINDS)[number];
+
+export interface Tariff {
+  id: number;
+  name: string;
+  currency: string;
+  kind: TariffKind;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface Rate {
+  id: number;
+  tariffId: number;
+  /** Digits of the E.164 number without `+`; the longest matching prefix wins (B1). */
+  prefix: string;
+  description: string;
+  /** Micro-units (1/10000 of a minor unit) per minute: 0.0125 USD/min is 12500. */
+  ratePerMinute: number;
+  connectionFeeMinor: MinorUnits;
+  incrementFirstSeconds: number;
+  incrementNextSeconds: number;
+  minimumSeconds: number;
+}
+
+interface TariffRow {
+  id: DbInt;
+  name: string;
+  currency: string;
+  kind: string;
+  created_at: DbInt;
+  updated_at: DbInt;
+}
+
+interface RateRow {
+  id: DbInt;
+  tariff_id: DbInt;
+  prefix: string;
+  description: string;
+  rate_per_minute: DbInt;
+  connection_fee_minor: DbInt;
+  increment_first_seconds: DbInt;
+  increment_next_seconds: DbInt;
+  minimum_seconds: DbInt;
+}
+
+const newTariffSchema = z.object({ name: z.string().trim().min(1).max(100), currency: currencyField, kind: z.enum(TARIFF_KINDS) });
+export type NewTariff = z.input<typeof newTariffSchema>;
+
+const newRateSchema = z.object({
+  prefix: digitsField,
+  description: z.string().max(100).default(''),
+  ratePerMinute: z.number().int().nonnegative(),
+  connectionFeeMinor: nonNegativeMinorField.default(minorUnits(0)),
+  incrementFirstSeconds: z.number().int().positive().default(60),
+  incrementNextSeconds: z.number().int().positive().default(60),
+  minimumSeconds: z.number().int().nonnegative().default(0),
+});
+export type NewRate = z.input<typeof newRateSchema>;
+
+function toTariff(row: TariffRow): Tariff {
+  return {
+    id: int(row.id),
+    name: row.name,
+    currency: row.currency,
+    kind: oneOf(TARIFF_KINDS, row.kind),
+    createdAt: int(row.created_at),
+    updatedAt: int(row.updated_at),
+  };
+}
+
+function toRate(row: RateRow): Rate {
+  return {
+    id: int(row.id),
+    tariffId: int(row.tariff_id),
+    prefix: row.prefix,
+    description: row.description,
+    ratePerMinute: int(row.rate_per_minute),
+    connectionFeeMinor: money(row.connection_fee_minor),
+    incrementFirstSeconds: int(row.increment_first_seconds),
+    incrementNextSeconds: int(row.increment_next_seconds),
+    minimumSeconds: int(row.minimum_seconds),
+  };
+}
+
+/** Every prefix of the number, longest first: "4930" → 4930, 493, 49, 4. */
+function prefixesOf(digits: string): string[] {
+  return Array.from({ length: digits.length }, (_, index) => digits.slice(0, digits.length - index));
+}
+
+const IMPORT_CHUNK = 500;
+/** What a re-import of an existing prefix overwrites. */
+const RATE_COLUMNS = [
+  'description',
+  'rate_per_minute',
+  'connection_fee_minor',
+  'increment_first_seconds',
+  'increment_next_seconds',
+  'minimum_seconds',
+  'updated_at',
+];
+
+export class TariffsRepository extends Repository {
+  async createTariff(input: NewTariff): Promise<Tariff> {
+    const tariff = parseInput(newTariffSchema, input, 'tariff');
+    const now = this.clock();
+    try {
+      const id = insertedId(await this.db('tariffs').insert({ ...tariff, created_at: now, updated_at: now }));
+      return written(await this.findTariffById(id), `tariff ${id}`);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflict(`tariff ${tariff.name} already exists`);
+      throw error;
+    }
+  }
+
+  async findTariffById(id: number): Promise<Tariff | null> {
+    const row = await this.db<TariffRow>('tariffs').where({ id }).first();
+    return row ? toTariff(row) : null;
+  }
+
+  async findTariffByName(name: string): Promise<Tariff | null> {
+    const row = await this.db<TariffRow>('tariffs').where({ name }).first();
+    return row ? toTariff(row) : null;
+  }
+
+  async listTariffs(): Promise<Tariff[]> {
+    return (await this.db<TariffRow>('tariffs').orderBy('name')).map(toTariff);
+  }
+
+  /** Removes the tariff and its rates; accounts using it fall back to none. */
+  async removeTariff(id: number): Promise<boolean> {
+    return (await this.db('tariffs').where({ id }).delete()) > 0;
+  }
+
+  /**
+   * Inserts or replaces rates by prefix, all or nothing (a CSV import either lands whole or not at
+   * all). With `replace`, rates of the tariff that are not in `rates` are removed. Returns the count.
+   */
+  async importRates(tariffId: number, rates: readonly NewRate[], options: { replace?: boolean } = {}): Promise<number> {
+    const id = parseInput(idField, tariffId, 'tariff id');
+    const now = this.clock();
+    const rows = rates.map((rate, index) => {
+      const valid = parseInput(newRateSchema, rate, `rate #${index + 1}`);
+      return {
+        tariff_id: id,
+        prefix: valid.prefix,
+        description: valid.description,
+        rate_per_minute: valid.ratePerMinute,
+        connection_fee_minor: valid.connectionFeeMinor,
+        increment_first_seconds: valid.incrementFirstSeconds,
+        increment_next_seconds: valid.incrementNextSeconds,
+        minimum_seconds: valid.minimumSeconds,
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    const prefixes = new Set(rows.map((row) => row.prefix));
+    if (prefixes.size !== rows.length) throw new StoreConflict('the same prefix appears twice in one import');
+    const upsert = (trx: Knex.Transaction, chunk: typeof rows) =>
+      trx('rates')
+        .insert(chunk)
+        .onConflict(['tariff_id', 'prefix'])
+        .merge(RATE_COLUMNS);
+    await this.writing('rates', () =>
+      this.atomically(async (trx) => {
+        if (options.replace) await trx('rates').where({ tariff_id: id }).delete();
+        for (let start = 0; start < rows.length; start += IMPORT_CHUNK) await upsert(trx, rows.slice(start, start + IMPORT_CHUNK));
+      }),
+    );
+    return rows.length;
+  }
+
+  async removeRate(tariffId: number, prefix: string): Promise<boolean> {
+    return (await this.db('rates').where({ tariff_id: tariffId, prefix }).delete()) > 0;
+  }
+
+  async listRates(tariffId: number): Promise<Rate[]> {
+    return (await this.db<RateRow>('rates').where({ tariff_id: tariffId }).orderBy('prefix')).map(toRate);
+  }
+
+  /** The rate whose prefix is the longest match for `number` (E.164 or bare digits), or null. */
+  async findRateByLongestPrefix(tariffId: number, number: string): Promise<Rate | null> {
+    const digits = parseInput(digitsField, number.replace(/^\+/, ''), 'number to rate');
+    const rows = await this.db<RateRow>('rates').where({ tariff_id: tariffId }).whereIn('prefix', prefixesOf(digits));
+    const [longest] = rows.sort((a, b) => b.prefix.length - a.prefix.length);
+    return longest ? toRate(longest) : null;
+  }
+}

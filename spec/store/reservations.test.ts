@@ -1,0 +1,75 @@
+import { minorUnits } from '../../lib/domain/money';
+import { createStore, InvalidStoreInput, type Store } from '../../lib/store';
+import { describeEachDatabase } from '../support/databases';
+import { accountWithBalance } from './fixtures';
+
+describeEachDatabase('reservations and balance', (getDb) => {
+  let store: Store;
+  beforeAll(() => {
+    store = createStore(getDb());
+  });
+
+  async function balanceOf(accountId: number) {
+    const balance = await store.accounts.balance(accountId);
+    if (!balance) throw new Error('no such account');
+    return balance;
+  }
+
+  it('holds money, then settles the actual cost and frees the hold', async () => {
+    const account = await accountWithBalance(store, 1000);
+    const reservation = await store.reservations.reserve(account.id, minorUnits(300), { legUuid: '0b6f0d5e-2f61-4d2c-9a55-6b7c1d2e3f40' });
+    expect(reservation).toMatchObject({ accountId: account.id, amountMinor: 300, state: 'held', settledMinor: null });
+    expect(await balanceOf(account.id)).toEqual({ balanceMinor: 1000, creditLimitMinor: 0, reservedMinor: 300, availableMinor: 700 });
+
+    expect(await store.reservations.settle(reservation!.id, minorUnits(120))).toBe(true);
+    expect(await balanceOf(account.id)).toEqual({ balanceMinor: 880, creditLimitMinor: 0, reservedMinor: 0, availableMinor: 880 });
+    expect(await store.reservations.findById(reservation!.id)).toMatchObject({ state: 'settled', settledMinor: 120 });
+
+    // A replayed settle or a late release changes nothing.
+    expect(await store.reservations.settle(reservation!.id, minorUnits(120))).toBe(false);
+    expect(await store.reservations.release(reservation!.id)).toBe(false);
+    expect((await balanceOf(account.id)).balanceMinor).toBe(880);
+  });
+
+  it('releases a hold without charging', async () => {
+    const account = await accountWithBalance(store, 500);
+    const reservation = await store.reservations.reserve(account.id, minorUnits(500));
+    expect(await store.reservations.listHeld({ accountId: account.id })).toHaveLength(1);
+    expect(await store.reservations.release(reservation!.id)).toBe(true);
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 500, reservedMinor: 0 });
+    expect(await store.reservations.listHeld({ accountId: account.id })).toEqual([]);
+  });
+
+  it('refuses a hold beyond balance + credit limit − held', async () => {
+    const account = await accountWithBalance(store, 100, { creditLimitMinor: minorUnits(50) });
+    expect(await store.reservations.reserve(account.id, minorUnits(151))).toBeNull();
+    expect(await store.reservations.reserve(account.id, minorUnits(150))).not.toBeNull();
+    expect(await store.reservations.reserve(account.id, minorUnits(1))).toBeNull();
+    expect(await balanceOf(account.id)).toMatchObject({ reservedMinor: 150, availableMinor: 0 });
+    await expect(store.reservations.reserve(account.id, minorUnits(0))).rejects.toThrow(InvalidStoreInput);
+    expect(await store.reservations.reserve(999_999, minorUnits(1))).toBeNull();
+  });
+
+  it('never overruns the balance under 20 concurrent reservations', async () => {
+    const account = await accountWithBalance(store, 1000);
+    const attempts = await Promise.all(Array.from({ length: 20 }, () => store.reservations.reserve(account.id, minorUnits(70))));
+    const granted = attempts.filter((reservation) => reservation !== null);
+    expect(granted).toHaveLength(14); // 14 × 70 = 980 ≤ 1000 < 15 × 70
+    const balance = await balanceOf(account.id);
+    expect(balance.reservedMinor).toBe(980);
+    expect(balance.availableMinor).toBeGreaterThanOrEqual(0);
+    expect(await store.reservations.listHeld({ accountId: account.id })).toHaveLength(14);
+
+    // Settling them all at once keeps the books straight too.
+    await Promise.all(granted.map((reservation) => store.reservations.settle(reservation!.id, minorUnits(50))));
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 1000 - 14 * 50, reservedMinor: 0 });
+  });
+
+  it('stays consistent when concurrent settles race for the same reservation', async () => {
+    const account = await accountWithBalance(store, 1000);
+    const reservation = await store.reservations.reserve(account.id, minorUnits(200));
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.reservations.settle(reservation!.id, minorUnits(150))));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 850, reservedMinor: 0 });
+  });
+});

@@ -1,0 +1,43 @@
+import { DEMO, seedDemo } from '../../db/seeds/demo';
+import { createStore } from '../../lib/store';
+import { describeEachDatabase } from '../support/databases';
+
+async function rowCounts(db: import('knex').Knex): Promise<Record<string, number>> {
+  const tables = ['accounts', 'tariffs', 'rates', 'caller_ids', 'pins', 'access_numbers', 'payments'];
+  const counts = await Promise.all(tables.map(async (table) => [table, Number((await db(table).count({ n: '*' }))[0]?.n)] as const));
+  return Object.fromEntries(counts);
+}
+
+describeEachDatabase('demo seed', (getDb) => {
+  it('creates the demo account, tariffs and access number', async () => {
+    const db = getDb();
+    const store = createStore(db);
+    const result = await seedDemo(db);
+    expect(result.created).toBe(true);
+
+    const account = await store.accounts.findById(result.accountId);
+    expect(account).toMatchObject({ name: 'Demo', currency: 'USD', balanceMinor: 1000, creditLimitMinor: 0, timeZone: 'Europe/Berlin' });
+    expect(await store.callerIds.findByNumber(DEMO.callerId)).toMatchObject({ accountId: result.accountId, allowAuthorization: true });
+    expect(await store.pins.verify({ accountId: result.accountId }, '1234', { maxAttempts: 3, lockMs: 1000 })).toEqual({ ok: true });
+    expect(await store.accessNumbers.findByDid(DEMO.accessNumber)).toMatchObject({ method: 'call_to_caller', authMode: 'ani', active: true });
+
+    const retail = await store.tariffs.findTariffById(account?.tariffId ?? 0);
+    expect(retail).toMatchObject({ kind: 'retail', currency: 'USD' });
+    expect(await store.tariffs.findRateByLongestPrefix(retail?.id ?? 0, '+441234567890')).toMatchObject({
+      ratePerMinute: 20_000,
+      incrementFirstSeconds: 30,
+      incrementNextSeconds: 6,
+      connectionFeeMinor: 0,
+    });
+    expect((await store.tariffs.findTariffById(account?.callbackTariffId ?? 0))?.kind).toBe('callback');
+  });
+
+  it('changes nothing when run again', async () => {
+    const db = getDb();
+    const before = await rowCounts(db);
+    const again = await seedDemo(db);
+    expect(again.created).toBe(false);
+    expect(await rowCounts(db)).toEqual(before);
+    expect((await createStore(db).accounts.findById(again.accountId))?.balanceMinor).toBe(1000);
+  });
+});
