@@ -1,0 +1,3 @@
+export * from './retry-policy';
+export * from './caller-id-policy';
+export * from './ivr-outcome';

@@ -1,0 +1,388 @@
+import { decide } from '../../lib/callback/state/decide';
+import type { RequestEvent } from '../../lib/callback/state/request-events';
+import { assertTransition, FINAL_STATES, type RequestState } from '../../lib/callback/state/request-state';
+import { IllegalTransition } from '../../lib/callback/state/transition-table';
+import { DESTINATION, OTHER_DESTINATION, RequestHarness, settings, T0 } from './request-harness';
+
+const due: RequestEvent = { type: 'due' };
+const aAnswered: RequestEvent = { type: 'a_answered' };
+const bAnswered: RequestEvent = { type: 'b_answered' };
+const aFailed = (cause: Extract<RequestEvent, { type: 'a_failed' }>['cause']): RequestEvent => ({ type: 'a_failed', cause });
+const bFailed = (cause: Extract<RequestEvent, { type: 'b_failed' }>['cause']): RequestEvent => ({ type: 'b_failed', cause });
+const hungUp = (by: 'A' | 'B'): RequestEvent => ({ type: 'hung_up', by, cause: 'NORMAL_CLEARING' });
+
+describe('decide: source first', () => {
+  it('dials A, then B, bridges, and completes when A hangs up', () => {
+    const h = new RequestHarness();
+    expect(h.send(due)).toEqual({ to: 'dialing_a', actions: [{ type: 'dial_a' }], ignored: false });
+    expect(h.send(aAnswered)).toEqual({ to: 'dialing_b', actions: [{ type: 'dial_b', number: DESTINATION }], ignored: false });
+    expect(h.send(bAnswered)).toEqual({ to: 'bridged', actions: [{ type: 'bridge' }], ignored: false });
+    expect(h.send(hungUp('A'))).toEqual({
+      to: 'completed',
+      actions: [
+        { type: 'hangup_b', cause: 'NORMAL_CLEARING' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'report', status: 'completed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('completes when B hangs up and the two-stage loop is off', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered]);
+    expect(h.send(hungUp('B')).actions).toEqual([
+      { type: 'settle_leg', leg: 'B' },
+      { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
+      { type: 'settle_leg', leg: 'A' },
+      { type: 'report', status: 'completed' },
+    ]);
+    expect(h.state).toBe('completed');
+  });
+
+  it('asks on leg A when the request has no destination', () => {
+    const h = new RequestHarness(settings({ destination: null }));
+    h.send(due);
+    expect(h.send(aAnswered)).toEqual({ to: 'a_answered', actions: [{ type: 'ask_destination' }], ignored: false });
+    expect(h.send({ type: 'destination_chosen', number: OTHER_DESTINATION })).toEqual({
+      to: 'dialing_b',
+      actions: [{ type: 'dial_b', number: OTHER_DESTINATION }],
+      ignored: false,
+    });
+    expect(h.play([bAnswered, hungUp('A')])).toEqual(['dialing_b', 'bridged', 'completed']);
+  });
+
+  it('loops back to the IVR after a talk (C4) until A hangs up', () => {
+    const h = new RequestHarness(settings({ destination: null, askAgainAfterTalk: true }));
+    h.play([due, aAnswered, { type: 'destination_chosen', number: DESTINATION }, bAnswered]);
+    expect(h.send(hungUp('B'))).toEqual({
+      to: 'a_answered',
+      actions: [{ type: 'settle_leg', leg: 'B' }, { type: 'ask_destination' }],
+      ignored: false,
+    });
+    h.play([{ type: 'destination_chosen', number: OTHER_DESTINATION }, bAnswered]);
+    // #11 / ** ends B on the subscriber's request, loop flag or not.
+    expect(h.send({ type: 'new_destination_requested' })).toEqual({
+      to: 'a_answered',
+      actions: [{ type: 'hangup_b', cause: 'NORMAL_CLEARING' }, { type: 'settle_leg', leg: 'B' }, { type: 'ask_destination' }],
+      ignored: false,
+    });
+    // Having talked, the request counts as completed however it ends now.
+    expect(h.send(hungUp('A'))).toEqual({
+      to: 'completed',
+      actions: [{ type: 'settle_leg', leg: 'A' }, { type: 'report', status: 'completed' }],
+      ignored: false,
+    });
+  });
+
+  it('#11 while B is still ringing cancels B and asks again', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    expect(h.send({ type: 'new_destination_requested' }).actions).toEqual([
+      { type: 'hangup_b', cause: 'ORIGINATOR_CANCEL' },
+      { type: 'settle_leg', leg: 'B' },
+      { type: 'ask_destination' },
+    ]);
+    expect(h.state).toBe('a_answered');
+  });
+});
+
+describe('decide: leg A retries (C1)', () => {
+  it('A busy, then no answer, then answered on retry 2', () => {
+    const h = new RequestHarness(settings({ retry: { maxRetries: 2, retryIntervalSeconds: 60 } }));
+    h.send(due);
+    expect(h.send(aFailed('USER_BUSY'))).toEqual({
+      to: 'retry_scheduled',
+      actions: [
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'schedule_retry', at: T0 + 60_000 },
+      ],
+      ignored: false,
+    });
+    expect(h.send(due)).toEqual({ to: 'dialing_a', actions: [{ type: 'dial_a' }], ignored: false });
+    expect(h.send(aFailed('NO_ANSWER')).actions).toContainEqual({ type: 'schedule_retry', at: T0 + 120_000 });
+    expect(h.play([due, aAnswered, bAnswered, hungUp('A')])).toEqual(['retry_scheduled', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
+    expect(h.attempt).toBe(3);
+  });
+
+  it('A never answers: no_answer after 1 + maxRetries attempts', () => {
+    const h = new RequestHarness(settings({ retry: { maxRetries: 2, retryIntervalSeconds: 30 } }));
+    const states = h.play([due, aFailed('NO_ANSWER'), due, aFailed('NO_ANSWER'), due, aFailed('NO_ANSWER')]);
+    expect(states).toEqual(['queued', 'dialing_a', 'retry_scheduled', 'dialing_a', 'retry_scheduled', 'dialing_a', 'no_answer']);
+    expect(h.history.at(-1)?.decision.actions).toEqual([
+      { type: 'settle_leg', leg: 'A' },
+      { type: 'report', status: 'no_answer' },
+    ]);
+    expect(h.send(due)).toEqual({ to: 'no_answer', actions: [], ignored: true });
+  });
+
+  it('busy on the last attempt ends busy', () => {
+    const h = new RequestHarness(settings({ retry: { maxRetries: 1, retryIntervalSeconds: 30 } }));
+    expect(h.play([due, aFailed('NO_ANSWER'), due, aFailed('USER_BUSY')]).at(-1)).toBe('busy');
+  });
+
+  it('no retries at all with maxRetries 0', () => {
+    const h = new RequestHarness(settings({ retry: { maxRetries: 0, retryIntervalSeconds: 30 } }));
+    expect(h.play([due, aFailed('USER_BUSY')]).at(-1)).toBe('busy');
+  });
+
+  it.each([
+    ['UNALLOCATED_NUMBER', 'failed'],
+    ['CALL_REJECTED', 'failed'],
+    ['INVALID_GATEWAY', 'failed'],
+    ['INVALID_NUMBER_FORMAT', 'failed'],
+    ['ORIGINATOR_CANCEL', 'cancelled'],
+  ] as const)('A %s is not retried: %s', (cause, outcome) => {
+    const h = new RequestHarness(settings({ retry: { maxRetries: 5, retryIntervalSeconds: 30 } }));
+    h.send(due);
+    expect(h.send(aFailed(cause))).toEqual({
+      to: outcome,
+      actions: [{ type: 'settle_leg', leg: 'A' }, { type: 'report', status: outcome }],
+      ignored: false,
+    });
+  });
+
+  it('a network failure is retried', () => {
+    const h = new RequestHarness();
+    expect(h.play([due, aFailed('NORMAL_TEMPORARY_FAILURE')]).at(-1)).toBe('retry_scheduled');
+  });
+
+  it('a due request may be refused before dialing (A6, A5)', () => {
+    const h = new RequestHarness();
+    expect(h.send({ type: 'refused', reason: 'tariff' })).toEqual({ to: 'failed', actions: [{ type: 'report', status: 'failed' }], ignored: false });
+  });
+});
+
+describe('decide: leg B fails while A listens (C3)', () => {
+  it('B busy: busy prompt, then hang up A', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    expect(h.send(bFailed('USER_BUSY'))).toEqual({
+      to: 'busy',
+      actions: [
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'play_prompt', name: 'ivr/busy' },
+        { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'report', status: 'busy' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('B busy: busy prompt, then ask again (C4)', () => {
+    const h = new RequestHarness(settings({ ivr: { busyIvr: 'ivr/busy', failedIvr: null, askAgainOnFailure: true } }));
+    h.play([due, aAnswered]);
+    expect(h.send(bFailed('USER_BUSY'))).toEqual({
+      to: 'a_answered',
+      actions: [{ type: 'settle_leg', leg: 'B' }, { type: 'play_prompt', name: 'ivr/busy' }, { type: 'ask_destination' }],
+      ignored: false,
+    });
+    expect(h.play([{ type: 'destination_chosen', number: OTHER_DESTINATION }, bAnswered, hungUp('A')])).toEqual([
+      'a_answered',
+      'dialing_b',
+      'bridged',
+      'completed',
+    ]);
+  });
+
+  it('B unallocated: failed prompt, then hang up', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    const decision = h.send(bFailed('UNALLOCATED_NUMBER'));
+    expect(decision.to).toBe('failed');
+    expect(decision.actions).toContainEqual({ type: 'play_prompt', name: 'ivr/failed' });
+  });
+
+  it('B not answering: failed prompt, request no_answer', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    const decision = h.send(bFailed('NO_ANSWER'));
+    expect(decision.to).toBe('no_answer');
+    expect(decision.actions).toContainEqual({ type: 'play_prompt', name: 'ivr/failed' });
+  });
+
+  it('no prompt configured: straight to the hangup', () => {
+    const h = new RequestHarness(settings({ ivr: { busyIvr: null, failedIvr: null, askAgainOnFailure: false } }));
+    h.play([due, aAnswered]);
+    expect(h.send(bFailed('USER_BUSY')).actions.map((a) => a.type)).toEqual(['settle_leg', 'hangup_a', 'settle_leg', 'report']);
+  });
+
+  it('after an earlier talk the request still ends completed', () => {
+    const h = new RequestHarness(settings({ askAgainAfterTalk: true }));
+    h.play([due, aAnswered, bAnswered, hungUp('B'), { type: 'destination_chosen', number: OTHER_DESTINATION }]);
+    expect(h.send(bFailed('USER_BUSY')).to).toBe('completed');
+  });
+
+  it('A hangs up while B rings: B is cancelled, the request is cancelled', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    expect(h.send(hungUp('A'))).toEqual({
+      to: 'cancelled',
+      actions: [
+        { type: 'hangup_b', cause: 'ORIGINATOR_CANCEL' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'report', status: 'cancelled' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('B cancelled by someone else: no prompt', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    const decision = h.send(bFailed('ORIGINATOR_CANCEL'));
+    expect(decision.to).toBe('cancelled');
+    expect(decision.actions.map((a) => a.type)).not.toContain('play_prompt');
+  });
+});
+
+describe('decide: the IVR on leg A', () => {
+  it('A hangs up in the IVR before any talk: cancelled', () => {
+    const h = new RequestHarness(settings({ destination: null }));
+    expect(h.play([due, aAnswered, hungUp('A')]).at(-1)).toBe('cancelled');
+  });
+
+  it('the IVR gives up (PIN lockout, no destination): failed, A hung up', () => {
+    const h = new RequestHarness(settings({ destination: null }));
+    h.play([due, aAnswered]);
+    expect(h.send({ type: 'ivr_gave_up', reason: 'pin_lockout' })).toEqual({
+      to: 'failed',
+      actions: [{ type: 'hangup_a', cause: 'NORMAL_CLEARING' }, { type: 'settle_leg', leg: 'A' }, { type: 'report', status: 'failed' }],
+      ignored: false,
+    });
+  });
+});
+
+describe('decide: simultaneous (C5)', () => {
+  const simultaneous = () => new RequestHarness(settings({ mode: 'simultaneous' }));
+
+  it('dials both at once and bridges when both answered, B first', () => {
+    const h = simultaneous();
+    expect(h.send(due)).toEqual({ to: 'dialing_both', actions: [{ type: 'dial_a' }, { type: 'dial_b', number: DESTINATION }], ignored: false });
+    expect(h.send(bAnswered)).toEqual({ to: 'b_answered', actions: [], ignored: false });
+    expect(h.send(aAnswered)).toEqual({ to: 'bridged', actions: [{ type: 'bridge' }], ignored: false });
+    expect(h.send(hungUp('B')).to).toBe('completed');
+  });
+
+  it('A first: waits in dialing_b for B', () => {
+    const h = simultaneous();
+    expect(h.play([due, aAnswered, bAnswered])).toEqual(['queued', 'dialing_both', 'dialing_b', 'bridged']);
+    expect(h.history[1]?.decision.actions).toEqual([]);
+  });
+
+  it('A busy: B is cancelled and both are dialed again later', () => {
+    const h = simultaneous();
+    h.send(due);
+    expect(h.send(aFailed('USER_BUSY'))).toEqual({
+      to: 'retry_scheduled',
+      actions: [
+        { type: 'hangup_b', cause: 'ORIGINATOR_CANCEL' },
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'schedule_retry', at: T0 + 60_000 },
+      ],
+      ignored: false,
+    });
+    expect(h.send(due).to).toBe('dialing_both');
+  });
+
+  it('A fails after B answered: B is hung up normally', () => {
+    const h = simultaneous();
+    h.play([due, bAnswered]);
+    expect(h.send(aFailed('NO_ANSWER')).actions.slice(0, 2)).toEqual([
+      { type: 'hangup_b', cause: 'NORMAL_CLEARING' },
+      { type: 'settle_leg', leg: 'B' },
+    ]);
+  });
+
+  it('B busy while A rings: A is cancelled and the request ends busy (B is not retried)', () => {
+    const h = simultaneous();
+    h.send(due);
+    expect(h.send(bFailed('USER_BUSY'))).toEqual({
+      to: 'busy',
+      actions: [
+        { type: 'hangup_a', cause: 'ORIGINATOR_CANCEL' },
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'report', status: 'busy' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('B hangs up while waiting for A: A is cancelled', () => {
+    const h = simultaneous();
+    h.play([due, bAnswered]);
+    expect(h.send(hungUp('B')).actions).toEqual([
+      { type: 'hangup_a', cause: 'ORIGINATOR_CANCEL' },
+      { type: 'settle_leg', leg: 'B' },
+      { type: 'settle_leg', leg: 'A' },
+      { type: 'report', status: 'cancelled' },
+    ]);
+  });
+
+  it('without a destination it falls back to source first', () => {
+    const h = new RequestHarness(settings({ mode: 'simultaneous', destination: null }));
+    expect(h.send(due)).toEqual({ to: 'dialing_a', actions: [{ type: 'dial_a' }], ignored: false });
+  });
+});
+
+describe('decide: cancel (W2)', () => {
+  it('while queued: nothing to hang up', () => {
+    const h = new RequestHarness();
+    expect(h.send({ type: 'cancelled' })).toEqual({ to: 'cancelled', actions: [{ type: 'report', status: 'cancelled' }], ignored: false });
+  });
+
+  it('while retry_scheduled: nothing to hang up', () => {
+    const h = new RequestHarness();
+    h.play([due, aFailed('USER_BUSY')]);
+    expect(h.send({ type: 'cancelled' }).actions).toEqual([{ type: 'report', status: 'cancelled' }]);
+  });
+
+  it.each([
+    [[due], ['hangup_a:ORIGINATOR_CANCEL']],
+    [[due, aAnswered], ['hangup_b:ORIGINATOR_CANCEL', 'hangup_a:NORMAL_CLEARING']],
+    [[due, aAnswered, bAnswered], ['hangup_a:NORMAL_CLEARING', 'hangup_b:NORMAL_CLEARING']],
+  ] as const)('after %j hangs up %j', (events, hangups) => {
+    const h = new RequestHarness();
+    h.play(events);
+    const decision = h.send({ type: 'cancelled' });
+    expect(decision.to).toBe('cancelled');
+    expect(decision.actions.flatMap((a) => (a.type === 'hangup_a' || a.type === 'hangup_b' ? [`${a.type}:${a.cause}`] : []))).toEqual(hangups);
+  });
+
+  it('a finished request cannot be cancelled any more', () => {
+    for (const state of FINAL_STATES) {
+      expect(decide(state, { type: 'cancelled' }, new RequestHarness().context())).toEqual({ to: state, actions: [], ignored: true });
+    }
+  });
+});
+
+describe('decide: events that mean nothing here are ignored', () => {
+  it.each([
+    ['queued', aAnswered],
+    ['dialing_a', due],
+    ['dialing_a', bAnswered],
+    ['dialing_a', hungUp('A')],
+    ['a_answered', hungUp('B')],
+    ['a_answered', bFailed('USER_BUSY')],
+    ['dialing_b', hungUp('B')],
+    ['dialing_b', aFailed('USER_BUSY')],
+    ['b_answered', hungUp('A')],
+    ['bridged', { type: 'destination_chosen', number: DESTINATION }],
+    ['completed', hungUp('A')],
+  ] as Array<[RequestState, RequestEvent]>)('%s ignores %j', (state, event) => {
+    expect(decide(state, event, new RequestHarness().context())).toEqual({ to: state, actions: [], ignored: true });
+  });
+});
+
+describe('IllegalTransition', () => {
+  it('is what the engine gets for a move outside the table', () => {
+    expect(() => assertTransition('queued', 'bridged')).toThrow(IllegalTransition);
+    expect(() => assertTransition('bridged', 'retry_scheduled')).toThrow(/bridged -> retry_scheduled/);
+    expect(() => assertTransition('cancelled', 'queued')).toThrow(expect.objectContaining({ from: 'cancelled', to: 'queued' }));
+  });
+});
