@@ -6,6 +6,7 @@
 export class EslHeaders {
   private readonly list: Array<[string, string]>;
   private index: Map<string, string> | undefined;
+  private lookups = 0;
 
   constructor(entries: Iterable<[string, string]> = []) {
     this.list = [...entries];
@@ -21,20 +22,29 @@ export class EslHeaders {
 
   add(name: string, value: string): this {
     this.list.push([name, value]);
-    this.index = undefined;
+    if (this.index && !this.index.has(name.toLowerCase())) this.index.set(name.toLowerCase(), value);
     return this;
   }
 
-  /** The first value of a header; names are case-insensitive, as FreeSWITCH matches them. */
+  /**
+   * The first value of a header; names are case-insensitive, as FreeSWITCH matches them. Most
+   * events are asked for one or two headers (Event-Name, Unique-ID) near the top, so a scan
+   * beats building an index of ~150 names; the index is built once a header list is read more.
+   */
   get(name: string): string | undefined {
-    if (!this.index) {
+    if (this.index) return this.index.get(name.toLowerCase());
+    if (++this.lookups > 3) {
       this.index = new Map();
       for (const [key, value] of this.list) {
         const lower = key.toLowerCase();
         if (!this.index.has(lower)) this.index.set(lower, value);
       }
+      return this.index.get(name.toLowerCase());
     }
-    return this.index.get(name.toLowerCase());
+    for (const [key, value] of this.list) if (key === name) return value;
+    const lower = name.toLowerCase();
+    for (const [key, value] of this.list) if (key.toLowerCase() === lower) return value;
+    return undefined;
   }
 
   getAll(name: string): string[] {

@@ -29,6 +29,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function eslUrlDecode(value: string): string {
   if (!value.includes('%')) return value;
+  try {
+    // The native decoder is much faster; it throws exactly on the inputs the slow path tolerates.
+    return decodeURIComponent(value);
+  } catch {
+    return decodeTolerantly(value);
+  }
+}
+
+function decodeTolerantly(value: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
