@@ -1,0 +1,279 @@
+import type { Logger } from '../log/logger';
+import { systemClock, type Clock, type TimerHandle } from '../time/clock';
+import { abortReason, onAbort } from './abort';
+import { EslCommandFailed, EslDisconnected, EslTimeout } from './errors';
+import { Listeners, errorText } from './listeners';
+import { EslProtocolError, FrameParser, encodeCommand, interpretFrame, type EslEvent, type EslMessage } from './wire';
+
+/** The part of net.Socket a connection uses; tests drive a fake one byte by byte. */
+export interface EslTransport {
+  write(data: Buffer): boolean;
+  destroy(error?: Error): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  readonly destroyed: boolean;
+}
+
+export type ReplyKind = 'command-reply' | 'api-response' | 'channel-data';
+export type ReplyOf<K extends ReplyKind> = Extract<EslMessage, { kind: K }>;
+export type CommandReply = ReplyOf<'command-reply'>;
+export type DisconnectNotice = Extract<EslMessage, { kind: 'disconnect-notice' }>;
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** Rejects the caller with EslTimeout; the reply, when it comes, is still consumed in order. */
+  timeoutMs?: number;
+  /** How the command appears in logs and errors; defaults to its first word (never `auth <password>`). */
+  label?: string;
+}
+
+export interface CloseInfo {
+  reason: string;
+  error?: Error;
+}
+
+type ConnectionEvents = {
+  event: (event: EslEvent) => void;
+  notice: (notice: DisconnectNotice) => void;
+  'auth-request': () => void;
+  close: (info: CloseInfo) => void;
+};
+
+interface Pending {
+  label: string;
+  expect: ReplyKind;
+  bytes: Buffer;
+  /** The caller gave up (abort/timeout) after the command was written; its reply is still ours. */
+  abandoned: boolean;
+  resolve(message: EslMessage): void;
+  reject(error: Error): void;
+}
+
+export interface EslConnectionOptions {
+  name: string;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * One ESL connection. Commands are written one at a time and the next is written only after the
+ * previous reply arrived, so a reply can only belong to the command in flight. A reply with
+ * nothing in flight, or of the wrong kind, means the stream and our state disagree; instead of
+ * handing it to the next caller (modesl #72) the connection is closed.
+ */
+export class EslConnection {
+  readonly name: string;
+  readonly closed: Promise<CloseInfo>;
+  private readonly parser = new FrameParser();
+  private readonly queue: Pending[] = [];
+  private inFlight: Pending | undefined;
+  private closeInfo: CloseInfo | undefined;
+  private resolveClosed!: (info: CloseInfo) => void;
+  private readonly listeners: Listeners<ConnectionEvents>;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly transport: EslTransport,
+    options: EslConnectionOptions,
+  ) {
+    this.name = options.name;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.listeners = new Listeners(this.logger);
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    transport.on('data', (chunk) => this.onData(chunk));
+    // 'end' alone misses a TCP reset (modesl #84): a reset gives 'error' then 'close', no 'end'.
+    transport.on('end', () => this.shutdown({ reason: 'peer closed the connection' }));
+    transport.on('error', (error) => this.shutdown({ reason: `socket error: ${error.message}`, error }));
+    transport.on('close', () => this.shutdown({ reason: 'socket closed' }));
+  }
+
+  get isClosed(): boolean {
+    return this.closeInfo !== undefined;
+  }
+
+  /** Commands written or waiting to be written. */
+  get pendingCommands(): number {
+    return this.queue.length + (this.inFlight ? 1 : 0);
+  }
+
+  on<K extends keyof ConnectionEvents>(type: K, listener: ConnectionEvents[K]): () => void {
+    return this.listeners.on(type, listener);
+  }
+
+  /** Sends a command and resolves with its reply, whatever its text (`-ERR` included). */
+  request<K extends ReplyKind>(expect: K, command: string, options: RequestOptions = {}): Promise<ReplyOf<K>> {
+    const label = options.label ?? command.split(' ', 1)[0] ?? command;
+    if (this.closeInfo) return Promise.reject(new EslDisconnected(this.name, label));
+    let bytes: Buffer;
+    try {
+      bytes = encodeCommand(command, options.headers, options.body);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return new Promise<ReplyOf<K>>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      let detachAbort: () => void = () => undefined;
+      const finish = (): void => {
+        timer?.cancel();
+        detachAbort();
+      };
+      const pending: Pending = {
+        label,
+        expect,
+        bytes,
+        abandoned: false,
+        resolve: (message) => {
+          finish();
+          if (!pending.abandoned) resolve(message as ReplyOf<K>);
+        },
+        reject: (error) => {
+          finish();
+          if (!pending.abandoned) reject(error);
+        },
+      };
+      const giveUp = (error: Error): void => {
+        if (pending.abandoned) return;
+        finish();
+        const index = this.queue.indexOf(pending);
+        // Not written yet: forget it. Written: keep its slot so its reply is consumed, not shifted.
+        if (index >= 0) this.queue.splice(index, 1);
+        pending.abandoned = true;
+        reject(error);
+      };
+      if (options.signal?.aborted) {
+        reject(abortReason(options.signal));
+        return;
+      }
+      detachAbort = onAbort(options.signal, giveUp);
+      if (options.timeoutMs !== undefined) {
+        const timeoutMs = options.timeoutMs;
+        timer = this.clock.setTimeout(() => giveUp(new EslTimeout(label, timeoutMs)), timeoutMs);
+      }
+      this.queue.push(pending);
+      this.pump();
+    });
+  }
+
+  /** A command whose `-ERR` reply is a failure (EslCommandFailed). */
+  async command(command: string, options: RequestOptions = {}): Promise<CommandReply> {
+    const reply = await this.request('command-reply', command, options);
+    if (!reply.ok) throw new EslCommandFailed(options.label ?? command.split(' ', 1)[0] ?? command, stripErr(reply.text));
+    return reply;
+  }
+
+  /** `api …`: the body FreeSWITCH returned (the command runs inline on FreeSWITCH's listener thread). */
+  async api(command: string, options: Omit<RequestOptions, 'headers' | 'body'> = {}): Promise<string> {
+    const reply = await this.request('api-response', `api ${command}`, { label: `api ${command.split(' ', 1)[0] ?? ''}`, ...options });
+    return reply.body;
+  }
+
+  /** Closes the socket now; pending commands reject with EslDisconnected. */
+  close(reason = 'closed by us'): void {
+    this.shutdown({ reason });
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.closeInfo) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.inFlight = next;
+    try {
+      this.transport.write(next.bytes);
+    } catch (error) {
+      this.shutdown({ reason: `write failed: ${errorText(error)}`, error: error as Error });
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closeInfo) return;
+    let messages: EslMessage[];
+    try {
+      messages = this.parser.push(chunk).map((frame) => interpretFrame(frame));
+    } catch (error) {
+      this.protocolError(error);
+      return;
+    }
+    for (const message of messages) {
+      if (this.closeInfo) return;
+      this.dispatch(message);
+    }
+  }
+
+  private dispatch(message: EslMessage): void {
+    switch (message.kind) {
+      case 'command-reply':
+      case 'api-response':
+      case 'channel-data':
+        this.settle(message);
+        return;
+      case 'event':
+        this.listeners.emit('event', message.event);
+        return;
+      case 'disconnect-notice':
+        this.listeners.emit('notice', message);
+        return;
+      case 'auth-request':
+        this.listeners.emit('auth-request');
+        return;
+      case 'rude-rejection':
+        this.shutdown({ reason: `rejected by FreeSWITCH ACL: ${message.text.trim()}` });
+        return;
+      case 'log':
+        this.logger.debug('FreeSWITCH log', { conn: this.name, text: message.text.trim() });
+        return;
+    }
+  }
+
+  private settle(message: ReplyOf<ReplyKind>): void {
+    const pending = this.inFlight;
+    if (!pending) {
+      this.protocolError(new EslProtocolError(`unsolicited ${message.kind} ${describeReply(message)}`));
+      return;
+    }
+    if (pending.expect !== message.kind) {
+      this.protocolError(new EslProtocolError(`expected ${pending.expect} for "${pending.label}", got ${message.kind} ${describeReply(message)}`));
+      return;
+    }
+    this.inFlight = undefined;
+    pending.resolve(message);
+    this.pump();
+  }
+
+  private protocolError(error: unknown): void {
+    const text = errorText(error);
+    this.logger.error('ESL protocol error; closing the connection', { conn: this.name, error: text });
+    this.shutdown({ reason: `protocol error: ${text}`, error: error instanceof Error ? error : new Error(text) });
+  }
+
+  private shutdown(info: CloseInfo): void {
+    if (this.closeInfo) return;
+    this.closeInfo = info;
+    const leftover = this.parser.buffered;
+    const fields: Record<string, unknown> = { conn: this.name, reason: info.reason };
+    if (leftover > 0) fields.unparsedBytes = leftover;
+    if (info.error || leftover > 0) this.logger.warn('ESL connection closed', fields);
+    else this.logger.debug('ESL connection closed', fields);
+    const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
+    this.inFlight = undefined;
+    for (const request of pending) request.reject(new EslDisconnected(this.name, request.label, info.error ? { cause: info.error } : undefined));
+    if (!this.transport.destroyed) this.transport.destroy();
+    this.listeners.emit('close', info);
+    this.listeners.clear();
+    this.resolveClosed(info);
+  }
+}
+
+function describeReply(message: ReplyOf<ReplyKind>): string {
+  if (message.kind === 'command-reply') return JSON.stringify(message.text.slice(0, 80));
+  if (message.kind === 'api-response') return JSON.stringify(message.body.slice(0, 80));
+  return `for ${message.channel.headers.get('Unique-ID') ?? '?'}`;
+}
+
+export function stripErr(text: string): string {
+  return text.replace(/^-ERR\s?/, '').trim();
+}

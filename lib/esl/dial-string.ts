@@ -1,0 +1,113 @@
+import { EslInvalidArgument } from './errors';
+
+/**
+ * Dial strings are a small language (`,` rings in parallel, `|` in sequence, `:_:` separates
+ * groups, `{}`/`[]` set variables, `'` groups words, `&` starts the application, `${}` expands
+ * variables). Every value that comes from a request (numbers, names) is checked against a narrow
+ * alphabet so none of that syntax can come from data; the only character we let through and
+ * quote is the space in names and values, grouped with single quotes as FreeSWITCH documents.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NUMBER = /^\+?\d{1,32}$/;
+const GATEWAY = /^[A-Za-z0-9_.-]{1,64}$/;
+const HOST = /^[A-Za-z0-9.-]{1,253}$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
+const VALUE = /^[\p{L}\p{N} _.:@+/=*#-]{0,256}$/u;
+
+/** Variables we always set ourselves; a request may not override them. */
+const RESERVED = new Set(['origination_uuid', 'origination_caller_id_number', 'origination_caller_id_name', 'originate_timeout', 'ignore_early_media']);
+
+export interface SocketTarget {
+  host: string;
+  port: number;
+}
+
+export interface OriginateRequest {
+  /** Our id for the new leg (`origination_uuid`): correlate by it, never by arrival order (§9). */
+  uuid: string;
+  gateway: string;
+  number: string;
+  callerIdNumber?: string;
+  callerIdName?: string;
+  timeoutSec: number;
+  /** Where the answered leg goes: our outbound socket server, or parked for uuid_* control. */
+  socket: SocketTarget | 'park';
+  variables?: Record<string, string | number | boolean>;
+}
+
+export function checkUuid(field: string, value: string): string {
+  if (!UUID.test(value)) throw new EslInvalidArgument(field, 'not a UUID');
+  return value.toLowerCase();
+}
+
+export function checkNumber(field: string, value: string): string {
+  if (!NUMBER.test(value)) throw new EslInvalidArgument(field, 'must be digits with an optional leading +');
+  return value;
+}
+
+export function checkVariableName(field: string, value: string): string {
+  if (!VARIABLE_NAME.test(value)) throw new EslInvalidArgument(field, `variable name ${JSON.stringify(value)} is not [A-Za-z0-9_-]`);
+  return value;
+}
+
+/** A value inside `{…}`: checked, and single-quoted when it has spaces. */
+export function variableValue(field: string, value: string | number | boolean): string {
+  const text = String(value);
+  if (!VALUE.test(text) || text.includes(':_:')) throw new EslInvalidArgument(field, 'contains characters that are dial-string syntax');
+  return text.includes(' ') ? `'${text}'` : text;
+}
+
+function callerIdName(value: string): string {
+  if (!NAME.test(value)) throw new EslInvalidArgument('callerIdName', 'only letters, digits, spaces and . _ - are allowed');
+  return value.includes(' ') ? `'${value}'` : value;
+}
+
+function variableBlock(pairs: Array<[string, string]>): string {
+  return `{${pairs.map(([name, value]) => `${name}=${value}`).join(',')}}`;
+}
+
+function userVariables(variables: Record<string, string | number | boolean> | undefined): Array<[string, string]> {
+  return Object.entries(variables ?? {}).map(([name, value]) => {
+    checkVariableName('variables', name);
+    if (RESERVED.has(name)) throw new EslInvalidArgument('variables', `${name} is set by the originate helper`);
+    return [name, variableValue(`variables.${name}`, value)];
+  });
+}
+
+/** `{vars}sofia/gateway/GW/NUMBER`: for originate and for the B leg of a `bridge`. */
+export function gatewayDialString(target: { gateway: string; number: string; uuid?: string; variables?: Record<string, string | number | boolean> }): string {
+  if (!GATEWAY.test(target.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
+  checkNumber('number', target.number);
+  const pairs: Array<[string, string]> = [];
+  if (target.uuid !== undefined) pairs.push(['origination_uuid', checkUuid('uuid', target.uuid)]);
+  pairs.push(...userVariables(target.variables));
+  const block = pairs.length > 0 ? variableBlock(pairs) : '';
+  return `${block}sofia/gateway/${target.gateway}/${target.number}`;
+}
+
+/**
+ * The `originate` command (without `bgapi`). Always `ignore_early_media=true`: otherwise the
+ * originate succeeds on 183 and `&socket` runs on an unanswered leg (§5).
+ */
+export function originateCommand(request: OriginateRequest): string {
+  if (!GATEWAY.test(request.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
+  checkNumber('number', request.number);
+  if (!Number.isInteger(request.timeoutSec) || request.timeoutSec < 1 || request.timeoutSec > 3600) {
+    throw new EslInvalidArgument('timeoutSec', 'must be a whole number of seconds between 1 and 3600');
+  }
+  const pairs: Array<[string, string]> = [['origination_uuid', checkUuid('uuid', request.uuid)]];
+  if (request.callerIdNumber !== undefined) pairs.push(['origination_caller_id_number', checkNumber('callerIdNumber', request.callerIdNumber)]);
+  if (request.callerIdName !== undefined) pairs.push(['origination_caller_id_name', callerIdName(request.callerIdName)]);
+  pairs.push(['originate_timeout', String(request.timeoutSec)], ['ignore_early_media', 'true'], ...userVariables(request.variables));
+  return `originate ${variableBlock(pairs)}sofia/gateway/${request.gateway}/${request.number} ${applicationPart(request.socket)}`;
+}
+
+function applicationPart(socket: SocketTarget | 'park'): string {
+  if (socket === 'park') return '&park()';
+  if (!HOST.test(socket.host)) throw new EslInvalidArgument('socket.host', 'must be a host name or IPv4 address');
+  if (!Number.isInteger(socket.port) || socket.port < 1 || socket.port > 65535) throw new EslInvalidArgument('socket.port', 'must be 1-65535');
+  // Quoted: the application's argument has spaces and originate splits its own arguments on them.
+  return `'&socket(${socket.host}:${socket.port} async full)'`;
+}

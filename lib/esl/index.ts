@@ -1,0 +1,14 @@
+export * from './errors';
+export * from './connection';
+export * from './inbound-client';
+export * from './node-pool';
+export * from './outbound-server';
+export * from './outbound-handshake';
+export * from './call-session';
+export * from './dial-string';
+export * from './app-args';
+export * from './background-jobs';
+export * from './backoff';
+export * from './subscription';
+export * from './token-bucket';
+export type { HangupCause } from './hangup-causes';

@@ -1,0 +1,138 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { callLogger, type Logger } from '../log/logger';
+import { systemClock, type TimerHandle } from '../time/clock';
+import type { CallSession } from './call-session';
+import { CallEnded } from './errors';
+import type { HangupCause } from './hangup-causes';
+import { errorText } from './listeners';
+import { acceptOutbound, type OutboundSessionOptions } from './outbound-handshake';
+
+export type SessionHandler = (session: CallSession) => Promise<void>;
+
+export interface OutboundServerOptions extends Omit<OutboundSessionOptions, 'name'> {
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  handler: SessionHandler;
+  /** The cause a call is hung up with when its handler throws. */
+  errorHangupCause?: HangupCause;
+}
+
+/**
+ * Accepts FreeSWITCH's outbound-socket connections (`socket host:port async full`) and runs the
+ * handler for each call. The handler owns the call: when it returns, a call still up is hung up
+ * (unless the socket application already ended, 12c); when it throws, the error is logged and the
+ * call hung up. Nothing a handler does can take the server down.
+ */
+export class OutboundServer {
+  private readonly server: Server;
+  private readonly live = new Set<CallSession>();
+  private readonly runs = new Set<Promise<void>>();
+  private readonly logger: Logger;
+  private closing = false;
+  private connections = 0;
+
+  private constructor(private readonly options: OutboundServerOptions) {
+    this.logger = options.logger;
+    this.server = createServer((socket) => this.onConnection(socket));
+    this.server.on('error', (error) => this.logger.error('outbound socket server error', { error: errorText(error) }));
+  }
+
+  static async listen(options: OutboundServerOptions): Promise<OutboundServer> {
+    const server = new OutboundServer(options);
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.server.listen(options.port, options.host ?? '127.0.0.1', () => {
+        server.server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  get address(): { host: string; port: number } {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('outbound server is not listening on TCP');
+    return { host: address.address, port: address.port };
+  }
+
+  get sessions(): ReadonlySet<CallSession> {
+    return this.live;
+  }
+
+  /** Stops accepting calls and disconnects every session (`exit`; FreeSWITCH decides the channel's fate, §9). */
+  async close(): Promise<void> {
+    this.closing = true;
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.live].map((session) => session.disconnect().catch(() => undefined)));
+    await Promise.allSettled([...this.runs]);
+    await stopped;
+  }
+
+  private onConnection(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const run = this.serve(socket).catch((error: unknown) => {
+      this.logger.error('outbound session failed', { error: errorText(error) });
+    });
+    this.runs.add(run);
+    void run.finally(() => this.runs.delete(run));
+  }
+
+  private async serve(socket: Socket): Promise<void> {
+    const name = `outbound#${++this.connections}`;
+    let session: CallSession;
+    try {
+      session = await acceptOutbound(socket, { ...this.options, name });
+    } catch (error) {
+      this.logger.warn('outbound handshake failed', { conn: name, error: errorText(error) });
+      return;
+    }
+    const logger = callLogger(this.logger, { legUuid: session.uuid });
+    if (this.closing) {
+      // close() started while this call was still shaking hands: it is not ours to run any more.
+      await session.disconnect();
+      return;
+    }
+    this.live.add(session);
+    try {
+      try {
+        await Promise.resolve().then(() => this.options.handler(session));
+      } catch (error) {
+        if (error instanceof CallEnded) logger.info('call ended during its handler', { reason: error.reason, hangupCause: error.hangupCause, step: error.step });
+        else {
+          logger.error('call handler failed; hanging up', { error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
+          await this.hangupQuietly(session, this.options.errorHangupCause ?? 'NORMAL_TEMPORARY_FAILURE', logger);
+        }
+      }
+      if (!session.isEnded && !session.controlReleased) await this.hangupQuietly(session, 'NORMAL_CLEARING', logger);
+      if (session.controlReleased && !session.isEnded) await session.disconnect();
+      const summary = await session.finished;
+      logger.info('call session finished', { reason: summary.reason, hangupCause: summary.hangupCause, hangupComplete: summary.hangupComplete !== undefined });
+    } finally {
+      this.live.delete(session);
+    }
+  }
+
+  /** Hangs up; if FreeSWITCH never confirms, drops the socket rather than keep the session forever. */
+  private async hangupQuietly(session: CallSession, cause: HangupCause, logger: Logger): Promise<void> {
+    const clock = this.options.clock ?? systemClock;
+    const waitMs = this.options.hangupCompleteWaitMs ?? 5_000;
+    let timer: TimerHandle | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => (timer = clock.setTimeout(() => resolve('timeout'), waitMs)));
+    try {
+      const outcome = await Promise.race([session.hangup(cause), gaveUp]);
+      if (outcome === 'timeout') {
+        logger.warn('no CHANNEL_HANGUP after hangup; disconnecting', { waitMs });
+        await session.disconnect();
+      }
+    } catch (error) {
+      logger.warn('hangup failed', { error: errorText(error) });
+    } finally {
+      timer?.cancel();
+    }
+  }
+}

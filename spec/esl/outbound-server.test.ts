@@ -1,0 +1,138 @@
+import type { CallSession } from '../../lib/esl/call-session';
+import { CallEnded } from '../../lib/esl/errors';
+import { OutboundServer, type SessionHandler } from '../../lib/esl/outbound-server';
+import { connect } from 'node:net';
+import { FakeOutboundCall, connectReplyBytes, eventBytes, memoryLogger, reply, waitUntil } from '../support/esl-fakes';
+import { FrameParser } from '../../lib/esl/wire';
+
+const A = 'a0000000-0000-4000-8000-000000000001';
+const B = 'b0000000-0000-4000-8000-000000000002';
+
+let server: OutboundServer | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function listen(handler: SessionHandler) {
+  const { logger, records } = memoryLogger();
+  server = await OutboundServer.listen({ port: 0, logger, handler, hangupCompleteWaitMs: 500 });
+  return { server, records };
+}
+
+describe('OutboundServer', () => {
+  it('hands each call to the handler after the handshake, then hangs it up and exits when the handler returns', async () => {
+    const seen: Array<{ uuid: string; caller: string | undefined }> = [];
+    const { server: s } = await listen(async (session) => {
+      seen.push({ uuid: session.uuid, caller: session.callerIdNumber });
+    });
+    const call = await FakeOutboundCall.connect(s.address.port, A);
+    await call.waitFor((f) => f.command === 'exit');
+    expect(call.commandLines()).toEqual(['connect', 'myevents', 'linger', 'event plain BACKGROUND_JOB PLAYBACK_START PLAYBACK_STOP RECORD_START RECORD_STOP', 'sendmsg', 'exit']);
+    expect(call.commands[4]?.headers.get('hangup-cause')).toBe('NORMAL_CLEARING');
+    expect(seen).toEqual([{ uuid: A, caller: '79261234567' }]);
+    await waitUntil(() => s.sessions.size === 0, 'session released');
+  });
+
+  it('logs a failing handler, hangs the call up, and keeps serving', async () => {
+    const { server: s, records } = await listen(async (session) => {
+      if (session.uuid === A) throw new Error('handler bug');
+    });
+    const bad = await FakeOutboundCall.connect(s.address.port, A);
+    const hangup = await bad.waitFor((f) => f.headers.get('call-command') === 'hangup');
+    expect(hangup.headers.get('hangup-cause')).toBe('NORMAL_TEMPORARY_FAILURE');
+    expect(records.some((r) => r.level === 'error' && r.message === 'call handler failed; hanging up' && /handler bug/.test(String(r.error)))).toBe(true);
+    const good = await FakeOutboundCall.connect(s.address.port, B);
+    await good.waitFor((f) => f.command === 'exit');
+  });
+
+  it('survives a handler that throws synchronously', async () => {
+    const { server: s } = await listen(((): Promise<void> => {
+      throw new Error('sync bug');
+    }) as SessionHandler);
+    const call = await FakeOutboundCall.connect(s.address.port, A);
+    await call.waitFor((f) => f.headers.get('call-command') === 'hangup');
+  });
+
+  // modesl #84: a reset left the session and its callbacks hanging.
+  it('ends the session on a TCP reset mid-step: the step rejects with CallEnded', async () => {
+    let failure: unknown;
+    let started!: () => void;
+    const playing = new Promise<void>((resolve) => (started = resolve));
+    const { server: s } = await listen(async (session) => {
+      const playback = session.playback('/p/long.wav');
+      started();
+      failure = await playback.catch((e: unknown) => e);
+    });
+    const call = await FakeOutboundCall.connect(s.address.port, A);
+    await playing;
+    await call.waitFor((f) => f.headers.get('execute-app-name') === 'playback');
+    call.socket.resetAndDestroy();
+    await waitUntil(() => failure !== undefined, 'playback rejected');
+    expect(failure).toBeInstanceOf(CallEnded);
+    expect(failure).toMatchObject({ reason: 'disconnected' });
+    await waitUntil(() => s.sessions.size === 0, 'session released');
+  });
+
+  it('rejects a pending digit collection when the caller hangs up', async () => {
+    let failure: unknown;
+    const { server: s } = await listen(async (session) => {
+      failure = await session.playAndGetDigits({ min: 4, max: 4, tries: 3, timeoutMs: 5000, file: '/p/pin.wav' }).catch((e: unknown) => e);
+    });
+    const call = await FakeOutboundCall.connect(s.address.port, A);
+    await call.waitFor((f) => f.headers.get('execute-app-name') === 'play_and_get_digits');
+    call.send(eventBytes('DTMF', A, { 'DTMF-Digit': '1' }));
+    call.hangup('NORMAL_CLEARING');
+    await call.waitFor((f) => f.command === 'exit');
+    expect(failure).toMatchObject({ name: 'CallEnded', reason: 'hangup', hangupCause: 'NORMAL_CLEARING', step: 'play_and_get_digits' });
+  });
+
+  it('close() disconnects live sessions and stops accepting calls', async () => {
+    let session: CallSession | undefined;
+    let outcome: unknown;
+    const { server: s } = await listen(async (current) => {
+      session = current;
+      outcome = await current.playback('/p/forever.wav').catch((e: unknown) => e);
+    });
+    const port = s.address.port;
+    const call = await FakeOutboundCall.connect(port, A);
+    await call.waitFor((f) => f.headers.get('execute-app-name') === 'playback');
+    expect(s.sessions.size).toBe(1);
+    await s.close();
+    server = undefined;
+    expect(call.commandLines().at(-1)).toBe('exit');
+    expect(outcome).toBeInstanceOf(CallEnded);
+    expect(session?.isEnded).toBe(true);
+    await expect(FakeOutboundCall.connect(port, B)).rejects.toThrow();
+  });
+
+  it('disconnects a call whose handshake finishes after close() began, without running its handler', async () => {
+    let handled = false;
+    const { server: s } = await listen(async () => {
+      handled = true;
+    });
+    const socket = connect({ host: '127.0.0.1', port: s.address.port });
+    socket.on('error', () => undefined);
+    const parser = new FrameParser({ commands: true });
+    const lines: string[] = [];
+    socket.on('data', (chunk) => {
+      for (const frame of parser.push(chunk)) {
+        const line = frame.command ?? '';
+        lines.push(line);
+        if (line === 'connect') socket.write(connectReplyBytes(A));
+        if (line === 'myevents') socket.write(reply.ok('+OK Events Enabled'));
+        if (line === 'exit') socket.end(reply.bye(A));
+      }
+    });
+    await waitUntil(() => lines.includes('linger'), 'linger sent');
+    const closing = s.close();
+    server = undefined;
+    socket.write(reply.ok('+OK will linger'));
+    await waitUntil(() => lines.some((l) => l.startsWith('event ')), 'event sent');
+    socket.write(reply.ok('+OK event listener enabled plain'));
+    await closing;
+    expect(lines.at(-1)).toBe('exit');
+    expect(handled).toBe(false);
+  });
+});
