@@ -1,6 +1,6 @@
 import { loadSettings, SettingsError } from './config';
 import { createLogger } from './log/logger';
-import { startService } from './service';
+import { startService } from './service/start-service';
 
 /** `npm start`: load settings, start, and stop cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {

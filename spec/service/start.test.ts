@@ -18,7 +18,14 @@ interface Started {
 function startMain(env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', CALLBACK_LOG_FORMAT: 'json', CALLBACK_HTTP_PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      CALLBACK_LOG_FORMAT: 'json',
+      CALLBACK_HTTP_PORT: '0',
+      CALLBACK_SOCKET_SERVER_PORT: '0',
+      CALLBACK_SIMULATOR_ESL_PORT: '0',
+      ...env,
+    },
   });
   const lines: string[] = [];
   const collect = (chunk: Buffer): void => {
@@ -47,7 +54,7 @@ describe('the service entry point', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('starts on SQLite, migrates, serves /healthz, and stops cleanly on %s', async (signal) => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('starts on SQLite with the simulator, migrates, is ready, and stops cleanly on %s', async (signal) => {
     const started = startMain({ CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite') });
     await waitForLine(started, /database ready.*001_accounts_and_tariffs/);
     const listening = JSON.parse(await waitForLine(started, /HTTP API listening/)) as { port: number };
@@ -55,8 +62,15 @@ describe('the service entry point', () => {
 
     const health = await fetch(`http://127.0.0.1:${listening.port}/healthz`);
     expect(health.status).toBe(200);
-    const ready = await fetch(`http://127.0.0.1:${listening.port}/readyz`);
-    expect(((await ready.json()) as { status: string }).status).toBe('ready');
+    await waitForLine(started, /FreeSWITCH simulator listening/);
+    // The ESL connection to the simulator comes up on its own; readiness follows it.
+    let ready = '';
+    for (let i = 0; i < 200 && ready !== 'ready'; i++) {
+      const response = await fetch(`http://127.0.0.1:${listening.port}/readyz`);
+      ready = ((await response.json()) as { status: string }).status;
+      if (ready !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(ready).toBe('ready');
 
     started.child.kill(signal);
     expect(await started.exit).toBe(0);

@@ -82,15 +82,18 @@ export function serializeEventPlain(event: EslEvent): Buffer {
   return Buffer.concat([Buffer.from(`${text}Content-Length: ${body.length}\n\n`, 'utf8'), body]);
 }
 
-/** `switch_event_serialize_json`: a flat object of strings, no URL-encoding, no trailing newline. */
+/**
+ * `switch_event_serialize_json`: a flat object of strings, no URL-encoding, no trailing newline.
+ * Written by hand because cJSON keeps a repeated header as a repeated key (CHANNEL_HANGUP_COMPLETE's
+ * Hangup-Cause, capture 03), which an object literal cannot hold.
+ */
 export function serializeEventJson(event: EslEvent): Buffer {
-  const record: Record<string, string> = {};
+  const members: string[] = [];
   for (const [name, value] of event.headers.entries()) {
-    if (value !== '' && !(name in record)) record[name] = value;
+    if (value !== '') members.push(`${JSON.stringify(name)}:${JSON.stringify(value)}`);
   }
   if (event.body !== undefined) {
-    record['Content-Length'] = String(Buffer.byteLength(event.body, 'utf8'));
-    record._body = event.body;
+    members.push(`"Content-Length":${JSON.stringify(String(Buffer.byteLength(event.body, 'utf8')))}`, `"_body":${JSON.stringify(event.body)}`);
   }
-  return Buffer.from(JSON.stringify(record), 'utf8');
+  return Buffer.from(`{${members.join(',')}}`, 'utf8');
 }

@@ -1,0 +1,76 @@
+import type { Settings } from '../config';
+import { InboundClient } from '../esl/inbound-client';
+import { NodePool } from '../esl/node-pool';
+import { OutboundServer, type SessionHandler } from '../esl/outbound-server';
+import type { ReadinessCheck } from '../http/health';
+import type { Logger } from '../log/logger';
+import { FreeswitchSimulator } from '../simulator';
+import type { Clock } from '../time/clock';
+import type { StopStack } from './stop-stack';
+
+export interface Telephony {
+  pool: NodePool;
+  clients: readonly InboundClient[];
+  outbound: OutboundServer;
+  /** What `&socket(...)` in an originate must point at. */
+  socketAddress: { host: string; port: number };
+  /** Gateway per node, for dial strings. */
+  gateways: ReadonlyMap<string, readonly string[]>;
+  simulator?: FreeswitchSimulator;
+  readiness: ReadinessCheck[];
+}
+
+/**
+ * Connects to FreeSWITCH: the nodes of the settings, or, in simulator mode, a bundled simulator
+ * on the configured port. Either way the rest of the service sees the same ESL clients, on real
+ * TCP, speaking the same commands.
+ */
+export async function startTelephony(settings: Settings, deps: { logger: Logger; clock: Clock; stops: StopStack; handler: SessionHandler }): Promise<Telephony> {
+  const { logger, clock, stops } = deps;
+  const outbound = await OutboundServer.listen({
+    host: settings.socketServer.host,
+    port: settings.socketServer.port,
+    handler: deps.handler,
+    logger: logger.child({ component: 'outbound-socket' }),
+    clock,
+  });
+  stops.push('outbound socket server', () => outbound.close());
+  const socketAddress = { host: settings.socketServer.advertiseHost, port: outbound.address.port };
+  logger.info(`outbound socket server listening on ${settings.socketServer.host}:${outbound.address.port}`, { port: outbound.address.port });
+
+  let simulator: FreeswitchSimulator | undefined;
+  let nodes = settings.freeswitch.nodes;
+  if (settings.freeswitch.mode === 'simulator') {
+    simulator = await FreeswitchSimulator.start({
+      eslHost: settings.simulator.host,
+      eslPort: settings.simulator.eslPort,
+      clock,
+      logger: logger.child({ component: 'simulator' }),
+    });
+    stops.push('FreeSWITCH simulator', () => simulator!.stop());
+    logger.info(`FreeSWITCH simulator listening on ${settings.simulator.host}:${simulator.eslPort} (no real FreeSWITCH configured)`);
+    nodes = [{ name: 'simulator', host: settings.simulator.host, port: simulator.eslPort, password: 'ClueCon', gateways: ['carrier'], maxCps: 100, maxChannels: 10_000 }];
+  }
+
+  const clients = nodes.map(
+    (node) =>
+      new InboundClient({ name: node.name, host: node.host, port: node.port, password: node.password, logger: logger.child({ node: node.name }), clock }),
+  );
+  for (const client of clients) {
+    client.start();
+    stops.push(`ESL connection to ${client.name}`, () => client.close());
+  }
+  const pool = new NodePool({
+    nodes: clients.map((client, i) => ({ client, maxChannels: nodes[i]!.maxChannels, maxCps: nodes[i]!.maxCps })),
+    logger: logger.child({ component: 'node-pool' }),
+    clock,
+  });
+  stops.push('node pool', async () => pool.close());
+
+  const readiness: ReadinessCheck[] = clients.map((client) => ({
+    name: `freeswitch:${client.name}`,
+    check: async () => (client.state === 'ready' ? { ok: true } : { ok: false, detail: client.state }),
+  }));
+  const gateways = new Map(nodes.map((node) => [node.name, node.gateways]));
+  return { pool, clients, outbound, socketAddress, gateways, readiness, ...(simulator ? { simulator } : {}) };
+}

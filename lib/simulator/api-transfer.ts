@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel } from './channel';
+import type { SwitchCore } from './core';
+import { splitArgs } from './dial-string';
+import { UUID_BRIDGE_EXECUTE_ORIGINS } from './event-templates';
+import { HOLD, type PlanStep } from './session';
+
+/**
+ * `uuid_bridge <a> <b>` → `+OK <b>`. Both legs leave what they run (UNPARK, EXECUTE_COMPLETE
+ * park or socket), get a `uuid_bridge` EXECUTE that never completes, and A one CHANNEL_BRIDGE
+ * (capture 09). The socket connection of a controlled leg stays open (capture 12d2).
+ */
+export async function uuidBridgeApi(core: SwitchCore, args: string): Promise<string> {
+  const [first = '', second = ''] = splitArgs(args);
+  const a = core.session(first);
+  const b = core.session(second);
+  if (!a || !b || a === b) return '-ERR Invalid uuid\n';
+  core.releaseFromBridge(a.channel);
+  core.releaseFromBridge(b.channel);
+  core.linkOtherLegs(a.channel, b.channel);
+  markTransfer(core, a.channel, `uuid_br:${b.channel.uuid}`);
+  markTransfer(core, b.channel, `uuid_br:${a.channel.uuid}`);
+  await a.transferTo([HOLD]);
+  await b.transferTo([HOLD]);
+  if (!a.channel.up || !b.channel.up) return `+OK ${second}\n`;
+  const legs = [
+    [a, b],
+    [b, a],
+  ] as const;
+  legs.forEach(([leg, peer], i) => {
+    leg.channel.state = 'CS_SOFT_EXECUTE';
+    leg.channel.stateNumber = 3;
+    const values = { Application: 'uuid_bridge', 'Application-Data': peer.channel.uuid };
+    core.emit('CHANNEL_EXECUTE', leg.channel, values, { origin: UUID_BRIDGE_EXECUTE_ORIGINS[i] });
+  });
+  core.bridge(a.channel, b.channel, 'signal');
+  return `+OK ${second}\n`;
+}
+
+/** Caller-Transfer-Source as FreeSWITCH writes it: `<epoch>:<uuid>:<how>:<where>` (captures 09, 12c). */
+function markTransfer(core: SwitchCore, channel: Channel, how: string): void {
+  channel.times.transfer = core.now();
+  channel.profile['Transfer-Source'] = `${Math.floor(core.now() / 1000)}:${randomUUID()}:${how}`;
+}
+
+/** `app:arg,app:arg` of an inline transfer. */
+function inlinePlan(dest: string): PlanStep[] {
+  return dest
+    .split(',')
+    .filter((part) => part !== '')
+    .map((part) => {
+      const colon = part.indexOf(':');
+      return colon < 0 ? { app: part, arg: '' } : { app: part.slice(0, colon), arg: part.slice(colon + 1) };
+    });
+}
+
+/**
+ * `uuid_transfer <uuid> [-bleg|-both] <dest> [dialplan] [context]`. Inline destinations run
+ * their applications, then the leg hangs up (capture 12c); the simulator has no dialplan, so
+ * any other destination parks the leg.
+ */
+export async function uuidTransferApi(core: SwitchCore, args: string): Promise<string> {
+  const words = splitArgs(args);
+  const [uuid = ''] = words;
+  const session = core.session(uuid);
+  if (!session) return '-ERR No such channel!\n';
+  const flag = words[1] === '-bleg' || words[1] === '-both' ? words[1] : undefined;
+  const [dest = '', dialplan] = words.slice(flag ? 2 : 1);
+  if (dest === '') return '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
+  const plan = dialplan === 'inline' ? inlinePlan(dest) : [{ app: 'park', arg: '' }];
+  const peer = session.channel.bridgedTo === undefined ? undefined : core.session(session.channel.bridgedTo);
+  const targets = flag === '-both' ? [session, peer] : flag === '-bleg' ? [peer] : [session];
+  for (const target of targets) {
+    if (!target) continue;
+    markTransfer(core, target.channel, `bl_xfer:${dest}/${dialplan ?? 'XML'}/${words[flag ? 4 : 3] ?? 'default'}`);
+    core.releaseFromBridge(target.channel);
+    void target.transferTo(plan);
+  }
+  return '+OK\n';
+}

@@ -1,0 +1,106 @@
+import { hangupCauseInfo } from '../esl/hangup-causes';
+import type { Channel } from './channel';
+import { localStamp, micros } from './event-factory';
+
+/** How a leg ended, as far as the SIP variables FreeSWITCH sets are concerned. */
+export type HangupOrigin = 'local' | 'remote-bye' | 'remote-refuse' | 'remote-cancel' | 'timeout';
+
+const SIP_REASONS: Record<number, string> = {
+  404: 'Not Found',
+  408: 'Request Timeout',
+  480: 'Temporarily Unavailable',
+  484: 'Address Incomplete',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  503: 'Service Unavailable',
+  603: 'Decline',
+};
+
+/** The sip_* variables sofia sets when a leg ends (captures 01, 02, 04). */
+export function applyHangupSipVariables(channel: Channel, origin: HangupOrigin, sipStatus: number | undefined): void {
+  const answered = channel.answered;
+  switch (origin) {
+    case 'remote-bye':
+      channel.setVar('sip_hangup_disposition', 'recv_bye');
+      setTermStatus(channel, 200);
+      break;
+    case 'remote-refuse': {
+      const status = sipStatus ?? 480;
+      channel.setVar('sip_hangup_disposition', 'recv_refuse');
+      channel.setVar('sip_invite_failure_status', String(status));
+      channel.setVar('sip_invite_failure_phrase', SIP_REASONS[status] ?? 'Error');
+      setTermStatus(channel, status);
+      break;
+    }
+    case 'remote-cancel':
+      channel.setVar('sip_hangup_disposition', 'recv_cancel');
+      setTermStatus(channel, 487);
+      break;
+    case 'timeout':
+      channel.setVar('sip_hangup_disposition', 'send_cancel');
+      break;
+    case 'local':
+      if (answered) channel.setVar('sip_hangup_disposition', 'send_bye');
+      else channel.setVar('sip_hangup_disposition', channel.direction === 'inbound' ? 'send_refuse' : 'send_cancel');
+      break;
+  }
+}
+
+function setTermStatus(channel: Channel, status: number): void {
+  channel.setVar('sip_term_status', String(status));
+  channel.setVar('proto_specific_hangup_cause', `sip:${status}`);
+}
+
+function seconds(ms: number | undefined): number {
+  return ms === undefined ? 0 : Math.floor(ms / 1000);
+}
+
+/** The CDR variables of CHANNEL_HANGUP_COMPLETE, from the channel's clock readings (capture 05). */
+export function applyCdrVariables(channel: Channel, end: number, last: { app: string; arg: string } | undefined): void {
+  const t = channel.times;
+  const cause = channel.hangupCause ?? 'NORMAL_CLEARING';
+  const code = hangupCauseInfo(cause).code;
+  const set = (name: string, value: string | number | undefined): void => channel.setVar(name, value === undefined ? undefined : String(value));
+  set('hangup_cause', cause);
+  set('hangup_cause_q850', code > 127 ? 16 : code);
+  if (channel.dtmfPressed.length > 0) set('digits_dialed', channel.dtmfPressed.join(''));
+  set('start_stamp', localStamp(t.created));
+  set('profile_start_stamp', localStamp(t.created));
+  if (t.answered !== undefined) set('answer_stamp', localStamp(t.answered));
+  if (t.bridged !== undefined) set('bridge_stamp', localStamp(t.bridged));
+  set('end_stamp', localStamp(end));
+  const epochs: Array<[string, number | undefined]> = [
+    ['start', t.created],
+    ['profile_start', t.created],
+    ['answer', t.answered],
+    ['bridge', t.bridged],
+    ['progress', t.progress],
+    ['progress_media', t.progressMedia],
+    ['end', end],
+  ];
+  for (const [name, ms] of epochs) {
+    set(`${name}_epoch`, seconds(ms));
+    set(`${name}_uepoch`, micros(ms));
+  }
+  if (last) {
+    set('last_app', last.app);
+    set('last_arg', last.arg);
+  }
+  const name = channel.profile['Caller-ID-Name'] ?? channel.profile['Caller-ID-Number'] ?? '';
+  set('caller_id', `"${name}" <${channel.profile['Caller-ID-Number'] ?? ''}>`);
+  const since = (ms: number | undefined, from: number): number => (ms === undefined ? 0 : ms - from);
+  const billMs = t.answered === undefined ? 0 : end - t.answered;
+  const durations: Array<[string, number, number]> = [
+    // [name, ms, whole-second difference as FreeSWITCH computes it from epochs]
+    ['duration', end - t.created, seconds(end) - seconds(t.created)],
+    ['bill', billMs, t.answered === undefined ? 0 : seconds(end) - seconds(t.answered)],
+    ['progress', since(t.progress, t.created), t.progress === undefined ? 0 : seconds(t.progress) - seconds(t.created)],
+    ['answer', since(t.answered, t.created), t.answered === undefined ? 0 : seconds(t.answered) - seconds(t.created)],
+    ['wait', since(t.bridged, t.created), t.bridged === undefined ? 0 : seconds(t.bridged) - seconds(t.created)],
+    ['progress_media', since(t.progressMedia, t.created), t.progressMedia === undefined ? 0 : seconds(t.progressMedia) - seconds(t.created)],
+    ['flow_bill', end - t.created, seconds(end) - seconds(t.created)],
+  ];
+  for (const [base, , sec] of durations) set(base === 'duration' ? 'duration' : `${base}sec`, sec);
+  for (const [base, ms] of durations) set(base === 'duration' ? 'mduration' : `${base}msec`, Math.round(ms));
+  for (const [base, ms] of durations) set(base === 'duration' ? 'uduration' : `${base}usec`, Math.round(ms * 1000));
+}

@@ -1,0 +1,375 @@
+import type { Logger } from 'winston';
+import type { HangupCause } from '../esl/hangup-causes';
+import type { EslEvent } from '../esl/wire';
+import type { Clock, TimerHandle } from '../time/clock';
+import { APPLICATIONS } from './applications';
+import type { Application } from './applications/types';
+import { applyCdrVariables, applyHangupSipVariables, type HangupOrigin } from './cdr';
+import { Channel, type ChannelSpec } from './channel';
+import { ConferenceRegistry } from './conference';
+import { pressDigit } from './dtmf';
+import { EventFactory, otherLegOf, type HeaderValues, type SwitchIdentity } from './event-factory';
+import type { EventOrigin, TemplatedEventName } from './event-templates';
+import type { InCallScript, PhoneBook } from './phones';
+import { stopRecording } from './recording';
+import { Session } from './session';
+import type { ConnectionInfo } from './types';
+
+export interface EventSink {
+  deliver(event: EslEvent): void;
+}
+
+export interface BridgeLink {
+  /** The originator: the leg whose events carry CHANNEL_BRIDGE / CHANNEL_UNBRIDGE. */
+  readonly a: Channel;
+  readonly b: Channel;
+  /** `bridge` application (A runs it) or `uuid_bridge` (both legs are held). */
+  readonly kind: 'app' | 'signal';
+  ended: boolean;
+}
+
+export interface CoreConfig {
+  readonly identity: SwitchIdentity;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly gateways: readonly string[];
+  readonly phones: PhoneBook;
+  readonly defaultPlaybackMs: number;
+  readonly fileDurations: Readonly<Record<string, number>>;
+  readonly lingerNotice: 'after-unpark' | 'after-hangup-complete';
+}
+
+const FINISHED_KEPT = 1000;
+
+/**
+ * The switch: the live legs and their sessions, event firing, and the call-state transitions
+ * (answer, hangup and teardown, bridges, digits) whose event order the captures fix.
+ */
+export class SwitchCore {
+  readonly factory: EventFactory;
+  readonly applications: ReadonlyMap<string, Application> = APPLICATIONS;
+  readonly conferences = new ConferenceRegistry();
+  readonly lastApplication = new Map<string, { app: string; arg: string }>();
+  readonly startedAt: number;
+  onEvent: ((event: EslEvent) => void) | undefined;
+  onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
+  /** Open ESL connections, inbound and outbound, so that stop() can close them. */
+  readonly connections = new Set<{ destroy(): void }>();
+  private stopped = false;
+  private readonly legs = new Map<string, Session>();
+  private readonly finished = new Map<string, Channel>();
+  private readonly sinks = new Set<EventSink>();
+  private readonly bridges = new Map<string, BridgeLink>();
+  /** A leg hung up because its peer hung up tears down after that peer (capture 09). */
+  private readonly teardownAfter = new Map<string, string>();
+  private sessionCounter = 0;
+
+  constructor(readonly config: CoreConfig) {
+    this.factory = new EventFactory(config.identity, config.clock);
+    this.startedAt = config.clock.now();
+  }
+
+  get logger(): Logger {
+    return this.config.logger;
+  }
+
+  get phones(): PhoneBook {
+    return this.config.phones;
+  }
+
+  /** Sessions created since start (each leg takes one session_id). */
+  get totalSessions(): number {
+    return this.sessionCounter;
+  }
+
+  now(): number {
+    return this.config.clock.now();
+  }
+
+  /** A delay by the clock; a zero delay only yields, so a ManualClock need not be advanced for it. */
+  after(ms: number, callback: () => void): TimerHandle {
+    let cancelled = false;
+    const run = (): void => {
+      if (!cancelled && !this.stopped) callback();
+    };
+    if (ms > 0) {
+      const timer = this.config.clock.setTimeout(run, ms);
+      return { cancel: () => timer.cancel() };
+    }
+    setImmediate(run);
+    return { cancel: () => void (cancelled = true) };
+  }
+
+  /** Stops all activity: no timer fires and no event goes out after this. */
+  shutdown(): void {
+    this.stopped = true;
+    this.sinks.clear();
+    for (const connection of [...this.connections]) connection.destroy();
+  }
+
+  addSink(sink: EventSink): void {
+    this.sinks.add(sink);
+  }
+
+  removeSink(sink: EventSink): void {
+    this.sinks.delete(sink);
+  }
+
+  fire(event: EslEvent): void {
+    if (this.stopped) return;
+    for (const sink of [...this.sinks]) sink.deliver(event);
+    this.onEvent?.(event);
+  }
+
+  emit(name: TemplatedEventName, channel: Channel | undefined, values: HeaderValues = {}, options: { body?: string; origin?: EventOrigin } = {}): void {
+    this.fire(this.factory.build(name, channel, values, options));
+  }
+
+  session(uuid: string): Session | undefined {
+    return this.legs.get(uuid);
+  }
+
+  channel(uuid: string): Channel | undefined {
+    return this.legs.get(uuid)?.channel;
+  }
+
+  /** A live leg, or one that ended recently (for assertions after the call). */
+  anyChannel(uuid: string): Channel | undefined {
+    return this.channel(uuid) ?? this.finished.get(uuid);
+  }
+
+  sessions(): Session[] {
+    return [...this.legs.values()];
+  }
+
+  nextSessionId(): string {
+    return String(++this.sessionCounter);
+  }
+
+  createLeg(spec: ChannelSpec, variables: ReadonlyArray<readonly [string, string]>): Session {
+    const channel = new Channel(spec);
+    for (const [name, value] of variables) channel.setVar(name, value);
+    const session = new Session(channel, this);
+    this.legs.set(channel.uuid, session);
+    return session;
+  }
+
+  gatewayExists(name: string): boolean {
+    return this.config.gateways.includes(name);
+  }
+
+  ringReady(channel: Channel): void {
+    if (!channel.up || channel.answerState !== 'ringing' || channel.times.progress !== undefined) return;
+    channel.times.progress = this.now();
+    if (channel.direction === 'inbound') channel.callState = 'RINGING';
+    this.emit('CHANNEL_PROGRESS', channel);
+  }
+
+  preAnswer(channel: Channel): void {
+    if (!channel.up || channel.answerState !== 'ringing') return;
+    channel.times.progressMedia = this.now();
+    channel.answerState = 'early';
+    channel.callState = 'EARLY';
+    channel.media = true;
+    this.emit('CHANNEL_PROGRESS_MEDIA', channel);
+  }
+
+  /** Our side answers (answer app, bridge, conference): media first on a ringing inbound leg (capture 14). */
+  answer(channel: Channel): void {
+    if (!channel.up || channel.answered) return;
+    if (channel.answerState === 'ringing') this.preAnswer(channel);
+    this.markAnswered(channel);
+  }
+
+  /** CHANNEL_ANSWER and the far end's in-call script (digits, hangup). */
+  markAnswered(channel: Channel): void {
+    channel.times.answered = this.now();
+    channel.answerState = 'answered';
+    channel.media = true;
+    this.emit('CHANNEL_ANSWER', channel);
+    channel.callState = 'ACTIVE';
+    const session = this.legs.get(channel.uuid);
+    if (session?.farEnd) this.startInCallScript(session, session.farEnd);
+  }
+
+  private startInCallScript(session: Session, script: InCallScript): void {
+    const timers: TimerHandle[] = [];
+    for (const press of script.dtmf ?? []) timers.push(this.after(press.afterMs, () => this.pressDigits(session.channel, press.digits)));
+    if (script.hangupAfterMs !== undefined) {
+      timers.push(this.after(script.hangupAfterMs, () => this.hangup(session.channel, 'NORMAL_CLEARING', 'remote-bye')));
+    }
+    session.hangupHooks.push(() => timers.forEach((t) => t.cancel()));
+  }
+
+  /** The phone on this leg presses keys. */
+  pressDigits(channel: Channel, digits: string): void {
+    const session = this.legs.get(channel.uuid);
+    if (!session) return;
+    for (const digit of digits) pressDigit(this, session, digit);
+  }
+
+  /** FreeSWITCH sends digits to the phone on this leg (forwarded, send_dtmf, uuid_send_dtmf). */
+  sendDigitsToPhone(channel: Channel, digits: string): void {
+    for (const digit of digits) if (/^[0-9*#A-Da-d]$/.test(digit)) channel.dtmfReceived.push(digit.toUpperCase());
+  }
+
+  /**
+   * CHANNEL_HANGUP now; the rest (the applications unwinding, CHANNEL_STATE, HANGUP_COMPLETE)
+   * follows as the leg's session unwinds.
+   */
+  hangup(channel: Channel, cause: HangupCause, origin: HangupOrigin = 'local', sipStatus?: number): void {
+    if (!channel.up) return;
+    const session = this.legs.get(channel.uuid);
+    channel.hangupCause = cause;
+    channel.answerState = 'hangup';
+    channel.stateNumber = 10;
+    channel.times.hangup = this.now();
+    applyHangupSipVariables(channel, origin, sipStatus);
+    this.emit('CHANNEL_HANGUP', channel);
+    for (const hook of session?.hangupHooks.splice(0) ?? []) hook();
+    // Our own session unwinds before the peer reacts, so its events come first (capture 09).
+    session?.poke();
+    this.reactToHangup(channel, cause);
+    if (session && !session.running) setImmediate(() => this.teardown(channel));
+  }
+
+  private reactToHangup(channel: Channel, cause: HangupCause): void {
+    const link = this.bridges.get(channel.uuid);
+    if (!link || link.ended) return;
+    const peer = link.a === channel ? link.b : link.a;
+    if (!peer.up) return;
+    if (link.kind === 'app') {
+      // The bridge application on A notices B leaving; A leaving takes B with it.
+      if (channel === link.a) this.hangupAlong(peer, channel, cause);
+      else this.legs.get(link.a.uuid)?.poke();
+      return;
+    }
+    // signal_bridge_on_hangup: the originator goes back to its dialplan (an inline one has nothing
+    // left, so it ends too) unless hangup_after_bridge hangs it up with the peer's cause.
+    if (peer === link.a && !peer.isTrue('hangup_after_bridge')) {
+      this.endBridge(link);
+      void this.legs.get(peer.uuid)?.transferTo([]);
+    } else {
+      this.hangupAlong(peer, channel, cause);
+    }
+  }
+
+  private hangupAlong(peer: Channel, leaving: Channel, cause: HangupCause): void {
+    this.teardownAfter.set(peer.uuid, leaving.uuid);
+    this.hangup(peer, cause);
+  }
+
+  /** The end of a hung-up leg: STATE CS_HANGUP, STATE CS_REPORTING, CHANNEL_HANGUP_COMPLETE. */
+  teardown(channel: Channel): void {
+    const session = this.legs.get(channel.uuid);
+    if (!session || session.tornDown || channel.up) return;
+    const first = this.teardownAfter.get(channel.uuid);
+    const blocker = first === undefined ? undefined : this.legs.get(first);
+    if (blocker && !blocker.tornDown) {
+      blocker.teardownHooks.push(() => this.teardown(channel));
+      return;
+    }
+    session.tornDown = true;
+    this.teardownAfter.delete(channel.uuid);
+    const link = this.bridges.get(channel.uuid);
+    if (link && !link.ended && link.a === channel) this.endBridge(link);
+    for (const recording of channel.recordings) if (recording.stoppedAt === undefined) stopRecording(this, channel, recording);
+    channel.state = 'CS_HANGUP';
+    this.emit('CHANNEL_STATE', channel);
+    applyCdrVariables(channel, this.now(), this.lastApplication.get(channel.uuid));
+    channel.state = 'CS_REPORTING';
+    channel.stateNumber = 11;
+    channel.callState = 'HANGUP';
+    this.emit('CHANNEL_STATE', channel);
+    this.emit('CHANNEL_HANGUP_COMPLETE', channel, { 'Hangup-Cause': channel.hangupCause });
+    this.legs.delete(channel.uuid);
+    this.lastApplication.delete(channel.uuid);
+    if (link?.ended) this.bridges.delete(channel.uuid);
+    this.finished.set(channel.uuid, channel);
+    if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.keys().next().value as string);
+    // Messages that never ran still complete, so a static socket's pending sendmsg gets its reply.
+    for (const message of session.queue.splice(0)) message.done?.();
+    session.controller?.channelDone();
+    for (const hook of session.teardownHooks.splice(0)) hook();
+  }
+
+  bridgeOf(uuid: string): BridgeLink | undefined {
+    const link = this.bridges.get(uuid);
+    return link && !link.ended ? link : undefined;
+  }
+
+  /** Joins two legs: Other-Leg data on both, bridge variables, one CHANNEL_BRIDGE on A. */
+  bridge(a: Channel, b: Channel, kind: BridgeLink['kind']): BridgeLink {
+    // A leg keeps the snapshot of its peer taken when they first met (originate, uuid_bridge).
+    if (a.other?.uuid !== b.uuid) a.other = otherLegOf(b, 'originatee');
+    if (b.other?.uuid !== a.uuid) b.other = otherLegOf(a, 'originator');
+    const link: BridgeLink = { a, b, kind, ended: false };
+    this.bridges.set(a.uuid, link);
+    this.bridges.set(b.uuid, link);
+    const now = this.now();
+    for (const [leg, peer] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      leg.bridgedTo = peer.uuid;
+      leg.times.bridged = now;
+      leg.setVar('bridge_channel', peer.name);
+      leg.setVar('bridge_uuid', peer.uuid);
+      leg.setVar('signal_bond', peer.uuid);
+      leg.setVar('last_bridge_to', peer.uuid);
+    }
+    this.emit('CHANNEL_BRIDGE', a, { 'Bridge-A-Unique-ID': a.uuid, 'Bridge-B-Unique-ID': b.uuid });
+    return link;
+  }
+
+  /** Other-Type/Other-Leg-* stay on both legs after they part (capture 05). */
+  linkOtherLegs(a: Channel, b: Channel): void {
+    a.other = otherLegOf(b, 'originatee');
+    b.other = otherLegOf(a, 'originator');
+  }
+
+  /** Takes a leg out of its bridge before it is moved (uuid_transfer, uuid_bridge, uuid_park). */
+  releaseFromBridge(channel: Channel): void {
+    const link = this.bridgeOf(channel.uuid);
+    if (!link) return;
+    if (link.kind === 'app') {
+      // When A moves, its bridge application ends and takes B along; B moving ends it for A.
+      if (link.b === channel) {
+        this.endBridge(link);
+        this.legs.get(link.a.uuid)?.poke();
+      }
+      return;
+    }
+    this.endBridge(link);
+    const peer = link.a === channel ? link.b : link.a;
+    void this.legs.get(peer.uuid)?.transferTo([]);
+  }
+
+  endBridge(link: BridgeLink): void {
+    if (link.ended) return;
+    link.ended = true;
+    link.a.bridgedTo = undefined;
+    link.b.bridgedTo = undefined;
+    if (!link.b.up && link.b.hangupCause) {
+      link.a.setVar('last_bridge_hangup_cause', link.b.hangupCause);
+      link.a.setVar('bridge_hangup_cause', link.b.hangupCause);
+    }
+    this.emit('CHANNEL_UNBRIDGE', link.a, { 'Bridge-A-Unique-ID': link.a.uuid, 'Bridge-B-Unique-ID': link.b.uuid });
+  }
+
+  /** How long a file plays: `silence_stream://N` says N ms, looping tone streams never end. */
+  playbackDuration(file: string): number {
+    const known = this.config.fileDurations[file];
+    if (known !== undefined) return known;
+    if (file.startsWith('file_string://')) {
+      return file
+        .slice('file_string://'.length)
+        .split('!')
+        .reduce((sum, part) => sum + this.playbackDuration(part), 0);
+    }
+    const silence = /^silence_stream:\/\/(-?\d+)/.exec(file);
+    if (silence) return Number(silence[1]) < 0 ? Infinity : Number(silence[1]);
+    if (/loops=-1/.test(file)) return Infinity;
+    return this.config.defaultPlaybackMs;
+  }
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import winston from 'winston';
+import type { HangupCause } from '../esl/hangup-causes';
+import { hangupCauseInfo } from '../esl/hangup-causes';
+import type { EslEvent } from '../esl/wire';
+import { systemClock } from '../time/clock';
+import type { ChannelView } from './channel';
+import { SwitchCore } from './core';
+import { InboundListener } from './inbound-listener';
+import { inCallScript, PhoneBook } from './phones';
+import type { PlanStep } from './session';
+import type { ConnectionInfo, InboundCallOptions, PhoneBehaviour, SimulatorOptions } from './types';
+
+function silentLogger(): winston.Logger {
+  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+}
+
+/** `sim.on('command', (connection, line) => …)` sees every command a client sends; 'event' every event fired. */
+export interface SimulatorEvents {
+  command: [connection: ConnectionInfo, line: string];
+  event: [event: EslEvent];
+}
+
+/**
+ * A FreeSWITCH stand-in that speaks the Event Socket protocol on real TCP ports: an inbound
+ * listener (auth, api, bgapi, events, sendmsg…), calls to scripted phones, and outbound socket
+ * connections to our controller. See README.md for what it models and what it does not.
+ */
+export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
+  private constructor(
+    private readonly core: SwitchCore,
+    private readonly listener: InboundListener,
+  ) {
+    super();
+    core.onCommand = (connection, line) => this.emit('command', connection, line);
+    core.onEvent = (event) => this.emit('event', event);
+  }
+
+  static async start(options: SimulatorOptions = {}): Promise<FreeswitchSimulator> {
+    const core = new SwitchCore({
+      identity: { coreUuid: randomUUID(), hostname: options.hostname ?? 'fs1', ipv4: '127.0.0.1', ipv6: '::1' },
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger(),
+      gateways: options.gateways ?? ['carrier'],
+      phones: new PhoneBook(options.defaultPhone),
+      defaultPlaybackMs: options.defaultPlaybackMs ?? 1000,
+      fileDurations: options.fileDurations ?? {},
+      lingerNotice: options.lingerNotice ?? 'after-unpark',
+    });
+    const listener = await InboundListener.listen(core, {
+      host: options.eslHost ?? '127.0.0.1',
+      port: options.eslPort ?? 0,
+      password: options.password ?? 'ClueCon',
+    });
+    return new FreeswitchSimulator(core, listener);
+  }
+
+  get eslPort(): number {
+    return this.listener.port;
+  }
+
+  /** The phone at a dialled number (digits after the gateway; a leading + is ignored). */
+  setPhone(number: string, behaviour: PhoneBehaviour): void {
+    this.core.phones.set(number, behaviour);
+  }
+
+  /**
+   * A subscriber calls the access number: an unanswered inbound leg (context public) that runs
+   * `socket host:port async full` toward our outbound-socket server, as in capture 04.
+   */
+  async placeInboundCall(options: InboundCallOptions): Promise<string> {
+    const core = this.core;
+    const uuid = options.uuid ?? randomUUID();
+    const cid = options.callerIdNumber;
+    const name = `sofia/internal/${cid}@127.0.0.1`;
+    const profile = {
+      Direction: 'inbound',
+      'Logical-Direction': 'inbound',
+      Username: cid,
+      Dialplan: 'XML',
+      'Caller-ID-Name': options.callerIdName ?? cid,
+      'Caller-ID-Number': cid,
+      'Orig-Caller-ID-Name': options.callerIdName ?? cid,
+      'Orig-Caller-ID-Number': cid,
+      'Network-Addr': '127.0.0.1',
+      ANI: cid,
+      'Destination-Number': options.destination,
+      'Unique-ID': uuid,
+      Source: 'mod_sofia',
+      Context: 'public',
+      'Channel-Name': name,
+      'Profile-Index': '1',
+    } as const;
+    const variables: Array<[string, string]> = [
+      ['direction', 'inbound'],
+      ['uuid', uuid],
+      ['session_id', core.nextSessionId()],
+      ['sip_from_user', cid],
+      ['sip_from_uri', `${cid}@127.0.0.1`],
+      ['sip_from_host', '127.0.0.1'],
+      ['channel_name', name],
+      ['sip_call_id', randomUUID()],
+      ['sip_network_ip', '127.0.0.1'],
+      ['sip_network_port', '5080'],
+      ['sofia_profile_name', 'internal'],
+      ['sip_req_user', options.destination],
+      ['sip_req_uri', `${options.destination}@127.0.0.1:5060`],
+      ['sip_to_user', options.destination],
+      ['sip_to_uri', `${options.destination}@127.0.0.1:5060`],
+      ['call_uuid', uuid],
+    ];
+    if (core.channel(uuid)) throw new Error(`a channel ${uuid} already exists`);
+    const session = core.createLeg({ uuid, name, direction: 'inbound', profile: { ...profile }, createdAt: core.now() }, variables);
+    const channel = session.channel;
+    const phone = core.phones.has(cid) ? inCallScript(core.phones.get(cid)) : {};
+    session.farEnd = { dtmf: options.caller?.dtmf ?? phone.dtmf, hangupAfterMs: options.caller?.hangupAfterMs ?? phone.hangupAfterMs };
+    core.emit('CHANNEL_CREATE', channel);
+    channel.state = 'CS_EXECUTE';
+    channel.stateNumber = 4;
+    channel.callState = 'RINGING';
+    channel.hitDialplan = true;
+    const abandon = options.caller?.abandonAfterMs;
+    if (abandon !== undefined) {
+      const timer = core.after(abandon, () => {
+        if (!channel.answered) core.hangup(channel, 'ORIGINATOR_CANCEL', 'remote-cancel');
+      });
+      session.hangupHooks.push(() => timer.cancel());
+    }
+    const flags = [options.socket.async === false ? '' : 'async', options.socket.full === false ? '' : 'full'].filter((f) => f !== '');
+    const plan: PlanStep[] = [{ app: 'socket', arg: [`${options.socket.host}:${options.socket.port}`, ...flags].join(' ') }];
+    if (options.answered) plan.unshift({ app: 'answer', arg: '' });
+    void session.run(plan);
+    return uuid;
+  }
+
+  /** A live channel, or one that ended recently; undefined if unknown. */
+  channel(uuid: string): ChannelView | undefined {
+    return this.core.anyChannel(uuid)?.view();
+  }
+
+  channels(): ChannelView[] {
+    return this.core.sessions().map((s) => s.channel.view());
+  }
+
+  /** The far end of this leg hangs up (BYE; CANCEL or a refusal before answer). */
+  hangup(uuid: string, cause: HangupCause = 'NORMAL_CLEARING'): boolean {
+    const channel = this.core.channel(uuid);
+    if (!channel?.up) return false;
+    if (channel.answered) this.core.hangup(channel, cause, 'remote-bye');
+    else if (channel.direction === 'inbound') this.core.hangup(channel, cause, 'remote-cancel');
+    else this.core.hangup(channel, cause, 'remote-refuse', hangupCauseInfo(cause).sip);
+    return true;
+  }
+
+  /** The phone on this leg presses keys. */
+  sendDtmf(uuid: string, digits: string): boolean {
+    const channel = this.core.channel(uuid);
+    if (!channel?.up) return false;
+    this.core.pressDigits(channel, digits);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.core.shutdown();
+    await this.listener.close();
+    this.removeAllListeners();
+  }
+}

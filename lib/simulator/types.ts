@@ -1,0 +1,80 @@
+import type { Logger } from 'winston';
+import type { HangupCause } from '../esl/hangup-causes';
+import type { Clock } from '../time/clock';
+
+export interface DtmfPress {
+  /** Milliseconds after the call was answered. */
+  afterMs: number;
+  digits: string;
+}
+
+/** How the phone at a dialled number (the far end of one of our legs) behaves. */
+export type PhoneBehaviour =
+  | {
+      kind: 'answer';
+      afterMs?: number;
+      /** Send 180 Ringing (CHANNEL_PROGRESS) before answering. */
+      ringing?: boolean;
+      dtmf?: DtmfPress[];
+      /** The far end hangs up (BYE) this long after answering. */
+      hangupAfterMs?: number;
+      /** A fax machine: `spandsp_start_fax_detect` on the leg fires. */
+      faxTone?: boolean;
+    }
+  | { kind: 'busy'; afterMs?: number }
+  | { kind: 'no-answer' }
+  | { kind: 'unallocated'; afterMs?: number }
+  | { kind: 'congestion'; afterMs?: number; cause?: 'NORMAL_CIRCUIT_CONGESTION' | 'NORMAL_TEMPORARY_FAILURE' }
+  | { kind: 'reject'; cause: HangupCause; afterMs?: number };
+
+/** The subscriber's phone on an inbound call (placeInboundCall). */
+export interface InboundCaller {
+  dtmf?: DtmfPress[];
+  /** The caller hangs up this long after the call was answered. */
+  hangupAfterMs?: number;
+  /** The caller gives up this long after dialling if nobody answered (CANCEL → ORIGINATOR_CANCEL). */
+  abandonAfterMs?: number;
+}
+
+export interface SimulatorOptions {
+  eslHost?: string;
+  /** 0 picks a free port. */
+  eslPort?: number;
+  password?: string;
+  hostname?: string;
+  clock?: Clock;
+  gateways?: string[];
+  /** The phone at any number without its own behaviour (default: answers at once). */
+  defaultPhone?: PhoneBehaviour;
+  logger?: Logger;
+  /** Length of a played file whose name does not say (silence_stream://N says N ms). */
+  defaultPlaybackMs?: number;
+  /** Lengths of particular files, by the path as played. */
+  fileDurations?: Record<string, number>;
+  /**
+   * Where the `linger` notice falls when a lingering socket's channel hangs up. FreeSWITCH races
+   * here (capture README surprise 1); 'after-unpark' is the harder case for a client, since
+   * CHANNEL_HANGUP_COMPLETE follows the notice.
+   */
+  lingerNotice?: 'after-unpark' | 'after-hangup-complete';
+}
+
+export interface InboundCallOptions {
+  destination: string;
+  callerIdNumber: string;
+  callerIdName?: string;
+  /** The dialplan's `socket host:port async full`. */
+  socket: { host: string; port: number; async?: boolean; full?: boolean };
+  /** Answer the leg in the dialplan before the socket application runs. */
+  answered?: boolean;
+  uuid?: string;
+  caller?: InboundCaller;
+}
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly kind: 'inbound' | 'outbound';
+  /** The controlled channel of an outbound socket. */
+  readonly sessionUuid: string | undefined;
+  readonly remoteAddress: string | undefined;
+}

@@ -1,0 +1,119 @@
+import { FrameParser, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from '../../lib/esl/wire';
+import type { FreeswitchSimulator, PhoneBehaviour } from '../../lib/simulator';
+import type { Capture } from '../esl/capture-fixtures';
+import type { EslTestClient } from './esl-test-client';
+
+export interface TxCommand {
+  readonly command: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+}
+
+/** The commands the capture client sent on a connection, with the rig's socket port replaced by ours. */
+export function txCommands(capture: Capture, conn: string, socketPort?: number): TxCommand[] {
+  const frames = new FrameParser({ commands: true }).push(capture.tx(conn));
+  return frames.map((frame) => {
+    const rewrite = (text: string): string => (socketPort === undefined ? text : text.replace('127.0.0.1:8084', `127.0.0.1:${socketPort}`));
+    const headers: Record<string, string> = {};
+    for (const [name, value] of frame.headers.entries()) if (name.toLowerCase() !== 'content-length') headers[name] = rewrite(value);
+    return { command: rewrite(frame.command ?? ''), headers, body: frame.body?.toString('utf8') };
+  });
+}
+
+export function sendTx(client: EslTestClient, tx: TxCommand | undefined): void {
+  if (!tx) throw new Error('the capture has fewer commands than the replay expects');
+  client.send(tx.command, tx.headers, tx.body);
+}
+
+/** The phones of the capture rig's carrier context (esl-captures/README.md). */
+export function rigPhone(number: string): PhoneBehaviour {
+  switch (number[0]) {
+    case '2':
+      return { kind: 'busy' };
+    case '3':
+      return { kind: 'no-answer' };
+    case '4':
+      return { kind: 'answer', dtmf: [{ afterMs: 2000, digits: '123#' }] };
+    case '5':
+      return { kind: 'answer', hangupAfterMs: 5000 };
+    case '6':
+      return { kind: 'unallocated' };
+    case '7':
+      return {
+        kind: 'answer',
+        dtmf: [
+          { afterMs: 4000, digits: '##5' },
+          { afterMs: 5000, digits: '*8' },
+        ],
+      };
+    default:
+      return { kind: 'answer' };
+  }
+}
+
+export function useRigPhones(sim: FreeswitchSimulator, numbers: string[]): void {
+  for (const number of numbers) sim.setPhone(number, rigPhone(number));
+}
+
+/** The recorded prompts' lengths (the README: tone_1khz_1s is 1 s, demo-congrats 30.3 s). */
+export const RIG_FILES: Record<string, number> = {
+  '/usr/local/freeswitch/sounds/prompts/tone_1khz_1s.wav': 1000,
+  '/usr/local/freeswitch/sounds/prompts/goodbye.wav': 2700,
+  '/usr/share/asterisk/sounds/en_US_f_Allison/demo-congrats.wav': 30300,
+};
+
+/** One connection's stream, in the terms the conformance test compares. */
+export interface StreamView {
+  /** Reply-Text of command replies, `<connect>` for the connect reply, api bodies with numbers blanked. */
+  readonly replies: string[];
+  /** Content-Types of everything that is not an event, in order. */
+  readonly controlTypes: string[];
+  readonly eventTypes: Set<string>;
+  readonly events: EslEvent[];
+  readonly notices: string[];
+}
+
+export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEvent) => boolean = () => true): StreamView {
+  const view: StreamView = { replies: [], controlTypes: [], eventTypes: new Set(), events: [], notices: [] };
+  for (const frame of frames) {
+    const message: EslMessage = interpretFrame(frame);
+    const type = frame.headers.get('Content-Type') ?? '';
+    if (message.kind === 'event') {
+      view.eventTypes.add(type);
+      if (keepEvent(message.event)) view.events.push(message.event);
+      continue;
+    }
+    view.controlTypes.push(type);
+    if (message.kind === 'command-reply') view.replies.push(message.text);
+    else if (message.kind === 'channel-data') view.replies.push('<connect>');
+    else if (message.kind === 'api-response') view.replies.push(message.body.replace(/\d+/g, 'N'));
+    else if (message.kind === 'disconnect-notice') view.notices.push(message.disposition);
+  }
+  return view;
+}
+
+export function captureFrames(capture: Capture, conn: string): EslFrame[] {
+  return new FrameParser().push(capture.rx(conn));
+}
+
+/** The capture's legs named sofia/internal/… are ours; sofia/external/… are the rig's far ends. */
+export function ourLegs(frames: readonly EslFrame[]): Set<string> {
+  const uuids = new Set<string>();
+  for (const frame of frames) {
+    const message = interpretFrame(frame);
+    const headers = message.kind === 'event' ? message.event.headers : message.kind === 'channel-data' ? message.channel.headers : undefined;
+    const uuid = headers?.get('Unique-ID');
+    if (uuid && headers?.get('Channel-Name')?.startsWith('sofia/internal/')) uuids.add(uuid);
+  }
+  return uuids;
+}
+
+/** Header names without the variables, whose set depends on SIP and media details the simulator does not model. */
+export function nonVariableNames(event: EslEvent): string[] {
+  return event.headers.names().filter((n) => !n.startsWith('variable_'));
+}
+
+export function describeEvent(event: EslEvent): string {
+  const app = event.headers.get('Application');
+  return app ? `${event.name}(${app})` : event.name;
+}
