@@ -102,6 +102,16 @@ function compareControlTypes(recorded: StreamView, simulated: StreamView, drop =
   expect(new Set(simulated.controlTypes)).toEqual(new Set(recorded.controlTypes));
 }
 
+/** The inbound connection's frames match the capture's, leaving out the rig's far-end legs. */
+function expectConformsToInbound(cap: Capture, frames: EslFrame[]): StreamView {
+  const recordedFrames = captureFrames(cap, 'inbound');
+  const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
+  const simulated = streamView(frames);
+  expectSameStream(recorded, simulated);
+  compareControlTypes(recorded, simulated);
+  return simulated;
+}
+
 describe('capture conformance', () => {
   it('01-inbound-basics: bad password, api, bgapi originate &park, uuid_kill, exit', async () => {
     const cap = capture('01-inbound-basics');
@@ -125,11 +135,7 @@ describe('capture conformance', () => {
     sendTx(client, tx[6]);
     await client.closed;
 
-    const recordedFrames = captureFrames(cap, 'inbound');
-    const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
-    const simulated = streamView(client.frames);
-    expectSameStream(recorded, simulated);
-    compareControlTypes(recorded, simulated);
+    expectConformsToInbound(cap, client.frames);
     await teardown(h, [bad, client]);
   });
 
@@ -150,11 +156,7 @@ describe('capture conformance', () => {
     sendTx(client, tx[4]);
     await client.closed;
 
-    const recordedFrames = captureFrames(cap, 'inbound');
-    const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
-    const simulated = streamView(client.frames);
-    expectSameStream(recorded, simulated);
-    compareControlTypes(recorded, simulated);
+    expectConformsToInbound(cap, client.frames);
     const complete = client.frames.find((fr) => fr.body?.toString('utf8').includes('"Event-Name":"CHANNEL_HANGUP_COMPLETE"'));
     expect(complete?.body?.toString('utf8').match(/"Hangup-Cause":/g)).toHaveLength(2);
     await teardown(h, [client]);
@@ -179,11 +181,7 @@ describe('capture conformance', () => {
     sendTx(client, tx[6]);
     await client.closed;
 
-    const recordedFrames = captureFrames(cap, 'inbound');
-    const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
-    const simulated = streamView(client.frames);
-    expectSameStream(recorded, simulated);
-    compareControlTypes(recorded, simulated);
+    const simulated = expectConformsToInbound(cap, client.frames);
     expect(simulated.events.filter((e) => e.name === 'BACKGROUND_JOB').map((e) => e.body)).toEqual([
       '-ERR USER_BUSY\n',
       '-ERR NO_ANSWER\n',
@@ -353,11 +351,7 @@ describe('capture conformance', () => {
     for (const index of [9, 10]) sendTx(client, tx[index]);
     await client.closed;
 
-    const recordedFrames = captureFrames(cap, 'inbound');
-    const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
-    const simulated = streamView(client.frames);
-    expectSameStream(recorded, simulated);
-    compareControlTypes(recorded, simulated);
+    expectConformsToInbound(cap, client.frames);
     await teardown(h, [client]);
   });
 });
