@@ -1,0 +1,217 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Logger } from '../log/logger';
+import type { Clock } from '../time/clock';
+import { jobIdFor, type DialHandler, type DialQueue, type QueueCounts, type RateLimit } from './dial-queue';
+
+export interface BullDialQueueOptions {
+  url: string;
+  /** BullMQ key prefix: deployments (and test files) sharing one Redis never see each other's jobs. */
+  prefix: string;
+  clock: Clock;
+  logger: Logger;
+  queueName?: string;
+  /** Handlers running at once in this process (default 10). */
+  concurrency?: number;
+  /**
+   * Dispatch rate across every worker of the queue (BullMQ's limiter is global). Set it to the
+   * sum of the FreeSWITCH nodes' maxCps so that due calls wait here rather than being refused
+   * by the node pool.
+   */
+  rateLimit?: RateLimit | null;
+  /** Failed jobs kept for inspection (default 1000, and at most a week). */
+  keepFailed?: number;
+}
+
+interface DialJobData {
+  requestId: string;
+  dueAt: number;
+}
+
+const jobDataSchema = z.object({ requestId: z.string().min(1), dueAt: z.number() });
+
+const WEEK_S = 7 * 24 * 3600;
+/** How long stop() waits for a just-started worker to settle (see settleStart). */
+const SETTLE_LIMIT_MS = 2000;
+
+/** Deletes the request's index entry only if it still names this job (a newer enqueue may have replaced it). */
+const FORGET_IF_SAME = `if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('hdel', KEYS[1], ARGV[1]) end return 0`;
+
+/**
+ * Dial jobs as BullMQ delayed jobs. Job ids are (request, due time), so a duplicate enqueue is a
+ * no-op and a retry is a new job; a small hash maps each request to its current job, so that a
+ * new due time (or a cancel) can remove the old one.
+ *
+ * Connections: producer commands fail after a few reconnect attempts instead of waiting for Redis
+ * forever (the caller logs, and the sweep enqueues later from SQL), while the worker's connection
+ * retries indefinitely (`maxRetriesPerRequest: null`, as BullMQ requires) and picks up again when
+ * Redis comes back.
+ */
+export class BullDialQueue implements DialQueue {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly options: BullDialQueueOptions;
+  private readonly name: string;
+  private readonly producer: Redis;
+  private readonly queue: Queue<DialJobData>;
+  private readonly indexKey: string;
+  private workerConnection: Redis | null = null;
+  private worker: Worker<DialJobData> | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: BullDialQueueOptions) {
+    this.options = options;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.name = options.queueName ?? 'dial';
+    this.indexKey = `${options.prefix}:${this.name}:request-jobs`;
+    this.producer = new Redis(options.url, { maxRetriesPerRequest: 3, connectionName: `${options.prefix}:${this.name}:producer` });
+    this.producer.on('error', (error: Error) => this.logger.warn('redis (dial queue producer) error', { error: error.message }));
+    this.queue = new Queue<DialJobData>(this.name, {
+      connection: this.producer,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        // Gone once done, so that the sweep can add the same job id again if the row is still due.
+        removeOnComplete: true,
+        removeOnFail: { count: options.keepFailed ?? 1000, age: WEEK_S },
+        // No queue-level retries: the row is still due after a failure and the sweep re-enqueues it.
+        attempts: 1,
+      },
+    });
+    this.queue.on('error', (error: Error) => this.logger.warn('dial queue error', { error: error.message }));
+  }
+
+  async enqueue(requestId: string, dueAt: number): Promise<void> {
+    const jobId = jobIdFor(requestId, dueAt);
+    const previous = await this.producer.hget(this.indexKey, requestId);
+    if (previous !== null && previous !== jobId) await this.discard(previous);
+    const existing = await this.queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'completed' || state === 'failed') {
+        // Kept only for inspection: clear it, or adding the same id again would be a silent no-op.
+        await this.removeJob(existing);
+      } else {
+        // BullMQ times delays by the real clock; when ours says it is due, do not wait for that one.
+        if (state === 'delayed' && dueAt <= this.clock.now()) await existing.promote().catch(() => undefined);
+        await this.producer.hset(this.indexKey, requestId, jobId);
+        return;
+      }
+    }
+    await this.queue.add('dial', { requestId, dueAt }, { jobId, delay: Math.max(0, dueAt - this.clock.now()) });
+    await this.producer.hset(this.indexKey, requestId, jobId);
+  }
+
+  async remove(requestId: string): Promise<void> {
+    const jobId = await this.producer.hget(this.indexKey, requestId);
+    if (jobId === null) return;
+    await this.discard(jobId);
+    await this.forget(requestId, jobId);
+  }
+
+  start(handler: DialHandler): Promise<void> {
+    if (this.worker || this.stopping) throw new Error('a dial queue starts once');
+    const connection = new Redis(this.options.url, {
+      maxRetriesPerRequest: null,
+      connectionName: `${this.options.prefix}:${this.name}:worker`,
+    });
+    connection.on('error', (error: Error) => this.logger.warn('redis (dial queue worker) error', { error: error.message }));
+    const rateLimit = this.options.rateLimit;
+    const worker = new Worker<DialJobData>(this.name, (job) => this.process(job, handler), {
+      connection,
+      prefix: this.options.prefix,
+      concurrency: Math.max(1, this.options.concurrency ?? 10),
+      ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
+    });
+    worker.on('error', (error: Error) => this.logger.warn('dial worker error', { error: error.message }));
+    worker.on('failed', (job, error: Error) =>
+      this.logger.error('dial job failed; the next sweep re-enqueues the request if it is still due', {
+        requestId: job?.data.requestId,
+        error: error.message,
+      }),
+    );
+    this.workerConnection = connection;
+    this.worker = worker;
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = this.close();
+    return this.stopping;
+  }
+
+  private async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await this.settleStart(worker);
+    // Waits for running handlers, then releases the blocking connection it made.
+    await worker?.close();
+    await this.queue.close();
+    this.workerConnection?.disconnect();
+    this.workerConnection = null;
+    this.producer.disconnect();
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'prioritized');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts.prioritized ?? 0),
+      delayed: counts.delayed ?? 0,
+      active: counts.active ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  /**
+   * BullMQ 5.81 race: a close() that lands while a fresh worker's first stalled-job check is still
+   * waiting on Redis fires the checker's stopper too early, and the checker then arms a timer of
+   * stalledInterval (30 s) that keeps the process alive. When Redis is reachable, let that first
+   * check finish: the worker's connection answers in order, so a ping queued behind it does.
+   */
+  private async settleStart(worker: Worker<DialJobData>): Promise<void> {
+    const connection = this.workerConnection;
+    if (!connection || !['wait', 'connecting', 'connect', 'ready'].includes(connection.status)) return;
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SETTLE_LIMIT_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([giveUp, worker.waitUntilReady().then(() => connection.ping())]);
+      await new Promise((resolve) => setImmediate(resolve));
+    } catch {
+      // Closing anyway; at worst the process lingers for one stalled interval.
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async process(job: Job<DialJobData>, handler: DialHandler): Promise<void> {
+    const data = jobDataSchema.parse(job.data);
+    try {
+      await handler(data.requestId);
+    } finally {
+      if (job.id !== undefined) await this.forget(data.requestId, job.id).catch(() => undefined);
+    }
+  }
+
+  /** Removes a job unless it is running (a running job is the dispatcher's business now). */
+  private async discard(jobId: string): Promise<void> {
+    const job = await this.queue.getJob(jobId);
+    if (job) await this.removeJob(job);
+  }
+
+  private async removeJob(job: Job<DialJobData>): Promise<void> {
+    try {
+      await job.remove();
+    } catch (error) {
+      this.logger.debug('dial job not removed (running)', { jobId: job.id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async forget(requestId: string, jobId: string): Promise<void> {
+    await this.producer.eval(FORGET_IF_SAME, 1, this.indexKey, requestId, jobId);
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { CallbackRequest } from '../store/callback-requests';
+import { retryOnDeadlock } from '../store/sql-errors';
+
+/*
+ * The scheduler's writes to callback_requests that the store does not offer (yet): its claimDue
+ * takes "any due rows" while a fired job names one request, and its transition() moves the state
+ * without taking a lease. Each is one conditional UPDATE, so that of any number of racing jobs,
+ * sweeps and instances exactly one sees a changed row. (Candidates for
+ * CallbackRequestsRepository; kept here so the scheduler stays within its own directory.)
+ */
+
+export interface ClaimOptions {
+  now: number;
+  instanceId: string;
+  leaseMs: number;
+}
+
+function leaseColumns(db: Knex, options: ClaimOptions) {
+  return {
+    claimed_by: options.instanceId,
+    claim_token: randomUUID(),
+    lease_until: options.now + options.leaseMs,
+    version: db.raw('version + 1'),
+    updated_at: options.now,
+  };
+}
+
+/**
+ * Takes `request` (a copy read just before) for dialing: moves it from a due state to `to` with a
+ * lease for this instance, provided nothing changed it since it was read (version), it is due,
+ * and no other live instance holds it. True when this call won.
+ */
+export async function claimForDial(
+  db: Knex,
+  request: CallbackRequest,
+  dueStates: readonly string[],
+  to: string,
+  options: ClaimOptions,
+): Promise<boolean> {
+  const changed = await retryOnDeadlock(() =>
+    db('callback_requests')
+      .where({ id: request.id, version: request.version })
+      .whereIn('state', [...dueStates])
+      .where('due_at', '<=', options.now)
+      .where((q) => q.whereNull('claimed_by').orWhere('lease_until', '<', options.now).orWhere('claimed_by', options.instanceId))
+      .update({ ...leaseColumns(db, options), state: to, state_changed_at: options.now }),
+  );
+  return changed > 0;
+}
+
+/**
+ * Takes over an active request whose owner's lease ran out (the owner died mid-dial), leaving its
+ * state alone: the recovery decides what it becomes. True when this call won.
+ */
+export async function claimForRecovery(
+  db: Knex,
+  requestId: string,
+  activeStates: readonly string[],
+  options: ClaimOptions,
+): Promise<boolean> {
+  const changed = await retryOnDeadlock(() =>
+    db('callback_requests')
+      .where({ id: requestId })
+      .whereIn('state', [...activeStates])
+      .where('lease_until', '<', options.now)
+      .update(leaseColumns(db, options)),
+  );
+  return changed > 0;
+}
+
+/**
+ * Extends every lease this instance holds on an active request (the heartbeat). A lease that has
+ * already run out is left alone: from then on the request belongs to whoever recovers it.
+ * Returns how many were extended.
+ */
+export async function renewInstanceLeases(
+  db: Knex,
+  instanceId: string,
+  activeStates: readonly string[],
+  now: number,
+  leaseMs: number,
+): Promise<number> {
+  return retryOnDeadlock(() =>
+    db('callback_requests')
+      .where({ claimed_by: instanceId })
+      .whereIn('state', [...activeStates])
+      .where('lease_until', '>=', now)
+      .update({ lease_until: now + leaseMs }),
+  );
+}
+
+/** Lets this instance's lease on a request run out at once, so that the next sweep recovers it. */
+export async function abandonLease(db: Knex, requestId: string, instanceId: string, now: number): Promise<boolean> {
+  const changed = await retryOnDeadlock(() =>
+    db('callback_requests').where({ id: requestId, claimed_by: instanceId }).update({ lease_until: now - 1, updated_at: now }),
+  );
+  return changed > 0;
+}

@@ -1,0 +1,10 @@
+export { createScheduler, createQueue, type QueueOptions, type Scheduler, type SchedulerOptions } from './scheduler';
+export { jobIdFor, type DialQueue, type DialHandler, type QueueCounts, type RateLimit } from './dial-queue';
+export { MemoryDialQueue, type MemoryDialQueueOptions } from './memory-dial-queue';
+export { BullDialQueue, type BullDialQueueOptions } from './bull-dial-queue';
+export { Dispatcher, type DialFn, type DispatchOutcome, type DispatcherOptions } from './dispatcher';
+export { Sweeper, type SweepResult, type SweeperOptions, type RecoverFn, type ExpiredFn } from './sweeper';
+export { ACTIVE_STATES, DUE_STATES, CONTROLLER_LOST, SCHEDULE_EXPIRED, firstActiveState } from './request-states';
+export { DEFAULT_SWEEP_CRON } from './sweep-cron';
+export { LeaseHeartbeat, type LeaseHeartbeatOptions } from './lease-heartbeat';
+export * from './local-time';

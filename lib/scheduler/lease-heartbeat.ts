@@ -1,0 +1,65 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../log/logger';
+import type { Clock, TimerHandle } from '../time/clock';
+import { renewInstanceLeases } from './claims';
+
+export interface LeaseHeartbeatOptions {
+  db: Knex;
+  clock: Clock;
+  logger: Logger;
+  instanceId: string;
+  activeStates: readonly string[];
+  leaseMs: number;
+}
+
+/**
+ * Keeps this instance's leases on its active requests alive for as long as the process runs, in
+ * one statement per beat, so that neither the dispatcher nor the engine has to renew per call.
+ * A lease therefore runs out only when its instance died (or stalled longer than the lease), which
+ * is exactly when the sweep should recover the request. Beating at a third of the lease leaves
+ * two chances before it runs out; the next beat is set only after the previous one finished, so
+ * beats never pile up.
+ */
+export class LeaseHeartbeat {
+  private timer: TimerHandle | null = null;
+  private running = false;
+  private beating: Promise<void> | null = null;
+
+  constructor(private readonly options: LeaseHeartbeatOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.beating;
+  }
+
+  /** One beat now (also what the timer runs). */
+  async beat(): Promise<number> {
+    const { db, clock, instanceId, activeStates, leaseMs } = this.options;
+    return renewInstanceLeases(db, instanceId, activeStates, clock.now(), leaseMs);
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    const every = Math.max(1, Math.floor(this.options.leaseMs / 3));
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = null;
+      this.beating = this.beat()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.options.logger.warn('lease heartbeat failed; retrying at the next beat', { error });
+        })
+        .finally(() => {
+          this.beating = null;
+          this.schedule();
+        });
+    }, every);
+  }
+}

@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+import type { QueueSettings } from '../config/schema';
+import type { Logger } from '../log/logger';
+import { createStore } from '../store';
+import type { CallbackRequest } from '../store/callback-requests';
+import { systemClock, type Clock } from '../time/clock';
+import { BullDialQueue } from './bull-dial-queue';
+import type { DialQueue, QueueCounts, RateLimit } from './dial-queue';
+import { Dispatcher, type DialFn } from './dispatcher';
+import { MemoryDialQueue } from './memory-dial-queue';
+import { LeaseHeartbeat } from './lease-heartbeat';
+import { ACTIVE_STATES, DUE_STATES } from './request-states';
+import { DEFAULT_SWEEP_CRON, everyCron, type PeriodicTask } from './sweep-cron';
+import { Sweeper, type ExpiredFn, type RecoverFn, type SweepResult } from './sweeper';
+
+export interface SchedulerOptions {
+  settings: QueueSettings;
+  db: Knex;
+  clock?: Clock;
+  logger: Logger;
+  /** Unique per controller process (O5): it owns the leases it takes. */
+  instanceId: string;
+  dial: DialFn;
+  /** Default: a lost request is marked failed with CONTROLLER_LOST. */
+  recover?: RecoverFn;
+  onExpired?: ExpiredFn;
+  /**
+   * How long a claim holds without renewal before the sweep treats its instance as dead (default
+   * 2 min). The instance's heartbeat renews its leases every third of this.
+   */
+  leaseMs?: number;
+  /** Cron expression for the periodic sweep (default every 10 s); null: none (tests call sweep()). */
+  sweepCron?: string | null;
+  /** Default 60 s: comfortably more than the sweep interval, so a request is queued before it is due. */
+  lookaheadMs?: number;
+  /** Default 24 h: a request that could not be dialed for that long is expired, not dialed late. */
+  maxAgeMs?: number;
+  /** Handlers running at once in this process (default 10). */
+  concurrency?: number;
+  /** Dispatch rate, e.g. the sum of the FreeSWITCH nodes' maxCps per second (default: none). */
+  rateLimit?: RateLimit | null;
+  /** The state a claimed request enters (default: dialing_a, or dialing_both in simultaneous mode). */
+  firstState?: (request: CallbackRequest) => string;
+  /** A queue other than the one the settings name (tests). */
+  queue?: DialQueue;
+}
+
+export interface Scheduler {
+  /** Call once the request's row (with this due_at) is committed. Never throws for a queue outage: the sweep catches up. */
+  schedule(requestId: string, dueAt: number): Promise<void>;
+  /** Cancels a request still waiting: marks it cancelled in SQL and drops its job. False when it already left waiting. */
+  cancel(requestId: string, cause?: string): Promise<boolean>;
+  /** Sweeps once (restart durability), then runs jobs and the periodic sweep. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  sweep(now?: number): Promise<SweepResult>;
+  counts(): Promise<QueueCounts>;
+}
+
+const MINUTE = 60_000;
+
+export type QueueOptions = Pick<SchedulerOptions, 'settings' | 'logger' | 'concurrency' | 'rateLimit'> & { clock: Clock };
+
+export function createQueue(options: QueueOptions): DialQueue {
+  const common = { clock: options.clock, logger: options.logger, concurrency: options.concurrency, rateLimit: options.rateLimit ?? null };
+  if (options.settings.driver === 'memory') return new MemoryDialQueue(common);
+  return new BullDialQueue({ ...common, url: options.settings.url, prefix: options.settings.prefix });
+}
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger.child({ component: 'scheduler', instanceId: options.instanceId });
+  const requests = createStore(options.db, () => clock.now()).callbackRequests;
+  const leaseMs = options.leaseMs ?? 2 * MINUTE;
+  const maxAgeMs = options.maxAgeMs ?? 24 * 60 * MINUTE;
+  const queue = options.queue ?? createQueue({ ...options, clock, logger });
+  const dispatcher = new Dispatcher({
+    db: options.db,
+    requests,
+    clock,
+    logger,
+    instanceId: options.instanceId,
+    dial: options.dial,
+    leaseMs,
+    maxAgeMs,
+    firstState: options.firstState,
+  });
+  const sweeper = new Sweeper({
+    db: options.db,
+    requests,
+    queue,
+    logger,
+    instanceId: options.instanceId,
+    leaseMs,
+    lookaheadMs: options.lookaheadMs ?? MINUTE,
+    maxAgeMs,
+    recover: options.recover,
+    onExpired: options.onExpired,
+  });
+  const heartbeat = new LeaseHeartbeat({
+    db: options.db,
+    clock,
+    logger,
+    instanceId: options.instanceId,
+    activeStates: ACTIVE_STATES,
+    leaseMs,
+  });
+  const sweepCron = options.sweepCron === undefined ? DEFAULT_SWEEP_CRON : options.sweepCron;
+  let periodic: PeriodicTask | null = null;
+
+  return {
+    async schedule(requestId, dueAt) {
+      try {
+        await queue.enqueue(requestId, dueAt);
+      } catch (error) {
+        logger.warn('could not queue a request; the sweep will', { requestId, dueAt, error });
+      }
+    },
+
+    async cancel(requestId, cause = 'CANCELLED') {
+      const cancelled = await requests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true });
+      // Even when it was not waiting any more, a leftover job has nothing to do.
+      await queue.remove(requestId).catch((error: unknown) => {
+        logger.warn('could not remove a job; it will be dropped when it fires', { requestId, error });
+      });
+      return cancelled;
+    },
+
+    async start() {
+      try {
+        await sweeper.sweep(clock.now());
+      } catch (error) {
+        logger.error('start-up sweep failed; the periodic sweep retries', { error });
+      }
+      heartbeat.start();
+      await queue.start(dispatcher.handle);
+      if (sweepCron !== null) periodic = everyCron(sweepCron, 'scheduler sweep', logger, () => sweeper.sweep(clock.now()));
+    },
+
+    async stop() {
+      await periodic?.stop();
+      periodic = null;
+      await queue.stop();
+      await heartbeat.stop();
+    },
+
+    sweep: (now = clock.now()) => sweeper.sweep(now),
+    counts: () => queue.counts(),
+  };
+}

@@ -1,0 +1,73 @@
+import type { Knex } from 'knex';
+import { int, type DbInt } from '../store/rows';
+
+/*
+ * Read-only selections for the sweep, ids only: every action on a row goes through a
+ * compare-and-set afterwards, so a row that changed between this read and that write is skipped.
+ * They use the (state, due_at) index.
+ */
+
+export interface DueRef {
+  id: string;
+  dueAt: number;
+}
+
+interface DueRow {
+  id: string;
+  due_at: DbInt;
+}
+
+/**
+ * Every request in `states` due in [from, until], in due order, a page at a time (keyset
+ * pagination on (due_at, id), so a sweep walks all of them however many there are).
+ */
+export async function* dueBetween(
+  db: Knex,
+  states: readonly string[],
+  from: number,
+  until: number,
+  pageSize: number,
+): AsyncGenerator<DueRef> {
+  let after: DueRef | null = null;
+  for (;;) {
+    const query = db<DueRow>('callback_requests')
+      .select('id', 'due_at')
+      .whereIn('state', [...states])
+      .whereBetween('due_at', [from, until])
+      .orderBy([{ column: 'due_at' }, { column: 'id' }])
+      .limit(pageSize);
+    const cursor: DueRef | null = after;
+    if (cursor) {
+      query.where((q) =>
+        q.where('due_at', '>', cursor.dueAt).orWhere((same) => same.where('due_at', cursor.dueAt).andWhere('id', '>', cursor.id)),
+      );
+    }
+    const rows: DueRow[] = await query;
+    for (const row of rows) yield { id: row.id, dueAt: int(row.due_at) };
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < pageSize) return;
+    after = { id: last.id, dueAt: int(last.due_at) };
+  }
+}
+
+/** Requests in `states` due before `before` (waited too long). */
+export async function dueBefore(db: Knex, states: readonly string[], before: number, limit: number): Promise<string[]> {
+  const rows: { id: string }[] = await db('callback_requests')
+    .select('id')
+    .whereIn('state', [...states])
+    .where('due_at', '<', before)
+    .orderBy('due_at')
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+/** Requests in `states` whose lease ran out before `now`. */
+export async function leaseExpired(db: Knex, states: readonly string[], now: number, limit: number): Promise<string[]> {
+  const rows: { id: string }[] = await db('callback_requests')
+    .select('id')
+    .whereIn('state', [...states])
+    .where('lease_until', '<', now)
+    .orderBy('lease_until')
+    .limit(limit);
+  return rows.map((row) => row.id);
+}

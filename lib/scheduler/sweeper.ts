@@ -1,0 +1,151 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../log/logger';
+import type { CallbackRequest, CallbackRequestsRepository } from '../store/callback-requests';
+import { abandonLease, claimForRecovery } from './claims';
+import type { DialQueue } from './dial-queue';
+import { ACTIVE_STATES, CONTROLLER_LOST, DUE_STATES, SCHEDULE_EXPIRED } from './request-states';
+import { dueBefore, dueBetween, leaseExpired } from './sweep-queries';
+
+/**
+ * Called with a request whose instance died mid-dial, now leased to this instance (and kept alive
+ * by its heartbeat while the request stays active). The engine reconciles it with FreeSWITCH (is
+ * the call still up?) or ends it and reports it; if this throws, the next sweep retries.
+ */
+export type RecoverFn = (request: CallbackRequest) => Promise<void>;
+/** Told about a request that waited past the maximum age and was marked failed (for webhooks, reports). */
+export type ExpiredFn = (request: CallbackRequest) => Promise<void>;
+
+export interface SweeperOptions {
+  db: Knex;
+  requests: CallbackRequestsRepository;
+  queue: DialQueue;
+  logger: Logger;
+  instanceId: string;
+  leaseMs: number;
+  /** How far ahead of its due time a request is put in the queue. */
+  lookaheadMs: number;
+  /** A request still waiting this long after its due time is expired instead of dialed. */
+  maxAgeMs: number;
+  recover?: RecoverFn;
+  onExpired?: ExpiredFn;
+  /** Rows read per query (the due walk pages; recovery and expiry continue on the next sweep). */
+  batchSize?: number;
+}
+
+export interface SweepResult {
+  enqueued: number;
+  recovered: number;
+  expired: number;
+  /** Rows whose handling threw; logged, and retried by the next sweep. */
+  errors: number;
+}
+
+/**
+ * Makes the queue agree with SQL again. Safe to run at any time, on any number of instances at
+ * once: enqueueing is idempotent, and recovery and expiry act through compare-and-set.
+ */
+export class Sweeper {
+  private readonly batchSize: number;
+
+  constructor(private readonly options: SweeperOptions) {
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  async sweep(now: number): Promise<SweepResult> {
+    const result: SweepResult = { enqueued: 0, recovered: 0, expired: 0, errors: 0 };
+    // Expiry first, so that nothing too old is enqueued and dialed by this very sweep.
+    await this.expire(now, result);
+    await this.recoverLost(now, result);
+    await this.enqueueDue(now, result);
+    if (result.recovered + result.expired + result.errors > 0) this.options.logger.info('sweep', { ...result });
+    return result;
+  }
+
+  /** A Redis flush, a restart or a lost enqueue leaves a due row without a job: give it one. */
+  private async enqueueDue(now: number, result: SweepResult): Promise<void> {
+    const { db, queue, maxAgeMs, lookaheadMs } = this.options;
+    for await (const due of dueBetween(db, DUE_STATES, now - maxAgeMs, now + lookaheadMs, this.batchSize)) {
+      try {
+        await queue.enqueue(due.id, due.dueAt);
+        result.enqueued += 1;
+      } catch (error) {
+        // Almost always the queue itself (Redis away): one line, and the next sweep starts over.
+        result.errors += 1;
+        this.options.logger.error('sweep could not enqueue; the next sweep retries', { requestId: due.id, error });
+        return;
+      }
+    }
+  }
+
+  /** An active request whose lease ran out belongs to an instance that died mid-dial. */
+  private async recoverLost(now: number, result: SweepResult): Promise<void> {
+    const { db, requests, logger, instanceId, leaseMs } = this.options;
+    for (const id of await leaseExpired(db, ACTIVE_STATES, now, this.batchSize)) {
+      await this.guarded(id, result, async () => {
+        if (!(await claimForRecovery(db, id, ACTIVE_STATES, { now, instanceId, leaseMs }))) return;
+        const request = await requests.findById(id);
+        if (!request) return;
+        logger.warn('request lost its controller mid-dial; recovering', {
+          requestId: id,
+          state: request.state,
+          attempts: request.attempts,
+        });
+        try {
+          if (this.options.recover) await this.options.recover(request);
+          else await this.failLost(request);
+        } catch (error) {
+          // Our heartbeat would otherwise keep this lease forever: give it up for the next sweep.
+          await abandonLease(db, id, instanceId, now).catch(() => undefined);
+          throw error;
+        }
+        result.recovered += 1;
+      });
+    }
+  }
+
+  /** Without an engine to reconcile with FreeSWITCH, a lost request is failed, loudly, never left hanging. */
+  private async failLost(request: CallbackRequest): Promise<void> {
+    const failed = await this.options.requests.transition(
+      request.id,
+      request.state,
+      'failed',
+      { lastCause: CONTROLLER_LOST, release: true },
+      { expectedVersion: request.version },
+    );
+    if (failed) {
+      this.options.logger.error('request failed: its controller was lost mid-dial', { requestId: request.id, cause: CONTROLLER_LOST });
+    }
+  }
+
+  private async expire(now: number, result: SweepResult): Promise<void> {
+    const { db, requests, queue, logger, maxAgeMs } = this.options;
+    for (const id of await dueBefore(db, DUE_STATES, now - maxAgeMs, this.batchSize)) {
+      await this.guarded(id, result, async () => {
+        const request = await requests.findById(id);
+        if (!request || !DUE_STATES.includes(request.state) || request.dueAt >= now - maxAgeMs) return;
+        const expired = await requests.transition(
+          id,
+          request.state,
+          'failed',
+          { lastCause: SCHEDULE_EXPIRED, release: true },
+          { expectedVersion: request.version },
+        );
+        if (!expired) return;
+        await queue.remove(id).catch(() => undefined);
+        logger.warn('request expired before it could be dialed', { requestId: id, dueAt: request.dueAt, overdueMs: now - request.dueAt });
+        result.expired += 1;
+        const after = await requests.findById(id);
+        if (after && this.options.onExpired) await this.options.onExpired(after);
+      });
+    }
+  }
+
+  private async guarded(requestId: string, result: SweepResult, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      result.errors += 1;
+      this.options.logger.error('sweep could not handle a request; the next sweep retries', { requestId, error });
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { Redis } from 'ioredis';
+import { testLogger } from '../../lib/log/logger';
+import { BullDialQueue } from '../../lib/scheduler/bull-dial-queue';
+import { ManualClock } from '../../lib/time/clock';
+import { deletePrefix, describeRedis, eventually, uniquePrefix } from './support';
+
+const HOUR = 3_600_000;
+
+describeRedis('BullDialQueue', (url) => {
+  let admin: Redis;
+  const prefixes: string[] = [];
+  const queues: BullDialQueue[] = [];
+
+  beforeAll(() => {
+    admin = new Redis(url, { maxRetriesPerRequest: 3 });
+  });
+
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((queue) => queue.stop()));
+  });
+  afterAll(async () => {
+    for (const prefix of prefixes) await deletePrefix(admin, prefix);
+    admin.disconnect();
+  });
+
+  function setup(options: { url?: string } = {}) {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const queue = new BullDialQueue({ url: options.url ?? url, prefix, clock, logger: testLogger() });
+    queues.push(queue);
+    const fired: string[] = [];
+    const handler = (id: string) => {
+      fired.push(id);
+      return Promise.resolve();
+    };
+    const idle = () =>
+      eventually(async () => {
+        const counts = await queue.counts();
+        return counts.waiting + counts.active + counts.delayed === 0;
+      }, 'the queue to drain');
+    return { prefix, clock, queue, fired, handler, idle };
+  }
+
+  it('keeps one job per request and due time, and replaces it for a new due time', async () => {
+    const { clock, queue } = setup();
+    const t = clock.now();
+    await queue.enqueue('r1', t + HOUR);
+    await queue.enqueue('r1', t + HOUR);
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 1, active: 0, failed: 0 });
+    await queue.enqueue('r1', t + 2 * HOUR);
+    await queue.enqueue('r2', t + HOUR);
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 2, active: 0, failed: 0 });
+    await queue.remove('r1');
+    await queue.remove('r2');
+    await queue.remove('never-enqueued');
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
+  });
+
+  it('runs a due job once', async () => {
+    const { clock, queue, fired, handler, idle } = setup();
+    await queue.start(handler);
+    await queue.enqueue('r1', clock.now());
+    await eventually(() => fired.length > 0, 'the job to run');
+    await idle();
+    await queue.enqueue('r1', clock.now() + HOUR);
+    expect(fired).toEqual(['r1']);
+  });
+
+  it('promotes a delayed job once the injected clock says it is due', async () => {
+    const { clock, queue, fired, handler, idle } = setup();
+    await queue.start(handler);
+    const dueAt = clock.now() + HOUR;
+    await queue.enqueue('r1', dueAt);
+    await clock.advance(HOUR - 1);
+    await queue.enqueue('r1', dueAt);
+    expect((await queue.counts()).delayed).toBe(1);
+    expect(fired).toEqual([]);
+    await clock.advance(1);
+    await queue.enqueue('r1', dueAt);
+    await eventually(() => fired.length > 0, 'the promoted job to run');
+    await idle();
+    expect(fired).toEqual(['r1']);
+  });
+
+  it('keeps a failed job for inspection, and runs it again when the same job is enqueued again', async () => {
+    const { clock, queue, idle } = setup();
+    let failures = 1;
+    const fired: string[] = [];
+    await queue.start((id) => {
+      fired.push(id);
+      if (failures-- > 0) return Promise.reject(new Error('database away'));
+      return Promise.resolve();
+    });
+    await queue.enqueue('r1', clock.now());
+    await eventually(async () => (await queue.counts()).failed === 1, 'the job to fail');
+    await queue.enqueue('r1', clock.now());
+    await eventually(() => fired.length === 2, 'the job to run again');
+    await idle();
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
+  });
+
+  it('carries on after its Redis connections are cut (ioredis reconnects)', async () => {
+    const { prefix, clock, queue, fired, handler, idle } = setup();
+    await queue.start(handler);
+    await queue.enqueue('before', clock.now());
+    await eventually(() => fired.includes('before'), 'the first job to run');
+    const clients = (await admin.client('LIST')) as string;
+    const ours = clients
+      .split('\n')
+      .filter((line) => line.includes(`name=${prefix}`))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+      .filter((id): id is string => id !== undefined);
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    for (const id of ours) await admin.client('KILL', 'ID', id);
+    await queue.enqueue('after', clock.now());
+    await eventually(() => fired.includes('after'), 'a job after the reconnect to run');
+    await idle();
+    expect(fired).toEqual(['before', 'after']);
+  });
+
+  it('rejects enqueue (it does not hang) while Redis is unreachable, and still stops', async () => {
+    const { clock, queue } = setup({ url: 'redis://127.0.0.1:1/' });
+    await expect(queue.enqueue('r1', clock.now())).rejects.toThrow();
+  });
+});

@@ -1,0 +1,98 @@
+import { testLogger } from '../../lib/log/logger';
+import { claimForDial } from '../../lib/scheduler/claims';
+import { Dispatcher, type DialFn } from '../../lib/scheduler/dispatcher';
+import { DUE_STATES } from '../../lib/scheduler/request-states';
+import { createStore, type Store } from '../../lib/store';
+import { ManualClock } from '../../lib/time/clock';
+import { describeEachDatabase } from '../support/databases';
+import { accountWithBalance } from '../store/fixtures';
+import { dialSpy, newRequest } from './support';
+
+const LEASE = 60_000;
+const DAY = 24 * 3_600_000;
+
+describeEachDatabase('dispatcher', (getDb) => {
+  let store: Store;
+  let accountId: number;
+  let clock: ManualClock;
+
+  beforeAll(async () => {
+    store = createStore(getDb());
+    accountId = (await accountWithBalance(store, 0)).id;
+  });
+  beforeEach(() => {
+    clock = new ManualClock(Date.UTC(2026, 5, 1, 8, 0));
+  });
+  afterEach(async () => {
+    await getDb()('callback_requests').del();
+  });
+
+  function dispatcher(instanceId: string, dial: DialFn): Dispatcher {
+    const requests = createStore(getDb(), () => clock.now()).callbackRequests;
+    return new Dispatcher({ db: getDb(), requests, clock, logger: testLogger(), instanceId, dial, leaseMs: LEASE, maxAgeMs: DAY });
+  }
+
+  it('claims a due request (state, owner, lease) and dials it, once', async () => {
+    const request = await newRequest(store, accountId, clock.now() - 1000);
+    const spy = dialSpy();
+    const one = dispatcher('controller-1', spy.dial);
+    expect(await one.dispatch(request.id)).toBe('dialed');
+    expect(spy.calls).toEqual([expect.objectContaining({ id: request.id, state: 'dialing_a', claimedBy: 'controller-1', leaseUntil: clock.now() + LEASE })]);
+    expect(spy.calls[0]?.version).toBe(request.version + 1);
+    expect(await one.dispatch(request.id)).toBe('not_due_state');
+    expect(spy.calls).toHaveLength(1);
+  });
+
+  it('starts a simultaneous-mode request with both legs, and takes a due retry', async () => {
+    const simultaneous = await newRequest(store, accountId, clock.now(), { mode: 'simultaneous' });
+    const retry = await newRequest(store, accountId, clock.now(), { state: 'retry_scheduled' });
+    const spy = dialSpy();
+    const one = dispatcher('controller-1', spy.dial);
+    expect(await one.dispatch(simultaneous.id)).toBe('dialed');
+    expect(await one.dispatch(retry.id)).toBe('dialed');
+    expect(spy.calls.map((call) => call.state)).toEqual(['dialing_both', 'dialing_a']);
+  });
+
+  it('drops jobs for unknown, not yet due, no longer waiting, too old and otherwise held requests', async () => {
+    const spy = dialSpy();
+    const one = dispatcher('controller-1', spy.dial);
+    const early = await newRequest(store, accountId, clock.now() + 1);
+    const cancelled = await newRequest(store, accountId, clock.now(), { state: 'cancelled' });
+    const stale = await newRequest(store, accountId, clock.now() - DAY - 1);
+    const held = await newRequest(store, accountId, clock.now());
+    // Another live instance holds the due ones (early is not due, so not taken).
+    expect(await store.callbackRequests.claimDue(clock.now(), 'controller-2', LEASE, 10, ['queued'])).toHaveLength(2);
+
+    expect(await one.dispatch('00000000-0000-4000-8000-000000000000')).toBe('missing');
+    expect(await one.dispatch(early.id)).toBe('not_yet_due');
+    expect(await one.dispatch(cancelled.id)).toBe('not_due_state');
+    expect(await one.dispatch(stale.id)).toBe('too_old');
+    expect(await one.dispatch(held.id)).toBe('taken');
+    expect(spy.calls).toHaveLength(0);
+    expect(await store.callbackRequests.findById(early.id)).toMatchObject({ state: 'queued', version: early.version });
+  });
+
+  it('lets exactly one of many racing jobs on two instances dial', async () => {
+    const requests = await Promise.all(Array.from({ length: 10 }, () => newRequest(store, accountId, clock.now())));
+    const spy = dialSpy();
+    const a = dispatcher('controller-a', spy.dial);
+    const b = dispatcher('controller-b', spy.dial);
+    const outcomes = await Promise.all(requests.flatMap((request) => [a, b, a, b].map((d) => d.dispatch(request.id))));
+    expect(outcomes.filter((outcome) => outcome === 'dialed')).toHaveLength(10);
+    expect([...spy.ids()].sort()).toEqual(requests.map((request) => request.id).sort());
+  });
+
+  it('rethrows a failing dial and gives the lease up, so that the next sweep recovers the request', async () => {
+    const request = await newRequest(store, accountId, clock.now());
+    const one = dispatcher('controller-1', () => Promise.reject(new Error('no FreeSWITCH node')));
+    await expect(one.dispatch(request.id)).rejects.toThrow('no FreeSWITCH node');
+    expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_a', claimedBy: 'controller-1', leaseUntil: clock.now() - 1 });
+  });
+
+  it('claims only through the compare-and-set: a stale copy loses', async () => {
+    const request = await newRequest(store, accountId, clock.now());
+    const options = { now: clock.now(), instanceId: 'controller-1', leaseMs: LEASE };
+    expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', options)).toBe(true);
+    expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', { ...options, instanceId: 'controller-2' })).toBe(false);
+  });
+});

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { QueueSettings } from '../../lib/config/schema';
+import type { E164 } from '../../lib/domain/phone-number';
+import type { CallbackRequest, NewCallbackRequest, Store } from '../../lib/store';
+import { uniqueNumber } from '../store/fixtures';
+
+export type QueueKindName = 'memory' | 'bullmq';
+
+export interface QueueKind {
+  name: QueueKindName;
+  /** Settings for a queue of its own; instances of one deployment share `prefix`. */
+  settings(prefix: string): QueueSettings;
+  /** Loses everything the queue holds, as a Redis FLUSHALL would (only this prefix's keys). */
+  flush(prefix: string): Promise<void>;
+}
+
+const memoryKind: QueueKind = {
+  name: 'memory',
+  settings: () => ({ driver: 'memory' }),
+  flush: () => Promise.resolve(),
+};
+
+/** A key prefix no other test (or test file running in parallel) uses. */
+export function uniquePrefix(): string {
+  return `cbtest-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export function redisUrl(): string | undefined {
+  return process.env.TEST_REDIS_URL;
+}
+
+/** Deletes every key under `prefix`, leaving other users of the server alone. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/**
+ * Registers `body` for each queue: memory always, BullMQ when TEST_REDIS_URL is set. Under CI a
+ * missing TEST_REDIS_URL fails instead of quietly testing one queue only.
+ */
+export function describeEachQueue(name: string, body: (kind: QueueKind) => void): void {
+  describe(`${name} [memory queue]`, () => body(memoryKind));
+  const url = redisUrl();
+  if (url) {
+    describe(`${name} [bullmq]`, () => {
+      // Opened in a hook, not here: hooks do not run for a block whose tests are all filtered out.
+      let admin: Redis | null = null;
+      const used: string[] = [];
+      beforeAll(() => {
+        admin = new Redis(url, { maxRetriesPerRequest: 3 });
+      });
+      afterAll(async () => {
+        for (const prefix of used) if (admin) await deletePrefix(admin, prefix);
+        admin?.disconnect();
+      });
+      body({
+        name: 'bullmq',
+        settings(prefix) {
+          if (!used.includes(prefix)) used.push(prefix);
+          return { driver: 'redis', url, prefix };
+        },
+        flush: async (prefix) => {
+          if (admin) await deletePrefix(admin, prefix);
+        },
+      });
+    });
+  } else if (process.env.CI) {
+    describe(`${name} [bullmq]`, () => {
+      it('has a Redis to run against', () => {
+        throw new Error(
+          'TEST_REDIS_URL is not set, and under CI every queue test must also run against BullMQ on Redis: ' +
+            'start it with scripts/start-test-services.sh and export the URL it prints.',
+        );
+      });
+    });
+  }
+}
+
+/**
+ * Polls until `condition` holds. Only for work that runs outside the ManualClock (database and
+ * Redis I/O, BullMQ's worker); the timeout bounds a failing test, nothing asserts on time.
+ */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A request for `accountId` due at `dueAt`. */
+export async function newRequest(store: Store, accountId: number, dueAt: number, extra: Partial<NewCallbackRequest> = {}): Promise<CallbackRequest> {
+  const { request } = await store.callbackRequests.create({
+    accountId,
+    trigger: 'schedule',
+    source: uniqueNumber(),
+    destination: uniqueNumber() as E164,
+    dueAt,
+    ...extra,
+  });
+  return request;
+}
+
+/** The engine's dial, recording each call. */
+export function dialSpy(): { dial: (request: CallbackRequest) => Promise<void>; calls: CallbackRequest[]; ids: () => string[] } {
+  const calls: CallbackRequest[] = [];
+  return {
+    calls,
+    dial: (request) => {
+      calls.push(request);
+      return Promise.resolve();
+    },
+    ids: () => calls.map((call) => call.id),
+  };
+}
+
+/** Registers `body` against TEST_REDIS_URL; under CI a missing URL fails instead of skipping. */
+export function describeRedis(name: string, body: (url: string) => void): void {
+  const url = redisUrl();
+  if (url) describe(name, () => body(url));
+  else if (process.env.CI) {
+    describe(name, () => {
+      it('has a Redis to run against', () => {
+        throw new Error('TEST_REDIS_URL is not set, and under CI the BullMQ tests must run: start scripts/start-test-services.sh.');
+      });
+    });
+  }
+}
