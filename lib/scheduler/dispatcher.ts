@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log/logger';
 import type { CallbackRequest, CallbackRequestsRepository } from '../store/callback-requests';
 import type { Clock } from '../time/clock';
-import { abandonLease, claimForDial } from './claims';
+import { abandonLease, claimForDial } from '../store/request-claims';
 import { DUE_STATES, firstActiveState } from './request-states';
 
 /**

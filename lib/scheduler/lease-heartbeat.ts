@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log/logger';
 import type { Clock, TimerHandle } from '../time/clock';
-import { renewInstanceLeases } from './claims';
+import { renewInstanceLeases } from '../store/request-claims';
 
 export interface LeaseHeartbeatOptions {
   db: Knex;

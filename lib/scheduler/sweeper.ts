@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log/logger';
 import type { CallbackRequest, CallbackRequestsRepository } from '../store/callback-requests';
-import { abandonLease, claimForRecovery } from './claims';
+import { abandonLease, claimForRecovery } from '../store/request-claims';
 import type { DialQueue } from './dial-queue';
 import { ACTIVE_STATES, CONTROLLER_LOST, DUE_STATES, SCHEDULE_EXPIRED } from './request-states';
-import { dueBefore, dueBetween, leaseExpired } from './sweep-queries';
+import { dueBefore, dueBetween, leaseExpired } from '../store/request-sweeps';
 
 /**
  * Called with a request whose instance died mid-dial, now leased to this instance (and kept alive

@@ -1,5 +1,5 @@
 import { testLogger } from '../../lib/log/logger';
-import { claimForDial } from '../../lib/scheduler/claims';
+import { claimForDial } from '../../lib/store/request-claims';
 import { Dispatcher, type DialFn } from '../../lib/scheduler/dispatcher';
 import { DUE_STATES } from '../../lib/scheduler/request-states';
 import { createStore, type Store } from '../../lib/store';

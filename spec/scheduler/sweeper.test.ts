@@ -1,5 +1,5 @@
 import { testLogger } from '../../lib/log/logger';
-import { claimForDial } from '../../lib/scheduler/claims';
+import { claimForDial } from '../../lib/store/request-claims';
 import { MemoryDialQueue } from '../../lib/scheduler/memory-dial-queue';
 import { DUE_STATES } from '../../lib/scheduler/request-states';
 import { createScheduler, type Scheduler, type SchedulerOptions } from '../../lib/scheduler/scheduler';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { int, type DbInt } from '../store/rows';
+import { int, type DbInt } from './rows';
 
 /*
  * Read-only selections for the sweep, ids only: every action on a row goes through a

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { CallbackRequest } from '../store/callback-requests';
-import { retryOnDeadlock } from '../store/sql-errors';
+import type { CallbackRequest } from './callback-requests';
+import { retryOnDeadlock } from './sql-errors';
 
 /*
- * The scheduler's writes to callback_requests that the store does not offer (yet): its claimDue
- * takes "any due rows" while a fired job names one request, and its transition() moves the state
- * without taking a lease. Each is one conditional UPDATE, so that of any number of racing jobs,
- * sweeps and instances exactly one sees a changed row. (Candidates for
- * CallbackRequestsRepository; kept here so the scheduler stays within its own directory.)
+ * The scheduler's claims on callback_requests: claimDue takes "any due rows" while a fired job
+ * names one request, and transition() moves the state without taking a lease. Each is one
+ * conditional UPDATE, so that of any number of racing jobs, sweeps and instances exactly one
+ * sees a changed row.
  */
 
 export interface ClaimOptions {
