@@ -4,7 +4,8 @@ export const ENV_PREFIX = 'CALLBACK_';
 /** Names the config file; it has the prefix but is not a setting itself. */
 export const CONFIG_FILE_ENV = 'CALLBACK_CONFIG';
 
-export const RESERVED_ENV_VARS: ReadonlySet<string> = new Set([CONFIG_FILE_ENV]);
+/** Variables of ours that are not settings: the config file's path, and the set-up switch the Docker image uses. */
+export const RESERVED_ENV_VARS: ReadonlySet<string> = new Set([CONFIG_FILE_ENV, 'CALLBACK_SKIP_SETUP']);
 
 /** `maxRetries` → `MAX_RETRIES`, `operatorApiKey` → `OPERATOR_API_KEY`. */
 export function screamingSnake(key: string): string {

@@ -27,7 +27,9 @@ import {
   nonNegativeMinorField,
   parseInput,
   timeZoneField,
+  StoreConflict,
 } from './validation';
+import { isUniqueViolation } from './sql-errors';
 
 export interface Account {
   id: number;
@@ -147,21 +149,27 @@ export class AccountsRepository extends Repository {
   async create(input: NewAccount): Promise<Account> {
     const fields = parseInput(newAccountSchema, input, 'account');
     const now = this.clock();
-    const id = insertedId(
-      await this.writing('account', () =>
-        this.db('accounts').insert({
-          time_zone: 'UTC',
-          language: 'en',
-          max_concurrent_callbacks: 2,
-          active: true,
-          ...accountColumns(fields),
-          balance_minor: 0,
-          reserved_minor: 0,
-          created_at: now,
-          updated_at: now,
-        }),
-      ),
-    );
+    let id: number;
+    try {
+      id = insertedId(
+        await this.writing('account', () =>
+          this.db('accounts').insert({
+            time_zone: 'UTC',
+            language: 'en',
+            max_concurrent_callbacks: 2,
+            active: true,
+            ...accountColumns(fields),
+            balance_minor: 0,
+            reserved_minor: 0,
+            created_at: now,
+            updated_at: now,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreConflict(`account ${JSON.stringify(input.name)} already exists`);
+      throw error;
+    }
     return written(await this.findById(id), `account ${id}`);
   }
 

@@ -47,6 +47,12 @@ describeEachDatabase('accounts and their numbers', (getDb) => {
       await expect(store.accounts.create({ name: '  ', currency: 'USD' })).rejects.toThrow(InvalidStoreInput);
       await expect(store.accounts.create({ name: unique('x'), currency: 'USD', creditLimitMinor: -1 as never })).rejects.toThrow(InvalidStoreInput);
     });
+
+    it('refuses a second account of the same name as a conflict, not as a driver error', async () => {
+      const name = unique('twin');
+      await store.accounts.create({ name, currency: 'USD' });
+      await expect(store.accounts.create({ name, currency: 'USD' })).rejects.toThrow(StoreConflict);
+    });
   });
 
   describe('caller IDs', () => {
