@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { E164 } from '../../domain/phone-number';
+import type { CallbackRequest } from '../../store/callback-requests';
+import type { EngineContext } from './context';
+import { Funds, isRefusal, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
+import type { LiveLeg } from './live-leg';
+
+/** What a leg about to be dialed costs and has held for it. */
+export interface PreparedLeg {
+  readonly uuid: string;
+  readonly pricing: LegPricing | undefined;
+  readonly hold: Hold | undefined;
+}
+
+/**
+ * The money side of one attempt: the legs' rates and payers, and the holds made for them. Leg
+ * uuids are chosen before anything is dialed so that a hold names the leg it is for.
+ */
+export class AttemptMoney {
+  private readonly funds: Funds;
+  private readonly plannedA = randomUUID();
+  private readonly plannedB = randomUUID();
+  private pricingA: LegPricing | undefined;
+  private pricingB: LegPricing | undefined;
+  private readonly holds: Hold[] = [];
+
+  constructor(private readonly ctx: EngineContext) {
+    this.funds = new Funds(ctx);
+  }
+
+  /** When the request is due: prices (A6, B1) and the first holds (B3), or why the call may not be made. */
+  async prepare(request: CallbackRequest): Promise<Refusal | undefined> {
+    const a = await this.funds.priceLegA(request);
+    if (isRefusal(a)) return a;
+    this.pricingA = a;
+    if (request.destination !== null) {
+      const b = await this.funds.priceLegB(request, request.destination);
+      if (isRefusal(b)) return b;
+      this.pricingB = b;
+    }
+    const b = this.pricingB ? { uuid: this.plannedB, pricing: this.pricingB } : undefined;
+    const holds = await this.funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b);
+    if (isRefusal(holds)) return holds;
+    this.holds.push(...holds);
+    return undefined;
+  }
+
+  get legA(): PreparedLeg {
+    return { uuid: this.plannedA, pricing: this.pricingA, hold: this.holdFor(this.plannedA) };
+  }
+
+  /** Simultaneous mode: B was priced and held with A. */
+  get plannedLegB(): PreparedLeg {
+    return { uuid: this.plannedB, pricing: this.pricingB, hold: this.holdFor(this.plannedB) };
+  }
+
+  /** Source first, before B is dialed: B's price, and holds for A and B for the longest talk (A's setup hold becomes A's full hold). */
+  async prepareB(request: CallbackRequest, a: LiveLeg | undefined, number: E164): Promise<PreparedLeg | Refusal> {
+    const pricing = await this.funds.priceLegB(request, number);
+    if (isRefusal(pricing)) return pricing;
+    const aPriced = a?.priced;
+    if (!a || !aPriced) return { refused: 'no_payer' };
+    const uuid = randomUUID();
+    const holds = await this.funds.holdForTalk(request, aPriced, { uuid, pricing });
+    if (isRefusal(holds)) return holds;
+    this.holds.push(...holds);
+    await a.replaceHold(holds.find((hold) => hold.legUuid === a.uuid));
+    return { uuid, pricing, hold: holds.find((hold) => hold.legUuid === uuid) };
+  }
+
+  talkLimitSeconds(early: PricedLeg, late: PricedLeg, headSeconds: number): number {
+    return this.funds.talkLimitSeconds(early, late, headSeconds);
+  }
+
+  /** Holds made for legs that were never dialed (the request moved first, B was refused). */
+  async releaseUnused(dialed: ReadonlySet<string | undefined>): Promise<void> {
+    for (const hold of this.holds.splice(0)) {
+      if (!dialed.has(hold.legUuid)) await this.ctx.store.reservations.release(hold.reservationId);
+    }
+  }
+
+  private holdFor(legUuid: string): Hold | undefined {
+    return this.holds.find((hold) => hold.legUuid === legUuid);
+  }
+}

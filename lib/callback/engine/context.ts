@@ -1,0 +1,137 @@
+import type { Knex } from 'knex';
+import { DEFAULT_CAP_SECONDS, DEFAULT_WARNING_SECONDS_BEFORE } from '../../billing';
+import type { CallbackSettings } from '../../config/schema';
+import type { Logger } from '../../log/logger';
+import { createStore, type CallbackRequest, type Store } from '../../store';
+import { systemClock, type Clock } from '../../time/clock';
+import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
+import { EngineEvents } from './events';
+import { LegEventHub } from './leg-events';
+import { LegWaiter } from './leg-waiter';
+import type { EngineTelephony } from './telephony';
+import { KeyedSerial, WorkTracker } from './work';
+
+/** The part of the scheduler the engine uses (lib/scheduler's Scheduler fits). */
+export interface RequestScheduler {
+  /** The request's row, with this due time, is committed: wake a dial for it then. */
+  schedule(requestId: string, dueAt: number): Promise<void>;
+  /** Cancels a request still waiting; false when it left waiting already. */
+  cancel(requestId: string, cause?: string): Promise<boolean>;
+}
+
+/** Prompt names (as in the O3 settings: `ivr/busy`); files are `<promptsDir>/<name>.wav`. */
+export interface PromptNames {
+  /** B3: the call cannot be afforded. */
+  insufficientFunds: string;
+  /** C2 stub: "enter the number, then #". */
+  enterDestination: string;
+  /** A5/A6: the destination may not be called. */
+  destinationNotAllowed: string;
+}
+
+export interface CallbackEngineOptions {
+  db: Knex;
+  logger: Logger;
+  settings: CallbackSettings;
+  telephony: EngineTelephony;
+  scheduler: RequestScheduler;
+  /** A6: pays leg A of a caller nobody could identify. */
+  operatorCallbackAccountId: number;
+  /** Unique per controller process (O5); the leases it renews are its own. */
+  instanceId: string;
+  clock?: Clock;
+  /** Must match the scheduler's lease (default 2 min). */
+  leaseMs?: number;
+  promptsDir?: string;
+  prompts?: Partial<PromptNames>;
+  /** C6: what leg A hears before the hard stop. */
+  warningTone?: string;
+  warningSecondsBefore?: number;
+  /** C6: no call lasts longer, whatever the balance (default 4 h). */
+  maxCallSeconds?: number;
+  /** B3: what leg A may cost before B is dialed (IVR, ringback), held when A is dialed. */
+  setupAllowanceSeconds?: number;
+  /** How long an answered leg's socket may lag its originate result (§9). */
+  socketWaitMs?: number;
+  /** How long a leg that hung up may take to report CHANNEL_HANGUP_COMPLETE before it is settled from estimates. */
+  hangupCompleteWaitMs?: number;
+  /** What leg A hears while B rings (`ringback` variable). */
+  ringback?: string;
+  /** C2 destination entry on leg A; the IVR module replaces the stub. */
+  askDestination?: DestinationAsker;
+  /** C4: after a talk, ask A for the next destination instead of hanging up. */
+  askAgainAfterTalk?: (request: CallbackRequest) => boolean;
+  /** C3/C4: after B fails, ask A again instead of hanging up (default: access-number callbacks). */
+  askAgainOnFailure?: (request: CallbackRequest) => boolean;
+}
+
+/** Everything the flows share, resolved once per engine. */
+export interface EngineContext {
+  readonly db: Knex;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: CallbackSettings;
+  readonly telephony: EngineTelephony;
+  readonly scheduler: RequestScheduler;
+  readonly events: EngineEvents;
+  readonly hub: LegEventHub;
+  readonly waiter: LegWaiter;
+  readonly work: WorkTracker;
+  /** Money movements take turns per account (see KeyedSerial). */
+  readonly perAccount: KeyedSerial;
+  readonly operatorCallbackAccountId: number;
+  readonly instanceId: string;
+  readonly leaseMs: number;
+  readonly prompts: PromptNames;
+  readonly promptFile: (name: string) => string;
+  readonly warningTone: string;
+  readonly warningSecondsBefore: number;
+  readonly capSeconds: number;
+  readonly setupAllowanceSeconds: number;
+  readonly hangupCompleteWaitMs: number;
+  readonly ringback: string;
+  readonly asker: DestinationAsker;
+  readonly askAgainAfterTalk: (request: CallbackRequest) => boolean;
+  readonly askAgainOnFailure: (request: CallbackRequest) => boolean;
+}
+
+const DEFAULT_PROMPTS: PromptNames = {
+  insufficientFunds: 'callback/insufficient_funds',
+  enterDestination: 'callback/enter_destination',
+  destinationNotAllowed: 'callback/destination_not_allowed',
+};
+
+export function engineContext(options: CallbackEngineOptions): EngineContext {
+  const clock = options.clock ?? systemClock;
+  const promptsDir = (options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts').replace(/\/+$/, '');
+  const logger = options.logger.child({ component: 'callback-engine', instanceId: options.instanceId });
+  return {
+    db: options.db,
+    store: createStore(options.db, () => clock.now()),
+    clock,
+    logger,
+    settings: options.settings,
+    telephony: options.telephony,
+    scheduler: options.scheduler,
+    events: new EngineEvents(logger),
+    hub: new LegEventHub(clock),
+    waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
+    work: new WorkTracker(),
+    perAccount: new KeyedSerial(),
+    operatorCallbackAccountId: options.operatorCallbackAccountId,
+    instanceId: options.instanceId,
+    leaseMs: options.leaseMs ?? 120_000,
+    prompts: { ...DEFAULT_PROMPTS, ...options.prompts },
+    promptFile: (name) => `${promptsDir}/${name}.wav`,
+    warningTone: options.warningTone ?? 'tone_stream://%(500,500,1400);loops=2',
+    warningSecondsBefore: options.warningSecondsBefore ?? DEFAULT_WARNING_SECONDS_BEFORE,
+    capSeconds: options.maxCallSeconds ?? DEFAULT_CAP_SECONDS,
+    setupAllowanceSeconds: options.setupAllowanceSeconds ?? 60,
+    hangupCompleteWaitMs: options.hangupCompleteWaitMs ?? 10_000,
+    ringback: options.ringback ?? '%(2000,4000,440,480)',
+    asker: options.askDestination ?? digitsDestinationAsker,
+    askAgainAfterTalk: options.askAgainAfterTalk ?? (() => false),
+    askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
+  };
+}

@@ -1,0 +1,64 @@
+import { e164Digits } from '../../domain/phone-number';
+import type { OriginateRequest, SocketTarget } from '../../esl/dial-string';
+import type { HangupCause } from '../../esl/hangup-causes';
+import type { CallLeg, RequestEvent } from '../state/request-events';
+import type { FlowHost } from './flow';
+import type { LegOutcome } from './leg-waiter';
+import type { LiveLeg } from './live-leg';
+
+/**
+ * Steps both modes share: how a leg is originated, and how what FreeSWITCH says about it
+ * becomes a request event. Each leg reports at most one of answered / failed, then (once up)
+ * its hangup.
+ */
+
+/** Channel variables on every leg we place: how a socket connection or a CDR finds its request. */
+export function legVariables(host: FlowHost, leg: LiveLeg): Record<string, string> {
+  return { callback_request_id: host.request.id, callback_leg: leg.role, callback_attempt: String(leg.attempt) };
+}
+
+export function originateRequest(host: FlowHost, leg: LiveLeg, app: SocketTarget | 'park', variables: Record<string, string | boolean> = {}): OriginateRequest {
+  const { ctx } = host;
+  const request: OriginateRequest = {
+    uuid: leg.uuid,
+    gateway: ctx.telephony.gateway,
+    number: e164Digits(leg.number),
+    timeoutSec: ctx.settings.waitTimeSeconds,
+    socket: app,
+    variables: { ...legVariables(host, leg), ...variables },
+  };
+  return leg.callerId === undefined ? request : { ...request, callerIdNumber: leg.callerId };
+}
+
+/** W3: a leg that rings says so. */
+export function followProgress(host: FlowHost, leg: LiveLeg): void {
+  host.detach(leg.signals.progress.promise.then(() => leg.mark('ringing')));
+}
+
+const EVENTS: { readonly [L in CallLeg]: { answered: RequestEvent; failed: (cause: HangupCause) => RequestEvent } } = {
+  A: { answered: { type: 'a_answered' }, failed: (cause) => ({ type: 'a_failed', cause }) },
+  B: { answered: { type: 'b_answered' }, failed: (cause) => ({ type: 'b_failed', cause }) },
+};
+
+/**
+ * Turns a leg's outcome into the request's event. An answered leg is followed until it hangs up
+ * (`hung_up`, by that leg); a failed one that may still exist is hung up, so nothing rings on
+ * after we gave up on it.
+ */
+export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOutcome): Promise<void> {
+  if (outcome.kind === 'failed') {
+    leg.failureCause = outcome.cause;
+    if (outcome.orphan) {
+      leg.mayBeUp = true;
+      await leg.control.hangup('NORMAL_CLEARING').catch((error: unknown) => leg.log.warn('could not hang up an orphaned leg', { error: String(error) }));
+    }
+    leg.log.info('leg failed', { role: leg.role, cause: outcome.cause });
+    await host.send(EVENTS[leg.role].failed(outcome.cause));
+    return;
+  }
+  leg.mayBeUp = true;
+  await leg.mark('answered');
+  leg.log.info('leg answered', { role: leg.role });
+  host.detach(leg.signals.hangup.promise.then((cause) => host.send({ type: 'hung_up', by: leg.role, cause })));
+  await host.send(EVENTS[leg.role].answered);
+}

@@ -1,0 +1,149 @@
+import type { CallSession } from '../../esl/call-session';
+import { callLogger } from '../../log/logger';
+import type { CallbackRequest } from '../../store/callback-requests';
+import { decide } from '../state/decide';
+import { isFinalState, isRequestState } from '../state/request-state';
+import { engineContext, type CallbackEngineOptions, type EngineContext } from './context';
+import type { EngineEventMap } from './events';
+import { placeOrder, type CallbackOrder, type OrderResult } from './order';
+import { recoverRequest } from './recover';
+import { RequestRunner } from './request-runner';
+
+/** Whether an outbound-socket session is a leg this engine originated (route it to handleSession). */
+export function isCallbackLeg(session: CallSession): boolean {
+  return session.variable('callback_request_id') !== undefined;
+}
+
+/**
+ * The request lifecycle every trigger uses (C1–C6, B1–B4): order → scheduled → dial → legs →
+ * settled. Wiring:
+ *
+ *   const engine = new CallbackEngine({ ..., scheduler });              // scheduler.schedule/cancel
+ *   createScheduler({ ..., dial: (r) => engine.dial(r), recover: (r) => engine.recover(r),
+ *                     firstState: (r) => engine.firstStateFor(r) });
+ *   OutboundServer.listen({ ..., handler: (s) => (isCallbackLeg(s) ? engine.handleSession(s) : accessCall(s)) })
+ *
+ * and `engine.on('request' | 'leg', …)` feeds the live status (W3).
+ */
+export class CallbackEngine {
+  private readonly ctx: EngineContext;
+  private readonly runners = new Map<string, RequestRunner>();
+  private readonly detachEvents: () => void;
+  private closed = false;
+
+  constructor(options: CallbackEngineOptions) {
+    this.ctx = engineContext(options);
+    this.detachEvents = this.ctx.telephony.onEvent((event) => this.ctx.hub.offer(event));
+  }
+
+  on<K extends keyof EngineEventMap>(type: K, listener: (change: EngineEventMap[K]) => void): () => void {
+    return this.ctx.events.on(type, listener);
+  }
+
+  /** Takes an order from any trigger: validated, stored once per idempotency key, scheduled. */
+  order(input: CallbackOrder): Promise<OrderResult> {
+    return placeOrder(this.ctx, input);
+  }
+
+  /**
+   * W2: cancels a request. Waiting: it is dropped from the queue. Being called here: its calls
+   * are ended and booked. Being called by another instance: the row is marked cancelled, and that
+   * instance lets its call go when it next touches the row (a step, or its lease renewal).
+   */
+  async cancel(requestId: string): Promise<boolean> {
+    const runner = this.runners.get(requestId);
+    if (runner) {
+      await runner.send({ type: 'cancelled' });
+      return runner.currentState === 'cancelled';
+    }
+    if (await this.ctx.scheduler.cancel(requestId, 'CANCELLED')) {
+      const request = await this.ctx.store.callbackRequests.findById(requestId);
+      if (request) this.ctx.events.emit('request', { requestId, accountId: request.accountId, from: null, to: 'cancelled', event: 'cancelled', cause: 'CANCELLED', at: this.ctx.clock.now() });
+      return true;
+    }
+    const request = await this.ctx.store.callbackRequests.findById(requestId);
+    if (!request || !isRequestState(request.state) || isFinalState(request.state)) return false;
+    // Releasing the claim makes the owner's next lease renewal fail: it then reads the row, sees
+    // it cancelled and lets its legs go (RequestRunner.onLeaseLost).
+    return this.ctx.store.callbackRequests.transition(requestId, request.state, 'cancelled', { lastCause: 'CANCELLED', release: true }, { expectedVersion: request.version });
+  }
+
+  /**
+   * The scheduler's dial: `request` is due (and normally claimed by this instance). Resolves once
+   * the call is under way, not when it ends; the engine keeps the lease from then on.
+   */
+  async dial(request: CallbackRequest): Promise<void> {
+    if (this.closed) throw new Error('the callback engine is closed');
+    if (this.runners.has(request.id)) {
+      callLogger(this.ctx.logger, { requestId: request.id }).warn('request is already being called here; duplicate dial ignored');
+      return;
+    }
+    const runner = new RequestRunner(this.ctx, request, (done) => {
+      if (this.runners.get(done.id) === done) this.runners.delete(done.id);
+    });
+    this.runners.set(request.id, runner);
+    await runner.start();
+  }
+
+  /** The scheduler's recovery of a request whose instance died mid-call (O5). */
+  recover(request: CallbackRequest): Promise<void> {
+    return this.ctx.work.run(() => recoverRequest(this.ctx, request));
+  }
+
+  /**
+   * The outbound-socket handler for legs this engine originated (route here every session with
+   * a `callback_request_id` variable). The session is the leg's: the handler returns when the
+   * call is over. A session nobody waits for (its originate was given up, or another instance's)
+   * is hung up.
+   */
+  async handleSession(session: CallSession): Promise<void> {
+    if (this.ctx.waiter.offer(session)) {
+      await session.ended;
+      return;
+    }
+    const log = callLogger(this.ctx.logger, { requestId: session.variable('callback_request_id'), legUuid: session.uuid });
+    log.warn('socket for a leg nobody waits for; hanging up');
+    await session.hangup('NORMAL_CLEARING').catch(() => undefined);
+  }
+
+  /** The state the scheduler's claim should move a due request to (its `firstState` option). */
+  firstStateFor(request: CallbackRequest): string {
+    const settings = this.ctx.settings;
+    return decide('queued', { type: 'due' }, {
+      mode: request.mode,
+      destination: request.destination,
+      attempt: 1,
+      now: this.ctx.clock.now(),
+      retry: { maxRetries: settings.maxRetries, retryIntervalSeconds: settings.retryIntervalSeconds },
+      ivr: { busyIvr: null, failedIvr: null, askAgainOnFailure: false },
+      askAgainAfterTalk: false,
+      talked: false,
+    }).to;
+  }
+
+  /** Requests being called by this instance now. */
+  get active(): number {
+    return this.runners.size;
+  }
+
+  /** Database and call-control work in flight (not waiting for the switch); for tests and shutdown. */
+  get busy(): number {
+    return this.ctx.work.busy;
+  }
+
+  /** Changes whenever work starts or ends. */
+  get activity(): number {
+    return this.ctx.work.activity;
+  }
+
+  /** Resolves when no call is in progress and every leg is settled. */
+  idle(): Promise<void> {
+    return this.ctx.work.idle();
+  }
+
+  /** Stops taking dials; calls in progress go on (FreeSWITCH keeps bridged ones, §9) and are recovered if this process ends. */
+  close(): void {
+    this.closed = true;
+    this.detachEvents();
+  }
+}

@@ -1,0 +1,186 @@
+import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
+import { minorUnits, type MinorUnits } from '../../domain/money';
+import type { E164 } from '../../domain/phone-number';
+import { inTransaction, type CallbackRequest, type Rate, type Store } from '../../store';
+import { retryOnDeadlock } from '../../store/sql-errors';
+import type { EngineContext } from './context';
+import { requestData } from './request-data';
+
+/** Who pays a leg we dial: an account, or the operator for an unidentified caller's leg A (A6). */
+export type Payer = Extract<ChargeTarget, { kind: 'account' | 'operator' }>;
+
+export interface LegPricing {
+  readonly rate: Rate;
+  readonly payer: Payer;
+}
+
+/** Stable reason codes, as the audit log records them (A5: every refusal with its reason). */
+export type RefusalReason =
+  | 'account_missing'
+  | 'account_inactive'
+  | 'not_in_callback_tariff'
+  | 'destination_not_in_tariff'
+  | 'no_payer'
+  | 'insufficient_funds';
+
+export interface Refusal {
+  readonly refused: RefusalReason;
+}
+
+/** Money set aside for one leg (B3). */
+export interface Hold {
+  readonly legUuid: string;
+  readonly reservationId: number;
+  readonly accountId: number;
+  readonly amount: MinorUnits;
+}
+
+/** A leg in a funds question: its pricing, and for a leg already up, when it answered and what it holds. */
+export interface PricedLeg {
+  readonly uuid: string;
+  readonly pricing: LegPricing;
+  readonly answeredAt?: number | null;
+  readonly hold?: Hold | undefined;
+}
+
+export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
+  return 'refused' in value;
+}
+
+class NotAffordable extends Error {}
+
+/**
+ * Rates and reservations for a request's legs. The rules:
+ * - leg A is rated by the account's callback tariff (A6: a source it lacks is never dialed),
+ *   leg B by its retail tariff (B1);
+ * - before a leg costs anything, what it may cost is held (B3), so concurrent calls cannot
+ *   spend the same balance: leg A's setup allowance when A is dialed, then, before B is dialed,
+ *   both legs' cost for the longest affordable talk;
+ * - the talk limit (C6) is the longest talk those holds pay for.
+ */
+export class Funds {
+  constructor(private readonly ctx: EngineContext) {}
+
+  async priceLegA(request: CallbackRequest): Promise<LegPricing | Refusal> {
+    const account = await this.ctx.store.accounts.findById(request.accountId);
+    if (!account) return { refused: 'account_missing' };
+    if (!account.active) return { refused: 'account_inactive' };
+    const rate = account.callbackTariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.callbackTariffId, request.source);
+    if (!rate) return { refused: 'not_in_callback_tariff' };
+    const payer = this.payer('A', request);
+    return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
+  }
+
+  async priceLegB(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
+    const account = await this.ctx.store.accounts.findById(request.accountId);
+    if (!account) return { refused: 'account_missing' };
+    const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+    if (!rate) return { refused: 'destination_not_in_tariff' };
+    const payer = this.payer('B', request);
+    return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
+  }
+
+  /**
+   * When the request is due. Source first: leg A's setup allowance is held, after checking that
+   * a known destination could be afforded at all (no point ringing the subscriber otherwise).
+   * Simultaneous: both legs' cost for the longest talk, since both ring at once.
+   */
+  async holdForDial(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined): Promise<Hold[] | Refusal> {
+    const ringSeconds = this.ctx.settings.waitTimeSeconds;
+    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, []);
+    if (b && (await this.talkSeconds(a.pricing, b.pricing, ringSeconds, [])) === 0) return { refused: 'insufficient_funds' };
+    if (a.pricing.payer.kind !== 'account') return [];
+    return this.reserveAll(request, [{ leg: a, amount: reservationFor(a.pricing.rate, this.ctx.setupAllowanceSeconds) }], []);
+  }
+
+  /**
+   * Source first, before B is dialed: A's setup hold becomes a hold for A's whole life, plus B's
+   * hold for the talk. A's head start is what it ran so far plus B's ring time (billing's
+   * over-estimate, recomputed when B answers). All or nothing: on refusal A keeps its setup hold.
+   */
+  async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg): Promise<Hold[] | Refusal> {
+    const ranSeconds = a.answeredAt ? Math.ceil(Math.max(0, this.ctx.clock.now() - a.answeredAt) / 1000) : 0;
+    return this.holdTalk(request, a, b, ranSeconds + this.ctx.settings.waitTimeSeconds, a.hold ? [a.hold] : []);
+  }
+
+  /**
+   * C6 at talk start: the longest talk the call's holds pay for, with the early leg's real head
+   * start. Holds were sized for an over-estimated head start, so this is never shorter than planned.
+   */
+  talkLimitSeconds(early: PricedLeg, late: PricedLeg, headSeconds: number): number {
+    const held = new Map<number, number>();
+    for (const hold of [early.hold, late.hold]) if (hold) held.set(hold.accountId, (held.get(hold.accountId) ?? 0) + hold.amount);
+    return this.limit(early.pricing, late.pricing, headSeconds, (accountId) => held.get(accountId) ?? 0);
+  }
+
+  private payer(leg: 'A' | 'B', request: CallbackRequest): ChargeTarget {
+    const unidentified = requestData(request.data).unidentified;
+    return chargeTarget({
+      leg,
+      identifiedAccountId: unidentified ? null : request.accountId,
+      cardId: null,
+      operatorCallbackAccountId: this.ctx.operatorCallbackAccountId,
+    });
+  }
+
+  private async holdTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg, headSeconds: number, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+    const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing);
+    if (talk === 0) return { refused: 'insufficient_funds' };
+    const wanted = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
+    if (a.pricing.payer.kind === 'account') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk) });
+    return this.reserveAll(request, wanted, releasing);
+  }
+
+  /** The longest affordable talk from what the payers have available now (plus holds about to be released). */
+  private async talkSeconds(early: LegPricing, late: LegPricing, headSeconds: number, releasing: readonly Hold[]): Promise<number> {
+    const available = new Map<number, number>();
+    for (const payer of [early.payer, late.payer]) {
+      if (payer.kind !== 'account' || available.has(payer.accountId)) continue;
+      const balance = await this.ctx.store.accounts.balance(payer.accountId);
+      const released = releasing.filter((hold) => hold.accountId === payer.accountId).reduce((sum, hold) => sum + hold.amount, 0);
+      available.set(payer.accountId, (balance?.availableMinor ?? 0) + released);
+    }
+    return this.limit(early, late, headSeconds, (accountId) => available.get(accountId) ?? 0);
+  }
+
+  private limit(early: LegPricing, late: LegPricing, headSeconds: number, available: (accountId: number) => number): number {
+    if (late.payer.kind !== 'account') return 0;
+    const funds = available(late.payer.accountId);
+    const capSeconds = this.ctx.capSeconds;
+    if (early.payer.kind === 'account' && early.payer.accountId === late.payer.accountId) {
+      return maxTalkSecondsForTwoLegs({ rateA: early.rate, rateB: late.rate, aAlreadyAnsweredSeconds: headSeconds, availableMinor: funds, capSeconds });
+    }
+    // The early leg is paid by someone else (the operator, A6): only the late leg's funds count.
+    return maxCallSeconds({ rate: late.rate, availableMinor: funds, capSeconds });
+  }
+
+  /** Releases and reserves in one transaction: all the holds, or none and the released ones kept. */
+  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits }>, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+    try {
+      return await this.ctx.perAccount.run(`account:${request.accountId}`, () => retryOnDeadlock(() => this.reserveOnce(request, wanted, releasing)));
+    } catch (error) {
+      if (error instanceof NotAffordable) return { refused: 'insufficient_funds' };
+      throw error;
+    }
+  }
+
+  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits }>, releasing: readonly Hold[]): Promise<Hold[]> {
+    const reserve = async (tx: Store): Promise<Hold[]> => {
+      for (const hold of releasing) await tx.reservations.release(hold.reservationId);
+      const holds: Hold[] = [];
+      for (const { leg, amount } of wanted) {
+        if (amount <= 0 || leg.pricing.payer.kind !== 'account') continue;
+        const accountId = leg.pricing.payer.accountId;
+        const reservation = await tx.reservations.reserve(accountId, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid });
+        if (!reservation) throw new NotAffordable();
+        holds.push({ legUuid: leg.uuid, reservationId: reservation.id, accountId, amount: reservation.amountMinor });
+      }
+      return holds;
+    };
+    return inTransaction(this.ctx.db, reserve, () => this.ctx.clock.now());
+  }
+}
+
+function isPayer(target: ChargeTarget): target is Payer {
+  return target.kind === 'account' || target.kind === 'operator';
+}

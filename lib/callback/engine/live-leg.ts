@@ -1,0 +1,207 @@
+import type { E164 } from '../../domain/phone-number';
+import type { HangupCause } from '../../esl/hangup-causes';
+import { callLogger, type Logger } from '../../log/logger';
+import type { Leg } from '../../store/legs';
+import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
+import { liveStatusOf } from '../state/live-status';
+import type { CallLeg } from '../state/request-events';
+import type { EngineContext } from './context';
+import type { Hold, LegPricing, PricedLeg } from './funds';
+import { within } from './latch';
+import { ApiControl, type LegControl } from './leg-control';
+import type { LegEnd, LegSignals } from './leg-events';
+import { settleLeg, type Settlement } from './settlement';
+
+export interface LegSpec {
+  readonly uuid: string;
+  readonly role: CallLeg;
+  readonly attempt: number;
+  readonly number: E164;
+  readonly callerId: E164 | undefined;
+  readonly pricing: LegPricing | undefined;
+  readonly hold: Hold | undefined;
+}
+
+/**
+ * One dialed leg while the engine drives it: its row (created in `dialing` before the originate
+ * is sent), what FreeSWITCH says about it, how to control it, what it may cost, and its
+ * settlement, which runs once whoever asks for it.
+ */
+export class LiveLeg {
+  readonly uuid: string;
+  readonly role: CallLeg;
+  readonly attempt: number;
+  readonly number: E164;
+  readonly callerId: E164 | undefined;
+  readonly signals: LegSignals;
+  readonly log: Logger;
+  createdAt: number;
+  pricing: LegPricing | undefined;
+  hold: Hold | undefined;
+  node: string | undefined;
+  control: LegControl;
+  state: LegState = 'dialing';
+  answeredAt: number | null = null;
+  /** The cause an originate failure reported, for a leg whose channel never reports its end. */
+  failureCause: HangupCause | undefined;
+  /** A channel may be up without us having seen it (orphaned originate): settle makes sure it is not. */
+  mayBeUp = false;
+  /** Set for an adopted leg FreeSWITCH no longer knows: it ended by then at the latest. */
+  private goneBy: number | undefined;
+  private settlement: Promise<Settlement> | undefined;
+
+  private constructor(
+    private readonly ctx: EngineContext,
+    readonly requestId: string,
+    spec: LegSpec,
+  ) {
+    this.uuid = spec.uuid;
+    this.role = spec.role;
+    this.attempt = spec.attempt;
+    this.number = spec.number;
+    this.callerId = spec.callerId;
+    this.pricing = spec.pricing;
+    this.hold = spec.hold;
+    this.createdAt = ctx.clock.now();
+    this.signals = ctx.hub.watch(spec.uuid);
+    this.log = callLogger(ctx.logger, { requestId, legUuid: spec.uuid });
+    this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, this.log);
+  }
+
+  /**
+   * A leg another (dead) instance was driving, from its row. `gone`: FreeSWITCH no longer knows
+   * the channel, so its end will never be reported and is estimated as no later than `goneBy`.
+   */
+  static adopt(ctx: EngineContext, row: Leg, spec: { pricing: LegPricing | undefined; hold: Hold | undefined; gone: boolean; goneBy: number }): LiveLeg {
+    const leg = new LiveLeg(ctx, row.requestId, {
+      uuid: row.uuid,
+      role: row.role === 'B' ? 'B' : 'A',
+      attempt: row.attempt,
+      number: row.number as E164,
+      callerId: (row.callerId ?? undefined) as E164 | undefined,
+      pricing: spec.pricing,
+      hold: spec.hold,
+    });
+    leg.state = isLegState(row.state) ? row.state : 'dialing';
+    leg.answeredAt = row.answeredAt;
+    leg.createdAt = row.createdAt;
+    leg.node = row.node ?? undefined;
+    leg.mayBeUp = !spec.gone;
+    if (spec.gone) leg.goneBy = spec.goneBy;
+    return leg;
+  }
+
+  /** Writes the leg's row (persisted before the leg is dialed) and announces it. */
+  static async open(ctx: EngineContext, requestId: string, spec: LegSpec): Promise<LiveLeg> {
+    const leg = new LiveLeg(ctx, requestId, spec);
+    await ctx.store.legs.create({
+      uuid: spec.uuid,
+      requestId,
+      role: spec.role,
+      attempt: spec.attempt,
+      number: spec.number,
+      callerId: spec.callerId ?? null,
+      state: 'dialing',
+      reservedMinor: spec.hold?.amount ?? null,
+    });
+    leg.publish(null);
+    return leg;
+  }
+
+  get priced(): PricedLeg | undefined {
+    return this.pricing ? { uuid: this.uuid, pricing: this.pricing, answeredAt: this.answeredAt, hold: this.hold } : undefined;
+  }
+
+  get isUp(): boolean {
+    return !this.signals.hangup.done;
+  }
+
+  /** Moves the row along dialing → ringing → answered → bridged (→ answered in the C4 loop); a late or repeated signal changes nothing. */
+  async mark(state: Extract<LegState, 'ringing' | 'answered' | 'bridged'>): Promise<void> {
+    if (this.settlement || !canLegTransition(this.state, state)) return;
+    this.state = state;
+    if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
+    await this.ctx.work.run(() =>
+      this.ctx.store.legs.update(this.uuid, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state }),
+    );
+    this.publish(null);
+  }
+
+  async replaceHold(hold: Hold | undefined): Promise<void> {
+    this.hold = hold;
+    await this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null });
+  }
+
+  /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
+  settle(): Promise<Settlement> {
+    this.settlement ??= this.awaitEnd().then((end) =>
+      this.ctx.work.run(async () => {
+        const settled = await settleLeg(this.ctx, {
+          requestId: this.requestId,
+          legUuid: this.uuid,
+          role: this.role,
+          attempt: this.attempt,
+          number: this.number,
+          pricing: this.pricing,
+          hold: this.hold,
+          state: this.state,
+          createdAt: this.createdAt,
+          end,
+        });
+        this.ctx.hub.forget(this.uuid);
+        if (settled.written) {
+          this.state = settled.state;
+          this.log.info('leg settled', { role: this.role, state: settled.state, cause: end.cause, billsec: end.billsec, costMinor: settled.costMinor, reported: end.reported });
+          this.publish(end.cause);
+        }
+        return settled;
+      }),
+    );
+    return this.settlement;
+  }
+
+  private async awaitEnd(): Promise<LegEnd> {
+    if (this.goneBy !== undefined) return this.estimatedEnd(this.goneBy);
+    const waitMs = this.ctx.hangupCompleteWaitMs;
+    const first = await within(this.ctx.clock, this.signals.ended.promise, waitMs);
+    if (first) return first;
+    if (this.mayBeUp && !this.signals.hangup.done) {
+      // Nobody saw it end: it must not go on unbilled.
+      this.log.warn('leg still up at settlement; hanging it up', { role: this.role });
+      await this.control.hangup('NORMAL_CLEARING').catch((error: unknown) => this.log.warn('hangup failed', { error: String(error) }));
+      const second = await within(this.ctx.clock, this.signals.ended.promise, waitMs);
+      if (second) return second;
+    }
+    if (this.answeredAt !== null || this.signals.hangup.done) this.log.warn('no CHANNEL_HANGUP_COMPLETE for the leg; settling from estimates', { role: this.role });
+    return this.estimatedEnd(this.ctx.clock.now());
+  }
+
+  private estimatedEnd(endedBy: number): LegEnd {
+    const endedAt = Math.max(endedBy, this.answeredAt ?? endedBy);
+    const estimate: LegEnd = {
+      cause: this.signals.hangup.value ?? this.failureCause ?? 'NORMAL_CLEARING',
+      billsec: this.answeredAt === null ? 0 : Math.floor((endedAt - this.answeredAt) / 1000),
+      startedAt: this.createdAt,
+      answeredAt: this.answeredAt,
+      endedAt,
+      reported: false,
+    };
+    // Whoever still waits for this leg's end (its hangup follower) learns it here.
+    this.signals.hangup.resolve(estimate.cause);
+    this.signals.ended.resolve(estimate);
+    return estimate;
+  }
+
+  private publish(cause: HangupCause | null): void {
+    this.ctx.events.emit('leg', {
+      requestId: this.requestId,
+      legUuid: this.uuid,
+      role: this.role,
+      attempt: this.attempt,
+      status: liveStatusOf(this.state),
+      state: this.state,
+      cause,
+      at: this.ctx.clock.now(),
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+import { InvalidPhoneNumber, isE164, toE164, type E164 } from '../../domain/phone-number';
+import { MODES, TRIGGERS, type CallbackRequest } from '../../store/callback-requests';
+import { maxAttemptsFor } from '../policy/retry-policy';
+import { CALLER_ID_POLICIES } from './caller-ids';
+import type { EngineContext } from './context';
+
+/** What every trigger (API, portal, SMS, access number, schedule, CLI) hands the engine. */
+export const orderSchema = z
+  .object({
+    /** The owner; absent for a caller nobody could identify (A6: the operator's account pays leg A). */
+    accountId: z.number().int().positive().optional(),
+    trigger: z.enum(TRIGGERS).default('api'),
+    /** Leg A's number, as typed: E.164, 00…, or national for the account's country. */
+    source: z.string().trim().min(1).max(32),
+    /** Leg B's number; null asks on leg A (two-stage, C2). */
+    destination: z.string().trim().min(1).max(32).nullable().default(null),
+    mode: z.enum(MODES).default('source_first'),
+    /** Epoch ms; default now. */
+    dueAt: z.number().int().nonnegative().optional(),
+    idempotencyKey: z.string().min(1).max(128).optional(),
+    callerIdPolicy: z.enum(CALLER_ID_POLICIES).optional(),
+    retry: z
+      .object({
+        maxRetries: z.number().int().min(0).max(10).optional(),
+        retryIntervalSeconds: z.number().int().min(5).max(3600).optional(),
+      })
+      .optional(),
+    /** The access DID the subscriber called (T1), for the caller ID of leg A. */
+    accessNumber: z.string().refine(isE164, 'must be an E.164 number').optional(),
+    statusWebhookUrl: z.url({ protocol: /^https?$/ }).max(1024).optional(),
+  })
+  .refine((order) => order.mode !== 'simultaneous' || order.destination !== null, {
+    message: 'simultaneous mode needs a destination: both legs are dialed at once',
+    path: ['destination'],
+  });
+
+export type CallbackOrder = z.input<typeof orderSchema>;
+
+export interface OrderResult {
+  readonly request: CallbackRequest;
+  /** False when the idempotency key had been used: the earlier request is returned, nothing new is dialed. */
+  readonly created: boolean;
+}
+
+/** The order cannot be taken as given; `issues` says why, for an API error body. */
+export class InvalidOrder extends Error {
+  constructor(readonly issues: string) {
+    super(`invalid callback order: ${issues}`);
+    this.name = 'InvalidOrder';
+  }
+}
+
+/** Validates, normalises the numbers, stores the request idempotently and schedules it. */
+export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Promise<OrderResult> {
+  const parsed = orderSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidOrder(z.prettifyError(parsed.error));
+  const order = parsed.data;
+  const accountId = order.accountId ?? ctx.operatorCallbackAccountId;
+  const account = await ctx.store.accounts.findById(accountId);
+  if (!account) throw new InvalidOrder(`account ${accountId} does not exist`);
+  const country = (account.country ?? ctx.settings.defaultCountry) as CountryCode;
+  const source = e164(order.source, country, 'source');
+  const destination = order.destination === null ? null : e164(order.destination, country, 'destination');
+  const data: Record<string, unknown> = { unidentified: order.accountId === undefined };
+  if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
+  if (order.accessNumber !== undefined) data.accessNumber = order.accessNumber;
+
+  const { request, created } = await ctx.store.callbackRequests.create({
+    accountId,
+    trigger: order.trigger,
+    source,
+    destination,
+    mode: order.mode,
+    dueAt: order.dueAt ?? ctx.clock.now(),
+    maxAttempts: maxAttemptsFor(order.retry?.maxRetries ?? ctx.settings.maxRetries),
+    idempotencyKey: order.idempotencyKey ?? null,
+    callerIdPolicy: order.callerIdPolicy ?? null,
+    statusWebhookUrl: order.statusWebhookUrl ?? null,
+    data,
+  });
+  if (created) {
+    ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
+    await ctx.scheduler.schedule(request.id, request.dueAt);
+  }
+  return { request, created };
+}
+
+function e164(input: string, country: CountryCode, field: string): E164 {
+  try {
+    return toE164(input, country);
+  } catch (error) {
+    if (error instanceof InvalidPhoneNumber) throw new InvalidOrder(`${field}: ${error.reason}`);
+    throw error;
+  }
+}

@@ -1,0 +1,439 @@
+import type { E164 } from '../../domain/phone-number';
+import { CallEnded } from '../../esl/errors';
+import type { HangupCause } from '../../esl/hangup-causes';
+import { callLogger, type Logger } from '../../log/logger';
+import type { CallbackRequest, CallbackRequestPatch } from '../../store/callback-requests';
+import { assertNever } from '../state/assert-never';
+import { decide, type DecideContext, type Decision } from '../state/decide';
+import type { Action, CallLeg, RequestEvent } from '../state/request-events';
+import { DUE_REQUEST_STATES, isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
+import { callerIdsForRequest } from './caller-ids';
+import type { EngineContext } from './context';
+import type { EventOptions, FlowHost, ModeFlow } from './flow';
+import { AttemptMoney } from './attempt-money';
+import { isRefusal, type Refusal } from './funds';
+import { LeaseKeeper } from './lease';
+import { SessionControl } from './leg-control';
+import { LiveLeg } from './live-leg';
+import { requestData, withRequestData } from './request-data';
+import { SimultaneousFlow } from './simultaneous';
+import { SourceFirstFlow } from './source-first';
+import { TalkTimers } from './talk-timers';
+
+/** `refused` and `due` mean the same in both waiting states; a claimed request is decided from here. */
+const WAITING: RequestState = 'queued';
+
+/** The cause (or reason) an event carries, for `last_cause`. */
+function causeOfEvent(event: RequestEvent): string | undefined {
+  switch (event.type) {
+    case 'a_failed':
+    case 'b_failed':
+    case 'hung_up':
+      return event.cause;
+    case 'refused':
+    case 'ivr_gave_up':
+      return event.reason;
+    case 'cancelled':
+      return 'CANCELLED';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One request while this instance calls for it: a little actor. Events (from the legs, the
+ * IVR, an operator) are handled one at a time: `decide` says where the request goes and what to
+ * do, the new state is written with the store's compare-and-set BEFORE anything is done, and
+ * only if that write won are the actions run, in order. Long waits (a ringing leg, a talk)
+ * happen in detached tasks that report back with new events, so a cancel or a hangup is never
+ * stuck behind them.
+ *
+ * A runner lives for one attempt: it retires when the request waits again (retry) or ends; a
+ * retry, on whichever instance claims it, gets a new one.
+ */
+export class RequestRunner implements FlowHost {
+  request: CallbackRequest;
+  legA: LiveLeg | undefined;
+  legB: LiveLeg | undefined;
+  readonly log: Logger;
+  private state: RequestState;
+  private readonly money: AttemptMoney;
+  private readonly flow: ModeFlow;
+  private readonly sourceFirst: boolean;
+  private readonly timers: TalkTimers;
+  private queue: Promise<void> = Promise.resolve();
+  private lease: LeaseKeeper | undefined;
+  private retired = false;
+
+  constructor(
+    readonly ctx: EngineContext,
+    request: CallbackRequest,
+    private readonly onRetire: (runner: RequestRunner) => void,
+  ) {
+    this.request = request;
+    this.state = isRequestState(request.state) ? request.state : WAITING;
+    this.log = callLogger(ctx.logger, { requestId: request.id });
+    this.money = new AttemptMoney(ctx);
+    this.timers = new TalkTimers(ctx.clock, this.log);
+    // Simultaneous mode needs a destination to ring; without one it is source first (decide agrees).
+    this.sourceFirst = !(request.mode === 'simultaneous' && request.destination !== null);
+    this.flow = this.sourceFirst ? new SourceFirstFlow(this) : new SimultaneousFlow(this);
+  }
+
+  get id(): string {
+    return this.request.id;
+  }
+
+  get currentState(): RequestState {
+    return this.state;
+  }
+
+  /**
+   * The request is due: its first attempt or a retry. The scheduler's claim has usually moved
+   * the row to the first dialing state already; then only what the claim did not write (the
+   * attempt count, or a refusal) is persisted.
+   */
+  start(): Promise<void> {
+    const stored = this.state;
+    if (!(DUE_REQUEST_STATES as readonly string[]).includes(stored) && stored !== 'dialing_a' && stored !== 'dialing_both') {
+      this.log.error('cannot dial a request in this state', { state: stored });
+      this.retire();
+      return Promise.resolve();
+    }
+    if (this.request.claimedBy === this.ctx.instanceId) {
+      this.lease = new LeaseKeeper(this.ctx, this.id, () => void this.enqueue(() => this.onLeaseLost()));
+      this.lease.start();
+    }
+    const decideFrom = (DUE_REQUEST_STATES as readonly string[]).includes(stored) ? stored : WAITING;
+    const started = this.queue.then(() =>
+      this.ctx.work.run(async () => {
+        const refusal = await this.money.prepare(this.request);
+        if (refusal) await this.refuse(refusal, { destination: this.request.destination });
+        const event: RequestEvent = refusal ? { type: 'refused', reason: refusal.refused } : { type: 'due' };
+        if (!(await this.step(event, {}, decideFrom))) await this.releaseUnusedHolds();
+      }),
+    );
+    this.queue = started.catch(() => undefined);
+    // The scheduler logs a failed dial and recovers the request once its lease runs out; this
+    // runner must not keep renewing that lease.
+    return started.catch((error: unknown) => {
+      this.retire();
+      throw error;
+    });
+  }
+
+  /** Queues an event behind the one being handled; never rejects (a failed step is logged). */
+  send(event: RequestEvent, options: EventOptions = {}): Promise<void> {
+    return this.enqueue(async () => void (await this.step(event, options)));
+  }
+
+  detach(task: Promise<unknown>): void {
+    this.ctx.work.track(task.catch((error: unknown) => void this.log.error('call task failed', { error: errorText(error), stack: stackOf(error) })));
+  }
+
+  async openLeg(role: CallLeg, number: E164): Promise<LiveLeg | undefined> {
+    const ids = await callerIdsForRequest(this.ctx, this.request, role === 'A' ? this.request.destination : number);
+    const spec = { role, attempt: this.request.attempts, number };
+    if (role === 'A') {
+      this.legA = await LiveLeg.open(this.ctx, this.id, { ...spec, ...this.money.legA, callerId: ids.legA.number });
+      return this.legA;
+    }
+    const prepared = this.sourceFirst ? await this.money.prepareB(this.request, this.legA, number) : this.money.plannedLegB;
+    if (isRefusal(prepared)) return this.refuseB(prepared, number);
+    this.legB = await LiveLeg.open(this.ctx, this.id, { ...spec, ...prepared, callerId: ids.legB.number });
+    return this.legB;
+  }
+
+  // --- the cycle: decide, persist, act ---------------------------------------------------------
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.queue
+      .then(() => this.ctx.work.run(work))
+      .catch((error: unknown) => void this.log.error('request step failed', { error: errorText(error), stack: stackOf(error) }));
+    this.queue = run;
+    return run;
+  }
+
+  /** True when the event moved the request (and its actions ran). */
+  private async step(event: RequestEvent, options: EventOptions, decideFrom: RequestState = this.state, retried = false): Promise<boolean> {
+    const decision = decide(decideFrom, event, this.decideContext(options));
+    if (decision.ignored) {
+      this.log.debug('event ignored', { state: decideFrom, event: event.type });
+      return false;
+    }
+    if (!(await this.persist(event, decision))) {
+      // Another actor (an operator's cancel on another instance, a recovery) moved the row first.
+      const fresh = await this.ctx.store.callbackRequests.findById(this.id);
+      if (fresh) this.request = fresh;
+      const state = fresh && isRequestState(fresh.state) ? fresh.state : undefined;
+      this.log.warn('request changed under us', { expected: this.state, found: fresh?.state, event: event.type });
+      if (state === undefined || isFinalState(state)) {
+        if (state !== undefined) this.state = state;
+        await this.abandon();
+        return false;
+      }
+      this.state = state;
+      return retried ? false : this.step(event, options, state, true);
+    }
+    for (const action of decision.actions) await this.act(action);
+    if (isFinalState(this.state) || this.state === 'retry_scheduled') this.retire();
+    return true;
+  }
+
+  private decideContext(options: EventOptions): DecideContext {
+    const { ctx, request } = this;
+    const data = requestData(request.data);
+    return {
+      mode: request.mode,
+      destination: request.destination,
+      attempt: Math.max(1, request.attempts),
+      now: ctx.clock.now(),
+      retry: { maxRetries: Math.max(0, request.maxAttempts - 1), retryIntervalSeconds: data.retryIntervalSeconds ?? ctx.settings.retryIntervalSeconds },
+      // A parked leg (simultaneous mode) has no IVR to come back to.
+      ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request), ...options.ivr },
+      askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),
+      talked: data.talked,
+    };
+  }
+
+  /** Compare-and-set from the state we hold; false when the row is no longer in it. */
+  private async persist(event: RequestEvent, decision: Decision): Promise<boolean> {
+    const from = this.state;
+    const to = decision.to;
+    const patch: CallbackRequestPatch = {};
+    if (decision.actions.some((action) => action.type === 'dial_a')) patch.incrementAttempts = true;
+    for (const action of decision.actions) if (action.type === 'schedule_retry') patch.dueAt = action.at;
+    // Waiting again or done: any instance may take it (the retry), or nobody needs to.
+    if (isFinalState(to) || to === 'retry_scheduled') patch.release = true;
+    const cause = causeOfEvent(event);
+    if (cause !== undefined) patch.lastCause = cause.slice(0, 64);
+    if (event.type === 'destination_chosen') patch.destination = event.number;
+    if (to === 'bridged' && !requestData(this.request.data).talked) patch.data = withRequestData(this.request.data, { talked: true });
+    if (!(await this.ctx.store.callbackRequests.transition(this.id, from, to, patch))) return false;
+
+    // Released: the lease is nobody's now, so there is nothing left to renew.
+    if (patch.release) this.lease?.stop();
+    const now = this.ctx.clock.now();
+    this.state = to;
+    this.request = {
+      ...this.request,
+      state: to,
+      stateChangedAt: now,
+      attempts: this.request.attempts + (patch.incrementAttempts ? 1 : 0),
+      destination: patch.destination ?? this.request.destination,
+      dueAt: patch.dueAt ?? this.request.dueAt,
+      lastCause: patch.lastCause ?? this.request.lastCause,
+      data: patch.data ?? this.request.data,
+      ...(patch.release ? { claimedBy: null, leaseUntil: null } : {}),
+      version: this.request.version + 1,
+    };
+    if (from === 'bridged' && to !== 'bridged') await this.talkEnded();
+    this.log.info('request moved', { from, to, event: event.type, cause });
+    this.ctx.events.emit('request', { requestId: this.id, accountId: this.request.accountId, from, to, event: event.type, cause: cause ?? null, at: now });
+    return true;
+  }
+
+  /** One action; a failing one is logged and the rest still run (a failed prompt must not keep a leg unbilled). */
+  private async act(action: Action): Promise<void> {
+    try {
+      await this.run(action);
+    } catch (error) {
+      this.log.error('action failed', { action: action.type, error: errorText(error), stack: stackOf(error) });
+    }
+  }
+
+  private async run(action: Action): Promise<void> {
+    switch (action.type) {
+      case 'dial_a':
+        return this.flow.dialA();
+      case 'dial_b':
+        return this.flow.dialB(action.number);
+      case 'ask_destination':
+        return this.askDestination();
+      case 'bridge':
+        return this.bridge();
+      case 'play_prompt':
+        return this.playPrompt(action.name);
+      case 'hangup_a':
+        return this.hangup(this.legA, action.cause);
+      case 'hangup_b':
+        return this.hangupB(action.cause);
+      case 'settle_leg': {
+        const leg = action.leg === 'A' ? this.legA : this.legB;
+        if (leg) this.detach(leg.settle());
+        return;
+      }
+      case 'schedule_retry':
+        return this.ctx.scheduler.schedule(this.id, action.at);
+      case 'report':
+        return this.report(action.status);
+      default:
+        return assertNever(action);
+    }
+  }
+
+  // --- actions shared by both modes -------------------------------------------------------------
+
+  private async bridge(): Promise<void> {
+    await this.flow.connect();
+    const a = this.legA;
+    const b = this.legB;
+    if (!a || !b) return;
+    await Promise.all([a.mark('bridged'), b.mark('bridged')]);
+    this.startTalkLimit(a, b);
+  }
+
+  /**
+   * C6: the talk may last what the call's holds pay for, counted from the later answer; the
+   * earlier leg's head start is what it ran before. Warning tone and hard stop both go to A.
+   */
+  private startTalkLimit(a: LiveLeg, b: LiveLeg): void {
+    const now = this.ctx.clock.now();
+    const [early, late] = (a.answeredAt ?? now) <= (b.answeredAt ?? now) ? [a, b] : [b, a];
+    const earlyPriced = early.priced;
+    const latePriced = late.priced;
+    if (!earlyPriced || !latePriced) {
+      this.log.error('talk without pricing; no limit can be enforced');
+      return;
+    }
+    const talkStartMs = late.answeredAt ?? now;
+    const headSeconds = Math.ceil(Math.max(0, talkStartMs - (early.answeredAt ?? talkStartMs)) / 1000);
+    this.timers.start({
+      talkStartMs,
+      limitSeconds: this.money.talkLimitSeconds(earlyPriced, latePriced, headSeconds),
+      warningSecondsBefore: this.ctx.warningSecondsBefore,
+      warn: () => a.control.playDuringTalk(this.ctx.warningTone),
+      stop: () => a.control.hangup('ALLOTTED_TIMEOUT'),
+    });
+  }
+
+  private async talkEnded(): Promise<void> {
+    this.timers.cancel();
+    // C4: A is back in the IVR, no longer bridged.
+    if (this.legA?.isUp) await this.legA.mark('answered');
+  }
+
+  private async playPrompt(name: string): Promise<void> {
+    const a = this.legA;
+    if (a?.isUp) await this.ctx.work.waitFor(a.control.playPrompt(this.ctx.promptFile(name)));
+  }
+
+  private async hangup(leg: LiveLeg | undefined, cause: HangupCause): Promise<void> {
+    if (leg?.isUp) await this.ctx.work.waitFor(leg.control.hangup(cause));
+  }
+
+  /**
+   * C5: a B that answered and waited for an A that never came is told why before it is let go
+   * (decide says only "hang up B"; the prompt is the engine's courtesy to whoever picked up).
+   */
+  private async hangupB(cause: HangupCause): Promise<void> {
+    const b = this.legB;
+    const failedIvr = this.ctx.settings.failedIvr;
+    if (!this.sourceFirst && b?.isUp && b.state === 'answered' && cause === 'NORMAL_CLEARING' && failedIvr) {
+      await this.ctx.work.waitFor(b.control.playPrompt(this.ctx.promptFile(failedIvr)));
+    }
+    await this.hangup(b, cause);
+  }
+
+  /** C2: leg A chooses the destination; the answer comes back as an event. */
+  private askDestination(): void {
+    const control = this.legA?.control;
+    if (!(control instanceof SessionControl)) {
+      this.detach(this.send({ type: 'ivr_gave_up', reason: 'no_ivr_on_leg' }));
+      return;
+    }
+    const { ctx, request } = this;
+    this.detach(
+      (async () => {
+        try {
+          const number = await ctx.asker.ask({
+            session: control.session,
+            request,
+            defaultCountry: ctx.settings.defaultCountry,
+            promptFile: ctx.promptFile(ctx.prompts.enterDestination),
+            digitTimeoutMs: ctx.settings.digitTimeoutSeconds * 1000,
+          });
+          await this.send(number === null ? { type: 'ivr_gave_up', reason: 'no_destination' } : { type: 'destination_chosen', number });
+        } catch (error) {
+          // A hung up in the IVR: its own hangup ends the request.
+          if (error instanceof CallEnded) return;
+          this.log.error('destination step failed', { error: errorText(error) });
+          await this.send({ type: 'ivr_gave_up', reason: 'ivr_error' });
+        }
+      })(),
+    );
+  }
+
+  private report(status: FinalState): void {
+    this.log.info('request ended', { status, attempts: this.request.attempts, cause: this.request.lastCause });
+  }
+
+  // --- refusals -------------------------------------------------------------------------------
+
+  /**
+   * B may not be dialed: A hears why, then the usual end of a failed B (hang up, or ask again).
+   * decide has no event for "B refused", so it is B failing with OUTGOING_CALL_BARRED, with the
+   * refusal's prompt in place of the Failed IVR.
+   */
+  private async refuseB(refusal: Refusal, destination: E164): Promise<undefined> {
+    await this.refuse(refusal, { destination });
+    const prompt = refusal.refused === 'insufficient_funds' ? this.ctx.prompts.insufficientFunds : this.ctx.prompts.destinationNotAllowed;
+    this.detach(this.send({ type: 'b_failed', cause: 'OUTGOING_CALL_BARRED' }, { ivr: { failedIvr: prompt } }));
+    return undefined;
+  }
+
+  /** A5: every refusal is in the audit log with its reason. */
+  private async refuse(refusal: Refusal, details: Record<string, string | null>): Promise<void> {
+    this.log.warn('refused', { reason: refusal.refused, ...details });
+    await this.ctx.store.auditLog.record({
+      kind: 'refused',
+      reason: refusal.refused,
+      caller: this.request.source,
+      accountId: this.request.accountId,
+      requestId: this.id,
+      details,
+    });
+  }
+
+  private releaseUnusedHolds(): Promise<void> {
+    return this.money.releaseUnused(new Set([this.legA?.uuid, this.legB?.uuid]));
+  }
+
+  // --- the end of the runner ---------------------------------------------------------------------
+
+  private retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    this.timers.cancel();
+    this.lease?.stop();
+    this.detach(this.releaseUnusedHolds());
+    this.onRetire(this);
+  }
+
+  /** The request ended elsewhere (cancelled by another instance, recovered): let our legs go and book them. */
+  private async abandon(): Promise<void> {
+    for (const leg of [this.legA, this.legB]) {
+      if (!leg) continue;
+      if (leg.isUp) await leg.control.hangup(leg.state === 'dialing' || leg.state === 'ringing' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING').catch(() => undefined);
+      this.detach(leg.settle());
+    }
+    this.retire();
+  }
+
+  /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */
+  private async onLeaseLost(): Promise<void> {
+    const fresh = await this.ctx.store.callbackRequests.findById(this.id);
+    this.log.error('lost the lease on a request being called', { state: fresh?.state, owner: fresh?.claimedBy });
+    if (fresh) this.request = fresh;
+    if (fresh && isRequestState(fresh.state)) this.state = fresh.state;
+    await this.abandon();
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function stackOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.stack : undefined;
+}

@@ -1,0 +1,111 @@
+import { rateLeg } from '../../billing';
+import { minorUnits, type MinorUnits } from '../../domain/money';
+import { inTransaction, type Store } from '../../store';
+import { retryOnDeadlock } from '../../store/sql-errors';
+import { legOutcomeForCause, type LegState } from '../state/leg-state';
+import type { CallLeg } from '../state/request-events';
+import type { EngineContext } from './context';
+import type { Hold, LegPricing } from './funds';
+import type { LegEnd } from './leg-events';
+
+export interface SettleInput {
+  readonly requestId: string;
+  readonly legUuid: string;
+  readonly role: CallLeg;
+  readonly attempt: number;
+  readonly number: string;
+  /** Undefined for a leg that could not be priced; it is recorded at no cost. */
+  readonly pricing: LegPricing | undefined;
+  readonly hold: Hold | undefined;
+  /** The leg's state before it ended: a leg seen answering is rated even if its end lost the answer time. */
+  readonly state: LegState;
+  readonly createdAt: number;
+  readonly end: LegEnd;
+}
+
+export interface Settlement {
+  readonly state: LegState;
+  readonly costMinor: MinorUnits;
+  /** False when the leg had been settled before (a replayed end): nothing was written. */
+  readonly written: boolean;
+}
+
+/**
+ * B2/B3/B4: rates one leg from its own billsec and books it in ONE transaction: the CDR
+ * (unique per leg, so a second settlement of the same leg writes nothing and moves no money),
+ * the charge against the leg's hold (or straight to the balance when nothing was held), and the
+ * leg row's final state. Money is whole minor units throughout.
+ */
+export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise<Settlement> {
+  const { end, pricing } = input;
+  const answered = end.answeredAt !== null || end.billsec > 0 || input.state === 'answered' || input.state === 'bridged';
+  const state = legOutcomeForCause(end.cause, answered);
+  const costMinor = pricing ? rateLeg(pricing.rate, end.billsec).costMinor : minorUnits(0);
+  const accountId = pricing?.payer.accountId ?? null;
+  // InnoDB may pick one of two legs settling against the same account as a deadlock victim; it
+  // rolled the whole unit back, so the whole unit runs again.
+  return ctx.perAccount.run(`account:${accountId ?? 'none'}`, () =>
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, ctx, input, state, costMinor, accountId), () => ctx.clock.now())),
+  );
+}
+
+async function book(tx: Store, ctx: EngineContext, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null): Promise<Settlement> {
+  const { end, pricing } = input;
+  const written = await tx.cdrs.insert({
+    legUuid: input.legUuid,
+    requestId: input.requestId,
+    accountId,
+    direction: 'outbound',
+    number: input.number,
+    startedAt: end.startedAt ?? input.createdAt,
+    answeredAt: end.answeredAt,
+    endedAt: end.endedAt,
+    billsec: end.billsec,
+    hangupCause: end.cause,
+    costMinor,
+    ratePrefix: pricing?.rate.prefix ?? null,
+    raw: {
+      role: input.role,
+      attempt: input.attempt,
+      payer: pricing?.payer.kind ?? null,
+      ratePerMinute: pricing?.rate.ratePerMinute ?? null,
+      // An end FreeSWITCH never reported (lost HANGUP_COMPLETE, dead controller) is an estimate.
+      reported: end.reported,
+    },
+    source: 'socket',
+  });
+  if (!written) return { state, costMinor, written: false };
+  await charge(tx, ctx, input.hold, accountId, costMinor);
+  await tx.legs.update(input.legUuid, {
+    state,
+    answeredAt: end.answeredAt,
+    endedAt: end.endedAt,
+    hangupCause: end.cause,
+    billsec: end.billsec,
+    costMinor,
+  });
+  return { state, costMinor, written: true };
+}
+
+async function charge(tx: Store, ctx: EngineContext, hold: Hold | undefined, accountId: number | null, cost: MinorUnits): Promise<void> {
+  if (hold) {
+    if (cost === 0) {
+      await tx.reservations.release(hold.reservationId);
+      return;
+    }
+    if (await tx.reservations.settle(hold.reservationId, cost)) return;
+    // The hold was closed by someone else (a reaper of stale holds): the leg is still owed.
+  }
+  if (cost > 0 && accountId !== null) await chargeDirectly(tx, accountId, cost, ctx.clock.now());
+}
+
+/**
+ * A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is.
+ * The store has no call-charge method yet (needed: AccountsRepository.charge); this is the one
+ * UPDATE it would run, inside the settlement's transaction.
+ */
+async function chargeDirectly(tx: Store, accountId: number, amount: MinorUnits, now: number): Promise<void> {
+  await tx.db('accounts')
+    .where({ id: accountId })
+    .update({ balance_minor: tx.db.raw('balance_minor - ?', [amount]), updated_at: now });
+}

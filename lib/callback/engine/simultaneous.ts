@@ -1,0 +1,54 @@
+import type { E164 } from '../../domain/phone-number';
+import type { CallLeg } from '../state/request-events';
+import { followProgress, originateRequest, reportOutcome } from './dial-steps';
+import type { FlowHost, ModeFlow } from './flow';
+
+/**
+ * C5: both legs are originated at once and parked on the same node; when both have answered
+ * they are joined with `uuid_bridge` (capture 09: `+OK <B>`). Neither leg is under a socket, so
+ * everything else goes through the node's API (ApiControl).
+ */
+export class SimultaneousFlow implements ModeFlow {
+  /** uuid_bridge cannot join legs on two nodes, so the first leg's node takes the second too. */
+  private node: string | undefined;
+
+  constructor(private readonly host: FlowHost) {}
+
+  dialA(): Promise<void> {
+    return this.dialParked('A', this.host.request.source);
+  }
+
+  dialB(number: E164): Promise<void> {
+    return this.dialParked('B', number);
+  }
+
+  async connect(): Promise<void> {
+    const { legA: a, legB: b, ctx, log } = this.host;
+    if (!a || !b) return;
+    try {
+      await ctx.telephony.api(this.node, `uuid_bridge ${a.uuid} ${b.uuid}`);
+    } catch (error) {
+      // One of them left in the meantime: its hangup is on its way and ends the request.
+      log.warn('uuid_bridge failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async dialParked(role: CallLeg, number: E164): Promise<void> {
+    const { ctx } = this.host;
+    const leg = await this.host.openLeg(role, number);
+    if (!leg) return;
+    // Picking a node can fail (every node full): that is this leg's originate failing.
+    const originate = Promise.resolve().then(() => {
+      this.node ??= ctx.telephony.pickNode();
+      leg.node = this.node;
+      return ctx.telephony.originate(originateRequest(this.host, leg, 'park'), { node: this.node });
+    });
+    this.host.detach(
+      (async () => {
+        followProgress(this.host, leg);
+        const outcome = await ctx.waiter.parkedLeg(originate, leg.signals, ctx.settings.waitTimeSeconds * 1000);
+        await reportOutcome(this.host, leg, outcome);
+      })(),
+    );
+  }
+}

@@ -1,0 +1,112 @@
+import { e164Digits, type E164 } from '../../domain/phone-number';
+import type { BridgeResult } from '../../esl/call-session';
+import { gatewayDialString } from '../../esl/dial-string';
+import { CallEnded } from '../../esl/errors';
+import { within } from './latch';
+import { followProgress, legVariables, originateRequest, reportOutcome } from './dial-steps';
+import type { FlowHost, ModeFlow } from './flow';
+import { SessionControl } from './leg-control';
+import { answeredAtOf } from './leg-events';
+import type { LiveLeg } from './live-leg';
+
+type BridgeEnd = { readonly kind: 'done'; readonly result: BridgeResult } | { readonly kind: 'a_gone' };
+
+/**
+ * C1/C2/C3, source first: A is called back and put under our outbound socket; B is dialed from
+ * A's session with FreeSWITCH's `bridge`, so A hears ringback while B rings and the two are
+ * connected the moment B answers.
+ */
+export class SourceFirstFlow implements ModeFlow {
+  constructor(private readonly host: FlowHost) {}
+
+  async dialA(): Promise<void> {
+    const { ctx, request } = this.host;
+    const leg = await this.host.openLeg('A', request.source);
+    if (!leg) return;
+    // A stays ours after B leaves (prompts, the C4 loop) and after B fails (Busy/Failed IVR).
+    const originate = ctx.telephony.originate(originateRequest(this.host, leg, ctx.telephony.socketAddress, { hangup_after_bridge: false, continue_on_fail: true }));
+    originate.then(
+      (result) => void (leg.node = result.node),
+      () => undefined,
+    );
+    this.host.detach(this.followA(leg, originate));
+  }
+
+  async dialB(number: E164): Promise<void> {
+    const { ctx } = this.host;
+    const a = this.host.legA;
+    const session = a?.control instanceof SessionControl ? a.control.session : undefined;
+    if (!a || !session) {
+      this.host.log.error('leg B requested without a controlled leg A');
+      return;
+    }
+    const leg = await this.host.openLeg('B', number);
+    if (!leg) return;
+    leg.node = a.node;
+    try {
+      await session.setVariable('ringback', ctx.ringback);
+      // A's channel variables that FreeSWITCH's bridge reads for the B leg it creates.
+      await session.setVariable('call_timeout', String(ctx.settings.waitTimeSeconds));
+      if (leg.callerId !== undefined) await session.setVariable('effective_caller_id_number', leg.callerId);
+    } catch (error) {
+      if (!(error instanceof CallEnded)) throw error;
+      // A left before B was dialed; A's hangup ends the request and B's row is settled unanswered.
+      leg.failureCause = 'ORIGINATOR_CANCEL';
+      return;
+    }
+    const dialString = gatewayDialString({ gateway: ctx.telephony.gateway, number: e164Digits(number), uuid: leg.uuid, variables: legVariables(this.host, leg) });
+    const bridge: Promise<BridgeEnd> = session.bridge(dialString).then(
+      (result) => ({ kind: 'done', result }),
+      (error: unknown) => {
+        if (!(error instanceof CallEnded)) leg.log.error('bridge failed', { error: String(error) });
+        return { kind: 'a_gone' };
+      },
+    );
+    this.host.detach(this.followB(leg, bridge));
+  }
+
+  /** The bridge application connected A and B when B answered. */
+  async connect(): Promise<void> {}
+
+  private async followA(leg: LiveLeg, originate: Promise<unknown>): Promise<void> {
+    const { ctx } = this.host;
+    followProgress(this.host, leg);
+    const outcome = await ctx.waiter.socketLeg(leg.uuid, originate, ctx.settings.waitTimeSeconds * 1000);
+    if (outcome.kind === 'answered' && outcome.session) {
+      const session = outcome.session;
+      // The socket's copy of A's events: it may come before (or instead of) the inbound one.
+      session.on('event', (event) => ctx.hub.offer(event));
+      leg.signals.answered.resolve(answeredAtOf(session.channelData) ?? ctx.clock.now());
+      leg.control = new SessionControl(session, leg.log);
+    }
+    await reportOutcome(this.host, leg, outcome);
+  }
+
+  /**
+   * B answered when FreeSWITCH reports the bridge (CHANNEL_BRIDGE); B failed when it hangs up
+   * before that. A B that never became a channel (an unknown gateway) shows only in the
+   * bridge's disposition.
+   */
+  private async followB(leg: LiveLeg, bridge: Promise<BridgeEnd>): Promise<void> {
+    followProgress(this.host, leg);
+    const first = await Promise.race([
+      leg.signals.bridged.promise.then(() => 'answered' as const),
+      leg.signals.hangup.promise.then(() => 'ended' as const),
+      bridge.then((end) => end.kind),
+    ]);
+    if (first === 'answered') {
+      await reportOutcome(this.host, leg, { kind: 'answered', session: undefined });
+      return;
+    }
+    if (first === 'ended') {
+      await reportOutcome(this.host, leg, { kind: 'failed', cause: leg.signals.hangup.value ?? 'NORMAL_UNSPECIFIED', orphan: false });
+      return;
+    }
+    const end = await bridge;
+    // A's hangup ends the request; FreeSWITCH cancels a ringing B itself (ORIGINATOR_CANCEL).
+    if (end.kind === 'a_gone') return;
+    const { clock, hangupCompleteWaitMs } = this.host.ctx;
+    const cause = (await within(clock, leg.signals.hangup.promise, hangupCompleteWaitMs)) ?? end.result.hangupCause ?? 'NORMAL_TEMPORARY_FAILURE';
+    await reportOutcome(this.host, leg, { kind: 'failed', cause, orphan: false });
+  }
+}

@@ -1,0 +1,44 @@
+import { timeLimitPlan } from '../../billing';
+import type { Logger } from '../../log/logger';
+import type { Clock, TimerHandle } from '../../time/clock';
+
+export interface TalkPlan {
+  /** Epoch ms the talk began (B's answer, or the later answer in simultaneous mode). */
+  readonly talkStartMs: number;
+  readonly limitSeconds: number;
+  readonly warningSecondsBefore: number;
+  readonly warn: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * C6 on the injected clock: a warning tone before the limit and the hard stop at it. Deadlines
+ * count from when FreeSWITCH says the talk began, not from when we heard of it, so the stop
+ * falls on exactly the computed second.
+ */
+export class TalkTimers {
+  private handles: TimerHandle[] = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  start(plan: TalkPlan): void {
+    this.cancel();
+    const limits = timeLimitPlan(plan.limitSeconds, { warningSecondsBefore: plan.warningSecondsBefore });
+    const at = (seconds: number): number => plan.talkStartMs + seconds * 1000 - this.clock.now();
+    this.log.info('talk limit set', { limitSeconds: limits.hangupAtSeconds, warnAtSeconds: limits.warnAtSeconds });
+    if (limits.warnAtSeconds !== undefined) this.handles.push(this.clock.setTimeout(() => this.fire('warning', plan.warn), at(limits.warnAtSeconds)));
+    this.handles.push(this.clock.setTimeout(() => this.fire('hard stop', plan.stop), at(limits.hangupAtSeconds)));
+  }
+
+  cancel(): void {
+    for (const handle of this.handles.splice(0)) handle.cancel();
+  }
+
+  private fire(what: string, action: () => Promise<void>): void {
+    this.log.info(`talk limit: ${what}`);
+    action().catch((error: unknown) => this.log.warn(`talk limit ${what} failed`, { error: error instanceof Error ? error.message : String(error) }));
+  }
+}

@@ -1,0 +1,80 @@
+import type { OriginateRequest, SocketTarget } from '../../esl/dial-string';
+import { EslCommandFailed } from '../../esl/errors';
+import type { InboundClient } from '../../esl/inbound-client';
+import type { NodePool } from '../../esl/node-pool';
+import type { EslEvent } from '../../esl/wire';
+
+/**
+ * What the engine needs from FreeSWITCH, whatever the number of nodes. Behind one interface so
+ * the flows never care which node a leg is on, and tests could put a fake here.
+ */
+export interface EngineTelephony {
+  /** Where `&socket(...)` points: this instance's outbound socket server. */
+  readonly socketAddress: SocketTarget;
+  /** The gateway legs leave through. */
+  readonly gateway: string;
+  /** A node with room for a call whose legs must meet on it (uuid_bridge cannot cross nodes). */
+  pickNode(): string;
+  /** `bgapi originate`; on the given node, or on the least loaded one. */
+  originate(request: OriginateRequest, options?: { node?: string }): Promise<{ uuid: string; node: string }>;
+  /**
+   * `api` on a node. Without a node (its originate result never came) every node is asked in
+   * turn until one knows the channel.
+   */
+  api(node: string | undefined, command: string): Promise<string>;
+  /** Every event of every node. */
+  onEvent(listener: (event: EslEvent) => void): () => void;
+}
+
+export type EngineClient = Pick<InboundClient, 'name' | 'api' | 'on' | 'originate'>;
+
+export interface PoolTelephonyOptions {
+  pool: Pick<NodePool, 'originate' | 'pick'>;
+  clients: readonly EngineClient[];
+  socketAddress: SocketTarget;
+  gateway: string;
+}
+
+const NO_SUCH_CHANNEL = /no such channel|invalid uuid/i;
+
+/** The production wiring: the node pool for originates, each node's inbound client for the rest. */
+export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
+  const byName = new Map(options.clients.map((client) => [client.name, client]));
+  const client = (node: string): EngineClient => {
+    const found = byName.get(node);
+    if (!found) throw new Error(`no ESL client for node ${node}`);
+    return found;
+  };
+  return {
+    socketAddress: options.socketAddress,
+    gateway: options.gateway,
+    pickNode: () => options.pool.pick().name,
+    async originate(request, { node } = {}) {
+      if (node === undefined) return options.pool.originate(request);
+      // The pool cannot pin a node yet; its CHANNEL_CREATE accounting still sees this leg.
+      return { uuid: await client(node).originate(request), node };
+    },
+    async api(node, command) {
+      if (node !== undefined) return client(node).api(command);
+      let last: unknown = new Error('no FreeSWITCH node');
+      for (const candidate of options.clients) {
+        try {
+          return await candidate.api(command);
+        } catch (error) {
+          last = error;
+          if (!(error instanceof EslCommandFailed && NO_SUCH_CHANNEL.test(error.replyText))) throw error;
+        }
+      }
+      throw last;
+    },
+    onEvent(listener) {
+      const detach = options.clients.map((c) => c.on('event', listener));
+      return () => detach.forEach((off) => off());
+    },
+  };
+}
+
+/** A `-ERR No such channel!`: the leg is gone already, which for a hangup is success. */
+export function isGoneError(error: unknown): boolean {
+  return error instanceof EslCommandFailed && NO_SUCH_CHANNEL.test(error.replyText);
+}

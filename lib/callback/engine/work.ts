@@ -1,0 +1,101 @@
+/**
+ * Counts the engine's database and call-control work in flight, so that `idle()` can wait for a
+ * request to be fully settled and tests can tell "the engine is busy" from "it waits for the
+ * switch". Waiting for FreeSWITCH (a phone ringing) is not work.
+ */
+export class WorkTracker {
+  private running = 0;
+  private external = 0;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private waiters: Array<() => void> = [];
+  private seq = 0;
+
+  /** Changes whenever work starts or ends. */
+  get activity(): number {
+    return this.seq;
+  }
+
+  /** Work in flight that is not waiting for the switch (a prompt playing, a hangup confirming). */
+  get busy(): number {
+    return Math.max(0, this.running - this.external);
+  }
+
+  /** Awaits the switch from inside work: for that time the work is not busy, just waiting. */
+  async waitFor<T>(promise: Promise<T>): Promise<T> {
+    this.external += 1;
+    this.seq += 1;
+    try {
+      return await promise;
+    } finally {
+      this.external -= 1;
+      this.seq += 1;
+    }
+  }
+
+  /** Runs `work` as busy time. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.running += 1;
+    this.seq += 1;
+    try {
+      return await work();
+    } finally {
+      this.running -= 1;
+      this.seq += 1;
+      if (this.running === 0 && this.tasks.size === 0) this.wake();
+    }
+  }
+
+  /** Keeps a background task (a settlement, a leg being followed) until it ends; never rejects. */
+  track(task: Promise<unknown>): void {
+    const kept = task.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tasks.add(kept);
+    this.seq += 1;
+    void kept.then(() => {
+      this.tasks.delete(kept);
+      this.seq += 1;
+      if (this.running === 0 && this.tasks.size === 0) this.wake();
+    });
+  }
+
+  get pendingTasks(): number {
+    return this.tasks.size;
+  }
+
+  /** Resolves when nothing runs and no tracked task is left. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.tasks.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/**
+ * Runs work one at a time per key. Settling two legs of one call touches the same account row
+ * and reservations at the same moment, which InnoDB resolves by killing one as a deadlock
+ * victim; taking turns per account inside this process avoids that (across instances the
+ * deadlock retry still covers it).
+ */
+export class KeyedSerial {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.tails.get(key) ?? Promise.resolve()).then(work, work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}

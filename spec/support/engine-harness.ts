@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { seedDemo } from '../../db/seeds/demo';
+import { CallbackEngine, poolTelephony, type CallbackEngineOptions, type LegChange, type RequestChange } from '../../lib/callback/engine';
+import { defaultSettings, type CallbackSettings, type QueueSettings } from '../../lib/config';
+import { minorUnits } from '../../lib/domain/money';
+import type { E164 } from '../../lib/domain/phone-number';
+import { InboundClient } from '../../lib/esl/inbound-client';
+import { NodePool } from '../../lib/esl/node-pool';
+import { OutboundServer } from '../../lib/esl/outbound-server';
+import { testLogger } from '../../lib/log/logger';
+import { createScheduler, type Scheduler } from '../../lib/scheduler';
+import { FreeswitchSimulator, type SimulatorOptions } from '../../lib/simulator';
+import { createStore, type Account, type CallbackRequest, type Store } from '../../lib/store';
+import { ManualClock, type TimerHandle } from '../../lib/time/clock';
+import type { Engine as DatabaseEngine } from './databases';
+import { deletePrefix } from '../scheduler/support';
+import { accountWithBalance } from '../store/fixtures';
+
+/**
+ * The callback engine against the FreeSWITCH simulator on real TCP (inbound ESL client, node
+ * pool, outbound socket server), the real scheduler and a real database: SQLite with the
+ * in-process queue, or MariaDB with BullMQ on Redis.
+ *
+ * Time: one ManualClock drives the simulator's phones, the ESL timeouts, the scheduler's memory
+ * queue and the engine's timers. `runUntil` lets the system go quiet (no engine work, no ESL
+ * traffic), then jumps the clock to the next timer, so every timer fires at its exact instant
+ * and nothing depends on how fast the machine is. Nothing asserts on elapsed (real) time.
+ */
+
+/** A ManualClock that can tell when its next timer is due. */
+export class SteppingClock extends ManualClock {
+  private readonly deadlines = new Set<{ at: number; done: boolean }>();
+
+  override setTimeout(callback: () => void, ms: number): TimerHandle {
+    const entry = { at: this.now() + Math.max(0, ms), done: false };
+    this.deadlines.add(entry);
+    const handle = super.setTimeout(() => {
+      entry.done = true;
+      this.deadlines.delete(entry);
+      callback();
+    }, ms);
+    return {
+      cancel: () => {
+        entry.done = true;
+        this.deadlines.delete(entry);
+        handle.cancel();
+      },
+    };
+  }
+
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const entry of this.deadlines) if (!entry.done && (next === undefined || entry.at < next)) next = entry.at;
+    return next;
+  }
+}
+
+export const SOURCE = '+12025550101' as E164;
+export const DESTINATION = '+12025550202' as E164;
+export const PROMPTS_DIR = '/prompts';
+
+export interface RigOptions {
+  callback?: Partial<CallbackSettings>;
+  engine?: Partial<Pick<CallbackEngineOptions, 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs'>>;
+  simulator?: Partial<SimulatorOptions>;
+}
+
+export interface EngineRig {
+  readonly clock: SteppingClock;
+  readonly sim: FreeswitchSimulator;
+  readonly engine: CallbackEngine;
+  readonly scheduler: Scheduler;
+  readonly store: Store;
+  readonly requests: RequestChange[];
+  readonly legs: LegChange[];
+  readonly operatorAccountId: number;
+  /** An account on the demo tariffs with `balance` minor units paid in. */
+  account(balance: number): Promise<Account>;
+  /** Steps time (see above) until `condition` holds. */
+  runUntil(condition: () => boolean | Promise<boolean>, what: string, limitMs?: number): Promise<void>;
+  /** Until the request ended and every leg of it is settled. */
+  finish(requestId: string, limitMs?: number): Promise<CallbackRequest>;
+  stop(): Promise<void>;
+}
+
+const MAX_STEP_MS = 1_000;
+const SWEEP_EVERY_MS = 10_000;
+const QUIET_TICKS = 4;
+
+function queueSettings(engine: DatabaseEngine): QueueSettings {
+  const url = process.env.TEST_REDIS_URL;
+  if (engine === 'mariadb' && url) return { driver: 'redis', url, prefix: `cbengine-${process.pid}-${randomBytes(4).toString('hex')}` };
+  if (engine === 'mariadb' && process.env.CI) throw new Error('TEST_REDIS_URL is not set: under CI the MariaDB run of the engine tests uses BullMQ on Redis.');
+  return { driver: 'memory' };
+}
+
+const realTick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options: RigOptions = {}): Promise<EngineRig> {
+  const clock = new SteppingClock();
+  const logger = testLogger();
+  const store = createStore(db, () => clock.now());
+  await seedDemo(db);
+  const retail = await store.tariffs.findTariffByName('Demo retail');
+  const callbackTariff = await store.tariffs.findTariffByName('Demo callback');
+  if (!retail || !callbackTariff) throw new Error('demo tariffs missing');
+  const tariffs = { tariffId: retail.id, callbackTariffId: callbackTariff.id, country: 'US' };
+  const operator = await accountWithBalance(store, 0, { ...tariffs, creditLimitMinor: minorUnits(1_000_000) });
+
+  const sim = await FreeswitchSimulator.start({ eslPort: 0, clock, gateways: ['carrier'], logger, ...options.simulator });
+  let wireActivity = 0;
+  sim.on('command', () => void (wireActivity += 1));
+  sim.on('event', () => void (wireActivity += 1));
+
+  const client = new InboundClient({ name: 'fs1', host: '127.0.0.1', port: sim.eslPort, password: 'ClueCon', logger, clock, random: () => 0 });
+  const pool = new NodePool({ nodes: [{ client, maxChannels: 1000, maxCps: 1000 }], logger, clock });
+  // The engine is built last (it needs the server's address and the scheduler), the handlers first.
+  const late: { engine?: CallbackEngine } = {};
+  const engineOf = (): CallbackEngine => {
+    if (!late.engine) throw new Error('engine not started');
+    return late.engine;
+  };
+  const server = await OutboundServer.listen({ port: 0, logger, clock, handler: (session) => engineOf().handleSession(session) });
+  const settings: CallbackSettings = {
+    ...defaultSettings().callback,
+    maxRetries: 2,
+    retryIntervalSeconds: 60,
+    waitTimeSeconds: 30,
+    busyIvr: 'ivr/busy',
+    failedIvr: 'ivr/failed',
+    ...options.callback,
+  };
+  const queue = queueSettings(dbEngine);
+  const scheduler = createScheduler({
+    settings: queue,
+    db,
+    clock,
+    logger,
+    instanceId: 'engine-test',
+    dial: (request) => engineOf().dial(request),
+    recover: (request) => engineOf().recover(request),
+    firstState: (request) => engineOf().firstStateFor(request),
+    // The rig sweeps on simulated time, as the cron would.
+    sweepCron: null,
+  });
+  const running = new CallbackEngine({
+    db,
+    logger,
+    clock,
+    settings,
+    telephony: poolTelephony({ pool, clients: [client], socketAddress: server.address, gateway: 'carrier' }),
+    scheduler,
+    operatorCallbackAccountId: operator.id,
+    instanceId: 'engine-test',
+    promptsDir: PROMPTS_DIR,
+    ...options.engine,
+  });
+  late.engine = running;
+  const requests: RequestChange[] = [];
+  const legs: LegChange[] = [];
+  running.on('request', (change) => requests.push(change));
+  running.on('leg', (change) => legs.push(change));
+
+  let lastSweep = clock.now();
+  const quiet = async (): Promise<void> => {
+    let unchanged = 0;
+    let seen = -1;
+    while (unchanged < QUIET_TICKS) {
+      await realTick();
+      const now = running.activity * 1_000_003 + wireActivity;
+      if (now === seen && running.busy === 0) unchanged += 1;
+      else unchanged = 0;
+      seen = now;
+    }
+  };
+
+  const runUntil = async (condition: () => boolean | Promise<boolean>, what: string, limitMs = 900_000): Promise<void> => {
+    const until = clock.now() + limitMs;
+    const startedReal = Date.now();
+    for (;;) {
+      await quiet();
+      if (await condition()) return;
+      if (clock.now() >= until) throw new Error(`${what}: not reached within ${limitMs} simulated ms`);
+      if (Date.now() - startedReal > 30_000) throw new Error(`${what}: not reached within 30 s of real time`);
+      const next = clock.nextDeadline();
+      const step = next === undefined ? MAX_STEP_MS : Math.min(MAX_STEP_MS, Math.max(0, next - clock.now()));
+      await clock.advance(step);
+      if (clock.now() - lastSweep >= SWEEP_EVERY_MS) {
+        lastSweep = clock.now();
+        await scheduler.sweep(clock.now());
+      }
+    }
+  };
+
+  client.start();
+  await runUntil(() => client.state === 'ready', 'inbound client ready');
+  await scheduler.start();
+
+  return {
+    clock,
+    sim,
+    engine: running,
+    scheduler,
+    store,
+    requests,
+    legs,
+    operatorAccountId: operator.id,
+    account: (balance) => accountWithBalance(store, balance, tariffs),
+    runUntil,
+    async finish(requestId, limitMs) {
+      let request: CallbackRequest | null = null;
+      await runUntil(
+        async () => {
+          request = await store.callbackRequests.findById(requestId);
+          if (!request || !['completed', 'busy', 'no_answer', 'failed', 'cancelled'].includes(request.state)) return false;
+          const legRows = await store.legs.listForRequest(requestId);
+          return running.active === 0 && legRows.every((leg) => leg.endedAt !== null) && server.sessions.size === 0;
+        },
+        `request ${requestId} to end`,
+        limitMs,
+      );
+      if (!request) throw new Error('request vanished');
+      return request;
+    },
+    async stop() {
+      running.close();
+      await scheduler.stop();
+      pool.close();
+      const closing = Promise.all([client.close(), server.close()]);
+      let closed = false;
+      void closing.then(() => (closed = true));
+      for (let i = 0; i < 200 && !closed; i += 1) {
+        await realTick();
+        await clock.advance(100);
+      }
+      await sim.stop();
+      if (queue.driver === 'redis') {
+        const redis = new Redis(queue.url, { maxRetriesPerRequest: 3 });
+        await deletePrefix(redis, queue.prefix);
+        redis.disconnect();
+      }
+    },
+  };
+}
