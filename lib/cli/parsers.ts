@@ -1,0 +1,67 @@
+import { InvalidArgumentError } from 'commander';
+import { IANAZone } from 'luxon';
+import { rejectCauseSchema } from '../config/reject-causes';
+import type { HangupCause } from '../esl/hangup-causes';
+import { InvalidAmount, parseDecimalAmount, type MinorUnits } from '../domain/money';
+
+/*
+ * Option and argument parsers for commander. A thrown InvalidArgumentError becomes "option
+ * '--credit-limit <amount>' argument '1.234' is invalid. <why>", which names the option, and
+ * exit code 2.
+ */
+
+/** Money as a decimal string in the currency's major unit ("12.50"), exact to the minor unit. */
+export function money(text: string): MinorUnits {
+  try {
+    return parseDecimalAmount(text, 2);
+  } catch (error) {
+    if (error instanceof InvalidAmount) throw new InvalidArgumentError('expected an amount such as 12.50 (at most 2 decimals).');
+    throw error;
+  }
+}
+
+export function nonNegativeMoney(text: string): MinorUnits {
+  const amount = money(text);
+  if (amount < 0) throw new InvalidArgumentError('expected an amount of 0 or more.');
+  return amount;
+}
+
+export function integer(min: number, max: number): (text: string) => number {
+  return (text) => {
+    if (!/^-?\d+$/.test(text.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    const value = Number(text);
+    if (value < min || value > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return value;
+  };
+}
+
+export function timeZone(text: string): string {
+  if (!IANAZone.isValidZone(text)) throw new InvalidArgumentError('expected an IANA time zone such as Europe/Berlin.');
+  return text;
+}
+
+export function bool(text: string): boolean {
+  if (['true', 'yes', 'on', '1'].includes(text)) return true;
+  if (['false', 'no', 'off', '0'].includes(text)) return false;
+  throw new InvalidArgumentError('expected true or false.');
+}
+
+/** A Q.850 cause by name or code (1–127), stored as its name, as the access-number settings expect. */
+export function hangupCause(text: string): HangupCause {
+  const parsed = rejectCauseSchema().safeParse(/^\d+$/.test(text) ? Number(text) : text);
+  if (!parsed.success) throw new InvalidArgumentError('expected a Q.850 cause name or code (1-127) such as USER_BUSY or 17, CALL_REJECTED or 21.');
+  return parsed.data;
+}
+
+/** For options that clear a value with "none" (a tariff, a number). */
+export function orNone<T>(parse: (text: string) => T): (text: string) => T | null {
+  return (text) => (text === 'none' ? null : parse(text));
+}
+
+export function text(max: number): (value: string) => string {
+  return (value) => {
+    const trimmed = value.trim();
+    if (trimmed === '' || trimmed.length > max) throw new InvalidArgumentError(`expected 1 to ${max} characters.`);
+    return trimmed;
+  };
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { minorUnits } from '../../lib/domain/money';
+import { createStore, type CallbackRequest, type Cdr, type Leg } from '../../lib/store';
+import { freePort } from '../metrics/redis-server';
+import { cli, cliJson, describeEachCliDatabase, type CliTarget } from './support';
+
+/** A fixed "now" for the in-process runs, so waiting and delayed are decided by the test. */
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+
+interface Ordered {
+  request: CallbackRequest;
+  created: boolean;
+}
+
+async function order(target: CliTarget, ...argv: string[]): Promise<CallbackRequest> {
+  return (await cliJson<Ordered>(target, ['callbacks', 'order', '--account', 'Caller', ...argv], { now: NOW })).request;
+}
+
+describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
+  beforeAll(async () => {
+    expect((await cli(target(), ['accounts', 'create', '--name', 'Caller', '--currency', 'EUR', '--country', 'DE', '--time-zone', 'Europe/Berlin'])).code).toBe(0);
+    expect((await cli(target(), ['accounts', 'create', '--name', 'Demo', '--currency', 'USD'])).code).toBe(0);
+  });
+
+  it('orders a callback now, in state queued with the numbers in E.164, for the scheduler sweep to find', async () => {
+    const result = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '030 1234567', '--destination', '+14155550100'], { now: NOW });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^state: +queued$/m);
+    expect(result.stdout).toMatch(/^source: +\+49301234567$/m);
+    expect(result.stdout).toMatch(/^due: +2026-06-01T12:00:00Z$/m);
+    expect(result.stdout).toMatch(/^attempts: +0\/3$/m);
+    const [latest] = await cliJson<CallbackRequest[]>(target(), ['callbacks', 'list', '--account', 'Caller', '--limit', '1']);
+    expect(latest).toMatchObject({ trigger: 'cli', state: 'queued', destination: '+14155550100', mode: 'source_first', dueAt: NOW, data: { unidentified: false, orderedBy: 'tester' } });
+  });
+
+  it("schedules on the account's wall clock, and is idempotent per key", async () => {
+    const scheduled = await order(target(), '--source', '+49301234567', '--at', '2026-06-02 09:30', '--idempotency-key', 'k-1', '--max-retries', '0');
+    expect(scheduled.dueAt).toBe(Date.parse('2026-06-02T07:30:00Z')); // Berlin is UTC+2 in June
+    expect(scheduled.maxAttempts).toBe(1);
+    const again = await cliJson<Ordered>(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', '2026-06-03 10:00', '--idempotency-key', 'k-1'], { now: NOW });
+    expect(again).toMatchObject({ created: false, request: { id: scheduled.id } });
+  });
+
+  it('refuses orders it cannot take, naming the option', async () => {
+    const gap = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', '2026-03-29 02:30']);
+    expect(gap).toMatchObject({ code: 2, stderr: expect.stringContaining('--at: 2026-03-29 02:30:00 does not exist in Europe/Berlin') });
+    expect((await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', 'tomorrow'])).stderr).toContain('--at: expected a local time');
+    expect((await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '12'])).stderr).toContain('--source: 12 is not a valid number');
+    expect((await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--mode', 'simultaneous'])).stderr).toContain('--destination: simultaneous mode');
+    expect((await cli(target(), ['callbacks', 'order', '--account', 'Nobody', '--source', '+49301234567'])).code).toBe(3);
+    expect((await cli(target(), ['callbacks', 'list', '--state', 'queued,dreaming'])).stderr).toContain('--state: unknown state dreaming');
+  });
+
+  it('shows a request with its legs and what each cost', async () => {
+    const request = await order(target(), '--source', '+49301234567', '--destination', '+14155550100');
+    const store = createStore(target().db, () => NOW);
+    const legA = randomUUID();
+    await store.legs.create({ uuid: legA, requestId: request.id, role: 'A', number: '+49301234567', node: 'fs1', state: 'answered' });
+    await store.legs.update(legA, { answeredAt: NOW + 5_000, endedAt: NOW + 65_000, billsec: 60, hangupCause: 'NORMAL_CLEARING', state: 'completed' });
+    await store.cdrs.insert({ legUuid: legA, requestId: request.id, accountId: request.accountId, direction: 'outbound', number: '+49301234567', startedAt: NOW, answeredAt: NOW + 5_000, endedAt: NOW + 65_000, billsec: 60, hangupCause: 'NORMAL_CLEARING', costMinor: minorUnits(12), ratePrefix: '49', source: 'socket' });
+    await store.legs.create({ uuid: randomUUID(), requestId: request.id, role: 'B', number: '+14155550100', state: 'dialing' });
+
+    const shown = await cli(target(), ['callbacks', 'show', request.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`id:          ${request.id}`);
+    const legLines = shown.stdout.slice(shown.stdout.indexOf('legs:\n') + 6).split('\n');
+    expect(legLines[0]).toMatch(/^LEG +UUID +NUMBER +STATE +NODE +ANSWERED +ENDED +BILLSEC +CAUSE +COST$/);
+    expect(legLines[1]).toMatch(new RegExp(`^A1 +${legA} +\\+49301234567 +completed +fs1 +2026-06-01T12:00:05Z +2026-06-01T12:01:05Z +60 +NORMAL_CLEARING +0\\.12$`));
+    expect(legLines[2]).toMatch(/^B1 +\S+ +\+14155550100 +dialing +- +- +- +- +- +-$/);
+    const json = await cliJson<{ request: CallbackRequest; legs: Leg[]; cdrs: Cdr[] }>(target(), ['callbacks', 'show', request.id]);
+    expect(json.legs.map((leg) => leg.role)).toEqual(['A', 'B']);
+    expect(json.cdrs.map((cdr) => cdr.costMinor)).toEqual([12]);
+    expect((await cli(target(), ['callbacks', 'show', randomUUID()])).code).toBe(3);
+    expect((await cli(target(), ['callbacks', 'show', 'not-an-id'])).code).toBe(3);
+  });
+
+  it('cancels a waiting request, and refuses one whose call is under way', async () => {
+    const waiting = await order(target(), '--source', '+49301234567');
+    expect(await cli(target(), ['callbacks', 'cancel', waiting.id])).toEqual({ code: 0, stdout: `request ${waiting.id} cancelled\n`, stderr: '' });
+    expect((await createStore(target().db).callbackRequests.findById(waiting.id))).toMatchObject({ state: 'cancelled', lastCause: 'CANCELLED' });
+
+    const dialing = await order(target(), '--source', '+49301234567');
+    await createStore(target().db).callbackRequests.transition(dialing.id, 'queued', 'dialing_a');
+    const refused = await cli(target(), ['callbacks', 'cancel', dialing.id]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`request ${dialing.id} is dialing_a: only waiting requests (queued, retry_scheduled) can be cancelled`);
+  });
+
+  it('inspects the queue from SQL: waiting, delayed, active, failed', async () => {
+    const failed = await order(target(), '--source', '+49301234567');
+    await createStore(target().db).callbackRequests.transition(failed.id, 'queued', 'failed', { lastCause: 'NO_ROUTE_DESTINATION' });
+    const counts = await cliJson<{ sql: { waiting: number; delayed: number; active: number; failed: number; byState: Record<string, number> }; bullmq: null }>(
+      target(),
+      ['queue', 'status'],
+      { now: NOW },
+    );
+    // Ordered so far in this file: 2 due now (the first and the one shown with legs), 1 scheduled for tomorrow, 1 cancelled, 1 dialing, 1 failed.
+    expect(counts).toEqual({ sql: { waiting: 2, delayed: 1, active: 1, failed: 1, byState: { queued: 3, cancelled: 1, dialing_a: 1, failed: 1 } }, bullmq: null });
+
+    const status = await cli(target(), ['queue', 'status'], { now: NOW });
+    expect(status.stdout).toMatch(/^waiting: 2\ndelayed: 1\nactive: {2}1\nfailed: {2}1\n/);
+    expect(status.stdout).toContain('BullMQ: not used (queue.driver is memory');
+    const delayed = await cliJson<CallbackRequest[]>(target(), ['queue', 'list', 'delayed'], { now: NOW });
+    expect(delayed.map((request) => request.dueAt)).toEqual([Date.parse('2026-06-02T07:30:00Z')]);
+    const failedList = await cliJson<CallbackRequest[]>(target(), ['queue', 'list', 'failed'], { now: NOW });
+    expect(failedList.map((request) => request.lastCause)).toEqual(['NO_ROUTE_DESTINATION']);
+    expect((await cli(target(), ['queue', 'list', 'lost'])).stderr).toContain('Allowed choices are waiting, delayed, active, failed');
+  });
+
+  it('reports the BullMQ queue as unavailable when Redis does not answer, without failing', async () => {
+    const port = await freePort();
+    const result = await cli(target(), ['queue', 'status'], { env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/BullMQ dial queue \(prefix callback\):\nunavailable: .*ECONNREFUSED/);
+  });
+
+  const redisUrl = process.env.TEST_REDIS_URL;
+  (redisUrl ? it : it.skip)('reads BullMQ job counts when the queue driver is redis', async () => {
+    const counts = await cliJson<{ bullmq: { ok: boolean; waiting: number } }>(target(), ['queue', 'status'], {
+      env: { REDIS_URL: redisUrl, CALLBACK_QUEUE_PREFIX: `cli-test-${randomUUID().slice(0, 8)}` },
+    });
+    expect(counts.bullmq).toEqual({ ok: true, waiting: 0, delayed: 0, active: 0, failed: 0 });
+  });
+
+  it('test-call orders a marked callback from the demo account, and --wait reports how it ended', async () => {
+    const ordered = await cliJson<CallbackRequest>(target(), ['test-call', '+14155550100']);
+    expect(ordered).toMatchObject({ state: 'queued', source: '+14155550100', destination: null, data: { testCall: true } });
+    expect((await createStore(target().db).accounts.findById(ordered.accountId))?.name).toBe('Demo');
+
+    // Stand in for the service: complete the next test call once it has been ordered.
+    const store = createStore(target().db);
+    const service = (async () => {
+      for (let i = 0; i < 100; i += 1) {
+        const [next] = await store.callbackRequests.list({ states: ['queued'], limit: 1 });
+        if (next && next.id !== ordered.id && next.data.testCall === true) {
+          await store.callbackRequests.transition(next.id, 'queued', 'completed');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const waited = await cli(target(), ['test-call', '+14155550100', '--account', 'Caller', '--wait', '10']);
+    await service;
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(/^state: +completed$/m);
+
+    const timedOut = await cli(target(), ['test-call', '+14155550100', '--wait', '1']);
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stderr).toMatch(/is still queued after 1 s; is the service running\?/);
+  });
+});

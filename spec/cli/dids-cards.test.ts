@@ -1,0 +1,88 @@
+import type { AccessNumber, CallingCard } from '../../lib/store';
+import { parseCsv } from '../../lib/billing/reports';
+import { createStore } from '../../lib/store';
+import { cli, cliJson, describeEachCliDatabase } from './support';
+
+describeEachCliDatabase('CLI access numbers and calling cards', (target) => {
+  beforeAll(async () => {
+    expect((await cli(target(), ['accounts', 'create', '--name', 'Owner', '--currency', 'USD', '--country', 'DE'])).code).toBe(0);
+  });
+
+  it('adds a DID with method, target, authorization, refusal cause and delay', async () => {
+    const added = await cli(target(), [
+      'dids', 'add', '+4930999000',
+      '--account', 'Owner', '--method', 'call_to_number', '--target', '030 5551110', '--auth', 'ani_pin', '--hangup-cause', '21', '--delay', '5',
+    ]);
+    expect(added.code).toBe(0);
+    const lines = added.stdout.split('\n');
+    expect(lines[0]).toBe('did:          +4930999000');
+    expect(lines[1]).toMatch(/^account: +\d+$/);
+    expect(lines.slice(2)).toEqual([
+      'method:       call_to_number',
+      'target:       +49305551110',
+      'auth:         ani_pin',
+      'hangup cause: CALL_REJECTED',
+      'delay:        5',
+      'active:       yes',
+      '',
+    ]);
+    const stored = await cliJson<AccessNumber>(target(), ['dids', 'show', '+4930999000']);
+    expect(stored).toMatchObject({ method: 'call_to_number', targetNumber: '+49305551110', authMode: 'ani_pin', settings: { rejectHangupCause: 'CALL_REJECTED', delaySeconds: 5 } });
+  });
+
+  it('changes a DID, and "default" drops an override so the system setting applies again', async () => {
+    expect((await cli(target(), ['access-numbers', 'set', '+4930999000', '--hangup-cause', 'default', '--method', 'call_extension', '--target', '1001'])).code).toBe(0);
+    const list = await cli(target(), ['dids', 'list']);
+    expect(list.stdout).toMatch(/\+4930999000 +\d+ +call_extension +1001 +ani_pin +USER_BUSY \(default\) +5 +yes/);
+    expect(await cliJson<AccessNumber>(target(), ['dids', 'show', '+4930999000'])).toMatchObject({ settings: { delaySeconds: 5 } });
+  });
+
+  it('refuses what the call flow could not use', async () => {
+    const cause = await cli(target(), ['dids', 'set', '+4930999000', '--hangup-cause', 'LOSE_RACE']);
+    expect(cause.code).toBe(2);
+    expect(cause.stderr).toContain("option '--hangup-cause <cause>' argument 'LOSE_RACE' is invalid");
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--delay', '500'])).stderr).toContain('from 0 to 120');
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--method', 'teleport'])).stderr).toContain('Allowed choices are call_to_caller, call_to_number, call_extension');
+    const wrongTarget = await cli(target(), ['dids', 'set', '+4930999000', '--method', 'call_to_number']);
+    expect(wrongTarget.code).toBe(2);
+    expect(wrongTarget.stderr).toContain('call_to_number needs an E.164 target number');
+    expect((await cli(target(), ['dids', 'show', '+4930999001'])).code).toBe(3);
+    expect((await cli(target(), ['dids', 'add', '+4930999000'])).code).toBe(2);
+  });
+
+  it('removes a DID', async () => {
+    expect((await cli(target(), ['dids', 'add', '+4930999002', '--inactive'])).code).toBe(0);
+    expect((await cli(target(), ['dids', 'remove', '+4930999002'])).code).toBe(0);
+    expect((await cli(target(), ['dids', 'remove', '+4930999002'])).code).toBe(3);
+  });
+
+  it('generates a batch of cards with PINs that verify, and lists them', async () => {
+    const generated = await cliJson<(CallingCard & { pin: string })[]>(target(), [
+      'cards', 'generate', '--count', '3', '--currency', 'usd', '--balance', '5', '--digits', '10', '--pin-digits', '6', '--expires', '2027-12-31', '--account', 'Owner',
+    ]);
+    expect(generated).toHaveLength(3);
+    expect(new Set(generated.map((card) => card.number)).size).toBe(3);
+    const store = createStore(target().db);
+    for (const card of generated) {
+      expect(card).toMatchObject({ balanceMinor: 500, currency: 'USD', expiresAt: Date.parse('2027-12-31T23:59:59.999Z') });
+      expect(card.number).toMatch(/^\d{10}$/);
+      expect(card.pin).toMatch(/^\d{6}$/);
+      expect(await store.pins.verify({ cardId: card.id }, card.pin, { maxAttempts: 3, lockMs: 1000 })).toEqual({ ok: true });
+    }
+
+    const printed = await cli(target(), ['cards', 'generate', '--count', '2', '--currency', 'USD', '--csv']);
+    expect(printed.code).toBe(0);
+    const records = parseCsv(printed.stdout).map((record) => record.fields);
+    expect(records[0]).toEqual(['number', 'pin']);
+    expect(records.slice(1).every(([number, pin]) => /^\d{12}$/.test(number!) && /^\d{4}$/.test(pin!))).toBe(true);
+
+    const owned = await cliJson<CallingCard[]>(target(), ['cards', 'list', '--account', 'Owner']);
+    expect(owned.map((card) => card.number).sort()).toEqual(generated.map((card) => card.number).sort());
+    expect((await cliJson<CallingCard[]>(target(), ['cards', 'list'])).length).toBe(5);
+    const shown = await cli(target(), ['cards', 'show', generated[0]!.number]);
+    expect(shown.stdout).toMatch(/^balance: +5\.00$/m);
+    expect((await cli(target(), ['cards', 'show', '000'])).code).toBe(3);
+    expect((await cli(target(), ['cards', 'generate', '--count', '0', '--currency', 'USD'])).code).toBe(2);
+    expect((await cli(target(), ['cards', 'generate', '--count', '1', '--currency', 'USD', '--expires', '31.12.2027'])).stderr).toContain('--expires');
+  });
+});

@@ -1,0 +1,65 @@
+import { formatRateCsv, InvalidRateFile, parseRateCsv, RATE_COLUMNS } from '../../lib/cli/rate-csv';
+import type { Rate } from '../../lib/store';
+
+const HEADER = RATE_COLUMNS.join(',');
+
+function problemsOf(text: string): string[] {
+  try {
+    parseRateCsv(text);
+  } catch (error) {
+    if (error instanceof InvalidRateFile) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('tariff CSV', () => {
+  it('reads decimal money exactly: 6 decimals per minute (micro-units), 2 for the fee; empty cells take defaults', () => {
+    expect(parseRateCsv(`${HEADER}\n49,Germany,0.0125,0.10,30,6,0\n"44","UK, mobile",0.123456,,,,\n`)).toEqual([
+      { prefix: '49', description: 'Germany', ratePerMinute: 12_500, connectionFeeMinor: 10, incrementFirstSeconds: 30, incrementNextSeconds: 6, minimumSeconds: 0 },
+      { prefix: '44', description: 'UK, mobile', ratePerMinute: 123_456, connectionFeeMinor: 0, incrementFirstSeconds: 60, incrementNextSeconds: 60, minimumSeconds: 0 },
+    ]);
+  });
+
+  it('accepts the columns in any order', () => {
+    const text = 'minimum,increment_next,increment_first,connection_fee,rate_per_minute,description,prefix\n10,1,1,0.05,1.5,Premium,1900\n';
+    expect(parseRateCsv(text)).toEqual([
+      { prefix: '1900', description: 'Premium', ratePerMinute: 1_500_000, connectionFeeMinor: 5, incrementFirstSeconds: 1, incrementNextSeconds: 1, minimumSeconds: 10 },
+    ]);
+  });
+
+  it('names the line and field of every bad row', () => {
+    expect(
+      problemsOf(
+        [HEADER, '49,Germany,0.0125,0.10,30,6,0', '4930,Berlin,0.01x,0,60,60,0', '+44,UK,0.1,0.001,0,60,0', '49,again,0.1,0,60,60,0', '33,France,0.1', ''].join('\n'),
+      ),
+    ).toEqual([
+      'line 3, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "0.01x")',
+      'line 4, prefix: expected 1 to 15 digits (the number without +)',
+      'line 4, connection_fee: expected an amount of 0 or more with at most 2 decimals, such as 0.10 (got "0.001")',
+      'line 4, increment_first: expected whole seconds from 1 to 86400 (got "0")',
+      'line 5, prefix: 49 already appears on line 2',
+      'line 6: expected 7 fields, found 3',
+    ]);
+    expect(problemsOf(`${HEADER}\n49,Germany,-0.01,0,60,60,0\n`)).toEqual(['line 2, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "-0.01")']);
+  });
+
+  it('refuses a wrong header or an empty file', () => {
+    expect(problemsOf('prefix,rate\n49,0.1\n')).toEqual([
+      'line 1: unknown column "rate"',
+      'line 1: missing column(s) description, rate_per_minute, connection_fee, increment_first, increment_next, minimum',
+    ]);
+    expect(problemsOf('')).toEqual(['line 1: the file is empty; expected the header prefix,description,rate_per_minute,connection_fee,increment_first,increment_next,minimum']);
+    expect(problemsOf(`${HEADER}\n49,"Germany,0.1,0,60,60,0\n`)).toEqual(['line 2: a quoted field is never closed']);
+  });
+
+  it('writes what it reads', () => {
+    const rates: Rate[] = [
+      { id: 1, tariffId: 1, prefix: '1', description: 'USA', ratePerMinute: 10_000, connectionFeeMinor: 0 as Rate['connectionFeeMinor'], incrementFirstSeconds: 60, incrementNextSeconds: 60, minimumSeconds: 0 },
+      { id: 2, tariffId: 1, prefix: '44', description: 'UK, "mobile"', ratePerMinute: 123_456, connectionFeeMinor: 15 as Rate['connectionFeeMinor'], incrementFirstSeconds: 30, incrementNextSeconds: 6, minimumSeconds: 10 },
+    ];
+    const text = formatRateCsv(rates);
+    expect(text).toBe(`${HEADER}\n1,USA,0.0100,0.00,60,60,0\n44,"UK, ""mobile""",0.123456,0.15,30,6,10\n`);
+    expect(parseRateCsv(text)).toEqual(rates.map(({ id: _id, tariffId: _tariffId, ...rate }) => rate));
+  });
+});

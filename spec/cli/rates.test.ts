@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Rate, Tariff } from '../../lib/store';
+import { RATE_COLUMNS } from '../../lib/cli/rate-csv';
+import { cli, cliJson, describeEachCliDatabase } from './support';
+
+const HEADER = RATE_COLUMNS.join(',');
+
+describeEachCliDatabase('CLI tariffs and rates', (target) => {
+  const file = (name: string, lines: string[]) => {
+    fs.writeFileSync(path.join(target().dir, name), `${lines.join('\n')}\n`);
+    return name;
+  };
+  const ratesOf = async (tariff: string) => (await cliJson<Rate[]>(target(), ['rates', 'list', tariff])).map((rate) => [rate.prefix, rate.ratePerMinute, rate.connectionFeeMinor]);
+
+  it('creates and shows tariffs', async () => {
+    const created = await cli(target(), ['tariffs', 'create', '--name', 'Wholesale', '--currency', 'usd', '--kind', 'retail']);
+    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/^tariff Wholesale created with id \d+\n$/) });
+    expect((await cli(target(), ['tariffs', 'create', '--name', 'Wholesale', '--currency', 'USD'])).code).toBe(2);
+    expect((await cli(target(), ['tariffs', 'create', '--name', 'X', '--currency', 'USD', '--kind', 'gold'])).code).toBe(2);
+    const list = await cliJson<Tariff[]>(target(), ['tariffs', 'list']);
+    expect(list.map((tariff) => [tariff.name, tariff.kind, tariff.currency])).toEqual([['Wholesale', 'retail', 'USD']]);
+    expect((await cli(target(), ['tariffs', 'show', 'Nope'])).code).toBe(3);
+  });
+
+  it('imports a CSV file', async () => {
+    const imported = await cli(target(), ['rates', 'import', 'Wholesale', file('good.csv', [HEADER, '49,Germany,0.0125,0.10,30,6,0', '"44","UK, mobile",0.2,,,,'])]);
+    expect(imported).toMatchObject({ code: 0, stdout: '2 rate(s) imported into tariff Wholesale\n' });
+    expect(await ratesOf('Wholesale')).toEqual([
+      ['44', 200_000, 0],
+      ['49', 12_500, 10],
+    ]);
+    const table = await cli(target(), ['rates', 'list', 'Wholesale']);
+    expect(table.stdout).toBe(
+      ['PREFIX  DESCRIPTION  PER MINUTE  CONNECTION FEE  INCREMENTS  MINIMUM', '44      UK, mobile       0.2000            0.00  60/60             0', '49      Germany          0.0125            0.10  30/6              0', ''].join('\n'),
+    );
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Wholesale', '+4930123456'])).toMatchObject({ prefix: '49' });
+    expect((await cli(target(), ['rates', 'lookup', 'Wholesale', '+3312345678'])).code).toBe(3);
+  });
+
+  it('rejects a file with one bad row whole: nothing is imported, the row is named by line and field', async () => {
+    const before = await ratesOf('Wholesale');
+    const bad = file('bad.csv', [HEADER, '49,Germany,0.0200,0.00,60,60,0', '33,France,0.0300,0.00,60,60,0', '34,Spain,0.04.0,0.00,60,60,0', '39,Italy,0.0500,0.00,60,60,0']);
+    const result = await cli(target(), ['rates', 'import', 'Wholesale', bad, '--replace']);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: nothing imported; the file has errors:\nline 4, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "0.04.0")\n',
+    });
+    expect(await ratesOf('Wholesale')).toEqual(before);
+    const json = await cli(target(), ['--json', 'rates', 'import', 'Wholesale', bad]);
+    expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'invalid', message: expect.stringContaining('line 4, rate_per_minute') });
+    expect((await cli(target(), ['rates', 'import', 'Wholesale', file('empty.csv', [HEADER]), '--replace'])).stderr).toBe('error: <file>: empty.csv has a header but no rates\n');
+    expect(await ratesOf('Wholesale')).toEqual(before);
+    expect((await cli(target(), ['rates', 'import', 'Wholesale', 'missing.csv'])).stderr).toBe('error: <file>: ' + path.join(target().dir, 'missing.csv') + ' does not exist\n');
+  });
+
+  it('exports the same format, which imports back unchanged (round trip), and --replace drops the rest', async () => {
+    const exported = await cli(target(), ['rates', 'export', 'Wholesale']);
+    expect(exported.stdout).toBe(`${HEADER}\n44,"UK, mobile",0.2000,0.00,60,60,0\n49,Germany,0.0125,0.10,30,6,0\n`);
+    expect((await cli(target(), ['tariffs', 'create', '--name', 'Copy', '--currency', 'USD'])).code).toBe(0);
+    expect((await cli(target(), ['rates', 'export', 'Wholesale', '--output', 'out.csv'])).stdout).toBe('2 rate(s) written to out.csv\n');
+    expect((await cli(target(), ['rates', 'import', 'Copy', 'out.csv'])).code).toBe(0);
+    const strip = (rates: Rate[]) => rates.map(({ id: _id, tariffId: _tariffId, ...rate }) => rate);
+    expect(strip(await cliJson<Rate[]>(target(), ['rates', 'list', 'Copy']))).toEqual(strip(await cliJson<Rate[]>(target(), ['rates', 'list', 'Wholesale'])));
+
+    expect((await cli(target(), ['rates', 'import', 'Copy', file('one.csv', [HEADER, '1,USA,0.01,0,60,60,0']), '--replace'])).stdout).toBe('1 rate(s) imported into tariff Copy (others removed)\n');
+    expect(await ratesOf('Copy')).toEqual([['1', 10_000, 0]]);
+    const shown = await cliJson<Tariff & { rates: number }>(target(), ['tariffs', 'show', 'Copy']);
+    expect(shown.rates).toBe(1);
+    expect((await cli(target(), ['tariffs', 'remove', 'Copy'])).code).toBe(0);
+    expect((await cli(target(), ['rates', 'list', 'Copy'])).code).toBe(3);
+  });
+});
