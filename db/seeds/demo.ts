@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
+import { OPERATOR_ACCOUNT_NAME } from '../../lib/service/operator-account';
 import { inTransaction, type Store } from '../../lib/store';
 import type { NewRate, Tariff, TariffKind } from '../../lib/store/tariffs-rates';
 
@@ -13,9 +14,10 @@ import type { NewRate, Tariff, TariffKind } from '../../lib/store/tariffs-rates'
 
 export const DEMO = {
   accountName: 'Demo',
-  callerId: '+15550100' as E164,
+  operatorAccountName: OPERATOR_ACCOUNT_NAME,
+  callerId: '+12125550100' as E164,
   pin: '1234',
-  accessNumber: '+15550000' as E164,
+  accessNumber: '+12125550000' as E164,
   retailTariff: 'Demo retail',
   callbackTariff: 'Demo callback',
   startingBalanceMinor: minorUnits(1000),
@@ -71,6 +73,20 @@ export function seedDemo(db: Knex): Promise<SeedResult> {
     }
     if (!(await store.pins.find({ accountId: account.id }))) {
       await store.pins.set({ accountId: account.id }, DEMO.pin);
+    }
+    if (!(await store.accounts.findByName(DEMO.operatorAccountName))) {
+      // Pays leg A of callers nobody could identify (A6); a large credit limit stands for the
+      // operator's own line of credit with its carriers.
+      await store.accounts.create({
+        name: DEMO.operatorAccountName,
+        currency: 'USD',
+        creditLimitMinor: minorUnits(100_000_000),
+        timeZone: 'UTC',
+        language: 'en',
+        country: 'US',
+        tariffId: retail.id,
+        callbackTariffId: callback.id,
+      });
     }
     if (!(await store.accessNumbers.findByDid(DEMO.accessNumber))) {
       await store.accessNumbers.create({ did: DEMO.accessNumber, method: 'call_to_caller', authMode: 'ani' });

@@ -52,6 +52,10 @@ const simulator = z
   .strictObject({
     host: setting(hostSchema().default('127.0.0.1'), 'Address the bundled simulator listens on (freeswitch.mode = simulator).', { allowed: HOST_ALLOWED }),
     eslPort: setting(portSchema().default(8021), 'Event Socket port of the bundled simulator.', { allowed: PORT_ALLOWED }),
+    demoCallback: setting(
+      z.boolean().default(true),
+      'At start-up in simulator mode, order one callback from the demo account between two simulated phones and log both legs, so a newcomer sees the service work end to end.',
+    ),
   })
   .prefault({});
 

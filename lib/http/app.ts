@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../log/logger';
 import { healthRouter, type ReadinessCheck } from './health';
@@ -6,6 +6,8 @@ import { healthRouter, type ReadinessCheck } from './health';
 export interface HttpAppDependencies {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
+  /** The service's parts mount their routes here (metrics, reports, the API…), before the 404. */
+  routers?: ReadonlyArray<{ path?: string; router: Router }>;
 }
 
 export function createHttpApp(deps: HttpAppDependencies): Express {
@@ -14,6 +16,14 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(helmet());
   app.use(express.json({ limit: '64kb' }));
   app.use(healthRouter(deps.readiness));
+  for (const { path, router } of deps.routers ?? []) {
+    if (path) app.use(path, router);
+    else app.use(router);
+  }
+  for (const { path, router } of deps.routers ?? []) {
+    if (path === undefined) app.use(router);
+    else app.use(path, router);
+  }
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
   });

@@ -1,14 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
+import { CallbackEngine, poolTelephony } from '../callback/engine';
+import { isCallbackLeg } from '../callback/engine/engine';
+import { reportsRouter } from '../billing/reports/http';
 import { redactSettings, type Settings } from '../config';
 import type { CallSession } from '../esl/call-session';
 import { createHttpApp } from '../http/app';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
+import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
+import { createScheduler, type Scheduler } from '../scheduler';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
+import { orderDemoCallback } from './demo-callback';
+import { operatorAccountId } from './operator-account';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
 
@@ -16,6 +25,8 @@ export interface RunningService {
   readonly httpPort: number;
   readonly db: Knex;
   readonly telephony: Telephony;
+  readonly engine: CallbackEngine;
+  readonly scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -27,6 +38,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
   const stops = new StopStack(logger);
   try {
     logger.info('starting', { settings: redactSettings(settings) });
+    const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const metrics = new ServiceMetrics();
 
     const db = openDatabase(settings.database);
     stops.push('database', () => db.destroy());
@@ -37,29 +50,77 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       if (seeded.created) logger.info('demo data created', { accountId: seeded.accountId });
     }
 
-    const telephony = await startTelephony(settings, { logger, clock, stops, handler: (session) => refuseUnroutedCall(session, settings, logger) });
+    // The engine and the socket server need each other: calls may reach the socket as soon as it
+    // listens, and the engine needs the socket's address for its originates.
+    const ref: { engine?: CallbackEngine } = {};
+    const telephony = await startTelephony(settings, {
+      logger,
+      clock,
+      stops,
+      handler: (session) => (ref.engine && isCallbackLeg(session) ? ref.engine.handleSession(session) : refuseUnroutedCall(session, settings, logger)),
+    });
+    telephony.clients.forEach((client) => trackEslClient(metrics, client));
 
-    const readiness: ReadinessCheck[] = [
-      {
-        name: 'database',
-        check: async () => {
-          await db.raw('select 1');
-          return { ok: true };
-        },
-      },
-      ...telephony.readiness,
-    ];
-    const app = createHttpApp({ logger, readiness });
+    const scheduler = createScheduler({
+      settings: settings.queue,
+      db,
+      logger,
+      clock,
+      instanceId,
+      dial: (request) => running(ref.engine).dial(request),
+      recover: (request) => running(ref.engine).recover(request),
+      firstState: (request) => running(ref.engine).firstStateFor(request),
+    });
+    const firstGateway = telephony.gateways.values().next().value?.[0] ?? 'carrier';
+    const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress, gateway: firstGateway });
+    const engine = new CallbackEngine({
+      db,
+      logger,
+      settings: settings.callback,
+      telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
+      scheduler,
+      operatorCallbackAccountId: await operatorAccountId(db),
+      instanceId,
+      clock,
+    });
+    ref.engine = engine;
+    stops.push('callback engine', async () => engine.close());
+    trackEngineEvents(metrics, engine);
+    await scheduler.start();
+    stops.push('scheduler', () => scheduler.stop());
+    metrics.setQueueSource(() => scheduler.counts());
+
+    const readiness: ReadinessCheck[] = [databaseReadiness(db), ...telephony.clients.map(eslReadiness)];
+    if (settings.queue.driver === 'redis') {
+      const redis = redisReadiness(settings.queue.url);
+      readiness.push(redis);
+      stops.push('redis readiness', () => redis.close());
+    }
+    const app = createHttpApp({
+      logger,
+      readiness,
+      routers: [{ router: metricsRouter(metrics.registry) }, { path: '/api/v1/reports', router: reportsRouter(db) }],
+    });
     const server = await listen(app, settings.http.host, settings.http.port);
     stops.push('http', () => closeServer(server));
     const httpPort = (server.address() as AddressInfo).port;
     logger.info(`HTTP API listening on http://${settings.http.host}:${httpPort}`, { port: httpPort });
 
-    return { httpPort, db, telephony, stop: () => stops.stopAll() };
+    if (telephony.simulator && settings.simulator.demoCallback) {
+      // The demo must not meet a node still connecting: it would be refused for lack of capacity.
+      await Promise.all(telephony.clients.map((client) => client.ready()));
+      await orderDemoCallback({ db, engine, simulator: telephony.simulator, logger });
+    }
+    return { httpPort, db, telephony, engine, scheduler, stop: () => stops.stopAll() };
   } catch (error) {
     await stops.stopAll();
     throw error;
   }
+}
+
+function running(engine: CallbackEngine | undefined): CallbackEngine {
+  if (!engine) throw new Error('the callback engine is not running yet');
+  return engine;
 }
 
 /** A call reached our socket that no call flow claims: refuse it without answering, so nobody pays. */
