@@ -8,7 +8,7 @@ describe('default settings', () => {
     expect(settings.database).toEqual({ client: 'sqlite', filename: './data/callback.sqlite' });
     expect(settings.queue).toEqual({ driver: 'memory' });
     expect(settings.freeswitch).toEqual({ mode: 'simulator', nodes: [] });
-    expect(settings.simulator).toEqual({ host: '127.0.0.1', eslPort: 8021 });
+    expect(settings.simulator).toEqual({ host: '127.0.0.1', eslPort: 8021, demoCallback: true });
   });
 
   it('listen on loopback only', () => {
