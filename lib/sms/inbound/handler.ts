@@ -1,0 +1,144 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { Logger } from '../../log/logger';
+import type { Store } from '../../store';
+import type { SmsMessage } from '../../store/sms-messages';
+import { truncate } from '../outbound/http-result';
+import type { NewOutboundReply } from '../outbound/outbound-sms';
+import { parseSmsCommand } from '../parser/parse';
+import type { SmsCommandKind } from '../parser/commands';
+import type { CallbackOrdering } from '../ports';
+import { authorizeSender, type Authorization } from './authorize';
+import { executeCommand } from './execute';
+import { notUnderstoodReply } from './replies';
+
+/** Inbound statuses: received (stored, not yet handled) → processed | rejected | unauthorized | failed. */
+export const INBOUND_STATUS = {
+  received: 'received',
+  processed: 'processed',
+  rejected: 'rejected',
+  unauthorized: 'unauthorized',
+  failed: 'failed',
+} as const;
+export type InboundStatus = (typeof INBOUND_STATUS)[keyof typeof INBOUND_STATUS];
+
+export const DEFAULT_UNAUTHORIZED_REPLY =
+  'This number may not send commands. Add it to your account under My contacts and tick "Allow authorization".';
+
+/** Where replies go: OutboundSms in the service, anything that stores and sends in tests. */
+export interface ReplySender {
+  send(reply: NewOutboundReply): Promise<SmsMessage>;
+}
+
+export interface SmsCommandHandlerOptions {
+  store: Pick<Store, 'callerIds' | 'accounts' | 'smsMessages' | 'auditLog'>;
+  ordering: CallbackOrdering;
+  replies: ReplySender;
+  logger: Logger;
+  /** For numbers without `+` or `00`, when the account has no country of its own. */
+  defaultCountry: CountryCode;
+  /** Sent to senders that may not command (S5); null keeps silent. Default DEFAULT_UNAUTHORIZED_REPLY. */
+  unauthorizedReply?: string | null;
+  maxDaysAhead?: number;
+}
+
+export interface HandleOutcome {
+  readonly status: InboundStatus;
+  readonly accountId: number | null;
+  readonly command?: SmsCommandKind;
+  /** Parse error code or authorization refusal reason. */
+  readonly code?: string;
+  /** The text sent back, or null for silence. */
+  readonly reply: string | null;
+  readonly requestId?: string;
+}
+
+/**
+ * Acts on one stored inbound SMS: authorizes the sender (S5), reads the command (S1–S4), carries
+ * it out and answers. The message must already be stored: what arrived is kept even when acting
+ * on it fails. Never throws; a failure is logged and recorded on the message as 'failed'.
+ */
+export class SmsCommandHandler {
+  constructor(private readonly options: SmsCommandHandlerOptions) {}
+
+  async handle(message: SmsMessage): Promise<HandleOutcome> {
+    try {
+      const auth = await authorizeSender(this.options.store, message.from, this.options.defaultCountry);
+      if (!auth.ok) return await this.refuse(message, auth);
+      return await this.command(message, auth);
+    } catch (error) {
+      this.options.logger.error('SMS command failed', { smsId: message.id, from: message.from, error });
+      await this.options.store.smsMessages
+        .update(message.id, { status: INBOUND_STATUS.failed, lastError: truncate(error instanceof Error ? error.message : String(error), 255) })
+        .catch((updateError: unknown) => this.options.logger.error('could not mark the SMS as failed', { smsId: message.id, error: updateError }));
+      return { status: INBOUND_STATUS.failed, accountId: null, reply: null };
+    }
+  }
+
+  private async command(message: SmsMessage, auth: Extract<Authorization, { ok: true }>): Promise<HandleOutcome> {
+    const { store, logger } = this.options;
+    const { account, sender } = auth;
+    const now = message.createdAt;
+    const parsed = parseSmsCommand(message.text, {
+      now,
+      timeZone: account.timeZone,
+      defaultCountry: (account.country ?? this.options.defaultCountry) as CountryCode,
+      maxDaysAhead: this.options.maxDaysAhead,
+    });
+    let outcome: HandleOutcome;
+    if (!parsed.ok) {
+      outcome = { status: INBOUND_STATUS.rejected, accountId: account.id, code: parsed.code, reply: notUnderstoodReply(parsed.reason) };
+    } else {
+      const result = await executeCommand(parsed.command, {
+        store,
+        ordering: this.options.ordering,
+        account,
+        sender,
+        idempotencyKey: `sms:${message.id}`,
+        now,
+      });
+      outcome = {
+        status: result.done ? INBOUND_STATUS.processed : INBOUND_STATUS.rejected,
+        accountId: account.id,
+        command: parsed.command.kind,
+        reply: result.reply,
+        ...(result.requestId === undefined ? {} : { requestId: result.requestId }),
+      };
+    }
+    await store.smsMessages.update(message.id, {
+      status: outcome.status,
+      accountId: account.id,
+      lastError: outcome.status === INBOUND_STATUS.processed ? null : truncate(`${outcome.code ?? 'refused'}: ${outcome.reply ?? ''}`, 255),
+    });
+    logger.info('SMS command handled', { smsId: message.id, from: message.from, accountId: account.id, status: outcome.status, command: outcome.command, code: outcome.code, requestId: outcome.requestId });
+    await this.reply(message, outcome.reply, account.id);
+    return outcome;
+  }
+
+  private async refuse(message: SmsMessage, auth: Extract<Authorization, { ok: false }>): Promise<HandleOutcome> {
+    const { store, logger } = this.options;
+    await store.auditLog.record({
+      kind: 'refused',
+      reason: auth.reason,
+      caller: message.from.slice(0, 64),
+      accountId: auth.accountId,
+      details: { channel: 'sms', smsId: message.id, gateway: message.gateway, text: message.text.slice(0, 160) },
+    });
+    await store.smsMessages.update(message.id, { status: INBOUND_STATUS.unauthorized, accountId: auth.accountId, lastError: auth.reason });
+    logger.warn('SMS command refused: sender not authorized', { smsId: message.id, from: message.from, reason: auth.reason, accountId: auth.accountId });
+    // An alphanumeric sender cannot be answered; silence is also the operator's choice (null).
+    const configured = this.options.unauthorizedReply === undefined ? DEFAULT_UNAUTHORIZED_REPLY : this.options.unauthorizedReply;
+    const reply = auth.sender === null ? null : configured;
+    await this.reply(message, reply, auth.accountId);
+    return { status: INBOUND_STATUS.unauthorized, accountId: auth.accountId, code: auth.reason, reply };
+  }
+
+  /** A reply that cannot even be stored must not undo the command, which has been carried out. */
+  private async reply(message: SmsMessage, text: string | null, accountId: number | null): Promise<void> {
+    if (text === null) return;
+    try {
+      await this.options.replies.send({ to: message.from, from: message.to, text, accountId });
+    } catch (error) {
+      this.options.logger.error('SMS reply could not be stored or sent', { smsId: message.id, to: message.from, error });
+    }
+  }
+}

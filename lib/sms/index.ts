@@ -1,0 +1,12 @@
+export * from './parser';
+export type { CallbackOrdering, SmsCallbackOrder, OrderOutcome, PastCallback } from './ports';
+export { engineOrdering, type PlaceOrder, type RecentRequests, type EngineOrderingOptions } from './engine-ordering';
+export { SmsCommandHandler, INBOUND_STATUS, DEFAULT_UNAUTHORIZED_REPLY, type HandleOutcome, type InboundStatus, type ReplySender, type SmsCommandHandlerOptions } from './inbound/handler';
+export { smsWebhookRouter, type SmsWebhookOptions, type WebhookEndpoint } from './adapters/router';
+export { SECRET_HEADER, type WebhookAccess } from './adapters/access';
+export type { OutgoingSms, SendResult, SmsSender } from './outbound/sender';
+export { KannelSender, KANNEL_DEFAULTS, type KannelSenderOptions } from './outbound/kannel-sender';
+export { WebhookSender, type WebhookSenderOptions } from './outbound/webhook-sender';
+export { LogSender } from './outbound/log-sender';
+export { OutboundSms, OUTBOUND_STATUS, type NewOutboundReply, type OutboundSmsOptions, type RetryReport } from './outbound/outbound-sms';
+export { createSmsModule, createSender, type SmsModule, type SmsModuleDependencies, type SmsSettings, type SenderSettings } from './module';

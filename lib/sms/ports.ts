@@ -1,0 +1,40 @@
+import type { E164 } from '../domain/phone-number';
+
+/**
+ * What the SMS module needs from the callback engine, and nothing more: the engine is built
+ * separately, and the SMS commands must not depend on how it dials.
+ */
+export interface CallbackOrdering {
+  /**
+   * Queues a callback. Must be idempotent on `idempotencyKey` (the same key returns the first
+   * request), because a handler that crashed half-way may see the same message again.
+   */
+  order(order: SmsCallbackOrder): Promise<OrderOutcome>;
+  /** The account's most recent callback that had a destination, for #redial; null if none. */
+  lastRequestFor(accountId: number): Promise<PastCallback | null>;
+}
+
+export interface SmsCallbackOrder {
+  readonly accountId: number;
+  readonly trigger: 'sms';
+  /** Leg A, called first (source_first) or together with leg B (simultaneous). */
+  readonly source: E164;
+  readonly destination: E164;
+  /** `simultaneous` for the conference command (*3): both numbers are rung at once. */
+  readonly mode: 'source_first' | 'simultaneous';
+  /** Epoch ms; absent = now. */
+  readonly dueAt?: number;
+  readonly idempotencyKey: string;
+}
+
+export type OrderOutcome =
+  | { readonly ok: true; readonly id: string; readonly dueAt: number; readonly created: boolean }
+  /** The engine would not take it (limits, tariff, funds): `reason` is sent to the subscriber. */
+  | { readonly ok: false; readonly reason: string };
+
+export interface PastCallback {
+  readonly id: string;
+  readonly source: E164;
+  readonly destination: E164;
+  readonly mode: 'source_first' | 'simultaneous';
+}
