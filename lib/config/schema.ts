@@ -4,6 +4,7 @@ import { databaseSchema } from './database-schema';
 import { freeswitchSchema } from './freeswitch-schema';
 import { queueSchema } from './queue-schema';
 import { setting } from './setting-meta';
+import { smsSchema } from './sms-schema';
 import { hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
 
 /*
@@ -77,6 +78,7 @@ export const settingsSchema = z
     callback: callbackSchema,
     simulator,
     security,
+    sms: smsSchema,
   })
   .superRefine((value, ctx) => {
     // These need two sections at once, so they cannot live in the sections themselves.

@@ -6,7 +6,6 @@ import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
 import { CallbackEngine, poolTelephony } from '../callback/engine';
 import { isCallbackLeg } from '../callback/engine/engine';
-import { reportsRouter } from '../billing/reports/http';
 import { redactSettings, type Settings } from '../config';
 import type { CallSession } from '../esl/call-session';
 import { createHttpApp } from '../http/app';
@@ -14,9 +13,11 @@ import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
+import { createStore } from '../store';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
+import { startSms } from './sms';
 import { operatorAccountId } from './operator-account';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
@@ -90,6 +91,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     stops.push('scheduler', () => scheduler.stop());
     metrics.setQueueSource(() => scheduler.counts());
 
+    const sms = startSms(settings, { store: createStore(db, () => clock.now()), engine, clock, logger });
+    stops.push('sms', async () => sms.stop());
+
     const readiness: ReadinessCheck[] = [databaseReadiness(db), ...telephony.clients.map(eslReadiness)];
     if (settings.queue.driver === 'redis') {
       const redis = redisReadiness(settings.queue.url);
@@ -99,7 +103,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     const app = createHttpApp({
       logger,
       readiness,
-      routers: [{ router: metricsRouter(metrics.registry) }, { path: '/api/v1/reports', router: reportsRouter(db) }],
+      routers: [{ router: metricsRouter(metrics.registry) }, { router: sms.router }],
     });
     const server = await listen(app, settings.http.host, settings.http.port);
     stops.push('http', () => closeServer(server));

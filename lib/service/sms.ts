@@ -1,0 +1,52 @@
+import type { CallbackEngine } from '../callback/engine';
+import type { Settings } from '../config';
+import type { SmsConfig } from '../config/sms-schema';
+import type { Logger } from '../log/logger';
+import { createSmsModule, engineOrdering, type SmsModule, type SmsSettings } from '../sms';
+import type { WebhookEndpoint } from '../sms/adapters/router';
+import type { Store } from '../store';
+import type { Clock } from '../time/clock';
+
+/** The SMS module (T2) on the engine, configured from the `sms` settings. */
+export function startSms(settings: Settings, deps: { store: Store; engine: CallbackEngine; clock: Clock; logger: Logger }): SmsModule {
+  return createSmsModule(
+    { store: deps.store, ordering: engineOrdering((order) => deps.engine.order(order), deps.store.callbackRequests), clock: deps.clock, logger: deps.logger },
+    smsSettings(settings.sms, settings.callback.defaultCountry),
+  );
+}
+
+function smsSettings(config: SmsConfig, defaultCountry: SmsSettings['defaultCountry']): SmsSettings {
+  const webhooks: { generic?: WebhookEndpoint; kannel?: WebhookEndpoint } = {};
+  const generic = endpoint(config.genericSecret, config.genericAllowFrom);
+  const kannel = endpoint(config.kannelSecret, config.kannelAllowFrom);
+  if (generic) webhooks.generic = generic;
+  if (kannel) webhooks.kannel = kannel;
+  return {
+    defaultCountry,
+    sender: sender(config),
+    webhooks,
+    ...(config.unauthorizedReply === undefined ? {} : { unauthorizedReply: config.unauthorizedReply }),
+  };
+}
+
+/** An endpoint without a secret or an allow-list would let anyone order callbacks: it stays off. */
+function endpoint(secret: string | undefined, allowFrom: string[] | undefined): WebhookEndpoint | undefined {
+  if (secret === undefined && allowFrom === undefined) return undefined;
+  return { ...(secret === undefined ? {} : { secret }), ...(allowFrom === undefined ? {} : { allowFrom }) };
+}
+
+function sender(config: SmsConfig): SmsSettings['sender'] {
+  switch (config.sender) {
+    case 'log':
+      return { kind: 'log' };
+    case 'kannel':
+      return {
+        kind: 'kannel',
+        ...(config.senderUrl === undefined ? {} : { url: config.senderUrl }),
+        ...(config.senderUsername === undefined ? {} : { username: config.senderUsername }),
+        ...(config.senderPassword === undefined ? {} : { password: config.senderPassword }),
+      };
+    case 'webhook':
+      return { kind: 'webhook', url: config.senderUrl as string, ...(config.senderSecret === undefined ? {} : { secret: config.senderSecret }) };
+  }
+}
