@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { Fax, Recording } from '../../store';
+import type { ApiContext } from './context';
+import { notFound } from './errors';
+import { mayAccess, targetAccount } from './principal';
+import { defineRoute, type Route } from './route';
+import { accountQuery, errorBody, mediaView, numericIdParams } from './schemas';
+
+type Kind = 'recordings' | 'faxes';
+
+/**
+ * A stored path, only if it lies under the media root: a row that points elsewhere (or `..`
+ * tricks) is never served, whatever its owner.
+ */
+export function mediaPath(root: string | null, stored: string): string | null {
+  if (root === null) return null;
+  const base = path.resolve(root);
+  const full = path.resolve(base, stored);
+  return full.startsWith(base + path.sep) ? full : null;
+}
+
+function view(file: Recording | Fax): z.input<typeof mediaView> {
+  return {
+    id: file.id,
+    requestId: file.requestId,
+    bytes: file.bytes,
+    createdAt: file.createdAt,
+    ...('durationMs' in file ? { durationMs: file.durationMs } : {}),
+    ...('pages' in file ? { pages: file.pages } : {}),
+  };
+}
+
+function mediaRoutesOf(ctx: ApiContext, kind: Kind): Route[] {
+  const repo = kind === 'recordings' ? ctx.store.recordings : ctx.store.faxes;
+  const what = kind === 'recordings' ? 'recording' : 'fax';
+  const list = defineRoute(
+    {
+      method: 'get',
+      path: `/${kind}`,
+      operationId: kind === 'recordings' ? 'listRecordings' : 'listFaxes',
+      summary: kind === 'recordings' ? 'Call recordings (D7), newest first' : 'Received faxes (D5), newest first',
+      tag: 'media',
+      authenticated: true,
+      query: accountQuery,
+      responses: { 200: { description: 'files', schema: z.object({ items: z.array(mediaView) }) } },
+    },
+    async ({ res, principal, query }) => {
+      const accountId = targetAccount(principal, query.accountId);
+      res.json({ items: (await repo.listForAccount(accountId)).map(view) });
+    },
+  );
+
+  const download = defineRoute(
+    {
+      method: 'get',
+      path: `/${kind}/:id/file`,
+      operationId: kind === 'recordings' ? 'downloadRecording' : 'downloadFax',
+      summary: `Download a ${what}`,
+      tag: 'media',
+      authenticated: true,
+      params: numericIdParams,
+      responses: {
+        200: { description: 'the file', contentType: 'application/octet-stream' },
+        404: { description: `no such ${what}`, schema: errorBody },
+      },
+    },
+    async ({ res, principal, params }) => {
+      const file = await repo.findById(params.id);
+      if (!file || !mayAccess(principal, file.accountId)) throw notFound(what);
+      const full = mediaPath(ctx.mediaRoot, file.path);
+      if (!full) throw notFound(what);
+      await new Promise<void>((resolve, reject) => {
+        res.download(full, path.basename(full), { dotfiles: 'deny' }, (error) => {
+          if (!error) return resolve();
+          if (res.headersSent) return resolve();
+          reject(notFound(`${what} file`));
+        });
+      });
+    },
+  );
+  return [list, download];
+}
+
+export function mediaRoutes(ctx: ApiContext): Route[] {
+  return [...mediaRoutesOf(ctx, 'recordings'), ...mediaRoutesOf(ctx, 'faxes')];
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { CALLER_ID_POLICIES } from '../../callback/engine/caller-ids';
+import { REQUEST_STATES } from '../../callback/state/request-state';
+import { LIVE_STATUSES } from '../../callback/state/live-status';
+import { MODES } from '../../store/callback-requests';
+import { ERROR_CODES } from './errors';
+
+/*
+ * The API's schemas: requests are validated with them, and the OpenAPI document is generated
+ * from them. Numbers may be typed as E.164, 00… or national for the account's country; they
+ * come back as E.164.
+ */
+
+const phoneInput = z.string().trim().min(1).max(32).meta({ description: 'E.164, 00…, or national for the account\'s country', example: '+12025550101' });
+const e164 = z.string().meta({ description: 'E.164', example: '+12025550101' });
+const epochMs = z.number().int().meta({ description: 'epoch milliseconds' });
+const accountIdQuery = z.coerce.number().int().positive().optional().meta({ description: 'operator only: the account to act on' });
+
+export const errorBody = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional() }),
+}).meta({ id: 'Error' });
+
+export const orderBody = z
+  .strictObject({
+    accountId: z.number().int().positive().optional().meta({ description: 'operator only: the account that orders and pays' }),
+    source: phoneInput.meta({ description: 'leg A: called first (source first mode)' }),
+    destination: phoneInput.nullable().optional().meta({ description: 'leg B; null asks leg A for it (two-stage)' }),
+    mode: z.enum(MODES).default('source_first'),
+    at: z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true })]).optional().meta({
+      description: 'when to call: ISO 8601; without an offset it is read in the account\'s time zone. Default: now',
+    }),
+    callerIdPolicy: z.enum(CALLER_ID_POLICIES).optional().meta({ description: 'which caller ID each party sees' }),
+    statusWebhookUrl: z.url({ protocol: /^https?$/ }).max(1024).optional().meta({ description: 'receives signed status events of this request' }),
+    idempotencyKey: z.string().min(1).max(128).optional().meta({ description: 'also accepted as the Idempotency-Key header' }),
+  })
+  .meta({ id: 'CallbackOrder' });
+
+export const legView = z
+  .object({
+    uuid: z.string(),
+    role: z.enum(['A', 'B', 'C']),
+    attempt: z.number().int(),
+    number: z.string(),
+    status: z.enum(LIVE_STATUSES),
+    createdAt: epochMs,
+    answeredAt: epochMs.nullable(),
+    endedAt: epochMs.nullable(),
+    hangupCause: z.string().nullable(),
+    billsec: z.number().int().nullable(),
+    costMinor: z.number().int().nullable(),
+  })
+  .meta({ id: 'Leg' });
+
+export const callbackView = z
+  .object({
+    id: z.string(),
+    accountId: z.number().int(),
+    trigger: z.string(),
+    source: e164,
+    destination: e164.nullable(),
+    mode: z.enum(MODES),
+    state: z.enum(REQUEST_STATES),
+    dueAt: epochMs,
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    lastCause: z.string().nullable(),
+    callerIdPolicy: z.string().nullable(),
+    statusWebhookUrl: z.string().nullable(),
+    idempotencyKey: z.string().nullable(),
+    createdAt: epochMs,
+    updatedAt: epochMs,
+  })
+  .meta({ id: 'Callback' });
+
+export const callbackDetail = callbackView
+  .extend({ legs: z.array(legView), costMinor: z.number().int().meta({ description: 'sum of the legs\' costs so far' }) })
+  .meta({ id: 'CallbackDetail' });
+
+export const pageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  accountId: accountIdQuery,
+});
+
+export const callbackListQuery = pageQuery.extend({
+  state: z
+    .string()
+    .optional()
+    .meta({ description: 'comma-separated request states' })
+    .refine((value) => value === undefined || value.split(',').every((s) => (REQUEST_STATES as readonly string[]).includes(s)), {
+      message: `states are ${REQUEST_STATES.join(', ')}`,
+    }),
+});
+
+export const page = <T extends z.ZodType>(item: T, id: string) =>
+  z.object({ items: z.array(item), limit: z.number().int(), offset: z.number().int(), nextOffset: z.number().int().nullable() }).meta({ id });
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(64) });
+export const numericIdParams = z.strictObject({ id: z.coerce.number().int().positive() });
+export const numberParams = z.strictObject({ number: z.string().min(1).max(40).meta({ description: 'E.164 (URL-encode the +)' }) });
+export const accountQuery = z.strictObject({ accountId: accountIdQuery });
+
+export const phoneBookEntry = z
+  .object({ name: z.string(), number: e164, createdAt: epochMs, updatedAt: epochMs })
+  .meta({ id: 'PhoneBookEntry' });
+export const phoneBookBody = z.strictObject({ name: z.string().trim().min(1).max(100), number: phoneInput, accountId: z.number().int().positive().optional() });
+export const phoneBookRename = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+export const callerIdView = z
+  .object({ number: e164, allowAuthorization: z.boolean(), rememberedAt: epochMs.nullable(), createdAt: epochMs })
+  .meta({ id: 'CallerId' });
+export const callerIdBody = z.strictObject({
+  number: phoneInput,
+  allowAuthorization: z.boolean().default(false).meta({ description: 'calls and SMS from this number act for the account (A1)' }),
+  accountId: z.number().int().positive().optional(),
+});
+export const callerIdPatch = z.strictObject({ allowAuthorization: z.boolean() });
+
+export const balanceView = z
+  .object({
+    currency: z.string(),
+    balanceMinor: z.number().int(),
+    creditLimitMinor: z.number().int(),
+    reservedMinor: z.number().int(),
+    availableMinor: z.number().int(),
+  })
+  .meta({ id: 'Balance' });
+
+export const paymentView = z
+  .object({ id: z.number().int(), amountMinor: z.number().int(), currency: z.string(), method: z.string(), reference: z.string().nullable(), createdAt: epochMs })
+  .meta({ id: 'Payment' });
+export const paymentBody = z.strictObject({
+  accountId: z.number().int().positive(),
+  amountMinor: z.number().int().refine((n) => n !== 0 && Number.isSafeInteger(n), 'must be a non-zero whole number of minor units'),
+  method: z.string().trim().min(1).max(32).default('api'),
+  reference: z.string().max(128).optional(),
+});
+
+export const historyQuery = z.strictObject({
+  from: z.coerce.number().int().nonnegative().optional().meta({ description: 'epoch ms, inclusive' }),
+  to: z.coerce.number().int().nonnegative().optional().meta({ description: 'epoch ms, exclusive' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  accountId: accountIdQuery,
+});
+export const cdrView = z
+  .object({
+    legUuid: z.string(),
+    requestId: z.string().nullable(),
+    direction: z.string(),
+    number: z.string(),
+    startedAt: epochMs,
+    answeredAt: epochMs.nullable(),
+    endedAt: epochMs.nullable(),
+    billsec: z.number().int(),
+    hangupCause: z.string().nullable(),
+    costMinor: z.number().int(),
+  })
+  .meta({ id: 'Cdr' });
+
+export const mediaView = z
+  .object({ id: z.number().int(), requestId: z.string().nullable(), bytes: z.number().int(), createdAt: epochMs, durationMs: z.number().int().optional(), pages: z.number().int().optional() })
+  .meta({ id: 'MediaFile' });
+
+export const cancelResult = z.object({ cancelled: z.boolean(), callback: callbackView }).meta({ id: 'CancelResult' });

@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import { isLegState } from '../../callback/state/leg-state';
+import { liveStatusOf, type LiveStatus } from '../../callback/state/live-status';
+import type { CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
+import type { callbackView, callerIdView, cdrView, legView, paymentView, phoneBookEntry } from './schemas';
+
+/* Store rows → API bodies: internal columns (leases, versions, raw CDRs) never leave. */
+
+export function callbackOut(r: CallbackRequest): z.input<typeof callbackView> {
+  return {
+    id: r.id,
+    accountId: r.accountId,
+    trigger: r.trigger,
+    source: r.source,
+    destination: r.destination,
+    mode: r.mode,
+    state: r.state as z.input<typeof callbackView>['state'],
+    dueAt: r.dueAt,
+    attempts: r.attempts,
+    maxAttempts: r.maxAttempts,
+    lastCause: r.lastCause,
+    callerIdPolicy: r.callerIdPolicy,
+    statusWebhookUrl: r.statusWebhookUrl,
+    idempotencyKey: r.idempotencyKey,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+/** The legs table keeps the engine's state; the API speaks W3's words. */
+export function legStatus(state: string): LiveStatus {
+  return isLegState(state) ? liveStatusOf(state) : 'queued';
+}
+
+export function legOut(leg: Leg): z.input<typeof legView> {
+  return {
+    uuid: leg.uuid,
+    role: leg.role,
+    attempt: leg.attempt,
+    number: leg.number,
+    status: legStatus(leg.state),
+    createdAt: leg.createdAt,
+    answeredAt: leg.answeredAt,
+    endedAt: leg.endedAt,
+    hangupCause: leg.hangupCause,
+    billsec: leg.billsec,
+    costMinor: leg.costMinor,
+  };
+}
+
+export function phoneBookOut(e: PhoneBookEntry): z.input<typeof phoneBookEntry> {
+  return { name: e.name, number: e.number, createdAt: e.createdAt, updatedAt: e.updatedAt };
+}
+
+export function callerIdOut(c: CallerId): z.input<typeof callerIdView> {
+  return { number: c.number, allowAuthorization: c.allowAuthorization, rememberedAt: c.rememberedAt, createdAt: c.createdAt };
+}
+
+export function paymentOut(p: Payment): z.input<typeof paymentView> {
+  return { id: p.id, amountMinor: p.amountMinor, currency: p.currency, method: p.method, reference: p.reference, createdAt: p.createdAt };
+}
+
+export function cdrOut(c: Cdr): z.input<typeof cdrView> {
+  return {
+    legUuid: c.legUuid,
+    requestId: c.requestId,
+    direction: c.direction,
+    number: c.number,
+    startedAt: c.startedAt,
+    answeredAt: c.answeredAt,
+    endedAt: c.endedAt,
+    billsec: c.billsec,
+    hangupCause: c.hangupCause,
+    costMinor: c.costMinor,
+  };
+}
