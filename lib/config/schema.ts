@@ -63,6 +63,10 @@ const simulator = z
 const security = z
   .strictObject({
     operatorApiKey: setting(z.string().min(24).optional(), 'Key for the operator endpoints of the REST API; unset disables them.'),
+    webhookSecret: setting(
+      z.string().min(24).optional(),
+      'HMAC-SHA256 key signing status webhooks (X-Callback-Signature); unset: a random key per process, which receivers cannot verify across restarts.',
+    ),
   })
   .prefault({});
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -8,7 +8,13 @@ import { CallbackEngine, poolTelephony } from '../callback/engine';
 import { isCallbackLeg } from '../callback/engine/engine';
 import { redactSettings, type Settings } from '../config';
 import type { CallSession } from '../esl/call-session';
+import { operatorOnly } from '../http/api/operator-only';
+import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
+import { EventFanout } from '../http/live/fanout';
+import { StatusWebhooks } from '../http/webhooks/status-webhooks';
+import { sha256Hex } from '../store/secrets';
+import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
@@ -91,8 +97,25 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     stops.push('scheduler', () => scheduler.stop());
     metrics.setQueueSource(() => scheduler.counts());
 
-    const sms = startSms(settings, { store: createStore(db, () => clock.now()), engine, clock, logger });
+    const store = createStore(db, () => clock.now());
+    const sms = startSms(settings, { store, engine, clock, logger });
     stops.push('sms', async () => sms.stop());
+
+    // Live status: this instance's engine events, and through Redis every other instance's.
+    const fanout = new EventFanout({ store, logger, ...(settings.queue.driver === 'redis' ? { redisUrl: settings.queue.url } : {}) });
+    await fanout.start();
+    stops.push('live events', () => fanout.close());
+    fanout.attach(engine);
+
+    if (!settings.security.webhookSecret) logger.warn('status webhooks are signed with a random key per process; set CALLBACK_SECURITY_WEBHOOK_SECRET so receivers can verify them');
+    const webhooks = new StatusWebhooks({ store, clock, logger, secret: settings.security.webhookSecret ?? randomBytes(32).toString('hex') });
+    const detachWebhooks = webhooks.attach(engine);
+    stops.push('status webhooks', async () => {
+      detachWebhooks();
+      webhooks.close();
+    });
+    const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
+    const api = apiRouter({ engine, db, logger, clock, fanout, defaultCountry: settings.callback.defaultCountry, ...(operatorKeyHash ? { operatorKeyHash } : {}) });
 
     const readiness: ReadinessCheck[] = [databaseReadiness(db), ...telephony.clients.map(eslReadiness)];
     if (settings.queue.driver === 'redis') {
@@ -103,7 +126,12 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     const app = createHttpApp({
       logger,
       readiness,
-      routers: [{ router: metricsRouter(metrics.registry) }, { router: sms.router }],
+      routers: [
+        { router: metricsRouter(metrics.registry) },
+        { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
+        { path: API_PREFIX, router: api },
+        { router: sms.router },
+      ],
     });
     const server = await listen(app, settings.http.host, settings.http.port);
     stops.push('http', () => closeServer(server));
