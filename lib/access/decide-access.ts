@@ -1,0 +1,117 @@
+import { FINAL_STATES, REQUEST_STATES } from '../callback/state/request-state';
+import type { CallbackSettings } from '../config/schema';
+import type { E164 } from '../domain/phone-number';
+import type { HangupCause } from '../esl/hangup-causes';
+import type { Logger } from '../log/logger';
+import type { Store } from '../store';
+import type { AccessNumber } from '../store/access-numbers';
+import { accessSettings, isBlocked, type AccessLimits, type AccessSettings } from './access-settings';
+import { callbackTarget, isRefusal } from './callback-target';
+import { callerNumber, didCandidates } from './numbers';
+import { refusal, type Refusal } from './refusal';
+import { accessRequestsOfAccountSince, accessRequestsToSourceSince } from './request-counts';
+import { identifySubscriber, type Subscriber } from './subscriber';
+
+export interface AccessCallFacts {
+  readonly uuid: string;
+  readonly did: string | undefined;
+  readonly rawCaller: string | undefined;
+}
+
+export interface DecisionContext {
+  readonly store: Store;
+  readonly settings: CallbackSettings;
+  readonly limits: AccessLimits;
+  readonly operatorCallbackAccountId: number;
+  readonly now: number;
+  readonly logger: Logger;
+}
+
+export interface CallbackPlan {
+  readonly accessNumber: AccessNumber;
+  readonly subscriber: Subscriber;
+  readonly target: E164;
+  readonly settings: AccessSettings;
+}
+
+/** What to do with one access call; the cause is what the unanswered call is refused with either way. */
+export type AccessDecision =
+  | { readonly kind: 'callback'; readonly cause: HangupCause; readonly caller: E164 | null; readonly plan: CallbackPlan }
+  | { readonly kind: 'refuse'; readonly cause: HangupCause; readonly caller: E164 | null; readonly refusal: Refusal };
+
+const OPEN_STATES = REQUEST_STATES.filter((state) => !(FINAL_STATES as readonly string[]).includes(state));
+const MINUTE_MS = 60_000;
+
+/** T1/A1–A6: reads only; the caller has not been refused yet, the callback not ordered. */
+export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFacts): Promise<AccessDecision> {
+  const system = accessSettings(ctx.settings, ctx.limits, [], ctx.logger);
+  const caller = callerNumber(call.rawCaller, system.defaultCountry);
+  const refuse = (cause: HangupCause, refused: Refusal): AccessDecision => ({ kind: 'refuse', cause, caller, refusal: refused });
+
+  const accessNumber = await findAccessNumber(ctx.store, call.did, system);
+  if (!accessNumber) return refuse(system.rejectHangupCause, refusal('unknown_access_number'));
+  const subscriber = await identifySubscriber(ctx.store, accessNumber, caller);
+  const accountId = subscriber.account?.id ?? null;
+  const settings = accessSettings(ctx.settings, ctx.limits, [subscriber.account?.settings ?? {}, accessNumber.settings], ctx.logger);
+  const refuseHere = (refused: Refusal): AccessDecision => refuse(settings.rejectHangupCause, refused);
+
+  if (!accessNumber.active) return refuseHere(refusal('access_number_inactive', accountId));
+  if (!settings.activeForUsers) return refuseHere(refusal('callback_disabled', accountId));
+  if (caller !== null && isBlocked(caller, settings.blockedCallers)) return refuseHere(refusal('blocked_caller', accountId));
+  const unknown = authRefusal(accessNumber, subscriber, caller);
+  if (unknown) return refuseHere(unknown);
+  if (subscriber.account && !subscriber.account.active) return refuseHere(refusal('account_inactive', accountId));
+
+  const target = callbackTarget(accessNumber, subscriber, caller);
+  if (isRefusal(target)) return refuseHere(target);
+  const limited = (await tariffRefusal(ctx, subscriber, target)) ?? (await limitRefusal(ctx, settings, subscriber, target));
+  if (limited) return refuseHere(limited);
+  return { kind: 'callback', cause: settings.rejectHangupCause, caller, plan: { accessNumber, subscriber, target, settings } };
+}
+
+async function findAccessNumber(store: Store, did: string | undefined, settings: AccessSettings): Promise<AccessNumber | null> {
+  for (const candidate of didCandidates(did, settings.defaultCountry)) {
+    const found = await store.accessNumbers.findByDid(candidate);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * ANI modes need the caller identified now (A1/A3); PIN and card modes may call back a stranger,
+ * because leg A asks who they are (A2/A4) and the operator pays for it meanwhile (A6).
+ */
+function authRefusal(accessNumber: AccessNumber, subscriber: Subscriber, caller: E164 | null): Refusal | null {
+  if (subscriber.by !== 'none') return null;
+  if (caller === null) return refusal('anonymous_caller');
+  if (accessNumber.authMode === 'pin' || accessNumber.authMode === 'card') return null;
+  return refusal('unknown_caller', null, { authMode: accessNumber.authMode });
+}
+
+/** A6: leg A is dialed only where the payer's callback tariff has a rate. */
+async function tariffRefusal(ctx: DecisionContext, subscriber: Subscriber, target: E164): Promise<Refusal | null> {
+  const payer = subscriber.account ?? (await ctx.store.accounts.findById(ctx.operatorCallbackAccountId));
+  const accountId = subscriber.account?.id ?? null;
+  const tariffId = payer?.callbackTariffId ?? null;
+  const rate = tariffId === null ? null : await ctx.store.tariffs.findRateByLongestPrefix(tariffId, target);
+  return rate ? null : refusal('not_in_callback_tariff', accountId, { target, callbackTariffId: tariffId });
+}
+
+/** A5. Counted before ordering, so two calls at the same instant may both pass: the limits are a brake, not a lock. */
+async function limitRefusal(ctx: DecisionContext, settings: AccessSettings, subscriber: Subscriber, target: E164): Promise<Refusal | null> {
+  const { store, now } = ctx;
+  const accountId = subscriber.account?.id ?? null;
+  const toCaller = await accessRequestsToSourceSince(store.db, target, now - settings.perCallerWindowMinutes * MINUTE_MS);
+  if (toCaller >= settings.perCallerMax) {
+    return refusal('rate_limited_caller', accountId, { count: toCaller, max: settings.perCallerMax, windowMinutes: settings.perCallerWindowMinutes });
+  }
+  const account = subscriber.account;
+  if (!account) return null;
+  const ofAccount = await accessRequestsOfAccountSince(store.db, account.id, now - settings.perAccountWindowMinutes * MINUTE_MS);
+  if (ofAccount >= settings.perAccountMax) {
+    return refusal('rate_limited_account', account.id, { count: ofAccount, max: settings.perAccountMax, windowMinutes: settings.perAccountWindowMinutes });
+  }
+  const open = await store.callbackRequests.countInStates(account.id, OPEN_STATES);
+  const maxOpen = Math.min(account.maxConcurrentCallbacks, settings.maxConcurrentPerAccount);
+  return open >= maxOpen ? refusal('too_many_concurrent', account.id, { open, max: maxOpen }) : null;
+}

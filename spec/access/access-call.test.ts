@@ -1,0 +1,174 @@
+import type { E164 } from '../../lib/domain/phone-number';
+import { describeEachDatabase } from '../support/databases';
+import { startAccessRig, type AccessRig } from './access-rig';
+import { accessCall, accessRequests, freshDid, refusalsFor, useAccessHandler } from './support';
+
+const CALLER = '+12025550101' as E164;
+
+describeEachDatabase('access-number calls (T1)', (getDb, dbEngine) => {
+  let rig: AccessRig | undefined;
+
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  async function start(): Promise<{ r: AccessRig; counter: { handled: () => number } }> {
+    const r = (rig = await startAccessRig(getDb(), dbEngine));
+    return { r, counter: useAccessHandler(r) };
+  }
+
+  async function authorizedCaller(r: AccessRig, number: E164): Promise<number> {
+    const account = await r.account(1_000);
+    await r.store.callerIds.remove(account.id, number);
+    const existing = await r.store.callerIds.findByNumber(number);
+    if (existing) await r.store.callerIds.remove(existing.accountId, number);
+    await r.store.callerIds.add({ accountId: account.id, number, allowAuthorization: true });
+    return account.id;
+  }
+
+  it('refuses the call unanswered with the configured cause, then calls the caller back after the delay', async () => {
+    const { r, counter } = await start();
+    const accountId = await authorizedCaller(r, CALLER);
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, method: 'call_to_caller', authMode: 'ani' });
+    r.sim.setPhone(CALLER, { kind: 'answer', hangupAfterMs: 2_000 });
+    const t0 = r.clock.now();
+
+    const uuid = await accessCall(r, counter, did, CALLER);
+
+    const inbound = r.sim.channel(uuid);
+    expect(inbound?.answeredAt).toBeUndefined();
+    expect(inbound?.hangupCause).toBe('USER_BUSY');
+    const [request] = await accessRequests(r, accountId);
+    expect(request).toMatchObject({ trigger: 'access', source: CALLER, destination: null, idempotencyKey: uuid, dueAt: t0 + 3_000 });
+    expect(request?.data).toMatchObject({ accessNumber: did, unidentified: false });
+
+    await r.runUntil(async () => (await r.store.legs.listForRequest(request!.id)).length > 0, 'leg A dialed');
+    const [legA] = await r.store.legs.listForRequest(request!.id);
+    expect(legA).toMatchObject({ role: 'A', number: CALLER });
+    expect(legA!.createdAt).toBeGreaterThanOrEqual(t0 + 3_000);
+    expect(await refusalsFor(r, did)).toEqual([]);
+  });
+
+  it('takes the hangup cause as a Q.850 code and the delay from the access number', async () => {
+    const { r, counter } = await start();
+    const accountId = await authorizedCaller(r, CALLER);
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani', settings: { rejectHangupCause: 21, delaySeconds: 10 } });
+    r.sim.setPhone(CALLER, { kind: 'busy' });
+    const t0 = r.clock.now();
+
+    const uuid = await accessCall(r, counter, did, CALLER.slice(1));
+
+    expect(r.sim.channel(uuid)?.hangupCause).toBe('CALL_REJECTED');
+    expect(r.sim.channel(uuid)?.answeredAt).toBeUndefined();
+    const [request] = await accessRequests(r, accountId);
+    expect(request?.dueAt).toBe(t0 + 10_000);
+  });
+
+  it('refuses an unknown caller on an ANI access number, with an audit line and no callback', async () => {
+    const { r, counter } = await start();
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani' });
+    const before = (await accessRequests(r)).length;
+
+    const uuid = await accessCall(r, counter, did, '+12025550177');
+
+    expect(r.sim.channel(uuid)).toMatchObject({ hangupCause: 'USER_BUSY', answeredAt: undefined });
+    expect((await accessRequests(r)).length).toBe(before);
+    expect((await refusalsFor(r, did)).map((e) => [e.reason, e.caller])).toEqual([['unknown_caller', '+12025550177']]);
+  });
+
+  it('refuses an anonymous caller when no account owns the DID', async () => {
+    const { r, counter } = await start();
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'pin' });
+
+    await accessCall(r, counter, did, 'anonymous');
+
+    expect((await refusalsFor(r, did)).map((e) => [e.reason, e.caller])).toEqual([['anonymous_caller', 'anonymous']]);
+  });
+
+  it("A3: calls back the owner's predefined number for a call to its DID with a hidden caller ID", async () => {
+    const { r, counter } = await start();
+    const home = '+12025550333' as E164;
+    const owner = await r.account(1_000, { callbackNumber: home });
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, accountId: owner.id, authMode: 'ani' });
+    r.sim.setPhone(home, { kind: 'busy' });
+
+    await accessCall(r, counter, did, 'anonymous');
+
+    const [request] = await accessRequests(r, owner.id);
+    expect(request).toMatchObject({ source: home, accountId: owner.id });
+    await r.runUntil(async () => (await r.store.legs.listForRequest(request!.id)).length > 0, 'leg A dialed');
+    expect((await r.store.legs.listForRequest(request!.id))[0]?.number).toBe(home);
+  });
+
+  it('A6: refuses a caller whose number is outside the callback tariff', async () => {
+    const { r, counter } = await start();
+    const british = '+442079460001' as E164;
+    const accountId = await authorizedCaller(r, british);
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani' });
+
+    await accessCall(r, counter, did, british);
+
+    expect(await accessRequests(r, accountId)).toEqual([]);
+    expect((await refusalsFor(r, did)).map((e) => [e.reason, e.accountId])).toEqual([['not_in_callback_tariff', accountId]]);
+  });
+
+  it('calls back a stranger on a PIN access number, leg A paid by the operator', async () => {
+    const { r, counter } = await start();
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'pin' });
+    r.sim.setPhone('+12025550188', { kind: 'busy' });
+
+    await accessCall(r, counter, did, '+12025550188');
+
+    const [request] = await accessRequests(r, r.operatorCallbackAccountId);
+    expect(request).toMatchObject({ source: '+12025550188', accountId: r.operatorCallbackAccountId });
+    expect(request?.data).toMatchObject({ unidentified: true });
+  });
+
+  it('A5: refuses a blocked caller, an unknown DID and an inactive access number', async () => {
+    const { r, counter } = await start();
+    await authorizedCaller(r, CALLER);
+    const blocking = freshDid();
+    await r.store.accessNumbers.create({ did: blocking, authMode: 'ani', settings: { blockedCallers: ['+1202555*'] } });
+    const inactive = freshDid();
+    await r.store.accessNumbers.create({ did: inactive, authMode: 'ani', active: false });
+    const unknown = freshDid();
+
+    await accessCall(r, counter, blocking, CALLER);
+    await accessCall(r, counter, inactive, CALLER);
+    const uuid = await accessCall(r, counter, unknown, CALLER);
+
+    expect((await refusalsFor(r, blocking)).map((e) => e.reason)).toEqual(['blocked_caller']);
+    expect((await refusalsFor(r, inactive)).map((e) => e.reason)).toEqual(['access_number_inactive']);
+    expect((await refusalsFor(r, unknown)).map((e) => e.reason)).toEqual(['unknown_access_number']);
+    expect(r.sim.channel(uuid)).toMatchObject({ hangupCause: 'USER_BUSY', answeredAt: undefined });
+  });
+
+  it('A5: refuses over the per-caller rate and over the concurrent callbacks of the account', async () => {
+    const { r, counter } = await start();
+    const caller = '+12025550150' as E164;
+    const accountId = await authorizedCaller(r, caller);
+    await r.store.accounts.update(accountId, { maxConcurrentCallbacks: 1 });
+    const limited = freshDid();
+    await r.store.accessNumbers.create({ did: limited, authMode: 'ani', settings: { perCallerMax: 2, perCallerWindowMinutes: 60, maxConcurrentPerAccount: 5 } });
+    r.sim.setPhone(caller, { kind: 'no-answer' });
+
+    await accessCall(r, counter, limited, caller);
+    // The first callback still rings: the second call finds one open callback of the account.
+    await accessCall(r, counter, limited, caller);
+    expect((await refusalsFor(r, limited)).map((e) => e.reason)).toEqual(['too_many_concurrent']);
+
+    await r.store.accounts.update(accountId, { maxConcurrentCallbacks: 10 });
+    await accessCall(r, counter, limited, caller);
+    await accessCall(r, counter, limited, caller);
+    expect((await refusalsFor(r, limited)).map((e) => e.reason)).toEqual(['rate_limited_caller', 'too_many_concurrent']);
+    expect((await accessRequests(r, accountId)).length).toBe(2);
+  });
+});
