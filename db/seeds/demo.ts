@@ -21,6 +21,9 @@ export const DEMO = {
   retailTariff: 'Demo retail',
   callbackTariff: 'Demo callback',
   startingBalanceMinor: minorUnits(1000),
+  /** The web portal's demo login (W5). */
+  portalEmail: 'demo@example.com',
+  portalPassword: 'demo-password',
 } as const;
 
 // Micro-units per minute (1/10000 of a cent): 0.0100 USD/min = 1 cent = 10000.
@@ -87,6 +90,9 @@ export function seedDemo(db: Knex): Promise<SeedResult> {
         tariffId: retail.id,
         callbackTariffId: callback.id,
       });
+    }
+    if (!(await store.portalUsers.findByEmail(DEMO.portalEmail))) {
+      await store.portalUsers.create({ accountId: account.id, email: DEMO.portalEmail, password: DEMO.portalPassword });
     }
     if (!(await store.accessNumbers.findByDid(DEMO.accessNumber))) {
       await store.accessNumbers.create({ did: DEMO.accessNumber, method: 'call_to_caller', authMode: 'ani' });

@@ -20,10 +20,6 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     if (path) app.use(path, router);
     else app.use(router);
   }
-  for (const { path, router } of deps.routers ?? []) {
-    if (path === undefined) app.use(router);
-    else app.use(path, router);
-  }
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
   });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
+import { accessCallHandler } from '../access';
 import { CallbackEngine, poolTelephony } from '../callback/engine';
 import { isCallbackLeg } from '../callback/engine/engine';
 import { redactSettings, type Settings } from '../config';
@@ -12,11 +13,13 @@ import { operatorOnly } from '../http/api/operator-only';
 import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
 import { EventFanout } from '../http/live/fanout';
+import { portalRouter } from '../http/portal/router';
 import { StatusWebhooks } from '../http/webhooks/status-webhooks';
 import { sha256Hex } from '../store/secrets';
 import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
+import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
 import { createStore } from '../store';
@@ -59,12 +62,14 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
 
     // The engine and the socket server need each other: calls may reach the socket as soon as it
     // listens, and the engine needs the socket's address for its originates.
-    const ref: { engine?: CallbackEngine } = {};
+    const ref: { engine?: CallbackEngine; access?: (session: CallSession) => Promise<void> } = {};
+    const store = createStore(db, () => clock.now());
+    const operatorId = await operatorAccountId(db);
     const telephony = await startTelephony(settings, {
       logger,
       clock,
       stops,
-      handler: (session) => (ref.engine && isCallbackLeg(session) ? ref.engine.handleSession(session) : refuseUnroutedCall(session, settings, logger)),
+      handler: (session) => routeCall(session, ref, settings, logger),
     });
     telephony.clients.forEach((client) => trackEslClient(metrics, client));
 
@@ -86,18 +91,22 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
       scheduler,
-      operatorCallbackAccountId: await operatorAccountId(db),
+      operatorCallbackAccountId: operatorId,
       instanceId,
       clock,
+      promptsDir: PROMPTS_DIR,
+      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(PROMPTS_DIR), settings: settings.callback, logger }),
+      // C4: a subscriber who came through an access number is asked for the next destination after a talk.
+      askAgainAfterTalk: (request) => request.trigger === 'access',
     });
     ref.engine = engine;
+    ref.access = accessCallHandler({ store, engine, settings: settings.callback, operatorCallbackAccountId: operatorId, clock, logger });
     stops.push('callback engine', async () => engine.close());
     trackEngineEvents(metrics, engine);
     await scheduler.start();
     stops.push('scheduler', () => scheduler.stop());
     metrics.setQueueSource(() => scheduler.counts());
 
-    const store = createStore(db, () => clock.now());
     const sms = startSms(settings, { store, engine, clock, logger });
     stops.push('sms', async () => sms.stop());
 
@@ -123,6 +132,17 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       readiness.push(redis);
       stops.push('redis readiness', () => redis.close());
     }
+    const portal = portalRouter({
+      engine,
+      db,
+      logger,
+      clock,
+      fanout,
+      store,
+      defaultCountry: settings.callback.defaultCountry,
+      ...(operatorKeyHash ? { operatorKeyHash } : {}),
+      ...(settings.http.publicUrl ? { publicUrl: settings.http.publicUrl } : {}),
+    });
     const app = createHttpApp({
       logger,
       readiness,
@@ -131,6 +151,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
         { path: API_PREFIX, router: api },
         { router: sms.router },
+        // Last: the portal serves `/` and its own pages.
+        { router: portal },
       ],
     });
     const server = await listen(app, settings.http.host, settings.http.port);
@@ -150,12 +172,22 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
   }
 }
 
+/** FreeSWITCH's prompt files; the catalogue (lib/ivr/prompts.ts) names the files under it. */
+const PROMPTS_DIR = '/usr/local/freeswitch/sounds/prompts';
+
+/** Legs we originated go to the engine; anything else reaching the socket is an access-number call. */
+function routeCall(session: CallSession, ref: { engine?: CallbackEngine; access?: (session: CallSession) => Promise<void> }, settings: Settings, logger: Logger): Promise<void> {
+  if (ref.engine && isCallbackLeg(session)) return ref.engine.handleSession(session);
+  if (ref.access) return ref.access(session);
+  return refuseUnroutedCall(session, settings, logger);
+}
+
 function running(engine: CallbackEngine | undefined): CallbackEngine {
   if (!engine) throw new Error('the callback engine is not running yet');
   return engine;
 }
 
-/** A call reached our socket that no call flow claims: refuse it without answering, so nobody pays. */
+/** A call reached our socket before the service was ready for it: refuse it without answering, so nobody pays. */
 async function refuseUnroutedCall(session: CallSession, settings: Settings, logger: Logger): Promise<void> {
   logger.warn('refusing a call no call flow handles', { legUuid: session.uuid, destination: session.destinationNumber });
   await session.reject(settings.callback.rejectHangupCause);

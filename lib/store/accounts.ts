@@ -26,6 +26,7 @@ import {
   jsonObjectField,
   nonNegativeMinorField,
   parseInput,
+  positiveMinorField,
   timeZoneField,
   StoreConflict,
 } from './validation';
@@ -196,6 +197,20 @@ export class AccountsRepository extends Repository {
       this.db('accounts').where({ id }).update({ ...columns, updated_at: this.clock() }),
     );
     return changed === 0 ? null : this.findById(id);
+  }
+
+  /**
+   * Takes `amount` off the balance outright: a cost nothing was held for (a leg rated without a
+   * reservation, B4). It may take the balance below zero; holds, not charges, keep calls within
+   * the funds. False when there is no such account.
+   */
+  async charge(accountId: number, amount: MinorUnits): Promise<boolean> {
+    const id = parseInput(idField, accountId, 'account id');
+    const cost = parseInput(positiveMinorField, amount, 'charge');
+    const changed = await this.db('accounts')
+      .where({ id })
+      .update({ balance_minor: this.db.raw('balance_minor - ?', [cost]), updated_at: this.clock() });
+    return changed > 0;
   }
 
   async balance(id: number): Promise<AccountBalance | null> {

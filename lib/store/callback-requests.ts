@@ -239,12 +239,18 @@ export class CallbackRequestsRepository extends Repository {
     return (await query).map(toRequest);
   }
 
-  /** How many of the account's requests are in `states` (A5: maximum concurrent callbacks). */
-  async countInStates(accountId: number, states: readonly string[]): Promise<number> {
-    const [row] = await this.db('callback_requests')
+  /**
+   * How many of the account's requests are in `states` (A5: maximum concurrent callbacks). With
+   * `movedBefore`, only those that entered their state before that moment, ties broken by id: of
+   * requests claimed in the same instant, each then counts exactly the ones ahead of it.
+   */
+  async countInStates(accountId: number, states: readonly string[], options: { movedBefore?: { at: EpochMs; id: string } } = {}): Promise<number> {
+    const query = this.db('callback_requests')
       .where({ account_id: accountId })
-      .whereIn('state', [...states])
-      .count<{ n: DbInt }[]>({ n: '*' });
+      .whereIn('state', [...states]);
+    const before = options.movedBefore;
+    if (before) query.where((q) => q.where('state_changed_at', '<', before.at).orWhere((tie) => tie.where('state_changed_at', before.at).andWhere('id', '<', before.id)));
+    const [row] = await query.count<{ n: DbInt }[]>({ n: '*' });
     return row ? int(row.n) : 0;
   }
 

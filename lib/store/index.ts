@@ -12,6 +12,7 @@ import { FaxesRepository, RecordingsRepository } from './media-files';
 import { PaymentsRepository } from './payments';
 import { PhoneBookRepository } from './phone-book';
 import { PinsRepository } from './pins';
+import { PortalUsersRepository } from './portal-users';
 import { ReservationsRepository } from './reservations';
 import type { Clock } from './rows';
 import { SmsMessagesRepository } from './sms-messages';
@@ -36,6 +37,7 @@ export interface Store {
   smsMessages: SmsMessagesRepository;
   apiKeys: ApiKeysRepository;
   auditLog: AuditLogRepository;
+  portalUsers: PortalUsersRepository;
 }
 
 /** Every repository on one Knex (or one transaction: see inTransaction). */
@@ -59,6 +61,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     smsMessages: new SmsMessagesRepository(db, clock),
     apiKeys: new ApiKeysRepository(db, clock),
     auditLog: new AuditLogRepository(db, clock),
+    portalUsers: new PortalUsersRepository(db, clock),
   };
 }
 
@@ -84,6 +87,7 @@ export * from './media-files';
 export * from './payments';
 export * from './phone-book';
 export * from './pins';
+export * from './portal-users';
 export * from './reservations';
 export * from './sms-messages';
 export * from './tariffs-rates';

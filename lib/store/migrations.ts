@@ -3,6 +3,7 @@ import * as accountsAndTariffs from '../../db/migrations/001_accounts_and_tariff
 import * as callbacks from '../../db/migrations/002_callbacks';
 import * as moneyAndContent from '../../db/migrations/003_money_and_content';
 import * as security from '../../db/migrations/004_security';
+import * as portalUsers from '../../db/migrations/005_portal_users';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -20,6 +21,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '002_callbacks', migration: callbacks },
   { name: '003_money_and_content', migration: moneyAndContent },
   { name: '004_security', migration: security },
+  { name: '005_portal_users', migration: portalUsers },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -28,8 +28,10 @@ function leaseColumns(db: Knex, options: ClaimOptions) {
 
 /**
  * Takes `request` (a copy read just before) for dialing: moves it from a due state to `to` with a
- * lease for this instance, provided nothing changed it since it was read (version), it is due,
- * and no other live instance holds it. True when this call won.
+ * lease for this instance and counts the attempt, provided nothing changed it since it was read
+ * (version), it is due, and no other live instance holds it. True when this call won. State and
+ * attempt in the same write are all of a due request's first step, so the dialer starts from the
+ * claimed row without writing it again.
  */
 export async function claimForDial(
   db: Knex,
@@ -44,7 +46,7 @@ export async function claimForDial(
       .whereIn('state', [...dueStates])
       .where('due_at', '<=', options.now)
       .where((q) => q.whereNull('claimed_by').orWhere('lease_until', '<', options.now).orWhere('claimed_by', options.instanceId))
-      .update({ ...leaseColumns(db, options), state: to, state_changed_at: options.now }),
+      .update({ ...leaseColumns(db, options), state: to, state_changed_at: options.now, attempts: db.raw('attempts + 1') }),
   );
   return changed > 0;
 }

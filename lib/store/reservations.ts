@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
 import { Repository, insertedId, int, money, oneOf, optMoney, written, type DbInt, type EpochMs } from './rows';
+import { isMysql } from './schema';
 import { idField, nonNegativeMinorField, parseInput, positiveMinorField } from './validation';
 
 export const RESERVATION_STATES = ['held', 'settled', 'released'] as const;
@@ -105,10 +106,11 @@ export class ReservationsRepository extends Repository {
     return row ? toReservation(row) : null;
   }
 
-  /** Held reservations, oldest first; with createdBefore, those a crashed instance may have left. */
-  async listHeld(options: { accountId?: number; createdBefore?: EpochMs } = {}): Promise<Reservation[]> {
+  /** Held reservations, oldest first; with createdBefore, those a crashed instance may have left; with requestId, one request's. */
+  async listHeld(options: { accountId?: number; requestId?: string; createdBefore?: EpochMs } = {}): Promise<Reservation[]> {
     const query = this.db<ReservationRow>('reservations').where({ state: 'held' }).orderBy('id');
     if (options.accountId !== undefined) query.where({ account_id: options.accountId });
+    if (options.requestId !== undefined) query.where({ request_id: options.requestId });
     if (options.createdBefore !== undefined) query.where('created_at', '<', options.createdBefore);
     return (await query).map(toReservation);
   }
@@ -118,6 +120,10 @@ export class ReservationsRepository extends Repository {
     return this.atomically(async (trx) => {
       const row = await trx<ReservationRow>('reservations').where({ id }).first();
       if (!row || row.state !== 'held') return false;
+      // The account row is locked before the reservation row, the order reserve() takes them in:
+      // without it two legs of one account settling at once (each with its CDR insert in the same
+      // transaction) deadlock on MariaDB. SQLite serialises writers anyway.
+      if (isMysql(trx)) await trx('accounts').where({ id: int(row.account_id) }).forUpdate().first('id');
       const now = this.clock();
       // Compare-and-set on the state: of two concurrent settles, only one gets past here.
       const closed = await trx('reservations')

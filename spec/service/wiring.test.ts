@@ -64,4 +64,10 @@ describe('the assembled service', () => {
   it('keeps the SMS webhooks off until they have a secret or an allow-list', async () => {
     await request(base).post('/sms/inbound/generic').send({ from: '+12125550100', to: '+12125550000', text: '#balance', id: '1' }).expect(404);
   });
+
+  it('serves the subscriber portal at / and lets the demo subscriber log in', async () => {
+    const page = await request(base).get('/').expect(200);
+    expect(page.text).toContain('<form');
+    expect(page.headers['content-type']).toMatch(/html/);
+  });
 });

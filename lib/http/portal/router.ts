@@ -1,0 +1,320 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { DateTime } from 'luxon';
+import { randomBytes } from 'node:crypto';
+import { InvalidOrder } from '../../callback/engine/order';
+import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
+import { visibleRequest } from '../api/callbacks';
+import { phoneNumber, type ApiContext } from '../api/context';
+import { ApiError, apiErrorHandler } from '../api/errors';
+import { RateLimiter } from '../api/rate-limit';
+import { apiContext, mountRoutes, principalRoutes, type ApiDependencies } from '../api/router';
+import { clearCookie, readCookies, setCookie } from './cookies';
+import { callbackPage, dashboardPage, errorPage, loginPage, type DashboardView } from './html';
+import { PORTAL_SCRIPT } from './script';
+import { CSRF_FIELD, LOGIN_COOKIE, SESSION_COOKIE, loadSession, loginOf, sameToken, sessionApiAuth, type PortalLogin } from './session';
+
+/** Where the portal serves the API's routes under its session (the page's script uses them). */
+export const PORTAL_API_PREFIX = '/portal/api/v1';
+
+export interface LoginLimit {
+  /** Attempts per client address and window. */
+  perIp: number;
+  /** Attempts per email and window (a success resets it). */
+  perEmail: number;
+  windowMs: number;
+}
+
+export interface PortalDependencies extends ApiDependencies {
+  /** Shared with the rest of the service; default: one of its own on `db`. */
+  store?: Store;
+  /** settings.http.publicUrl: an https:// address marks the cookies Secure. */
+  publicUrl?: string;
+  /** How long a login lasts; default 12 hours. */
+  sessionTtlMs?: number;
+  /** Default: 20 attempts per address and 5 per email in 15 minutes. */
+  loginLimit?: LoginLimit;
+}
+
+const FORM_LIMIT = '16kb';
+const LOGIN_FAILED = 'Wrong email or password.';
+
+/**
+ * W5: the subscriber's web portal, to mount at `/` after the API. Sessions are rows in
+ * portal_sessions (the cookie holds 32 random bytes, the table their SHA-256), so all instances
+ * share them; each session has its CSRF token, required on every state-changing request.
+ */
+export function portalRouter(deps: PortalDependencies): Router {
+  const ctx: ApiContext = { ...apiContext(deps, 'web'), ...(deps.store ? { store: deps.store } : {}) };
+  const { store, clock } = ctx;
+  const secure = deps.publicUrl?.startsWith('https:') ?? false;
+  const ttlMs = deps.sessionTtlMs ?? 12 * 3600_000;
+  const limits = deps.loginLimit ?? { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
+  const ipLimiter = new RateLimiter({ limit: limits.perIp, windowMs: limits.windowMs, clock });
+  const emailLimiter = new RateLimiter({ limit: limits.perEmail, windowMs: limits.windowMs, clock });
+  const orderLimit = deps.orderLimit ?? { limit: 30, windowMs: 60_000 };
+  const orderLimiter = new RateLimiter({ ...orderLimit, clock });
+
+  const router = express.Router();
+  // Marks requests that reached the portal without an error (an error raised by a router mounted
+  // before it skips this), so the HTML error handler below leaves others' errors alone.
+  router.use((req, res, next) => {
+    if (!req.originalUrl.startsWith(PORTAL_API_PREFIX)) (res.locals as { portalPage?: boolean }).portalPage = true;
+    next();
+  });
+  const session = loadSession(store);
+  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
+
+  router.get('/portal/app.js', (_req, res) => {
+    res.type('application/javascript').set('Cache-Control', 'no-cache').send(PORTAL_SCRIPT);
+  });
+
+  // The API's own routes, acting for the session's account (the live streams included).
+  const api = express.Router();
+  api.use(express.json({ limit: '64kb' }), session);
+  mountRoutes(api, principalRoutes(ctx, deps), sessionApiAuth());
+  api.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)));
+  api.use(apiErrorHandler(deps.logger));
+  router.use(PORTAL_API_PREFIX, api);
+
+  const html = (res: Response, status: number, body: string): void => {
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
+  };
+
+  /** A page for a logged-in subscriber; anonymous visitors go to the login page. */
+  const page =
+    (handle: (req: Request, res: Response, login: PortalLogin) => Promise<void>): RequestHandler[] =>
+    [
+      session,
+      (req, res, next) => {
+        const login = loginOf(res);
+        if (!login) return res.redirect(303, '/');
+        handle(req, res, login).catch(next);
+      },
+    ];
+
+  /** A form post: needs the session and its CSRF token in the form. */
+  const action =
+    (handle: (req: Request, res: Response, login: PortalLogin, fields: Record<string, string>) => Promise<void>): RequestHandler[] =>
+    [
+      form,
+      session,
+      (req, res, next) => {
+        const login = loginOf(res);
+        if (!login) return html(res, 401, errorPage(401, 'Your session has ended: please log in again.'));
+        const fields = formFields(req);
+        if (!sameToken(fields[CSRF_FIELD], login.session.csrfToken)) return html(res, 403, errorPage(403, 'This form has expired: please reload the page and try again.'));
+        handle(req, res, login, fields).catch(next);
+      },
+    ];
+
+  const dashboard = async (res: Response, login: PortalLogin, status: number, extra: Pick<DashboardView, 'error' | 'notice' | 'form'> = {}): Promise<void> => {
+    const accountId = login.account.id;
+    const [balance, callerIds, phoneBook, callbacks, history] = await Promise.all([
+      store.accounts.balance(accountId),
+      store.callerIds.listForAccount(accountId),
+      store.phoneBook.list(accountId),
+      store.callbackRequests.list({ accountId, limit: 20, offset: 0 }),
+      store.cdrs.list({ accountId, limit: 50 }),
+    ]);
+    if (!balance) throw new ApiError(404, 'not_found', 'no such account');
+    html(res, status, dashboardPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, balance, callerIds, phoneBook, callbacks, history, ...extra }));
+  };
+
+  const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
+    // Keep the browser's token (several tabs, a retried login); make one when there is none.
+    const current = readCookies(req).get(LOGIN_COOKIE);
+    const token = current && /^[\w-]{43}$/.test(current) ? current : randomBytes(32).toString('base64url');
+    setCookie(res, LOGIN_COOKIE, token, { secure });
+    html(res, status, loginPage({ csrf: token, ...(error ? { error } : {}), ...(email ? { email } : {}) }));
+  };
+
+  router.get('/', session, (req, res, next) => {
+    const login = loginOf(res);
+    if (!login) return showLogin(req, res, 200);
+    dashboard(res, login, 200).catch(next);
+  });
+
+  router.post('/login', form, (req, res, next) => {
+    const fields = formFields(req);
+    const email = (fields.email ?? '').trim().toLowerCase();
+    const password = fields.password ?? '';
+    // Login CSRF: the form must come back with the token its page set as a cookie.
+    if (!sameToken(fields[CSRF_FIELD], readCookies(req).get(LOGIN_COOKIE))) return showLogin(req, res, 403, 'The login form expired: please try again.', email);
+    const wait = Math.max(ipLimiter.hit(`ip:${req.ip ?? 'unknown'}`), emailLimiter.hit(`email:${email}`));
+    if (wait > 0) {
+      res.set('Retry-After', String(wait));
+      return showLogin(req, res, 429, `Too many attempts: please wait ${Math.ceil(wait / 60)} minute(s) and try again.`, email);
+    }
+    (async () => {
+      const user = await store.portalUsers.verifyLogin(email, password);
+      const account = user ? await store.accounts.findById(user.accountId) : null;
+      if (!user || !account?.active) {
+        deps.logger.info('portal login refused', { ip: req.ip });
+        return showLogin(req, res, 401, LOGIN_FAILED, email);
+      }
+      emailLimiter.reset(`email:${email}`);
+      // A new id at every login: a session id planted before login is worth nothing.
+      const old = readCookies(req).get(SESSION_COOKIE);
+      if (old) await store.portalUsers.deleteSession(old);
+      const { id } = await store.portalUsers.createSession(user.id, ttlMs);
+      void store.portalUsers.deleteExpiredSessions().catch(() => undefined);
+      setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) });
+      clearCookie(res, LOGIN_COOKIE, secure);
+      deps.logger.info('portal login', { accountId: account.id, userId: user.id });
+      res.redirect(303, '/');
+    })().catch(next);
+  });
+
+  router.post(
+    '/logout',
+    ...action(async (_req, res, login) => {
+      await store.portalUsers.deleteSession(login.id);
+      clearCookie(res, SESSION_COOKIE, secure);
+      res.redirect(303, '/');
+    }),
+  );
+
+  router.post(
+    '/callbacks',
+    ...action(async (_req, res, login, fields) => {
+      const account = login.account;
+      try {
+        const wait = orderLimiter.hit(`account:${account.id}`);
+        if (wait > 0) throw new ApiError(429, 'rate_limited', `Too many orders: please wait ${wait} seconds.`);
+        const ownNumbers = await store.callerIds.listForAccount(account.id);
+        const source = phoneNumber(ctx, account, fields.source ?? '', 'source');
+        if (!ownNumbers.some((c) => c.number === source)) throw new ApiError(400, 'validation_failed', 'Choose one of your own numbers.', 'source');
+        const destinationInput = (fields.destination ?? '').trim();
+        const destination = destinationInput ? phoneNumber(ctx, account, destinationInput, 'destination') : null;
+        const mode = (MODES as readonly string[]).includes(fields.mode ?? '') ? (fields.mode as CallbackMode) : 'source_first';
+        const dueAt = fields.when === 'later' ? laterDueAt(ctx, account.timeZone, fields.at ?? '') : undefined;
+        const { request } = await ctx.engine.order({ accountId: account.id, trigger: 'web', source, destination, mode, ...(dueAt !== undefined ? { dueAt } : {}) });
+        res.redirect(303, `/callbacks/${encodeURIComponent(request.id)}`);
+      } catch (error) {
+        const known = userError(error);
+        if (!known) throw error;
+        await dashboard(res, login, known.status, { error: known.message, form: fields });
+      }
+    }),
+  );
+
+  router.get(
+    '/callbacks/:id',
+    ...page(async (req, res, login) => {
+      let request;
+      try {
+        request = await visibleRequest(ctx, { kind: 'account', accountId: login.account.id, label: 'portal' }, String(req.params.id));
+      } catch {
+        return html(res, 404, errorPage(404, 'No such callback.'));
+      }
+      const legs = await store.legs.listForRequest(request.id);
+      html(res, 200, callbackPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, request, legs }));
+    }),
+  );
+
+  router.post(
+    '/callbacks/:id/cancel',
+    ...action(async (req, res, login) => {
+      const principal = { kind: 'account', accountId: login.account.id, label: 'portal' } as const;
+      let request;
+      try {
+        request = await visibleRequest(ctx, principal, String(req.params.id));
+      } catch {
+        return html(res, 404, errorPage(404, 'No such callback.'));
+      }
+      const cancelled = await ctx.engine.cancel(request.id);
+      const after = (await store.callbackRequests.findById(request.id)) ?? request;
+      const legs = await store.legs.listForRequest(request.id);
+      const view = { account: login.account, email: login.user.email, csrf: login.session.csrfToken, request: after, legs };
+      html(res, cancelled ? 200 : 409, callbackPage(cancelled ? { ...view, notice: 'Cancelled.' } : { ...view, error: `The callback is ${after.state} and can no longer be cancelled.` }));
+    }),
+  );
+
+  /** Runs a small edit of the account's data and shows the account again, with its outcome. */
+  const edit = (run: (login: PortalLogin, fields: Record<string, string>) => Promise<string>) =>
+    action(async (_req, res, login, fields) => {
+      try {
+        const notice = await run(login, fields);
+        await dashboard(res, login, 200, { notice });
+      } catch (error) {
+        const known = userError(error);
+        if (!known) throw error;
+        await dashboard(res, login, known.status, { error: known.message });
+      }
+    });
+
+  router.post(
+    '/phone-book',
+    ...edit(async (login, fields) => {
+      const name = (fields.name ?? '').trim();
+      if (!name || name.length > 100) throw new ApiError(400, 'validation_failed', 'Give the entry a name (at most 100 characters).');
+      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      await store.phoneBook.save({ accountId: login.account.id, name, number });
+      return `Saved ${name}.`;
+    }),
+  );
+
+  router.post(
+    '/phone-book/delete',
+    ...edit(async (login, fields) => {
+      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      if (!(await store.phoneBook.remove(login.account.id, number))) throw new ApiError(404, 'not_found', 'No such entry in your phone book.');
+      return `Removed ${number}.`;
+    }),
+  );
+
+  router.post(
+    '/caller-ids',
+    ...edit(async (login, fields) => {
+      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      await store.callerIds.add({ accountId: login.account.id, number, allowAuthorization: fields.allowAuthorization === 'yes' });
+      return `Added ${number}.`;
+    }),
+  );
+
+  router.post(
+    '/caller-ids/delete',
+    ...edit(async (login, fields) => {
+      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      if (!(await store.callerIds.remove(login.account.id, number))) throw new ApiError(404, 'not_found', 'That is not one of your numbers.');
+      return `Removed ${number}.`;
+    }),
+  );
+
+  // Errors of the portal's pages: an HTML page, never a stack trace.
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!(res.locals as { portalPage?: boolean }).portalPage) return next(error);
+    const known = userError(error);
+    if (!known) deps.logger.error('unhandled error in a portal request', { error: error instanceof Error ? error.message : String(error) });
+    if (res.headersSent) return void res.end();
+    html(res, known?.status ?? 500, errorPage(known?.status ?? 500, known?.message ?? 'Something went wrong.'));
+  });
+
+  return router;
+}
+
+function formFields(req: Request): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object') return fields;
+  for (const [key, value] of Object.entries(body)) if (typeof value === 'string') fields[key] = value;
+  return fields;
+}
+
+/** A `datetime-local` value, read in the account's time zone. */
+function laterDueAt(ctx: ApiContext, timeZone: string, at: string): number {
+  const parsed = DateTime.fromISO(at, { zone: timeZone });
+  if (!at || !parsed.isValid) throw new ApiError(400, 'validation_failed', 'Give a date and time for the callback.', 'at');
+  const ms = parsed.toMillis();
+  if (ms < ctx.clock.now() - 60_000) throw new ApiError(400, 'validation_failed', 'That time has passed.', 'at');
+  return Math.max(ms, ctx.clock.now());
+}
+
+/** Errors the subscriber can act on, as a status and a message for the page. */
+function userError(error: unknown): { status: number; message: string } | null {
+  if (error instanceof ApiError) return { status: error.status, message: error.field ? `${error.field}: ${error.message}` : error.message };
+  if (error instanceof InvalidOrder) return { status: 400, message: error.issues.split('\n')[0] ?? error.issues };
+  if (error instanceof InvalidStoreInput) return { status: 400, message: error.issues };
+  if (error instanceof StoreConflict) return { status: 409, message: error.message };
+  return null;
+}
