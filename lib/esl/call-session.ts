@@ -249,7 +249,9 @@ export class CallSession {
     const result = await this.execute('bridge', dialString, { eventLock: false, ...options });
     const disposition = result.event.headers.get('variable_originate_disposition');
     const bridged = disposition === 'SUCCESS';
-    const causeText = result.event.headers.get('variable_bridge_hangup_cause') ?? (bridged ? undefined : disposition);
+    // bridge_hangup_cause is set only when a bridge ends and stays on the channel, so after a
+    // failed dial it is an earlier bridge's; the disposition is this dial's cause (USER_BUSY, …).
+    const causeText = bridged ? result.event.headers.get('variable_bridge_hangup_cause') : disposition;
     return { ...result, bridged, hangupCause: causeText === undefined ? undefined : parseHangupCause(causeText) };
   }
 

@@ -16,7 +16,7 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
 const VALUE = /^[\p{L}\p{N} _.:@+/=*#-]{0,256}$/u;
 
-/** Variables we always set ourselves; a request may not override them. */
+/** Variables set only through their own options (checked there); a request's free-form variables may not name them. */
 const RESERVED = new Set(['origination_uuid', 'origination_caller_id_number', 'origination_caller_id_name', 'originate_timeout', 'ignore_early_media']);
 
 export interface SocketTarget {
@@ -76,15 +76,45 @@ function userVariables(variables: Record<string, string | number | boolean> | un
   });
 }
 
-/** `{vars}sofia/gateway/GW/NUMBER`: for originate and for the B leg of a `bridge`. */
-export function gatewayDialString(target: { gateway: string; number: string; uuid?: string; variables?: Record<string, string | number | boolean> }): string {
+export interface BridgeTarget {
+  gateway: string;
+  number: string;
+  /** `origination_uuid` of the leg the bridge creates. */
+  uuid?: string;
+  /** The B leg's caller ID; without it B shows the bridging leg's (effective) caller ID. */
+  callerIdNumber?: string;
+  callerIdName?: string;
+  /** How long B may ring (`originate_timeout`); without it the bridging leg's `call_timeout` (60 s) applies. */
+  timeoutSec?: number;
+  variables?: Record<string, string | number | boolean>;
+}
+
+/**
+ * `{vars}sofia/gateway/GW/NUMBER`: the B leg of a `bridge`. Caller ID and ring time go in the
+ * leg's own variable block, so the bridging leg's channel variables are left as they were.
+ */
+export function gatewayDialString(target: BridgeTarget): string {
   if (!GATEWAY.test(target.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
   checkNumber('number', target.number);
   const pairs: Array<[string, string]> = [];
   if (target.uuid !== undefined) pairs.push(['origination_uuid', checkUuid('uuid', target.uuid)]);
+  pairs.push(...callerIdPairs(target));
+  if (target.timeoutSec !== undefined) pairs.push(['originate_timeout', timeoutSeconds(target.timeoutSec)]);
   pairs.push(...userVariables(target.variables));
   const block = pairs.length > 0 ? variableBlock(pairs) : '';
   return `${block}sofia/gateway/${target.gateway}/${target.number}`;
+}
+
+function callerIdPairs(target: { callerIdNumber?: string; callerIdName?: string }): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  if (target.callerIdNumber !== undefined) pairs.push(['origination_caller_id_number', checkNumber('callerIdNumber', target.callerIdNumber)]);
+  if (target.callerIdName !== undefined) pairs.push(['origination_caller_id_name', callerIdName(target.callerIdName)]);
+  return pairs;
+}
+
+function timeoutSeconds(value: number): string {
+  if (!Number.isInteger(value) || value < 1 || value > 3600) throw new EslInvalidArgument('timeoutSec', 'must be a whole number of seconds between 1 and 3600');
+  return String(value);
 }
 
 /**
@@ -94,13 +124,9 @@ export function gatewayDialString(target: { gateway: string; number: string; uui
 export function originateCommand(request: OriginateRequest): string {
   if (!GATEWAY.test(request.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
   checkNumber('number', request.number);
-  if (!Number.isInteger(request.timeoutSec) || request.timeoutSec < 1 || request.timeoutSec > 3600) {
-    throw new EslInvalidArgument('timeoutSec', 'must be a whole number of seconds between 1 and 3600');
-  }
-  const pairs: Array<[string, string]> = [['origination_uuid', checkUuid('uuid', request.uuid)]];
-  if (request.callerIdNumber !== undefined) pairs.push(['origination_caller_id_number', checkNumber('callerIdNumber', request.callerIdNumber)]);
-  if (request.callerIdName !== undefined) pairs.push(['origination_caller_id_name', callerIdName(request.callerIdName)]);
-  pairs.push(['originate_timeout', String(request.timeoutSec)], ['ignore_early_media', 'true'], ...userVariables(request.variables));
+  const timeout = timeoutSeconds(request.timeoutSec);
+  const pairs: Array<[string, string]> = [['origination_uuid', checkUuid('uuid', request.uuid)], ...callerIdPairs(request)];
+  pairs.push(['originate_timeout', timeout], ['ignore_early_media', 'true'], ...userVariables(request.variables));
   return `originate ${variableBlock(pairs)}sofia/gateway/${request.gateway}/${request.number} ${applicationPart(request.socket)}`;
 }
 

@@ -90,18 +90,27 @@ export class NodePool {
     }));
   }
 
-  /** Chooses a node and takes one of its CPS tokens; throws NoCapacity when none can take a call. */
-  pick(): PoolClient {
-    return this.pickNode().config.client;
+  /**
+   * The node the next originates would go to, with room and CPS budget for `calls` of them right
+   * now; takes nothing (each originate takes its own token). For legs that must meet on one node
+   * (uuid_bridge cannot cross nodes): pick it, then originate each leg with `{ node }`. Throws
+   * NoCapacity when no node has room.
+   */
+  pick(calls = 1): PoolClient {
+    return this.choose({ calls, take: false }).config.client;
   }
 
-  /** Originates on the best node; resolves with the leg's uuid and the node that carries it. */
-  async originate(request: OriginateRequest, options: CommandOptions = {}): Promise<{ uuid: string; node: string }> {
-    const node = this.pickNode();
+  /**
+   * Originates on the best node, or on `options.node` only; resolves with the leg's uuid and the
+   * node that carries it. Either way the leg counts against that node's channels and CPS.
+   */
+  async originate(request: OriginateRequest, options: CommandOptions & { node?: string } = {}): Promise<{ uuid: string; node: string }> {
+    const { node: only, ...command } = options;
+    const node = this.choose({ only, calls: 1, take: true });
     node.channels.add(request.uuid);
     node.originating.add(request.uuid);
     try {
-      const uuid = await node.config.client.originate(request, options);
+      const uuid = await node.config.client.originate(request, command);
       return { uuid, node: node.name };
     } catch (error) {
       // A failed originate left no channel; after a timeout or disconnect the leg may exist, and
@@ -117,13 +126,16 @@ export class NodePool {
     for (const detach of this.detach.splice(0)) detach();
   }
 
-  private pickNode(): PoolNode {
+  /** The least loaded node (or `only`) that is ready and has room for `calls` originates; `take` takes its CPS token. */
+  private choose(options: { only?: string | undefined; calls: number; take: boolean }): PoolNode {
+    const { only, calls, take } = options;
+    const candidates = only === undefined ? [...this.nodes].sort((a, b) => a.load - b.load) : this.nodes.filter((node) => node.name === only);
+    if (candidates.length === 0 && only !== undefined) throw new NoCapacity([{ name: only, reason: 'unknown node' }]);
     const refusals: Array<{ name: string; reason: string }> = [];
-    const ordered = [...this.nodes].sort((a, b) => a.load - b.load);
-    for (const node of ordered) {
+    for (const node of candidates) {
       if (node.config.client.state !== 'ready') refusals.push({ name: node.name, reason: node.config.client.state });
-      else if (node.channels.size >= node.config.maxChannels) refusals.push({ name: node.name, reason: 'full' });
-      else if (!node.bucket.tryTake()) refusals.push({ name: node.name, reason: 'cps' });
+      else if (node.channels.size + calls > node.config.maxChannels) refusals.push({ name: node.name, reason: 'full' });
+      else if (take ? !node.bucket.tryTake() : node.bucket.available < calls) refusals.push({ name: node.name, reason: 'cps' });
       else return node;
     }
     throw new NoCapacity(refusals);

@@ -6,8 +6,8 @@ import { abandonLease, claimForDial } from '../store/request-claims';
 import { DUE_STATES, firstActiveState } from './request-states';
 
 /**
- * Starts the call for a claimed request. The request is already in its first active state and
- * leased to this instance, whose heartbeat keeps the lease alive while the process lives and the
+ * Starts the call for a claimed request. The request is already in its first active state, its
+ * attempt is counted (`attempts` includes this one), and it is leased to this instance, whose heartbeat keeps the lease alive while the process lives and the
  * request stays active. Resolve once the call is under way (originated), not when it ends: the
  * queue's concurrency and rate limit count running dial() calls. Reject only when the attempt
  * could not be handled: the request then goes to recovery (see Dispatcher).

@@ -1,5 +1,6 @@
 import { parseHangupCause } from '../esl/hangup-causes';
 import { originateApi } from './api-originate';
+import { scheduleHangup } from './applications/hangup';
 import { conferenceApi, hostnameApi, showApi, statusApi, versionApi } from './api-status';
 import { uuidBridgeApi, uuidTransferApi } from './api-transfer';
 import { splitArgs as words } from './dial-string';
@@ -77,6 +78,14 @@ const COMMANDS: Record<string, ApiHandler> = {
       return '+OK Success\n';
     }),
   uuid_broadcast: (core, args) => uuidBroadcast(core, args),
+  // `sched_hangup [+]<time> <uuid> [<cause>]`: time first; this reply's "Such Channel" is capitalised.
+  sched_hangup: (core, args) => {
+    const [when = '', uuid = '', cause] = words(args);
+    if (when === '') return '-USAGE: [+]<time> <uuid> [<cause>]\n';
+    const session = core.session(uuid);
+    if (!session) return '-ERR No Such Channel!\n';
+    return scheduleHangup(core, session, when, cause) ? '+OK\n' : '-USAGE: [+]<time> <uuid> [<cause>]\n';
+  },
   hupall: (core, args) => {
     const [causeWord, variable, value] = words(args);
     const cause = parseHangupCause(causeWord ?? 'MANAGER_REQUEST') ?? 'MANAGER_REQUEST';

@@ -1,3 +1,3 @@
 export { FreeswitchSimulator, type SimulatorEvents } from './simulator';
 export type { ChannelView, PlaybackRecord, RecordingRecord, AnswerState, CallState, ChannelStateName } from './channel';
-export type { ConnectionInfo, DtmfPress, InboundCallOptions, InboundCaller, PhoneBehaviour, SimulatorOptions } from './types';
+export type { ConnectionInfo, DtmfPress, InboundCallOptions, InboundCaller, PhoneBehaviour, PhoneScript, SimulatorOptions } from './types';

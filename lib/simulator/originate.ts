@@ -69,7 +69,7 @@ export function originate(core: SwitchCore, request: OriginateRequest): Promise<
       if (!channel.answered) core.hangup(channel, 'ORIGINATOR_CANCEL', 'timeout');
     });
 
-    const phone = core.phones.get(endpoint.number);
+    const phone = core.phones.take(endpoint.number);
     const outcome = dialOutcome(phone);
     if (outcome.kind === 'ring-forever' || outcome.ringing) {
       farEndResponded(channel);

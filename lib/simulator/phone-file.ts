@@ -25,14 +25,15 @@ const phoneSchema: z.ZodType<PhoneBehaviour> = z.discriminatedUnion('kind', [
 const fileSchema = z.object({
   defaultPhone: phoneSchema.optional(),
   gateways: z.array(z.string().min(1)).optional(),
-  phones: z.record(z.string(), phoneSchema).default({}),
+  // A list plays one behaviour per call, the last one repeating.
+  phones: z.record(z.string(), z.union([phoneSchema, z.array(phoneSchema).min(1)])).default({}),
 });
 
 export type PhoneFile = z.infer<typeof fileSchema>;
 
 /**
  * The simulator command's phone file:
- * `{ "defaultPhone": {…}, "gateways": ["carrier"], "phones": { "15550001": { "kind": "busy" } } }`.
+ * `{ "defaultPhone": {…}, "gateways": ["carrier"], "phones": { "15550001": { "kind": "busy" }, "15550002": [{ "kind": "busy" }, { "kind": "answer" }] } }`.
  */
 export function readPhoneFile(path: string): PhoneFile {
   const parsed = fileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));

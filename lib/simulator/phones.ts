@@ -1,28 +1,49 @@
 import type { HangupCause } from '../esl/hangup-causes';
 import { hangupCauseInfo } from '../esl/hangup-causes';
-import type { DtmfPress, PhoneBehaviour } from './types';
+import type { DtmfPress, PhoneBehaviour, PhoneScript } from './types';
 
 export function normaliseNumber(number: string): string {
   return number.trim().replace(/^\+/, '');
 }
 
-/** The phones at the numbers our legs dial (the far ends the simulator plays). */
+/**
+ * The phones at the numbers our legs dial (the far ends the simulator plays). A sequence gives
+ * each call to the number the next behaviour, the last one for every call after it, so a test can
+ * say "busy, busy, then answer" up front instead of reacting to events.
+ */
 export class PhoneBook {
-  private readonly phones = new Map<string, PhoneBehaviour>();
+  private readonly phones = new Map<string, { readonly behaviours: readonly PhoneBehaviour[]; next: number }>();
 
   constructor(private readonly fallback: PhoneBehaviour = { kind: 'answer' }) {}
 
-  set(number: string, behaviour: PhoneBehaviour): void {
-    this.phones.set(normaliseNumber(number), behaviour);
+  set(number: string, script: PhoneScript): void {
+    const behaviours = isSequence(script) ? [...script] : [script];
+    if (behaviours.length === 0) throw new Error(`phone ${number}: a sequence needs at least one behaviour`);
+    this.phones.set(normaliseNumber(number), { behaviours, next: 0 });
   }
 
+  /** What the phone does on the call being placed to it now; a sequence moves on. */
+  take(number: string): PhoneBehaviour {
+    const phone = this.phones.get(normaliseNumber(number));
+    if (!phone) return this.fallback;
+    const behaviour = phone.behaviours[Math.min(phone.next, phone.behaviours.length - 1)]!;
+    phone.next += 1;
+    return behaviour;
+  }
+
+  /** What the phone would do on its next call, without moving a sequence on. */
   get(number: string): PhoneBehaviour {
-    return this.phones.get(normaliseNumber(number)) ?? this.fallback;
+    const phone = this.phones.get(normaliseNumber(number));
+    return phone ? phone.behaviours[Math.min(phone.next, phone.behaviours.length - 1)]! : this.fallback;
   }
 
   has(number: string): boolean {
     return this.phones.has(normaliseNumber(number));
   }
+}
+
+function isSequence(script: PhoneScript): script is readonly PhoneBehaviour[] {
+  return Array.isArray(script);
 }
 
 /** What the far end does with our INVITE: answer, or refuse with a cause and SIP status, or ring on. */

@@ -10,7 +10,7 @@ import { SwitchCore } from './core';
 import { InboundListener } from './inbound-listener';
 import { inCallScript, PhoneBook } from './phones';
 import type { PlanStep } from './session';
-import type { ConnectionInfo, InboundCallOptions, PhoneBehaviour, SimulatorOptions } from './types';
+import type { ConnectionInfo, InboundCallOptions, PhoneScript, SimulatorOptions } from './types';
 
 function silentLogger(): winston.Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
@@ -60,8 +60,12 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
     return this.listener.port;
   }
 
-  /** The phone at a dialled number (digits after the gateway; a leading + is ignored). */
-  setPhone(number: string, behaviour: PhoneBehaviour): void {
+  /**
+   * The phone at a dialled number (digits after the gateway; a leading + is ignored). With a list,
+   * each originate or bridge to the number takes the next behaviour and the last one repeats
+   * (`[busy, busy, answer]`: two busy attempts, then it answers every time).
+   */
+  setPhone(number: string, behaviour: PhoneScript): void {
     this.core.phones.set(number, behaviour);
   }
 

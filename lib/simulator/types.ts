@@ -27,6 +27,9 @@ export type PhoneBehaviour =
   | { kind: 'congestion'; afterMs?: number; cause?: 'NORMAL_CIRCUIT_CONGESTION' | 'NORMAL_TEMPORARY_FAILURE' }
   | { kind: 'reject'; cause: HangupCause; afterMs?: number };
 
+/** One behaviour for every call, or one per call in turn, the last one repeating (`setPhone`). */
+export type PhoneScript = PhoneBehaviour | readonly PhoneBehaviour[];
+
 /** The subscriber's phone on an inbound call (placeInboundCall). */
 export interface InboundCaller {
   dtmf?: DtmfPress[];

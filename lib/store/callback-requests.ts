@@ -241,15 +241,19 @@ export class CallbackRequestsRepository extends Repository {
 
   /**
    * How many of the account's requests are in `states` (A5: maximum concurrent callbacks). With
-   * `movedBefore`, only those that entered their state before that moment, ties broken by id: of
-   * requests claimed in the same instant, each then counts exactly the ones ahead of it.
+   * `dialed`, only those whose current attempt has a leg row, i.e. that have begun dialing: a
+   * request claimed but still being checked is left out, so it cannot make another one look over
+   * the limit while it is itself refused for it.
    */
-  async countInStates(accountId: number, states: readonly string[], options: { movedBefore?: { at: EpochMs; id: string } } = {}): Promise<number> {
+  async countInStates(accountId: number, states: readonly string[], options: { dialed?: boolean } = {}): Promise<number> {
     const query = this.db('callback_requests')
       .where({ account_id: accountId })
       .whereIn('state', [...states]);
-    const before = options.movedBefore;
-    if (before) query.where((q) => q.where('state_changed_at', '<', before.at).orWhere((tie) => tie.where('state_changed_at', before.at).andWhere('id', '<', before.id)));
+    if (options.dialed) {
+      query.whereExists((legs) =>
+        legs.select(this.db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
+      );
+    }
     const [row] = await query.count<{ n: DbInt }[]>({ n: '*' });
     return row ? int(row.n) : 0;
   }

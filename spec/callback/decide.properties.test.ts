@@ -47,6 +47,7 @@ const event: fc.Arbitrary<RequestEvent> = fc.oneof(
   cause.map((c): RequestEvent => ({ type: 'a_failed', cause: c })),
   fc.constant<RequestEvent>({ type: 'b_answered' }),
   cause.map((c): RequestEvent => ({ type: 'b_failed', cause: c })),
+  fc.constant<RequestEvent>({ type: 'b_refused', reason: 'insufficient_funds' }),
   fc.tuple(leg, cause).map(([by, c]): RequestEvent => ({ type: 'hung_up', by, cause: c })),
   number.map((n): RequestEvent => ({ type: 'destination_chosen', number: n })),
   fc.constant<RequestEvent>({ type: 'new_destination_requested' }),
@@ -70,11 +71,13 @@ const legOf = (action: Action): CallLeg | undefined => {
   switch (action.type) {
     case 'dial_a':
     case 'hangup_a':
+    case 'play_refusal':
       return 'A';
     case 'dial_b':
     case 'hangup_b':
       return 'B';
     case 'settle_leg':
+    case 'play_prompt':
       return action.leg;
     default:
       return undefined;
@@ -105,6 +108,8 @@ function checkStep(from: RequestState, ev: RequestEvent, ctx: DecideContext): vo
       expect(live.has(target)).toBe(true);
       if (action.type === 'settle_leg') live.delete(target);
     }
+    // Prompts only reach a leg that answered and is still ours.
+    if (action.type === 'play_prompt' || action.type === 'play_refusal') expect(ANSWERED[from]).toContain(target);
     if (action.type === 'hangup_a' || action.type === 'hangup_b') {
       // Never hang up the leg that just ended; cancel a ringing leg, clear an answered one.
       const ended = ev.type === 'a_failed' ? 'A' : ev.type === 'b_failed' ? 'B' : ev.type === 'hung_up' ? ev.by : undefined;
@@ -125,7 +130,11 @@ function checkStep(from: RequestState, ev: RequestEvent, ctx: DecideContext): vo
   expect(types.includes('ask_destination')).toBe(to === 'a_answered');
   expect(types.includes('bridge')).toBe(to === 'bridged');
   expect(types.includes('dial_b')).toBe((to === 'dialing_b' || to === 'dialing_both') && from !== 'dialing_both');
-  if (types.includes('play_prompt')) expect(ev.type).toBe('b_failed');
+  // Prompts explain a failure to the party left waiting: A after B failed, B after A failed, A after a refusal.
+  for (const a of actions) {
+    if (a.type === 'play_prompt') expect(ev.type).toBe(a.leg === 'A' ? 'b_failed' : 'a_failed');
+    if (a.type === 'play_refusal') expect(ev).toEqual({ type: 'b_refused', reason: a.reason });
+  }
 }
 
 describe('decide: properties', () => {
@@ -168,6 +177,7 @@ describe('decide: properties', () => {
       ...(['USER_BUSY', 'NO_ANSWER', 'UNALLOCATED_NUMBER', 'ORIGINATOR_CANCEL'] as const).flatMap((c): RequestEvent[] => [
         { type: 'a_failed', cause: c },
         { type: 'b_failed', cause: c },
+        { type: 'b_refused', reason: c },
         { type: 'hung_up', by: 'A', cause: c },
         { type: 'hung_up', by: 'B', cause: c },
       ]),

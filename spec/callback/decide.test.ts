@@ -162,7 +162,7 @@ describe('decide: leg B fails while A listens (C3)', () => {
       to: 'busy',
       actions: [
         { type: 'settle_leg', leg: 'B' },
-        { type: 'play_prompt', name: 'ivr/busy' },
+        { type: 'play_prompt', leg: 'A', name: 'ivr/busy' },
         { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
         { type: 'settle_leg', leg: 'A' },
         { type: 'report', status: 'busy' },
@@ -176,7 +176,7 @@ describe('decide: leg B fails while A listens (C3)', () => {
     h.play([due, aAnswered]);
     expect(h.send(bFailed('USER_BUSY'))).toEqual({
       to: 'a_answered',
-      actions: [{ type: 'settle_leg', leg: 'B' }, { type: 'play_prompt', name: 'ivr/busy' }, { type: 'ask_destination' }],
+      actions: [{ type: 'settle_leg', leg: 'B' }, { type: 'play_prompt', leg: 'A', name: 'ivr/busy' }, { type: 'ask_destination' }],
       ignored: false,
     });
     expect(h.play([{ type: 'destination_chosen', number: OTHER_DESTINATION }, bAnswered, hungUp('A')])).toEqual([
@@ -192,7 +192,7 @@ describe('decide: leg B fails while A listens (C3)', () => {
     h.play([due, aAnswered]);
     const decision = h.send(bFailed('UNALLOCATED_NUMBER'));
     expect(decision.to).toBe('failed');
-    expect(decision.actions).toContainEqual({ type: 'play_prompt', name: 'ivr/failed' });
+    expect(decision.actions).toContainEqual({ type: 'play_prompt', leg: 'A', name: 'ivr/failed' });
   });
 
   it('B not answering: failed prompt, request no_answer', () => {
@@ -200,7 +200,7 @@ describe('decide: leg B fails while A listens (C3)', () => {
     h.play([due, aAnswered]);
     const decision = h.send(bFailed('NO_ANSWER'));
     expect(decision.to).toBe('no_answer');
-    expect(decision.actions).toContainEqual({ type: 'play_prompt', name: 'ivr/failed' });
+    expect(decision.actions).toContainEqual({ type: 'play_prompt', leg: 'A', name: 'ivr/failed' });
   });
 
   it('no prompt configured: straight to the hangup', () => {
@@ -228,6 +228,35 @@ describe('decide: leg B fails while A listens (C3)', () => {
       ],
       ignored: false,
     });
+  });
+
+  it('B refused before it is dialed (funds, tariff): A is told why, then hung up', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    expect(h.send({ type: 'b_refused', reason: 'insufficient_funds' })).toEqual({
+      to: 'failed',
+      actions: [
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'play_refusal', reason: 'insufficient_funds' },
+        { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'report', status: 'failed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('B refused: asked again when failures go back to the IVR (C4), completed after an earlier talk', () => {
+    const h = new RequestHarness(settings({ destination: null, askAgainAfterTalk: true, ivr: { busyIvr: null, failedIvr: null, askAgainOnFailure: true } }));
+    h.play([due, aAnswered, { type: 'destination_chosen', number: DESTINATION }]);
+    expect(h.send({ type: 'b_refused', reason: 'destination_not_in_tariff' })).toEqual({
+      to: 'a_answered',
+      actions: [{ type: 'settle_leg', leg: 'B' }, { type: 'play_refusal', reason: 'destination_not_in_tariff' }, { type: 'ask_destination' }],
+      ignored: false,
+    });
+    const once = new RequestHarness(settings({ askAgainAfterTalk: true }));
+    once.play([due, aAnswered, bAnswered, hungUp('B'), { type: 'destination_chosen', number: OTHER_DESTINATION }]);
+    expect(once.send({ type: 'b_refused', reason: 'insufficient_funds' }).to).toBe('completed');
   });
 
   it('B cancelled by someone else: no prompt', () => {
@@ -289,13 +318,26 @@ describe('decide: simultaneous (C5)', () => {
     expect(h.send(due).to).toBe('dialing_both');
   });
 
-  it('A fails after B answered: B is hung up normally', () => {
+  it('A fails after B answered: B hears the Failed IVR and is hung up normally', () => {
     const h = simultaneous();
     h.play([due, bAnswered]);
-    expect(h.send(aFailed('NO_ANSWER')).actions.slice(0, 2)).toEqual([
+    expect(h.send(aFailed('NO_ANSWER')).actions.slice(0, 3)).toEqual([
+      { type: 'play_prompt', leg: 'B', name: 'ivr/failed' },
       { type: 'hangup_b', cause: 'NORMAL_CLEARING' },
       { type: 'settle_leg', leg: 'B' },
     ]);
+    const silent = new RequestHarness(settings({ mode: 'simultaneous', ivr: { busyIvr: 'ivr/busy', failedIvr: null, askAgainOnFailure: false } }));
+    silent.play([due, bAnswered]);
+    expect(silent.send(aFailed('USER_BUSY')).actions.map((a) => a.type)).toEqual(['hangup_b', 'settle_leg', 'settle_leg', 'schedule_retry']);
+  });
+
+  it('a B still ringing when A fails hears nothing, nor an answered B when the request is cancelled', () => {
+    const ringing = simultaneous();
+    ringing.send(due);
+    expect(ringing.send(aFailed('USER_BUSY')).actions.map((a) => a.type)).not.toContain('play_prompt');
+    const waiting = simultaneous();
+    waiting.play([due, bAnswered]);
+    expect(waiting.send({ type: 'cancelled' }).actions.map((a) => a.type)).not.toContain('play_prompt');
   });
 
   it('B busy while A rings: A is cancelled and the request ends busy (B is not retried)', () => {
@@ -369,6 +411,8 @@ describe('decide: events that mean nothing here are ignored', () => {
     ['dialing_a', hungUp('A')],
     ['a_answered', hungUp('B')],
     ['a_answered', bFailed('USER_BUSY')],
+    ['a_answered', { type: 'b_refused', reason: 'insufficient_funds' }],
+    ['dialing_both', { type: 'b_refused', reason: 'insufficient_funds' }],
     ['dialing_b', hungUp('B')],
     ['dialing_b', aFailed('USER_BUSY')],
     ['b_answered', hungUp('A')],

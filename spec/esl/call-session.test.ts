@@ -260,6 +260,10 @@ describe('CallSession', () => {
     const talked = session.bridge('sofia/gateway/carrier/1000');
     complete(await sent(), { variable_originate_disposition: 'SUCCESS', variable_bridge_hangup_cause: 'NORMAL_CLEARING' });
     await expect(talked).resolves.toMatchObject({ bridged: true, hangupCause: 'NORMAL_CLEARING' });
+    // The channel keeps the last bridge's bridge_hangup_cause; a failed dial after it reports its own cause.
+    const again = session.bridge('sofia/gateway/carrier/3000');
+    complete(await sent(), { variable_originate_disposition: 'NO_ANSWER', variable_bridge_hangup_cause: 'NORMAL_CLEARING' });
+    await expect(again).resolves.toMatchObject({ bridged: false, hangupCause: 'NO_ANSWER' });
   });
 
   it('tracks answer state and the latest channel variables', async () => {

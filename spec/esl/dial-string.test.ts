@@ -109,6 +109,18 @@ describe('originate dial strings', () => {
     expect(gatewayDialString({ gateway: 'carrier', number: '1000' })).toBe('sofia/gateway/carrier/1000');
     expect(() => gatewayDialString({ gateway: 'carrier', number: '1000,2000' })).toThrow(EslInvalidArgument);
   });
+
+  it("puts a bridge target's caller ID and ring time in its own variable block", () => {
+    expect(gatewayDialString({ gateway: 'carrier', number: '1000', uuid: UUID, callerIdNumber: '+12025550101', callerIdName: 'Jane Doe', timeoutSec: 25, variables: { callback_leg: 'B' } })).toBe(
+      `{origination_uuid=${UUID},origination_caller_id_number=+12025550101,origination_caller_id_name='Jane Doe',originate_timeout=25,callback_leg=B}sofia/gateway/carrier/1000`,
+    );
+    const bad = { gateway: 'carrier', number: '1000' };
+    expect(() => gatewayDialString({ ...bad, callerIdNumber: '1,2' })).toThrow(expect.objectContaining({ field: 'callerIdNumber' }));
+    expect(() => gatewayDialString({ ...bad, callerIdName: '{x}' })).toThrow(expect.objectContaining({ field: 'callerIdName' }));
+    expect(() => gatewayDialString({ ...bad, timeoutSec: 1.5 })).toThrow(expect.objectContaining({ field: 'timeoutSec' }));
+    // Only through the options, which check them.
+    expect(() => gatewayDialString({ ...bad, variables: { originate_timeout: 5 } })).toThrow(expect.objectContaining({ field: 'variables' }));
+  });
 });
 
 describe('event subscriptions', () => {

@@ -120,6 +120,46 @@ describe('NodePool', () => {
     expect(nodePool.snapshot().map((n) => n.cpsAvailable)).toEqual([1, 1]);
   });
 
+  it('originates on a pinned node with the same bookkeeping, refusing with that node\'s reason only', async () => {
+    const a = new FakeClient('a');
+    const b = new FakeClient('b');
+    const { nodePool } = pool([
+      { client: a, maxChannels: 2, maxCps: 2 },
+      { client: b, maxChannels: 10, maxCps: 10 },
+    ]);
+    await flushAsync();
+    // a is the more loaded one, and still takes the leg.
+    a.emitEvent('CHANNEL_CREATE', 'x1');
+    expect((await nodePool.originate(request(), { node: 'a' })).node).toBe('a');
+    expect(a.originated).toHaveLength(1);
+    expect(nodePool.snapshot().map((n) => [n.name, n.channels, n.cpsAvailable])).toEqual([
+      ['a', 2, 1],
+      ['b', 0, 10],
+    ]);
+    await expect(nodePool.originate(request(), { node: 'a' })).rejects.toMatchObject({ name: 'NoCapacity', nodes: [{ name: 'a', reason: 'full' }] });
+    await expect(nodePool.originate(request(), { node: 'c' })).rejects.toMatchObject({ name: 'NoCapacity', nodes: [{ name: 'c', reason: 'unknown node' }] });
+    b.setState('down');
+    await expect(nodePool.originate(request(), { node: 'b' })).rejects.toMatchObject({ nodes: [{ name: 'b', reason: 'down' }] });
+  });
+
+  it('picks a node with room for a pair of legs without taking its CPS tokens', async () => {
+    const a = new FakeClient('a');
+    const b = new FakeClient('b');
+    const { nodePool } = pool([
+      { client: a, maxChannels: 10, maxCps: 1 },
+      { client: b, maxChannels: 10, maxCps: 2 },
+    ]);
+    await flushAsync();
+    b.emitEvent('CHANNEL_CREATE', 'x1');
+    // a is less loaded but has CPS for one originate only.
+    expect(nodePool.pick(2).name).toBe('b');
+    expect(nodePool.pick().name).toBe('a');
+    expect(nodePool.snapshot().map((n) => n.cpsAvailable)).toEqual([1, 2]);
+    await nodePool.originate(request(), { node: 'b' });
+    await nodePool.originate(request(), { node: 'b' });
+    expect(() => nodePool.pick(2)).toThrow(NoCapacity);
+  });
+
   it('re-reads the channel list when a node comes back, since events were lost meanwhile', async () => {
     const a = new FakeClient('a');
     const { nodePool } = pool([{ client: a }]);

@@ -268,6 +268,35 @@ describe('ESL layer against the simulator', () => {
     expect(r.sim.channel(bLeg)?.hangupCause).toBe('NORMAL_CLEARING');
   });
 
+  it("bridges again after a talk: B's caller ID and ring time from the dial string, the second dial's own cause", async () => {
+    const r = await startRig();
+    r.sim.setPhone('15550011', { kind: 'answer' });
+    r.sim.setPhone('15550021', { kind: 'answer', hangupAfterMs: 500 });
+    r.sim.setPhone('15550022', { kind: 'no-answer' });
+    const [first, second] = [randomUUID(), randomUUID()];
+    const results: string[] = [];
+    let ringStart = 0;
+    r.handler = async (session) => {
+      await session.setVariable('hangup_after_bridge', 'false');
+      await session.setVariable('continue_on_fail', 'true');
+      const talked = await session.bridge(gatewayDialString({ gateway: 'carrier', number: '15550021', uuid: first, callerIdNumber: '+15559990001' }));
+      results.push(`${String(talked.bridged)} ${talked.hangupCause ?? '-'}`);
+      ringStart = r.clock.now();
+      const unanswered = await session.bridge(gatewayDialString({ gateway: 'carrier', number: '15550022', uuid: second, timeoutSec: 7 }));
+      results.push(`${String(unanswered.bridged)} ${unanswered.hangupCause ?? '-'}`);
+      await session.hangup('NORMAL_CLEARING');
+    };
+    const aLeg = await run(r.clock, originate(r, '15550011'));
+    const session = await run(r.clock, waitForSession(r, aLeg));
+    await run(r.clock, session.finished);
+    expect(results).toEqual(['true NORMAL_CLEARING', 'false NO_ANSWER']);
+    expect(r.sim.channel(first)?.callerIdNumber).toBe('+15559990001');
+    // originate_timeout counts whole epoch seconds, so it fires within the 7th second.
+    const rang = r.sim.channel(second)!.hangupAt! - ringStart;
+    expect(rang).toBeGreaterThan(6_000);
+    expect(rang).toBeLessThanOrEqual(7_000);
+  });
+
   it('streams DTMF sent to the leg in order through the async iterator', async () => {
     const r = await startRig();
     const digits: string[] = [];

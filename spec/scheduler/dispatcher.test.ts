@@ -32,12 +32,12 @@ describeEachDatabase('dispatcher', (getDb) => {
     return new Dispatcher({ db: getDb(), requests, clock, logger: testLogger(), instanceId, dial, leaseMs: LEASE, maxAgeMs: DAY });
   }
 
-  it('claims a due request (state, owner, lease) and dials it, once', async () => {
+  it('claims a due request (state, attempt, owner, lease) and dials it, once', async () => {
     const request = await newRequest(store, accountId, clock.now() - 1000);
     const spy = dialSpy();
     const one = dispatcher('controller-1', spy.dial);
     expect(await one.dispatch(request.id)).toBe('dialed');
-    expect(spy.calls).toEqual([expect.objectContaining({ id: request.id, state: 'dialing_a', claimedBy: 'controller-1', leaseUntil: clock.now() + LEASE })]);
+    expect(spy.calls).toEqual([expect.objectContaining({ id: request.id, state: 'dialing_a', attempts: 1, claimedBy: 'controller-1', leaseUntil: clock.now() + LEASE })]);
     expect(spy.calls[0]?.version).toBe(request.version + 1);
     expect(await one.dispatch(request.id)).toBe('not_due_state');
     expect(spy.calls).toHaveLength(1);
@@ -51,6 +51,7 @@ describeEachDatabase('dispatcher', (getDb) => {
     expect(await one.dispatch(simultaneous.id)).toBe('dialed');
     expect(await one.dispatch(retry.id)).toBe('dialed');
     expect(spy.calls.map((call) => call.state)).toEqual(['dialing_both', 'dialing_a']);
+    expect(spy.calls.map((call) => call.attempts)).toEqual([simultaneous.attempts + 1, retry.attempts + 1]);
   });
 
   it('drops jobs for unknown, not yet due, no longer waiting, too old and otherwise held requests', async () => {
@@ -94,5 +95,16 @@ describeEachDatabase('dispatcher', (getDb) => {
     const options = { now: clock.now(), instanceId: 'controller-1', leaseMs: LEASE };
     expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', options)).toBe(true);
     expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', { ...options, instanceId: 'controller-2' })).toBe(false);
+    // Only the winner counted an attempt.
+    expect(await store.callbackRequests.findById(request.id)).toMatchObject({ attempts: request.attempts + 1 });
+  });
+
+  it('uses the firstState option for the state a claim moves to', async () => {
+    const request = await newRequest(store, accountId, clock.now());
+    const spy = dialSpy();
+    const requests = createStore(getDb(), () => clock.now()).callbackRequests;
+    const custom = new Dispatcher({ db: getDb(), requests, clock, logger: testLogger(), instanceId: 'c1', dial: spy.dial, leaseMs: LEASE, maxAgeMs: DAY, firstState: () => 'dialing_both' });
+    expect(await custom.dispatch(request.id)).toBe('dialed');
+    expect(spy.calls.map((call) => call.state)).toEqual(['dialing_both']);
   });
 });

@@ -179,7 +179,6 @@ describeEachDatabase('scheduler', (getDb) => {
         if (attempts.length > 1) return;
         await store.callbackRequests.transition(claimed.id, 'dialing_a', 'retry_scheduled', {
           dueAt: retryAt,
-          incrementAttempts: true,
           lastCause: 'USER_BUSY',
           release: true,
         });
@@ -194,7 +193,8 @@ describeEachDatabase('scheduler', (getDb) => {
       expect(attempts).toHaveLength(1);
       await tick(clock, 1000, scheduler);
       await settle(() => attempts.length, 2, scheduler);
-      expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_a', attempts: 1 });
+      // Each claim counted its attempt.
+      expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_a', attempts: 2 });
     });
 
     it('cancels a waiting request: its job is removed and it never fires', async () => {

@@ -113,6 +113,29 @@ describe('simulator applications', () => {
     expect(f.sim.channel(uuid)?.hangupCause).toBe('ALLOTTED_TIMEOUT');
   });
 
+  it('hangs up at a whole epoch second with the sched_hangup API, the one a controller can set from outside', async () => {
+    const control = await f.inbound();
+    const first = await f.callWithSocket('1000');
+    const second = await f.callWithSocket('1000');
+    expect(await control.api('sched_hangup +1')).toBe('-ERR No Such Channel!\n');
+    expect(await control.api('sched_hangup')).toMatch(/^-USAGE: \[\+\]<time> <uuid>/);
+    // 0.7 s into a second: +3 is the start of the third second from now, 2.3 s away.
+    await f.clock.advance(1000 - (f.clock.now() % 1000) + 700);
+    const setAt = f.clock.now();
+    expect(await control.api(`sched_hangup +3 ${first.uuid}`)).toBe('+OK\n');
+    // An absolute epoch second, with a cause.
+    const at = Math.ceil(setAt / 1000) * 1000 + 5_000;
+    expect(await control.api(`sched_hangup ${at / 1000} ${second.uuid} NORMAL_CLEARING`)).toBe('+OK\n');
+    await f.clock.advance(2_299);
+    expect(f.sim.channel(first.uuid)?.hangupCause).toBeUndefined();
+    await f.clock.advance(1);
+    await first.socket.event('CHANNEL_HANGUP_COMPLETE');
+    expect(f.sim.channel(first.uuid)).toMatchObject({ hangupCause: 'ALLOTTED_TIMEOUT', hangupAt: setAt + 2_300 });
+    await f.clock.advance(at - f.clock.now());
+    await second.socket.event('CHANNEL_HANGUP_COMPLETE');
+    expect(f.sim.channel(second.uuid)).toMatchObject({ hangupCause: 'NORMAL_CLEARING', hangupAt: at });
+  });
+
   it('plays the inbound caller: DTMF after answer, and abandoning while it rings', async () => {
     await f.sim.placeInboundCall({
       uuid: S,

@@ -157,6 +157,18 @@ describe('simulator originate', () => {
     expect(JSON.parse(await client.api('show channels as json'))).toEqual({ row_count: 0 });
   });
 
+  it('plays a sequence of behaviours, one per call, the last one repeating', async () => {
+    f.sim.setPhone('+4000', [{ kind: 'busy' }, { kind: 'reject', cause: 'NO_ROUTE_DESTINATION' }, { kind: 'answer' }]);
+    const client = await f.inbound();
+    const results: string[] = [];
+    for (let i = 0; i < 4; i++) results.push(await client.api('originate sofia/gateway/carrier/4000 &park'));
+    expect(results.map((r) => r.replace(/[0-9a-f-]{36}/, '<uuid>'))).toEqual(['-ERR USER_BUSY\n', '-ERR NO_ROUTE_DESTINATION\n', '+OK <uuid>\n', '+OK <uuid>\n']);
+    // Setting the phone again starts its sequence over.
+    f.sim.setPhone('4000', [{ kind: 'busy' }, { kind: 'answer' }]);
+    expect(await client.api('originate sofia/gateway/carrier/4000 &park')).toBe('-ERR USER_BUSY\n');
+    expect(() => f.sim.setPhone('4000', [])).toThrow(/at least one/);
+  });
+
   it('lets the far end hang up and press keys through the API of the simulator', async () => {
     const client = await f.watcher();
     await client.api(`originate {origination_uuid=${A}}sofia/gateway/carrier/1000 &park`);

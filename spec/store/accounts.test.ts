@@ -48,6 +48,15 @@ describeEachDatabase('accounts and their numbers', (getDb) => {
       await expect(store.accounts.create({ name: unique('x'), currency: 'USD', creditLimitMinor: -1 as never })).rejects.toThrow(InvalidStoreInput);
     });
 
+    it('charges a cost nothing was held for straight to the balance, even below zero', async () => {
+      const account = await accountWithBalance(store, 100);
+      expect(await store.accounts.charge(account.id, minorUnits(30))).toBe(true);
+      expect(await store.accounts.charge(account.id, minorUnits(90))).toBe(true);
+      expect(await store.accounts.balance(account.id)).toMatchObject({ balanceMinor: -20, reservedMinor: 0 });
+      expect(await store.accounts.charge(999_999, minorUnits(1))).toBe(false);
+      await expect(store.accounts.charge(account.id, minorUnits(0))).rejects.toThrow(InvalidStoreInput);
+    });
+
     it('refuses a second account of the same name as a conflict, not as a driver error', async () => {
       const name = unique('twin');
       await store.accounts.create({ name, currency: 'USD' });

@@ -159,5 +159,14 @@ describeEachDatabase('callback requests', (getDb) => {
     expect(await store.callbackRequests.countInStates(account.id, ['queued', 'dialing'])).toBe(2);
     expect(await store.callbackRequests.list({ accountId: account.id })).toHaveLength(3);
     expect((await store.callbackRequests.list({ accountId: account.id, states: ['completed'] })).map((r) => r.state)).toEqual(['completed']);
+    // Only those that have begun their current attempt (a leg row for it), when asked.
+    const dialing = await store.callbackRequests.create({ accountId: account.id, trigger: 'cli', source: uniqueNumber(), state: 't-dialing' });
+    const claimedOnly = await store.callbackRequests.create({ accountId: account.id, trigger: 'cli', source: uniqueNumber(), state: 't-dialing' });
+    for (const { request } of [dialing, claimedOnly]) await store.callbackRequests.transition(request.id, 't-dialing', 't-dialing', { attempts: 2 });
+    await store.legs.create({ uuid: randomUUID(), requestId: dialing.request.id, role: 'A', attempt: 2, number: uniqueNumber(), state: 'dialing' });
+    // A leg of an earlier attempt does not count.
+    await store.legs.create({ uuid: randomUUID(), requestId: claimedOnly.request.id, role: 'A', attempt: 1, number: uniqueNumber(), state: 'busy' });
+    expect(await store.callbackRequests.countInStates(account.id, ['t-dialing'])).toBe(2);
+    expect(await store.callbackRequests.countInStates(account.id, ['t-dialing'], { dialed: true })).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { minorUnits } from '../../lib/domain/money';
-import { createStore, InvalidStoreInput, type Store } from '../../lib/store';
+import { createStore, inTransaction, InvalidStoreInput, type Store } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
-import { accountWithBalance } from './fixtures';
+import { accountWithBalance, uniqueNumber } from './fixtures';
 
 describeEachDatabase('reservations and balance', (getDb) => {
   let store: Store;
@@ -33,8 +34,12 @@ describeEachDatabase('reservations and balance', (getDb) => {
 
   it('releases a hold without charging', async () => {
     const account = await accountWithBalance(store, 500);
-    const reservation = await store.reservations.reserve(account.id, minorUnits(500));
-    expect(await store.reservations.listHeld({ accountId: account.id })).toHaveLength(1);
+    const { request } = await store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: uniqueNumber() });
+    const reservation = await store.reservations.reserve(account.id, minorUnits(400), { requestId: request.id });
+    const other = await store.reservations.reserve(account.id, minorUnits(100));
+    expect(await store.reservations.listHeld({ accountId: account.id })).toHaveLength(2);
+    expect(await store.reservations.listHeld({ requestId: request.id })).toEqual([reservation]);
+    expect(await store.reservations.release(other!.id)).toBe(true);
     expect(await store.reservations.release(reservation!.id)).toBe(true);
     expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 500, reservedMinor: 0 });
     expect(await store.reservations.listHeld({ accountId: account.id })).toEqual([]);
@@ -63,6 +68,32 @@ describeEachDatabase('reservations and balance', (getDb) => {
     // Settling them all at once keeps the books straight too.
     await Promise.all(granted.map((reservation) => store.reservations.settle(reservation!.id, minorUnits(50))));
     expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 1000 - 14 * 50, reservedMinor: 0 });
+  });
+
+  it('settles many legs of one account at once, each with its CDR in the same transaction, without a deadlock', async () => {
+    const account = await accountWithBalance(store, 10_000);
+    const { request } = await store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: uniqueNumber() });
+    for (let round = 0; round < 5; round++) {
+      const legs = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const legUuid = randomUUID();
+          await store.legs.create({ uuid: legUuid, requestId: request.id, role: 'B', number: uniqueNumber(), state: 'bridged' });
+          return { legUuid, hold: (await store.reservations.reserve(account.id, minorUnits(5), { requestId: request.id, legUuid }))! };
+        }),
+      );
+      // The engine's settlement: CDR, then the charge against the hold, then the leg row. No retry
+      // here: a deadlock victim would fail the test.
+      await Promise.all(
+        legs.map(({ legUuid, hold }) =>
+          inTransaction(getDb(), async (tx) => {
+            await tx.cdrs.insert({ legUuid, requestId: request.id, accountId: account.id, direction: 'outbound', number: '+12025550202', startedAt: 1, answeredAt: 1, endedAt: 2, billsec: 1, hangupCause: 'NORMAL_CLEARING', costMinor: minorUnits(2), ratePrefix: '1', raw: null, source: 'socket' });
+            expect(await tx.reservations.settle(hold.id, minorUnits(2))).toBe(true);
+            await tx.legs.update(legUuid, { state: 'completed' });
+          }),
+        ),
+      );
+    }
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 10_000 - 30 * 2, reservedMinor: 0 });
   });
 
   it('stays consistent when concurrent settles race for the same reservation', async () => {

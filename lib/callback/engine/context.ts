@@ -78,7 +78,7 @@ export interface EngineContext {
   readonly hub: LegEventHub;
   readonly waiter: LegWaiter;
   readonly work: WorkTracker;
-  /** Money movements take turns per account (see KeyedSerial). */
+  /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
   readonly perAccount: KeyedSerial;
   readonly operatorCallbackAccountId: number;
   readonly instanceId: string;

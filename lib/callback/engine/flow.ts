@@ -1,15 +1,9 @@
 import type { E164 } from '../../domain/phone-number';
 import type { Logger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
-import type { LegBFailureSettings } from '../policy/ivr-outcome';
 import type { CallLeg, RequestEvent } from '../state/request-events';
 import type { EngineContext } from './context';
 import type { LiveLeg } from './live-leg';
-
-/** What a decision for one event may adjust (the IVR prompt of a refused B, which decide cannot name). */
-export interface EventOptions {
-  readonly ivr?: Partial<LegBFailureSettings>;
-}
 
 /** The request's side that the mode flows work with; the runner implements it. */
 export interface FlowHost {
@@ -19,7 +13,7 @@ export interface FlowHost {
   readonly legA: LiveLeg | undefined;
   readonly legB: LiveLeg | undefined;
   /** Reports what happened to a leg; queued behind the step in progress, so never awaited from an action. */
-  send(event: RequestEvent, options?: EventOptions): Promise<void>;
+  send(event: RequestEvent): Promise<void>;
   /** Runs a background part of the call (following a leg) without blocking the request's steps. */
   detach(task: Promise<unknown>): void;
   /** Writes the leg's row and makes it the request's current leg A or B; undefined when B may not be dialed (refused, reported). */

@@ -21,10 +21,13 @@ export type RefusalReason =
   | 'not_in_callback_tariff'
   | 'destination_not_in_tariff'
   | 'no_payer'
-  | 'insufficient_funds';
+  | 'insufficient_funds'
+  | 'too_many_concurrent';
 
 export interface Refusal {
   readonly refused: RefusalReason;
+  /** What the audit line should say besides the reason (A5's counts). */
+  readonly details?: Readonly<Record<string, number | string>>;
 }
 
 /** Money set aside for one leg (B3). */

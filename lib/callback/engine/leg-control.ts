@@ -19,6 +19,16 @@ export interface LegControl {
   /** Plays over a running talk without interrupting it (the C6 warning tone). */
   playDuringTalk(file: string): Promise<void>;
   hangup(cause: HangupCause): Promise<void>;
+  /**
+   * Has FreeSWITCH itself hang the leg up at `epochMs` (C6), so the stop holds even if this
+   * process is gone by then. FreeSWITCH counts whole seconds: it is rounded up, never early.
+   */
+  hangupAt(epochMs: number, cause: HangupCause): Promise<void>;
+}
+
+/** `sched_hangup`'s time: an absolute epoch second, not before `epochMs`. */
+function epochSecondNotBefore(epochMs: number): number {
+  return Math.ceil(epochMs / 1000);
 }
 
 /** Leg A under our outbound socket. */
@@ -39,6 +49,10 @@ export class SessionControl implements LegControl {
 
   async hangup(cause: HangupCause): Promise<void> {
     await this.quietly('hangup', () => this.session.hangup(cause));
+  }
+
+  async hangupAt(epochMs: number, cause: HangupCause): Promise<void> {
+    await this.quietly('sched_hangup', () => this.session.execute('sched_hangup', `${epochSecondNotBefore(epochMs)} ${cause}`));
   }
 
   private async quietly(step: string, work: () => Promise<unknown>): Promise<void> {
@@ -77,6 +91,10 @@ export class ApiControl implements LegControl {
   async hangup(cause: HangupCause): Promise<void> {
     if (this.endsAfterPrompt) return;
     await this.send(`uuid_kill ${this.uuid} ${cause}`);
+  }
+
+  async hangupAt(epochMs: number, cause: HangupCause): Promise<void> {
+    await this.send(`sched_hangup ${epochSecondNotBefore(epochMs)} ${this.uuid} ${cause}`);
   }
 
   /** False when the channel is gone already. */

@@ -24,7 +24,7 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
   const log = callLogger(ctx.logger, { requestId: request.id });
   const funds = new Funds(ctx);
   const legs = (await ctx.store.legs.listForRequest(request.id)).filter((leg) => leg.endedAt === null);
-  const held = (await ctx.store.reservations.listHeld()).filter((reservation) => reservation.requestId === request.id);
+  const held = await ctx.store.reservations.listHeld({ requestId: request.id });
   const goneBy = Math.min(ctx.clock.now(), request.leaseUntil ?? ctx.clock.now());
   const settled: Array<Promise<unknown>> = [];
   for (const row of legs) {

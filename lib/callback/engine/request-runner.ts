@@ -6,13 +6,14 @@ import type { CallbackRequest, CallbackRequestPatch } from '../../store/callback
 import { assertNever } from '../state/assert-never';
 import { decide, type DecideContext, type Decision } from '../state/decide';
 import type { Action, CallLeg, RequestEvent } from '../state/request-events';
-import { DUE_REQUEST_STATES, isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
+import { isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
 import { callerIdsForRequest } from './caller-ids';
 import type { EngineContext } from './context';
-import type { EventOptions, FlowHost, ModeFlow } from './flow';
+import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
 import { isRefusal, type Refusal } from './funds';
 import { LeaseKeeper } from './lease';
+import { concurrencyRefusal } from './limits';
 import { SessionControl } from './leg-control';
 import { LiveLeg } from './live-leg';
 import { requestData, withRequestData } from './request-data';
@@ -31,6 +32,7 @@ function causeOfEvent(event: RequestEvent): string | undefined {
     case 'hung_up':
       return event.cause;
     case 'refused':
+    case 'b_refused':
     case 'ivr_gave_up':
       return event.reason;
     case 'cancelled':
@@ -89,30 +91,19 @@ export class RequestRunner implements FlowHost {
   }
 
   /**
-   * The request is due: its first attempt or a retry. The scheduler's claim has usually moved
-   * the row to the first dialing state already; then only what the claim did not write (the
-   * attempt count, or a refusal) is persisted.
+   * The request is due: its first attempt or a retry. The scheduler's claim has written `due`'s
+   * decision already (the first dialing state, `firstStateFor`, and the attempt), so what is left
+   * is pricing and holding, the A5 limit (a refusal ends the request, audited) and the dial actions.
    */
   start(): Promise<void> {
-    const stored = this.state;
-    if (!(DUE_REQUEST_STATES as readonly string[]).includes(stored) && stored !== 'dialing_a' && stored !== 'dialing_both') {
-      this.log.error('cannot dial a request in this state', { state: stored });
+    if ((this.state !== 'dialing_a' && this.state !== 'dialing_both') || this.request.claimedBy !== this.ctx.instanceId) {
+      this.log.error('cannot dial a request not claimed for dialing by this instance', { state: this.state, claimedBy: this.request.claimedBy });
       this.retire();
       return Promise.resolve();
     }
-    if (this.request.claimedBy === this.ctx.instanceId) {
-      this.lease = new LeaseKeeper(this.ctx, this.id, () => void this.enqueue(() => this.onLeaseLost()));
-      this.lease.start();
-    }
-    const decideFrom = (DUE_REQUEST_STATES as readonly string[]).includes(stored) ? stored : WAITING;
-    const started = this.queue.then(() =>
-      this.ctx.work.run(async () => {
-        const refusal = await this.money.prepare(this.request);
-        if (refusal) await this.refuse(refusal, { destination: this.request.destination });
-        const event: RequestEvent = refusal ? { type: 'refused', reason: refusal.refused } : { type: 'due' };
-        if (!(await this.step(event, {}, decideFrom))) await this.releaseUnusedHolds();
-      }),
-    );
+    this.lease = new LeaseKeeper(this.ctx, this.id, () => void this.enqueue(() => this.onLeaseLost()));
+    this.lease.start();
+    const started = this.queue.then(() => this.ctx.work.run(() => this.admit()));
     this.queue = started.catch(() => undefined);
     // The scheduler logs a failed dial and recovers the request once its lease runs out; this
     // runner must not keep renewing that lease.
@@ -122,9 +113,39 @@ export class RequestRunner implements FlowHost {
     });
   }
 
+  /**
+   * Prices and holds (B1, B3), then checks the A5 limit and dials. The check and the dial run for
+   * one request of the account at a time, until its legs are written: a request counts once it
+   * has a leg, so two of them cannot both fit the last free slot. A refusal is audited and ends
+   * the request; holds it made are released when the runner retires.
+   */
+  private async admit(): Promise<void> {
+    const refusal =
+      (await this.money.prepare(this.request)) ??
+      (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
+        const overLimit = await concurrencyRefusal(this.ctx, this.request);
+        if (!overLimit) await this.begin();
+        return overLimit;
+      }));
+    if (!refusal) return;
+    await this.refuse(refusal, { destination: this.request.destination });
+    // decide takes refusals from a waiting state; the claim moved the row on, the store takes it from there.
+    if (!(await this.step({ type: 'refused', reason: refusal.refused }, WAITING))) await this.releaseUnusedHolds();
+  }
+
+  /** `due`'s actions; its state and attempt are the claim's write. */
+  private async begin(): Promise<void> {
+    const decision = decide(WAITING, { type: 'due' }, this.decideContext());
+    // The scheduler was not wired with firstStateFor: dialing now would disagree with the row.
+    if (decision.to !== this.state) throw new Error(`claimed into ${this.state}, but due goes to ${decision.to}`);
+    // Only a retry comes back to a waiting state other than queued, and only after an attempt.
+    this.announce(this.request.attempts > 1 ? 'retry_scheduled' : 'queued', decision.to, 'due', undefined);
+    for (const action of decision.actions) await this.act(action);
+  }
+
   /** Queues an event behind the one being handled; never rejects (a failed step is logged). */
-  send(event: RequestEvent, options: EventOptions = {}): Promise<void> {
-    return this.enqueue(async () => void (await this.step(event, options)));
+  send(event: RequestEvent): Promise<void> {
+    return this.enqueue(async () => void (await this.step(event)));
   }
 
   detach(task: Promise<unknown>): void {
@@ -155,8 +176,8 @@ export class RequestRunner implements FlowHost {
   }
 
   /** True when the event moved the request (and its actions ran). */
-  private async step(event: RequestEvent, options: EventOptions, decideFrom: RequestState = this.state, retried = false): Promise<boolean> {
-    const decision = decide(decideFrom, event, this.decideContext(options));
+  private async step(event: RequestEvent, decideFrom: RequestState = this.state, retried = false): Promise<boolean> {
+    const decision = decide(decideFrom, event, this.decideContext());
     if (decision.ignored) {
       this.log.debug('event ignored', { state: decideFrom, event: event.type });
       return false;
@@ -173,14 +194,14 @@ export class RequestRunner implements FlowHost {
         return false;
       }
       this.state = state;
-      return retried ? false : this.step(event, options, state, true);
+      return retried ? false : this.step(event, state, true);
     }
     for (const action of decision.actions) await this.act(action);
     if (isFinalState(this.state) || this.state === 'retry_scheduled') this.retire();
     return true;
   }
 
-  private decideContext(options: EventOptions): DecideContext {
+  private decideContext(): DecideContext {
     const { ctx, request } = this;
     const data = requestData(request.data);
     return {
@@ -190,7 +211,7 @@ export class RequestRunner implements FlowHost {
       now: ctx.clock.now(),
       retry: { maxRetries: Math.max(0, request.maxAttempts - 1), retryIntervalSeconds: data.retryIntervalSeconds ?? ctx.settings.retryIntervalSeconds },
       // A parked leg (simultaneous mode) has no IVR to come back to.
-      ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request), ...options.ivr },
+      ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request) },
       askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),
       talked: data.talked,
     };
@@ -201,7 +222,6 @@ export class RequestRunner implements FlowHost {
     const from = this.state;
     const to = decision.to;
     const patch: CallbackRequestPatch = {};
-    if (decision.actions.some((action) => action.type === 'dial_a')) patch.incrementAttempts = true;
     for (const action of decision.actions) if (action.type === 'schedule_retry') patch.dueAt = action.at;
     // Waiting again or done: any instance may take it (the retry), or nobody needs to.
     if (isFinalState(to) || to === 'retry_scheduled') patch.release = true;
@@ -219,7 +239,6 @@ export class RequestRunner implements FlowHost {
       ...this.request,
       state: to,
       stateChangedAt: now,
-      attempts: this.request.attempts + (patch.incrementAttempts ? 1 : 0),
       destination: patch.destination ?? this.request.destination,
       dueAt: patch.dueAt ?? this.request.dueAt,
       lastCause: patch.lastCause ?? this.request.lastCause,
@@ -228,9 +247,14 @@ export class RequestRunner implements FlowHost {
       version: this.request.version + 1,
     };
     if (from === 'bridged' && to !== 'bridged') await this.talkEnded();
-    this.log.info('request moved', { from, to, event: event.type, cause });
-    this.ctx.events.emit('request', { requestId: this.id, accountId: this.request.accountId, from, to, event: event.type, cause: cause ?? null, at: now });
+    this.announce(from, to, event.type, cause);
     return true;
+  }
+
+  /** W3: a persisted move of the request. */
+  private announce(from: RequestState, to: RequestState, event: RequestEvent['type'], cause: string | undefined): void {
+    this.log.info('request moved', { from, to, event, cause });
+    this.ctx.events.emit('request', { requestId: this.id, accountId: this.request.accountId, from, to, event, cause: cause ?? null, at: this.ctx.clock.now() });
   }
 
   /** One action; a failing one is logged and the rest still run (a failed prompt must not keep a leg unbilled). */
@@ -253,11 +277,13 @@ export class RequestRunner implements FlowHost {
       case 'bridge':
         return this.bridge();
       case 'play_prompt':
-        return this.playPrompt(action.name);
+        return this.playPrompt(action.leg === 'A' ? this.legA : this.legB, this.ctx.promptFile(action.name));
+      case 'play_refusal':
+        return this.playPrompt(this.legA, this.ctx.promptFile(this.refusalPrompt(action.reason)));
       case 'hangup_a':
         return this.hangup(this.legA, action.cause);
       case 'hangup_b':
-        return this.hangupB(action.cause);
+        return this.hangup(this.legB, action.cause);
       case 'settle_leg': {
         const leg = action.leg === 'A' ? this.legA : this.legB;
         if (leg) this.detach(leg.settle());
@@ -285,7 +311,10 @@ export class RequestRunner implements FlowHost {
 
   /**
    * C6: the talk may last what the call's holds pay for, counted from the later answer; the
-   * earlier leg's head start is what it ran before. Warning tone and hard stop both go to A.
+   * earlier leg's head start is what it ran before. Warning tone and hard stop both go to A. The
+   * switch's copy of the stop goes to B: B lives for this one talk, while A may go back to the
+   * IVR (C4) and would carry it into the next one; hanging up B ends A too, by our hand or, with
+   * us gone, by A's dialplan ending (capture 08b) or the uuid_bridge.
    */
   private startTalkLimit(a: LiveLeg, b: LiveLeg): void {
     const now = this.ctx.clock.now();
@@ -304,6 +333,7 @@ export class RequestRunner implements FlowHost {
       warningSecondsBefore: this.ctx.warningSecondsBefore,
       warn: () => a.control.playDuringTalk(this.ctx.warningTone),
       stop: () => a.control.hangup('ALLOTTED_TIMEOUT'),
+      stopOnSwitch: (atMs) => b.control.hangupAt(atMs, 'ALLOTTED_TIMEOUT'),
     });
   }
 
@@ -313,26 +343,17 @@ export class RequestRunner implements FlowHost {
     if (this.legA?.isUp) await this.legA.mark('answered');
   }
 
-  private async playPrompt(name: string): Promise<void> {
-    const a = this.legA;
-    if (a?.isUp) await this.ctx.work.waitFor(a.control.playPrompt(this.ctx.promptFile(name)));
+  private async playPrompt(leg: LiveLeg | undefined, file: string): Promise<void> {
+    if (leg?.isUp) await this.ctx.work.waitFor(leg.control.playPrompt(file));
+  }
+
+  /** What A hears when B may not be dialed: "insufficient funds", or "that number cannot be called". */
+  private refusalPrompt(reason: string): string {
+    return reason === 'insufficient_funds' ? this.ctx.prompts.insufficientFunds : this.ctx.prompts.destinationNotAllowed;
   }
 
   private async hangup(leg: LiveLeg | undefined, cause: HangupCause): Promise<void> {
     if (leg?.isUp) await this.ctx.work.waitFor(leg.control.hangup(cause));
-  }
-
-  /**
-   * C5: a B that answered and waited for an A that never came is told why before it is let go
-   * (decide says only "hang up B"; the prompt is the engine's courtesy to whoever picked up).
-   */
-  private async hangupB(cause: HangupCause): Promise<void> {
-    const b = this.legB;
-    const failedIvr = this.ctx.settings.failedIvr;
-    if (!this.sourceFirst && b?.isUp && b.state === 'answered' && cause === 'NORMAL_CLEARING' && failedIvr) {
-      await this.ctx.work.waitFor(b.control.playPrompt(this.ctx.promptFile(failedIvr)));
-    }
-    await this.hangup(b, cause);
   }
 
   /** C2: leg A chooses the destination; the answer comes back as an event. */
@@ -370,20 +391,16 @@ export class RequestRunner implements FlowHost {
 
   // --- refusals -------------------------------------------------------------------------------
 
-  /**
-   * B may not be dialed: A hears why, then the usual end of a failed B (hang up, or ask again).
-   * decide has no event for "B refused", so it is B failing with OUTGOING_CALL_BARRED, with the
-   * refusal's prompt in place of the Failed IVR.
-   */
+  /** B may not be dialed: audited, and decide says what A hears and what comes next. */
   private async refuseB(refusal: Refusal, destination: E164): Promise<undefined> {
     await this.refuse(refusal, { destination });
-    const prompt = refusal.refused === 'insufficient_funds' ? this.ctx.prompts.insufficientFunds : this.ctx.prompts.destinationNotAllowed;
-    this.detach(this.send({ type: 'b_failed', cause: 'OUTGOING_CALL_BARRED' }, { ivr: { failedIvr: prompt } }));
+    this.detach(this.send({ type: 'b_refused', reason: refusal.refused }));
     return undefined;
   }
 
   /** A5: every refusal is in the audit log with its reason. */
-  private async refuse(refusal: Refusal, details: Record<string, string | null>): Promise<void> {
+  private async refuse(refusal: Refusal, context: Record<string, string | null>): Promise<void> {
+    const details = { ...context, ...refusal.details };
     this.log.warn('refused', { reason: refusal.refused, ...details });
     await this.ctx.store.auditLog.record({
       kind: 'refused',

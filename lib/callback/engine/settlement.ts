@@ -42,14 +42,13 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const state = legOutcomeForCause(end.cause, answered);
   const costMinor = pricing ? rateLeg(pricing.rate, end.billsec).costMinor : minorUnits(0);
   const accountId = pricing?.payer.accountId ?? null;
-  // InnoDB may pick one of two legs settling against the same account as a deadlock victim; it
-  // rolled the whole unit back, so the whole unit runs again.
-  return ctx.perAccount.run(`account:${accountId ?? 'none'}`, () =>
-    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, ctx, input, state, costMinor, accountId), () => ctx.clock.now())),
-  );
+  // The store takes the account row before the reservation (ReservationsRepository.settle), so
+  // two legs of one account settling at once queue on that row instead of deadlocking; should
+  // InnoDB still pick a victim, it rolled the whole unit back, so the whole unit runs again.
+  return retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId), () => ctx.clock.now()));
 }
 
-async function book(tx: Store, ctx: EngineContext, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null): Promise<Settlement> {
+async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null): Promise<Settlement> {
   const { end, pricing } = input;
   const written = await tx.cdrs.insert({
     legUuid: input.legUuid,
@@ -75,7 +74,7 @@ async function book(tx: Store, ctx: EngineContext, input: SettleInput, state: Le
     source: 'socket',
   });
   if (!written) return { state, costMinor, written: false };
-  await charge(tx, ctx, input.hold, accountId, costMinor);
+  await charge(tx, input.hold, accountId, costMinor);
   await tx.legs.update(input.legUuid, {
     state,
     answeredAt: end.answeredAt,
@@ -87,7 +86,7 @@ async function book(tx: Store, ctx: EngineContext, input: SettleInput, state: Le
   return { state, costMinor, written: true };
 }
 
-async function charge(tx: Store, ctx: EngineContext, hold: Hold | undefined, accountId: number | null, cost: MinorUnits): Promise<void> {
+async function charge(tx: Store, hold: Hold | undefined, accountId: number | null, cost: MinorUnits): Promise<void> {
   if (hold) {
     if (cost === 0) {
       await tx.reservations.release(hold.reservationId);
@@ -96,16 +95,6 @@ async function charge(tx: Store, ctx: EngineContext, hold: Hold | undefined, acc
     if (await tx.reservations.settle(hold.reservationId, cost)) return;
     // The hold was closed by someone else (a reaper of stale holds): the leg is still owed.
   }
-  if (cost > 0 && accountId !== null) await chargeDirectly(tx, accountId, cost, ctx.clock.now());
-}
-
-/**
- * A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is.
- * The store has no call-charge method yet (needed: AccountsRepository.charge); this is the one
- * UPDATE it would run, inside the settlement's transaction.
- */
-async function chargeDirectly(tx: Store, accountId: number, amount: MinorUnits, now: number): Promise<void> {
-  await tx.db('accounts')
-    .where({ id: accountId })
-    .update({ balance_minor: tx.db.raw('balance_minor - ?', [amount]), updated_at: now });
+  // A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is.
+  if (cost > 0 && accountId !== null) await tx.accounts.charge(accountId, cost);
 }

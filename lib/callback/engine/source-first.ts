@@ -44,17 +44,22 @@ export class SourceFirstFlow implements ModeFlow {
     if (!leg) return;
     leg.node = a.node;
     try {
+      // What A hears while B rings is A's own variable; B's caller ID and ring time are B's (dial string).
       await session.setVariable('ringback', ctx.ringback);
-      // A's channel variables that FreeSWITCH's bridge reads for the B leg it creates.
-      await session.setVariable('call_timeout', String(ctx.settings.waitTimeSeconds));
-      if (leg.callerId !== undefined) await session.setVariable('effective_caller_id_number', leg.callerId);
     } catch (error) {
       if (!(error instanceof CallEnded)) throw error;
       // A left before B was dialed; A's hangup ends the request and B's row is settled unanswered.
       leg.failureCause = 'ORIGINATOR_CANCEL';
       return;
     }
-    const dialString = gatewayDialString({ gateway: ctx.telephony.gateway, number: e164Digits(number), uuid: leg.uuid, variables: legVariables(this.host, leg) });
+    const dialString = gatewayDialString({
+      gateway: ctx.telephony.gateway,
+      number: e164Digits(number),
+      uuid: leg.uuid,
+      callerIdNumber: leg.callerId,
+      timeoutSec: ctx.settings.waitTimeSeconds,
+      variables: legVariables(this.host, leg),
+    });
     const bridge: Promise<BridgeEnd> = session.bridge(dialString).then(
       (result) => ({ kind: 'done', result }),
       (error: unknown) => {

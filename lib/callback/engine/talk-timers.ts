@@ -9,12 +9,16 @@ export interface TalkPlan {
   readonly warningSecondsBefore: number;
   readonly warn: () => Promise<void>;
   readonly stop: () => Promise<void>;
+  /** The same stop, left with FreeSWITCH for the instant given: it holds if this process dies mid-talk. */
+  readonly stopOnSwitch: (epochMs: number) => Promise<void>;
 }
 
 /**
  * C6 on the injected clock: a warning tone before the limit and the hard stop at it. Deadlines
  * count from when FreeSWITCH says the talk began, not from when we heard of it, so the stop
- * falls on exactly the computed second.
+ * falls on exactly the computed second. The stop is also handed to FreeSWITCH (`stopOnSwitch`)
+ * for the same instant; whichever comes first ends the talk. Ours is exact, the switch's is
+ * whole seconds rounded up, so normally ours does, and the switch's is what is left if we died.
  */
 export class TalkTimers {
   private handles: TimerHandle[] = [];
@@ -31,6 +35,7 @@ export class TalkTimers {
     this.log.info('talk limit set', { limitSeconds: limits.hangupAtSeconds, warnAtSeconds: limits.warnAtSeconds });
     if (limits.warnAtSeconds !== undefined) this.handles.push(this.clock.setTimeout(() => this.fire('warning', plan.warn), at(limits.warnAtSeconds)));
     this.handles.push(this.clock.setTimeout(() => this.fire('hard stop', plan.stop), at(limits.hangupAtSeconds)));
+    this.fire('hard stop handed to the switch', () => plan.stopOnSwitch(plan.talkStartMs + limits.hangupAtSeconds * 1000));
   }
 
   cancel(): void {

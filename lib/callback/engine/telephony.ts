@@ -13,9 +13,9 @@ export interface EngineTelephony {
   readonly socketAddress: SocketTarget;
   /** The gateway legs leave through. */
   readonly gateway: string;
-  /** A node with room for a call whose legs must meet on it (uuid_bridge cannot cross nodes). */
+  /** A node with room for both legs of a call that must meet on it (uuid_bridge cannot cross nodes); each leg then originates with `{ node }`. */
   pickNode(): string;
-  /** `bgapi originate`; on the given node, or on the least loaded one. */
+  /** `bgapi originate`; on the given node, or on the least loaded one (counted against that node's channels and CPS either way). */
   originate(request: OriginateRequest, options?: { node?: string }): Promise<{ uuid: string; node: string }>;
   /**
    * `api` on a node. Without a node (its originate result never came) every node is asked in
@@ -26,7 +26,7 @@ export interface EngineTelephony {
   onEvent(listener: (event: EslEvent) => void): () => void;
 }
 
-export type EngineClient = Pick<InboundClient, 'name' | 'api' | 'on' | 'originate'>;
+export type EngineClient = Pick<InboundClient, 'name' | 'api' | 'on'>;
 
 export interface PoolTelephonyOptions {
   pool: Pick<NodePool, 'originate' | 'pick'>;
@@ -48,12 +48,8 @@ export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
   return {
     socketAddress: options.socketAddress,
     gateway: options.gateway,
-    pickNode: () => options.pool.pick().name,
-    async originate(request, { node } = {}) {
-      if (node === undefined) return options.pool.originate(request);
-      // The pool cannot pin a node yet; its CHANNEL_CREATE accounting still sees this leg.
-      return { uuid: await client(node).originate(request), node };
-    },
+    pickNode: () => options.pool.pick(2).name,
+    originate: (request, { node } = {}) => options.pool.originate(request, { node }),
     async api(node, command) {
       if (node !== undefined) return client(node).api(command);
       let last: unknown = new Error('no FreeSWITCH node');

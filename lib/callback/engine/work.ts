@@ -78,10 +78,9 @@ export class WorkTracker {
 }
 
 /**
- * Runs work one at a time per key. Settling two legs of one call touches the same account row
- * and reservations at the same moment, which InnoDB resolves by killing one as a deadlock
- * victim; taking turns per account inside this process avoids that (across instances the
- * deadlock retry still covers it).
+ * Runs work one at a time per key, inside this process: an account's holds (`account:<id>`, so
+ * concurrent requests do not race for the same balance) and its requests' A5 check and dial
+ * (`admit:<id>`). Across instances the database's own row locks and conditional updates decide.
  */
 export class KeyedSerial {
   private readonly tails = new Map<string, Promise<unknown>>();

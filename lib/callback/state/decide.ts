@@ -21,7 +21,7 @@ export interface DecideContext {
   readonly mode: CallbackMode;
   /** The request's destination; null means leg A is asked for it ("ask on leg A"). */
   readonly destination: E164 | null;
-  /** Attempts at leg A made so far, counting the current one (the engine counts each dial_a). */
+  /** Attempts at leg A made so far, counting the current one (the scheduler's claim counts each). */
   readonly attempt: number;
   /** Epoch ms. */
   readonly now: number;
@@ -100,9 +100,24 @@ function legAFailed(cause: HangupCause, ctx: DecideContext, ...cleanup: Action[]
 /** B ended unanswered while A is up: the busy / failed prompt, then ask again or hang up (C3, C4). */
 function legBFailed(cause: HangupCause, ctx: DecideContext): Step {
   const outcome = ivrOutcomeForLegB(cause, ctx.ivr);
-  const prompt: Action[] = outcome.prompt === null ? [] : [{ type: 'play_prompt', name: outcome.prompt }];
+  const prompt = promptOn('A', outcome.prompt);
   if (outcome.then === 'ask_again') return go('a_answered', settle('B'), ...prompt, askDestination);
   return end(afterTalk(ctx, outcome.legB), settle('B'), ...prompt, hangupA(CLEAR), settle('A'));
+}
+
+/**
+ * B may not be dialed (funds, tariff): A hears why, then, as after a failed B, is asked again
+ * or hung up. No B leg came to be; settling B closes its dial and finds nothing to book.
+ */
+function legBRefused(reason: string, ctx: DecideContext): Step {
+  const tell: Action = { type: 'play_refusal', reason };
+  if (ctx.ivr.askAgainOnFailure) return go('a_answered', settle('B'), tell, askDestination);
+  return end(afterTalk(ctx, 'failed'), settle('B'), tell, hangupA(CLEAR), settle('A'));
+}
+
+/** A prompt on an answered leg, when one is configured (null or blank: none). */
+function promptOn(leg: CallLeg, name: string | null): Action[] {
+  return name === null || name.trim() === '' ? [] : [{ type: 'play_prompt', leg, name }];
 }
 
 /* --- the table: per state, the events it reacts to ------------------------------------------ */
@@ -133,10 +148,11 @@ const HANDLERS: { readonly [S in ActiveState]: Handlers } = {
     cancelled: () => end('cancelled', hangupA(CANCEL), hangupB(CANCEL), settle('A'), settle('B')),
   },
 
-  // Simultaneous, B up and waiting for A.
+  // Simultaneous, B up and waiting for A. An A that never comes is explained to B (Failed IVR)
+  // before B is let go: somebody picked up and deserves to know why nobody is there.
   b_answered: {
     a_answered: () => go('bridged', bridge),
-    a_failed: (e, ctx) => legAFailed(e.cause, ctx, hangupB(CLEAR), settle('B')),
+    a_failed: (e, ctx) => legAFailed(e.cause, ctx, ...promptOn('B', ctx.ivr.failedIvr), hangupB(CLEAR), settle('B')),
     hung_up: (e) => (e.by === 'B' ? end('cancelled', hangupA(CANCEL), settle('B'), settle('A')) : undefined),
     cancelled: () => end('cancelled', hangupA(CANCEL), hangupB(CLEAR), settle('A'), settle('B')),
   },
@@ -153,6 +169,7 @@ const HANDLERS: { readonly [S in ActiveState]: Handlers } = {
   dialing_b: {
     b_answered: () => go('bridged', bridge),
     b_failed: (e, ctx) => legBFailed(e.cause, ctx),
+    b_refused: (e, ctx) => legBRefused(e.reason, ctx),
     hung_up: (e, ctx) => (e.by === 'A' ? end(afterTalk(ctx, 'cancelled'), hangupB(CANCEL), settle('A'), settle('B')) : undefined),
     new_destination_requested: () => go('a_answered', hangupB(CANCEL), settle('B'), askDestination),
     cancelled: () => end('cancelled', hangupB(CANCEL), hangupA(CLEAR), settle('B'), settle('A')),

@@ -18,6 +18,8 @@ export type RequestEvent =
   | { readonly type: 'b_answered' }
   /** Leg B ended without answering. */
   | { readonly type: 'b_failed'; readonly cause: HangupCause }
+  /** Leg B may not be dialed after all (B3 funds, B1 tariff, no payer), checked when A chose it; nothing was dialed. */
+  | { readonly type: 'b_refused'; readonly reason: string }
   /** An answered leg hung up; `by` is the leg whose party (or network) ended it. */
   | { readonly type: 'hung_up'; readonly by: CallLeg; readonly cause: HangupCause }
   /** The IVR on leg A collected and validated a destination (C2). */
@@ -45,8 +47,13 @@ export type Action =
    * are connected already and the engine has nothing to do; in simultaneous mode it is a uuid_bridge.
    */
   | { readonly type: 'bridge' }
-  /** Play a prompt on leg A and wait for it to finish. */
-  | { readonly type: 'play_prompt'; readonly name: string }
+  /**
+   * Play a prompt on an answered leg and wait for it to finish: A, which goes on afterwards, or a
+   * waiting B (C5), which we reach only through the API and which hangs up after it.
+   */
+  | { readonly type: 'play_prompt'; readonly leg: CallLeg; readonly name: string }
+  /** Tell A why B may not be dialed (the engine has a prompt per refusal reason) and wait for it to finish. */
+  | { readonly type: 'play_refusal'; readonly reason: string }
   | { readonly type: 'hangup_a'; readonly cause: HangupCause }
   | { readonly type: 'hangup_b'; readonly cause: HangupCause }
   /** The leg is over (or being hung up): write its CDR and release its reservation (B3, B4). Once per dialed leg. */

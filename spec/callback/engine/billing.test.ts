@@ -34,7 +34,8 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
 
     expect(ends.map((request) => request.state).sort()).toEqual(['completed', 'failed']);
     const refused = ends.find((request) => request.state === 'failed')!;
-    expect(refused.lastCause).toBe('OUTGOING_CALL_BARRED');
+    // B was refused before it was dialed; the request ends with the refusal's reason.
+    expect(refused.lastCause).toBe('insufficient_funds');
     const audit = await r.store.auditLog.list({ accountId: account.id, kind: 'refused' });
     expect(audit.map((entry) => [entry.requestId, entry.reason])).toEqual([[refused.id, 'insufficient_funds']]);
     const refusedLegs = await r.store.legs.listForRequest(refused.id);
@@ -59,7 +60,8 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
     const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
     const done = await r.finish(request.id);
 
-    expect(done).toMatchObject({ state: 'failed', lastCause: 'insufficient_funds', attempts: 0 });
+    // The claim counted the attempt; it was refused before anything was dialed.
+    expect(done).toMatchObject({ state: 'failed', lastCause: 'insufficient_funds', attempts: 1 });
     expect(await r.store.legs.listForRequest(request.id)).toEqual([]);
     expect(r.sim.channels()).toEqual([]);
     const audit = await r.store.auditLog.list({ accountId: account.id, kind: 'refused' });
@@ -72,6 +74,10 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
     const account = await r.account(5);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer' });
+    const scheduled: string[] = [];
+    r.sim.on('command', (_connection, line) => {
+      if (line.includes('sched_hangup')) scheduled.push(line);
+    });
 
     const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
     const done = await r.finish(request.id);
@@ -82,6 +88,9 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
     const [a, b] = await r.store.legs.listForRequest(request.id);
     const bView = r.sim.channel(b!.uuid)!;
     expect(bView.hangupAt! - bView.answeredAt!).toBe(120_000);
+    // The same stop was left with FreeSWITCH, on B, at the whole second not before it: it holds
+    // should the controller die mid-talk; ours, exact, came first.
+    expect(scheduled).toEqual([`api sched_hangup ${Math.ceil((bView.answeredAt! + 120_000) / 1000)} ${b!.uuid} ALLOTTED_TIMEOUT`]);
     expect(b).toMatchObject({ billsec: 120, hangupCause: 'ALLOTTED_TIMEOUT' });
     const aView = r.sim.channel(a!.uuid)!;
     expect(aView.hangupCause).toBe('ALLOTTED_TIMEOUT');

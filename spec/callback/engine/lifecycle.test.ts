@@ -64,6 +64,38 @@ describeEachDatabase('callback engine, request lifecycle', (getDb, dbEngine) => 
     expect(await r.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 1_000, reservedMinor: 0 });
   });
 
+  it('refuses, with an audit line, a request due while its account has its maximum of calls in progress (A5)', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    // The account allows one callback at a time (the system setting allows two).
+    const account = await r.account(1_000);
+    await r.store.accounts.update(account.id, { maxConcurrentCallbacks: 1 });
+    const [source2, destination2] = ['+12025550103', '+12025550204'] as const;
+    for (const number of [SOURCE, source2]) r.sim.setPhone(number, { kind: 'answer' });
+    for (const number of [DESTINATION, destination2]) r.sim.setPhone(number, { kind: 'answer', hangupAfterMs: 20_000 });
+
+    // Both due at once: the first claimed goes ahead, the other finds it in progress.
+    const first = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    const second = await r.engine.order({ accountId: account.id, source: source2, destination: destination2 });
+    const ends = [await r.finish(first.request.id), await r.finish(second.request.id)];
+
+    expect(ends.map((request) => [request.state, request.lastCause]).sort()).toEqual([
+      ['completed', 'NORMAL_CLEARING'],
+      ['failed', 'too_many_concurrent'],
+    ]);
+    const refused = ends.find((request) => request.state === 'failed')!;
+    expect(await r.store.legs.listForRequest(refused.id)).toEqual([]);
+    // Priced and held before the check, and let go.
+    expect(await r.store.reservations.listHeld({ requestId: refused.id })).toEqual([]);
+    const audit = await r.store.auditLog.list({ accountId: account.id, kind: 'refused' });
+    expect(audit.map((entry) => [entry.requestId, entry.reason, entry.details])).toEqual([
+      [refused.id, 'too_many_concurrent', { destination: refused.destination, inProgress: 1, max: 1 }],
+    ]);
+
+    // Only calls in progress count: with the first one over, the next goes ahead.
+    const third = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    expect(await r.finish(third.request.id)).toMatchObject({ state: 'completed' });
+  });
+
   it('recovers a request whose controller died mid-talk: ends it, books its legs from estimates, frees its holds', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     const account = await r.account(1_000);

@@ -31,6 +31,9 @@ describeEachDatabase('callback engine, source first', (getDb, dbEngine) => {
     expect(b).toMatchObject({ role: 'B', attempt: 1, state: 'completed', hangupCause: 'NORMAL_CLEARING', billsec: 61, callerId: SOURCE });
     expect(r.sim.channel(a!.uuid)?.variables).toMatchObject({ origination_caller_id_number: DESTINATION, originate_timeout: '30', callback_request_id: request.id });
     expect(r.sim.channel(b!.uuid)?.callerIdNumber).toBe(SOURCE);
+    // B's caller ID and ring time are B's own (its dial string); A's caller ID is left alone.
+    expect(r.sim.channel(b!.uuid)?.variables).toMatchObject({ origination_caller_id_number: SOURCE, originate_timeout: '30' });
+    expect(r.sim.channel(a!.uuid)?.variables.effective_caller_id_number).toBeUndefined();
     // A heard ringback while B rang, then was bridged to B.
     expect(r.sim.channel(a!.uuid)?.variables.ringback).toBeDefined();
     expect(r.requests.filter((c) => c.requestId === request.id).map((c) => c.to)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
@@ -53,12 +56,8 @@ describeEachDatabase('callback engine, source first', (getDb, dbEngine) => {
   it('retries a busy A and connects on retry 2, with every attempt recorded', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     const account = await r.account(1_000);
-    r.sim.setPhone(SOURCE, { kind: 'busy' });
+    r.sim.setPhone(SOURCE, [{ kind: 'busy' }, { kind: 'busy' }, { kind: 'answer' }]);
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
-    let busy = 0;
-    r.engine.on('leg', (change) => {
-      if (change.role === 'A' && change.state === 'busy' && ++busy === 2) r.sim.setPhone(SOURCE, { kind: 'answer' });
-    });
 
     const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
     const done = await r.finish(request.id);

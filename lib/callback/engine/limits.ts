@@ -1,0 +1,33 @@
+import type { CallbackRequest } from '../../store/callback-requests';
+import { CALL_IN_PROGRESS_STATES } from '../state/request-state';
+import type { EngineContext } from './context';
+import type { Refusal } from './funds';
+import { requestData } from './request-data';
+
+/**
+ * A5 when a request is due, whatever its trigger: an account has at most
+ * min(its maxConcurrentCallbacks, the maxConcurrentPerAccount setting) calls in progress. Over
+ * that the request is refused (audited, `too_many_concurrent`) rather than put off: the claim has
+ * counted its attempt, so deferring it would eat its retries, and each deferral moves its due
+ * time on, so it could wait past the sweep's maximum age for ever. The caller sees why and can
+ * order again; the access path refuses the same way when it takes the order.
+ *
+ * What counts: the account's requests in progress that have begun dialing (a leg for their
+ * current attempt). One claimed in the same instant but still being checked does not, so a batch
+ * due at once is not refused as a whole; the runner checks and starts the account's requests one
+ * at a time (RequestRunner.admit), so two cannot both take the last free slot here. Another instance can, by a hair:
+ * counted, not locked, the limit is a brake.
+ *
+ * A caller nobody identified (A6) is ordered on the operator's account, which is not theirs to
+ * be limited by; they are not counted against it here.
+ */
+export async function concurrencyRefusal(ctx: EngineContext, request: CallbackRequest): Promise<Refusal | undefined> {
+  if (requestData(request.data).unidentified) return undefined;
+  const account = await ctx.store.accounts.findById(request.accountId);
+  // A missing account is refused by the pricing, with its own reason.
+  if (!account) return undefined;
+  const max = Math.min(account.maxConcurrentCallbacks, ctx.settings.maxConcurrentPerAccount);
+  // This request has no leg for its attempt yet, so it is not among them.
+  const inProgress = await ctx.store.callbackRequests.countInStates(account.id, CALL_IN_PROGRESS_STATES, { dialed: true });
+  return inProgress >= max ? { refused: 'too_many_concurrent', details: { inProgress, max } } : undefined;
+}
