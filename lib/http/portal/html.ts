@@ -22,6 +22,7 @@ function layout(title: string, body: string, email?: string, csrf?: string): str
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} – Callback</title>
+<link rel="icon" href="data:,">
 <script src="/portal/app.js" defer></script></head>
 <body>${header}<main>${body}</main></body>
 </html>`;
@@ -167,12 +168,12 @@ export function callbackPage(v: { account: Account; email: string; csrf: string;
   return layout(
     'Callback',
     `<h1>Callback to ${esc(r.destination ?? 'a number asked on the call')}</h1>${messages(v.error, v.notice)}
-<section data-watch="${esc(r.id)}" aria-labelledby="status-h"><h2 id="status-h">Status</h2>
+<section data-watch="${esc(r.id)}" data-number-a="${esc(r.source)}" data-number-b="${esc(r.destination ?? '')}" aria-labelledby="status-h"><h2 id="status-h">Status</h2>
 <dl><dt>My number</dt><dd>${esc(r.source)}</dd><dt>Number to call</dt><dd>${esc(r.destination ?? 'asked on the call')}</dd><dt>Order</dt><dd>${esc(MODE_LABEL[r.mode] ?? r.mode)}</dd><dt>Due</dt><dd>${when(r.dueAt, account)}</dd>
 <dt>State</dt><dd data-field="state" aria-live="polite">${esc(r.state)}</dd><dt>Last cause</dt><dd data-field="cause">${esc(r.lastCause ?? '')}</dd></dl>
 <table><caption>Legs</caption><thead><tr><th scope="col">Leg</th><th scope="col">Attempt</th><th scope="col">Number</th><th scope="col">Status</th><th scope="col">Hangup cause</th></tr></thead><tbody data-field="legs" aria-live="polite">${legs}</tbody></table>
 </section>
-${cancellable ? `<form method="post" action="/callbacks/${esc(r.id)}/cancel">${hidden(v.csrf)}<button type="submit">Cancel this callback</button></form>` : ''}
+${cancellable ? `<form method="post" action="/callbacks/${esc(r.id)}/cancel" data-cancel>${hidden(v.csrf)}<button type="submit">Cancel this callback</button></form>` : ''}
 <p><a href="/">Back to my account</a></p>`,
     v.email,
     v.csrf,
