@@ -6,7 +6,6 @@ import type { HangupCause } from '../esl/hangup-causes';
 import { callLogger, type Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { Clock } from '../time/clock';
-import { DEFAULT_ACCESS_LIMITS, type AccessLimits } from './access-settings';
 import { decideAccessCall, type AccessCallFacts, type AccessDecision, type CallbackPlan } from './decide-access';
 import { auditRefusal, refusal, type Refusal } from './refusal';
 
@@ -23,7 +22,6 @@ export interface AccessCallDeps {
   readonly operatorCallbackAccountId: number;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly limits?: Partial<AccessLimits>;
 }
 
 /**
@@ -32,7 +30,6 @@ export interface AccessCallDeps {
  * after the delay. Everything that gets no callback is audited with its reason (A5).
  */
 export function accessCallHandler(deps: AccessCallDeps): (session: CallSession) => Promise<void> {
-  const limits: AccessLimits = { ...DEFAULT_ACCESS_LIMITS, ...deps.limits };
   return async (session) => {
     const call: AccessCallFacts = {
       uuid: session.uuid,
@@ -40,7 +37,7 @@ export function accessCallHandler(deps: AccessCallDeps): (session: CallSession) 
       rawCaller: session.callerIdNumber,
     };
     const log = callLogger(deps.logger, { legUuid: session.uuid }).child({ did: call.did, caller: call.rawCaller });
-    const decision = await decide(deps, limits, call, log);
+    const decision = await decide(deps, call, log);
     await reject(session, decision.cause, log);
     if (decision.kind === 'refuse') {
       log.warn('access call refused', { reason: decision.refusal.reason, ...decision.refusal.details });
@@ -62,10 +59,10 @@ export function accessCallHandler(deps: AccessCallDeps): (session: CallSession) 
 }
 
 /** A database failure still refuses the call: a ringing access call costs nobody anything, but must not ring forever. */
-async function decide(deps: AccessCallDeps, limits: AccessLimits, call: AccessCallFacts, log: Logger): Promise<AccessDecision> {
+async function decide(deps: AccessCallDeps, call: AccessCallFacts, log: Logger): Promise<AccessDecision> {
   try {
     return await decideAccessCall(
-      { store: deps.store, settings: deps.settings, limits, operatorCallbackAccountId: deps.operatorCallbackAccountId, now: deps.clock.now(), logger: log },
+      { store: deps.store, settings: deps.settings, operatorCallbackAccountId: deps.operatorCallbackAccountId, now: deps.clock.now(), logger: log },
       call,
     );
   } catch (error) {

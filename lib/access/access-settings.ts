@@ -8,19 +8,10 @@ import type { CallbackMethod } from '../store/access-numbers';
 import type { JsonObject } from '../store/rows';
 
 /**
- * A5 rate limits. They are not (yet) in the system settings schema, so their defaults live
- * here and access numbers or accounts override them in their settings JSON under these names.
+ * A5 rate limits: system-wide in `CallbackSettings` (lib/config/callback-schema.ts); access
+ * numbers and accounts override them in their settings JSON under the same names.
  */
-export interface AccessLimits {
-  /** At most this many access callbacks per caller number within the window. */
-  perCallerMax: number;
-  perCallerWindowMinutes: number;
-  /** At most this many access callbacks per account within the window. */
-  perAccountMax: number;
-  perAccountWindowMinutes: number;
-}
-
-export const DEFAULT_ACCESS_LIMITS: AccessLimits = { perCallerMax: 5, perCallerWindowMinutes: 10, perAccountMax: 20, perAccountWindowMinutes: 10 };
+export type AccessLimits = Pick<CallbackSettings, 'perCallerMax' | 'perCallerWindowMinutes' | 'perAccountMax' | 'perAccountWindowMinutes'>;
 
 /** What one access call runs with: system settings, then the account's, then the DID's. */
 export interface AccessSettings extends AccessLimits {
@@ -56,9 +47,12 @@ type Overridable = { [K in keyof typeof overrideSchemas]: z.output<(typeof overr
  * Applies each layer's known keys in turn. A bad value is logged and skipped rather than
  * refusing the call: an operator's typo in one DID must not stop every callback on it.
  */
-export function accessSettings(system: CallbackSettings, limits: AccessLimits, layers: readonly JsonObject[], logger: Logger): AccessSettings {
+export function accessSettings(system: CallbackSettings, layers: readonly JsonObject[], logger: Logger): AccessSettings {
   const result: AccessSettings = {
-    ...limits,
+    perCallerMax: system.perCallerMax,
+    perCallerWindowMinutes: system.perCallerWindowMinutes,
+    perAccountMax: system.perAccountMax,
+    perAccountWindowMinutes: system.perAccountWindowMinutes,
     activeForUsers: system.activeForUsers,
     rejectHangupCause: system.rejectHangupCause,
     delaySeconds: system.delaySeconds,

@@ -5,11 +5,10 @@ import type { HangupCause } from '../esl/hangup-causes';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { AccessNumber } from '../store/access-numbers';
-import { accessSettings, isBlocked, type AccessLimits, type AccessSettings } from './access-settings';
+import { accessSettings, isBlocked, type AccessSettings } from './access-settings';
 import { callbackTarget, isRefusal } from './callback-target';
 import { callerNumber, didCandidates } from './numbers';
 import { refusal, type Refusal } from './refusal';
-import { accessRequestsOfAccountSince, accessRequestsToSourceSince } from './request-counts';
 import { identifySubscriber, type Subscriber } from './subscriber';
 
 export interface AccessCallFacts {
@@ -21,7 +20,6 @@ export interface AccessCallFacts {
 export interface DecisionContext {
   readonly store: Store;
   readonly settings: CallbackSettings;
-  readonly limits: AccessLimits;
   readonly operatorCallbackAccountId: number;
   readonly now: number;
   readonly logger: Logger;
@@ -44,7 +42,7 @@ const MINUTE_MS = 60_000;
 
 /** T1/A1–A6: reads only; the caller has not been refused yet, the callback not ordered. */
 export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFacts): Promise<AccessDecision> {
-  const system = accessSettings(ctx.settings, ctx.limits, [], ctx.logger);
+  const system = accessSettings(ctx.settings, [], ctx.logger);
   const caller = callerNumber(call.rawCaller, system.defaultCountry);
   const refuse = (cause: HangupCause, refused: Refusal): AccessDecision => ({ kind: 'refuse', cause, caller, refusal: refused });
 
@@ -52,7 +50,7 @@ export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFac
   if (!accessNumber) return refuse(system.rejectHangupCause, refusal('unknown_access_number'));
   const subscriber = await identifySubscriber(ctx.store, accessNumber, caller);
   const accountId = subscriber.account?.id ?? null;
-  const settings = accessSettings(ctx.settings, ctx.limits, [subscriber.account?.settings ?? {}, accessNumber.settings], ctx.logger);
+  const settings = accessSettings(ctx.settings, [subscriber.account?.settings ?? {}, accessNumber.settings], ctx.logger);
   const refuseHere = (refused: Refusal): AccessDecision => refuse(settings.rejectHangupCause, refused);
 
   if (!accessNumber.active) return refuseHere(refusal('access_number_inactive', accountId));
@@ -101,13 +99,13 @@ async function tariffRefusal(ctx: DecisionContext, subscriber: Subscriber, targe
 async function limitRefusal(ctx: DecisionContext, settings: AccessSettings, subscriber: Subscriber, target: E164): Promise<Refusal | null> {
   const { store, now } = ctx;
   const accountId = subscriber.account?.id ?? null;
-  const toCaller = await accessRequestsToSourceSince(store.db, target, now - settings.perCallerWindowMinutes * MINUTE_MS);
+  const toCaller = await store.callbackRequests.countCreatedSince({ trigger: 'access', source: target, since: now - settings.perCallerWindowMinutes * MINUTE_MS });
   if (toCaller >= settings.perCallerMax) {
     return refusal('rate_limited_caller', accountId, { count: toCaller, max: settings.perCallerMax, windowMinutes: settings.perCallerWindowMinutes });
   }
   const account = subscriber.account;
   if (!account) return null;
-  const ofAccount = await accessRequestsOfAccountSince(store.db, account.id, now - settings.perAccountWindowMinutes * MINUTE_MS);
+  const ofAccount = await store.callbackRequests.countCreatedSince({ trigger: 'access', accountId: account.id, since: now - settings.perAccountWindowMinutes * MINUTE_MS });
   if (ofAccount >= settings.perAccountMax) {
     return refusal('rate_limited_account', account.id, { count: ofAccount, max: settings.perAccountMax, windowMinutes: settings.perAccountWindowMinutes });
   }

@@ -56,6 +56,10 @@ export const callbackSchema = z
     maxConcurrentPerAccount: setting(z.number().int().min(1).max(100).default(2), 'Callbacks one account may have in progress at once.'),
     pinMaxAttempts: setting(z.number().int().min(1).max(10).default(3), 'Wrong PINs in a row before the caller is locked out.'),
     pinLockoutMinutes: setting(z.number().int().min(1).max(1440).default(30), 'How long that lockout lasts.'),
+    perCallerMax: setting(z.number().int().min(1).max(1000).default(5), 'Access-number callbacks one caller number may get within perCallerWindowMinutes.'),
+    perCallerWindowMinutes: setting(z.number().int().min(1).max(1440).default(10), 'The window of perCallerMax, in minutes.'),
+    perAccountMax: setting(z.number().int().min(1).max(10000).default(20), 'Access-number callbacks one account may get within perAccountWindowMinutes.'),
+    perAccountWindowMinutes: setting(z.number().int().min(1).max(1440).default(10), 'The window of perAccountMax, in minutes.'),
   })
   .prefault({});
 

@@ -5,3 +5,4 @@ export { AnnounceBalance } from './announce-balance';
 export { AnnounceMaxDuration } from './announce-max-duration';
 export { PinEntry, type PinEntryOptions, type PinResult } from './pin-entry';
 export { DestinationEntry, type DestinationEntryOptions } from './destination-entry';
+export { IdentifyPayer, type IdentifyPayerOptions, type IdentifyResult } from './identify-payer';

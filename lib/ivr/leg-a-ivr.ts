@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { DEFAULT_CAP_SECONDS, maxCallSeconds } from '../billing';
-import type { AskDestinationInput, DestinationAsker } from '../callback/engine/ask-destination';
+import type { AskDestinationInput, AskedDestination, DestinationAsker } from '../callback/engine/ask-destination';
 import type { CallbackSettings } from '../config/schema';
 import { isE164, type E164 } from '../domain/phone-number';
 import type { CallSession } from '../esl/call-session';
@@ -8,9 +8,11 @@ import type { Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { Account } from '../store/accounts';
 import type { AuthMode } from '../store/access-numbers';
-import { AnnounceBalance } from './announce-balance';
+import type { PinOwner } from '../store/pins';
+import { AnnounceBalance, availableMinor } from './announce-balance';
 import { AnnounceMaxDuration } from './announce-max-duration';
 import { DestinationEntry } from './destination-entry';
+import { IdentifyPayer } from './identify-payer';
 import { PinEntry } from './pin-entry';
 import type { PromptCatalogue } from './prompts';
 import { runStep } from './step';
@@ -27,6 +29,16 @@ export interface LegAIvrOptions {
   readonly rememberCallerId?: boolean;
   readonly destinationTries?: number;
   readonly capSeconds?: number;
+  /** For card expiry; defaults to the wall clock. */
+  readonly now?: () => number;
+}
+
+/** Whom leg A identified on its first round: the account of the request, or one named by number/card and PIN. */
+interface Caller {
+  /** Prices and language: the payer's account (a card's account, else the request's). */
+  readonly account: Account;
+  /** Set when the IVR, not the access call, identified the payer: the engine must be told. */
+  readonly chosen: PinOwner | null;
 }
 
 /**
@@ -35,30 +47,27 @@ export interface LegAIvrOptions {
  * destination (C4); the balance and the PIN belong to the first round of a leg only.
  */
 export class LegAIvr implements DestinationAsker {
-  private readonly greeted = new Set<string>();
+  private readonly callers = new Map<string, Caller>();
 
   constructor(private readonly options: LegAIvrOptions) {}
 
-  async ask(input: AskDestinationInput): Promise<E164 | null> {
+  async ask(input: AskDestinationInput): Promise<AskedDestination> {
     const { store } = this.options;
     const { session, request } = input;
-    const account = await store.accounts.findById(request.accountId);
-    if (!account) return null;
-    const language = account.language;
-    const firstRound = !this.greeted.has(session.uuid);
-    if (firstRound) {
-      this.greeted.add(session.uuid);
-      void session.ended.then(() => this.greeted.delete(session.uuid));
-      if (request.data.unidentified === true) {
-        // Who pays leg B is only known once the PIN or card said so, and the engine has no way
-        // yet to take a payer from the IVR (lib/ivr/README.md): such a caller is let go.
-        this.options.logger.warn('leg A of an unidentified caller; payer change not supported yet', { requestId: request.id });
-        await session.playback(this.options.prompts.file('goodbye', language)).catch(() => undefined);
-        return null;
-      }
-      if (!(await this.authenticate(session, account, request.source, await this.authMode(request.data.accessNumber)))) return null;
-      if (this.options.announceBalance ?? true) await runStep(new AnnounceBalance(store, this.options.prompts, account.id, language), session);
+    let caller = this.callers.get(session.uuid);
+    if (!caller) {
+      const account = await store.accounts.findById(request.accountId);
+      if (!account) return null;
+      const identified = await this.identify(session, account, request.source, request.data.unidentified === true, await this.authMode(request.data.accessNumber));
+      if (!identified) return null;
+      caller = identified;
+      this.callers.set(session.uuid, caller);
+      void session.ended.then(() => this.callers.delete(session.uuid));
+      const payer = caller.chosen ?? { accountId: caller.account.id };
+      if (this.options.announceBalance ?? true) await runStep(new AnnounceBalance(store, this.options.prompts, payer, caller.account.language), session);
     }
+    const { account, chosen } = caller;
+    const language = account.language;
     const destination = await runStep(
       new DestinationEntry(store, this.options.prompts, {
         language,
@@ -71,10 +80,45 @@ export class LegAIvr implements DestinationAsker {
     );
     if (destination === null) return null;
     if (this.options.announceMaxDuration ?? true) {
-      const seconds = await this.maxSeconds(account, destination);
+      const seconds = await this.maxSeconds(account, chosen ?? { accountId: account.id }, destination);
       if (seconds > 0) await runStep(new AnnounceMaxDuration(this.options.prompts, seconds, language), session);
     }
-    return destination;
+    return chosen ? { destination, payer: chosen } : destination;
+  }
+
+  /**
+   * First round: the request's account when the access call identified it (PIN when the mode
+   * wants one); a stranger on a `pin` number names an account and its PIN (A2); a `card` number
+   * always asks the card and its PIN (A4). Null: the caller is let go (audited).
+   */
+  private async identify(session: CallSession, account: Account, source: E164, unidentified: boolean, mode: AuthMode): Promise<Caller | null> {
+    const { store, settings, prompts } = this.options;
+    if (!unidentified && mode !== 'card') return (await this.authenticate(session, account, source, mode)) ? { account, chosen: null } : null;
+    if (mode !== 'pin' && mode !== 'card') {
+      this.options.logger.warn('leg A of an unidentified caller on an access number that asks nobody', { mode });
+      await session.playback(prompts.file('goodbye', account.language)).catch(() => undefined);
+      return null;
+    }
+    const result = await runStep(
+      new IdentifyPayer(store, prompts, {
+        kind: mode === 'card' ? 'card' : 'account',
+        language: account.language,
+        tries: settings.pinMaxAttempts,
+        digitTimeoutMs: settings.digitTimeoutSeconds * 1000,
+        lockout: { maxAttempts: settings.pinMaxAttempts, lockMs: settings.pinLockoutMinutes * 60_000 },
+        now: this.options.now ?? Date.now,
+      }),
+      session,
+    );
+    if (!result.ok) {
+      await store.auditLog.record({ kind: 'refused', reason: `pin_${result.reason}`, caller: source, accountId: null, details: { trigger: 'access', mode } });
+      await session.playback(prompts.file('goodbye', account.language)).catch(() => undefined);
+      return null;
+    }
+    const payer = result.payer;
+    const payerAccountId = 'accountId' in payer ? payer.accountId : (await store.cards.findById(payer.cardId))?.accountId;
+    const payerAccount = payerAccountId === null || payerAccountId === undefined ? account : await store.accounts.findById(payerAccountId);
+    return payerAccount ? { account: payerAccount, chosen: payer } : null;
   }
 
   private async authMode(accessDid: unknown): Promise<AuthMode> {
@@ -107,11 +151,11 @@ export class LegAIvr implements DestinationAsker {
     return result === 'ok';
   }
 
-  private async maxSeconds(account: Account, destination: E164): Promise<number> {
+  private async maxSeconds(account: Account, payer: PinOwner, destination: E164): Promise<number> {
     const { store } = this.options;
     const rate = account.tariffId === null ? null : await store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
-    const balance = await store.accounts.balance(account.id);
-    if (!rate || !balance) return 0;
-    return maxCallSeconds({ rate, availableMinor: balance.availableMinor, capSeconds: this.options.capSeconds ?? DEFAULT_CAP_SECONDS });
+    const available = await availableMinor(store, payer);
+    if (!rate || available === null) return 0;
+    return maxCallSeconds({ rate, availableMinor: available, capSeconds: this.options.capSeconds ?? DEFAULT_CAP_SECONDS });
   }
 }

@@ -10,6 +10,7 @@ export const PROMPTS = {
   pinLocked: 'ivr/pin_locked',
   enterAccount: 'ivr/enter_account',
   enterCardNumber: 'ivr/enter_card_number',
+  unknownNumber: 'ivr/unknown_number',
   enterDestination: 'ivr/enter_destination',
   destinationNotAllowed: 'ivr/destination_not_allowed',
   youCanTalkFor: 'ivr/you_can_talk_for',

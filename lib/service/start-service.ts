@@ -19,6 +19,7 @@ import { sha256Hex } from '../store/secrets';
 import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
+import { talkFeatures } from '../features';
 import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
@@ -95,9 +96,11 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       instanceId,
       clock,
       promptsDir: PROMPTS_DIR,
-      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(PROMPTS_DIR), settings: settings.callback, logger }),
+      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(PROMPTS_DIR), settings: settings.callback, logger, now: () => clock.now() }),
       // C4: a subscriber who came through an access number is asked for the next destination after a talk.
       askAgainAfterTalk: (request) => request.trigger === 'access',
+      // D2, D3, D7, D8: A's keypad during the talk.
+      onTalk: talkFeatures(),
     });
     ref.engine = engine;
     ref.access = accessCallHandler({ store, engine, settings: settings.callback, operatorCallbackAccountId: operatorId, clock, logger });

@@ -258,6 +258,18 @@ export class CallbackRequestsRepository extends Repository {
     return row ? int(row.n) : 0;
   }
 
+  /**
+   * A5 rate limits: requests of `trigger` created at or after `since`, for one source number
+   * and/or one account (both filters optional).
+   */
+  async countCreatedSince(query: { trigger: CallbackTrigger; source?: string; accountId?: number; since: EpochMs }): Promise<number> {
+    const builder = this.db('callback_requests').where({ trigger: query.trigger }).andWhere('created_at', '>=', query.since);
+    if (query.source !== undefined) builder.andWhere({ source: query.source });
+    if (query.accountId !== undefined) builder.andWhere({ account_id: query.accountId });
+    const [row] = await builder.count<{ n: DbInt }[]>({ n: '*' });
+    return row ? int(row.n) : 0;
+  }
+
   /** When the scheduler should next look (earliest due_at among unclaimed waiting requests), or null. */
   async nextDueAt(now: EpochMs, states: readonly string[] = DUE_STATES): Promise<EpochMs | null> {
     const [row] = await this.db('callback_requests')

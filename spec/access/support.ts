@@ -13,7 +13,7 @@ export function freshDid(): E164 {
 
 /** Installs the access handler and counts the calls it finished. */
 export function useAccessHandler(r: AccessRig, limits: Partial<AccessLimits> = {}): { handled: () => number } {
-  const handler = accessCallHandler({ ...r, limits });
+  const handler = accessCallHandler({ ...r, settings: { ...r.settings, ...limits } });
   let handled = 0;
   r.setAccessHandler(async (session) => {
     try {

@@ -34,6 +34,10 @@ describe('default settings', () => {
       maxConcurrentPerAccount: 2,
       pinMaxAttempts: 3,
       pinLockoutMinutes: 30,
+      perCallerMax: 5,
+      perCallerWindowMinutes: 10,
+      perAccountMax: 20,
+      perAccountWindowMinutes: 10,
     });
   });
 

@@ -1,21 +1,11 @@
-import { APPLICATIONS } from '../../lib/simulator/applications';
-import type { Application } from '../../lib/simulator/applications/types';
 import type { FreeswitchSimulator } from '../../lib/simulator';
+import { SAY_PREFIX } from '../../lib/simulator/applications/say';
 
-/**
- * The simulator has no `say` (mod_say) application, and FreeSWITCH fires nothing for an unknown
- * one, so an announcement would never end. Until lib/simulator models it, tests register a
- * stand-in that takes one second and records what was said.
- */
-export const said: Array<{ uuid: string; arg: string }> = [];
-const say: Application = {
-  names: ['say'],
-  async run({ session, channel, arg }) {
-    said.push({ uuid: channel.uuid, arg });
-    await session.wait({ ms: 1_000 });
-  },
-};
-(APPLICATIONS as Map<string, Application>).set('say', say);
+/** What mod_say spoke on a channel, in order (`<module> <type> <method> <text>`). */
+export function saidOn(sim: FreeswitchSimulator, uuid: string): string[] {
+  const playbacks = sim.channel(uuid)?.playbacks ?? [];
+  return playbacks.filter((p) => p.file.startsWith(SAY_PREFIX)).map((p) => p.file.slice(SAY_PREFIX.length));
+}
 
 /** Presses the next entry each time leg `number` starts collecting digits (digits before that are discarded, as in FreeSWITCH). */
 export function scriptDigits(sim: FreeswitchSimulator, entries: string[]): { pressed: string[] } {
@@ -31,4 +21,17 @@ export function scriptDigits(sim: FreeswitchSimulator, entries: string[]): { pre
     });
   });
   return { pressed };
+}
+
+/** Hangs up leg `uuid`'s channel (any channel when omitted) as soon as a playback of a file containing `fragment` starts. */
+export function hangupOnPlayback(sim: FreeswitchSimulator, fragment: string): { hungUp: () => string | undefined } {
+  let done: string | undefined;
+  sim.on('event', (event) => {
+    if (done !== undefined || event.headers.get('Event-Name') !== 'PLAYBACK_START') return;
+    const uuid = event.headers.get('Unique-ID');
+    if (uuid === undefined || !(event.headers.get('Playback-File-Path') ?? '').includes(fragment)) return;
+    done = uuid;
+    setImmediate(() => sim.hangup(uuid));
+  });
+  return { hungUp: () => done };
 }

@@ -169,4 +169,23 @@ describeEachDatabase('callback requests', (getDb) => {
     expect(await store.callbackRequests.countInStates(account.id, ['t-dialing'])).toBe(2);
     expect(await store.callbackRequests.countInStates(account.id, ['t-dialing'], { dialed: true })).toBe(1);
   });
+
+  it('counts requests of a trigger created since an instant, per source and per account (A5)', async () => {
+    const db = getDb();
+    const account = await accountWithBalance(store, 0);
+    const other = await accountWithBalance(store, 0);
+    const source = uniqueNumber();
+    const at = (ms: number): Store => createStore(db, () => T0 + ms);
+    await at(0).callbackRequests.create({ accountId: account.id, trigger: 'access', source });
+    await at(1_000).callbackRequests.create({ accountId: account.id, trigger: 'access', source });
+    await at(2_000).callbackRequests.create({ accountId: other.id, trigger: 'access', source });
+    await at(2_000).callbackRequests.create({ accountId: account.id, trigger: 'api', source });
+    await at(3_000).callbackRequests.create({ accountId: account.id, trigger: 'access', source: uniqueNumber() });
+
+    expect(await store.callbackRequests.countCreatedSince({ trigger: 'access', source, since: T0 })).toBe(3);
+    expect(await store.callbackRequests.countCreatedSince({ trigger: 'access', source, since: T0 + 1_000 })).toBe(2);
+    expect(await store.callbackRequests.countCreatedSince({ trigger: 'access', accountId: account.id, since: T0 })).toBe(3);
+    expect(await store.callbackRequests.countCreatedSince({ trigger: 'access', accountId: account.id, source, since: T0 + 500 })).toBe(1);
+    expect(await store.callbackRequests.countCreatedSince({ trigger: 'api', source, since: T0 })).toBe(1);
+  });
 });

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
-import { CallbackEngine, poolTelephony, type CallbackEngineOptions, type LegChange, type RequestChange } from '../../lib/callback/engine';
+import { CallbackEngine, isCallbackLeg, poolTelephony, type CallbackEngineOptions, type DestinationAsker, type LegChange, type RequestChange } from '../../lib/callback/engine';
 import { defaultSettings, type CallbackSettings, type QueueSettings } from '../../lib/config';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
+import type { CallSession } from '../../lib/esl/call-session';
 import { InboundClient } from '../../lib/esl/inbound-client';
 import { NodePool } from '../../lib/esl/node-pool';
 import { OutboundServer } from '../../lib/esl/outbound-server';
-import { testLogger } from '../../lib/log/logger';
+import { testLogger, type Logger } from '../../lib/log/logger';
 import { createScheduler, type Scheduler } from '../../lib/scheduler';
 import { FreeswitchSimulator, type SimulatorOptions } from '../../lib/simulator';
 import { createStore, type Account, type CallbackRequest, type Store } from '../../lib/store';
@@ -63,12 +64,36 @@ export const PROMPTS_DIR = '/prompts';
 
 export interface RigOptions {
   callback?: Partial<CallbackSettings>;
-  engine?: Partial<Pick<CallbackEngineOptions, 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs'>>;
+  engine?: Partial<
+    Pick<CallbackEngineOptions, 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk'>
+  >;
   simulator?: Partial<SimulatorOptions>;
+  /** Leg A's destination step (the leg-A IVR); the engine's digits-only stub otherwise. */
+  askDestination?: DestinationAsker;
+  /**
+   * Outbound-socket sessions without `callback_request_id` (calls to an access number) go to
+   * this handler, settable later with `setSessionHandler`; without one they go to the engine.
+   */
+  sessionHandler?: (session: CallSession) => Promise<void>;
+  /**
+   * "Quiet" also waits for database queries in flight (work outside the engine, such as the
+   * access handler's and the IVR's, which on MariaDB outlasts a few event-loop ticks), over
+   * this many ticks.
+   */
+  quietQueries?: { ticks: number };
 }
 
 export interface EngineRig {
   readonly clock: SteppingClock;
+  readonly settings: CallbackSettings;
+  readonly logger: Logger;
+  /** The outbound socket server's address. */
+  readonly socket: { host: string; port: number };
+  /** Sessions that reached `sessionHandler`. */
+  readonly otherSessions: CallSession[];
+  setSessionHandler(handler: (session: CallSession) => Promise<void>): void;
+  /** Lets the system go quiet without moving the clock. */
+  settle(): Promise<void>;
   readonly sim: FreeswitchSimulator;
   readonly engine: CallbackEngine;
   readonly scheduler: Scheduler;
@@ -77,7 +102,7 @@ export interface EngineRig {
   readonly legs: LegChange[];
   readonly operatorAccountId: number;
   /** An account on the demo tariffs with `balance` minor units paid in. */
-  account(balance: number): Promise<Account>;
+  account(balance: number, overrides?: Partial<Parameters<Store['accounts']['create']>[0]>): Promise<Account>;
   /** Steps time (see above) until `condition` holds. */
   runUntil(condition: () => boolean | Promise<boolean>, what: string, limitMs?: number): Promise<void>;
   /** Until the request ended and every leg of it is settled. */
@@ -98,10 +123,44 @@ function queueSettings(engine: DatabaseEngine): QueueSettings {
 
 const realTick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+interface QueryInfo {
+  __knexQueryUid?: string;
+  sql?: string;
+}
+
+/** Knex reports no response for transaction control (COMMIT), so only statements are waited for. */
+const CONTROL = /^\s*(begin|commit|rollback|savepoint|release)/i;
+
+function queryCounter(db: Knex): { readonly inFlight: () => number; readonly seen: () => number; detach(): void } {
+  const pending = new Set<string>();
+  let seen = 0;
+  const started = (query: QueryInfo): void => {
+    seen += 1;
+    if (query.__knexQueryUid && !CONTROL.test(query.sql ?? '')) pending.add(query.__knexQueryUid);
+  };
+  const ended = (_result: unknown, query: QueryInfo): void => {
+    seen += 1;
+    if (query.__knexQueryUid) pending.delete(query.__knexQueryUid);
+  };
+  db.on('query', started);
+  db.on('query-response', ended);
+  db.on('query-error', ended);
+  return {
+    inFlight: () => pending.size,
+    seen: () => seen,
+    detach() {
+      db.removeListener('query', started);
+      db.removeListener('query-response', ended);
+      db.removeListener('query-error', ended);
+    },
+  };
+}
+
 export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options: RigOptions = {}): Promise<EngineRig> {
   const clock = new SteppingClock();
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
+  const queries = options.quietQueries ? queryCounter(db) : undefined;
   await seedDemo(db);
   const retail = await store.tariffs.findTariffByName('Demo retail');
   const callbackTariff = await store.tariffs.findTariffByName('Demo callback');
@@ -122,7 +181,20 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     if (!late.engine) throw new Error('engine not started');
     return late.engine;
   };
-  const server = await OutboundServer.listen({ port: 0, logger, clock, handler: (session) => engineOf().handleSession(session) });
+  const otherSessions: CallSession[] = [];
+  const handlers: { other?: (session: CallSession) => Promise<void> } = options.sessionHandler ? { other: options.sessionHandler } : {};
+  const routeOthers = options.sessionHandler !== undefined;
+  const server = await OutboundServer.listen({
+    port: 0,
+    logger,
+    clock,
+    handler: (session) => {
+      if (!routeOthers || isCallbackLeg(session)) return engineOf().handleSession(session);
+      otherSessions.push(session);
+      if (!handlers.other) throw new Error('session handler not set');
+      return handlers.other(session);
+    },
+  });
   const settings: CallbackSettings = {
     ...defaultSettings().callback,
     maxRetries: 2,
@@ -155,6 +227,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',
     promptsDir: PROMPTS_DIR,
+    ...(options.askDestination ? { askDestination: options.askDestination } : {}),
     ...options.engine,
   });
   late.engine = running;
@@ -164,13 +237,14 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
   running.on('leg', (change) => legs.push(change));
 
   let lastSweep = clock.now();
+  const quietTicks = options.quietQueries?.ticks ?? QUIET_TICKS;
   const quiet = async (): Promise<void> => {
     let unchanged = 0;
     let seen = -1;
-    while (unchanged < QUIET_TICKS) {
+    while (unchanged < quietTicks) {
       await realTick();
-      const now = running.activity * 1_000_003 + wireActivity;
-      if (now === seen && running.busy === 0) unchanged += 1;
+      const now = running.activity * 1_000_003 + wireActivity * 1_009 + (queries?.seen() ?? 0);
+      if (now === seen && running.busy === 0 && (queries?.inFlight() ?? 0) === 0) unchanged += 1;
       else unchanged = 0;
       seen = now;
     }
@@ -200,6 +274,12 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
 
   return {
     clock,
+    settings,
+    logger,
+    socket: { host: server.address.host, port: server.address.port },
+    otherSessions,
+    setSessionHandler: (handler) => void (handlers.other = handler),
+    settle: quiet,
     sim,
     engine: running,
     scheduler,
@@ -207,7 +287,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     requests,
     legs,
     operatorAccountId: operator.id,
-    account: (balance) => accountWithBalance(store, balance, tariffs),
+    account: (balance, overrides = {}) => accountWithBalance(store, balance, { ...tariffs, ...overrides }),
     runUntil,
     async finish(requestId, limitMs) {
       let request: CallbackRequest | null = null;
@@ -236,6 +316,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
         await clock.advance(100);
       }
       await sim.stop();
+      queries?.detach();
       if (queue.driver === 'redis') {
         const redis = new Redis(queue.url, { maxRetriesPerRequest: 3 });
         await deletePrefix(redis, queue.prefix);

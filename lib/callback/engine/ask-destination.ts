@@ -18,7 +18,29 @@ export interface AskDestinationInput {
  * A hangup during the step rejects with CallEnded, which the engine expects.
  */
 export interface DestinationAsker {
-  ask(input: AskDestinationInput): Promise<E164 | null>;
+  ask(input: AskDestinationInput): Promise<AskedDestination>;
+}
+
+/** Who pays from the destination on, when leg A identified the caller (A2 PIN, A4 calling card). */
+export type ChosenPayer = { readonly accountId: number } | { readonly cardId: number };
+
+/** A number, a number with the payer leg A identified, or null when the caller gave none. */
+export type AskedDestination = E164 | { readonly destination: E164; readonly payer: ChosenPayer } | null;
+
+/** The key in `callback_requests.data` under which the chosen payer is kept (read by funds.ts). */
+export const CHOSEN_PAYER_KEY = 'chosenPayer';
+
+/**
+ * The engine's side of an answer: the number to dial. A payer the IVR chose is written into the
+ * request's data object in place — the runner keeps that object across its state updates and
+ * persists it with its next data patch — with the instant it took over (leg A is charged to it
+ * from then on, A6).
+ */
+export function destinationOf(request: CallbackRequest, answer: AskedDestination, now: number): E164 | null {
+  if (answer === null || typeof answer === 'string') return answer;
+  const data = request.data as Record<string, unknown>;
+  data[CHOSEN_PAYER_KEY] = { ...answer.payer, since: now };
+  return answer.destination;
 }
 
 /** The minimal step: digits, then `#`, read as a number of the account's country. */

@@ -8,6 +8,7 @@ import { digitsDestinationAsker, type DestinationAsker } from './ask-destination
 import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LegWaiter } from './leg-waiter';
+import type { TalkHook } from './flow';
 import type { EngineTelephony } from './telephony';
 import { KeyedSerial, WorkTracker } from './work';
 
@@ -63,6 +64,8 @@ export interface CallbackEngineOptions {
   askAgainAfterTalk?: (request: CallbackRequest) => boolean;
   /** C3/C4: after B fails, ask A again instead of hanging up (default: access-number callbacks). */
   askAgainOnFailure?: (request: CallbackRequest) => boolean;
+  /** Called when A and B start talking (in-call DTMF features, lib/features); also sets `bridge_filter_dtmf` on A. */
+  onTalk?: TalkHook;
 }
 
 /** Everything the flows share, resolved once per engine. */
@@ -94,6 +97,7 @@ export interface EngineContext {
   readonly asker: DestinationAsker;
   readonly askAgainAfterTalk: (request: CallbackRequest) => boolean;
   readonly askAgainOnFailure: (request: CallbackRequest) => boolean;
+  readonly onTalk: TalkHook | undefined;
 }
 
 const DEFAULT_PROMPTS: PromptNames = {
@@ -133,5 +137,6 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     asker: options.askDestination ?? digitsDestinationAsker,
     askAgainAfterTalk: options.askAgainAfterTalk ?? (() => false),
     askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
+    onTalk: options.onTalk,
   };
 }

@@ -1,4 +1,5 @@
 import type { E164 } from '../../domain/phone-number';
+import type { CallSession } from '../../esl/call-session';
 import type { Logger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { CallLeg, RequestEvent } from '../state/request-events';
@@ -30,3 +31,21 @@ export interface ModeFlow {
   /** Connects A and B once both answered. */
   connect(): Promise<void>;
 }
+
+/** A talk between A and B, as in-call features (lib/features) see it. */
+export interface Talk {
+  readonly ctx: EngineContext;
+  readonly request: CallbackRequest;
+  readonly legA: LiveLeg;
+  readonly legB: LiveLeg;
+  /** A's outbound socket (source first); undefined in simultaneous mode, where A is parked. */
+  readonly session: CallSession | undefined;
+  readonly log: Logger;
+  /** Feeds an event to the request (e.g. `new_destination_requested`), queued like any other. */
+  send(event: RequestEvent): Promise<void>;
+  /** Aborted when the talk ends (the request leaves `bridged`) or the runner retires. */
+  readonly ended: AbortSignal;
+}
+
+/** Called once per talk, when the request enters `bridged`; attaches to `talk.ended` to clean up. */
+export type TalkHook = (talk: Talk) => void;

@@ -1,13 +1,22 @@
+import { z } from 'zod';
 import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
 import { inTransaction, type CallbackRequest, type Rate, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
+import { CHOSEN_PAYER_KEY } from './ask-destination';
 import type { EngineContext } from './context';
 import { requestData } from './request-data';
 
-/** Who pays a leg we dial: an account, or the operator for an unidentified caller's leg A (A6). */
-export type Payer = Extract<ChargeTarget, { kind: 'account' | 'operator' }>;
+/**
+ * Who pays a leg we dial: an account, the operator for an unidentified caller's leg A (A6), or a
+ * calling card (A4, leg B only) with its balance when priced: cards have no reservations, so a
+ * card's talk limit is its balance at pricing time and two calls on one card may overspend it
+ * (the card is charged down to zero, never below: lib/ivr/README.md).
+ */
+export type Payer =
+  | Extract<ChargeTarget, { kind: 'account' | 'operator' }>
+  | { readonly kind: 'card'; readonly cardId: number; readonly availableMinor: number; readonly accountId: number | null };
 
 export interface LegPricing {
   readonly rate: Rate;
@@ -36,6 +45,11 @@ export interface Hold {
   readonly reservationId: number;
   readonly accountId: number;
   readonly amount: MinorUnits;
+  /**
+   * A leg A that started on the operator (A6) and was taken over by the payer leg A identified:
+   * this hold is that payer's, from this instant on (settlement charges the time before to the operator).
+   */
+  readonly since?: number;
 }
 
 /** A leg in a funds question: its pricing, and for a leg already up, when it answered and what it holds. */
@@ -75,12 +89,30 @@ export class Funds {
   }
 
   async priceLegB(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
-    const account = await this.ctx.store.accounts.findById(request.accountId);
+    const chosen = chosenPayerOf(request);
+    if (chosen && 'cardId' in chosen) return this.priceCardLeg(request, chosen.cardId, destination);
+    const account = await this.ctx.store.accounts.findById(chosen ? chosen.accountId : request.accountId);
     if (!account) return { refused: 'account_missing' };
+    if (chosen) {
+      if (!account.active) return { refused: 'account_inactive' };
+      const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+      return rate ? { rate, payer: { kind: 'account', accountId: account.id } } : { refused: 'destination_not_in_tariff' };
+    }
     const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
     const payer = this.payer('B', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
+  }
+
+  /** A4: a card pays leg B at the retail tariff of its account, else of the request's (the operator's). */
+  private async priceCardLeg(request: CallbackRequest, cardId: number, destination: E164): Promise<LegPricing | Refusal> {
+    const card = await this.ctx.store.cards.findById(cardId);
+    if (!card || !card.active || (card.expiresAt !== null && card.expiresAt <= this.ctx.clock.now())) return { refused: 'no_payer' };
+    const account = await this.ctx.store.accounts.findById(card.accountId ?? request.accountId);
+    if (!account) return { refused: 'account_missing' };
+    const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+    if (!rate) return { refused: 'destination_not_in_tariff' };
+    return { rate, payer: { kind: 'card', cardId: card.id, availableMinor: card.balanceMinor, accountId: card.accountId } };
   }
 
   /**
@@ -102,8 +134,12 @@ export class Funds {
    * over-estimate, recomputed when B answers). All or nothing: on refusal A keeps its setup hold.
    */
   async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg): Promise<Hold[] | Refusal> {
-    const ranSeconds = a.answeredAt ? Math.ceil(Math.max(0, this.ctx.clock.now() - a.answeredAt) / 1000) : 0;
-    return this.holdTalk(request, a, b, ranSeconds + this.ctx.settings.waitTimeSeconds, a.hold ? [a.hold] : []);
+    const now = this.ctx.clock.now();
+    const taken = takenOverBy(a, b.pricing.payer);
+    const from = taken ? (a.hold?.since ?? now) : a.answeredAt;
+    const ranSeconds = from ? Math.ceil(Math.max(0, now - from) / 1000) : 0;
+    const early = taken ? { ...a, pricing: { ...a.pricing, payer: taken } } : a;
+    return this.holdTalk(request, early, b, ranSeconds + this.ctx.settings.waitTimeSeconds, a.hold ? [a.hold] : [], taken ? from ?? now : undefined);
   }
 
   /**
@@ -113,7 +149,11 @@ export class Funds {
   talkLimitSeconds(early: PricedLeg, late: PricedLeg, headSeconds: number): number {
     const held = new Map<number, number>();
     for (const hold of [early.hold, late.hold]) if (hold) held.set(hold.accountId, (held.get(hold.accountId) ?? 0) + hold.amount);
-    return this.limit(early.pricing, late.pricing, headSeconds, (accountId) => held.get(accountId) ?? 0);
+    // A leg A taken over by the caller's payer (A6) costs that payer only from the takeover on.
+    const taken = early.hold?.since !== undefined ? takenOverBy(early, late.pricing.payer) : null;
+    const sinceAnswer = taken && early.answeredAt ? Math.floor(Math.max(0, (early.hold?.since ?? 0) - early.answeredAt) / 1000) : 0;
+    const pricing = taken ? { ...early.pricing, payer: taken } : early.pricing;
+    return this.limit(pricing, late.pricing, Math.max(0, headSeconds - sinceAnswer), (accountId) => held.get(accountId) ?? 0);
   }
 
   private payer(leg: 'A' | 'B', request: CallbackRequest): ChargeTarget {
@@ -126,11 +166,18 @@ export class Funds {
     });
   }
 
-  private async holdTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg, headSeconds: number, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+  private async holdTalk(
+    request: CallbackRequest,
+    a: PricedLeg,
+    b: PricedLeg,
+    headSeconds: number,
+    releasing: readonly Hold[],
+    aSince?: number,
+  ): Promise<Hold[] | Refusal> {
     const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing);
     if (talk === 0) return { refused: 'insufficient_funds' };
-    const wanted = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
-    if (a.pricing.payer.kind === 'account') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk) });
+    const wanted: Array<{ leg: PricedLeg; amount: MinorUnits; since?: number }> = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
+    if (a.pricing.payer.kind === 'account') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
     return this.reserveAll(request, wanted, releasing);
   }
 
@@ -147,6 +194,7 @@ export class Funds {
   }
 
   private limit(early: LegPricing, late: LegPricing, headSeconds: number, available: (accountId: number) => number): number {
+    if (late.payer.kind === 'card') return maxCallSeconds({ rate: late.rate, availableMinor: late.payer.availableMinor, capSeconds: this.ctx.capSeconds });
     if (late.payer.kind !== 'account') return 0;
     const funds = available(late.payer.accountId);
     const capSeconds = this.ctx.capSeconds;
@@ -158,7 +206,7 @@ export class Funds {
   }
 
   /** Releases and reserves in one transaction: all the holds, or none and the released ones kept. */
-  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits }>, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits; since?: number }>, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
     try {
       return await this.ctx.perAccount.run(`account:${request.accountId}`, () => retryOnDeadlock(() => this.reserveOnce(request, wanted, releasing)));
     } catch (error) {
@@ -167,16 +215,16 @@ export class Funds {
     }
   }
 
-  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits }>, releasing: readonly Hold[]): Promise<Hold[]> {
+  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits; since?: number }>, releasing: readonly Hold[]): Promise<Hold[]> {
     const reserve = async (tx: Store): Promise<Hold[]> => {
       for (const hold of releasing) await tx.reservations.release(hold.reservationId);
       const holds: Hold[] = [];
-      for (const { leg, amount } of wanted) {
+      for (const { leg, amount, since } of wanted) {
         if (amount <= 0 || leg.pricing.payer.kind !== 'account') continue;
         const accountId = leg.pricing.payer.accountId;
         const reservation = await tx.reservations.reserve(accountId, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid });
         if (!reservation) throw new NotAffordable();
-        holds.push({ legUuid: leg.uuid, reservationId: reservation.id, accountId, amount: reservation.amountMinor });
+        holds.push({ legUuid: leg.uuid, reservationId: reservation.id, accountId, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
       }
       return holds;
     };
@@ -184,6 +232,23 @@ export class Funds {
   }
 }
 
-function isPayer(target: ChargeTarget): target is Payer {
+function isPayer(target: ChargeTarget): target is Extract<ChargeTarget, { kind: 'account' | 'operator' }> {
   return target.kind === 'account' || target.kind === 'operator';
+}
+
+const chosenPayerSchema = z.union([
+  z.object({ accountId: z.number().int().positive(), since: z.number() }),
+  z.object({ cardId: z.number().int().positive(), since: z.number() }),
+]);
+
+/** The payer leg A's IVR identified (ask-destination.ts `destinationOf`), if any. */
+export function chosenPayerOf(request: CallbackRequest): z.output<typeof chosenPayerSchema> | null {
+  const parsed = chosenPayerSchema.safeParse(request.data[CHOSEN_PAYER_KEY]);
+  return parsed.success ? parsed.data : null;
+}
+
+/** The account that pays leg A from now on, when A ran on the operator and B's payer is an account (A6). */
+function takenOverBy(a: PricedLeg, bPayer: Payer): Payer | null {
+  if (a.pricing.payer.kind !== 'operator' || bPayer.kind !== 'account') return null;
+  return { kind: 'account', accountId: bPayer.accountId };
 }

@@ -6,3 +6,5 @@ export { poolTelephony, type EngineTelephony, type EngineClient, type PoolTeleph
 export { digitsDestinationAsker, type DestinationAsker, type AskDestinationInput } from './ask-destination';
 export { CALLER_ID_POLICIES, type CallerIdPolicyName } from './caller-ids';
 export { CONTROLLER_LOST } from './recover';
+export type { Talk, TalkHook } from './flow';
+export { type AskedDestination, type ChosenPayer } from './ask-destination';

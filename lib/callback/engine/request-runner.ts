@@ -8,6 +8,7 @@ import { decide, type DecideContext, type Decision } from '../state/decide';
 import type { Action, CallLeg, RequestEvent } from '../state/request-events';
 import { isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
 import { callerIdsForRequest } from './caller-ids';
+import { destinationOf } from './ask-destination';
 import type { EngineContext } from './context';
 import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
@@ -66,6 +67,8 @@ export class RequestRunner implements FlowHost {
   private queue: Promise<void> = Promise.resolve();
   private lease: LeaseKeeper | undefined;
   private retired = false;
+  /** Aborted when the current talk ends: what features attached to it (onTalk) let go then. */
+  private talk: AbortController | undefined;
 
   constructor(
     readonly ctx: EngineContext,
@@ -307,6 +310,17 @@ export class RequestRunner implements FlowHost {
     if (!a || !b) return;
     await Promise.all([a.mark('bridged'), b.mark('bridged')]);
     this.startTalkLimit(a, b);
+    this.startTalkHook(a, b);
+  }
+
+  /** In-call features (lib/features) attach to the talk here and let go when `ended` aborts. */
+  private startTalkHook(a: LiveLeg, b: LiveLeg): void {
+    const hook = this.ctx.onTalk;
+    if (!hook) return;
+    this.talk?.abort();
+    const talk = (this.talk = new AbortController());
+    const session = a.control instanceof SessionControl ? a.control.session : undefined;
+    hook({ ctx: this.ctx, request: this.request, legA: a, legB: b, session, log: this.log, send: (event) => this.send(event), ended: talk.signal });
   }
 
   /**
@@ -339,6 +353,7 @@ export class RequestRunner implements FlowHost {
 
   private async talkEnded(): Promise<void> {
     this.timers.cancel();
+    this.talk?.abort();
     // C4: A is back in the IVR, no longer bridged.
     if (this.legA?.isUp) await this.legA.mark('answered');
   }
@@ -367,13 +382,13 @@ export class RequestRunner implements FlowHost {
     this.detach(
       (async () => {
         try {
-          const number = await ctx.asker.ask({
+          const number = destinationOf(request, await ctx.asker.ask({
             session: control.session,
             request,
             defaultCountry: ctx.settings.defaultCountry,
             promptFile: ctx.promptFile(ctx.prompts.enterDestination),
             digitTimeoutMs: ctx.settings.digitTimeoutSeconds * 1000,
-          });
+          }), ctx.clock.now());
           await this.send(number === null ? { type: 'ivr_gave_up', reason: 'no_destination' } : { type: 'destination_chosen', number });
         } catch (error) {
           // A hung up in the IVR: its own hangup ends the request.
@@ -422,6 +437,7 @@ export class RequestRunner implements FlowHost {
     if (this.retired) return;
     this.retired = true;
     this.timers.cancel();
+    this.talk?.abort();
     this.lease?.stop();
     this.detach(this.releaseUnusedHolds());
     this.onRetire(this);

@@ -41,7 +41,9 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const answered = end.answeredAt !== null || end.billsec > 0 || input.state === 'answered' || input.state === 'bridged';
   const state = legOutcomeForCause(end.cause, answered);
   const costMinor = pricing ? rateLeg(pricing.rate, end.billsec).costMinor : minorUnits(0);
-  const accountId = pricing?.payer.accountId ?? null;
+  // A leg A taken over by the payer the IVR identified (A6) books to that payer; a card's leg to its card.
+  const taken = takeover(input);
+  const accountId = taken ? taken.accountId : (pricing?.payer.accountId ?? null);
   // The store takes the account row before the reservation (ReservationsRepository.settle), so
   // two legs of one account settling at once queue on that row instead of deadlocking; should
   // InnoDB still pick a victim, it rolled the whole unit back, so the whole unit runs again.
@@ -50,6 +52,7 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
 
 async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null): Promise<Settlement> {
   const { end, pricing } = input;
+  const taken = takeover(input);
   const written = await tx.cdrs.insert({
     legUuid: input.legUuid,
     requestId: input.requestId,
@@ -66,7 +69,9 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     raw: {
       role: input.role,
       attempt: input.attempt,
-      payer: pricing?.payer.kind ?? null,
+      payer: taken ? 'account' : (pricing?.payer.kind ?? null),
+      ...(pricing?.payer.kind === 'card' ? { cardId: pricing.payer.cardId } : {}),
+      ...(taken ? { operatorSeconds: taken.operatorSeconds } : {}),
       ratePerMinute: pricing?.rate.ratePerMinute ?? null,
       // An end FreeSWITCH never reported (lost HANGUP_COMPLETE, dead controller) is an estimate.
       reported: end.reported,
@@ -74,7 +79,13 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     source: 'socket',
   });
   if (!written) return { state, costMinor, written: false };
-  await charge(tx, input.hold, accountId, costMinor);
+  if (pricing?.payer.kind === 'card') await chargeCard(tx, pricing.payer.cardId, costMinor);
+  else if (taken) {
+    // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
+    const operatorCost = Math.min(costMinor, rateLeg(taken.rate, Math.min(end.billsec, taken.operatorSeconds)).costMinor);
+    if (operatorCost > 0) await tx.accounts.charge(taken.operatorAccountId, minorUnits(operatorCost));
+    await charge(tx, input.hold, accountId, minorUnits(costMinor - operatorCost));
+  } else await charge(tx, input.hold, accountId, costMinor);
   await tx.legs.update(input.legUuid, {
     state,
     answeredAt: end.answeredAt,
@@ -97,4 +108,27 @@ async function charge(tx: Store, hold: Hold | undefined, accountId: number | nul
   }
   // A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is.
   if (cost > 0 && accountId !== null) await tx.accounts.charge(accountId, cost);
+}
+
+/** A4: a card pays what it has; the rest of the cost is lost rather than driving the card below zero. */
+async function chargeCard(tx: Store, cardId: number, cost: MinorUnits): Promise<void> {
+  if (cost <= 0) return;
+  const card = await tx.cards.findById(cardId);
+  const amount = Math.min(cost, card?.balanceMinor ?? 0);
+  if (amount > 0) await tx.cards.adjustBalance(cardId, minorUnits(-amount));
+}
+
+interface Takeover {
+  readonly accountId: number;
+  readonly operatorAccountId: number;
+  readonly operatorSeconds: number;
+  readonly rate: LegPricing['rate'];
+}
+
+/** Leg A ran on the operator until the payer the IVR identified took it over with a hold of its own (funds.ts `holdForTalk`). */
+function takeover(input: SettleInput): Takeover | null {
+  const { hold, pricing, end } = input;
+  if (!hold || hold.since === undefined || !pricing || pricing.payer.kind !== 'operator' || hold.accountId === pricing.payer.accountId) return null;
+  const operatorSeconds = end.answeredAt === null ? 0 : Math.ceil(Math.max(0, hold.since - end.answeredAt) / 1000);
+  return { accountId: hold.accountId, operatorAccountId: pricing.payer.accountId, operatorSeconds, rate: pricing.rate };
 }

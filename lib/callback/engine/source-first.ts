@@ -46,6 +46,8 @@ export class SourceFirstFlow implements ModeFlow {
     try {
       // What A hears while B rings is A's own variable; B's caller ID and ring time are B's (dial string).
       await session.setVariable('ringback', ctx.ringback);
+      // In-call features read A's digits from this socket's DTMF events; B must not hear them (06b).
+      if (ctx.onTalk) await session.setVariable('bridge_filter_dtmf', 'true');
     } catch (error) {
       if (!(error instanceof CallEnded)) throw error;
       // A left before B was dialed; A's hangup ends the request and B's row is settled unanswered.

@@ -9,6 +9,7 @@ import { park } from './park';
 import { playAndGetDigits, read } from './play-and-get-digits';
 import { playback } from './playback';
 import { recordSession, stopRecordSession } from './record-session';
+import { say } from './say';
 import { sendDtmf } from './send-dtmf';
 import { sleep } from './sleep';
 import { socket } from './socket';
@@ -34,6 +35,7 @@ const ALL: readonly Application[] = [
   playback,
   recordSession,
   stopRecordSession,
+  say,
   sendDtmf,
   sleep,
   socket,

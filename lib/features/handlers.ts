@@ -1,0 +1,120 @@
+import { CALLER_ID_POLICIES, type CallerIdPolicyName } from '../callback/engine/caller-ids';
+import { placeOrder } from '../callback/engine/order';
+import type { Talk } from '../callback/engine/flow';
+import { isGoneError } from '../callback/engine/telephony';
+import type { FeatureName } from './codes';
+
+/** What every handler gets: the talk, the feature settings, and state shared across codes of one talk. */
+export interface FeatureContext {
+  readonly talk: Talk;
+  readonly settings: FeatureSettings;
+  /** The digits the code carried (`#D`: m; `##N#`: the number). */
+  readonly args: readonly string[];
+  readonly recording: RecordingState;
+}
+
+export interface FeatureSettings {
+  /** Where `uuid_record` writes (on the FreeSWITCH host). */
+  readonly recordingsDir: string;
+  /** D3: what A hears before the call ends ("we will call you back"); null for none. */
+  readonly redialConfirmPrompt: string | null;
+}
+
+/** One recording of the talk at a time (D7). */
+export interface RecordingState {
+  current: { readonly path: string; readonly startedAt: number } | undefined;
+  count: number;
+}
+
+/** jambonz-style: one small class per code; `exec` runs it, `signal` aborts when the talk ends. */
+export interface FeatureHandler {
+  exec(ctx: FeatureContext, signal: AbortSignal): Promise<void>;
+}
+
+const isCallerIdPolicy = (value: string | null): value is CallerIdPolicyName => (CALLER_ID_POLICIES as readonly string[]).includes(value ?? '');
+
+/** `uuid_*` on A's node; a channel already gone is not an error. */
+async function api(talk: Talk, command: string): Promise<boolean> {
+  try {
+    await talk.ctx.telephony.api(talk.legA.node, command);
+    return true;
+  } catch (error) {
+    if (isGoneError(error)) return false;
+    throw error;
+  }
+}
+
+/** D2 `**`, D8 `#11`: end B and ask A for a new destination (decide: bridged → a_answered). */
+export class NewNumber implements FeatureHandler {
+  async exec({ talk }: FeatureContext): Promise<void> {
+    await talk.send({ type: 'new_destination_requested' });
+  }
+}
+
+/** D7 `*8`: record the talk (both parties, A's channel) with `uuid_record`. A second `*8` is ignored. */
+export class RecordStart implements FeatureHandler {
+  async exec({ talk, settings, recording }: FeatureContext): Promise<void> {
+    if (recording.current) {
+      talk.log.info('recording already running; *8 ignored', { path: recording.current.path });
+      return;
+    }
+    recording.count += 1;
+    const path = `${settings.recordingsDir.replace(/\/+$/, '')}/${talk.request.id}-${talk.legA.uuid}-${recording.count}.wav`;
+    const current = { path, startedAt: talk.ctx.clock.now() };
+    recording.current = current;
+    if (!(await api(talk, `uuid_record ${talk.legA.uuid} start ${path}`))) recording.current = undefined;
+    else talk.log.info('recording started', { path });
+  }
+}
+
+/** D7 `*9` (and the end of the talk): stop the recording and store its row. `*9` without one is ignored. */
+export class RecordStop implements FeatureHandler {
+  async exec({ talk, recording }: FeatureContext): Promise<void> {
+    const current = recording.current;
+    if (!current) {
+      talk.log.info('no recording running; *9 ignored');
+      return;
+    }
+    recording.current = undefined;
+    // A gone already: FreeSWITCH closed the file at the hangup; the row is written all the same.
+    await api(talk, `uuid_record ${talk.legA.uuid} stop ${current.path}`);
+    const row = await talk.ctx.store.recordings.create({
+      accountId: talk.request.accountId,
+      requestId: talk.request.id,
+      legUuid: talk.legA.uuid,
+      path: current.path,
+      durationMs: Math.max(0, talk.ctx.clock.now() - current.startedAt),
+    });
+    talk.log.info('recording stored', { recordingId: row.id, path: row.path, durationMs: row.durationMs });
+  }
+}
+
+/** D3 `#m`: the same pair again in m×10 minutes (`#0`: 5), a confirmation for A, then the call ends. */
+export class RedialLater implements FeatureHandler {
+  async exec({ talk, settings, args }: FeatureContext): Promise<void> {
+    const m = Number(args[0] ?? '0');
+    const delayMs = (m === 0 ? 5 : m * 10) * 60_000;
+    const { request, legB, ctx } = talk;
+    const { request: redial } = await placeOrder(ctx, {
+      accountId: request.accountId,
+      trigger: 'redial',
+      source: request.source,
+      destination: legB.number,
+      mode: request.mode,
+      dueAt: ctx.clock.now() + delayMs,
+      ...(isCallerIdPolicy(request.callerIdPolicy) ? { callerIdPolicy: request.callerIdPolicy } : {}),
+    });
+    talk.log.info('redial scheduled', { redialRequestId: redial.id, dueAt: redial.dueAt, minutes: delayMs / 60_000 });
+    if (settings.redialConfirmPrompt) await talk.legA.control.playDuringTalk(ctx.promptFile(settings.redialConfirmPrompt));
+    // A's hangup ends the talk the ordinary way: B is cleared, both legs settled, the request completed.
+    await talk.legA.control.hangup('NORMAL_CLEARING');
+  }
+}
+
+/** The handler for each feature implemented so far; the others are logged as unavailable. */
+export const HANDLERS: { readonly [F in FeatureName]?: () => FeatureHandler } = {
+  new_number: () => new NewNumber(),
+  record_start: () => new RecordStart(),
+  record_stop: () => new RecordStop(),
+  redial_later: () => new RedialLater(),
+};

@@ -1,0 +1,4 @@
+export { DEFAULT_CODES, FEATURES, validateCodes, type CodeDefinition, type FeatureName } from './codes';
+export { DtmfCodeMatcher, fit, type DtmfCodeMatcherOptions, type MatchResult } from './matcher';
+export { HANDLERS, NewNumber, RecordStart, RecordStop, RedialLater, type FeatureContext, type FeatureHandler, type FeatureSettings } from './handlers';
+export { talkFeatures, type TalkFeaturesOptions } from './talk-features';

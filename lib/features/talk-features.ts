@@ -1,0 +1,78 @@
+import type { Talk, TalkHook } from '../callback/engine/flow';
+import { DEFAULT_CODES, type CodeDefinition } from './codes';
+import { HANDLERS, RecordStop, type FeatureContext, type FeatureHandler, type FeatureSettings, type RecordingState } from './handlers';
+import { DtmfCodeMatcher, type MatchResult } from './matcher';
+
+export interface TalkFeaturesOptions extends Partial<FeatureSettings> {
+  /** The code table (default: issue 6's). */
+  readonly codes?: readonly CodeDefinition[];
+  /** `#1` vs `#11` (default 1.5 s). */
+  readonly interDigitMs?: number;
+}
+
+/**
+ * The engine's `onTalk` hook: for each talk, A's DTMF events from its outbound socket go through
+ * a DtmfCodeMatcher; codes run their handler, other keys are re-sent to B (`uuid_send_dtmf`,
+ * since `bridge_filter_dtmf` keeps FreeSWITCH from forwarding any), unknown codes are logged.
+ */
+export function talkFeatures(options: TalkFeaturesOptions = {}): TalkHook {
+  const codes = options.codes ?? DEFAULT_CODES;
+  const settings: FeatureSettings = {
+    recordingsDir: options.recordingsDir ?? '/var/lib/callback/recordings',
+    redialConfirmPrompt: options.redialConfirmPrompt === undefined ? 'callback/redial_scheduled' : options.redialConfirmPrompt,
+  };
+  return (talk) => attach(talk, codes, settings, options.interDigitMs ?? 1_500);
+}
+
+function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureSettings, interDigitMs: number): void {
+  const { session, ended } = talk;
+  if (!session) {
+    talk.log.info('no socket on leg A (simultaneous mode): in-call codes are not available');
+    return;
+  }
+  const recording: RecordingState = { current: undefined, count: 0 };
+  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording });
+  const run = (what: string, work: () => Promise<void>): void => {
+    talk.ctx.work.track(work().catch((error: unknown) => talk.log.error('in-call feature failed', { what, error: error instanceof Error ? error.message : String(error) })));
+  };
+
+  const onResult = (result: MatchResult): void => {
+    if (ended.aborted) return;
+    switch (result.kind) {
+      case 'passthrough':
+        run('passthrough', async () => {
+          await talk.ctx.telephony.api(talk.legB.node ?? talk.legA.node, `uuid_send_dtmf ${talk.legB.uuid} ${result.digits}`).catch(() => undefined);
+        });
+        return;
+      case 'unknown':
+        talk.log.info('unknown in-call code ignored', { digits: result.digits });
+        return;
+      case 'code': {
+        const make = HANDLERS[result.feature];
+        if (!make) {
+          talk.log.warn('in-call code not available', { feature: result.feature, digits: result.keys });
+          return;
+        }
+        talk.log.info('in-call code', { feature: result.feature, digits: result.keys });
+        run(result.feature, () => make().exec(context(result.args), ended));
+        return;
+      }
+    }
+  };
+
+  const matcher = new DtmfCodeMatcher({ codes, clock: talk.ctx.clock, interDigitMs, onResult });
+  const off = session.onDtmf((digit) => matcher.press(digit));
+  ended.addEventListener(
+    'abort',
+    () => {
+      off();
+      matcher.reset();
+      // A recording outlives the bridge on A's channel: stop it and store it with the talk.
+      if (recording.current) {
+        const stop: FeatureHandler = new RecordStop();
+        run('record_stop at talk end', () => stop.exec(context([]), ended));
+      }
+    },
+    { once: true },
+  );
+}
