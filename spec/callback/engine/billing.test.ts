@@ -38,14 +38,19 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
     expect(refused.lastCause).toBe('insufficient_funds');
     const audit = await r.store.auditLog.list({ accountId: account.id, kind: 'refused' });
     expect(audit.map((entry) => [entry.requestId, entry.reason])).toEqual([[refused.id, 'insufficient_funds']]);
+    // Depending on which call's holds land first, the other is refused before B is dialed
+    // (its A hears why) or already before anyone rings (no leg at all): both keep the money safe.
     const refusedLegs = await r.store.legs.listForRequest(refused.id);
-    expect(refusedLegs.map((leg) => leg.role)).toEqual(['A']);
-    expect(r.sim.channel(refusedLegs[0]!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/callback/insufficient_funds.wav`]);
+    const refusedRoles = refusedLegs.map((leg) => leg.role);
+    expect([[], ['A']]).toContainEqual(refusedRoles);
+    if (refusedLegs[0]) {
+      expect(r.sim.channel(refusedLegs[0].uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/callback/insufficient_funds.wav`]);
+    }
 
     // Whatever the interleaving, the balance moved by exactly the CDRs' costs and stayed >= 0.
     const cdrs = [...(await r.store.cdrs.listForRequest(first.request.id)), ...(await r.store.cdrs.listForRequest(second.request.id))];
     const charged = cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
-    expect(cdrs).toHaveLength(3);
+    expect(cdrs).toHaveLength(2 + refusedRoles.length);
     const balance = await r.store.accounts.balance(account.id);
     expect(balance).toMatchObject({ balanceMinor: 5 - charged, reservedMinor: 0 });
     expect(balance!.balanceMinor).toBeGreaterThanOrEqual(0);
