@@ -1,31 +1,113 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { callSetup, type CallSetupResult } from './call-setup';
+import { concurrency } from './concurrency';
 import { eslThroughput } from './esl-throughput';
 import { repoRoot } from './repo-root';
+import { startOwnRedis } from './redis-process';
+import { schedulerBackends, schedulerBench, type SchedulerResult } from './scheduler';
 
 /**
  * `npm run bench` runs every scenario in full; `--short` runs each for a few seconds (the test
  * suite uses it to prove the harness works, never to judge speed). Results are printed as a
- * table and written as JSON under bench/results/.
+ * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler` picks scenarios
+ * (written to latest-<names>.json, so a partial run never overwrites the full one).
  */
-function main(): void {
+async function main(): Promise<void> {
   const short = process.argv.includes('--short');
+  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const wanted = (name: string): boolean => !only || only.includes(name);
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
-  const throughput = eslThroughput(short ? { minEvents: 2_000, runs: 3 } : { minEvents: 120_000, runs: 7 });
-
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
-  console.table({
-    'ESL parse (ours)': { events: throughput.events, 'events/s': throughput.ours.eventsPerSecond, 'ms/run': throughput.ours.msPerRun },
-    'ESL parse (modesl)': { events: throughput.events, 'events/s': throughput.modesl.eventsPerSecond, 'ms/run': throughput.modesl.msPerRun },
-  });
-  console.log(`ours / modesl speed ratio: ${throughput.ratio}`);
+  const results: unknown[] = [];
+
+  if (wanted('esl')) {
+    const throughput = eslThroughput(short ? { minEvents: 2_000, runs: 3 } : { minEvents: 120_000, runs: 7 });
+    console.table({
+      'ESL parse (ours)': { events: throughput.events, 'events/s': throughput.ours.eventsPerSecond, 'ms/run': throughput.ours.msPerRun },
+      'ESL parse (modesl)': { events: throughput.events, 'events/s': throughput.modesl.eventsPerSecond, 'ms/run': throughput.modesl.msPerRun },
+    });
+    console.log(`ours / modesl speed ratio: ${throughput.ratio}`);
+    results.push(throughput);
+  }
+
+  if (wanted('setup')) {
+    const runs: CallSetupResult[] = [await callSetup({ short })];
+    if (process.env.TEST_MYSQL_URL && process.env.TEST_REDIS_URL) {
+      runs.push(await callSetup({ short, database: 'mariadb', queue: { driver: 'redis', url: process.env.TEST_REDIS_URL, prefix: `cbbench-${process.pid}` } }));
+    }
+    for (const run of runs) {
+      console.log(`call setup on ${run.database} + ${run.queue} queue (${run.mode} mode):`);
+      console.table(
+        Object.fromEntries(
+          run.steps.map((step) => [
+            `${step.rate}/s`,
+            {
+              'achieved/s': step.achievedPerSecond,
+              'CPU ms/cb': step.cpuMsPerCallback,
+              'order→orig p50': step.orderToOriginateMs.p50,
+              'order→orig p99': step.orderToOriginateMs.p99,
+              'ans→bridge p99': step.answerToBridgeMs.p99,
+              'lag p99': step.lagMs.p99,
+              'RSS MB': step.rssMb,
+              behind: step.behind,
+            },
+          ]),
+        ),
+      );
+      console.log(`sustained ${run.sustainedPerSecond}/s; floor ${run.floor.cpuMsPerCallback} CPU ms/callback at ${run.floor.rate}/s; ours / floor = ${run.cpuRatioToFloor}`);
+      results.push(run);
+    }
+  }
+
+  if (wanted('concurrency')) {
+    const sizes = short ? [100] : [1_000, 5_000, 10_000];
+    const held = [];
+    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10 }));
+    console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
+    console.table(
+      Object.fromEntries(
+        held.map((run) => [
+          `${run.calls} calls`,
+          { bridged: run.bridged, 'heap KB/call': run.heapKbPerCall, 'RSS KB/call': run.rssKbPerCall, 'heap MB': run.heapMb, 'RSS MB': run.rssMb, 'DTMF sent': run.dtmfSent, 'lag p99': run.lagMs.p99, 'lag max': run.lagMs.max },
+        ]),
+      ),
+    );
+    results.push(...held);
+  }
+
+  if (wanted('scheduler')) {
+    const size = short ? { requests: 1_000, windowMs: 2_000, leadMs: 1_000 } : { requests: 100_000, windowMs: 60_000, leadMs: 30_000 };
+    const backends = schedulerBackends();
+    const runs: SchedulerResult[] = [await schedulerBench({ ...size, ...backends })];
+    // The same with a redis-server of our own killed half-way through the window (losing every job)
+    // and started again 2 s later: the sweep must give the rows new jobs, none lost or doubled.
+    const redis = await startOwnRedis();
+    try {
+      const queue = { driver: 'redis' as const, url: redis.url, prefix: `cbbench-restart-${process.pid}` };
+      runs.push(await schedulerBench({ ...size, database: backends.database, queue, restart: { redis, atMs: size.windowMs / 2, downMs: short ? 300 : 2_000 } }));
+    } finally {
+      await redis.stop();
+    }
+    for (const run of runs) {
+      console.log(`scheduler on ${run.database} + ${run.queue}${run.redisRestart ? ', Redis killed and restarted empty mid-window' : ''}: ${run.requests} requests in ${run.windowMs / 1000} s (${run.duePerSecond} due/s)`);
+      console.table({ lateness: { ...run.latenessMs, 'dialed once': run.dialedOnce, 'dialed twice': run.dialedTwice, 'never dialed': run.neverDialed, 'scheduled late': run.scheduledLate } });
+      results.push(run);
+    }
+  }
 
   const dir = join(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, short ? 'latest-short.json' : 'latest.json');
-  writeFileSync(file, `${JSON.stringify({ machine, short, results: [throughput] }, null, 2)}\n`);
+  const file = join(dir, `${short ? 'latest-short' : 'latest'}${only ? `-${only.join('-')}` : ''}.json`);
+  writeFileSync(file, `${JSON.stringify({ machine, short, results }, null, 2)}\n`);
   console.log(`written to ${file}`);
 }
 
-main();
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

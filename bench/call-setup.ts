@@ -1,0 +1,150 @@
+import type { QueueSettings } from '../lib/config';
+import type { RequestChange } from '../lib/callback/engine';
+import { floorRun, type FloorResult } from './bare-modesl-floor';
+import { startController } from './controller';
+import { numbers, startSimChild } from './sim-child';
+import { cpuSince, distribution, LoopLag, mb, round, sleep, type Distribution } from './stats';
+
+/**
+ * Scenario 2: callbacks at increasing rates (simulator in its own process; A answers after 50 ms,
+ * B after 100 ms, uuid_bridge, 2 s talk, B hangs up) until the controller falls behind. Each step
+ * orders at its rate for `seconds`, then waits until every request of the step has ended, so the
+ * CPU of a step is the whole life of its callbacks. Side by side: the bare-modesl floor on the
+ * same simulator at the floor rate.
+ */
+export interface SetupStep {
+  rate: number;
+  ordered: number;
+  completed: number;
+  /** ordered / (time from first order to last bridge), callbacks/s. */
+  achievedPerSecond: number;
+  cpuMsPerCallback: number;
+  orderToOriginateMs: Distribution;
+  answerToBridgeMs: Distribution;
+  lagMs: { p50: number; p99: number; max: number };
+  rssMb: number;
+  simCpuMs: number;
+  behind: boolean;
+}
+
+export interface CallSetupResult {
+  scenario: 'call-setup';
+  database: string;
+  queue: string;
+  mode: 'simultaneous';
+  steps: SetupStep[];
+  sustainedPerSecond: number;
+  floor: FloorResult;
+  /** Our CPU per callback / the floor's, both at the floor's rate (our ramp step at that rate). */
+  cpuRatioToFloor: number;
+}
+
+const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
+
+export async function callSetup(options: { short: boolean; database?: 'sqlite' | 'mariadb'; queue?: QueueSettings }): Promise<CallSetupResult> {
+  const rates = options.short ? [20] : [20, 50, 100, 200, 400, 800];
+  const seconds = options.short ? 1 : 4;
+  const floorRate = options.short ? 20 : 100;
+  const total = rates.reduce((sum, rate) => sum + rate * seconds, 0) + 2 * floorRate * seconds;
+  const sim = await startSimChild();
+  try {
+    const aNumbers = numbers('202', total);
+    const bNumbers = numbers('303', total);
+    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
+    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, hangupAfterMs: 2_000 });
+    let next = 0;
+    const floor = await floorRun({ port: sim.port, rate: floorRate, seconds, numbers: () => [aNumbers[next]!, bNumbers[next++]!] });
+
+    const controller = await startController({ simPort: sim.port, database: options.database ?? 'sqlite', queue: options.queue ?? { driver: 'memory' }, accounts: options.short ? 20 : 200 });
+    const ended = new Map<string, number>();
+    controller.engine.on('request', (change: RequestChange) => {
+      if (TERMINAL.has(change.to)) ended.set(change.requestId, performance.now());
+    });
+    const steps: SetupStep[] = [];
+    const stepRates = [floorRate, ...rates];
+    try {
+      for (const [index, rate] of stepRates.entries()) {
+        const step = await runStep(rate);
+        // The first step is the floor's twin (same rate), for the CPU ratio; the ramp follows.
+        if (index === 0) steps.push({ ...step, rate: -rate });
+        else steps.push(step);
+        if (index > 0 && step.behind) break;
+      }
+    } finally {
+      await controller.stop();
+    }
+    const twin = steps.shift()!;
+    const sustained = Math.max(0, ...steps.filter((step) => !step.behind).map((step) => step.rate));
+    return {
+      scenario: 'call-setup',
+      database: options.database ?? 'sqlite',
+      queue: options.queue?.driver ?? 'memory',
+      mode: 'simultaneous',
+      steps,
+      sustainedPerSecond: sustained,
+      floor,
+      // The ramp's step at the floor's rate runs warm; the twin (first, JIT still compiling) stands in when the ramp stopped before it.
+      cpuRatioToFloor: round((steps.find((step) => step.rate === floorRate) ?? twin).cpuMsPerCallback / floor.cpuMsPerCallback),
+    };
+
+    async function runStep(rate: number): Promise<SetupStep> {
+      const lag = new LoopLag();
+      const orders: { id: string; at: number }[] = [];
+      const simBefore = (await sim.stats()).cpuMs;
+      const bridgesBefore = controller.bridges.length;
+      lag.start();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const count = rate * seconds;
+      let rss = process.memoryUsage().rss;
+      const pending: Promise<void>[] = [];
+      let issued = 0;
+      while (issued < count) {
+        const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+        for (; issued < due; issued += 1) {
+          const accountId = controller.accountIds[issued % controller.accountIds.length]!;
+          const at = performance.now();
+          const i = next++;
+          pending.push(
+            controller.engine.order({ accountId, source: aNumbers[i]!, destination: bNumbers[i]!, mode: 'simultaneous' }).then(({ request }) => void orders.push({ id: request.id, at })),
+          );
+        }
+        rss = Math.max(rss, process.memoryUsage().rss);
+        await sleep(5);
+      }
+      await Promise.all(pending);
+      const limit = performance.now() + 30_000 + seconds * 1000;
+      while (orders.some((order) => !ended.has(order.id)) && performance.now() < limit) {
+        rss = Math.max(rss, process.memoryUsage().rss);
+        await sleep(20);
+      }
+      const cpuMs = cpuSince(cpu);
+      const lagMs = lag.stop();
+      const simCpuMs = (await sim.stats()).cpuMs - simBefore;
+      const completed = orders.filter((order) => ended.has(order.id)).length;
+      const toOriginate = orders.map((order) => (controller.originateAt.get(order.id) ?? Infinity) - order.at);
+      const bridges = controller.bridges.slice(bridgesBefore);
+      const toBridge = bridges.map(([a, b, at]) => at - Math.max(controller.answeredAt.get(a) ?? at, controller.answeredAt.get(b) ?? at));
+      const lastBridge = Math.max(...bridges.map(([, , at]) => at));
+      // The last bridge comes ~150 ms (A's and B's ring time) after the last order when keeping up.
+      const achieved = bridges.length > 0 ? bridges.length / Math.max(seconds, (lastBridge - started - 150) / 1000) : 0;
+      const originate = distribution(toOriginate.filter(Number.isFinite));
+      const behind = completed < count || toOriginate.some((ms) => !Number.isFinite(ms)) || originate.p99 > 1_000 || achieved < rate * 0.9;
+      return {
+        rate,
+        ordered: count,
+        completed,
+        achievedPerSecond: round(achieved, 1),
+        cpuMsPerCallback: round(cpuMs / Math.max(1, completed), 3),
+        orderToOriginateMs: originate,
+        answerToBridgeMs: distribution(toBridge),
+        lagMs,
+        rssMb: mb(rss),
+        simCpuMs: round(simCpuMs, 0),
+        behind,
+      };
+    }
+  } finally {
+    await sim.stop();
+  }
+}

@@ -1,0 +1,96 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { RequestChange } from '../lib/callback/engine';
+import { startController } from './controller';
+import { numbers, startSimChild } from './sim-child';
+import { LoopLag, mb, round, sleep } from './stats';
+
+/**
+ * Scenario 3: N bridged calls held by one controller process (simulator in its own process):
+ * heap and RSS per call (after a full GC, against the idle controller), and event-loop lag while
+ * 1% of the calls press a key each second.
+ */
+export interface ConcurrencyResult {
+  scenario: 'concurrency';
+  calls: number;
+  bridged: number;
+  setupSeconds: number;
+  heapKbPerCall: number;
+  rssKbPerCall: number;
+  heapMb: number;
+  rssMb: number;
+  dtmfSent: number;
+  lagMs: { p50: number; p99: number; max: number };
+}
+
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+
+function settled(): { heap: number; rss: number } {
+  gc();
+  gc();
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, rss: usage.rss };
+}
+
+export async function concurrency(options: { calls: number; dtmfSeconds: number; rate?: number }): Promise<ConcurrencyResult> {
+  const sim = await startSimChild();
+  try {
+    const aNumbers = numbers('202', options.calls);
+    const bNumbers = numbers('303', options.calls);
+    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
+    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100 });
+    const controller = await startController({ simPort: sim.port, database: 'sqlite', queue: { driver: 'memory' }, accounts: Math.ceil(options.calls / 50) });
+    try {
+      const bridged = new Set<string>();
+      controller.engine.on('request', (change: RequestChange) => {
+        if (change.to === 'bridged') bridged.add(change.requestId);
+      });
+      const before = settled();
+      const rate = options.rate ?? 300;
+      const started = performance.now();
+      const pending: Promise<unknown>[] = [];
+      let issued = 0;
+      while (issued < options.calls) {
+        const due = Math.min(options.calls, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+        for (; issued < due; issued += 1) {
+          const accountId = controller.accountIds[issued % controller.accountIds.length]!;
+          pending.push(controller.engine.order({ accountId, source: aNumbers[issued]!, destination: bNumbers[issued]! }));
+        }
+        await sleep(5);
+      }
+      await Promise.all(pending);
+      const limit = performance.now() + 60_000;
+      while (bridged.size < options.calls && performance.now() < limit) await sleep(50);
+      const setupSeconds = round((performance.now() - started) / 1000, 1);
+      await sleep(500);
+      const held = settled();
+
+      const lag = new LoopLag();
+      lag.start();
+      let dtmfSent = 0;
+      for (let second = 0; second < options.dtmfSeconds; second += 1) {
+        dtmfSent += await sim.dtmf(0.01, '1');
+        await sleep(1_000);
+      }
+      const lagMs = lag.stop();
+      const count = Math.max(1, bridged.size);
+      return {
+        scenario: 'concurrency',
+        calls: options.calls,
+        bridged: bridged.size,
+        setupSeconds,
+        heapKbPerCall: round((held.heap - before.heap) / 1024 / count, 1),
+        rssKbPerCall: round((held.rss - before.rss) / 1024 / count, 1),
+        heapMb: mb(held.heap),
+        rssMb: mb(held.rss),
+        dtmfSent,
+        lagMs,
+      };
+    } finally {
+      await controller.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
+}

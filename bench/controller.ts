@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { seedDemo } from '../db/seeds/demo';
+import { CallbackEngine, poolTelephony } from '../lib/callback/engine';
+import { defaultSettings, type QueueSettings } from '../lib/config';
+import { minorUnits } from '../lib/domain/money';
+import type { OriginateRequest } from '../lib/esl/dial-string';
+import { InboundClient } from '../lib/esl/inbound-client';
+import { NodePool } from '../lib/esl/node-pool';
+import { OutboundServer } from '../lib/esl/outbound-server';
+import type { EslEvent } from '../lib/esl/wire';
+import { testLogger } from '../lib/log/logger';
+import { createScheduler, type Scheduler } from '../lib/scheduler';
+import { createStore } from '../lib/store';
+import { migrateToLatest, openDatabase } from '../lib/store/database';
+import { waitFor } from './stats';
+
+/**
+ * The controller as the service assembles it (lib/service/start-service.ts): database, store,
+ * inbound ESL client + node pool, outbound socket server, scheduler, callback engine, on the real
+ * clock. Left out: HTTP, metrics, live fanout, webhooks, SMS (none of them is on a call's path
+ * unless a client is subscribed). Hooks on the telephony record when each originate and each
+ * `api` command leaves, and when each event arrives.
+ */
+export interface Controller {
+  readonly engine: CallbackEngine;
+  readonly scheduler: Scheduler;
+  readonly db: Knex;
+  readonly accountIds: number[];
+  /** performance.now() of the first originate per request (leg A, or the first of both in simultaneous mode). */
+  readonly originateAt: Map<string, number>;
+  /** performance.now() at which each CHANNEL_ANSWER reached the inbound client, by leg uuid. */
+  readonly answeredAt: Map<string, number>;
+  /** [leg A, leg B, performance.now()] of every uuid_bridge sent. */
+  readonly bridges: [string, string, number][];
+  stop(): Promise<void>;
+}
+
+export interface ControllerOptions {
+  simPort: number;
+  database: 'sqlite' | 'mariadb';
+  queue: QueueSettings;
+  accounts: number;
+}
+
+export async function startController(options: ControllerOptions): Promise<Controller> {
+  const logger = testLogger();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const { db, drop } = await openBenchDatabase(options.database);
+  cleanups.push(drop);
+  await migrateToLatest(db);
+  await seedDemo(db);
+  const store = createStore(db);
+  const retail = await store.tariffs.findTariffByName('Demo retail');
+  const callbackTariff = await store.tariffs.findTariffByName('Demo callback');
+  if (!retail || !callbackTariff) throw new Error('demo tariffs missing');
+  const accountIds: number[] = [];
+  for (let i = 0; i < options.accounts; i += 1) {
+    const account = await store.accounts.create({
+      name: `bench-${i}`,
+      currency: 'USD',
+      tariffId: retail.id,
+      callbackTariffId: callbackTariff.id,
+      country: 'US',
+      maxConcurrentCallbacks: 1000,
+    });
+    await store.payments.record({ accountId: account.id, amountMinor: minorUnits(1_000_000_000), currency: account.currency, method: 'bench' });
+    accountIds.push(account.id);
+  }
+  const operator = await store.accounts.create({ name: 'bench-operator', currency: 'USD', tariffId: retail.id, callbackTariffId: callbackTariff.id, country: 'US', creditLimitMinor: minorUnits(1_000_000_000) });
+
+  const client = new InboundClient({ name: 'fs1', host: '127.0.0.1', port: options.simPort, password: 'ClueCon', logger });
+  const pool = new NodePool({ nodes: [{ client, maxChannels: 100_000, maxCps: 10_000 }], logger });
+  const late: { engine?: CallbackEngine } = {};
+  const server = await OutboundServer.listen({
+    port: 0,
+    logger,
+    handler: (session) => {
+      if (!late.engine) throw new Error('engine not started');
+      return late.engine.handleSession(session);
+    },
+  });
+  const scheduler = createScheduler({
+    settings: options.queue,
+    db,
+    logger,
+    instanceId: `bench-${process.pid}`,
+    dial: (request) => engineOf().dial(request),
+    recover: (request) => engineOf().recover(request),
+    firstState: (request) => engineOf().firstStateFor(request),
+  });
+  const engineOf = (): CallbackEngine => {
+    if (!late.engine) throw new Error('engine not started');
+    return late.engine;
+  };
+  const originateAt = new Map<string, number>();
+  const answeredAt = new Map<string, number>();
+  const bridges: [string, string, number][] = [];
+  const telephony = poolTelephony({ pool, clients: [client], socketAddress: server.address, gateway: 'carrier' });
+  client.on('event', (event: EslEvent) => {
+    if (event.name === 'CHANNEL_ANSWER') {
+      const uuid = event.headers.get('Unique-ID');
+      if (uuid) answeredAt.set(uuid, performance.now());
+    }
+  });
+  const engine = new CallbackEngine({
+    db,
+    logger,
+    settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
+    telephony: {
+      ...telephony,
+      originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {
+        const id = request.variables?.callback_request_id;
+        if (typeof id === 'string' && !originateAt.has(id)) originateAt.set(id, performance.now());
+        return telephony.originate(request, originateOptions);
+      },
+      api: (node, command) => {
+        if (command.startsWith('uuid_bridge ')) {
+          const [, a, b] = command.split(' ');
+          bridges.push([a ?? '', b ?? '', performance.now()]);
+        }
+        return telephony.api(node, command);
+      },
+    },
+    scheduler,
+    operatorCallbackAccountId: operator.id,
+    instanceId: `bench-${process.pid}`,
+    promptsDir: '/prompts',
+  });
+  late.engine = engine;
+  client.start();
+  await waitFor(() => client.state === 'ready', 'inbound client ready', 10_000);
+  await scheduler.start();
+
+  return {
+    engine,
+    scheduler,
+    db,
+    accountIds,
+    originateAt,
+    answeredAt,
+    bridges,
+    async stop() {
+      engine.close();
+      await scheduler.stop();
+      pool.close();
+      await Promise.race([Promise.all([client.close(), server.close()]), new Promise((resolve) => setTimeout(resolve, 3_000))]);
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
+
+/** A fresh SQLite file (WAL) in a temporary directory, or a fresh MariaDB database on TEST_MYSQL_URL. */
+export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ db: Knex; drop: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const directory = mkdtempSync(join(tmpdir(), 'callback-bench-'));
+    const db = openDatabase({ client: 'sqlite', filename: join(directory, 'bench.db') });
+    return {
+      db,
+      drop: async () => {
+        await db.destroy();
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
+  }
+  const serverUrl = process.env.TEST_MYSQL_URL;
+  if (!serverUrl) throw new Error('TEST_MYSQL_URL is not set');
+  const name = `callback_bench_${process.pid}_${Date.now().toString(36)}`;
+  const at = (database: string): string => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  const admin = openDatabase({ client: 'mysql', url: at(''), pool: { min: 0, max: 1 } });
+  await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [name]);
+  const db = openDatabase({ client: 'mysql', url: at(name), pool: { min: 0, max: 10 } });
+  return {
+    db,
+    drop: async () => {
+      await db.destroy();
+      await admin.raw('DROP DATABASE IF EXISTS ??', [name]);
+      await admin.destroy();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { QueueSettings } from '../lib/config';
+import type { E164 } from '../lib/domain/phone-number';
+import { testLogger } from '../lib/log/logger';
+import { createScheduler } from '../lib/scheduler';
+import { createStore } from '../lib/store';
+import { isMysql, migrateToLatest } from '../lib/store/database';
+import { seedDemo } from '../db/seeds/demo';
+import { openBenchDatabase } from './controller';
+import type { OwnRedis } from './redis-process';
+import { distribution, round, sleep, type Distribution } from './stats';
+
+/**
+ * Scenario 4: `requests` callbacks due evenly across one `windowMs` window, through the real
+ * scheduler (rows in SQL, jobs in BullMQ on Redis) with a stub dial that records when it ran.
+ * Rows are inserted beforehand; jobs are scheduled in due order from `leadMs` before the window.
+ */
+const DAY = 86_400_000;
+
+export interface SchedulerResult {
+  scenario: 'scheduler';
+  database: string;
+  queue: string;
+  requests: number;
+  windowMs: number;
+  duePerSecond: number;
+  redisRestart: { atMs: number; downMs: number } | null;
+  /** Rows whose create + schedule finished only after they were due (the feeder fell behind). */
+  scheduledLate: number;
+  latenessMs: Distribution;
+  dialedOnce: number;
+  dialedTwice: number;
+  neverDialed: number;
+}
+
+export interface RedisRestart {
+  /** The server the queue settings point at (bench/redis-process.ts). */
+  redis: OwnRedis;
+  /** Killed this long after the window opens, started again (empty) `downMs` later. */
+  atMs: number;
+  downMs: number;
+}
+
+export async function schedulerBench(options: {
+  requests: number;
+  windowMs: number;
+  leadMs: number;
+  database?: 'sqlite' | 'mariadb';
+  queue?: QueueSettings;
+  restart?: RedisRestart;
+}): Promise<SchedulerResult> {
+  const database = options.database ?? 'sqlite';
+  const queue = options.queue ?? { driver: 'memory' };
+  const { db, drop } = await openBenchDatabase(database);
+  try {
+    await migrateToLatest(db);
+    await seedDemo(db);
+    const store = createStore(db);
+    const account = await store.accounts.create({ name: 'bench-scheduler', currency: 'USD', country: 'US' });
+    const dialed = new Map<string, number>();
+    const lateness: number[] = [];
+    const scheduler = createScheduler({
+      settings: queue,
+      db,
+      logger: testLogger(),
+      instanceId: `bench-scheduler-${process.pid}`,
+      concurrency: 50,
+      dial: (request) => {
+        lateness.push(Date.now() - request.dueAt);
+        dialed.set(request.id, (dialed.get(request.id) ?? 0) + 1);
+        return Promise.resolve();
+      },
+    });
+    await scheduler.start();
+    try {
+      // The rows: one made by the store, the rest cloned from it in batches (creating 100k one by
+      // one would take minutes); all due in a day, until the window is set below.
+      const { request: template } = await store.callbackRequests.create({ accountId: account.id, trigger: 'schedule', source: '+12022000000' as E164, destination: '+13032000000' as E164, dueAt: Date.now() + DAY });
+      const row = (await db('callback_requests').where({ id: template.id }).first()) as Record<string, unknown>;
+      const ids: string[] = [template.id];
+      for (let i = 1; i < options.requests; i += 500) {
+        const batch = [];
+        for (let j = i; j < Math.min(options.requests, i + 500); j += 1) {
+          const id = randomUUID();
+          ids.push(id);
+          batch.push({ ...row, id, source: `+1202${2_000_000 + j}`, destination: `+1303${2_000_000 + j}` });
+        }
+        await db('callback_requests').insert(batch);
+      }
+      // Request i is due at start + i * step; then each is scheduled in due order, as orders arrive.
+      const start = Date.now() + options.leadMs;
+      const step = options.windowMs / options.requests;
+      const dueOf = (i: number): number => Math.round(start + i * step);
+      const index = isMysql(db) ? 'CAST(SUBSTR(source, 6) AS SIGNED)' : 'CAST(SUBSTR(source, 6) AS INTEGER)';
+      await db('callback_requests')
+        .where({ account_id: account.id })
+        .update({ due_at: db.raw(`? + ROUND((${index} - 2000000) * ?)`, [start, step]) });
+      let scheduledLate = 0;
+      let nextIndex = 0;
+      const feeder = async (): Promise<void> => {
+        for (;;) {
+          const i = nextIndex++;
+          if (i >= options.requests) return;
+          await scheduler.schedule(ids[i]!, dueOf(i));
+          if (Date.now() > dueOf(i)) scheduledLate += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, feeder));
+      const { restart } = options;
+      let restarted: Promise<void> = Promise.resolve();
+      if (restart) {
+        restarted = (async () => {
+          await sleep(Math.max(0, start + restart.atMs - Date.now()));
+          await restart.redis.kill();
+          await sleep(restart.downMs);
+          await restart.redis.restart();
+        })();
+      }
+      const limit = start + options.windowMs + 30_000;
+      while (dialed.size < options.requests && Date.now() < limit) await sleep(100);
+      await restarted;
+      // A second dial would come from a duplicate job or the sweep: give it a moment.
+      await sleep(2_000);
+      const counts = ids.map((id) => dialed.get(id) ?? 0);
+      return {
+        scenario: 'scheduler',
+        database,
+        queue: queue.driver,
+        requests: options.requests,
+        windowMs: options.windowMs,
+        duePerSecond: round(options.requests / (options.windowMs / 1000), 0),
+        redisRestart: options.restart ? { atMs: options.restart.atMs, downMs: options.restart.downMs } : null,
+        scheduledLate,
+        latenessMs: distribution(lateness),
+        dialedOnce: counts.filter((count) => count === 1).length,
+        dialedTwice: counts.filter((count) => count > 1).length,
+        neverDialed: counts.filter((count) => count === 0).length,
+      };
+    } finally {
+      await scheduler.stop();
+      if (queue.driver === 'redis') {
+        const redis = new Redis(queue.url, { maxRetriesPerRequest: 3 });
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${queue.prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== '0');
+        redis.disconnect();
+      }
+    }
+  } finally {
+    await drop();
+  }
+}
+
+/** MariaDB + BullMQ when TEST_MYSQL_URL and TEST_REDIS_URL are set, else SQLite + the in-process queue. */
+export function schedulerBackends(): { database: 'sqlite' | 'mariadb'; queue: QueueSettings } {
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (process.env.TEST_MYSQL_URL && redisUrl) return { database: 'mariadb', queue: { driver: 'redis', url: redisUrl, prefix: `cbbench-${process.pid}-${randomBytes(3).toString('hex')}` } };
+  return { database: 'sqlite', queue: { driver: 'memory' } };
+}

@@ -1,0 +1,14 @@
+import { callSetup } from '../../bench/call-setup';
+
+// Proves the harness works (simulator process, controller, floor); speed is judged by `npm run bench`.
+describe('the call setup benchmark', () => {
+  it('runs callbacks through the controller and the bare-modesl floor against a simulator process', async () => {
+    const result = await callSetup({ short: true });
+    expect(result.floor.completed).toBe(result.floor.callbacks);
+    expect(result.steps.length).toBeGreaterThan(0);
+    expect(result.steps[0]!.completed).toBe(result.steps[0]!.ordered);
+    expect(result.steps[0]!.orderToOriginateMs.count).toBe(result.steps[0]!.ordered);
+    expect(result.steps[0]!.answerToBridgeMs.count).toBe(result.steps[0]!.ordered);
+    expect(result.cpuRatioToFloor).toBeGreaterThan(0);
+  }, 60_000);
+});
