@@ -46,6 +46,9 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
       eslPort: settings.simulator.eslPort,
       clock,
       logger: logger.child({ component: 'simulator' }),
+      // Every simulated phone answers and, so that a call ordered from the portal or the API
+      // ends by itself, hangs up after a short talk.
+      defaultPhone: { kind: 'answer', afterMs: 1500, hangupAfterMs: 20_000 },
     });
     stops.push('FreeSWITCH simulator', () => simulator!.stop());
     logger.info(`FreeSWITCH simulator listening on ${settings.simulator.host}:${simulator.eslPort} (no real FreeSWITCH configured)`);
