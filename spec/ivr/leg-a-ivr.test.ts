@@ -234,6 +234,65 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     expect(files.slice(notAllowed + 1)).toContain('/prompts/en/ivr/enter_destination.wav');
   });
 
+  it('C4: on an access callback B1 talks and hangs up, A is asked again, B2 is dialed and bridged, A hangs up: completed, every leg billed', async () => {
+    // As lib/service/start-service.ts configures it: the two-stage loop is for access callbacks.
+    const { r, counter } = await start({ engine: { askAgainAfterTalk: (request) => request.trigger === 'access' } });
+    const caller = '+12025550189' as E164;
+    const first = '+12025550289' as E164;
+    const second = '+12025550290' as E164;
+    const { accountId, did } = await subscriber(r, caller, 'ani_pin');
+    r.sim.setPhone(first, { kind: 'answer', hangupAfterMs: 20_000 });
+    r.sim.setPhone(second, { kind: 'answer' });
+    const digits = scriptDigits(r.sim, ['4321#', '2025550289#', '2025550290#']);
+    const before = (await r.store.accounts.balance(accountId))!.balanceMinor;
+
+    await accessCall(r, counter, did, caller);
+    const [request] = await accessRequests(r, accountId);
+    expect(request?.trigger).toBe('access');
+    const b2 = async (): Promise<{ legA: { uuid: string }; legB2: { uuid: string } } | undefined> => {
+      const legs = await legsOf(r, request!);
+      const legA = legs.find((leg) => leg.role === 'A');
+      const legB2 = legs.find((leg) => leg.role === 'B' && leg.number === second);
+      return legA && legB2 ? { legA, legB2 } : undefined;
+    };
+    await r.runUntil(async () => {
+      const found = await b2();
+      return found !== undefined && r.sim.channel(found.legB2.uuid)?.bridgedTo === found.legA.uuid;
+    }, 'B2 dialed, answered and bridged to A', 120_000);
+    const { legA } = (await b2())!;
+    expect((await r.store.callbackRequests.findById(request!.id))?.state).toBe('bridged');
+
+    // A hangs up during the second talk: nothing else (no `#11`) is needed to end the loop.
+    r.sim.hangup(legA.uuid);
+    await untilEnded(r, request!);
+
+    expect(digits.pressed).toEqual(['4321#', '2025550289#', '2025550290#']);
+    expect((await r.store.callbackRequests.findById(request!.id))?.state).toBe('completed');
+    const legs = await legsOf(r, request!);
+    expect(legs.map((leg) => `${leg.role} ${leg.role === 'B' ? leg.number : ''}`).sort()).toEqual(['A ', `B ${first}`, `B ${second}`]);
+    const legB1 = legs.find((leg) => leg.role === 'B' && leg.number === first)!;
+    const legB2 = legs.find((leg) => leg.role === 'B' && leg.number === second)!;
+    // B1 talked and hung up by itself (hangupAfterMs); only then was A asked for a new destination.
+    const b1Channel = r.sim.channel(legB1.uuid)!;
+    expect(b1Channel.answeredAt).toBeDefined();
+    expect(b1Channel.hangupAt! - b1Channel.answeredAt!).toBeGreaterThanOrEqual(20_000);
+    const prompts = r.sim.channel(legA.uuid)!.playbacks.filter((p) => p.file === '/prompts/en/ivr/enter_destination.wav');
+    expect(prompts.length).toBe(2);
+    expect(prompts[1]!.startedAt).toBeGreaterThanOrEqual(b1Channel.hangupAt!);
+    expect(r.sim.channel(legB2.uuid)!.answeredAt).toBeGreaterThan(b1Channel.hangupAt!);
+    expect(legs.every((leg) => leg.endedAt !== null)).toBe(true);
+
+    const cdrs = await Promise.all(legs.map((leg) => r.store.cdrs.findByLegUuid(leg.uuid)));
+    for (const cdr of cdrs) expect(cdr).not.toBeNull();
+    const cdrB1 = await r.store.cdrs.findByLegUuid(legB1.uuid);
+    const cdrB2 = await r.store.cdrs.findByLegUuid(legB2.uuid);
+    expect(cdrB1!.costMinor).toBeGreaterThan(0);
+    expect(cdrB2!.costMinor).toBeGreaterThanOrEqual(0);
+    const after = (await r.store.accounts.balance(accountId))!;
+    expect(before - after.balanceMinor).toBe(cdrs.reduce((sum, cdr) => sum + cdr!.costMinor, 0));
+    expect(after.reservedMinor).toBe(0);
+  });
+
   const hangupSteps: Array<[string, string, 'ani_pin' | 'stranger', E164]> = [
     ['PIN entry', 'enter_pin', 'ani_pin', '+12025550194' as E164],
     ['account number entry (A2)', 'enter_account', 'stranger', '+12025550195' as E164],
