@@ -1,27 +1,17 @@
 import type { Knex } from 'knex';
-import { CallbackEngine, type EngineTelephony } from '../../../lib/callback/engine';
-import { defaultSettings } from '../../../lib/config';
+import type { CallbackEngine } from '../../../lib/callback/engine';
 import { minorUnits } from '../../../lib/domain/money';
 import { apiRouter, API_PREFIX, type ApiDependencies } from '../../../lib/http/api/router';
 import { createHttpApp } from '../../../lib/http/app';
 import { testLogger } from '../../../lib/log/logger';
-import { createStore, DUE_STATES, type Account, type Store } from '../../../lib/store';
+import { createStore, type Account, type Store } from '../../../lib/store';
 import { sha256Hex } from '../../../lib/store/secrets';
 import { ManualClock } from '../../../lib/time/clock';
 import { accountWithBalance } from '../../store/fixtures';
+import { offlineEngine } from '../../support/offline-engine';
 import type { Express } from 'express';
 
 export const OPERATOR_KEY = 'operator-key-for-tests-0123456789';
-
-/** Telephony that must never be reached: these tests only order, never dial. */
-const noTelephony: EngineTelephony = {
-  socketAddress: { host: '127.0.0.1', port: 1 },
-  gateway: 'none',
-  pickNode: () => 'none',
-  originate: () => Promise.reject(new Error('no telephony in API tests')),
-  api: () => Promise.reject(new Error('no telephony in API tests')),
-  onEvent: () => () => undefined,
-};
 
 export interface ApiFixture {
   app: Express;
@@ -39,21 +29,7 @@ export async function apiFixture(db: Knex, options: Partial<ApiDependencies> = {
   const clock = new ManualClock();
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
-  const operator = await accountWithBalance(store, 0, { country: 'US' });
-  const scheduled: ApiFixture['scheduled'] = [];
-  const engine = new CallbackEngine({
-    db,
-    logger,
-    clock,
-    settings: defaultSettings().callback,
-    telephony: noTelephony,
-    scheduler: {
-      schedule: async (requestId, dueAt) => void scheduled.push({ requestId, dueAt }),
-      cancel: (requestId, cause = 'CANCELLED') => store.callbackRequests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true }),
-    },
-    operatorCallbackAccountId: operator.id,
-    instanceId: 'api-test',
-  });
+  const { engine, scheduled } = await offlineEngine({ db, store, clock, logger, instanceId: 'api-test' });
   const router = apiRouter({ engine, db, logger, clock, operatorKeyHash: sha256Hex(OPERATOR_KEY), ...options });
   const app = createHttpApp({ logger, readiness: [], routers: [{ path: API_PREFIX, router }] });
   return {

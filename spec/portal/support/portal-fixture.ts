@@ -1,8 +1,7 @@
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import request from 'supertest';
-import { CallbackEngine, type EngineTelephony } from '../../../lib/callback/engine';
-import { defaultSettings } from '../../../lib/config';
+import type { CallbackEngine } from '../../../lib/callback/engine';
 import type { E164 } from '../../../lib/domain/phone-number';
 import { minorUnits } from '../../../lib/domain/money';
 import { API_PREFIX, apiRouter } from '../../../lib/http/api/router';
@@ -10,18 +9,10 @@ import { createHttpApp } from '../../../lib/http/app';
 import { EventFanout } from '../../../lib/http/live/fanout';
 import { portalRouter, type PortalDependencies } from '../../../lib/http/portal/router';
 import { testLogger } from '../../../lib/log/logger';
-import { createStore, DUE_STATES, type Account, type Store } from '../../../lib/store';
+import { createStore, type Account, type Store } from '../../../lib/store';
 import { ManualClock } from '../../../lib/time/clock';
 import { accountWithBalance, unique } from '../../store/fixtures';
-
-const noTelephony: EngineTelephony = {
-  socketAddress: { host: '127.0.0.1', port: 1 },
-  gateway: 'none',
-  pickNode: () => 'none',
-  originate: () => Promise.reject(new Error('no telephony in portal tests')),
-  api: () => Promise.reject(new Error('no telephony in portal tests')),
-  onEvent: () => () => undefined,
-};
+import { offlineEngine } from '../../support/offline-engine';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -48,22 +39,8 @@ export async function portalFixture(db: Knex): Promise<PortalFixture> {
   const clock = new ManualClock();
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
-  const operator = await accountWithBalance(store, 0, { country: 'US' });
-  const scheduled: PortalFixture['scheduled'] = [];
   let numbers = 0;
-  const engine = new CallbackEngine({
-    db,
-    logger,
-    clock,
-    settings: defaultSettings().callback,
-    telephony: noTelephony,
-    scheduler: {
-      schedule: async (requestId, dueAt) => void scheduled.push({ requestId, dueAt }),
-      cancel: (requestId, cause = 'CANCELLED') => store.callbackRequests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true }),
-    },
-    operatorCallbackAccountId: operator.id,
-    instanceId: 'portal-test',
-  });
+  const { engine, scheduled } = await offlineEngine({ db, store, clock, logger, instanceId: 'portal-test' });
   const fanout = new EventFanout({ store, logger });
   await fanout.start();
   fanout.attach(engine);
