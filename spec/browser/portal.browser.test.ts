@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO } from '../../db/seeds/demo';
-import { loadSettings } from '../../lib/config';
 import { testLogger } from '../../lib/log/logger';
+import { embeddedServiceSettings } from '../support/service-settings';
 import { startService, type RunningService } from '../../lib/service/start-service';
 
 /*
@@ -71,17 +71,7 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     dir = mkdtempSync(join(tmpdir(), 'callback-browser-'));
     profile = mkdtempSync(join(tmpdir(), 'callback-chromium-profile-'));
     mkdirSync(ARTIFACTS, { recursive: true });
-    const settings = loadSettings({
-      env: {
-        CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'),
-        CALLBACK_HTTP_PORT: '0',
-        CALLBACK_SOCKET_SERVER_PORT: '0',
-        CALLBACK_SIMULATOR_ESL_PORT: '0',
-        CALLBACK_SIMULATOR_DEMO_CALLBACK: 'false',
-        CALLBACK_SECURITY_OPERATOR_API_KEY: 'operator-key-for-tests-0123456789',
-        CALLBACK_SECURITY_WEBHOOK_SECRET: 'webhook-secret-for-tests-0123456789',
-      },
-    });
+    const settings = embeddedServiceSettings(dir);
     service = await startService(settings, testLogger());
     base = `http://127.0.0.1:${service.httpPort}`;
     // Leg B answers a little later, so the page is open and watching before the legs move on.

@@ -2,30 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { loadSettings } from '../../lib/config';
 import { testLogger } from '../../lib/log/logger';
+import { embeddedServiceSettings, TEST_OPERATOR_KEY } from '../support/service-settings';
 import { startService, type RunningService } from '../../lib/service/start-service';
 
 /** The service as npm start assembles it: every part mounted where the README says. */
 describe('the assembled service', () => {
-  const OPERATOR_KEY = 'operator-key-for-tests-0123456789';
+  const OPERATOR_KEY = TEST_OPERATOR_KEY;
   let dir: string;
   let service: RunningService;
   let base: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'callback-wiring-'));
-    const settings = loadSettings({
-      env: {
-        CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'),
-        CALLBACK_HTTP_PORT: '0',
-        CALLBACK_SOCKET_SERVER_PORT: '0',
-        CALLBACK_SIMULATOR_ESL_PORT: '0',
-        CALLBACK_SIMULATOR_DEMO_CALLBACK: 'false',
-        CALLBACK_SECURITY_OPERATOR_API_KEY: OPERATOR_KEY,
-        CALLBACK_SECURITY_WEBHOOK_SECRET: 'webhook-secret-for-tests-0123456789',
-      },
-    });
+    const settings = embeddedServiceSettings(dir);
     service = await startService(settings, testLogger());
     base = `http://127.0.0.1:${service.httpPort}`;
   });
