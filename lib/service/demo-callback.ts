@@ -1,14 +1,13 @@
 import type { Knex } from 'knex';
 import { DEMO } from '../../db/seeds/demo';
 import type { CallbackEngine } from '../callback/engine';
+import { isFinalLegState } from '../callback/state/leg-state';
 import type { Logger } from '../log/logger';
 import type { FreeswitchSimulator } from '../simulator';
 import { createStore } from '../store';
 
 /** The two simulated phones of the demo: the subscriber answers, talks 20 s, and the far end hangs up. */
 export const DEMO_DESTINATION = '+493012345678';
-
-const FINAL_LEG_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed']);
 
 /**
  * In simulator mode, shows a newcomer a callback end to end: one order from the demo account,
@@ -39,7 +38,7 @@ export async function orderDemoCallback(deps: { db: Knex; engine: CallbackEngine
   const stop = engine.on('leg', (change) => {
     if (change.requestId !== request.id) return;
     log.info(`demo: leg ${change.role} ${change.status}${change.cause ? ` (${change.cause})` : ''}`, { requestId: change.requestId, legUuid: change.legUuid });
-    if (!FINAL_LEG_STATUSES.has(change.status)) return;
+    if (!isFinalLegState(change.state)) return;
     void createStore(deps.db)
       .accounts.balance(account.id)
       .then((balance) => log.info(`demo: leg ${change.role} settled; the demo account's balance is now ${balance?.balanceMinor ?? '?'} cents`, { requestId: request.id }))

@@ -2,7 +2,6 @@ import type { Settings } from '../config';
 import { InboundClient } from '../esl/inbound-client';
 import { NodePool } from '../esl/node-pool';
 import { OutboundServer, type SessionHandler } from '../esl/outbound-server';
-import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { FreeswitchSimulator } from '../simulator';
 import type { Clock } from '../time/clock';
@@ -17,7 +16,6 @@ export interface Telephony {
   /** Gateway per node, for dial strings. */
   gateways: ReadonlyMap<string, readonly string[]>;
   simulator?: FreeswitchSimulator;
-  readiness: ReadinessCheck[];
 }
 
 /**
@@ -70,10 +68,6 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
   });
   stops.push('node pool', async () => pool.close());
 
-  const readiness: ReadinessCheck[] = clients.map((client) => ({
-    name: `freeswitch:${client.name}`,
-    check: async () => (client.state === 'ready' ? { ok: true } : { ok: false, detail: client.state }),
-  }));
   const gateways = new Map(nodes.map((node) => [node.name, node.gateways]));
-  return { pool, clients, outbound, socketAddress, gateways, readiness, ...(simulator ? { simulator } : {}) };
+  return { pool, clients, outbound, socketAddress, gateways, ...(simulator ? { simulator } : {}) };
 }
