@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '../../lib/domain/money';
 import { createStore, type CallbackRequest, type Cdr, type Leg } from '../../lib/store';
-import { freePort } from '../metrics/redis-server';
+import { freePort } from '../support/ports';
 import { cli, cliJson, describeEachCliDatabase, type CliTarget } from './support';
 
 /** A fixed "now" for the in-process runs, so waiting and delayed are decided by the test. */

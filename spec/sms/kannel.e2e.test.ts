@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -16,6 +15,7 @@ import { OutboundSms } from '../../lib/sms/outbound/outbound-sms';
 import { createStore, migrateToLatest, openDatabase, type Store } from '../../lib/store';
 import { systemClock } from '../../lib/time/clock';
 import { accountWithBalance } from '../store/fixtures';
+import { canConnect, freePort } from '../support/ports';
 import { eventually, storeOrdering } from './support';
 
 /*
@@ -37,13 +37,6 @@ const SERVICE_NUMBER = '+4930555000';
 const SENDER = '+4915112345678';
 const DESTINATION = '+49301234567';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Replaces `key = value` lines of the group that starts at the n-th `group = name` line. */
 function rewrite(conf: string, group: string, values: Record<string, string>): string {
@@ -189,13 +182,3 @@ function exited(child: ChildProcess): Promise<void> {
   return running(child) ? new Promise((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
