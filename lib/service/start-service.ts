@@ -111,6 +111,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     metrics.setQueueSource(() => scheduler.counts());
 
     const sms = startSms(settings, { store, engine, clock, logger });
+    sms.startSweeps();
     stops.push('sms', async () => sms.stop());
 
     // Live status: this instance's engine events, and through Redis every other instance's.

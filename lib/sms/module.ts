@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Router } from 'express';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
-import type { Clock } from '../time/clock';
+import type { Clock, TimerHandle } from '../time/clock';
 import { smsWebhookRouter, type WebhookEndpoint } from './adapters/router';
 import { SmsCommandHandler } from './inbound/handler';
 import { KannelSender, type KannelSenderOptions } from './outbound/kannel-sender';
@@ -25,6 +25,10 @@ export interface SmsSettings {
   /** Each endpoint is mounted only when configured, and needs a secret and/or an allow-list. */
   readonly webhooks: { readonly generic?: WebhookEndpoint; readonly kannel?: WebhookEndpoint };
   readonly retry?: Pick<OutboundSmsOptions, 'maxAttempts' | 'retryDelayMs' | 'maxRetryDelayMs' | 'staleQueuedMs'>;
+  /** How often startSweeps() looks for work a stopped process left (default 60 s). */
+  readonly sweepIntervalMs?: number;
+  /** An inbound message untouched this long is taken as abandoned by its process (default 2 min). */
+  readonly staleInboundMs?: number;
   readonly maxDaysAhead?: number;
 }
 
@@ -39,8 +43,11 @@ export interface SmsModule {
   /** Mount on the HTTP app: app.use(sms.router). */
   readonly router: Router;
   readonly handler: SmsCommandHandler;
-  /** Call outbound.retryDue() from a periodic sweep so retries survive restarts. */
   readonly outbound: OutboundSms;
+  /** Once: what a stopped process left behind (unsent replies, unhandled commands). */
+  sweep(): Promise<void>;
+  /** sweep() now and then every sweepIntervalMs on the clock, until stop(). */
+  startSweeps(): void;
   stop(): void;
 }
 
@@ -75,5 +82,35 @@ export function createSmsModule(deps: SmsModuleDependencies, settings: SmsSettin
     ...(settings.maxDaysAhead === undefined ? {} : { maxDaysAhead: settings.maxDaysAhead }),
   });
   const router = smsWebhookRouter({ messages: deps.store.smsMessages, handler, logger, ...settings.webhooks });
-  return { router, handler, outbound, stop: () => outbound.stop() };
+  const staleInboundMs = settings.staleInboundMs ?? 120_000;
+  const sweep = async (): Promise<void> => {
+    await handler.resumeStale(deps.clock.now() - staleInboundMs);
+    await outbound.retryDue();
+  };
+  let timer: TimerHandle | null = null;
+  let stopped = false;
+  const again = (): void => {
+    if (stopped) return;
+    timer = deps.clock.setTimeout(() => {
+      sweep()
+        .catch((error: unknown) => logger.error('SMS sweep failed', { error }))
+        .finally(again);
+    }, settings.sweepIntervalMs ?? 60_000);
+  };
+  return {
+    router,
+    handler,
+    outbound,
+    sweep,
+    startSweeps: () => {
+      sweep()
+        .catch((error: unknown) => logger.error('SMS sweep failed', { error }))
+        .finally(again);
+    },
+    stop: () => {
+      stopped = true;
+      timer?.cancel();
+      outbound.stop();
+    },
+  };
 }

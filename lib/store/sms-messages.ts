@@ -131,6 +131,27 @@ export class SmsMessagesRepository extends Repository {
     return changed > 0;
   }
 
+  /**
+   * Compare-and-set: moves the message to `to` and counts one more attempt, only if it is still
+   * in the status and at the attempt count it was read with. Of several instances (or a timer and
+   * a sweep) looking at the same message, exactly one wins each attempt, so a reply is sent and a
+   * command carried out once per attempt, even when a stale message is taken up again.
+   */
+  async claim(message: Pick<SmsMessage, 'id' | 'status' | 'attempts'>, to: string): Promise<boolean> {
+    const next = parseInput(status, to, 'SMS status');
+    const changed = await this.db('sms_messages')
+      .where({ id: message.id, status: message.status, attempts: message.attempts })
+      .update({ status: next, attempts: this.db.raw('attempts + 1'), updated_at: this.clock() });
+    return changed > 0;
+  }
+
+  /** Oldest first, last touched before `before`: messages a crashed process left half-handled. */
+  async listStale(direction: SmsDirection, statuses: readonly string[], before: number, limit = 100): Promise<SmsMessage[]> {
+    return (
+      await this.db<SmsRow>('sms_messages').where({ direction }).whereIn('status', statuses).where('updated_at', '<', before).orderBy('id').limit(limit)
+    ).map(toSms);
+  }
+
   /** Oldest first: e.g. outbound messages still 'queued' for the sender to (re)try. */
   async listByStatus(direction: SmsDirection, status: string, limit = 100): Promise<SmsMessage[]> {
     return (await this.db<SmsRow>('sms_messages').where({ direction, status }).orderBy('id').limit(limit)).map(toSms);

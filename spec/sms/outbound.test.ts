@@ -93,6 +93,29 @@ describeEachDatabase('OutboundSms: stored, sent, retried', (getDb) => {
     expect(sender.sent.map((s) => s.text)).toEqual(['left behind']);
   });
 
+  it('two instances sweeping the same backlog send each message exactly once', async () => {
+    const sender = new RecordingSender();
+    const first = outbound({ sender, autoRetry: false, staleQueuedMs: 60_000 });
+    const second = outbound({ sender, autoRetry: false, staleQueuedMs: 60_000 });
+    const texts = ['one', 'two', 'three'];
+    for (const text of texts) await store.smsMessages.queueOutbound({ gateway: sender.name, from: 'Callback', to: uniqueNumber(), text });
+    const later = clock.now() + 60_000;
+    const reports = await Promise.all([first.retryDue(later), second.retryDue(later), first.retryDue(later)]);
+    expect(reports.reduce((sum, report) => sum + report.sent, 0)).toBe(3);
+    expect(sender.sent.map((sms) => sms.text).sort()).toEqual([...texts].sort());
+  });
+
+  it('sends again a message a stopped process left sending, once it is stale (at least once)', async () => {
+    const sender = new RecordingSender();
+    const service = outbound({ sender, autoRetry: false, staleQueuedMs: 60_000 });
+    const message = await store.smsMessages.queueOutbound({ gateway: sender.name, from: 'Callback', to: uniqueNumber(), text: 'cut off' });
+    expect(await store.smsMessages.claim(message, 'sending')).toBe(true);
+    expect(await store.smsMessages.claim(message, 'sending')).toBe(false);
+    expect((await service.retryDue(clock.now() + 59_999)).attempted).toBe(0);
+    expect(await service.retryDue(clock.now() + 60_000)).toEqual({ attempted: 1, sent: 1, failed: 0 });
+    expect(await store.smsMessages.findById(message.id)).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
   it('treats a sender that throws as unreachable, and stops retrying when stopped', async () => {
     const sender = new RecordingSender();
     let calls = 0;

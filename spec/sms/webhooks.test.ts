@@ -234,6 +234,43 @@ describeEachDatabase('SMS webhooks end to end (HTTP → store → command → re
       expect(harness.sender.sent).toHaveLength(1);
     });
 
+    it('a message stored but never handled (its process stopped) is handled by the gateway\'s re-delivery, once', async () => {
+      const message = sms(`*1*${uniqueNumber()}`);
+      const { message: stored } = await store.smsMessages.recordInbound({ gateway: 'generic', gatewayMessageId: message.id, from: message.from, to: message.to, text: message.text });
+      const again = await postGeneric(message).expect(200);
+      expect(again.body).toEqual({ id: stored.id, duplicate: true, status: 'processed' });
+      await postGeneric(message).expect(200);
+      expect(await requestsOfAccount()).toHaveLength(1);
+      expect(harness.sender.sent).toHaveLength(1);
+    });
+
+    it('a command left handling by a stopped process is taken up by the sweep once, and its order is not placed twice', async () => {
+      const message = sms(`*1*${uniqueNumber()}`);
+      const { message: stored } = await store.smsMessages.recordInbound({ gateway: 'generic', gatewayMessageId: message.id, from: message.from, to: message.to, text: message.text });
+      // The dead process placed the order, then stopped before it wrote the outcome.
+      await harness.handler.handle(stored);
+      await store.smsMessages.update(stored.id, { status: 'handling' });
+      expect(await requestsOfAccount()).toHaveLength(1);
+
+      expect(await harness.handler.resumeStale(clock.now())).toBe(0);
+      await clock.advance(1);
+      const [first, second] = await Promise.all([harness.handler.resumeStale(clock.now()), harness.handler.resumeStale(clock.now())]);
+      expect(first + second).toBeGreaterThanOrEqual(1);
+      expect(await inbound(stored.id)).toMatchObject({ status: 'processed' });
+      expect(await requestsOfAccount()).toHaveLength(1);
+      // One reply from the dead process's run, one from the sweep's (the first never got stored as sent).
+      expect(harness.sender.sent.length).toBeLessThanOrEqual(2);
+    });
+
+    it('two handlers racing on one stored message: exactly one acts on it', async () => {
+      const message = sms(`*1*${uniqueNumber()}`);
+      const { message: stored } = await store.smsMessages.recordInbound({ gateway: 'generic', gatewayMessageId: message.id, from: message.from, to: message.to, text: message.text });
+      const outcomes = await Promise.all([harness.handler.handle(stored), harness.handler.handle(stored)]);
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['handling', 'processed']);
+      expect(await requestsOfAccount()).toHaveLength(1);
+      expect(harness.sender.sent).toHaveLength(1);
+    });
+
     it('is recognised on the Kannel endpoint too, per gateway', async () => {
       const id = randomUUID();
       const query = { from: sender, to: SERVICE_NUMBER, text: '#balance', id };

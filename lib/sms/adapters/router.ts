@@ -2,7 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { Logger } from '../../log/logger';
 import type { SmsMessage, SmsMessagesRepository } from '../../store/sms-messages';
 import { InvalidStoreInput } from '../../store/validation';
-import type { HandleOutcome } from '../inbound/handler';
+import { INBOUND_STATUS, type HandleOutcome } from '../inbound/handler';
 import { accessCheck, type AccessDecision, type WebhookAccess } from './access';
 import { readInboundFields, type InboundFields } from './inbound-fields';
 import { genericCandidate, kannelCandidate } from './gateway-formats';
@@ -78,6 +78,11 @@ function inboundRoute(options: SmsWebhookOptions, endpoint: string, config: Webh
     if (!read.ok) return sendError(res, 400, 'invalid_field', read.message, read.field);
     try {
       const { message, created } = await record(options, gateway, read.fields);
+      // A copy stored but never handled (its process stopped first): the re-delivery handles it.
+      if (!created && message.status === INBOUND_STATUS.received) {
+        options.logger.warn('SMS delivered again and never handled; handling it now', { gateway, smsId: message.id });
+        return answer(res, { message, duplicate: true, outcome: await options.handler.handle(message) });
+      }
       if (!created) {
         options.logger.info('SMS delivered again by the gateway; ignored', { gateway, gatewayMessageId: message.gatewayMessageId, smsId: message.id });
         return answer(res, { message, duplicate: true });

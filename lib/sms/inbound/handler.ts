@@ -11,9 +11,13 @@ import { authorizeSender, type Authorization } from './authorize';
 import { executeCommand } from './execute';
 import { notUnderstoodReply } from './replies';
 
-/** Inbound statuses: received (stored, not yet handled) → processed | rejected | unauthorized | failed. */
+/**
+ * Inbound statuses: received (stored) → handling (claimed by one instance) → processed | rejected
+ * | unauthorized | failed.
+ */
 export const INBOUND_STATUS = {
   received: 'received',
+  handling: 'handling',
   processed: 'processed',
   rejected: 'rejected',
   unauthorized: 'unauthorized',
@@ -56,11 +60,21 @@ export interface HandleOutcome {
  * Acts on one stored inbound SMS: authorizes the sender (S5), reads the command (S1–S4), carries
  * it out and answers. The message must already be stored: what arrived is kept even when acting
  * on it fails. Never throws; a failure is logged and recorded on the message as 'failed'.
+ *
+ * A message is first claimed (received → handling, compare-and-set), so of two instances or a
+ * gateway's re-delivery racing a sweep only one acts on it. A process that dies while handling
+ * leaves it 'handling'; resumeStale() takes it up again, and the order it may already have placed
+ * is not placed twice (the order's idempotency key is the message's id).
  */
 export class SmsCommandHandler {
   constructor(private readonly options: SmsCommandHandlerOptions) {}
 
   async handle(message: SmsMessage): Promise<HandleOutcome> {
+    const claimable = message.status === INBOUND_STATUS.received || message.status === INBOUND_STATUS.handling;
+    if (!claimable || !(await this.options.store.smsMessages.claim(message, INBOUND_STATUS.handling))) {
+      this.options.logger.info('SMS already taken by another handler; not handled again', { smsId: message.id, status: message.status });
+      return { status: INBOUND_STATUS.handling, accountId: message.accountId, code: 'already_handled', reply: null };
+    }
     try {
       const auth = await authorizeSender(this.options.store, message.from, this.options.defaultCountry);
       if (!auth.ok) return await this.refuse(message, auth);
@@ -72,6 +86,19 @@ export class SmsCommandHandler {
         .catch((updateError: unknown) => this.options.logger.error('could not mark the SMS as failed', { smsId: message.id, error: updateError }));
       return { status: INBOUND_STATUS.failed, accountId: null, reply: null };
     }
+  }
+
+  /**
+   * Handles the messages a stopped process left received or handling before `before` (a
+   * timestamp on the store's clock); returns how many were taken up.
+   */
+  async resumeStale(before: number, limit = 100): Promise<number> {
+    const stale = await this.options.store.smsMessages.listStale('in', [INBOUND_STATUS.received, INBOUND_STATUS.handling], before, limit);
+    for (const message of stale) {
+      this.options.logger.warn('SMS left unhandled by a stopped process; handling it now', { smsId: message.id, status: message.status });
+      await this.handle(message);
+    }
+    return stale.length;
   }
 
   private async command(message: SmsMessage, auth: Extract<Authorization, { ok: true }>): Promise<HandleOutcome> {

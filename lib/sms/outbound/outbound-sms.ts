@@ -5,8 +5,8 @@ import type { Clock, TimerHandle } from '../../time/clock';
 import { resultOfNetworkError, truncate } from './http-result';
 import type { SendResult, SmsSender } from './sender';
 
-/** Outbound statuses: queued → sent | retrying → … → sent | failed. */
-export const OUTBOUND_STATUS = { queued: 'queued', sent: 'sent', retrying: 'retrying', failed: 'failed' } as const;
+/** Outbound statuses: queued → sending → sent | retrying → sending → … → sent | failed. */
+export const OUTBOUND_STATUS = { queued: 'queued', sending: 'sending', sent: 'sent', retrying: 'retrying', failed: 'failed' } as const;
 
 export interface OutboundSmsOptions {
   messages: SmsMessagesRepository;
@@ -19,8 +19,8 @@ export interface OutboundSmsOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   /**
-   * A message still 'queued' this long after it was stored was never tried (the process stopped
-   * between storing and sending): retryDue sends it (default 5 min).
+   * A message still 'queued' this long after it was stored was never tried, and one still
+   * 'sending' this long was being sent by a process that stopped: retryDue sends it (default 5 min).
    */
   staleQueuedMs?: number;
   /** Arm a timer on the clock for the next retry (default true); off when only a scheduler calls retryDue. */
@@ -49,8 +49,11 @@ const TEXT_MAX = 2000;
  * attempts are retried with exponential backoff, by a timer on the clock and by retryDue(), which
  * a periodic sweep should also call so that retries survive a restart.
  *
- * Not safe for several instances sending the same backlog at once: the store has no
- * compare-and-set on an SMS's status, so two instances' retryDue may both send one message.
+ * Several instances may share the backlog: an attempt first claims the message (queued or
+ * retrying → sending, a compare-and-set on status and attempt count), so each attempt is made by
+ * one instance only. A process that dies between the claim and the gateway's answer leaves the
+ * message 'sending'; it is sent again once stale, because the gateway may never have got it
+ * (at least once: an SMS is cheap to repeat, a reply never sent is not).
  */
 export class OutboundSms {
   private readonly inFlight = new Set<number>();
@@ -81,7 +84,7 @@ export class OutboundSms {
       text: reply.text.slice(0, TEXT_MAX),
       accountId: reply.accountId ?? null,
     });
-    return this.attempt(message);
+    return (await this.attempt(message)) ?? message;
   }
 
   /** Sends every message whose retry is due at `now`; returns what it did. */
@@ -92,6 +95,7 @@ export class OutboundSms {
     const candidates = [
       ...(await messages.listByStatus('out', OUTBOUND_STATUS.retrying, batch)),
       ...(await messages.listByStatus('out', OUTBOUND_STATUS.queued, batch)),
+      ...(await messages.listByStatus('out', OUTBOUND_STATUS.sending, batch)),
     ].filter((message) => message.gateway === this.options.sender.name);
     let nextWake: number | null = null;
     for (const message of candidates) {
@@ -101,8 +105,9 @@ export class OutboundSms {
         continue;
       }
       if (this.inFlight.has(message.id)) continue;
-      report.attempted += 1;
       const after = await this.attempt(message);
+      if (!after) continue;
+      report.attempted += 1;
       if (after.status === OUTBOUND_STATUS.sent) report.sent += 1;
       else if (after.status === OUTBOUND_STATUS.failed) report.failed += 1;
     }
@@ -112,7 +117,7 @@ export class OutboundSms {
 
   /** When retryDue will next try `message`. */
   dueAt(message: SmsMessage): number {
-    if (message.status === OUTBOUND_STATUS.queued) return message.updatedAt + this.staleQueuedMs;
+    if (message.status === OUTBOUND_STATUS.queued || message.status === OUTBOUND_STATUS.sending) return message.updatedAt + this.staleQueuedMs;
     return message.updatedAt + this.retryDelay(message.attempts);
   }
 
@@ -128,10 +133,15 @@ export class OutboundSms {
     this.wake = null;
   }
 
-  private async attempt(message: SmsMessage): Promise<SmsMessage> {
-    if (this.inFlight.has(message.id)) return message;
+  /** The message after this instance's attempt; null when another attempt has it. */
+  private async attempt(message: SmsMessage): Promise<SmsMessage | null> {
+    if (this.inFlight.has(message.id)) return null;
     this.inFlight.add(message.id);
     try {
+      if (!(await this.options.messages.claim(message, OUTBOUND_STATUS.sending))) {
+        this.options.logger.debug('SMS taken by another sender; not sent here', { smsId: message.id });
+        return null;
+      }
       let result: SendResult;
       try {
         result = await this.options.sender.send({ from: message.from, to: message.to, text: message.text });
@@ -151,7 +161,7 @@ export class OutboundSms {
   private async record(message: SmsMessage, result: SendResult): Promise<void> {
     const { messages, logger } = this.options;
     if (result.ok) {
-      const patch = { status: OUTBOUND_STATUS.sent, lastError: null, incrementAttempts: true };
+      const patch = { status: OUTBOUND_STATUS.sent, lastError: null };
       try {
         await messages.update(message.id, result.gatewayMessageId === undefined ? patch : { ...patch, gatewayMessageId: result.gatewayMessageId });
       } catch (error) {
@@ -161,12 +171,12 @@ export class OutboundSms {
       }
       return;
     }
+    // The claim counted this attempt.
     const attempts = message.attempts + 1;
     const final = !result.retryable || attempts >= this.maxAttempts;
     await messages.update(message.id, {
       status: final ? OUTBOUND_STATUS.failed : OUTBOUND_STATUS.retrying,
       lastError: truncate(result.error, 255),
-      incrementAttempts: true,
     });
     logger.warn(final ? 'SMS could not be sent; giving up' : 'SMS could not be sent; will retry', {
       smsId: message.id,
