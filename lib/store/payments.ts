@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
 import type { AccountRow } from './accounts';
 import { Repository, insertedId, int, money, written, type DbInt, type EpochMs } from './rows';
+import { isMysql } from './schema';
 import { InvalidStoreInput, currencyField, idField, minorField, parseInput } from './validation';
 
 /** A balance refill or correction recorded by an operator or through the API (B5). */
@@ -57,7 +58,10 @@ export class PaymentsRepository extends Repository {
     const payment = parseInput(newPaymentSchema, input, 'payment');
     return this.atomically(async (trx) => {
       const now = this.clock();
-      const account = await trx<AccountRow>('accounts').where({ id: payment.accountId }).first();
+      // The account row first and exclusively: the payment's foreign key would otherwise take a
+      // shared lock on it, and two payments upgrading theirs at once deadlock on MariaDB.
+      const query = trx<AccountRow>('accounts').where({ id: payment.accountId });
+      const account = await (isMysql(trx) ? query.forUpdate() : query).first();
       if (!account) throw new InvalidStoreInput('payment', `account ${payment.accountId} does not exist`);
       if (account.currency !== payment.currency) {
         throw new InvalidStoreInput('payment', `the account is kept in ${account.currency}, not ${payment.currency}`);
