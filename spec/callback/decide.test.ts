@@ -430,3 +430,56 @@ describe('IllegalTransition', () => {
     expect(() => assertTransition('cancelled', 'queued')).toThrow(expect.objectContaining({ from: 'cancelled', to: 'queued' }));
   });
 });
+
+describe('decide: D5 fax reception', () => {
+  const fax: RequestEvent = { type: 'fax_requested', path: '/fax/r.tif', prompt: 'callback/fax_receiving' };
+
+  it('hands B to fax receive, tells A and releases it, keeping B (billed) until it ends', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered]);
+    expect(h.send(fax)).toEqual({
+      to: 'receiving_fax',
+      actions: [
+        { type: 'receive_fax', path: '/fax/r.tif' },
+        { type: 'play_prompt', leg: 'A', name: 'callback/fax_receiving' },
+        { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
+        { type: 'settle_leg', leg: 'A' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('A leaving during the fax does not end B; B ending completes the request and settles B only', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered, fax]);
+    expect(h.send(hungUp('A'))).toEqual({ to: 'receiving_fax', actions: [], ignored: true });
+    expect(h.send(hungUp('B'))).toEqual({
+      to: 'completed',
+      actions: [
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'report', status: 'completed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('the C4 loop does not take a fax back to the IVR (A is gone)', () => {
+    const h = new RequestHarness(settings({ askAgainAfterTalk: true }));
+    h.play([due, aAnswered, bAnswered, fax]);
+    expect(h.send(hungUp('B')).to).toBe('completed');
+  });
+
+  it('a cancel during the fax hangs B up and settles it', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered, fax]);
+    expect(h.send({ type: 'cancelled' }).actions).toEqual([
+      { type: 'hangup_b', cause: 'NORMAL_CLEARING' },
+      { type: 'settle_leg', leg: 'B' },
+      { type: 'report', status: 'cancelled' },
+    ]);
+  });
+
+  it.each(['dialing_a', 'a_answered', 'dialing_b', 'completed'] as RequestState[])('%s ignores a fax request (only a talk can become a fax)', (state) => {
+    expect(decide(state, fax, new RequestHarness().context())).toEqual({ to: state, actions: [], ignored: true });
+  });
+});

@@ -283,6 +283,8 @@ export class RequestRunner implements FlowHost {
         return this.playPrompt(action.leg === 'A' ? this.legA : this.legB, this.ctx.promptFile(action.name));
       case 'play_refusal':
         return this.playPrompt(this.legA, this.ctx.promptFile(this.refusalPrompt(action.reason)));
+      case 'receive_fax':
+        return this.receiveFax(action.path);
       case 'hangup_a':
         return this.hangup(this.legA, action.cause);
       case 'hangup_b':
@@ -365,6 +367,17 @@ export class RequestRunner implements FlowHost {
   /** What A hears when B may not be dialed: "insufficient funds", or "that number cannot be called". */
   private refusalPrompt(reason: string): string {
     return reason === 'insufficient_funds' ? this.ctx.prompts.insufficientFunds : this.ctx.prompts.destinationNotAllowed;
+  }
+
+  /**
+   * D5: B leaves the bridge for mod_spandsp's `rxfax` in an inline dialplan; when the fax ends the
+   * dialplan is exhausted and FreeSWITCH hangs B up, which settles it. A stays under its socket
+   * (capture 12c2: the peer transferred away ends A's bridge, not its socket application).
+   */
+  private async receiveFax(path: string): Promise<void> {
+    const b = this.legB;
+    if (!b?.isUp) return;
+    await b.control.transferInline([['rxfax', path]]);
   }
 
   private async hangup(leg: LiveLeg | undefined, cause: HangupCause): Promise<void> {

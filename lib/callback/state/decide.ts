@@ -183,6 +183,13 @@ const HANDLERS: { readonly [S in ActiveState]: Handlers } = {
       return end('completed', settle('B'), hangupA(CLEAR), settle('A'));
     },
     new_destination_requested: () => go('a_answered', hangupB(CLEAR), settle('B'), askDestination),
+    fax_requested: (e) => go('receiving_fax', { type: 'receive_fax', path: e.path }, ...promptOn('A', e.prompt), hangupA(CLEAR), settle('A')),
     cancelled: () => end('cancelled', hangupA(CLEAR), hangupB(CLEAR), settle('A'), settle('B')),
+  },
+
+  // D5: B is in fax receive and billed until it ends; A was released (its hangup is settled already).
+  receiving_fax: {
+    hung_up: (e) => (e.by === 'B' ? end('completed', settle('B')) : undefined),
+    cancelled: () => end('cancelled', hangupB(CLEAR), settle('B')),
   },
 };
