@@ -2,6 +2,7 @@ import type { Talk, TalkHook } from '../callback/engine/flow';
 import { DEFAULT_CODES, type CodeDefinition } from './codes';
 import { HANDLERS, RecordStop, type FeatureContext, type FeatureHandler, type FeatureSettings, type RecordingState } from './handlers';
 import { DtmfCodeMatcher, type MatchResult } from './matcher';
+import { findOnPath, TIFF2PDF } from './pdf-converter';
 
 export interface TalkFeaturesOptions extends Partial<FeatureSettings> {
   /** The code table (default: issue 6's). */
@@ -20,6 +21,10 @@ export function talkFeatures(options: TalkFeaturesOptions = {}): TalkHook {
   const settings: FeatureSettings = {
     recordingsDir: options.recordingsDir ?? '/var/lib/callback/recordings',
     redialConfirmPrompt: options.redialConfirmPrompt === undefined ? 'callback/redial_scheduled' : options.redialConfirmPrompt,
+    faxDir: options.faxDir ?? '/var/lib/callback/faxes',
+    faxPrompt: options.faxPrompt === undefined ? 'callback/fax_receiving' : options.faxPrompt,
+    // Optional at run time: detected once, never required.
+    faxToPdf: options.faxToPdf === undefined ? findOnPath(TIFF2PDF) : options.faxToPdf,
   };
   return (talk) => attach(talk, codes, settings, options.interDigitMs ?? 1_500);
 }
