@@ -69,6 +69,8 @@ export class RequestRunner implements FlowHost {
   private retired = false;
   /** Aborted when the current talk ends: what features attached to it (onTalk) let go then. */
   private talk: AbortController | undefined;
+  /** Legs in-call features added (role C): ended and settled with the request. */
+  private readonly featureLegs = new Set<LiveLeg>();
 
   constructor(
     readonly ctx: EngineContext,
@@ -200,6 +202,7 @@ export class RequestRunner implements FlowHost {
       return retried ? false : this.step(event, state, true);
     }
     for (const action of decision.actions) await this.act(action);
+    if (isFinalState(this.state)) await this.endFeatureLegs();
     if (isFinalState(this.state) || this.state === 'retry_scheduled') this.retire();
     return true;
   }
@@ -322,7 +325,17 @@ export class RequestRunner implements FlowHost {
     this.talk?.abort();
     const talk = (this.talk = new AbortController());
     const session = a.control instanceof SessionControl ? a.control.session : undefined;
-    hook({ ctx: this.ctx, request: this.request, legA: a, legB: b, session, log: this.log, send: (event) => this.send(event), ended: talk.signal });
+    hook({
+      ctx: this.ctx,
+      request: this.request,
+      legA: a,
+      legB: b,
+      session,
+      log: this.log,
+      send: (event) => this.send(event),
+      ended: talk.signal,
+      addLeg: (leg) => void this.featureLegs.add(leg),
+    });
   }
 
   /**
@@ -458,12 +471,23 @@ export class RequestRunner implements FlowHost {
 
   /** The request ended elsewhere (cancelled by another instance, recovered): let our legs go and book them. */
   private async abandon(): Promise<void> {
-    for (const leg of [this.legA, this.legB]) {
+    await this.letGo([this.legA, this.legB, ...this.featureLegs]);
+    this.featureLegs.clear();
+    this.retire();
+  }
+
+  /** The request ended: a feature's leg still up goes too, and each is booked once (settle is idempotent). */
+  private async endFeatureLegs(): Promise<void> {
+    await this.letGo([...this.featureLegs]);
+    this.featureLegs.clear();
+  }
+
+  private async letGo(legs: ReadonlyArray<LiveLeg | undefined>): Promise<void> {
+    for (const leg of legs) {
       if (!leg) continue;
       if (leg.isUp) await leg.control.hangup(leg.state === 'dialing' || leg.state === 'ringing' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING').catch(() => undefined);
       this.detach(leg.settle());
     }
-    this.retire();
   }
 
   /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */
