@@ -23,6 +23,7 @@ const LIVE: { readonly [S in RequestState]: readonly CallLeg[] } = {
   dialing_b: ['A', 'B'],
   bridged: ['A', 'B'],
   receiving_fax: ['B'],
+  conference: ['A', 'B'],
   completed: [],
   busy: [],
   no_answer: [],
@@ -35,6 +36,7 @@ const ANSWERED: { readonly [S in RequestState]?: readonly CallLeg[] } = {
   b_answered: ['B'],
   bridged: ['A', 'B'],
   receiving_fax: ['B'],
+  conference: ['A', 'B'],
 };
 
 const causes = HANGUP_CAUSES.map((c) => c.name);
@@ -56,6 +58,8 @@ const event: fc.Arbitrary<RequestEvent> = fc.oneof(
   fc.constant<RequestEvent>({ type: 'new_destination_requested' }),
   fc.constant<RequestEvent>({ type: 'ivr_gave_up', reason: 'no destination' }),
   prompt.map((p): RequestEvent => ({ type: 'fax_requested', path: '/fax/x.tif', prompt: p })),
+  fc.constant<RequestEvent>({ type: 'conference_started' }),
+  fc.constant<RequestEvent>({ type: 'conference_ended' }),
   fc.constant<RequestEvent>({ type: 'cancelled' }),
 );
 
@@ -181,6 +185,8 @@ describe('decide: properties', () => {
       { type: 'ivr_gave_up', reason: 'pin' },
       { type: 'cancelled' },
       { type: 'fax_requested', path: '/fax/x.tif', prompt: null },
+      { type: 'conference_started' },
+      { type: 'conference_ended' },
       ...(['USER_BUSY', 'NO_ANSWER', 'UNALLOCATED_NUMBER', 'ORIGINATOR_CANCEL'] as const).flatMap((c): RequestEvent[] => [
         { type: 'a_failed', cause: c },
         { type: 'b_failed', cause: c },

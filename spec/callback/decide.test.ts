@@ -483,3 +483,39 @@ describe('decide: D5 fax reception', () => {
     expect(decide(state, fax, new RequestHarness().context())).toEqual({ to: state, actions: [], ignored: true });
   });
 });
+
+describe('decide: D6 three-party conference', () => {
+  const started: RequestEvent = { type: 'conference_started' };
+
+  it('a talk becomes a conference without touching A or B', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered]);
+    expect(h.send(started)).toEqual({ to: 'conference', actions: [], ignored: false });
+  });
+
+  it('A or B leaving the conference ends nothing (the others talk on); its end settles both, once', () => {
+    const h = new RequestHarness(settings({ askAgainAfterTalk: true }));
+    h.play([due, aAnswered, bAnswered, started]);
+    expect(h.send(hungUp('A')).ignored).toBe(true);
+    expect(h.send(hungUp('B')).ignored).toBe(true);
+    expect(h.send({ type: 'conference_ended' })).toEqual({
+      to: 'completed',
+      actions: [
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'report', status: 'completed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('a cancel ends the conference with A and B', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered, started]);
+    expect(h.send({ type: 'cancelled' }).actions.map((a) => a.type)).toEqual(['hangup_a', 'hangup_b', 'settle_leg', 'settle_leg', 'report']);
+  });
+
+  it.each(['dialing_b', 'a_answered', 'receiving_fax'] as RequestState[])('%s ignores a conference start', (state) => {
+    expect(decide(state, started, new RequestHarness().context()).ignored).toBe(true);
+  });
+});

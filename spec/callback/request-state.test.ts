@@ -56,11 +56,14 @@ const MATRIX = `
  * States added by in-call features, kept apart from the matrix so that each one adds whole lines:
  * the state, and every move into or out of it (anything not listed is not allowed).
  */
-const FEATURE_STATES: readonly RequestState[] = ['receiving_fax'];
+const FEATURE_STATES: readonly RequestState[] = ['receiving_fax', 'conference'];
 const FEATURE_MOVES: ReadonlyArray<readonly [RequestState, RequestState]> = [
   ['bridged', 'receiving_fax'],
   ['receiving_fax', 'completed'],
   ['receiving_fax', 'cancelled'],
+  ['bridged', 'conference'],
+  ['conference', 'completed'],
+  ['conference', 'cancelled'],
 ];
 
 function expectedPairs(): Array<[RequestState, RequestState, boolean]> {

@@ -24,11 +24,6 @@ export interface LegControl {
    * process is gone by then. FreeSWITCH counts whole seconds: it is rounded up, never early.
    */
   hangupAt(epochMs: number, cause: HangupCause): Promise<void>;
-  /**
-   * Takes the leg out of what it runs (a bridge) into an inline dialplan of `[app, arg]` steps
-   * (`uuid_transfer … inline`); it hangs up when they end. A leg already gone is a no-op.
-   */
-  transferInline(steps: ReadonlyArray<readonly [string, string]>): Promise<void>;
 }
 
 /** `app:arg,app:arg`: an inline dialplan cannot carry commas or spaces inside an argument. */
@@ -68,10 +63,6 @@ export class SessionControl implements LegControl {
 
   async hangupAt(epochMs: number, cause: HangupCause): Promise<void> {
     await this.quietly('sched_hangup', () => this.session.execute('sched_hangup', `${epochSecondNotBefore(epochMs)} ${cause}`));
-  }
-
-  async transferInline(steps: ReadonlyArray<readonly [string, string]>): Promise<void> {
-    await this.quietly('transfer', () => this.session.transfer(inlineDialplan(steps), { dialplan: 'inline' }));
   }
 
   private async quietly(step: string, work: () => Promise<unknown>): Promise<void> {
@@ -116,8 +107,12 @@ export class ApiControl implements LegControl {
     await this.send(`sched_hangup ${epochSecondNotBefore(epochMs)} ${this.uuid} ${cause}`);
   }
 
-  async transferInline(steps: ReadonlyArray<readonly [string, string]>): Promise<void> {
-    await this.send(`uuid_transfer ${this.uuid} ${inlineDialplan(steps)} inline`);
+  /**
+   * Takes the leg out of what it runs (a bridge, park) into an inline dialplan of `[app, arg]`
+   * steps (`uuid_transfer … inline`); it hangs up when they end. False when it was gone already.
+   */
+  transferInline(steps: ReadonlyArray<readonly [string, string]>): Promise<boolean> {
+    return this.send(`uuid_transfer ${this.uuid} ${inlineDialplan(steps)} inline`);
   }
 
   /** False when the channel is gone already. */

@@ -15,7 +15,7 @@ import { AttemptMoney } from './attempt-money';
 import { isRefusal, type Refusal } from './funds';
 import { LeaseKeeper } from './lease';
 import { concurrencyRefusal } from './limits';
-import { SessionControl } from './leg-control';
+import { ApiControl, SessionControl } from './leg-control';
 import { LiveLeg } from './live-leg';
 import { requestData, withRequestData } from './request-data';
 import { SimultaneousFlow } from './simultaneous';
@@ -252,7 +252,7 @@ export class RequestRunner implements FlowHost {
       ...(patch.release ? { claimedBy: null, leaseUntil: null } : {}),
       version: this.request.version + 1,
     };
-    if (from === 'bridged' && to !== 'bridged') await this.talkEnded();
+    if (from === 'bridged' && to !== 'bridged') await this.talkEnded(to);
     this.announce(from, to, event.type, cause);
     return true;
   }
@@ -366,9 +366,11 @@ export class RequestRunner implements FlowHost {
     });
   }
 
-  private async talkEnded(): Promise<void> {
-    this.timers.cancel();
+  private async talkEnded(to: RequestState): Promise<void> {
     this.talk?.abort();
+    // D6: A and B talk on in the conference, on the same holds: the C6 stop still stands.
+    if (to === 'conference') return;
+    this.timers.cancel();
     // C4: A is back in the IVR, no longer bridged.
     if (this.legA?.isUp) await this.legA.mark('answered');
   }
@@ -390,7 +392,9 @@ export class RequestRunner implements FlowHost {
   private async receiveFax(path: string): Promise<void> {
     const b = this.legB;
     if (!b?.isUp) return;
-    await b.control.transferInline([['rxfax', path]]);
+    // B is never ours through a socket: the bridge's B leg, or a parked leg (simultaneous mode).
+    if (b.control instanceof ApiControl) await b.control.transferInline([['rxfax', path]]);
+    else this.log.error('leg B is not controlled through the API; no fax reception', { path });
   }
 
   private async hangup(leg: LiveLeg | undefined, cause: HangupCause): Promise<void> {

@@ -28,6 +28,10 @@ export type RequestEvent =
   | { readonly type: 'new_destination_requested' }
   /** D5 `*1`: hand B to fax receive (rxfax into `path`); A hears `prompt` (null: none) and is released. */
   | { readonly type: 'fax_requested'; readonly path: string; readonly prompt: string | null }
+  /** D6 `*3`: the third party answered; A, B and C are being joined in a conference. */
+  | { readonly type: 'conference_started' }
+  /** D6: the conference is over (every member left, the last one ended by us). */
+  | { readonly type: 'conference_ended' }
   /** The IVR on leg A gave up (PIN lockout, no valid destination, no balance). */
   | { readonly type: 'ivr_gave_up'; readonly reason: string }
   /** An operator, the API or the subscriber cancelled the request (W2). */
