@@ -5,3 +5,4 @@ export { talkFeatures, type TalkFeaturesOptions } from './talk-features';
 export { ReceiveFax } from './fax';
 export { faxResultOf, type FaxResult } from './fax-result';
 export { convertTiffToPdf, findOnPath, TIFF2PDF } from './pdf-converter';
+export { ThreeWayConference } from './conference';
