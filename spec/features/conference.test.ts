@@ -118,8 +118,11 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     expect(r.sim.channel(b.uuid)!.hangupAt).toBe(r.sim.channel(c.uuid)!.hangupAt);
   });
 
-  it('C busy: A and B never leave their talk, and C is settled unanswered (CDR, no cost)', async () => {
-    const { r, requestId, a, b, accountId, room } = await talking({ kind: 'busy' });
+  it.each([
+    ['busy', { kind: 'busy' }],
+    ['never answers', { kind: 'no-answer' }],
+  ] as Array<[string, PhoneBehaviour]>)('C %s: A and B never leave their talk, and C is settled unanswered (CDR, no cost)', async (_what, third) => {
+    const { r, requestId, a, b, accountId, room } = await talking(third);
     r.sim.sendDtmf(a.uuid, '*312025550303#');
     const c = await legC(r, requestId);
     await r.runUntil(async () => (await r.store.legs.findByUuid(c.uuid))?.endedAt !== null, 'C settled');
@@ -133,6 +136,20 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     expect(done.state).toBe('completed');
     expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
     await expectEachLegBilledOnce(r, requestId, accountId);
+  });
+
+  it('a cancel during the conference ends all three members, each settled once', async () => {
+    const { r, requestId, a, accountId, room } = await talking(LONG);
+    r.sim.sendDtmf(a.uuid, '*312025550303#');
+    await legC(r, requestId);
+    await r.runUntil(() => r.sim.conferenceMembers(room)?.length === 3, 'three members');
+    await r.clock.advance(10_000);
+    expect(await r.engine.cancel(requestId)).toBe(true);
+    const done = await r.finish(requestId);
+    expect(done.state).toBe('cancelled');
+    expect(r.sim.conferenceMembers(room)).toBeUndefined();
+    const legs = await expectEachLegBilledOnce(r, requestId, accountId);
+    expect(legs.map((leg) => leg.endedAt !== null)).toEqual([true, true, true]);
   });
 
   it('a number outside the tariff is refused and audited; nothing is dialed and the talk goes on', async () => {
