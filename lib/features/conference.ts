@@ -35,12 +35,17 @@ export class ThreeWayConference implements FeatureHandler {
     conference.started = true;
     const number = await thirdPartyNumber(talk, args[0] ?? '');
     const opened = await FeatureLeg.open(talk, number);
-    if (isRefusal(opened)) return;
+    // Refused or unanswered: nothing changed for A and B, and A may try another number.
+    if (isRefusal(opened)) {
+      conference.started = false;
+      return;
+    }
     const c = opened;
     const { answered } = c.follow();
     dialParked(talk, c);
     if (!(await answered)) {
       talk.log.info('third party did not answer; A and B talk on', { legC: c.uuid, cause: c.leg.signals.hangup.value });
+      conference.started = false;
       return;
     }
     await talk.send({ type: 'conference_started' });

@@ -16,7 +16,7 @@ export interface FeatureContext {
   readonly conference: ConferenceState;
 }
 
-/** One third party per talk (D6: at most three members). */
+/** One third party at a time (D6: at most three members; codes stop once the talk is a conference). */
 export interface ConferenceState {
   started: boolean;
 }

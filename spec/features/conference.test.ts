@@ -121,7 +121,7 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
   it.each([
     ['busy', { kind: 'busy' }],
     ['never answers', { kind: 'no-answer' }],
-  ] as Array<[string, PhoneBehaviour]>)('C %s: A and B never leave their talk, and C is settled unanswered (CDR, no cost)', async (_what, third) => {
+  ] as Array<[string, PhoneBehaviour]>)('C %s: A and B never leave their talk, C is settled unanswered (CDR, no cost), and A may try again', async (_what, third) => {
     const { r, requestId, a, b, accountId, room } = await talking(third);
     r.sim.sendDtmf(a.uuid, '*312025550303#');
     const c = await legC(r, requestId);
@@ -130,11 +130,17 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     expect(r.sim.conferenceMembers(room)).toBeUndefined();
     expect(r.sim.channel(a.uuid)?.bridgedTo).toBe(b.uuid);
     expect(states(r, requestId).at(-1)).toBe('bridged');
+    // A may try again: another C, another row; this one answers and the talk becomes a conference.
+    r.sim.setPhone(THIRD, LONG);
+    r.sim.sendDtmf(a.uuid, '*312025550303#');
+    await r.runUntil(() => r.sim.conferenceMembers(room)?.length === 3, 'three members on the second try');
     await r.clock.advance(30_000);
     r.sim.hangup(a.uuid);
+    r.sim.hangup(b.uuid);
     const done = await r.finish(requestId);
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
+    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'conference', 'completed']);
+    expect((await r.store.legs.listForRequest(requestId)).map((leg) => leg.role)).toEqual(['A', 'B', 'C', 'C']);
     await expectEachLegBilledOnce(r, requestId, accountId);
   });
 
