@@ -34,11 +34,11 @@ export class ReceiveFax implements FeatureHandler {
       return;
     }
     const fax = result;
-    await ctx.work.run(() => store(talk, tiff, fax, settings.faxToPdf));
+    await ctx.work.run(() => storeFax(talk, tiff, fax, settings.faxToPdf));
   }
 }
 
-async function store(talk: Talk, tiff: string, result: FaxResult, converter: string | null): Promise<void> {
+async function storeFax(talk: Talk, tiff: string, result: FaxResult, converter: string | null): Promise<void> {
   const { request, legB, ctx } = talk;
   const bytes = await sizeOf(tiff);
   const status: FaxStatus = result.success && bytes > 0 ? 'received' : 'failed';

@@ -230,7 +230,11 @@ export const CONFERENCE_TEMPLATES = {
 
 export type ConferenceAction = keyof typeof CONFERENCE_TEMPLATES;
 
-/** CUSTOM `spandsp::rxfaxresult`: the channel's data, then the fax headers (mod_spandsp_fax.c phase_e_handler). */
+/**
+ * CUSTOM `spandsp::rxfaxresult`: the channel's data, then the fax headers in the order
+ * mod_spandsp_fax.c's phase_e_handler adds them. Not from a capture (the rig has no spandsp
+ * peer): the origin's line number is approximate.
+ */
 export const RX_FAX_RESULT_TEMPLATE = template('mod_spandsp_fax.c', 'phase_e_handler', 467, {
   after: [
     'fax-success',
