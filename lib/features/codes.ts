@@ -11,14 +11,17 @@ export interface CodeDefinition {
   readonly keys: string;
 }
 
-/** The defaults of issue 6: D1 `##number#`, D2 `**`, D3 `#0`–`#9`, D4 `*0`, D5 `*1`, D6 `*3`, D7 `*8`/`*9`, D8 `#11`. */
+/**
+ * The defaults of issue 6: D1 `##number#`, D2 `**`, D3 `#0`–`#9`, D4 `*0`, D5 `*1`, D6 `*3number#`
+ * (like D1, the third party's number follows the code), D7 `*8`/`*9`, D8 `#11`.
+ */
 export const DEFAULT_CODES: readonly CodeDefinition[] = [
   { feature: 'consult', keys: '##N#' },
   { feature: 'new_number', keys: '**' },
   { feature: 'redial_later', keys: '#D' },
   { feature: 'redial_now', keys: '*0' },
   { feature: 'fax', keys: '*1' },
-  { feature: 'conference', keys: '*3' },
+  { feature: 'conference', keys: '*3N#' },
   { feature: 'record_start', keys: '*8' },
   { feature: 'record_stop', keys: '*9' },
   { feature: 'new_number', keys: '#11' },

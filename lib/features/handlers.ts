@@ -3,6 +3,8 @@ import { placeOrder } from '../callback/engine/order';
 import type { Talk } from '../callback/engine/flow';
 import { isGoneError } from '../callback/engine/telephony';
 import type { FeatureName } from './codes';
+import { ThreeWayConference } from './conference';
+import { ReceiveFax } from './fax';
 
 /** What every handler gets: the talk, the feature settings, and state shared across codes of one talk. */
 export interface FeatureContext {
@@ -11,6 +13,12 @@ export interface FeatureContext {
   /** The digits the code carried (`#D`: m; `##N#`: the number). */
   readonly args: readonly string[];
   readonly recording: RecordingState;
+  readonly conference: ConferenceState;
+}
+
+/** One third party at a time (D6: at most three members; codes stop once the talk is a conference). */
+export interface ConferenceState {
+  started: boolean;
 }
 
 export interface FeatureSettings {
@@ -18,6 +26,14 @@ export interface FeatureSettings {
   readonly recordingsDir: string;
   /** D3: what A hears before the call ends ("we will call you back"); null for none. */
   readonly redialConfirmPrompt: string | null;
+  /** D5: where `rxfax` writes the TIFF (on the FreeSWITCH host, read here too: shared or the same host). */
+  readonly faxDir: string;
+  /** D5: what A hears before it is released ("your fax is being received"); null for none. */
+  readonly faxPrompt: string | null;
+  /** D5: a tiff2pdf-compatible converter (`<cmd> -o out.pdf in.tif`); null: TIFF only. */
+  readonly faxToPdf: string | null;
+  /** D6: the mod_conference profile of the three-way rooms. */
+  readonly conferenceProfile: string;
 }
 
 /** One recording of the talk at a time (D7). */
@@ -113,6 +129,8 @@ export class RedialLater implements FeatureHandler {
 
 /** The handler for each feature implemented so far; the others are logged as unavailable. */
 export const HANDLERS: { readonly [F in FeatureName]?: () => FeatureHandler } = {
+  fax: () => new ReceiveFax(),
+  conference: () => new ThreeWayConference(),
   new_number: () => new NewNumber(),
   record_start: () => new RecordStart(),
   record_stop: () => new RecordStop(),

@@ -1,7 +1,8 @@
 import type { Talk, TalkHook } from '../callback/engine/flow';
 import { DEFAULT_CODES, type CodeDefinition } from './codes';
-import { HANDLERS, RecordStop, type FeatureContext, type FeatureHandler, type FeatureSettings, type RecordingState } from './handlers';
+import { HANDLERS, RecordStop, type ConferenceState, type FeatureContext, type FeatureHandler, type FeatureSettings, type RecordingState } from './handlers';
 import { DtmfCodeMatcher, type MatchResult } from './matcher';
+import { findOnPath, TIFF2PDF } from './pdf-converter';
 
 export interface TalkFeaturesOptions extends Partial<FeatureSettings> {
   /** The code table (default: issue 6's). */
@@ -20,6 +21,11 @@ export function talkFeatures(options: TalkFeaturesOptions = {}): TalkHook {
   const settings: FeatureSettings = {
     recordingsDir: options.recordingsDir ?? '/var/lib/callback/recordings',
     redialConfirmPrompt: options.redialConfirmPrompt === undefined ? 'callback/redial_scheduled' : options.redialConfirmPrompt,
+    faxDir: options.faxDir ?? '/var/lib/callback/faxes',
+    faxPrompt: options.faxPrompt === undefined ? 'callback/fax_receiving' : options.faxPrompt,
+    // Optional at run time: detected once, never required.
+    faxToPdf: options.faxToPdf === undefined ? findOnPath(TIFF2PDF) : options.faxToPdf,
+    conferenceProfile: options.conferenceProfile ?? 'default',
   };
   return (talk) => attach(talk, codes, settings, options.interDigitMs ?? 1_500);
 }
@@ -31,7 +37,8 @@ function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureS
     return;
   }
   const recording: RecordingState = { current: undefined, count: 0 };
-  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording });
+  const conference: ConferenceState = { started: false };
+  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording, conference });
   const run = (what: string, work: () => Promise<void>): void => {
     talk.ctx.work.track(work().catch((error: unknown) => talk.log.error('in-call feature failed', { what, error: error instanceof Error ? error.message : String(error) })));
   };

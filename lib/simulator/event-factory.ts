@@ -7,6 +7,7 @@ import {
   CONFERENCE_TEMPLATES,
   EVENT_TEMPLATES,
   OTHER_LEG_FIELDS,
+  RX_FAX_RESULT_TEMPLATE,
   type CallerProfileField,
   type ConferenceAction,
   type EventOrigin,
@@ -97,6 +98,11 @@ export class EventFactory {
   conference(action: ConferenceAction, channel: Channel | undefined, values: HeaderValues): EslEvent {
     const template = CONFERENCE_TEMPLATES[action];
     return this.compose('CUSTOM', 'conference::maintenance', template, channel, { ...values, Action: action }, {});
+  }
+
+  /** D5's `rxfax` result (CUSTOM spandsp::rxfaxresult). */
+  rxFaxResult(channel: Channel, values: HeaderValues): EslEvent {
+    return this.compose('CUSTOM', 'spandsp::rxfaxresult', RX_FAX_RESULT_TEMPLATE, channel, values, {});
   }
 
   /** An event a client sent with `sendevent`: the prelude, then its own headers. */

@@ -230,6 +230,28 @@ export const CONFERENCE_TEMPLATES = {
 
 export type ConferenceAction = keyof typeof CONFERENCE_TEMPLATES;
 
+/**
+ * CUSTOM `spandsp::rxfaxresult`: the channel's data, then the fax headers in the order
+ * mod_spandsp_fax.c's phase_e_handler adds them. Not from a capture (the rig has no spandsp
+ * peer): the origin's line number is approximate.
+ */
+export const RX_FAX_RESULT_TEMPLATE = template('mod_spandsp_fax.c', 'phase_e_handler', 467, {
+  after: [
+    'fax-success',
+    'fax-result-code',
+    'fax-result-text',
+    'fax-document-transferred-pages',
+    'fax-document-total-pages',
+    'fax-image-resolution',
+    'fax-image-size',
+    'fax-bad-rows',
+    'fax-transfer-rate',
+    'fax-ecm-used',
+    'fax-local-station-id',
+    'fax-remote-station-id',
+  ],
+});
+
 /** Every event name FreeSWITCH's `switch_name_event` accepts (`event`/`nixevent` ignore others). */
 export const KNOWN_EVENT_NAMES: ReadonlySet<string> = new Set(
   (

@@ -14,6 +14,7 @@ const phoneSchema: z.ZodType<PhoneBehaviour> = z.discriminatedUnion('kind', [
     dtmf: z.array(z.object({ afterMs: z.number().int().nonnegative(), digits: z.string().regex(/^[0-9*#A-D]+$/) })).optional(),
     hangupAfterMs: afterMs,
     faxTone: z.boolean().optional(),
+    fax: z.object({ pages: z.number().int().min(1), durationMs: afterMs }).optional(),
   }),
   z.object({ kind: z.literal('busy'), afterMs }),
   z.object({ kind: z.literal('no-answer') }),

@@ -1,6 +1,6 @@
 import type { HangupCause } from '../esl/hangup-causes';
 import { hangupCauseInfo } from '../esl/hangup-causes';
-import type { DtmfPress, PhoneBehaviour, PhoneScript } from './types';
+import type { DtmfPress, FaxSender, PhoneBehaviour, PhoneScript } from './types';
 
 export function normaliseNumber(number: string): string {
   return number.trim().replace(/^\+/, '');
@@ -78,8 +78,15 @@ export interface InCallScript {
   dtmf?: DtmfPress[];
   hangupAfterMs?: number;
   faxTone?: boolean;
+  fax?: FaxSender;
 }
 
 export function inCallScript(phone: PhoneBehaviour): InCallScript {
-  return phone.kind === 'answer' ? { dtmf: phone.dtmf, hangupAfterMs: phone.hangupAfterMs, faxTone: phone.faxTone } : {};
+  return phone.kind === 'answer' ? { dtmf: phone.dtmf, hangupAfterMs: phone.hangupAfterMs, faxTone: phone.faxTone, fax: phone.fax } : {};
+}
+
+/** What the far end sends to `rxfax`: nothing (a voice phone), or its fax. */
+export function faxSenderOf(script: InCallScript | undefined): FaxSender | undefined {
+  if (script?.fax) return script.fax;
+  return script?.faxTone ? { pages: 1 } : undefined;
 }

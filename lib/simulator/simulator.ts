@@ -147,6 +147,11 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
     return this.core.sessions().map((s) => s.channel.view());
   }
 
+  /** The UUIDs of a conference's members, in the order they joined; undefined when there is no such room. */
+  conferenceMembers(name: string): string[] | undefined {
+    return this.core.conferences.get(name)?.members.map((m) => m.session.channel.uuid);
+  }
+
   /** The far end of this leg hangs up (BYE; CANCEL or a refusal before answer). */
   hangup(uuid: string, cause: HangupCause = 'NORMAL_CLEARING'): boolean {
     const channel = this.core.channel(uuid);

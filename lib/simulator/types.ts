@@ -18,14 +18,21 @@ export type PhoneBehaviour =
       dtmf?: DtmfPress[];
       /** The far end hangs up (BYE) this long after answering. */
       hangupAfterMs?: number;
-      /** A fax machine: `spandsp_start_fax_detect` on the leg fires. */
+      /** A fax machine: `spandsp_start_fax_detect` on the leg fires, and `rxfax` receives one page. */
       faxTone?: boolean;
+      /** A fax machine that sends this many pages, taking `durationMs` (default 20 s) once `rxfax` runs. */
+      fax?: FaxSender;
     }
   | { kind: 'busy'; afterMs?: number }
   | { kind: 'no-answer' }
   | { kind: 'unallocated'; afterMs?: number }
   | { kind: 'congestion'; afterMs?: number; cause?: 'NORMAL_CIRCUIT_CONGESTION' | 'NORMAL_TEMPORARY_FAILURE' }
   | { kind: 'reject'; cause: HangupCause; afterMs?: number };
+
+export interface FaxSender {
+  pages: number;
+  durationMs?: number;
+}
 
 /** One behaviour for every call, or one per call in turn, the last one repeating (`setPhone`). */
 export type PhoneScript = PhoneBehaviour | readonly PhoneBehaviour[];

@@ -17,9 +17,33 @@ export interface Recording extends MediaFile {
   durationMs: number;
 }
 
+export const FAX_STATUSES = ['received', 'failed'] as const;
+export type FaxStatus = (typeof FAX_STATUSES)[number];
+
 export interface Fax extends MediaFile {
   pages: number;
+  status: FaxStatus;
+  /** spandsp's T.30 completion code and text (0, "OK" for a good fax); null when none was reported. */
+  resultCode: number | null;
+  resultText: string | null;
+  /** The PDF made from the TIFF, when a converter was installed. */
+  pdfPath: string | null;
 }
+
+export type NewFax = NewMediaFile & {
+  pages: number;
+  status?: FaxStatus;
+  resultCode?: number | null;
+  resultText?: string | null;
+  pdfPath?: string | null;
+};
+
+const faxSchema = z.object({
+  status: z.enum(FAX_STATUSES).default('received'),
+  resultCode: z.number().int().nullable().default(null),
+  resultText: z.string().max(128).nullable().default(null),
+  pdfPath: z.string().min(1).max(1024).nullable().default(null),
+});
 
 interface MediaRow {
   id: DbInt;
@@ -60,6 +84,16 @@ abstract class MediaFilesRepository<File extends MediaFile, Measure extends stri
   protected abstract readonly table: string;
   protected abstract readonly measure: { column: string; field: Measure };
 
+  /** Columns only this table has, from the input; none by default. */
+  protected extraColumns(_input: unknown): Record<string, unknown> {
+    return {};
+  }
+
+  /** Fields only this table has, from its row. */
+  protected extraFields(_row: Record<string, unknown>): Record<string, unknown> {
+    return {};
+  }
+
   protected async add(input: NewMediaFile, measure: number): Promise<File> {
     const file = parseInput(mediaSchema, input, this.table.replace(/s$/, ''));
     const value = parseInput(z.number().int().nonnegative(), measure, this.measure.field);
@@ -72,6 +106,7 @@ abstract class MediaFilesRepository<File extends MediaFile, Measure extends stri
           path: file.path,
           bytes: file.bytes,
           [this.measure.column]: value,
+          ...this.extraColumns(input),
           created_at: this.clock(),
         }),
       ),
@@ -107,7 +142,7 @@ abstract class MediaFilesRepository<File extends MediaFile, Measure extends stri
 
   private toFile(row: MediaRow & Record<string, DbInt>): File {
     const measured = row[this.measure.column];
-    return { ...toMediaFile(row), [this.measure.field]: measured === undefined ? 0 : int(measured) } as File;
+    return { ...toMediaFile(row), [this.measure.field]: measured === undefined ? 0 : int(measured), ...this.extraFields(row) } as File;
   }
 }
 
@@ -124,7 +159,23 @@ export class FaxesRepository extends MediaFilesRepository<Fax, 'pages'> {
   protected readonly table = 'faxes';
   protected readonly measure = { column: 'pages', field: 'pages' } as const;
 
-  create(input: NewMediaFile & { pages: number }): Promise<Fax> {
+  create(input: NewFax): Promise<Fax> {
     return this.add(input, input.pages);
+  }
+
+  protected override extraColumns(input: NewFax): Record<string, unknown> {
+    const fax = parseInput(faxSchema, input, 'fax');
+    return { status: fax.status, result_code: fax.resultCode, result_text: fax.resultText, pdf_path: fax.pdfPath };
+  }
+
+  protected override extraFields(row: Record<string, unknown>): Partial<Fax> {
+    const status = FAX_STATUSES.find((s) => s === row.status) ?? 'received';
+    const code = row.result_code;
+    return {
+      status,
+      resultCode: code === null || code === undefined ? null : int(code as DbInt),
+      resultText: typeof row.result_text === 'string' ? row.result_text : null,
+      pdfPath: typeof row.pdf_path === 'string' ? row.pdf_path : null,
+    };
   }
 }

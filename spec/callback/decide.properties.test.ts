@@ -22,6 +22,8 @@ const LIVE: { readonly [S in RequestState]: readonly CallLeg[] } = {
   b_answered: ['A', 'B'],
   dialing_b: ['A', 'B'],
   bridged: ['A', 'B'],
+  receiving_fax: ['B'],
+  conference: ['A', 'B'],
   completed: [],
   busy: [],
   no_answer: [],
@@ -33,6 +35,8 @@ const ANSWERED: { readonly [S in RequestState]?: readonly CallLeg[] } = {
   dialing_b: ['A'],
   b_answered: ['B'],
   bridged: ['A', 'B'],
+  receiving_fax: ['B'],
+  conference: ['A', 'B'],
 };
 
 const causes = HANGUP_CAUSES.map((c) => c.name);
@@ -40,6 +44,7 @@ const cause: fc.Arbitrary<HangupCause> = fc.constantFrom(...causes);
 const leg: fc.Arbitrary<CallLeg> = fc.constantFrom('A', 'B');
 const number: fc.Arbitrary<E164> = fc.constantFrom(DESTINATION, OTHER_DESTINATION);
 
+const prompt = fc.constantFrom<string | null>(null, 'ivr/busy', 'ivr/failed');
 const event: fc.Arbitrary<RequestEvent> = fc.oneof(
   fc.constant<RequestEvent>({ type: 'due' }),
   fc.constant<RequestEvent>({ type: 'refused', reason: 'tariff' }),
@@ -52,10 +57,12 @@ const event: fc.Arbitrary<RequestEvent> = fc.oneof(
   number.map((n): RequestEvent => ({ type: 'destination_chosen', number: n })),
   fc.constant<RequestEvent>({ type: 'new_destination_requested' }),
   fc.constant<RequestEvent>({ type: 'ivr_gave_up', reason: 'no destination' }),
+  prompt.map((p): RequestEvent => ({ type: 'fax_requested', path: '/fax/x.tif', prompt: p })),
+  fc.constant<RequestEvent>({ type: 'conference_started' }),
+  fc.constant<RequestEvent>({ type: 'conference_ended' }),
   fc.constant<RequestEvent>({ type: 'cancelled' }),
 );
 
-const prompt = fc.constantFrom<string | null>(null, 'ivr/busy', 'ivr/failed');
 const requestSettings: fc.Arbitrary<Settings> = fc.record({
   mode: fc.constantFrom('source_first', 'simultaneous'),
   destination: fc.option(number, { nil: null }),
@@ -129,10 +136,13 @@ function checkStep(from: RequestState, ev: RequestEvent, ctx: DecideContext): vo
   for (const a of actions) if (a.type === 'schedule_retry') expect(a.at).toBeGreaterThan(ctx.now);
   expect(types.includes('ask_destination')).toBe(to === 'a_answered');
   expect(types.includes('bridge')).toBe(to === 'bridged');
+  expect(types.includes('receive_fax')).toBe(to === 'receiving_fax');
   expect(types.includes('dial_b')).toBe((to === 'dialing_b' || to === 'dialing_both') && from !== 'dialing_both');
   // Prompts explain a failure to the party left waiting: A after B failed, B after A failed, A after a refusal.
   for (const a of actions) {
-    if (a.type === 'play_prompt') expect(ev.type).toBe(a.leg === 'A' ? 'b_failed' : 'a_failed');
+    // D5: A is told its call became a fax reception before it is released.
+    if (a.type === 'play_prompt' && ev.type === 'fax_requested') expect(a).toEqual({ type: 'play_prompt', leg: 'A', name: ev.prompt });
+    else if (a.type === 'play_prompt') expect(ev.type).toBe(a.leg === 'A' ? 'b_failed' : 'a_failed');
     if (a.type === 'play_refusal') expect(ev).toEqual({ type: 'b_refused', reason: a.reason });
   }
 }
@@ -174,6 +184,9 @@ describe('decide: properties', () => {
       { type: 'new_destination_requested' },
       { type: 'ivr_gave_up', reason: 'pin' },
       { type: 'cancelled' },
+      { type: 'fax_requested', path: '/fax/x.tif', prompt: null },
+      { type: 'conference_started' },
+      { type: 'conference_ended' },
       ...(['USER_BUSY', 'NO_ANSWER', 'UNALLOCATED_NUMBER', 'ORIGINATOR_CANCEL'] as const).flatMap((c): RequestEvent[] => [
         { type: 'a_failed', cause: c },
         { type: 'b_failed', cause: c },

@@ -430,3 +430,92 @@ describe('IllegalTransition', () => {
     expect(() => assertTransition('cancelled', 'queued')).toThrow(expect.objectContaining({ from: 'cancelled', to: 'queued' }));
   });
 });
+
+describe('decide: D5 fax reception', () => {
+  const fax: RequestEvent = { type: 'fax_requested', path: '/fax/r.tif', prompt: 'callback/fax_receiving' };
+
+  it('hands B to fax receive, tells A and releases it, keeping B (billed) until it ends', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered]);
+    expect(h.send(fax)).toEqual({
+      to: 'receiving_fax',
+      actions: [
+        { type: 'receive_fax', path: '/fax/r.tif' },
+        { type: 'play_prompt', leg: 'A', name: 'callback/fax_receiving' },
+        { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
+        { type: 'settle_leg', leg: 'A' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('A leaving during the fax does not end B; B ending completes the request and settles B only', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered, fax]);
+    expect(h.send(hungUp('A'))).toEqual({ to: 'receiving_fax', actions: [], ignored: true });
+    expect(h.send(hungUp('B'))).toEqual({
+      to: 'completed',
+      actions: [
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'report', status: 'completed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('the C4 loop does not take a fax back to the IVR (A is gone)', () => {
+    const h = new RequestHarness(settings({ askAgainAfterTalk: true }));
+    h.play([due, aAnswered, bAnswered, fax]);
+    expect(h.send(hungUp('B')).to).toBe('completed');
+  });
+
+  it('a cancel during the fax hangs B up and settles it', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered, fax]);
+    expect(h.send({ type: 'cancelled' }).actions).toEqual([
+      { type: 'hangup_b', cause: 'NORMAL_CLEARING' },
+      { type: 'settle_leg', leg: 'B' },
+      { type: 'report', status: 'cancelled' },
+    ]);
+  });
+
+  it.each(['dialing_a', 'a_answered', 'dialing_b', 'completed'] as RequestState[])('%s ignores a fax request (only a talk can become a fax)', (state) => {
+    expect(decide(state, fax, new RequestHarness().context())).toEqual({ to: state, actions: [], ignored: true });
+  });
+});
+
+describe('decide: D6 three-party conference', () => {
+  const started: RequestEvent = { type: 'conference_started' };
+
+  it('a talk becomes a conference without touching A or B', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered]);
+    expect(h.send(started)).toEqual({ to: 'conference', actions: [], ignored: false });
+  });
+
+  it('A or B leaving the conference ends nothing (the others talk on); its end settles both, once', () => {
+    const h = new RequestHarness(settings({ askAgainAfterTalk: true }));
+    h.play([due, aAnswered, bAnswered, started]);
+    expect(h.send(hungUp('A')).ignored).toBe(true);
+    expect(h.send(hungUp('B')).ignored).toBe(true);
+    expect(h.send({ type: 'conference_ended' })).toEqual({
+      to: 'completed',
+      actions: [
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'report', status: 'completed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('a cancel ends the conference with A and B', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered, started]);
+    expect(h.send({ type: 'cancelled' }).actions.map((a) => a.type)).toEqual(['hangup_a', 'hangup_b', 'settle_leg', 'settle_leg', 'report']);
+  });
+
+  it.each(['dialing_b', 'a_answered', 'receiving_fax'] as RequestState[])('%s ignores a conference start', (state) => {
+    expect(decide(state, started, new RequestHarness().context()).ignored).toBe(true);
+  });
+});

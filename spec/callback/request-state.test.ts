@@ -52,18 +52,38 @@ const MATRIX = `
   cancelled        .  .  .  .  .  .  .  .  .  .  .  .  .
 `;
 
+/*
+ * States added by in-call features, kept apart from the matrix so that each one adds whole lines:
+ * the state, and every move into or out of it (anything not listed is not allowed).
+ */
+const FEATURE_STATES: readonly RequestState[] = ['receiving_fax', 'conference'];
+const FEATURE_MOVES: ReadonlyArray<readonly [RequestState, RequestState]> = [
+  ['bridged', 'receiving_fax'],
+  ['receiving_fax', 'completed'],
+  ['receiving_fax', 'cancelled'],
+  ['bridged', 'conference'],
+  ['conference', 'completed'],
+  ['conference', 'cancelled'],
+];
+
 function expectedPairs(): Array<[RequestState, RequestState, boolean]> {
   const rows = MATRIX.trim().split('\n').slice(1);
-  return rows.flatMap((row) => {
+  const matrix = rows.flatMap((row) => {
     const [from, ...marks] = row.trim().split(/\s+/);
     if (from === undefined || !isRequestState(from) || marks.length !== COLUMNS.length) throw new Error(`bad matrix row: ${row}`);
     return COLUMNS.map((to, i): [RequestState, RequestState, boolean] => [from, to, marks[i] === 'x']);
   });
+  const all = [...COLUMNS, ...FEATURE_STATES];
+  const moved = (from: RequestState, to: RequestState): boolean => FEATURE_MOVES.some(([f, t]) => f === from && t === to);
+  const featurePairs = all.flatMap((from) =>
+    all.filter((to) => FEATURE_STATES.includes(from) || FEATURE_STATES.includes(to)).map((to): [RequestState, RequestState, boolean] => [from, to, moved(from, to)]),
+  );
+  return [...matrix, ...featurePairs];
 }
 
 describe('request state table', () => {
   it('the matrix covers every state exactly once, in both directions', () => {
-    expect([...COLUMNS].sort()).toEqual([...REQUEST_STATES].sort());
+    expect([...COLUMNS, ...FEATURE_STATES].sort()).toEqual([...REQUEST_STATES].sort());
     expect(expectedPairs()).toHaveLength(REQUEST_STATES.length ** 2);
   });
 

@@ -43,7 +43,7 @@ describe('DtmfCodeMatcher with the default codes', () => {
     ['**', code('new_number', '**')],
     ['*0', code('redial_now', '*0')],
     ['*1', code('fax', '*1')],
-    ['*3', code('conference', '*3')],
+    ['*312025550303#', code('conference', '*312025550303#', ['12025550303'])],
     ['*8', code('record_start', '*8')],
     ['*9', code('record_stop', '*9')],
     ['#11', code('new_number', '#11')],

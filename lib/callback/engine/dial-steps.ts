@@ -13,7 +13,7 @@ import type { LiveLeg } from './live-leg';
  */
 
 /** Channel variables on every leg we place: how a socket connection or a CDR finds its request. */
-export function legVariables(host: FlowHost, leg: LiveLeg): Record<string, string> {
+export function legVariables(host: Pick<FlowHost, 'request'>, leg: LiveLeg): Record<string, string> {
   return { callback_request_id: host.request.id, callback_leg: leg.role, callback_attempt: String(leg.attempt) };
 }
 
@@ -46,6 +46,9 @@ const EVENTS: { readonly [L in CallLeg]: { answered: RequestEvent; failed: (caus
  * after we gave up on it.
  */
 export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOutcome): Promise<void> {
+  const role = leg.role;
+  // A feature's leg (C) reports to its feature (lib/features/feature-leg.ts), not to the request.
+  if (role === 'C') throw new Error('reportOutcome is for the request legs A and B');
   if (outcome.kind === 'failed') {
     leg.failureCause = outcome.cause;
     if (outcome.orphan) {
@@ -53,12 +56,12 @@ export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOu
       await leg.control.hangup('NORMAL_CLEARING').catch((error: unknown) => leg.log.warn('could not hang up an orphaned leg', { error: String(error) }));
     }
     leg.log.info('leg failed', { role: leg.role, cause: outcome.cause });
-    await host.send(EVENTS[leg.role].failed(outcome.cause));
+    await host.send(EVENTS[role].failed(outcome.cause));
     return;
   }
   leg.mayBeUp = true;
   await leg.mark('answered');
   leg.log.info('leg answered', { role: leg.role });
-  host.detach(leg.signals.hangup.promise.then((cause) => host.send({ type: 'hung_up', by: leg.role, cause })));
-  await host.send(EVENTS[leg.role].answered);
+  host.detach(leg.signals.hangup.promise.then((cause) => host.send({ type: 'hung_up', by: role, cause })));
+  await host.send(EVENTS[role].answered);
 }

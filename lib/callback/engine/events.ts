@@ -2,7 +2,8 @@ import type { HangupCause } from '../../esl/hangup-causes';
 import type { Logger } from '../../log/logger';
 import type { LegState } from '../state/leg-state';
 import type { LiveStatus } from '../state/live-status';
-import type { CallLeg, RequestEventType } from '../state/request-events';
+import type { LegRole } from '../../store/legs';
+import type { RequestEventType } from '../state/request-events';
 import type { RequestState } from '../state/request-state';
 
 /** A persisted move of a request, for the API's live status and webhooks (W3). */
@@ -22,7 +23,8 @@ export interface RequestChange {
 export interface LegChange {
   readonly requestId: string;
   readonly legUuid: string;
-  readonly role: CallLeg;
+  /** A, B, or C: a leg an in-call feature added. */
+  readonly role: LegRole;
   readonly attempt: number;
   readonly status: LiveStatus;
   readonly state: LegState;

@@ -45,6 +45,11 @@ export interface Talk {
   send(event: RequestEvent): Promise<void>;
   /** Aborted when the talk ends (the request leaves `bridged`) or the runner retires. */
   readonly ended: AbortSignal;
+  /**
+   * Makes a leg a feature added (role C, lib/features/feature-leg.ts) part of the request: when
+   * the request ends (or is abandoned) it is hung up if still up and settled, like A and B.
+   */
+  addLeg(leg: LiveLeg): void;
 }
 
 /** Called once per talk, when the request enters `bridged`; attaches to `talk.ended` to clean up. */

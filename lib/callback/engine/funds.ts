@@ -143,6 +143,27 @@ export class Funds {
   }
 
   /**
+   * A leg an in-call feature adds (role C, lib/features/feature-leg.ts): paid like B by the
+   * request's payer, and held for the longest call what that payer has left (after the A and B
+   * holds) pays for, so concurrent calls cannot spend the same balance. A card pays from its
+   * balance without a hold. `limitSeconds` is that call's length (C6 for the third party).
+   */
+  async holdForFeatureLeg(request: CallbackRequest, leg: PricedLeg): Promise<{ hold: Hold | undefined; limitSeconds: number } | Refusal> {
+    const { payer, rate } = leg.pricing;
+    if (payer.kind === 'card') {
+      const limitSeconds = maxCallSeconds({ rate, availableMinor: payer.availableMinor, capSeconds: this.ctx.capSeconds });
+      return limitSeconds === 0 ? { refused: 'insufficient_funds' } : { hold: undefined, limitSeconds };
+    }
+    if (payer.kind !== 'account') return { refused: 'no_payer' };
+    const balance = await this.ctx.store.accounts.balance(payer.accountId);
+    const limitSeconds = maxCallSeconds({ rate, availableMinor: balance?.availableMinor ?? 0, capSeconds: this.ctx.capSeconds });
+    if (limitSeconds === 0) return { refused: 'insufficient_funds' };
+    const holds = await this.reserveAll(request, [{ leg, amount: reservationFor(rate, limitSeconds) }], []);
+    if (isRefusal(holds)) return holds;
+    return { hold: holds[0], limitSeconds };
+  }
+
+  /**
    * C6 at talk start: the longest talk the call's holds pay for, with the early leg's real head
    * start. Holds were sized for an over-estimated head start, so this is never shorter than planned.
    */

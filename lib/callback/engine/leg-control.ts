@@ -26,6 +26,16 @@ export interface LegControl {
   hangupAt(epochMs: number, cause: HangupCause): Promise<void>;
 }
 
+/** `app:arg,app:arg`: an inline dialplan cannot carry commas or spaces inside an argument. */
+export function inlineDialplan(steps: ReadonlyArray<readonly [string, string]>): string {
+  return steps
+    .map(([app, arg]) => {
+      if (/[\s,']/.test(arg) || /[^a-z_]/.test(app)) throw new Error(`cannot run ${app} ${arg} in an inline dialplan`);
+      return arg === '' ? app : `${app}:${arg}`;
+    })
+    .join(',');
+}
+
 /** `sched_hangup`'s time: an absolute epoch second, not before `epochMs`. */
 function epochSecondNotBefore(epochMs: number): number {
   return Math.ceil(epochMs / 1000);
@@ -95,6 +105,14 @@ export class ApiControl implements LegControl {
 
   async hangupAt(epochMs: number, cause: HangupCause): Promise<void> {
     await this.send(`sched_hangup ${epochSecondNotBefore(epochMs)} ${this.uuid} ${cause}`);
+  }
+
+  /**
+   * Takes the leg out of what it runs (a bridge, park) into an inline dialplan of `[app, arg]`
+   * steps (`uuid_transfer … inline`); it hangs up when they end. False when it was gone already.
+   */
+  transferInline(steps: ReadonlyArray<readonly [string, string]>): Promise<boolean> {
+    return this.send(`uuid_transfer ${this.uuid} ${inlineDialplan(steps)} inline`);
   }
 
   /** False when the channel is gone already. */

@@ -1,10 +1,9 @@
 import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
-import type { Leg } from '../../store/legs';
+import type { Leg, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
-import type { CallLeg } from '../state/request-events';
 import type { EngineContext } from './context';
 import type { Hold, LegPricing, PricedLeg } from './funds';
 import { within } from './latch';
@@ -14,7 +13,8 @@ import { settleLeg, type Settlement } from './settlement';
 
 export interface LegSpec {
   readonly uuid: string;
-  readonly role: CallLeg;
+  /** A and B are the request's; C a leg an in-call feature added (lib/features/feature-leg.ts). */
+  readonly role: LegRole;
   readonly attempt: number;
   readonly number: E164;
   readonly callerId: E164 | undefined;
@@ -29,7 +29,7 @@ export interface LegSpec {
  */
 export class LiveLeg {
   readonly uuid: string;
-  readonly role: CallLeg;
+  readonly role: LegRole;
   readonly attempt: number;
   readonly number: E164;
   readonly callerId: E164 | undefined;
@@ -75,7 +75,7 @@ export class LiveLeg {
   static adopt(ctx: EngineContext, row: Leg, spec: { pricing: LegPricing | undefined; hold: Hold | undefined; gone: boolean; goneBy: number }): LiveLeg {
     const leg = new LiveLeg(ctx, row.requestId, {
       uuid: row.uuid,
-      role: row.role === 'B' ? 'B' : 'A',
+      role: row.role,
       attempt: row.attempt,
       number: row.number as E164,
       callerId: (row.callerId ?? undefined) as E164 | undefined,

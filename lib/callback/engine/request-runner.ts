@@ -15,7 +15,7 @@ import { AttemptMoney } from './attempt-money';
 import { isRefusal, type Refusal } from './funds';
 import { LeaseKeeper } from './lease';
 import { concurrencyRefusal } from './limits';
-import { SessionControl } from './leg-control';
+import { ApiControl, SessionControl } from './leg-control';
 import { LiveLeg } from './live-leg';
 import { requestData, withRequestData } from './request-data';
 import { SimultaneousFlow } from './simultaneous';
@@ -69,6 +69,8 @@ export class RequestRunner implements FlowHost {
   private retired = false;
   /** Aborted when the current talk ends: what features attached to it (onTalk) let go then. */
   private talk: AbortController | undefined;
+  /** Legs in-call features added (role C): ended and settled with the request. */
+  private readonly featureLegs = new Set<LiveLeg>();
 
   constructor(
     readonly ctx: EngineContext,
@@ -200,6 +202,7 @@ export class RequestRunner implements FlowHost {
       return retried ? false : this.step(event, state, true);
     }
     for (const action of decision.actions) await this.act(action);
+    if (isFinalState(this.state)) await this.endFeatureLegs();
     if (isFinalState(this.state) || this.state === 'retry_scheduled') this.retire();
     return true;
   }
@@ -249,7 +252,7 @@ export class RequestRunner implements FlowHost {
       ...(patch.release ? { claimedBy: null, leaseUntil: null } : {}),
       version: this.request.version + 1,
     };
-    if (from === 'bridged' && to !== 'bridged') await this.talkEnded();
+    if (from === 'bridged' && to !== 'bridged') await this.talkEnded(to);
     this.announce(from, to, event.type, cause);
     return true;
   }
@@ -283,6 +286,8 @@ export class RequestRunner implements FlowHost {
         return this.playPrompt(action.leg === 'A' ? this.legA : this.legB, this.ctx.promptFile(action.name));
       case 'play_refusal':
         return this.playPrompt(this.legA, this.ctx.promptFile(this.refusalPrompt(action.reason)));
+      case 'receive_fax':
+        return this.receiveFax(action.path);
       case 'hangup_a':
         return this.hangup(this.legA, action.cause);
       case 'hangup_b':
@@ -320,7 +325,17 @@ export class RequestRunner implements FlowHost {
     this.talk?.abort();
     const talk = (this.talk = new AbortController());
     const session = a.control instanceof SessionControl ? a.control.session : undefined;
-    hook({ ctx: this.ctx, request: this.request, legA: a, legB: b, session, log: this.log, send: (event) => this.send(event), ended: talk.signal });
+    hook({
+      ctx: this.ctx,
+      request: this.request,
+      legA: a,
+      legB: b,
+      session,
+      log: this.log,
+      send: (event) => this.send(event),
+      ended: talk.signal,
+      addLeg: (leg) => void this.featureLegs.add(leg),
+    });
   }
 
   /**
@@ -351,9 +366,11 @@ export class RequestRunner implements FlowHost {
     });
   }
 
-  private async talkEnded(): Promise<void> {
-    this.timers.cancel();
+  private async talkEnded(to: RequestState): Promise<void> {
     this.talk?.abort();
+    // D6: A and B talk on in the conference, on the same holds: the C6 stop still stands.
+    if (to === 'conference') return;
+    this.timers.cancel();
     // C4: A is back in the IVR, no longer bridged.
     if (this.legA?.isUp) await this.legA.mark('answered');
   }
@@ -365,6 +382,19 @@ export class RequestRunner implements FlowHost {
   /** What A hears when B may not be dialed: "insufficient funds", or "that number cannot be called". */
   private refusalPrompt(reason: string): string {
     return reason === 'insufficient_funds' ? this.ctx.prompts.insufficientFunds : this.ctx.prompts.destinationNotAllowed;
+  }
+
+  /**
+   * D5: B leaves the bridge for mod_spandsp's `rxfax` in an inline dialplan; when the fax ends the
+   * dialplan is exhausted and FreeSWITCH hangs B up, which settles it. A stays under its socket
+   * (capture 12c2: the peer transferred away ends A's bridge, not its socket application).
+   */
+  private async receiveFax(path: string): Promise<void> {
+    const b = this.legB;
+    if (!b?.isUp) return;
+    // B is never ours through a socket: the bridge's B leg, or a parked leg (simultaneous mode).
+    if (b.control instanceof ApiControl) await b.control.transferInline([['rxfax', path]]);
+    else this.log.error('leg B is not controlled through the API; no fax reception', { path });
   }
 
   private async hangup(leg: LiveLeg | undefined, cause: HangupCause): Promise<void> {
@@ -445,12 +475,23 @@ export class RequestRunner implements FlowHost {
 
   /** The request ended elsewhere (cancelled by another instance, recovered): let our legs go and book them. */
   private async abandon(): Promise<void> {
-    for (const leg of [this.legA, this.legB]) {
+    await this.letGo([this.legA, this.legB, ...this.featureLegs]);
+    this.featureLegs.clear();
+    this.retire();
+  }
+
+  /** The request ended: a feature's leg still up goes too, and each is booked once (settle is idempotent). */
+  private async endFeatureLegs(): Promise<void> {
+    await this.letGo([...this.featureLegs]);
+    this.featureLegs.clear();
+  }
+
+  private async letGo(legs: ReadonlyArray<LiveLeg | undefined>): Promise<void> {
+    for (const leg of legs) {
       if (!leg) continue;
       if (leg.isUp) await leg.control.hangup(leg.state === 'dialing' || leg.state === 'ringing' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING').catch(() => undefined);
       this.detach(leg.settle());
     }
-    this.retire();
   }
 
   /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */

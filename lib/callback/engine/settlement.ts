@@ -3,7 +3,7 @@ import { minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause, type LegState } from '../state/leg-state';
-import type { CallLeg } from '../state/request-events';
+import type { LegRole } from '../../store/legs';
 import type { EngineContext } from './context';
 import type { Hold, LegPricing } from './funds';
 import type { LegEnd } from './leg-events';
@@ -11,7 +11,7 @@ import type { LegEnd } from './leg-events';
 export interface SettleInput {
   readonly requestId: string;
   readonly legUuid: string;
-  readonly role: CallLeg;
+  readonly role: LegRole;
   readonly attempt: number;
   readonly number: string;
   /** Undefined for a leg that could not be priced; it is recorded at no cost. */

@@ -183,6 +183,20 @@ const HANDLERS: { readonly [S in ActiveState]: Handlers } = {
       return end('completed', settle('B'), hangupA(CLEAR), settle('A'));
     },
     new_destination_requested: () => go('a_answered', hangupB(CLEAR), settle('B'), askDestination),
+    conference_started: () => go('conference'),
+    fax_requested: (e) => go('receiving_fax', { type: 'receive_fax', path: e.path }, ...promptOn('A', e.prompt), hangupA(CLEAR), settle('A')),
+    cancelled: () => end('cancelled', hangupA(CLEAR), hangupB(CLEAR), settle('A'), settle('B')),
+  },
+
+  // D5: B is in fax receive and billed until it ends; A was released (its hangup is settled already).
+  receiving_fax: {
+    hung_up: (e) => (e.by === 'B' ? end('completed', settle('B')) : undefined),
+    cancelled: () => end('cancelled', hangupB(CLEAR), settle('B')),
+  },
+
+  // D6: lib/features follows the members and settles each as it leaves; A or B leaving ends nothing here.
+  conference: {
+    conference_ended: () => end('completed', settle('A'), settle('B')),
     cancelled: () => end('cancelled', hangupA(CLEAR), hangupB(CLEAR), settle('A'), settle('B')),
   },
 };

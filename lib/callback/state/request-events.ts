@@ -26,6 +26,12 @@ export type RequestEvent =
   | { readonly type: 'destination_chosen'; readonly number: E164 }
   /** The subscriber pressed #11 or ** (D2, D8): end B and ask for a new destination. */
   | { readonly type: 'new_destination_requested' }
+  /** D5 `*1`: hand B to fax receive (rxfax into `path`); A hears `prompt` (null: none) and is released. */
+  | { readonly type: 'fax_requested'; readonly path: string; readonly prompt: string | null }
+  /** D6 `*3`: the third party answered; A, B and C are being joined in a conference. */
+  | { readonly type: 'conference_started' }
+  /** D6: the conference is over (every member left, the last one ended by us). */
+  | { readonly type: 'conference_ended' }
   /** The IVR on leg A gave up (PIN lockout, no valid destination, no balance). */
   | { readonly type: 'ivr_gave_up'; readonly reason: string }
   /** An operator, the API or the subscriber cancelled the request (W2). */
@@ -54,6 +60,8 @@ export type Action =
   | { readonly type: 'play_prompt'; readonly leg: CallLeg; readonly name: string }
   /** Tell A why B may not be dialed (the engine has a prompt per refusal reason) and wait for it to finish. */
   | { readonly type: 'play_refusal'; readonly reason: string }
+  /** D5: B leaves the bridge for FreeSWITCH's fax receiver (`rxfax <path>`), and hangs up when it ends. */
+  | { readonly type: 'receive_fax'; readonly path: string }
   | { readonly type: 'hangup_a'; readonly cause: HangupCause }
   | { readonly type: 'hangup_b'; readonly cause: HangupCause }
   /** The leg is over (or being hung up): write its CDR and release its reservation (B3, B4). Once per dialed leg. */

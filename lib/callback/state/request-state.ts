@@ -13,6 +13,11 @@ import { stateMachine, type TransitionTable } from './transition-table';
  *                            for the next one.
  *   dialing_b                A is up and B is being dialed (A hears ringback).
  *   bridged                  A and B are talking.
+ *   receiving_fax            D5 `*1`: B was handed to fax receive and is still billed; A was told and
+ *                            released. Only B's end (or a cancel) moves it on.
+ *   conference               D6 `*3`: A, B and a third party C talk in a conference; lib/features
+ *                            follows the members (the last two talk on, a lone one is ended) and
+ *                            reports the end. A's or B's hangup alone does not end the request.
  *   completed … cancelled    final; busy and no_answer are reached only once leg A's retries are
  *                            exhausted (or when leg B, which is never retried, ends that way).
  *
@@ -31,6 +36,8 @@ export const REQUEST_STATES = [
   'a_answered',
   'dialing_b',
   'bridged',
+  'receiving_fax',
+  'conference',
   'completed',
   'busy',
   'no_answer',
@@ -52,7 +59,9 @@ export const REQUEST_TRANSITIONS = {
   b_answered:      ['bridged', 'retry_scheduled', 'busy', 'no_answer', 'failed', 'cancelled'],
   a_answered:      ['dialing_b', 'completed', 'failed', 'cancelled'],
   dialing_b:       ['bridged', 'a_answered', 'completed', 'busy', 'no_answer', 'failed', 'cancelled'],
-  bridged:         ['a_answered', 'completed', 'cancelled'],
+  bridged:         ['a_answered', 'completed', 'cancelled', 'receiving_fax', 'conference'],
+  receiving_fax:   ['completed', 'cancelled'],
+  conference:      ['completed', 'cancelled'],
   completed:       [],
   busy:            [],
   no_answer:       [],
@@ -79,4 +88,6 @@ export const CALL_IN_PROGRESS_STATES = [
   'a_answered',
   'dialing_b',
   'bridged',
+  'receiving_fax',
+  'conference',
 ] as const satisfies readonly ActiveState[];

@@ -5,7 +5,7 @@ import type { ApiContext } from './context';
 import { notFound } from './errors';
 import { mayAccess, targetAccount } from './principal';
 import { defineRoute, type Route } from './route';
-import { accountQuery, errorBody, mediaView, numericIdParams } from './schemas';
+import { accountQuery, errorBody, mediaFileQuery, mediaView, numericIdParams } from './schemas';
 
 type Kind = 'recordings' | 'faxes';
 
@@ -27,8 +27,14 @@ function view(file: Recording | Fax): z.input<typeof mediaView> {
     bytes: file.bytes,
     createdAt: file.createdAt,
     ...('durationMs' in file ? { durationMs: file.durationMs } : {}),
-    ...('pages' in file ? { pages: file.pages } : {}),
+    ...('pages' in file ? { pages: file.pages, status: file.status, pdf: file.pdfPath !== null } : {}),
   };
+}
+
+/** The stored path of the variant asked for; null when the file has no such variant. */
+function variantPath(file: Recording | Fax, format: 'pdf' | undefined): string | null {
+  if (format === undefined) return file.path;
+  return 'pdfPath' in file ? file.pdfPath : null;
 }
 
 function mediaRoutesOf(ctx: ApiContext, kind: Kind): Route[] {
@@ -56,19 +62,21 @@ function mediaRoutesOf(ctx: ApiContext, kind: Kind): Route[] {
       method: 'get',
       path: `/${kind}/:id/file`,
       operationId: kind === 'recordings' ? 'downloadRecording' : 'downloadFax',
-      summary: `Download a ${what}`,
+      summary: kind === 'faxes' ? 'Download a fax: the TIFF, or with ?format=pdf its PDF (when one was made)' : 'Download a recording',
       tag: 'media',
       authenticated: true,
       params: numericIdParams,
+      query: mediaFileQuery,
       responses: {
         200: { description: 'the file', contentType: 'application/octet-stream' },
         404: { description: `no such ${what}`, schema: errorBody },
       },
     },
-    async ({ res, principal, params }) => {
+    async ({ res, principal, params, query }) => {
       const file = await repo.findById(params.id);
       if (!file || !mayAccess(principal, file.accountId)) throw notFound(what);
-      const full = mediaPath(ctx.mediaRoot, file.path);
+      const stored = variantPath(file, query.format);
+      const full = stored === null ? null : mediaPath(ctx.mediaRoot, stored);
       if (!full) throw notFound(what);
       await new Promise<void>((resolve, reject) => {
         res.download(full, path.basename(full), { dotfiles: 'deny' }, (error) => {

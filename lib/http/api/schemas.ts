@@ -99,6 +99,8 @@ export const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 export const numericIdParams = z.strictObject({ id: z.coerce.number().int().positive() });
 export const numberParams = z.strictObject({ number: z.string().min(1).max(40).meta({ description: 'E.164 (URL-encode the +)' }) });
 export const accountQuery = z.strictObject({ accountId: accountIdQuery });
+/** A stored file's variant: the original (TIFF, WAV), or the PDF made from a fax. */
+export const mediaFileQuery = z.strictObject({ format: z.enum(['pdf']).optional() });
 
 export const phoneBookEntry = z
   .object({ name: z.string(), number: e164, createdAt: epochMs, updatedAt: epochMs })
@@ -158,7 +160,17 @@ export const cdrView = z
   .meta({ id: 'Cdr' });
 
 export const mediaView = z
-  .object({ id: z.number().int(), requestId: z.string().nullable(), bytes: z.number().int(), createdAt: epochMs, durationMs: z.number().int().optional(), pages: z.number().int().optional() })
+  .object({
+    id: z.number().int(),
+    requestId: z.string().nullable(),
+    bytes: z.number().int(),
+    createdAt: epochMs,
+    durationMs: z.number().int().optional(),
+    pages: z.number().int().optional(),
+    /** Faxes: whether spandsp received it, and whether a PDF can be downloaded (`?format=pdf`). */
+    status: z.enum(['received', 'failed']).optional(),
+    pdf: z.boolean().optional(),
+  })
   .meta({ id: 'MediaFile' });
 
 export const cancelResult = z.object({ cancelled: z.boolean(), callback: callbackView }).meta({ id: 'CancelResult' });

@@ -9,6 +9,7 @@ import { park } from './park';
 import { playAndGetDigits, read } from './play-and-get-digits';
 import { playback } from './playback';
 import { recordSession, stopRecordSession } from './record-session';
+import { rxfax } from './rxfax';
 import { say } from './say';
 import { sendDtmf } from './send-dtmf';
 import { sleep } from './sleep';
@@ -35,6 +36,7 @@ const ALL: readonly Application[] = [
   playback,
   recordSession,
   stopRecordSession,
+  rxfax,
   say,
   sendDtmf,
   sleep,

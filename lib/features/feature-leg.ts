@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { e164Digits, isE164, type E164 } from '../domain/phone-number';
+import { gatewayDialString } from '../esl/dial-string';
+import type { HangupCause } from '../esl/hangup-causes';
+import { callerIdsForRequest } from '../callback/engine/caller-ids';
+import { legVariables } from '../callback/engine/dial-steps';
+import type { Talk } from '../callback/engine/flow';
+import { Funds, isRefusal, type Refusal } from '../callback/engine/funds';
+import { LiveLeg } from '../callback/engine/live-leg';
+import type { Settlement } from '../callback/engine/settlement';
+
+/**
+ * A leg an in-call feature adds to a talk (role C: D1's third party, D6's conference member).
+ * It is the same kind of leg as B, with the same guarantees:
+ *
+ * - `openFeatureLeg` checks the number (E.164, and B's destination policy: the payer's retail
+ *   tariff must have it), prices it against the request's payer like B, holds what it may cost
+ *   (`Funds.holdForFeatureLeg`: the longest call the payer's balance left after A's and B's
+ *   holds pays for), and writes its `legs` row (state `dialing`) BEFORE anything is dialed.
+ * - The feature dials it with `dialString()`, which carries `origination_uuid`, so every event
+ *   of the channel finds the row; then calls `follow()`.
+ * - `follow()` marks the row ringing / answered / bridged, leaves the C6 stop with FreeSWITCH
+ *   at the answer (`sched_hangup` after `limitSeconds`), and settles the leg at its end: CDR,
+ *   charge against its hold, final row, once (settlement.ts is exactly-once per leg).
+ * - The leg is registered with the request (`talk.addLeg`): if the request ends or is
+ *   abandoned while it is still up, the runner hangs it up and settles it.
+ *
+ * A refusal (bad number, not in the tariff, no funds) is audited like B's and returned; nothing
+ * was written or held then.
+ */
+export class FeatureLeg {
+  private following: Promise<Settlement> | undefined;
+
+  private constructor(
+    private readonly talk: Talk,
+    /** The leg (row, signals, control, settlement). */
+    readonly leg: LiveLeg,
+    /** C6 for this leg: how long it may talk on what was held for it. */
+    readonly limitSeconds: number,
+  ) {}
+
+  /** See the class comment. `attempt` is the request's current attempt. */
+  static async open(talk: Talk, number: string): Promise<FeatureLeg | Refusal> {
+    const { ctx, request } = talk;
+    if (!isE164(number)) return refuse(talk, { refused: 'destination_not_in_tariff', details: { reason: 'not_e164' } }, number);
+    const funds = new Funds(ctx);
+    const pricing = await funds.priceLegB(request, number);
+    if (isRefusal(pricing)) return refuse(talk, pricing, number);
+    const uuid = randomUUID();
+    const held = await funds.holdForFeatureLeg(request, { uuid, pricing });
+    if (isRefusal(held)) return refuse(talk, held, number);
+    const ids = await callerIdsForRequest(ctx, request, number);
+    const leg = await LiveLeg.open(ctx, request.id, {
+      uuid,
+      role: 'C',
+      attempt: Math.max(1, request.attempts),
+      number,
+      callerId: ids.legB.number,
+      pricing,
+      hold: held.hold,
+    });
+    // It is dialed from A's channel (att_xfer, conference): it lives on A's node.
+    leg.node = talk.legA.node;
+    talk.addLeg(leg);
+    return new FeatureLeg(talk, leg, held.limitSeconds);
+  }
+
+  get uuid(): string {
+    return this.leg.uuid;
+  }
+
+  get number(): E164 {
+    return this.leg.number;
+  }
+
+  /** `{origination_uuid=…,caller ID,ring time,callback_*}sofia/gateway/GW/NUMBER`, for att_xfer, bridge or a conference dial. */
+  dialString(variables: Record<string, string> = {}): string {
+    const { ctx } = this.talk;
+    return gatewayDialString({
+      gateway: ctx.telephony.gateway,
+      number: e164Digits(this.leg.number),
+      uuid: this.leg.uuid,
+      callerIdNumber: this.leg.callerId,
+      timeoutSec: ctx.settings.waitTimeSeconds,
+      variables: { ...legVariables(this.talk, this.leg), ...variables },
+    });
+  }
+
+  /**
+   * Follows the dialed channel until it ends and settles it; the same promise for every caller.
+   * `answered` resolves true when it answered, false when it ended (or `failed`) before.
+   */
+  follow(): { readonly answered: Promise<boolean>; readonly settled: Promise<Settlement> } {
+    const { leg } = this;
+    const answered = Promise.race([leg.signals.answered.promise.then(() => true), leg.signals.hangup.promise.then(() => false)]);
+    this.following ??= this.track(answered);
+    return { answered, settled: this.following };
+  }
+
+  /**
+   * The feature learned the leg will never exist or never answer without its channel saying so
+   * (an originate that failed before a channel was made): it is settled unanswered with `cause`.
+   */
+  failed(cause: HangupCause): Promise<Settlement> {
+    this.leg.failureCause ??= cause;
+    this.leg.signals.hangup.resolve(cause);
+    return this.follow().settled;
+  }
+
+  private async track(answered: Promise<boolean>): Promise<Settlement> {
+    const { leg } = this;
+    const { ctx } = this.talk;
+    void leg.signals.progress.promise.then(() => leg.mark('ringing'));
+    if (await answered) {
+      leg.mayBeUp = true;
+      await leg.mark('answered');
+      void leg.signals.bridged.promise.then(() => leg.mark('bridged'));
+      const answeredAt = leg.answeredAt ?? ctx.clock.now();
+      await leg.control.hangupAt(answeredAt + this.limitSeconds * 1000, 'ALLOTTED_TIMEOUT').catch((error: unknown) => leg.log.warn('could not leave the stop with FreeSWITCH', { error: String(error) }));
+      leg.log.info('feature leg answered', { limitSeconds: this.limitSeconds });
+    }
+    await leg.signals.hangup.promise;
+    return leg.settle();
+  }
+}
+
+/** `FeatureLeg.open`, as a function. */
+export const openFeatureLeg = (talk: Talk, number: string): Promise<FeatureLeg | Refusal> => FeatureLeg.open(talk, number);
+
+/** A5: every refusal is in the audit log with its reason. */
+async function refuse(talk: Talk, refusal: Refusal, number: string): Promise<Refusal> {
+  const details = { destination: number, role: 'C', ...refusal.details };
+  talk.log.warn('feature leg refused', { reason: refusal.refused, ...details });
+  await talk.ctx.store.auditLog.record({
+    kind: 'refused',
+    reason: refusal.refused,
+    caller: talk.request.source,
+    accountId: talk.request.accountId,
+    requestId: talk.request.id,
+    details,
+  });
+  return refusal;
+}
