@@ -53,6 +53,11 @@ export class CdrPoster {
     return this.inFlight + this.timers.size;
   }
 
+  /** Posts that failed and wait for their next try. */
+  get retrying(): number {
+    return this.timers.size;
+  }
+
   /** Resolves when nothing is pending (a retry waiting on a manual clock keeps it open). */
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();

@@ -52,10 +52,10 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
     this.poster = target && new CdrPoster(target, this.core.config.clock, this.core.logger);
   }
 
-  /** CDR posts under way or waiting to be retried, and a promise for when there are none. */
-  get cdrPosts(): { readonly pending: number; idle(): Promise<void> } {
+  /** CDR posts under way or waiting to be retried (`retrying`), and a promise for when there are none. */
+  get cdrPosts(): { readonly pending: number; readonly retrying: number; idle(): Promise<void> } {
     const poster = this.poster;
-    return { pending: poster?.pending ?? 0, idle: () => poster?.idle() ?? Promise.resolve() };
+    return { pending: poster?.pending ?? 0, retrying: poster?.retrying ?? 0, idle: () => poster?.idle() ?? Promise.resolve() };
   }
 
   static async start(options: SimulatorOptions = {}): Promise<FreeswitchSimulator> {

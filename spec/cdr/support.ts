@@ -34,10 +34,10 @@ export function cdrApp(deps: Omit<CdrReceiverDependencies, 'count'> & { logger: 
   return { app, outcomes, gate: { open: () => open?.() } };
 }
 
-/** Serves the app on a free port, for the simulator to post to. */
-export async function serve(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+/** Serves the app (on a free port unless given one), for the simulator to post to. */
+export async function serve(app: Express, port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${FREESWITCH_CDR_PATH}`,
