@@ -2,6 +2,7 @@ import knex, { type Knex } from 'knex';
 import request from 'supertest';
 import { rateLeg } from '../../lib/billing';
 import { CONTROLLER_LOST, type CallbackEngine } from '../../lib/callback/engine';
+import type { E164 } from '../../lib/domain/phone-number';
 import { FREESWITCH_CDR_PATH } from '../../lib/http/freeswitch-cdr';
 import { createScheduler, type Scheduler } from '../../lib/scheduler';
 import { createStore, type Account, type Leg, type Store } from '../../lib/store';
@@ -33,10 +34,10 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     };
   }
 
-  async function expectedCost(r: EngineRig, store: Store, account: Account, legs: Leg[]): Promise<number> {
+  async function expectedCost(r: EngineRig, store: Store, account: Account, legs: Leg[], order: { source: string; destination: string | null } = { source: SOURCE, destination: DESTINATION }): Promise<number> {
     const [a, b] = legs;
-    const callback = await store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, SOURCE);
-    const retail = await store.tariffs.findRateByLongestPrefix(account.tariffId!, DESTINATION);
+    const callback = await store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, order.source);
+    const retail = await store.tariffs.findRateByLongestPrefix(account.tariffId!, order.destination!);
     const billsec = (leg: Leg): number => Number(r.sim.channel(leg.uuid)!.variables.billsec);
     return rateLeg(callback!, billsec(a!)).costMinor + rateLeg(retail!, billsec(b!)).costMinor;
   }
@@ -100,6 +101,39 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     expect(await r.store.freeswitchCdrs.listByReconciliation('discrepancy')).toHaveLength(1);
     expect(cdrs.outcomes).toEqual(['discrepancy']);
     expect(await books(r.store, account, order.id)).toEqual(before);
+  });
+
+  it('whichever of the socket and the CDR reports a leg first, every leg is settled exactly once and the balance is exact', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    // No gate: the CDRs race the controller's own events, as they do in production.
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const server = await serve(cdrs.app);
+    cleanups.push(() => server.close());
+    r.sim.postCdrsTo({ url: server.url, cred: CRED });
+    const calls = await Promise.all(
+      [0, 1, 2].map(async (i) => ({ account: await r.account(500), source: `+1202555011${i}` as E164, destination: `+1202555021${i}` as E164, talkMs: 20_000 + i * 7_000 })),
+    );
+    for (const call of calls) {
+      r.sim.setPhone(call.source, { kind: 'answer' });
+      r.sim.setPhone(call.destination, { kind: 'answer', hangupAfterMs: call.talkMs });
+    }
+    const orders = await Promise.all(calls.map((call) => r.engine.order({ accountId: call.account.id, source: call.source, destination: call.destination })));
+    for (const { request: order } of orders) await r.finish(order.id);
+    await r.sim.cdrPosts.idle();
+
+    expect(cdrs.outcomes).toHaveLength(6);
+    expect(cdrs.outcomes.every((outcome) => outcome === 'agrees' || outcome === 'settled')).toBe(true);
+    for (const [i, call] of calls.entries()) {
+      const requestId = orders[i]!.request.id;
+      const legs = await r.store.legs.listForRequest(requestId);
+      const settled = await r.store.cdrs.listForRequest(requestId);
+      expect(legs).toHaveLength(2);
+      expect(settled.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
+      for (const leg of legs) expect(leg.billsec).toBe(Number(r.sim.channel(leg.uuid)!.variables.billsec));
+      const expected = await expectedCost(r, r.store, call.account, legs, call);
+      expect(settled.reduce((sum, cdr) => sum + cdr.costMinor, 0)).toBe(expected);
+      expect(await r.store.accounts.balance(call.account.id)).toMatchObject({ balanceMinor: 500 - expected, reservedMinor: 0 });
+    }
   });
 
   it('a leg that ended while the controller was down is rated and settled exactly once when its CDR arrives', async () => {
