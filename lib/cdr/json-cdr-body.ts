@@ -27,7 +27,7 @@ export interface ReportedCdr {
 
 export type BodyReading = { readonly ok: true; readonly cdr: ReportedCdr } | { readonly ok: false; readonly problem: string };
 
-const digits = (what: string) => z.string().regex(/^\d{1,19}$/, `expected ${what} as a string of digits`);
+const digits = (what: string, most: number) => z.string().regex(new RegExp(`^\\d{1,${most}}$`), `expected ${what} as a string of digits`);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,10 +37,11 @@ const cdrSchema = z.looseObject({
     uuid: z.string().regex(UUID, 'expected the leg uuid'),
     callback_request_id: z.string().regex(UUID, 'expected a request uuid').optional(),
     hangup_cause: z.string().refine((value) => parseHangupCause(value) !== undefined, 'expected a FreeSWITCH hangup cause'),
-    billsec: digits('whole seconds'),
-    start_uepoch: digits('microseconds since the epoch').optional(),
-    answer_uepoch: digits('microseconds since the epoch').optional(),
-    end_uepoch: digits('microseconds since the epoch'),
+    // At most 9 digits (30 years of talk) and 16 for µs (the year 2286): every value stays exact and fits its column.
+    billsec: digits('whole seconds', 9),
+    start_uepoch: digits('microseconds since the epoch', 16).optional(),
+    answer_uepoch: digits('microseconds since the epoch', 16).optional(),
+    end_uepoch: digits('microseconds since the epoch', 16),
   }),
 });
 

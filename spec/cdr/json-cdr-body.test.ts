@@ -65,6 +65,13 @@ describe("reading mod_json_cdr's posts", () => {
     expect(problem).toContain('variables.end_uepoch');
   });
 
+  it('refuses numbers too long to be exact rather than storing them rounded', () => {
+    const reading = read(sampleCdr({ variables: { billsec: '1234567890', end_uepoch: '12345678901234567' } }));
+    expect(!reading.ok && reading.problem).toBe(
+      'not a mod_json_cdr CDR: variables.billsec: expected whole seconds as a string of digits; variables.end_uepoch: expected microseconds since the epoch as a string of digits',
+    );
+  });
+
   it('refuses a CDR whose leg is not the one the URL names', () => {
     const reading = read(sampleCdr({ uuid: '11111111-1111-4111-8111-111111111111' }), 'false', '22222222-2222-4222-8222-222222222222');
     expect(reading).toEqual({ ok: false, problem: 'the URL names leg 22222222-2222-4222-8222-222222222222 but the CDR is for leg 11111111-1111-4111-8111-111111111111' });
