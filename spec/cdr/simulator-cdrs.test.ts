@@ -137,37 +137,9 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   });
 
   it('a leg that ended while the controller was down is rated and settled exactly once when its CDR arrives', async () => {
-    // The controller that places the call has a database connection of its own, so that it can
-    // die (its connection goes, its engine stops listening) while the simulator's calls go on.
-    const dying: Knex = knex(getDb().client.config as Knex.Config);
-    cleanups.push(() => dying.destroy());
-    const r = (rig = await startEngineRig(dying, dbEngine));
-    const account = await r.account(500);
-    r.sim.setPhone(SOURCE, { kind: 'answer' });
-    r.sim.setPhone(DESTINATION, { kind: 'answer' });
-    const { request: order } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
-    await r.runUntil(async () => (await r.store.callbackRequests.findById(order.id))?.state === 'bridged', 'the parties talking');
-    const legs = await r.store.legs.listForRequest(order.id);
-    expect(legs.map((leg) => [leg.role, leg.endedAt])).toEqual([
-      ['A', null],
-      ['B', null],
-    ]);
-
-    // The controller dies mid-talk; FreeSWITCH keeps the bridge (08b) and, with no one to take
-    // its CDRs yet, retries them (json_cdr.conf.xml: retries 3, delay 5).
-    r.engine.close();
-    await dying.destroy();
+    // FreeSWITCH, with no one to take its CDRs yet, retries them (json_cdr.conf.xml: retries 3, delay 5).
     const port = await freePort();
-    r.sim.postCdrsTo({ url: `http://127.0.0.1:${port}${FREESWITCH_CDR_PATH}`, cred: CRED, retries: 3, delayMs: 5_000 });
-    await r.clock.advance(200_000);
-    r.sim.hangup(legs[1]!.uuid);
-    // Whoever is left on the line puts the phone down too.
-    for (let i = 0; i < 50 && r.sim.channels().length > 0; i += 1) await realTick();
-    r.sim.hangup(legs[0]!.uuid);
-    for (let i = 0; i < 500 && (r.sim.channels().length > 0 || r.sim.cdrPosts.retrying < 2); i += 1) await realTick();
-    expect(r.sim.channels()).toEqual([]);
-    expect(r.sim.cdrPosts).toMatchObject({ pending: 2, retrying: 2 });
-    expect(await r.store.legs.listForRequest(order.id).catch(() => 'the dead controller reads nothing')).toBe('the dead controller reads nothing');
+    const { r, account, order, legs } = await talkOutlivingItsController(port);
 
     // The controller is back (a new instance, its lease on the request long expired); the next retry reaches it.
     const survivor = await restartedController(getDb(), r, port);
@@ -200,6 +172,70 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     await survivor.scheduler.sweep(r.clock.now() + 600_000);
     expect(await books(survivor.store, account, order.id)).toEqual(after);
   });
+
+  it('a CDR arriving after recovery settled its leg from an estimate is recorded as a discrepancy marked estimated, and moves no money', async () => {
+    const port = await freePort();
+    const { r, account, order, legs } = await talkOutlivingItsController(port);
+    // The restarted controller's first sweep comes before FreeSWITCH's next retry: the channels
+    // are gone, so the legs are settled from estimates (up to when the dead controller's lease ran out).
+    const survivor = await restartedController(getDb(), r, port);
+    await r.clock.advance(3_000);
+    await survivor.scheduler.sweep(r.clock.now());
+    const recovered = await books(survivor.store, account, order.id);
+    expect(recovered.cdrs.map((cdr) => [cdr.source, cdr.raw?.reported])).toEqual([
+      ['socket', false],
+      ['socket', false],
+    ]);
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
+
+    await r.clock.advance(2_000);
+    await r.sim.cdrPosts.idle();
+
+    expect(survivor.cdrs.outcomes).toEqual(['discrepancy', 'discrepancy']);
+    for (const leg of legs) {
+      const ours = recovered.cdrs.find((cdr) => cdr.legUuid === leg.uuid)!;
+      expect(await survivor.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({
+        reconciliation: 'discrepancy',
+        reconciliationDetails: { estimated: true, differences: [{ field: 'billsec', ours: ours.billsec, freeswitch: Number(r.sim.channel(leg.uuid)!.variables.billsec) }] },
+      });
+    }
+    expect(await books(survivor.store, account, order.id)).toEqual(recovered);
+  });
+
+  /**
+   * A call placed by a controller that then dies mid-talk (its own database connection goes, its
+   * engine stops listening) while FreeSWITCH keeps the bridge (08b); 200 s later the parties hang
+   * up. The simulator's CDR posts to `port` (nobody listens yet) wait for their retries.
+   */
+  async function talkOutlivingItsController(port: number): Promise<{ r: EngineRig; account: Account; order: { id: string }; legs: Leg[] }> {
+    const dying: Knex = knex(getDb().client.config as Knex.Config);
+    cleanups.push(() => dying.destroy());
+    const r = (rig = await startEngineRig(dying, dbEngine));
+    const account = await r.account(500);
+    r.sim.setPhone(SOURCE, { kind: 'answer' });
+    r.sim.setPhone(DESTINATION, { kind: 'answer' });
+    const { request: order } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.runUntil(async () => (await r.store.callbackRequests.findById(order.id))?.state === 'bridged', 'the parties talking');
+    const legs = await r.store.legs.listForRequest(order.id);
+    expect(legs.map((leg) => [leg.role, leg.endedAt])).toEqual([
+      ['A', null],
+      ['B', null],
+    ]);
+
+    r.engine.close();
+    await dying.destroy();
+    r.sim.postCdrsTo({ url: `http://127.0.0.1:${port}${FREESWITCH_CDR_PATH}`, cred: CRED, retries: 3, delayMs: 5_000 });
+    await r.clock.advance(200_000);
+    r.sim.hangup(legs[1]!.uuid);
+    // Whoever is left on the line puts the phone down too.
+    for (let i = 0; i < 50 && r.sim.channels().length > 0; i += 1) await realTick();
+    r.sim.hangup(legs[0]!.uuid);
+    for (let i = 0; i < 500 && (r.sim.channels().length > 0 || r.sim.cdrPosts.retrying < 2); i += 1) await realTick();
+    expect(r.sim.channels()).toEqual([]);
+    expect(r.sim.cdrPosts).toMatchObject({ pending: 2, retrying: 2 });
+    expect(await r.store.legs.listForRequest(order.id).catch(() => 'the dead controller reads nothing')).toBe('the dead controller reads nothing');
+    return { r, account, order, legs };
+  }
 
   /** A controller started after the crash on the same database and the simulator's clock, serving the CDR endpoint on `port`. */
   async function restartedController(db: Knex, r: EngineRig, port: number): Promise<{ store: Store; engine: CallbackEngine; scheduler: Scheduler; cdrs: CdrApp }> {
