@@ -42,4 +42,10 @@ describe('FreeSWITCH CDRs in the assembled service', () => {
     const response = await request(`http://127.0.0.1:${service.httpPort}`).post(FREESWITCH_CDR_PATH).set('Content-Type', 'application/json').send(JSON.stringify(cdr));
     expect(response.status).toBe(401);
   });
+
+  it('counts what became of the CDRs in /metrics', async () => {
+    const metrics = await request(`http://127.0.0.1:${service.httpPort}`).get('/metrics').expect(200);
+    expect(metrics.text).toContain('callback_freeswitch_cdrs_total{outcome="unknown_leg"} 1');
+    expect(metrics.text).toContain('callback_freeswitch_cdrs_total{outcome="unauthorized"} 1');
+  });
 });
