@@ -53,6 +53,11 @@ const simulator = z
   .strictObject({
     host: setting(hostSchema().default('127.0.0.1'), 'Address the bundled simulator listens on (freeswitch.mode = simulator).', { allowed: HOST_ALLOWED }),
     eslPort: setting(portSchema().default(8021), 'Event Socket port of the bundled simulator.', { allowed: PORT_ALLOWED }),
+    cdrUrl: setting(
+      urlSchema({ protocols: ['http:', 'https:'], allowed: 'an http:// or https:// URL' }).optional(),
+      'Where the bundled simulator posts a mod_json_cdr CDR for every leg that ends (with `security.cdrSecret`).',
+      { allowed: 'an http:// or https:// URL', defaultText: "this service's own `/freeswitch/json-cdr`" },
+    ),
     demoCallback: setting(
       z.boolean().default(true),
       'At start-up in simulator mode, order one callback from the demo account between two simulated phones and log both legs, so a newcomer sees the service work end to end.',
@@ -63,6 +68,10 @@ const simulator = z
 const security = z
   .strictObject({
     operatorApiKey: setting(z.string().min(24).optional(), 'Key for the operator endpoints of the REST API; unset disables them.'),
+    cdrSecret: setting(
+      z.string().min(24).regex(/^[^:\s]+$/, 'expected no colon or white space (it is the password of a `user:password` pair)').optional(),
+      'Password FreeSWITCH\'s mod_json_cdr must send (HTTP basic, user `freeswitch`: `cred` in json_cdr.conf.xml) to post CDRs; unset: a random one per process, so only the bundled simulator can post.',
+    ),
     webhookSecret: setting(
       z.string().min(24).optional(),
       'HMAC-SHA256 key signing status webhooks (X-Callback-Signature); unset: a random key per process, which receivers cannot verify across restarts.',

@@ -7,16 +7,18 @@ export interface HttpAppDependencies {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
   /** The service's parts mount their routes here (metrics, reports, the API…), before the 404. */
-  routers?: ReadonlyArray<{ path?: string; router: Router }>;
+  routers?: ReadonlyArray<{ path?: string; router: Router; /** Reads its own bodies: mounted before the JSON parser. */ rawBody?: boolean }>;
 }
 
 export function createHttpApp(deps: HttpAppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
+  const routers = deps.routers ?? [];
+  for (const { path, router } of routers.filter((entry) => entry.rawBody)) app.use(path ?? '/', router);
   app.use(express.json({ limit: '64kb' }));
   app.use(healthRouter(deps.readiness));
-  for (const { path, router } of deps.routers ?? []) {
+  for (const { path, router } of routers.filter((entry) => !entry.rawBody)) {
     if (path) app.use(path, router);
     else app.use(router);
   }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import type { Router } from 'express';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
 import { accessCallHandler } from '../access';
@@ -9,6 +10,8 @@ import { CallbackEngine, poolTelephony } from '../callback/engine';
 import { isCallbackLeg } from '../callback/engine/engine';
 import { redactSettings, type Settings } from '../config';
 import type { CallSession } from '../esl/call-session';
+import { CdrReceiver, cdrOutcomeCounter, CDR_USER } from '../cdr';
+import { FREESWITCH_CDR_PATH, freeswitchCdrRouter } from '../http/freeswitch-cdr';
 import { operatorOnly } from '../http/api/operator-only';
 import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
@@ -23,7 +26,7 @@ import { talkFeatures } from '../features';
 import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
-import { createStore } from '../store';
+import { createStore, type Store } from '../store';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
@@ -127,6 +130,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       detachWebhooks();
       webhooks.close();
     });
+    const cdrs = freeswitchCdrs(settings, { store, clock, logger, engine, scheduler, metrics });
     const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
     const api = apiRouter({ engine, db, logger, clock, fanout, defaultCountry: settings.callback.defaultCountry, ...(operatorKeyHash ? { operatorKeyHash } : {}) });
 
@@ -151,6 +155,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       logger,
       readiness,
       routers: [
+        { path: FREESWITCH_CDR_PATH, router: cdrs.router, rawBody: true },
         { router: metricsRouter(metrics.registry) },
         { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
         { path: API_PREFIX, router: api },
@@ -163,6 +168,11 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     stops.push('http', () => closeServer(server));
     const httpPort = (server.address() as AddressInfo).port;
     logger.info(`HTTP API listening on http://${settings.http.host}:${httpPort}`, { port: httpPort });
+    if (telephony.simulator) {
+      const simulator = telephony.simulator;
+      simulator.postCdrsTo({ url: settings.simulator.cdrUrl ?? ownUrl(settings.http.host, httpPort, FREESWITCH_CDR_PATH), cred: `${CDR_USER}:${cdrs.secret}` });
+      stops.push('simulator CDR posts', async () => simulator.postCdrsTo(undefined));
+    }
 
     if (telephony.simulator && settings.simulator.demoCallback) {
       // The demo must not meet a node still connecting: it would be refused for lack of capacity.
@@ -174,6 +184,34 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     await stops.stopAll();
     throw error;
   }
+}
+
+/** B4: FreeSWITCH's CDRs (mod_json_cdr) come in here and are reconciled with what the socket saw. */
+function freeswitchCdrs(
+  settings: Settings,
+  deps: { store: Store; clock: Clock; logger: Logger; engine: CallbackEngine; scheduler: Scheduler; metrics: ServiceMetrics },
+): { router: Router; secret: string } {
+  const { logger, engine, scheduler, clock } = deps;
+  if (!settings.security.cdrSecret && settings.freeswitch.mode === 'external') {
+    logger.warn('CDRs from FreeSWITCH are refused: set CALLBACK_SECURITY_CDR_SECRET and the same password in json_cdr.conf.xml (cred)');
+  }
+  const secret = settings.security.cdrSecret ?? randomBytes(32).toString('hex');
+  const count = cdrOutcomeCounter(deps.metrics.registry);
+  const receiver = new CdrReceiver({
+    store: deps.store,
+    clock,
+    logger: logger.child({ component: 'freeswitch-cdr' }),
+    settle: (legUuid, end) => engine.settleReportedEnd(legUuid, end),
+    recoverAbandoned: () => scheduler.sweep(clock.now()),
+    count,
+  });
+  return { router: freeswitchCdrRouter({ receiver, secret, logger, countRefusal: count }), secret };
+}
+
+/** Our own address as seen from this host (a wildcard listen address is not one to connect to). */
+function ownUrl(host: string, port: number, path: string): string {
+  const reachable = ['0.0.0.0', '::', '[::]'].includes(host) ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}${path}`;
 }
 
 /** FreeSWITCH's prompt files; the catalogue (lib/ivr/prompts.ts) names the files under it. */

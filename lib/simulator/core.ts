@@ -53,6 +53,8 @@ export class SwitchCore {
   readonly startedAt: number;
   onEvent: ((event: EslEvent) => void) | undefined;
   onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
+  /** A leg was torn down (after CHANNEL_HANGUP_COMPLETE): where mod_json_cdr's on_reporting runs. */
+  onReported: ((channel: Channel) => void) | undefined;
   /** Open ESL connections, inbound and outbound, so that stop() can close them. */
   readonly connections = new Set<{ destroy(): void }>();
   private stopped = false;
@@ -282,6 +284,7 @@ export class SwitchCore {
     channel.callState = 'HANGUP';
     this.emit('CHANNEL_STATE', channel);
     this.emit('CHANNEL_HANGUP_COMPLETE', channel, { 'Hangup-Cause': channel.hangupCause });
+    if (!this.stopped) this.onReported?.(channel);
     this.legs.delete(channel.uuid);
     this.lastApplication.delete(channel.uuid);
     if (link?.ended) this.bridges.delete(channel.uuid);

@@ -1,6 +1,7 @@
 /**
  * `npm run simulator [phones.json]`: a FreeSWITCH simulator on CALLBACK_SIMULATOR_PORT (default
- * 8021), password ClueCon, until SIGINT/SIGTERM.
+ * 8021), password ClueCon, until SIGINT/SIGTERM. With CALLBACK_SIMULATOR_CDR_URL it posts a
+ * mod_json_cdr CDR for every leg there, as user `freeswitch` with CALLBACK_SECURITY_CDR_SECRET.
  */
 import { createLogger } from '../log/logger';
 import { readPhoneFile } from './phone-file';
@@ -22,6 +23,11 @@ async function main(): Promise<void> {
     defaultPhone: config?.defaultPhone,
   });
   for (const [number, behaviour] of Object.entries(config?.phones ?? {})) sim.setPhone(number, behaviour);
+  const cdrUrl = process.env.CALLBACK_SIMULATOR_CDR_URL;
+  if (cdrUrl) {
+    sim.postCdrsTo({ url: cdrUrl, cred: `freeswitch:${process.env.CALLBACK_SECURITY_CDR_SECRET ?? ''}` });
+    logger.info(`posting CDRs to ${cdrUrl}`);
+  }
   logger.info(`FreeSWITCH simulator listening on ${host}:${sim.eslPort} (password ClueCon)${phoneFile ? `, phones from ${phoneFile}` : ''}`);
   let stopping = false;
   const stop = (signal: string): void => {

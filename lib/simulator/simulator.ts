@@ -6,7 +6,9 @@ import { hangupCauseInfo } from '../esl/hangup-causes';
 import type { EslEvent } from '../esl/wire';
 import { systemClock } from '../time/clock';
 import type { ChannelView } from './channel';
+import { CdrPoster, type CdrTarget } from './cdr-poster';
 import { SwitchCore } from './core';
+import { jsonCdrOf } from './json-cdr';
 import { InboundListener } from './inbound-listener';
 import { inCallScript, PhoneBook } from './phones';
 import type { PlanStep } from './session';
@@ -28,6 +30,8 @@ export interface SimulatorEvents {
  * connections to our controller. See README.md for what it models and what it does not.
  */
 export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
+  private poster: CdrPoster | undefined;
+
   private constructor(
     private readonly core: SwitchCore,
     private readonly listener: InboundListener,
@@ -35,6 +39,23 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
     super();
     core.onCommand = (connection, line) => this.emit('command', connection, line);
     core.onEvent = (event) => this.emit('event', event);
+    core.onReported = (channel) => this.poster?.post(channel.uuid, jsonCdrOf(channel, core.config.identity));
+  }
+
+  /**
+   * From now on, every leg that ends is posted as mod_json_cdr would post it (in the background,
+   * retried like it); undefined stops posting. The service points this at its own endpoint once
+   * its HTTP port is known.
+   */
+  postCdrsTo(target: CdrTarget | undefined): void {
+    this.poster?.close();
+    this.poster = target && new CdrPoster(target, this.core.config.clock, this.core.logger);
+  }
+
+  /** CDR posts under way or waiting to be retried (`retrying`), and a promise for when there are none. */
+  get cdrPosts(): { readonly pending: number; readonly retrying: number; idle(): Promise<void> } {
+    const poster = this.poster;
+    return { pending: poster?.pending ?? 0, retrying: poster?.retrying ?? 0, idle: () => poster?.idle() ?? Promise.resolve() };
   }
 
   static async start(options: SimulatorOptions = {}): Promise<FreeswitchSimulator> {
@@ -53,7 +74,9 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
       port: options.eslPort ?? 0,
       password: options.password ?? 'ClueCon',
     });
-    return new FreeswitchSimulator(core, listener);
+    const sim = new FreeswitchSimulator(core, listener);
+    if (options.cdr) sim.postCdrsTo(options.cdr);
+    return sim;
   }
 
   get eslPort(): number {
@@ -171,6 +194,7 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   async stop(): Promise<void> {
+    this.poster?.close();
     this.core.shutdown();
     await this.listener.close();
     this.removeAllListeners();

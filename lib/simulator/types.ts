@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import type { HangupCause } from '../esl/hangup-causes';
 import type { Clock } from '../time/clock';
+import type { CdrTarget } from './cdr-poster';
 
 export interface DtmfPress {
   /** Milliseconds after the call was answered. */
@@ -67,6 +68,8 @@ export interface SimulatorOptions {
    * CHANNEL_HANGUP_COMPLETE follows the notice.
    */
   lingerNotice?: 'after-unpark' | 'after-hangup-complete';
+  /** Post a mod_json_cdr CDR for every leg that ends (see `postCdrsTo`). */
+  cdr?: CdrTarget;
 }
 
 export interface InboundCallOptions {

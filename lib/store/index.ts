@@ -7,6 +7,7 @@ import { CallbackRequestsRepository } from './callback-requests';
 import { CallerIdsRepository } from './caller-ids';
 import { CardsRepository } from './cards';
 import { CdrsRepository } from './cdrs';
+import { FreeswitchCdrsRepository } from './freeswitch-cdrs';
 import { LegsRepository } from './legs';
 import { FaxesRepository, RecordingsRepository } from './media-files';
 import { PaymentsRepository } from './payments';
@@ -29,6 +30,7 @@ export interface Store {
   callbackRequests: CallbackRequestsRepository;
   legs: LegsRepository;
   cdrs: CdrsRepository;
+  freeswitchCdrs: FreeswitchCdrsRepository;
   reservations: ReservationsRepository;
   payments: PaymentsRepository;
   phoneBook: PhoneBookRepository;
@@ -53,6 +55,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     callbackRequests: new CallbackRequestsRepository(db, clock),
     legs: new LegsRepository(db, clock),
     cdrs: new CdrsRepository(db, clock),
+    freeswitchCdrs: new FreeswitchCdrsRepository(db, clock),
     reservations: new ReservationsRepository(db, clock),
     payments: new PaymentsRepository(db, clock),
     phoneBook: new PhoneBookRepository(db, clock),
@@ -82,6 +85,7 @@ export * from './callback-requests';
 export * from './caller-ids';
 export * from './cards';
 export * from './cdrs';
+export * from './freeswitch-cdrs';
 export * from './legs';
 export * from './media-files';
 export * from './payments';

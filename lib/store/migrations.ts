@@ -4,6 +4,7 @@ import * as callbacks from '../../db/migrations/002_callbacks';
 import * as moneyAndContent from '../../db/migrations/003_money_and_content';
 import * as security from '../../db/migrations/004_security';
 import * as portalUsers from '../../db/migrations/005_portal_users';
+import * as freeswitchCdrs from '../../db/migrations/006_freeswitch_cdrs';
 import * as faxResults from '../../db/migrations/008_fax_results';
 
 export interface NamedMigration {
@@ -23,6 +24,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '003_money_and_content', migration: moneyAndContent },
   { name: '004_security', migration: security },
   { name: '005_portal_users', migration: portalUsers },
+  { name: '006_freeswitch_cdrs', migration: freeswitchCdrs },
   { name: '008_fax_results', migration: faxResults },
 ];
 

@@ -6,7 +6,9 @@ import { isFinalState, isRequestState } from '../state/request-state';
 import { engineContext, type CallbackEngineOptions, type EngineContext } from './context';
 import type { EngineEventMap } from './events';
 import { placeOrder, type CallbackOrder, type OrderResult } from './order';
+import type { LegEnd } from './leg-events';
 import { recoverRequest } from './recover';
+import { settleReportedEnd, type ReportedSettlement } from './reported-end';
 import { RequestRunner } from './request-runner';
 
 /** Whether an outbound-socket session is a leg this engine originated (route it to handleSession). */
@@ -88,6 +90,11 @@ export class CallbackEngine {
   /** The scheduler's recovery of a request whose instance died mid-call (O5). */
   recover(request: CallbackRequest): Promise<void> {
     return this.ctx.work.run(() => recoverRequest(this.ctx, request));
+  }
+
+  /** B4: settles a leg from an end FreeSWITCH reported outside the event stream (its posted CDR); exactly once per leg. */
+  settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined> {
+    return this.ctx.work.run(() => settleReportedEnd(this.ctx, legUuid, end));
   }
 
   /**

@@ -8,3 +8,5 @@ export { CALLER_ID_POLICIES, type CallerIdPolicyName } from './caller-ids';
 export { CONTROLLER_LOST } from './recover';
 export type { Talk, TalkHook } from './flow';
 export { type AskedDestination, type ChosenPayer } from './ask-destination';
+export type { LegEnd } from './leg-events';
+export type { ReportedSettlement } from './reported-end';

@@ -1,5 +1,6 @@
 import { parseHangupCause, type HangupCause } from '../../esl/hangup-causes';
 import type { EslEvent } from '../../esl/wire';
+import type { CdrSource } from '../../store/cdrs';
 import type { Clock } from '../../time/clock';
 import { Latch } from './latch';
 
@@ -13,6 +14,8 @@ export interface LegEnd {
   readonly endedAt: number;
   /** False when FreeSWITCH never reported the end and the engine estimated it. */
   readonly reported: boolean;
+  /** Who reported it: our event stream (default) or a CDR FreeSWITCH posted (lib/cdr). */
+  readonly source?: CdrSource;
 }
 
 /** What we learn about one channel, in the order FreeSWITCH tells it; each part resolves once. */

@@ -71,8 +71,9 @@ export class LiveLeg {
   /**
    * A leg another (dead) instance was driving, from its row. `gone`: FreeSWITCH no longer knows
    * the channel, so its end will never be reported and is estimated as no later than `goneBy`.
+   * `end`: FreeSWITCH reported the end outside our event stream (a posted CDR); it is settled from that.
    */
-  static adopt(ctx: EngineContext, row: Leg, spec: { pricing: LegPricing | undefined; hold: Hold | undefined; gone: boolean; goneBy: number }): LiveLeg {
+  static adopt(ctx: EngineContext, row: Leg, spec: { pricing: LegPricing | undefined; hold: Hold | undefined; gone: boolean; goneBy: number; end?: LegEnd }): LiveLeg {
     const leg = new LiveLeg(ctx, row.requestId, {
       uuid: row.uuid,
       role: row.role,
@@ -87,7 +88,11 @@ export class LiveLeg {
     leg.createdAt = row.createdAt;
     leg.node = row.node ?? undefined;
     leg.mayBeUp = !spec.gone;
-    if (spec.gone) leg.goneBy = spec.goneBy;
+    if (spec.end) {
+      // FreeSWITCH reported the end some other way (its CDR): whoever watches this leg learns it too.
+      leg.signals.hangup.resolve(spec.end.cause);
+      leg.signals.ended.resolve(spec.end);
+    } else if (spec.gone) leg.goneBy = spec.goneBy;
     return leg;
   }
 

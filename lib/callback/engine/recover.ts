@@ -61,11 +61,11 @@ async function exists(ctx: EngineContext, leg: Leg): Promise<boolean> {
   }
 }
 
-async function pricingOf(funds: Funds, request: CallbackRequest, leg: Leg): Promise<LegPricing | undefined> {
+export async function pricingOf(funds: Funds, request: CallbackRequest, leg: Leg): Promise<LegPricing | undefined> {
   const pricing = leg.role === 'A' ? await funds.priceLegA(request) : await funds.priceLegB(request, leg.number as E164);
   return isRefusal(pricing) ? undefined : pricing;
 }
 
-function holdOf(reservation: Reservation): Hold {
+export function holdOf(reservation: Reservation): Hold {
   return { legUuid: reservation.legUuid ?? '', reservationId: reservation.id, accountId: reservation.accountId, amount: reservation.amountMinor };
 }

@@ -76,7 +76,7 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
       // An end FreeSWITCH never reported (lost HANGUP_COMPLETE, dead controller) is an estimate.
       reported: end.reported,
     },
-    source: 'socket',
+    source: end.source ?? 'socket',
   });
   if (!written) return { state, costMinor, written: false };
   if (pricing?.payer.kind === 'card') await chargeCard(tx, pricing.payer.cardId, costMinor);

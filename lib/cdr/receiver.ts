@@ -1,0 +1,127 @@
+import type { LegEnd, ReportedSettlement } from '../callback/engine';
+import { callLogger, type Logger } from '../log/logger';
+import { ACTIVE_STATES } from '../scheduler/request-states';
+import type { Cdr, JsonObject, Store } from '../store';
+import type { Clock } from '../time/clock';
+import type { ReportedCdr } from './json-cdr-body';
+import { reconcile, type Decision, type OurSettlement } from './reconcile';
+
+/** What became of one posted CDR; `duplicate`: received before, nothing changed. */
+export type CdrOutcome = 'settled' | 'agrees' | 'discrepancy' | 'unknown_leg' | 'duplicate';
+
+export interface CdrReceiverDependencies {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The engine's settlement of a leg from a reported end (CallbackEngine.settleReportedEnd). */
+  settle: (legUuid: string, end: LegEnd) => Promise<ReportedSettlement | undefined>;
+  /**
+   * Recovers requests whose controller is gone (the scheduler's sweep): run when a CDR settled the
+   * last open leg of such a request, so that it is final now rather than at the next sweep.
+   */
+  recoverAbandoned?: () => Promise<unknown>;
+  /** Told every outcome (a metric). */
+  count?: (outcome: CdrOutcome) => void;
+}
+
+/**
+ * B4: takes FreeSWITCH's CDRs (mod_json_cdr), once per leg: stores each as received, then
+ * reconciles it with what the event stream told us. A leg we never saw end is rated and settled
+ * from the CDR (exactly once: settleLeg's unique CDR row); a leg we settled is compared, and a
+ * disagreement is recorded, logged and counted. A CDR received twice changes nothing the second
+ * time; one whose reconciliation failed half-way is finished by its next post (FreeSWITCH retries
+ * what we did not answer with 2xx).
+ */
+export class CdrReceiver {
+  constructor(private readonly deps: CdrReceiverDependencies) {}
+
+  async receive(cdr: ReportedCdr): Promise<CdrOutcome> {
+    const { store } = this.deps;
+    const stored = await store.freeswitchCdrs.insert({
+      legUuid: cdr.legUuid,
+      node: cdr.node,
+      requestId: cdr.requestId,
+      startedAt: cdr.startedAt,
+      answeredAt: cdr.answeredAt,
+      endedAt: cdr.endedAt,
+      billsec: cdr.billsec,
+      hangupCause: cdr.hangupCause,
+      raw: cdr.raw,
+    });
+    if (!stored && (await store.freeswitchCdrs.findByLegUuid(cdr.legUuid))?.reconciliation !== 'pending') return this.counted('duplicate');
+    return this.counted(await this.reconcile(cdr));
+  }
+
+  private async reconcile(cdr: ReportedCdr): Promise<Exclude<CdrOutcome, 'duplicate'>> {
+    const decision = await this.decide(cdr);
+    if (decision.action !== 'settle') return this.record(cdr, decision);
+    const settled = await this.deps.settle(cdr.legUuid, endOf(cdr));
+    if (!settled) return this.record(cdr, { action: 'unknown_leg' });
+    if (!settled.written) {
+      // Someone settled it in between (the controller's own event, a recovery): compare with theirs.
+      return this.record(cdr, await this.decide(cdr));
+    }
+    await this.deps.store.freeswitchCdrs.markReconciled(cdr.legUuid, 'settled', { state: settled.state, costMinor: settled.costMinor });
+    this.log(cdr, settled.requestId).warn('leg settled from the CDR FreeSWITCH posted: its end never reached us', {
+      billsec: cdr.billsec,
+      cause: cdr.hangupCause,
+      costMinor: settled.costMinor,
+    });
+    await this.finishIfAbandoned(settled.requestId);
+    return 'settled';
+  }
+
+  private async decide(cdr: ReportedCdr): Promise<Decision> {
+    const { store } = this.deps;
+    const [leg, ours] = await Promise.all([store.legs.findByUuid(cdr.legUuid), store.cdrs.findByLegUuid(cdr.legUuid)]);
+    return reconcile(cdr, leg, ours && settlementOf(ours));
+  }
+
+  private async record(cdr: ReportedCdr, decision: Decision): Promise<Exclude<CdrOutcome, 'duplicate' | 'settled'>> {
+    const details: JsonObject | null = decision.action === 'discrepancy' ? { differences: decision.differences.map((d) => ({ ...d })), estimated: decision.estimated } : null;
+    // Still unsettled after a settlement that wrote nothing cannot happen (settleLeg writes the CDR row first); were it to, someone must look.
+    const result = decision.action === 'settle' ? 'discrepancy' : decision.action;
+    await this.deps.store.freeswitchCdrs.markReconciled(cdr.legUuid, result, details);
+    if (decision.action === 'discrepancy') {
+      this.log(cdr, cdr.requestId).warn('FreeSWITCH CDR disagrees with the settled leg', { differences: decision.differences, estimated: decision.estimated });
+    } else if (decision.action === 'unknown_leg') {
+      this.log(cdr, cdr.requestId).info('FreeSWITCH CDR for a leg we did not dial; kept', { node: cdr.node, cause: cdr.hangupCause });
+    }
+    return result;
+  }
+
+  /** The request's controller is gone (its lease ran out) and nothing of it is open any more: recover it now. */
+  private async finishIfAbandoned(requestId: string): Promise<void> {
+    const { store, clock, recoverAbandoned } = this.deps;
+    const request = await store.callbackRequests.findById(requestId);
+    if (!recoverAbandoned || !request || !ACTIVE_STATES.includes(request.state)) return;
+    if (request.leaseUntil !== null && request.leaseUntil >= clock.now()) return;
+    if ((await store.legs.listForRequest(requestId)).some((leg) => leg.endedAt === null)) return;
+    await recoverAbandoned();
+  }
+
+  private log(cdr: ReportedCdr, requestId: string | null): Logger {
+    return callLogger(this.deps.logger, { requestId: requestId ?? undefined, legUuid: cdr.legUuid });
+  }
+
+  private counted<T extends CdrOutcome>(outcome: T): T {
+    this.deps.count?.(outcome);
+    return outcome;
+  }
+}
+
+function endOf(cdr: ReportedCdr): LegEnd {
+  return {
+    cause: cdr.hangupCause,
+    billsec: cdr.billsec,
+    startedAt: cdr.startedAt,
+    answeredAt: cdr.answeredAt,
+    endedAt: cdr.endedAt,
+    reported: true,
+    source: 'json_cdr',
+  };
+}
+
+function settlementOf(cdr: Cdr): OurSettlement {
+  return { billsec: cdr.billsec, hangupCause: cdr.hangupCause, estimated: cdr.raw?.reported === false };
+}

@@ -1,0 +1,258 @@
+import knex, { type Knex } from 'knex';
+import request from 'supertest';
+import { rateLeg } from '../../lib/billing';
+import { CONTROLLER_LOST, type CallbackEngine } from '../../lib/callback/engine';
+import type { E164 } from '../../lib/domain/phone-number';
+import { FREESWITCH_CDR_PATH } from '../../lib/http/freeswitch-cdr';
+import { createScheduler, type Scheduler } from '../../lib/scheduler';
+import { createStore, type Account, type Leg, type Store } from '../../lib/store';
+import { describeEachDatabase } from '../support/databases';
+import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
+import { offlineEngine } from '../support/offline-engine';
+import { freePort } from '../support/ports';
+import { AUTHORIZATION, CRED, cdrApp, serve, type CdrApp } from './support';
+
+const realTick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
+describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the socket', (getDb, dbEngine) => {
+  let rig: EngineRig | undefined;
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** What the account holds and what was written for the request, to prove a CDR changed nothing. */
+  async function books(store: Store, account: Account, requestId: string) {
+    return {
+      balance: await store.accounts.balance(account.id),
+      cdrs: await store.cdrs.listForRequest(requestId),
+      legs: await store.legs.listForRequest(requestId),
+      held: await store.reservations.listHeld({ accountId: account.id }),
+    };
+  }
+
+  async function expectedCost(r: EngineRig, store: Store, account: Account, legs: Leg[], order: { source: string; destination: string | null } = { source: SOURCE, destination: DESTINATION }): Promise<number> {
+    const [a, b] = legs;
+    const callback = await store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, order.source);
+    const retail = await store.tariffs.findRateByLongestPrefix(account.tariffId!, order.destination!);
+    const billsec = (leg: Leg): number => Number(r.sim.channel(leg.uuid)!.variables.billsec);
+    return rateLeg(callback!, billsec(a!)).costMinor + rateLeg(retail!, billsec(b!)).costMinor;
+  }
+
+  it('a CDR that agrees with the socket changes nothing', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    // Held until the socket's settlement landed, so that the CDRs meet settled legs.
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end), gated: true });
+    const server = await serve(cdrs.app);
+    cleanups.push(() => server.close());
+    r.sim.postCdrsTo({ url: server.url, cred: CRED });
+    const account = await r.account(500);
+    r.sim.setPhone(SOURCE, { kind: 'answer' });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 42_000 });
+
+    const { request: order } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(order.id);
+    const before = await books(r.store, account, order.id);
+    expect(before.cdrs.map((cdr) => cdr.source)).toEqual(['socket', 'socket']);
+    cdrs.gate.open();
+    await r.sim.cdrPosts.idle();
+
+    expect(cdrs.outcomes).toEqual(['agrees', 'agrees']);
+    for (const leg of before.legs) {
+      expect(await r.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({ requestId: order.id, billsec: leg.billsec, hangupCause: leg.hangupCause, reconciliation: 'agrees', reconciliationDetails: null });
+    }
+    expect(await books(r.store, account, order.id)).toEqual(before);
+  });
+
+  it('a CDR that disagrees is recorded as a discrepancy, and moves no money', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const account = await r.account(500);
+    r.sim.setPhone(SOURCE, { kind: 'answer' });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 42_000 });
+    const { request: order } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(order.id);
+    const before = await books(r.store, account, order.id);
+    const b = before.legs[1]!;
+
+    // FreeSWITCH's CDR of leg B says 3 s more and another cause than its events did.
+    const variables = { ...r.sim.channel(b.uuid)!.variables, billsec: String(b.billsec! + 3), hangup_cause: 'ALLOTTED_TIMEOUT' };
+    const response = await request(cdrs.app)
+      .post(`${FREESWITCH_CDR_PATH}?uuid=${b.uuid}`)
+      .set('Authorization', AUTHORIZATION)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ switchname: 'fs1', variables }));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ legUuid: b.uuid, outcome: 'discrepancy' });
+    expect(await r.store.freeswitchCdrs.findByLegUuid(b.uuid)).toMatchObject({
+      reconciliation: 'discrepancy',
+      reconciliationDetails: {
+        estimated: false,
+        differences: [
+          { field: 'billsec', ours: b.billsec, freeswitch: b.billsec! + 3 },
+          { field: 'hangup_cause', ours: 'NORMAL_CLEARING', freeswitch: 'ALLOTTED_TIMEOUT' },
+        ],
+      },
+    });
+    expect(await r.store.freeswitchCdrs.listByReconciliation('discrepancy')).toHaveLength(1);
+    expect(cdrs.outcomes).toEqual(['discrepancy']);
+    expect(await books(r.store, account, order.id)).toEqual(before);
+  });
+
+  it('whichever of the socket and the CDR reports a leg first, every leg is settled exactly once and the balance is exact', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    // No gate: the CDRs race the controller's own events, as they do in production.
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const server = await serve(cdrs.app);
+    cleanups.push(() => server.close());
+    r.sim.postCdrsTo({ url: server.url, cred: CRED });
+    const calls = await Promise.all(
+      [0, 1, 2].map(async (i) => ({ account: await r.account(500), source: `+1202555011${i}` as E164, destination: `+1202555021${i}` as E164, talkMs: 20_000 + i * 7_000 })),
+    );
+    for (const call of calls) {
+      r.sim.setPhone(call.source, { kind: 'answer' });
+      r.sim.setPhone(call.destination, { kind: 'answer', hangupAfterMs: call.talkMs });
+    }
+    const orders = await Promise.all(calls.map((call) => r.engine.order({ accountId: call.account.id, source: call.source, destination: call.destination })));
+    for (const { request: order } of orders) await r.finish(order.id);
+    await r.sim.cdrPosts.idle();
+
+    expect(cdrs.outcomes).toHaveLength(6);
+    expect(cdrs.outcomes.every((outcome) => outcome === 'agrees' || outcome === 'settled')).toBe(true);
+    for (const [i, call] of calls.entries()) {
+      const requestId = orders[i]!.request.id;
+      const legs = await r.store.legs.listForRequest(requestId);
+      const settled = await r.store.cdrs.listForRequest(requestId);
+      expect(legs).toHaveLength(2);
+      expect(settled.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
+      for (const leg of legs) expect(leg.billsec).toBe(Number(r.sim.channel(leg.uuid)!.variables.billsec));
+      const expected = await expectedCost(r, r.store, call.account, legs, call);
+      expect(settled.reduce((sum, cdr) => sum + cdr.costMinor, 0)).toBe(expected);
+      expect(await r.store.accounts.balance(call.account.id)).toMatchObject({ balanceMinor: 500 - expected, reservedMinor: 0 });
+    }
+  });
+
+  it('a leg that ended while the controller was down is rated and settled exactly once when its CDR arrives', async () => {
+    // FreeSWITCH, with no one to take its CDRs yet, retries them (json_cdr.conf.xml: retries 3, delay 5).
+    const port = await freePort();
+    const { r, account, order, legs } = await talkOutlivingItsController(port);
+
+    // The controller is back (a new instance, its lease on the request long expired); the next retry reaches it.
+    const survivor = await restartedController(getDb(), r, port);
+    expect((await books(survivor.store, account, order.id)).cdrs).toEqual([]);
+    await r.clock.advance(5_000);
+    await r.sim.cdrPosts.idle();
+
+    expect(survivor.cdrs.outcomes.sort()).toEqual(['settled', 'settled']);
+    const after = await books(survivor.store, account, order.id);
+    const cost = await expectedCost(r, survivor.store, account, legs);
+    expect(cost).toBeGreaterThan(0);
+    expect(after.balance).toMatchObject({ balanceMinor: 500 - cost, reservedMinor: 0 });
+    expect(after.held).toEqual([]);
+    const byLeg = (rows: Array<[string, ...unknown[]]>) => rows.sort((x, y) => x[0].localeCompare(y[0]));
+    expect(byLeg(after.cdrs.map((cdr) => [cdr.legUuid, cdr.source, cdr.billsec, cdr.hangupCause]))).toEqual(
+      byLeg(legs.map((leg) => [leg.uuid, 'json_cdr', Number(r.sim.channel(leg.uuid)!.variables.billsec), r.sim.channel(leg.uuid)!.variables.hangup_cause])),
+    );
+    expect(after.cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0)).toBe(cost);
+    expect(after.legs.every((leg) => leg.endedAt !== null && leg.billsec === Number(r.sim.channel(leg.uuid)!.variables.billsec))).toBe(true);
+    // The last open leg settled: the abandoned request was recovered at once and is final.
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
+
+    // FreeSWITCH posting again, and the periodic sweep, change nothing.
+    for (const leg of legs) {
+      const variables = r.sim.channel(leg.uuid)!.variables;
+      const again = await request(survivor.cdrs.app).post(`${FREESWITCH_CDR_PATH}?uuid=${leg.uuid}`).set('Authorization', AUTHORIZATION).set('Content-Type', 'application/json').send(JSON.stringify({ variables }));
+      expect(again.body).toEqual({ legUuid: leg.uuid, outcome: 'duplicate' });
+    }
+    await survivor.scheduler.sweep(r.clock.now() + 600_000);
+    expect(await books(survivor.store, account, order.id)).toEqual(after);
+  });
+
+  it('a CDR arriving after recovery settled its leg from an estimate is recorded as a discrepancy marked estimated, and moves no money', async () => {
+    const port = await freePort();
+    const { r, account, order, legs } = await talkOutlivingItsController(port);
+    // The restarted controller's first sweep comes before FreeSWITCH's next retry: the channels
+    // are gone, so the legs are settled from estimates (up to when the dead controller's lease ran out).
+    const survivor = await restartedController(getDb(), r, port);
+    await r.clock.advance(3_000);
+    await survivor.scheduler.sweep(r.clock.now());
+    const recovered = await books(survivor.store, account, order.id);
+    expect(recovered.cdrs.map((cdr) => [cdr.source, cdr.raw?.reported])).toEqual([
+      ['socket', false],
+      ['socket', false],
+    ]);
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
+
+    await r.clock.advance(2_000);
+    await r.sim.cdrPosts.idle();
+
+    expect(survivor.cdrs.outcomes).toEqual(['discrepancy', 'discrepancy']);
+    for (const leg of legs) {
+      const ours = recovered.cdrs.find((cdr) => cdr.legUuid === leg.uuid)!;
+      expect(await survivor.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({
+        reconciliation: 'discrepancy',
+        reconciliationDetails: { estimated: true, differences: [{ field: 'billsec', ours: ours.billsec, freeswitch: Number(r.sim.channel(leg.uuid)!.variables.billsec) }] },
+      });
+    }
+    expect(await books(survivor.store, account, order.id)).toEqual(recovered);
+  });
+
+  /**
+   * A call placed by a controller that then dies mid-talk (its own database connection goes, its
+   * engine stops listening) while FreeSWITCH keeps the bridge (08b); 200 s later the parties hang
+   * up. The simulator's CDR posts to `port` (nobody listens yet) wait for their retries.
+   */
+  async function talkOutlivingItsController(port: number): Promise<{ r: EngineRig; account: Account; order: { id: string }; legs: Leg[] }> {
+    const dying: Knex = knex(getDb().client.config as Knex.Config);
+    cleanups.push(() => dying.destroy());
+    const r = (rig = await startEngineRig(dying, dbEngine));
+    const account = await r.account(500);
+    r.sim.setPhone(SOURCE, { kind: 'answer' });
+    r.sim.setPhone(DESTINATION, { kind: 'answer' });
+    const { request: order } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.runUntil(async () => (await r.store.callbackRequests.findById(order.id))?.state === 'bridged', 'the parties talking');
+    const legs = await r.store.legs.listForRequest(order.id);
+    expect(legs.map((leg) => [leg.role, leg.endedAt])).toEqual([
+      ['A', null],
+      ['B', null],
+    ]);
+
+    r.engine.close();
+    await dying.destroy();
+    r.sim.postCdrsTo({ url: `http://127.0.0.1:${port}${FREESWITCH_CDR_PATH}`, cred: CRED, retries: 3, delayMs: 5_000 });
+    await r.clock.advance(200_000);
+    r.sim.hangup(legs[1]!.uuid);
+    // Whoever is left on the line puts the phone down too.
+    for (let i = 0; i < 50 && r.sim.channels().length > 0; i += 1) await realTick();
+    r.sim.hangup(legs[0]!.uuid);
+    for (let i = 0; i < 500 && (r.sim.channels().length > 0 || r.sim.cdrPosts.retrying < 2); i += 1) await realTick();
+    expect(r.sim.channels()).toEqual([]);
+    expect(r.sim.cdrPosts).toMatchObject({ pending: 2, retrying: 2 });
+    expect(await r.store.legs.listForRequest(order.id).catch(() => 'the dead controller reads nothing')).toBe('the dead controller reads nothing');
+    return { r, account, order, legs };
+  }
+
+  /** A controller started after the crash on the same database and the simulator's clock, serving the CDR endpoint on `port`. */
+  async function restartedController(db: Knex, r: EngineRig, port: number): Promise<{ store: Store; engine: CallbackEngine; scheduler: Scheduler; cdrs: CdrApp }> {
+    const store = createStore(db, () => r.clock.now());
+    const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId: 'restarted' });
+    const scheduler = createScheduler({
+      settings: { driver: 'memory' },
+      db,
+      clock: r.clock,
+      logger: r.logger,
+      instanceId: 'restarted',
+      dial: () => Promise.reject(new Error('nothing is dialed here')),
+      recover: (lost) => engine.recover(lost),
+      sweepCron: null,
+    });
+    const cdrs = cdrApp({ store, clock: r.clock, logger: r.logger, settle: (uuid, end) => engine.settleReportedEnd(uuid, end), recoverAbandoned: () => scheduler.sweep(r.clock.now()) });
+    const server = await serve(cdrs.app, port);
+    cleanups.push(() => server.close());
+    return { store, engine, scheduler, cdrs };
+  }
+});
