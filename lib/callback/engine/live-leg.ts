@@ -94,7 +94,7 @@ export class LiveLeg {
   /** Writes the leg's row (persisted before the leg is dialed) and announces it. */
   static async open(ctx: EngineContext, requestId: string, spec: LegSpec): Promise<LiveLeg> {
     const leg = new LiveLeg(ctx, requestId, spec);
-    await ctx.store.legs.create({
+    await ctx.untilWritten(`open leg ${spec.uuid}`, () => ctx.store.legs.create({
       uuid: spec.uuid,
       requestId,
       role: spec.role,
@@ -103,7 +103,7 @@ export class LiveLeg {
       callerId: spec.callerId ?? null,
       state: 'dialing',
       reservedMinor: spec.hold?.amount ?? null,
-    });
+    }));
     leg.publish(null);
     return leg;
   }
@@ -121,15 +121,18 @@ export class LiveLeg {
     if (this.settlement || !canLegTransition(this.state, state)) return;
     this.state = state;
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
+    // A talk goes on while the database is away; its row catches up when it is back.
     await this.ctx.work.run(() =>
-      this.ctx.store.legs.update(this.uuid, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state }),
+      this.ctx.untilWritten(`mark leg ${this.uuid} ${state}`, () =>
+        this.ctx.store.legs.update(this.uuid, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state }),
+      ),
     );
     this.publish(null);
   }
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    await this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null });
+    await this.ctx.untilWritten(`hold of leg ${this.uuid}`, () => this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null }));
   }
 
   /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
