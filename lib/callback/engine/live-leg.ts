@@ -48,6 +48,8 @@ export class LiveLeg {
   mayBeUp = false;
   /** Set for an adopted leg FreeSWITCH no longer knows: it ended by then at the latest. */
   private goneBy: number | undefined;
+  /** When another channel told us this leg ended (see endedElsewhere): where an estimate ends. */
+  private endSeenAt: number | undefined;
   private settlement: Promise<Settlement> | undefined;
 
   private constructor(
@@ -135,6 +137,19 @@ export class LiveLeg {
     await this.ctx.untilWritten(`hold of leg ${this.uuid}`, () => this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null }));
   }
 
+  /**
+   * FreeSWITCH told us on another channel that this leg ended at `at` (the bridge on A's own
+   * socket returned), while the leg's own events did not come: its node's event link is down.
+   * The leg ends now for the request; its settlement still waits a while for the real
+   * CHANNEL_HANGUP_COMPLETE, and otherwise bills up to `at`, not up to whenever it gave up.
+   */
+  endedElsewhere(cause: HangupCause, at: number): void {
+    if (this.signals.hangup.done) return;
+    this.endSeenAt = at;
+    this.log.warn('leg end seen only through the bridge; its node sent no hangup', { role: this.role, cause });
+    this.signals.hangup.resolve(cause);
+  }
+
   /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
   settle(): Promise<Settlement> {
     this.settlement ??= this.awaitEnd().then((end) =>
@@ -176,7 +191,7 @@ export class LiveLeg {
       if (second) return second;
     }
     if (this.answeredAt !== null || this.signals.hangup.done) this.log.warn('no CHANNEL_HANGUP_COMPLETE for the leg; settling from estimates', { role: this.role });
-    return this.estimatedEnd(this.ctx.clock.now());
+    return this.estimatedEnd(this.endSeenAt ?? this.ctx.clock.now());
   }
 
   private estimatedEnd(endedBy: number): LegEnd {
