@@ -3,13 +3,13 @@
  * (the point of these tests); keep those lines out of the output and let everything else through.
  */
 export function quietDriverLogs(): void {
-  const original = console.log.bind(console);
   let spy: jest.SpyInstance | undefined;
   beforeAll(() => {
-    spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    const original = jest.requireActual<typeof import('node:console')>('node:console');
+    spy = jest.spyOn(globalThis.console, 'log').mockImplementation((...args: unknown[]) => {
       const text = args.map(String).join(' ');
       if (/^(Acquire connection error|Connection Error)/.test(text)) return;
-      original(...args);
+      original.info(...args);
     });
   });
   afterAll(() => spy?.mockRestore());
