@@ -25,8 +25,6 @@ export interface UntilWrittenOptions {
   wait?: (delay: Promise<void>) => Promise<void>;
   /** Told before each wait (for a log line). */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-  /** Stops retrying (the engine is closing): the last error is thrown. */
-  stopped?: () => boolean;
 }
 
 /** The wait before retry number `attempt` (0 for the first): pure, so it is tested on its own. */
@@ -44,7 +42,7 @@ export async function untilWritten<T>(work: () => Promise<T>, options: UntilWrit
     try {
       return await work();
     } catch (error) {
-      if (!retryable(error) || options.stopped?.()) throw error;
+      if (!retryable(error)) throw error;
       const delayMs = writeRetryDelay(policy, attempt, random);
       options.onRetry?.(error, attempt + 1, delayMs);
       await wait(new Promise<void>((resolve) => options.clock.setTimeout(resolve, delayMs)));
