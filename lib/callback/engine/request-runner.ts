@@ -325,9 +325,12 @@ export class RequestRunner implements FlowHost {
     const a = this.legA;
     const b = this.legB;
     if (!a || !b) return;
-    await Promise.all([a.mark('bridged'), b.mark('bridged')]);
+    // The marks take the legs to `bridged` at once and their rows when the database lets them
+    // (they wait out an outage): the talk's limit and features must not wait for that.
+    const marked = Promise.all([a.mark('bridged'), b.mark('bridged')]);
     this.startTalkLimit(a, b);
     this.startTalkHook(a, b);
+    await marked;
   }
 
   /** In-call features (lib/features) attach to the talk here and let go when `ended` aborts. */
