@@ -81,6 +81,12 @@ export interface RigOptions {
    * this many ticks.
    */
   quietQueries?: { ticks: number };
+  /** The dial queue, instead of the one the database engine implies (a test's own Redis). */
+  queue?: QueueSettings;
+  /** FreeSWITCH nodes: one simulator each, named fs1, fs2… (default 1). */
+  nodes?: number;
+  /** Where node `index`'s inbound client connects instead of its simulator's port (a proxy a test can cut). */
+  eslPortOf?: (simulatorPort: number, index: number) => Promise<number>;
 }
 
 export interface EngineRig {
@@ -95,6 +101,10 @@ export interface EngineRig {
   /** Lets the system go quiet without moving the clock. */
   settle(): Promise<void>;
   readonly sim: FreeswitchSimulator;
+  /** Every node's simulator (sims[0] is `sim`) and inbound client, in node order. */
+  readonly sims: readonly FreeswitchSimulator[];
+  readonly clients: readonly InboundClient[];
+  readonly pool: NodePool;
   readonly engine: CallbackEngine;
   readonly scheduler: Scheduler;
   readonly store: Store;
@@ -168,13 +178,22 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
   const tariffs = { tariffId: retail.id, callbackTariffId: callbackTariff.id, country: 'US' };
   const operator = await accountWithBalance(store, 0, { ...tariffs, creditLimitMinor: minorUnits(1_000_000) });
 
-  const sim = await FreeswitchSimulator.start({ eslPort: 0, clock, gateways: ['carrier'], logger, ...options.simulator });
   let wireActivity = 0;
-  sim.on('command', () => void (wireActivity += 1));
-  sim.on('event', () => void (wireActivity += 1));
-
-  const client = new InboundClient({ name: 'fs1', host: '127.0.0.1', port: sim.eslPort, password: 'ClueCon', logger, clock, random: () => 0 });
-  const pool = new NodePool({ nodes: [{ client, maxChannels: 1000, maxCps: 1000 }], logger, clock });
+  const sims: FreeswitchSimulator[] = [];
+  const clients: InboundClient[] = [];
+  for (let index = 0; index < (options.nodes ?? 1); index += 1) {
+    const name = `fs${index + 1}`;
+    const node = await FreeswitchSimulator.start({ eslPort: 0, clock, gateways: ['carrier'], logger, hostname: name, ...options.simulator });
+    node.on('command', () => void (wireActivity += 1));
+    node.on('event', () => void (wireActivity += 1));
+    const port = options.eslPortOf ? await options.eslPortOf(node.eslPort, index) : node.eslPort;
+    sims.push(node);
+    clients.push(new InboundClient({ name, host: '127.0.0.1', port, password: 'ClueCon', logger, clock, random: () => 0 }));
+  }
+  const [sim] = sims;
+  const [client] = clients;
+  if (!sim || !client) throw new Error('an engine rig needs at least one node');
+  const pool = new NodePool({ nodes: clients.map((node) => ({ client: node, maxChannels: 1000, maxCps: 1000 })), logger, clock });
   // The engine is built last (it needs the server's address and the scheduler), the handlers first.
   const late: { engine?: CallbackEngine } = {};
   const engineOf = (): CallbackEngine => {
@@ -204,7 +223,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     failedIvr: 'ivr/failed',
     ...options.callback,
   };
-  const queue = queueSettings(dbEngine);
+  const queue = options.queue ?? queueSettings(dbEngine);
   const scheduler = createScheduler({
     settings: queue,
     db,
@@ -222,7 +241,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     logger,
     clock,
     settings,
-    telephony: poolTelephony({ pool, clients: [client], socketAddress: server.address, gateway: 'carrier' }),
+    telephony: poolTelephony({ pool, clients, socketAddress: server.address, gateway: 'carrier' }),
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',
@@ -268,8 +287,8 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     }
   };
 
-  client.start();
-  await runUntil(() => client.state === 'ready', 'inbound client ready');
+  for (const node of clients) node.start();
+  await runUntil(() => clients.every((node) => node.state === 'ready'), 'inbound clients ready');
   await scheduler.start();
 
   return {
@@ -281,6 +300,9 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     setSessionHandler: (handler) => void (handlers.other = handler),
     settle: quiet,
     sim,
+    sims,
+    clients,
+    pool,
     engine: running,
     scheduler,
     store,
@@ -308,14 +330,14 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
       running.close();
       await scheduler.stop();
       pool.close();
-      const closing = Promise.all([client.close(), server.close()]);
+      const closing = Promise.all([...clients.map((node) => node.close()), server.close()]);
       let closed = false;
       void closing.then(() => (closed = true));
       for (let i = 0; i < 200 && !closed; i += 1) {
         await realTick();
         await clock.advance(100);
       }
-      await sim.stop();
+      for (const node of sims) await node.stop();
       queries?.detach();
       if (queue.driver === 'redis') {
         const redis = new Redis(queue.url, { maxRetriesPerRequest: 3 });

@@ -10,6 +10,7 @@ import { LegEventHub } from './leg-events';
 import { LegWaiter } from './leg-waiter';
 import type { TalkHook } from './flow';
 import type { EngineTelephony } from './telephony';
+import { untilWritten } from './until-written';
 import { KeyedSerial, WorkTracker } from './work';
 
 /** The part of the scheduler the engine uses (lib/scheduler's Scheduler fits). */
@@ -98,6 +99,8 @@ export interface EngineContext {
   readonly askAgainAfterTalk: (request: CallbackRequest) => boolean;
   readonly askAgainOnFailure: (request: CallbackRequest) => boolean;
   readonly onTalk: TalkHook | undefined;
+  /** Runs a write that must land, waiting out a database outage (see until-written.ts). */
+  readonly untilWritten: <T>(what: string, work: () => Promise<T>) => Promise<T>;
 }
 
 const DEFAULT_PROMPTS: PromptNames = {
@@ -110,6 +113,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
   const clock = options.clock ?? systemClock;
   const promptsDir = (options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts').replace(/\/+$/, '');
   const logger = options.logger.child({ component: 'callback-engine', instanceId: options.instanceId });
+  const work = new WorkTracker();
   return {
     db: options.db,
     store: createStore(options.db, () => clock.now()),
@@ -121,7 +125,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     events: new EngineEvents(logger),
     hub: new LegEventHub(clock),
     waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
-    work: new WorkTracker(),
+    work,
     perAccount: new KeyedSerial(),
     operatorCallbackAccountId: options.operatorCallbackAccountId,
     instanceId: options.instanceId,
@@ -138,5 +142,13 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     askAgainAfterTalk: options.askAgainAfterTalk ?? (() => false),
     askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
     onTalk: options.onTalk,
+    untilWritten: (what, write) =>
+      untilWritten(write, {
+        clock,
+        // A backoff is waiting for the database, not work: the engine counts as idle meanwhile.
+        wait: (delay) => work.waitFor(delay),
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn('database unavailable; retrying the write', { what, attempt, delayMs, error: error instanceof Error ? error.message : String(error) }),
+      }),
   };
 }

@@ -48,6 +48,8 @@ export class LiveLeg {
   mayBeUp = false;
   /** Set for an adopted leg FreeSWITCH no longer knows: it ended by then at the latest. */
   private goneBy: number | undefined;
+  /** When another channel told us this leg ended (see endedElsewhere): where an estimate ends. */
+  private endSeenAt: number | undefined;
   private settlement: Promise<Settlement> | undefined;
 
   private constructor(
@@ -99,7 +101,7 @@ export class LiveLeg {
   /** Writes the leg's row (persisted before the leg is dialed) and announces it. */
   static async open(ctx: EngineContext, requestId: string, spec: LegSpec): Promise<LiveLeg> {
     const leg = new LiveLeg(ctx, requestId, spec);
-    await ctx.store.legs.create({
+    await ctx.untilWritten(`open leg ${spec.uuid}`, () => ctx.store.legs.create({
       uuid: spec.uuid,
       requestId,
       role: spec.role,
@@ -108,7 +110,7 @@ export class LiveLeg {
       callerId: spec.callerId ?? null,
       state: 'dialing',
       reservedMinor: spec.hold?.amount ?? null,
-    });
+    }));
     leg.publish(null);
     return leg;
   }
@@ -126,15 +128,31 @@ export class LiveLeg {
     if (this.settlement || !canLegTransition(this.state, state)) return;
     this.state = state;
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
+    // A talk goes on while the database is away; its row catches up when it is back.
     await this.ctx.work.run(() =>
-      this.ctx.store.legs.update(this.uuid, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state }),
+      this.ctx.untilWritten(`mark leg ${this.uuid} ${state}`, () =>
+        this.ctx.store.legs.update(this.uuid, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state }),
+      ),
     );
     this.publish(null);
   }
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    await this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null });
+    await this.ctx.untilWritten(`hold of leg ${this.uuid}`, () => this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null }));
+  }
+
+  /**
+   * FreeSWITCH told us on another channel that this leg ended at `at` (the bridge on A's own
+   * socket returned), while the leg's own events did not come: its node's event link is down.
+   * The leg ends now for the request; its settlement still waits a while for the real
+   * CHANNEL_HANGUP_COMPLETE, and otherwise bills up to `at`, not up to whenever it gave up.
+   */
+  endedElsewhere(cause: HangupCause, at: number): void {
+    if (this.signals.hangup.done) return;
+    this.endSeenAt = at;
+    this.log.warn('leg end seen only through the bridge; its node sent no hangup', { role: this.role, cause });
+    this.signals.hangup.resolve(cause);
   }
 
   /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
@@ -178,7 +196,7 @@ export class LiveLeg {
       if (second) return second;
     }
     if (this.answeredAt !== null || this.signals.hangup.done) this.log.warn('no CHANNEL_HANGUP_COMPLETE for the leg; settling from estimates', { role: this.role });
-    return this.estimatedEnd(this.ctx.clock.now());
+    return this.estimatedEnd(this.endSeenAt ?? this.ctx.clock.now());
   }
 
   private estimatedEnd(endedBy: number): LegEnd {

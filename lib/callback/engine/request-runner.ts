@@ -189,7 +189,7 @@ export class RequestRunner implements FlowHost {
     }
     if (!(await this.persist(event, decision))) {
       // Another actor (an operator's cancel on another instance, a recovery) moved the row first.
-      const fresh = await this.ctx.store.callbackRequests.findById(this.id);
+      const fresh = await this.ctx.untilWritten(`read request ${this.id}`, () => this.ctx.store.callbackRequests.findById(this.id));
       if (fresh) this.request = fresh;
       const state = fresh && isRequestState(fresh.state) ? fresh.state : undefined;
       this.log.warn('request changed under us', { expected: this.state, found: fresh?.state, event: event.type });
@@ -235,7 +235,7 @@ export class RequestRunner implements FlowHost {
     if (cause !== undefined) patch.lastCause = cause.slice(0, 64);
     if (event.type === 'destination_chosen') patch.destination = event.number;
     if (to === 'bridged' && !requestData(this.request.data).talked) patch.data = withRequestData(this.request.data, { talked: true });
-    if (!(await this.ctx.store.callbackRequests.transition(this.id, from, to, patch))) return false;
+    if (!(await this.transition(from, to, patch))) return false;
 
     // Released: the lease is nobody's now, so there is nothing left to renew.
     if (patch.release) this.lease?.stop();
@@ -255,6 +255,23 @@ export class RequestRunner implements FlowHost {
     if (from === 'bridged' && to !== 'bridged') await this.talkEnded(to);
     this.announce(from, to, event.type, cause);
     return true;
+  }
+
+  /**
+   * The compare-and-set, waiting out a database outage: nothing was done for this event yet, so
+   * the event (a hangup during a talk) is handled late instead of dropped. A try that committed
+   * but lost its answer with the connection shows as our own move on the next try.
+   */
+  private async transition(from: RequestState, to: RequestState, patch: CallbackRequestPatch): Promise<boolean> {
+    let tries = 0;
+    const requests = this.ctx.store.callbackRequests;
+    const moved = await this.ctx.untilWritten(`request ${this.id} ${from} → ${to}`, () => {
+      tries += 1;
+      return requests.transition(this.id, from, to, patch);
+    });
+    if (moved || tries === 1) return moved;
+    const row = await this.ctx.untilWritten(`read request ${this.id}`, () => requests.findById(this.id));
+    return row !== null && row.state === to && row.version === this.request.version + 1;
   }
 
   /** W3: a persisted move of the request. */
@@ -313,9 +330,12 @@ export class RequestRunner implements FlowHost {
     const a = this.legA;
     const b = this.legB;
     if (!a || !b) return;
-    await Promise.all([a.mark('bridged'), b.mark('bridged')]);
+    // The marks take the legs to `bridged` at once and their rows when the database lets them
+    // (they wait out an outage): the talk's limit and features must not wait for that.
+    const marked = Promise.all([a.mark('bridged'), b.mark('bridged')]);
     this.startTalkLimit(a, b);
     this.startTalkHook(a, b);
+    await marked;
   }
 
   /** In-call features (lib/features) attach to the talk here and let go when `ended` aborts. */

@@ -47,7 +47,11 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   // The store takes the account row before the reservation (ReservationsRepository.settle), so
   // two legs of one account settling at once queue on that row instead of deadlocking; should
   // InnoDB still pick a victim, it rolled the whole unit back, so the whole unit runs again.
-  return retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId), () => ctx.clock.now()));
+  // With the database away, the unit waits until it lands: the leg happened and is owed (and the
+  // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
+  return ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId), () => ctx.clock.now())),
+  );
 }
 
 async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null): Promise<Settlement> {

@@ -11,6 +11,9 @@ import type { LiveLeg } from './live-leg';
 
 type BridgeEnd = { readonly kind: 'done'; readonly result: BridgeResult } | { readonly kind: 'a_gone' };
 
+/** How long B's own hangup may lag the end of the bridge on A's socket before the bridge's word is taken. */
+const BRIDGE_END_GRACE_MS = 2_000;
+
 /**
  * C1/C2/C3, source first: A is called back and put under our outbound socket; B is dialed from
  * A's session with FreeSWITCH's `bridge`, so A hears ringback while B rings and the two are
@@ -90,6 +93,20 @@ export class SourceFirstFlow implements ModeFlow {
   }
 
   /**
+   * B's end normally comes from its node's event stream. Should that link be down (the node's
+   * inbound connection dropped), the bridge application returning on A's own socket still says
+   * the talk is over, so the request does not wait for a hangup that will never be reported.
+   */
+  private async talkEndFromBridge(leg: LiveLeg, bridge: Promise<BridgeEnd>): Promise<void> {
+    const end = await bridge;
+    if (end.kind !== 'done' || leg.signals.hangup.done) return;
+    const { clock } = this.host.ctx;
+    const seenAt = clock.now();
+    const cause = await within(clock, leg.signals.hangup.promise, BRIDGE_END_GRACE_MS);
+    if (cause === undefined) leg.endedElsewhere(end.result.hangupCause ?? 'NORMAL_CLEARING', seenAt);
+  }
+
+  /**
    * B answered when FreeSWITCH reports the bridge (CHANNEL_BRIDGE); B failed when it hangs up
    * before that. A B that never became a channel (an unknown gateway) shows only in the
    * bridge's disposition.
@@ -102,6 +119,7 @@ export class SourceFirstFlow implements ModeFlow {
       bridge.then((end) => end.kind),
     ]);
     if (first === 'answered') {
+      this.host.detach(this.talkEndFromBridge(leg, bridge));
       await reportOutcome(this.host, leg, { kind: 'answered', session: undefined });
       return;
     }

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { InvalidOrder } from '../../callback/engine/order';
 import type { Logger } from '../../log/logger';
+import { isDatabaseUnavailable } from '../../store/sql-errors';
 import { InvalidStoreInput, StoreConflict } from '../../store/validation';
 
 /**
@@ -19,6 +20,7 @@ export const ERROR_CODES = [
   'not_cancellable',
   'rate_limited',
   'csrf_failed',
+  'unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -29,6 +31,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** Seconds a client should wait before trying again (sent as Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -37,6 +41,13 @@ export class ApiError extends Error {
 
 export const notFound = (what: string): ApiError => new ApiError(404, 'not_found', `no such ${what}`);
 export const forbidden = (message: string): ApiError => new ApiError(403, 'forbidden', message);
+
+/** How long a client is asked to wait while the database is away: a restart takes seconds. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** The database is away (stopped, restarting): nothing was done, and the same request may be sent again. */
+export const databaseUnavailable = (): ApiError =>
+  new ApiError(503, 'unavailable', 'the database is unavailable; nothing was changed, try again shortly', undefined, UNAVAILABLE_RETRY_AFTER_SECONDS);
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; field?: string };
@@ -68,6 +79,7 @@ function toApiError(error: unknown): ApiError | null {
   if (error instanceof InvalidOrder) return fromInvalidOrder(error);
   if (error instanceof InvalidStoreInput) return new ApiError(400, 'validation_failed', error.issues);
   if (error instanceof StoreConflict) return new ApiError(409, 'conflict', error.message);
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   const parser = error as BodyParserError;
   if (parser.type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   if (parser.type === 'entity.too.large') return new ApiError(413, 'body_too_large', 'the body is too large');
@@ -77,6 +89,7 @@ function toApiError(error: unknown): ApiError | null {
 
 export function sendError(res: Response, error: ApiError): void {
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   res.status(error.status).json(body);
 }
 

@@ -53,6 +53,11 @@ function operation(meta: RouteMeta, registry: Json): Json {
   }
   if (meta.authenticated) {
     responses['401'] ??= { description: 'no valid API key', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    // Every authenticated route reads its key from the database.
+    responses['503'] ??= {
+      description: 'the database is unavailable (code `unavailable`, with Retry-After): nothing was changed, send the same request again later',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
   return {
     operationId: meta.operationId,
@@ -74,7 +79,7 @@ export function buildOpenApi(routes: readonly Pick<Route, 'meta'>[], info: { tit
     const key = openApiPath(meta.path);
     paths[key] = { ...(paths[key] ?? {}), [meta.method]: operation(meta, registry) };
   }
-  // Ensure the shared error body is always there for the 401s added above.
+  // Ensure the shared error body is always there for the 401s and 503s added above.
   registry.Error ??= { type: 'object' };
   return {
     openapi: '3.1.0',

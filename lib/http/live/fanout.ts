@@ -45,6 +45,10 @@ export class EventFanout {
   private publisher: Redis | null = null;
   private subscriber: Redis | null = null;
   private tail: Promise<void> = Promise.resolve();
+  /** Whether our subscriber listens on the channel right now (false while Redis is away or just back). */
+  private subscribed = false;
+  /** Messages delivered here while not subscribed, so that one arriving after all is not delivered twice. */
+  private readonly deliveredUnsubscribed = new Set<string>();
 
   constructor(private readonly options: FanoutOptions) {
     this.channel = options.channel ?? 'callback:live-events';
@@ -54,11 +58,24 @@ export class EventFanout {
   async start(): Promise<void> {
     if (!this.options.redisUrl) return;
     this.publisher = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 3 });
-    this.subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 3 });
-    this.subscriber.on('message', (channel: string, message: string) => {
+    // Subscribing again after a reconnect is ours (not ioredis's autoResubscribe), so that we know
+    // when the channel is listened to again: until then this instance delivers its own events.
+    const subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 3, autoResubscribe: false });
+    this.subscriber = subscriber;
+    subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.receive(message);
     });
-    await this.subscriber.subscribe(this.channel);
+    subscriber.on('close', () => void (this.subscribed = false));
+    subscriber.on('error', (error: Error) => this.options.logger.debug('live events subscriber error', { error: error.message }));
+    subscriber.on('ready', () => {
+      if (this.subscribed) return;
+      subscriber.subscribe(this.channel).then(
+        () => void (this.subscribed = subscriber.status === 'ready'),
+        (error: unknown) => this.options.logger.warn('could not subscribe to live events', { error: error instanceof Error ? error.message : String(error) }),
+      );
+    });
+    await subscriber.subscribe(this.channel);
+    this.subscribed = true;
   }
 
   /** Feeds this fanout from an engine (only the instance's own engine: Redis carries the rest). */
@@ -111,9 +128,18 @@ export class EventFanout {
 
   private async publish(event: LiveEvent): Promise<void> {
     if (!this.publisher) return this.deliver(event);
+    const message = JSON.stringify(event);
+    // Not listening (Redis restarting): this instance's streams get it now, the others when it lands.
+    const local = !this.subscribed;
+    if (local) {
+      this.deliver(event);
+      this.deliveredUnsubscribed.add(message);
+      if (this.deliveredUnsubscribed.size > OWNER_CACHE_SIZE) this.deliveredUnsubscribed.clear();
+    }
     try {
-      await this.publisher.publish(this.channel, JSON.stringify(event));
+      await this.publisher.publish(this.channel, message);
     } catch (error) {
+      if (local) return;
       // Better this instance's clients see it than nobody.
       this.options.logger.warn('publishing a live event to Redis failed; delivering locally', { error: error instanceof Error ? error.message : String(error) });
       this.deliver(event);
@@ -121,6 +147,7 @@ export class EventFanout {
   }
 
   private receive(message: string): void {
+    if (this.deliveredUnsubscribed.delete(message)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(message);
