@@ -8,6 +8,7 @@ import type { FlowHost, ModeFlow } from './flow';
 import { SessionControl } from './leg-control';
 import { answeredAtOf } from './leg-events';
 import type { LiveLeg } from './live-leg';
+import { channelAlive } from './telephony';
 
 type BridgeEnd = { readonly kind: 'done'; readonly result: BridgeResult } | { readonly kind: 'a_gone' };
 
@@ -96,14 +97,16 @@ export class SourceFirstFlow implements ModeFlow {
    * B's end normally comes from its node's event stream. Should that link be down (the node's
    * inbound connection dropped), the bridge application returning on A's own socket still says
    * the talk is over, so the request does not wait for a hangup that will never be reported.
+   * Unless FreeSWITCH still has B: an in-call feature moved it out of the bridge (fax, conference).
    */
   private async talkEndFromBridge(leg: LiveLeg, bridge: Promise<BridgeEnd>): Promise<void> {
     const end = await bridge;
     if (end.kind !== 'done' || leg.signals.hangup.done) return;
-    const { clock } = this.host.ctx;
+    const { clock, telephony } = this.host.ctx;
     const seenAt = clock.now();
     const cause = await within(clock, leg.signals.hangup.promise, BRIDGE_END_GRACE_MS);
-    if (cause === undefined) leg.endedElsewhere(end.result.hangupCause ?? 'NORMAL_CLEARING', seenAt);
+    if (cause !== undefined || (await channelAlive(telephony, leg.node, leg.uuid))) return;
+    leg.endedElsewhere(end.result.hangupCause ?? 'NORMAL_CLEARING', seenAt);
   }
 
   /**
