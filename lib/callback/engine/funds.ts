@@ -71,9 +71,10 @@ class NotAffordable extends Error {}
  * Rates and reservations for a request's legs. The rules:
  * - leg A is rated by the account's callback tariff (A6: a source it lacks is never dialed),
  *   leg B by its retail tariff (B1);
- * - before a leg costs anything, what it may cost is held (B3), so concurrent calls cannot
- *   spend the same balance: leg A's setup allowance when A is dialed, then, before B is dialed,
- *   both legs' cost for the longest affordable talk;
+ * - before a leg costs anything, what it may cost is held (B3) on whoever pays it, an account
+ *   or a calling card (A4), so concurrent calls cannot spend the same balance: leg A's setup
+ *   allowance when A is dialed, then, before B is dialed, both legs' cost for the longest
+ *   affordable talk;
  * - the talk limit (C6) is the longest talk those holds pay for.
  */
 export class Funds {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { maxCallSeconds } from '../../../lib/billing';
+import { engineContext } from '../../../lib/callback/engine/context';
+import { Funds, isRefusal } from '../../../lib/callback/engine/funds';
 import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { CallbackRequest, CallingCard, Cdr } from '../../../lib/store';
@@ -133,5 +135,44 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
     expect((await r.store.cdrs.listForRequest(request.id)).map((cdr) => cdr.legUuid).sort()).toEqual([a, b].sort());
     expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 98, reservedMinor: 0 });
     await expectNoHolds(r, card, [request]);
+  });
+
+  it('a leg an in-call feature adds on a card-paid call holds the card\'s money too, and is refused once the card has nothing left beyond its holds', async () => {
+    const { r, card } = await cardRig(2, new Map());
+    const ctx = engineContext({
+      db: getDb(),
+      logger: r.logger,
+      clock: r.clock,
+      settings: r.settings,
+      telephony: {
+        socketAddress: r.socket,
+        gateway: 'carrier',
+        pickNode: () => 'fs1',
+        originate: () => Promise.reject(new Error('not used')),
+        api: () => Promise.reject(new Error('not used')),
+        onEvent: () => () => undefined,
+      },
+      scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
+      operatorCallbackAccountId: r.operatorAccountId,
+      instanceId: 'card-holds-test',
+    });
+    const { request } = await r.store.callbackRequests.create({
+      accountId: r.operatorAccountId,
+      trigger: 'access',
+      source: SOURCE,
+      destination: DESTINATION,
+      state: 'bridged',
+      data: { unidentified: true, chosenPayer: { cardId: card.id, since: r.clock.now() } },
+    });
+    const funds = new Funds(ctx);
+    const pricing = await funds.priceLegB(request, DESTINATION_2);
+    if (isRefusal(pricing)) throw new Error(`priced as ${pricing.refused}`);
+    expect(pricing.payer).toEqual({ kind: 'card', cardId: card.id, accountId: null });
+
+    const first = await funds.holdForFeatureLeg(request, { uuid: randomUUID(), pricing });
+    // 2 cents at 1 cent a minute: a 2-minute call, both cents held on the card.
+    expect(first).toMatchObject({ limitSeconds: 120, hold: { cardId: card.id, amount: 2 } });
+    expect(await funds.holdForFeatureLeg(request, { uuid: randomUUID(), pricing })).toEqual({ refused: 'insufficient_funds' });
+    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 2, reservedMinor: 2 });
   });
 });
