@@ -74,7 +74,7 @@ export function reservationOwner(reservation: Pick<Reservation, 'id' | 'accountI
 }
 
 /** Where an owner's money and its held sum live, and what of it a new hold may take. */
-interface Funds {
+interface OwnerFunds {
   readonly table: 'accounts' | 'calling_cards';
   readonly id: number;
   readonly ownerColumns: { account_id: number | null; card_id: number | null };
@@ -82,7 +82,7 @@ interface Funds {
   readonly available: string;
 }
 
-function fundsOf(owner: ReservationOwner): Funds {
+function fundsOf(owner: ReservationOwner): OwnerFunds {
   if ('cardId' in owner) {
     return { table: 'calling_cards', id: owner.cardId, ownerColumns: { account_id: null, card_id: owner.cardId }, available: 'balance_minor - reserved_minor' };
   }
@@ -176,7 +176,7 @@ export class ReservationsRepository extends Repository {
       // The owner's row is locked before the reservation row, the order reserveFor() takes them
       // in: without it two legs of one owner settling at once (each with its CDR insert in the
       // same transaction) deadlock on MariaDB. SQLite serialises writers anyway.
-      const owner = await lockFunds(trx, funds);
+      const owner = await lockOwner(trx, funds);
       const amount = money(row.amount_minor);
       const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
       const now = this.clock();
@@ -197,19 +197,19 @@ export class ReservationsRepository extends Repository {
   }
 }
 
-interface FundsRow {
+interface OwnerRow {
   balance_minor: DbInt;
   reserved_minor: DbInt;
 }
 
-async function lockFunds(trx: Knex.Transaction, funds: Funds): Promise<FundsRow | undefined> {
+async function lockOwner(trx: Knex.Transaction, funds: OwnerFunds): Promise<OwnerRow | undefined> {
   const query = trx(funds.table).where({ id: funds.id });
   if (isMysql(trx)) query.forUpdate();
-  return query.first<FundsRow | undefined>('balance_minor', 'reserved_minor');
+  return query.first<OwnerRow | undefined>('balance_minor', 'reserved_minor');
 }
 
 /** What settling a hold of `amount` at `cost` takes from its owner (see settle). */
-function chargeable(funds: Funds, owner: FundsRow | undefined, amount: MinorUnits, cost: MinorUnits): number {
+function chargeable(funds: OwnerFunds, owner: OwnerRow | undefined, amount: MinorUnits, cost: MinorUnits): number {
   if (funds.table === 'accounts' || !owner) return cost;
   const heldByOthers = money(owner.reserved_minor) - amount;
   return Math.max(0, Math.min(cost, money(owner.balance_minor) - heldByOthers));
