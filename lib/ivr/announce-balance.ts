@@ -1,10 +1,10 @@
 import type { CallSession } from '../esl/call-session';
-import type { Store } from '../store';
+import { cardAvailableMinor, type Store } from '../store';
 import type { PinOwner } from '../store/pins';
 import type { PromptCatalogue } from './prompts';
 import type { IvrStep } from './step';
 
-/** C2: "your balance is" + the available amount (an account's balance + credit − held; a card's balance), in the caller's language. */
+/** C2: "your balance is" + the available amount (an account's balance + credit − held; a card's balance − held), in the caller's language. */
 export class AnnounceBalance implements IvrStep<void> {
   readonly name = 'announce-balance';
 
@@ -25,6 +25,9 @@ export class AnnounceBalance implements IvrStep<void> {
 
 /** What a payer may spend now, in minor units; null when it is gone. */
 export async function availableMinor(store: Store, payer: PinOwner): Promise<number | null> {
-  if ('cardId' in payer) return (await store.cards.findById(payer.cardId))?.balanceMinor ?? null;
+  if ('cardId' in payer) {
+    const card = await store.cards.findById(payer.cardId);
+    return card ? cardAvailableMinor(card) : null;
+  }
   return (await store.accounts.balance(payer.accountId))?.availableMinor ?? null;
 }

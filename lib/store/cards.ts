@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { MinorUnits } from '../domain/money';
+import { minorUnits, type MinorUnits } from '../domain/money';
 import { Repository, bool, definedOnly, insertedId, int, money, optInt, written, type DbBool, type DbInt, type EpochMs } from './rows';
+import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
 import { StoreConflict, currencyField, epochMsField, idField, minorField, nonNegativeMinorField, parseInput } from './validation';
 
@@ -10,6 +11,8 @@ export interface CallingCard {
   number: string;
   accountId: number | null;
   balanceMinor: MinorUnits;
+  /** Sum of the card's held reservations (B3): money calls in progress may still spend. */
+  reservedMinor: MinorUnits;
   currency: string;
   active: boolean;
   expiresAt: EpochMs | null;
@@ -22,6 +25,7 @@ interface CardRow {
   number: string;
   account_id: DbInt | null;
   balance_minor: DbInt;
+  reserved_minor: DbInt;
   currency: string;
   active: DbBool;
   expires_at: DbInt | null;
@@ -49,6 +53,7 @@ function toCard(row: CardRow): CallingCard {
     number: row.number,
     accountId: optInt(row.account_id),
     balanceMinor: money(row.balance_minor),
+    reservedMinor: money(row.reserved_minor),
     currency: row.currency,
     active: bool(row.active),
     expiresAt: optInt(row.expires_at),
@@ -66,6 +71,11 @@ function cardColumns(fields: Partial<z.output<typeof cardFields>>) {
     active: fields.active,
     expires_at: fields.expiresAt,
   });
+}
+
+/** What a new call may still spend: the balance less what calls in progress hold (never below zero: a card has no credit). */
+export function cardAvailableMinor(card: Pick<CallingCard, 'balanceMinor' | 'reservedMinor'>): MinorUnits {
+  return minorUnits(Math.max(0, card.balanceMinor - card.reservedMinor));
 }
 
 export function isCardUsable(card: CallingCard, now: EpochMs): boolean {
@@ -113,14 +123,35 @@ export class CardsRepository extends Repository {
 
   /**
    * Adds `delta` (negative to charge) in one conditional UPDATE, so concurrent charges can never
-   * take a card below zero. Returns false, changing nothing, when the balance would not cover it.
+   * take a card below zero nor spend money held for a call in progress. Returns false, changing
+   * nothing, when the balance beyond the holds would not cover it.
    */
   async adjustBalance(id: number, delta: MinorUnits): Promise<boolean> {
     const amount = parseInput(minorField, delta, 'card balance change');
-    const changed = await this.db('calling_cards')
-      .where({ id })
-      .andWhere('balance_minor', '>=', -amount)
-      .update({ balance_minor: this.db.raw('balance_minor + ?', [amount]), updated_at: this.clock() });
+    const query = this.db('calling_cards').where({ id });
+    if (amount < 0) query.andWhereRaw('balance_minor - reserved_minor >= ?', [-amount]);
+    const changed = await query.update({ balance_minor: this.db.raw('balance_minor + ?', [amount]), updated_at: this.clock() });
     return changed > 0;
+  }
+
+  /**
+   * Charges `cost`, or as much of it as the card has beyond its holds (a leg that ran without a
+   * hold of its own must not spend another call's). Returns what was charged.
+   */
+  async chargeAtMost(id: number, cost: MinorUnits): Promise<MinorUnits> {
+    const wanted = parseInput(nonNegativeMinorField, cost, 'card charge');
+    return this.atomically(async (trx) => {
+      const query = trx<CardRow>('calling_cards').where({ id });
+      // Read and write under the row lock (SQLite serialises writers anyway).
+      if (isMysql(trx)) query.forUpdate();
+      const row = await query.first();
+      const amount = row ? Math.min(wanted, cardAvailableMinor(toCard(row))) : 0;
+      if (amount > 0) {
+        await trx('calling_cards')
+          .where({ id })
+          .update({ balance_minor: trx.raw('balance_minor - ?', [amount]), updated_at: this.clock() });
+      }
+      return minorUnits(amount);
+    });
   }
 }

@@ -6,6 +6,7 @@ import * as security from '../../db/migrations/004_security';
 import * as portalUsers from '../../db/migrations/005_portal_users';
 import * as freeswitchCdrs from '../../db/migrations/006_freeswitch_cdrs';
 import * as faxResults from '../../db/migrations/008_fax_results';
+import * as cardHolds from '../../db/migrations/009_card_holds';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -26,6 +27,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '005_portal_users', migration: portalUsers },
   { name: '006_freeswitch_cdrs', migration: freeswitchCdrs },
   { name: '008_fax_results', migration: faxResults },
+  { name: '009_card_holds', migration: cardHolds },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -1,22 +1,29 @@
 import { z } from 'zod';
+import type { Knex } from 'knex';
 import type { MinorUnits } from '../domain/money';
-import { Repository, insertedId, int, money, oneOf, optMoney, written, type DbInt, type EpochMs } from './rows';
+import { Repository, insertedId, int, money, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { idField, nonNegativeMinorField, parseInput, positiveMinorField } from './validation';
 
 export const RESERVATION_STATES = ['held', 'settled', 'released'] as const;
 export type ReservationState = (typeof RESERVATION_STATES)[number];
 
+/** Whose money a hold sets aside: an account's (balance + credit limit) or a calling card's (its balance, A4). */
+export type ReservationOwner = { readonly accountId: number } | { readonly cardId: number };
+
 /**
  * Money set aside for a call before it is dialed (B3), so concurrent calls can never spend the
  * same balance twice. Settled with the actual cost when the leg is rated, or released unused.
+ * Exactly one of accountId and cardId is set.
  */
 export interface Reservation {
   id: number;
-  accountId: number;
+  accountId: number | null;
+  cardId: number | null;
   requestId: string | null;
   legUuid: string | null;
   amountMinor: MinorUnits;
+  /** What the settlement charged (for a card, never more than it had: see settle). */
   settledMinor: MinorUnits | null;
   state: ReservationState;
   createdAt: EpochMs;
@@ -25,7 +32,8 @@ export interface Reservation {
 
 interface ReservationRow {
   id: DbInt;
-  account_id: DbInt;
+  account_id: DbInt | null;
+  card_id: DbInt | null;
   request_id: string | null;
   leg_uuid: string | null;
   amount_minor: DbInt;
@@ -41,10 +49,13 @@ const referencesSchema = z.object({
 });
 export type ReservationReferences = z.input<typeof referencesSchema>;
 
+const ownerSchema = z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]);
+
 function toReservation(row: ReservationRow): Reservation {
   return {
     id: int(row.id),
-    accountId: int(row.account_id),
+    accountId: optInt(row.account_id),
+    cardId: optInt(row.card_id),
     requestId: row.request_id,
     legUuid: row.leg_uuid,
     amountMinor: money(row.amount_minor),
@@ -55,26 +66,63 @@ function toReservation(row: ReservationRow): Reservation {
   };
 }
 
+/** The account or card a reservation holds money of. */
+export function reservationOwner(reservation: Pick<Reservation, 'id' | 'accountId' | 'cardId'>): ReservationOwner {
+  if (reservation.cardId !== null) return { cardId: reservation.cardId };
+  if (reservation.accountId !== null) return { accountId: reservation.accountId };
+  throw new Error(`reservation ${reservation.id} belongs to neither an account nor a card`);
+}
+
+/** Where an owner's money and its held sum live, and what of it a new hold may take. */
+interface OwnerFunds {
+  readonly table: 'accounts' | 'calling_cards';
+  readonly id: number;
+  readonly ownerColumns: { account_id: number | null; card_id: number | null };
+  /** SQL: what is left to hold. A card has no credit: its balance never goes below zero. */
+  readonly available: string;
+}
+
+function fundsOf(owner: ReservationOwner): OwnerFunds {
+  if ('cardId' in owner) {
+    return { table: 'calling_cards', id: owner.cardId, ownerColumns: { account_id: null, card_id: owner.cardId }, available: 'balance_minor - reserved_minor' };
+  }
+  return {
+    table: 'accounts',
+    id: owner.accountId,
+    ownerColumns: { account_id: owner.accountId, card_id: null },
+    available: 'balance_minor + credit_limit_minor - reserved_minor',
+  };
+}
+
 export class ReservationsRepository extends Repository {
   /**
    * Holds `amount` against the account, or returns null when balance + credit limit − already
    * held would go below zero. The check and the hold are one conditional UPDATE, which the
    * database serialises per account row, so no interleaving of concurrent callers can overrun.
    */
-  async reserve(accountId: number, amount: MinorUnits, references: ReservationReferences = {}): Promise<Reservation | null> {
-    const account = parseInput(idField, accountId, 'account id');
+  reserve(accountId: number, amount: MinorUnits, references: ReservationReferences = {}): Promise<Reservation | null> {
+    return this.reserveFor({ accountId }, amount, references);
+  }
+
+  /**
+   * Holds `amount` of an account's or a card's money, or returns null when it is not there (an
+   * account: balance + credit limit − held; a card: balance − held). One conditional UPDATE of
+   * the owner's row decides, so concurrent holds on one owner can never overrun it.
+   */
+  async reserveFor(owner: ReservationOwner, amount: MinorUnits, references: ReservationReferences = {}): Promise<Reservation | null> {
+    const funds = fundsOf(parseInput(ownerSchema, owner, 'reservation owner'));
     const hold = parseInput(positiveMinorField, amount, 'reservation amount');
     const refs = parseInput(referencesSchema, references, 'reservation references');
     return this.atomically(async (trx) => {
       const now = this.clock();
-      const held = await trx('accounts')
-        .where({ id: account })
-        .andWhereRaw('balance_minor + credit_limit_minor - reserved_minor >= ?', [hold])
+      const held = await trx(funds.table)
+        .where({ id: funds.id })
+        .andWhereRaw(`${funds.available} >= ?`, [hold])
         .update({ reserved_minor: trx.raw('reserved_minor + ?', [hold]), updated_at: now });
       if (held === 0) return null;
       const id = insertedId(
         await trx('reservations').insert({
-          account_id: account,
+          ...funds.ownerColumns,
           request_id: refs.requestId,
           leg_uuid: refs.legUuid,
           amount_minor: hold,
@@ -89,8 +137,11 @@ export class ReservationsRepository extends Repository {
 
   /**
    * Charges the actual cost and frees the hold, in one transaction. The cost may exceed the
-   * amount held (rounding at the last increment); it is charged in full. Returns false when the
-   * reservation is not held any more (already settled or released): settling twice is harmless.
+   * amount held (rounding at the last increment): an account is charged in full (its credit
+   * limit is the operator's risk); a card only up to the hold plus what it has beyond every
+   * hold, so it never goes below zero and never spends another call's hold (settledMinor says
+   * what was charged). Returns false when the reservation is not held any more (already settled
+   * or released): settling twice is harmless.
    */
   settle(reservationId: number, actualCost: MinorUnits): Promise<boolean> {
     return this.close(reservationId, 'settled', parseInput(nonNegativeMinorField, actualCost, 'actual cost'));
@@ -107,9 +158,10 @@ export class ReservationsRepository extends Repository {
   }
 
   /** Held reservations, oldest first; with createdBefore, those a crashed instance may have left; with requestId, one request's. */
-  async listHeld(options: { accountId?: number; requestId?: string; createdBefore?: EpochMs } = {}): Promise<Reservation[]> {
+  async listHeld(options: { accountId?: number; cardId?: number; requestId?: string; createdBefore?: EpochMs } = {}): Promise<Reservation[]> {
     const query = this.db<ReservationRow>('reservations').where({ state: 'held' }).orderBy('id');
     if (options.accountId !== undefined) query.where({ account_id: options.accountId });
+    if (options.cardId !== undefined) query.where({ card_id: options.cardId });
     if (options.requestId !== undefined) query.where({ request_id: options.requestId });
     if (options.createdBefore !== undefined) query.where('created_at', '<', options.createdBefore);
     return (await query).map(toReservation);
@@ -120,25 +172,45 @@ export class ReservationsRepository extends Repository {
     return this.atomically(async (trx) => {
       const row = await trx<ReservationRow>('reservations').where({ id }).first();
       if (!row || row.state !== 'held') return false;
-      // The account row is locked before the reservation row, the order reserve() takes them in:
-      // without it two legs of one account settling at once (each with its CDR insert in the same
-      // transaction) deadlock on MariaDB. SQLite serialises writers anyway.
-      if (isMysql(trx)) await trx('accounts').where({ id: int(row.account_id) }).forUpdate().first('id');
+      const funds = fundsOf(reservationOwner(toReservation(row)));
+      // The owner's row is locked before the reservation row, the order reserveFor() takes them
+      // in: without it two legs of one owner settling at once (each with its CDR insert in the
+      // same transaction) deadlock on MariaDB. SQLite serialises writers anyway.
+      const owner = await lockOwner(trx, funds);
+      const amount = money(row.amount_minor);
+      const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
       const now = this.clock();
       // Compare-and-set on the state: of two concurrent settles, only one gets past here.
       const closed = await trx('reservations')
         .where({ id, state: 'held' })
-        .update({ state, settled_minor: cost, updated_at: now });
+        .update({ state, settled_minor: cost === null ? null : charged, updated_at: now });
       if (closed === 0) return false;
-      const amount = money(row.amount_minor);
-      await trx('accounts')
-        .where({ id: int(row.account_id) })
+      await trx(funds.table)
+        .where({ id: funds.id })
         .update({
           reserved_minor: trx.raw('reserved_minor - ?', [amount]),
-          balance_minor: trx.raw('balance_minor - ?', [cost ?? 0]),
+          balance_minor: trx.raw('balance_minor - ?', [charged]),
           updated_at: now,
         });
       return true;
     });
   }
+}
+
+interface OwnerRow {
+  balance_minor: DbInt;
+  reserved_minor: DbInt;
+}
+
+async function lockOwner(trx: Knex.Transaction, funds: OwnerFunds): Promise<OwnerRow | undefined> {
+  const query = trx(funds.table).where({ id: funds.id });
+  if (isMysql(trx)) query.forUpdate();
+  return query.first<OwnerRow | undefined>('balance_minor', 'reserved_minor');
+}
+
+/** What settling a hold of `amount` at `cost` takes from its owner (see settle). */
+function chargeable(funds: OwnerFunds, owner: OwnerRow | undefined, amount: MinorUnits, cost: MinorUnits): number {
+  if (funds.table === 'accounts' || !owner) return cost;
+  const heldByOthers = money(owner.reserved_minor) - amount;
+  return Math.max(0, Math.min(cost, money(owner.balance_minor) - heldByOthers));
 }

@@ -135,7 +135,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     expect((await r.store.accounts.balance(account.id))!.reservedMinor).toBe(0);
   });
 
-  it('A4: a calling card and its PIN pay leg B, the card charged down from its balance', async () => {
+  it('A4: a calling card and its PIN pay leg B, the card charged exactly the CDR cost against its hold', async () => {
     const { r, counter } = await start();
     const stranger = '+12025550181' as E164;
     const card = await r.store.cards.create({ number: '700012345678', balanceMinor: minorUnits(500), currency: 'USD', active: true, accountId: null, expiresAt: null });
@@ -158,7 +158,8 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     const cdrB = await r.store.cdrs.findByLegUuid(legB.uuid);
     expect(cdrB?.raw).toMatchObject({ payer: 'card', cardId: card.id });
     expect(cdrB!.costMinor).toBeGreaterThan(0);
-    expect((await r.store.cards.findById(card.id))?.balanceMinor).toBe(Math.max(0, 500 - cdrB!.costMinor));
+    // Held before B was dialed, charged against the hold: exactly the CDR's cost, nothing left held.
+    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500 - cdrB!.costMinor, reservedMinor: 0 });
   });
 
   it('A5: wrong PINs are counted across calls and lock the PIN out, even against the right one', async () => {

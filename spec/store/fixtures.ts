@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
-import type { Account, NewAccount, Store } from '../../lib/store';
+import type { Account, CallingCard, NewAccount, NewCallingCard, Store } from '../../lib/store';
 
 /** Test files share one database per engine, so every fixture gets names no other test uses. */
 export function unique(prefix: string): string {
@@ -24,4 +24,12 @@ export async function accountWithBalance(store: Store, balance: number, override
   const reloaded = await store.accounts.findById(account.id);
   if (!reloaded) throw new Error('fixture account vanished');
   return reloaded;
+}
+
+let cardCounter = 0;
+/** A calling card (A4) with `balance` minor units on it and a number no other test uses. */
+export async function cardWithBalance(store: Store, balance: number, overrides: Partial<NewCallingCard> = {}): Promise<CallingCard> {
+  cardCounter += 1;
+  const number = `7${String(process.pid % 100_000).padStart(5, '0')}${String(cardCounter).padStart(6, '0')}`;
+  return store.cards.create({ number, currency: 'USD', balanceMinor: minorUnits(balance), ...overrides });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
-import { inTransaction, type CallbackRequest, type Rate, type Store } from '../../store';
+import { cardAvailableMinor, inTransaction, type CallbackRequest, type Rate, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { CHOSEN_PAYER_KEY } from './ask-destination';
 import type { EngineContext } from './context';
@@ -10,13 +10,13 @@ import { requestData } from './request-data';
 
 /**
  * Who pays a leg we dial: an account, the operator for an unidentified caller's leg A (A6), or a
- * calling card (A4, leg B only) with its balance when priced: cards have no reservations, so a
- * card's talk limit is its balance at pricing time and two calls on one card may overspend it
- * (the card is charged down to zero, never below: lib/ivr/README.md).
+ * calling card (A4, leg B and legs added in the call) at the tariff of its account (accountId,
+ * null: the request's). An account's and a card's money are held alike (B3): a card's talk
+ * limit comes from its hold, so concurrent calls on one card cannot spend the same balance.
  */
 export type Payer =
   | Extract<ChargeTarget, { kind: 'account' | 'operator' }>
-  | { readonly kind: 'card'; readonly cardId: number; readonly availableMinor: number; readonly accountId: number | null };
+  | { readonly kind: 'card'; readonly cardId: number; readonly accountId: number | null };
 
 export interface LegPricing {
   readonly rate: Rate;
@@ -39,11 +39,9 @@ export interface Refusal {
   readonly details?: Readonly<Record<string, number | string>>;
 }
 
-/** Money set aside for one leg (B3). */
-export interface Hold {
+interface HoldTerms {
   readonly legUuid: string;
   readonly reservationId: number;
-  readonly accountId: number;
   readonly amount: MinorUnits;
   /**
    * A leg A that started on the operator (A6) and was taken over by the payer leg A identified:
@@ -51,6 +49,9 @@ export interface Hold {
    */
   readonly since?: number;
 }
+
+/** Money set aside for one leg (B3), of an account (accountId) or of a calling card (cardId). */
+export type Hold = HoldTerms & ReservationOwner;
 
 /** A leg in a funds question: its pricing, and for a leg already up, when it answered and what it holds. */
 export interface PricedLeg {
@@ -70,9 +71,10 @@ class NotAffordable extends Error {}
  * Rates and reservations for a request's legs. The rules:
  * - leg A is rated by the account's callback tariff (A6: a source it lacks is never dialed),
  *   leg B by its retail tariff (B1);
- * - before a leg costs anything, what it may cost is held (B3), so concurrent calls cannot
- *   spend the same balance: leg A's setup allowance when A is dialed, then, before B is dialed,
- *   both legs' cost for the longest affordable talk;
+ * - before a leg costs anything, what it may cost is held (B3) on whoever pays it, an account
+ *   or a calling card (A4), so concurrent calls cannot spend the same balance: leg A's setup
+ *   allowance when A is dialed, then, before B is dialed, both legs' cost for the longest
+ *   affordable talk;
  * - the talk limit (C6) is the longest talk those holds pay for.
  */
 export class Funds {
@@ -112,7 +114,7 @@ export class Funds {
     if (!account) return { refused: 'account_missing' };
     const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
-    return { rate, payer: { kind: 'card', cardId: card.id, availableMinor: card.balanceMinor, accountId: card.accountId } };
+    return { rate, payer: { kind: 'card', cardId: card.id, accountId: card.accountId } };
   }
 
   /**
@@ -144,19 +146,15 @@ export class Funds {
 
   /**
    * A leg an in-call feature adds (role C, lib/features/feature-leg.ts): paid like B by the
-   * request's payer, and held for the longest call what that payer has left (after the A and B
-   * holds) pays for, so concurrent calls cannot spend the same balance. A card pays from its
-   * balance without a hold. `limitSeconds` is that call's length (C6 for the third party).
+   * request's payer (an account or a card), and held for the longest call what that payer has
+   * left (after the A and B holds) pays for, so concurrent calls cannot spend the same balance.
+   * `limitSeconds` is that call's length (C6 for the third party).
    */
   async holdForFeatureLeg(request: CallbackRequest, leg: PricedLeg): Promise<{ hold: Hold | undefined; limitSeconds: number } | Refusal> {
     const { payer, rate } = leg.pricing;
-    if (payer.kind === 'card') {
-      const limitSeconds = maxCallSeconds({ rate, availableMinor: payer.availableMinor, capSeconds: this.ctx.capSeconds });
-      return limitSeconds === 0 ? { refused: 'insufficient_funds' } : { hold: undefined, limitSeconds };
-    }
-    if (payer.kind !== 'account') return { refused: 'no_payer' };
-    const balance = await this.ctx.store.accounts.balance(payer.accountId);
-    const limitSeconds = maxCallSeconds({ rate, availableMinor: balance?.availableMinor ?? 0, capSeconds: this.ctx.capSeconds });
+    const owner = heldOwner(payer);
+    if (!owner) return { refused: 'no_payer' };
+    const limitSeconds = maxCallSeconds({ rate, availableMinor: await this.available(owner), capSeconds: this.ctx.capSeconds });
     if (limitSeconds === 0) return { refused: 'insufficient_funds' };
     const holds = await this.reserveAll(request, [{ leg, amount: reservationFor(rate, limitSeconds) }], []);
     if (isRefusal(holds)) return holds;
@@ -168,13 +166,13 @@ export class Funds {
    * start. Holds were sized for an over-estimated head start, so this is never shorter than planned.
    */
   talkLimitSeconds(early: PricedLeg, late: PricedLeg, headSeconds: number): number {
-    const held = new Map<number, number>();
-    for (const hold of [early.hold, late.hold]) if (hold) held.set(hold.accountId, (held.get(hold.accountId) ?? 0) + hold.amount);
+    const held = new Map<string, number>();
+    for (const hold of [early.hold, late.hold]) if (hold) held.set(fundsKey(hold), (held.get(fundsKey(hold)) ?? 0) + hold.amount);
     // A leg A taken over by the caller's payer (A6) costs that payer only from the takeover on.
     const taken = early.hold?.since !== undefined ? takenOverBy(early, late.pricing.payer) : null;
     const sinceAnswer = taken && early.answeredAt ? Math.floor(Math.max(0, (early.hold?.since ?? 0) - early.answeredAt) / 1000) : 0;
     const pricing = taken ? { ...early.pricing, payer: taken } : early.pricing;
-    return this.limit(pricing, late.pricing, Math.max(0, headSeconds - sinceAnswer), (accountId) => held.get(accountId) ?? 0);
+    return this.limit(pricing, late.pricing, Math.max(0, headSeconds - sinceAnswer), (owner) => held.get(fundsKey(owner)) ?? 0);
   }
 
   private payer(leg: 'A' | 'B', request: CallbackRequest): ChargeTarget {
@@ -204,25 +202,34 @@ export class Funds {
 
   /** The longest affordable talk from what the payers have available now (plus holds about to be released). */
   private async talkSeconds(early: LegPricing, late: LegPricing, headSeconds: number, releasing: readonly Hold[]): Promise<number> {
-    const available = new Map<number, number>();
+    const available = new Map<string, number>();
     for (const payer of [early.payer, late.payer]) {
-      if (payer.kind !== 'account' || available.has(payer.accountId)) continue;
-      const balance = await this.ctx.store.accounts.balance(payer.accountId);
-      const released = releasing.filter((hold) => hold.accountId === payer.accountId).reduce((sum, hold) => sum + hold.amount, 0);
-      available.set(payer.accountId, (balance?.availableMinor ?? 0) + released);
+      const owner = heldOwner(payer);
+      if (!owner || available.has(fundsKey(owner))) continue;
+      const released = releasing.filter((hold) => fundsKey(hold) === fundsKey(owner)).reduce((sum, hold) => sum + hold.amount, 0);
+      available.set(fundsKey(owner), (await this.available(owner)) + released);
     }
-    return this.limit(early, late, headSeconds, (accountId) => available.get(accountId) ?? 0);
+    return this.limit(early, late, headSeconds, (owner) => available.get(fundsKey(owner)) ?? 0);
   }
 
-  private limit(early: LegPricing, late: LegPricing, headSeconds: number, available: (accountId: number) => number): number {
-    if (late.payer.kind === 'card') return maxCallSeconds({ rate: late.rate, availableMinor: late.payer.availableMinor, capSeconds: this.ctx.capSeconds });
-    if (late.payer.kind !== 'account') return 0;
-    const funds = available(late.payer.accountId);
+  /** What a new hold may take now: an account's balance + credit − held, a card's balance − held. */
+  private async available(owner: ReservationOwner): Promise<number> {
+    if ('cardId' in owner) {
+      const card = await this.ctx.store.cards.findById(owner.cardId);
+      return card ? cardAvailableMinor(card) : 0;
+    }
+    return (await this.ctx.store.accounts.balance(owner.accountId))?.availableMinor ?? 0;
+  }
+
+  private limit(early: LegPricing, late: LegPricing, headSeconds: number, available: (owner: ReservationOwner) => number): number {
+    const owner = heldOwner(late.payer);
+    if (!owner) return 0;
+    const funds = available(owner);
     const capSeconds = this.ctx.capSeconds;
-    if (early.payer.kind === 'account' && early.payer.accountId === late.payer.accountId) {
+    if (early.payer.kind === 'account' && late.payer.kind === 'account' && early.payer.accountId === late.payer.accountId) {
       return maxTalkSecondsForTwoLegs({ rateA: early.rate, rateB: late.rate, aAlreadyAnsweredSeconds: headSeconds, availableMinor: funds, capSeconds });
     }
-    // The early leg is paid by someone else (the operator, A6): only the late leg's funds count.
+    // The early leg is paid by someone else (the operator, A6; a card pays B only): only the late leg's funds count.
     return maxCallSeconds({ rate: late.rate, availableMinor: funds, capSeconds });
   }
 
@@ -241,16 +248,32 @@ export class Funds {
       for (const hold of releasing) await tx.reservations.release(hold.reservationId);
       const holds: Hold[] = [];
       for (const { leg, amount, since } of wanted) {
-        if (amount <= 0 || leg.pricing.payer.kind !== 'account') continue;
-        const accountId = leg.pricing.payer.accountId;
-        const reservation = await tx.reservations.reserve(accountId, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid });
+        const owner = heldOwner(leg.pricing.payer);
+        if (amount <= 0 || !owner) continue;
+        const reservation = await tx.reservations.reserveFor(owner, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid });
         if (!reservation) throw new NotAffordable();
-        holds.push({ legUuid: leg.uuid, reservationId: reservation.id, accountId, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
+        holds.push({ legUuid: leg.uuid, reservationId: reservation.id, ...owner, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
       }
       return holds;
     };
     return inTransaction(this.ctx.db, reserve, () => this.ctx.clock.now());
   }
+}
+
+/** Whose money is held for a leg this payer pays: an account's or a card's; the operator's legs run unheld (A6). */
+function heldOwner(payer: Payer): ReservationOwner | null {
+  if (payer.kind === 'card') return { cardId: payer.cardId };
+  return payer.kind === 'account' ? { accountId: payer.accountId } : null;
+}
+
+/** Whose money pays a leg: the card's for a card, otherwise the payer's account (the operator's included). */
+export function payerFunds(payer: Payer): ReservationOwner {
+  return payer.kind === 'card' ? { cardId: payer.cardId } : { accountId: payer.accountId };
+}
+
+/** One key per owner of money, so an account and a card with the same id never share a sum. */
+function fundsKey(owner: ReservationOwner): string {
+  return 'cardId' in owner ? `card:${owner.cardId}` : `account:${owner.accountId}`;
 }
 
 function isPayer(target: ChargeTarget): target is Extract<ChargeTarget, { kind: 'account' | 'operator' }> {

@@ -2,7 +2,7 @@ import type { E164 } from '../../domain/phone-number';
 import { callLogger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { Leg } from '../../store/legs';
-import type { Reservation } from '../../store/reservations';
+import { reservationOwner, type Reservation } from '../../store/reservations';
 import { canTransition, isRequestState, type RequestState } from '../state/request-state';
 import type { EngineContext } from './context';
 import { Funds, isRefusal, type Hold, type LegPricing } from './funds';
@@ -67,5 +67,5 @@ export async function pricingOf(funds: Funds, request: CallbackRequest, leg: Leg
 }
 
 export function holdOf(reservation: Reservation): Hold {
-  return { legUuid: reservation.legUuid ?? '', reservationId: reservation.id, accountId: reservation.accountId, amount: reservation.amountMinor };
+  return { legUuid: reservation.legUuid ?? '', reservationId: reservation.id, ...reservationOwner(reservation), amount: reservation.amountMinor };
 }

@@ -1,11 +1,11 @@
 import { rateLeg } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
-import { inTransaction, type Store } from '../../store';
+import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
 import type { EngineContext } from './context';
-import type { Hold, LegPricing } from './funds';
+import { payerFunds, type Hold, type LegPricing } from './funds';
 import type { LegEnd } from './leg-events';
 
 export interface SettleInput {
@@ -33,8 +33,8 @@ export interface Settlement {
 /**
  * B2/B3/B4: rates one leg from its own billsec and books it in ONE transaction: the CDR
  * (unique per leg, so a second settlement of the same leg writes nothing and moves no money),
- * the charge against the leg's hold (or straight to the balance when nothing was held), and the
- * leg row's final state. Money is whole minor units throughout.
+ * the charge against the leg's hold — an account's or a card's — (or straight to the balance
+ * when nothing was held), and the leg row's final state. Money is whole minor units throughout.
  */
 export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise<Settlement> {
   const { end, pricing } = input;
@@ -44,17 +44,18 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   // A leg A taken over by the payer the IVR identified (A6) books to that payer; a card's leg to its card.
   const taken = takeover(input);
   const accountId = taken ? taken.accountId : (pricing?.payer.accountId ?? null);
-  // The store takes the account row before the reservation (ReservationsRepository.settle), so
-  // two legs of one account settling at once queue on that row instead of deadlocking; should
+  // The store takes the account's (card's) row before the reservation (ReservationsRepository.settle),
+  // so two legs of one payer settling at once queue on that row instead of deadlocking; should
   // InnoDB still pick a victim, it rolled the whole unit back, so the whole unit runs again.
+  const payer: ReservationOwner | null = taken ? { accountId: taken.accountId } : pricing ? payerFunds(pricing.payer) : null;
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
   // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
   return ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
-    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId), () => ctx.clock.now())),
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer), () => ctx.clock.now())),
   );
 }
 
-async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null): Promise<Settlement> {
+async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null, payer: ReservationOwner | null): Promise<Settlement> {
   const { end, pricing } = input;
   const taken = takeover(input);
   const written = await tx.cdrs.insert({
@@ -83,13 +84,12 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     source: end.source ?? 'socket',
   });
   if (!written) return { state, costMinor, written: false };
-  if (pricing?.payer.kind === 'card') await chargeCard(tx, pricing.payer.cardId, costMinor);
-  else if (taken) {
+  if (taken) {
     // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
     const operatorCost = Math.min(costMinor, rateLeg(taken.rate, Math.min(end.billsec, taken.operatorSeconds)).costMinor);
     if (operatorCost > 0) await tx.accounts.charge(taken.operatorAccountId, minorUnits(operatorCost));
-    await charge(tx, input.hold, accountId, minorUnits(costMinor - operatorCost));
-  } else await charge(tx, input.hold, accountId, costMinor);
+    await charge(tx, input.hold, payer, minorUnits(costMinor - operatorCost));
+  } else await charge(tx, input.hold, payer, costMinor);
   await tx.legs.update(input.legUuid, {
     state,
     answeredAt: end.answeredAt,
@@ -101,25 +101,21 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
   return { state, costMinor, written: true };
 }
 
-async function charge(tx: Store, hold: Hold | undefined, accountId: number | null, cost: MinorUnits): Promise<void> {
+async function charge(tx: Store, hold: Hold | undefined, payer: ReservationOwner | null, cost: MinorUnits): Promise<void> {
   if (hold) {
     if (cost === 0) {
       await tx.reservations.release(hold.reservationId);
       return;
     }
+    // A card's hold pays at most what the card has (the store never takes a card below zero).
     if (await tx.reservations.settle(hold.reservationId, cost)) return;
     // The hold was closed by someone else (a reaper of stale holds): the leg is still owed.
   }
-  // A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is.
-  if (cost > 0 && accountId !== null) await tx.accounts.charge(accountId, cost);
-}
-
-/** A4: a card pays what it has; the rest of the cost is lost rather than driving the card below zero. */
-async function chargeCard(tx: Store, cardId: number, cost: MinorUnits): Promise<void> {
-  if (cost <= 0) return;
-  const card = await tx.cards.findById(cardId);
-  const amount = Math.min(cost, card?.balanceMinor ?? 0);
-  if (amount > 0) await tx.cards.adjustBalance(cardId, minorUnits(-amount));
+  // A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is;
+  // a card only from what it has beyond the holds of calls still in progress.
+  if (cost <= 0 || payer === null) return;
+  if ('cardId' in payer) await tx.cards.chargeAtMost(payer.cardId, cost);
+  else await tx.accounts.charge(payer.accountId, cost);
 }
 
 interface Takeover {
@@ -132,7 +128,7 @@ interface Takeover {
 /** Leg A ran on the operator until the payer the IVR identified took it over with a hold of its own (funds.ts `holdForTalk`). */
 function takeover(input: SettleInput): Takeover | null {
   const { hold, pricing, end } = input;
-  if (!hold || hold.since === undefined || !pricing || pricing.payer.kind !== 'operator' || hold.accountId === pricing.payer.accountId) return null;
+  if (!hold || !('accountId' in hold) || hold.since === undefined || !pricing || pricing.payer.kind !== 'operator' || hold.accountId === pricing.payer.accountId) return null;
   const operatorSeconds = end.answeredAt === null ? 0 : Math.ceil(Math.max(0, hold.since - end.answeredAt) / 1000);
   return { accountId: hold.accountId, operatorAccountId: pricing.payer.accountId, operatorSeconds, rate: pricing.rate };
 }
