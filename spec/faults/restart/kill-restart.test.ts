@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
@@ -10,7 +10,8 @@ import { createStore, type Store } from '../../../lib/store';
 import { migrateToLatest, openDatabase } from '../../../lib/store/database';
 import { FINAL_STATES } from '../../../lib/callback/state/request-state';
 import { freePort } from '../../support/ports';
-import { eventually, ServiceProcess } from './service-process';
+import { eventually } from '../../scheduler/support';
+import { ServiceProcess } from './service-process';
 
 /*
  * The real service, SIGKILLed in the middle of three calls at once (leg A ringing, leg A in the
@@ -20,6 +21,8 @@ import { eventually, ServiceProcess } from './service-process';
 
 const OPERATOR_KEY = 'operator-key-for-restart-tests-0123456789';
 const FINAL: readonly string[] = FINAL_STATES;
+/** Bounds a failing test only: every wait polls the database or the simulator every few ms. */
+const WAIT_MS = 60_000;
 
 /** One source (leg A) and destination (leg B) per scenario, each with its own phone behaviour. */
 const NUMBERS = {
@@ -45,7 +48,8 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   let balanceBefore: number;
   const ids = {} as Record<Scenario, string>;
   const originates: string[] = [];
-  /** Every command a client sent the switch once the second service was started. */
+  /** Every command a client sent the switch before and after the second service was started. */
+  const beforeRestart: string[] = [];
   const afterRestart: string[] = [];
   let restarted = false;
   /** Leg A of the IVR scenario: hung up by the switch before the second service started? */
@@ -53,6 +57,10 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
 
   const request = async (scenario: Scenario) => (await store.callbackRequests.findById(ids[scenario]))!;
   const legsOf = (scenario: Scenario) => store.legs.listForRequest(ids[scenario]);
+  async function finalState(scenario: Scenario, what: string) {
+    await eventually(async () => FINAL.includes((await request(scenario)).state), what, WAIT_MS);
+    return request(scenario);
+  }
   const dialedTo = (number: string) => originates.filter((line) => line.includes(`/${number.replace('+', '')} `) || line.includes(`/${number} `)).length;
 
   async function order(scenario: Scenario, at?: Date): Promise<string> {
@@ -71,7 +79,7 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
     sim = await FreeswitchSimulator.start({ gateways: ['carrier'] });
     sim.on('command', (_connection: unknown, line: string) => {
       if (line.includes('originate')) originates.push(line);
-      if (restarted) afterRestart.push(line);
+      (restarted ? afterRestart : beforeRestart).push(line);
     });
     sim.setPhone(NUMBERS.ringing.source, { kind: 'answer', afterMs: 600_000, ringing: true });
     sim.setPhone(NUMBERS.ivr.source, { kind: 'answer' });
@@ -115,13 +123,13 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
     ids.talk = await order('talk');
 
     // Each call reaches the stage it is killed in.
-    await eventually(async () => (await legsOf('ringing')).find((leg) => sim.channel(leg.uuid)?.answerState === 'ringing'), 'leg A ringing');
-    await eventually(async () => (await request('ivr')).state === 'a_answered', 'leg A in the IVR');
-    await eventually(async () => (await request('talk')).state === 'bridged', 'A and B talking');
+    await eventually(async () => (await legsOf('ringing')).some((leg) => sim.channel(leg.uuid)?.answerState === 'ringing'), 'leg A ringing', WAIT_MS);
+    await eventually(async () => (await request('ivr')).state === 'a_answered', 'leg A in the IVR', WAIT_MS);
+    await eventually(async () => (await request('talk')).state === 'bridged', 'A and B talking', WAIT_MS);
     await first.kill();
 
     const ivrA = (await legsOf('ivr')).find((leg) => leg.role === 'A')!;
-    await eventually(() => sim.channel(ivrA.uuid)?.hangupCause !== undefined, 'the IVR leg hung up by the switch', 30_000);
+    await eventually(() => sim.channel(ivrA.uuid)?.hangupCause !== undefined, 'the IVR leg hung up by the switch', WAIT_MS);
     ivrLegEndedBeforeRestart = true;
 
     restarted = true;
@@ -132,7 +140,8 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   afterAll(async () => {
     await first?.kill();
     await second?.stop();
-    if (process.env.RESTART_TEST_LOG) require('node:fs').writeFileSync(process.env.RESTART_TEST_LOG, `${first?.log()}\n-----\n${second?.log()}`);
+    // RESTART_TEST_LOG=<file>: both services' logs, at info level, for a failure's post-mortem.
+    if (process.env.RESTART_TEST_LOG) writeFileSync(process.env.RESTART_TEST_LOG, `${first?.log()}\n-----\n${second?.log()}`);
     await db?.destroy();
     await sim?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -144,22 +153,21 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
     expect(sim.channel(a!.uuid)).toMatchObject({ hangupCause: 'NORMAL_CLEARING' });
   });
 
-  it('a talk outlives its dead controller, is adopted by the new instance, and goes on until a party hangs up', async () => {
+  it('a talk outlives its dead controller (its talk limit held by the switch), is adopted by the new instance, and goes on until a party hangs up', async () => {
     const legs = await legsOf('talk');
     expect(legs.map((leg) => leg.role).sort()).toEqual(['A', 'B']);
     for (const leg of legs) expect(sim.channel(leg.uuid)?.answerState).toBe('answered');
     // The new instance asks the switch about both legs, finds them up, and leaves the talk alone.
-    await eventually(() => legs.every((leg) => afterRestart.includes(`api uuid_exists ${leg.uuid}`)), 'the new instance probing the talk');
+    await eventually(() => legs.every((leg) => afterRestart.includes(`api uuid_exists ${leg.uuid}`)), 'the new instance probing the talk', WAIT_MS);
     expect((await request('talk')).claimedBy).toContain(`-${second!.pid}-`);
     for (const leg of legs) expect(sim.channel(leg.uuid)?.answerState).toBe('answered');
     expect((await request('talk')).state).toBe('bridged');
 
     const b = legs.find((leg) => leg.role === 'B')!;
+    // Its talk limit outlives the controller too: the switch holds B's hard stop since the talk began.
+    expect(beforeRestart.some((line) => /^api sched_hangup \d+ /.test(line) && line.includes(` ${b.uuid} ALLOTTED_TIMEOUT`))).toBe(true);
     sim.hangup(b.uuid, 'NORMAL_CLEARING');
-    const done = await eventually(async () => {
-      const current = await request('talk');
-      return FINAL.includes(current.state) ? current : undefined;
-    }, 'the adopted talk to end');
+    const done = await finalState('talk', 'the adopted talk to end');
     expect(done.state).toBe('completed');
   });
 
@@ -174,10 +182,7 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   });
 
   it('a leg A still ringing when its controller died is hung up and booked, and its request fails', async () => {
-    const done = await eventually(async () => {
-      const current = await request('ringing');
-      return FINAL.includes(current.state) ? current : undefined;
-    }, 'the ringing request to end');
+    const done = await finalState('ringing', 'the ringing request to end');
     expect(done).toMatchObject({ state: 'failed', lastCause: 'CONTROLLER_LOST' });
     const [a] = await legsOf('ringing');
     expect(sim.channel(a!.uuid)?.hangupCause).toBeDefined();
@@ -186,18 +191,12 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   });
 
   it('a request whose IVR died with its controller is reported failed', async () => {
-    const done = await eventually(async () => {
-      const current = await request('ivr');
-      return FINAL.includes(current.state) ? current : undefined;
-    }, 'the IVR request to end');
+    const done = await finalState('ivr', 'the IVR request to end');
     expect(done).toMatchObject({ state: 'failed', lastCause: 'CONTROLLER_LOST' });
   });
 
   it('a request scheduled before the crash is dialed exactly once after the restart', async () => {
-    const done = await eventually(async () => {
-      const current = await request('scheduled');
-      return FINAL.includes(current.state) ? current : undefined;
-    }, 'the scheduled request to end');
+    const done = await finalState('scheduled', 'the scheduled request to end');
     expect(done).toMatchObject({ state: 'completed', attempts: 1 });
     expect(dialedTo(NUMBERS.scheduled.source)).toBe(1);
     expect((await legsOf('scheduled')).map((leg) => leg.role).sort()).toEqual(['A', 'B']);
@@ -206,19 +205,16 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   it('every request ends in a final state, every leg is booked exactly once, and the balance adds up to the minor unit', async () => {
     let spent = 0;
     for (const scenario of Object.keys(NUMBERS) as Scenario[]) {
-      expect(FINAL).toContain((await request(scenario)).state);
+      await finalState(scenario, `${scenario} to end`);
+      // A request may reach its final state a moment before its last leg is booked.
+      await eventually(async () => (await legsOf(scenario)).every((leg) => leg.endedAt !== null), `${scenario}'s legs to be settled`, WAIT_MS);
       const legs = await legsOf(scenario);
       const cdrs = await store.cdrs.listForRequest(ids[scenario]);
       expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
-      for (const leg of legs) expect(leg.endedAt).not.toBeNull();
       spent += cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
     }
     expect(sim.channels()).toEqual([]);
     // Nothing left held, and what was charged is exactly what the CDRs say.
-    const balance = await eventually(async () => {
-      const now = await store.accounts.balance(accountId);
-      return now && now.reservedMinor === 0 ? now : undefined;
-    }, 'every hold to be settled or released', 10_000);
-    expect(balance.balanceMinor).toBe(balanceBefore - spent);
+    expect(await store.accounts.balance(accountId)).toMatchObject({ balanceMinor: balanceBefore - spent, reservedMinor: 0 });
   });
 });

@@ -1,18 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { eventually } from '../../scheduler/support';
 
 const ROOT = join(__dirname, '..', '..', '..');
-
-/** Polls `check` every few ms until it holds; fails after `limitMs` saying what it waited for. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, limitMs = 60_000): Promise<T> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * The real service (`lib/main.ts`) in a child process, with only the CALLBACK_* settings given,
