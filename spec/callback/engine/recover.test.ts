@@ -86,4 +86,23 @@ describeEachDatabase('callback engine, recovery after a lost controller', (getDb
     const legs = await r.store.legs.listForRequest(request.id);
     expect(legs.map((leg) => leg.role).sort()).toEqual(['A', 'B']);
   });
+
+  it('a leg answering after its controller died is hung up when its socket reaches an instance that does not own it, and its request is reported failed', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION });
+    expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', { now: r.clock.now(), instanceId: 'dead-controller', leaseMs: MINUTE })).toBe(true);
+    const a = randomUUID();
+    await r.store.legs.create({ uuid: a, requestId: request.id, role: 'A', number: SOURCE, state: 'dialing' });
+    // The dead controller's originate goes on without it; A answers and its socket reaches us.
+    control = await EslTestClient.authed(r.sim.eslPort);
+    await control.api(`originate {origination_uuid=${a},callback_request_id=${request.id}}sofia/gateway/carrier/${SOURCE} '&socket(${r.socket.host}:${r.socket.port} async full)'`);
+    await r.runUntil(() => r.sim.channel(a)?.hangupCause !== undefined, 'A hung up');
+    expect(r.sim.channel(a)?.hangupCause).toBe('NORMAL_CLEARING');
+
+    await abandoned(r, request.id);
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    expect(await r.finish(request.id)).toMatchObject({ state: 'failed', lastCause: 'CONTROLLER_LOST' });
+    expect((await r.store.cdrs.listForRequest(request.id)).map((cdr) => cdr.legUuid)).toEqual([a]);
+  });
 });
