@@ -7,18 +7,19 @@ import { LeaseKeeper } from './lease';
 import type { LiveLeg } from './live-leg';
 import { legExists } from './leg-probe';
 
-/** Leg states in which B had answered: from then on A and B talk (or are about to, in one bridge). */
-const B_TALKING = new Set(['answered', 'bridged']);
-
 /**
  * The legs of a talk that outlived its controller: leg A and leg B of the same attempt, both
- * still known to FreeSWITCH, B having answered. Undefined when there is no such talk.
+ * still known to FreeSWITCH, both rows `bridged`. The engine writes that only once the switch
+ * connected them (the bridge application saw B answer, or uuid_bridge succeeded), right before it
+ * hands the talk limit to the switch; two legs merely up (A ringing while B waits, or both
+ * answered but never joined) are not a talk, and are hung up. Undefined when there is no such talk.
  */
-export function survivingTalk(rows: readonly Leg[], alive: readonly LiveLeg[]): LiveLeg[] | undefined {
+export function survivingTalk<L extends { readonly uuid: string }>(rows: readonly Leg[], alive: readonly L[]): L[] | undefined {
   const up = new Set(alive.map((leg) => leg.uuid));
+  const talking = (row: Leg): boolean => row.state === 'bridged' && up.has(row.uuid);
   for (const b of rows) {
-    if (b.role !== 'B' || !B_TALKING.has(b.state) || !up.has(b.uuid)) continue;
-    const a = rows.find((row) => row.role === 'A' && row.attempt === b.attempt && up.has(row.uuid));
+    if (b.role !== 'B' || !talking(b)) continue;
+    const a = rows.find((row) => row.role === 'A' && row.attempt === b.attempt && talking(row));
     if (!a) continue;
     return alive.filter((leg) => leg.uuid === a.uuid || leg.uuid === b.uuid);
   }

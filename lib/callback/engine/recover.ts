@@ -27,7 +27,7 @@ export interface Recovery {
  * FreeSWITCH (`uuid_exists` on each leg's node):
  * - nothing was dialed yet for its attempt (the leg row is written before the originate): it
  *   waits again, due now, and the next claim dials it once;
- * - A and B are both up and B had answered: the talk outlived its controller (a bridge survives
+ * - A and B are both up and were bridged: the talk outlived its controller (a bridge survives
  *   it, capture 08b). It is NOT cut: its legs are adopted and followed through the inbound event
  *   stream until a party hangs up, then rated, settled and the request completed. The talk limit
  *   still holds: the switch has B's `sched_hangup` since the talk began (TalkTimers);
