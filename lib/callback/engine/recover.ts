@@ -67,10 +67,7 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
   });
   const strays = held.filter((reservation) => reservation.legUuid === null || !rows.some((row) => row.uuid === reservation.legUuid));
 
-  const talk = survivingTalk(
-    rows,
-    legs.filter((_, index) => alive[index]),
-  );
+  const talk = survivingTalk(rows, legs.filter((_, index) => alive[index]));
   if (talk) {
     log.warn('a talk outlived its controller; following it until a party hangs up', { legs: legs.map((leg) => leg.uuid) });
     const done = followAdoptedTalk(ctx, request, talk, log).then(async () => {
