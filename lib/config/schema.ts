@@ -3,6 +3,7 @@ import { callbackSchema } from './callback-schema';
 import { databaseSchema } from './database-schema';
 import { freeswitchSchema } from './freeswitch-schema';
 import { queueSchema } from './queue-schema';
+import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
 import { smsSchema } from './sms-schema';
 import { hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
@@ -86,6 +87,7 @@ export const settingsSchema = z
     http,
     database: databaseSchema,
     queue: queueSchema,
+    scheduler: schedulerSchema,
     freeswitch: freeswitchSchema,
     socketServer,
     callback: callbackSchema,
@@ -117,6 +119,7 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type { DatabaseSettings } from './database-schema';
 export type { QueueSettings } from './queue-schema';
+export type { SchedulerSettings } from './scheduler-schema';
 export type { FreeswitchNodeSettings, FreeswitchSettings } from './freeswitch-schema';
 export type { CallbackSettings } from './callback-schema';
 

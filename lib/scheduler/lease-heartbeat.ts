@@ -10,6 +10,12 @@ export interface LeaseHeartbeatOptions {
   instanceId: string;
   activeStates: readonly string[];
   leaseMs: number;
+  /**
+   * The requests this process really works on (its runners, its recoveries). Given, only their
+   * leases are renewed, so a request left active without anyone working on it here (a lost
+   * runner) lets its lease run out and is recovered by the sweep like a dead instance's.
+   */
+  owned?: () => readonly string[];
 }
 
 /**
@@ -42,8 +48,8 @@ export class LeaseHeartbeat {
 
   /** One beat now (also what the timer runs). */
   async beat(): Promise<number> {
-    const { db, clock, instanceId, activeStates, leaseMs } = this.options;
-    return renewInstanceLeases(db, instanceId, activeStates, clock.now(), leaseMs);
+    const { db, clock, instanceId, activeStates, leaseMs, owned } = this.options;
+    return renewInstanceLeases(db, instanceId, activeStates, clock.now(), leaseMs, owned?.());
   }
 
   private schedule(): void {

@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   /** Unique per controller process (O5): it owns the leases it takes. */
   instanceId: string;
   dial: DialFn;
+  /** The requests this process works on; the heartbeat renews only their leases (default: every lease it holds). */
+  owned?: () => readonly string[];
   /** Default: a lost request is marked failed with CONTROLLER_LOST. */
   recover?: RecoverFn;
   onExpired?: ExpiredFn;
@@ -104,6 +106,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     instanceId: options.instanceId,
     activeStates: ACTIVE_STATES,
     leaseMs,
+    ...(options.owned ? { owned: options.owned } : {}),
   });
   const sweepCron = options.sweepCron === undefined ? DEFAULT_SWEEP_CRON : options.sweepCron;
   let periodic: PeriodicTask | null = null;

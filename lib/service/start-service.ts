@@ -85,6 +85,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       instanceId,
       dial: (request) => running(ref.engine).dial(request),
       recover: (request) => running(ref.engine).recover(request),
+      owned: () => ref.engine?.owned() ?? [],
+      leaseMs: settings.scheduler.leaseSeconds * 1000,
+      sweepCron: settings.scheduler.sweepCron,
       firstState: (request) => running(ref.engine).firstStateFor(request),
     });
     const firstGateway = telephony.gateways.values().next().value?.[0] ?? 'carrier';
@@ -98,6 +101,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       operatorCallbackAccountId: operatorId,
       instanceId,
       clock,
+      leaseMs: settings.scheduler.leaseSeconds * 1000,
       promptsDir: PROMPTS_DIR,
       askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(PROMPTS_DIR), settings: settings.callback, logger, now: () => clock.now() }),
       // C4: a subscriber who came through an access number is asked for the next destination after a talk.

@@ -93,7 +93,7 @@ function channelRows(core: SwitchCore): ChannelRow[] {
   });
 }
 
-/** `show channels [as json]`: mod_commands' CSV (header, rows, blank line, `N total.`) or JSON. */
+/** `show channels [as json]`: mod_commands' CSV (header, rows, blank line, `N total.`; no header without rows) or JSON. */
 export function showApi(core: SwitchCore, args: string): string {
   const [what = '', as, format] = args.split(/\s+/);
   if (what !== 'channels' && what !== 'calls') return `-USAGE: show channels [as json]\n`;
@@ -101,6 +101,8 @@ export function showApi(core: SwitchCore, args: string): string {
   if (as === 'as' && format === 'json') {
     return JSON.stringify(rows.length === 0 ? { row_count: 0 } : { row_count: rows.length, rows });
   }
+  // mod_commands writes the header with the first row, so an empty listing is only the count.
+  if (rows.length === 0) return '\n0 total.\n';
   const lines = [CHANNEL_COLUMNS.join(','), ...rows.map((row) => CHANNEL_COLUMNS.map((c) => row[c]).join(','))];
   return `${lines.join('\n')}\n\n${rows.length} total.\n`;
 }

@@ -52,8 +52,8 @@ export async function claimForDial(
 }
 
 /**
- * Takes over an active request whose owner's lease ran out (the owner died mid-dial), leaving its
- * state alone: the recovery decides what it becomes. True when this call won.
+ * Takes over an active request whose owner's lease ran out (the owner died mid-dial), or that
+ * nobody holds at all (a lease given up while the row stayed active), leaving its state alone: the recovery decides what it becomes. True when this call won.
  */
 export async function claimForRecovery(
   db: Knex,
@@ -65,16 +65,16 @@ export async function claimForRecovery(
     db('callback_requests')
       .where({ id: requestId })
       .whereIn('state', [...activeStates])
-      .where('lease_until', '<', options.now)
+      .where((q) => q.where('lease_until', '<', options.now).orWhereNull('lease_until'))
       .update(leaseColumns(db, options)),
   );
   return changed > 0;
 }
 
 /**
- * Extends every lease this instance holds on an active request (the heartbeat). A lease that has
- * already run out is left alone: from then on the request belongs to whoever recovers it.
- * Returns how many were extended.
+ * Extends every lease this instance holds on an active request (the heartbeat), or only those of
+ * `onlyIds` (the requests it really works on). A lease that has already run out is left alone:
+ * from then on the request belongs to whoever recovers it. Returns how many were extended.
  */
 export async function renewInstanceLeases(
   db: Knex,
@@ -82,14 +82,17 @@ export async function renewInstanceLeases(
   activeStates: readonly string[],
   now: number,
   leaseMs: number,
+  onlyIds?: readonly string[],
 ): Promise<number> {
-  return retryOnDeadlock(() =>
-    db('callback_requests')
+  if (onlyIds?.length === 0) return 0;
+  return retryOnDeadlock(() => {
+    const query = db('callback_requests')
       .where({ claimed_by: instanceId })
       .whereIn('state', [...activeStates])
-      .where('lease_until', '>=', now)
-      .update({ lease_until: now + leaseMs }),
-  );
+      .where('lease_until', '>=', now);
+    if (onlyIds) query.whereIn('id', [...onlyIds]);
+    return query.update({ lease_until: now + leaseMs });
+  });
 }
 
 /** Lets this instance's lease on a request run out at once, so that the next sweep recovers it. */

@@ -61,12 +61,15 @@ export async function dueBefore(db: Knex, states: readonly string[], before: num
   return rows.map((row) => row.id);
 }
 
-/** Requests in `states` whose lease ran out before `now`. */
+/**
+ * Requests in `states` whose lease ran out before `now`, or that have no lease at all: in an
+ * active state nobody works on such a row, and nothing else would ever move it on.
+ */
 export async function leaseExpired(db: Knex, states: readonly string[], now: number, limit: number): Promise<string[]> {
   const rows: { id: string }[] = await db('callback_requests')
     .select('id')
     .whereIn('state', [...states])
-    .where('lease_until', '<', now)
+    .where((q) => q.where('lease_until', '<', now).orWhereNull('lease_until'))
     .orderBy('lease_until')
     .limit(limit);
   return rows.map((row) => row.id);

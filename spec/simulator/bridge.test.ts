@@ -169,8 +169,9 @@ describe('simulator bridges', () => {
       await sendExecute(socket, 'bridge', `{origination_uuid=${B}}sofia/gateway/carrier/1000`, { 'event-lock': 'true' });
       await socket.event('CHANNEL_BRIDGE');
       socket.close();
-      await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === a);
+      // B is gone first, then A (capture 08c).
       await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === B);
+      await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === a);
       expect(f.sim.channel(B)?.hangupCause).toBe('NORMAL_CLEARING');
       expect(f.sim.channel(a)?.hangupCause).toBe('NORMAL_CLEARING');
     });

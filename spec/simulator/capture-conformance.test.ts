@@ -13,104 +13,24 @@
  * - Capture 04's subscriber leg is originated through the rig's SIP loop; the simulator places
  *   the inbound call directly (placeInboundCall), so that bgapi and its job are not replayed.
  */
-import { ManualClock } from '../../lib/time/clock';
-import { FreeswitchSimulator } from '../../lib/simulator';
 import type { EslEvent, EslFrame } from '../../lib/esl/wire';
-import { loadCaptures, type Capture } from '../esl/capture-fixtures';
 import {
+  capture,
   captureFrames,
-  describeEvent,
-  nonVariableNames,
+  compareControlTypes,
+  harness,
+  teardown,
+  expectConformsToInbound,
+  expectSameStream,
+  keepLegs,
   ourLegs,
-  RIG_FILES,
   sendTx,
   streamView,
   txCommands,
-  useRigPhones,
-  type StreamView,
 } from './capture-replay';
-import { EslTestClient, OutboundServer } from './esl-test-client';
+import { EslTestClient } from './esl-test-client';
 import { appEvent } from './sim-fixture';
-import { checkEventLayout } from './template-layout';
 
-const captures = new Map(loadCaptures().map((c) => [c.scenario, c]));
-
-function capture(name: string): Capture {
-  const found = captures.get(name);
-  if (!found) throw new Error(`no capture ${name}`);
-  return found;
-}
-
-interface Harness {
-  sim: FreeswitchSimulator;
-  clock: ManualClock;
-  out: OutboundServer;
-}
-
-async function harness(phones: string[]): Promise<Harness> {
-  const clock = new ManualClock();
-  const sim = await FreeswitchSimulator.start({ clock, fileDurations: RIG_FILES, gateways: ['carrier'] });
-  useRigPhones(sim, phones);
-  return { sim, clock, out: await OutboundServer.listen() };
-}
-
-async function teardown(h: Harness, clients: EslTestClient[]): Promise<void> {
-  for (const client of clients) client.close();
-  await h.out.close();
-  await h.sim.stop();
-}
-
-/** Drops a leading CHANNEL_PARK the capture does not have (a FreeSWITCH race, see above). */
-function alignPark(recorded: EslEvent[], simulated: EslEvent[]): EslEvent[] {
-  if (simulated[0]?.name === 'CHANNEL_PARK' && recorded[0]?.name !== 'CHANNEL_PARK') return simulated.slice(1);
-  return simulated;
-}
-
-function expectSameStream(recorded: StreamView, simulated: StreamView, options: { dropReply?: (text: string) => boolean } = {}): void {
-  const keep = (text: string): boolean => !(options.dropReply?.(text) ?? false);
-  expect(simulated.replies).toEqual(recorded.replies.filter(keep));
-  expect(simulated.notices).toEqual(recorded.notices);
-  expect([...simulated.eventTypes]).toEqual([...recorded.eventTypes].filter(() => simulated.events.length > 0));
-  const simEvents = alignPark(recorded.events, simulated.events);
-  expect(simEvents.map(describeEvent)).toEqual(recorded.events.map(describeEvent));
-  const problems: string[] = [];
-  simEvents.forEach((event, i) => {
-    const twin = recorded.events[i] as EslEvent;
-    const ours = nonVariableNames(event);
-    const theirs = nonVariableNames(twin);
-    if (ours.join() !== theirs.join()) {
-      const missing = theirs.filter((n) => !ours.includes(n));
-      const extra = ours.filter((n) => !theirs.includes(n));
-      problems.push(`#${i} ${describeEvent(event)}: missing [${missing.join(', ')}] extra [${extra.join(', ')}]${missing.length + extra.length === 0 ? ' (order)' : ''}`);
-    }
-    const order = checkEventLayout(event);
-    if (order) problems.push(`#${i} ${describeEvent(event)}: ${order}`);
-  });
-  expect(problems).toEqual([]);
-}
-
-function keepLegs(legs: Set<string>, withJobs = true): (event: EslEvent) => boolean {
-  return (event) => {
-    const uuid = event.headers.get('Unique-ID');
-    return uuid === undefined ? withJobs : legs.has(uuid);
-  };
-}
-
-function compareControlTypes(recorded: StreamView, simulated: StreamView, drop = 0): void {
-  // Same non-event frames in the same order (auth/request, command/reply, api/response, notices).
-  expect(simulated.controlTypes.length).toBe(recorded.controlTypes.length - drop);
-  expect(new Set(simulated.controlTypes)).toEqual(new Set(recorded.controlTypes));
-}
-
-/** The inbound connection's frames match the capture's, leaving out the rig's far-end legs. */
-function expectConformsToInbound(cap: Capture, frames: EslFrame[]): StreamView {
-  const recordedFrames = captureFrames(cap, 'inbound');
-  const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
-  const simulated = streamView(frames);
-  expectSameStream(recorded, simulated);
-  compareControlTypes(recorded, simulated);
-  return simulated;
-}
 
 describe('capture conformance', () => {
   it('01-inbound-basics: bad password, api, bgapi originate &park, uuid_kill, exit', async () => {

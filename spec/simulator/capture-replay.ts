@@ -1,7 +1,9 @@
 import { FrameParser, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from '../../lib/esl/wire';
-import type { FreeswitchSimulator, PhoneBehaviour } from '../../lib/simulator';
-import type { Capture } from '../esl/capture-fixtures';
-import type { EslTestClient } from './esl-test-client';
+import { FreeswitchSimulator, type PhoneBehaviour } from '../../lib/simulator';
+import { ManualClock } from '../../lib/time/clock';
+import { EslTestClient, OutboundServer } from './esl-test-client';
+import { loadCaptures, type Capture } from '../esl/capture-fixtures';
+import { checkEventLayout } from './template-layout';
 
 export interface TxCommand {
   readonly command: string;
@@ -116,4 +118,83 @@ export function nonVariableNames(event: EslEvent): string[] {
 export function describeEvent(event: EslEvent): string {
   const app = event.headers.get('Application');
   return app ? `${event.name}(${app})` : event.name;
+}
+
+/** Drops a leading CHANNEL_PARK the capture does not have (a FreeSWITCH race, see above). */
+export function alignPark(recorded: EslEvent[], simulated: EslEvent[]): EslEvent[] {
+  if (simulated[0]?.name === 'CHANNEL_PARK' && recorded[0]?.name !== 'CHANNEL_PARK') return simulated.slice(1);
+  return simulated;
+}
+
+export function expectSameStream(recorded: StreamView, simulated: StreamView, options: { dropReply?: (text: string) => boolean } = {}): void {
+  const keep = (text: string): boolean => !(options.dropReply?.(text) ?? false);
+  expect(simulated.replies).toEqual(recorded.replies.filter(keep));
+  expect(simulated.notices).toEqual(recorded.notices);
+  expect([...simulated.eventTypes]).toEqual([...recorded.eventTypes].filter(() => simulated.events.length > 0));
+  const simEvents = alignPark(recorded.events, simulated.events);
+  expect(simEvents.map(describeEvent)).toEqual(recorded.events.map(describeEvent));
+  const problems: string[] = [];
+  simEvents.forEach((event, i) => {
+    const twin = recorded.events[i] as EslEvent;
+    const ours = nonVariableNames(event);
+    const theirs = nonVariableNames(twin);
+    if (ours.join() !== theirs.join()) {
+      const missing = theirs.filter((n) => !ours.includes(n));
+      const extra = ours.filter((n) => !theirs.includes(n));
+      problems.push(`#${i} ${describeEvent(event)}: missing [${missing.join(', ')}] extra [${extra.join(', ')}]${missing.length + extra.length === 0 ? ' (order)' : ''}`);
+    }
+    const order = checkEventLayout(event);
+    if (order) problems.push(`#${i} ${describeEvent(event)}: ${order}`);
+  });
+  expect(problems).toEqual([]);
+}
+
+export function keepLegs(legs: Set<string>, withJobs = true): (event: EslEvent) => boolean {
+  return (event) => {
+    const uuid = event.headers.get('Unique-ID');
+    return uuid === undefined ? withJobs : legs.has(uuid);
+  };
+}
+
+export function compareControlTypes(recorded: StreamView, simulated: StreamView, drop = 0): void {
+  // Same non-event frames in the same order (auth/request, command/reply, api/response, notices).
+  expect(simulated.controlTypes.length).toBe(recorded.controlTypes.length - drop);
+  expect(new Set(simulated.controlTypes)).toEqual(new Set(recorded.controlTypes));
+}
+
+/** The inbound connection's frames match the capture's, leaving out the rig's far-end legs. */
+export function expectConformsToInbound(cap: Capture, frames: EslFrame[]): StreamView {
+  const recordedFrames = captureFrames(cap, 'inbound');
+  const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
+  const simulated = streamView(frames);
+  expectSameStream(recorded, simulated);
+  compareControlTypes(recorded, simulated);
+  return simulated;
+}
+
+export interface Harness {
+  sim: FreeswitchSimulator;
+  clock: ManualClock;
+  out: OutboundServer;
+}
+
+export async function harness(phones: string[]): Promise<Harness> {
+  const clock = new ManualClock();
+  const sim = await FreeswitchSimulator.start({ clock, fileDurations: RIG_FILES, gateways: ['carrier'] });
+  useRigPhones(sim, phones);
+  return { sim, clock, out: await OutboundServer.listen() };
+}
+
+export async function teardown(h: Harness, clients: EslTestClient[]): Promise<void> {
+  for (const client of clients) client.close();
+  await h.out.close();
+  await h.sim.stop();
+}
+
+const captures = new Map(loadCaptures().map((c) => [c.scenario, c]));
+
+export function capture(name: string): Capture {
+  const found = captures.get(name);
+  if (!found) throw new Error(`no capture ${name}`);
+  return found;
 }

@@ -155,6 +155,8 @@ describe('simulator originate', () => {
     expect(f.sim.channel(A)?.hangupCause).toBe('USER_BUSY');
     expect(f.sim.channel(B)?.hangupCause).toBe('MANAGER_REQUEST');
     expect(JSON.parse(await client.api('show channels as json'))).toEqual({ row_count: 0 });
+    expect(await client.api('show channels')).toBe('\n0 total.\n');
+    expect(await client.api(`uuid_exists ${A}`)).toBe('false');
   });
 
   it('plays a sequence of behaviours, one per call, the last one repeating', async () => {

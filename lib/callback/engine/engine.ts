@@ -30,6 +30,8 @@ export function isCallbackLeg(session: CallSession): boolean {
 export class CallbackEngine {
   private readonly ctx: EngineContext;
   private readonly runners = new Map<string, RequestRunner>();
+  /** Talks that outlived their controller and are followed here until they end. */
+  private readonly adopted = new Map<string, Promise<void>>();
   private readonly detachEvents: () => void;
   private closed = false;
 
@@ -87,9 +89,30 @@ export class CallbackEngine {
     await runner.start();
   }
 
-  /** The scheduler's recovery of a request whose instance died mid-call (O5). */
-  recover(request: CallbackRequest): Promise<void> {
-    return this.ctx.work.run(() => recoverRequest(this.ctx, request));
+  /**
+   * The scheduler's recovery of a request whose instance died mid-call (O5). Resolves once it is
+   * reconciled; a talk that outlived its controller is followed from then on in the background
+   * (this instance works on it, see `owned`) until a party hangs up and it is settled.
+   */
+  async recover(request: CallbackRequest): Promise<void> {
+    if (this.runners.has(request.id) || this.adopted.has(request.id)) {
+      callLogger(this.ctx.logger, { requestId: request.id }).error('asked to recover a request this instance still works on; left alone');
+      return;
+    }
+    const recovery = await this.ctx.work.run(() => recoverRequest(this.ctx, request));
+    if (recovery.outcome !== 'adopted') return;
+    const done = recovery.done
+      .catch((error: unknown) => {
+        callLogger(this.ctx.logger, { requestId: request.id }).error('following an adopted talk failed; the sweep recovers it', { error });
+      })
+      .finally(() => this.adopted.delete(request.id));
+    this.adopted.set(request.id, done);
+    this.ctx.work.track(done);
+  }
+
+  /** The requests this instance works on (its runners and adopted talks): the only leases its heartbeat renews. */
+  owned(): string[] {
+    return [...this.runners.keys(), ...this.adopted.keys()];
   }
 
   /** B4: settles a leg from an end FreeSWITCH reported outside the event stream (its posted CDR); exactly once per leg. */

@@ -98,6 +98,20 @@ export class LiveLeg {
     return leg;
   }
 
+  /**
+   * FreeSWITCH no longer knows this adopted leg: unless its end was reported meanwhile, it is
+   * settled from estimates, as ended by `by` at the latest.
+   */
+  get gone(): boolean {
+    return this.goneBy !== undefined;
+  }
+
+  markGone(by: number): void {
+    if (this.signals.ended.done) return;
+    this.mayBeUp = false;
+    this.goneBy = by;
+  }
+
   /** Writes the leg's row (persisted before the leg is dialed) and announces it. */
   static async open(ctx: EngineContext, requestId: string, spec: LegSpec): Promise<LiveLeg> {
     const leg = new LiveLeg(ctx, requestId, spec);
@@ -184,7 +198,7 @@ export class LiveLeg {
   }
 
   private async awaitEnd(): Promise<LegEnd> {
-    if (this.goneBy !== undefined) return this.estimatedEnd(this.goneBy);
+    if (this.goneBy !== undefined) return this.signals.ended.value ?? this.estimatedEnd(this.goneBy);
     const waitMs = this.ctx.hangupCompleteWaitMs;
     const first = await within(this.ctx.clock, this.signals.ended.promise, waitMs);
     if (first) return first;

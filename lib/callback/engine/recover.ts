@@ -1,47 +1,131 @@
 import type { E164 } from '../../domain/phone-number';
-import { callLogger } from '../../log/logger';
+import { callLogger, type Logger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { Leg } from '../../store/legs';
 import { reservationOwner, type Reservation } from '../../store/reservations';
-import { canTransition, isRequestState, type RequestState } from '../state/request-state';
+import { canTransition, isFinalState, isRequestState, type RequestState } from '../state/request-state';
+import { followAdoptedTalk, survivingTalk } from './adopted-talk';
 import type { EngineContext } from './context';
 import { Funds, isRefusal, type Hold, type LegPricing } from './funds';
+import { legExists } from './leg-probe';
 import { LiveLeg } from './live-leg';
 import { requestData } from './request-data';
 
 /** last_cause of a request whose controller died mid-call (same word as the scheduler's default). */
 export const CONTROLLER_LOST = 'CONTROLLER_LOST';
 
+/** What became of a recovered request. */
+export interface Recovery {
+  /** `adopted`: a talk outlived its controller and is followed until a party hangs up. */
+  readonly outcome: 'finished' | 'requeued' | 'adopted';
+  /** Resolves once the request reached its final state (at once unless adopted). */
+  readonly done: Promise<void>;
+}
+
 /**
- * O5: a request whose instance died mid-call, now leased to us by the sweep. No controller
- * enforced its limit since (a bridged call survives its controller, 08b), so what is still up
- * is hung up; every leg without an end is settled (from FreeSWITCH's report when the channel was
- * still there, else estimated up to when the dead instance's lease ran out, marked so in the
- * CDR); holds left behind are released; the request ends: completed if the parties talked,
- * otherwise failed.
+ * O5: a request whose instance died mid-call, now leased to us by the sweep, reconciled with
+ * FreeSWITCH (`uuid_exists` on each leg's node):
+ * - nothing was dialed yet for its attempt (the leg row is written before the originate): it
+ *   waits again, due now, and the next claim dials it once;
+ * - A and B are both up and were bridged: the talk outlived its controller (a bridge survives
+ *   it, capture 08b). It is NOT cut: its legs are adopted and followed through the inbound event
+ *   stream until a party hangs up, then rated, settled and the request completed. The talk limit
+ *   still holds: the switch has B's `sched_hangup` since the talk began (TalkTimers);
+ * - anything else (a leg still ringing, A in an IVR whose state died with the controller): what
+ *   is still up is hung up, since no instance can carry the flow on. Every leg without an end
+ *   is settled (from FreeSWITCH's report when the channel was still there, else estimated up to
+ *   when the dead instance's lease ran out, marked so in the CDR); holds left behind are
+ *   released; the request ends: completed if the parties talked, otherwise failed.
+ * A probe that cannot reach FreeSWITCH throws, so the sweep gives the lease up and retries,
+ * rather than taking a live talk for gone.
  */
-export async function recoverRequest(ctx: EngineContext, request: CallbackRequest): Promise<void> {
+export async function recoverRequest(ctx: EngineContext, request: CallbackRequest): Promise<Recovery> {
   const log = callLogger(ctx.logger, { requestId: request.id });
+  const allLegs = await ctx.store.legs.listForRequest(request.id);
+  if (!allLegs.some((leg) => leg.attempt === request.attempts) && (await requeueUndialed(ctx, request, log))) {
+    return { outcome: 'requeued', done: Promise.resolve() };
+  }
+  const rows = allLegs.filter((leg) => leg.endedAt === null);
   const funds = new Funds(ctx);
-  const legs = (await ctx.store.legs.listForRequest(request.id)).filter((leg) => leg.endedAt === null);
   const held = await ctx.store.reservations.listHeld({ requestId: request.id });
   const goneBy = Math.min(ctx.clock.now(), request.leaseUntil ?? ctx.clock.now());
-  const settled: Array<Promise<unknown>> = [];
-  for (const row of legs) {
-    const alive = await exists(ctx, row);
+  // Watched before probing, so that an end reported between the probe and now is not missed.
+  const legs: LiveLeg[] = [];
+  for (const row of rows) {
     const reservation = held.find((hold) => hold.legUuid === row.uuid);
-    const leg = LiveLeg.adopt(ctx, row, { pricing: await pricingOf(funds, request, row), hold: reservation && holdOf(reservation), gone: !alive, goneBy });
-    if (alive) await leg.control.hangup('NORMAL_CLEARING');
-    settled.push(leg.settle());
+    legs.push(LiveLeg.adopt(ctx, row, { pricing: await pricingOf(funds, request, row), hold: reservation && holdOf(reservation), gone: false, goneBy }));
   }
-  await Promise.all(settled);
-  const legUuids = new Set(legs.map((leg) => leg.uuid));
-  for (const reservation of held) if (reservation.legUuid === null || !legUuids.has(reservation.legUuid)) await ctx.store.reservations.release(reservation.id);
+  let alive: boolean[];
+  try {
+    alive = await Promise.all(legs.map((leg) => legExists(ctx, leg)));
+  } catch (error) {
+    for (const leg of legs) ctx.hub.forget(leg.uuid);
+    throw error;
+  }
+  legs.forEach((leg, index) => {
+    if (!alive[index]) leg.markGone(goneBy);
+  });
+  const strays = held.filter((reservation) => reservation.legUuid === null || !rows.some((row) => row.uuid === reservation.legUuid));
 
+  const talk = survivingTalk(rows, legs.filter((_, index) => alive[index]));
+  if (talk) {
+    log.warn('a talk outlived its controller; following it until a party hangs up', { legs: legs.map((leg) => leg.uuid) });
+    const done = followAdoptedTalk(ctx, request, talk, log).then(async () => {
+      await Promise.all(legs.filter((leg) => !talk.includes(leg)).map((leg) => leg.settle()));
+      await releaseAll(ctx, strays);
+      await finish(ctx, request, log, legs.length, true);
+    });
+    return { outcome: 'adopted', done };
+  }
+
+  await Promise.all(
+    legs.map(async (leg, index) => {
+      if (alive[index]) await leg.control.hangup('NORMAL_CLEARING');
+      await leg.settle();
+    }),
+  );
+  await releaseAll(ctx, strays);
+  await finish(ctx, request, log, legs.length, requestData(request.data).talked);
+  return { outcome: 'finished', done: Promise.resolve() };
+}
+
+/**
+ * The request was claimed but its attempt never dialed (no leg row): it waits again, due now,
+ * with the attempt uncounted, so that it is still dialed exactly once.
+ */
+async function requeueUndialed(ctx: EngineContext, request: CallbackRequest, log: Logger): Promise<boolean> {
   const from = request.state;
-  const to = finalStateAfterLoss(isRequestState(from) ? from : undefined, requestData(request.data).talked);
-  const moved = await ctx.store.callbackRequests.transition(request.id, from, to, { lastCause: CONTROLLER_LOST, release: true }, { expectedVersion: request.version });
-  log.warn('request recovered after its controller was lost', { from, to, legs: legs.length, moved });
+  if (from !== 'dialing_a' && from !== 'dialing_both') return false;
+  const dueAt = ctx.clock.now();
+  const moved = await ctx.store.callbackRequests.transition(
+    request.id,
+    from,
+    'retry_scheduled',
+    { dueAt, attempts: Math.max(0, request.attempts - 1), lastCause: CONTROLLER_LOST, release: true },
+    { expectedVersion: request.version },
+  );
+  if (!moved) return false;
+  log.warn('request lost its controller before dialing; queued again', { from });
+  ctx.events.emit('request', { requestId: request.id, accountId: request.accountId, from, to: 'retry_scheduled', event: 'recovered', cause: CONTROLLER_LOST, at: dueAt });
+  await ctx.scheduler.schedule(request.id, dueAt);
+  return true;
+}
+
+async function releaseAll(ctx: EngineContext, reservations: readonly Reservation[]): Promise<void> {
+  for (const reservation of reservations) await ctx.store.reservations.release(reservation.id);
+}
+
+async function finish(ctx: EngineContext, request: CallbackRequest, log: Logger, legCount: number, talked: boolean): Promise<void> {
+  // An adopted talk may have moved the row on (to bridged) since it was read.
+  const current = (await ctx.store.callbackRequests.findById(request.id)) ?? request;
+  const from = current.state;
+  if (isRequestState(from) && isFinalState(from)) {
+    log.warn('recovered request had already ended', { state: from, legs: legCount });
+    return;
+  }
+  const to = finalStateAfterLoss(isRequestState(from) ? from : undefined, talked);
+  const moved = await ctx.store.callbackRequests.transition(request.id, from, to, { lastCause: CONTROLLER_LOST, release: true }, { expectedVersion: current.version });
+  log.warn('request recovered after its controller was lost', { from, to, legs: legCount, moved });
   if (moved && isRequestState(from)) {
     ctx.events.emit('request', { requestId: request.id, accountId: request.accountId, from, to, event: 'recovered', cause: CONTROLLER_LOST, at: ctx.clock.now() });
   }
@@ -51,14 +135,6 @@ function finalStateAfterLoss(from: RequestState | undefined, talked: boolean): R
   if (from === undefined) return 'failed';
   if (talked && canTransition(from, 'completed')) return 'completed';
   return canTransition(from, 'failed') ? 'failed' : 'cancelled';
-}
-
-async function exists(ctx: EngineContext, leg: Leg): Promise<boolean> {
-  try {
-    return (await ctx.telephony.api(leg.node ?? undefined, `uuid_exists ${leg.uuid}`)).trim() === 'true';
-  } catch {
-    return false;
-  }
 }
 
 export async function pricingOf(funds: Funds, request: CallbackRequest, leg: Leg): Promise<LegPricing | undefined> {

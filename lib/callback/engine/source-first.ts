@@ -8,7 +8,7 @@ import type { FlowHost, ModeFlow } from './flow';
 import { SessionControl } from './leg-control';
 import { answeredAtOf } from './leg-events';
 import type { LiveLeg } from './live-leg';
-import { channelAlive } from './telephony';
+import { legExists } from './leg-probe';
 
 type BridgeEnd = { readonly kind: 'done'; readonly result: BridgeResult } | { readonly kind: 'a_gone' };
 
@@ -102,10 +102,11 @@ export class SourceFirstFlow implements ModeFlow {
   private async talkEndFromBridge(leg: LiveLeg, bridge: Promise<BridgeEnd>): Promise<void> {
     const end = await bridge;
     if (end.kind !== 'done' || leg.signals.hangup.done) return;
-    const { clock, telephony } = this.host.ctx;
+    const { clock } = this.host.ctx;
     const seenAt = clock.now();
     const cause = await within(clock, leg.signals.hangup.promise, BRIDGE_END_GRACE_MS);
-    if (cause !== undefined || (await channelAlive(telephony, leg.node, leg.uuid))) return;
+    // A node that cannot be asked is the case this is for: B is billed up to now, not waited for.
+    if (cause !== undefined || (await legExists(this.host.ctx, leg).catch(() => false))) return;
     leg.endedElsewhere(end.result.hangupCause ?? 'NORMAL_CLEARING', seenAt);
   }
 

@@ -74,16 +74,3 @@ export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
 export function isGoneError(error: unknown): boolean {
   return error instanceof EslCommandFailed && NO_SUCH_CHANNEL.test(error.replyText);
 }
-
-/**
- * Whether FreeSWITCH still has the channel (`uuid_exists`). A node that cannot be asked (its link
- * is down) counts as not having it: callers use this to decide a leg is over, and a leg nobody
- * can see is billed up to now rather than waited for forever.
- */
-export async function channelAlive(telephony: Pick<EngineTelephony, 'api'>, node: string | undefined, uuid: string): Promise<boolean> {
-  try {
-    return (await telephony.api(node, `uuid_exists ${uuid}`)).trim() === 'true';
-  } catch {
-    return false;
-  }
-}

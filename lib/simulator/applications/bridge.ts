@@ -69,7 +69,12 @@ export const bridge: Application = {
     channel.setVar('last_sent_callee_id_number', b.profile['Callee-ID-Number']);
     const link = core.bridge(channel, b, 'app');
     const reason = await session.serveMessages(() => link.ended || !b.up);
-    if (reason === 'transfer' && b.up) core.hangup(b, 'NORMAL_CLEARING');
+    if (reason === 'transfer' && b.up) {
+      // A leaves for the rest of its dialplan (uuid_transfer, or resume after its socket died):
+      // B is hung up and gone before A's bridge unwinds (captures 08c, 12c).
+      core.hangup(b, 'NORMAL_CLEARING');
+      core.teardown(b);
+    }
     core.endBridge(link);
     if (!b.up && channel.up && channel.isTrue('hangup_after_bridge')) core.hangup(channel, b.hangupCause ?? 'NORMAL_CLEARING');
   },

@@ -1,0 +1,29 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { setting } from './setting-meta';
+
+const CRON_ALLOWED = 'a node-cron expression, seconds first, such as "*/10 * * * * *"';
+
+/*
+ * O5: how soon a dead instance's calls are taken over. A lease outlives its instance by at most
+ * leaseSeconds, and the sweep looks for such requests on sweepCron; both bound how long a
+ * request can look in progress after its controller died.
+ */
+export const schedulerSchema = z
+  .strictObject({
+    leaseSeconds: setting(
+      z.number().int().min(1).max(3600).default(120),
+      'How long a claim on a request in progress holds without renewal; renewed every third of it by the instance calling for it. After it ran out, the sweep recovers the request.',
+    ),
+    sweepCron: setting(
+      z
+        .string()
+        .refine((value) => cron.validate(value), { message: `expected ${CRON_ALLOWED}` })
+        .default('*/10 * * * * *'),
+      'When the sweep runs: it recovers requests whose controller was lost and queues due requests that have no job.',
+      { allowed: CRON_ALLOWED },
+    ),
+  })
+  .prefault({});
+
+export type SchedulerSettings = z.infer<typeof schedulerSchema>;

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { DUE_STATES } from '../../../lib/scheduler/request-states';
+import { claimForDial } from '../../../lib/store/request-claims';
+import { EslTestClient } from '../../simulator/esl-test-client';
+import { describeEachDatabase } from '../../support/databases';
+import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
+
+const MINUTE = 60_000;
+
+/*
+ * O5 in one process: the sweep hands the engine a request whose controller died (its lease ran
+ * out), and the engine reconciles it with the simulator.
+ */
+describeEachDatabase('callback engine, recovery after a lost controller', (getDb, dbEngine) => {
+  let rig: EngineRig | undefined;
+  let control: EslTestClient | undefined;
+
+  afterEach(async () => {
+    control?.close();
+    control = undefined;
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  /** The row as a dead instance leaves it: claimed by it, its lease run out. */
+  async function abandoned(r: EngineRig, requestId: string): Promise<void> {
+    await getDb()('callback_requests').where({ id: requestId }).update({ claimed_by: 'dead-controller', lease_until: r.clock.now() - 1 });
+  }
+
+  it('a talk that outlived its controller is adopted, not cut, and is settled from what FreeSWITCH reports when a party hangs up', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, state: 'bridged', data: { talked: true } });
+    // A and B talking on the switch, as the dead controller left them.
+    const [a, b] = [randomUUID(), randomUUID()];
+    control = await EslTestClient.authed(r.sim.eslPort);
+    for (const [uuid, number] of [[a, SOURCE], [b, DESTINATION]] as const) {
+      expect(await control.api(`originate {origination_uuid=${uuid}}sofia/gateway/carrier/${number} &park()`)).toBe(`+OK ${uuid}\n`);
+    }
+    expect(await control.api(`uuid_bridge ${a} ${b}`)).toBe(`+OK ${b}\n`);
+    const answeredAt = r.clock.now();
+    for (const [uuid, role, number] of [[a, 'A', SOURCE], [b, 'B', DESTINATION]] as const) {
+      await r.store.legs.create({ uuid, requestId: request.id, role, number, state: 'bridged' });
+      await r.store.legs.update(uuid, { answeredAt });
+    }
+    await abandoned(r, request.id);
+    const before = (await r.store.accounts.balance(account.id))!.balanceMinor;
+
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    // Five minutes on, the talk is still up, and still this instance's.
+    await r.runUntil(() => r.clock.now() >= answeredAt + 5 * MINUTE, 'five minutes of talk');
+    expect([r.sim.channel(a)?.answerState, r.sim.channel(b)?.answerState]).toEqual(['answered', 'answered']);
+    expect(await r.store.callbackRequests.findById(request.id)).toMatchObject({ state: 'bridged' });
+    expect(r.engine.owned()).toEqual([request.id]);
+
+    r.sim.hangup(a, 'NORMAL_CLEARING');
+    const done = await r.finish(request.id);
+    expect(done).toMatchObject({ state: 'completed', lastCause: 'CONTROLLER_LOST' });
+    const cdrs = await r.store.cdrs.listForRequest(request.id);
+    expect(cdrs.map((cdr) => [cdr.legUuid, cdr.billsec, cdr.raw?.reported]).sort()).toEqual(
+      [
+        [a, Number(r.sim.channel(a)?.variables.billsec), true],
+        [b, Number(r.sim.channel(b)?.variables.billsec), true],
+      ].sort(),
+    );
+    expect(cdrs[0]!.billsec).toBeGreaterThanOrEqual(300);
+    const spent = cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
+    expect(await r.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: before - spent, reservedMinor: 0 });
+    expect(r.engine.owned()).toEqual([]);
+  });
+
+  it('a request claimed but never dialed when its controller died is queued again and dialed exactly once', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+    const account = await r.account(100_000);
+    // Ordered straight into the table: no job, as after a crash of the in-process queue.
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, dueAt: r.clock.now() + 3_600_000 });
+    await getDb()('callback_requests').where({ id: request.id }).update({ due_at: r.clock.now() });
+    const claimed = (await r.store.callbackRequests.findById(request.id))!;
+    expect(await claimForDial(getDb(), claimed, DUE_STATES, 'dialing_a', { now: r.clock.now(), instanceId: 'dead-controller', leaseMs: MINUTE })).toBe(true);
+    await abandoned(r, request.id);
+
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    const done = await r.finish(request.id);
+    expect(done).toMatchObject({ state: 'completed', attempts: 1 });
+    const legs = await r.store.legs.listForRequest(request.id);
+    expect(legs.map((leg) => leg.role).sort()).toEqual(['A', 'B']);
+  });
+
+  it('a leg answering after its controller died is hung up when its socket reaches an instance that does not own it, and its request is reported failed', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION });
+    expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', { now: r.clock.now(), instanceId: 'dead-controller', leaseMs: MINUTE })).toBe(true);
+    const a = randomUUID();
+    await r.store.legs.create({ uuid: a, requestId: request.id, role: 'A', number: SOURCE, state: 'dialing' });
+    // The dead controller's originate goes on without it; A answers and its socket reaches us.
+    control = await EslTestClient.authed(r.sim.eslPort);
+    await control.api(`originate {origination_uuid=${a},callback_request_id=${request.id}}sofia/gateway/carrier/${SOURCE} '&socket(${r.socket.host}:${r.socket.port} async full)'`);
+    await r.runUntil(() => r.sim.channel(a)?.hangupCause !== undefined, 'A hung up');
+    expect(r.sim.channel(a)?.hangupCause).toBe('NORMAL_CLEARING');
+
+    await abandoned(r, request.id);
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    expect(await r.finish(request.id)).toMatchObject({ state: 'failed', lastCause: 'CONTROLLER_LOST' });
+    expect((await r.store.cdrs.listForRequest(request.id)).map((cdr) => cdr.legUuid)).toEqual([a]);
+  });
+});
