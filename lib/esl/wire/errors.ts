@@ -9,7 +9,7 @@ export class EslProtocolError extends Error {
 /** A command we were about to send would have been split or extended on the wire. */
 export class EslCommandInjectionError extends Error {
   constructor(readonly part: string) {
-    super(`refusing to send an ESL command whose ${part} contains a line break`);
+    super(`refusing to send an ESL command whose ${part} contains a line break or NUL`);
     this.name = 'EslCommandInjectionError';
   }
 }
