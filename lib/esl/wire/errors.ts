@@ -1,5 +1,13 @@
+import type { EslFrame } from './frame-parser';
+
 /** The peer sent bytes that are not an ESL frame; the connection that carried them is closed. */
 export class EslProtocolError extends Error {
+  /**
+   * Whole frames that arrived in the same read before the bad bytes. They are as valid as if TCP
+   * had delivered them in a read of their own, so they are handed on before the connection closes.
+   */
+  framesBefore: EslFrame[] = [];
+
   constructor(message: string) {
     super(message);
     this.name = 'EslProtocolError';
