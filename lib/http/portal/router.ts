@@ -316,5 +316,9 @@ function userError(error: unknown): { status: number; message: string } | null {
   if (error instanceof InvalidOrder) return { status: 400, message: error.issues.split('\n')[0] ?? error.issues };
   if (error instanceof InvalidStoreInput) return { status: 400, message: error.issues };
   if (error instanceof StoreConflict) return { status: 409, message: error.message };
+  // The form parser's refusals (a form over the size limit, a malformed one) are the sender's fault.
+  const parser = error as { type?: string; status?: number };
+  if (parser.type === 'entity.too.large') return { status: 413, message: 'The form is too large.' };
+  if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) return { status: parser.status, message: 'The form could not be read.' };
   return null;
 }
