@@ -39,6 +39,8 @@ interface PinRow {
 }
 
 const ownerSchema = z.union([z.object({ accountId: idField }).strict(), z.object({ cardId: idField }).strict()]);
+/** How often a guess re-reads the row after losing a race to a parallel guess. */
+const MAX_CLAIM_ROUNDS = 20;
 const pinSchema = z.string().regex(/^[0-9]{4,12}$/, 'a PIN is 4 to 12 digits');
 
 function toPin(row: PinRow): Pin {
@@ -85,32 +87,39 @@ export class PinsRepository extends Repository {
 
   /**
    * Checks a PIN entered on a call. While locked, the PIN is not even compared, so guessing during
-   * a lockout learns nothing. Wrong attempts are counted atomically in the row (several calls may
-   * guess at once); reaching the limit locks the PIN, and the count is only cleared by a correct
-   * PIN, so after a lockout expires each further wrong PIN locks it again at once.
+   * a lockout learns nothing. Each attempt is claimed in the row before the PIN is compared: the
+   * counter moves from the value read to one more (compare-and-set, so of several guesses racing
+   * on this or another instance only one wins each step), and the attempt that reaches the limit
+   * locks the PIN in that same update. So however many calls guess at once, no more PINs are
+   * compared than the policy allows. The count is only cleared by a correct PIN, so after a
+   * lockout expires each further wrong PIN locks it again at once.
    */
   async verify(owner: PinOwner, pin: string, policy: LockoutPolicy): Promise<PinCheck> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
+      const row = await this.findRow(owner);
+      if (!row) return { ok: false, reason: 'no_pin', failedAttempts: 0, lockedUntil: null };
+      const id = int(row.id);
+      const now = this.clock();
+      const failedBefore = int(row.failed_attempts);
+      const lockedUntil = optInt(row.locked_until);
+      if (lockedUntil !== null && lockedUntil > now) return { ok: false, reason: 'locked', failedAttempts: failedBefore, lockedUntil };
+      const failedAttempts = failedBefore + 1;
+      const lockUntil = failedAttempts >= policy.maxAttempts ? now + policy.lockMs : null;
+      const claimed = await this.db('pins')
+        .where({ id, failed_attempts: failedBefore, pin_hash: row.pin_hash })
+        .update({ failed_attempts: failedAttempts, locked_until: lockUntil, updated_at: now });
+      // Another guess claimed this step first: read the row again.
+      if (claimed === 0) continue;
+      if (await verifySecret(pin, row.pin_hash)) {
+        await this.db('pins').where({ id }).update({ failed_attempts: 0, locked_until: null, updated_at: this.clock() });
+        return { ok: true };
+      }
+      if (lockUntil === null) return { ok: false, reason: 'wrong', failedAttempts, lockedUntil: null };
+      return { ok: false, reason: 'locked', failedAttempts, lockedUntil: lockUntil };
+    }
+    // Still contended after several rounds: a flood of guesses; refuse this one without comparing.
     const row = await this.findRow(owner);
-    if (!row) return { ok: false, reason: 'no_pin', failedAttempts: 0, lockedUntil: null };
-    const id = int(row.id);
-    const now = this.clock();
-    const lockedUntil = optInt(row.locked_until);
-    if (lockedUntil !== null && lockedUntil > now) {
-      return { ok: false, reason: 'locked', failedAttempts: int(row.failed_attempts), lockedUntil };
-    }
-    if (await verifySecret(pin, row.pin_hash)) {
-      await this.db('pins').where({ id }).update({ failed_attempts: 0, locked_until: null, updated_at: now });
-      return { ok: true };
-    }
-    await this.db('pins')
-      .where({ id })
-      .update({ failed_attempts: this.db.raw('failed_attempts + 1'), updated_at: now });
-    const after = written(await this.db<PinRow>('pins').where({ id }).first(), `PIN ${id}`);
-    const failedAttempts = int(after.failed_attempts);
-    if (failedAttempts < policy.maxAttempts) return { ok: false, reason: 'wrong', failedAttempts, lockedUntil: null };
-    const until = now + policy.lockMs;
-    await this.db('pins').where({ id }).update({ locked_until: until, updated_at: now });
-    return { ok: false, reason: 'locked', failedAttempts, lockedUntil: until };
+    return { ok: false, reason: 'locked', failedAttempts: row ? int(row.failed_attempts) : 0, lockedUntil: row ? optInt(row.locked_until) : null };
   }
 
   /** Operator action: clears the counter and any lockout. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { EslProtocolError, FrameParser, interpretFrame, type EslFrame } from '../../lib/esl/wire';
 
 interface Outcome {
-  frames: Array<{ command?: string; headers: Array<readonly [string, string]>; body?: string }>;
+  frames: Array<{ command?: string; headers: ReadonlyArray<readonly [string, string]>; body?: string }>;
   error?: string;
 }
 
