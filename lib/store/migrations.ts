@@ -4,6 +4,7 @@ import * as callbacks from '../../db/migrations/002_callbacks';
 import * as moneyAndContent from '../../db/migrations/003_money_and_content';
 import * as security from '../../db/migrations/004_security';
 import * as portalUsers from '../../db/migrations/005_portal_users';
+import * as portalLoginLockout from '../../db/migrations/006_portal_login_lockout';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -22,6 +23,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '003_money_and_content', migration: moneyAndContent },
   { name: '004_security', migration: security },
   { name: '005_portal_users', migration: portalUsers },
+  { name: '006_portal_login_lockout', migration: portalLoginLockout },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

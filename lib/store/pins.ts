@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { claimAttempt, MAX_CLAIM_ROUNDS, type LockoutPolicy } from './attempt-lockout';
 import { Repository, int, optInt, written, type DbInt, type EpochMs } from './rows';
 import { hashSecret, verifySecret } from './secrets';
 import { isUniqueViolation } from './sql-errors';
@@ -18,10 +19,7 @@ export interface Pin {
 export type PinOwner = { accountId: number } | { cardId: number };
 
 /** A5: how many wrong PINs lock the PIN, and for how long. */
-export interface LockoutPolicy {
-  maxAttempts: number;
-  lockMs: number;
-}
+export type { LockoutPolicy };
 
 export type PinCheck =
   | { ok: true }
@@ -39,8 +37,6 @@ interface PinRow {
 }
 
 const ownerSchema = z.union([z.object({ accountId: idField }).strict(), z.object({ cardId: idField }).strict()]);
-/** How often a guess re-reads the row after losing a race to a parallel guess. */
-const MAX_CLAIM_ROUNDS = 20;
 const pinSchema = z.string().regex(/^[0-9]{4,12}$/, 'a PIN is 4 to 12 digits');
 
 function toPin(row: PinRow): Pin {
@@ -87,35 +83,25 @@ export class PinsRepository extends Repository {
 
   /**
    * Checks a PIN entered on a call. While locked, the PIN is not even compared, so guessing during
-   * a lockout learns nothing. Each attempt is claimed in the row before the PIN is compared: the
-   * counter moves from the value read to one more (compare-and-set, so of several guesses racing
-   * on this or another instance only one wins each step), and the attempt that reaches the limit
-   * locks the PIN in that same update. So however many calls guess at once, no more PINs are
-   * compared than the policy allows. The count is only cleared by a correct PIN, so after a
-   * lockout expires each further wrong PIN locks it again at once.
+   * a lockout learns nothing. Each attempt is claimed in the row before the PIN is compared
+   * (claimAttempt), so parallel calls on any number of instances never compare more PINs than
+   * the policy allows.
    */
   async verify(owner: PinOwner, pin: string, policy: LockoutPolicy): Promise<PinCheck> {
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
       const row = await this.findRow(owner);
       if (!row) return { ok: false, reason: 'no_pin', failedAttempts: 0, lockedUntil: null };
       const id = int(row.id);
-      const now = this.clock();
-      const failedBefore = int(row.failed_attempts);
-      const lockedUntil = optInt(row.locked_until);
-      if (lockedUntil !== null && lockedUntil > now) return { ok: false, reason: 'locked', failedAttempts: failedBefore, lockedUntil };
-      const failedAttempts = failedBefore + 1;
-      const lockUntil = failedAttempts >= policy.maxAttempts ? now + policy.lockMs : null;
-      const claimed = await this.db('pins')
-        .where({ id, failed_attempts: failedBefore, pin_hash: row.pin_hash })
-        .update({ failed_attempts: failedAttempts, locked_until: lockUntil, updated_at: now });
-      // Another guess claimed this step first: read the row again.
-      if (claimed === 0) continue;
+      // The hash is part of the claim: a PIN replaced meanwhile is not compared against the old one.
+      const claim = await claimAttempt(this.db, 'pins', { id, pin_hash: row.pin_hash }, row, policy, this.clock());
+      if (claim.kind === 'raced') continue;
+      if (claim.kind === 'locked') return { ok: false, reason: 'locked', failedAttempts: claim.failedAttempts, lockedUntil: claim.lockedUntil };
       if (await verifySecret(pin, row.pin_hash)) {
         await this.db('pins').where({ id }).update({ failed_attempts: 0, locked_until: null, updated_at: this.clock() });
         return { ok: true };
       }
-      if (lockUntil === null) return { ok: false, reason: 'wrong', failedAttempts, lockedUntil: null };
-      return { ok: false, reason: 'locked', failedAttempts, lockedUntil: lockUntil };
+      if (claim.lockUntil === null) return { ok: false, reason: 'wrong', failedAttempts: claim.failedAttempts, lockedUntil: null };
+      return { ok: false, reason: 'locked', failedAttempts: claim.failedAttempts, lockedUntil: claim.lockUntil };
     }
     // Still contended after several rounds: a flood of guesses; refuse this one without comparing.
     const row = await this.findRow(owner);
