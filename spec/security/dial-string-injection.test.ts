@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { loadSettings, SettingsError } from '../../lib/config';
 import { conferenceName, dtmfDigits, playAndGetDigitsArg, sayArg, transferArg, word } from '../../lib/esl/app-args';
 import { gatewayDialString, originateCommand, type BridgeTarget, type OriginateRequest } from '../../lib/esl/dial-string';
 import { EslInvalidArgument } from '../../lib/esl/errors';
@@ -126,5 +127,14 @@ describe('dial-string injection: the builders', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('a gateway name with dial-string syntax is refused when the settings are loaded, before any call', () => {
+    for (const gateway of ['carrier,user/1000', 'carrier|evil', 'car rier', 'carrier/../x', '{x=1}carrier', 'carrier\n', '']) {
+      const nodes = JSON.stringify([{ name: 'fs1', host: '10.0.0.5', gateways: [gateway] }]);
+      expect(() => loadSettings({ env: { CALLBACK_FREESWITCH_MODE: 'external', CALLBACK_FREESWITCH_NODES: nodes } })).toThrow(SettingsError);
+    }
+    const fine = JSON.stringify([{ name: 'fs1', host: '10.0.0.5', gateways: ['carrier-1.eu_west'] }]);
+    expect(loadSettings({ env: { CALLBACK_FREESWITCH_MODE: 'external', CALLBACK_FREESWITCH_NODES: fine } }).freeswitch.nodes[0]?.gateways).toEqual(['carrier-1.eu_west']);
   });
 });
