@@ -65,6 +65,23 @@ describeEachDatabase('API bodies under hostile input', (getDb, engine) => {
     }
   });
 
+  it('arbitrary query strings and path ids on every route are answered 2xx or 4xx with a clear JSON error, never 500', async () => {
+    const routes = servedRoutes(fixture, getDb()).filter((route) => route.meta.method === 'get' || route.meta.method === 'delete');
+    const queryValue = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('-1', '0', '1e999', 'NaN', '9007199254740993', 'queued,', '[]', '%00', "' OR 1=1 --"));
+    const query = fc.dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'state', 'accountId', 'from', 'to', '__proto__', 'constructor'), fc.string({ maxLength: 6 })), queryValue, { maxKeys: 4 });
+    for (const route of routes.filter((r) => !r.meta.path.endsWith('/events'))) {
+      await fc.assert(
+        fc.asyncProperty(query, fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.constantFrom('1', '+12025550111', '..', '%2e%2e')), async (params, id) => {
+          const path = concretePath(route.meta.path, { id, number: id });
+          const search = new URLSearchParams(Object.entries(params)).toString();
+          const response = await send(fixture, route.meta.method, `${path}${search ? `?${search}` : ''}`, accountKey);
+          expectClearRefusalOrSuccess(response.status, response.body, `${route.meta.method} ${path}?${search}`);
+        }),
+        { numRuns: Math.ceil(runs / 3) },
+      );
+    }
+  });
+
   it('bodies that are not JSON objects (malformed, deeply nested, prototype keys, wrong content type) are refused with a clear error and write nothing', async () => {
     const nested = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
     const raw: Array<[string, string]> = [

@@ -103,6 +103,23 @@ describeEachDatabase('cross-account access', (getDb) => {
     }
   });
 
+  it("the portal's own pages with an id answer another account's session with the same 404 as a missing id", async () => {
+    const { agent, csrf } = await logIn(app, intruder.email);
+    const pages: Array<[string, (id: string) => Promise<request.Response>]> = [
+      ['GET /callbacks/:id', (id) => agent.get(`/callbacks/${id}`)],
+      ['POST /callbacks/:id/cancel', (id) => agent.post(`/callbacks/${id}/cancel`).type('form').send({ _csrf: csrf })],
+    ];
+    for (const [what, send] of pages) {
+      const theirs = await send(owned.requestId);
+      const nobodys = await send(MISSING_UUID);
+      expect({ what, status: theirs.status }).toEqual({ what, status: 404 });
+      expect({ what, text: theirs.text }).toEqual({ what, text: nobodys.text });
+    }
+    // The portal's delete forms act on the session's own account only: the owner's rows stay.
+    await agent.post('/phone-book/delete').type('form').send({ _csrf: csrf, number: owned.phoneBookNumber });
+    await agent.post('/caller-ids/delete').type('form').send({ _csrf: csrf, number: owned.callerId });
+  });
+
   it("another account's attempts change nothing of the owner's", async () => {
     expect(await fixture.store.callbackRequests.findById(owned.requestId)).toMatchObject({ state: 'queued' });
     expect(await fixture.store.phoneBook.find(owner.account.id, owned.phoneBookNumber)).toMatchObject({ name: 'Alice' });
