@@ -139,15 +139,22 @@ export class PortalUsersRepository extends Repository {
 
   /**
    * verifyLogin behind a lockout per email that every instance shares (W5): after
-   * `policy.maxAttempts` wrong logins in a row the email is locked for `policy.lockMs`, and while
-   * locked the password is not even compared. Emails without a login are counted the same way, so
-   * a lockout tells nothing about which emails exist. A right login clears the count.
+   * `policy.maxAttempts` wrong logins within `policy.lockMs` of each other the email is locked for
+   * `policy.lockMs`, and while locked the password is not even compared. Emails without a login are
+   * counted the same way, so a lockout tells nothing about which emails exist. A right login, or
+   * `policy.lockMs` without attempts (the lock's end included), clears the count.
    */
   async checkLogin(email: string, password: string, policy: LockoutPolicy): Promise<LoginCheck> {
     const key = { email_hash: sha256Hex(normalizeEmail(email)) };
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
       const now = this.clock();
-      const row = await this.db<AttemptColumns>('portal_login_attempts').where(key).first();
+      const row = await this.db<AttemptColumns & { updated_at: DbInt }>('portal_login_attempts').where(key).first();
+      const locked = row !== undefined && (optInt(row.locked_until) ?? 0) > now;
+      if (row && !locked && int(row.updated_at) + policy.lockMs <= now) {
+        // Quiet for a whole window: a typo last month does not count toward today's lock.
+        await this.db('portal_login_attempts').where({ ...key, updated_at: int(row.updated_at) }).delete();
+        continue;
+      }
       if (!row) {
         // First failure-guard row for this email; a parallel attempt may create it first.
         await this.db('portal_login_attempts').insert({ ...key, failed_attempts: 0, locked_until: null, updated_at: now }).onConflict('email_hash').ignore();
@@ -190,6 +197,15 @@ export class PortalUsersRepository extends Repository {
 
   async deleteSession(id: string): Promise<boolean> {
     return (await this.db('portal_sessions').where({ id_hash: sha256Hex(id) }).delete()) > 0;
+  }
+
+  /** Housekeeping: drops login-attempt counts quiet for `windowMs` (strangers' typos included); returns how many. */
+  async deleteStaleLoginAttempts(windowMs: number): Promise<number> {
+    const now = this.clock();
+    return this.db('portal_login_attempts')
+      .where('updated_at', '<=', now - windowMs)
+      .andWhere((query) => query.whereNull('locked_until').orWhere('locked_until', '<=', now))
+      .delete();
   }
 
   /** Housekeeping: drops sessions past their expiry; returns how many. */

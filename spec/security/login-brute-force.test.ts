@@ -55,6 +55,21 @@ describeEachDatabase('portal login brute force across instances', (getDb) => {
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
   });
 
+  it('wrong passwords spread wider apart than the window never add up to a lock, and stale counts are swept', async () => {
+    const { email } = await one.subscriber();
+    for (let i = 0; i < LIMIT.perEmail * 2; i += 1) {
+      expect(await attempt(i % 2 === 0 ? appOne : appTwo, email, `typo-${i}`)).toBe(401);
+      await one.clock.advance(LIMIT.windowMs);
+      await two.clock.advance(LIMIT.windowMs);
+    }
+    expect(await attempt(appOne, email, PASSWORD)).toBe(303);
+    await attempt(appOne, 'stranger@example.com', 'guess-1');
+    // The instances' clocks agree, as real ones do closely enough against a window of minutes.
+    await one.clock.advance(LIMIT.windowMs);
+    await two.clock.advance(LIMIT.windowMs);
+    expect(await one.store.portalUsers.deleteStaleLoginAttempts(LIMIT.windowMs)).toBeGreaterThanOrEqual(1);
+  });
+
   it('a burst of parallel guesses on two instances compares no more passwords than the limit allows', async () => {
     const { email } = await one.subscriber();
     const stores = [createStore(getDb(), () => one.clock.now()), createStore(otherDb, () => two.clock.now())];
