@@ -1,10 +1,17 @@
+import express from 'express';
 import fc from 'fast-check';
+import request from 'supertest';
 import { ERROR_CODES } from '../../lib/http/api/errors';
 import type { Route } from '../../lib/http/api/route';
+import { testLogger } from '../../lib/log/logger';
+import { createSmsModule } from '../../lib/sms';
+import { storeOrdering } from '../sms/support';
 import type { ApiFixture } from '../http/support/api-fixture';
 import { describeEachDatabase } from '../support/databases';
 import { OPERATOR_KEY, concretePath, hostileApi, rowCounts, send, servedRoutes } from './support/api-rig';
 import { anyJson } from './support/hostile';
+
+const SMS_SECRET = 'sms-fuzz-secret-0123456789';
 
 /** Near-misses of real bodies: valid field names with hostile values, so validation is probed field by field. */
 function nearMissBody(accountId: number): fc.Arbitrary<Record<string, unknown>> {
@@ -79,6 +86,34 @@ describeEachDatabase('API bodies under hostile input', (getDb, engine) => {
         }),
         { numRuns: Math.ceil(runs / 3) },
       );
+    }
+  });
+
+  it('arbitrary JSON and forms to the SMS gateway endpoints are answered 200 or 4xx with a JSON error, never 500', async () => {
+    const sms = createSmsModule(
+      { store: fixture.store, ordering: storeOrdering(fixture.store), clock: fixture.clock, logger: testLogger() },
+      { defaultCountry: 'US', sender: { kind: 'log' }, webhooks: { generic: { secret: SMS_SECRET }, kannel: { secret: SMS_SECRET } } },
+    );
+    try {
+      const app = express().use(sms.router);
+      const field = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('+12025550101', '#balance', '*1*+12025550102', '', '\u0000'));
+      const message = fc.oneof(anyJson(), fc.record({ from: field, to: field, text: field, id: field }, { requiredKeys: [] }));
+      await fc.assert(
+        fc.asyncProperty(message, fc.constantFrom('generic', 'kannel'), fc.boolean(), async (body, endpoint, asForm) => {
+          const post = request(app).post(`/sms/inbound/${endpoint}`).set('X-Callback-Secret', SMS_SECRET);
+          const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.entries(body as Record<string, unknown>) : null;
+          const form = (entries: Array<[string, unknown]>): string =>
+            new URLSearchParams(entries.map(([name, value]): [string, string] => [name, typeof value === 'string' ? value : JSON.stringify(value)])).toString();
+          const response = asForm && fields
+            ? await post.type('form').send(form(fields))
+            : await post.set('Content-Type', 'application/json').send(JSON.stringify(body));
+          expect({ body, serverError: response.status >= 500 }).toEqual({ body, serverError: false });
+          if (response.status >= 400 && endpoint === 'generic') expect(typeof (response.body as { error?: { message?: string } }).error?.message).toBe('string');
+        }),
+        { numRuns: runs },
+      );
+    } finally {
+      sms.stop();
     }
   });
 
