@@ -18,7 +18,9 @@ const node = z.strictObject({
   host: setting(hostSchema(), 'Address of its inbound Event Socket.', { allowed: 'a host name or IP address' }),
   port: setting(portSchema().min(1).default(8021), 'Event Socket port (event_socket.conf.xml).'),
   password: setting(z.string().min(1).default('ClueCon'), 'Event Socket password.'),
-  gateways: setting(z.array(z.string().min(1)).min(1), 'Sofia gateways to originate through, tried in order.', {
+  // The dial-string builder (lib/esl/dial-string.ts) takes the same alphabet: a name with `,` `|` `/`
+  // or spaces would add legs to every originate, so it is refused at start-up, not at the first call.
+  gateways: setting(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a gateway name is 1-64 letters, digits, _ . -')).min(1), 'Sofia gateways to originate through, tried in order.', {
     allowed: 'a non-empty list of gateway names',
   }),
   maxCps: setting(z.number().int().min(1).max(1000).default(10), 'Most originates per second sent to this node.'),

@@ -32,7 +32,9 @@ export function toE164(input: string, defaultCountry?: CountryCode): E164 {
       defaultCountry ? `not a number of ${defaultCountry} nor an international number` : 'not an international number (+ and country code)',
     );
   }
-  if (!parsed.isPossible()) throw new InvalidPhoneNumber(input, 'wrong length for its country');
+  // libphonenumber calls some stubs "possible" (`0700` in DE gives +490700) that are shorter than
+  // E.164 allows; every later check (store, dial string) uses isE164, so refuse them here.
+  if (!parsed.isPossible() || !isE164(parsed.number)) throw new InvalidPhoneNumber(input, 'wrong length for its country');
   return parsed.number as E164;
 }
 

@@ -6,10 +6,11 @@ import { EslInvalidArgument } from './errors';
  * break, which encodeCommand refuses anyway) is an error, never silently passed on.
  */
 
-const WORD = /^[^\s]+$/;
+// Control characters too: a NUL ends the argument early in FreeSWITCH's C strings.
+const WORD = /^[^\s\p{Cc}]+$/u;
 
 export function word(field: string, value: string): string {
-  if (!WORD.test(value)) throw new EslInvalidArgument(field, 'must be one word without spaces');
+  if (!WORD.test(value)) throw new EslInvalidArgument(field, 'must be one word without spaces or control characters');
   return value;
 }
 

@@ -3,7 +3,7 @@ import { systemClock, type Clock, type TimerHandle } from '../time/clock';
 import { abortReason, onAbort } from './abort';
 import { EslCommandFailed, EslDisconnected, EslTimeout } from './errors';
 import { Listeners, errorText } from './listeners';
-import { EslProtocolError, FrameParser, encodeCommand, interpretFrame, type EslEvent, type EslMessage } from './wire';
+import { EslProtocolError, FrameParser, encodeCommand, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from './wire';
 
 /** The part of net.Socket a connection uses; tests drive a fake one byte by byte. */
 export interface EslTransport {
@@ -191,17 +191,27 @@ export class EslConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closeInfo) return;
-    let messages: EslMessage[];
+    let frames: EslFrame[];
+    let failure: { error: unknown } | undefined;
     try {
-      messages = this.parser.push(chunk).map((frame) => interpretFrame(frame));
+      frames = this.parser.push(chunk);
     } catch (error) {
-      this.protocolError(error);
-      return;
+      // The frames before the bad bytes count, however TCP happened to split the stream.
+      frames = error instanceof EslProtocolError ? error.framesBefore : [];
+      failure = { error };
     }
-    for (const message of messages) {
+    for (const frame of frames) {
       if (this.closeInfo) return;
+      let message: EslMessage;
+      try {
+        message = interpretFrame(frame);
+      } catch (error) {
+        this.protocolError(error);
+        return;
+      }
       this.dispatch(message);
     }
+    if (failure && !this.closeInfo) this.protocolError(failure.error);
   }
 
   private dispatch(message: EslMessage): void {

@@ -5,6 +5,7 @@ import * as moneyAndContent from '../../db/migrations/003_money_and_content';
 import * as security from '../../db/migrations/004_security';
 import * as portalUsers from '../../db/migrations/005_portal_users';
 import * as freeswitchCdrs from '../../db/migrations/006_freeswitch_cdrs';
+import * as portalLoginLockout from '../../db/migrations/007_portal_login_lockout';
 import * as faxResults from '../../db/migrations/008_fax_results';
 import * as cardHolds from '../../db/migrations/009_card_holds';
 
@@ -26,6 +27,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '004_security', migration: security },
   { name: '005_portal_users', migration: portalUsers },
   { name: '006_freeswitch_cdrs', migration: freeswitchCdrs },
+  { name: '007_portal_login_lockout', migration: portalLoginLockout },
   { name: '008_fax_results', migration: faxResults },
   { name: '009_card_holds', migration: cardHolds },
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { claimAttempt, MAX_CLAIM_ROUNDS, type LockoutPolicy } from './attempt-lockout';
 import { Repository, int, optInt, written, type DbInt, type EpochMs } from './rows';
 import { hashSecret, verifySecret } from './secrets';
 import { isUniqueViolation } from './sql-errors';
@@ -18,10 +19,7 @@ export interface Pin {
 export type PinOwner = { accountId: number } | { cardId: number };
 
 /** A5: how many wrong PINs lock the PIN, and for how long. */
-export interface LockoutPolicy {
-  maxAttempts: number;
-  lockMs: number;
-}
+export type { LockoutPolicy };
 
 export type PinCheck =
   | { ok: true }
@@ -85,32 +83,29 @@ export class PinsRepository extends Repository {
 
   /**
    * Checks a PIN entered on a call. While locked, the PIN is not even compared, so guessing during
-   * a lockout learns nothing. Wrong attempts are counted atomically in the row (several calls may
-   * guess at once); reaching the limit locks the PIN, and the count is only cleared by a correct
-   * PIN, so after a lockout expires each further wrong PIN locks it again at once.
+   * a lockout learns nothing. Each attempt is claimed in the row before the PIN is compared
+   * (claimAttempt), so parallel calls on any number of instances never compare more PINs than
+   * the policy allows.
    */
   async verify(owner: PinOwner, pin: string, policy: LockoutPolicy): Promise<PinCheck> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
+      const row = await this.findRow(owner);
+      if (!row) return { ok: false, reason: 'no_pin', failedAttempts: 0, lockedUntil: null };
+      const id = int(row.id);
+      // The hash is part of the claim: a PIN replaced meanwhile is not compared against the old one.
+      const claim = await claimAttempt(this.db, 'pins', { id, pin_hash: row.pin_hash }, row, policy, this.clock());
+      if (claim.kind === 'raced') continue;
+      if (claim.kind === 'locked') return { ok: false, reason: 'locked', failedAttempts: claim.failedAttempts, lockedUntil: claim.lockedUntil };
+      if (await verifySecret(pin, row.pin_hash)) {
+        await this.db('pins').where({ id }).update({ failed_attempts: 0, locked_until: null, updated_at: this.clock() });
+        return { ok: true };
+      }
+      if (claim.lockUntil === null) return { ok: false, reason: 'wrong', failedAttempts: claim.failedAttempts, lockedUntil: null };
+      return { ok: false, reason: 'locked', failedAttempts: claim.failedAttempts, lockedUntil: claim.lockUntil };
+    }
+    // Still contended after several rounds: a flood of guesses; refuse this one without comparing.
     const row = await this.findRow(owner);
-    if (!row) return { ok: false, reason: 'no_pin', failedAttempts: 0, lockedUntil: null };
-    const id = int(row.id);
-    const now = this.clock();
-    const lockedUntil = optInt(row.locked_until);
-    if (lockedUntil !== null && lockedUntil > now) {
-      return { ok: false, reason: 'locked', failedAttempts: int(row.failed_attempts), lockedUntil };
-    }
-    if (await verifySecret(pin, row.pin_hash)) {
-      await this.db('pins').where({ id }).update({ failed_attempts: 0, locked_until: null, updated_at: now });
-      return { ok: true };
-    }
-    await this.db('pins')
-      .where({ id })
-      .update({ failed_attempts: this.db.raw('failed_attempts + 1'), updated_at: now });
-    const after = written(await this.db<PinRow>('pins').where({ id }).first(), `PIN ${id}`);
-    const failedAttempts = int(after.failed_attempts);
-    if (failedAttempts < policy.maxAttempts) return { ok: false, reason: 'wrong', failedAttempts, lockedUntil: null };
-    const until = now + policy.lockMs;
-    await this.db('pins').where({ id }).update({ locked_until: until, updated_at: now });
-    return { ok: false, reason: 'locked', failedAttempts, lockedUntil: until };
+    return { ok: false, reason: 'locked', failedAttempts: row ? int(row.failed_attempts) : 0, lockedUntil: row ? optInt(row.locked_until) : null };
   }
 
   /** Operator action: clears the counter and any lockout. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Repository, bool, insertedId, int, optInt, written, type DbBool, type DbInt, type EpochMs } from './rows';
+import { claimAttempt, MAX_CLAIM_ROUNDS, type AttemptColumns, type LockoutPolicy } from './attempt-lockout';
 import { hashSecret, sha256Hex, verifySecret } from './secrets';
 import { isUniqueViolation } from './sql-errors';
 import { idField, parseInput, StoreConflict } from './validation';
@@ -42,6 +43,9 @@ interface PortalSessionRow {
   created_at: DbInt;
   expires_at: DbInt;
 }
+
+/** What a login attempt came to (checkLogin); `locked`: refused without comparing the password. */
+export type LoginCheck = { ok: true; user: PortalUser } | { ok: false; reason: 'wrong' } | { ok: false; reason: 'locked'; lockedUntil: EpochMs };
 
 export const MIN_PASSWORD_LENGTH = 8;
 
@@ -133,6 +137,43 @@ export class PortalUsersRepository extends Repository {
     return toUser(row);
   }
 
+  /**
+   * verifyLogin behind a lockout per email that every instance shares (W5): after
+   * `policy.maxAttempts` wrong logins within `policy.lockMs` of each other the email is locked for
+   * `policy.lockMs`, and while locked the password is not even compared. Emails without a login are
+   * counted the same way, so a lockout tells nothing about which emails exist. A right login, or
+   * `policy.lockMs` without attempts (the lock's end included), clears the count.
+   */
+  async checkLogin(email: string, password: string, policy: LockoutPolicy): Promise<LoginCheck> {
+    const key = { email_hash: sha256Hex(normalizeEmail(email)) };
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
+      const now = this.clock();
+      const row = await this.db<AttemptColumns & { updated_at: DbInt }>('portal_login_attempts').where(key).first();
+      const locked = row !== undefined && (optInt(row.locked_until) ?? 0) > now;
+      if (row && !locked && int(row.updated_at) + policy.lockMs <= now) {
+        // Quiet for a whole window: a typo last month does not count toward today's lock.
+        await this.db('portal_login_attempts').where({ ...key, updated_at: int(row.updated_at) }).delete();
+        continue;
+      }
+      if (!row) {
+        // First failure-guard row for this email; a parallel attempt may create it first.
+        await this.db('portal_login_attempts').insert({ ...key, failed_attempts: 0, locked_until: null, updated_at: now }).onConflict('email_hash').ignore();
+        continue;
+      }
+      const claim = await claimAttempt(this.db, 'portal_login_attempts', key, row, policy, now);
+      if (claim.kind === 'raced') continue;
+      if (claim.kind === 'locked') return { ok: false, reason: 'locked', lockedUntil: claim.lockedUntil };
+      const user = await this.verifyLogin(email, password);
+      if (user) {
+        await this.db('portal_login_attempts').where(key).delete();
+        return { ok: true, user };
+      }
+      // Compared and wrong: said as such even when this attempt set the lock (the next one hears of it).
+      return { ok: false, reason: 'wrong' };
+    }
+    return { ok: false, reason: 'locked', lockedUntil: this.clock() + policy.lockMs };
+  }
+
   /** Opens a session; returns the cookie value (32 random bytes), which is stored only as a hash. */
   async createSession(userId: number, ttlMs: number): Promise<{ id: string; session: PortalSession }> {
     const id = randomBytes(32).toString('base64url');
@@ -156,6 +197,15 @@ export class PortalUsersRepository extends Repository {
 
   async deleteSession(id: string): Promise<boolean> {
     return (await this.db('portal_sessions').where({ id_hash: sha256Hex(id) }).delete()) > 0;
+  }
+
+  /** Housekeeping: drops login-attempt counts quiet for `windowMs` (strangers' typos included); returns how many. */
+  async deleteStaleLoginAttempts(windowMs: number): Promise<number> {
+    const now = this.clock();
+    return this.db('portal_login_attempts')
+      .where('updated_at', '<=', now - windowMs)
+      .andWhere((query) => query.whereNull('locked_until').orWhere('locked_until', '<=', now))
+      .delete();
   }
 
   /** Housekeeping: drops sessions past their expiry; returns how many. */

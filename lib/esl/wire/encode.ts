@@ -3,11 +3,13 @@ import { serializeEventJson, serializeEventPlain, type EslEvent } from './event'
 import type { EslHeaders } from './headers';
 import { eslUrlEncode } from './url-codec';
 
-const LINE_BREAK = /[\r\n]/;
+/** Line breaks would append commands; a NUL would cut the command short in FreeSWITCH's C strings. */
+const LINE_BREAK = /[\r\n\0]/;
 
 /**
  * A command from us to FreeSWITCH. A line break inside the command or a header value would let
- * data (a phone number, a caller name) append commands of its own, so it is refused outright.
+ * data (a phone number, a caller name) append commands of its own, and a NUL would silently
+ * truncate it, so both are refused outright.
  */
 export function encodeCommand(command: string, headers: Record<string, string> = {}, body?: string): Buffer {
   if (LINE_BREAK.test(command)) throw new EslCommandInjectionError('command line');

@@ -32,6 +32,8 @@ export class FrameParser {
   private readonly commands: boolean;
   private readonly maxBodyBytes: number;
   private readonly maxHeaderBytes: number;
+  /** Set by the first framing error: nothing after it can be trusted, so every later push fails too. */
+  private failure: EslProtocolError | undefined;
 
   constructor(options: FrameParserOptions = {}) {
     this.commands = options.commands ?? false;
@@ -44,13 +46,27 @@ export class FrameParser {
     return this.buffer.length;
   }
 
+  /**
+   * The frames completed by `chunk`. On bytes that cannot be a frame it throws EslProtocolError
+   * with the frames completed before them in `framesBefore`, so that what is delivered never
+   * depends on how TCP split the stream.
+   */
   push(chunk: Buffer): EslFrame[] {
+    if (this.failure) throw this.failure;
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const frames: EslFrame[] = [];
-    for (;;) {
-      const frame = this.pending ? this.takeBody(this.pending) : this.takeHeaders();
-      if (!frame) break;
-      frames.push(frame);
+    try {
+      for (;;) {
+        const frame = this.pending ? this.takeBody(this.pending) : this.takeHeaders();
+        if (!frame) break;
+        frames.push(frame);
+      }
+    } catch (error) {
+      if (!(error instanceof EslProtocolError)) throw error;
+      error.framesBefore = frames;
+      this.failure = error;
+      this.buffer = Buffer.alloc(0);
+      throw error;
     }
     return frames;
   }

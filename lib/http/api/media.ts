@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Fax, Recording } from '../../store';
@@ -18,6 +19,21 @@ export function mediaPath(root: string | null, stored: string): string | null {
   const base = path.resolve(root);
   const full = path.resolve(base, stored);
   return full.startsWith(base + path.sep) ? full : null;
+}
+
+/**
+ * mediaPath, checked again after following symlinks: a link under the root that points out of
+ * it (planted, or left by a careless copy) is never served. Missing files read as null too.
+ */
+export async function servableMediaPath(root: string | null, stored: string): Promise<string | null> {
+  const full = mediaPath(root, stored);
+  if (root === null || full === null) return null;
+  try {
+    const [realRoot, realFull] = await Promise.all([realpath(root), realpath(full)]);
+    return realFull.startsWith(realRoot + path.sep) ? realFull : null;
+  } catch {
+    return null;
+  }
 }
 
 function view(file: Recording | Fax): z.input<typeof mediaView> {
@@ -76,7 +92,7 @@ function mediaRoutesOf(ctx: ApiContext, kind: Kind): Route[] {
       const file = await repo.findById(params.id);
       if (!file || !mayAccess(principal, file.accountId)) throw notFound(what);
       const stored = variantPath(file, query.format);
-      const full = stored === null ? null : mediaPath(ctx.mediaRoot, stored);
+      const full = stored === null ? null : await servableMediaPath(ctx.mediaRoot, stored);
       if (!full) throw notFound(what);
       await new Promise<void>((resolve, reject) => {
         res.download(full, path.basename(full), { dotfiles: 'deny' }, (error) => {

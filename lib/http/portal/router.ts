@@ -19,8 +19,9 @@ export const PORTAL_API_PREFIX = '/portal/api/v1';
 export interface LoginLimit {
   /** Attempts per client address and window. */
   perIp: number;
-  /** Attempts per email and window (a success resets it). */
+  /** Wrong logins in a row that lock an email, on every instance (stored in the database; a success resets it). */
   perEmail: number;
+  /** The address window, and how long a locked email stays locked. */
   windowMs: number;
 }
 
@@ -50,7 +51,6 @@ export function portalRouter(deps: PortalDependencies): Router {
   const ttlMs = deps.sessionTtlMs ?? 12 * 3600_000;
   const limits = deps.loginLimit ?? { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
   const ipLimiter = new RateLimiter({ limit: limits.perIp, windowMs: limits.windowMs, clock });
-  const emailLimiter = new RateLimiter({ limit: limits.perEmail, windowMs: limits.windowMs, clock });
   const orderLimit = deps.orderLimit ?? { limit: 30, windowMs: 60_000 };
   const orderLimiter = new RateLimiter({ ...orderLimit, clock });
 
@@ -140,24 +140,31 @@ export function portalRouter(deps: PortalDependencies): Router {
     const password = fields.password ?? '';
     // Login CSRF: the form must come back with the token its page set as a cookie.
     if (!sameToken(fields[CSRF_FIELD], readCookies(req).get(LOGIN_COOKIE))) return showLogin(req, res, 403, 'The login form expired: please try again.', email);
-    const wait = Math.max(ipLimiter.hit(`ip:${req.ip ?? 'unknown'}`), emailLimiter.hit(`email:${email}`));
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
-      return showLogin(req, res, 429, `Too many attempts: please wait ${Math.ceil(wait / 60)} minute(s) and try again.`, email);
-    }
+    const tooMany = (waitSeconds: number): void => {
+      res.set('Retry-After', String(waitSeconds));
+      showLogin(req, res, 429, `Too many attempts: please wait ${Math.ceil(waitSeconds / 60)} minute(s) and try again.`, email);
+    };
+    const wait = ipLimiter.hit(`ip:${req.ip ?? 'unknown'}`);
+    if (wait > 0) return tooMany(wait);
     (async () => {
-      const user = await store.portalUsers.verifyLogin(email, password);
+      // Counted per email in the database, so the limit holds across instances and restarts.
+      const check = await store.portalUsers.checkLogin(email, password, { maxAttempts: limits.perEmail, lockMs: limits.windowMs });
+      if (!check.ok && check.reason === 'locked') {
+        deps.logger.info('portal login refused: locked', { ip: req.ip });
+        return tooMany(Math.max(1, Math.ceil((check.lockedUntil - clock.now()) / 1000)));
+      }
+      const user = check.ok ? check.user : null;
       const account = user ? await store.accounts.findById(user.accountId) : null;
       if (!user || !account?.active) {
         deps.logger.info('portal login refused', { ip: req.ip });
         return showLogin(req, res, 401, LOGIN_FAILED, email);
       }
-      emailLimiter.reset(`email:${email}`);
       // A new id at every login: a session id planted before login is worth nothing.
       const old = readCookies(req).get(SESSION_COOKIE);
       if (old) await store.portalUsers.deleteSession(old);
       const { id } = await store.portalUsers.createSession(user.id, ttlMs);
       void store.portalUsers.deleteExpiredSessions().catch(() => undefined);
+      void store.portalUsers.deleteStaleLoginAttempts(limits.windowMs).catch(() => undefined);
       setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) });
       clearCookie(res, LOGIN_COOKIE, secure);
       deps.logger.info('portal login', { accountId: account.id, userId: user.id });
@@ -316,5 +323,9 @@ function userError(error: unknown): { status: number; message: string } | null {
   if (error instanceof InvalidOrder) return { status: 400, message: error.issues.split('\n')[0] ?? error.issues };
   if (error instanceof InvalidStoreInput) return { status: 400, message: error.issues };
   if (error instanceof StoreConflict) return { status: 409, message: error.message };
+  // The form parser's refusals (a form over the size limit, a malformed one) are the sender's fault.
+  const parser = error as { type?: string; status?: number };
+  if (parser.type === 'entity.too.large') return { status: 413, message: 'The form is too large.' };
+  if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) return { status: parser.status, message: 'The form could not be read.' };
   return null;
 }
