@@ -33,6 +33,11 @@ export const freeswitchSchema = z
       z.enum(['simulator', 'external']).default('simulator'),
       '`simulator`: start the bundled FreeSWITCH simulator (embedded mode); `external`: drive the FreeSWITCH nodes listed in `freeswitch.nodes`.',
     ),
+    promptsDir: setting(
+      z.string().regex(/^\/[^\s'"]*$/, 'an absolute path without spaces or quotes').default('/usr/local/freeswitch/sounds/prompts'),
+      'Where the prompt files (lib/ivr/prompts.ts names them) lie on the FreeSWITCH hosts.',
+      { allowed: 'an absolute path without spaces or quotes' },
+    ),
     nodes: setting(z.array(node).default([]), 'FreeSWITCH nodes (JSON array in the environment). Required in external mode.', {
       allowed: `a JSON array of nodes such as ${NODE_EXAMPLE}`,
     }),

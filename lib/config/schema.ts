@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { callbackSchema } from './callback-schema';
 import { databaseSchema } from './database-schema';
+import { featuresSchema } from './features-schema';
 import { freeswitchSchema } from './freeswitch-schema';
+import { mediaSchema } from './media-schema';
 import { queueSchema } from './queue-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
@@ -91,6 +93,8 @@ export const settingsSchema = z
     freeswitch: freeswitchSchema,
     socketServer,
     callback: callbackSchema,
+    features: featuresSchema,
+    media: mediaSchema,
     simulator,
     security,
     sms: smsSchema,

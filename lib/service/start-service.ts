@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { talkFeatures } from '../features';
+import { faxDirOf, recordingsDirOf } from '../config/media-schema';
 import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
@@ -92,6 +94,10 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     });
     const firstGateway = telephony.gateways.values().next().value?.[0] ?? 'carrier';
     const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress, gateway: firstGateway });
+    // FreeSWITCH (or the simulator, on this host) writes recordings and faxes there.
+    for (const dir of [recordingsDirOf(settings.media), faxDirOf(settings.media)]) {
+      await fs.promises.mkdir(dir, { recursive: true }).catch((error: unknown) => logger.warn('media directory cannot be created here', { dir, error: String(error) }));
+    }
     const engine = new CallbackEngine({
       db,
       logger,
@@ -102,12 +108,20 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       instanceId,
       clock,
       leaseMs: settings.scheduler.leaseSeconds * 1000,
-      promptsDir: PROMPTS_DIR,
-      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(PROMPTS_DIR), settings: settings.callback, logger, now: () => clock.now() }),
+      promptsDir: settings.freeswitch.promptsDir,
+      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(settings.freeswitch.promptsDir), settings: settings.callback, logger, now: () => clock.now() }),
       // C4: a subscriber who came through an access number is asked for the next destination after a talk.
       askAgainAfterTalk: (request) => request.trigger === 'access',
-      // D2, D3, D7, D8: A's keypad during the talk.
-      onTalk: talkFeatures(),
+      // D1–D8: A's keypad during the talk.
+      onTalk: talkFeatures({
+        codes: settings.features.codes,
+        interDigitMs: settings.features.interDigitMs,
+        redialConfirmPrompt: settings.features.redialConfirmPrompt,
+        faxPrompt: settings.features.faxPrompt,
+        conferenceProfile: settings.features.conferenceProfile,
+        recordingsDir: recordingsDirOf(settings.media),
+        faxDir: faxDirOf(settings.media),
+      }),
     });
     ref.engine = engine;
     ref.access = accessCallHandler({ store, engine, settings: settings.callback, operatorCallbackAccountId: operatorId, clock, logger });
@@ -136,7 +150,16 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     });
     const cdrs = freeswitchCdrs(settings, { store, clock, logger, engine, scheduler, metrics });
     const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
-    const api = apiRouter({ engine, db, logger, clock, fanout, defaultCountry: settings.callback.defaultCountry, ...(operatorKeyHash ? { operatorKeyHash } : {}) });
+    const api = apiRouter({
+      engine,
+      db,
+      logger,
+      clock,
+      fanout,
+      defaultCountry: settings.callback.defaultCountry,
+      mediaRoot: settings.media.root,
+      ...(operatorKeyHash ? { operatorKeyHash } : {}),
+    });
 
     const readiness: ReadinessCheck[] = [databaseReadiness(db), ...telephony.clients.map(eslReadiness)];
     if (settings.queue.driver === 'redis') {
@@ -152,6 +175,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       fanout,
       store,
       defaultCountry: settings.callback.defaultCountry,
+      mediaRoot: settings.media.root,
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
       ...(settings.http.publicUrl ? { publicUrl: settings.http.publicUrl } : {}),
     });
@@ -217,9 +241,6 @@ function ownUrl(host: string, port: number, path: string): string {
   const reachable = ['0.0.0.0', '::', '[::]'].includes(host) ? '127.0.0.1' : host;
   return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}${path}`;
 }
-
-/** FreeSWITCH's prompt files; the catalogue (lib/ivr/prompts.ts) names the files under it. */
-const PROMPTS_DIR = '/usr/local/freeswitch/sounds/prompts';
 
 /** Legs we originated go to the engine; anything else reaching the socket is an access-number call. */
 function routeCall(session: CallSession, ref: { engine?: CallbackEngine; access?: (session: CallSession) => Promise<void> }, settings: Settings, logger: Logger): Promise<void> {

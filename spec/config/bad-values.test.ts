@@ -393,6 +393,38 @@ const cases: BadCase[] = [
     value: '"true"',
     problem: 'expected true or false',
   },
+  {
+    label: 'an in-call code table naming an unknown feature',
+    env: { CALLBACK_FEATURES_CODES: 'consult=##N# transfer=*7' },
+    setting: 'features.codes',
+    source: 'CALLBACK_FEATURES_CODES',
+    value: '"consult=##N# transfer=*7"',
+    problem: '"transfer" is not an in-call feature',
+  },
+  {
+    label: 'an in-call code table with one code twice',
+    env: { CALLBACK_FEATURES_CODES: 'record_start=*8 record_stop=*8' },
+    setting: 'features.codes',
+    source: 'CALLBACK_FEATURES_CODES',
+    value: '"record_start=*8 record_stop=*8"',
+    problem: 'DTMF code *8 is defined twice',
+  },
+  {
+    label: 'an in-call code that does not start with * or #',
+    env: { CALLBACK_FEATURES_CODES: 'fax=1' },
+    setting: 'features.codes',
+    source: 'CALLBACK_FEATURES_CODES',
+    value: '"fax=1"',
+    problem: 'must start with * or #',
+  },
+  {
+    label: 'a prompt name climbing out of the prompt directory',
+    env: { CALLBACK_FEATURES_FAX_PROMPT: '../../etc/passwd' },
+    setting: 'features.faxPrompt',
+    source: 'CALLBACK_FEATURES_FAX_PROMPT',
+    value: '"../../etc/passwd"',
+    problem: 'a prompt name may not contain ..',
+  },
 ];
 
 let dir: string;

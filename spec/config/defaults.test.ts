@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { defaultSettings, loadSettings, type Settings } from '../../lib/config';
+import { DEFAULT_CODES } from '../../lib/features/codes';
 import type { DatabaseSettings as StoreDatabaseSettings } from '../../lib/store/database-settings';
 
 describe('default settings', () => {
@@ -7,7 +9,7 @@ describe('default settings', () => {
   it('give the embedded mode: SQLite file, in-process queue, bundled simulator', () => {
     expect(settings.database).toEqual({ client: 'sqlite', filename: './data/callback.sqlite' });
     expect(settings.queue).toEqual({ driver: 'memory' });
-    expect(settings.freeswitch).toEqual({ mode: 'simulator', nodes: [] });
+    expect(settings.freeswitch).toEqual({ mode: 'simulator', nodes: [], promptsDir: '/usr/local/freeswitch/sounds/prompts' });
     expect(settings.simulator).toEqual({ host: '127.0.0.1', eslPort: 8021, demoCallback: true });
   });
 
@@ -73,5 +75,22 @@ describe('default settings', () => {
       if (saved === undefined) delete process.env.CALLBACK_HTTP_PORT;
       else process.env.CALLBACK_HTTP_PORT = saved;
     }
+  });
+});
+
+describe('in-call code table setting', () => {
+  it('reads feature=keys pairs into the code table the matcher takes', () => {
+    const settings = loadSettings({ env: { CALLBACK_FEATURES_CODES: 'record_start=#8 record_stop=#9  consult=**N#' } });
+    expect(settings.features.codes).toEqual([
+      { feature: 'record_start', keys: '#8' },
+      { feature: 'record_stop', keys: '#9' },
+      { feature: 'consult', keys: '**N#' },
+    ]);
+  });
+
+  it('defaults to issue 6\'s codes and resolves the media root to an absolute path', () => {
+    const settings = loadSettings({ env: {} });
+    expect(settings.features.codes).toEqual(DEFAULT_CODES);
+    expect(path.isAbsolute(settings.media.root)).toBe(true);
   });
 });
