@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { gatewayDialString, originateCommand, type OriginateRequest } from '../../lib/esl/dial-string';
 import { EslInvalidArgument } from '../../lib/esl/errors';
 import { subscriptionCommand } from '../../lib/esl/subscription';
+import { readVariableBlock } from '../security/support/dial-string-reader';
 
 const UUID = 'cfc8eb72-f1d8-4ad2-9615-af8eae005259';
 const base: OriginateRequest = { uuid: UUID, gateway: 'carrier', number: '4000', timeoutSec: 30, socket: { host: '127.0.0.1', port: 8084 } };
@@ -11,19 +12,7 @@ function parseOriginate(command: string): { variables: Map<string, string>; endp
   const match = /^originate \{(.*)\}(\S+) (.+)$/.exec(command);
   if (!match) throw new Error(`not an originate: ${command}`);
   const [, block = '', endpoint = '', application = ''] = match;
-  const variables = new Map<string, string>();
-  let current = '';
-  let quoted = false;
-  for (const char of `${block},`) {
-    if (char === "'") quoted = !quoted;
-    else if (char === ',' && !quoted) {
-      const eq = current.indexOf('=');
-      variables.set(current.slice(0, eq), current.slice(eq + 1));
-      current = '';
-    } else current += char;
-  }
-  expect(quoted).toBe(false);
-  return { variables, endpoint, application };
+  return { variables: new Map(readVariableBlock(block)), endpoint, application };
 }
 
 describe('originate dial strings', () => {

@@ -11,6 +11,7 @@ import { accessCall, accessRequests, freshDid, useAccessHandler } from '../acces
 import { scriptDigits } from '../ivr/support';
 import { csrfOf } from '../portal/support/portal-fixture';
 import { describeEachDatabase } from '../support/databases';
+import { embeddedServiceSettings } from '../support/service-settings';
 import { captureLogger, capturingLogger } from './support/capturing-logger';
 
 // Long and distinctive, so that a hit in a log line cannot be a coincidence.
@@ -63,18 +64,11 @@ describe('secrets in logs: the assembled service', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'callback-secrets-'));
-    const settings = loadSettings({
-      env: {
-        CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'),
-        CALLBACK_HTTP_PORT: '0',
-        CALLBACK_SOCKET_SERVER_PORT: '0',
-        CALLBACK_SIMULATOR_ESL_PORT: '0',
-        CALLBACK_SIMULATOR_DEMO_CALLBACK: 'false',
-        CALLBACK_LOG_LEVEL: 'debug',
-        CALLBACK_SECURITY_OPERATOR_API_KEY: OPERATOR_KEY,
-        CALLBACK_SECURITY_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        CALLBACK_SMS_GENERIC_SECRET: SMS_SECRET,
-      },
+    const settings = embeddedServiceSettings(dir, {
+      CALLBACK_LOG_LEVEL: 'debug',
+      CALLBACK_SECURITY_OPERATOR_API_KEY: OPERATOR_KEY,
+      CALLBACK_SECURITY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      CALLBACK_SMS_GENERIC_SECRET: SMS_SECRET,
     });
     service = await startService(settings, logger);
     base = `http://127.0.0.1:${service.httpPort}`;

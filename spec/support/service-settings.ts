@@ -3,8 +3,8 @@ import { loadSettings, type Settings } from '../../lib/config';
 
 export const TEST_OPERATOR_KEY = 'operator-key-for-tests-0123456789';
 
-/** The whole service on embedded defaults in `dir`, on free ports, without the demo call. */
-export function embeddedServiceSettings(dir: string): Settings {
+/** The whole service on embedded defaults in `dir`, on free ports, without the demo call; `env` adds or overrides settings. */
+export function embeddedServiceSettings(dir: string, env: Record<string, string> = {}): Settings {
   return loadSettings({
     env: {
       CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'),
@@ -14,6 +14,7 @@ export function embeddedServiceSettings(dir: string): Settings {
       CALLBACK_SIMULATOR_DEMO_CALLBACK: 'false',
       CALLBACK_SECURITY_OPERATOR_API_KEY: TEST_OPERATOR_KEY,
       CALLBACK_SECURITY_WEBHOOK_SECRET: 'webhook-secret-for-tests-0123456789',
+      ...env,
     },
   });
 }

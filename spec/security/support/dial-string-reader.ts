@@ -12,21 +12,24 @@ export function readDialString(text: string): ReadDialString {
   const match = /^(?:\{([^{}]*)\})?sofia\/gateway\/([A-Za-z0-9_.-]+)\/(\+?\d+)(.*)$/s.exec(text);
   if (!match) throw new Error(`not a single gateway leg: ${JSON.stringify(text)}`);
   const [, block, gateway = '', number = '', rest = ''] = match;
+  return { variables: block === undefined ? [] : readVariableBlock(block), gateway, number, rest };
+}
+
+/** `a=1,b='x y'` (the inside of `{…}`) → its pairs in order; commas inside quotes do not split. */
+export function readVariableBlock(block: string): Array<[string, string]> {
   const variables: Array<[string, string]> = [];
-  if (block !== undefined) {
-    let current = '';
-    let quoted = false;
-    for (const char of `${block},`) {
-      if (char === "'") quoted = !quoted;
-      else if (char === ',' && !quoted) {
-        const eq = current.indexOf('=');
-        variables.push([current.slice(0, eq), current.slice(eq + 1)]);
-        current = '';
-      } else current += char;
-    }
-    if (quoted) throw new Error(`unbalanced quote in ${JSON.stringify(text)}`);
+  let current = '';
+  let quoted = false;
+  for (const char of `${block},`) {
+    if (char === "'") quoted = !quoted;
+    else if (char === ',' && !quoted) {
+      const eq = current.indexOf('=');
+      variables.push([current.slice(0, eq), current.slice(eq + 1)]);
+      current = '';
+    } else current += char;
   }
-  return { variables, gateway, number, rest };
+  if (quoted) throw new Error(`unbalanced quote in {${block}}`);
+  return variables;
 }
 
 /** What no dial string or ESL command built from data may contain: other legs, expansions, line ends. */
