@@ -3,6 +3,7 @@ import { placeOrder } from '../callback/engine/order';
 import type { Talk } from '../callback/engine/flow';
 import { isGoneError } from '../callback/engine/telephony';
 import type { FeatureName } from './codes';
+import { RedialNow } from './redial-now';
 
 /** What every handler gets: the talk, the feature settings, and state shared across codes of one talk. */
 export interface FeatureContext {
@@ -117,4 +118,5 @@ export const HANDLERS: { readonly [F in FeatureName]?: () => FeatureHandler } = 
   record_start: () => new RecordStart(),
   record_stop: () => new RecordStop(),
   redial_later: () => new RedialLater(),
+  redial_now: () => new RedialNow(),
 };

@@ -50,6 +50,11 @@ export interface Talk {
    * the request ends (or is abandoned) it is hung up if still up and settled, like A and B.
    */
   addLeg(leg: LiveLeg): void;
+  /**
+   * D1: while on (A consults a third party and FreeSWITCH would connect B with it if A left), A
+   * hanging up does not end B: the request moves to `transferred` and completes when B ends.
+   */
+  setHandover(on: boolean): void;
 }
 
 /** Called once per talk, when the request enters `bridged`; attaches to `talk.ended` to clean up. */

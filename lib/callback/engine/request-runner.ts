@@ -71,6 +71,8 @@ export class RequestRunner implements FlowHost {
   private talk: AbortController | undefined;
   /** Legs in-call features added (role C): ended and settled with the request. */
   private readonly featureLegs = new Set<LiveLeg>();
+  /** decide's `handover` (D1): set by the consultation feature while its third party is up. */
+  private handover = false;
 
   constructor(
     readonly ctx: EngineContext,
@@ -220,6 +222,7 @@ export class RequestRunner implements FlowHost {
       ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request) },
       askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),
       talked: data.talked,
+      handover: this.handover,
     };
   }
 
@@ -333,6 +336,7 @@ export class RequestRunner implements FlowHost {
       send: (event) => this.send(event),
       ended: talk.signal,
       addLeg: (leg) => void this.featureLegs.add(leg),
+      setHandover: (on) => void (this.handover = on),
     });
   }
 
@@ -365,6 +369,7 @@ export class RequestRunner implements FlowHost {
   }
 
   private async talkEnded(): Promise<void> {
+    this.handover = false;
     this.timers.cancel();
     this.talk?.abort();
     // C4: A is back in the IVR, no longer bridged.

@@ -26,6 +26,8 @@ export type RequestEvent =
   | { readonly type: 'destination_chosen'; readonly number: E164 }
   /** The subscriber pressed #11 or ** (D2, D8): end B and ask for a new destination. */
   | { readonly type: 'new_destination_requested' }
+  /** The subscriber pressed *0 (D4): hang up B and dial the same number again at once. */
+  | { readonly type: 'b_redial_requested' }
   /** The IVR on leg A gave up (PIN lockout, no valid destination, no balance). */
   | { readonly type: 'ivr_gave_up'; readonly reason: string }
   /** An operator, the API or the subscriber cancelled the request (W2). */

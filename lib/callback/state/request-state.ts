@@ -13,6 +13,8 @@ import { stateMachine, type TransitionTable } from './transition-table';
  *                            for the next one.
  *   dialing_b                A is up and B is being dialed (A hears ringback).
  *   bridged                  A and B are talking.
+ *   transferred              A hung up while consulting a third party (D1): FreeSWITCH connected
+ *                            B with it, and the request ends when B does.
  *   completed … cancelled    final; busy and no_answer are reached only once leg A's retries are
  *                            exhausted (or when leg B, which is never retried, ends that way).
  *
@@ -31,6 +33,7 @@ export const REQUEST_STATES = [
   'a_answered',
   'dialing_b',
   'bridged',
+  'transferred',
   'completed',
   'busy',
   'no_answer',
@@ -52,7 +55,8 @@ export const REQUEST_TRANSITIONS = {
   b_answered:      ['bridged', 'retry_scheduled', 'busy', 'no_answer', 'failed', 'cancelled'],
   a_answered:      ['dialing_b', 'completed', 'failed', 'cancelled'],
   dialing_b:       ['bridged', 'a_answered', 'completed', 'busy', 'no_answer', 'failed', 'cancelled'],
-  bridged:         ['a_answered', 'completed', 'cancelled'],
+  bridged:         ['a_answered', 'dialing_b', 'transferred', 'completed', 'cancelled'],
+  transferred:     ['completed', 'cancelled'],
   completed:       [],
   busy:            [],
   no_answer:       [],
@@ -79,4 +83,5 @@ export const CALL_IN_PROGRESS_STATES = [
   'a_answered',
   'dialing_b',
   'bridged',
+  'transferred',
 ] as const satisfies readonly ActiveState[];
