@@ -3,6 +3,7 @@ import { placeOrder } from '../callback/engine/order';
 import type { Talk } from '../callback/engine/flow';
 import { isGoneError } from '../callback/engine/telephony';
 import type { FeatureName } from './codes';
+import { Consult, type ConsultationState } from './consult';
 import { RedialNow } from './redial-now';
 
 /** What every handler gets: the talk, the feature settings, and state shared across codes of one talk. */
@@ -12,6 +13,12 @@ export interface FeatureContext {
   /** The digits the code carried (`#D`: m; `##N#`: the number). */
   readonly args: readonly string[];
   readonly recording: RecordingState;
+  readonly consultation: ConsultationState;
+  /**
+   * Until the returned function is called, A's digits go to `listener` before the code matcher;
+   * a digit it returns true for is its own (D1's keys while C is being consulted).
+   */
+  claimDigits(listener: (digit: string) => boolean): () => void;
 }
 
 export interface FeatureSettings {
@@ -19,6 +26,8 @@ export interface FeatureSettings {
   readonly recordingsDir: string;
   /** D3: what A hears before the call ends ("we will call you back"); null for none. */
   readonly redialConfirmPrompt: string | null;
+  /** D1: what B hears while A consults a third party (a file or stream for uuid_broadcast); null: silence. */
+  readonly consultHoldMusic: string | null;
 }
 
 /** One recording of the talk at a time (D7). */
@@ -119,4 +128,5 @@ export const HANDLERS: { readonly [F in FeatureName]?: () => FeatureHandler } = 
   record_stop: () => new RecordStop(),
   redial_later: () => new RedialLater(),
   redial_now: () => new RedialNow(),
+  consult: () => new Consult(),
 };

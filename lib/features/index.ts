@@ -4,3 +4,4 @@ export { HANDLERS, NewNumber, RecordStart, RecordStop, RedialLater, type Feature
 export { talkFeatures, type TalkFeaturesOptions } from './talk-features';
 export { RedialNow } from './redial-now';
 export { FeatureLeg, openFeatureLeg } from './feature-leg';
+export { Consult, type ConsultationState } from './consult';

@@ -20,6 +20,7 @@ export function talkFeatures(options: TalkFeaturesOptions = {}): TalkHook {
   const settings: FeatureSettings = {
     recordingsDir: options.recordingsDir ?? '/var/lib/callback/recordings',
     redialConfirmPrompt: options.redialConfirmPrompt === undefined ? 'callback/redial_scheduled' : options.redialConfirmPrompt,
+    consultHoldMusic: options.consultHoldMusic ?? null,
   };
   return (talk) => attach(talk, codes, settings, options.interDigitMs ?? 1_500);
 }
@@ -31,7 +32,15 @@ function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureS
     return;
   }
   const recording: RecordingState = { current: undefined, count: 0 };
-  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording });
+  const consultation = { active: false };
+  let claim: ((digit: string) => boolean) | undefined;
+  const claimDigits = (listener: (digit: string) => boolean): (() => void) => {
+    claim = listener;
+    return () => {
+      if (claim === listener) claim = undefined;
+    };
+  };
+  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording, consultation, claimDigits });
   const run = (what: string, work: () => Promise<void>): void => {
     talk.ctx.work.track(work().catch((error: unknown) => talk.log.error('in-call feature failed', { what, error: error instanceof Error ? error.message : String(error) })));
   };
@@ -61,7 +70,10 @@ function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureS
   };
 
   const matcher = new DtmfCodeMatcher({ codes, clock: talk.ctx.clock, interDigitMs, onResult });
-  const off = session.onDtmf((digit) => matcher.press(digit));
+  const off = session.onDtmf((digit) => {
+    if (ended.aborted || claim?.(digit)) return;
+    matcher.press(digit);
+  });
   ended.addEventListener(
     'abort',
     () => {

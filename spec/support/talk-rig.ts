@@ -50,3 +50,18 @@ export async function allLegsEnded(r: EngineRig, requestId: string): Promise<Leg
   await r.runUntil(async () => (await r.store.legs.listForRequest(requestId)).every((leg) => leg.endedAt !== null), 'every leg settled');
   return r.store.legs.listForRequest(requestId);
 }
+
+/**
+ * Each leg's billsec is the whole seconds from its answer to its hangup as the switch saw them
+ * (the rig may step the clock while it waits for the database, so these are read, not assumed),
+ * at least `atLeast[i]`; B's and C's cost is the demo retail rate, 1 cent per started minute.
+ */
+export function expectBilled(r: EngineRig, legs: readonly Leg[], atLeast: readonly number[]): void {
+  legs.forEach((leg, i) => {
+    const channel = r.sim.channel(leg.uuid);
+    const seconds = channel?.answeredAt === undefined || channel.hangupAt === undefined ? 0 : Math.floor((channel.hangupAt - channel.answeredAt) / 1000);
+    expect([leg.role, leg.billsec]).toEqual([leg.role, seconds]);
+    expect(leg.billsec).toBeGreaterThanOrEqual(atLeast[i] ?? 0);
+    if (leg.role !== 'A') expect([leg.role, leg.costMinor]).toEqual([leg.role, Math.ceil(seconds / 60)]);
+  });
+}

@@ -51,10 +51,11 @@ export interface Talk {
    */
   addLeg(leg: LiveLeg): void;
   /**
-   * D1: while on (A consults a third party and FreeSWITCH would connect B with it if A left), A
-   * hanging up does not end B: the request moves to `transferred` and completes when B ends.
+   * D1: while `when()` holds (A consults a third party that is up, so FreeSWITCH connects B with
+   * it if A leaves), A hanging up does not end B: the request moves to `transferred` and
+   * completes when B ends. Asked when A's hangup is decided; undefined clears it.
    */
-  setHandover(on: boolean): void;
+  setHandover(when: (() => boolean) | undefined): void;
 }
 
 /** Called once per talk, when the request enters `bridged`; attaches to `talk.ended` to clean up. */

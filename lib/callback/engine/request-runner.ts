@@ -71,8 +71,8 @@ export class RequestRunner implements FlowHost {
   private talk: AbortController | undefined;
   /** Legs in-call features added (role C): ended and settled with the request. */
   private readonly featureLegs = new Set<LiveLeg>();
-  /** decide's `handover` (D1): set by the consultation feature while its third party is up. */
-  private handover = false;
+  /** decide's `handover` (D1): the consultation feature's "is the third party up". */
+  private handover: (() => boolean) | undefined;
 
   constructor(
     readonly ctx: EngineContext,
@@ -222,7 +222,7 @@ export class RequestRunner implements FlowHost {
       ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request) },
       askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),
       talked: data.talked,
-      handover: this.handover,
+      handover: this.handover?.() ?? false,
     };
   }
 
@@ -336,7 +336,7 @@ export class RequestRunner implements FlowHost {
       send: (event) => this.send(event),
       ended: talk.signal,
       addLeg: (leg) => void this.featureLegs.add(leg),
-      setHandover: (on) => void (this.handover = on),
+      setHandover: (when) => void (this.handover = when),
     });
   }
 
@@ -369,7 +369,7 @@ export class RequestRunner implements FlowHost {
   }
 
   private async talkEnded(): Promise<void> {
-    this.handover = false;
+    this.handover = undefined;
     this.timers.cancel();
     this.talk?.abort();
     // C4: A is back in the IVR, no longer bridged.
