@@ -107,6 +107,13 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
     return true;
   });
 
+  // The talk ended under the consultation (B left, the C6 stop, a cancel) with A still here: C goes
+  // first, so that att_xfer returns and A can be hung up (a hangup waits for an event-locked app).
+  const onEnded = (): void => {
+    if (a.isUp && c.leg.isUp) void api(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`).catch(() => undefined);
+  };
+  signal.addEventListener('abort', onEnded, { once: true });
+
   try {
     const end = await xfer;
     if (!c.leg.signals.hangup.done && !(await within(talk.ctx.clock, c.leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs))) {
@@ -119,6 +126,7 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
       talk.log.info('consultation over; A is back with B', { cAnswered });
     }
   } finally {
+    signal.removeEventListener('abort', onEnded);
     release();
   }
 }

@@ -125,6 +125,25 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     await expectBooked(t, legs);
   });
 
+  it('B hanging up during the consultation ends the call as any B hangup does: C is hung up with it, every leg settled', async () => {
+    const t = await consulting({ kind: 'answer' });
+    const { r, b, requestId } = t;
+    await untilC(t, 'bridged');
+    await r.clock.advance(15_000);
+    r.sim.hangup(b.uuid, 'NORMAL_CLEARING');
+    const done = await r.finish(requestId);
+
+    expect(done.state).toBe('completed');
+    const legs = await allLegsEnded(r, requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', 'completed'],
+    ]);
+    expectBilled(r, legs, [25, 25, 15]);
+    await expectBooked(t, legs);
+  });
+
   it.each([
     ['is busy', { kind: 'busy' } as const, 'busy', 0],
     ['never answers', { kind: 'no-answer' } as const, 'no_answer', 30_000],
