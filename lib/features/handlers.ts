@@ -5,6 +5,8 @@ import { isGoneError } from '../callback/engine/telephony';
 import type { FeatureName } from './codes';
 import { ThreeWayConference } from './conference';
 import { ReceiveFax } from './fax';
+import { Consult, type ConsultationState } from './consult';
+import { RedialNow } from './redial-now';
 
 /** What every handler gets: the talk, the feature settings, and state shared across codes of one talk. */
 export interface FeatureContext {
@@ -14,6 +16,12 @@ export interface FeatureContext {
   readonly args: readonly string[];
   readonly recording: RecordingState;
   readonly conference: ConferenceState;
+  readonly consultation: ConsultationState;
+  /**
+   * Until the returned function is called, A's digits go to `listener` before the code matcher;
+   * a digit it returns true for is its own (D1's keys while C is being consulted).
+   */
+  claimDigits(listener: (digit: string) => boolean): () => void;
 }
 
 /** One third party at a time (D6: at most three members; codes stop once the talk is a conference). */
@@ -34,6 +42,8 @@ export interface FeatureSettings {
   readonly faxToPdf: string | null;
   /** D6: the mod_conference profile of the three-way rooms. */
   readonly conferenceProfile: string;
+  /** D1: what B hears while A consults a third party (a file or stream for uuid_broadcast); null: silence. */
+  readonly consultHoldMusic: string | null;
 }
 
 /** One recording of the talk at a time (D7). */
@@ -135,4 +145,6 @@ export const HANDLERS: { readonly [F in FeatureName]?: () => FeatureHandler } = 
   record_start: () => new RecordStart(),
   record_stop: () => new RecordStop(),
   redial_later: () => new RedialLater(),
+  redial_now: () => new RedialNow(),
+  consult: () => new Consult(),
 };

@@ -6,3 +6,6 @@ export { ReceiveFax } from './fax';
 export { faxResultOf, type FaxResult } from './fax-result';
 export { convertTiffToPdf, findOnPath, TIFF2PDF } from './pdf-converter';
 export { ThreeWayConference } from './conference';
+export { RedialNow } from './redial-now';
+export { FeatureLeg, openFeatureLeg } from './feature-leg';
+export { Consult, type ConsultationState } from './consult';

@@ -26,6 +26,7 @@ export function talkFeatures(options: TalkFeaturesOptions = {}): TalkHook {
     // Optional at run time: detected once, never required.
     faxToPdf: options.faxToPdf === undefined ? findOnPath(TIFF2PDF) : options.faxToPdf,
     conferenceProfile: options.conferenceProfile ?? 'default',
+    consultHoldMusic: options.consultHoldMusic ?? null,
   };
   return (talk) => attach(talk, codes, settings, options.interDigitMs ?? 1_500);
 }
@@ -38,7 +39,15 @@ function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureS
   }
   const recording: RecordingState = { current: undefined, count: 0 };
   const conference: ConferenceState = { started: false };
-  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording, conference });
+  const consultation = { active: false };
+  let claim: ((digit: string) => boolean) | undefined;
+  const claimDigits = (listener: (digit: string) => boolean): (() => void) => {
+    claim = listener;
+    return () => {
+      if (claim === listener) claim = undefined;
+    };
+  };
+  const context = (args: readonly string[]): FeatureContext => ({ talk, settings, args, recording, conference, consultation, claimDigits });
   const run = (what: string, work: () => Promise<void>): void => {
     talk.ctx.work.track(work().catch((error: unknown) => talk.log.error('in-call feature failed', { what, error: error instanceof Error ? error.message : String(error) })));
   };
@@ -68,7 +77,10 @@ function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureS
   };
 
   const matcher = new DtmfCodeMatcher({ codes, clock: talk.ctx.clock, interDigitMs, onResult });
-  const off = session.onDtmf((digit) => matcher.press(digit));
+  const off = session.onDtmf((digit) => {
+    if (ended.aborted || claim?.(digit)) return;
+    matcher.press(digit);
+  });
   ended.addEventListener(
     'abort',
     () => {

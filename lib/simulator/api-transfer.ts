@@ -12,12 +12,20 @@ import { HOLD, type PlanStep } from './session';
  */
 export async function uuidBridgeApi(core: SwitchCore, args: string): Promise<string> {
   const [first = '', second = ''] = splitArgs(args);
+  return uuidBridge(core, first, second);
+}
+
+/**
+ * `uuid_bridge` itself. `otherLegsTaken`: the caller (att_xfer) took the legs' Other-Leg
+ * snapshots already, before it marked the transfer (12d2).
+ */
+export async function uuidBridge(core: SwitchCore, first: string, second: string, options: { otherLegsTaken?: boolean } = {}): Promise<string> {
   const a = core.session(first);
   const b = core.session(second);
   if (!a || !b || a === b) return '-ERR Invalid uuid\n';
   core.releaseFromBridge(a.channel);
   core.releaseFromBridge(b.channel);
-  core.linkOtherLegs(a.channel, b.channel);
+  if (!options.otherLegsTaken) core.linkOtherLegs(a.channel, b.channel);
   markTransfer(core, a.channel, `uuid_br:${b.channel.uuid}`);
   markTransfer(core, b.channel, `uuid_br:${a.channel.uuid}`);
   await a.transferTo([HOLD]);
@@ -28,8 +36,13 @@ export async function uuidBridgeApi(core: SwitchCore, args: string): Promise<str
     [b, a],
   ] as const;
   legs.forEach(([leg, peer], i) => {
+    // Each leg is reset and soft-executes the bridge: two CHANNEL_STATEs before its EXECUTE (12d2).
+    leg.channel.state = 'CS_RESET';
+    leg.channel.stateNumber = 9;
+    core.emit('CHANNEL_STATE', leg.channel);
     leg.channel.state = 'CS_SOFT_EXECUTE';
     leg.channel.stateNumber = 3;
+    core.emit('CHANNEL_STATE', leg.channel);
     const values = { Application: 'uuid_bridge', 'Application-Data': peer.channel.uuid };
     core.emit('CHANNEL_EXECUTE', leg.channel, values, { origin: UUID_BRIDGE_EXECUTE_ORIGINS[i] });
   });
@@ -38,7 +51,7 @@ export async function uuidBridgeApi(core: SwitchCore, args: string): Promise<str
 }
 
 /** Caller-Transfer-Source as FreeSWITCH writes it: `<epoch>:<uuid>:<how>:<where>` (captures 09, 12c). */
-function markTransfer(core: SwitchCore, channel: Channel, how: string): void {
+export function markTransfer(core: SwitchCore, channel: Channel, how: string): void {
   channel.times.transfer = core.now();
   channel.profile['Transfer-Source'] = `${Math.floor(core.now() / 1000)}:${randomUUID()}:${how}`;
 }

@@ -8,6 +8,7 @@ export type ChannelStateName =
   | 'CS_INIT'
   | 'CS_ROUTING'
   | 'CS_SOFT_EXECUTE'
+  | 'CS_RESET'
   | 'CS_EXECUTE'
   | 'CS_EXCHANGE_MEDIA'
   | 'CS_CONSUME_MEDIA'

@@ -23,8 +23,11 @@ export interface BridgeLink {
   /** The originator: the leg whose events carry CHANNEL_BRIDGE / CHANNEL_UNBRIDGE. */
   readonly a: Channel;
   readonly b: Channel;
-  /** `bridge` application (A runs it) or `uuid_bridge` (both legs are held). */
-  readonly kind: 'app' | 'signal';
+  /**
+   * `bridge` application (A runs it), `uuid_bridge` (both legs are held), or att_xfer's
+   * consultation (A runs it; its bridge to the held party stays, suspended, under it).
+   */
+  readonly kind: 'app' | 'signal' | 'xfer';
   ended: boolean;
 }
 
@@ -240,6 +243,11 @@ export class SwitchCore {
     if (!link || link.ended) return;
     const peer = link.a === channel ? link.b : link.a;
     if (!peer.up) return;
+    if (link.kind === 'xfer') {
+      // att_xfer on A decides what becomes of the third party and the held leg (applications/att-xfer.ts).
+      this.legs.get(link.a.uuid)?.poke();
+      return;
+    }
     if (link.kind === 'app') {
       // The bridge application on A notices B leaving; A leaving takes B with it.
       if (channel === link.a) this.hangupAlong(peer, channel, cause);
@@ -249,8 +257,18 @@ export class SwitchCore {
     // signal_bridge_on_hangup: the originator goes back to its dialplan (an inline one has nothing
     // left, so it ends too) unless hangup_after_bridge hangs it up with the peer's cause.
     if (peer === link.a && !peer.isTrue('hangup_after_bridge')) {
-      this.endBridge(link);
-      void this.legs.get(peer.uuid)?.transferTo([]);
+      // The originator hears of it once the leaving leg is gone: UNBRIDGE after its HANGUP_COMPLETE (12d2).
+      const release = (): void => {
+        this.endBridge(link);
+        if (!peer.up) return;
+        peer.state = 'CS_EXECUTE';
+        peer.stateNumber = 4;
+        this.emit('CHANNEL_STATE', peer);
+        void this.legs.get(peer.uuid)?.transferTo([]);
+      };
+      const leaving = this.legs.get(channel.uuid);
+      if (leaving && !leaving.tornDown) leaving.teardownHooks.push(release);
+      else release();
     } else {
       this.hangupAlong(peer, channel, cause);
     }

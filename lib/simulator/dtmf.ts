@@ -26,6 +26,7 @@ export function pressDigit(core: SwitchCore, session: Session, digit: string): v
   channel.dtmfPressed.push(digit);
   if (consumedByMetaApp(core, session, digit)) return;
   core.emit('DTMF', channel, { 'DTMF-Digit': digit, 'DTMF-Duration': 2080, 'DTMF-Source': 'RTP' });
+  if (session.xfer && attXferKey(core, session, digit)) return;
   const link = core.bridgeOf(channel.uuid);
   if (link) {
     if (!channel.isTrue('bridge_filter_dtmf')) core.sendDigitsToPhone(link.a === channel ? link.b : link.a, digit);
@@ -57,5 +58,21 @@ function consumedByMetaApp(core: SwitchCore, session: Session, digit: string): b
   const target =
     respond.includes('b') ? hit.other : respond.includes('o') ? (hit.owner === session ? hit.other : hit.owner) : respond.includes('s') ? session : hit.owner;
   target?.enqueue({ kind: 'execute', app: hit.binding.app, arg: hit.binding.arg });
+  return true;
+}
+
+/**
+ * att_xfer's DTMF callback on the consulting leg (mod_dptools `xfer_on_dtmf`): the cancel key
+ * hangs up the third party (the leg goes back to the held one), the hangup key hangs up the
+ * consulting leg itself (the third party and the held leg are then connected); neither is
+ * forwarded. The conference key (three-way) is not simulated: it is logged and dropped.
+ */
+function attXferKey(core: SwitchCore, session: Session, digit: string): boolean {
+  const xfer = session.xfer;
+  if (!xfer) return false;
+  if (digit === xfer.cancel) core.hangup(xfer.peer, 'NORMAL_CLEARING');
+  else if (digit === xfer.hangup) core.hangup(session.channel, 'ATTENDED_TRANSFER');
+  else if (digit === xfer.conference) core.logger.warn(`simulator: att_xfer conference key on ${session.channel.uuid} is not simulated`);
+  else return false;
   return true;
 }

@@ -7,6 +7,14 @@ import type { SwitchCore } from './core';
 import type { MetaBinding } from './dtmf';
 import type { InCallScript } from './phones';
 
+/** att_xfer's keys (attxfer_cancel_key, attxfer_hangup_key, attxfer_conf_key) and the leg it consults. */
+export interface AttXferKeys {
+  readonly peer: Channel;
+  readonly cancel: string;
+  readonly hangup: string;
+  readonly conference: string;
+}
+
 /** What `sendmsg`, `uuid_broadcast` and meta keys queue on a session. */
 export type SessionMessage =
   | { kind: 'execute'; app: string; arg: string; appUuid?: string; lock?: boolean; loops?: number; done?: () => void }
@@ -78,6 +86,8 @@ export class Session {
   /** What the phone on this leg does once the call is up. */
   farEnd: InCallScript | undefined;
   readonly metaBindings: MetaBinding[] = [];
+  /** While att_xfer consults a third party from this leg: the keys its DTMF callback acts on. */
+  xfer: AttXferKeys | undefined;
   metaArmed = false;
   /** The outbound socket that `originate … &socket(…)` opened before reporting success (capture 05). */
   preconnected: Socket | undefined;

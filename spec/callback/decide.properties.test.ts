@@ -24,6 +24,7 @@ const LIVE: { readonly [S in RequestState]: readonly CallLeg[] } = {
   bridged: ['A', 'B'],
   receiving_fax: ['B'],
   conference: ['A', 'B'],
+  transferred: ['B'],
   completed: [],
   busy: [],
   no_answer: [],
@@ -37,6 +38,7 @@ const ANSWERED: { readonly [S in RequestState]?: readonly CallLeg[] } = {
   bridged: ['A', 'B'],
   receiving_fax: ['B'],
   conference: ['A', 'B'],
+  transferred: ['B'],
 };
 
 const causes = HANGUP_CAUSES.map((c) => c.name);
@@ -56,6 +58,7 @@ const event: fc.Arbitrary<RequestEvent> = fc.oneof(
   fc.tuple(leg, cause).map(([by, c]): RequestEvent => ({ type: 'hung_up', by, cause: c })),
   number.map((n): RequestEvent => ({ type: 'destination_chosen', number: n })),
   fc.constant<RequestEvent>({ type: 'new_destination_requested' }),
+  fc.constant<RequestEvent>({ type: 'b_redial_requested' }),
   fc.constant<RequestEvent>({ type: 'ivr_gave_up', reason: 'no destination' }),
   prompt.map((p): RequestEvent => ({ type: 'fax_requested', path: '/fax/x.tif', prompt: p })),
   fc.constant<RequestEvent>({ type: 'conference_started' }),
@@ -69,6 +72,7 @@ const requestSettings: fc.Arbitrary<Settings> = fc.record({
   retry: fc.record({ maxRetries: fc.integer({ min: 0, max: 4 }), retryIntervalSeconds: fc.integer({ min: 5, max: 3600 }) }),
   ivr: fc.record({ busyIvr: prompt, failedIvr: prompt, askAgainOnFailure: fc.boolean() }),
   askAgainAfterTalk: fc.boolean(),
+  handover: fc.boolean(),
 });
 const context: fc.Arbitrary<DecideContext> = fc
   .tuple(requestSettings, fc.integer({ min: 1, max: 6 }), fc.boolean())
@@ -182,6 +186,7 @@ describe('decide: properties', () => {
       { type: 'b_answered' },
       { type: 'destination_chosen', number: DESTINATION },
       { type: 'new_destination_requested' },
+      { type: 'b_redial_requested' },
       { type: 'ivr_gave_up', reason: 'pin' },
       { type: 'cancelled' },
       { type: 'fax_requested', path: '/fax/x.tif', prompt: null },
@@ -204,20 +209,22 @@ describe('decide: properties', () => {
             for (const attempt of [1, 9])
               for (const talked of flags)
                 for (const askAgainAfterTalk of flags)
-                  for (const askAgainOnFailure of flags) {
-                    const ctx: DecideContext = {
-                      mode,
-                      destination,
-                      attempt,
-                      talked,
-                      now: T0,
-                      askAgainAfterTalk,
-                      retry: { maxRetries: 2, retryIntervalSeconds: 60 },
-                      ivr: { busyIvr: 'ivr/busy', failedIvr: 'ivr/failed', askAgainOnFailure },
-                    };
-                    const { to, ignored } = decide(from, ev, ctx);
-                    if (!ignored) taken.add(`${from} -> ${to}`);
-                  }
+                  for (const askAgainOnFailure of flags)
+                    for (const handover of flags) {
+                      const ctx: DecideContext = {
+                        mode,
+                        destination,
+                        attempt,
+                        talked,
+                        now: T0,
+                        askAgainAfterTalk,
+                        handover,
+                        retry: { maxRetries: 2, retryIntervalSeconds: 60 },
+                        ivr: { busyIvr: 'ivr/busy', failedIvr: 'ivr/failed', askAgainOnFailure },
+                      };
+                      const { to, ignored } = decide(from, ev, ctx);
+                      if (!ignored) taken.add(`${from} -> ${to}`);
+                    }
     const table = Object.entries(REQUEST_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from} -> ${to}`));
     expect([...taken].sort()).toEqual(table.sort());
   });

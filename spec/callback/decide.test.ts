@@ -76,6 +76,61 @@ describe('decide: source first', () => {
     });
   });
 
+  it('*0 hangs up B, settles it and dials the same number again at once (D4), as often as pressed', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered, bAnswered]);
+    const redial = {
+      to: 'dialing_b',
+      actions: [{ type: 'hangup_b', cause: 'NORMAL_CLEARING' }, { type: 'settle_leg', leg: 'B' }, { type: 'dial_b', number: DESTINATION }],
+      ignored: false,
+    };
+    expect(h.send({ type: 'b_redial_requested' })).toEqual(redial);
+    // The old B's hangup arrives after it was replaced: nothing to do.
+    expect(h.send(hungUp('B')).ignored).toBe(true);
+    expect(h.send(bAnswered).to).toBe('bridged');
+    expect(h.send({ type: 'b_redial_requested' })).toEqual(redial);
+    // The new B busy: as any failed B, the busy prompt and the end of a request that talked.
+    expect(h.send({ type: 'b_failed', cause: 'USER_BUSY' })).toEqual({
+      to: 'completed',
+      actions: [
+        { type: 'settle_leg', leg: 'B' },
+        { type: 'play_prompt', leg: 'A', name: 'ivr/busy' },
+        { type: 'hangup_a', cause: 'NORMAL_CLEARING' },
+        { type: 'settle_leg', leg: 'A' },
+        { type: 'report', status: 'completed' },
+      ],
+      ignored: false,
+    });
+  });
+
+  it('*0 outside a talk means nothing', () => {
+    const h = new RequestHarness();
+    h.play([due, aAnswered]);
+    expect(h.send({ type: 'b_redial_requested' }).ignored).toBe(true);
+  });
+
+  it('A hanging up during a consultation (D1) hands the talk over: B stays, and the request completes when B ends', () => {
+    const h = new RequestHarness(settings({ handover: true }));
+    h.play([due, aAnswered, bAnswered]);
+    expect(h.send(hungUp('A'))).toEqual({ to: 'transferred', actions: [{ type: 'settle_leg', leg: 'A' }], ignored: false });
+    expect(h.send(hungUp('A')).ignored).toBe(true);
+    expect(h.send(hungUp('B'))).toEqual({
+      to: 'completed',
+      actions: [{ type: 'settle_leg', leg: 'B' }, { type: 'report', status: 'completed' }],
+      ignored: false,
+    });
+  });
+
+  it('a handed-over talk can still be cancelled: B is cleared and settled', () => {
+    const h = new RequestHarness(settings({ handover: true }));
+    h.play([due, aAnswered, bAnswered, hungUp('A')]);
+    expect(h.send({ type: 'cancelled' })).toEqual({
+      to: 'cancelled',
+      actions: [{ type: 'hangup_b', cause: 'NORMAL_CLEARING' }, { type: 'settle_leg', leg: 'B' }, { type: 'report', status: 'cancelled' }],
+      ignored: false,
+    });
+  });
+
   it('#11 while B is still ringing cancels B and asks again', () => {
     const h = new RequestHarness();
     h.play([due, aAnswered]);

@@ -18,7 +18,7 @@ import { INITIAL_STATE } from '../../lib/store/callback-requests';
  * The expected matrix, written independently of the table: x = allowed, . = not.
  * Columns in this order:
  *   qu queued, rs retry_scheduled, dA dialing_a, d2 dialing_both, bA b_answered, aA a_answered,
- *   dB dialing_b, br bridged, co completed, bu busy, na no_answer, fa failed, ca cancelled
+ *   dB dialing_b, br bridged, tr transferred, co completed, bu busy, na no_answer, fa failed, ca cancelled
  */
 const COLUMNS: readonly RequestState[] = [
   'queued',
@@ -29,6 +29,7 @@ const COLUMNS: readonly RequestState[] = [
   'a_answered',
   'dialing_b',
   'bridged',
+  'transferred',
   'completed',
   'busy',
   'no_answer',
@@ -36,20 +37,21 @@ const COLUMNS: readonly RequestState[] = [
   'cancelled',
 ];
 const MATRIX = `
-  from             qu rs dA d2 bA aA dB br co bu na fa ca
-  queued           .  .  x  x  .  .  .  .  .  .  .  x  x
-  retry_scheduled  .  .  x  x  .  .  .  .  .  .  .  x  x
-  dialing_a        .  x  .  .  .  x  x  .  .  x  x  x  x
-  dialing_both     .  x  .  .  x  .  x  .  .  x  x  x  x
-  b_answered       .  x  .  .  .  .  .  x  .  x  x  x  x
-  a_answered       .  .  .  .  .  .  x  .  x  .  .  x  x
-  dialing_b        .  .  .  .  .  x  .  x  x  x  x  x  x
-  bridged          .  .  .  .  .  x  .  .  x  .  .  .  x
-  completed        .  .  .  .  .  .  .  .  .  .  .  .  .
-  busy             .  .  .  .  .  .  .  .  .  .  .  .  .
-  no_answer        .  .  .  .  .  .  .  .  .  .  .  .  .
-  failed           .  .  .  .  .  .  .  .  .  .  .  .  .
-  cancelled        .  .  .  .  .  .  .  .  .  .  .  .  .
+  from             qu rs dA d2 bA aA dB br tr co bu na fa ca
+  queued           .  .  x  x  .  .  .  .  .  .  .  .  x  x
+  retry_scheduled  .  .  x  x  .  .  .  .  .  .  .  .  x  x
+  dialing_a        .  x  .  .  .  x  x  .  .  .  x  x  x  x
+  dialing_both     .  x  .  .  x  .  x  .  .  .  x  x  x  x
+  b_answered       .  x  .  .  .  .  .  x  .  .  x  x  x  x
+  a_answered       .  .  .  .  .  .  x  .  .  x  .  .  x  x
+  dialing_b        .  .  .  .  .  x  .  x  .  x  x  x  x  x
+  bridged          .  .  .  .  .  x  x  .  x  x  .  .  .  x
+  transferred      .  .  .  .  .  .  .  .  .  x  .  .  .  x
+  completed        .  .  .  .  .  .  .  .  .  .  .  .  .  .
+  busy             .  .  .  .  .  .  .  .  .  .  .  .  .  .
+  no_answer        .  .  .  .  .  .  .  .  .  .  .  .  .  .
+  failed           .  .  .  .  .  .  .  .  .  .  .  .  .  .
+  cancelled        .  .  .  .  .  .  .  .  .  .  .  .  .  .
 `;
 
 /*

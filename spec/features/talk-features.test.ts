@@ -1,14 +1,6 @@
-import type { TalkHook } from '../../lib/callback/engine/flow';
-import { talkFeatures } from '../../lib/features';
-import type { Leg } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
-import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../support/engine-harness';
-
-const GAP = 1_500;
-
-function withFeatures(onTalk: TalkHook): RigOptions {
-  return { engine: { onTalk } };
-}
+import { DESTINATION, SOURCE, type EngineRig } from '../support/engine-harness';
+import { GAP, startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
   let rig: EngineRig | undefined;
@@ -18,21 +10,10 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     rig = undefined;
   });
 
-  async function talking(keysLater?: string): Promise<{ r: EngineRig; requestId: string; a: Leg; b: Leg; accountId: number }> {
-    const r = (rig = await startEngineRig(getDb(), dbEngine, withFeatures(talkFeatures({ interDigitMs: GAP, recordingsDir: '/rec' }))));
-    const account = await r.account(100_000);
-    r.sim.setPhone(SOURCE, { kind: 'answer' });
-    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 600_000 });
-    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
-    await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'talking');
-    await r.runUntil(async () => (await r.store.legs.listForRequest(request.id)).length === 2, 'both legs');
-    const [a, b] = await r.store.legs.listForRequest(request.id);
-    if (keysLater !== undefined) r.sim.sendDtmf(a!.uuid, keysLater);
-    return { r, requestId: request.id, a: a!, b: b!, accountId: account.id };
-  }
-
-  function states(r: EngineRig, requestId: string): string[] {
-    return r.requests.filter((c) => c.requestId === requestId).map((c) => c.to);
+  async function talking(keysLater?: string): Promise<Talking> {
+    const t = await startTalking(getDb(), dbEngine, (r) => void (rig = r));
+    if (keysLater !== undefined) t.r.sim.sendDtmf(t.a.uuid, keysLater);
+    return t;
   }
 
   it('sets bridge_filter_dtmf on A, so B does not hear the codes', async () => {
@@ -42,7 +23,7 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     await r.clock.advance(GAP);
     await r.runUntil(() => true, 'quiet');
     expect(r.sim.channel(b.uuid)?.dtmfReceived ?? []).toEqual([]);
-    expect(states(r, requestId).at(-1)).toBe('bridged');
+    expect(statesOf(r, requestId).at(-1)).toBe('bridged');
   });
 
   it('re-sends keys that start no code to B (uuid_send_dtmf)', async () => {
@@ -57,7 +38,7 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     const done = await r.finish(requestId);
     // The stub IVR gets no digits from A: it gives up and ends the (talked) request.
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'a_answered', 'completed']);
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'a_answered', 'completed']);
     const legs = await r.store.legs.listForRequest(requestId);
     expect(legs.map((leg) => [leg.uuid, leg.role, leg.state])).toEqual([
       [a.uuid, 'A', 'completed'],
@@ -76,7 +57,7 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     r.sim.sendDtmf(a.uuid, '1');
     const done = await r.finish(requestId);
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).not.toContain('a_answered');
+    expect(statesOf(r, requestId)).not.toContain('a_answered');
     const redials = (await r.store.callbackRequests.list({ accountId })).filter((q) => q.trigger === 'redial');
     expect(redials).toHaveLength(1);
   });

@@ -210,7 +210,7 @@ describe('simulator bridges', () => {
     await control.api(`originate {origination_uuid=${other}}sofia/gateway/carrier/1000 &park`);
     expect(await control.api(`uuid_bridge ${a} ${other}`)).toBe(`+OK ${other}\n`);
     await socket.event('CHANNEL_BRIDGE');
-    expect(socket.eventNames().slice(-4)).toEqual(['CHANNEL_UNPARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_EXECUTE', 'CHANNEL_BRIDGE']);
+    expect(socket.eventNames().slice(-6)).toEqual(['CHANNEL_UNPARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_STATE', 'CHANNEL_STATE', 'CHANNEL_EXECUTE', 'CHANNEL_BRIDGE']);
     const execute = socket.events().find(appEvent('CHANNEL_EXECUTE', 'uuid_bridge'));
     expect([execute?.headers.get('Application-Data'), execute?.headers.get('Application-UUID')]).toEqual([other, undefined]);
     expect(socket.isClosed).toBe(false);

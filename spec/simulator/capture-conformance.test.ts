@@ -247,6 +247,55 @@ describe('capture conformance', () => {
     await teardown(h, [inbound, socket]);
   });
 
+  it('12d2-bridge-att-xfer-nolock: att_xfer inside a bridge without event-lock, C killed, A back to B by uuid_bridge, kill B', async () => {
+    const cap = capture('12d2-bridge-att-xfer-nolock');
+    const h = await harness(['1000', '1001']);
+    const inbound = await EslTestClient.connect(h.sim.eslPort);
+    const tx = txCommands(cap, 'inbound', h.out.port);
+    for (const command of tx.slice(0, 7)) {
+      sendTx(inbound, command);
+      await inbound.reply();
+    }
+    const socket = await h.out.accept();
+    const stx = txCommands(cap, 'socket');
+    for (const command of stx.slice(0, 5)) {
+      sendTx(socket, command);
+      await socket.reply();
+    }
+    await socket.event((e) => e.name === 'CHANNEL_BRIDGE');
+    await h.clock.advance(2000);
+    sendTx(socket, stx[5]);
+    await socket.reply();
+    const bridges = (n: number) => (e: EslEvent) => e.name === 'CHANNEL_BRIDGE' && socket.events().filter((x) => x.name === 'CHANNEL_BRIDGE').length === n;
+    await socket.event(bridges(2));
+    await h.clock.advance(3000);
+    sendTx(inbound, tx[7]);
+    await inbound.reply();
+    await socket.event(bridges(3));
+    await h.clock.advance(4000);
+    sendTx(inbound, tx[8]);
+    await inbound.reply();
+    await socket.event('CHANNEL_HANGUP_COMPLETE');
+    await socket.notice();
+    sendTx(socket, stx[6]);
+    await socket.closed;
+    await inbound.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && inbound.events().filter((x) => x.name === 'CHANNEL_HANGUP_COMPLETE').length === 3);
+    sendTx(inbound, tx[9]);
+    await inbound.closed;
+
+    const recordedInbound = captureFrames(cap, 'inbound');
+    const recordedIn = streamView(recordedInbound, keepLegs(ourLegs(recordedInbound)));
+    const simulatedIn = streamView(inbound.frames);
+    expectSameStream(recordedIn, simulatedIn);
+    compareControlTypes(recordedIn, simulatedIn);
+    const recordedSocket = captureFrames(cap, 'socket');
+    const recordedSock = streamView(recordedSocket);
+    const simulatedSock = streamView(socket.frames);
+    expectSameStream(recordedSock, simulatedSock);
+    compareControlTypes(recordedSock, simulatedSock);
+    await teardown(h, [inbound, socket]);
+  });
+
   it('09-simultaneous: two originates back to back, uuid_bridge, kill A', async () => {
     const cap = capture('09-simultaneous');
     const h = await harness(['1000', '1001']);

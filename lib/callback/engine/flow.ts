@@ -50,6 +50,12 @@ export interface Talk {
    * the request ends (or is abandoned) it is hung up if still up and settled, like A and B.
    */
   addLeg(leg: LiveLeg): void;
+  /**
+   * D1: while `when()` holds (A consults a third party that is up, so FreeSWITCH connects B with
+   * it if A leaves), A hanging up does not end B: the request moves to `transferred` and
+   * completes when B ends. Asked when A's hangup is decided; undefined clears it.
+   */
+  setHandover(when: (() => boolean) | undefined): void;
 }
 
 /** Called once per talk, when the request enters `bridged`; attaches to `talk.ended` to clean up. */

@@ -71,6 +71,8 @@ export class RequestRunner implements FlowHost {
   private talk: AbortController | undefined;
   /** Legs in-call features added (role C): ended and settled with the request. */
   private readonly featureLegs = new Set<LiveLeg>();
+  /** decide's `handover` (D1): the consultation feature's "is the third party up". */
+  private handover: (() => boolean) | undefined;
 
   constructor(
     readonly ctx: EngineContext,
@@ -220,6 +222,7 @@ export class RequestRunner implements FlowHost {
       ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request) },
       askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),
       talked: data.talked,
+      handover: this.handover?.() ?? false,
     };
   }
 
@@ -355,6 +358,7 @@ export class RequestRunner implements FlowHost {
       send: (event) => this.send(event),
       ended: talk.signal,
       addLeg: (leg) => void this.featureLegs.add(leg),
+      setHandover: (when) => void (this.handover = when),
     });
   }
 
@@ -387,6 +391,7 @@ export class RequestRunner implements FlowHost {
   }
 
   private async talkEnded(to: RequestState): Promise<void> {
+    this.handover = undefined;
     this.talk?.abort();
     // D6: A and B talk on in the conference, on the same holds: the C6 stop still stands.
     if (to === 'conference') return;

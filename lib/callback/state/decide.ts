@@ -31,6 +31,11 @@ export interface DecideContext {
   readonly askAgainAfterTalk: boolean;
   /** Whether this request has been `bridged` at least once (the engine keeps it in request data). */
   readonly talked: boolean;
+  /**
+   * D1: A consults a third party C while B is held (att_xfer). If A hangs up now, FreeSWITCH
+   * connects B and C and they talk on: the request waits in `transferred` until B ends.
+   */
+  readonly handover?: boolean;
 }
 
 export interface Decision {
@@ -128,6 +133,12 @@ const waiting: Handlers = {
   cancelled: () => end('cancelled'),
 };
 
+/** A is gone and settled; B lives on (in a fax, or with a third party) until it ends or is cancelled. */
+const onlyBLeft: Handlers = {
+  hung_up: (e) => (e.by === 'B' ? end('completed', settle('B')) : undefined),
+  cancelled: () => end('cancelled', hangupB(CLEAR), settle('B')),
+};
+
 const HANDLERS: { readonly [S in ActiveState]: Handlers } = {
   queued: waiting,
   retry_scheduled: waiting,
@@ -178,25 +189,28 @@ const HANDLERS: { readonly [S in ActiveState]: Handlers } = {
   // Talking. B leaving either loops back to the IVR (C4) or ends the call.
   bridged: {
     hung_up: (e, ctx) => {
+      if (e.by === 'A' && ctx.handover === true) return go('transferred', settle('A'));
       if (e.by === 'A') return end('completed', hangupB(CLEAR), settle('A'), settle('B'));
       if (ctx.askAgainAfterTalk) return go('a_answered', settle('B'), askDestination);
       return end('completed', settle('B'), hangupA(CLEAR), settle('A'));
     },
     new_destination_requested: () => go('a_answered', hangupB(CLEAR), settle('B'), askDestination),
+    // D4 *0: the same number again at once; A hears ringback as for the first B.
+    b_redial_requested: (_e, ctx) => (ctx.destination === null ? undefined : go('dialing_b', hangupB(CLEAR), settle('B'), dialB(ctx.destination))),
     conference_started: () => go('conference'),
     fax_requested: (e) => go('receiving_fax', { type: 'receive_fax', path: e.path }, ...promptOn('A', e.prompt), hangupA(CLEAR), settle('A')),
     cancelled: () => end('cancelled', hangupA(CLEAR), hangupB(CLEAR), settle('A'), settle('B')),
   },
 
   // D5: B is in fax receive and billed until it ends; A was released (its hangup is settled already).
-  receiving_fax: {
-    hung_up: (e) => (e.by === 'B' ? end('completed', settle('B')) : undefined),
-    cancelled: () => end('cancelled', hangupB(CLEAR), settle('B')),
-  },
+  receiving_fax: onlyBLeft,
 
   // D6: lib/features follows the members and settles each as it leaves; A or B leaving ends nothing here.
   conference: {
     conference_ended: () => end('completed', settle('A'), settle('B')),
     cancelled: () => end('cancelled', hangupA(CLEAR), hangupB(CLEAR), settle('A'), settle('B')),
   },
+
+  // D1: A left during a consultation; B talks on with the third party (whose leg the feature settles).
+  transferred: onlyBLeft,
 };

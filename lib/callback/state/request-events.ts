@@ -32,6 +32,8 @@ export type RequestEvent =
   | { readonly type: 'conference_started' }
   /** D6: the conference is over (every member left, the last one ended by us). */
   | { readonly type: 'conference_ended' }
+  /** The subscriber pressed *0 (D4): hang up B and dial the same number again at once. */
+  | { readonly type: 'b_redial_requested' }
   /** The IVR on leg A gave up (PIN lockout, no valid destination, no balance). */
   | { readonly type: 'ivr_gave_up'; readonly reason: string }
   /** An operator, the API or the subscriber cancelled the request (W2). */

@@ -18,6 +18,8 @@ import { stateMachine, type TransitionTable } from './transition-table';
  *   conference               D6 `*3`: A, B and a third party C talk in a conference; lib/features
  *                            follows the members (the last two talk on, a lone one is ended) and
  *                            reports the end. A's or B's hangup alone does not end the request.
+ *   transferred              A hung up while consulting a third party (D1): FreeSWITCH connected
+ *                            B with it, and the request ends when B does.
  *   completed … cancelled    final; busy and no_answer are reached only once leg A's retries are
  *                            exhausted (or when leg B, which is never retried, ends that way).
  *
@@ -38,6 +40,7 @@ export const REQUEST_STATES = [
   'bridged',
   'receiving_fax',
   'conference',
+  'transferred',
   'completed',
   'busy',
   'no_answer',
@@ -59,9 +62,10 @@ export const REQUEST_TRANSITIONS = {
   b_answered:      ['bridged', 'retry_scheduled', 'busy', 'no_answer', 'failed', 'cancelled'],
   a_answered:      ['dialing_b', 'completed', 'failed', 'cancelled'],
   dialing_b:       ['bridged', 'a_answered', 'completed', 'busy', 'no_answer', 'failed', 'cancelled'],
-  bridged:         ['a_answered', 'completed', 'cancelled', 'receiving_fax', 'conference'],
+  bridged:         ['a_answered', 'dialing_b', 'transferred', 'completed', 'cancelled', 'receiving_fax', 'conference'],
   receiving_fax:   ['completed', 'cancelled'],
   conference:      ['completed', 'cancelled'],
+  transferred:     ['completed', 'cancelled'],
   completed:       [],
   busy:            [],
   no_answer:       [],
@@ -90,4 +94,5 @@ export const CALL_IN_PROGRESS_STATES = [
   'bridged',
   'receiving_fax',
   'conference',
+  'transferred',
 ] as const satisfies readonly ActiveState[];

@@ -18,8 +18,8 @@ function continuesOnFail(value: string | undefined, cause: HangupCause): boolean
   return value.split(',').some((c) => c.trim().toUpperCase() === cause);
 }
 
-/** Originates B while staying interruptible by a hangup or transfer of A. */
-async function dialB(ctx: AppContext, dial: string): Promise<OriginateResult | 'interrupted'> {
+/** Originates the leg a bridging application (bridge, att_xfer) connects to, while staying interruptible by a hangup or transfer of the originator. */
+export async function dialLeg(ctx: AppContext, dial: string): Promise<OriginateResult | 'interrupted'> {
   const { core, session } = ctx;
   const target = parseDialString(dial);
   if (!target.ok) return { ok: false, cause: 'INVALID_URL' };
@@ -47,7 +47,7 @@ export const bridge: Application = {
   names: ['bridge'],
   async run(ctx) {
     const { core, session, channel } = ctx;
-    const result = await dialB(ctx, ctx.arg);
+    const result = await dialLeg(ctx, ctx.arg);
     if (result === 'interrupted') return;
     if (!result.ok) {
       channel.setVar('originate_disposition', result.cause);

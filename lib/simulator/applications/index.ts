@@ -1,4 +1,5 @@
 import { answer, preAnswer, ringReady } from './answer';
+import { attXfer } from './att-xfer';
 import { bindMetaApp, unbindMetaApp } from './bind-meta-app';
 import { bridge } from './bridge';
 import { conference } from './conference';
@@ -21,6 +22,7 @@ const ALL: readonly Application[] = [
   answer,
   preAnswer,
   ringReady,
+  attXfer,
   bindMetaApp,
   unbindMetaApp,
   bridge,

@@ -1,0 +1,155 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { isRefusal } from '../callback/engine/funds';
+import { within } from '../callback/engine/latch';
+import type { Talk } from '../callback/engine/flow';
+import { isGoneError } from '../callback/engine/telephony';
+import { toE164, type E164 } from '../domain/phone-number';
+import { CallEnded } from '../esl/errors';
+import { FeatureLeg } from './feature-leg';
+import type { FeatureContext, FeatureHandler } from './handlers';
+
+/** FreeSWITCH's att_xfer acts on this key itself: it hangs up C and A goes back to B. */
+const CANCEL_KEY = '#';
+/** Ours during a consultation: C, B and A all end. */
+const END_ALL_KEY = '*';
+/**
+ * att_xfer's other keys are moved to DTMF letters phones do not have: its hangup key (default
+ * `*`) would make A leave and connect B with C, which is not what `*` means here, and its
+ * three-way key (default `0`) is D6's business.
+ */
+const ATT_XFER_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['attxfer_cancel_key', CANCEL_KEY],
+  ['attxfer_hangup_key', 'A'],
+  ['attxfer_conf_key', 'B'],
+];
+
+/** One consultation at a time per talk. */
+export interface ConsultationState {
+  active: boolean;
+}
+
+/**
+ * D1 `##N#`: B on hold (music from the `consultHoldMusic` setting, or silence), C dialed and
+ * connected to A; `#` drops C and A is back with B; `*` ends the talk with everyone; A hanging
+ * up leaves B and C talking (the request waits in `transferred`, both legs billed and settled);
+ * C busy, unanswered or hanging up brings A back to B.
+ *
+ * FreeSWITCH does the media part: `att_xfer <C's dial string>` executed on A while A's bridge to
+ * B runs without event-lock (capture 12d2): A–C bridged with B held; when C ends, att_xfer puts
+ * A and B back together with a `uuid_bridge`; when A leaves with C up, it connects C and B. C is
+ * a feature leg (feature-leg.ts): its row, price and hold exist before it rings.
+ */
+export class Consult implements FeatureHandler {
+  async exec(ctx: FeatureContext, signal: AbortSignal): Promise<void> {
+    const { talk, consultation } = ctx;
+    if (consultation.active) {
+      talk.log.info('a consultation is running; ##N# ignored');
+      return;
+    }
+    const number = numberOf(ctx.args[0] ?? '', talk.ctx.settings.defaultCountry as CountryCode);
+    if (number === undefined) {
+      talk.log.info('##N#: not a phone number', { digits: ctx.args[0] });
+      await tellA(talk, talk.ctx.prompts.destinationNotAllowed);
+      return;
+    }
+    consultation.active = true;
+    try {
+      await consult(ctx, number, signal);
+    } finally {
+      consultation.active = false;
+    }
+  }
+}
+
+async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): Promise<void> {
+  const { talk, settings } = ctx;
+  const session = talk.session;
+  if (!session || signal.aborted) return;
+  const c = await FeatureLeg.open(talk, number);
+  if (isRefusal(c)) {
+    await tellA(talk, c.refused === 'insufficient_funds' ? talk.ctx.prompts.insufficientFunds : talk.ctx.prompts.destinationNotAllowed);
+    return;
+  }
+  const a = talk.legA;
+  const b = talk.legB;
+  const { answered } = c.follow();
+  let cAnswered = false;
+  void answered.then((yes) => void (cAnswered = yes));
+  // If A leaves while C is up, FreeSWITCH connects B and C: the request must let them talk on.
+  talk.setHandover(() => cAnswered && c.leg.isUp);
+  for (const [name, value] of ATT_XFER_KEYS) await api(talk, `uuid_setvar ${a.uuid} ${name} ${value}`);
+  if (settings.consultHoldMusic) await api(talk, `uuid_broadcast ${b.uuid} ${settings.consultHoldMusic} aleg`);
+  talk.log.info('consulting a third party', { number, legUuid: c.uuid });
+
+  const xfer: Promise<'done' | 'a_gone'> = session.execute('att_xfer', c.dialString()).then(
+    () => 'done' as const,
+    (error: unknown) => {
+      if (error instanceof CallEnded) return 'a_gone' as const;
+      throw error;
+    },
+  );
+  const endAll = async (): Promise<void> => {
+    talk.log.info('* during a consultation: ending the call with everyone');
+    await api(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`);
+    await c.leg.signals.hangup.promise;
+    // att_xfer puts A back with B first; A's hangup then ends the talk the ordinary way.
+    await xfer;
+    await api(talk, `uuid_kill ${a.uuid} NORMAL_CLEARING`);
+  };
+  const release = ctx.claimDigits((digit) => {
+    if (digit === END_ALL_KEY) talk.ctx.work.track(endAll().catch((error: unknown) => talk.log.error('ending the consultation failed', { error: String(error) })));
+    // Answered, att_xfer's own cancel key does it; still ringing, C is cancelled here.
+    else if (digit === CANCEL_KEY) {
+      if (!cAnswered) void api(talk, `uuid_kill ${c.uuid} ORIGINATOR_CANCEL`);
+    }
+    // bridge_filter_dtmf keeps A's keys from C as from B: C's IVR gets them from us.
+    else void api(talk, `uuid_send_dtmf ${c.uuid} ${digit}`);
+    return true;
+  });
+
+  // The talk ended under the consultation (B left, the C6 stop, a cancel) with A still here: C goes
+  // first, so that att_xfer returns and A can be hung up (a hangup waits for an event-locked app).
+  const onEnded = (): void => {
+    if (a.isUp && c.leg.isUp) void api(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`).catch(() => undefined);
+  };
+  signal.addEventListener('abort', onEnded, { once: true });
+
+  try {
+    const end = await xfer;
+    if (!c.leg.signals.hangup.done && !(await within(talk.ctx.clock, c.leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs))) {
+      // att_xfer returned without C ever becoming a channel we heard of (the originate failed first).
+      if (!cAnswered) await c.failed('NORMAL_TEMPORARY_FAILURE');
+    }
+    if (end === 'done' && a.isUp) {
+      talk.setHandover(undefined);
+      if (settings.consultHoldMusic && b.isUp) await api(talk, `uuid_break ${b.uuid} all`);
+      talk.log.info('consultation over; A is back with B', { cAnswered });
+    }
+  } finally {
+    signal.removeEventListener('abort', onEnded);
+    release();
+  }
+}
+
+/** `uuid_*` on A's node; a channel already gone is not an error. */
+async function api(talk: Talk, command: string): Promise<boolean> {
+  try {
+    await talk.ctx.telephony.api(talk.legA.node, command);
+    return true;
+  } catch (error) {
+    if (isGoneError(error)) return false;
+    throw error;
+  }
+}
+
+async function tellA(talk: Talk, prompt: string): Promise<void> {
+  await talk.legA.control.playDuringTalk(talk.ctx.promptFile(prompt));
+}
+
+function numberOf(digits: string, country: CountryCode): E164 | undefined {
+  try {
+    return toE164(digits, country);
+  } catch {
+    return undefined;
+  }
+}

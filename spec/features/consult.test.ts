@@ -1,0 +1,187 @@
+import type { E164 } from '../../lib/domain/phone-number';
+import type { PhoneScript } from '../../lib/simulator';
+import type { Leg } from '../../lib/store';
+import { describeEachDatabase } from '../support/databases';
+import type { EngineRig } from '../support/engine-harness';
+import { allLegsEnded, expectBilled, startTalking, statesOf, type Talking } from '../support/talk-rig';
+
+const THIRD = '+12025550303' as E164;
+/** What A keys in for THIRD (the account's country is the US). */
+const CONSULT_THIRD = '##12025550303#';
+const HOLD_MUSIC = 'local_stream://moh';
+
+describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, dbEngine) => {
+  let rig: EngineRig | undefined;
+  const keep = (r: EngineRig): void => void (rig = r);
+
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  /** A and B talk for 10 s, then A keys ##THIRD#. */
+  async function consulting(third: PhoneScript): Promise<Talking> {
+    const talking = await startTalking(getDb(), dbEngine, keep, { features: { consultHoldMusic: HOLD_MUSIC } });
+    talking.r.sim.setPhone(THIRD, third);
+    await talking.r.clock.advance(10_000);
+    talking.r.sim.sendDtmf(talking.a.uuid, CONSULT_THIRD);
+    await talking.r.runUntil(async () => (await legC(talking)) !== undefined, 'C has its row');
+    return talking;
+  }
+
+  async function legC({ r, requestId }: Talking): Promise<Leg | undefined> {
+    return (await r.store.legs.listForRequest(requestId)).find((leg) => leg.role === 'C');
+  }
+
+  async function untilC(t: Talking, state: string): Promise<void> {
+    await t.r.runUntil(async () => (await legC(t))?.state === state, `C ${state}`);
+  }
+
+  /** Every leg settled: one CDR each, the costs on the rows, nothing held, the balance down by exactly their sum. */
+  async function expectBooked({ r, requestId, accountId }: Talking, legs: readonly Leg[]): Promise<void> {
+    const cdrs = await r.store.cdrs.listForRequest(requestId);
+    expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
+    for (const leg of legs) expect(cdrs.find((cdr) => cdr.legUuid === leg.uuid)?.costMinor).toBe(leg.costMinor);
+    const cost = legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0);
+    expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 100_000 - cost, reservedMinor: 0 });
+    expect(await r.store.reservations.listHeld({ requestId })).toEqual([]);
+  }
+
+  it('C answers: A talks to C while B hears the hold music; # drops C and A is back with B; all three legs are billed and settled', async () => {
+    const t = await consulting({ kind: 'answer' });
+    const { r, a, b, requestId } = t;
+    await untilC(t, 'bridged');
+    const c = (await legC(t))!;
+    expect(r.sim.channel(a.uuid)?.bridgedTo).toBe(c.uuid);
+    expect(r.sim.channel(c.uuid)?.variables.origination_uuid).toBe(c.uuid);
+    expect(r.sim.channel(b.uuid)?.playbacks.map((p) => p.file)).toContain(HOLD_MUSIC);
+    // B heard none of the keys.
+    expect(r.sim.channel(b.uuid)?.dtmfReceived).toEqual([]);
+    await r.clock.advance(60_000);
+    r.sim.sendDtmf(a.uuid, '#');
+    await untilC(t, 'completed');
+    await r.runUntil(() => r.sim.channel(a.uuid)?.bridgedTo === b.uuid, 'A back with B');
+    await r.clock.advance(30_000);
+    r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
+    const done = await r.finish(requestId);
+
+    expect(done.state).toBe('completed');
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
+    const legs = await allLegsEnded(r, requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', 'completed'],
+    ]);
+    expectBilled(r, legs, [100, 100, 60]);
+    expect(legs[2]!.number).toBe(THIRD);
+    await expectBooked(t, legs);
+  });
+
+  it('* during the consultation ends the talk with everyone: C, B and A, the request completed', async () => {
+    const t = await consulting({ kind: 'answer' });
+    const { r, a, requestId } = t;
+    await untilC(t, 'bridged');
+    await r.clock.advance(45_000);
+    r.sim.sendDtmf(a.uuid, '*');
+    const done = await r.finish(requestId);
+
+    expect(done.state).toBe('completed');
+    const legs = await allLegsEnded(r, requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', 'completed'],
+    ]);
+    expectBilled(r, legs, [55, 55, 45]);
+    expect(legs.every((leg) => r.sim.channel(leg.uuid)?.answerState === 'hangup')).toBe(true);
+    await expectBooked(t, legs);
+  });
+
+  it('A hangs up during the consultation: B and C stay connected, are billed until they end, and the request completes then', async () => {
+    const t = await consulting({ kind: 'answer', hangupAfterMs: 300_000 });
+    const { r, a, b, requestId } = t;
+    await untilC(t, 'bridged');
+    const c = (await legC(t))!;
+    await r.clock.advance(20_000);
+    r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
+    await r.runUntil(async () => (await r.store.callbackRequests.findById(requestId))?.state === 'transferred', 'handed over');
+    await r.runUntil(() => r.sim.channel(b.uuid)?.bridgedTo === c.uuid, 'B with C');
+    expect((await r.store.legs.findByUuid(b.uuid))?.endedAt).toBeNull();
+    // C hangs up 300 s after answering; B goes with it.
+    const done = await r.finish(requestId);
+
+    expect(done.state).toBe('completed');
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'transferred', 'completed']);
+    const legs = await allLegsEnded(r, requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', 'completed'],
+    ]);
+    // C talks its 300 s; B from its answer until C's end.
+    expectBilled(r, legs, [30, 310, 300]);
+    expect(legs[2]!.billsec).toBe(300);
+    await expectBooked(t, legs);
+  });
+
+  it('B hanging up during the consultation ends the call as any B hangup does: C is hung up with it, every leg settled', async () => {
+    const t = await consulting({ kind: 'answer' });
+    const { r, b, requestId } = t;
+    await untilC(t, 'bridged');
+    await r.clock.advance(15_000);
+    r.sim.hangup(b.uuid, 'NORMAL_CLEARING');
+    const done = await r.finish(requestId);
+
+    expect(done.state).toBe('completed');
+    const legs = await allLegsEnded(r, requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', 'completed'],
+    ]);
+    expectBilled(r, legs, [25, 25, 15]);
+    await expectBooked(t, legs);
+  });
+
+  it.each([
+    ['is busy', { kind: 'busy' } as const, 'busy', 0],
+    ['never answers', { kind: 'no-answer' } as const, 'no_answer', 30_000],
+    ['answers and hangs up', { kind: 'answer', hangupAfterMs: 40_000 } as const, 'completed', 40_000],
+  ])('C %s: A is back with B and the talk goes on; C is recorded with its outcome and cost', async (_what, third, cState, cRunsMs) => {
+    const t = await consulting(third);
+    const { r, a, b, requestId } = t;
+    if (cRunsMs > 0) await r.clock.advance(cRunsMs);
+    await untilC(t, cState);
+    await r.runUntil(() => r.sim.channel(a.uuid)?.bridgedTo === b.uuid, 'A back with B');
+    await r.runUntil(() => r.sim.channel(b.uuid)?.playbacks.every((p) => p.file !== HOLD_MUSIC || p.endedAt !== undefined) ?? false, 'hold music stopped');
+    expect((await r.store.callbackRequests.findById(requestId))?.state).toBe('bridged');
+    r.sim.sendDtmf(a.uuid, '5');
+    await r.runUntil(() => (r.sim.channel(b.uuid)?.dtmfReceived ?? []).includes('5'), 'B hears A again');
+    r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
+    const done = await r.finish(requestId);
+
+    expect(done.state).toBe('completed');
+    const legs = await allLegsEnded(r, requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', cState],
+    ]);
+    expectBilled(r, legs, [0, 0, cState === 'completed' ? 40 : 0]);
+    await expectBooked(t, legs);
+  });
+
+  it.each([
+    ['not a phone number', '##999#'],
+    ['not in the tariff', '##0033142685300#'],
+  ])('a number that is %s is refused before anything is dialed: A hears why, the talk goes on', async (_what, keys) => {
+    const t = await startTalking(getDb(), dbEngine, keep);
+    const { r, a, requestId } = t;
+    r.sim.sendDtmf(a.uuid, keys);
+    await r.runUntil(() => (r.sim.channel(a.uuid)?.playbacks.length ?? 0) > 0, 'A told');
+    expect(r.sim.channel(a.uuid)?.playbacks.map((p) => p.file)).toEqual(['/prompts/callback/destination_not_allowed.wav']);
+    expect((await r.store.legs.listForRequest(requestId)).map((leg) => leg.role)).toEqual(['A', 'B']);
+    expect((await r.store.callbackRequests.findById(requestId))?.state).toBe('bridged');
+  });
+});
