@@ -49,6 +49,14 @@ export const featuresSchema = z
     interDigitMs: setting(z.number().int().min(200).max(10_000).default(1_500), 'How long to wait for the next key before a code that is also the start of a longer one (`#1` of `#11`) is taken.'),
     redialConfirmPrompt: setting(prompt.default('callback/redial_scheduled'), 'D3: what A hears before the call ends when `#m` scheduled the same pair again.'),
     faxPrompt: setting(prompt.default('callback/fax_receiving'), 'D5: what A hears before being released when `*1` hands B to fax reception.'),
+    consultHoldMusic: setting(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.:/+-]+$/, 'a sound file path or stream URL of letters, digits and _ . : / + -')
+        .optional(),
+      'D1: what B hears while A consults a third party (`uuid_broadcast`: a file, or e.g. `local_stream://moh`); unset: silence.',
+      { allowed: 'a sound file path or stream URL without spaces or quotes' },
+    ),
     conferenceProfile: setting(
       z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('default'),
       'D6: the mod_conference profile of three-way calls (conference.conf.xml).',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { e164Digits, isE164, type E164 } from '../domain/phone-number';
 import { gatewayDialString } from '../esl/dial-string';
 import type { HangupCause } from '../esl/hangup-causes';
+import { auditRefusal } from '../callback/engine/audit-refusal';
 import { callerIdsForRequest } from '../callback/engine/caller-ids';
 import { legVariables } from '../callback/engine/dial-steps';
 import type { Talk } from '../callback/engine/flow';
@@ -127,17 +128,8 @@ export class FeatureLeg {
 /** `FeatureLeg.open`, as a function. */
 export const openFeatureLeg = (talk: Talk, number: string): Promise<FeatureLeg | Refusal> => FeatureLeg.open(talk, number);
 
-/** A5: every refusal is in the audit log with its reason. */
+/** A5: audited like any refusal, as leg C. */
 async function refuse(talk: Talk, refusal: Refusal, number: string): Promise<Refusal> {
-  const details = { destination: number, role: 'C', ...refusal.details };
-  talk.log.warn('feature leg refused', { reason: refusal.refused, ...details });
-  await talk.ctx.store.auditLog.record({
-    kind: 'refused',
-    reason: refusal.refused,
-    caller: talk.request.source,
-    accountId: talk.request.accountId,
-    requestId: talk.request.id,
-    details,
-  });
+  await auditRefusal(talk.ctx, talk.request, talk.log, refusal, { destination: number, role: 'C' });
   return refusal;
 }

@@ -119,6 +119,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         redialConfirmPrompt: settings.features.redialConfirmPrompt,
         faxPrompt: settings.features.faxPrompt,
         conferenceProfile: settings.features.conferenceProfile,
+        ...(settings.features.consultHoldMusic ? { consultHoldMusic: settings.features.consultHoldMusic } : {}),
         recordingsDir: recordingsDirOf(settings.media),
         faxDir: faxDirOf(settings.media),
       }),

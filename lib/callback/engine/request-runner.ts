@@ -12,6 +12,7 @@ import { destinationOf } from './ask-destination';
 import type { EngineContext } from './context';
 import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
+import { auditRefusal } from './audit-refusal';
 import { isRefusal, type Refusal } from './funds';
 import { LeaseKeeper } from './lease';
 import { concurrencyRefusal } from './limits';
@@ -468,18 +469,8 @@ export class RequestRunner implements FlowHost {
     return undefined;
   }
 
-  /** A5: every refusal is in the audit log with its reason. */
-  private async refuse(refusal: Refusal, context: Record<string, string | null>): Promise<void> {
-    const details = { ...context, ...refusal.details };
-    this.log.warn('refused', { reason: refusal.refused, ...details });
-    await this.ctx.store.auditLog.record({
-      kind: 'refused',
-      reason: refusal.refused,
-      caller: this.request.source,
-      accountId: this.request.accountId,
-      requestId: this.id,
-      details,
-    });
+  private refuse(refusal: Refusal, context: Record<string, string | null>): Promise<void> {
+    return auditRefusal(this.ctx, this.request, this.log, refusal, context);
   }
 
   private releaseUnusedHolds(): Promise<void> {
