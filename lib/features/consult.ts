@@ -2,10 +2,10 @@ import type { CountryCode } from 'libphonenumber-js';
 import { isRefusal } from '../callback/engine/funds';
 import { within } from '../callback/engine/latch';
 import type { Talk } from '../callback/engine/flow';
-import { isGoneError } from '../callback/engine/telephony';
 import { toE164, type E164 } from '../domain/phone-number';
 import { CallEnded } from '../esl/errors';
 import { FeatureLeg } from './feature-leg';
+import { talkApi } from './talk-api';
 import type { FeatureContext, FeatureHandler } from './handlers';
 
 /** FreeSWITCH's att_xfer acts on this key itself: it hangs up C and A goes back to B. */
@@ -77,8 +77,8 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   void answered.then((yes) => void (cAnswered = yes));
   // If A leaves while C is up, FreeSWITCH connects B and C: the request must let them talk on.
   talk.setHandover(() => cAnswered && c.leg.isUp);
-  for (const [name, value] of ATT_XFER_KEYS) await api(talk, `uuid_setvar ${a.uuid} ${name} ${value}`);
-  if (settings.consultHoldMusic) await api(talk, `uuid_broadcast ${b.uuid} ${settings.consultHoldMusic} aleg`);
+  for (const [name, value] of ATT_XFER_KEYS) await talkApi(talk, `uuid_setvar ${a.uuid} ${name} ${value}`);
+  if (settings.consultHoldMusic) await talkApi(talk, `uuid_broadcast ${b.uuid} ${settings.consultHoldMusic} aleg`);
   talk.log.info('consulting a third party', { number, legUuid: c.uuid });
 
   const xfer: Promise<'done' | 'a_gone'> = session.execute('att_xfer', c.dialString()).then(
@@ -90,27 +90,27 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   );
   const endAll = async (): Promise<void> => {
     talk.log.info('* during a consultation: ending the call with everyone');
-    await api(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`);
+    await talkApi(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`);
     await c.leg.signals.hangup.promise;
     // att_xfer puts A back with B first; A's hangup then ends the talk the ordinary way.
     await xfer;
-    await api(talk, `uuid_kill ${a.uuid} NORMAL_CLEARING`);
+    await talkApi(talk, `uuid_kill ${a.uuid} NORMAL_CLEARING`);
   };
   const release = ctx.claimDigits((digit) => {
     if (digit === END_ALL_KEY) talk.ctx.work.track(endAll().catch((error: unknown) => talk.log.error('ending the consultation failed', { error: String(error) })));
     // Answered, att_xfer's own cancel key does it; still ringing, C is cancelled here.
     else if (digit === CANCEL_KEY) {
-      if (!cAnswered) void api(talk, `uuid_kill ${c.uuid} ORIGINATOR_CANCEL`);
+      if (!cAnswered) void talkApi(talk, `uuid_kill ${c.uuid} ORIGINATOR_CANCEL`);
     }
     // bridge_filter_dtmf keeps A's keys from C as from B: C's IVR gets them from us.
-    else void api(talk, `uuid_send_dtmf ${c.uuid} ${digit}`);
+    else void talkApi(talk, `uuid_send_dtmf ${c.uuid} ${digit}`);
     return true;
   });
 
   // The talk ended under the consultation (B left, the C6 stop, a cancel) with A still here: C goes
   // first, so that att_xfer returns and A can be hung up (a hangup waits for an event-locked app).
   const onEnded = (): void => {
-    if (a.isUp && c.leg.isUp) void api(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`).catch(() => undefined);
+    if (a.isUp && c.leg.isUp) void talkApi(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`).catch(() => undefined);
   };
   signal.addEventListener('abort', onEnded, { once: true });
 
@@ -122,7 +122,7 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
     }
     if (end === 'done' && a.isUp) {
       talk.setHandover(undefined);
-      if (settings.consultHoldMusic && b.isUp) await api(talk, `uuid_break ${b.uuid} all`);
+      if (settings.consultHoldMusic && b.isUp) await talkApi(talk, `uuid_break ${b.uuid} all`);
       talk.log.info('consultation over; A is back with B', { cAnswered });
     }
   } finally {
@@ -131,16 +131,6 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   }
 }
 
-/** `uuid_*` on A's node; a channel already gone is not an error. */
-async function api(talk: Talk, command: string): Promise<boolean> {
-  try {
-    await talk.ctx.telephony.api(talk.legA.node, command);
-    return true;
-  } catch (error) {
-    if (isGoneError(error)) return false;
-    throw error;
-  }
-}
 
 async function tellA(talk: Talk, prompt: string): Promise<void> {
   await talk.legA.control.playDuringTalk(talk.ctx.promptFile(prompt));

@@ -1,8 +1,8 @@
 import { CALLER_ID_POLICIES, type CallerIdPolicyName } from '../callback/engine/caller-ids';
 import { placeOrder } from '../callback/engine/order';
 import type { Talk } from '../callback/engine/flow';
-import { isGoneError } from '../callback/engine/telephony';
 import type { FeatureName } from './codes';
+import { talkApi } from './talk-api';
 import { ThreeWayConference } from './conference';
 import { ReceiveFax } from './fax';
 import { Consult, type ConsultationState } from './consult';
@@ -59,16 +59,6 @@ export interface FeatureHandler {
 
 const isCallerIdPolicy = (value: string | null): value is CallerIdPolicyName => (CALLER_ID_POLICIES as readonly string[]).includes(value ?? '');
 
-/** `uuid_*` on A's node; a channel already gone is not an error. */
-async function api(talk: Talk, command: string): Promise<boolean> {
-  try {
-    await talk.ctx.telephony.api(talk.legA.node, command);
-    return true;
-  } catch (error) {
-    if (isGoneError(error)) return false;
-    throw error;
-  }
-}
 
 /** D2 `**`, D8 `#11`: end B and ask A for a new destination (decide: bridged → a_answered). */
 export class NewNumber implements FeatureHandler {
@@ -88,7 +78,7 @@ export class RecordStart implements FeatureHandler {
     const path = `${settings.recordingsDir.replace(/\/+$/, '')}/${talk.request.id}-${talk.legA.uuid}-${recording.count}.wav`;
     const current = { path, startedAt: talk.ctx.clock.now() };
     recording.current = current;
-    if (!(await api(talk, `uuid_record ${talk.legA.uuid} start ${path}`))) recording.current = undefined;
+    if (!(await talkApi(talk, `uuid_record ${talk.legA.uuid} start ${path}`))) recording.current = undefined;
     else talk.log.info('recording started', { path });
   }
 }
@@ -103,7 +93,7 @@ export class RecordStop implements FeatureHandler {
     }
     recording.current = undefined;
     // A gone already: FreeSWITCH closed the file at the hangup; the row is written all the same.
-    await api(talk, `uuid_record ${talk.legA.uuid} stop ${current.path}`);
+    await talkApi(talk, `uuid_record ${talk.legA.uuid} stop ${current.path}`);
     const row = await talk.ctx.store.recordings.create({
       accountId: talk.request.accountId,
       requestId: talk.request.id,
