@@ -21,8 +21,9 @@ function addThirdParty(seen: { rowBeforeDial?: Leg | null; refusal?: string; leg
           seen.refusal = opened.refused;
           return;
         }
-        seen.leg = opened;
+        // The row first: the test waits for `leg`, and reads the row right after.
         seen.rowBeforeDial = await talk.ctx.store.legs.findByUuid(opened.uuid);
+        seen.leg = opened;
         const { settled } = opened.follow();
         void talk.ctx.telephony.api(talk.legA.node, `originate ${opened.dialString()} &park()`).catch(() => undefined);
         await settled;
