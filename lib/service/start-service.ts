@@ -128,6 +128,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     ref.access = accessCallHandler({ store, engine, settings: settings.callback, operatorCallbackAccountId: operatorId, clock, logger });
     stops.push('callback engine', async () => engine.close());
     trackEngineEvents(metrics, engine);
+    // The start-up sweep recovers what a dead instance left, which needs FreeSWITCH to answer:
+    // give the nodes a few seconds to connect first (a node still down is retried by later sweeps).
+    await Promise.all(telephony.clients.map((client) => client.ready({ timeoutMs: 5_000 }).catch(() => undefined)));
     await scheduler.start();
     stops.push('scheduler', () => scheduler.stop());
     metrics.setQueueSource(() => scheduler.counts());
