@@ -187,7 +187,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         { router: metricsRouter(metrics.registry) },
         { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
         { path: API_PREFIX, router: api },
-        { router: sms.router },
+        // Reads its own bodies with its own (smaller) limit: the app's 64 kB parser must not run first.
+        { router: sms.router, rawBody: true },
         // Last: the portal serves `/` and its own pages.
         { router: portal },
       ],
