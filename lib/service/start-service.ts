@@ -150,7 +150,10 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     });
     const cdrs = freeswitchCdrs(settings, { store, clock, logger, engine, scheduler, metrics });
     const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
+    // One budget per account for the API and the portal, counted in the database.
+    const orderLimit = { limit: settings.http.ordersPerAccount, windowMs: settings.http.orderWindowSeconds * 1000 };
     const api = apiRouter({
+      orderLimit,
       engine,
       db,
       logger,
@@ -168,6 +171,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       stops.push('redis readiness', () => redis.close());
     }
     const portal = portalRouter({
+      orderLimit,
       engine,
       db,
       logger,
