@@ -17,7 +17,7 @@ import { operatorOnly } from '../http/api/operator-only';
 import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
 import { EventFanout } from '../http/live/fanout';
-import { portalRouter } from '../http/portal/router';
+import { DEFAULT_LOGIN_LIMIT, portalRouter } from '../http/portal/router';
 import { StatusWebhooks } from '../http/webhooks/status-webhooks';
 import { sha256Hex } from '../store/secrets';
 import { reportsRouter } from '../billing/reports/http';
@@ -34,6 +34,7 @@ import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
 import { startSms } from './sms';
 import { operatorAccountId } from './operator-account';
+import { startHousekeeping } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
 
@@ -134,6 +135,17 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     const sms = startSms(settings, { store, engine, clock, logger });
     sms.startSweeps();
     stops.push('sms', async () => sms.stop());
+
+    const housekeeping = startHousekeeping({
+      clock,
+      logger,
+      tasks: [
+        { name: 'expired portal sessions', run: () => store.portalUsers.deleteExpiredSessions() },
+        { name: 'stale portal login counts', run: () => store.portalUsers.deleteStaleLoginAttempts(DEFAULT_LOGIN_LIMIT.windowMs) },
+        { name: 'ended rate-limit windows', run: () => store.rateLimits.deleteEnded(Math.max(settings.sms.senderWindowMinutes * 60_000, settings.http.orderWindowSeconds * 1000)) },
+      ],
+    });
+    stops.push('housekeeping', () => housekeeping.stop());
 
     // Live status: this instance's engine events, and through Redis every other instance's.
     const fanout = new EventFanout({ store, logger, ...(settings.queue.driver === 'redis' ? { redisUrl: settings.queue.url } : {}) });

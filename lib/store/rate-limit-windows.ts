@@ -42,9 +42,9 @@ export class RateLimitWindowsRepository extends Repository {
     return { allowed: false, firstRefusal: false, retryAfterMs: policy.windowMs };
   }
 
-  /** Housekeeping: drops windows that ended at least `olderThanMs` ago; returns how many. */
-  async deleteEnded(olderThanMs: number): Promise<number> {
-    return this.db(TABLE).where('window_start', '<=', this.clock() - olderThanMs).delete();
+  /** Housekeeping: drops windows that started at least `longestWindowMs` ago (over for every policy no longer); returns how many. */
+  async deleteEnded(longestWindowMs: number): Promise<number> {
+    return this.db(TABLE).where('window_start', '<=', this.clock() - longestWindowMs).delete();
   }
 
   private async tryHit(key: string, policy: WindowPolicy): Promise<WindowHit | 'raced'> {

@@ -37,6 +37,8 @@ export interface PortalDependencies extends ApiDependencies {
   loginLimit?: LoginLimit;
 }
 
+export const DEFAULT_LOGIN_LIMIT: LoginLimit = { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
+
 const FORM_LIMIT = '16kb';
 const LOGIN_FAILED = 'Wrong email or password.';
 
@@ -50,7 +52,7 @@ export function portalRouter(deps: PortalDependencies): Router {
   const { store, clock } = ctx;
   const secure = deps.publicUrl?.startsWith('https:') ?? false;
   const ttlMs = deps.sessionTtlMs ?? 12 * 3600_000;
-  const limits = deps.loginLimit ?? { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
+  const limits = deps.loginLimit ?? DEFAULT_LOGIN_LIMIT;
   const ipLimiter = new RateLimiter({ limit: limits.perIp, windowMs: limits.windowMs, clock });
   const orderLimit = deps.orderLimit ?? DEFAULT_ORDER_LIMIT;
 
