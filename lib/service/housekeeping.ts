@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger';
+import type { Store } from '../store';
 import type { Clock, TimerHandle } from '../time/clock';
 
 /** One cleanup: deletes what has expired and says how many rows went. */
@@ -12,6 +13,18 @@ export interface Housekeeping {
   runOnce(): Promise<void>;
   /** Stops the timer and waits for a run in progress, so the database can close after it. */
   stop(): Promise<void>;
+}
+
+/** What the store keeps that expires: portal sessions, login failure counts, rate-limit windows. */
+export function storeHousekeepingTasks(
+  store: Pick<Store, 'portalUsers' | 'rateLimits'>,
+  windows: { loginWindowMs: number; longestRateWindowMs: number },
+): HousekeepingTask[] {
+  return [
+    { name: 'expired portal sessions', run: () => store.portalUsers.deleteExpiredSessions() },
+    { name: 'stale portal login counts', run: () => store.portalUsers.deleteStaleLoginAttempts(windows.loginWindowMs) },
+    { name: 'ended rate-limit windows', run: () => store.rateLimits.deleteEnded(windows.longestRateWindowMs) },
+  ];
 }
 
 /** How often expired sessions, stale login counts and ended rate-limit windows are deleted. */

@@ -34,7 +34,7 @@ import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
 import { startSms } from './sms';
 import { operatorAccountId } from './operator-account';
-import { startHousekeeping } from './housekeeping';
+import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
 
@@ -139,11 +139,10 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     const housekeeping = startHousekeeping({
       clock,
       logger,
-      tasks: [
-        { name: 'expired portal sessions', run: () => store.portalUsers.deleteExpiredSessions() },
-        { name: 'stale portal login counts', run: () => store.portalUsers.deleteStaleLoginAttempts(DEFAULT_LOGIN_LIMIT.windowMs) },
-        { name: 'ended rate-limit windows', run: () => store.rateLimits.deleteEnded(Math.max(settings.sms.senderWindowMinutes * 60_000, settings.http.orderWindowSeconds * 1000)) },
-      ],
+      tasks: storeHousekeepingTasks(store, {
+        loginWindowMs: DEFAULT_LOGIN_LIMIT.windowMs,
+        longestRateWindowMs: Math.max(settings.sms.senderWindowMinutes * 60_000, settings.http.orderWindowSeconds * 1000),
+      }),
     });
     stops.push('housekeeping', () => housekeeping.stop());
 
