@@ -1,10 +1,12 @@
 import { FINAL_STATES } from '../../callback/state/request-state';
+import { FINAL_LEG_STATUSES } from '../live/sse-routes';
 
 /*
  * The portal's only script, served as /portal/app.js (a file of its own: the CSP refuses inline
  * scripts). Plain ES2017, no framework. Without it every page still works; with it a callback's
  * page and the list of callbacks follow the legs live through the session-authenticated API
- * mount (/portal/api/v1/.../events, Server-Sent Events).
+ * mount (/portal/api/v1/.../events, Server-Sent Events), and come back after a drop with backoff
+ * (liveStream below; spec/portal/live-script.test.ts runs this very text against a fake page).
  */
 export const PORTAL_SCRIPT = String.raw`(function () {
   'use strict';
@@ -18,7 +20,7 @@ export const PORTAL_SCRIPT = String.raw`(function () {
     Array.prototype.forEach.call(document.querySelectorAll('form[data-cancel]'), function (form) { form.hidden = true; });
   }
 
-  var LEG_FINAL = ['busy', 'no-answer', 'failed', 'completed'];
+  var LEG_FINAL = ${JSON.stringify(FINAL_LEG_STATUSES)};
   var FIRST_DELAY_MS = 1000;
   var MAX_DELAY_MS = 30000;
 
