@@ -190,7 +190,9 @@ export class SmsCommandHandler {
       details: { channel: 'sms', smsId: message.id, gateway: message.gateway, firstRefusal: hit.firstRefusal, text: message.text.slice(0, 160) },
     });
     await store.smsMessages.update(message.id, { status: INBOUND_STATUS.rateLimited, lastError: `rate_limited: over ${limit.limit} per ${limit.windowMs / 1000} s` });
-    logger.warn('SMS not acted on: sender over its limit', { smsId: message.id, from: message.from, limit: limit.limit, windowMs: limit.windowMs, replied: reply !== null });
+    // A warning once per window; the rest of a flood only at debug, so it does not flood the log as well.
+    const log = hit.firstRefusal ? logger.warn.bind(logger) : logger.debug.bind(logger);
+    log('SMS not acted on: sender over its limit', { smsId: message.id, from: message.from, limit: limit.limit, windowMs: limit.windowMs, replied: reply !== null });
     await this.reply(message, reply, null);
     return { status: INBOUND_STATUS.rateLimited, accountId: null, code: 'rate_limited', reply };
   }
