@@ -37,6 +37,11 @@ const http = z
       'Address subscribers and webhooks reach us at, when behind a proxy; used in links we send.',
       { allowed: 'an http:// or https:// URL' },
     ),
+    ordersPerAccount: setting(
+      z.number().int().min(1).max(100_000).default(30),
+      'Callbacks one account may order through the API and the portal per orderWindowSeconds, counted in the database across instances; beyond it: 429 with Retry-After.',
+    ),
+    orderWindowSeconds: setting(z.number().int().min(1).max(86_400).default(60), 'The window of ordersPerAccount, in seconds.'),
   })
   .prefault({});
 

@@ -33,6 +33,15 @@ export const smsSchema = z
       z.string().max(160).nullable().optional(),
       'Reply to numbers that may not command; null for silence; unset for the default text.',
     ),
+    commandsPerSender: setting(
+      z.number().int().min(1).max(1000).default(10),
+      'Messages one sender number may have acted on per senderWindowMinutes, counted in the database across instances; further ones are stored as `rate_limited` and not acted on.',
+    ),
+    senderWindowMinutes: setting(z.number().int().min(1).max(1440).default(10), 'The window of commandsPerSender, in minutes.'),
+    rateLimitedReply: setting(
+      z.string().max(160).nullable().optional(),
+      'Sent once per window to a sender over commandsPerSender; null for silence; unset for the default text.',
+    ),
   })
   .superRefine((value, ctx) => {
     if (value.sender !== 'log' && value.senderUrl === undefined) {

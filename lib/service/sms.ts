@@ -25,6 +25,8 @@ function smsSettings(config: SmsConfig, defaultCountry: SmsSettings['defaultCoun
     defaultCountry,
     sender: sender(config),
     webhooks,
+    senderLimit: { limit: config.commandsPerSender, windowMs: config.senderWindowMinutes * 60_000 },
+    ...(config.rateLimitedReply === undefined ? {} : { rateLimitedReply: config.rateLimitedReply }),
     ...(config.unauthorizedReply === undefined ? {} : { unauthorizedReply: config.unauthorizedReply }),
   };
 }

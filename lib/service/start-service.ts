@@ -17,7 +17,7 @@ import { operatorOnly } from '../http/api/operator-only';
 import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
 import { EventFanout } from '../http/live/fanout';
-import { portalRouter } from '../http/portal/router';
+import { DEFAULT_LOGIN_LIMIT, portalRouter } from '../http/portal/router';
 import { StatusWebhooks } from '../http/webhooks/status-webhooks';
 import { sha256Hex } from '../store/secrets';
 import { reportsRouter } from '../billing/reports/http';
@@ -34,6 +34,7 @@ import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
 import { startSms } from './sms';
 import { operatorAccountId } from './operator-account';
+import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
 
@@ -139,6 +140,16 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     sms.startSweeps();
     stops.push('sms', async () => sms.stop());
 
+    const housekeeping = startHousekeeping({
+      clock,
+      logger,
+      tasks: storeHousekeepingTasks(store, {
+        loginWindowMs: DEFAULT_LOGIN_LIMIT.windowMs,
+        longestRateWindowMs: Math.max(settings.sms.senderWindowMinutes * 60_000, settings.http.orderWindowSeconds * 1000),
+      }),
+    });
+    stops.push('housekeeping', () => housekeeping.stop());
+
     // Live status: this instance's engine events, and through Redis every other instance's.
     const fanout = new EventFanout({ store, logger, ...(settings.queue.driver === 'redis' ? { redisUrl: settings.queue.url } : {}) });
     await fanout.start();
@@ -154,7 +165,10 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     });
     const cdrs = freeswitchCdrs(settings, { store, clock, logger, engine, scheduler, metrics });
     const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
+    // One budget per account for the API and the portal, counted in the database.
+    const orderLimit = { limit: settings.http.ordersPerAccount, windowMs: settings.http.orderWindowSeconds * 1000 };
     const api = apiRouter({
+      orderLimit,
       engine,
       db,
       logger,
@@ -172,6 +186,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       stops.push('redis readiness', () => redis.close());
     }
     const portal = portalRouter({
+      orderLimit,
       engine,
       db,
       logger,
@@ -191,7 +206,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         { router: metricsRouter(metrics.registry) },
         { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
         { path: API_PREFIX, router: api },
-        { router: sms.router },
+        // Reads its own bodies with its own (smaller) limit: the app's 64 kB parser must not run first.
+        { router: sms.router, rawBody: true },
         // Last: the portal serves `/` and its own pages.
         { router: portal },
       ],

@@ -5,6 +5,7 @@ import type { Store } from '../store';
 import type { Clock, TimerHandle } from '../time/clock';
 import { smsWebhookRouter, type WebhookEndpoint } from './adapters/router';
 import { SmsCommandHandler } from './inbound/handler';
+import type { SenderLimit } from './inbound/sender-limit';
 import { KannelSender, type KannelSenderOptions } from './outbound/kannel-sender';
 import { LogSender } from './outbound/log-sender';
 import { OutboundSms, type OutboundSmsOptions } from './outbound/outbound-sms';
@@ -30,6 +31,10 @@ export interface SmsSettings {
   /** An inbound message untouched this long is taken as abandoned by its process (default 2 min). */
   readonly staleInboundMs?: number;
   readonly maxDaysAhead?: number;
+  /** Messages acted on per sender and window, counted in the database; default 10 per 10 minutes. */
+  readonly senderLimit?: SenderLimit;
+  /** Sent once per window to a sender over senderLimit; null = silence; absent = the default text. */
+  readonly rateLimitedReply?: string | null;
 }
 
 export interface SmsModuleDependencies {
@@ -80,6 +85,8 @@ export function createSmsModule(deps: SmsModuleDependencies, settings: SmsSettin
     defaultCountry: settings.defaultCountry,
     ...(settings.unauthorizedReply === undefined ? {} : { unauthorizedReply: settings.unauthorizedReply }),
     ...(settings.maxDaysAhead === undefined ? {} : { maxDaysAhead: settings.maxDaysAhead }),
+    ...(settings.senderLimit === undefined ? {} : { senderLimit: settings.senderLimit }),
+    ...(settings.rateLimitedReply === undefined ? {} : { rateLimitedReply: settings.rateLimitedReply }),
   });
   const router = smsWebhookRouter({ messages: deps.store.smsMessages, handler, logger, ...settings.webhooks });
   const staleInboundMs = settings.staleInboundMs ?? 120_000;

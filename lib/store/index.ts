@@ -14,6 +14,7 @@ import { PaymentsRepository } from './payments';
 import { PhoneBookRepository } from './phone-book';
 import { PinsRepository } from './pins';
 import { PortalUsersRepository } from './portal-users';
+import { RateLimitWindowsRepository } from './rate-limit-windows';
 import { ReservationsRepository } from './reservations';
 import type { Clock } from './rows';
 import { SmsMessagesRepository } from './sms-messages';
@@ -40,6 +41,7 @@ export interface Store {
   apiKeys: ApiKeysRepository;
   auditLog: AuditLogRepository;
   portalUsers: PortalUsersRepository;
+  rateLimits: RateLimitWindowsRepository;
 }
 
 /** Every repository on one Knex (or one transaction: see inTransaction). */
@@ -65,6 +67,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     apiKeys: new ApiKeysRepository(db, clock),
     auditLog: new AuditLogRepository(db, clock),
     portalUsers: new PortalUsersRepository(db, clock),
+    rateLimits: new RateLimitWindowsRepository(db, clock),
   };
 }
 
@@ -92,6 +95,7 @@ export * from './payments';
 export * from './phone-book';
 export * from './pins';
 export * from './portal-users';
+export * from './rate-limit-windows';
 export * from './reservations';
 export * from './sms-messages';
 export * from './tariffs-rates';

@@ -96,6 +96,25 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     process.stdout.write(`browser screenshot: ${path}\n`);
   }
 
+  async function logIn(page: Page): Promise<void> {
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(DEMO.portalEmail);
+    await page.getByLabel('Password').fill(DEMO.portalPassword);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText(`Logged in as ${DEMO.portalEmail}`).waitFor();
+  }
+
+  /** My number, the number to call, now, my number first; ends on the callback's page. */
+  async function orderCallback(page: Page): Promise<void> {
+    await page.getByLabel('My number', { exact: true }).selectOption(DEMO.callerId);
+    await page.getByLabel('Number to call', { exact: true }).fill(DESTINATION);
+    await page.getByLabel('My number first, then the number to call').check();
+    await page.getByLabel('Now', { exact: true }).check();
+    await page.getByRole('button', { name: 'Call me back' }).click();
+    await page.waitForURL(/\/callbacks\/[^/]+$/);
+    await page.getByRole('heading', { name: `Callback to ${DESTINATION}` }).waitFor();
+  }
+
   it('logs in, orders a callback, watches both legs live until completed, shows history and balance, logs out', async () => {
     const page = await context!.newPage();
     const problems: string[] = [];
@@ -110,22 +129,9 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     // (Browser-side code as strings: the project's tsconfig has no DOM types.)
     await page.addInitScript({ content: RECORD_LEG_STATUSES });
 
-    // Log in.
-    await page.goto(`${base}/`);
-    await page.getByLabel('Email').fill(DEMO.portalEmail);
-    await page.getByLabel('Password').fill(DEMO.portalPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(`Logged in as ${DEMO.portalEmail}`).waitFor();
+    await logIn(page);
     const balanceBefore = await availableBalance(page);
-
-    // Order a callback: my number, the number to call, now, my number first.
-    await page.getByLabel('My number', { exact: true }).selectOption(DEMO.callerId);
-    await page.getByLabel('Number to call', { exact: true }).fill(DESTINATION);
-    await page.getByLabel('My number first, then the number to call').check();
-    await page.getByLabel('Now', { exact: true }).check();
-    await page.getByRole('button', { name: 'Call me back' }).click();
-    await page.waitForURL(/\/callbacks\/[^/]+$/);
-    await page.getByRole('heading', { name: `Callback to ${DESTINATION}` }).waitFor();
+    await orderCallback(page);
 
     // Both legs change state on the page, without a reload, until the callback is over.
     const legStatus = (role: string) => page.locator('tr[data-leg]', { has: page.locator('td:first-child', { hasText: new RegExp(`^${role}$`) }) }).locator('[data-field="status"]');
@@ -176,6 +182,27 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     await page.goto(`${base}/`);
     await expect(page.getByRole('button', { name: 'Log in' }).isVisible()).resolves.toBe(true);
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("a callback's live stream refused once (a 503 while the server restarts, after which EventSource itself never retries) is reopened by the page, which then shows the legs to the end", async () => {
+    const page = await context!.newPage();
+    const opened: string[] = [];
+    await page.route('**/portal/api/v1/callbacks/*/events', async (route) => {
+      opened.push(route.request().url());
+      if (opened.length === 1) await route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"restarting"}}' });
+      else await route.continue();
+    });
+    await logIn(page);
+    await orderCallback(page);
+    const statusCells = page.locator('tr[data-leg] [data-field="status"]');
+    await until(async () => {
+      const statuses = await statusCells.allTextContents();
+      return statuses.length >= 2 && statuses.every((s) => s === 'completed');
+    }, 20_000, async () => `leg statuses on the page: ${JSON.stringify(await statusCells.allTextContents())}; streams opened: ${opened.length}`);
+    await page.locator('[data-field="state"]', { hasText: 'completed' }).waitFor();
+    // The waits between tries are proved in spec/portal/live-script.test.ts, without a wall clock.
+    expect(opened.length).toBeGreaterThanOrEqual(2);
     await page.close();
   });
 });

@@ -14,7 +14,7 @@ describe('default settings', () => {
   });
 
   it('listen on loopback only', () => {
-    expect(settings.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(settings.http).toEqual({ host: '127.0.0.1', port: 8080, ordersPerAccount: 30, orderWindowSeconds: 60 });
     expect(settings.socketServer).toEqual({ host: '127.0.0.1', port: 8084, advertiseHost: '127.0.0.1' });
   });
 

@@ -83,7 +83,14 @@ describeEachDatabase('dial-string injection, end to end', (getDb, dbEngine) => {
     const { r, commands } = await start();
     const account = await r.account(100_000, { country: 'US' });
     await r.store.callerIds.add({ accountId: account.id, number: SENDER, allowAuthorization: true });
-    const sms = smsHarness({ store: r.store, clock: r.clock, defaultCountry: 'US', ordering: engineOrdering((order) => r.engine.order(order), r.store.callbackRequests) });
+    // One sender sends every attack: the per-sender limit must not be what stops them.
+    const sms = smsHarness({
+      store: r.store,
+      clock: r.clock,
+      defaultCountry: 'US',
+      ordering: engineOrdering((order) => r.engine.order(order), r.store.callbackRequests),
+      senderLimit: { limit: 10_000, windowMs: 60_000 },
+    });
     const app = express().use(sms.app);
     let n = 0;
     for (const attack of DIAL_STRING_ATTACKS) {

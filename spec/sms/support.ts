@@ -7,6 +7,7 @@ import type { SmsCallbackOrder } from '../../lib/sms';
 import { engineOrdering, type PlaceOrder } from '../../lib/sms/engine-ordering';
 import { smsWebhookRouter, type WebhookEndpoint } from '../../lib/sms/adapters/router';
 import { SmsCommandHandler } from '../../lib/sms/inbound/handler';
+import type { SenderLimit } from '../../lib/sms/inbound/sender-limit';
 import { OutboundSms } from '../../lib/sms/outbound/outbound-sms';
 import type { OutgoingSms, SendResult, SmsSender } from '../../lib/sms/outbound/sender';
 import type { CallbackOrdering } from '../../lib/sms/ports';
@@ -73,6 +74,7 @@ export interface SmsHarnessOptions {
   defaultCountry?: CountryCode;
   /** Mount behind a global express.json(), as the service's app does. */
   globalJson?: boolean;
+  senderLimit?: SenderLimit;
 }
 
 export interface SmsHarness {
@@ -97,6 +99,7 @@ export function smsHarness(options: SmsHarnessOptions): SmsHarness {
     logger,
     defaultCountry: options.defaultCountry ?? 'DE',
     ...(options.unauthorizedReply === undefined ? {} : { unauthorizedReply: options.unauthorizedReply }),
+    ...(options.senderLimit === undefined ? {} : { senderLimit: options.senderLimit }),
   });
   const app = express();
   if (options.globalJson) app.use(express.json({ limit: '64kb' }));

@@ -2,16 +2,13 @@ import { DateTime } from 'luxon';
 import type { Account, CallbackRequest } from '../../store';
 import { accountOrThrow, phoneNumber, type ApiContext } from './context';
 import { ApiError, notFound } from './errors';
-import { mayAccess, principalOf, targetAccount, type Principal } from './principal';
-import { rateLimit } from './rate-limit';
+import { orderRateLimit, type OrderLimit } from './order-limit';
+import { mayAccess, targetAccount, type Principal } from './principal';
 import { defineRoute, type Route } from './route';
 import { callbackDetail, callbackListQuery, callbackView, cancelResult, errorBody, idParams, orderBody, page } from './schemas';
 import { callbackOut, legOut } from './views';
 
-export interface OrderLimit {
-  limit: number;
-  windowMs: number;
-}
+export type { OrderLimit } from './order-limit';
 
 /** A request the principal may see, or "not found" (whether it exists elsewhere is nobody's business). */
 export async function visibleRequest(ctx: ApiContext, principal: Principal, id: string): Promise<CallbackRequest> {
@@ -33,14 +30,8 @@ function dueAt(ctx: ApiContext, account: Account, at: string | undefined): numbe
 }
 
 export function callbackRoutes(ctx: ApiContext, orderLimit: OrderLimit): Route[] {
-  const ordering = rateLimit({
-    ...orderLimit,
-    clock: ctx.clock,
-    key: (_req, res) => {
-      const principal = principalOf(res);
-      return principal.kind === 'account' ? `account:${principal.accountId}` : 'operator';
-    },
-  });
+  // In the database: N instances behind a balancer still allow the limit once, not N times.
+  const ordering = orderRateLimit(ctx.store, orderLimit);
 
   const order = defineRoute(
     {

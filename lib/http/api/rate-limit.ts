@@ -1,24 +1,22 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../time/clock';
-import { ApiError } from './errors';
 
 export interface RateLimitOptions {
   /** Requests allowed per window and key. */
   limit: number;
   windowMs: number;
   clock: Pick<Clock, 'now'>;
-  /** What is counted: the account, the client address, the login name. */
-  key: (req: Request, res: Response) => string;
 }
 
 /**
  * A fixed-window counter per key, in memory. Per instance: with N instances a client gets at
- * most N× the limit, which is fine for slowing down guessing and runaway scripts.
+ * most N× the limit, which is fine for slowing down guessing from one address (the portal's
+ * per-address login limit). Limits that must hold across instances are in the database
+ * (store.rateLimits: orders per account, SMS per sender).
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
-  constructor(private readonly options: Omit<RateLimitOptions, 'key'>) {}
+  constructor(private readonly options: RateLimitOptions) {}
 
   /** Counts one hit; returns the seconds to wait when over the limit, else 0. */
   hit(key: string): number {
@@ -41,14 +39,4 @@ export class RateLimiter {
   private prune(now: number): void {
     for (const [key, window] of this.windows) if (now - window.start >= this.options.windowMs) this.windows.delete(key);
   }
-}
-
-export function rateLimit(options: RateLimitOptions): RequestHandler {
-  const limiter = new RateLimiter(options);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const wait = limiter.hit(options.key(req, res));
-    if (wait === 0) return next();
-    res.set('Retry-After', String(wait));
-    next(new ApiError(429, 'rate_limited', `too many requests; retry in ${wait} s`));
-  };
 }

@@ -7,11 +7,12 @@ import type { EventFanout } from '../live/fanout';
 import { liveRoutes } from '../live/sse-routes';
 import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
-import { callbackRoutes, type OrderLimit } from './callbacks';
+import { callbackRoutes } from './callbacks';
 import { callerIdRoutes } from './caller-ids';
 import type { ApiContext, ApiEngine } from './context';
 import { ApiError, apiErrorHandler } from './errors';
 import { mediaRoutes } from './media';
+import { DEFAULT_ORDER_LIMIT, type OrderLimit } from './order-limit';
 import { buildOpenApi } from './openapi';
 import { phoneBookRoutes } from './phone-book';
 import { defineRoute, type Route } from './route';
@@ -31,7 +32,7 @@ export interface ApiDependencies {
   defaultCountry?: string;
   /** Where recordings and faxes are stored; unset: downloads answer 404. */
   mediaRoot?: string;
-  /** Orders per account (per instance); default 30 a minute. */
+  /** Orders per account, counted in the database across instances (API and portal together); default 30 a minute. */
   orderLimit?: OrderLimit;
   /** Live status streams (W3); without it the event routes are not served. */
   fanout?: EventFanout;
@@ -53,7 +54,7 @@ export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']
 /** Every route that acts for a principal: the REST API serves them with API keys, the portal with its session. */
 export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout'>): Route[] {
   return [
-    ...callbackRoutes(ctx, deps.orderLimit ?? { limit: 30, windowMs: 60_000 }),
+    ...callbackRoutes(ctx, deps.orderLimit ?? DEFAULT_ORDER_LIMIT),
     ...(deps.fanout ? liveRoutes(ctx, deps.fanout) : []),
     ...phoneBookRoutes(ctx),
     ...callerIdRoutes(ctx),

@@ -11,7 +11,8 @@ import type { EventFanout } from './fanout';
 import { legPayload, requestPayload, type LiveEvent } from './live-event';
 
 const isFinal = (state: string): boolean => isRequestState(state) && isFinalState(state);
-const FINAL_LEG_STATUSES: readonly string[] = ['busy', 'no-answer', 'failed', 'completed'];
+/** Leg statuses after which a leg reports nothing more (the portal's script waits for them too). */
+export const FINAL_LEG_STATUSES: readonly string[] = ['busy', 'no-answer', 'failed', 'completed'];
 /** After the request's last event, how long legs still settling may take to report before the stream ends anyway. */
 const LEG_GRACE_MS = 30_000;
 

@@ -6,6 +6,7 @@ import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store 
 import { visibleRequest } from '../api/callbacks';
 import { phoneNumber, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
+import { countOrder, DEFAULT_ORDER_LIMIT } from '../api/order-limit';
 import { RateLimiter } from '../api/rate-limit';
 import { apiContext, mountRoutes, principalRoutes, type ApiDependencies } from '../api/router';
 import { clearCookie, readCookies, setCookie } from './cookies';
@@ -36,6 +37,8 @@ export interface PortalDependencies extends ApiDependencies {
   loginLimit?: LoginLimit;
 }
 
+export const DEFAULT_LOGIN_LIMIT: LoginLimit = { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
+
 const FORM_LIMIT = '16kb';
 const LOGIN_FAILED = 'Wrong email or password.';
 
@@ -49,10 +52,9 @@ export function portalRouter(deps: PortalDependencies): Router {
   const { store, clock } = ctx;
   const secure = deps.publicUrl?.startsWith('https:') ?? false;
   const ttlMs = deps.sessionTtlMs ?? 12 * 3600_000;
-  const limits = deps.loginLimit ?? { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
+  const limits = deps.loginLimit ?? DEFAULT_LOGIN_LIMIT;
   const ipLimiter = new RateLimiter({ limit: limits.perIp, windowMs: limits.windowMs, clock });
-  const orderLimit = deps.orderLimit ?? { limit: 30, windowMs: 60_000 };
-  const orderLimiter = new RateLimiter({ ...orderLimit, clock });
+  const orderLimit = deps.orderLimit ?? DEFAULT_ORDER_LIMIT;
 
   const router = express.Router();
   // Marks requests that reached the portal without an error (an error raised by a router mounted
@@ -186,8 +188,8 @@ export function portalRouter(deps: PortalDependencies): Router {
     ...action(async (_req, res, login, fields) => {
       const account = login.account;
       try {
-        const wait = orderLimiter.hit(`account:${account.id}`);
-        if (wait > 0) throw new ApiError(429, 'rate_limited', `Too many orders: please wait ${wait} seconds.`);
+        // The same budget as the API's (and the portal's API mount), in the database.
+        await countOrder(store, { kind: 'account', accountId: account.id, label: 'portal' }, orderLimit);
         const ownNumbers = await store.callerIds.listForAccount(account.id);
         const source = phoneNumber(ctx, account, fields.source ?? '', 'source');
         if (!ownNumbers.some((c) => c.number === source)) throw new ApiError(400, 'validation_failed', 'Choose one of your own numbers.', 'source');
@@ -200,6 +202,7 @@ export function portalRouter(deps: PortalDependencies): Router {
       } catch (error) {
         const known = userError(error);
         if (!known) throw error;
+        if (error instanceof ApiError && error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
         await dashboard(res, login, known.status, { error: known.message, form: fields });
       }
     }),

@@ -10,6 +10,7 @@ import type { CallbackOrdering } from '../ports';
 import { authorizeSender, type Authorization } from './authorize';
 import { executeCommand } from './execute';
 import { notUnderstoodReply } from './replies';
+import { DEFAULT_SENDER_LIMIT, rateLimitedReply, senderLimitKey, type SenderLimit } from './sender-limit';
 
 /**
  * Inbound statuses: received (stored) → handling (claimed by one instance) → processed | rejected
@@ -21,6 +22,8 @@ export const INBOUND_STATUS = {
   processed: 'processed',
   rejected: 'rejected',
   unauthorized: 'unauthorized',
+  /** Over the sender's limit (sms.commandsPerSender): kept, not acted on. */
+  rateLimited: 'rate_limited',
   failed: 'failed',
 } as const;
 export type InboundStatus = (typeof INBOUND_STATUS)[keyof typeof INBOUND_STATUS];
@@ -34,7 +37,7 @@ export interface ReplySender {
 }
 
 export interface SmsCommandHandlerOptions {
-  store: Pick<Store, 'callerIds' | 'accounts' | 'smsMessages' | 'auditLog'>;
+  store: Pick<Store, 'callerIds' | 'accounts' | 'smsMessages' | 'auditLog' | 'rateLimits'>;
   ordering: CallbackOrdering;
   replies: ReplySender;
   logger: Logger;
@@ -43,6 +46,10 @@ export interface SmsCommandHandlerOptions {
   /** Sent to senders that may not command (S5); null keeps silent. Default DEFAULT_UNAUTHORIZED_REPLY. */
   unauthorizedReply?: string | null;
   maxDaysAhead?: number;
+  /** Messages acted on per sender and window, counted in the database (default DEFAULT_SENDER_LIMIT). */
+  senderLimit?: SenderLimit;
+  /** Sent once per window to a sender over the limit; null keeps silent. Default: rateLimitedReply(). */
+  rateLimitedReply?: string | null;
 }
 
 export interface HandleOutcome {
@@ -76,6 +83,9 @@ export class SmsCommandHandler {
       return { status: INBOUND_STATUS.handling, accountId: message.accountId, code: 'already_handled', reply: null };
     }
     try {
+      // Before authorization: an unknown number flooding us is refused without a reply each time.
+      const limited = await this.overSenderLimit(message);
+      if (limited) return limited;
       const auth = await authorizeSender(this.options.store, message.from, this.options.defaultCountry);
       if (!auth.ok) return await this.refuse(message, auth);
       return await this.command(message, auth);
@@ -157,6 +167,34 @@ export class SmsCommandHandler {
     const reply = auth.sender === null ? null : configured;
     await this.reply(message, reply, auth.accountId);
     return { status: INBOUND_STATUS.unauthorized, accountId: auth.accountId, code: auth.reason, reply };
+  }
+
+  /**
+   * Counts the message against its sender's window (shared by all instances). Over the limit it
+   * is kept as rate_limited and audited; only the first refusal of the window is answered, so a
+   * flood of commands never becomes a flood of paid replies.
+   */
+  private async overSenderLimit(message: SmsMessage): Promise<HandleOutcome | null> {
+    const { store, logger } = this.options;
+    const limit = this.options.senderLimit ?? DEFAULT_SENDER_LIMIT;
+    const sender = senderLimitKey(message.from, this.options.defaultCountry);
+    const hit = await store.rateLimits.hit(sender.key, limit);
+    if (hit.allowed) return null;
+    const configured = this.options.rateLimitedReply === undefined ? rateLimitedReply(limit, hit.retryAfterMs) : this.options.rateLimitedReply;
+    const reply = hit.firstRefusal && sender.answerable ? configured : null;
+    await store.auditLog.record({
+      kind: 'refused',
+      reason: 'rate_limited',
+      caller: message.from.slice(0, 64),
+      accountId: null,
+      details: { channel: 'sms', smsId: message.id, gateway: message.gateway, firstRefusal: hit.firstRefusal, text: message.text.slice(0, 160) },
+    });
+    await store.smsMessages.update(message.id, { status: INBOUND_STATUS.rateLimited, lastError: `rate_limited: over ${limit.limit} per ${limit.windowMs / 1000} s` });
+    // A warning once per window; the rest of a flood only at debug, so it does not flood the log as well.
+    const log = hit.firstRefusal ? logger.warn.bind(logger) : logger.debug.bind(logger);
+    log('SMS not acted on: sender over its limit', { smsId: message.id, from: message.from, limit: limit.limit, windowMs: limit.windowMs, replied: reply !== null });
+    await this.reply(message, reply, null);
+    return { status: INBOUND_STATUS.rateLimited, accountId: null, code: 'rate_limited', reply };
   }
 
   /** A reply that cannot even be stored must not undo the command, which has been carried out. */
