@@ -45,7 +45,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   it('a CDR that agrees with the socket changes nothing', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     // Held until the socket's settlement landed, so that the CDRs meet settled legs.
-    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end), gated: true });
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, gated: true });
     const server = await serve(cdrs.app);
     cleanups.push(() => server.close());
     r.sim.postCdrsTo({ url: server.url, cred: CRED });
@@ -69,7 +69,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
 
   it('a CDR that disagrees is recorded as a discrepancy, and moves no money', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
-    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
     const account = await r.account(500);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 42_000 });
@@ -106,7 +106,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   it('whichever of the socket and the CDR reports a leg first, every leg is settled exactly once and the balance is exact', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     // No gate: the CDRs race the controller's own events, as they do in production.
-    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
     const server = await serve(cdrs.app);
     cleanups.push(() => server.close());
     r.sim.postCdrsTo({ url: server.url, cred: CRED });
@@ -250,7 +250,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
       recover: (lost) => engine.recover(lost),
       sweepCron: null,
     });
-    const cdrs = cdrApp({ store, clock: r.clock, logger: r.logger, settle: (uuid, end) => engine.settleReportedEnd(uuid, end), recoverAbandoned: () => scheduler.sweep(r.clock.now()) });
+    const cdrs = cdrApp({ store, clock: r.clock, logger: r.logger, engine, recoverAbandoned: () => scheduler.sweep(r.clock.now()) });
     const server = await serve(cdrs.app, port);
     cleanups.push(() => server.close());
     return { store, engine, scheduler, cdrs };
