@@ -1,20 +1,31 @@
-import type { LegEnd, ReportedSettlement } from '../callback/engine';
+import type { EstimateCorrected, LegEnd, ReportedSettlement } from '../callback/engine';
+import { reportedLegEnd } from '../callback/engine';
 import { callLogger, type Logger } from '../log/logger';
 import { ACTIVE_STATES } from '../scheduler/request-states';
 import type { Cdr, JsonObject, Store } from '../store';
 import type { Clock } from '../time/clock';
 import type { ReportedCdr } from './json-cdr-body';
-import { reconcile, type Decision, type OurSettlement } from './reconcile';
+import { reconcile, type Decision, type Difference, type OurSettlement } from './reconcile';
 
-/** What became of one posted CDR; `duplicate`: received before, nothing changed. */
-export type CdrOutcome = 'settled' | 'agrees' | 'discrepancy' | 'unknown_leg' | 'duplicate';
+/**
+ * What became of one posted CDR; `duplicate`: received before, nothing changed; `corrected`: our
+ * settlement was an estimate and was corrected to the CDR, the money with it.
+ */
+export type CdrOutcome = 'settled' | 'agrees' | 'discrepancy' | 'corrected' | 'unknown_leg' | 'duplicate';
+
+/** What the receiver asks of the engine (CallbackEngine). */
+export interface ReportedEndBooks {
+  /** Settles a leg that never recorded an end from the end FreeSWITCH reported (exactly once). */
+  settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined>;
+  /** Corrects a leg settled from an estimate to the end FreeSWITCH reported (exactly once); records `reconciliation` with the CDR. */
+  correctEstimate(legUuid: string, end: LegEnd, reconciliation: JsonObject): Promise<EstimateCorrected | undefined>;
+}
 
 export interface CdrReceiverDependencies {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** The engine's settlement of a leg from a reported end (CallbackEngine.settleReportedEnd). */
-  settle: (legUuid: string, end: LegEnd) => Promise<ReportedSettlement | undefined>;
+  engine: ReportedEndBooks;
   /**
    * Recovers requests whose controller is gone (the scheduler's sweep): run when a CDR settled the
    * last open leg of such a request, so that it is final now rather than at the next sweep.
@@ -27,10 +38,11 @@ export interface CdrReceiverDependencies {
 /**
  * B4: takes FreeSWITCH's CDRs (mod_json_cdr), once per leg: stores each as received, then
  * reconciles it with what the event stream told us. A leg we never saw end is rated and settled
- * from the CDR (exactly once: settleLeg's unique CDR row); a leg we settled is compared, and a
- * disagreement is recorded, logged and counted. A CDR received twice changes nothing the second
- * time; one whose reconciliation failed half-way is finished by its next post (FreeSWITCH retries
- * what we did not answer with 2xx).
+ * from the CDR (exactly once: settleLeg's unique CDR row); a leg we settled from an estimate is
+ * corrected to it, the difference charged or refunded (exactly once: the adjustment's unique
+ * row); a leg we settled from what we saw is compared, and a disagreement is recorded, logged
+ * and counted. A CDR received twice changes nothing the second time; one whose reconciliation
+ * failed half-way is finished by its next post (FreeSWITCH retries what we did not answer with 2xx).
  */
 export class CdrReceiver {
   constructor(private readonly deps: CdrReceiverDependencies) {}
@@ -54,12 +66,13 @@ export class CdrReceiver {
 
   private async reconcile(cdr: ReportedCdr): Promise<Exclude<CdrOutcome, 'duplicate'>> {
     const decision = await this.decide(cdr);
+    if (decision.action === 'correct') return this.correct(cdr, decision.differences);
     if (decision.action !== 'settle') return this.record(cdr, decision);
-    const settled = await this.deps.settle(cdr.legUuid, endOf(cdr));
+    const settled = await this.deps.engine.settleReportedEnd(cdr.legUuid, reportedLegEnd(cdr));
     if (!settled) return this.record(cdr, { action: 'unknown_leg' });
     if (!settled.written) {
       // Someone settled it in between (the controller's own event, a recovery): compare with theirs.
-      return this.record(cdr, await this.decide(cdr));
+      return this.recordOrCorrect(cdr, await this.decide(cdr));
     }
     await this.deps.store.freeswitchCdrs.markReconciled(cdr.legUuid, 'settled', { state: settled.state, costMinor: settled.costMinor });
     this.log(cdr, settled.requestId).warn('leg settled from the CDR FreeSWITCH posted: its end never reached us', {
@@ -71,19 +84,43 @@ export class CdrReceiver {
     return 'settled';
   }
 
+  /** Our settlement was an estimate (a recovery settled a leg whose end nobody saw): FreeSWITCH's figures replace it, money included. */
+  private async correct(cdr: ReportedCdr, differences: readonly Difference[]): Promise<Exclude<CdrOutcome, 'duplicate'>> {
+    const reconciliation: JsonObject = { differences: differences.map((d) => ({ ...d })), estimated: true };
+    const corrected = await this.deps.engine.correctEstimate(cdr.legUuid, reportedLegEnd(cdr), reconciliation);
+    // Corrected by someone else in between (a racing post of the same CDR): our side now is FreeSWITCH's.
+    if (!corrected?.adjustment) return this.record(cdr, await this.decide(cdr));
+    const { adjustment } = corrected;
+    this.log(cdr, corrected.requestId).warn('estimated leg corrected to the CDR FreeSWITCH posted', {
+      differences,
+      estimatedCostMinor: adjustment.estimatedCostMinor,
+      correctedCostMinor: adjustment.correctedCostMinor,
+      amountMinor: adjustment.amountMinor,
+      operatorAmountMinor: adjustment.operatorAmountMinor,
+    });
+    return 'corrected';
+  }
+
+  private recordOrCorrect(cdr: ReportedCdr, decision: Decision): Promise<Exclude<CdrOutcome, 'duplicate'>> {
+    return decision.action === 'correct' ? this.correct(cdr, decision.differences) : this.record(cdr, decision);
+  }
+
   private async decide(cdr: ReportedCdr): Promise<Decision> {
     const { store } = this.deps;
     const [leg, ours] = await Promise.all([store.legs.findByUuid(cdr.legUuid), store.cdrs.findByLegUuid(cdr.legUuid)]);
     return reconcile(cdr, leg, ours && settlementOf(ours));
   }
 
-  private async record(cdr: ReportedCdr, decision: Decision): Promise<Exclude<CdrOutcome, 'duplicate' | 'settled'>> {
-    const details: JsonObject | null = decision.action === 'discrepancy' ? { differences: decision.differences.map((d) => ({ ...d })), estimated: decision.estimated } : null;
-    // Still unsettled after a settlement that wrote nothing cannot happen (settleLeg writes the CDR row first); were it to, someone must look.
-    const result = decision.action === 'settle' ? 'discrepancy' : decision.action;
+  private async record(cdr: ReportedCdr, decision: Decision): Promise<Exclude<CdrOutcome, 'duplicate' | 'settled' | 'corrected'>> {
+    const differing = decision.action === 'discrepancy' || decision.action === 'correct';
+    const estimated = decision.action === 'correct' || (decision.action === 'discrepancy' && decision.estimated);
+    const details: JsonObject | null = differing ? { differences: decision.differences.map((d) => ({ ...d })), estimated } : null;
+    // Still unsettled after a settlement that wrote nothing cannot happen (settleLeg writes the CDR
+    // row first), nor an estimate that could not be corrected; were it to, someone must look.
+    const result = decision.action === 'settle' || decision.action === 'correct' ? 'discrepancy' : decision.action;
     await this.deps.store.freeswitchCdrs.markReconciled(cdr.legUuid, result, details);
-    if (decision.action === 'discrepancy') {
-      this.log(cdr, cdr.requestId).warn('FreeSWITCH CDR disagrees with the settled leg', { differences: decision.differences, estimated: decision.estimated });
+    if (differing) {
+      this.log(cdr, cdr.requestId).warn('FreeSWITCH CDR disagrees with the settled leg', { differences: decision.differences, estimated });
     } else if (decision.action === 'unknown_leg') {
       this.log(cdr, cdr.requestId).info('FreeSWITCH CDR for a leg we did not dial; kept', { node: cdr.node, cause: cdr.hangupCause });
     }
@@ -108,18 +145,6 @@ export class CdrReceiver {
     this.deps.count?.(outcome);
     return outcome;
   }
-}
-
-function endOf(cdr: ReportedCdr): LegEnd {
-  return {
-    cause: cdr.hangupCause,
-    billsec: cdr.billsec,
-    startedAt: cdr.startedAt,
-    answeredAt: cdr.answeredAt,
-    endedAt: cdr.endedAt,
-    reported: true,
-    source: 'json_cdr',
-  };
 }
 
 function settlementOf(cdr: Cdr): OurSettlement {

@@ -35,6 +35,9 @@ export type Decision =
   /** Our leg never recorded an end (the controller was down, or the event was lost): rate and settle it now. */
   | { readonly action: 'settle' }
   | { readonly action: 'agrees' }
+  /** We settled the leg from an estimate and FreeSWITCH's figures differ: correct it to them (the money too). */
+  | { readonly action: 'correct'; readonly differences: readonly Difference[] }
+  /** We settled the leg from what we saw, and FreeSWITCH disagrees: recorded for the operator, no money moves. */
   | { readonly action: 'discrepancy'; readonly differences: readonly Difference[]; readonly estimated: boolean };
 
 export function reconcile(reported: ReportedEnd, leg: OurLeg | null, settled: OurSettlement | null): Decision {
@@ -44,5 +47,6 @@ export function reconcile(reported: ReportedEnd, leg: OurLeg | null, settled: Ou
   const differences: Difference[] = [];
   if (ours.billsec !== reported.billsec) differences.push({ field: 'billsec', ours: ours.billsec, freeswitch: reported.billsec });
   if (ours.hangupCause !== reported.hangupCause) differences.push({ field: 'hangup_cause', ours: ours.hangupCause, freeswitch: reported.hangupCause });
-  return differences.length === 0 ? { action: 'agrees' } : { action: 'discrepancy', differences, estimated: ours.estimated };
+  if (differences.length === 0) return { action: 'agrees' };
+  return ours.estimated ? { action: 'correct', differences } : { action: 'discrepancy', differences, estimated: false };
 }

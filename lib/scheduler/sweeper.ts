@@ -1,17 +1,18 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log/logger';
 import type { CallbackRequest, CallbackRequestsRepository } from '../store/callback-requests';
-import { abandonLease, claimForRecovery } from '../store/request-claims';
+import { abandonLease, claimForRecovery, type TakenOverLease } from '../store/request-claims';
 import type { DialQueue } from './dial-queue';
 import { ACTIVE_STATES, CONTROLLER_LOST, DUE_STATES, SCHEDULE_EXPIRED } from './request-states';
 import { dueBefore, dueBetween, leaseExpired } from '../store/request-sweeps';
 
 /**
  * Called with a request whose instance died mid-dial, now leased to this instance (and kept alive
- * by its heartbeat while the request stays active). The engine reconciles it with FreeSWITCH (is
- * the call still up?) or ends it and reports it; if this throws, the next sweep retries.
+ * by its heartbeat while the request stays active), and when the dead instance's lease ran out
+ * (`lost`; the row holds the new lease). The engine reconciles it with FreeSWITCH (is the call
+ * still up?) or ends it and reports it; if this throws, the next sweep retries.
  */
-export type RecoverFn = (request: CallbackRequest) => Promise<void>;
+export type RecoverFn = (request: CallbackRequest, lost: TakenOverLease) => Promise<void>;
 /** Told about a request that waited past the maximum age and was marked failed (for webhooks, reports). */
 export type ExpiredFn = (request: CallbackRequest) => Promise<void>;
 
@@ -82,7 +83,8 @@ export class Sweeper {
     const { db, requests, logger, instanceId, leaseMs } = this.options;
     for (const id of await leaseExpired(db, ACTIVE_STATES, now, this.batchSize)) {
       await this.guarded(id, result, async () => {
-        if (!(await claimForRecovery(db, id, ACTIVE_STATES, { now, instanceId, leaseMs }))) return;
+        const lost = await claimForRecovery(db, id, ACTIVE_STATES, { now, instanceId, leaseMs });
+        if (!lost) return;
         const request = await requests.findById(id);
         if (!request) return;
         logger.warn('request lost its controller mid-dial; recovering', {
@@ -91,11 +93,12 @@ export class Sweeper {
           attempts: request.attempts,
         });
         try {
-          if (this.options.recover) await this.options.recover(request);
+          if (this.options.recover) await this.options.recover(request, lost);
           else await this.failLost(request);
         } catch (error) {
-          // Our heartbeat would otherwise keep this lease forever: give it up for the next sweep.
-          await abandonLease(db, id, instanceId, now).catch(() => undefined);
+          // Our heartbeat would otherwise keep this lease forever: give it up for the next sweep,
+          // which must still see when the dead instance's lease ran out.
+          await abandonLease(db, id, instanceId, now, lost.ranOutAt).catch(() => undefined);
           throw error;
         }
         result.recovered += 1;

@@ -87,7 +87,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       clock,
       instanceId,
       dial: (request) => running(ref.engine).dial(request),
-      recover: (request) => running(ref.engine).recover(request),
+      recover: (request, lost) => running(ref.engine).recover(request, lost),
       owned: () => ref.engine?.owned() ?? [],
       leaseMs: settings.scheduler.leaseSeconds * 1000,
       sweepCron: settings.scheduler.sweepCron,
@@ -249,7 +249,7 @@ function freeswitchCdrs(
     store: deps.store,
     clock,
     logger: logger.child({ component: 'freeswitch-cdr' }),
-    settle: (legUuid, end) => engine.settleReportedEnd(legUuid, end),
+    engine,
     recoverAbandoned: () => scheduler.sweep(clock.now()),
     count,
   });

@@ -65,6 +65,16 @@ const newCdrSchema = z.object({
 });
 export type NewCdr = z.input<typeof newCdrSchema>;
 
+const correctedSchema = z.object({
+  answeredAt: epochMsField.nullable(),
+  endedAt: epochMsField,
+  billsec: z.number().int().nonnegative(),
+  hangupCause: z.string().max(64),
+  costMinor: minorField,
+  raw: jsonObjectField,
+});
+export type CorrectedFigures = z.input<typeof correctedSchema>;
+
 export interface CdrQuery {
   accountId?: number;
   /** started_at >= from */
@@ -122,6 +132,25 @@ export class CdrsRepository extends Repository {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Replaces an estimated leg's figures with FreeSWITCH's (B4: the money moved with a billing
+   * adjustment in the same transaction). False when the leg has no CDR.
+   */
+  async correct(legUuid: string, figures: CorrectedFigures): Promise<boolean> {
+    const value = parseInput(correctedSchema, figures, 'CDR correction');
+    const changed = await this.db('cdrs')
+      .where({ leg_uuid: legUuid })
+      .update({
+        answered_at: value.answeredAt,
+        ended_at: value.endedAt,
+        billsec: value.billsec,
+        hangup_cause: value.hangupCause,
+        cost_minor: value.costMinor,
+        raw_json: JSON.stringify(value.raw),
+      });
+    return changed > 0;
   }
 
   async findByLegUuid(legUuid: string): Promise<Cdr | null> {

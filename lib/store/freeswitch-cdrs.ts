@@ -3,10 +3,11 @@ import { Repository, fromJson, int, oneOf, optInt, type DbInt, type EpochMs, typ
 import { isUniqueViolation } from './sql-errors';
 import { epochMsField, jsonObjectField, parseInput } from './validation';
 
-export const RECONCILIATIONS = ['pending', 'settled', 'agrees', 'discrepancy', 'unknown_leg'] as const;
+export const RECONCILIATIONS = ['pending', 'settled', 'agrees', 'discrepancy', 'corrected', 'unknown_leg'] as const;
 /**
  * What comparing FreeSWITCH's CDR with our record of the leg found (lib/cdr/reconcile.ts).
  * pending: received, not yet compared (a failure half-way; the next post of it finishes the job).
+ * corrected: our side was an estimate; it was corrected to this CDR (billing_adjustments).
  */
 export type Reconciliation = (typeof RECONCILIATIONS)[number];
 

@@ -3,6 +3,7 @@ import { AccessNumbersRepository } from './access-numbers';
 import { AccountsRepository } from './accounts';
 import { ApiKeysRepository } from './api-keys';
 import { AuditLogRepository } from './audit-log';
+import { BillingAdjustmentsRepository } from './billing-adjustments';
 import { CallbackRequestsRepository } from './callback-requests';
 import { CallerIdsRepository } from './caller-ids';
 import { CardsRepository } from './cards';
@@ -32,6 +33,7 @@ export interface Store {
   legs: LegsRepository;
   cdrs: CdrsRepository;
   freeswitchCdrs: FreeswitchCdrsRepository;
+  billingAdjustments: BillingAdjustmentsRepository;
   reservations: ReservationsRepository;
   payments: PaymentsRepository;
   phoneBook: PhoneBookRepository;
@@ -58,6 +60,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     legs: new LegsRepository(db, clock),
     cdrs: new CdrsRepository(db, clock),
     freeswitchCdrs: new FreeswitchCdrsRepository(db, clock),
+    billingAdjustments: new BillingAdjustmentsRepository(db, clock),
     reservations: new ReservationsRepository(db, clock),
     payments: new PaymentsRepository(db, clock),
     phoneBook: new PhoneBookRepository(db, clock),
@@ -84,6 +87,7 @@ export * from './access-numbers';
 export * from './accounts';
 export * from './api-keys';
 export * from './audit-log';
+export * from './billing-adjustments';
 export * from './callback-requests';
 export * from './caller-ids';
 export * from './cards';

@@ -8,6 +8,7 @@ import * as freeswitchCdrs from '../../db/migrations/006_freeswitch_cdrs';
 import * as portalLoginLockout from '../../db/migrations/007_portal_login_lockout';
 import * as faxResults from '../../db/migrations/008_fax_results';
 import * as cardHolds from '../../db/migrations/009_card_holds';
+import * as billingAdjustments from '../../db/migrations/010_billing_adjustments';
 import * as rateLimitWindows from '../../db/migrations/011_rate_limit_windows';
 
 export interface NamedMigration {
@@ -31,6 +32,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '007_portal_login_lockout', migration: portalLoginLockout },
   { name: '008_fax_results', migration: faxResults },
   { name: '009_card_holds', migration: cardHolds },
+  { name: '010_billing_adjustments', migration: billingAdjustments },
   { name: '011_rate_limit_windows', migration: rateLimitWindows },
 ];
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CallbackRequest } from './callback-requests';
+import { optInt, type DbInt } from './rows';
 import { retryOnDeadlock } from './sql-errors';
 
 /*
@@ -51,24 +52,36 @@ export async function claimForDial(
   return changed > 0;
 }
 
+/** What a recovery took over: when the previous owner's lease ran out (null: nobody held the request). */
+export interface TakenOverLease {
+  readonly ranOutAt: number | null;
+}
+
 /**
  * Takes over an active request whose owner's lease ran out (the owner died mid-dial), or that
- * nobody holds at all (a lease given up while the row stayed active), leaving its state alone: the recovery decides what it becomes. True when this call won.
+ * nobody holds at all (a lease given up while the row stayed active), leaving its state alone:
+ * the recovery decides what it becomes. Null when another claim won. The lease it replaces is
+ * read first and the claim is conditional on it, so the answer says exactly when the dead
+ * owner's lease ran out (the row only knows the new one): the last instant its calls were
+ * watched, up to which the recovery estimates what nobody saw.
  */
 export async function claimForRecovery(
   db: Knex,
   requestId: string,
   activeStates: readonly string[],
   options: ClaimOptions,
-): Promise<boolean> {
+): Promise<TakenOverLease | null> {
+  const row = await db('callback_requests').where({ id: requestId }).first<{ lease_until: DbInt | null } | undefined>('lease_until');
+  if (!row) return null;
+  const ranOutAt = optInt(row.lease_until);
   const changed = await retryOnDeadlock(() =>
     db('callback_requests')
       .where({ id: requestId })
       .whereIn('state', [...activeStates])
-      .where((q) => q.where('lease_until', '<', options.now).orWhereNull('lease_until'))
+      .where((q) => (ranOutAt === null ? q.whereNull('lease_until') : q.where('lease_until', ranOutAt).andWhere('lease_until', '<', options.now)))
       .update(leaseColumns(db, options)),
   );
-  return changed > 0;
+  return changed > 0 ? { ranOutAt } : null;
 }
 
 /**
@@ -95,10 +108,15 @@ export async function renewInstanceLeases(
   });
 }
 
-/** Lets this instance's lease on a request run out at once, so that the next sweep recovers it. */
-export async function abandonLease(db: Knex, requestId: string, instanceId: string, now: number): Promise<boolean> {
+/**
+ * Lets this instance's lease on a request run out at once, so that the next sweep recovers it.
+ * `ranOutAt`: a recovery giving the request up again puts back when the dead owner's lease ran
+ * out, so that the next recovery still estimates up to then, not up to this failed attempt.
+ */
+export async function abandonLease(db: Knex, requestId: string, instanceId: string, now: number, ranOutAt?: number | null): Promise<boolean> {
+  const leaseUntil = Math.min(now - 1, ranOutAt ?? now - 1);
   const changed = await retryOnDeadlock(() =>
-    db('callback_requests').where({ id: requestId, claimed_by: instanceId }).update({ lease_until: now - 1, updated_at: now }),
+    db('callback_requests').where({ id: requestId, claimed_by: instanceId }).update({ lease_until: leaseUntil, updated_at: now }),
   );
   return changed > 0;
 }

@@ -157,6 +157,12 @@ export class ReservationsRepository extends Repository {
     return row ? toReservation(row) : null;
   }
 
+  /** The hold a leg's settlement charged, if one did (settledMinor: what it really took). */
+  async findSettledForLeg(legUuid: string): Promise<Reservation | null> {
+    const row = await this.db<ReservationRow>('reservations').where({ leg_uuid: legUuid, state: 'settled' }).orderBy('id', 'desc').first();
+    return row ? toReservation(row) : null;
+  }
+
   /** Held reservations, oldest first; with createdBefore, those a crashed instance may have left; with requestId, one request's. */
   async listHeld(options: { accountId?: number; cardId?: number; requestId?: string; createdBefore?: EpochMs } = {}): Promise<Reservation[]> {
     const query = this.db<ReservationRow>('reservations').where({ state: 'held' }).orderBy('id');

@@ -31,7 +31,7 @@ describeEachDatabase('POST /freeswitch/json-cdr', (getDb) => {
       warnings.push(String(message));
       return logger;
     });
-    cdrs = cdrApp({ store, clock, logger, settle: (uuid, end) => engine.settleReportedEnd(uuid, end) });
+    cdrs = cdrApp({ store, clock, logger, engine });
   });
 
   afterAll(() => jest.restoreAllMocks());

@@ -22,10 +22,20 @@ describe('reconciling a FreeSWITCH CDR with our record of the leg', () => {
     expect(reconcile(reported, ended, settledAlike)).toEqual({ action: 'agrees' });
   });
 
-  it('names every field that differs, with both values, and whether our side was an estimate', () => {
-    expect(reconcile({ billsec: 50, hangupCause: 'ALLOTTED_TIMEOUT' }, ended, { ...settledAlike, estimated: true })).toEqual({
+  it('names every field that differs, with both values, for a leg settled from what we saw', () => {
+    expect(reconcile({ billsec: 50, hangupCause: 'ALLOTTED_TIMEOUT' }, ended, settledAlike)).toEqual({
       action: 'discrepancy',
-      estimated: true,
+      estimated: false,
+      differences: [
+        { field: 'billsec', ours: 42, freeswitch: 50 },
+        { field: 'hangup_cause', ours: 'NORMAL_CLEARING', freeswitch: 'ALLOTTED_TIMEOUT' },
+      ],
+    });
+  });
+
+  it('corrects a leg settled from an estimate to the CDR, naming every field that differs', () => {
+    expect(reconcile({ billsec: 50, hangupCause: 'ALLOTTED_TIMEOUT' }, ended, { ...settledAlike, estimated: true })).toEqual({
+      action: 'correct',
       differences: [
         { field: 'billsec', ours: 42, freeswitch: 50 },
         { field: 'hangup_cause', ours: 'NORMAL_CLEARING', freeswitch: 'ALLOTTED_TIMEOUT' },
@@ -37,14 +47,14 @@ describe('reconciling a FreeSWITCH CDR with our record of the leg', () => {
     expect(reconcile({ billsec: 41, hangupCause: 'NORMAL_CLEARING' }, ended, null)).toMatchObject({ action: 'discrepancy', differences: [{ field: 'billsec', ours: 42, freeswitch: 41 }] });
   });
 
-  it('agrees exactly when nothing differs, for any values (property)', () => {
+  it('agrees exactly when nothing differs, and corrects exactly the estimates that differ, for any values (property)', () => {
     const cause = fc.constantFrom('NORMAL_CLEARING', 'USER_BUSY', 'ALLOTTED_TIMEOUT', 'NO_ANSWER');
     fc.assert(
       fc.property(fc.nat(100_000), cause, fc.nat(100_000), cause, fc.boolean(), (ourSec, ourCause, theirSec, theirCause, estimated) => {
         const decision = reconcile({ billsec: theirSec, hangupCause: theirCause }, null, { billsec: ourSec, hangupCause: ourCause, estimated });
         const same = ourSec === theirSec && ourCause === theirCause;
-        expect(decision.action).toBe(same ? 'agrees' : 'discrepancy');
-        if (decision.action === 'discrepancy') expect(decision.differences.length).toBe(Number(ourSec !== theirSec) + Number(ourCause !== theirCause));
+        expect(decision.action).toBe(same ? 'agrees' : estimated ? 'correct' : 'discrepancy');
+        if (decision.action === 'discrepancy' || decision.action === 'correct') expect(decision.differences.length).toBe(Number(ourSec !== theirSec) + Number(ourCause !== theirCause));
       }),
     );
   });

@@ -1,11 +1,13 @@
 import knex, { type Knex } from 'knex';
 import request from 'supertest';
 import { rateLeg } from '../../lib/billing';
-import { CONTROLLER_LOST, type CallbackEngine } from '../../lib/callback/engine';
+import { CONTROLLER_LOST, reportedLegEnd, type CallbackEngine, type EngineTelephony } from '../../lib/callback/engine';
+import { readJsonCdrBody } from '../../lib/cdr';
 import type { E164 } from '../../lib/domain/phone-number';
 import { FREESWITCH_CDR_PATH } from '../../lib/http/freeswitch-cdr';
 import { createScheduler, type Scheduler } from '../../lib/scheduler';
-import { createStore, type Account, type Leg, type Store } from '../../lib/store';
+import { createStore, type Account, type Cdr, type Leg, type Store } from '../../lib/store';
+import { EslTestClient } from '../simulator/esl-test-client';
 import { describeEachDatabase } from '../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
 import { offlineEngine } from '../support/offline-engine';
@@ -45,7 +47,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   it('a CDR that agrees with the socket changes nothing', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     // Held until the socket's settlement landed, so that the CDRs meet settled legs.
-    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end), gated: true });
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, gated: true });
     const server = await serve(cdrs.app);
     cleanups.push(() => server.close());
     r.sim.postCdrsTo({ url: server.url, cred: CRED });
@@ -69,7 +71,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
 
   it('a CDR that disagrees is recorded as a discrepancy, and moves no money', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
-    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
     const account = await r.account(500);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 42_000 });
@@ -106,7 +108,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   it('whichever of the socket and the CDR reports a leg first, every leg is settled exactly once and the balance is exact', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     // No gate: the CDRs race the controller's own events, as they do in production.
-    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, settle: (uuid, end) => r.engine.settleReportedEnd(uuid, end) });
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
     const server = await serve(cdrs.app);
     cleanups.push(() => server.close());
     r.sim.postCdrsTo({ url: server.url, cred: CRED });
@@ -172,33 +174,130 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     expect(await books(survivor.store, account, order.id)).toEqual(after);
   });
 
-  it('a CDR arriving after recovery settled its leg from an estimate is recorded as a discrepancy marked estimated, and moves no money', async () => {
+  /** Each leg's cost at its own tariff for `billsec` (A: callback tariff, B: retail), as settlement rates it. */
+  async function legCost(store: Store, account: Account, leg: Leg, billsec: number): Promise<number> {
+    const rate = leg.role === 'A' ? await store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, SOURCE) : await store.tariffs.findRateByLongestPrefix(account.tariffId!, DESTINATION);
+    return rateLeg(rate!, billsec).costMinor;
+  }
+
+  /**
+   * The controller dies while the parties talk for `talkMs`; a restarted one recovers the request
+   * once the dead lease ran out, before FreeSWITCH's CDRs get through (they wait `cdrDelayMs` between
+   * tries), so the legs are settled from estimates up to that lease. Then the CDRs arrive.
+   */
+  async function estimatedThenReported(options: { talkMs: number; cdrDelayMs: number }) {
     const port = await freePort();
-    const { r, account, order, legs } = await talkOutlivingItsController(port);
-    // The restarted controller's first sweep comes before FreeSWITCH's next retry: the channels
-    // are gone, so the legs are settled from estimates (up to when the dead controller's lease ran out).
+    const { r, account, order, legs } = await talkOutlivingItsController(port, options);
+    const deadLease = Number((await getDb()('callback_requests').where({ id: order.id }).first<{ lease_until: number | string }>('lease_until'))!.lease_until);
     const survivor = await restartedController(getDb(), r, port);
-    await r.clock.advance(3_000);
-    await survivor.scheduler.sweep(r.clock.now());
+    if (r.clock.now() <= deadLease) await r.clock.advance(deadLease + 1 - r.clock.now());
+    expect(await survivor.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
     const recovered = await books(survivor.store, account, order.id);
-    expect(recovered.cdrs.map((cdr) => [cdr.source, cdr.raw?.reported])).toEqual([
-      ['socket', false],
-      ['socket', false],
+    expect(recovered.cdrs.map((cdr) => [cdr.source, cdr.raw?.reported, cdr.endedAt])).toEqual([
+      ['socket', false, deadLease],
+      ['socket', false, deadLease],
     ]);
     expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
 
+    await r.clock.advance(options.cdrDelayMs);
+    await r.sim.cdrPosts.idle();
+    const real = (leg: Leg): number => Number(r.sim.channel(leg.uuid)!.variables.billsec);
+    const estimated = (leg: Leg): Cdr => recovered.cdrs.find((cdr) => cdr.legUuid === leg.uuid)!;
+    return { r, survivor, account, order, legs, recovered, real, estimated };
+  }
+
+  /** Every leg now carries FreeSWITCH's billsec and its cost, and the account paid exactly that, through one adjustment per leg. */
+  async function expectCorrectedToReal(run: Awaited<ReturnType<typeof estimatedThenReported>>): Promise<number[]> {
+    const { r, survivor, account, order, legs, real, estimated } = run;
+    const store = survivor.store;
+    expect(survivor.cdrs.outcomes).toEqual(['corrected', 'corrected']);
+    const amounts: number[] = [];
+    let total = 0;
+    for (const leg of legs) {
+      const realCost = await legCost(store, account, leg, real(leg));
+      const estimate = estimated(leg);
+      expect(estimate.billsec).not.toBe(real(leg));
+      total += realCost;
+      expect(await store.cdrs.findByLegUuid(leg.uuid)).toMatchObject({ billsec: real(leg), costMinor: realCost, hangupCause: r.sim.channel(leg.uuid)!.variables.hangup_cause, raw: { reported: true, estimate: { billsec: estimate.billsec, costMinor: estimate.costMinor } } });
+      expect(await store.legs.findByUuid(leg.uuid)).toMatchObject({ billsec: real(leg), costMinor: realCost });
+      const adjustment = await store.billingAdjustments.findByLegUuid(leg.uuid);
+      expect(adjustment).toMatchObject({ requestId: order.id, accountId: account.id, cardId: null, reason: 'estimate_corrected', estimatedBillsec: estimate.billsec, correctedBillsec: real(leg), estimatedCostMinor: estimate.costMinor, correctedCostMinor: realCost, amountMinor: realCost - estimate.costMinor });
+      expect(await store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({
+        reconciliation: 'corrected',
+        reconciliationDetails: { estimated: true, differences: [{ field: 'billsec', ours: estimate.billsec, freeswitch: real(leg) }], adjustment: { amountMinor: realCost - estimate.costMinor } },
+      });
+      amounts.push(adjustment!.amountMinor);
+    }
+    expect(await store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 500 - total, reservedMinor: 0 });
+    expect(await store.billingAdjustments.list({ accountId: account.id })).toHaveLength(2);
+    return amounts;
+  }
+
+  it('a CDR arriving after recovery estimated its leg corrects the charge to the real billsec, exactly once: an estimate too low is charged the difference', async () => {
+    // 200 s of talk; the dead lease ran out long before the parties hung up.
+    const run = await estimatedThenReported({ talkMs: 200_000, cdrDelayMs: 5_000 });
+    for (const leg of run.legs) expect(run.estimated(leg).billsec).toBeLessThan(run.real(leg));
+    const amounts = await expectCorrectedToReal(run);
+    expect(amounts.every((amount) => amount > 0)).toBe(true);
+  });
+
+  it('a CDR arriving after recovery estimated its leg corrects the charge to the real billsec, exactly once: an estimate too high is refunded the difference', async () => {
+    // 10 s of talk; the dead lease ran on for more than a minute after the parties hung up.
+    const run = await estimatedThenReported({ talkMs: 10_000, cdrDelayMs: 150_000 });
+    for (const leg of run.legs) expect(run.estimated(leg).billsec).toBeGreaterThan(run.real(leg));
+    const amounts = await expectCorrectedToReal(run);
+    expect(amounts.every((amount) => amount < 0)).toBe(true);
+  });
+
+  it('a re-posted CDR after a correction moves no money', async () => {
+    const run = await estimatedThenReported({ talkMs: 200_000, cdrDelayMs: 5_000 });
+    await expectCorrectedToReal(run);
+    const { r, survivor, account, order, legs } = run;
+    const after = { ...(await books(survivor.store, account, order.id)), adjustments: await survivor.store.billingAdjustments.list() };
+
+    for (const leg of legs) {
+      const variables = r.sim.channel(leg.uuid)!.variables;
+      const again = await request(survivor.cdrs.app).post(`${FREESWITCH_CDR_PATH}?uuid=${leg.uuid}`).set('Authorization', AUTHORIZATION).set('Content-Type', 'application/json').send(JSON.stringify({ variables }));
+      expect(again.body).toEqual({ legUuid: leg.uuid, outcome: 'duplicate' });
+      // Even asked straight, the engine finds nothing left to correct.
+      expect(await survivor.engine.correctEstimate(leg.uuid, reportedLegEnd({ ...(await survivor.store.freeswitchCdrs.findByLegUuid(leg.uuid))! }), {})).toBeUndefined();
+    }
+    await survivor.scheduler.sweep(r.clock.now() + 600_000);
+    expect({ ...(await books(survivor.store, account, order.id)), adjustments: await survivor.store.billingAdjustments.list() }).toEqual(after);
+  });
+
+  it('a CDR already stored when recovery runs is used instead of an estimate', async () => {
+    const port = await freePort();
+    const { r, account, order, legs } = await talkOutlivingItsController(port, { talkMs: 200_000, cdrDelayMs: 5_000 });
+    const survivor = await restartedController(getDb(), r, port);
+    // A receiver stored FreeSWITCH's CDRs, then died before it could settle from them (they stay pending).
+    for (const leg of legs) {
+      const body = Buffer.from(JSON.stringify({ switchname: 'fs1', variables: r.sim.channel(leg.uuid)!.variables }));
+      const reading = readJsonCdrBody('application/json', body, leg.uuid);
+      if (!reading.ok) throw new Error(reading.problem);
+      expect(await survivor.store.freeswitchCdrs.insert({ ...reading.cdr })).toBe(true);
+    }
+    await r.clock.advance(3_000);
+    expect(await survivor.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+
+    const after = await books(survivor.store, account, order.id);
+    const real = (leg: Leg): number => Number(r.sim.channel(leg.uuid)!.variables.billsec);
+    let total = 0;
+    for (const leg of legs) {
+      const cost = await legCost(survivor.store, account, leg, real(leg));
+      total += cost;
+      expect(after.cdrs.find((cdr) => cdr.legUuid === leg.uuid)).toMatchObject({ source: 'json_cdr', billsec: real(leg), costMinor: cost, raw: { reported: true } });
+      expect(await survivor.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({ reconciliation: 'settled', reconciliationDetails: { costMinor: cost } });
+    }
+    expect(after.balance).toMatchObject({ balanceMinor: 500 - total, reservedMinor: 0 });
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
+
+    // FreeSWITCH's retries of the same CDRs change nothing, and nothing needed correcting.
     await r.clock.advance(2_000);
     await r.sim.cdrPosts.idle();
-
-    expect(survivor.cdrs.outcomes).toEqual(['discrepancy', 'discrepancy']);
-    for (const leg of legs) {
-      const ours = recovered.cdrs.find((cdr) => cdr.legUuid === leg.uuid)!;
-      expect(await survivor.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({
-        reconciliation: 'discrepancy',
-        reconciliationDetails: { estimated: true, differences: [{ field: 'billsec', ours: ours.billsec, freeswitch: Number(r.sim.channel(leg.uuid)!.variables.billsec) }] },
-      });
-    }
-    expect(await books(survivor.store, account, order.id)).toEqual(recovered);
+    expect(survivor.cdrs.outcomes).toEqual(['duplicate', 'duplicate']);
+    expect(await survivor.store.billingAdjustments.list({ accountId: account.id })).toEqual([]);
+    expect(await books(survivor.store, account, order.id)).toEqual(after);
   });
 
   /**
@@ -206,7 +305,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
    * engine stops listening) while FreeSWITCH keeps the bridge (08b); 200 s later the parties hang
    * up. The simulator's CDR posts to `port` (nobody listens yet) wait for their retries.
    */
-  async function talkOutlivingItsController(port: number): Promise<{ r: EngineRig; account: Account; order: { id: string }; legs: Leg[] }> {
+  async function talkOutlivingItsController(port: number, options: { talkMs: number; cdrDelayMs: number } = { talkMs: 200_000, cdrDelayMs: 5_000 }): Promise<{ r: EngineRig; account: Account; order: { id: string }; legs: Leg[] }> {
     const dying: Knex = knex(getDb().client.config as Knex.Config);
     cleanups.push(() => dying.destroy());
     const r = (rig = await startEngineRig(dying, dbEngine));
@@ -223,8 +322,8 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
 
     r.engine.close();
     await dying.destroy();
-    r.sim.postCdrsTo({ url: `http://127.0.0.1:${port}${FREESWITCH_CDR_PATH}`, cred: CRED, retries: 3, delayMs: 5_000 });
-    await r.clock.advance(200_000);
+    r.sim.postCdrsTo({ url: `http://127.0.0.1:${port}${FREESWITCH_CDR_PATH}`, cred: CRED, retries: 3, delayMs: options.cdrDelayMs });
+    await r.clock.advance(options.talkMs);
     r.sim.hangup(legs[1]!.uuid);
     // Whoever is left on the line puts the phone down too.
     for (let i = 0; i < 50 && r.sim.channels().length > 0; i += 1) await realTick();
@@ -239,7 +338,11 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   /** A controller started after the crash on the same database and the simulator's clock, serving the CDR endpoint on `port`. */
   async function restartedController(db: Knex, r: EngineRig, port: number): Promise<{ store: Store; engine: CallbackEngine; scheduler: Scheduler; cdrs: CdrApp }> {
     const store = createStore(db, () => r.clock.now());
-    const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId: 'restarted' });
+    // It can ask FreeSWITCH whether the dead controller's legs are still there (uuid_exists).
+    const control = await EslTestClient.authed(r.sim.eslPort);
+    cleanups.push(async () => control.close());
+    const telephony: EngineTelephony = { socketAddress: { host: '127.0.0.1', port: 1 }, gateway: 'carrier', pickNode: () => 'fs1', originate: () => Promise.reject(new Error('nothing is dialed here')), api: (_node, command) => control.api(command), onEvent: () => () => undefined };
+    const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId: 'restarted', telephony });
     const scheduler = createScheduler({
       settings: { driver: 'memory' },
       db,
@@ -247,10 +350,10 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
       logger: r.logger,
       instanceId: 'restarted',
       dial: () => Promise.reject(new Error('nothing is dialed here')),
-      recover: (lost) => engine.recover(lost),
+      recover: (lost, lease) => engine.recover(lost, lease),
       sweepCron: null,
     });
-    const cdrs = cdrApp({ store, clock: r.clock, logger: r.logger, settle: (uuid, end) => engine.settleReportedEnd(uuid, end), recoverAbandoned: () => scheduler.sweep(r.clock.now()) });
+    const cdrs = cdrApp({ store, clock: r.clock, logger: r.logger, engine, recoverAbandoned: () => scheduler.sweep(r.clock.now()) });
     const server = await serve(cdrs.app, port);
     cleanups.push(() => server.close());
     return { store, engine, scheduler, cdrs };

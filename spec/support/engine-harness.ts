@@ -231,7 +231,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     logger,
     instanceId: 'engine-test',
     dial: (request) => engineOf().dial(request),
-    recover: (request) => engineOf().recover(request),
+    recover: (request, lost) => engineOf().recover(request, lost),
     firstState: (request) => engineOf().firstStateFor(request),
     // The rig sweeps on simulated time, as the cron would.
     sweepCron: null,

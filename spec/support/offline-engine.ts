@@ -23,8 +23,11 @@ export interface OfflineEngine {
   scheduled: Array<{ requestId: string; dueAt: number }>;
 }
 
-/** A real engine on a real database whose scheduler only records, for API and portal tests. */
-export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock; logger: Logger; instanceId: string }): Promise<OfflineEngine> {
+/**
+ * A real engine on a real database whose scheduler only records, for API and portal tests;
+ * `telephony` for one that may still ask FreeSWITCH about legs (a restarted controller recovering).
+ */
+export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock; logger: Logger; instanceId: string; telephony?: EngineTelephony }): Promise<OfflineEngine> {
   const operator = await accountWithBalance(deps.store, 0, { country: 'US' });
   const scheduled: OfflineEngine['scheduled'] = [];
   const engine = new CallbackEngine({
@@ -32,7 +35,7 @@ export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock
     logger: deps.logger,
     clock: deps.clock,
     settings: defaultSettings().callback,
-    telephony: noTelephony,
+    telephony: deps.telephony ?? noTelephony,
     scheduler: {
       schedule: async (requestId, dueAt) => void scheduled.push({ requestId, dueAt }),
       cancel: (requestId, cause = 'CANCELLED') => deps.store.callbackRequests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true }),

@@ -1,12 +1,15 @@
 import type { CallSession } from '../../esl/call-session';
 import { callLogger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
+import type { JsonObject } from '../../store/rows';
+import type { TakenOverLease } from '../../store/request-claims';
 import { decide } from '../state/decide';
 import { isFinalState, isRequestState } from '../state/request-state';
 import { engineContext, type CallbackEngineOptions, type EngineContext } from './context';
 import type { EngineEventMap } from './events';
 import { placeOrder, type CallbackOrder, type OrderResult } from './order';
 import type { LegEnd } from './leg-events';
+import { correctEstimatedLeg, type EstimateCorrected } from './estimate-correction';
 import { recoverRequest } from './recover';
 import { settleReportedEnd, type ReportedSettlement } from './reported-end';
 import { RequestRunner } from './request-runner';
@@ -92,14 +95,15 @@ export class CallbackEngine {
   /**
    * The scheduler's recovery of a request whose instance died mid-call (O5). Resolves once it is
    * reconciled; a talk that outlived its controller is followed from then on in the background
-   * (this instance works on it, see `owned`) until a party hangs up and it is settled.
+   * (this instance works on it, see `owned`) until a party hangs up and it is settled. `lost`:
+   * when the dead instance's lease ran out (the sweep's claim); without it, the row's lease.
    */
-  async recover(request: CallbackRequest): Promise<void> {
+  async recover(request: CallbackRequest, lost?: TakenOverLease): Promise<void> {
     if (this.runners.has(request.id) || this.adopted.has(request.id)) {
       callLogger(this.ctx.logger, { requestId: request.id }).error('asked to recover a request this instance still works on; left alone');
       return;
     }
-    const recovery = await this.ctx.work.run(() => recoverRequest(this.ctx, request));
+    const recovery = await this.ctx.work.run(() => recoverRequest(this.ctx, request, lost));
     if (recovery.outcome !== 'adopted') return;
     const done = recovery.done
       .catch((error: unknown) => {
@@ -118,6 +122,14 @@ export class CallbackEngine {
   /** B4: settles a leg from an end FreeSWITCH reported outside the event stream (its posted CDR); exactly once per leg. */
   settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined> {
     return this.ctx.work.run(() => settleReportedEnd(this.ctx, legUuid, end));
+  }
+
+  /**
+   * B4: corrects a leg settled from an estimate to the end FreeSWITCH reported (its posted CDR):
+   * the difference charged or refunded once; `reconciliation` is recorded with the CDR.
+   */
+  correctEstimate(legUuid: string, end: LegEnd, reconciliation: JsonObject): Promise<EstimateCorrected | undefined> {
+    return this.ctx.work.run(() => correctEstimatedLeg(this.ctx, legUuid, end, reconciliation));
   }
 
   /**

@@ -10,3 +10,5 @@ export type { Talk, TalkHook } from './flow';
 export { type AskedDestination, type ChosenPayer } from './ask-destination';
 export type { LegEnd } from './leg-events';
 export type { ReportedSettlement } from './reported-end';
+export { reportedLegEnd } from './reported-leg-end';
+export type { EstimateCorrected } from './estimate-correction';

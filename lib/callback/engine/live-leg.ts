@@ -90,11 +90,9 @@ export class LiveLeg {
     leg.createdAt = row.createdAt;
     leg.node = row.node ?? undefined;
     leg.mayBeUp = !spec.gone;
-    if (spec.end) {
-      // FreeSWITCH reported the end some other way (its CDR): whoever watches this leg learns it too.
-      leg.signals.hangup.resolve(spec.end.cause);
-      leg.signals.ended.resolve(spec.end);
-    } else if (spec.gone) leg.goneBy = spec.goneBy;
+    // FreeSWITCH reported the end some other way (its CDR): whoever watches this leg learns it too.
+    if (spec.end) leg.endReported(spec.end);
+    else if (spec.gone) leg.goneBy = spec.goneBy;
     return leg;
   }
 
@@ -104,6 +102,16 @@ export class LiveLeg {
    */
   get gone(): boolean {
     return this.goneBy !== undefined;
+  }
+
+  /**
+   * FreeSWITCH reported this adopted leg's end outside the event stream (its CDR, already
+   * stored): it is settled from that, and whoever watches the leg learns it.
+   */
+  endReported(end: LegEnd): void {
+    this.mayBeUp = false;
+    this.signals.hangup.resolve(end.cause);
+    this.signals.ended.resolve(end);
   }
 
   markGone(by: number): void {

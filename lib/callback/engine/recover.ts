@@ -1,7 +1,9 @@
 import type { E164 } from '../../domain/phone-number';
 import { callLogger, type Logger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
+import type { FreeswitchCdr } from '../../store/freeswitch-cdrs';
 import type { Leg } from '../../store/legs';
+import type { TakenOverLease } from '../../store/request-claims';
 import { reservationOwner, type Reservation } from '../../store/reservations';
 import { canTransition, isFinalState, isRequestState, type RequestState } from '../state/request-state';
 import { followAdoptedTalk, survivingTalk } from './adopted-talk';
@@ -9,6 +11,7 @@ import type { EngineContext } from './context';
 import { Funds, isRefusal, type Hold, type LegPricing } from './funds';
 import { legExists } from './leg-probe';
 import { LiveLeg } from './live-leg';
+import { reportedLegEnd } from './reported-leg-end';
 import { requestData } from './request-data';
 
 /** last_cause of a request whose controller died mid-call (same word as the scheduler's default). */
@@ -33,13 +36,14 @@ export interface Recovery {
  *   still holds: the switch has B's `sched_hangup` since the talk began (TalkTimers);
  * - anything else (a leg still ringing, A in an IVR whose state died with the controller): what
  *   is still up is hung up, since no instance can carry the flow on. Every leg without an end
- *   is settled (from FreeSWITCH's report when the channel was still there, else estimated up to
- *   when the dead instance's lease ran out, marked so in the CDR); holds left behind are
+ *   is settled (from FreeSWITCH's report when the channel was still there, or from its CDR when
+ *   it posted one already, else estimated up to when the dead instance's lease ran out, `lost`,
+ *   marked so in the CDR, for its CDR to correct later); holds left behind are
  *   released; the request ends: completed if the parties talked, otherwise failed.
  * A probe that cannot reach FreeSWITCH throws, so the sweep gives the lease up and retries,
  * rather than taking a live talk for gone.
  */
-export async function recoverRequest(ctx: EngineContext, request: CallbackRequest): Promise<Recovery> {
+export async function recoverRequest(ctx: EngineContext, request: CallbackRequest, lost?: TakenOverLease): Promise<Recovery> {
   const log = callLogger(ctx.logger, { requestId: request.id });
   const allLegs = await ctx.store.legs.listForRequest(request.id);
   if (!allLegs.some((leg) => leg.attempt === request.attempts) && (await requeueUndialed(ctx, request, log))) {
@@ -48,7 +52,7 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
   const rows = allLegs.filter((leg) => leg.endedAt === null);
   const funds = new Funds(ctx);
   const held = await ctx.store.reservations.listHeld({ requestId: request.id });
-  const goneBy = Math.min(ctx.clock.now(), request.leaseUntil ?? ctx.clock.now());
+  const goneBy = lastWatched(ctx, request, lost);
   // Watched before probing, so that an end reported between the probe and now is not missed.
   const legs: LiveLeg[] = [];
   for (const row of rows) {
@@ -62,16 +66,21 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
     for (const leg of legs) ctx.hub.forget(leg.uuid);
     throw error;
   }
+  // A gone leg whose CDR FreeSWITCH already posted is settled from it, not from an estimate.
+  const reported = await Promise.all(legs.map((leg, index) => (alive[index] ? null : ctx.store.freeswitchCdrs.findByLegUuid(leg.uuid))));
   legs.forEach((leg, index) => {
-    if (!alive[index]) leg.markGone(goneBy);
+    const cdr = reported[index];
+    if (cdr) leg.endReported(reportedLegEnd(cdr));
+    else if (!alive[index]) leg.markGone(goneBy);
   });
+  const settle = (leg: LiveLeg): Promise<unknown> => settleRecovered(ctx, leg, reported[legs.indexOf(leg)] ?? null);
   const strays = held.filter((reservation) => reservation.legUuid === null || !rows.some((row) => row.uuid === reservation.legUuid));
 
   const talk = survivingTalk(rows, legs.filter((_, index) => alive[index]));
   if (talk) {
     log.warn('a talk outlived its controller; following it until a party hangs up', { legs: legs.map((leg) => leg.uuid) });
     const done = followAdoptedTalk(ctx, request, talk, log).then(async () => {
-      await Promise.all(legs.filter((leg) => !talk.includes(leg)).map((leg) => leg.settle()));
+      await Promise.all(legs.filter((leg) => !talk.includes(leg)).map(settle));
       await releaseAll(ctx, strays);
       await finish(ctx, request, log, legs.length, true);
     });
@@ -81,12 +90,29 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
   await Promise.all(
     legs.map(async (leg, index) => {
       if (alive[index]) await leg.control.hangup('NORMAL_CLEARING');
-      await leg.settle();
+      await settle(leg);
     }),
   );
   await releaseAll(ctx, strays);
   await finish(ctx, request, log, legs.length, requestData(request.data).talked);
   return { outcome: 'finished', done: Promise.resolve() };
+}
+
+/**
+ * The last instant the dead instance watched the request's calls: when its lease ran out (the
+ * sweep's claim says; the row already holds the new lease), never later than now. What ended
+ * unseen is estimated as ended by then at the latest.
+ */
+function lastWatched(ctx: EngineContext, request: CallbackRequest, lost: TakenOverLease | undefined): number {
+  const now = ctx.clock.now();
+  const ranOutAt = lost ? lost.ranOutAt : request.leaseUntil;
+  return Math.min(now, ranOutAt ?? now);
+}
+
+/** Settles a recovered leg; one settled from FreeSWITCH's stored CDR marks that CDR reconciled (unless its receiver did). */
+async function settleRecovered(ctx: EngineContext, leg: LiveLeg, cdr: FreeswitchCdr | null): Promise<void> {
+  const settled = await leg.settle();
+  if (cdr && settled.written) await ctx.store.freeswitchCdrs.markReconciled(leg.uuid, 'settled', { state: settled.state, costMinor: settled.costMinor });
 }
 
 /**

@@ -24,3 +24,4 @@ export async function settleReportedEnd(ctx: EngineContext, legUuid: string, end
   const leg = LiveLeg.adopt(ctx, row, { pricing, hold: reservation && holdOf(reservation), gone: false, goneBy: end.endedAt, end });
   return { ...(await leg.settle()), requestId: request.id };
 }
+

@@ -1,4 +1,4 @@
-import { rateLeg } from '../../billing';
+import { rateLeg, type RatingTerms } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
@@ -76,8 +76,10 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
       attempt: input.attempt,
       payer: taken ? 'account' : (pricing?.payer.kind ?? null),
       ...(pricing?.payer.kind === 'card' ? { cardId: pricing.payer.cardId } : {}),
-      ...(taken ? { operatorSeconds: taken.operatorSeconds } : {}),
+      ...(taken ? { operatorSeconds: taken.operatorSeconds, operatorAccountId: taken.operatorAccountId } : {}),
       ratePerMinute: pricing?.rate.ratePerMinute ?? null,
+      // The whole terms, so that a correction (estimate-correction.ts) rates the real billsec exactly as this was rated.
+      ...(pricing ? { terms: ratingTermsOf(pricing.rate) } : {}),
       // An end FreeSWITCH never reported (lost HANGUP_COMPLETE, dead controller) is an estimate.
       reported: end.reported,
     },
@@ -131,4 +133,9 @@ function takeover(input: SettleInput): Takeover | null {
   if (!hold || !('accountId' in hold) || hold.since === undefined || !pricing || pricing.payer.kind !== 'operator' || hold.accountId === pricing.payer.accountId) return null;
   const operatorSeconds = end.answeredAt === null ? 0 : Math.ceil(Math.max(0, hold.since - end.answeredAt) / 1000);
   return { accountId: hold.accountId, operatorAccountId: pricing.payer.accountId, operatorSeconds, rate: pricing.rate };
+}
+
+export function ratingTermsOf(rate: RatingTerms): RatingTerms {
+  const { ratePerMinute, connectionFeeMinor, incrementFirstSeconds, incrementNextSeconds, minimumSeconds } = rate;
+  return { ratePerMinute, connectionFeeMinor, incrementFirstSeconds, incrementNextSeconds, minimumSeconds };
 }

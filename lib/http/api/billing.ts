@@ -4,10 +4,10 @@ import { accountOrThrow, type ApiContext } from './context';
 import { forbidden } from './errors';
 import { targetAccount } from './principal';
 import { defineRoute, type Route } from './route';
-import { accountQuery, balanceView, cdrView, errorBody, historyQuery, paymentBody, paymentView } from './schemas';
-import { cdrOut, paymentOut } from './views';
+import { accountQuery, adjustmentView, balanceView, cdrView, errorBody, historyQuery, paymentBody, paymentView } from './schemas';
+import { adjustmentOut, cdrOut, paymentOut } from './views';
 
-/** W4/B5: balance, payments (recorded by the operator only) and the call history (CDRs with costs). */
+/** W4/B5: balance, payments (recorded by the operator only), the call history (CDRs with costs) and the corrections of estimated legs. */
 export function billingRoutes(ctx: ApiContext): Route[] {
   const balance = defineRoute(
     {
@@ -89,5 +89,23 @@ export function billingRoutes(ctx: ApiContext): Route[] {
     },
   );
 
-  return [balance, payments, pay, history];
+  const adjustments = defineRoute(
+    {
+      method: 'get',
+      path: '/adjustments',
+      operationId: 'listAdjustments',
+      summary: 'Corrections of legs settled from an estimate, to the CDR FreeSWITCH posted (B4)',
+      tag: 'billing',
+      authenticated: true,
+      query: historyQuery,
+      responses: { 200: { description: 'adjustments, oldest first', schema: z.object({ items: z.array(adjustmentView) }) } },
+    },
+    async ({ res, principal, query }) => {
+      const accountId = targetAccount(principal, query.accountId, true);
+      const rows = await ctx.store.billingAdjustments.list({ accountId, from: query.from, to: query.to, limit: query.limit });
+      res.json({ items: rows.map(adjustmentOut) });
+    },
+  );
+
+  return [balance, payments, pay, history, adjustments];
 }

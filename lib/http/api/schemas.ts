@@ -159,6 +159,20 @@ export const cdrView = z
   })
   .meta({ id: 'Cdr' });
 
+export const adjustmentView = z
+  .object({
+    legUuid: z.string(),
+    requestId: z.string().nullable(),
+    reason: z.string().meta({ description: 'estimate_corrected: a leg settled from an estimate, corrected to the CDR FreeSWITCH posted' }),
+    estimatedBillsec: z.number().int(),
+    correctedBillsec: z.number().int(),
+    estimatedCostMinor: z.number().int(),
+    correctedCostMinor: z.number().int(),
+    amountMinor: z.number().int().meta({ description: 'as moved on the account: positive charged, negative refunded' }),
+    createdAt: epochMs,
+  })
+  .meta({ id: 'BillingAdjustment' });
+
 export const mediaView = z
   .object({
     id: z.number().int(),

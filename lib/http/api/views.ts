@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { isLegState } from '../../callback/state/leg-state';
 import { liveStatusOf, type LiveStatus } from '../../callback/state/live-status';
-import type { CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
-import type { callbackView, callerIdView, cdrView, legView, paymentView, phoneBookEntry } from './schemas';
+import type { BillingAdjustment, CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
+import type { adjustmentView, callbackView, callerIdView, cdrView, legView, paymentView, phoneBookEntry } from './schemas';
 
 /* Store rows → API bodies: internal columns (leases, versions, raw CDRs) never leave. */
 
@@ -58,6 +58,11 @@ export function callerIdOut(c: CallerId): z.input<typeof callerIdView> {
 
 export function paymentOut(p: Payment): z.input<typeof paymentView> {
   return { id: p.id, amountMinor: p.amountMinor, currency: p.currency, method: p.method, reference: p.reference, createdAt: p.createdAt };
+}
+
+export function adjustmentOut(a: BillingAdjustment): z.input<typeof adjustmentView> {
+  const { legUuid, requestId, reason, estimatedBillsec, correctedBillsec, estimatedCostMinor, correctedCostMinor, amountMinor, createdAt } = a;
+  return { legUuid, requestId, reason, estimatedBillsec, correctedBillsec, estimatedCostMinor, correctedCostMinor, amountMinor, createdAt };
 }
 
 export function cdrOut(c: Cdr): z.input<typeof cdrView> {

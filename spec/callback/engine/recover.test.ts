@@ -105,4 +105,49 @@ describeEachDatabase('callback engine, recovery after a lost controller', (getDb
     expect(await r.finish(request.id)).toMatchObject({ state: 'failed', lastCause: 'CONTROLLER_LOST' });
     expect((await r.store.cdrs.listForRequest(request.id)).map((cdr) => cdr.legUuid)).toEqual([a]);
   });
+
+  /** A bridged request whose legs FreeSWITCH no longer knows (they ended unseen), its dead controller's lease run out at `leaseUntil`. */
+  async function goneTalk(r: EngineRig, options: { answeredAt: number; leaseUntil: number; node: string }) {
+    const account = await r.account(100_000);
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, state: 'bridged', data: { talked: true } });
+    const legs = [randomUUID(), randomUUID()];
+    for (const [uuid, role, number] of [[legs[0]!, 'A', SOURCE], [legs[1]!, 'B', DESTINATION]] as const) {
+      await r.store.legs.create({ uuid, requestId: request.id, role, number, state: 'bridged' });
+      await r.store.legs.update(uuid, { answeredAt: options.answeredAt, node: options.node });
+    }
+    await getDb()('callback_requests').where({ id: request.id }).update({ claimed_by: 'dead-controller', lease_until: options.leaseUntil });
+    return { request, legs };
+  }
+
+  it('an estimate ends when the dead controller\'s lease ran out, not when recovery ran', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const answeredAt = r.clock.now() - 5 * MINUTE;
+    const leaseUntil = r.clock.now() - 2 * MINUTE;
+    const { request, legs } = await goneTalk(r, { answeredAt, leaseUntil, node: 'fs1' });
+
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    expect(await r.finish(request.id)).toMatchObject({ state: 'completed', lastCause: 'CONTROLLER_LOST' });
+    const cdrs = await r.store.cdrs.listForRequest(request.id);
+    expect(cdrs.map((cdr) => [cdr.legUuid, cdr.endedAt, cdr.billsec, cdr.raw?.reported]).sort()).toEqual(legs.map((uuid) => [uuid, leaseUntil, 180, false]).sort());
+  });
+
+  it('a recovery that could not ask FreeSWITCH gives the request back with the dead controller\'s lease, so the next estimate still ends there', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const answeredAt = r.clock.now() - 5 * MINUTE;
+    const leaseUntil = r.clock.now() - 2 * MINUTE;
+    // Legs on a node this instance has no connection to: the probe fails and the sweep must retry later.
+    const { request, legs } = await goneTalk(r, { answeredAt, leaseUntil, node: 'fs9' });
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 0, errors: 1 });
+    expect(await r.store.callbackRequests.findById(request.id)).toMatchObject({ state: 'bridged', leaseUntil });
+
+    for (const uuid of legs) await r.store.legs.update(uuid, { node: 'fs1' });
+    await r.clock.advance(MINUTE);
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    await r.finish(request.id);
+    const cdrs = await r.store.cdrs.listForRequest(request.id);
+    expect(cdrs.map((cdr) => [cdr.endedAt, cdr.billsec])).toEqual([
+      [leaseUntil, 180],
+      [leaseUntil, 180],
+    ]);
+  });
 });

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import { minorUnits, type MinorUnits } from '../domain/money';
+import { cardAvailableMinor } from './cards';
+import type { ReservationOwner } from './reservations';
+import { Repository, insertedId, int, money, oneOf, optInt, written, type DbInt, type EpochMs } from './rows';
+import { isMysql } from './schema';
+import { isUniqueViolation } from './sql-errors';
+import { idField, minorField, nonNegativeMinorField, parseInput } from './validation';
+
+export const ADJUSTMENT_REASONS = ['estimate_corrected'] as const;
+/** estimate_corrected: a leg settled from an estimate, corrected to FreeSWITCH's CDR (B4). */
+export type AdjustmentReason = (typeof ADJUSTMENT_REASONS)[number];
+
+/** Money moved after a leg was settled, one per leg (B4). */
+export interface BillingAdjustment {
+  id: number;
+  legUuid: string;
+  requestId: string | null;
+  accountId: number | null;
+  cardId: number | null;
+  reason: AdjustmentReason;
+  estimatedBillsec: number;
+  correctedBillsec: number;
+  estimatedCostMinor: MinorUnits;
+  correctedCostMinor: MinorUnits;
+  /** As moved: positive charged to the payer, negative refunded. A card is charged only what it has. */
+  amountMinor: MinorUnits;
+  operatorAccountId: number | null;
+  operatorAmountMinor: MinorUnits;
+  createdAt: EpochMs;
+}
+
+interface AdjustmentRow {
+  id: DbInt;
+  leg_uuid: string;
+  request_id: string | null;
+  account_id: DbInt | null;
+  card_id: DbInt | null;
+  reason: string;
+  estimated_billsec: DbInt;
+  corrected_billsec: DbInt;
+  estimated_cost_minor: DbInt;
+  corrected_cost_minor: DbInt;
+  amount_minor: DbInt;
+  operator_account_id: DbInt | null;
+  operator_amount_minor: DbInt;
+  created_at: DbInt;
+}
+
+const newSchema = z.object({
+  legUuid: z.guid(),
+  requestId: z.guid().nullable().default(null),
+  payer: z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]).nullable(),
+  reason: z.enum(ADJUSTMENT_REASONS),
+  estimatedBillsec: z.number().int().nonnegative(),
+  correctedBillsec: z.number().int().nonnegative(),
+  estimatedCostMinor: nonNegativeMinorField,
+  correctedCostMinor: nonNegativeMinorField,
+  /** What should move on the payer: positive to charge, negative to refund. */
+  amountMinor: minorField,
+  operator: z.object({ accountId: idField, amountMinor: minorField }).nullable().default(null),
+});
+export type NewBillingAdjustment = z.input<typeof newSchema>;
+
+function toAdjustment(row: AdjustmentRow): BillingAdjustment {
+  return {
+    id: int(row.id),
+    legUuid: row.leg_uuid,
+    requestId: row.request_id,
+    accountId: optInt(row.account_id),
+    cardId: optInt(row.card_id),
+    reason: oneOf(ADJUSTMENT_REASONS, row.reason),
+    estimatedBillsec: int(row.estimated_billsec),
+    correctedBillsec: int(row.corrected_billsec),
+    estimatedCostMinor: money(row.estimated_cost_minor),
+    correctedCostMinor: money(row.corrected_cost_minor),
+    amountMinor: money(row.amount_minor),
+    operatorAccountId: optInt(row.operator_account_id),
+    operatorAmountMinor: money(row.operator_amount_minor),
+    createdAt: int(row.created_at),
+  };
+}
+
+export class BillingAdjustmentsRepository extends Repository {
+  /**
+   * Records the adjustment of a leg and moves its money, in one transaction, once: null, moving
+   * nothing, when the leg was adjusted before (leg_uuid is unique). The payer's row is locked
+   * first, as a settlement locks it; a card is charged at most what it has beyond the holds of
+   * calls in progress, and the row says what was really charged.
+   */
+  async book(input: NewBillingAdjustment): Promise<BillingAdjustment | null> {
+    const adjustment = parseInput(newSchema, input, 'billing adjustment');
+    return this.atomically(async (trx) => {
+      const now = this.clock();
+      const moved = await movable(trx, adjustment.payer, adjustment.amountMinor);
+      if (adjustment.operator) await locked(trx, 'accounts', adjustment.operator.accountId);
+      let id: number;
+      try {
+        id = insertedId(
+          await trx('billing_adjustments').insert({
+            leg_uuid: adjustment.legUuid,
+            request_id: adjustment.requestId,
+            account_id: adjustment.payer && 'accountId' in adjustment.payer ? adjustment.payer.accountId : null,
+            card_id: adjustment.payer && 'cardId' in adjustment.payer ? adjustment.payer.cardId : null,
+            reason: adjustment.reason,
+            estimated_billsec: adjustment.estimatedBillsec,
+            corrected_billsec: adjustment.correctedBillsec,
+            estimated_cost_minor: adjustment.estimatedCostMinor,
+            corrected_cost_minor: adjustment.correctedCostMinor,
+            amount_minor: moved,
+            operator_account_id: adjustment.operator?.accountId ?? null,
+            operator_amount_minor: adjustment.operator?.amountMinor ?? 0,
+            created_at: now,
+          }),
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      }
+      if (adjustment.payer && moved !== 0) await takeFrom(trx, adjustment.payer, moved, now);
+      if (adjustment.operator && adjustment.operator.amountMinor !== 0) await takeFrom(trx, { accountId: adjustment.operator.accountId }, adjustment.operator.amountMinor, now);
+      return toAdjustment(written(await trx<AdjustmentRow>('billing_adjustments').where({ id }).first(), `billing adjustment ${id}`));
+    });
+  }
+
+  async findByLegUuid(legUuid: string): Promise<BillingAdjustment | null> {
+    const row = await this.db<AdjustmentRow>('billing_adjustments').where({ leg_uuid: legUuid }).first();
+    return row ? toAdjustment(row) : null;
+  }
+
+  /** Oldest first; with accountId, those of one account (as payer). */
+  async list(query: { accountId?: number; from?: EpochMs; to?: EpochMs; limit?: number } = {}): Promise<BillingAdjustment[]> {
+    const builder = this.db<AdjustmentRow>('billing_adjustments').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit ?? 1000);
+    if (query.accountId !== undefined) builder.where({ account_id: query.accountId });
+    if (query.from !== undefined) builder.where('created_at', '>=', query.from);
+    if (query.to !== undefined) builder.where('created_at', '<', query.to);
+    return (await builder).map(toAdjustment);
+  }
+}
+
+/** Locks the owner's row (MariaDB; SQLite serialises writers anyway) and reads its money. */
+async function locked(trx: Knex, table: 'accounts' | 'calling_cards', id: number): Promise<{ balance_minor: DbInt; reserved_minor: DbInt } | undefined> {
+  const query = trx(table).where({ id });
+  if (isMysql(trx)) query.forUpdate();
+  return query.first<{ balance_minor: DbInt; reserved_minor: DbInt } | undefined>('balance_minor', 'reserved_minor');
+}
+
+/** What of `amount` may move: all of it, except that a card is charged only what it has beyond its holds. */
+async function movable(trx: Knex, payer: ReservationOwner | null, amount: MinorUnits): Promise<MinorUnits> {
+  if (!payer) return minorUnits(0);
+  if (!('cardId' in payer)) {
+    await locked(trx, 'accounts', payer.accountId);
+    return amount;
+  }
+  const card = await locked(trx, 'calling_cards', payer.cardId);
+  if (amount <= 0) return amount;
+  const available = card ? cardAvailableMinor({ balanceMinor: money(card.balance_minor), reservedMinor: money(card.reserved_minor) }) : 0;
+  return minorUnits(Math.min(amount, available));
+}
+
+/** Charges (positive) or refunds (negative) `amount` on the owner's balance. */
+async function takeFrom(trx: Knex, owner: ReservationOwner, amount: number, now: EpochMs): Promise<void> {
+  const [table, id] = 'cardId' in owner ? (['calling_cards', owner.cardId] as const) : (['accounts', owner.accountId] as const);
+  await trx(table).where({ id }).update({ balance_minor: trx.raw('balance_minor - ?', [amount]), updated_at: now });
+}
