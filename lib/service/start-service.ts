@@ -167,7 +167,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
     // One budget per account for the API and the portal, counted in the database.
     const orderLimit = { limit: settings.http.ordersPerAccount, windowMs: settings.http.orderWindowSeconds * 1000 };
-    const api = apiRouter({
+    // The API and the portal (which mounts the API too) see the same engine, limits and files.
+    const webDependencies = {
       orderLimit,
       engine,
       db,
@@ -177,7 +178,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       defaultCountry: settings.callback.defaultCountry,
       mediaRoot: settings.media.root,
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
-    });
+    };
+    const api = apiRouter(webDependencies);
 
     const readiness: ReadinessCheck[] = [databaseReadiness(db), ...telephony.clients.map(eslReadiness)];
     if (settings.queue.driver === 'redis') {
@@ -186,16 +188,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       stops.push('redis readiness', () => redis.close());
     }
     const portal = portalRouter({
-      orderLimit,
-      engine,
-      db,
-      logger,
-      clock,
-      fanout,
+      ...webDependencies,
       store,
-      defaultCountry: settings.callback.defaultCountry,
-      mediaRoot: settings.media.root,
-      ...(operatorKeyHash ? { operatorKeyHash } : {}),
       ...(settings.http.publicUrl ? { publicUrl: settings.http.publicUrl } : {}),
     });
     const app = createHttpApp({
