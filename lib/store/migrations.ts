@@ -10,6 +10,7 @@ import * as faxResults from '../../db/migrations/008_fax_results';
 import * as cardHolds from '../../db/migrations/009_card_holds';
 import * as billingAdjustments from '../../db/migrations/010_billing_adjustments';
 import * as rateLimitWindows from '../../db/migrations/011_rate_limit_windows';
+import * as holdKeys from '../../db/migrations/012_hold_keys';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -34,6 +35,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '009_card_holds', migration: cardHolds },
   { name: '010_billing_adjustments', migration: billingAdjustments },
   { name: '011_rate_limit_windows', migration: rateLimitWindows },
+  { name: '012_hold_keys', migration: holdKeys },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import type { MinorUnits } from '../domain/money';
 import { Repository, insertedId, int, money, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
-import { idField, nonNegativeMinorField, parseInput, positiveMinorField } from './validation';
+import { isUniqueViolation } from './sql-errors';
+import { idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
 
 export const RESERVATION_STATES = ['held', 'settled', 'released'] as const;
 export type ReservationState = (typeof RESERVATION_STATES)[number];
@@ -22,6 +23,8 @@ export interface Reservation {
   cardId: number | null;
   requestId: string | null;
   legUuid: string | null;
+  /** The key its writer chose before the first try (see reserveFor); null for a hold written without one. */
+  holdKey: string | null;
   amountMinor: MinorUnits;
   /** What the settlement charged (for a card, never more than it had: see settle). */
   settledMinor: MinorUnits | null;
@@ -36,6 +39,7 @@ interface ReservationRow {
   card_id: DbInt | null;
   request_id: string | null;
   leg_uuid: string | null;
+  hold_key: string | null;
   amount_minor: DbInt;
   settled_minor: DbInt | null;
   state: string;
@@ -46,6 +50,8 @@ interface ReservationRow {
 const referencesSchema = z.object({
   requestId: z.guid().nullable().default(null),
   legUuid: z.guid().nullable().default(null),
+  /** Makes the write idempotent: a second try with the same key returns the first one's hold (reserveFor). */
+  holdKey: z.guid().nullable().default(null),
 });
 export type ReservationReferences = z.input<typeof referencesSchema>;
 
@@ -58,6 +64,7 @@ function toReservation(row: ReservationRow): Reservation {
     cardId: optInt(row.card_id),
     requestId: row.request_id,
     legUuid: row.leg_uuid,
+    holdKey: row.hold_key ?? null,
     amountMinor: money(row.amount_minor),
     settledMinor: optMoney(row.settled_minor),
     state: oneOf(RESERVATION_STATES, row.state),
@@ -80,6 +87,33 @@ interface OwnerFunds {
   readonly ownerColumns: { account_id: number | null; card_id: number | null };
   /** SQL: what is left to hold. A card has no credit: its balance never goes below zero. */
   readonly available: string;
+}
+
+/**
+ * A hold found under a key: the same hold only if it sets aside the same money of the same owner
+ * for the same request and leg. Anything else is a key reused for another hold, a bug that must
+ * not pass for "already written".
+ */
+export function isSameHold(
+  found: Pick<Reservation, 'accountId' | 'cardId' | 'requestId' | 'legUuid' | 'amountMinor'>,
+  owner: ReservationOwner,
+  amount: number,
+  references: { readonly requestId: string | null; readonly legUuid: string | null },
+): boolean {
+  const ownerMatches = 'cardId' in owner ? found.cardId === owner.cardId && found.accountId === null : found.accountId === owner.accountId && found.cardId === null;
+  return ownerMatches && found.amountMinor === amount && found.requestId === references.requestId && found.legUuid === references.legUuid;
+}
+
+/**
+ * Two tries of one keyed hold overlapped on the server (the first one's answer was lost, yet it
+ * committed while the second ran): the unique key refused the second. The caller's unit (a
+ * transaction it opened) has to run again; its next try finds the hold.
+ */
+export class HoldKeyRace extends Error {
+  constructor(readonly holdKey: string) {
+    super(`hold ${holdKey} was written by an earlier try meanwhile`);
+    this.name = 'HoldKeyRace';
+  }
 }
 
 function fundsOf(owner: ReservationOwner): OwnerFunds {
@@ -108,13 +142,42 @@ export class ReservationsRepository extends Repository {
    * Holds `amount` of an account's or a card's money, or returns null when it is not there (an
    * account: balance + credit limit − held; a card: balance − held). One conditional UPDATE of
    * the owner's row decides, so concurrent holds on one owner can never overrun it.
+   *
+   * With `holdKey` the write may be tried again after an answer was lost (the database went away
+   * around the commit): a hold already under that key is this one, returned as it is, and nothing
+   * is held twice. The owner's row is taken first, as in every hold and settlement, so the look-up
+   * waits for a try still committing; the unique key catches the rest (HoldKeyRace inside a
+   * caller's transaction; on its own, the hold is looked up once more in a new transaction).
    */
   async reserveFor(owner: ReservationOwner, amount: MinorUnits, references: ReservationReferences = {}): Promise<Reservation | null> {
-    const funds = fundsOf(parseInput(ownerSchema, owner, 'reservation owner'));
+    const parsedOwner = parseInput(ownerSchema, owner, 'reservation owner');
     const hold = parseInput(positiveMinorField, amount, 'reservation amount');
     const refs = parseInput(referencesSchema, references, 'reservation references');
+    const key = refs.holdKey;
+    if (key === null) return this.hold(parsedOwner, hold, refs);
+    try {
+      return await this.hold(parsedOwner, hold, refs);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (this.db.isTransaction) throw new HoldKeyRace(key);
+      // The other try has committed by now (the key is there): a new transaction sees its hold.
+      return this.hold(parsedOwner, hold, refs);
+    }
+  }
+
+  private hold(owner: ReservationOwner, hold: number, refs: z.output<typeof referencesSchema>): Promise<Reservation | null> {
+    const funds = fundsOf(owner);
     return this.atomically(async (trx) => {
       const now = this.clock();
+      if (refs.holdKey !== null) {
+        await lockOwner(trx, funds);
+        const found = await trx<ReservationRow>('reservations').where({ hold_key: refs.holdKey }).first();
+        if (found) {
+          const reservation = toReservation(found);
+          if (!isSameHold(reservation, owner, hold, refs)) throw new StoreConflict(`hold key ${refs.holdKey} names another hold (reservation ${reservation.id})`);
+          return reservation;
+        }
+      }
       const held = await trx(funds.table)
         .where({ id: funds.id })
         .andWhereRaw(`${funds.available} >= ?`, [hold])
@@ -125,6 +188,7 @@ export class ReservationsRepository extends Repository {
           ...funds.ownerColumns,
           request_id: refs.requestId,
           leg_uuid: refs.legUuid,
+          hold_key: refs.holdKey,
           amount_minor: hold,
           state: 'held',
           created_at: now,
@@ -133,6 +197,12 @@ export class ReservationsRepository extends Repository {
       );
       return toReservation(written(await trx<ReservationRow>('reservations').where({ id }).first(), `reservation ${id}`));
     });
+  }
+
+  /** The hold written under `holdKey`, if any. */
+  async findByHoldKey(holdKey: string): Promise<Reservation | null> {
+    const row = await this.db<ReservationRow>('reservations').where({ hold_key: holdKey }).first();
+    return row ? toReservation(row) : null;
   }
 
   /**

@@ -72,10 +72,14 @@ export class AttemptMoney {
     return this.funds.talkLimitSeconds(early, late, headSeconds);
   }
 
-  /** Holds made for legs that were never dialed (the request moved first, B was refused). */
+  /**
+   * Holds made for legs that were never dialed (the request moved first, B was refused, A hung
+   * up while B's holds waited for the database). A release waits out an outage too: releasing a
+   * hold no longer held changes nothing, so it can run again.
+   */
   async releaseUnused(dialed: ReadonlySet<string | undefined>): Promise<void> {
     for (const hold of this.holds.splice(0)) {
-      if (!dialed.has(hold.legUuid)) await this.ctx.store.reservations.release(hold.reservationId);
+      if (!dialed.has(hold.legUuid)) await this.ctx.untilWritten(`release hold ${hold.reservationId}`, () => this.ctx.store.reservations.release(hold.reservationId));
     }
   }
 

@@ -31,7 +31,8 @@ export async function callerIdsForRequest(ctx: EngineContext, request: CallbackR
   const options = optionsFor(ctx.settings.callerId, request.callerIdPolicy);
   let deviceCid: E164 | null = null;
   if (options.sendDeviceCid) {
-    const authorized = await ctx.store.callerIds.listForAccount(request.accountId);
+    // Read while a call is being set up: a database outage is waited out, like the holds.
+    const authorized = await ctx.untilWritten(`caller IDs of account ${request.accountId}`, () => ctx.store.callerIds.listForAccount(request.accountId));
     deviceCid = (authorized.find((cid) => cid.number === request.source) ?? authorized[0])?.number ?? null;
   }
   return callerIdsFor({

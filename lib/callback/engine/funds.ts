@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
-import { cardAvailableMinor, inTransaction, type CallbackRequest, type Rate, type ReservationOwner, type Store } from '../../store';
+import { cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type Rate, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { CHOSEN_PAYER_KEY } from './ask-destination';
 import type { EngineContext } from './context';
@@ -80,7 +81,19 @@ class NotAffordable extends Error {}
 export class Funds {
   constructor(private readonly ctx: EngineContext) {}
 
-  async priceLegA(request: CallbackRequest): Promise<LegPricing | Refusal> {
+  /**
+   * Pricing reads wait out a database outage like the writes do (ctx.untilWritten): a call being
+   * set up then goes on once the database is back instead of failing, and reading twice is harmless.
+   */
+  priceLegA(request: CallbackRequest): Promise<LegPricing | Refusal> {
+    return this.ctx.untilWritten(`price leg A of ${request.id}`, () => this.priceLegAOnce(request));
+  }
+
+  priceLegB(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
+    return this.ctx.untilWritten(`price ${destination} for ${request.id}`, () => this.priceLegBOnce(request, destination));
+  }
+
+  private async priceLegAOnce(request: CallbackRequest): Promise<LegPricing | Refusal> {
     const account = await this.ctx.store.accounts.findById(request.accountId);
     if (!account) return { refused: 'account_missing' };
     if (!account.active) return { refused: 'account_inactive' };
@@ -90,7 +103,7 @@ export class Funds {
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
   }
 
-  async priceLegB(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
+  private async priceLegBOnce(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
     const chosen = chosenPayerOf(request);
     if (chosen && 'cardId' in chosen) return this.priceCardLeg(request, chosen.cardId, destination);
     const account = await this.ctx.store.accounts.findById(chosen ? chosen.accountId : request.accountId);
@@ -195,7 +208,7 @@ export class Funds {
   ): Promise<Hold[] | Refusal> {
     const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing);
     if (talk === 0) return { refused: 'insufficient_funds' };
-    const wanted: Array<{ leg: PricedLeg; amount: MinorUnits; since?: number }> = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
+    const wanted: WantedHold[] = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
     if (a.pricing.payer.kind === 'account') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
     return this.reserveAll(request, wanted, releasing);
   }
@@ -213,12 +226,14 @@ export class Funds {
   }
 
   /** What a new hold may take now: an account's balance + credit − held, a card's balance − held. */
-  private async available(owner: ReservationOwner): Promise<number> {
-    if ('cardId' in owner) {
-      const card = await this.ctx.store.cards.findById(owner.cardId);
-      return card ? cardAvailableMinor(card) : 0;
-    }
-    return (await this.ctx.store.accounts.balance(owner.accountId))?.availableMinor ?? 0;
+  private available(owner: ReservationOwner): Promise<number> {
+    return this.ctx.untilWritten(`funds of ${fundsKey(owner)}`, async () => {
+      if ('cardId' in owner) {
+        const card = await this.ctx.store.cards.findById(owner.cardId);
+        return card ? cardAvailableMinor(card) : 0;
+      }
+      return (await this.ctx.store.accounts.balance(owner.accountId))?.availableMinor ?? 0;
+    });
   }
 
   private limit(early: LegPricing, late: LegPricing, headSeconds: number, available: (owner: ReservationOwner) => number): number {
@@ -233,30 +248,74 @@ export class Funds {
     return maxCallSeconds({ rate: late.rate, availableMinor: funds, capSeconds });
   }
 
-  /** Releases and reserves in one transaction: all the holds, or none and the released ones kept. */
-  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits; since?: number }>, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+  /**
+   * Releases and reserves in one transaction: all the holds, or none and the released ones kept.
+   * The amounts and each hold's key are fixed before the first try, so the transaction can be run
+   * again until it lands (a database outage is waited out): a try that committed but lost its
+   * answer is found by its keys on the next one, which then holds nothing twice and releases
+   * nothing twice (a release of a hold no longer held changes nothing).
+   */
+  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<WantedHold>, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+    const keyed = keyHolds(wanted, randomUUID);
     try {
-      return await this.ctx.perAccount.run(`account:${request.accountId}`, () => retryOnDeadlock(() => this.reserveOnce(request, wanted, releasing)));
+      return await this.ctx.untilWritten(`holds for ${request.id}`, () =>
+        this.ctx.perAccount.run(`account:${request.accountId}`, () => retryOnDeadlock(() => rerunOnHoldRace(() => this.reserveOnce(request, keyed, releasing)))),
+      );
     } catch (error) {
       if (error instanceof NotAffordable) return { refused: 'insufficient_funds' };
       throw error;
     }
   }
 
-  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<{ leg: PricedLeg; amount: MinorUnits; since?: number }>, releasing: readonly Hold[]): Promise<Hold[]> {
+  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[]): Promise<Hold[]> {
     const reserve = async (tx: Store): Promise<Hold[]> => {
       for (const hold of releasing) await tx.reservations.release(hold.reservationId);
       const holds: Hold[] = [];
-      for (const { leg, amount, since } of wanted) {
-        const owner = heldOwner(leg.pricing.payer);
-        if (amount <= 0 || !owner) continue;
-        const reservation = await tx.reservations.reserveFor(owner, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid });
+      for (const { leg, owner, amount, since, holdKey } of wanted) {
+        const reservation = await tx.reservations.reserveFor(owner, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid, holdKey });
         if (!reservation) throw new NotAffordable();
         holds.push({ legUuid: leg.uuid, reservationId: reservation.id, ...owner, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
       }
       return holds;
     };
     return inTransaction(this.ctx.db, reserve, () => this.ctx.clock.now());
+  }
+}
+
+interface WantedHold {
+  readonly leg: PricedLeg;
+  readonly amount: MinorUnits;
+  readonly since?: number;
+}
+
+/** A hold about to be written: whose money, and the key that makes writing it again harmless. */
+export interface KeyedHold extends WantedHold {
+  readonly owner: ReservationOwner;
+  readonly holdKey: string;
+}
+
+/**
+ * The holds one write makes, each with its own key: nothing for a leg that costs nothing or
+ * whose payer holds nothing (the operator's, A6). Pure; `newKey` is called once per hold.
+ */
+export function keyHolds(wanted: ReadonlyArray<WantedHold>, newKey: () => string): KeyedHold[] {
+  const keyed: KeyedHold[] = [];
+  for (const hold of wanted) {
+    const owner = heldOwner(hold.leg.pricing.payer);
+    if (hold.amount <= 0 || !owner) continue;
+    keyed.push({ ...hold, owner, holdKey: newKey() });
+  }
+  return keyed;
+}
+
+/** An earlier try of the same holds committed while this one ran (HoldKeyRace): one more run finds them. */
+async function rerunOnHoldRace<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof HoldKeyRace) || attempt >= attempts) throw error;
+    }
   }
 }
 

@@ -21,8 +21,13 @@ import { requestData } from './request-data';
  * A caller nobody identified (A6) is ordered on the operator's account, which is not theirs to
  * be limited by; they are not counted against it here.
  */
-export async function concurrencyRefusal(ctx: EngineContext, request: CallbackRequest): Promise<Refusal | undefined> {
-  if (requestData(request.data).unidentified) return undefined;
+export function concurrencyRefusal(ctx: EngineContext, request: CallbackRequest): Promise<Refusal | undefined> {
+  if (requestData(request.data).unidentified) return Promise.resolve(undefined);
+  // Part of the call's setup: a database outage is waited out (reading again is harmless).
+  return ctx.untilWritten(`calls in progress of account ${request.accountId}`, () => countRefusal(ctx, request));
+}
+
+async function countRefusal(ctx: EngineContext, request: CallbackRequest): Promise<Refusal | undefined> {
   const account = await ctx.store.accounts.findById(request.accountId);
   // A missing account is refused by the pricing, with its own reason.
   if (!account) return undefined;

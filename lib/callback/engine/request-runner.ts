@@ -169,6 +169,12 @@ export class RequestRunner implements FlowHost {
     }
     const prepared = this.sourceFirst ? await this.money.prepareB(this.request, this.legA, number) : this.money.plannedLegB;
     if (isRefusal(prepared)) return this.refuseB(prepared, number);
+    if (this.sourceFirst && !this.legA?.isUp) {
+      // A hung up while B's price and holds waited for the database: its hangup, queued behind
+      // this step, ends the request; B is never dialed and its hold goes when the runner retires.
+      this.log.info('leg A ended before leg B could be dialed', { destination: number });
+      return undefined;
+    }
     this.legB = await LiveLeg.open(this.ctx, this.id, { ...spec, ...prepared, callerId: ids.legB.number });
     return this.legB;
   }
