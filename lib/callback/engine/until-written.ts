@@ -4,11 +4,13 @@ import type { Clock } from '../../time/clock';
 
 /**
  * Writes that must land even if the database is away for a while: a leg's settlement (its CDR and
- * its money), a request's state move, a leg's row. The call they describe happened on the switch
- * whatever the database says, so giving up would lose a CDR or leave a request stuck; failing the
- * call instead would cut a talk because of a write. Each write is one transaction (or one
- * compare-and-set) that either ran or rolled back, and the settlement is unique per leg, so
- * running it again is safe.
+ * its money), a request's state move, a leg's row, a hold made while a call is set up. The call
+ * they describe happened on the switch whatever the database says, so giving up would lose a CDR
+ * or leave a request stuck; failing the call instead would cut a talk (or drop a caller waiting
+ * for B) because of a write. Each write is one transaction (or one compare-and-set) that either
+ * ran or rolled back, the settlement is unique per leg and a hold carries a key chosen before the
+ * first try (a try that committed unseen is found by it), so running it again is safe. The reads
+ * a call's setup needs (prices, funds) wait the same way: reading twice is harmless.
  *
  * Jitter spreads the retries of many legs over the interval, so that a database coming back is
  * not hit by all of them at once.
