@@ -48,7 +48,8 @@ export class FeatureLeg {
     const pricing = await funds.priceLegB(request, number);
     if (isRefusal(pricing)) return refuse(talk, pricing, number);
     const uuid = randomUUID();
-    const held = await funds.holdForFeatureLeg(request, { uuid, pricing });
+    // Bounded by the talk: one that ended while the hold waited for the database gets no third party.
+    const held = await funds.holdForFeatureLeg(request, { uuid, pricing }, talk.ended);
     if (isRefusal(held)) return refuse(talk, held, number);
     const ids = await callerIdsForRequest(ctx, request, number);
     const leg = await LiveLeg.open(ctx, request.id, {

@@ -32,7 +32,9 @@ export type RefusalReason =
   | 'destination_not_in_tariff'
   | 'no_payer'
   | 'insufficient_funds'
-  | 'too_many_concurrent';
+  | 'too_many_concurrent'
+  /** A feature's leg: the talk it was for ended while its price and hold waited for the database. */
+  | 'call_ended';
 
 export interface Refusal {
   readonly refused: RefusalReason;
@@ -162,16 +164,29 @@ export class Funds {
    * request's payer (an account or a card), and held for the longest call what that payer has
    * left (after the A and B holds) pays for, so concurrent calls cannot spend the same balance.
    * `limitSeconds` is that call's length (C6 for the third party).
+   *
+   * The hold waits out a database outage; `ended` (the talk's signal) bounds that by the call: a
+   * talk that ended meanwhile gets no third party, and the hold made for it is released at once.
    */
-  async holdForFeatureLeg(request: CallbackRequest, leg: PricedLeg): Promise<{ hold: Hold | undefined; limitSeconds: number } | Refusal> {
+  async holdForFeatureLeg(request: CallbackRequest, leg: PricedLeg, ended?: AbortSignal): Promise<{ hold: Hold | undefined; limitSeconds: number } | Refusal> {
     const { payer, rate } = leg.pricing;
     const owner = heldOwner(payer);
     if (!owner) return { refused: 'no_payer' };
+    if (ended?.aborted) return { refused: 'call_ended' };
     const limitSeconds = maxCallSeconds({ rate, availableMinor: await this.available(owner), capSeconds: this.ctx.capSeconds });
     if (limitSeconds === 0) return { refused: 'insufficient_funds' };
     const holds = await this.reserveAll(request, [{ leg, amount: reservationFor(rate, limitSeconds) }], []);
     if (isRefusal(holds)) return holds;
+    if (ended?.aborted) {
+      await this.releaseAll(holds);
+      return { refused: 'call_ended' };
+    }
     return { hold: holds[0], limitSeconds };
+  }
+
+  /** Holds no leg will use; a release waits out an outage too (releasing twice changes nothing). */
+  private async releaseAll(holds: readonly Hold[]): Promise<void> {
+    for (const hold of holds) await this.ctx.untilWritten(`release hold ${hold.reservationId}`, () => this.ctx.store.reservations.release(hold.reservationId));
   }
 
   /**

@@ -119,6 +119,27 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
     expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 500 });
   });
 
+  it('a feature leg whose talk ended while its hold waited for the database is not held: the hold made meanwhile is released, the leg refused (call_ended)', async () => {
+    const account = await accountWithBalance(store, 500);
+    const request = await requestFor(account.id);
+    const talk = new AbortController();
+    // The hold lands only after the talk ended (A hung up during the outage).
+    const late: EngineContext = {
+      ...ctx,
+      untilWritten: async (what, work) => {
+        const result = await work();
+        if (what.startsWith('holds for')) talk.abort();
+        return result;
+      },
+    };
+    const c = leg({ rate: RATE, payer: { kind: 'account', accountId: account.id } });
+    expect(await new Funds(late).holdForFeatureLeg(request, c, talk.signal)).toEqual({ refused: 'call_ended' });
+    expect(await store.reservations.listHeld({ requestId: request.id })).toEqual([]);
+    expect(await store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 500, reservedMinor: 0 });
+    // A talk already over asks for nothing.
+    expect(await new Funds(ctx).holdForFeatureLeg(request, c, talk.signal)).toEqual({ refused: 'call_ended' });
+  });
+
   it('a card leg B held twice over holds the card once', async () => {
     const account = await accountWithBalance(store, 0);
     const card = await cardWithBalance(store, 900);
