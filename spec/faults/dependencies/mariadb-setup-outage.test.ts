@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
+import type { CallbackRequest } from '../../../lib/store';
 import { migrateToLatest, openDatabase } from '../../../lib/store/database';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
 import { hasMariadbServer, PrivateMariadb } from './support/private-mariadb';
 import { quietDriverLogs } from './support/quiet-driver-logs';
+import { countOriginates } from './support/calls';
 import { TcpProxy } from './support/tcp-proxy';
 
 /*
@@ -71,6 +73,9 @@ describeWithServer('MariaDB stopped while a call is being set up (B priced and h
     return request.id;
   }
 
+  /** When the database came back last (engine clock). */
+  let backAt = 0;
+
   async function outage(during: () => void | Promise<void> = () => undefined): Promise<void> {
     try {
       for (let elapsed = 0; elapsed < OUTAGE_MS; elapsed += 1_000) {
@@ -81,6 +86,7 @@ describeWithServer('MariaDB stopped while a call is being set up (B priced and h
     } finally {
       await server.start();
       proxy.restore();
+      backAt = rig.clock.now();
     }
   }
 
@@ -117,6 +123,56 @@ describeWithServer('MariaDB stopped while a call is being set up (B priced and h
     expect(new Set(holds.map((hold) => hold.hold_key)).size).toBe(holds.length);
     const charged = cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
     expect(charged).toBeGreaterThan(0);
+    expect(await rig.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 1_000 - charged, reservedMinor: 0 });
+  }, 60_000);
+
+  it('a request claimed just as MariaDB stops is priced, held and dialed once the database is back: A dialed once, one setup hold, the call completes with every leg settled once', async () => {
+    const account = await rig.account(1_000);
+    rig.sim.setPhone(SOURCE, { kind: 'answer', afterMs: 2_000 });
+    rig.sim.setPhone(DESTINATION, { kind: 'answer', afterMs: 3_000, hangupAfterMs: TALK_MS });
+    const originates = countOriginates(rig.sims);
+    const engine = rig.engine;
+    const dial = engine.dial.bind(engine);
+    let claimed: string | undefined;
+    // The scheduler's claim has landed; the runner's pricing and A's hold are next.
+    engine.dial = (row: CallbackRequest) => {
+      engine.dial = dial;
+      claimed = row.id;
+      proxy.cut();
+      return dial(row);
+    };
+    const { request } = await rig.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    try {
+      for (let step = 0; claimed === undefined; step += 1) {
+        if (step > 200) throw new Error('the request was never dialed');
+        await rig.clock.advance(250);
+        await rig.settle();
+      }
+    } finally {
+      engine.dial = dial;
+    }
+    expect(claimed).toBe(request.id);
+    await server.stop();
+    await outage(() => {
+      expect(rig.sim.channels().filter((channel) => channel.destination?.includes(SOURCE.slice(1)))).toEqual([]);
+      expect(rig.legs.filter((change) => change.requestId === request.id)).toEqual([]);
+    });
+
+    const done = await rig.finish(request.id);
+    expect(done).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(originates.get(SOURCE)).toBe(1);
+    // Dialed as soon as the database let it (the write backoff is at most 5 s), not when a lapsed lease was recovered.
+    const opened = rig.legs.find((change) => change.requestId === request.id && change.role === 'A');
+    expect(opened!.at - backAt).toBeLessThanOrEqual(6_000);
+    const legs = await rig.store.legs.listForRequest(request.id);
+    expect(legs.map((leg) => leg.role)).toEqual(['A', 'B']);
+    const holds: ReservationRow[] = await db('reservations').where('request_id', request.id).select('leg_uuid', 'hold_key', 'state');
+    // A: its setup hold (made once, released for the talk hold) and its talk hold; B: one.
+    expect(holds.filter((hold) => hold.leg_uuid === legs[0]!.uuid).map((hold) => hold.state).sort()).toEqual(['released', 'settled']);
+    expect(holds.filter((hold) => hold.leg_uuid === legs[1]!.uuid).map((hold) => hold.state)).toEqual(['settled']);
+    const cdrs = await rig.store.cdrs.listForRequest(request.id);
+    expect(cdrs).toHaveLength(2);
+    const charged = cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
     expect(await rig.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 1_000 - charged, reservedMinor: 0 });
   }, 60_000);
 
