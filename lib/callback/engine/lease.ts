@@ -2,6 +2,14 @@ import type { TimerHandle } from '../../time/clock';
 import type { EngineContext } from './context';
 
 /**
+ * Whether a lease taken at `since` may have run out by `now`: once a renewal was due (a third of
+ * the lease) it may have failed, e.g. while the database was away. Before that it cannot have.
+ */
+export function leaseMayHaveLapsed(since: number, now: number, leaseMs: number): boolean {
+  return now - since >= Math.floor(leaseMs / 3);
+}
+
+/**
  * O5: keeps this instance's lease on a request it is calling for, as long as it does. The sweep
  * takes a request whose lease ran out for recovery, so a call lasting longer than the lease
  * must not look like a dead instance. Renewing at a third leaves two chances before it expires.

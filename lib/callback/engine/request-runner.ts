@@ -14,7 +14,7 @@ import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
 import { auditRefusal } from './audit-refusal';
 import { isRefusal, type Refusal } from './funds';
-import { LeaseKeeper } from './lease';
+import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
 import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
 import { LiveLeg } from './live-leg';
@@ -128,17 +128,35 @@ export class RequestRunner implements FlowHost {
    * the request; holds it made are released when the runner retires.
    */
   private async admit(): Promise<void> {
+    const claimedAt = this.ctx.clock.now();
     const refusal =
       (await this.money.prepare(this.request)) ??
       (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
         const overLimit = await concurrencyRefusal(this.ctx, this.request);
-        if (!overLimit) await this.begin();
-        return overLimit;
+        if (overLimit) return overLimit;
+        if (await this.leaseHeld(claimedAt)) await this.begin();
+        return undefined;
       }));
     if (!refusal) return;
     await this.refuse(refusal, { destination: this.request.destination });
     // decide takes refusals from a waiting state; the claim moved the row on, the store takes it from there.
     if (!(await this.step({ type: 'refused', reason: refusal.refused }, WAITING))) await this.releaseUnusedHolds();
+  }
+
+  /**
+   * Pricing and holds may have waited out a database outage long enough for the lease to run out
+   * (its renewals failed meanwhile) and the sweep to hand the request to a recovery: then nothing
+   * is dialed here, the holds go with the runner, and the recovery dials it. Asked only once a
+   * renewal was due, so an ordinary admission costs no extra query.
+   */
+  private async leaseHeld(claimedAt: number): Promise<boolean> {
+    const { ctx } = this;
+    if (!leaseMayHaveLapsed(claimedAt, ctx.clock.now(), ctx.leaseMs)) return true;
+    const kept = await ctx.untilWritten(`lease of ${this.id}`, () => ctx.store.callbackRequests.renewLease(this.id, ctx.instanceId, ctx.clock.now(), ctx.leaseMs));
+    if (kept) return true;
+    this.log.warn('lease ran out while the call was set up; leaving the request to its recovery');
+    this.retire();
+    return false;
   }
 
   /** `due`'s actions; its state and attempt are the claim's write. */
