@@ -165,8 +165,6 @@ export function portalRouter(deps: PortalDependencies): Router {
       const old = readCookies(req).get(SESSION_COOKIE);
       if (old) await store.portalUsers.deleteSession(old);
       const { id } = await store.portalUsers.createSession(user.id, ttlMs);
-      void store.portalUsers.deleteExpiredSessions().catch(() => undefined);
-      void store.portalUsers.deleteStaleLoginAttempts(limits.windowMs).catch(() => undefined);
       setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) });
       clearCookie(res, LOGIN_COOKIE, secure);
       deps.logger.info('portal login', { accountId: account.id, userId: user.id });
