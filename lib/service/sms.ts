@@ -2,7 +2,7 @@ import type { CallbackEngine } from '../callback/engine';
 import type { Settings } from '../config';
 import type { SmsConfig } from '../config/sms-schema';
 import type { Logger } from '../log/logger';
-import { createSmsModule, engineOrdering, type SmsModule, type SmsSettings } from '../sms';
+import { createSmsModule, engineOrdering, type SenderLimit, type SmsModule, type SmsSettings } from '../sms';
 import type { WebhookEndpoint } from '../sms/adapters/router';
 import type { Store } from '../store';
 import type { Clock } from '../time/clock';
@@ -25,10 +25,15 @@ function smsSettings(config: SmsConfig, defaultCountry: SmsSettings['defaultCoun
     defaultCountry,
     sender: sender(config),
     webhooks,
-    senderLimit: { limit: config.commandsPerSender, windowMs: config.senderWindowMinutes * 60_000 },
+    senderLimit: senderLimitOf(config),
     ...(config.rateLimitedReply === undefined ? {} : { rateLimitedReply: config.rateLimitedReply }),
     ...(config.unauthorizedReply === undefined ? {} : { unauthorizedReply: config.unauthorizedReply }),
   };
+}
+
+/** The per-sender limit the `sms` settings set (the inbound handler's, and the longest window housekeeping keeps). */
+export function senderLimitOf(config: SmsConfig): SenderLimit {
+  return { limit: config.commandsPerSender, windowMs: config.senderWindowMinutes * 60_000 };
 }
 
 /** An endpoint without a secret or an allow-list would let anyone order callbacks: it stays off. */

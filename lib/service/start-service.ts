@@ -32,7 +32,7 @@ import { createStore, type Store } from '../store';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
-import { startSms } from './sms';
+import { senderLimitOf, startSms } from './sms';
 import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
@@ -140,12 +140,14 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     sms.startSweeps();
     stops.push('sms', async () => sms.stop());
 
+    // One budget per account for the API and the portal, counted in the database.
+    const orderLimit = { limit: settings.http.ordersPerAccount, windowMs: settings.http.orderWindowSeconds * 1000 };
     const housekeeping = startHousekeeping({
       clock,
       logger,
       tasks: storeHousekeepingTasks(store, {
         loginWindowMs: DEFAULT_LOGIN_LIMIT.windowMs,
-        longestRateWindowMs: Math.max(settings.sms.senderWindowMinutes * 60_000, settings.http.orderWindowSeconds * 1000),
+        longestRateWindowMs: Math.max(senderLimitOf(settings.sms).windowMs, orderLimit.windowMs),
       }),
     });
     stops.push('housekeeping', () => housekeeping.stop());
@@ -165,8 +167,6 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     });
     const cdrs = freeswitchCdrs(settings, { store, clock, logger, engine, scheduler, metrics });
     const operatorKeyHash = settings.security.operatorApiKey ? sha256Hex(settings.security.operatorApiKey) : undefined;
-    // One budget per account for the API and the portal, counted in the database.
-    const orderLimit = { limit: settings.http.ordersPerAccount, windowMs: settings.http.orderWindowSeconds * 1000 };
     // The API and the portal (which mounts the API too) see the same engine, limits and files.
     const webDependencies = {
       orderLimit,

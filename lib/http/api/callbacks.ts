@@ -21,11 +21,15 @@ export async function visibleRequest(ctx: ApiContext, principal: Principal, id: 
 function dueAt(ctx: ApiContext, account: Account, at: string | undefined): number | undefined {
   if (at === undefined) return undefined;
   const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(at);
-  const parsed = hasOffset ? DateTime.fromISO(at, { setZone: true }) : DateTime.fromISO(at, { zone: account.timeZone });
-  if (!parsed.isValid) throw new ApiError(400, 'validation_failed', 'not a valid date and time', 'at');
+  return futureDueAt(ctx, hasOffset ? DateTime.fromISO(at, { setZone: true }) : DateTime.fromISO(at, { zone: account.timeZone }));
+}
+
+/** A parsed `at` as epoch ms, refused when invalid or past (the API's and the portal's order forms). */
+export function futureDueAt(ctx: ApiContext, parsed: DateTime, wording = { invalid: 'not a valid date and time', passed: 'the time has passed' }): number {
+  if (!parsed.isValid) throw new ApiError(400, 'validation_failed', wording.invalid, 'at');
   const ms = parsed.toMillis();
   // A minute of slack for clocks that differ; anything older is a mistake, not "now".
-  if (ms < ctx.clock.now() - 60_000) throw new ApiError(400, 'validation_failed', 'the time has passed', 'at');
+  if (ms < ctx.clock.now() - 60_000) throw new ApiError(400, 'validation_failed', wording.passed, 'at');
   return Math.max(ms, ctx.clock.now());
 }
 

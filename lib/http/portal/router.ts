@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import { InvalidOrder } from '../../callback/engine/order';
 import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
-import { visibleRequest } from '../api/callbacks';
+import { futureDueAt, visibleRequest } from '../api/callbacks';
 import { phoneNumber, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
 import { countOrder, DEFAULT_ORDER_LIMIT } from '../api/order-limit';
@@ -165,8 +165,6 @@ export function portalRouter(deps: PortalDependencies): Router {
       const old = readCookies(req).get(SESSION_COOKIE);
       if (old) await store.portalUsers.deleteSession(old);
       const { id } = await store.portalUsers.createSession(user.id, ttlMs);
-      void store.portalUsers.deleteExpiredSessions().catch(() => undefined);
-      void store.portalUsers.deleteStaleLoginAttempts(limits.windowMs).catch(() => undefined);
       setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) });
       clearCookie(res, LOGIN_COOKIE, secure);
       deps.logger.info('portal login', { accountId: account.id, userId: user.id });
@@ -313,11 +311,7 @@ function formFields(req: Request): Record<string, string> {
 
 /** A `datetime-local` value, read in the account's time zone. */
 function laterDueAt(ctx: ApiContext, timeZone: string, at: string): number {
-  const parsed = DateTime.fromISO(at, { zone: timeZone });
-  if (!at || !parsed.isValid) throw new ApiError(400, 'validation_failed', 'Give a date and time for the callback.', 'at');
-  const ms = parsed.toMillis();
-  if (ms < ctx.clock.now() - 60_000) throw new ApiError(400, 'validation_failed', 'That time has passed.', 'at');
-  return Math.max(ms, ctx.clock.now());
+  return futureDueAt(ctx, DateTime.fromISO(at, { zone: timeZone }), { invalid: 'Give a date and time for the callback.', passed: 'That time has passed.' });
 }
 
 /** Errors the subscriber can act on, as a status and a message for the page. */
