@@ -36,7 +36,14 @@ export const HOUSEKEEPING_INTERVAL_MS = 5 * 60_000;
  * sessions were only deleted when somebody logged in, and a service nobody logs in to kept them
  * for ever.
  */
-export function startHousekeeping(options: { clock: Clock; logger: Logger; tasks: readonly HousekeepingTask[]; intervalMs?: number }): Housekeeping {
+export function startHousekeeping(options: {
+  clock: Clock;
+  logger: Logger;
+  tasks: readonly HousekeepingTask[];
+  intervalMs?: number;
+  /** Run the tasks once right away too (work left by a stopped process), not only after the first interval. */
+  runAtStart?: boolean;
+}): Housekeeping {
   const { clock, logger, tasks } = options;
   const intervalMs = options.intervalMs ?? HOUSEKEEPING_INTERVAL_MS;
   let timer: TimerHandle | null = null;
@@ -59,7 +66,8 @@ export function startHousekeeping(options: { clock: Clock; logger: Logger; tasks
       running = runOnce().finally(schedule);
     }, intervalMs);
   };
-  schedule();
+  if (options.runAtStart) running = runOnce().finally(schedule);
+  else schedule();
 
   return {
     runOnce,

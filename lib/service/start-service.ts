@@ -137,7 +137,6 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     metrics.setQueueSource(() => scheduler.counts());
 
     const sms = startSms(settings, { store, engine, clock, logger });
-    sms.startSweeps();
     stops.push('sms', async () => sms.stop());
 
     // One budget per account for the API and the portal, counted in the database.
@@ -151,6 +150,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       }),
     });
     stops.push('housekeeping', () => housekeeping.stop());
+    // The SMS backlog a stopped process left (unhandled commands, unsent replies): at once, then every minute.
+    const smsBacklog = startHousekeeping({ clock, logger, tasks: [{ name: 'SMS backlog', run: () => sms.sweep() }], intervalMs: 60_000, runAtStart: true });
+    stops.push('SMS backlog', () => smsBacklog.stop());
 
     // Live status: this instance's engine events, and through Redis every other instance's.
     const fanout = new EventFanout({ store, logger, ...(settings.queue.driver === 'redis' ? { redisUrl: settings.queue.url } : {}) });

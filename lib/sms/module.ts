@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Router } from 'express';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
-import type { Clock, TimerHandle } from '../time/clock';
+import type { Clock } from '../time/clock';
 import { smsWebhookRouter, type WebhookEndpoint } from './adapters/router';
 import { SmsCommandHandler } from './inbound/handler';
 import type { SenderLimit } from './inbound/sender-limit';
@@ -26,8 +26,6 @@ export interface SmsSettings {
   /** Each endpoint is mounted only when configured, and needs a secret and/or an allow-list. */
   readonly webhooks: { readonly generic?: WebhookEndpoint; readonly kannel?: WebhookEndpoint };
   readonly retry?: Pick<OutboundSmsOptions, 'maxAttempts' | 'retryDelayMs' | 'maxRetryDelayMs' | 'staleQueuedMs'>;
-  /** How often startSweeps() looks for work a stopped process left (default 60 s). */
-  readonly sweepIntervalMs?: number;
   /** An inbound message untouched this long is taken as abandoned by its process (default 2 min). */
   readonly staleInboundMs?: number;
   readonly maxDaysAhead?: number;
@@ -49,10 +47,11 @@ export interface SmsModule {
   readonly router: Router;
   readonly handler: SmsCommandHandler;
   readonly outbound: OutboundSms;
-  /** Once: what a stopped process left behind (unsent replies, unhandled commands). */
-  sweep(): Promise<void>;
-  /** sweep() now and then every sweepIntervalMs on the clock, until stop(). */
-  startSweeps(): void;
+  /**
+   * Once: what a stopped process left behind (unhandled commands, unsent replies); returns how
+   * many messages it took up. The service runs it at start and then with its housekeeping.
+   */
+  sweep(): Promise<number>;
   stop(): void;
 }
 
@@ -90,34 +89,15 @@ export function createSmsModule(deps: SmsModuleDependencies, settings: SmsSettin
   });
   const router = smsWebhookRouter({ messages: deps.store.smsMessages, handler, logger, ...settings.webhooks });
   const staleInboundMs = settings.staleInboundMs ?? 120_000;
-  const sweep = async (): Promise<void> => {
-    await handler.resumeStale(deps.clock.now() - staleInboundMs);
-    await outbound.retryDue();
-  };
-  let timer: TimerHandle | null = null;
-  let stopped = false;
-  const again = (): void => {
-    if (stopped) return;
-    timer = deps.clock.setTimeout(() => {
-      sweep()
-        .catch((error: unknown) => logger.error('SMS sweep failed', { error }))
-        .finally(again);
-    }, settings.sweepIntervalMs ?? 60_000);
+  const sweep = async (): Promise<number> => {
+    const resumed = await handler.resumeStale(deps.clock.now() - staleInboundMs);
+    return resumed + (await outbound.retryDue()).attempted;
   };
   return {
     router,
     handler,
     outbound,
     sweep,
-    startSweeps: () => {
-      sweep()
-        .catch((error: unknown) => logger.error('SMS sweep failed', { error }))
-        .finally(again);
-    },
-    stop: () => {
-      stopped = true;
-      timer?.cancel();
-      outbound.stop();
-    },
+    stop: () => outbound.stop(),
   };
 }

@@ -108,3 +108,19 @@ describeEachDatabase('housekeeping on the clock', (getDb) => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('housekeeping started with runAtStart', () => {
+  it('runs its tasks once at start, before the first interval, and then on the clock', async () => {
+    const clock = new ManualClock();
+    let runs = 0;
+    const tasks = [{ name: 'count', run: async () => (runs += 1) }];
+    const housekeeping = startHousekeeping({ clock, logger: testLogger(), tasks, intervalMs: 1_000, runAtStart: true });
+    try {
+      await eventually(() => runs === 1 && clock.pending > 0, 'the start run');
+      await clock.advance(1_000);
+      await eventually(() => runs === 2, 'the next run');
+    } finally {
+      await housekeeping.stop();
+    }
+  });
+});
