@@ -18,6 +18,8 @@ export interface Talking {
 
 export interface TalkingOptions {
   readonly balance?: number;
+  /** The source's phone; by default it answers and stays. */
+  readonly source?: PhoneScript;
   /** The destination's phone; by default it answers and talks for 10 minutes. */
   readonly destination?: PhoneScript;
   readonly features?: TalkFeaturesOptions;
@@ -31,7 +33,7 @@ export async function startTalking(db: Knex, dbEngine: DatabaseEngine, keep: (ri
   const r = await startEngineRig(db, dbEngine, { engine: { onTalk: talkFeatures({ interDigitMs: GAP, recordingsDir: '/rec', ...options.features }) } });
   keep(r);
   const account = await r.account(options.balance ?? 100_000);
-  r.sim.setPhone(SOURCE, { kind: 'answer' });
+  r.sim.setPhone(SOURCE, options.source ?? { kind: 'answer' });
   r.sim.setPhone(DESTINATION, options.destination ?? { kind: 'answer', hangupAfterMs: 600_000 });
   const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
   await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'talking');
