@@ -3,7 +3,7 @@ import type { PhoneScript } from '../../lib/simulator';
 import type { Leg } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
 import type { EngineRig } from '../support/engine-harness';
-import { allLegsEnded, expectBilled, startTalking, statesOf, type Talking } from '../support/talk-rig';
+import { allLegsEnded, expectBilled, expectBooked, startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 const THIRD = '+12025550303' as E164;
 /** What A keys in for THIRD (the account's country is the US). */
@@ -35,16 +35,6 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
 
   async function untilC(t: Talking, state: string): Promise<void> {
     await t.r.runUntil(async () => (await legC(t))?.state === state, `C ${state}`);
-  }
-
-  /** Every leg settled: one CDR each, the costs on the rows, nothing held, the balance down by exactly their sum. */
-  async function expectBooked({ r, requestId, accountId }: Talking, legs: readonly Leg[]): Promise<void> {
-    const cdrs = await r.store.cdrs.listForRequest(requestId);
-    expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
-    for (const leg of legs) expect(cdrs.find((cdr) => cdr.legUuid === leg.uuid)?.costMinor).toBe(leg.costMinor);
-    const cost = legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0);
-    expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 100_000 - cost, reservedMinor: 0 });
-    expect(await r.store.reservations.listHeld({ requestId })).toEqual([]);
   }
 
   /** The request completed, A and B and then C (in `cState`) ended, each billed at least `billed[i]` and booked. */

@@ -67,3 +67,13 @@ export function expectBilled(r: EngineRig, legs: readonly Leg[], atLeast: readon
     if (leg.role !== 'A') expect([leg.role, leg.costMinor]).toEqual([leg.role, Math.ceil(seconds / 60)]);
   });
 }
+
+/** Every leg settled: one CDR each, the costs on the rows, nothing held, the balance down by exactly their sum. */
+export async function expectBooked({ r, requestId, accountId }: Talking, legs: readonly Leg[]): Promise<void> {
+  const cdrs = await r.store.cdrs.listForRequest(requestId);
+  expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
+  for (const leg of legs) expect(cdrs.find((cdr) => cdr.legUuid === leg.uuid)?.costMinor).toBe(leg.costMinor);
+  const cost = legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0);
+  expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 100_000 - cost, reservedMinor: 0 });
+  expect(await r.store.reservations.listHeld({ requestId })).toEqual([]);
+}
