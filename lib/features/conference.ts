@@ -5,11 +5,11 @@ import { isRefusal } from '../callback/engine/funds';
 import { ApiControl } from '../callback/engine/leg-control';
 import { causeOfOriginateError } from '../callback/engine/leg-waiter';
 import type { LiveLeg } from '../callback/engine/live-leg';
-import { isGoneError } from '../callback/engine/telephony';
 import { e164Digits, InvalidPhoneNumber, toE164 } from '../domain/phone-number';
 import type { EslEvent } from '../esl/wire';
 import { FeatureLeg } from './feature-leg';
 import type { FeatureContext, FeatureHandler } from './handlers';
+import { talkApi } from './talk-api';
 
 /** How long A's socket may take to report the end of its bridge once B left it. */
 const UNBRIDGE_WAIT_MS = 2_000;
@@ -157,9 +157,5 @@ function followMembers(talk: Talk, members: readonly LiveLeg[]): Promise<void> {
 
 /** `uuid_kill`: the same for a socket leg in a conference as for the others; gone already is fine. */
 async function hangup(talk: Talk, leg: LiveLeg): Promise<void> {
-  try {
-    await talk.ctx.telephony.api(leg.node ?? talk.legA.node, `uuid_kill ${leg.uuid} NORMAL_CLEARING`);
-  } catch (error) {
-    if (!isGoneError(error)) throw error;
-  }
+  await talkApi(talk, `uuid_kill ${leg.uuid} NORMAL_CLEARING`, leg.node);
 }

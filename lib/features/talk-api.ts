@@ -1,10 +1,10 @@
 import type { Talk } from '../callback/engine/flow';
 import { isGoneError } from '../callback/engine/telephony';
 
-/** `uuid_*` on A's node for a feature; a channel already gone is not an error (false). */
-export async function talkApi(talk: Talk, command: string): Promise<boolean> {
+/** `uuid_*` on A's node (or `node`) for a feature; a channel already gone is not an error (false). */
+export async function talkApi(talk: Talk, command: string, node: string | undefined = talk.legA.node): Promise<boolean> {
   try {
-    await talk.ctx.telephony.api(talk.legA.node, command);
+    await talk.ctx.telephony.api(node, command);
     return true;
   } catch (error) {
     if (isGoneError(error)) return false;

@@ -1,13 +1,14 @@
 import type { Talk, TalkHook } from '../callback/engine/flow';
-import { DEFAULT_CODES, type CodeDefinition } from './codes';
+import { featuresSchema } from '../config/features-schema';
+import type { CodeDefinition } from './codes';
 import { HANDLERS, RecordStop, type ConferenceState, type FeatureContext, type FeatureHandler, type FeatureSettings, type RecordingState } from './handlers';
 import { DtmfCodeMatcher, type MatchResult } from './matcher';
 import { findOnPath, TIFF2PDF } from './pdf-converter';
 
 export interface TalkFeaturesOptions extends Partial<FeatureSettings> {
-  /** The code table (default: issue 6's). */
+  /** The code table (default: the configuration's, issue 6's). */
   readonly codes?: readonly CodeDefinition[];
-  /** `#1` vs `#11` (default 1.5 s). */
+  /** `#1` vs `#11` (default: the configuration's, 1.5 s). */
   readonly interDigitMs?: number;
 }
 
@@ -17,18 +18,20 @@ export interface TalkFeaturesOptions extends Partial<FeatureSettings> {
  * since `bridge_filter_dtmf` keeps FreeSWITCH from forwarding any), unknown codes are logged.
  */
 export function talkFeatures(options: TalkFeaturesOptions = {}): TalkHook {
-  const codes = options.codes ?? DEFAULT_CODES;
+  // What is not given is what the configuration would default to (config/features-schema.ts).
+  const defaults = featuresSchema.parse({});
+  const codes = options.codes ?? defaults.codes;
   const settings: FeatureSettings = {
     recordingsDir: options.recordingsDir ?? '/var/lib/callback/recordings',
-    redialConfirmPrompt: options.redialConfirmPrompt === undefined ? 'callback/redial_scheduled' : options.redialConfirmPrompt,
+    redialConfirmPrompt: options.redialConfirmPrompt === undefined ? defaults.redialConfirmPrompt : options.redialConfirmPrompt,
     faxDir: options.faxDir ?? '/var/lib/callback/faxes',
-    faxPrompt: options.faxPrompt === undefined ? 'callback/fax_receiving' : options.faxPrompt,
+    faxPrompt: options.faxPrompt === undefined ? defaults.faxPrompt : options.faxPrompt,
     // Optional at run time: detected once, never required.
     faxToPdf: options.faxToPdf === undefined ? findOnPath(TIFF2PDF) : options.faxToPdf,
-    conferenceProfile: options.conferenceProfile ?? 'default',
+    conferenceProfile: options.conferenceProfile ?? defaults.conferenceProfile,
     consultHoldMusic: options.consultHoldMusic ?? null,
   };
-  return (talk) => attach(talk, codes, settings, options.interDigitMs ?? 1_500);
+  return (talk) => attach(talk, codes, settings, options.interDigitMs ?? defaults.interDigitMs);
 }
 
 function attach(talk: Talk, codes: readonly CodeDefinition[], settings: FeatureSettings, interDigitMs: number): void {

@@ -59,7 +59,7 @@ export function localStamp(ms: number): string {
 }
 
 /** A channel's caller profile as header lines with the given prefix (Caller-, Channel-, Other-Leg-). */
-export function profileHeaders(channel: Channel, prefix: string, fields: readonly CallerProfileField[] = CALLER_PROFILE_FIELDS): HeaderList {
+function profileHeaders(channel: Channel, prefix: string, fields: readonly CallerProfileField[] = CALLER_PROFILE_FIELDS): HeaderList {
   const list: HeaderList = [];
   for (const field of fields) {
     const time = TIME_FIELDS[field];

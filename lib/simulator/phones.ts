@@ -2,7 +2,7 @@ import type { HangupCause } from '../esl/hangup-causes';
 import { hangupCauseInfo } from '../esl/hangup-causes';
 import type { DtmfPress, FaxSender, PhoneBehaviour, PhoneScript } from './types';
 
-export function normaliseNumber(number: string): string {
+function normaliseNumber(number: string): string {
   return number.trim().replace(/^\+/, '');
 }
 

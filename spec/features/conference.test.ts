@@ -1,10 +1,10 @@
 import { rateLeg } from '../../lib/billing';
 import type { E164 } from '../../lib/domain/phone-number';
-import { talkFeatures } from '../../lib/features';
 import type { PhoneBehaviour } from '../../lib/simulator/types';
 import type { Leg } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
-import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
+import { SOURCE, type EngineRig } from '../support/engine-harness';
+import { startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 const THIRD = '+12025550303' as E164;
 const LONG: PhoneBehaviour = { kind: 'answer', hangupAfterMs: 3_600_000 };
@@ -17,25 +17,15 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     rig = undefined;
   });
 
-  async function talking(third: PhoneBehaviour): Promise<{ r: EngineRig; requestId: string; a: Leg; b: Leg; accountId: number; room: string }> {
-    const r = (rig = await startEngineRig(getDb(), dbEngine, { engine: { onTalk: talkFeatures({ interDigitMs: 1_500, faxToPdf: null }) } }));
-    const account = await r.account(100_000);
-    r.sim.setPhone(SOURCE, LONG);
-    r.sim.setPhone(DESTINATION, LONG);
-    r.sim.setPhone(THIRD, third);
-    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
-    await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'talking');
-    const [a, b] = await r.store.legs.listForRequest(request.id);
-    return { r, requestId: request.id, a: a!, b: b!, accountId: account.id, room: `cb-${request.id}` };
+  async function talking(third: PhoneBehaviour): Promise<Talking & { room: string }> {
+    const t = await startTalking(getDb(), dbEngine, (r) => void (rig = r), { source: LONG, destination: LONG, features: { faxToPdf: null } });
+    t.r.sim.setPhone(THIRD, third);
+    return { ...t, room: `cb-${t.requestId}` };
   }
 
   async function legC(r: EngineRig, requestId: string): Promise<Leg> {
     await r.runUntil(async () => (await r.store.legs.listForRequest(requestId)).length === 3, 'leg C');
     return (await r.store.legs.listForRequest(requestId))[2]!;
-  }
-
-  function states(r: EngineRig, requestId: string): string[] {
-    return r.requests.filter((c) => c.requestId === requestId).map((c) => c.to);
   }
 
   /** Every leg has one CDR, its cost is its tariff's price of its own billsec, and the account paid exactly that. */
@@ -70,7 +60,7 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     expect(r.sim.channel(a.uuid)?.bridgedTo).toBe(b.uuid);
     await r.runUntil(() => r.sim.conferenceMembers(room)?.length === 3, 'three members');
     expect(r.sim.conferenceMembers(room)?.sort()).toEqual([a.uuid, b.uuid, c.uuid].sort());
-    expect(states(r, requestId).at(-1)).toBe('conference');
+    expect(statesOf(r, requestId).at(-1)).toBe('conference');
 
     await r.clock.advance(60_000);
     r.sim.hangup(a.uuid);
@@ -80,7 +70,7 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     const done = await r.finish(requestId);
 
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'conference', 'completed']);
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'conference', 'completed']);
     expect(r.sim.conferenceMembers(room)).toBeUndefined();
     const view = (uuid: string) => r.sim.channel(uuid)!;
     // C, alone, was ended by us (uuid_kill) as soon as B left.
@@ -105,7 +95,7 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     await r.runUntil(() => r.sim.conferenceMembers(room)?.length === 2, 'A left');
     // A is settled at once, while the others still talk.
     await r.runUntil(async () => (await r.store.legs.findByUuid(a.uuid))?.endedAt !== null, 'A settled');
-    expect(states(r, requestId).at(-1)).toBe('conference');
+    expect(statesOf(r, requestId).at(-1)).toBe('conference');
     expect(r.sim.channel(b.uuid)?.hangupCause).toBeUndefined();
     await r.clock.advance(120_000);
     r.sim.hangup(c.uuid);
@@ -129,7 +119,7 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     expect(await r.store.legs.findByUuid(c.uuid)).toMatchObject({ role: 'C', billsec: 0, costMinor: 0 });
     expect(r.sim.conferenceMembers(room)).toBeUndefined();
     expect(r.sim.channel(a.uuid)?.bridgedTo).toBe(b.uuid);
-    expect(states(r, requestId).at(-1)).toBe('bridged');
+    expect(statesOf(r, requestId).at(-1)).toBe('bridged');
     // A may try again: another C, another row; this one answers and the talk becomes a conference.
     r.sim.setPhone(THIRD, LONG);
     r.sim.sendDtmf(a.uuid, '*312025550303#');
@@ -139,7 +129,7 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     r.sim.hangup(b.uuid);
     const done = await r.finish(requestId);
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'conference', 'completed']);
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'conference', 'completed']);
     expect((await r.store.legs.listForRequest(requestId)).map((leg) => leg.role)).toEqual(['A', 'B', 'C', 'C']);
     await expectEachLegBilledOnce(r, requestId, accountId);
   });
@@ -163,6 +153,6 @@ describeEachDatabase('D6 *3N#: three-way conference', (getDb, dbEngine) => {
     r.sim.sendDtmf(a.uuid, '*3999#');
     await r.runUntil(async () => (await r.store.auditLog.list({ accountId })).some((e) => e.kind === 'refused'), 'refusal audited');
     expect(await r.store.legs.listForRequest(requestId)).toHaveLength(2);
-    expect(states(r, requestId).at(-1)).toBe('bridged');
+    expect(statesOf(r, requestId).at(-1)).toBe('bridged');
   });
 });

@@ -3,7 +3,7 @@ import type { PhoneScript } from '../../lib/simulator';
 import type { Leg } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
 import type { EngineRig } from '../support/engine-harness';
-import { allLegsEnded, expectBilled, startTalking, statesOf, type Talking } from '../support/talk-rig';
+import { allLegsEnded, expectBilled, expectBooked, startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 const THIRD = '+12025550303' as E164;
 /** What A keys in for THIRD (the account's country is the US). */
@@ -37,14 +37,19 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     await t.r.runUntil(async () => (await legC(t))?.state === state, `C ${state}`);
   }
 
-  /** Every leg settled: one CDR each, the costs on the rows, nothing held, the balance down by exactly their sum. */
-  async function expectBooked({ r, requestId, accountId }: Talking, legs: readonly Leg[]): Promise<void> {
-    const cdrs = await r.store.cdrs.listForRequest(requestId);
-    expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
-    for (const leg of legs) expect(cdrs.find((cdr) => cdr.legUuid === leg.uuid)?.costMinor).toBe(leg.costMinor);
-    const cost = legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0);
-    expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 100_000 - cost, reservedMinor: 0 });
-    expect(await r.store.reservations.listHeld({ requestId })).toEqual([]);
+  /** The request completed, A and B and then C (in `cState`) ended, each billed at least `billed[i]` and booked. */
+  async function expectSettled(t: Talking, billed: readonly number[], cState = 'completed'): Promise<Leg[]> {
+    const done = await t.r.finish(t.requestId);
+    expect(done.state).toBe('completed');
+    const legs = await allLegsEnded(t.r, t.requestId);
+    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
+      ['A', 'completed'],
+      ['B', 'completed'],
+      ['C', cState],
+    ]);
+    expectBilled(t.r, legs, billed);
+    await expectBooked(t, legs);
+    return legs;
   }
 
   it('C answers: A talks to C while B hears the hold music; # drops C and A is back with B; all three legs are billed and settled', async () => {
@@ -63,39 +68,19 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     await r.runUntil(() => r.sim.channel(a.uuid)?.bridgedTo === b.uuid, 'A back with B');
     await r.clock.advance(30_000);
     r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
-    const done = await r.finish(requestId);
-
-    expect(done.state).toBe('completed');
+    const legs = await expectSettled(t, [100, 100, 60]);
     expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
-    const legs = await allLegsEnded(r, requestId);
-    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
-      ['A', 'completed'],
-      ['B', 'completed'],
-      ['C', 'completed'],
-    ]);
-    expectBilled(r, legs, [100, 100, 60]);
     expect(legs[2]!.number).toBe(THIRD);
-    await expectBooked(t, legs);
   });
 
   it('* during the consultation ends the talk with everyone: C, B and A, the request completed', async () => {
     const t = await consulting({ kind: 'answer' });
-    const { r, a, requestId } = t;
+    const { r, a } = t;
     await untilC(t, 'bridged');
     await r.clock.advance(45_000);
     r.sim.sendDtmf(a.uuid, '*');
-    const done = await r.finish(requestId);
-
-    expect(done.state).toBe('completed');
-    const legs = await allLegsEnded(r, requestId);
-    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
-      ['A', 'completed'],
-      ['B', 'completed'],
-      ['C', 'completed'],
-    ]);
-    expectBilled(r, legs, [55, 55, 45]);
+    const legs = await expectSettled(t, [55, 55, 45]);
     expect(legs.every((leg) => r.sim.channel(leg.uuid)?.answerState === 'hangup')).toBe(true);
-    await expectBooked(t, legs);
   });
 
   it('A hangs up during the consultation: B and C stay connected, are billed until they end, and the request completes then', async () => {
@@ -109,39 +94,19 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     await r.runUntil(() => r.sim.channel(b.uuid)?.bridgedTo === c.uuid, 'B with C');
     expect((await r.store.legs.findByUuid(b.uuid))?.endedAt).toBeNull();
     // C hangs up 300 s after answering; B goes with it.
-    const done = await r.finish(requestId);
-
-    expect(done.state).toBe('completed');
-    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'transferred', 'completed']);
-    const legs = await allLegsEnded(r, requestId);
-    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
-      ['A', 'completed'],
-      ['B', 'completed'],
-      ['C', 'completed'],
-    ]);
     // C talks its 300 s; B from its answer until C's end.
-    expectBilled(r, legs, [30, 310, 300]);
+    const legs = await expectSettled(t, [30, 310, 300]);
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'transferred', 'completed']);
     expect(legs[2]!.billsec).toBe(300);
-    await expectBooked(t, legs);
   });
 
   it('B hanging up during the consultation ends the call as any B hangup does: C is hung up with it, every leg settled', async () => {
     const t = await consulting({ kind: 'answer' });
-    const { r, b, requestId } = t;
+    const { r, b } = t;
     await untilC(t, 'bridged');
     await r.clock.advance(15_000);
     r.sim.hangup(b.uuid, 'NORMAL_CLEARING');
-    const done = await r.finish(requestId);
-
-    expect(done.state).toBe('completed');
-    const legs = await allLegsEnded(r, requestId);
-    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
-      ['A', 'completed'],
-      ['B', 'completed'],
-      ['C', 'completed'],
-    ]);
-    expectBilled(r, legs, [25, 25, 15]);
-    await expectBooked(t, legs);
+    await expectSettled(t, [25, 25, 15]);
   });
 
   it.each([
@@ -159,17 +124,7 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     r.sim.sendDtmf(a.uuid, '5');
     await r.runUntil(() => (r.sim.channel(b.uuid)?.dtmfReceived ?? []).includes('5'), 'B hears A again');
     r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
-    const done = await r.finish(requestId);
-
-    expect(done.state).toBe('completed');
-    const legs = await allLegsEnded(r, requestId);
-    expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
-      ['A', 'completed'],
-      ['B', 'completed'],
-      ['C', cState],
-    ]);
-    expectBilled(r, legs, [0, 0, cState === 'completed' ? 40 : 0]);
-    await expectBooked(t, legs);
+    await expectSettled(t, [0, 0, cState === 'completed' ? 40 : 0], cState);
   });
 
   it.each([

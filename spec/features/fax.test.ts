@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { rateLeg } from '../../lib/billing';
-import { talkFeatures, type TalkFeaturesOptions } from '../../lib/features';
+import type { TalkFeaturesOptions } from '../../lib/features';
 import { apiRouter, API_PREFIX } from '../../lib/http/api/router';
 import { createHttpApp } from '../../lib/http/app';
 import { tiffPageCount } from '../../lib/simulator/tiff';
 import type { PhoneBehaviour } from '../../lib/simulator/types';
-import type { Leg } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
-import { DESTINATION, PROMPTS_DIR, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
+import { DESTINATION, PROMPTS_DIR, SOURCE, type EngineRig } from '../support/engine-harness';
+import { startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 const FAX_MS = 30_000;
 const FAX_PROMPT = `${PROMPTS_DIR}/callback/fax_receiving.wav`;
@@ -29,20 +29,8 @@ describeEachDatabase('D5 *1: fax reception', (getDb, dbEngine) => {
     fs.rmSync(mediaRoot, { recursive: true, force: true });
   });
 
-  async function talking(farEnd: PhoneBehaviour, options: TalkFeaturesOptions = {}): Promise<{ r: EngineRig; requestId: string; a: Leg; b: Leg; accountId: number }> {
-    const features = talkFeatures({ interDigitMs: 1_500, faxDir: path.join(mediaRoot, 'faxes'), faxToPdf: null, ...options });
-    const r = (rig = await startEngineRig(getDb(), dbEngine, { engine: { onTalk: features } }));
-    const account = await r.account(100_000);
-    r.sim.setPhone(SOURCE, { kind: 'answer' });
-    r.sim.setPhone(DESTINATION, farEnd);
-    const { request: order } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
-    await r.runUntil(async () => (await r.store.callbackRequests.findById(order.id))?.state === 'bridged', 'talking');
-    const [a, b] = await r.store.legs.listForRequest(order.id);
-    return { r, requestId: order.id, a: a!, b: b!, accountId: account.id };
-  }
-
-  function states(r: EngineRig, requestId: string): string[] {
-    return r.requests.filter((c) => c.requestId === requestId).map((c) => c.to);
+  async function talking(farEnd: PhoneBehaviour, options: TalkFeaturesOptions = {}): Promise<Talking> {
+    return startTalking(getDb(), dbEngine, (r) => void (rig = r), { destination: farEnd, features: { faxDir: path.join(mediaRoot, 'faxes'), faxToPdf: null, ...options } });
   }
 
   async function expectBilledExactly(r: EngineRig, requestId: string, accountId: number): Promise<void> {
@@ -67,7 +55,7 @@ describeEachDatabase('D5 *1: fax reception', (getDb, dbEngine) => {
     const done = await r.finish(requestId);
 
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'receiving_fax', 'completed']);
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'receiving_fax', 'completed']);
     // A heard why it is let go, and went first; B ran the fax receiver until the sender was done.
     const aView = r.sim.channel(a.uuid)!;
     const bView = r.sim.channel(b.uuid)!;
@@ -139,7 +127,7 @@ describeEachDatabase('D5 *1: fax reception', (getDb, dbEngine) => {
     r.sim.sendDtmf(a.uuid, '*1');
     const done = await r.finish(requestId);
     expect(done.state).toBe('completed');
-    expect(states(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
+    expect(statesOf(r, requestId)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
     expect(await r.store.faxes.listForRequest(requestId)).toEqual([]);
     expect(r.sim.channel(b.uuid)?.variables.fax_result_code).toBeUndefined();
     await expectBilledExactly(r, requestId, accountId);

@@ -21,6 +21,7 @@ import {
   harness,
   teardown,
   expectConformsToInbound,
+  expectConformsToSocket,
   expectSameStream,
   keepLegs,
   ourLegs,
@@ -143,10 +144,7 @@ describe('capture conformance', () => {
     const simulatedIn = streamView(inbound.frames);
     expectSameStream(recordedIn, simulatedIn, { dropReply: isJobReply });
     compareControlTypes(recordedIn, simulatedIn, 1);
-    const recordedSock = streamView(recordedSocket);
-    const simulatedSock = streamView(socket.frames);
-    expectSameStream(recordedSock, simulatedSock);
-    compareControlTypes(recordedSock, simulatedSock);
+    expectConformsToSocket(cap, socket.frames);
     expectConnectReply(recordedSocket, socket.frames);
     await teardown(h, [inbound, socket]);
   });
@@ -192,17 +190,9 @@ describe('capture conformance', () => {
     await inbound.closed;
 
     expect(h.sim.channel(stx.length > 0 ? (tx[5]?.command.match(/origination_uuid=([0-9a-f-]+)/)?.[1] ?? '') : '')?.variables.pin).toBe('123');
-    const recordedInbound = captureFrames(cap, 'inbound');
-    const recordedSocket = captureFrames(cap, 'socket');
-    const recordedIn = streamView(recordedInbound, keepLegs(ourLegs(recordedInbound)));
-    const simulatedIn = streamView(inbound.frames);
-    expectSameStream(recordedIn, simulatedIn);
-    compareControlTypes(recordedIn, simulatedIn);
-    const recordedSock = streamView(recordedSocket);
-    const simulatedSock = streamView(socket.frames);
-    expectSameStream(recordedSock, simulatedSock);
-    compareControlTypes(recordedSock, simulatedSock);
-    expectConnectReply(recordedSocket, socket.frames);
+    expectConformsToInbound(cap, inbound.frames);
+    expectConformsToSocket(cap, socket.frames);
+    expectConnectReply(captureFrames(cap, 'socket'), socket.frames);
     // The socket was connected before the job reached the inbound connection (ESL-NOTES §9).
     expect(inbound.frames.length).toBeGreaterThan(0);
     await teardown(h, [inbound, socket]);
@@ -234,16 +224,8 @@ describe('capture conformance', () => {
 
     const hangupComplete = socket.events().find((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.headers.get('Application') === 'playback');
     expect(hangupComplete?.headers.get('Application-Response')).toBe('PLAYBACK ERROR');
-    const recordedInbound = captureFrames(cap, 'inbound');
-    const recordedIn = streamView(recordedInbound, keepLegs(ourLegs(recordedInbound)));
-    const simulatedIn = streamView(inbound.frames);
-    expectSameStream(recordedIn, simulatedIn);
-    compareControlTypes(recordedIn, simulatedIn);
-    const recordedSocket = captureFrames(cap, 'socket');
-    const recordedSock = streamView(recordedSocket);
-    const simulatedSock = streamView(socket.frames);
-    expectSameStream(recordedSock, simulatedSock);
-    compareControlTypes(recordedSock, simulatedSock);
+    expectConformsToInbound(cap, inbound.frames);
+    expectConformsToSocket(cap, socket.frames);
     await teardown(h, [inbound, socket]);
   });
 
@@ -283,16 +265,8 @@ describe('capture conformance', () => {
     sendTx(inbound, tx[9]);
     await inbound.closed;
 
-    const recordedInbound = captureFrames(cap, 'inbound');
-    const recordedIn = streamView(recordedInbound, keepLegs(ourLegs(recordedInbound)));
-    const simulatedIn = streamView(inbound.frames);
-    expectSameStream(recordedIn, simulatedIn);
-    compareControlTypes(recordedIn, simulatedIn);
-    const recordedSocket = captureFrames(cap, 'socket');
-    const recordedSock = streamView(recordedSocket);
-    const simulatedSock = streamView(socket.frames);
-    expectSameStream(recordedSock, simulatedSock);
-    compareControlTypes(recordedSock, simulatedSock);
+    expectConformsToInbound(cap, inbound.frames);
+    expectConformsToSocket(cap, socket.frames);
     await teardown(h, [inbound, socket]);
   });
 

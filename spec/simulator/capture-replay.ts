@@ -172,6 +172,15 @@ export function expectConformsToInbound(cap: Capture, frames: EslFrame[]): Strea
   return simulated;
 }
 
+/** The socket session's stream (every event is our leg's) compared with the capture's. */
+export function expectConformsToSocket(cap: Capture, frames: EslFrame[]): StreamView {
+  const recorded = streamView(captureFrames(cap, 'socket'));
+  const simulated = streamView(frames);
+  expectSameStream(recorded, simulated);
+  compareControlTypes(recorded, simulated);
+  return simulated;
+}
+
 export interface Harness {
   sim: FreeswitchSimulator;
   clock: ManualClock;

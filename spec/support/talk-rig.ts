@@ -18,6 +18,8 @@ export interface Talking {
 
 export interface TalkingOptions {
   readonly balance?: number;
+  /** The source's phone; by default it answers and stays. */
+  readonly source?: PhoneScript;
   /** The destination's phone; by default it answers and talks for 10 minutes. */
   readonly destination?: PhoneScript;
   readonly features?: TalkFeaturesOptions;
@@ -31,7 +33,7 @@ export async function startTalking(db: Knex, dbEngine: DatabaseEngine, keep: (ri
   const r = await startEngineRig(db, dbEngine, { engine: { onTalk: talkFeatures({ interDigitMs: GAP, recordingsDir: '/rec', ...options.features }) } });
   keep(r);
   const account = await r.account(options.balance ?? 100_000);
-  r.sim.setPhone(SOURCE, { kind: 'answer' });
+  r.sim.setPhone(SOURCE, options.source ?? { kind: 'answer' });
   r.sim.setPhone(DESTINATION, options.destination ?? { kind: 'answer', hangupAfterMs: 600_000 });
   const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
   await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'talking');
@@ -64,4 +66,14 @@ export function expectBilled(r: EngineRig, legs: readonly Leg[], atLeast: readon
     expect(leg.billsec).toBeGreaterThanOrEqual(atLeast[i] ?? 0);
     if (leg.role !== 'A') expect([leg.role, leg.costMinor]).toEqual([leg.role, Math.ceil(seconds / 60)]);
   });
+}
+
+/** Every leg settled: one CDR each, the costs on the rows, nothing held, the balance down by exactly their sum. */
+export async function expectBooked({ r, requestId, accountId }: Talking, legs: readonly Leg[]): Promise<void> {
+  const cdrs = await r.store.cdrs.listForRequest(requestId);
+  expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
+  for (const leg of legs) expect(cdrs.find((cdr) => cdr.legUuid === leg.uuid)?.costMinor).toBe(leg.costMinor);
+  const cost = legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0);
+  expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 100_000 - cost, reservedMinor: 0 });
+  expect(await r.store.reservations.listHeld({ requestId })).toEqual([]);
 }

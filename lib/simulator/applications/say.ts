@@ -2,7 +2,7 @@ import type { PlaybackRecord } from '../channel';
 import type { Application } from './types';
 
 /** How long mod_say takes per spoken word (a digit, a unit); the simulator has no audio to measure. */
-export const SAY_WORD_MS = 400;
+const SAY_WORD_MS = 400;
 
 /** The prefix under which a `say` is recorded in the channel's playbacks: `say:<module> <type> <method> <text>`. */
 export const SAY_PREFIX = 'say:';
@@ -44,7 +44,7 @@ export const say: Application = {
  * Roughly the words mod_say speaks: a word per digit of each number in the text, and one for
  * the unit of a currency or duration; at least one, so every `say` takes some time.
  */
-export function spokenWords(arg: string): string[] {
+function spokenWords(arg: string): string[] {
   const [, type = '', , ...rest] = arg.split(/\s+/);
   const text = rest.join(' ');
   const words = [...text].filter((c) => /[0-9]/.test(c));
