@@ -336,8 +336,7 @@ async function rerunOnHoldRace<T>(work: () => Promise<T>, attempts = 3): Promise
 
 /** Whose money is held for a leg this payer pays: an account's or a card's; the operator's legs run unheld (A6). */
 function heldOwner(payer: Payer): ReservationOwner | null {
-  if (payer.kind === 'card') return { cardId: payer.cardId };
-  return payer.kind === 'account' ? { accountId: payer.accountId } : null;
+  return payer.kind === 'operator' ? null : payerFunds(payer);
 }
 
 /** Whose money pays a leg: the card's for a card, otherwise the payer's account (the operator's included). */
