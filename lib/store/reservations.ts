@@ -52,6 +52,8 @@ const referencesSchema = z.object({
   legUuid: z.guid().nullable().default(null),
   /** Makes the write idempotent: a second try with the same key returns the first one's hold (reserveFor). */
   holdKey: z.guid().nullable().default(null),
+  /** No earlier try of this key ran, so nothing can be under it: the look-up (and its lock) is skipped. */
+  firstTry: z.boolean().default(false),
 });
 export type ReservationReferences = z.input<typeof referencesSchema>;
 
@@ -161,7 +163,7 @@ export class ReservationsRepository extends Repository {
       if (!isUniqueViolation(error)) throw error;
       if (this.db.isTransaction) throw new HoldKeyRace(key);
       // The other try has committed by now (the key is there): a new transaction sees its hold.
-      return this.hold(parsedOwner, hold, refs);
+      return this.hold(parsedOwner, hold, { ...refs, firstTry: false });
     }
   }
 
@@ -169,7 +171,7 @@ export class ReservationsRepository extends Repository {
     const funds = fundsOf(owner);
     return this.atomically(async (trx) => {
       const now = this.clock();
-      if (refs.holdKey !== null) {
+      if (refs.holdKey !== null && !refs.firstTry) {
         await lockOwner(trx, funds);
         const found = await trx<ReservationRow>('reservations').where({ hold_key: refs.holdKey }).first();
         if (found) {

@@ -1,13 +1,13 @@
 import { testLogger } from '../../lib/log/logger';
 import { LeaseHeartbeat } from '../../lib/scheduler/lease-heartbeat';
 import { ACTIVE_STATES, DUE_STATES } from '../../lib/scheduler/request-states';
-import { createScheduler, type Scheduler } from '../../lib/scheduler/scheduler';
+import type { Scheduler } from '../../lib/scheduler/scheduler';
 import { claimForDial } from '../../lib/store/request-claims';
 import { createStore, type CallbackRequest, type Store } from '../../lib/store';
 import { ManualClock } from '../../lib/time/clock';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance } from '../store/fixtures';
-import { dialSpy, newRequest } from './support';
+import { newRequest, sweepTestScheduler } from './support';
 
 const LEASE = 60_000;
 
@@ -38,15 +38,7 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
   });
 
   function sweeperOf(instanceId: string): Scheduler {
-    scheduler = createScheduler({
-      settings: { driver: 'memory' },
-      db: getDb(),
-      clock,
-      logger: testLogger(),
-      instanceId,
-      dial: dialSpy().dial,
-      sweepCron: null,
-      leaseMs: LEASE,
+    scheduler = sweepTestScheduler(getDb(), clock, instanceId, LEASE, {
       recover: (request: CallbackRequest) => {
         recovered.push(request.id);
         return Promise.resolve();

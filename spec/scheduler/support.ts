@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
 import type { QueueSettings } from '../../lib/config/schema';
 import type { E164 } from '../../lib/domain/phone-number';
+import { testLogger } from '../../lib/log/logger';
+import { createScheduler, type Scheduler, type SchedulerOptions } from '../../lib/scheduler/scheduler';
 import type { CallbackRequest, NewCallbackRequest, Store } from '../../lib/store';
+import type { Clock } from '../../lib/time/clock';
 import { uniqueNumber } from '../store/fixtures';
 
 export type QueueKindName = 'memory' | 'bullmq';
@@ -132,4 +136,24 @@ export function describeRedis(name: string, body: (url: string) => void): void {
       });
     });
   }
+}
+
+/**
+ * A memory-queue scheduler that sweeps only when a test calls sweep() (no cron), with a spy dial
+ * unless `extra` gives one: the instance the sweep tests start, one per controller id.
+ */
+export function sweepTestScheduler(
+  db: Knex, clock: Clock, instanceId: string, leaseMs: number, extra: Partial<SchedulerOptions> = {},
+): Scheduler {
+  return createScheduler({
+    settings: { driver: 'memory' },
+    db,
+    clock,
+    logger: testLogger(),
+    instanceId,
+    dial: dialSpy().dial,
+    sweepCron: null,
+    leaseMs,
+    ...extra,
+  });
 }

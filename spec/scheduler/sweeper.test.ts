@@ -2,13 +2,13 @@ import { testLogger } from '../../lib/log/logger';
 import { claimForDial } from '../../lib/store/request-claims';
 import { MemoryDialQueue } from '../../lib/scheduler/memory-dial-queue';
 import { DUE_STATES } from '../../lib/scheduler/request-states';
-import { createScheduler, type Scheduler, type SchedulerOptions } from '../../lib/scheduler/scheduler';
+import type { Scheduler, SchedulerOptions } from '../../lib/scheduler/scheduler';
 import { Sweeper } from '../../lib/scheduler/sweeper';
 import { createStore, type CallbackRequest, type Store } from '../../lib/store';
 import { ManualClock } from '../../lib/time/clock';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance } from '../store/fixtures';
-import { dialSpy, eventually, newRequest } from './support';
+import { dialSpy, eventually, newRequest, sweepTestScheduler } from './support';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -33,17 +33,7 @@ describeEachDatabase('sweeper', (getDb) => {
   });
 
   function scheduler(instanceId: string, extra: Partial<SchedulerOptions> = {}): Scheduler {
-    const created = createScheduler({
-      settings: { driver: 'memory' },
-      db: getDb(),
-      clock,
-      logger: testLogger(),
-      instanceId,
-      dial: dialSpy().dial,
-      sweepCron: null,
-      leaseMs: LEASE,
-      ...extra,
-    });
+    const created = sweepTestScheduler(getDb(), clock, instanceId, LEASE, extra);
     started.push(created);
     return created;
   }
