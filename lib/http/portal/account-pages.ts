@@ -85,7 +85,7 @@ function ratesTable(t: TariffRates, f: ReturnType<typeof accountFormat>, query: 
   if (!t.rates.length) return empty(query ? 'No rate matches your search.' : 'This tariff has no rates.');
   const more = t.more ? `<p class="hint">Showing the first ${t.rates.length} rates: search for a number or destination to find others.</p>` : '';
   return more + table(
-    `${t.title} (${t.tariff.name})`,
+    `Tariff: ${t.tariff.name}`,
     [{ label: 'Destination' }, { label: 'Prefix' }, { label: 'Per minute', numeric: true }, { label: 'Connection fee', numeric: true }, { label: 'Billed in steps of', numeric: true }],
     t.rates.map((r) => ({
       cells: [

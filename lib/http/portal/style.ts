@@ -44,6 +44,7 @@ h3 { font-size: 1rem; margin: 16px 0 8px; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; }
 .table-wrap { overflow-x: auto; }
+.facts + .table-wrap { margin-top: 20px; }
 table { width: 100%; border-collapse: collapse; font-size: .95rem; }
 caption { text-align: left; font-weight: 600; padding: 0 0 8px; color: var(--muted); }
 th, td { text-align: left; padding: 9px 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
