@@ -90,6 +90,8 @@ audio { width: 260px; max-width: 100%; height: 36px; vertical-align: middle; }
   .card { padding: 14px; }
   h1 { font-size: 1.35rem; }
   .who { width: 100%; order: 3; }
+  .site-nav ul { flex-wrap: wrap; }
+  .site-nav a { padding: 6px 9px; font-size: .95rem; }
   .stack thead { display: none; }
   .stack tr { display: block; border-bottom: 1px solid var(--line); padding: 8px 0; }
   .stack td { display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 3px 4px; text-align: right; }
