@@ -1,8 +1,8 @@
-import { currencyExponent, durationText, moneyText, rateText, timeText } from '../../lib/http/portal/format';
+import { durationText, moneyText, rateText, timeText } from '../../lib/http/portal/format';
 import { nationalCountry } from '../../lib/domain/national-country';
 import { searchRates, RATES_SHOWN } from '../../lib/http/portal/rate-search';
 import type { Rate } from '../../lib/store';
-import { minorUnits } from '../../lib/domain/money';
+import { currencyExponent, minorUnits } from '../../lib/domain/money';
 
 describe('portal formats: amounts, rates, durations and times of the account', () => {
   it("formats integer minor units in the account's currency and language, exactly", () => {

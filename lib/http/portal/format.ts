@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { formatAmount, minorUnits } from '../../domain/money';
+import { currencyExponent, formatAmount, minorUnits } from '../../domain/money';
 import { MICRO_UNITS_PER_MINOR } from '../../store';
 
 /*
@@ -26,11 +26,6 @@ function currencyFormat(locale: string, currency: string, minimumFractionDigits?
 }
 
 const MICRO_DIGITS = String(MICRO_UNITS_PER_MINOR).length - 1;
-
-/** Digits after the decimal point in `currency` (2 for USD, 0 for JPY): what a minor unit is. */
-export function currencyExponent(currency: string): number {
-  return currencyFormat('en', currency).resolvedOptions().maximumFractionDigits ?? 2;
-}
 
 /** An amount of minor units, e.g. 1234 USD in `en` → "$12.34". */
 export function moneyText(minor: number, currency: string, locale: string): string {
