@@ -57,7 +57,7 @@ export function seedDemo(db: Knex): Promise<SeedResult> {
         name: DEMO.accountName,
         currency: 'USD',
         creditLimitMinor: minorUnits(0),
-        timeZone: 'Europe/Berlin',
+        timeZone: 'America/New_York',
         language: 'en',
         country: 'US',
         tariffId: retail.id,

@@ -32,3 +32,12 @@ export function formatAmount(amount: MinorUnits, exponent = 2): string {
   const text = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
   return negative ? `-${text}` : text;
 }
+
+/** Digits after the decimal point in `currency` (2 for USD, 0 for JPY): what one minor unit is. An unknown code gets 2. */
+export function currencyExponent(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}

@@ -36,7 +36,7 @@ interface Seen {
   [role: string]: string[];
 }
 
-/** Runs in the page before its own script: records each status a leg's cell shows, as it changes. */
+/** Runs in the page before its own script: records each status a leg's cell holds (W3's word in data-status), as it changes. */
 const RECORD_LEG_STATUSES = `(function () {
   var seen = {};
   window.seenStatuses = seen;
@@ -44,7 +44,7 @@ const RECORD_LEG_STATUSES = `(function () {
     document.querySelectorAll('tr[data-leg]').forEach(function (row) {
       var role = row.children[0] ? row.children[0].textContent : '';
       var cell = row.querySelector('[data-field="status"]');
-      var status = cell ? cell.textContent : '';
+      var status = cell ? cell.getAttribute('data-status') : '';
       if (!role || !status) return;
       var list = seen[role] || (seen[role] = []);
       if (list[list.length - 1] !== status) list.push(status);
@@ -52,7 +52,7 @@ const RECORD_LEG_STATUSES = `(function () {
   }
   document.addEventListener('DOMContentLoaded', function () {
     record();
-    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
   });
 })();`;
 
@@ -89,11 +89,12 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function screenshot(page: Page, name: string): Promise<void> {
+  async function screenshot(page: Page, name: string): Promise<Buffer> {
     const path = join(ARTIFACTS, `portal-${name}.png`);
-    await page.screenshot({ path, fullPage: true });
+    const png = await page.screenshot({ path, fullPage: true });
     // The path is part of the test output, for CI to keep.
     process.stdout.write(`browser screenshot: ${path}\n`);
+    return png;
   }
 
   async function logIn(page: Page): Promise<void> {
@@ -139,10 +140,13 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     await screenshot(page, 'callback-live');
     const statusCells = page.locator('tr[data-leg] [data-field="status"]');
     await until(async () => {
-      const statuses = await statusCells.allTextContents();
+      const statuses = await legStatuses(page);
       return statuses.length >= 2 && statuses.every((s) => s === 'completed');
-    }, 20_000, async () => `leg statuses on the page: ${JSON.stringify(await statusCells.allTextContents())}`);
-    await page.locator('[data-field="state"]', { hasText: 'completed' }).waitFor();
+    }, 20_000, async () => `leg statuses on the page: ${JSON.stringify(await legStatuses(page))}`);
+    await page.locator('[data-field="state"]', { hasText: 'Finished' }).waitFor();
+    // Both legs answered and talked: the page says so in words, and fills in their length and cost.
+    await expect(statusCells.allTextContents()).resolves.toEqual(['Call ended', 'Call ended']);
+    await until(async () => /\$\d+\.\d{2}/.test((await page.locator('[data-field="total"]').textContent()) ?? ''), 10_000, async () => `total: ${await page.locator('[data-field="total"]').textContent()}`);
     await screenshot(page, 'callback-completed');
 
     const seen = (await page.evaluate('window.seenStatuses')) as Seen;
@@ -153,8 +157,8 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     expect(seen.A!.some((s) => s === 'answered' || s === 'bridged')).toBe(true);
     expect(seen.B!.indexOf('bridged')).toBeLessThan(seen.B!.indexOf('completed'));
     expect(seen.A!.indexOf('completed')).toBe(seen.A!.length - 1);
-    await expect(legStatus('A').textContent()).resolves.toBe('completed');
-    await expect(legStatus('B').textContent()).resolves.toBe('completed');
+    await expect(legStatus('A').getAttribute('data-status')).resolves.toBe('completed');
+    await expect(legStatus('B').getAttribute('data-status')).resolves.toBe('completed');
     // Each leg shows the number it called, also a leg that appeared live; an ended callback has no cancel button.
     const legNumber = (role: string) => page.locator('tr[data-leg]', { has: page.locator('td:first-child', { hasText: new RegExp(`^${role}$`) }) }).locator('td').nth(2);
     await expect(legNumber('A').textContent()).resolves.toBe(DEMO.callerId);
@@ -170,7 +174,7 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     await expect(history.textContent()).resolves.toContain(DESTINATION);
     await expect(history.textContent()).resolves.toContain(DEMO.callerId);
     const callbacks = page.getByRole('table', { name: 'Latest callbacks' });
-    await expect(callbacks.locator('tr[data-callback] [data-field="state"]').first().textContent()).resolves.toBe('completed');
+    await expect(callbacks.locator('tr[data-callback] [data-field="state"]').first().textContent()).resolves.toBe('Finished');
     const balanceAfter = await availableBalance(page);
     // Leg A's answered second is billed a whole first increment of the demo callback tariff.
     expect(balanceAfter).toBeLessThan(balanceBefore);
@@ -195,14 +199,75 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     });
     await logIn(page);
     await orderCallback(page);
-    const statusCells = page.locator('tr[data-leg] [data-field="status"]');
     await until(async () => {
-      const statuses = await statusCells.allTextContents();
+      const statuses = await legStatuses(page);
       return statuses.length >= 2 && statuses.every((s) => s === 'completed');
-    }, 20_000, async () => `leg statuses on the page: ${JSON.stringify(await statusCells.allTextContents())}; streams opened: ${opened.length}`);
-    await page.locator('[data-field="state"]', { hasText: 'completed' }).waitFor();
+    }, 20_000, async () => `leg statuses on the page: ${JSON.stringify(await legStatuses(page))}; streams opened: ${opened.length}`);
+    await page.locator('[data-field="state"]', { hasText: 'Finished' }).waitFor();
     // The waits between tries are proved in spec/portal/live-script.test.ts, without a wall clock.
     expect(opened.length).toBeGreaterThanOrEqual(2);
+    await page.close();
+  });
+
+  it('every page looks like a product, at desktop and phone width: header, navigation, cards and tables styled by the stylesheet, words instead of states and causes, times in the account zone', async () => {
+    const page = await context!.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    // The test above left its session behind: start logged out.
+    await context!.clearCookies();
+    await logIn(page);
+    // A finished callback of its own, for the callback's page, the list and the history.
+    await orderCallback(page);
+    await page.locator('[data-field="state"]', { hasText: 'Finished' }).waitFor({ timeout: 20_000 });
+    const callbackPath = new URL(page.url()).pathname;
+    const pages = [
+      { name: 'home', path: '/' },
+      { name: 'callback', path: callbackPath! },
+      { name: 'recordings', path: '/recordings' },
+      { name: 'faxes', path: '/faxes' },
+      { name: 'payments', path: '/payments' },
+      { name: 'rates', path: '/rates' },
+    ];
+    for (const viewport of [
+      { name: 'desktop', width: 1280, height: 900 },
+      { name: 'phone', width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize({ width: viewport.width, height: viewport.height });
+      for (const shown of pages) {
+        await page.goto(`${base}${shown.path}`);
+        await page.locator('main .card').first().waitFor();
+        const png = await screenshot(page, `${viewport.name}-${shown.name}`);
+        const where = `${shown.name} at ${viewport.name} width`;
+        // The screenshot is the page's width (nothing sticks out sideways, a phone needs no side scrolling) and not blank.
+        expect({ where, width: png.readUInt32BE(16) }).toEqual({ where, width: viewport.width });
+        expect(png.length).toBeGreaterThan(8_000);
+        // Layout: header, navigation, at least one card; the stylesheet is applied.
+        await expect(page.locator('header.site-header').isVisible()).resolves.toBe(true);
+        await expect(page.getByRole('navigation', { name: 'Portal' }).isVisible()).resolves.toBe(true);
+        expect(await page.locator('main .card').count()).toBeGreaterThan(0);
+        expect(await page.evaluate("getComputedStyle(document.querySelector('main .card')).borderTopLeftRadius")).toBe('10px');
+        expect(await page.evaluate("getComputedStyle(document.body).backgroundColor")).toBe('rgb(244, 246, 249)');
+        // Words, never raw engine states (dialing_a) or FreeSWITCH causes (NORMAL_CLEARING).
+        const text = String(await page.evaluate('document.body.innerText'));
+        expect({ where, raw: text.match(/\b[a-z]+_[a-z_]+\b|\b[A-Z]{2,}_[A-Z_]+\b/g) }).toEqual({ where, raw: null });
+        expect(text).not.toMatch(/\bcompleted\b/);
+        // The demo account is in New York: its times read EST/EDT, never Berlin's.
+        expect(text).not.toMatch(/GMT\+[12]|\bCES?T\b/);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}/`);
+    await expect(page.getByRole('table', { name: 'Latest callbacks' }).textContent()).resolves.toMatch(/\b(EST|EDT)\b/);
+    // One row per leg in the history, each with its length and cost.
+    const firstLeg = await page.getByRole('table', { name: 'Call history' }).locator('tbody tr').first().textContent();
+    expect(firstLeg).toMatch(/\b\d+:\d{2}\$\d+\.\d{2}/);
+    // On a phone, tables become labelled lines and the navigation stays one scrollable row.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate("getComputedStyle(document.querySelector('table.stack thead')).display")).toBe('none');
+    expect(problems).toEqual([]);
     await page.close();
   });
 });
@@ -216,10 +281,16 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, describeS
   }
 }
 
-/** The "Available" amount on the account page, in minor units. */
+/** W3's word for each leg's status (the cells' data-status; their text is for people). */
+async function legStatuses(page: Page): Promise<string[]> {
+  const cells = page.locator('tr[data-leg] [data-field="status"]');
+  return Promise.all((await cells.all()).map(async (cell) => (await cell.getAttribute('data-status')) ?? ''));
+}
+
+/** The "Available" amount on the account page (USD, as the demo account shows it: "$9.87"), in minor units. */
 async function availableBalance(page: Page): Promise<number> {
   const text = await page.locator('dt', { hasText: /^Available$/ }).locator('xpath=following-sibling::dd[1]').textContent();
-  const match = /^(-?)(\d+)\.(\d{2}) /.exec(text ?? '');
+  const match = /^(-?)\$(\d+)\.(\d{2})$/.exec(text ?? '');
   if (!match) throw new Error(`no balance on the page: ${text}`);
   return (match[1] ? -1 : 1) * (Number(match[2]) * 100 + Number(match[3]));
 }

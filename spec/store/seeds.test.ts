@@ -16,7 +16,7 @@ describeEachDatabase('demo seed', (getDb) => {
     expect(result.created).toBe(true);
 
     const account = await store.accounts.findById(result.accountId);
-    expect(account).toMatchObject({ name: 'Demo', currency: 'USD', balanceMinor: 1000, creditLimitMinor: 0, timeZone: 'Europe/Berlin' });
+    expect(account).toMatchObject({ name: 'Demo', currency: 'USD', balanceMinor: 1000, creditLimitMinor: 0, timeZone: 'America/New_York' });
     expect(await store.callerIds.findByNumber(DEMO.callerId)).toMatchObject({ accountId: result.accountId, allowAuthorization: true });
     expect(await store.pins.verify({ accountId: result.accountId }, '1234', { maxAttempts: 3, lockMs: 1000 })).toEqual({ ok: true });
     expect(await store.accessNumbers.findByDid(DEMO.accessNumber)).toMatchObject({ method: 'call_to_caller', authMode: 'ani', active: true });

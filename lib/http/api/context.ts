@@ -31,8 +31,13 @@ export async function accountOrThrow(ctx: ApiContext, accountId: number): Promis
 
 /** A number as the subscriber typed it, in E.164 for the account's country. */
 export function phoneNumber(ctx: ApiContext, account: Account, input: string, field: string): E164 {
+  return phoneNumberIn((account.country ?? ctx.defaultCountry) as CountryCode, input, field);
+}
+
+/** A number as typed, in E.164, national numbers read in `country`; a 400 naming `field` when it is none. */
+export function phoneNumberIn(country: CountryCode, input: string, field: string): E164 {
   try {
-    return toE164(input, (account.country ?? ctx.defaultCountry) as CountryCode);
+    return toE164(input, country);
   } catch (error) {
     if (error instanceof InvalidPhoneNumber) throw new ApiError(400, 'validation_failed', error.reason, field);
     throw error;

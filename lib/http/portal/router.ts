@@ -4,14 +4,19 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOrder } from '../../callback/engine/order';
 import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
 import { futureDueAt, visibleRequest } from '../api/callbacks';
-import { phoneNumber, type ApiContext } from '../api/context';
+import { phoneNumberIn, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
 import { countOrder, DEFAULT_ORDER_LIMIT } from '../api/order-limit';
 import { RateLimiter } from '../api/rate-limit';
 import { apiContext, mountRoutes, principalRoutes, type ApiDependencies } from '../api/router';
 import { clearCookie, readCookies, setCookie } from './cookies';
+import { faxesPage, paymentsPage, ratesPage, recordingsPage, type TariffRates } from './account-pages';
 import { callbackPage, dashboardPage, errorPage, loginPage, type DashboardView } from './html';
+import type { Viewer } from './layout';
+import { searchRates } from './rate-search';
 import { PORTAL_SCRIPT } from './script';
+import { PORTAL_STYLESHEET } from './style';
+import { requestStateWords } from './wording';
 import { CSRF_FIELD, LOGIN_COOKIE, SESSION_COOKIE, loadSession, loginOf, sameToken, sessionApiAuth, type PortalLogin } from './session';
 
 /** Where the portal serves the API's routes under its session (the page's script uses them). */
@@ -63,11 +68,14 @@ export function portalRouter(deps: PortalDependencies): Router {
     if (!req.originalUrl.startsWith(PORTAL_API_PREFIX)) (res.locals as { portalPage?: boolean }).portalPage = true;
     next();
   });
-  const session = loadSession(store);
+  const session = loadSession(store, ctx.defaultCountry);
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
 
   router.get('/portal/app.js', (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'no-cache').send(PORTAL_SCRIPT);
+  });
+  router.get('/portal/app.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'no-cache').send(PORTAL_STYLESHEET);
   });
 
   // The API's own routes, acting for the session's account (the live streams included).
@@ -119,7 +127,7 @@ export function portalRouter(deps: PortalDependencies): Router {
       store.cdrs.list({ accountId, limit: 50 }),
     ]);
     if (!balance) throw new ApiError(404, 'not_found', 'no such account');
-    html(res, status, dashboardPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, balance, callerIds, phoneBook, callbacks, history, ...extra }));
+    html(res, status, dashboardPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, balance, callerIds, phoneBook, callbacks, history, now: clock.now(), ...extra }));
   };
 
   const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
@@ -189,10 +197,10 @@ export function portalRouter(deps: PortalDependencies): Router {
         // The same budget as the API's (and the portal's API mount), in the database.
         await countOrder(store, { kind: 'account', accountId: account.id, label: 'portal' }, orderLimit);
         const ownNumbers = await store.callerIds.listForAccount(account.id);
-        const source = phoneNumber(ctx, account, fields.source ?? '', 'source');
+        const source = phoneNumberIn(login.country, fields.source ?? '', 'source');
         if (!ownNumbers.some((c) => c.number === source)) throw new ApiError(400, 'validation_failed', 'Choose one of your own numbers.', 'source');
         const destinationInput = (fields.destination ?? '').trim();
-        const destination = destinationInput ? phoneNumber(ctx, account, destinationInput, 'destination') : null;
+        const destination = destinationInput ? phoneNumberIn(login.country, destinationInput, 'destination') : null;
         const mode = (MODES as readonly string[]).includes(fields.mode ?? '') ? (fields.mode as CallbackMode) : 'source_first';
         const dueAt = fields.when === 'later' ? laterDueAt(ctx, account.timeZone, fields.at ?? '') : undefined;
         const { request } = await ctx.engine.order({ accountId: account.id, trigger: 'web', source, destination, mode, ...(dueAt !== undefined ? { dueAt } : {}) });
@@ -234,7 +242,48 @@ export function portalRouter(deps: PortalDependencies): Router {
       const after = (await store.callbackRequests.findById(request.id)) ?? request;
       const legs = await store.legs.listForRequest(request.id);
       const view = { account: login.account, email: login.user.email, csrf: login.session.csrfToken, request: after, legs };
-      html(res, cancelled ? 200 : 409, callbackPage(cancelled ? { ...view, notice: 'Cancelled.' } : { ...view, error: `The callback is ${after.state} and can no longer be cancelled.` }));
+      html(res, cancelled ? 200 : 409, callbackPage(cancelled ? { ...view, notice: 'Cancelled.' } : { ...view, error: `This callback can no longer be cancelled (${requestStateWords(after.state).toLowerCase()}).` }));
+    }),
+  );
+
+  const viewer = (login: PortalLogin): Viewer => ({ email: login.user.email, csrf: login.session.csrfToken });
+
+  // Read-only pages of the account: recordings, faxes, payments and its rates.
+  router.get(
+    '/recordings',
+    ...page(async (_req, res, login) => {
+      const recordings = await store.recordings.listForAccount(login.account.id);
+      html(res, 200, recordingsPage({ account: login.account, viewer: viewer(login), recordings }));
+    }),
+  );
+
+  router.get(
+    '/faxes',
+    ...page(async (_req, res, login) => {
+      const faxes = await store.faxes.listForAccount(login.account.id);
+      html(res, 200, faxesPage({ account: login.account, viewer: viewer(login), faxes }));
+    }),
+  );
+
+  router.get(
+    '/payments',
+    ...page(async (_req, res, login) => {
+      const payments = await store.payments.listForAccount(login.account.id, { limit: 200 });
+      html(res, 200, paymentsPage({ account: login.account, viewer: viewer(login), payments }));
+    }),
+  );
+
+  router.get(
+    '/rates',
+    ...page(async (req, res, login) => {
+      const query = typeof req.query.q === 'string' ? req.query.q.slice(0, 40) : '';
+      const tariffRates = async (title: string, tariffId: number | null): Promise<TariffRates> => {
+        const tariff = tariffId === null ? null : await store.tariffs.findTariffById(tariffId);
+        const found = tariff ? searchRates(await store.tariffs.listRates(tariff.id), query) : { rates: [], more: false };
+        return { title, tariff, ...found };
+      };
+      const tariffs = await Promise.all([tariffRates('Calls to other numbers', login.account.tariffId), tariffRates('Calling you back', login.account.callbackTariffId)]);
+      html(res, 200, ratesPage({ account: login.account, viewer: viewer(login), query, tariffs }));
     }),
   );
 
@@ -256,7 +305,7 @@ export function portalRouter(deps: PortalDependencies): Router {
     ...edit(async (login, fields) => {
       const name = (fields.name ?? '').trim();
       if (!name || name.length > 100) throw new ApiError(400, 'validation_failed', 'Give the entry a name (at most 100 characters).');
-      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
       await store.phoneBook.save({ accountId: login.account.id, name, number });
       return `Saved ${name}.`;
     }),
@@ -265,7 +314,7 @@ export function portalRouter(deps: PortalDependencies): Router {
   router.post(
     '/phone-book/delete',
     ...edit(async (login, fields) => {
-      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
       if (!(await store.phoneBook.remove(login.account.id, number))) throw new ApiError(404, 'not_found', 'No such entry in your phone book.');
       return `Removed ${number}.`;
     }),
@@ -274,7 +323,7 @@ export function portalRouter(deps: PortalDependencies): Router {
   router.post(
     '/caller-ids',
     ...edit(async (login, fields) => {
-      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
       await store.callerIds.add({ accountId: login.account.id, number, allowAuthorization: fields.allowAuthorization === 'yes' });
       return `Added ${number}.`;
     }),
@@ -283,7 +332,7 @@ export function portalRouter(deps: PortalDependencies): Router {
   router.post(
     '/caller-ids/delete',
     ...edit(async (login, fields) => {
-      const number = phoneNumber(ctx, login.account, fields.number ?? '', 'number');
+      const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
       if (!(await store.callerIds.remove(login.account.id, number))) throw new ApiError(404, 'not_found', 'That is not one of your numbers.');
       return `Removed ${number}.`;
     }),

@@ -1,8 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Account, PortalSession, PortalUser, Store } from '../../store';
 import { ApiError } from '../api/errors';
 import { setPrincipal } from '../api/principal';
+import { nationalCountry } from '../../domain/national-country';
 import { readCookies } from './cookies';
 
 export const SESSION_COOKIE = 'callback_session';
@@ -17,6 +19,8 @@ export interface PortalLogin {
   session: PortalSession;
   user: PortalUser;
   account: Account;
+  /** Where the subscriber's national numbers are read (domain/national-country.ts). */
+  country: CountryCode;
 }
 
 export function loginOf(res: Response): PortalLogin | undefined {
@@ -29,8 +33,8 @@ export function requireLogin(res: Response): PortalLogin {
   return login;
 }
 
-/** Loads the session named by the cookie (if any, valid, and its account active) into res.locals. */
-export function loadSession(store: Pick<Store, 'portalUsers' | 'accounts'>): RequestHandler {
+/** Loads the session named by the cookie (if any, valid, and its account active) into res.locals, with the country its national numbers are read in. */
+export function loadSession(store: Pick<Store, 'portalUsers' | 'accounts' | 'callerIds'>, defaultCountry: string): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const id = readCookies(req).get(SESSION_COOKIE);
     if (!id) return next();
@@ -40,7 +44,9 @@ export function loadSession(store: Pick<Store, 'portalUsers' | 'accounts'>): Req
         if (!found) return;
         const account = await store.accounts.findById(found.user.accountId);
         if (!account?.active) return;
-        (res.locals as { portal?: PortalLogin }).portal = { id, ...found, account };
+        const callerIds = account.country ? [] : await store.callerIds.listForAccount(account.id);
+        const country = nationalCountry(account, [account.callbackNumber, ...callerIds.map((c) => c.number)], defaultCountry);
+        (res.locals as { portal?: PortalLogin }).portal = { id, ...found, account, country };
         setPrincipal(res, { kind: 'account', accountId: account.id, label: `portal ${found.user.email}` });
       })
       .then(() => next(), next);

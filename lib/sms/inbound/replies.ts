@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { formatAmount, type MinorUnits } from '../../domain/money';
+import { currencyExponent, formatAmount, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
 
 /*
@@ -56,14 +56,6 @@ export function balanceReply(balance: { balanceMinor: MinorUnits; availableMinor
   const text = `Balance: ${formatAmount(balance.balanceMinor, exponent)} ${currency}.`;
   // Credit limits and calls in progress make what can be spent differ from the balance.
   return balance.availableMinor === balance.balanceMinor ? text : `${text} Available: ${formatAmount(balance.availableMinor, exponent)} ${currency}.`;
-}
-
-function currencyExponent(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
 }
 
 function capitalize(text: string): string {
