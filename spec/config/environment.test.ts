@@ -17,7 +17,7 @@ describe('environment variables', () => {
         CALLBACK_SOCKET_SERVER_ADVERTISE_HOST: '10.0.0.2',
       },
     });
-    expect(settings.http).toEqual({ host: '0.0.0.0', port: 9090, ordersPerAccount: 30, orderWindowSeconds: 60 });
+    expect(settings.http).toEqual({ host: '0.0.0.0', port: 9090, ordersPerAccount: 30, orderWindowSeconds: 60, maxConnections: 2000, maxStreams: 1000, maxStreamsPerClient: 20, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
     expect(settings.log.level).toBe('debug');
     expect(settings.callback.maxRetries).toBe(5);
     expect(settings.callback.activeForUsers).toBe(false);
