@@ -45,7 +45,7 @@ export function maskUrlCredentials(text: string): string {
     url = new URL(text);
   } catch {
     // Not a URL: mask whatever stands where credentials would.
-    return text.replace(/^([a-z][a-z0-9+.-]*:\/*)[^/?#@]*@/i, `$1${MASK}@`);
+    return text.replace(/(^|\/\/)[^/?#]*@/, `$1${MASK}@`);
   }
   if (!url.username && !url.password) return text;
   url.username = MASK;
