@@ -28,6 +28,12 @@ describe('environment variables', () => {
     expect(settings.socketServer.advertiseHost).toBe('10.0.0.2');
   });
 
+  it('read the webhook allow-list as a comma-separated list of addresses and ranges', () => {
+    const settings = loadSettings({ env: { CALLBACK_HTTP_WEBHOOK_ALLOW_PRIVATE_TARGETS: '10.0.0.0/8, 192.168.1.20,fd00::/8' } });
+    expect(settings.http.webhookAllowPrivateTargets).toEqual(['10.0.0.0/8', '192.168.1.20', 'fd00::/8']);
+    expect(loadSettings({ env: {} }).http.webhookAllowPrivateTargets).toBeUndefined();
+  });
+
   it('accept port 0, meaning any free port', () => {
     expect(loadSettings({ env: { CALLBACK_HTTP_PORT: '0', CALLBACK_SOCKET_SERVER_PORT: '0' } }).http.port).toBe(0);
   });
