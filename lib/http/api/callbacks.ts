@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Account, CallbackRequest } from '../../store';
-import { accountOrThrow, phoneNumber, type ApiContext } from './context';
 import { WebhookTargetRefused } from '../webhooks/target-policy';
+import { accountOrThrow, phoneNumber, type ApiContext } from './context';
 import { ApiError, notFound } from './errors';
 import { orderRateLimit, type OrderLimit } from './order-limit';
 import { mayAccess, targetAccount, type Principal } from './principal';
