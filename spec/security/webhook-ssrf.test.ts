@@ -1,18 +1,17 @@
 import http from 'node:http';
-import type { LookupAddress } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { testLogger } from '../../lib/log/logger';
 import { ManualClock } from '../../lib/time/clock';
 import { StatusWebhooks } from '../../lib/http/webhooks/status-webhooks';
 import { webhookTargetPolicy, type OwnEndpoint } from '../../lib/http/webhooks/target-policy';
-import { WebhookTargets, type HostResolver } from '../../lib/http/webhooks/webhook-targets';
+import { WebhookTargets } from '../../lib/http/webhooks/webhook-targets';
 import { apiFixture, type ApiFixture } from '../http/support/api-fixture';
 import { describeEachDatabase } from '../support/databases';
+import { fakeDns, PUBLIC_ADDRESS } from '../support/fake-dns';
 import { rowCounts } from './support/api-rig';
 import { captureLogger, type LogCapture } from './support/capturing-logger';
 
-const PUBLIC_ADDRESS = '93.184.216.34';
 const PASSWORD = 's3cret-Pa55-in-the-url';
 
 /** A receiver on loopback that records every connection and request, answering `status`. */
@@ -45,20 +44,6 @@ async function receiver(status = 204): Promise<Receiver> {
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A resolver answering from a table; each name's answers are taken in turn, the last one repeating (DNS rebinding). */
-function fakeDns(table: Record<string, ReadonlyArray<readonly string[]>>): HostResolver & { asked: string[] } {
-  const asked: string[] = [];
-  const resolve = (hostname: string): Promise<LookupAddress[]> => {
-    const times = asked.filter((name) => name === hostname).length;
-    asked.push(hostname);
-    const answers = table[hostname];
-    if (!answers) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
-    const answer = answers[Math.min(times, answers.length - 1)] ?? [];
-    return Promise.resolve(answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
-  };
-  return Object.assign(resolve, { asked });
 }
 
 async function until(condition: () => boolean): Promise<void> {
