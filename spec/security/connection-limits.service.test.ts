@@ -3,6 +3,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { DEMO } from '../../db/seeds/demo';
+import { SESSION_COOKIE } from '../../lib/http/portal/session';
 import { testLogger } from '../../lib/log/logger';
 import { startService, type RunningService } from '../../lib/service/start-service';
 import { createStore } from '../../lib/store';
@@ -13,7 +15,7 @@ import { embeddedServiceSettings } from '../support/service-settings';
 import { captureLogger, type LogCapture } from './support/capturing-logger';
 
 /** The service as `npm start` assembles it (settings → service → HTTP server), with the limits set small. */
-async function serviceWith(env: Record<string, string>): Promise<{ service: RunningService; base: string; dir: string; logs: LogCapture; keys: string[] }> {
+async function serviceWith(env: Record<string, string>): Promise<{ service: RunningService; base: string; dir: string; logs: LogCapture; keys: string[]; portal: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'callback-connections-'));
   const logger = testLogger();
   const logs = captureLogger(logger);
@@ -25,7 +27,10 @@ async function serviceWith(env: Record<string, string>): Promise<{ service: Runn
     const account = await accountWithBalance(store, 0, { country: 'US' });
     keys.push((await store.apiKeys.create({ accountId: account.id, label: `streams ${i}` })).plainKey);
   }
-  return { service, base: `http://127.0.0.1:${service.httpPort}`, dir, logs, keys };
+  const demo = await store.portalUsers.findByEmail(DEMO.portalEmail);
+  if (!demo) throw new Error('the demo portal user is missing');
+  const session = await store.portalUsers.createSession(demo.id, 3_600_000);
+  return { service, base: `http://127.0.0.1:${service.httpPort}`, dir, logs, keys, portal: { Cookie: `${SESSION_COOKIE}=${session.id}` } };
 }
 
 async function eventually(condition: () => Promise<boolean>): Promise<void> {
@@ -76,6 +81,17 @@ describe('bounded connections in the assembled service', () => {
       return connection;
     }
 
+    /** A stream opened as soon as a slot is free (the server sees a client leave a moment after it left). */
+    async function streamOnceFree(path: string, headers: Record<string, string>): Promise<void> {
+      await eventually(async () => {
+        const again = connectSse(`${rig.base}${path}`, headers);
+        open.push(again);
+        if ((await again.status) === 200) return true;
+        again.close();
+        return false;
+      });
+    }
+
     const refused = (key: string) => request(rig.base).get('/api/v1/events').set('Authorization', `Bearer ${key}`);
 
     it('refuses the stream one key opens beyond http.maxStreamsPerClient with 429, Retry-After and a JSON error, and gives the slot back when a stream closes', async () => {
@@ -84,17 +100,11 @@ describe('bounded connections in the assembled service', () => {
       await stream(a);
       const third = await refused(a);
       expect([third.status, third.headers['retry-after'], third.body.error?.code]).toEqual([429, '10', 'rate_limited']);
-      expect(third.body.error.message).toBe('too many live streams open for this key: at most 2 at once; close one first');
+      expect(third.body.error.message).toBe('too many live streams open for this API key or login: at most 2 at once; close one first');
       expect(rig.logs.lines.some((line) => line.includes('live stream refused: too many open'))).toBe(true);
 
       first.close();
-      await eventually(async () => {
-        const again = connectSse(`${rig.base}/api/v1/events`, { Authorization: `Bearer ${a}` });
-        open.push(again);
-        if ((await again.status) === 200) return true;
-        again.close();
-        return false;
-      });
+      await streamOnceFree('/api/v1/events', { Authorization: `Bearer ${a}` });
     });
 
     it('refuses any stream beyond http.maxStreams, all keys together, while another key still has room of its own', async () => {
@@ -107,6 +117,18 @@ describe('bounded connections in the assembled service', () => {
         'rate_limited',
         'too many live streams open on this server; try again shortly',
       ]);
+    });
+
+    it("counts a portal login as one client, and the portal's streams in the same total as the API's", async () => {
+      const [a = '', b = ''] = rig.keys;
+      for (const stream of open.splice(0)) stream.close();
+      await streamOnceFree('/portal/api/v1/events', rig.portal);
+      await streamOnceFree('/api/v1/events', { Authorization: `Bearer ${b}` });
+      await streamOnceFree('/portal/api/v1/events', rig.portal);
+      const portalBeyond = await request(rig.base).get('/portal/api/v1/events').set(rig.portal);
+      expect([portalBeyond.status, portalBeyond.body.error?.message]).toEqual([429, 'too many live streams open for this API key or login: at most 2 at once; close one first']);
+      const apiBeyond = await refused(a);
+      expect([apiBeyond.status, apiBeyond.body.error?.message]).toEqual([429, 'too many live streams open on this server; try again shortly']);
     });
   });
 

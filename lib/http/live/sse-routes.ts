@@ -79,7 +79,7 @@ function takeSlot(ctx: ApiContext, slots: StreamSlots, principal: Principal): ()
   ctx.logger.warn('live stream refused: too many open', { principal: principal.label, limit: slot.full === 'key' ? 'per key' : 'total' });
   const message =
     slot.full === 'key'
-      ? `too many live streams open for this key: at most ${slots.limits.perKey} at once; close one first`
+      ? `too many live streams open for this API key or login: at most ${slots.limits.perKey} at once; close one first`
       : 'too many live streams open on this server; try again shortly';
   throw new ApiError(429, 'rate_limited', message, undefined, STREAM_RETRY_AFTER_SECONDS);
 }
