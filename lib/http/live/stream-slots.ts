@@ -42,9 +42,4 @@ export class StreamSlots {
       },
     };
   }
-
-  /** Streams open now, for `key` or in total. */
-  count(key?: string): number {
-    return key === undefined ? this.open : (this.perKey.get(key) ?? 0);
-  }
 }
