@@ -8,7 +8,7 @@ import { queueSchema } from './queue-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
 import { smsSchema } from './sms-schema';
-import { hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
+import { ADDRESSES_ALLOWED, addressListSchema, hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
 
 /*
  * The whole service's settings. Every default gives the embedded mode: SQLite under ./data,
@@ -42,6 +42,41 @@ const http = z
       'Callbacks one account may order through the API and the portal per orderWindowSeconds, counted in the database across instances; beyond it: 429 with Retry-After.',
     ),
     orderWindowSeconds: setting(z.number().int().min(1).max(86_400).default(60), 'The window of ordersPerAccount, in seconds.'),
+    maxConnections: setting(
+      z.number().int().min(1).max(1_000_000).default(2_000),
+      'Most TCP connections the HTTP server holds at once (live streams included); a connection beyond it is closed as it arrives, with a log line.',
+    ),
+    maxStreams: setting(
+      z.number().int().min(1).max(1_000_000).default(1_000),
+      'Most live status streams (Server-Sent Events) open at once on this instance, all keys together; beyond it: 429 with Retry-After.',
+    ),
+    maxStreamsPerClient: setting(
+      z.number().int().min(1).max(100_000).default(20),
+      'Most live status streams one client (an API key, a portal login, the operator key) may have open at once on this instance; beyond it: 429 with Retry-After.',
+    ),
+    headersTimeoutMs: setting(
+      z.number().int().min(100).max(600_000).default(10_000),
+      'Time a client has to send a request\'s headers; then it gets 408 and its connection is closed. At most requestTimeoutMs.',
+    ),
+    requestTimeoutMs: setting(
+      z.number().int().min(100).max(3_600_000).default(30_000),
+      'Time a client has to send a whole request, headers and body; then it gets 408 and its connection is closed. Responses (live streams, downloads) are not limited by it.',
+    ),
+    keepAliveTimeoutMs: setting(
+      z.number().int().min(100).max(600_000).default(5_000),
+      'How long an idle keep-alive connection is kept open for its next request.',
+    ),
+    webhookAllowPrivateTargets: setting(
+      addressListSchema().optional(),
+      'Addresses status webhooks may reach although they are loopback, private (RFC 1918, fc00::/7), link-local, carrier-grade NAT or otherwise local; unset: none. This service\'s own API is refused even when listed.',
+      { allowed: ADDRESSES_ALLOWED },
+    ),
+  })
+  .superRefine((value, ctx) => {
+    // Node refuses a headers timeout longer than the request timeout.
+    if (value.headersTimeoutMs > value.requestTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['headersTimeoutMs'], message: `expected at most http.requestTimeoutMs (${value.requestTimeoutMs})` });
+    }
   })
   .prefault({});
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { isE164, toE164, type E164 } from '../domain/phone-number';
+import { cidrProblem } from '../net/address-list';
 import { expected } from './setting-meta';
 
 /** Value types shared by several settings; each carries its own "expected …" wording. */
@@ -80,4 +81,21 @@ export function promptNameSchema(): z.ZodNullable<z.ZodString> {
     .string()
     .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, expected(PROMPT_ALLOWED))
     .nullable();
+}
+
+export const ADDRESSES_ALLOWED = 'comma-separated IP addresses or CIDR ranges, such as 10.0.0.5,192.168.1.0/24';
+
+/** A comma-separated list in one variable, so an allow-list is as easy to set as any other setting. */
+export function addressListSchema(): z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>> {
+  return z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const entries = text.split(',').map((part) => part.trim());
+      for (const entry of entries) {
+        const problem = cidrProblem(entry);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: `${expected(ADDRESSES_ALLOWED)}; ${problem}` });
+      }
+      return entries;
+    });
 }

@@ -18,7 +18,12 @@ import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
 import { EventFanout } from '../http/live/fanout';
 import { DEFAULT_LOGIN_LIMIT, portalRouter } from '../http/portal/router';
+import { createHttpServer } from '../http/server';
+import { StreamSlots } from '../http/live/stream-slots';
+import { ownApiEndpoints } from '../http/webhooks/own-endpoints';
 import { StatusWebhooks } from '../http/webhooks/status-webhooks';
+import { webhookTargetPolicy, type OwnEndpoint } from '../http/webhooks/target-policy';
+import { WebhookTargets, type HostResolver } from '../http/webhooks/webhook-targets';
 import { sha256Hex } from '../store/secrets';
 import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
@@ -47,11 +52,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Parts a test replaces; production uses the real ones. */
+export interface ServiceOverrides {
+  /** How status webhook hosts are resolved (default: the system's resolver). */
+  resolveHost?: HostResolver;
+}
+
 /**
  * Brings the service up in dependency order and returns a handle that takes it down in reverse.
  * Anything that fails half-way is stopped again, so a failed start leaves no open ports or pools.
  */
-export async function startService(settings: Settings, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
+export async function startService(settings: Settings, logger: Logger, clock: Clock = systemClock, overrides: ServiceOverrides = {}): Promise<RunningService> {
   const stops = new StopStack(logger);
   try {
     logger.info('starting', { settings: redactSettings(settings) });
@@ -161,7 +172,14 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     fanout.attach(engine);
 
     if (!settings.security.webhookSecret) logger.warn('status webhooks are signed with a random key per process; set CALLBACK_SECURITY_WEBHOOK_SECRET so receivers can verify them');
-    const webhooks = new StatusWebhooks({ store, clock, logger, secret: settings.security.webhookSecret ?? randomBytes(32).toString('hex') });
+    // Webhooks never reach our own API; with port 0 (tests) its port is known only once listening.
+    const ownApi: OwnEndpoint[] = await ownApiEndpoints(settings.http, settings.http.port);
+    const webhookTargets = new WebhookTargets({
+      policy: webhookTargetPolicy({ allowPrivate: settings.http.webhookAllowPrivateTargets ?? [], ownEndpoints: () => ownApi }),
+      clock,
+      ...(overrides.resolveHost ? { resolve: overrides.resolveHost } : {}),
+    });
+    const webhooks = new StatusWebhooks({ store, clock, logger, targets: webhookTargets, secret: settings.security.webhookSecret ?? randomBytes(32).toString('hex') });
     const detachWebhooks = webhooks.attach(engine);
     stops.push('status webhooks', async () => {
       detachWebhooks();
@@ -179,6 +197,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       fanout,
       defaultCountry: settings.callback.defaultCountry,
       mediaRoot: settings.media.root,
+      webhookTargets,
+      liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
     };
     const api = apiRouter(webDependencies);
@@ -208,9 +228,10 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         { router: portal },
       ],
     });
-    const server = await listen(app, settings.http.host, settings.http.port);
+    const server = await listen(createHttpServer(app, settings.http, { logger, clock }), settings.http.host, settings.http.port);
     stops.push('http', () => closeServer(server));
     const httpPort = (server.address() as AddressInfo).port;
+    if (httpPort !== settings.http.port) ownApi.splice(0, ownApi.length, ...(await ownApiEndpoints(settings.http, httpPort)));
     logger.info(`HTTP API listening on http://${settings.http.host}:${httpPort}`, { port: httpPort });
     if (telephony.simulator) {
       const simulator = telephony.simulator;
@@ -276,9 +297,9 @@ async function refuseUnroutedCall(session: CallSession, settings: Settings, logg
   await session.reject(settings.callback.rejectHangupCause);
 }
 
-function listen(app: ReturnType<typeof createHttpApp>, host: string, port: number): Promise<Server> {
+function listen(server: Server, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    server.listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

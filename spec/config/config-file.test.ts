@@ -42,7 +42,7 @@ describe('config file', () => {
     const settings = loadSettings({ env: {}, configFile: writeConfig('production.json', production) });
     expect(settings.env).toBe('production');
     expect(settings.log.format).toBe('json');
-    expect(settings.http).toEqual({ host: '127.0.0.1', port: 8000, publicUrl: 'https://callback.example.com', ordersPerAccount: 30, orderWindowSeconds: 60 });
+    expect(settings.http).toEqual({ host: '127.0.0.1', port: 8000, publicUrl: 'https://callback.example.com', ordersPerAccount: 30, orderWindowSeconds: 60, maxConnections: 2000, maxStreams: 1000, maxStreamsPerClient: 20, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
     expect(settings.database).toEqual({ client: 'mysql', url: 'mysql://cb:pw@db:3306/callback', pool: { min: 0, max: 20 } });
     expect(settings.queue).toEqual({ driver: 'redis', url: 'redis://redis:6379/0', prefix: 'callback' });
     expect(settings.freeswitch.nodes[0]).toMatchObject({ name: 'fs1', port: 8021, password: 'ClueCon' });

@@ -17,7 +17,7 @@ describe('environment variables', () => {
         CALLBACK_SOCKET_SERVER_ADVERTISE_HOST: '10.0.0.2',
       },
     });
-    expect(settings.http).toEqual({ host: '0.0.0.0', port: 9090, ordersPerAccount: 30, orderWindowSeconds: 60 });
+    expect(settings.http).toEqual({ host: '0.0.0.0', port: 9090, ordersPerAccount: 30, orderWindowSeconds: 60, maxConnections: 2000, maxStreams: 1000, maxStreamsPerClient: 20, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
     expect(settings.log.level).toBe('debug');
     expect(settings.callback.maxRetries).toBe(5);
     expect(settings.callback.activeForUsers).toBe(false);
@@ -26,6 +26,12 @@ describe('environment variables', () => {
     expect(settings.callback.method).toBe('call_to_number');
     expect(settings.callback.defaultCountry).toBe('DE');
     expect(settings.socketServer.advertiseHost).toBe('10.0.0.2');
+  });
+
+  it('read the webhook allow-list as a comma-separated list of addresses and ranges', () => {
+    const settings = loadSettings({ env: { CALLBACK_HTTP_WEBHOOK_ALLOW_PRIVATE_TARGETS: '10.0.0.0/8, 192.168.1.20,fd00::/8' } });
+    expect(settings.http.webhookAllowPrivateTargets).toEqual(['10.0.0.0/8', '192.168.1.20', 'fd00::/8']);
+    expect(loadSettings({ env: {} }).http.webhookAllowPrivateTargets).toBeUndefined();
   });
 
   it('accept port 0, meaning any free port', () => {

@@ -4,6 +4,8 @@ import { EngineEvents } from '../../lib/callback/engine/events';
 import type { E164 } from '../../lib/domain/phone-number';
 import { StatusWebhooks } from '../../lib/http/webhooks/status-webhooks';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/http/webhooks/signature';
+import { webhookTargetPolicy } from '../../lib/http/webhooks/target-policy';
+import { WebhookTargets } from '../../lib/http/webhooks/webhook-targets';
 import { testLogger } from '../../lib/log/logger';
 import { createStore } from '../../lib/store';
 import { ManualClock } from '../../lib/time/clock';
@@ -40,7 +42,9 @@ describeEachDatabase('status webhooks', (getDb) => {
     const { request } = await store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: '+12025550101' as E164, statusWebhookUrl: url });
     const silent = await store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: '+12025550101' as E164 });
     const events = new EngineEvents(testLogger());
-    const webhooks = new StatusWebhooks({ store, clock, logger: testLogger(), secret: SECRET, baseDelayMs: 1_000 });
+    // The receiver runs on loopback, which webhooks may reach only when the operator allows it.
+    const targets = new WebhookTargets({ policy: webhookTargetPolicy({ allowPrivate: ['127.0.0.1/32'] }), clock });
+    const webhooks = new StatusWebhooks({ store, clock, logger: testLogger(), targets, secret: SECRET, baseDelayMs: 1_000 });
     webhooks.attach(events);
 
     const started = Date.now();

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Account, CallbackRequest } from '../../store';
+import { WebhookTargetRefused } from '../webhooks/target-policy';
 import { accountOrThrow, phoneNumber, type ApiContext } from './context';
 import { ApiError, notFound } from './errors';
 import { orderRateLimit, type OrderLimit } from './order-limit';
@@ -33,6 +34,17 @@ export function futureDueAt(ctx: ApiContext, parsed: DateTime, wording = { inval
   return Math.max(ms, ctx.clock.now());
 }
 
+/** Refuses a status webhook URL that would make us call into the operator's own networks (SSRF). */
+async function checkWebhookUrl(ctx: ApiContext, accountId: number, url: string): Promise<void> {
+  try {
+    await ctx.webhookTargets.check(url);
+  } catch (error) {
+    if (!(error instanceof WebhookTargetRefused)) throw error;
+    ctx.logger.warn('status webhook URL refused', { accountId, reason: error.message });
+    throw new ApiError(400, 'validation_failed', error.message, 'statusWebhookUrl');
+  }
+}
+
 export function callbackRoutes(ctx: ApiContext, orderLimit: OrderLimit): Route[] {
   // In the database: N instances behind a balancer still allow the limit once, not N times.
   const ordering = orderRateLimit(ctx.store, orderLimit);
@@ -59,6 +71,7 @@ export function callbackRoutes(ctx: ApiContext, orderLimit: OrderLimit): Route[]
       const source = phoneNumber(ctx, account, body.source, 'source');
       const destination = body.destination === null || body.destination === undefined ? null : phoneNumber(ctx, account, body.destination, 'destination');
       const idempotencyKey = body.idempotencyKey ?? req.get('idempotency-key') ?? undefined;
+      if (body.statusWebhookUrl) await checkWebhookUrl(ctx, accountId, body.statusWebhookUrl);
       const { request, created } = await ctx.engine.order({
         accountId,
         trigger: ctx.trigger,

@@ -4,6 +4,7 @@ import { InvalidPhoneNumber, toE164, type E164 } from '../../domain/phone-number
 import type { Logger } from '../../log/logger';
 import type { Account, Store } from '../../store';
 import type { Clock } from '../../time/clock';
+import type { WebhookTargets } from '../webhooks/webhook-targets';
 import { ApiError, notFound } from './errors';
 
 /** The part of the engine the API drives. */
@@ -21,6 +22,8 @@ export interface ApiContext {
   mediaRoot: string | null;
   /** `api` for the REST API, `web` for the portal: recorded on each request ordered. */
   trigger: 'api' | 'web';
+  /** Status webhook URLs are checked against it when ordered. */
+  webhookTargets: WebhookTargets;
 }
 
 export async function accountOrThrow(ctx: ApiContext, accountId: number): Promise<Account> {

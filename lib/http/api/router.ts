@@ -5,6 +5,9 @@ import { createStore } from '../../store';
 import { systemClock, type Clock } from '../../time/clock';
 import type { EventFanout } from '../live/fanout';
 import { liveRoutes } from '../live/sse-routes';
+import { DEFAULT_STREAM_LIMITS, StreamSlots } from '../live/stream-slots';
+import { webhookTargetPolicy } from '../webhooks/target-policy';
+import { WebhookTargets } from '../webhooks/webhook-targets';
 import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
@@ -36,6 +39,10 @@ export interface ApiDependencies {
   orderLimit?: OrderLimit;
   /** Live status streams (W3); without it the event routes are not served. */
   fanout?: EventFanout;
+  /** Open live streams, counted per key and in total; share one between the API and the portal. Default: a counter of their own with DEFAULT_STREAM_LIMITS. */
+  liveStreams?: StreamSlots;
+  /** Where status webhooks may point; default: no private or local target at all. */
+  webhookTargets?: WebhookTargets;
 }
 
 export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']): ApiContext {
@@ -48,14 +55,15 @@ export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']
     defaultCountry: deps.defaultCountry ?? 'US',
     mediaRoot: deps.mediaRoot ?? null,
     trigger,
+    webhookTargets: deps.webhookTargets ?? new WebhookTargets({ policy: webhookTargetPolicy(), clock }),
   };
 }
 
 /** Every route that acts for a principal: the REST API serves them with API keys, the portal with its session. */
-export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout'>): Route[] {
+export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams'>): Route[] {
   return [
     ...callbackRoutes(ctx, deps.orderLimit ?? DEFAULT_ORDER_LIMIT),
-    ...(deps.fanout ? liveRoutes(ctx, deps.fanout) : []),
+    ...(deps.fanout ? liveRoutes(ctx, deps.fanout, deps.liveStreams ?? new StreamSlots(DEFAULT_STREAM_LIMITS)) : []),
     ...phoneBookRoutes(ctx),
     ...callerIdRoutes(ctx),
     ...billingRoutes(ctx),
@@ -91,7 +99,7 @@ function openApiRoute(routes: () => readonly Route[]): Route {
 }
 
 /** The REST API's routes, the document's own included. */
-export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout'>): Route[] {
+export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams'>): Route[] {
   const routes: Route[] = [];
   routes.push(openApiRoute(() => routes), ...principalRoutes(ctx, deps));
   return routes;

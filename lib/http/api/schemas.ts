@@ -30,7 +30,14 @@ export const orderBody = z
       description: 'when to call: ISO 8601; without an offset it is read in the account\'s time zone. Default: now',
     }),
     callerIdPolicy: z.enum(CALLER_ID_POLICIES).optional().meta({ description: 'which caller ID each party sees' }),
-    statusWebhookUrl: z.url({ protocol: /^https?$/ }).max(1024).optional().meta({ description: 'receives signed status events of this request' }),
+    statusWebhookUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(1024)
+      .optional()
+      .meta({
+        description:
+          'receives signed status events of this request, one per change after the order; loopback, private, link-local and other local addresses are refused unless the operator allows them; user and password in the URL are sent as HTTP basic authentication and shown masked',
+      }),
     idempotencyKey: z.string().min(1).max(128).optional().meta({ description: 'also accepted as the Idempotency-Key header' }),
   })
   .meta({ id: 'CallbackOrder' });

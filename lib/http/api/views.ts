@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { isLegState } from '../../callback/state/leg-state';
 import { liveStatusOf, type LiveStatus } from '../../callback/state/live-status';
 import type { BillingAdjustment, CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
+import { maskUrlCredentials } from '../webhooks/webhook-url';
 import type { adjustmentView, callbackView, callerIdView, cdrView, legView, paymentView, phoneBookEntry } from './schemas';
 
 /* Store rows → API bodies: internal columns (leases, versions, raw CDRs) never leave. */
@@ -20,7 +21,8 @@ export function callbackOut(r: CallbackRequest): z.input<typeof callbackView> {
     maxAttempts: r.maxAttempts,
     lastCause: r.lastCause,
     callerIdPolicy: r.callerIdPolicy,
-    statusWebhookUrl: r.statusWebhookUrl,
+    // The URL may carry the receiver's password: it is used, never shown.
+    statusWebhookUrl: r.statusWebhookUrl === null ? null : maskUrlCredentials(r.statusWebhookUrl),
     idempotencyKey: r.idempotencyKey,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,

@@ -43,6 +43,8 @@ export function openEventStream(req: Request, res: Response, clock: Clock): Even
   beat();
   req.on('close', close);
   res.on('close', close);
+  // A client gone while the handler was still reading the snapshot: its 'close' has been and gone.
+  if (res.destroyed || req.socket.destroyed) close();
   return {
     send(event, data) {
       if (closed) return;

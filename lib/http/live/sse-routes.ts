@@ -1,13 +1,15 @@
 import { isFinalState, isRequestState } from '../../callback/state/request-state';
 import { visibleRequest } from '../api/callbacks';
 import type { ApiContext } from '../api/context';
-import { targetAccount } from '../api/principal';
+import { ApiError } from '../api/errors';
+import { targetAccount, type Principal } from '../api/principal';
 import { defineRoute, type Route } from '../api/route';
 import type { TimerHandle } from '../../time/clock';
 import { accountQuery, errorBody, idParams } from '../api/schemas';
 import { callbackOut, legOut } from '../api/views';
 import { openEventStream, type EventStream } from './event-stream';
 import type { EventFanout } from './fanout';
+import type { StreamSlots } from './stream-slots';
 import { legPayload, requestPayload, type LiveEvent } from './live-event';
 
 const isFinal = (state: string): boolean => isRequestState(state) && isFinalState(state);
@@ -67,13 +69,28 @@ class StreamEnd {
   }
 }
 
+/** Asked of a client refused a stream: streams end with their callbacks, so slots free up soon. */
+const STREAM_RETRY_AFTER_SECONDS = 10;
+
+/** A slot for one more stream of the principal, as its release; 429 when its key or the server is at the limit. */
+function takeSlot(ctx: ApiContext, slots: StreamSlots, principal: Principal): () => void {
+  const slot = slots.take(principal.label);
+  if (slot.ok) return slot.release;
+  ctx.logger.warn('live stream refused: too many open', { principal: principal.label, limit: slot.full === 'key' ? 'per key' : 'total' });
+  const message =
+    slot.full === 'key'
+      ? `too many live streams open for this API key or login: at most ${slots.limits.perKey} at once; close one first`
+      : 'too many live streams open on this server; try again shortly';
+  throw new ApiError(429, 'rate_limited', message, undefined, STREAM_RETRY_AFTER_SECONDS);
+}
+
 function sendLive(stream: EventStream, event: LiveEvent): void {
   if (event.kind === 'leg') stream.send('leg', legPayload(event.change));
   else stream.send('request', requestPayload(event.change));
 }
 
 /** W3: live status as Server-Sent Events (`snapshot` first, then `request` and `leg` events). */
-export function liveRoutes(ctx: ApiContext, fanout: EventFanout): Route[] {
+export function liveRoutes(ctx: ApiContext, fanout: EventFanout, slots: StreamSlots): Route[] {
   const perRequest = defineRoute(
     {
       method: 'get',
@@ -86,10 +103,12 @@ export function liveRoutes(ctx: ApiContext, fanout: EventFanout): Route[] {
       responses: {
         200: { description: 'text/event-stream: `snapshot`, `request`, `leg` events', contentType: 'text/event-stream' },
         404: { description: 'no such callback', schema: errorBody },
+        429: { description: 'too many live streams open', schema: errorBody },
       },
     },
     async ({ req, res, principal, params }) => {
       const request = await visibleRequest(ctx, principal, params.id);
+      const release = takeSlot(ctx, slots, principal);
       // Subscribe before reading the snapshot, and hold events until it is sent: nothing is lost in between.
       const held: LiveEvent[] = [];
       let stream: EventStream | null = null;
@@ -107,6 +126,7 @@ export function liveRoutes(ctx: ApiContext, fanout: EventFanout): Route[] {
         opened.onClose(() => {
           unsubscribe();
           progress.cancel();
+          release();
         });
         const snapshot = { callback: callbackOut(current ?? request), legs: legs.map(legOut) };
         opened.send('snapshot', snapshot);
@@ -115,6 +135,7 @@ export function liveRoutes(ctx: ApiContext, fanout: EventFanout): Route[] {
         for (const event of held.splice(0)) handle(event);
       } catch (error) {
         unsubscribe();
+        release();
         throw error;
       }
     },
@@ -129,11 +150,16 @@ export function liveRoutes(ctx: ApiContext, fanout: EventFanout): Route[] {
       tag: 'live',
       authenticated: true,
       query: accountQuery,
-      responses: { 200: { description: 'text/event-stream: `ready`, then `request` and `leg` events', contentType: 'text/event-stream' } },
+      responses: {
+        200: { description: 'text/event-stream: `ready`, then `request` and `leg` events', contentType: 'text/event-stream' },
+        429: { description: 'too many live streams open', schema: errorBody },
+      },
     },
     ({ req, res, principal, query }) => {
       const accountId = targetAccount(principal, query.accountId, true);
+      const release = takeSlot(ctx, slots, principal);
       const stream = openEventStream(req, res, ctx.clock);
+      stream.onClose(release);
       stream.onClose(fanout.subscribe({ accountId }, (event) => sendLive(stream, event)));
       stream.send('ready', { accountId: accountId ?? null });
     },

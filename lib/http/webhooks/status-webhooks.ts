@@ -4,10 +4,13 @@ import type { Store } from '../../store';
 import type { Clock } from '../../time/clock';
 import type { EngineEventSource } from '../live/fanout';
 import { legPayload, requestPayload } from '../live/live-event';
+import { guardedPost, type WebhookPost } from './guarded-post';
 import { SIGNATURE_HEADER, sign } from './signature';
+import { WebhookTargetRefused } from './target-policy';
+import type { WebhookTargets } from './webhook-targets';
+import { maskUrlCredentials } from './webhook-url';
 
-/** Posts a body; resolves with the HTTP status, rejects on network errors and timeouts. */
-export type WebhookPost = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
+export type { WebhookPost } from './guarded-post';
 
 export interface StatusWebhookOptions {
   store: Pick<Store, 'callbackRequests'>;
@@ -15,6 +18,8 @@ export interface StatusWebhookOptions {
   logger: Logger;
   /** HMAC key receivers verify the signature with. */
   secret: string;
+  /** Where deliveries may connect (SSRF guard). */
+  targets: WebhookTargets;
   /** Tries per event, the first included (default 6). */
   maxAttempts?: number;
   /** Delay before the first retry, doubled for each next one (default 2 s). */
@@ -23,17 +28,11 @@ export interface StatusWebhookOptions {
   post?: WebhookPost;
 }
 
-const fetchPost =
-  (timeoutMs: number): WebhookPost =>
-  async (url, body, headers) => {
-    const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    await response.body?.cancel();
-    return response.status;
-  };
-
 /**
  * W3 status webhooks: each request or leg change of a request with a statusWebhookUrl is POSTed
- * there, signed, and retried with exponential backoff on the Clock. Fed from this instance's
+ * there, signed, and retried with exponential backoff on the Clock. Only changes are posted: the
+ * order itself is answered by the API, and a call scheduled for next year posts nothing until it
+ * moves. A target the SSRF guard refuses is given up at once, not retried. Fed from this instance's
  * engine only, so each change is sent once (by the instance running the call). The engine's
  * listener only queues: a slow or dead receiver never delays a call. Per request the changes
  * are sent in order (one waits for the previous one's retries).
@@ -47,13 +46,15 @@ export class StatusWebhooks {
   private closed = false;
 
   constructor(private readonly options: StatusWebhookOptions) {
-    this.post = options.post ?? fetchPost(options.timeoutMs ?? 5_000);
+    this.post = options.post ?? guardedPost(options.targets, options.timeoutMs ?? 5_000);
     this.maxAttempts = options.maxAttempts ?? 6;
     this.baseDelayMs = options.baseDelayMs ?? 2_000;
   }
 
   attach(source: EngineEventSource): () => void {
-    const offRequest = source.on('request', (change) => this.enqueue(change.requestId, { type: 'request', ...requestPayload(change) }));
+    const offRequest = source.on('request', (change) => {
+      if (change.event !== 'ordered') this.enqueue(change.requestId, { type: 'request', ...requestPayload(change) });
+    });
     const offLeg = source.on('leg', (change) => this.enqueue(change.requestId, { type: 'leg', ...legPayload(change) }));
     return () => {
       offRequest();
@@ -107,10 +108,14 @@ export class StatusWebhooks {
         if (status >= 200 && status < 300) return;
         outcome = `HTTP ${status}`;
       } catch (error) {
+        if (error instanceof WebhookTargetRefused) {
+          this.options.logger.warn('status webhook refused', { requestId, url: maskUrlCredentials(url), reason: error.message });
+          return;
+        }
         outcome = error instanceof Error ? error.message : String(error);
       }
       if (attempt === this.maxAttempts) {
-        this.options.logger.warn('status webhook given up', { requestId, url, attempts: attempt, outcome });
+        this.options.logger.warn('status webhook given up', { requestId, url: maskUrlCredentials(url), attempts: attempt, outcome });
         return;
       }
       const delay = this.baseDelayMs * 2 ** (attempt - 1);

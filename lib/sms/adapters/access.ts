@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import type { Request } from 'express';
+import { addAddresses, listed } from '../../net/address-list';
 
 export interface WebhookAccess {
   /** Expected in the X-Callback-Secret header or the `secret` query parameter. */
@@ -27,7 +28,7 @@ export function accessCheck(endpoint: string, access: WebhookAccess): (req: Requ
   return (req) => {
     if (allowed) {
       const address = clientAddress(req);
-      if (!address || !allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) {
+      if (!address || !listed(allowed, address)) {
         return { ok: false, status: 403, code: 'forbidden', message: `client address ${address ?? 'unknown'} is not allowed` };
       }
     }
@@ -61,21 +62,9 @@ function clientAddress(req: Request): string | undefined {
 }
 
 function blockList(endpoint: string, entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', prefix] = entry.trim().split('/');
-    const family = isIP(address);
-    if (family === 0) throw new Error(`SMS webhook ${endpoint}: allow-list entry ${JSON.stringify(entry)} is not an IP address or CIDR range`);
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) {
-      list.addAddress(address, type);
-      continue;
-    }
-    const bits = Number(prefix);
-    if (!/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32)) {
-      throw new Error(`SMS webhook ${endpoint}: allow-list entry ${JSON.stringify(entry)} has an invalid prefix length`);
-    }
-    list.addSubnet(address, bits, type);
+  try {
+    return addAddresses(new BlockList(), entries);
+  } catch (error) {
+    throw new Error(`SMS webhook ${endpoint}: allow-list entry ${error instanceof Error ? error.message : String(error)}`);
   }
-  return list;
 }

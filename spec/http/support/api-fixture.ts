@@ -8,6 +8,7 @@ import { createStore, type Account, type Store } from '../../../lib/store';
 import { sha256Hex } from '../../../lib/store/secrets';
 import { ManualClock } from '../../../lib/time/clock';
 import { accountWithBalance } from '../../store/fixtures';
+import { publicWebhookTargets } from '../../support/fake-dns';
 import { offlineEngine } from '../../support/offline-engine';
 import type { Express } from 'express';
 
@@ -30,7 +31,7 @@ export async function apiFixture(db: Knex, options: Partial<ApiDependencies> = {
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
   const { engine, scheduled } = await offlineEngine({ db, store, clock, logger, instanceId: 'api-test' });
-  const router = apiRouter({ engine, db, logger, clock, operatorKeyHash: sha256Hex(OPERATOR_KEY), ...options });
+  const router = apiRouter({ engine, db, logger, clock, operatorKeyHash: sha256Hex(OPERATOR_KEY), webhookTargets: publicWebhookTargets(clock), ...options });
   const app = createHttpApp({ logger, readiness: [], routers: [{ path: API_PREFIX, router }] });
   return {
     app,

@@ -12,6 +12,7 @@ import { testLogger } from '../../../lib/log/logger';
 import { createStore, type Account, type Store } from '../../../lib/store';
 import { ManualClock } from '../../../lib/time/clock';
 import { accountWithBalance, unique } from '../../store/fixtures';
+import { publicWebhookTargets } from '../../support/fake-dns';
 import { offlineEngine } from '../../support/offline-engine';
 
 export const PASSWORD = 'correct horse battery';
@@ -51,7 +52,7 @@ export async function portalFixture(db: Knex): Promise<PortalFixture> {
     fanout,
     scheduled,
     app(options = {}) {
-      const deps = { engine, db, logger, clock, fanout, store };
+      const deps = { engine, db, logger, clock, fanout, store, webhookTargets: publicWebhookTargets(clock) };
       return createHttpApp({
         logger,
         readiness: [],

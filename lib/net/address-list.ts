@@ -1,0 +1,42 @@
+import { BlockList, isIP } from 'node:net';
+
+export type AddressType = 'ipv4' | 'ipv6';
+
+/** The BlockList type of an IP address, or null when `address` is not one. */
+export function addressType(address: string): AddressType | null {
+  const family = isIP(address);
+  return family === 4 ? 'ipv4' : family === 6 ? 'ipv6' : null;
+}
+
+/** Why `entry` is not a single IP address or a CIDR range, or null when it is one. */
+export function cidrProblem(entry: string): string | null {
+  const [address = '', prefix] = entry.trim().split('/');
+  const type = addressType(address);
+  if (type === null) return `${JSON.stringify(entry)} is not an IP address or CIDR range`;
+  if (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > (type === 'ipv6' ? 128 : 32))) {
+    return `${JSON.stringify(entry)} has an invalid prefix length`;
+  }
+  return null;
+}
+
+/**
+ * Adds single addresses and CIDR ranges (IPv4 or IPv6) to `list`. Node's BlockList also matches
+ * an IPv4-mapped IPv6 address (::ffff:10.0.0.1) against IPv4 ranges.
+ */
+export function addAddresses(list: BlockList, entries: readonly string[]): BlockList {
+  for (const entry of entries) {
+    const problem = cidrProblem(entry);
+    if (problem !== null) throw new Error(problem);
+    const [address = '', prefix] = entry.trim().split('/');
+    const type = addressType(address) ?? 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
+}
+
+/** Whether `address` (any IP address; anything else never matches) is in `list`. */
+export function listed(list: BlockList, address: string): boolean {
+  const type = addressType(address);
+  return type !== null && list.check(address, type);
+}
