@@ -32,7 +32,7 @@ function installIfStale() {
   const first = !fs.existsSync(path.join(root, 'node_modules'));
   run(
     first ? 'installing dependencies with npm ci (first run only)' : 'reinstalling dependencies with npm ci (package-lock.json changed)',
-    'about 1.5 to 3 minutes, mostly compiling better-sqlite3',
+    'about 1.5 minutes on two idle cores, much longer on a busy machine: it compiles better-sqlite3',
     npm,
     ['ci', '--no-audit', '--no-fund'],
   );
@@ -60,7 +60,7 @@ function buildIfStale() {
     fs.statSync(path.join(root, 'package-lock.json')).mtimeMs,
   );
   if (built >= sources) return;
-  run('compiling TypeScript into dist/ (the sources changed)', 'about 20 to 60 seconds', npm, ['run', '--silent', 'build']);
+  run('compiling TypeScript into dist/ (the sources changed)', 'about 20 seconds on two idle cores', npm, ['run', '--silent', 'build']);
   fs.writeFileSync(stamp, new Date().toISOString());
 }
 
