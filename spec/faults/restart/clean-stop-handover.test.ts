@@ -85,6 +85,7 @@ describe('a clean stop (SIGTERM) of the controller during a talk, and a restart'
       CALLBACK_LOG_LEVEL: process.env.RESTART_TEST_LOG ? 'info' : 'warn',
       CALLBACK_LOG_FORMAT: 'json',
       CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'),
+      CALLBACK_MEDIA_ROOT: join(dir, 'media'),
       CALLBACK_HTTP_PORT: String(httpPort),
       CALLBACK_SOCKET_SERVER_PORT: String(await freePort()),
       CALLBACK_FREESWITCH_MODE: 'external',
