@@ -86,8 +86,9 @@ export function kannelBinaries(paths: readonly string[]): ExternalService<true> 
   return { what: 'Kannel', howTo: 'apt-get install kannel kannel-extras', found: paths.every((file) => existsSync(file)) || undefined };
 }
 
+/** Whether `command` is installed: it can be started (what it answers does not matter: mariadb-install-db --help exits 1). */
 function runs(command: string, args: readonly string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+  return spawnSync(command, args, { stdio: 'ignore' }).error === undefined;
 }
 
 /** Several services at once; when some are missing, names only those. */
