@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, sourceMaps: 'inline' }] },
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/spec/support/skipped-services-reporter.cjs'],
 };

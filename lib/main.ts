@@ -15,27 +15,31 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: settings.log.level, format: settings.log.format });
-  const service = await startService(settings, logger);
-  logger.info('callback service started');
-
+  // Listening before the start finishes: the ports are open (and SIGTERM may come) well before
+  // startService resolves, and Node's default would end the process without stopping anything.
+  const starting = startService(settings, logger);
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     logger.info(`received ${signal}, stopping`);
-    service.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exitCode = 0;
-      },
-      (error: unknown) => {
-        logger.error('stop failed', { error });
-        process.exitCode = 1;
-      },
-    );
+    starting
+      .then((service) => service.stop())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exitCode = 0;
+        },
+        (error: unknown) => {
+          logger.error('stop failed', { error });
+          process.exitCode = 1;
+        },
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  await starting;
+  logger.info('callback service started');
 }
 
 main().catch((error: unknown) => {

@@ -23,6 +23,10 @@ export const schedulerSchema = z
       'When the sweep runs: it recovers requests whose controller was lost and queues due requests that have no job.',
       { allowed: CRON_ALLOWED },
     ),
+    stopGraceSeconds: setting(
+      z.number().int().min(0).max(600).default(5),
+      'On a clean stop (SIGTERM, SIGINT): how long to wait for calls still being set up (ringing, in the IVR) to reach their talk or end. Talks are handed over at once, and so is whatever is still being set up after this; keep it below the supervisor\'s stop timeout (docker stop: 10 s).',
+    ),
   })
   .prefault({});
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { HANDED_OVER } from '../callback/engine/clean-stop';
 import type { Logger } from '../log/logger';
 import type { CallbackRequest, CallbackRequestsRepository } from '../store/callback-requests';
 import { abandonLease, claimForRecovery, type TakenOverLease } from '../store/request-claims';
@@ -87,11 +88,10 @@ export class Sweeper {
         if (!lost) return;
         const request = await requests.findById(id);
         if (!request) return;
-        logger.warn('request lost its controller mid-dial; recovering', {
-          requestId: id,
-          state: request.state,
-          attempts: request.attempts,
-        });
+        const context = { requestId: id, state: request.state, attempts: request.attempts };
+        // A clean stop released this lease on purpose: nothing was lost, so no warning.
+        if (request.lastCause === HANDED_OVER) logger.info('request handed over by a clean stop; taking it over', context);
+        else logger.warn('request lost its controller mid-dial; recovering', context);
         try {
           if (this.options.recover) await this.options.recover(request, lost);
           else await this.failLost(request);

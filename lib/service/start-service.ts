@@ -138,7 +138,11 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     });
     ref.engine = engine;
     ref.access = accessCallHandler({ store, engine, settings: settings.callback, operatorCallbackAccountId: operatorId, clock, logger });
-    stops.push('callback engine', async () => engine.close());
+    // Runs after the scheduler stopped (no new dials), while FreeSWITCH and the database are still
+    // reachable: talks are handed over (or, on the bundled simulator, ended and billed) first.
+    stops.push('callback engine', () =>
+      engine.stop({ talksOutliveUs: telephony.simulator === undefined, graceMs: settings.scheduler.stopGraceSeconds * 1000 }),
+    );
     trackEngineEvents(metrics, engine);
     // The start-up sweep recovers what a dead instance left, which needs FreeSWITCH to answer:
     // give the nodes a few seconds to connect first (a node still down is retried by later sweeps).

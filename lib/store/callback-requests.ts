@@ -330,6 +330,18 @@ export class CallbackRequestsRepository extends Repository {
     return changed > 0;
   }
 
+  /**
+   * A clean stop hands a request in progress over: its lease ends now, so the next sweep on any
+   * instance (a restarted one sweeps at start) recovers it at once instead of after the lease, and
+   * `lastCause` tells that recovery it was handed over rather than lost. Only our own claim.
+   */
+  async handOver(id: string, instanceId: string, now: EpochMs, lastCause: string): Promise<boolean> {
+    const changed = await this.db('callback_requests')
+      .where({ id, claimed_by: instanceId })
+      .update({ lease_until: now, last_cause: lastCause, version: this.db.raw('version + 1'), updated_at: now });
+    return changed > 0;
+  }
+
   async releaseClaim(id: string, instanceId: string): Promise<boolean> {
     const changed = await this.db('callback_requests')
       .where({ id, claimed_by: instanceId })

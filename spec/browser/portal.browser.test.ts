@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -6,15 +6,13 @@ import { DEMO } from '../../db/seeds/demo';
 import { testLogger } from '../../lib/log/logger';
 import { embeddedServiceSettings } from '../support/service-settings';
 import { startService, type RunningService } from '../../lib/service/start-service';
+import { chromiumBinary, describeWith } from '../support/external-services';
 
 /*
  * W5 in a real browser: Debian's chromium (apt-get install chromium, as .ci/run does), driven by
  * playwright-core, against the whole service started in-process on SQLite with the FreeSWITCH
  * simulator. Never `npx playwright install`: that downloads a browser of its own.
  */
-const CHROMIUM = process.env.CALLBACK_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const chromiumFound = existsSync(CHROMIUM);
-const describeBrowser = chromiumFound || process.env.CI ? describe : describe.skip;
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -56,7 +54,7 @@ const RECORD_LEG_STATUSES = `(function () {
   });
 })();`;
 
-describeBrowser('the subscriber portal in a real browser (W5)', () => {
+describeWith(chromiumBinary(), 'the subscriber portal in a real browser (W5)', (chromiumPath) => {
   jest.setTimeout(60_000);
   let dir: string;
   let profile: string;
@@ -65,9 +63,6 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!chromiumFound) {
-      throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium (apt-get install -y chromium, as .ci/run does), and under CI it fails instead of skipping`);
-    }
     dir = mkdtempSync(join(tmpdir(), 'callback-browser-'));
     profile = mkdtempSync(join(tmpdir(), 'callback-chromium-profile-'));
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -79,7 +74,7 @@ describeBrowser('the subscriber portal in a real browser (W5)', () => {
     simulator.setPhone(DEMO.callerId, { kind: 'answer', afterMs: 50, hangupAfterMs: 5_000 });
     simulator.setPhone(DESTINATION, { kind: 'answer', afterMs: 1_000, hangupAfterMs: 300 });
     // A fresh, empty profile (--user-data-dir): Playwright takes it as launchPersistentContext's directory.
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {

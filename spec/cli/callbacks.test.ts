@@ -3,6 +3,7 @@ import { minorUnits } from '../../lib/domain/money';
 import { createStore, type CallbackRequest, type Cdr, type Leg } from '../../lib/store';
 import { freePort } from '../support/ports';
 import { cli, cliJson, describeEachCliDatabase, type CliTarget } from './support';
+import { itWith, testRedis } from '../support/external-services';
 
 /** A fixed "now" for the in-process runs, so waiting and delayed are decided by the test. */
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -114,8 +115,7 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     expect(result.stdout).toMatch(/BullMQ dial queue \(prefix callback\):\nunavailable: .*ECONNREFUSED/);
   });
 
-  const redisUrl = process.env.TEST_REDIS_URL;
-  (redisUrl ? it : it.skip)('reads BullMQ job counts when the queue driver is redis', async () => {
+  itWith(testRedis(), 'reads BullMQ job counts when the queue driver is redis', async (redisUrl) => {
     const counts = await cliJson<{ bullmq: { ok: boolean; waiting: number } }>(target(), ['queue', 'status'], {
       env: { REDIS_URL: redisUrl, CALLBACK_QUEUE_PREFIX: `cli-test-${randomUUID().slice(0, 8)}` },
     });

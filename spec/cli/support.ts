@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { CliIo } from '../../lib/cli/io';
 import { runCli } from '../../lib/cli/run';
 import { migrateToLatest, openDatabase } from '../../lib/store';
+import { describeWith, testMariadb } from '../support/external-services';
 
 export type Engine = 'sqlite' | 'mariadb';
 
@@ -32,16 +33,17 @@ const REPO = path.resolve(__dirname, '..', '..');
  * (the CLI opens its database from settings, as the service does) rather than only a Knex.
  */
 export function describeEachCliDatabase(name: string, body: (target: () => CliTarget) => void): void {
-  describeWith(`${name} [sqlite]`, body, async () => {
+  describe(`${name} [sqlite]`, () =>
+    withTarget(body, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callback-cli-'));
     const filename = path.join(dir, 'callback.sqlite');
     const db = openDatabase({ client: 'sqlite', filename });
     await migrateToLatest(db);
     return { target: { engine: 'sqlite', databaseUrl: `sqlite:${filename}`, db, dir }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  });
-  const serverUrl = process.env.TEST_MYSQL_URL;
-  if (serverUrl) {
-    describeWith(`${name} [mariadb]`, body, async () => {
+    }),
+  );
+  describeWith(testMariadb(), `${name} [mariadb]`, (serverUrl) =>
+    withTarget(body, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callback-cli-'));
       const database = `callback_cli_${randomBytes(6).toString('hex')}`;
       const admin = openDatabase({ client: 'mysql', url: withDatabase(serverUrl, ''), pool: { min: 0, max: 1 } });
@@ -57,30 +59,23 @@ export function describeEachCliDatabase(name: string, body: (target: () => CliTa
           fs.rmSync(dir, { recursive: true, force: true });
         },
       };
-    });
-  } else if (process.env.CI) {
-    describe(`${name} [mariadb]`, () => {
-      it('has a MariaDB to run against', () => {
-        throw new Error('TEST_MYSQL_URL is not set, and under CI the CLI tests must also run against MariaDB');
-      });
-    });
-  }
+    }),
+  );
 }
 
-function describeWith(title: string, body: (target: () => CliTarget) => void, open: () => Promise<{ target: CliTarget; drop: () => Promise<void> }>): void {
-  describe(title, () => {
-    let opened: { target: CliTarget; drop: () => Promise<void> } | undefined;
-    beforeAll(async () => {
-      opened = await open();
-    });
-    afterAll(async () => {
-      await opened?.target.db.destroy();
-      await opened?.drop();
-    });
-    body(() => {
-      if (!opened) throw new Error('the CLI test database is not open: did its beforeAll fail?');
-      return opened.target;
-    });
+/** Opens the target before the block's tests and drops it after them. */
+function withTarget(body: (target: () => CliTarget) => void, open: () => Promise<{ target: CliTarget; drop: () => Promise<void> }>): void {
+  let opened: { target: CliTarget; drop: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    opened = await open();
+  });
+  afterAll(async () => {
+    await opened?.target.db.destroy();
+    await opened?.drop();
+  });
+  body(() => {
+    if (!opened) throw new Error('the CLI test database is not open: did its beforeAll fail?');
+    return opened.target;
   });
 }
 

@@ -9,6 +9,7 @@ import { testLogger } from '../../lib/log/logger';
 import { describeEachDatabase } from '../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
 import { connectSse, type SseEvent } from './support/sse-client';
+import { itWith, testRedis } from '../support/external-services';
 
 interface Instance {
   url: string;
@@ -105,10 +106,7 @@ describeEachDatabase('live status over SSE', (getDb, dbEngine) => {
     expect(replay.events).toEqual([expect.objectContaining({ event: 'snapshot', data: expect.objectContaining({ callback: expect.objectContaining({ state: 'completed' }) }) })]);
   });
 
-  const redisUrl = process.env.TEST_REDIS_URL;
-  const redisIt = redisUrl ? it : process.env.CI ? it : it.skip;
-  redisIt('serves the stream from another instance through Redis pub/sub', async () => {
-    if (!redisUrl) throw new Error('TEST_REDIS_URL is not set: under CI the cross-instance SSE test needs Redis.');
+  itWith(testRedis(), 'serves the stream from another instance through Redis pub/sub', async (redisUrl) => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     const channel = `cb-live-test-${randomBytes(4).toString('hex')}`;
     // Instance 1 runs the call; instance 2 only serves the stream.

@@ -6,7 +6,8 @@ import { testLogger } from '../../lib/log/logger';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, trackEslClient, type RedisReadiness } from '../../lib/metrics';
 import { FreeswitchSimulator } from '../../lib/simulator';
 import { openDatabase } from '../../lib/store';
-import { hasRedisServer, RedisServer } from './redis-server';
+import { RedisServer } from './redis-server';
+import { describeWith, redisServerBinary } from '../support/external-services';
 
 async function eventually(check: () => Promise<boolean> | boolean, what: string, limitMs = 5000): Promise<void> {
   const deadline = Date.now() + limitMs;
@@ -39,9 +40,8 @@ describe('readiness: database', () => {
   });
 });
 
-const describeRedis = hasRedisServer() || process.env.CI ? describe : describe.skip;
 
-describeRedis('readiness: Redis', () => {
+describeWith(redisServerBinary(), 'readiness: Redis', () => {
   let server: RedisServer | undefined;
   let check: RedisReadiness | undefined;
   afterAll(async () => {

@@ -1,11 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { canConnect, freePort } from '../support/ports';
-
-/** Whether a redis-server binary is on the PATH (CI installs it; see .ci/run). */
-export function hasRedisServer(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
 
 /**
  * A throw-away Redis of the test's own (not the shared test Redis), so the test can take it away

@@ -8,6 +8,7 @@ import { createScheduler, type Scheduler, type SchedulerOptions } from '../../li
 import type { CallbackRequest, NewCallbackRequest, Store } from '../../lib/store';
 import type { Clock } from '../../lib/time/clock';
 import { uniqueNumber } from '../store/fixtures';
+import { describeWith, testRedis } from '../support/external-services';
 
 export type QueueKindName = 'memory' | 'bullmq';
 
@@ -30,10 +31,6 @@ export function uniquePrefix(): string {
   return `cbtest-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-export function redisUrl(): string | undefined {
-  return process.env.TEST_REDIS_URL;
-}
-
 /** Deletes every key under `prefix`, leaving other users of the server alone. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -45,45 +42,33 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
 }
 
 /**
- * Registers `body` for each queue: memory always, BullMQ when TEST_REDIS_URL is set. Under CI a
- * missing TEST_REDIS_URL fails instead of quietly testing one queue only.
+ * Registers `body` for each queue: memory always, BullMQ when TEST_REDIS_URL is set (without it a
+ * skipped test says so; under CI it fails, see spec/support/external-services.ts).
  */
 export function describeEachQueue(name: string, body: (kind: QueueKind) => void): void {
   describe(`${name} [memory queue]`, () => body(memoryKind));
-  const url = redisUrl();
-  if (url) {
-    describe(`${name} [bullmq]`, () => {
-      // Opened in a hook, not here: hooks do not run for a block whose tests are all filtered out.
-      let admin: Redis | null = null;
-      const used: string[] = [];
-      beforeAll(() => {
-        admin = new Redis(url, { maxRetriesPerRequest: 3 });
-      });
-      afterAll(async () => {
-        for (const prefix of used) if (admin) await deletePrefix(admin, prefix);
-        admin?.disconnect();
-      });
-      body({
-        name: 'bullmq',
-        settings(prefix) {
-          if (!used.includes(prefix)) used.push(prefix);
-          return { driver: 'redis', url, prefix };
-        },
-        flush: async (prefix) => {
-          if (admin) await deletePrefix(admin, prefix);
-        },
-      });
+  describeWith(testRedis(), `${name} [bullmq]`, (url) => {
+    // Opened in a hook, not here: hooks do not run for a block whose tests are all filtered out.
+    let admin: Redis | null = null;
+    const used: string[] = [];
+    beforeAll(() => {
+      admin = new Redis(url, { maxRetriesPerRequest: 3 });
     });
-  } else if (process.env.CI) {
-    describe(`${name} [bullmq]`, () => {
-      it('has a Redis to run against', () => {
-        throw new Error(
-          'TEST_REDIS_URL is not set, and under CI every queue test must also run against BullMQ on Redis: ' +
-            'start it with scripts/start-test-services.sh and export the URL it prints.',
-        );
-      });
+    afterAll(async () => {
+      for (const prefix of used) if (admin) await deletePrefix(admin, prefix);
+      admin?.disconnect();
     });
-  }
+    body({
+      name: 'bullmq',
+      settings(prefix) {
+        if (!used.includes(prefix)) used.push(prefix);
+        return { driver: 'redis', url, prefix };
+      },
+      flush: async (prefix) => {
+        if (admin) await deletePrefix(admin, prefix);
+      },
+    });
+  });
 }
 
 /**
@@ -125,17 +110,9 @@ export function dialSpy(): { dial: (request: CallbackRequest) => Promise<void>; 
   };
 }
 
-/** Registers `body` against TEST_REDIS_URL; under CI a missing URL fails instead of skipping. */
+/** Registers `body` against TEST_REDIS_URL (skipped without it; under CI a missing URL fails). */
 export function describeRedis(name: string, body: (url: string) => void): void {
-  const url = redisUrl();
-  if (url) describe(name, () => body(url));
-  else if (process.env.CI) {
-    describe(name, () => {
-      it('has a Redis to run against', () => {
-        throw new Error('TEST_REDIS_URL is not set, and under CI the BullMQ tests must run: start scripts/start-test-services.sh.');
-      });
-    });
-  }
+  describeWith(testRedis(), name, body);
 }
 
 /**

@@ -17,6 +17,7 @@ import { systemClock } from '../../lib/time/clock';
 import { accountWithBalance } from '../store/fixtures';
 import { canConnect, freePort } from '../support/ports';
 import { eventually, storeOrdering } from './support';
+import { describeWith, kannelBinaries } from '../support/external-services';
 
 /*
  * A real Kannel from Debian's packages (kannel, kannel-extras for fakesmsc), configured by
@@ -28,8 +29,6 @@ import { eventually, storeOrdering } from './support';
 const BEARERBOX = '/usr/sbin/bearerbox';
 const SMSBOX = '/usr/sbin/smsbox';
 const FAKESMSC = '/usr/lib/kannel/test/fakesmsc';
-const installed = [BEARERBOX, SMSBOX, FAKESMSC].every((file) => fs.existsSync(file));
-const describeWithKannel = installed || process.env.CI ? describe : describe.skip;
 
 const CONF = path.join(__dirname, '..', '..', 'kannel-conf', 'kannel.conf');
 const SECRET = `e2e-${randomUUID()}`;
@@ -56,11 +55,7 @@ function rewrite(conf: string, group: string, values: Record<string, string>): s
   return lines.join('\n');
 }
 
-describeWithKannel('Kannel end to end (bearerbox + smsbox + fakesmsc from Debian)', () => {
-  beforeAll(() => {
-    if (!installed) throw new Error(`Kannel is missing (${BEARERBOX}, ${SMSBOX}, ${FAKESMSC}): apt-get install -y kannel kannel-extras`);
-  });
-
+describeWith(kannelBinaries([BEARERBOX, SMSBOX, FAKESMSC]), 'Kannel end to end (bearerbox + smsbox + fakesmsc from Debian)', () => {
   jest.setTimeout(60_000);
   const children: ChildProcess[] = [];
   const fakesmscOutput: string[] = [];

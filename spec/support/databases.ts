@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { migrateToLatest, openDatabase } from '../../lib/store/database';
+import { describeWith, testMariadb } from './external-services';
 
 export type Engine = 'sqlite' | 'mariadb';
 
@@ -15,8 +16,8 @@ export interface EachDatabaseOptions {
 /**
  * Registers `body` once per database engine: always against SQLite (a WAL file in a temporary
  * directory), and against MariaDB when TEST_MYSQL_URL (`mysql://user:pass@host:port/`) is set, in a
- * database of its own (callback_t_<random>) created before and dropped after the block. Under CI a
- * missing TEST_MYSQL_URL fails loudly instead of quietly testing one engine only.
+ * database of its own (callback_t_<random>) created before and dropped after the block. Without
+ * it the MariaDB block is a skipped test saying so; under CI it fails (spec/support/external-services.ts).
  *
  *   describeEachDatabase('accounts', (getDb, engine) => {
  *     it('creates', async () => { const store = createStore(getDb()); ... });
@@ -28,19 +29,7 @@ export function describeEachDatabase(
   options: EachDatabaseOptions = {},
 ): void {
   describeSqlite(name, body, options);
-  const url = process.env.TEST_MYSQL_URL;
-  if (url) {
-    describeMariadb(name, url, body, options);
-  } else if (process.env.CI) {
-    describe(`${name} [mariadb]`, () => {
-      it('has a MariaDB to run against', () => {
-        throw new Error(
-          'TEST_MYSQL_URL is not set, and under CI every store test must also run against MariaDB: ' +
-            'start it with scripts/start-test-services.sh and export the URL it prints.',
-        );
-      });
-    });
-  }
+  describeWith(testMariadb(), `${name} [mariadb]`, (url) => describeMariadbBlock(url, body, options));
 }
 
 function describeSqlite(name: string, body: (getDb: () => Knex, engine: Engine) => void, options: EachDatabaseOptions): void {
@@ -61,29 +50,22 @@ function describeSqlite(name: string, body: (getDb: () => Knex, engine: Engine) 
   });
 }
 
-function describeMariadb(
-  name: string,
-  serverUrl: string,
-  body: (getDb: () => Knex, engine: Engine) => void,
-  options: EachDatabaseOptions,
-): void {
-  describe(`${name} [mariadb]`, () => {
-    const database = `callback_t_${randomBytes(6).toString('hex')}`;
-    let admin: Knex | undefined;
-    let db: Knex | undefined;
-    beforeAll(async () => {
-      admin = openDatabase({ client: 'mysql', url: withDatabase(serverUrl, ''), pool: { min: 0, max: 1 } });
-      await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [database]);
-      db = openDatabase({ client: 'mysql', url: withDatabase(serverUrl, database), pool: { min: 0, max: 10 } });
-      if (options.migrate !== false) await migrateToLatest(db);
-    });
-    afterAll(async () => {
-      await db?.destroy();
-      await admin?.raw('DROP DATABASE IF EXISTS ??', [database]);
-      await admin?.destroy();
-    });
-    body(() => required(db), 'mariadb');
+function describeMariadbBlock(serverUrl: string, body: (getDb: () => Knex, engine: Engine) => void, options: EachDatabaseOptions): void {
+  const database = `callback_t_${randomBytes(6).toString('hex')}`;
+  let admin: Knex | undefined;
+  let db: Knex | undefined;
+  beforeAll(async () => {
+    admin = openDatabase({ client: 'mysql', url: withDatabase(serverUrl, ''), pool: { min: 0, max: 1 } });
+    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [database]);
+    db = openDatabase({ client: 'mysql', url: withDatabase(serverUrl, database), pool: { min: 0, max: 10 } });
+    if (options.migrate !== false) await migrateToLatest(db);
   });
+  afterAll(async () => {
+    await db?.destroy();
+    await admin?.raw('DROP DATABASE IF EXISTS ??', [database]);
+    await admin?.destroy();
+  });
+  body(() => required(db), 'mariadb');
 }
 
 function withDatabase(serverUrl: string, database: string): string {

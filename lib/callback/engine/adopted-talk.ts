@@ -1,6 +1,8 @@
+import type { HangupCause } from '../../esl/hangup-causes';
 import type { Logger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { Leg } from '../../store/legs';
+import { HANDED_OVER, type StopMode } from './clean-stop';
 import type { EngineContext } from './context';
 import { within } from './latch';
 import { LeaseKeeper } from './lease';
@@ -34,7 +36,13 @@ export function survivingTalk<L extends { readonly uuid: string }>(rows: readonl
  * would have done. The lease is kept meanwhile; if it is lost (the request was cancelled, or
  * this instance stalled and another took it over), the talk is ended.
  */
-export async function followAdoptedTalk(ctx: EngineContext, request: CallbackRequest, legs: readonly LiveLeg[], log: Logger): Promise<void> {
+export async function followAdoptedTalk(
+  ctx: EngineContext,
+  request: CallbackRequest,
+  legs: readonly LiveLeg[],
+  log: Logger,
+  stopping: Promise<StopMode>,
+): Promise<AdoptedTalkEnd> {
   const hangupAll = (): Promise<unknown> => Promise.all(legs.map((leg) => leg.control.hangup('NORMAL_CLEARING')));
   const lease = new LeaseKeeper(ctx, request.id, () => {
     log.warn('lost the lease on an adopted talk; ending it');
@@ -43,14 +51,29 @@ export async function followAdoptedTalk(ctx: EngineContext, request: CallbackReq
   lease.start();
   try {
     await markTalking(ctx, request);
-    await Promise.race(legs.map((leg) => untilEnded(ctx, leg)));
+    const first = await Promise.race([...legs.map((leg) => untilEnded(ctx, leg).then(() => leg)), stopping]);
+    if (first === 'hand_over') {
+      // A clean stop of this instance: the talk goes on for the next one, as it came to us.
+      for (const leg of legs) ctx.hub.forget(leg.uuid);
+      const handed = await ctx.store.callbackRequests.handOver(request.id, ctx.instanceId, ctx.clock.now(), HANDED_OVER).catch(() => false);
+      log.info('adopted talk handed over to the next instance', { handed });
+      return { handedOver: true, cause: undefined };
+    }
     await hangupAll();
     await Promise.all(legs.map((leg) => untilEnded(ctx, leg)));
     const settled = await Promise.all(legs.map((leg) => leg.settle()));
     log.info('adopted talk ended and settled', { costMinor: settled.map((s) => s.costMinor) });
+    const end = first === 'end' ? undefined : first.signals.ended.value;
+    return { handedOver: false, cause: end?.reported ? end.cause : undefined };
   } finally {
     lease.stop();
   }
+}
+
+/** How following an adopted talk ended: handed over again by a clean stop, or ended (`cause`: of the leg that ended first, as FreeSWITCH reported it). */
+export interface AdoptedTalkEnd {
+  readonly handedOver: boolean;
+  readonly cause: HangupCause | undefined;
 }
 
 /** The talk is on: a row the dead instance left in dialing_b or b_answered says so now (both may go to bridged). */

@@ -10,9 +10,14 @@ import type { EngineEventMap } from './events';
 import { placeOrder, type CallbackOrder, type OrderResult } from './order';
 import type { LegEnd } from './leg-events';
 import { correctEstimatedLeg, type EstimateCorrected } from './estimate-correction';
+import type { CleanStop, StopMode } from './clean-stop';
+import { Latch } from './latch';
 import { recoverRequest } from './recover';
 import { settleReportedEnd, type ReportedSettlement } from './reported-end';
 import { RequestRunner } from './request-runner';
+
+/** How often a clean stop looks again at the calls it waits for. */
+const STOP_POLL_MS = 50;
 
 /** Whether an outbound-socket session is a leg this engine originated (route it to handleSession). */
 export function isCallbackLeg(session: CallSession): boolean {
@@ -37,6 +42,8 @@ export class CallbackEngine {
   private readonly adopted = new Map<string, Promise<void>>();
   private readonly detachEvents: () => void;
   private closed = false;
+  /** Resolved by a clean stop: adopted talks are handed over again, or ended, accordingly. */
+  private readonly stopping = new Latch<StopMode>();
 
   constructor(options: CallbackEngineOptions) {
     this.ctx = engineContext(options);
@@ -103,7 +110,7 @@ export class CallbackEngine {
       callLogger(this.ctx.logger, { requestId: request.id }).error('asked to recover a request this instance still works on; left alone');
       return;
     }
-    const recovery = await this.ctx.work.run(() => recoverRequest(this.ctx, request, lost));
+    const recovery = await this.ctx.work.run(() => recoverRequest(this.ctx, request, lost, this.stopping.promise));
     if (recovery.outcome !== 'adopted') return;
     const done = recovery.done
       .catch((error: unknown) => {
@@ -181,6 +188,38 @@ export class CallbackEngine {
   /** Resolves when no call is in progress and every leg is settled. */
   idle(): Promise<void> {
     return this.ctx.work.idle();
+  }
+
+  /**
+   * A clean stop (SIGTERM, SIGINT). No new dials. Talks (A and B bridged, here or adopted) are
+   * handed over at once when FreeSWITCH outlives us: left up, their leases released with
+   * HANDED_OVER, so the next instance adopts them on its first sweep and bills them from what
+   * FreeSWITCH reports; with the bundled simulator, which stops with us, they are ended and
+   * billed from its report instead. Calls still being set up get `graceMs` to reach their talk
+   * (then handed over or ended likewise) or to end; the rest are handed over as they are, and
+   * the next instance's recovery hangs them up and reports them failed (SYSTEM_SHUTDOWN).
+   */
+  async stop(options: CleanStop): Promise<void> {
+    this.closed = true;
+    const mode: StopMode = options.talksOutliveUs ? 'hand_over' : 'end';
+    this.stopping.resolve(mode);
+    const { clock } = this.ctx;
+    const deadline = clock.now() + options.graceMs;
+    const ended = new Set<RequestRunner>();
+    for (;;) {
+      const talks = [...this.runners.values()].filter((runner) => runner.talking && !ended.has(runner));
+      for (const runner of talks) ended.add(runner);
+      await Promise.all(talks.map((runner) => (mode === 'hand_over' ? runner.handOver() : runner.endTalk())));
+      const now = clock.now();
+      if ((this.runners.size === 0 && this.adopted.size === 0) || now >= deadline) break;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(STOP_POLL_MS, deadline - now)));
+    }
+    const left = [...this.runners.values()];
+    if (left.length > 0) {
+      this.ctx.logger.warn('calls still in progress when the stop grace ran out: handed over for the next instance to recover', { requests: left.map((runner) => runner.id) });
+    }
+    await Promise.all(left.map((runner) => runner.handOver()));
+    this.close();
   }
 
   /** Stops taking dials; calls in progress go on (FreeSWITCH keeps bridged ones, §9) and are recovered if this process ends. */

@@ -7,6 +7,7 @@ import type { TakenOverLease } from '../../store/request-claims';
 import { reservationOwner, type Reservation } from '../../store/reservations';
 import { canTransition, isFinalState, isRequestState, type RequestState } from '../state/request-state';
 import { followAdoptedTalk, survivingTalk } from './adopted-talk';
+import { HANDED_OVER, STOPPED_DURING_SETUP, type StopMode } from './clean-stop';
 import type { EngineContext } from './context';
 import { Funds, isRefusal, type Hold, type LegPricing } from './funds';
 import { legExists } from './leg-probe';
@@ -43,7 +44,12 @@ export interface Recovery {
  * A probe that cannot reach FreeSWITCH throws, so the sweep gives the lease up and retries,
  * rather than taking a live talk for gone.
  */
-export async function recoverRequest(ctx: EngineContext, request: CallbackRequest, lost?: TakenOverLease): Promise<Recovery> {
+export async function recoverRequest(
+  ctx: EngineContext,
+  request: CallbackRequest,
+  lost: TakenOverLease | undefined,
+  stopping: Promise<StopMode>,
+): Promise<Recovery> {
   const log = callLogger(ctx.logger, { requestId: request.id });
   const allLegs = await ctx.store.legs.listForRequest(request.id);
   if (!allLegs.some((leg) => leg.attempt === request.attempts) && (await requeueUndialed(ctx, request, log))) {
@@ -77,12 +83,16 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
   const strays = held.filter((reservation) => reservation.legUuid === null || !rows.some((row) => row.uuid === reservation.legUuid));
 
   const talk = survivingTalk(rows, legs.filter((_, index) => alive[index]));
+  const handedOver = request.lastCause === HANDED_OVER;
   if (talk) {
-    log.warn('a talk outlived its controller; following it until a party hangs up', { legs: legs.map((leg) => leg.uuid) });
-    const done = followAdoptedTalk(ctx, request, talk, log).then(async () => {
+    if (handedOver) log.info('adopting a talk a clean stop handed over; following it until a party hangs up', { legs: legs.map((leg) => leg.uuid) });
+    else log.warn('a talk outlived its controller; following it until a party hangs up', { legs: legs.map((leg) => leg.uuid) });
+    const done = followAdoptedTalk(ctx, request, talk, log, stopping).then(async (end) => {
+      if (end.handedOver) return;
       await Promise.all(legs.filter((leg) => !talk.includes(leg)).map(settle));
       await releaseAll(ctx, strays);
-      await finish(ctx, request, log, legs.length, true);
+      // Handed over, nothing was lost: the request ends with the cause FreeSWITCH reported.
+      await finish(ctx, request, log, legs.length, true, handedOver ? end.cause : undefined);
     });
     return { outcome: 'adopted', done };
   }
@@ -94,7 +104,8 @@ export async function recoverRequest(ctx: EngineContext, request: CallbackReques
     }),
   );
   await releaseAll(ctx, strays);
-  await finish(ctx, request, log, legs.length, requestData(request.data).talked);
+  // A call a clean stop handed over before it reached its talk: ended here, reported as such.
+  await finish(ctx, request, log, legs.length, requestData(request.data).talked, handedOver ? STOPPED_DURING_SETUP : CONTROLLER_LOST);
   return { outcome: 'finished', done: Promise.resolve() };
 }
 
@@ -141,7 +152,7 @@ async function releaseAll(ctx: EngineContext, reservations: readonly Reservation
   for (const reservation of reservations) await ctx.store.reservations.release(reservation.id);
 }
 
-async function finish(ctx: EngineContext, request: CallbackRequest, log: Logger, legCount: number, talked: boolean): Promise<void> {
+async function finish(ctx: EngineContext, request: CallbackRequest, log: Logger, legCount: number, talked: boolean, cause: string = CONTROLLER_LOST): Promise<void> {
   // An adopted talk may have moved the row on (to bridged) since it was read.
   const current = (await ctx.store.callbackRequests.findById(request.id)) ?? request;
   const from = current.state;
@@ -150,10 +161,10 @@ async function finish(ctx: EngineContext, request: CallbackRequest, log: Logger,
     return;
   }
   const to = finalStateAfterLoss(isRequestState(from) ? from : undefined, talked);
-  const moved = await ctx.store.callbackRequests.transition(request.id, from, to, { lastCause: CONTROLLER_LOST, release: true }, { expectedVersion: current.version });
-  log.warn('request recovered after its controller was lost', { from, to, legs: legCount, moved });
+  const moved = await ctx.store.callbackRequests.transition(request.id, from, to, { lastCause: cause, release: true }, { expectedVersion: current.version });
+  log.warn(cause === CONTROLLER_LOST ? 'request recovered after its controller was lost' : 'request handed over by a clean stop ended', { from, to, legs: legCount, moved, cause });
   if (moved && isRequestState(from)) {
-    ctx.events.emit('request', { requestId: request.id, accountId: request.accountId, from, to, event: 'recovered', cause: CONTROLLER_LOST, at: ctx.clock.now() });
+    ctx.events.emit('request', { requestId: request.id, accountId: request.accountId, from, to, event: 'recovered', cause, at: ctx.clock.now() });
   }
 }
 

@@ -14,6 +14,7 @@ import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
 import { auditRefusal } from './audit-refusal';
 import { isRefusal, type Refusal } from './funds';
+import { HANDED_OVER } from './clean-stop';
 import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
 import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
@@ -74,6 +75,8 @@ export class RequestRunner implements FlowHost {
   private readonly featureLegs = new Set<LiveLeg>();
   /** decide's `handover` (D1): the consultation feature's "is the third party up". */
   private handover: (() => boolean) | undefined;
+  /** A clean stop handed the request to the next instance: nothing learnt afterwards is ours to act on. */
+  private handedOver = false;
 
   constructor(
     readonly ctx: EngineContext,
@@ -201,7 +204,7 @@ export class RequestRunner implements FlowHost {
 
   private enqueue(work: () => Promise<void>): Promise<void> {
     const run = this.queue
-      .then(() => this.ctx.work.run(work))
+      .then(() => (this.handedOver ? undefined : this.ctx.work.run(work)))
       .catch((error: unknown) => void this.log.error('request step failed', { error: errorText(error), stack: stackOf(error) }));
     this.queue = run;
     return run;
@@ -532,6 +535,50 @@ export class RequestRunner implements FlowHost {
       if (leg.isUp) await leg.control.hangup(leg.state === 'dialing' || leg.state === 'ringing' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING').catch(() => undefined);
       this.detach(leg.settle());
     }
+  }
+
+  // --- a clean stop ------------------------------------------------------------------------------
+
+  /** A and B are talking on the switch: a talk a clean stop can hand over or end. */
+  get talking(): boolean {
+    return !this.retired && this.state === 'bridged';
+  }
+
+  /**
+   * A clean stop, when the switch outlives us: the request is left as it is on FreeSWITCH (a
+   * bridge outlives its controller, and B's talk limit is on the switch since the talk began) and
+   * its lease released at once with HANDED_OVER, so the next instance adopts it on its first sweep
+   * and bills it from what FreeSWITCH reports. This runner then ignores whatever it hears (the
+   * sockets closing as we stop are not the call ending). True when handed over.
+   */
+  handOver(): Promise<boolean> {
+    let handed = false;
+    return this.enqueue(async () => {
+      if (this.retired) return;
+      this.handedOver = true;
+      this.timers.cancel();
+      this.talk?.abort();
+      this.lease?.stop();
+      for (const leg of [this.legA, this.legB, ...this.featureLegs]) if (leg) this.ctx.hub.forget(leg.uuid);
+      try {
+        handed = await this.ctx.store.callbackRequests.handOver(this.id, this.ctx.instanceId, this.ctx.clock.now(), HANDED_OVER);
+      } catch (error) {
+        // Its lease then runs out as after a crash, and the sweep recovers it later.
+        this.log.error('could not hand the request over; it is recovered once its lease runs out', { error: errorText(error) });
+      }
+      if (handed) this.log.info('handed over to the next instance', { state: this.state, legs: [this.legA?.uuid, this.legB?.uuid].filter(Boolean) });
+      this.retire();
+    }).then(() => handed);
+  }
+
+  /**
+   * A clean stop, when the switch stops with us (the bundled simulator): the talk is ended the
+   * way A hanging up ends it, so both legs are settled from the switch's own report.
+   */
+  endTalk(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.talking) await this.legA?.control.hangup('NORMAL_CLEARING');
+    });
   }
 
   /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import { migrateToLatest, openDatabase } from '../../../lib/store/database';
-import { hasRedisServer, RedisServer } from '../../metrics/redis-server';
+import { RedisServer } from '../../metrics/redis-server';
 import { uniquePrefix } from '../../scheduler/support';
 import { startEngineRig, type EngineRig } from '../../support/engine-harness';
 import { countOriginates, destinationNumber, finishAll, sourceNumber } from './support/calls';
-import { hasMariadbServer, PrivateMariadb } from './support/private-mariadb';
+import { PrivateMariadb } from './support/private-mariadb';
 import { quietDriverLogs } from './support/quiet-driver-logs';
 import { TcpProxy } from './support/tcp-proxy';
+import { allOf, describeWith, mariadbServerBinaries, redisServerBinary } from '../../support/external-services';
 
 /*
  * 200 callbacks at once on MariaDB and BullMQ (a private mariadbd and redis-server), over two
@@ -23,9 +24,8 @@ const BALANCE = 5_000;
 const TALK_MS = 40_000;
 const LATER_MS = 12_000;
 
-const describeWithServers = (hasMariadbServer() && hasRedisServer()) || process.env.CI ? describe : describe.skip;
 
-describeWithServers('200 concurrent callbacks while Redis restarts and one of two ESL nodes drops', () => {
+describeWith(allOf(mariadbServerBinaries(), redisServerBinary()), '200 concurrent callbacks while Redis restarts and one of two ESL nodes drops', () => {
   let mariadb: PrivateMariadb | undefined;
   let redis: RedisServer | undefined;
   let db: Knex | undefined;

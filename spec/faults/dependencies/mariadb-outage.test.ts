@@ -7,8 +7,9 @@ import { databaseReadiness } from '../../../lib/metrics/readiness';
 import { migrateToLatest, openDatabase } from '../../../lib/store/database';
 import { sha256Hex } from '../../../lib/store/secrets';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
-import { hasMariadbServer, PrivateMariadb } from './support/private-mariadb';
+import { PrivateMariadb } from './support/private-mariadb';
 import { quietDriverLogs } from './support/quiet-driver-logs';
+import { describeWith, mariadbServerBinaries } from '../../support/external-services';
 
 /*
  * MariaDB stopped while calls run. The issue asks for 30 s; the server here is really down for
@@ -19,9 +20,8 @@ import { quietDriverLogs } from './support/quiet-driver-logs';
 const OPERATOR_KEY = 'faults-operator-key-0123456789abcdef';
 const TALK_MS = 45_000;
 
-const describeWithServer = hasMariadbServer() || process.env.CI ? describe : describe.skip;
 
-describeWithServer('MariaDB stopped for a while (a few seconds of real time, 30 s on the engine clock)', () => {
+describeWith(mariadbServerBinaries(), 'MariaDB stopped for a while (a few seconds of real time, 30 s on the engine clock)', () => {
   let server: PrivateMariadb;
   let db: Knex;
   let rig: EngineRig;

@@ -2,10 +2,11 @@ import type { Knex } from 'knex';
 import type { CallbackRequest } from '../../../lib/store';
 import { migrateToLatest, openDatabase } from '../../../lib/store/database';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
-import { hasMariadbServer, PrivateMariadb } from './support/private-mariadb';
+import { PrivateMariadb } from './support/private-mariadb';
 import { quietDriverLogs } from './support/quiet-driver-logs';
 import { countOriginates } from './support/calls';
 import { TcpProxy } from './support/tcp-proxy';
+import { describeWith, mariadbServerBinaries } from '../../support/external-services';
 
 /*
  * MariaDB goes away while a call is being SET UP: leg A has answered, and B's price and holds
@@ -18,7 +19,6 @@ import { TcpProxy } from './support/tcp-proxy';
 const OUTAGE_MS = 20_000;
 const TALK_MS = 10_000;
 
-const describeWithServer = hasMariadbServer() || process.env.CI ? describe : describe.skip;
 
 interface ReservationRow {
   leg_uuid: string | null;
@@ -26,7 +26,7 @@ interface ReservationRow {
   state: string;
 }
 
-describeWithServer('MariaDB stopped while a call is being set up (B priced and held after A answered)', () => {
+describeWith(mariadbServerBinaries(), 'MariaDB stopped while a call is being set up (B priced and held after A answered)', () => {
   let server: PrivateMariadb;
   let proxy: TcpProxy;
   let db: Knex;

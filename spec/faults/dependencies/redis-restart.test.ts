@@ -6,18 +6,18 @@ import type { LiveEvent } from '../../../lib/http/live/live-event';
 import { testLogger } from '../../../lib/log/logger';
 import { createStore } from '../../../lib/store';
 import { migrateToLatest, openDatabase } from '../../../lib/store/database';
-import { hasRedisServer, RedisServer } from '../../metrics/redis-server';
+import { RedisServer } from '../../metrics/redis-server';
 import { uniquePrefix } from '../../scheduler/support';
 import { describeEachDatabase } from '../../support/databases';
 import { startEngineRig, type EngineRig } from '../../support/engine-harness';
 import { countOriginates, destinationNumber, finishAll, sourceNumber } from './support/calls';
+import { describeWith, redisServerBinary } from '../../support/external-services';
 
 /*
  * Redis holds only hints (BullMQ jobs, pub/sub); the SQL rows are the truth. Each test runs its
  * own redis-server (never the shared one), flushes it and kills it.
  */
 
-const describeWithRedis = hasRedisServer() || process.env.CI ? describe : describe.skip;
 
 /** Waits (real time, in short steps) until `condition` holds: a Redis client reconnects on its own clock. */
 async function eventually(condition: () => boolean | Promise<boolean>, what: string, limitMs = 15_000): Promise<void> {
@@ -28,7 +28,7 @@ async function eventually(condition: () => boolean | Promise<boolean>, what: str
   }
 }
 
-describeWithRedis('Redis restarted and flushed', () => {
+describeWith(redisServerBinary(), 'Redis restarted and flushed', () => {
   describeEachDatabase('under the BullMQ dial queue', (getDb, dbEngine) => {
     let redis: RedisServer | undefined;
     let rig: EngineRig | undefined;

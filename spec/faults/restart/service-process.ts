@@ -38,6 +38,11 @@ export class ServiceProcess {
     return this.child.pid;
   }
 
+  /** Its exit code once it exited (null while it runs, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

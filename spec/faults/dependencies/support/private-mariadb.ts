@@ -4,11 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { canConnect, freePort } from '../../../support/ports';
 
-/** Whether the Debian MariaDB server binaries are installed (CI installs them; see .ci/run). */
-export function hasMariadbServer(): boolean {
-  return spawnSync('mariadbd', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('mariadb-install-db', ['--help'], { stdio: 'ignore' }).status === 0;
-}
-
 const USER = 'faults';
 const PASSWORD = 'faults';
 
