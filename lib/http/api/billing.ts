@@ -66,6 +66,7 @@ export function billingRoutes(ctx: ApiContext): Route[] {
         method: body.method,
         reference: body.reference ?? null,
         operator: principal.label,
+        allowNegative: body.allowNegative,
       });
       res.status(201).json(paymentOut(payment));
     },
