@@ -1,5 +1,6 @@
 import type { EstimateCorrected, LegEnd, ReportedSettlement } from '../callback/engine';
 import { reportedLegEnd } from '../callback/engine';
+import { parseHangupCause } from '../esl/hangup-causes';
 import { callLogger, type Logger } from '../log/logger';
 import { ACTIVE_STATES } from '../scheduler/request-states';
 import type { Cdr, JsonObject, Store } from '../store';
@@ -9,14 +10,20 @@ import { reconcile, type Decision, type Difference, type OurSettlement } from '.
 
 /**
  * What became of one posted CDR; `duplicate`: received before, nothing changed; `corrected`: our
- * settlement was an estimate and was corrected to the CDR, the money with it.
+ * settlement was an estimate and was corrected to the CDR, the money with it; `deferred`: the leg
+ * is still live on its node, so the CDR is kept (pending) for the leg's own end to be reconciled with.
  */
-export type CdrOutcome = 'settled' | 'agrees' | 'discrepancy' | 'corrected' | 'unknown_leg' | 'duplicate';
+export type CdrOutcome = 'settled' | 'deferred' | 'agrees' | 'discrepancy' | 'corrected' | 'unknown_leg' | 'duplicate';
 
 /** What the receiver asks of the engine (CallbackEngine). */
 export interface ReportedEndBooks {
   /** Settles a leg that never recorded an end from the end FreeSWITCH reported (exactly once). */
   settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined>;
+  /**
+   * Whether the leg is still live on its node (`uuid_exists` through the inbound connection). A
+   * node that cannot be asked counts as live: a CDR must never end a leg we cannot see ended.
+   */
+  legIsLive(legUuid: string): Promise<boolean>;
   /** Corrects a leg settled from an estimate to the end FreeSWITCH reported (exactly once); records `reconciliation` with the CDR. */
   correctEstimate(legUuid: string, end: LegEnd, reconciliation: JsonObject): Promise<EstimateCorrected | undefined>;
 }
@@ -33,7 +40,17 @@ export interface CdrReceiverDependencies {
   recoverAbandoned?: () => Promise<unknown>;
   /** Told every outcome (a metric). */
   count?: (outcome: CdrOutcome) => void;
+  /**
+   * How long a CDR of a leg that is no longer live waits for the socket's end of that leg
+   * (CHANNEL_HANGUP_COMPLETE, usually in flight) before the leg is settled from the CDR.
+   */
+  socketEndGraceMs?: number;
 }
+
+/** freeswitch.cdrGraceSeconds's default, in ms. */
+export const DEFAULT_SOCKET_END_GRACE_MS = 5_000;
+/** How often the grace looks for the socket's settlement (it may land on another instance, so it is read from the store). */
+const GRACE_POLL_MS = 100;
 
 /**
  * B4: takes FreeSWITCH's CDRs (mod_json_cdr), once per leg: stores each as received, then
@@ -64,10 +81,39 @@ export class CdrReceiver {
     return this.counted(await this.reconcile(cdr));
   }
 
+  /**
+   * Reconciles a CDR stored earlier for a leg that was live then, now that the leg was settled by
+   * its own end (the socket or a recovery). Nothing when there is none, or it is reconciled already.
+   */
+  followSettlements(engine: { on(type: 'leg', listener: (change: { legUuid: string; cause: string | null }) => void): () => void }): () => void {
+    return engine.on('leg', (change) => {
+      // A leg's change carries its cause only once it is settled.
+      if (change.cause === null) return;
+      this.reconcileStored(change.legUuid).catch((error: unknown) => {
+        this.deps.logger.error('reconciling a stored CDR after the leg settled failed; its next post or recovery finishes it', { legUuid: change.legUuid, error: String(error) });
+      });
+    });
+  }
+
+  async reconcileStored(legUuid: string): Promise<CdrOutcome | undefined> {
+    const stored = await this.deps.store.freeswitchCdrs.findByLegUuid(legUuid);
+    if (stored?.reconciliation !== 'pending') return undefined;
+    const settled = await this.deps.store.cdrs.findByLegUuid(legUuid);
+    // Unsettled yet; or settled from this very CDR, which its own reconciliation marks.
+    if (!settled || settled.source === 'json_cdr') return undefined;
+    const hangupCause = parseHangupCause(stored.hangupCause) ?? 'NORMAL_UNSPECIFIED';
+    return this.counted(await this.reconcile({ ...stored, hangupCause }));
+  }
+
   private async reconcile(cdr: ReportedCdr): Promise<Exclude<CdrOutcome, 'duplicate'>> {
     const decision = await this.decide(cdr);
     if (decision.action === 'correct') return this.correct(cdr, decision.differences);
     if (decision.action !== 'settle') return this.record(cdr, decision);
+    // FreeSWITCH posts a leg's CDR before its CHANNEL_HANGUP_COMPLETE reaches us, and a live leg
+    // must never be ended by a post: only an end FreeSWITCH would report settles from a CDR.
+    if (await this.deps.engine.legIsLive(cdr.legUuid)) return this.deferred(cdr);
+    const seen = await this.socketEndWithinGrace(cdr.legUuid);
+    if (seen) return this.recordOrCorrect(cdr, await this.decide(cdr));
     const settled = await this.deps.engine.settleReportedEnd(cdr.legUuid, reportedLegEnd(cdr));
     if (!settled) return this.record(cdr, { action: 'unknown_leg' });
     if (!settled.written) {
@@ -82,6 +128,24 @@ export class CdrReceiver {
     });
     await this.finishIfAbandoned(settled.requestId);
     return 'settled';
+  }
+
+  /** The leg is live: the CDR stays pending, for the leg's own end (or a recovery) to settle and reconcile it. */
+  private deferred(cdr: ReportedCdr): 'deferred' {
+    this.log(cdr, cdr.requestId).info('CDR posted for a leg still live on its node; kept until the leg ends', { node: cdr.node, billsec: cdr.billsec });
+    return 'deferred';
+  }
+
+  /** Waits up to the grace for the leg's settlement by its own end; true when it came. */
+  private async socketEndWithinGrace(legUuid: string): Promise<boolean> {
+    const { store, clock } = this.deps;
+    const until = clock.now() + (this.deps.socketEndGraceMs ?? DEFAULT_SOCKET_END_GRACE_MS);
+    for (;;) {
+      if (await store.cdrs.findByLegUuid(legUuid)) return true;
+      const left = until - clock.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(GRACE_POLL_MS, left)));
+    }
   }
 
   /** Our settlement was an estimate (a recovery settled a leg whose end nobody saw): FreeSWITCH's figures replace it, money included. */

@@ -179,6 +179,21 @@ export const adjustmentView = z
   })
   .meta({ id: 'BillingAdjustment' });
 
+export const discrepancyView = z
+  .object({
+    legUuid: z.string(),
+    requestId: z.string().nullable(),
+    kind: z.string().meta({ description: 'over_hold: the rated cost was more than the leg held; the hold was charged, the excess was not' }),
+    source: z.string().meta({ description: 'what rated the leg: socket, json_cdr, estimate, correction' }),
+    billsec: z.number().int(),
+    holdMinor: z.number().int(),
+    ratedCostMinor: z.number().int(),
+    chargedMinor: z.number().int(),
+    excessMinor: z.number().int().meta({ description: 'not charged; for the operator to decide on' }),
+    createdAt: epochMs,
+  })
+  .meta({ id: 'BillingDiscrepancy' });
+
 export const mediaView = z
   .object({
     id: z.number().int(),
