@@ -62,6 +62,9 @@ const GRACE_POLL_MS = 100;
  * failed half-way is finished by its next post (FreeSWITCH retries what we did not answer with 2xx).
  */
 export class CdrReceiver {
+  /** Per leg, the reconciliation of its CDR under way in this process (the next one waits for it). */
+  private readonly reconciling = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: CdrReceiverDependencies) {}
 
   async receive(cdr: ReportedCdr): Promise<CdrOutcome> {
@@ -77,8 +80,28 @@ export class CdrReceiver {
       hangupCause: cdr.hangupCause,
       raw: cdr.raw,
     });
-    if (!stored && (await store.freeswitchCdrs.findByLegUuid(cdr.legUuid))?.reconciliation !== 'pending') return this.counted('duplicate');
-    return this.counted(await this.reconcile(cdr));
+    return this.oneAtATime(cdr.legUuid, async () => {
+      const reconciliation = (await store.freeswitchCdrs.findByLegUuid(cdr.legUuid))?.reconciliation;
+      if (reconciliation === undefined || reconciliation === 'pending') return this.counted(await this.reconcile(cdr));
+      // Stored now and reconciled already: the leg's own settlement met it first (and counted it).
+      return stored ? reconciliation : this.counted('duplicate');
+    });
+  }
+
+  /** One reconciliation of a leg's CDR at a time in this process (a post, and the leg's settlement meeting the stored CDR). */
+  private async oneAtATime<T>(legUuid: string, work: () => Promise<T>): Promise<T> {
+    const before = this.reconciling.get(legUuid) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reconciling.set(legUuid, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.reconciling.get(legUuid) === tail) this.reconciling.delete(legUuid);
+    }
   }
 
   /**
@@ -96,13 +119,15 @@ export class CdrReceiver {
   }
 
   async reconcileStored(legUuid: string): Promise<CdrOutcome | undefined> {
-    const stored = await this.deps.store.freeswitchCdrs.findByLegUuid(legUuid);
-    if (stored?.reconciliation !== 'pending') return undefined;
-    const settled = await this.deps.store.cdrs.findByLegUuid(legUuid);
-    // Unsettled yet; or settled from this very CDR, which its own reconciliation marks.
-    if (!settled || settled.source === 'json_cdr') return undefined;
-    const hangupCause = parseHangupCause(stored.hangupCause) ?? 'NORMAL_UNSPECIFIED';
-    return this.counted(await this.reconcile({ ...stored, hangupCause }));
+    return this.oneAtATime(legUuid, async () => {
+      const stored = await this.deps.store.freeswitchCdrs.findByLegUuid(legUuid);
+      if (stored?.reconciliation !== 'pending') return undefined;
+      const settled = await this.deps.store.cdrs.findByLegUuid(legUuid);
+      // Unsettled yet; or settled from this very CDR, which its own reconciliation marks.
+      if (!settled || settled.source === 'json_cdr') return undefined;
+      const hangupCause = parseHangupCause(stored.hangupCause) ?? 'NORMAL_UNSPECIFIED';
+      return this.counted(await this.reconcile({ ...stored, hangupCause }));
+    });
   }
 
   private async reconcile(cdr: ReportedCdr): Promise<Exclude<CdrOutcome, 'duplicate'>> {
