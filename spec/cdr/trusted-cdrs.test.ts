@@ -102,6 +102,27 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
     expect(listed.body).toEqual({ items: [expect.objectContaining({ legUuid: b.uuid, kind: 'over_hold', excessMinor: discrepancy!.excessMinor, chargedMinor: hold.amountMinor })] });
   });
 
+  it('with FreeSWITCH posting each CDR before CHANNEL_HANGUP_COMPLETE, every CDR is kept for its still-live leg, and reconciled once the socket settled it', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const log = captureLogger(r.logger);
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, socketEndGraceMs: 5_000 });
+    cdrs.receiver.followSettlements(r.engine);
+    const server = await serve(cdrs.app);
+    cleanups.push(() => server.close());
+    r.sim.postCdrsTo({ url: server.url, cred: CRED, timing: 'before-hangup-complete' });
+    const { accountId, orderId, legs } = await talking(r, 30_000);
+    await r.finish(orderId);
+    await r.runUntil(() => cdrs.outcomes.length >= 4 && r.sim.cdrPosts.pending === 0, 'both CDRs reconciled');
+
+    expect([...cdrs.outcomes].sort()).toEqual(['agrees', 'agrees', 'deferred', 'deferred']);
+    for (const leg of legs) expect(await r.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({ reconciliation: 'agrees' });
+    const settled = await r.store.cdrs.listForRequest(orderId);
+    expect(settled.map((cdr) => cdr.source)).toEqual(['socket', 'socket']);
+    const costs = settled.reduce((sum, cdr) => sum + cdr.costMinor, 0);
+    expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 500 - costs, reservedMinor: 0 });
+    expect(log.lines.filter((line) => line.includes('its end never reached us'))).toEqual([]);
+  });
+
   it('a normal call whose CDRs arrive as its legs end is reconciled, never settled from the CDR with the "end never reached us" warning', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     const log = captureLogger(r.logger);
