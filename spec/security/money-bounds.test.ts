@@ -48,6 +48,15 @@ describeEachDatabase('money bounds through the API', (getDb) => {
     expect(balance.body).toMatchObject({ balanceMinor: MONEY_MAX_MINOR, availableMinor: MONEY_MAX_MINOR });
   });
 
+  it('an account whose stored balance is already beyond exact integers is answered with the stored value and what to do, not a bare internal error', async () => {
+    const { account } = await fixture.subscriber();
+    await getDb()('accounts').where({ id: account.id }).update({ balance_minor: getDb().raw('9007199254740991 + 1000') });
+    const read = await request(fixture.app()).get(`/api/v1/balance?accountId=${account.id}`).set('Authorization', `Bearer ${operatorKey}`);
+    expect(read.status).toBe(500);
+    expect((read.body as { error: { message: string } }).error.message).toMatch(/unexpected stored integer: "?90071992547\d+"?; the operator must correct the stored row/);
+    await getDb()('accounts').where({ id: account.id }).update({ balance_minor: 0 });
+  });
+
   it('a refund below the credit limit is refused unless allowNegative says so', async () => {
     const { account } = await fixture.subscriber();
     await fixture.store.accounts.update(account.id, { creditLimitMinor: minorUnits(200) });
