@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { reportedLegEnd } from '../../lib/callback/engine';
 import { FREESWITCH_CDR_PATH } from '../../lib/http/freeswitch-cdr';
@@ -121,6 +122,33 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
     const costs = settled.reduce((sum, cdr) => sum + cdr.costMinor, 0);
     expect(await r.store.accounts.balance(accountId)).toMatchObject({ balanceMinor: 500 - costs, reservedMinor: 0 });
     expect(log.lines.filter((line) => line.includes('its end never reached us'))).toEqual([]);
+  });
+
+  it('a CDR for a leg that is gone, whose end never reaches us, is settled from the CDR with the warning only once the grace has run out', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const log = captureLogger(r.logger);
+    const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, socketEndGraceMs: 5_000 });
+    // A leg whose controller is gone (its row, but no one following it) and that FreeSWITCH no longer has.
+    const account = await r.account(500);
+    const { request: order } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, state: 'bridged' });
+    const uuid = randomUUID();
+    await r.store.legs.create({ uuid, requestId: order.id, role: 'B', node: 'fs1', number: DESTINATION, state: 'answered' });
+    const cdr = sampleCdr({ uuid, billsec: 30, answeredAt: r.clock.now() - 31_000, variables: { callback_request_id: order.id } });
+
+    let answered: { outcome: string; at: number } | undefined;
+    const sentAt = r.clock.now();
+    void request(cdrs.app)
+      .post(`${FREESWITCH_CDR_PATH}?uuid=${uuid}`)
+      .set('Authorization', AUTHORIZATION)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(cdr))
+      .then((response) => (answered = { outcome: (response.body as { outcome: string }).outcome, at: r.clock.now() }));
+    await r.runUntil(() => answered !== undefined, 'the CDR answered');
+
+    expect(answered!.outcome).toBe('settled');
+    expect(answered!.at - sentAt).toBeGreaterThanOrEqual(5_000);
+    expect(await r.store.cdrs.findByLegUuid(uuid)).toMatchObject({ source: 'json_cdr', requestId: order.id, billsec: 30 });
+    expect(log.lines.filter((line) => line.includes('its end never reached us'))).toHaveLength(1);
   });
 
   it('a normal call whose CDRs arrive as its legs end is reconciled, never settled from the CDR with the "end never reached us" warning', async () => {
