@@ -104,10 +104,7 @@ export class CdrReceiver {
     }
   }
 
-  /**
-   * Reconciles a CDR stored earlier for a leg that was live then, now that the leg was settled by
-   * its own end (the socket or a recovery). Nothing when there is none, or it is reconciled already.
-   */
+  /** Reconciles each stored, still pending CDR once the engine settled its leg (see reconcileStored). */
   followSettlements(engine: { on(type: 'leg', listener: (change: { legUuid: string; cause: string | null }) => void): () => void }): () => void {
     return engine.on('leg', (change) => {
       // A leg's change carries its cause only once it is settled.
@@ -118,6 +115,10 @@ export class CdrReceiver {
     });
   }
 
+  /**
+   * Reconciles a CDR stored earlier for a leg that was live then, now that the leg was settled by
+   * its own end (the socket or a recovery). Nothing when there is none, or it is reconciled already.
+   */
   async reconcileStored(legUuid: string): Promise<CdrOutcome | undefined> {
     return this.oneAtATime(legUuid, async () => {
       const stored = await this.deps.store.freeswitchCdrs.findByLegUuid(legUuid);
