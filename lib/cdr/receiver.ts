@@ -54,8 +54,10 @@ const GRACE_POLL_MS = 100;
 
 /**
  * B4: takes FreeSWITCH's CDRs (mod_json_cdr), once per leg: stores each as received, then
- * reconciles it with what the event stream told us. A leg we never saw end is rated and settled
- * from the CDR (exactly once: settleLeg's unique CDR row); a leg we settled from an estimate is
+ * reconciles it with what the event stream told us. A leg we never saw end is left alone while
+ * its node still has it (the CDR waits for the leg's own end), and otherwise, once the socket's end
+ * did not come within the grace, rated and settled from the CDR (exactly once: settleLeg's unique
+ * CDR row; never beyond the leg's hold); a leg we settled from an estimate is
  * corrected to it, the difference charged or refunded (exactly once: the adjustment's unique
  * row); a leg we settled from what we saw is compared, and a disagreement is recorded, logged
  * and counted. A CDR received twice changes nothing the second time; one whose reconciliation
