@@ -142,6 +142,26 @@ describeEachCliDatabase('money bounds through the CLI', (target) => {
     expect(imported.stderr).toMatch(/line 3, rate_per_minute: expected an amount from 0 to 1000000\.000000/);
   });
 
+  it('discrepancies lists what settlements did not charge beyond a hold, per account', async () => {
+    const payer = await cliJson<{ id: number }>(target(), ['accounts', 'create', '--name', 'Held', '--currency', 'USD']);
+    const legUuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    await createStore(target().db).billingDiscrepancies.record({
+      legUuid,
+      payer: { accountId: payer.id },
+      kind: 'over_hold',
+      source: 'json_cdr',
+      billsec: 999_999,
+      holdMinor: minorUnits(300),
+      ratedCostMinor: minorUnits(1_666_665),
+      chargedMinor: minorUnits(300),
+      excessMinor: minorUnits(1_666_365),
+    });
+    expect(await cliJson(target(), ['discrepancies', '--account', 'Held'])).toEqual([expect.objectContaining({ legUuid, kind: 'over_hold', chargedMinor: 300, excessMinor: 1_666_365 })]);
+    const table = await cli(target(), ['discrepancies']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/json_cdr +999999 +3\.00 +16666\.65 +3\.00 +16663\.65/);
+  });
+
   it('an account row already holding an out-of-range balance is reported by accounts list, which still lists the others', async () => {
     const good = await cliJson<{ id: number }>(target(), ['accounts', 'create', '--name', 'Good', '--currency', 'USD']);
     const bad = await cliJson<{ id: number }>(target(), ['accounts', 'create', '--name', 'Broken', '--currency', 'USD']);
