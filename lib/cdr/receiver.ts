@@ -48,7 +48,7 @@ export interface CdrReceiverDependencies {
 }
 
 /** freeswitch.cdrGraceSeconds's default, in ms. */
-export const DEFAULT_SOCKET_END_GRACE_MS = 5_000;
+const DEFAULT_SOCKET_END_GRACE_MS = 5_000;
 /** How often the grace looks for the socket's settlement (it may land on another instance, so it is read from the store). */
 const GRACE_POLL_MS = 100;
 

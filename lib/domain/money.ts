@@ -42,12 +42,6 @@ export function isBoundedMinor(value: unknown): value is MinorUnits {
 
 export const MONEY_BOUND_TEXT = `from -${MONEY_MAX_MINOR} to ${MONEY_MAX_MINOR} minor units`;
 
-/** An amount to be written: whole and within the bound, or InvalidAmount saying so. */
-export function boundedMinorUnits(value: number): MinorUnits {
-  if (!isBoundedMinor(value)) throw new InvalidAmount(value, `expected a whole number ${MONEY_BOUND_TEXT}`);
-  return value;
-}
-
 /**
  * Parses a decimal string such as "12.34" with the currency's exponent, exactly (no float maths),
  * refusing more than MONEY_MAX_MINOR units of the result (minor units, or micro-units for a rate).
