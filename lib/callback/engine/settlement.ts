@@ -1,5 +1,5 @@
 import { rateLeg, type RatingTerms } from '../../billing';
-import { minorUnits, type MinorUnits } from '../../domain/money';
+import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause, type LegState } from '../state/leg-state';
@@ -40,7 +40,8 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const { end, pricing } = input;
   const answered = end.answeredAt !== null || end.billsec > 0 || input.state === 'answered' || input.state === 'bridged';
   const state = legOutcomeForCause(end.cause, answered);
-  const costMinor = pricing ? rateLeg(pricing.rate, end.billsec).costMinor : minorUnits(0);
+  // A cost beyond the money bound is beyond any hold too (capAtHold): it is recorded at the bound, so the leg's rows can be written.
+  const costMinor = pricing ? minorUnits(Math.min(rateLeg(pricing.rate, end.billsec).costMinor, MONEY_MAX_MINOR)) : minorUnits(0);
   // A leg A taken over by the payer the IVR identified (A6) books to that payer; a card's leg to its card.
   const taken = takeover(input);
   const accountId = taken ? taken.accountId : (pricing?.payer.accountId ?? null);
