@@ -1,5 +1,6 @@
 import type { EstimateCorrected, LegEnd, ReportedSettlement } from '../callback/engine';
 import { reportedLegEnd } from '../callback/engine';
+import { parseHangupCause } from '../esl/hangup-causes';
 import { callLogger, type Logger } from '../log/logger';
 import { ACTIVE_STATES } from '../scheduler/request-states';
 import type { Cdr, JsonObject, Store } from '../store';
@@ -9,14 +10,20 @@ import { reconcile, type Decision, type Difference, type OurSettlement } from '.
 
 /**
  * What became of one posted CDR; `duplicate`: received before, nothing changed; `corrected`: our
- * settlement was an estimate and was corrected to the CDR, the money with it.
+ * settlement was an estimate and was corrected to the CDR, the money with it; `deferred`: the leg
+ * is still live on its node, so the CDR is kept (pending) for the leg's own end to be reconciled with.
  */
-export type CdrOutcome = 'settled' | 'agrees' | 'discrepancy' | 'corrected' | 'unknown_leg' | 'duplicate';
+export type CdrOutcome = 'settled' | 'deferred' | 'agrees' | 'discrepancy' | 'corrected' | 'unknown_leg' | 'duplicate';
 
 /** What the receiver asks of the engine (CallbackEngine). */
 export interface ReportedEndBooks {
   /** Settles a leg that never recorded an end from the end FreeSWITCH reported (exactly once). */
   settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined>;
+  /**
+   * Whether the leg is still live on its node (`uuid_exists` through the inbound connection). A
+   * node that cannot be asked counts as live: a CDR must never end a leg we cannot see ended.
+   */
+  legIsLive(legUuid: string): Promise<boolean>;
   /** Corrects a leg settled from an estimate to the end FreeSWITCH reported (exactly once); records `reconciliation` with the CDR. */
   correctEstimate(legUuid: string, end: LegEnd, reconciliation: JsonObject): Promise<EstimateCorrected | undefined>;
 }
@@ -33,18 +40,33 @@ export interface CdrReceiverDependencies {
   recoverAbandoned?: () => Promise<unknown>;
   /** Told every outcome (a metric). */
   count?: (outcome: CdrOutcome) => void;
+  /**
+   * How long a CDR of a leg that is no longer live waits for the socket's end of that leg
+   * (CHANNEL_HANGUP_COMPLETE, usually in flight) before the leg is settled from the CDR.
+   */
+  socketEndGraceMs?: number;
 }
+
+/** freeswitch.cdrGraceSeconds's default, in ms. */
+const DEFAULT_SOCKET_END_GRACE_MS = 5_000;
+/** How often the grace looks for the socket's settlement (it may land on another instance, so it is read from the store). */
+const GRACE_POLL_MS = 100;
 
 /**
  * B4: takes FreeSWITCH's CDRs (mod_json_cdr), once per leg: stores each as received, then
- * reconciles it with what the event stream told us. A leg we never saw end is rated and settled
- * from the CDR (exactly once: settleLeg's unique CDR row); a leg we settled from an estimate is
+ * reconciles it with what the event stream told us. A leg we never saw end is left alone while
+ * its node still has it (the CDR waits for the leg's own end), and otherwise, once the socket's end
+ * did not come within the grace, rated and settled from the CDR (exactly once: settleLeg's unique
+ * CDR row; never beyond the leg's hold); a leg we settled from an estimate is
  * corrected to it, the difference charged or refunded (exactly once: the adjustment's unique
  * row); a leg we settled from what we saw is compared, and a disagreement is recorded, logged
  * and counted. A CDR received twice changes nothing the second time; one whose reconciliation
  * failed half-way is finished by its next post (FreeSWITCH retries what we did not answer with 2xx).
  */
 export class CdrReceiver {
+  /** Per leg, the reconciliation of its CDR under way in this process (the next one waits for it). */
+  private readonly reconciling = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: CdrReceiverDependencies) {}
 
   async receive(cdr: ReportedCdr): Promise<CdrOutcome> {
@@ -60,14 +82,66 @@ export class CdrReceiver {
       hangupCause: cdr.hangupCause,
       raw: cdr.raw,
     });
-    if (!stored && (await store.freeswitchCdrs.findByLegUuid(cdr.legUuid))?.reconciliation !== 'pending') return this.counted('duplicate');
-    return this.counted(await this.reconcile(cdr));
+    return this.oneAtATime(cdr.legUuid, async () => {
+      const reconciliation = (await store.freeswitchCdrs.findByLegUuid(cdr.legUuid))?.reconciliation;
+      if (reconciliation === undefined || reconciliation === 'pending') return this.counted(await this.reconcile(cdr));
+      // Stored now and reconciled already: the leg's own settlement met it first (and counted it).
+      return stored ? reconciliation : this.counted('duplicate');
+    });
+  }
+
+  /** One reconciliation of a leg's CDR at a time in this process (a post, and the leg's settlement meeting the stored CDR). */
+  private async oneAtATime<T>(legUuid: string, work: () => Promise<T>): Promise<T> {
+    const before = this.reconciling.get(legUuid) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reconciling.set(legUuid, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.reconciling.get(legUuid) === tail) this.reconciling.delete(legUuid);
+    }
+  }
+
+  /** Reconciles each stored, still pending CDR once the engine settled its leg (see reconcileStored). */
+  followSettlements(engine: { on(type: 'leg', listener: (change: { legUuid: string; cause: string | null }) => void): () => void }): () => void {
+    return engine.on('leg', (change) => {
+      // A leg's change carries its cause only once it is settled.
+      if (change.cause === null) return;
+      this.reconcileStored(change.legUuid).catch((error: unknown) => {
+        this.deps.logger.error('reconciling a stored CDR after the leg settled failed; its next post or recovery finishes it', { legUuid: change.legUuid, error: String(error) });
+      });
+    });
+  }
+
+  /**
+   * Reconciles a CDR stored earlier for a leg that was live then, now that the leg was settled by
+   * its own end (the socket or a recovery). Nothing when there is none, or it is reconciled already.
+   */
+  async reconcileStored(legUuid: string): Promise<CdrOutcome | undefined> {
+    return this.oneAtATime(legUuid, async () => {
+      const stored = await this.deps.store.freeswitchCdrs.findByLegUuid(legUuid);
+      if (stored?.reconciliation !== 'pending') return undefined;
+      const settled = await this.deps.store.cdrs.findByLegUuid(legUuid);
+      // Unsettled yet; or settled from this very CDR, which its own reconciliation marks.
+      if (!settled || settled.source === 'json_cdr') return undefined;
+      const hangupCause = parseHangupCause(stored.hangupCause) ?? 'NORMAL_UNSPECIFIED';
+      return this.counted(await this.reconcile({ ...stored, hangupCause }));
+    });
   }
 
   private async reconcile(cdr: ReportedCdr): Promise<Exclude<CdrOutcome, 'duplicate'>> {
     const decision = await this.decide(cdr);
     if (decision.action === 'correct') return this.correct(cdr, decision.differences);
     if (decision.action !== 'settle') return this.record(cdr, decision);
+    // FreeSWITCH posts a leg's CDR before its CHANNEL_HANGUP_COMPLETE reaches us, and a live leg
+    // must never be ended by a post: only an end FreeSWITCH would report settles from a CDR.
+    if (await this.deps.engine.legIsLive(cdr.legUuid)) return this.deferred(cdr);
+    const seen = await this.socketEndWithinGrace(cdr.legUuid);
+    if (seen) return this.recordOrCorrect(cdr, await this.decide(cdr));
     const settled = await this.deps.engine.settleReportedEnd(cdr.legUuid, reportedLegEnd(cdr));
     if (!settled) return this.record(cdr, { action: 'unknown_leg' });
     if (!settled.written) {
@@ -82,6 +156,24 @@ export class CdrReceiver {
     });
     await this.finishIfAbandoned(settled.requestId);
     return 'settled';
+  }
+
+  /** The leg is live: the CDR stays pending, for the leg's own end (or a recovery) to settle and reconcile it. */
+  private deferred(cdr: ReportedCdr): 'deferred' {
+    this.log(cdr, cdr.requestId).info('CDR posted for a leg still live on its node; kept until the leg ends', { node: cdr.node, billsec: cdr.billsec });
+    return 'deferred';
+  }
+
+  /** Waits up to the grace for the leg's settlement by its own end; true when it came. */
+  private async socketEndWithinGrace(legUuid: string): Promise<boolean> {
+    const { store, clock } = this.deps;
+    const until = clock.now() + (this.deps.socketEndGraceMs ?? DEFAULT_SOCKET_END_GRACE_MS);
+    for (;;) {
+      if (await store.cdrs.findByLegUuid(legUuid)) return true;
+      const left = until - clock.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(GRACE_POLL_MS, left)));
+    }
   }
 
   /** Our settlement was an estimate (a recovery settled a leg whose end nobody saw): FreeSWITCH's figures replace it, money included. */

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { IANAZone } from 'luxon';
 import { rejectCauseSchema } from '../config/reject-causes';
 import type { HangupCause } from '../esl/hangup-causes';
-import { InvalidAmount, parseDecimalAmount, type MinorUnits } from '../domain/money';
+import { InvalidAmount, MONEY_MAX_MINOR, formatAmount, minorUnits, parseDecimalAmount, type MinorUnits } from '../domain/money';
 
 /*
  * Option and argument parsers for commander. A thrown InvalidArgumentError becomes "option
@@ -15,7 +15,9 @@ export function money(text: string): MinorUnits {
   try {
     return parseDecimalAmount(text, 2);
   } catch (error) {
-    if (error instanceof InvalidAmount) throw new InvalidArgumentError('expected an amount such as 12.50 (at most 2 decimals).');
+    if (error instanceof InvalidAmount) {
+      throw new InvalidArgumentError(`expected an amount such as 12.50 (at most 2 decimals, at most ${formatAmount(minorUnits(MONEY_MAX_MINOR))} either way).`);
+    }
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { registerAccounts } from './commands/accounts';
 import { registerCallbacks } from './commands/callbacks';
 import { registerCallerIds } from './commands/caller-ids';
 import { registerCards } from './commands/cards';
+import { registerDiscrepancies } from './commands/discrepancies';
 import { registerPayments } from './commands/payments';
 import { registerPins } from './commands/pins';
 import { registerQueue } from './commands/queue';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: CliContext): Command {
     registerTariffs,
     registerRates,
     registerPayments,
+    registerDiscrepancies,
     registerCallbacks,
     registerQueue,
     registerReports,

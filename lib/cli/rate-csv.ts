@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CsvSyntaxError, formatCsv, parseCsv } from '../billing/reports';
-import { formatAmount, InvalidAmount, minorUnits, parseDecimalAmount } from '../domain/money';
+import { formatAmount, InvalidAmount, MONEY_MAX_MINOR, minorUnits, parseDecimalAmount } from '../domain/money';
 import type { NewRate, Rate } from '../store';
 
 /*
@@ -45,7 +45,7 @@ const decimal = (decimals: number, example: string) =>
     } catch (error) {
       if (!(error instanceof InvalidAmount)) throw error;
     }
-    ctx.addIssue({ code: 'custom', message: `expected an amount of 0 or more with at most ${decimals} decimals, such as ${example} (got "${text}")` });
+    ctx.addIssue({ code: 'custom', message: `expected an amount from 0 to ${formatAmount(minorUnits(MONEY_MAX_MINOR), decimals)} with at most ${decimals} decimals, such as ${example} (got "${text}")` });
     return z.NEVER;
   });
 

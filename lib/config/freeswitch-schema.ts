@@ -38,6 +38,10 @@ export const freeswitchSchema = z
       'Where the prompt files (lib/ivr/prompts.ts names them) lie on the FreeSWITCH hosts.',
       { allowed: 'an absolute path without spaces or quotes' },
     ),
+    cdrGraceSeconds: setting(
+      z.number().int().min(0).max(60).default(5),
+      "How long a CDR posted for a leg FreeSWITCH no longer has waits for that leg's CHANNEL_HANGUP_COMPLETE to reach us (mod_json_cdr posts before it) before the leg is settled from the CDR, with a warning. A CDR for a leg still live on its node never settles it.",
+    ),
     nodes: setting(z.array(node).default([]), 'FreeSWITCH nodes (JSON array in the environment). Required in external mode.', {
       allowed: `a JSON array of nodes such as ${NODE_EXAMPLE}`,
     }),

@@ -273,7 +273,9 @@ function freeswitchCdrs(
     engine,
     recoverAbandoned: () => scheduler.sweep(clock.now()),
     count,
+    socketEndGraceMs: settings.freeswitch.cdrGraceSeconds * 1000,
   });
+  receiver.followSettlements(engine);
   return { router: freeswitchCdrRouter({ receiver, secret, logger, countRefusal: count }), secret };
 }
 

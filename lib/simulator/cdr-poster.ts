@@ -16,6 +16,13 @@ export interface CdrTarget {
   readonly retries?: number;
   /** Between tries (default 5000 ms: `delay` 5), on the simulator's clock. */
   readonly delayMs?: number;
+  /**
+   * mod_json_cdr posts from the channel's reporting state, and on a real switch the post often
+   * reaches the controller before CHANNEL_HANGUP_COMPLETE does. `before-hangup-complete` posts
+   * first and holds the event (and the channel, which uuid_exists still finds) until the first
+   * try is answered; `after-hangup-complete` (default) posts once the event is out.
+   */
+  readonly timing?: 'before-hangup-complete' | 'after-hangup-complete';
 }
 
 /** The body and Content-Type mod_json_cdr sends for `encode`. */
@@ -64,9 +71,14 @@ export class CdrPoster {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  post(legUuid: string, cdr: Record<string, unknown>): void {
-    if (this.closed) return;
-    void this.attempt(legUuid, encodeJsonCdr(JSON.stringify(cdr), this.target.encode), 0);
+  /** Resolves once the first try is answered (or failed); retries go on in the background. */
+  post(legUuid: string, cdr: Record<string, unknown>): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.attempt(legUuid, encodeJsonCdr(JSON.stringify(cdr), this.target.encode), 0);
+  }
+
+  get postsBeforeHangupComplete(): boolean {
+    return this.target.timing === 'before-hangup-complete';
   }
 
   close(): void {

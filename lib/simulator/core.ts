@@ -57,7 +57,9 @@ export class SwitchCore {
   onEvent: ((event: EslEvent) => void) | undefined;
   onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
   /** A leg was torn down (after CHANNEL_HANGUP_COMPLETE): where mod_json_cdr's on_reporting runs. */
-  onReported: ((channel: Channel) => void) | undefined;
+  onReported: ((channel: Channel) => Promise<void> | undefined) | undefined;
+  /** Whether on_reporting runs before CHANNEL_HANGUP_COMPLETE, holding the event until it is done (see CdrTarget.timing). */
+  reportsFirst: () => boolean = () => false;
   /** Open ESL connections, inbound and outbound, so that stop() can close them. */
   readonly connections = new Set<{ destroy(): void }>();
   private stopped = false;
@@ -301,8 +303,18 @@ export class SwitchCore {
     channel.stateNumber = 11;
     channel.callState = 'HANGUP';
     this.emit('CHANNEL_STATE', channel);
+    const reporting = this.reportsFirst() && !this.stopped ? this.onReported?.(channel) : undefined;
+    if (reporting) {
+      void reporting.then(() => this.completeTeardown(channel, session, link, false));
+      return;
+    }
+    this.completeTeardown(channel, session, link, true);
+  }
+
+  /** CHANNEL_HANGUP_COMPLETE and the leg's removal; `report`: mod_json_cdr's post still to come. */
+  private completeTeardown(channel: Channel, session: Session, link: BridgeLink | undefined, report: boolean): void {
     this.emit('CHANNEL_HANGUP_COMPLETE', channel, { 'Hangup-Cause': channel.hangupCause });
-    if (!this.stopped) this.onReported?.(channel);
+    if (report && !this.stopped) void this.onReported?.(channel);
     this.legs.delete(channel.uuid);
     this.lastApplication.delete(channel.uuid);
     if (link?.ended) this.bridges.delete(channel.uuid);

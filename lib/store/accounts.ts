@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { E164 } from '../domain/phone-number';
-import { minorUnits, type MinorUnits } from '../domain/money';
+import { isBoundedMinor, minorUnits, type MinorUnits } from '../domain/money';
 import {
   Repository,
   bool,
@@ -56,6 +56,14 @@ export interface Account {
   updatedAt: EpochMs;
 }
 
+/** An account row whose money columns no write path of ours could have produced (see listChecked). */
+export interface UnreadableAccount {
+  id: number;
+  name: string;
+  /** Each bad column with the value it holds, e.g. `balance_minor = 9007199254740993`. */
+  problems: string[];
+}
+
 export interface AccountBalance {
   balanceMinor: MinorUnits;
   creditLimitMinor: MinorUnits;
@@ -105,6 +113,8 @@ const accountPatchSchema = accountFields.omit({ currency: true }).partial();
 
 export type NewAccount = z.input<typeof newAccountSchema>;
 export type AccountPatch = z.input<typeof accountPatchSchema>;
+
+const MONEY_COLUMNS = ['balance_minor', 'credit_limit_minor', 'reserved_minor'] as const;
 
 export function toAccount(row: AccountRow): Account {
   return {
@@ -188,6 +198,24 @@ export class AccountsRepository extends Repository {
     const query = this.db<AccountRow>('accounts').orderBy('id');
     if (options.activeOnly) query.where({ active: true });
     return (await query).map(toAccount);
+  }
+
+  /**
+   * Like list, but a row holding money beyond MONEY_MAX_MINOR (written before the bound existed,
+   * or by hand) is reported rather than thrown, so one bad row neither hides the others nor makes
+   * the listing fail.
+   */
+  async listChecked(options: { activeOnly?: boolean } = {}): Promise<{ accounts: Account[]; unreadable: UnreadableAccount[] }> {
+    const query = this.db<AccountRow>('accounts').orderBy('id');
+    if (options.activeOnly) query.where({ active: true });
+    const accounts: Account[] = [];
+    const unreadable: UnreadableAccount[] = [];
+    for (const row of await query) {
+      const problems = MONEY_COLUMNS.filter((column) => !isBoundedMinor(Number(row[column]))).map((column) => `${column} = ${String(row[column])}`);
+      if (problems.length === 0) accounts.push(toAccount(row));
+      else unreadable.push({ id: int(row.id), name: row.name, problems });
+    }
+    return { accounts, unreadable };
   }
 
   /** Returns the updated account, or null when there is no such account. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { minorUnits, type MinorUnits } from '../domain/money';
+import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../domain/money';
 import { Repository, bool, definedOnly, insertedId, int, money, optInt, written, type DbBool, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
@@ -124,12 +124,14 @@ export class CardsRepository extends Repository {
   /**
    * Adds `delta` (negative to charge) in one conditional UPDATE, so concurrent charges can never
    * take a card below zero nor spend money held for a call in progress. Returns false, changing
-   * nothing, when the balance beyond the holds would not cover it.
+   * nothing, when the balance beyond the holds would not cover it, or a top-up would take the
+   * balance beyond MONEY_MAX_MINOR.
    */
   async adjustBalance(id: number, delta: MinorUnits): Promise<boolean> {
     const amount = parseInput(minorField, delta, 'card balance change');
     const query = this.db('calling_cards').where({ id });
     if (amount < 0) query.andWhereRaw('balance_minor - reserved_minor >= ?', [-amount]);
+    else query.andWhereRaw('balance_minor + ? <= ?', [amount, MONEY_MAX_MINOR]);
     const changed = await query.update({ balance_minor: this.db.raw('balance_minor + ?', [amount]), updated_at: this.clock() });
     return changed > 0;
   }

@@ -18,6 +18,7 @@ import { PortalUsersRepository } from './portal-users';
 import { RateLimitWindowsRepository } from './rate-limit-windows';
 import { ReservationsRepository } from './reservations';
 import type { Clock } from './rows';
+import { BillingDiscrepanciesRepository } from './billing-discrepancies';
 import { SmsMessagesRepository } from './sms-messages';
 import { TariffsRepository } from './tariffs-rates';
 
@@ -34,6 +35,7 @@ export interface Store {
   cdrs: CdrsRepository;
   freeswitchCdrs: FreeswitchCdrsRepository;
   billingAdjustments: BillingAdjustmentsRepository;
+  billingDiscrepancies: BillingDiscrepanciesRepository;
   reservations: ReservationsRepository;
   payments: PaymentsRepository;
   phoneBook: PhoneBookRepository;
@@ -61,6 +63,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     cdrs: new CdrsRepository(db, clock),
     freeswitchCdrs: new FreeswitchCdrsRepository(db, clock),
     billingAdjustments: new BillingAdjustmentsRepository(db, clock),
+    billingDiscrepancies: new BillingDiscrepanciesRepository(db, clock),
     reservations: new ReservationsRepository(db, clock),
     payments: new PaymentsRepository(db, clock),
     phoneBook: new PhoneBookRepository(db, clock),
@@ -92,6 +95,7 @@ export * from './callback-requests';
 export * from './caller-ids';
 export * from './cards';
 export * from './cdrs';
+export * from './billing-discrepancies';
 export * from './freeswitch-cdrs';
 export * from './legs';
 export * from './media-files';

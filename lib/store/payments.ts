@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { MinorUnits } from '../domain/money';
-import type { AccountRow } from './accounts';
+import { MONEY_BOUND_TEXT, isBoundedMinor, type MinorUnits } from '../domain/money';
+import { toAccount, type Account, type AccountRow } from './accounts';
 import { Repository, insertedId, int, money, written, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { InvalidStoreInput, currencyField, idField, minorField, parseInput } from './validation';
@@ -36,6 +36,11 @@ const newPaymentSchema = z.object({
   method: z.string().trim().min(1).max(32),
   reference: z.string().max(128).nullable().default(null),
   operator: z.string().max(64).nullable().default(null),
+  /**
+   * A negative payment may take the account below what its credit limit allows (balance + credit
+   * limit − held < 0) only when the operator says so explicitly (`--allow-negative`).
+   */
+  allowNegative: z.boolean().default(false),
 });
 export type NewPayment = z.input<typeof newPaymentSchema>;
 
@@ -52,6 +57,21 @@ function toPayment(row: PaymentRow): Payment {
   };
 }
 
+/** The balance a payment leaves must stay within the money bound, and within the credit limit unless allowed. */
+function refuseUnboundedBalance(account: Account, payment: z.output<typeof newPaymentSchema>): void {
+  const balance = account.balanceMinor + payment.amountMinor;
+  if (!isBoundedMinor(balance)) {
+    throw new InvalidStoreInput('payment', `it would take the balance to ${balance}, beyond the maximum (${MONEY_BOUND_TEXT})`);
+  }
+  const available = balance + account.creditLimitMinor - account.reservedMinor;
+  if (payment.amountMinor < 0 && available < 0 && !payment.allowNegative) {
+    throw new InvalidStoreInput(
+      'payment',
+      `it would take the account ${-available} minor units below its credit limit (balance ${account.balanceMinor}, credit limit ${account.creditLimitMinor}, held ${account.reservedMinor}); allow it explicitly to go below`,
+    );
+  }
+}
+
 export class PaymentsRepository extends Repository {
   /** Writes the payment and moves the balance in one transaction: never one without the other. */
   async record(input: NewPayment): Promise<Payment> {
@@ -66,6 +86,7 @@ export class PaymentsRepository extends Repository {
       if (account.currency !== payment.currency) {
         throw new InvalidStoreInput('payment', `the account is kept in ${account.currency}, not ${payment.currency}`);
       }
+      refuseUnboundedBalance(toAccount(account), payment);
       const id = insertedId(
         await trx('payments').insert({
           account_id: payment.accountId,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { Repository, insertedId, int, money, oneOf, written, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput } from './validation';
+import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput, ratePerMinuteField } from './validation';
 
 /** Rates per minute are stored in micro-units: 1/10000 of the currency's minor unit. */
 export const MICRO_UNITS_PER_MINOR = 10_000;
@@ -62,7 +62,7 @@ export type NewTariff = z.input<typeof newTariffSchema>;
 const newRateSchema = z.object({
   prefix: digitsField,
   description: z.string().max(100).default(''),
-  ratePerMinute: z.number().int().nonnegative(),
+  ratePerMinute: ratePerMinuteField,
   connectionFeeMinor: nonNegativeMinorField.default(minorUnits(0)),
   incrementFirstSeconds: z.number().int().positive().default(60),
   incrementNextSeconds: z.number().int().positive().default(60),

@@ -185,7 +185,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
    * once the dead lease ran out, before FreeSWITCH's CDRs get through (they wait `cdrDelayMs` between
    * tries), so the legs are settled from estimates up to that lease. Then the CDRs arrive.
    */
-  async function estimatedThenReported(options: { talkMs: number; cdrDelayMs: number }) {
+  async function estimatedThenReported(options: { talkMs: number; cdrDelayMs: number; deliver?: boolean }) {
     const port = await freePort();
     const { r, account, order, legs } = await talkOutlivingItsController(port, options);
     const deadLease = Number((await getDb()('callback_requests').where({ id: order.id }).first<{ lease_until: number | string }>('lease_until'))!.lease_until);
@@ -199,8 +199,10 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     ]);
     expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
 
-    await r.clock.advance(options.cdrDelayMs);
-    await r.sim.cdrPosts.idle();
+    if (options.deliver ?? true) {
+      await r.clock.advance(options.cdrDelayMs);
+      await r.sim.cdrPosts.idle();
+    }
     const real = (leg: Leg): number => Number(r.sim.channel(leg.uuid)!.variables.billsec);
     const estimated = (leg: Leg): Cdr => recovered.cdrs.find((cdr) => cdr.legUuid === leg.uuid)!;
     return { r, survivor, account, order, legs, recovered, real, estimated };
@@ -247,6 +249,25 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     for (const leg of run.legs) expect(run.estimated(leg).billsec).toBeGreaterThan(run.real(leg));
     const amounts = await expectCorrectedToReal(run);
     expect(amounts.every((amount) => amount < 0)).toBe(true);
+  });
+
+  it('a correction never charges a leg beyond its hold: the excess is recorded as a discrepancy of the correction', async () => {
+    const run = await estimatedThenReported({ talkMs: 200_000, cdrDelayMs: 5_000, deliver: false });
+    const { survivor, account, order, legs } = run;
+    const b = legs.find((leg) => leg.role === 'B')!;
+    const hold = (await survivor.store.reservations.findSettledForLeg(b.uuid))!;
+    const balance = (await survivor.store.accounts.balance(account.id))!.balanceMinor;
+    const estimate = run.estimated(b);
+
+    const end = reportedLegEnd({ hangupCause: 'NORMAL_CLEARING', billsec: 999_999, startedAt: estimate.startedAt, answeredAt: estimate.answeredAt, endedAt: estimate.answeredAt! + 999_999_000 });
+    const corrected = await survivor.engine.correctEstimate(b.uuid, end, {});
+
+    const charged = corrected!.adjustment!.amountMinor;
+    expect(charged).toBe(hold.amountMinor - hold.settledMinor!);
+    expect((await survivor.store.accounts.balance(account.id))!.balanceMinor).toBe(balance - charged);
+    expect(await survivor.store.billingDiscrepancies.list({ accountId: account.id })).toEqual([
+      expect.objectContaining({ legUuid: b.uuid, requestId: order.id, source: 'correction', holdMinor: hold.amountMinor, chargedMinor: hold.amountMinor, excessMinor: corrected!.adjustment!.correctedCostMinor - estimate.costMinor - charged }),
+    ]);
   });
 
   it('a re-posted CDR after a correction moves no money', async () => {

@@ -19,19 +19,21 @@ export interface CdrApp {
   readonly outcomes: CdrPostOutcome[];
   /** Posts wait here until opened (to let the socket's settlement land first). */
   readonly gate: { open(): void };
+  readonly receiver: CdrReceiver;
 }
 
 /** The real HTTP app with the CDR route mounted as the service mounts it. */
 export function cdrApp(deps: Omit<CdrReceiverDependencies, 'count'> & { logger: Logger; gated?: boolean }): CdrApp {
   const outcomes: CdrPostOutcome[] = [];
   const count = (outcome: CdrPostOutcome): void => void outcomes.push(outcome);
-  const receiver = new CdrReceiver({ ...deps, count });
+  // No grace unless a test asks for one: most tests step a manual clock and expect a settled answer at once.
+  const receiver = new CdrReceiver({ socketEndGraceMs: 0, ...deps, count });
   let open!: () => void;
   const opened = deps.gated ? new Promise<void>((resolve) => (open = resolve)) : Promise.resolve();
   const gated = { receive: async (cdr: ReportedCdr) => opened.then(() => receiver.receive(cdr)) };
   const router = freeswitchCdrRouter({ receiver: gated, secret: CDR_SECRET, logger: deps.logger, countRefusal: count });
   const app = createHttpApp({ logger: deps.logger, readiness: [], routers: [{ path: FREESWITCH_CDR_PATH, router, rawBody: true }] });
-  return { app, outcomes, gate: { open: () => open?.() } };
+  return { app, outcomes, gate: { open: () => open?.() }, receiver };
 }
 
 /** Serves the app (on a free port unless given one), for the simulator to post to. */

@@ -41,7 +41,7 @@ describeEachCliDatabase('the callback binary', (target) => {
     expect(rejected).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: nothing imported; the file has errors:\nline 4, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "zero")\n',
+      stderr: 'error: nothing imported; the file has errors:\nline 4, rate_per_minute: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "zero")\n',
     });
     expect(await createStore(target().db).tariffs.listRates(tariff.id)).toEqual([]);
 

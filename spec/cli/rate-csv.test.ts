@@ -34,14 +34,14 @@ describe('tariff CSV', () => {
         [HEADER, '49,Germany,0.0125,0.10,30,6,0', '4930,Berlin,0.01x,0,60,60,0', '+44,UK,0.1,0.001,0,60,0', '49,again,0.1,0,60,60,0', '33,France,0.1', ''].join('\n'),
       ),
     ).toEqual([
-      'line 3, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "0.01x")',
+      'line 3, rate_per_minute: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "0.01x")',
       'line 4, prefix: expected 1 to 15 digits (the number without +)',
-      'line 4, connection_fee: expected an amount of 0 or more with at most 2 decimals, such as 0.10 (got "0.001")',
+      'line 4, connection_fee: expected an amount from 0 to 10000000000.00 with at most 2 decimals, such as 0.10 (got "0.001")',
       'line 4, increment_first: expected whole seconds from 1 to 86400 (got "0")',
       'line 5, prefix: 49 already appears on line 2',
       'line 6: expected 7 fields, found 3',
     ]);
-    expect(problemsOf(`${HEADER}\n49,Germany,-0.01,0,60,60,0\n`)).toEqual(['line 2, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "-0.01")']);
+    expect(problemsOf(`${HEADER}\n49,Germany,-0.01,0,60,60,0\n`)).toEqual(['line 2, rate_per_minute: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "-0.01")']);
   });
 
   it('refuses a wrong header or an empty file', () => {

@@ -45,7 +45,7 @@ describeEachCliDatabase('CLI tariffs and rates', (target) => {
     expect(result).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: nothing imported; the file has errors:\nline 4, rate_per_minute: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "0.04.0")\n',
+      stderr: 'error: nothing imported; the file has errors:\nline 4, rate_per_minute: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "0.04.0")\n',
     });
     expect(await ratesOf('Wholesale')).toEqual(before);
     const json = await cli(target(), ['--json', 'rates', 'import', 'Wholesale', bad]);

@@ -13,6 +13,7 @@ import { correctEstimatedLeg, type EstimateCorrected } from './estimate-correcti
 import type { CleanStop, StopMode } from './clean-stop';
 import { Latch } from './latch';
 import { recoverRequest } from './recover';
+import { legExists } from './leg-probe';
 import { settleReportedEnd, type ReportedSettlement } from './reported-end';
 import { RequestRunner } from './request-runner';
 
@@ -129,6 +130,22 @@ export class CallbackEngine {
   /** B4: settles a leg from an end FreeSWITCH reported outside the event stream (its posted CDR); exactly once per leg. */
   settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined> {
     return this.ctx.work.run(() => settleReportedEnd(this.ctx, legUuid, end));
+  }
+
+  /**
+   * B4: whether FreeSWITCH still has the leg (`uuid_exists` on the leg's node), so that a CDR
+   * posted for it does not end it. True also when the node cannot be asked: a leg we cannot see
+   * ended is left to its own end or to recovery, never settled from a post.
+   */
+  async legIsLive(legUuid: string): Promise<boolean> {
+    const row = await this.ctx.store.legs.findByUuid(legUuid);
+    if (!row) return false;
+    try {
+      return await legExists(this.ctx, { uuid: row.uuid, node: row.node ?? undefined });
+    } catch (error) {
+      callLogger(this.ctx.logger, { requestId: row.requestId, legUuid }).warn('cannot ask FreeSWITCH whether the leg is live; taking it for live', { error: String(error) });
+      return true;
+    }
   }
 
   /**

@@ -37,6 +37,9 @@ export async function correctEstimatedLeg(ctx: EngineContext, legUuid: string, e
     paidMinor: paid?.settledMinor ?? undefined,
     operatorSeconds,
   });
+  // A correction may charge the payer only what the leg's hold has left (issue #15); the rest is recorded for the operator.
+  const room = paid ? Math.max(0, paid.amountMinor - (paid.settledMinor ?? 0)) : undefined;
+  const payerDelta = room !== undefined && correction.payerDeltaMinor > room ? room : correction.payerDeltaMinor;
   const operatorAccountId = numberOf(raw.operatorAccountId);
   const answeredAt = end.answeredAt ?? (end.billsec > 0 ? ours.answeredAt : null);
   const state = legOutcomeForCause(end.cause, answeredAt !== null || end.billsec > 0);
@@ -55,10 +58,24 @@ export async function correctEstimatedLeg(ctx: EngineContext, legUuid: string, e
             correctedBillsec: end.billsec,
             estimatedCostMinor: ours.costMinor,
             correctedCostMinor: minorUnits(correction.correctedCostMinor),
-            amountMinor: minorUnits(correction.payerDeltaMinor),
+            amountMinor: minorUnits(payerDelta),
             operator: operatorAccountId === undefined ? null : { accountId: operatorAccountId, amountMinor: minorUnits(correction.operatorDeltaMinor) },
           });
           if (!adjustment) return { requestId: ours.requestId, adjustment: null };
+          if (paid && payerDelta < correction.payerDeltaMinor) {
+            await tx.billingDiscrepancies.record({
+              legUuid,
+              requestId: ours.requestId,
+              payer: payerOf(ours),
+              kind: 'over_hold',
+              source: 'correction',
+              billsec: end.billsec,
+              holdMinor: paid.amountMinor,
+              ratedCostMinor: minorUnits(correction.correctedCostMinor),
+              chargedMinor: minorUnits((paid.settledMinor ?? 0) + adjustment.amountMinor),
+              excessMinor: minorUnits(correction.payerDeltaMinor - payerDelta),
+            });
+          }
           const costMinor = minorUnits(correction.correctedCostMinor);
           await tx.cdrs.correct(legUuid, { answeredAt, endedAt: end.endedAt, billsec: end.billsec, hangupCause: end.cause, costMinor, raw: { ...raw, reported: true, estimate } });
           await tx.legs.update(legUuid, { state, answeredAt, endedAt: end.endedAt, billsec: end.billsec, hangupCause: end.cause, costMinor });

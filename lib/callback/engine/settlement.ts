@@ -1,5 +1,5 @@
 import { rateLeg, type RatingTerms } from '../../billing';
-import { minorUnits, type MinorUnits } from '../../domain/money';
+import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause, type LegState } from '../state/leg-state';
@@ -40,7 +40,8 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const { end, pricing } = input;
   const answered = end.answeredAt !== null || end.billsec > 0 || input.state === 'answered' || input.state === 'bridged';
   const state = legOutcomeForCause(end.cause, answered);
-  const costMinor = pricing ? rateLeg(pricing.rate, end.billsec).costMinor : minorUnits(0);
+  // A cost beyond the money bound is beyond any hold too (capAtHold): it is recorded at the bound, so the leg's rows can be written.
+  const costMinor = pricing ? minorUnits(Math.min(rateLeg(pricing.rate, end.billsec).costMinor, MONEY_MAX_MINOR)) : minorUnits(0);
   // A leg A taken over by the payer the IVR identified (A6) books to that payer; a card's leg to its card.
   const taken = takeover(input);
   const accountId = taken ? taken.accountId : (pricing?.payer.accountId ?? null);
@@ -86,12 +87,14 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     source: end.source ?? 'socket',
   });
   if (!written) return { state, costMinor, written: false };
+  let payable = costMinor;
   if (taken) {
     // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
     const operatorCost = Math.min(costMinor, rateLeg(taken.rate, Math.min(end.billsec, taken.operatorSeconds)).costMinor);
     if (operatorCost > 0) await tx.accounts.charge(taken.operatorAccountId, minorUnits(operatorCost));
-    await charge(tx, input.hold, payer, minorUnits(costMinor - operatorCost));
-  } else await charge(tx, input.hold, payer, costMinor);
+    payable = minorUnits(costMinor - operatorCost);
+  }
+  await charge(tx, input.hold, payer, await capAtHold(tx, input, payer, payable));
   await tx.legs.update(input.legUuid, {
     state,
     answeredAt: end.answeredAt,
@@ -101,6 +104,29 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     costMinor,
   });
   return { state, costMinor, written: true };
+}
+
+/**
+ * No settlement charges a leg more than its hold, whatever reported its end (issue #15: a CDR of
+ * billsec 999999 must not take an account past its hold and credit). The excess is recorded in
+ * billing_discrepancies for the operator; the leg's CDR keeps its rated cost.
+ */
+async function capAtHold(tx: Store, input: SettleInput, payer: ReservationOwner | null, cost: MinorUnits): Promise<MinorUnits> {
+  const { hold, end } = input;
+  if (!hold || cost <= hold.amount) return cost;
+  await tx.billingDiscrepancies.record({
+    legUuid: input.legUuid,
+    requestId: input.requestId,
+    payer,
+    kind: 'over_hold',
+    source: end.source === 'json_cdr' ? 'json_cdr' : end.reported ? 'socket' : 'estimate',
+    billsec: end.billsec,
+    holdMinor: hold.amount,
+    ratedCostMinor: cost,
+    chargedMinor: hold.amount,
+    excessMinor: minorUnits(cost - hold.amount),
+  });
+  return hold.amount;
 }
 
 async function charge(tx: Store, hold: Hold | undefined, payer: ReservationOwner | null, cost: MinorUnits): Promise<void> {

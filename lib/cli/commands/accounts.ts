@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { minorUnits, type MinorUnits } from '../../domain/money';
+import { MONEY_BOUND_TEXT, minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, isMysql, type Account, type AccountPatch, type Store } from '../../store';
 import type { CliContext } from '../context';
-import { invalid, refused } from '../errors';
+import { failure, invalid, refused } from '../errors';
 import { amount, orDash, when, yesNo } from '../format';
 import { countryOf, findAccount, findTariff, phoneNumber } from '../lookup';
 import { bool, integer, money, nonNegativeMoney, orNone, text, timeZone } from '../parsers';
@@ -104,7 +104,12 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
     .option('--active', 'only active accounts')
     .action(async (options: { active?: boolean }) => {
       const store = await ctx.store();
-      ctx.out.list(await store.accounts.list({ activeOnly: options.active === true }), LIST_COLUMNS);
+      const { accounts: readable, unreadable } = await store.accounts.listChecked({ activeOnly: options.active === true });
+      ctx.out.list(readable, LIST_COLUMNS);
+      if (unreadable.length > 0) {
+        const lines = unreadable.map((bad) => `account ${bad.id} (${bad.name}) holds money beyond ${MONEY_BOUND_TEXT}: ${bad.problems.join(', ')}`);
+        throw failure(`${lines.join('\n')}\nthese accounts are left out above; correct their rows in the database`);
+      }
     });
 
   accounts
@@ -183,6 +188,8 @@ async function setBalance(ctx: CliContext, accountId: number, target: MinorUnits
         method: 'correction',
         reference,
         operator: ctx.operator,
+        // The operator names the balance itself, below the credit limit or not.
+        allowNegative: true,
       });
     }
     return findAccount(tx, String(accountId));

@@ -28,7 +28,8 @@ export function registerPayments(program: Command, ctx: CliContext): void {
     .argument('<amount>', "in the account's currency, e.g. 20.00", money)
     .option('--method <method>', 'cash, card, bank, …', text(32), 'manual')
     .option('--reference <text>', 'receipt or transfer reference', text(128))
-    .action(async (ref: string, paid: MinorUnits, options: { method: string; reference?: string }) => {
+    .option('--allow-negative', 'let a refund take the account below its credit limit')
+    .action(async (ref: string, paid: MinorUnits, options: { method: string; reference?: string; allowNegative?: boolean }) => {
       const store = await ctx.store();
       const account = await findAccount(store, ref);
       const payment = await store.payments.record({
@@ -38,6 +39,7 @@ export function registerPayments(program: Command, ctx: CliContext): void {
         method: options.method,
         reference: options.reference ?? null,
         operator: ctx.operator,
+        allowNegative: options.allowNegative === true,
       });
       await ctx.audit('payment_recorded', { accountId: account.id, details: { paymentId: payment.id, amountMinor: paid } });
       ctx.out.note(`payment ${payment.id} of ${amount(paid, account.currency)} recorded`);

@@ -4,8 +4,8 @@ import { accountOrThrow, type ApiContext } from './context';
 import { forbidden } from './errors';
 import { targetAccount } from './principal';
 import { defineRoute, type Route } from './route';
-import { accountQuery, adjustmentView, balanceView, cdrView, errorBody, historyQuery, paymentBody, paymentView } from './schemas';
-import { adjustmentOut, cdrOut, paymentOut } from './views';
+import { accountQuery, adjustmentView, balanceView, cdrView, discrepancyView, errorBody, historyQuery, paymentBody, paymentView } from './schemas';
+import { adjustmentOut, cdrOut, discrepancyOut, paymentOut } from './views';
 
 /** W4/B5: balance, payments (recorded by the operator only), the call history (CDRs with costs) and the corrections of estimated legs. */
 export function billingRoutes(ctx: ApiContext): Route[] {
@@ -66,6 +66,7 @@ export function billingRoutes(ctx: ApiContext): Route[] {
         method: body.method,
         reference: body.reference ?? null,
         operator: principal.label,
+        allowNegative: body.allowNegative,
       });
       res.status(201).json(paymentOut(payment));
     },
@@ -107,5 +108,23 @@ export function billingRoutes(ctx: ApiContext): Route[] {
     },
   );
 
-  return [balance, payments, pay, history, adjustments];
+  const discrepancies = defineRoute(
+    {
+      method: 'get',
+      path: '/discrepancies',
+      operationId: 'listDiscrepancies',
+      summary: 'Legs whose rated cost was more than their hold: the hold was charged, the excess recorded here and not charged',
+      tag: 'billing',
+      authenticated: true,
+      query: historyQuery,
+      responses: { 200: { description: 'discrepancies, oldest first', schema: z.object({ items: z.array(discrepancyView) }) } },
+    },
+    async ({ res, principal, query }) => {
+      const accountId = targetAccount(principal, query.accountId, true);
+      const rows = await ctx.store.billingDiscrepancies.list({ accountId, from: query.from, to: query.to, limit: query.limit });
+      res.json({ items: rows.map(discrepancyOut) });
+    },
+  );
+
+  return [balance, payments, pay, history, adjustments, discrepancies];
 }

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { InvalidOrder } from '../../callback/engine/order';
 import type { Logger } from '../../log/logger';
+import { CorruptRow } from '../../store/rows';
 import { isDatabaseUnavailable } from '../../store/sql-errors';
 import { InvalidStoreInput, StoreConflict } from '../../store/validation';
 
@@ -99,6 +100,11 @@ export function apiErrorHandler(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     const known = toApiError(error);
     if (known) return sendError(res, known);
+    if (error instanceof CorruptRow) {
+      // A value no write path of ours produces (written before a bound existed, or by hand): say which, so the operator can correct it.
+      logger.error('a stored row cannot be read', { error: error.message });
+      return sendError(res, new ApiError(500, 'internal', `${error.message}; the operator must correct the stored row`));
+    }
     logger.error('unhandled error in an API request', { error: error instanceof Error ? error.message : String(error) });
     if (res.headersSent) return void res.end();
     sendError(res, new ApiError(500, 'internal', 'internal error'));

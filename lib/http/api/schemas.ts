@@ -3,6 +3,7 @@ import { CALLER_ID_POLICIES } from '../../callback/engine/caller-ids';
 import { REQUEST_STATES } from '../../callback/state/request-state';
 import { LIVE_STATUSES } from '../../callback/state/live-status';
 import { MODES } from '../../store/callback-requests';
+import { MONEY_BOUND_TEXT, isBoundedMinor } from '../../domain/money';
 import { ERROR_CODES } from './errors';
 
 /*
@@ -140,9 +141,14 @@ export const paymentView = z
   .meta({ id: 'Payment' });
 export const paymentBody = z.strictObject({
   accountId: z.number().int().positive(),
-  amountMinor: z.number().int().refine((n) => n !== 0 && Number.isSafeInteger(n), 'must be a non-zero whole number of minor units'),
+  amountMinor: z
+    .number()
+    .int()
+    .refine((n) => n !== 0 && isBoundedMinor(n), `must be a non-zero whole number of minor units ${MONEY_BOUND_TEXT}`)
+    .meta({ description: `negative for a refund or correction; the balance it leaves must also lie ${MONEY_BOUND_TEXT}` }),
   method: z.string().trim().min(1).max(32).default('api'),
   reference: z.string().max(128).optional(),
+  allowNegative: z.boolean().default(false).meta({ description: 'let a negative payment take the account below its credit limit (balance + credit limit − held < 0)' }),
 });
 
 export const historyQuery = z.strictObject({
@@ -179,6 +185,21 @@ export const adjustmentView = z
     createdAt: epochMs,
   })
   .meta({ id: 'BillingAdjustment' });
+
+export const discrepancyView = z
+  .object({
+    legUuid: z.string(),
+    requestId: z.string().nullable(),
+    kind: z.string().meta({ description: 'over_hold: the rated cost was more than the leg held; the hold was charged, the excess was not' }),
+    source: z.string().meta({ description: 'what rated the leg: socket, json_cdr, estimate, correction' }),
+    billsec: z.number().int(),
+    holdMinor: z.number().int(),
+    ratedCostMinor: z.number().int(),
+    chargedMinor: z.number().int(),
+    excessMinor: z.number().int().meta({ description: 'not charged; for the operator to decide on' }),
+    createdAt: epochMs,
+  })
+  .meta({ id: 'BillingDiscrepancy' });
 
 export const mediaView = z
   .object({

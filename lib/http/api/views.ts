@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { isLegState } from '../../callback/state/leg-state';
 import { liveStatusOf, type LiveStatus } from '../../callback/state/live-status';
-import type { BillingAdjustment, CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
+import type { BillingAdjustment, BillingDiscrepancy, CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
 import { maskUrlCredentials } from '../webhooks/webhook-url';
-import type { adjustmentView, callbackView, callerIdView, cdrView, legView, paymentView, phoneBookEntry } from './schemas';
+import type { adjustmentView, callbackView, callerIdView, cdrView, discrepancyView, legView, paymentView, phoneBookEntry } from './schemas';
 
 /* Store rows → API bodies: internal columns (leases, versions, raw CDRs) never leave. */
 
@@ -65,6 +65,11 @@ export function paymentOut(p: Payment): z.input<typeof paymentView> {
 export function adjustmentOut(a: BillingAdjustment): z.input<typeof adjustmentView> {
   const { legUuid, requestId, reason, estimatedBillsec, correctedBillsec, estimatedCostMinor, correctedCostMinor, amountMinor, createdAt } = a;
   return { legUuid, requestId, reason, estimatedBillsec, correctedBillsec, estimatedCostMinor, correctedCostMinor, amountMinor, createdAt };
+}
+
+export function discrepancyOut(d: BillingDiscrepancy): z.input<typeof discrepancyView> {
+  const { legUuid, requestId, kind, source, billsec, holdMinor, ratedCostMinor, chargedMinor, excessMinor, createdAt } = d;
+  return { legUuid, requestId, kind, source, billsec, holdMinor, ratedCostMinor, chargedMinor, excessMinor, createdAt };
 }
 
 export function cdrOut(c: Cdr): z.input<typeof cdrView> {
