@@ -90,7 +90,7 @@ function parseStates(text: string): string[] {
 }
 
 export function registerCallbacks(program: Command, ctx: CliContext): void {
-  const callbacks = program.command('callbacks').description('callback requests (W2): order now or at a time, list, show with legs, cancel');
+  const callbacks = program.command('callbacks').description('callback requests: order now or at a time, list, show with legs, cancel');
 
   callbacks
     .command('order')
