@@ -13,14 +13,12 @@ import { redactSettings, type Settings } from '../config';
 import type { CallSession } from '../esl/call-session';
 import { CdrReceiver, cdrOutcomeCounter, CDR_USER } from '../cdr';
 import { FREESWITCH_CDR_PATH, freeswitchCdrRouter } from '../http/freeswitch-cdr';
-import { operatorOnly } from '../http/api/operator-only';
 import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
 import { EventFanout } from '../http/live/fanout';
 import { DEFAULT_LOGIN_LIMIT, portalRouter } from '../http/portal/router';
 import { StatusWebhooks } from '../http/webhooks/status-webhooks';
 import { sha256Hex } from '../store/secrets';
-import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { talkFeatures } from '../features';
@@ -200,7 +198,6 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       routers: [
         { path: FREESWITCH_CDR_PATH, router: cdrs.router, rawBody: true },
         { router: metricsRouter(metrics.registry) },
-        { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
         { path: API_PREFIX, router: api },
         // Reads its own bodies with its own (smaller) limit: the app's 64 kB parser must not run first.
         { router: sms.router, rawBody: true },
