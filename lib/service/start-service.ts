@@ -35,6 +35,7 @@ import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
+import { listenOn } from './port-in-use';
 
 export interface RunningService {
   readonly httpPort: number;
@@ -205,7 +206,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         { router: portal },
       ],
     });
-    const server = await listen(app, settings.http.host, settings.http.port);
+    const server = await listenOn(['http', 'port'], settings.http, () => listen(app, settings.http.host, settings.http.port));
     stops.push('http', () => closeServer(server));
     const httpPort = (server.address() as AddressInfo).port;
     logger.info(`HTTP API listening on http://${settings.http.host}:${httpPort}`, { port: httpPort });
