@@ -421,8 +421,10 @@ export class RequestRunner implements FlowHost {
     // D6: A and B talk on in the conference, on the same holds: the C6 stop still stands.
     if (to === 'conference') return;
     this.timers.cancel();
-    // C4: A is back in the IVR, no longer bridged.
-    if (this.legA?.isUp) await this.legA.mark('answered');
+    // C4: A is back in the IVR, or hears B redialed, no longer bridged. A request that ends here
+    // hangs A up next: A stays bridged until its hangup completes it, so that the live status
+    // (and the demo's log) does not show a second "answered" for a call that is ending.
+    if (this.legA?.isUp && (to === 'a_answered' || to === 'dialing_b')) await this.legA.mark('answered');
   }
 
   private async playPrompt(leg: LiveLeg | undefined, file: string): Promise<void> {
