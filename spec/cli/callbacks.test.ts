@@ -74,16 +74,22 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     expect((await cli(target(), ['callbacks', 'show', 'not-an-id'])).code).toBe(3);
   });
 
-  it('cancels a waiting request, and refuses one whose call is under way', async () => {
+  it('cancels a waiting request and one whose call is under way, and refuses one that has ended', async () => {
     const waiting = await order(target(), '--source', '+49301234567');
     expect(await cli(target(), ['callbacks', 'cancel', waiting.id])).toEqual({ code: 0, stdout: `request ${waiting.id} cancelled\n`, stderr: '' });
     expect((await createStore(target().db).callbackRequests.findById(waiting.id))).toMatchObject({ state: 'cancelled', lastCause: 'CANCELLED' });
 
     const dialing = await order(target(), '--source', '+49301234567');
     await createStore(target().db).callbackRequests.transition(dialing.id, 'queued', 'dialing_a');
+    expect(await cli(target(), ['callbacks', 'cancel', dialing.id])).toEqual({
+      code: 0,
+      stdout: `request ${dialing.id} cancelled\n`,
+      stderr: 'its call ends when the service calling it next renews its lease (within 40 s)\n',
+    });
+    expect((await createStore(target().db).callbackRequests.findById(dialing.id))).toMatchObject({ state: 'cancelled', lastCause: 'CANCELLED', claimedBy: null });
+
     const refused = await cli(target(), ['callbacks', 'cancel', dialing.id]);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`request ${dialing.id} is dialing_a: only waiting requests (queued, retry_scheduled) can be cancelled`);
+    expect(refused).toMatchObject({ code: 2, stderr: `error: request ${dialing.id} is cancelled and can no longer be cancelled\n` });
   });
 
   it('inspects the queue from SQL: waiting, delayed, active, failed', async () => {
@@ -94,11 +100,11 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
       ['queue', 'status'],
       { now: NOW },
     );
-    // Ordered so far in this file: 2 due now (the first and the one shown with legs), 1 scheduled for tomorrow, 1 cancelled, 1 dialing, 1 failed.
-    expect(counts).toEqual({ sql: { waiting: 2, delayed: 1, active: 1, failed: 1, byState: { queued: 3, cancelled: 1, dialing_a: 1, failed: 1 } }, bullmq: null });
+    // Ordered so far in this file: 2 due now (the first and the one shown with legs), 1 scheduled for tomorrow, 2 cancelled, 1 failed.
+    expect(counts).toEqual({ sql: { waiting: 2, delayed: 1, active: 0, failed: 1, byState: { queued: 3, cancelled: 2, failed: 1 } }, bullmq: null });
 
     const status = await cli(target(), ['queue', 'status'], { now: NOW });
-    expect(status.stdout).toMatch(/^waiting: 2\ndelayed: 1\nactive: {2}1\nfailed: {2}1\n/);
+    expect(status.stdout).toMatch(/^waiting: 2\ndelayed: 1\nactive: {2}0\nfailed: {2}1\n/);
     expect(status.stdout).toContain('BullMQ: not used (queue.driver is memory');
     const delayed = await cliJson<CallbackRequest[]>(target(), ['queue', 'list', 'delayed'], { now: NOW });
     expect(delayed.map((request) => request.dueAt)).toEqual([Date.parse('2026-06-02T07:30:00Z')]);

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { DUE_REQUEST_STATES, REQUEST_STATES } from '../../callback/state/request-state';
+import { cancelStoredRequest } from '../../callback/engine/cancel-stored';
+import { CALL_IN_PROGRESS_STATES, REQUEST_STATES } from '../../callback/state/request-state';
 import { maxAttemptsFor } from '../../callback/policy/retry-policy';
 import { LocalTimeError, zonedTimeToEpochMs } from '../../scheduler/local-time';
 import { MODES, type CallbackMode, type CallbackRequest, type Cdr, type Leg, type Store } from '../../store';
@@ -149,17 +150,23 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
 
   callbacks
     .command('cancel')
-    .description('cancel a request that is still waiting (queued or scheduled for a retry)')
+    .description('cancel a request, waiting or in progress (the service calling it ends its legs and books them, as on an API cancel)')
     .argument('<id>', 'request id')
     .action(async (id: string) => {
       const store = await ctx.store();
       const request = await findRequest(store, id);
-      const cancelled = await store.callbackRequests.transition(request.id, DUE_REQUEST_STATES, 'cancelled', { lastCause: 'CANCELLED', release: true });
-      if (!cancelled) {
+      if (!(await cancelStoredRequest(store, request.id))) {
         const now = (await findRequest(store, request.id)).state;
-        throw refused(`request ${request.id} is ${now}: only waiting requests (${DUE_REQUEST_STATES.join(', ')}) can be cancelled; a call in progress is ended by the service`);
+        throw refused(`request ${request.id} is ${now} and can no longer be cancelled`);
       }
-      await ctx.audit('callback_cancelled', { accountId: request.accountId, requestId: request.id });
-      ctx.out.done(`request ${request.id} cancelled`, { id: request.id, state: 'cancelled' });
+      await ctx.audit('callback_cancelled', { accountId: request.accountId, requestId: request.id, details: { was: request.state } });
+      const inProgress = (CALL_IN_PROGRESS_STATES as readonly string[]).includes(request.state);
+      if (inProgress) ctx.out.note(`its call ends when the service calling it next renews its lease (within ${leaseRenewalSeconds(ctx)} s)`);
+      ctx.out.done(`request ${request.id} cancelled`, { id: request.id, state: 'cancelled', was: request.state });
     });
+}
+
+/** How often the service renews a lease on a call it works on, and so notices a cancel: a third of the lease. */
+function leaseRenewalSeconds(ctx: CliContext): number {
+  return Math.max(1, Math.floor(ctx.settings().scheduler.leaseSeconds / 3));
 }
