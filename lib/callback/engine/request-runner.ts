@@ -539,7 +539,9 @@ export class RequestRunner implements FlowHost {
   /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */
   private async onLeaseLost(): Promise<void> {
     const fresh = await this.ctx.store.callbackRequests.findById(this.id);
-    this.log.error('lost the lease on a request being called', { state: fresh?.state, owner: fresh?.claimedBy });
+    // A cancel from elsewhere (another instance's API, the CLI) releases the lease on purpose.
+    if (fresh?.state === 'cancelled') this.log.info('cancelled elsewhere; ending its legs');
+    else this.log.error('lost the lease on a request being called', { state: fresh?.state, owner: fresh?.claimedBy });
     if (fresh) this.request = fresh;
     if (fresh && isRequestState(fresh.state)) this.state = fresh.state;
     await this.abandon();
