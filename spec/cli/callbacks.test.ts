@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '../../lib/domain/money';
+import { testLogger } from '../../lib/log/logger';
+import { BullDialQueue } from '../../lib/scheduler/bull-dial-queue';
+import { systemClock } from '../../lib/time/clock';
 import { createStore, type CallbackRequest, type Cdr, type Leg } from '../../lib/store';
 import { freePort } from '../support/ports';
 import { cli, cliJson, describeEachCliDatabase, type CliTarget } from './support';
@@ -126,6 +129,37 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
       env: { REDIS_URL: redisUrl, CALLBACK_QUEUE_PREFIX: `cli-test-${randomUUID().slice(0, 8)}` },
     });
     expect(counts.bullmq).toEqual({ ok: true, waiting: 0, delayed: 0, active: 0, failed: 0 });
+  });
+
+  it("leaves an order to the service's sweep with the in-process queue, and says so; a Redis that does not answer only falls back to the sweep", async () => {
+    const memory = await cliJson<Ordered & { handover: { via: string; why: string } }>(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], { now: NOW });
+    expect(memory.handover).toEqual({ via: 'sweep', why: "the in-process queue (queue.driver memory) is the service's own; its sweep (*/10 * * * * *) dials it" });
+    await cli(target(), ['callbacks', 'cancel', memory.request.id]);
+
+    const port = await freePort();
+    const started = Date.now();
+    const down = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], { now: NOW, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/^dialed: +by the service's sweep: the dial queue is unavailable \(.+\); the service's sweep \(\*\/10 \* \* \* \* \*\) dials it$/m);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await cli(target(), ['callbacks', 'cancel', /^id: +(\S+)$/m.exec(down.stdout)![1]!]);
+  });
+
+  (redisUrl ? it : it.skip)("puts an order onto the service's BullMQ dial queue at once, so a running worker dials it without waiting for a sweep", async () => {
+    const prefix = `cli-dial-${randomUUID().slice(0, 8)}`;
+    const ordered = await cliJson<Ordered & { handover: { via: string } }>(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], {
+      env: { REDIS_URL: redisUrl, CALLBACK_QUEUE_PREFIX: prefix },
+    });
+    expect(ordered.handover).toEqual({ via: 'queue' });
+    // The service's side of the same queue: its worker receives the request.
+    const service = new BullDialQueue({ url: redisUrl!, prefix, clock: systemClock, logger: testLogger() });
+    try {
+      const dialed = new Promise<string>((resolve) => void service.start(async (requestId) => resolve(requestId)));
+      expect(await dialed).toBe(ordered.request.id);
+    } finally {
+      await service.stop();
+    }
+    await cli(target(), ['callbacks', 'cancel', ordered.request.id]);
   });
 
   it('test-call orders a marked callback from the demo account, and --wait reports how it ended', async () => {

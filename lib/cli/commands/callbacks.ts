@@ -8,6 +8,7 @@ import type { CliContext } from '../context';
 import { invalid, refused } from '../errors';
 import { amount, orDash, when } from '../format';
 import { countryOf, findAccount, findRequest, phoneNumber } from '../lookup';
+import { handOver, type Handover } from '../dial-now';
 import { integer } from '../parsers';
 import { renderRecord, renderTable, type Column } from '../table';
 
@@ -48,16 +49,18 @@ export interface OrderInput {
 }
 
 /**
- * Stores a request in state `queued` with its due time; the service's scheduler sweep finds it
- * (SQL is the truth), so ordering needs no running controller in this process.
+ * Stores a request in state `queued` with its due time (SQL is the truth, so ordering needs no
+ * running controller in this process), then hands a new one to the service's dial queue so that
+ * it is dialed when due rather than at the next sweep (see handOver).
  */
-export async function orderCallback(ctx: CliContext, store: Store, input: OrderInput): Promise<{ request: CallbackRequest; created: boolean }> {
+export async function orderCallback(ctx: CliContext, store: Store, input: OrderInput): Promise<{ request: CallbackRequest; created: boolean; handover?: Handover }> {
   const account = await findAccount(store, input.account);
-  const defaults = ctx.settings().callback;
+  const settings = ctx.settings();
+  const defaults = settings.callback;
   const country = countryOf(account, defaults.defaultCountry);
   const mode = input.mode ?? 'source_first';
   if (mode === 'simultaneous' && input.destination === undefined) throw invalid('--destination', 'simultaneous mode dials both legs at once, so it needs a destination');
-  return store.callbackRequests.create({
+  const { request, created } = await store.callbackRequests.create({
     accountId: account.id,
     trigger: 'cli',
     source: phoneNumber('--source', input.source, country),
@@ -68,6 +71,14 @@ export async function orderCallback(ctx: CliContext, store: Store, input: OrderI
     idempotencyKey: input.idempotencyKey ?? null,
     data: { unidentified: false, orderedBy: ctx.operator, ...input.data },
   });
+  if (!created) return { request, created };
+  return { request, created, handover: await handOver(settings.queue, settings.scheduler.sweepCron, request.id, request.dueAt) };
+}
+
+/** What the operator reads about when the order will be dialed. */
+export function handoverText(handover: Handover | undefined): string {
+  if (handover === undefined) return 'already ordered';
+  return handover.via === 'queue' ? 'queued for the service (dialed when due)' : `by the service's sweep: ${handover.why}`;
 }
 
 /** "2026-05-01 14:30" (or with T, optional seconds) on the account's wall clock. */
@@ -95,7 +106,7 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
 
   callbacks
     .command('order')
-    .description("queue a callback; a running service dials it when it is due (times are the account's wall clock)")
+    .description("queue a callback; a running service dials it when it is due (times are the account's wall clock); with Redis it goes onto the service's dial queue at once, with the in-process queue the service's sweep picks it up")
     .requiredOption('--account <account>', 'who pays, id or name')
     .requiredOption('--source <number>', 'leg A: the number called back first')
     .option('--destination <number>', 'leg B; without it leg A is asked for the destination')
@@ -105,11 +116,15 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
     .option('--max-retries <n>', 'further attempts at leg A (default: the callback.maxRetries setting)', integer(0, 10))
     .action(async (options: OrderInput) => {
       const store = await ctx.store();
-      const { request, created } = await orderCallback(ctx, store, options);
+      const { request, created, handover } = await orderCallback(ctx, store, options);
       if (created) await ctx.audit('callback_ordered', { accountId: request.accountId, requestId: request.id });
       ctx.out.record(
-        [...REQUEST_COLUMNS.map((column) => [column.header, column.value(request)] as const), ['new', created ? 'yes' : 'no (same idempotency key)']],
-        { request, created },
+        [
+          ...REQUEST_COLUMNS.map((column) => [column.header, column.value(request)] as const),
+          ['new', created ? 'yes' : 'no (same idempotency key)'],
+          ['dialed', handoverText(handover)],
+        ],
+        { request, created, ...(handover ? { handover } : {}) },
       );
     });
 
