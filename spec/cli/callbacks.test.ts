@@ -188,4 +188,53 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     expect(timedOut.code).toBe(1);
     expect(timedOut.stderr).toMatch(/is still queued after 1 s; is the service running\?/);
   });
+
+  it('test-call --wait prints each change of the request and its legs as the service makes it, on the CLI\'s clock', async () => {
+    const store = createStore(target().db);
+    const legA = randomUUID();
+    const legB = randomUUID();
+    let now = NOW;
+    let requestId: string | undefined;
+    // What the service does between two polls, one step per wait; a step may change nothing.
+    const steps: Array<(id: string) => Promise<unknown>> = [
+      (id) => store.callbackRequests.transition(id, 'queued', 'dialing_a'),
+      (id) => store.legs.create({ uuid: legA, requestId: id, role: 'A', number: '+14155550100', state: 'ringing' }),
+      async () => undefined,
+      (id) => Promise.all([store.legs.update(legA, { state: 'answered' }), store.callbackRequests.transition(id, 'dialing_a', 'dialing_b')]),
+      (id) => store.legs.create({ uuid: legB, requestId: id, role: 'B', number: '+493012345678', state: 'dialing' }),
+      (id) => Promise.all([store.legs.update(legB, { state: 'bridged' }), store.legs.update(legA, { state: 'bridged' }), store.callbackRequests.transition(id, 'dialing_b', 'bridged')]),
+      (id) =>
+        Promise.all([
+          store.legs.update(legB, { state: 'completed', hangupCause: 'NORMAL_CLEARING' }),
+          store.legs.update(legA, { state: 'completed', hangupCause: 'NORMAL_CLEARING' }),
+          store.callbackRequests.transition(id, 'bridged', 'completed', { lastCause: 'NORMAL_CLEARING' }),
+        ]),
+    ];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+        requestId ??= (await store.callbackRequests.list({ states: ['queued'], limit: 100 })).find((request) => request.destination === '+493012345678')?.id;
+        await steps.shift()?.(requestId!);
+      },
+    };
+    const waited = await cli(target(), ['test-call', '+14155550100', '--destination', '+493012345678', '--wait', '60'], { clock });
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(/^state: +completed$/m);
+    expect(waited.stderr.split('\n')).toEqual([
+      '+0 s  request queued',
+      '+0 s  request dialing_a',
+      '+1 s  leg A1 +14155550100 ringing',
+      '+2 s  request dialing_b',
+      '+2 s  leg A1 +14155550100 answered',
+      '+2 s  leg B1 +493012345678 dialing',
+      '+3 s  request bridged',
+      '+3 s  leg A1 +14155550100 bridged',
+      '+3 s  leg B1 +493012345678 bridged',
+      '+3 s  request completed (NORMAL_CLEARING)',
+      '+3 s  leg A1 +14155550100 completed (NORMAL_CLEARING)',
+      '+3 s  leg B1 +493012345678 completed (NORMAL_CLEARING)',
+      '',
+    ]);
+  });
 });

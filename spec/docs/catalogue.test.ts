@@ -39,7 +39,7 @@ describe('docs/catalogue.md', () => {
   });
 
   it('keeps its IDs out of the CLI help, which an operator reads without the catalogue', () => {
-    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: REPO, now: () => 0 };
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: REPO, now: () => 0, sleep: async () => undefined };
     const help = helpOf(buildProgram(new CliContext(io)));
     expect(help).toContain('callbacks');
     expect(help.split('\n').filter((line) => BARE_ID.test(line))).toEqual([]);
