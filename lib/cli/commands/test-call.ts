@@ -8,7 +8,7 @@ import { findRequest } from '../lookup';
 import { progressLines, snapshotOf, type CallSnapshot } from '../call-progress';
 import { integer } from '../parsers';
 import { renderRecord } from '../table';
-import { orderCallback, REQUEST_COLUMNS } from './callbacks';
+import { handoverText, orderCallback, REQUEST_COLUMNS } from './callbacks';
 
 const POLL_MS = 500;
 
@@ -27,7 +27,7 @@ export function registerTestCall(program: Command, ctx: CliContext): void {
     .option('--wait <seconds>', 'wait up to this long for the request to finish, printing each change of the request and its legs, and fail unless it completed', integer(1, 3600))
     .action(async (number: string, options: { account: string; destination?: string; wait?: number }) => {
       const store = await ctx.store();
-      const { request } = await orderCallback(ctx, store, {
+      const { request, handover } = await orderCallback(ctx, store, {
         account: options.account,
         source: number,
         destination: options.destination,
@@ -35,7 +35,7 @@ export function registerTestCall(program: Command, ctx: CliContext): void {
       });
       await ctx.audit('test_call', { accountId: request.accountId, requestId: request.id });
       if (options.wait === undefined) {
-        ctx.out.note('ordered; a running service dials it. Follow it with `callbacks show <id>`.');
+        ctx.out.note(`ordered; dialed: ${handoverText(handover)}. Follow it with \`callbacks show <id>\`.`);
         return ctx.out.record(
           REQUEST_COLUMNS.map((column) => [column.header, column.value(request)] as const),
           request,
