@@ -21,6 +21,8 @@ import { reportsRoute } from './reports';
 import { defineRoute, type Route } from './route';
 
 export const API_PREFIX = '/api/v1';
+/** The API's name and version, as the OpenAPI document and the index give them. */
+const API_INFO = { title: 'Callback API', version: '1' } as const;
 /** The API's own limit (the app's parser may have read the body first, with its own). */
 const BODY_LIMIT = '64kb';
 
@@ -89,7 +91,7 @@ function openApiRoute(routes: () => readonly Route[]): Route {
       responses: { 200: { description: 'the OpenAPI 3.1 document', contentType: 'application/json' } },
     },
     ({ res }) => {
-      document ??= buildOpenApi(routes(), { title: 'Callback API', version: '1', serverUrl: API_PREFIX });
+      document ??= buildOpenApi(routes(), { ...API_INFO, serverUrl: API_PREFIX });
       res.json(document);
     },
   );
@@ -115,7 +117,7 @@ function indexRoute(routes: () => readonly Route[]): Route {
         .map((route) => route.meta)
         .filter((meta) => meta.method === 'get' && meta.authenticated && !meta.path.includes(':'))
         .map((meta) => ({ path: `${API_PREFIX}${meta.path}`, summary: meta.summary, ...(meta.operatorOnly ? { operatorOnly: true } : {}) }));
-      res.json({ name: 'Callback API', version: '1', openapi: `${API_PREFIX}/openapi.json`, authentication: 'Authorization: Bearer <API key>', collections });
+      res.json({ name: API_INFO.title, version: API_INFO.version, openapi: `${API_PREFIX}/openapi.json`, authentication: 'Authorization: Bearer <API key>', collections });
     },
   );
 }
