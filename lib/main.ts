@@ -1,5 +1,6 @@
 import { loadSettings, SettingsError } from './config';
 import { createLogger } from './log/logger';
+import { PortInUse } from './service/port-in-use';
 import { startService } from './service/start-service';
 
 /** `npm start`: load settings, start, and stop cleanly on SIGINT/SIGTERM. */
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('callback: failed to start:', error);
+  // A taken port is the operator's to fix, and the message says how: no stack to wade through.
+  if (error instanceof PortInUse) console.error(`callback: ${error.message}`);
+  else console.error('callback: failed to start:', error);
   process.exit(1);
 });

@@ -33,6 +33,18 @@ const RETAIL_RATES: NewRate[] = [
   { prefix: '49', description: 'Germany', ratePerMinute: 15_000, incrementFirstSeconds: 1, incrementNextSeconds: 1 },
 ];
 
+/**
+ * The rest of the world, below the countries above (the longest prefix wins): every country code
+ * starts with a digit 1–9, so with these a demo callback reaches any number, as the README says.
+ */
+const WORLD_RATES: NewRate[] = ['2', '3', '4', '5', '6', '7', '8', '9'].map((prefix) => ({
+  prefix,
+  description: 'Rest of the world',
+  ratePerMinute: 50_000,
+  incrementFirstSeconds: 60,
+  incrementNextSeconds: 60,
+}));
+
 // Where a leg A may be dialed (A6) and what it costs.
 const CALLBACK_RATES: NewRate[] = [
   { prefix: '1', description: 'USA and Canada', ratePerMinute: 8_000, incrementFirstSeconds: 60, incrementNextSeconds: 60 },
@@ -45,9 +57,14 @@ export interface SeedResult {
   created: boolean;
 }
 
-export function seedDemo(db: Knex): Promise<SeedResult> {
+export interface SeedOptions {
+  /** Rate every destination in the retail tariff (default); tests of unrated destinations turn it off. */
+  worldRates?: boolean;
+}
+
+export function seedDemo(db: Knex, options: SeedOptions = {}): Promise<SeedResult> {
   return inTransaction(db, async (store) => {
-    const retail = await tariff(store, DEMO.retailTariff, 'retail', RETAIL_RATES);
+    const retail = await tariff(store, DEMO.retailTariff, 'retail', options.worldRates === false ? RETAIL_RATES : [...RETAIL_RATES, ...WORLD_RATES]);
     const callback = await tariff(store, DEMO.callbackTariff, 'callback', CALLBACK_RATES);
 
     let account = await store.accounts.findByName(DEMO.accountName);
@@ -101,10 +118,15 @@ export function seedDemo(db: Knex): Promise<SeedResult> {
   });
 }
 
+/**
+ * The tariff, created with `rates`; an existing one only gets the prefixes it lacks, so a demo
+ * database from an older version gains new demo rates while rates an operator changed stay.
+ */
 async function tariff(store: Store, name: string, kind: TariffKind, rates: NewRate[]): Promise<Tariff> {
-  const existing = await store.tariffs.findTariffByName(name);
-  if (existing) return existing;
-  const created = await store.tariffs.createTariff({ name, currency: 'USD', kind });
-  await store.tariffs.importRates(created.id, rates);
-  return created;
+  const found = await store.tariffs.findTariffByName(name);
+  const target = found ?? (await store.tariffs.createTariff({ name, currency: 'USD', kind }));
+  const present = new Set((await store.tariffs.listRates(target.id)).map((rate) => rate.prefix));
+  const missing = rates.filter((rate) => !present.has(rate.prefix));
+  if (missing.length > 0) await store.tariffs.importRates(target.id, missing);
+  return target;
 }

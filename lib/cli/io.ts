@@ -7,8 +7,10 @@ export interface CliIo {
   /** Relative file paths (rates import/export) are resolved against this. */
   cwd: string;
   now(): number;
+  /** Waits between two looks at the database (`test-call --wait`); tests pass one that steps their own clock. */
+  sleep(ms: number): Promise<void>;
 }
 
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), now: () => Date.now() };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 }

@@ -26,7 +26,7 @@ REDIS_URL, CALLBACK_* or a JSON file (--config / CALLBACK_CONFIG). See docs/sett
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('callback')
-    .description('Operator commands of the callback service (SPEC O6).')
+    .description('Operator commands of the callback service.')
     .option('--json', 'print JSON for scripts instead of tables')
     .option('--config <file>', 'JSON settings file (like CALLBACK_CONFIG)')
     .option('--operator <name>', 'who is acting, recorded with payments and in the audit log (default: $USER)')

@@ -15,7 +15,7 @@ import type { NewRate, Rate } from '../store';
  * the store's defaults (60, 60, 0, and a fee of 0). Columns may come in any order.
  */
 export const RATE_COLUMNS = ['prefix', 'description', 'rate_per_minute', 'connection_fee', 'increment_first', 'increment_next', 'minimum'] as const;
-type RateColumn = (typeof RATE_COLUMNS)[number];
+export type RateColumn = (typeof RATE_COLUMNS)[number];
 
 /** Micro-units per major unit: 100 minor units × 10 000. */
 const RATE_DECIMALS = 6;
@@ -67,6 +67,25 @@ const rowSchema = z.object({
   minimum: seconds(0, 0),
 });
 
+/** One rate as text, a cell per column; an empty cell takes the column's default. */
+export type RateCells = Record<RateColumn, string>;
+
+/** One rate, checked exactly as a CSV row is (`rates add` uses it too), or what is wrong with each cell. */
+export function parseRateCells(cells: RateCells): NewRate | Array<{ field: RateColumn; message: string }> {
+  const parsed = rowSchema.safeParse(cells);
+  if (!parsed.success) return parsed.error.issues.map((issue) => ({ field: issue.path[0] as RateColumn, message: issue.message }));
+  const value = parsed.data;
+  return {
+    prefix: value.prefix,
+    description: value.description,
+    ratePerMinute: value.rate_per_minute,
+    connectionFeeMinor: minorUnits(value.connection_fee),
+    incrementFirstSeconds: value.increment_first,
+    incrementNextSeconds: value.increment_next,
+    minimumSeconds: value.minimum,
+  };
+}
+
 /**
  * Reads a whole file. Every problem is collected (up to `limit`), each naming its line and
  * column; any problem means no rates at all, so the caller imports all of the file or none of it.
@@ -91,28 +110,19 @@ export function parseRateCsv(text: string, limit = 50): NewRate[] {
       problems.push({ line: row.line, message: `expected ${header.fields.length} fields, found ${row.fields.length}` });
       continue;
     }
-    const cells = Object.fromEntries(RATE_COLUMNS.map((column) => [column, row.fields[positions.get(column)!]!.trim()]));
-    const parsed = rowSchema.safeParse(cells);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ line: row.line, field: issue.path[0] as RateColumn, message: issue.message });
+    const cells = Object.fromEntries(RATE_COLUMNS.map((column) => [column, row.fields[positions.get(column)!]!.trim()])) as RateCells;
+    const parsed = parseRateCells(cells);
+    if (!('prefix' in parsed)) {
+      for (const issue of parsed) problems.push({ line: row.line, ...issue });
       continue;
     }
-    const value = parsed.data;
-    const earlier = firstLineOf.get(value.prefix);
+    const earlier = firstLineOf.get(parsed.prefix);
     if (earlier !== undefined) {
-      problems.push({ line: row.line, field: 'prefix', message: `${value.prefix} already appears on line ${earlier}` });
+      problems.push({ line: row.line, field: 'prefix', message: `${parsed.prefix} already appears on line ${earlier}` });
       continue;
     }
-    firstLineOf.set(value.prefix, row.line);
-    rates.push({
-      prefix: value.prefix,
-      description: value.description,
-      ratePerMinute: value.rate_per_minute,
-      connectionFeeMinor: minorUnits(value.connection_fee),
-      incrementFirstSeconds: value.increment_first,
-      incrementNextSeconds: value.increment_next,
-      minimumSeconds: value.minimum,
-    });
+    firstLineOf.set(parsed.prefix, row.line);
+    rates.push(parsed);
   }
   if (problems.length > 0) throw new InvalidRateFile(problems.slice(0, limit));
   return rates;

@@ -4,7 +4,8 @@ import { setting } from './setting-meta';
 
 const CODES_ALLOWED = `space-separated feature=keys pairs; features: ${FEATURES.join(', ')}; keys: 0-9 * # and the placeholders D (one digit) and N (a number ending in * or #)`;
 
-function renderCodes(codes: readonly CodeDefinition[]): string {
+/** The code table as the setting is written (`consult=##N# …`). */
+export function renderCodes(codes: readonly CodeDefinition[]): string {
   return codes.map((code) => `${code.feature}=${code.keys}`).join(' ');
 }
 

@@ -35,7 +35,6 @@ export class OutboundServer {
   private constructor(private readonly options: OutboundServerOptions) {
     this.logger = options.logger;
     this.server = createServer((socket) => this.onConnection(socket));
-    this.server.on('error', (error) => this.logger.error('outbound socket server error', { error: errorText(error) }));
   }
 
   static async listen(options: OutboundServerOptions): Promise<OutboundServer> {
@@ -44,6 +43,8 @@ export class OutboundServer {
       server.server.once('error', reject);
       server.server.listen(options.port, options.host ?? '127.0.0.1', () => {
         server.server.removeListener('error', reject);
+        // Only once listening: a failed listen is the caller's to report, not a second log line.
+        server.server.on('error', (error) => server.logger.error('outbound socket server error', { error: errorText(error) }));
         resolve();
       });
     });

@@ -13,7 +13,6 @@ import { redactSettings, type Settings } from '../config';
 import type { CallSession } from '../esl/call-session';
 import { CdrReceiver, cdrOutcomeCounter, CDR_USER } from '../cdr';
 import { FREESWITCH_CDR_PATH, freeswitchCdrRouter } from '../http/freeswitch-cdr';
-import { operatorOnly } from '../http/api/operator-only';
 import { API_PREFIX, apiRouter } from '../http/api/router';
 import { createHttpApp } from '../http/app';
 import { EventFanout } from '../http/live/fanout';
@@ -25,7 +24,6 @@ import { StatusWebhooks } from '../http/webhooks/status-webhooks';
 import { webhookTargetPolicy, type OwnEndpoint } from '../http/webhooks/target-policy';
 import { WebhookTargets, type HostResolver } from '../http/webhooks/webhook-targets';
 import { sha256Hex } from '../store/secrets';
-import { reportsRouter } from '../billing/reports/http';
 import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { talkFeatures } from '../features';
@@ -42,6 +40,7 @@ import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
+import { listenOn } from './port-in-use';
 
 export interface RunningService {
   readonly httpPort: number;
@@ -224,7 +223,6 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       routers: [
         { path: FREESWITCH_CDR_PATH, router: cdrs.router, rawBody: true },
         { router: metricsRouter(metrics.registry) },
-        { path: `${API_PREFIX}/reports`, router: operatorOnly(reportsRouter(db), { store, logger, ...(operatorKeyHash ? { operatorKeyHash } : {}) }) },
         { path: API_PREFIX, router: api },
         // Reads its own bodies with its own (smaller) limit: the app's 64 kB parser must not run first.
         { router: sms.router, rawBody: true },
@@ -232,7 +230,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
         { router: portal },
       ],
     });
-    const server = await listen(createHttpServer(app, settings.http, { logger, clock }), settings.http.host, settings.http.port);
+    const server = await listenOn(['http', 'port'], settings.http, () =>
+      listen(createHttpServer(app, settings.http, { logger, clock }), settings.http.host, settings.http.port),
+    );
     stops.push('http', () => closeServer(server));
     const httpPort = (server.address() as AddressInfo).port;
     if (httpPort !== settings.http.port) ownApi.splice(0, ownApi.length, ...(await ownApiEndpoints(settings.http, httpPort)));

@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger';
 import { FreeswitchSimulator } from '../simulator';
 import type { Clock } from '../time/clock';
 import type { StopStack } from './stop-stack';
+import { listenOn } from './port-in-use';
 
 export interface Telephony {
   pool: NodePool;
@@ -25,13 +26,15 @@ export interface Telephony {
  */
 export async function startTelephony(settings: Settings, deps: { logger: Logger; clock: Clock; stops: StopStack; handler: SessionHandler }): Promise<Telephony> {
   const { logger, clock, stops } = deps;
-  const outbound = await OutboundServer.listen({
-    host: settings.socketServer.host,
-    port: settings.socketServer.port,
-    handler: deps.handler,
-    logger: logger.child({ component: 'outbound-socket' }),
-    clock,
-  });
+  const outbound = await listenOn(['socketServer', 'port'], settings.socketServer, () =>
+    OutboundServer.listen({
+      host: settings.socketServer.host,
+      port: settings.socketServer.port,
+      handler: deps.handler,
+      logger: logger.child({ component: 'outbound-socket' }),
+      clock,
+    }),
+  );
   stops.push('outbound socket server', () => outbound.close());
   const socketAddress = { host: settings.socketServer.advertiseHost, port: outbound.address.port };
   logger.info(`outbound socket server listening on ${settings.socketServer.host}:${outbound.address.port}`, { port: outbound.address.port });
@@ -39,15 +42,17 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
   let simulator: FreeswitchSimulator | undefined;
   let nodes = settings.freeswitch.nodes;
   if (settings.freeswitch.mode === 'simulator') {
-    simulator = await FreeswitchSimulator.start({
-      eslHost: settings.simulator.host,
-      eslPort: settings.simulator.eslPort,
-      clock,
-      logger: logger.child({ component: 'simulator' }),
-      // Every simulated phone answers and, so that a call ordered from the portal or the API
-      // ends by itself, hangs up after a short talk.
-      defaultPhone: { kind: 'answer', afterMs: 1500, hangupAfterMs: 20_000 },
-    });
+    simulator = await listenOn(['simulator', 'eslPort'], { host: settings.simulator.host, port: settings.simulator.eslPort }, () =>
+      FreeswitchSimulator.start({
+        eslHost: settings.simulator.host,
+        eslPort: settings.simulator.eslPort,
+        clock,
+        logger: logger.child({ component: 'simulator' }),
+        // Every simulated phone answers and, so that a call ordered from the portal or the API
+        // ends by itself, hangs up after a short talk.
+        defaultPhone: { kind: 'answer', afterMs: 1500, hangupAfterMs: 20_000 },
+      }),
+    );
     stops.push('FreeSWITCH simulator', () => simulator!.stop());
     logger.info(`FreeSWITCH simulator listening on ${settings.simulator.host}:${simulator.eslPort} (no real FreeSWITCH configured)`);
     nodes = [{ name: 'simulator', host: settings.simulator.host, port: simulator.eslPort, password: 'ClueCon', gateways: ['carrier'], maxCps: 100, maxChannels: 10_000 }];

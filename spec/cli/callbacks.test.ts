@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '../../lib/domain/money';
+import { testLogger } from '../../lib/log/logger';
+import { BullDialQueue } from '../../lib/scheduler/bull-dial-queue';
+import { systemClock } from '../../lib/time/clock';
 import { createStore, type CallbackRequest, type Cdr, type Leg } from '../../lib/store';
 import { freePort } from '../support/ports';
 import { cli, cliJson, describeEachCliDatabase, type CliTarget } from './support';
@@ -75,16 +78,22 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     expect((await cli(target(), ['callbacks', 'show', 'not-an-id'])).code).toBe(3);
   });
 
-  it('cancels a waiting request, and refuses one whose call is under way', async () => {
+  it('cancels a waiting request and one whose call is under way, and refuses one that has ended', async () => {
     const waiting = await order(target(), '--source', '+49301234567');
     expect(await cli(target(), ['callbacks', 'cancel', waiting.id])).toEqual({ code: 0, stdout: `request ${waiting.id} cancelled\n`, stderr: '' });
     expect((await createStore(target().db).callbackRequests.findById(waiting.id))).toMatchObject({ state: 'cancelled', lastCause: 'CANCELLED' });
 
     const dialing = await order(target(), '--source', '+49301234567');
     await createStore(target().db).callbackRequests.transition(dialing.id, 'queued', 'dialing_a');
+    expect(await cli(target(), ['callbacks', 'cancel', dialing.id])).toEqual({
+      code: 0,
+      stdout: `request ${dialing.id} cancelled\n`,
+      stderr: 'its call ends when the service calling it next renews its lease (within 40 s)\n',
+    });
+    expect((await createStore(target().db).callbackRequests.findById(dialing.id))).toMatchObject({ state: 'cancelled', lastCause: 'CANCELLED', claimedBy: null });
+
     const refused = await cli(target(), ['callbacks', 'cancel', dialing.id]);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`request ${dialing.id} is dialing_a: only waiting requests (queued, retry_scheduled) can be cancelled`);
+    expect(refused).toMatchObject({ code: 2, stderr: `error: request ${dialing.id} is cancelled and can no longer be cancelled\n` });
   });
 
   it('inspects the queue from SQL: waiting, delayed, active, failed', async () => {
@@ -95,11 +104,11 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
       ['queue', 'status'],
       { now: NOW },
     );
-    // Ordered so far in this file: 2 due now (the first and the one shown with legs), 1 scheduled for tomorrow, 1 cancelled, 1 dialing, 1 failed.
-    expect(counts).toEqual({ sql: { waiting: 2, delayed: 1, active: 1, failed: 1, byState: { queued: 3, cancelled: 1, dialing_a: 1, failed: 1 } }, bullmq: null });
+    // Ordered so far in this file: 2 due now (the first and the one shown with legs), 1 scheduled for tomorrow, 2 cancelled, 1 failed.
+    expect(counts).toEqual({ sql: { waiting: 2, delayed: 1, active: 0, failed: 1, byState: { queued: 3, cancelled: 2, failed: 1 } }, bullmq: null });
 
     const status = await cli(target(), ['queue', 'status'], { now: NOW });
-    expect(status.stdout).toMatch(/^waiting: 2\ndelayed: 1\nactive: {2}1\nfailed: {2}1\n/);
+    expect(status.stdout).toMatch(/^waiting: 2\ndelayed: 1\nactive: {2}0\nfailed: {2}1\n/);
     expect(status.stdout).toContain('BullMQ: not used (queue.driver is memory');
     const delayed = await cliJson<CallbackRequest[]>(target(), ['queue', 'list', 'delayed'], { now: NOW });
     expect(delayed.map((request) => request.dueAt)).toEqual([Date.parse('2026-06-02T07:30:00Z')]);
@@ -120,6 +129,37 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
       env: { REDIS_URL: redisUrl, CALLBACK_QUEUE_PREFIX: `cli-test-${randomUUID().slice(0, 8)}` },
     });
     expect(counts.bullmq).toEqual({ ok: true, waiting: 0, delayed: 0, active: 0, failed: 0 });
+  });
+
+  it("leaves an order to the service's sweep with the in-process queue, and says so; a Redis that does not answer only falls back to the sweep", async () => {
+    const memory = await cliJson<Ordered & { handover: { via: string; why: string } }>(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], { now: NOW });
+    expect(memory.handover).toEqual({ via: 'sweep', why: "the in-process queue (queue.driver memory) is the service's own; its sweep (*/10 * * * * *) dials it" });
+    await cli(target(), ['callbacks', 'cancel', memory.request.id]);
+
+    const port = await freePort();
+    const started = Date.now();
+    const down = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], { now: NOW, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/^dialed: +by the service's sweep: the dial queue is unavailable \(.+\); the service's sweep \(\*\/10 \* \* \* \* \*\) dials it$/m);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await cli(target(), ['callbacks', 'cancel', /^id: +(\S+)$/m.exec(down.stdout)![1]!]);
+  });
+
+  itWith(testRedis(), "puts an order onto the service's BullMQ dial queue at once, so a running worker dials it without waiting for a sweep", async (redisUrl) => {
+    const prefix = `cli-dial-${randomUUID().slice(0, 8)}`;
+    const ordered = await cliJson<Ordered & { handover: { via: string } }>(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], {
+      env: { REDIS_URL: redisUrl, CALLBACK_QUEUE_PREFIX: prefix },
+    });
+    expect(ordered.handover).toEqual({ via: 'queue' });
+    // The service's side of the same queue: its worker receives the request.
+    const service = new BullDialQueue({ url: redisUrl, prefix, clock: systemClock, logger: testLogger() });
+    try {
+      const dialed = new Promise<string>((resolve) => void service.start(async (requestId) => resolve(requestId)));
+      expect(await dialed).toBe(ordered.request.id);
+    } finally {
+      await service.stop();
+    }
+    await cli(target(), ['callbacks', 'cancel', ordered.request.id]);
   });
 
   it('test-call orders a marked callback from the demo account, and --wait reports how it ended', async () => {
@@ -147,5 +187,54 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     const timedOut = await cli(target(), ['test-call', '+14155550100', '--wait', '1']);
     expect(timedOut.code).toBe(1);
     expect(timedOut.stderr).toMatch(/is still queued after 1 s; is the service running\?/);
+  });
+
+  it('test-call --wait prints each change of the request and its legs as the service makes it, on the CLI\'s clock', async () => {
+    const store = createStore(target().db);
+    const legA = randomUUID();
+    const legB = randomUUID();
+    let now = NOW;
+    let requestId: string | undefined;
+    // What the service does between two polls, one step per wait; a step may change nothing.
+    const steps: Array<(id: string) => Promise<unknown>> = [
+      (id) => store.callbackRequests.transition(id, 'queued', 'dialing_a'),
+      (id) => store.legs.create({ uuid: legA, requestId: id, role: 'A', number: '+14155550100', state: 'ringing' }),
+      async () => undefined,
+      (id) => Promise.all([store.legs.update(legA, { state: 'answered' }), store.callbackRequests.transition(id, 'dialing_a', 'dialing_b')]),
+      (id) => store.legs.create({ uuid: legB, requestId: id, role: 'B', number: '+493012345678', state: 'dialing' }),
+      (id) => Promise.all([store.legs.update(legB, { state: 'bridged' }), store.legs.update(legA, { state: 'bridged' }), store.callbackRequests.transition(id, 'dialing_b', 'bridged')]),
+      (id) =>
+        Promise.all([
+          store.legs.update(legB, { state: 'completed', hangupCause: 'NORMAL_CLEARING' }),
+          store.legs.update(legA, { state: 'completed', hangupCause: 'NORMAL_CLEARING' }),
+          store.callbackRequests.transition(id, 'bridged', 'completed', { lastCause: 'NORMAL_CLEARING' }),
+        ]),
+    ];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+        requestId ??= (await store.callbackRequests.list({ states: ['queued'], limit: 100 })).find((request) => request.destination === '+493012345678')?.id;
+        await steps.shift()?.(requestId!);
+      },
+    };
+    const waited = await cli(target(), ['test-call', '+14155550100', '--destination', '+493012345678', '--wait', '60'], { clock });
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(/^state: +completed$/m);
+    expect(waited.stderr.split('\n')).toEqual([
+      '+0 s  request queued',
+      '+0 s  request dialing_a',
+      '+1 s  leg A1 +14155550100 ringing',
+      '+2 s  request dialing_b',
+      '+2 s  leg A1 +14155550100 answered',
+      '+2 s  leg B1 +493012345678 dialing',
+      '+3 s  request bridged',
+      '+3 s  leg A1 +14155550100 bridged',
+      '+3 s  leg B1 +493012345678 bridged',
+      '+3 s  request completed (NORMAL_CLEARING)',
+      '+3 s  leg A1 +14155550100 completed (NORMAL_CLEARING)',
+      '+3 s  leg B1 +493012345678 completed (NORMAL_CLEARING)',
+      '',
+    ]);
   });
 });

@@ -71,4 +71,35 @@ describeEachCliDatabase('CLI tariffs and rates', (target) => {
     expect((await cli(target(), ['tariffs', 'remove', 'Copy'])).code).toBe(0);
     expect((await cli(target(), ['rates', 'list', 'Copy'])).code).toBe(3);
   });
+
+  it('adds one rate, checked like a CSV row, and changes an existing prefix only with --replace', async () => {
+    const added = await cliJson<{ replaced: boolean; rate: Rate }>(target(), [
+      'rates', 'add', 'Wholesale', '33', '0.0300', '--description', 'France', '--connection-fee', '0.05', '--increments', '30/6', '--minimum', '10',
+    ]);
+    expect(added.replaced).toBe(false);
+    expect(added.rate).toMatchObject({ prefix: '33', description: 'France', ratePerMinute: 30_000, connectionFeeMinor: 5, incrementFirstSeconds: 30, incrementNextSeconds: 6, minimumSeconds: 10 });
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Wholesale', '+33142685300'])).toMatchObject({ prefix: '33', ratePerMinute: 30_000 });
+    // Defaults as an empty CSV cell: 60/60, no fee, no minimum.
+    expect((await cliJson<{ rate: Rate }>(target(), ['rates', 'add', 'Wholesale', '34', '0.04'])).rate).toMatchObject({ incrementFirstSeconds: 60, incrementNextSeconds: 60, connectionFeeMinor: 0, minimumSeconds: 0 });
+
+    const before = await ratesOf('Wholesale');
+    expect(await cli(target(), ['rates', 'add', 'Wholesale', '33', '0.02'])).toMatchObject({
+      code: 2,
+      stderr: 'error: tariff Wholesale already has prefix 33 (0.0300 per minute); add --replace to change it\n',
+    });
+    for (const [argv, stderr] of [
+      [['+33', '0.02'], 'error: <prefix>: expected 1 to 15 digits (the number without +)\n'],
+      [['39', '0.04.0'], 'error: <rate>: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "0.04.0")\n'],
+      [['39', '0.04', '--connection-fee', '0.001'], 'error: --connection-fee: expected an amount of 0 or more with at most 2 decimals, such as 0.10 (got "0.001")\n'],
+      [['39', '0.04', '--increments', '60'], 'error: --increments: expected first/next seconds such as 60/60 or 30/6 (got "60")\n'],
+      [['39', '0.04', '--increments', '0/6'], 'error: --increments: expected whole seconds from 1 to 86400 (got "0")\n'],
+    ] as const) {
+      expect(await cli(target(), ['rates', 'add', 'Wholesale', ...argv])).toEqual({ code: 2, stdout: '', stderr });
+    }
+    expect(await ratesOf('Wholesale')).toEqual(before);
+    expect((await cli(target(), ['rates', 'add', 'Nope', '39', '0.04'])).code).toBe(3);
+
+    const replaced = await cliJson<{ replaced: boolean; rate: Rate }>(target(), ['rates', 'add', 'Wholesale', '33', '0.02', '--replace']);
+    expect(replaced).toMatchObject({ replaced: true, rate: { prefix: '33', ratePerMinute: 20_000, description: '' } });
+  });
 });

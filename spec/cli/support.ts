@@ -88,6 +88,8 @@ function withDatabase(serverUrl: string, database: string): string {
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   now?: number;
+  /** A clock of the test's own: `now` and the waits between polls (`test-call --wait`). */
+  clock?: { now(): number; sleep(ms: number): Promise<void> };
 }
 
 /** Runs the CLI in-process (fast: most tests), with the target's database and captured output. */
@@ -99,7 +101,8 @@ export async function cli(target: CliTarget, argv: readonly string[], options: R
     stderr: { write: (text: string) => (stderr += text) },
     env: { DATABASE_URL: target.databaseUrl, USER: 'tester', ...options.env },
     cwd: target.dir,
-    now: () => options.now ?? Date.now(),
+    now: () => options.clock?.now() ?? options.now ?? Date.now(),
+    sleep: (ms) => options.clock?.sleep(ms) ?? new Promise((resolve) => setTimeout(resolve, ms)),
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };

@@ -74,6 +74,19 @@ describe('redactSettings', () => {
     // The settings themselves are untouched.
     expect(settings.freeswitch.nodes[0]?.password).toBe(SECRET);
   });
+
+  it('shows the DTMF feature codes as written, while a secret set beside them stays masked', () => {
+    const codes = 'consult=##N# new_number=** redial_now=*0 record_start=*8 record_stop=*9';
+    const settings = loadSettings({
+      env: { CALLBACK_FEATURES_CODES: codes, CALLBACK_SECURITY_OPERATOR_API_KEY: `${SECRET}-${SECRET}-${SECRET}`, CALLBACK_SMS_GENERIC_SECRET: `${SECRET}-generic` },
+    });
+    const redacted = redactSettings(settings) as { features: { codes: unknown } };
+    expect(redacted.features.codes).toBe(codes);
+    const text = JSON.stringify(redacted);
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain('"operatorApiKey":"********"');
+    expect(text).toContain('"genericSecret":"********"');
+  });
 });
 
 describe('maskText', () => {

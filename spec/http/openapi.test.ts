@@ -43,7 +43,11 @@ describeEachDatabase('OpenAPI document', (getDb) => {
     const served = servedRoutes(router);
     expect(served).toContain('GET /callbacks/{id}/events');
     expect(served).toContain('GET /events');
+    expect(served).toContain('GET /reports');
+    expect(served).toContain('GET /');
     expect(documentedRoutes(doc)).toEqual(served);
+    // Catalogue IDs (`B6`, `W2`) mean nothing to a client reading the document.
+    expect(JSON.stringify(doc)).not.toMatch(/\b[TACDSBWO][1-9]\b/);
 
     const ids = new Set<string>();
     for (const [p, ops] of Object.entries(doc.paths)) {
@@ -59,5 +63,21 @@ describeEachDatabase('OpenAPI document', (getDb) => {
     expect(doc.components.schemas).toHaveProperty('CallbackOrder');
     f.engine.close();
     await fanout.close();
+  });
+
+  it('answers GET /api/v1/ with an index of the document and the collections, without a key', async () => {
+    const f = await apiFixture(getDb());
+    const logger = testLogger();
+    const app = createHttpApp({ logger, readiness: [], routers: [{ path: '/api/v1', router: apiRouter({ engine: f.engine, db: getDb(), logger }) }] });
+    for (const root of ['/api/v1/', '/api/v1']) {
+      const index = (await request(app).get(root).expect(200)).body as { openapi: string; collections: Array<{ path: string; operatorOnly?: boolean }> };
+      expect(index.openapi).toBe('/api/v1/openapi.json');
+      const paths = index.collections.map((collection) => collection.path);
+      expect(paths).toEqual(expect.arrayContaining(['/api/v1/callbacks', '/api/v1/phone-book', '/api/v1/balance', '/api/v1/reports']));
+      expect(paths.some((path) => path.includes(':'))).toBe(false);
+      expect(index.collections.find((collection) => collection.path === '/api/v1/reports')?.operatorOnly).toBe(true);
+      for (const path of paths) expect((await request(app).get(path)).status).toBe(401);
+    }
+    f.engine.close();
   });
 });

@@ -1,15 +1,15 @@
 import express from 'express';
 import request from 'supertest';
-import { parseCsv, reportsRouter } from '../../lib/billing/reports';
+import { parseCsv, reportHandler } from '../../lib/billing/reports';
 import { describeEachDatabase } from '../support/databases';
 import { seedLegs } from './seed';
 
-describeEachDatabase('reports router', (getDb) => {
+describeEachDatabase('reports handler', (getDb) => {
   let app: express.Express;
   beforeAll(async () => {
     await seedLegs(getDb());
     app = express();
-    app.use('/reports', reportsRouter(getDb()));
+    app.get('/reports', reportHandler(getDb()));
   });
 
   it('answers JSON with lines and per-currency totals', async () => {

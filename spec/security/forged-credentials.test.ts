@@ -2,9 +2,6 @@ import crypto from 'node:crypto';
 import express from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
-import { reportsRouter } from '../../lib/billing/reports/http';
-import { operatorOnly } from '../../lib/http/api/operator-only';
-import { createHttpApp } from '../../lib/http/app';
 import { sign, verifySignature } from '../../lib/http/webhooks/signature';
 import { sameToken } from '../../lib/http/portal/session';
 import { testLogger } from '../../lib/log/logger';
@@ -129,11 +126,7 @@ describeEachDatabase('forged or absent credentials', (getDb) => {
   });
 
   it('the operator reports refuse a missing or forged key with 401 and an account key with 403', async () => {
-    const reports = createHttpApp({
-      logger: testLogger(),
-      readiness: [],
-      routers: [{ path: '/api/v1/reports', router: operatorOnly(reportsRouter(getDb()), { store: fixture.store, operatorKeyHash: sha256Hex(OPERATOR_KEY), logger: testLogger() }) }],
-    });
+    const reports = fixture.app;
     expect((await request(reports).get('/api/v1/reports')).status).toBe(401);
     expect((await request(reports).get('/api/v1/reports').set('Authorization', `Bearer ${OPERATOR_KEY}x`)).status).toBe(401);
     expect((await request(reports).get('/api/v1/reports').set('Authorization', `Bearer ${key}`)).status).toBe(403);

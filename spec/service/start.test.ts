@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,5 +82,27 @@ describe('the service entry point', () => {
     const started = startMain({ CALLBACK_HTTP_PORT: 'eighty' });
     expect(await started.exit).toBe(2);
     expect(started.lines.join('\n')).toMatch(/http\.port \(CALLBACK_HTTP_PORT\) = "eighty"/);
+  });
+
+  it.each([
+    ['http.port', 'CALLBACK_HTTP_PORT'],
+    ['socketServer.port', 'CALLBACK_SOCKET_SERVER_PORT'],
+    ['simulator.eslPort', 'CALLBACK_SIMULATOR_ESL_PORT'],
+  ])('names %s and %s in one line, without a stack, when its port is taken', async (setting, variable) => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const started = startMain({ CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'), [variable]: String(port) });
+      expect(await started.exit).toBe(1);
+      const text = started.lines.join('\n');
+      expect(started.lines.filter((line) => line.includes('EADDRINUSE') || /^\s+at /.test(line))).toEqual([]);
+      expect(started.lines.filter((line) => line.includes('in use'))).toEqual([
+        `callback: ${setting} is ${port} but that port is in use on 127.0.0.1; set ${variable} to a free port (0 = any free port), or stop what holds it`,
+      ]);
+      expect(text).not.toContain('callback service started');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

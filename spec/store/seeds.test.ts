@@ -40,4 +40,29 @@ describeEachDatabase('demo seed', (getDb) => {
     expect(await rowCounts(db)).toEqual(before);
     expect((await createStore(db).accounts.findById(again.accountId))?.balanceMinor).toBe(1000);
   });
+
+  it('rates every destination in the retail tariff: the countries at their own rates, the rest of the world at the fallback', async () => {
+    const db = getDb();
+    const store = createStore(db);
+    const { accountId } = await seedDemo(db);
+    const retailId = (await store.accounts.findById(accountId))?.tariffId ?? 0;
+    const rateOf = async (number: string) => (await store.tariffs.findRateByLongestPrefix(retailId, number))?.description;
+    expect(await rateOf('+12125550100')).toBe('USA and Canada');
+    expect(await rateOf('+441234567890')).toBe('United Kingdom');
+    expect(await rateOf('+493012345678')).toBe('Germany');
+    for (const number of ['+33142685300', '+81312345678', '+61212345678', '+5511912345678', '+27211234567', '+919812345678', '+74951234567', '+862012345678']) {
+      expect([number, await rateOf(number)]).toEqual([number, 'Rest of the world']);
+    }
+  });
+
+  it('adds the demo rates an older demo tariff lacks, and keeps rates an operator changed', async () => {
+    const db = getDb();
+    const store = createStore(db);
+    const retail = await store.tariffs.findTariffByName(DEMO.retailTariff);
+    await store.tariffs.removeRate(retail?.id ?? 0, '3');
+    await store.tariffs.importRates(retail?.id ?? 0, [{ prefix: '44', description: 'UK, operator price', ratePerMinute: 1 }]);
+    await seedDemo(db);
+    expect((await store.tariffs.findRateByLongestPrefix(retail?.id ?? 0, '+33142685300'))?.description).toBe('Rest of the world');
+    expect(await store.tariffs.findRateByLongestPrefix(retail?.id ?? 0, '+441234567890')).toMatchObject({ description: 'UK, operator price', ratePerMinute: 1 });
+  });
 });

@@ -171,7 +171,8 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
   const queries = options.quietQueries ? queryCounter(db) : undefined;
-  await seedDemo(db);
+  // Without the world rates: tests dial destinations outside the tariff to see them refused.
+  await seedDemo(db, { worldRates: false });
   const retail = await store.tariffs.findTariffByName('Demo retail');
   const callbackTariff = await store.tariffs.findTariffByName('Demo callback');
   if (!retail || !callbackTariff) throw new Error('demo tariffs missing');

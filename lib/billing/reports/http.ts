@@ -1,36 +1,36 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { reportToCsv } from './export';
 import { buildReport } from './report';
 import { InvalidReportRequest, parseReportRequest, type ReportRequestInput } from './request';
 
-const QUERY_FIELDS = ['by', 'period', 'timeZone', 'from', 'to', 'accountId', 'digits'] as const satisfies readonly (keyof ReportRequestInput)[];
+export const QUERY_FIELDS = ['by', 'period', 'timeZone', 'from', 'to', 'accountId', 'digits'] as const satisfies readonly (keyof ReportRequestInput)[];
 
 /**
- * GET / → the report as JSON, or as CSV with `format=csv` (or `Accept: text/csv`).
- * Query: by, period, timeZone, from, to, accountId, digits (see ReportRequestInput).
- * Operator data: mount it behind the operator authentication.
+ * Answers a report request: JSON, or CSV with `format=csv` (or `Accept: text/csv`). Query: by,
+ * period, timeZone, from, to, accountId, digits (see ReportRequestInput). Operator data: serve it
+ * behind the operator authentication.
  */
-export function reportsRouter(db: Knex): Router {
-  const router = express.Router();
-  router.get('/', async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const request = parseReportRequest(queryInput(req.query));
-      const report = await buildReport(db, request.grouping, request.filter);
-      if (wantsCsv(req)) {
-        res.type('text/csv').attachment('report.csv').send(reportToCsv(report));
-      } else {
-        res.json(report);
-      }
-    } catch (error) {
+export function reportHandler(db: Knex): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    answerReport(db, req, res).catch((error: unknown) => {
       if (error instanceof InvalidReportRequest) {
         res.status(400).json({ error: { code: 'invalid_report_request', message: error.message, issues: error.issues } });
         return;
       }
       next(error);
-    }
-  });
-  return router;
+    });
+  };
+}
+
+async function answerReport(db: Knex, req: Request, res: Response): Promise<void> {
+  const request = parseReportRequest(queryInput(req.query));
+  const report = await buildReport(db, request.grouping, request.filter);
+  if (wantsCsv(req)) {
+    res.type('text/csv').attachment('report.csv').send(reportToCsv(report));
+  } else {
+    res.json(report);
+  }
 }
 
 function queryInput(query: Request['query']): ReportRequestInput {

@@ -1,4 +1,4 @@
-/** B6 statistics over CDRs: pure aggregation, a paging query adapter, CSV and an HTTP router. */
+/** B6 statistics over CDRs: pure aggregation, a paging query adapter, CSV and an HTTP handler. */
 export * from './types';
 export { aggregate, isAnswered, ReportAccumulator } from './aggregate';
 export { destinationOf, periodOf, UNRATED } from './dimensions';
@@ -8,4 +8,4 @@ export { InvalidReportRequest, parseReportRequest, type ReportRequest, type Repo
 export { reportColumns, type ReportColumn } from './columns';
 export { reportToCsv } from './export';
 export { CsvSyntaxError, formatCsv, formatCsvField, parseCsv, type CsvRecord } from './csv';
-export { reportsRouter } from './http';
+export { QUERY_FIELDS, reportHandler } from './http';

@@ -4,7 +4,6 @@ import type { CallbackRequest } from '../../store/callback-requests';
 import type { JsonObject } from '../../store/rows';
 import type { TakenOverLease } from '../../store/request-claims';
 import { decide } from '../state/decide';
-import { isFinalState, isRequestState } from '../state/request-state';
 import { engineContext, type CallbackEngineOptions, type EngineContext } from './context';
 import type { EngineEventMap } from './events';
 import { placeOrder, type CallbackOrder, type OrderResult } from './order';
@@ -16,6 +15,7 @@ import { recoverRequest } from './recover';
 import { legExists } from './leg-probe';
 import { settleReportedEnd, type ReportedSettlement } from './reported-end';
 import { RequestRunner } from './request-runner';
+import { cancelStoredRequest } from './cancel-stored';
 
 /** How often a clean stop looks again at the calls it waits for. */
 const STOP_POLL_MS = 50;
@@ -76,11 +76,7 @@ export class CallbackEngine {
       if (request) this.ctx.events.emit('request', { requestId, accountId: request.accountId, from: null, to: 'cancelled', event: 'cancelled', cause: 'CANCELLED', at: this.ctx.clock.now() });
       return true;
     }
-    const request = await this.ctx.store.callbackRequests.findById(requestId);
-    if (!request || !isRequestState(request.state) || isFinalState(request.state)) return false;
-    // Releasing the claim makes the owner's next lease renewal fail: it then reads the row, sees
-    // it cancelled and lets its legs go (RequestRunner.onLeaseLost).
-    return this.ctx.store.callbackRequests.transition(requestId, request.state, 'cancelled', { lastCause: 'CANCELLED', release: true }, { expectedVersion: request.version });
+    return cancelStoredRequest(this.ctx.store, requestId);
   }
 
   /**

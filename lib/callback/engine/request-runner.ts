@@ -424,8 +424,10 @@ export class RequestRunner implements FlowHost {
     // D6: A and B talk on in the conference, on the same holds: the C6 stop still stands.
     if (to === 'conference') return;
     this.timers.cancel();
-    // C4: A is back in the IVR, no longer bridged.
-    if (this.legA?.isUp) await this.legA.mark('answered');
+    // C4: A is back in the IVR, or hears B redialed, no longer bridged. A request that ends here
+    // hangs A up next: A stays bridged until its hangup completes it, so that the live status
+    // (and the demo's log) does not show a second "answered" for a call that is ending.
+    if (this.legA?.isUp && (to === 'a_answered' || to === 'dialing_b')) await this.legA.mark('answered');
   }
 
   private async playPrompt(leg: LiveLeg | undefined, file: string): Promise<void> {
@@ -584,7 +586,9 @@ export class RequestRunner implements FlowHost {
   /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */
   private async onLeaseLost(): Promise<void> {
     const fresh = await this.ctx.store.callbackRequests.findById(this.id);
-    this.log.error('lost the lease on a request being called', { state: fresh?.state, owner: fresh?.claimedBy });
+    // A cancel from elsewhere (another instance's API, the CLI) releases the lease on purpose.
+    if (fresh?.state === 'cancelled') this.log.info('cancelled elsewhere; ending its legs');
+    else this.log.error('lost the lease on a request being called', { state: fresh?.state, owner: fresh?.claimedBy });
     if (fresh) this.request = fresh;
     if (fresh && isRequestState(fresh.state)) this.state = fresh.state;
     await this.abandon();

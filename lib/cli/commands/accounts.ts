@@ -67,7 +67,7 @@ function accountOptions(command: Command, forCreate: boolean): Command {
     .option('--max-concurrent <n>', 'callbacks in progress at once', integer(1, 1000))
     .option('--tariff <tariff>', 'retail tariff (id or name; "none" to clear)', orNone(String))
     .option('--callback-tariff <tariff>', 'callback tariff for leg A (id or name; "none" to clear)', orNone(String))
-    .option('--callback-number <number>', 'predefined number for "call to number" and the DID (A3) ("none" to clear)', orNone(String));
+    .option('--callback-number <number>', 'predefined number for "call to number" and the account\'s own DID ("none" to clear)', orNone(String));
 }
 
 async function tariffId(store: Store, ref: string | null | undefined): Promise<number | null | undefined> {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { DUE_REQUEST_STATES, REQUEST_STATES } from '../../callback/state/request-state';
+import { cancelStoredRequest } from '../../callback/engine/cancel-stored';
+import { CALL_IN_PROGRESS_STATES, REQUEST_STATES } from '../../callback/state/request-state';
 import { maxAttemptsFor } from '../../callback/policy/retry-policy';
 import { LocalTimeError, zonedTimeToEpochMs } from '../../scheduler/local-time';
 import { MODES, type CallbackMode, type CallbackRequest, type Cdr, type Leg, type Store } from '../../store';
@@ -7,6 +8,7 @@ import type { CliContext } from '../context';
 import { invalid, refused } from '../errors';
 import { amount, orDash, when } from '../format';
 import { countryOf, findAccount, findRequest, phoneNumber } from '../lookup';
+import { handOver, type Handover } from '../dial-now';
 import { integer } from '../parsers';
 import { renderRecord, renderTable, type Column } from '../table';
 
@@ -47,16 +49,18 @@ export interface OrderInput {
 }
 
 /**
- * Stores a request in state `queued` with its due time; the service's scheduler sweep finds it
- * (SQL is the truth), so ordering needs no running controller in this process.
+ * Stores a request in state `queued` with its due time (SQL is the truth, so ordering needs no
+ * running controller in this process), then hands a new one to the service's dial queue so that
+ * it is dialed when due rather than at the next sweep (see handOver).
  */
-export async function orderCallback(ctx: CliContext, store: Store, input: OrderInput): Promise<{ request: CallbackRequest; created: boolean }> {
+export async function orderCallback(ctx: CliContext, store: Store, input: OrderInput): Promise<{ request: CallbackRequest; created: boolean; handover?: Handover }> {
   const account = await findAccount(store, input.account);
-  const defaults = ctx.settings().callback;
+  const settings = ctx.settings();
+  const defaults = settings.callback;
   const country = countryOf(account, defaults.defaultCountry);
   const mode = input.mode ?? 'source_first';
   if (mode === 'simultaneous' && input.destination === undefined) throw invalid('--destination', 'simultaneous mode dials both legs at once, so it needs a destination');
-  return store.callbackRequests.create({
+  const { request, created } = await store.callbackRequests.create({
     accountId: account.id,
     trigger: 'cli',
     source: phoneNumber('--source', input.source, country),
@@ -67,6 +71,14 @@ export async function orderCallback(ctx: CliContext, store: Store, input: OrderI
     idempotencyKey: input.idempotencyKey ?? null,
     data: { unidentified: false, orderedBy: ctx.operator, ...input.data },
   });
+  if (!created) return { request, created };
+  return { request, created, handover: await handOver(settings.queue, settings.scheduler.sweepCron, request.id, request.dueAt) };
+}
+
+/** What the operator reads about when the order will be dialed. */
+export function handoverText(handover: Handover | undefined): string {
+  if (handover === undefined) return 'already ordered';
+  return handover.via === 'queue' ? 'queued for the service (dialed when due)' : `by the service's sweep: ${handover.why}`;
 }
 
 /** "2026-05-01 14:30" (or with T, optional seconds) on the account's wall clock. */
@@ -90,11 +102,11 @@ function parseStates(text: string): string[] {
 }
 
 export function registerCallbacks(program: Command, ctx: CliContext): void {
-  const callbacks = program.command('callbacks').description('callback requests (W2): order now or at a time, list, show with legs, cancel');
+  const callbacks = program.command('callbacks').description('callback requests: order now or at a time, list, show with legs, cancel');
 
   callbacks
     .command('order')
-    .description("queue a callback; a running service dials it when it is due (times are the account's wall clock)")
+    .description("queue a callback; a running service dials it when it is due (times are the account's wall clock); with Redis it goes onto the service's dial queue at once, with the in-process queue the service's sweep picks it up")
     .requiredOption('--account <account>', 'who pays, id or name')
     .requiredOption('--source <number>', 'leg A: the number called back first')
     .option('--destination <number>', 'leg B; without it leg A is asked for the destination')
@@ -104,11 +116,15 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
     .option('--max-retries <n>', 'further attempts at leg A (default: the callback.maxRetries setting)', integer(0, 10))
     .action(async (options: OrderInput) => {
       const store = await ctx.store();
-      const { request, created } = await orderCallback(ctx, store, options);
+      const { request, created, handover } = await orderCallback(ctx, store, options);
       if (created) await ctx.audit('callback_ordered', { accountId: request.accountId, requestId: request.id });
       ctx.out.record(
-        [...REQUEST_COLUMNS.map((column) => [column.header, column.value(request)] as const), ['new', created ? 'yes' : 'no (same idempotency key)']],
-        { request, created },
+        [
+          ...REQUEST_COLUMNS.map((column) => [column.header, column.value(request)] as const),
+          ['new', created ? 'yes' : 'no (same idempotency key)'],
+          ['dialed', handoverText(handover)],
+        ],
+        { request, created, ...(handover ? { handover } : {}) },
       );
     });
 
@@ -149,17 +165,23 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
 
   callbacks
     .command('cancel')
-    .description('cancel a request that is still waiting (queued or scheduled for a retry)')
+    .description('cancel a request, waiting or in progress (the service calling it ends its legs and books them, as on an API cancel)')
     .argument('<id>', 'request id')
     .action(async (id: string) => {
       const store = await ctx.store();
       const request = await findRequest(store, id);
-      const cancelled = await store.callbackRequests.transition(request.id, DUE_REQUEST_STATES, 'cancelled', { lastCause: 'CANCELLED', release: true });
-      if (!cancelled) {
+      if (!(await cancelStoredRequest(store, request.id))) {
         const now = (await findRequest(store, request.id)).state;
-        throw refused(`request ${request.id} is ${now}: only waiting requests (${DUE_REQUEST_STATES.join(', ')}) can be cancelled; a call in progress is ended by the service`);
+        throw refused(`request ${request.id} is ${now} and can no longer be cancelled`);
       }
-      await ctx.audit('callback_cancelled', { accountId: request.accountId, requestId: request.id });
-      ctx.out.done(`request ${request.id} cancelled`, { id: request.id, state: 'cancelled' });
+      await ctx.audit('callback_cancelled', { accountId: request.accountId, requestId: request.id, details: { was: request.state } });
+      const inProgress = (CALL_IN_PROGRESS_STATES as readonly string[]).includes(request.state);
+      if (inProgress) ctx.out.note(`its call ends when the service calling it next renews its lease (within ${leaseRenewalSeconds(ctx)} s)`);
+      ctx.out.done(`request ${request.id} cancelled`, { id: request.id, state: 'cancelled', was: request.state });
     });
+}
+
+/** How often the service renews a lease on a call it works on, and so notices a cancel: a third of the lease. */
+function leaseRenewalSeconds(ctx: CliContext): number {
+  return Math.max(1, Math.floor(ctx.settings().scheduler.leaseSeconds / 3));
 }

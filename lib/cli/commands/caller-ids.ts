@@ -21,7 +21,7 @@ async function accountAndNumber(ctx: CliContext, ref: string, input: string) {
 }
 
 export function registerCallerIds(program: Command, ctx: CliContext): void {
-  const callerIds = program.command('caller-ids').description("an account's known numbers (A1): with authorization, a call from one acts for the account");
+  const callerIds = program.command('caller-ids').description("an account's known numbers: with authorization, a call from one acts for the account");
 
   callerIds
     .command('list')

@@ -42,7 +42,7 @@ function randomDigits(length: number): string {
 }
 
 export function registerCards(program: Command, ctx: CliContext): void {
-  const cards = program.command('cards').description('prepaid calling cards (A4): batch generation, listing');
+  const cards = program.command('cards').description('prepaid calling cards: batch generation, listing');
 
   cards
     .command('generate')

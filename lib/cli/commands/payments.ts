@@ -19,7 +19,7 @@ const COLUMNS: Column<Payment>[] = [
 ];
 
 export function registerPayments(program: Command, ctx: CliContext): void {
-  const payments = program.command('payments').description('balance refills and corrections (B5)');
+  const payments = program.command('payments').description('balance refills and corrections');
 
   payments
     .command('add')

@@ -35,7 +35,7 @@ function pinView(pin: Pin, now: number) {
 }
 
 export function registerPins(program: Command, ctx: CliContext): void {
-  const pins = program.command('pins').description('account and calling-card PINs (A2, A4), wrong-PIN lockouts (A5)');
+  const pins = program.command('pins').description('account and calling-card PINs, wrong-PIN lockouts');
 
   ownerOptions(pins.command('set').description('set or replace a PIN (4 to 12 digits); also clears a lockout').argument('<pin>', 'the new PIN')).action(
     async (pin: string, options: OwnerOptions) => {

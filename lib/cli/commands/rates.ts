@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Rate } from '../../store';
 import type { CliContext } from '../context';
-import { CliError, EXIT, invalid, notFound } from '../errors';
+import { CliError, EXIT, invalid, notFound, refused } from '../errors';
 import { amount } from '../format';
 import { findTariff } from '../lookup';
-import { formatRate, formatRateCsv, InvalidRateFile, parseRateCsv } from '../rate-csv';
+import { formatRate, formatRateCsv, InvalidRateFile, parseRateCells, parseRateCsv, type RateColumn } from '../rate-csv';
 import type { Column } from '../table';
 
 const COLUMNS: Column<Rate>[] = [
@@ -19,7 +19,7 @@ const COLUMNS: Column<Rate>[] = [
 ];
 
 export function registerRates(program: Command, ctx: CliContext): void {
-  const rates = program.command('rates').description("a tariff's rates by destination prefix: list, CSV import and export, lookup");
+  const rates = program.command('rates').description("a tariff's rates by destination prefix: list, add one, CSV import and export, lookup");
 
   rates
     .command('list')
@@ -42,6 +42,33 @@ export function registerRates(program: Command, ctx: CliContext): void {
       ctx.out.record(
         COLUMNS.map((column) => [column.header, column.value(rate)] as const),
         rate,
+      );
+    });
+
+  rates
+    .command('add')
+    .description('add one rate, checked like a CSV row (rates are micro-exact: 0.0125 per minute)')
+    .argument('<tariff>', 'id or name')
+    .argument('<prefix>', 'destination prefix: digits of the number without +, longest match wins')
+    .argument('<rate>', 'price per minute in the tariff currency, up to 6 decimals, e.g. 0.0125')
+    .option('--description <text>', 'what the prefix is, e.g. "Germany mobile"', '')
+    .option('--connection-fee <amount>', 'charged once per answered call, e.g. 0.10', '')
+    .option('--increments <first/next>', 'billing increments in seconds, e.g. 60/60, 30/6 or 1/1', '')
+    .option('--minimum <seconds>', 'shortest billed duration', '')
+    .option('--replace', 'change the rate if the tariff already has this prefix')
+    .action(async (ref: string, prefix: string, rate: string, options: AddOptions) => {
+      const store = await ctx.store();
+      const tariff = await findTariff(store, ref);
+      const parsed = parseRateCells(addCells(prefix, rate, options));
+      if (!('prefix' in parsed)) throw invalid(ADD_FIELD[parsed[0]!.field], parsed.map((issue) => issue.message).join('; '));
+      const existing = (await store.tariffs.listRates(tariff.id)).find((known) => known.prefix === parsed.prefix);
+      if (existing && !options.replace) throw refused(`tariff ${tariff.name} already has prefix ${parsed.prefix} (${formatRate(existing.ratePerMinute)} per minute); add --replace to change it`);
+      await store.tariffs.importRates(tariff.id, [parsed]);
+      await ctx.audit(existing ? 'rate_replaced' : 'rate_added', { details: { tariffId: tariff.id, prefix: parsed.prefix } });
+      const stored = await store.tariffs.findRateByLongestPrefix(tariff.id, parsed.prefix);
+      ctx.out.record(
+        [...COLUMNS.map((column) => [column.header, stored ? column.value(stored) : '-'] as const), ['tariff', tariff.name]],
+        { tariffId: tariff.id, replaced: existing !== undefined, rate: stored },
       );
     });
 
@@ -80,6 +107,40 @@ export function registerRates(program: Command, ctx: CliContext): void {
       await fs.writeFile(path.resolve(ctx.io.cwd, options.output), csv);
       ctx.out.done(`${all.length} rate(s) written to ${options.output}`, { tariffId: tariff.id, exported: all.length, file: options.output });
     });
+}
+
+interface AddOptions {
+  description: string;
+  connectionFee: string;
+  increments: string;
+  minimum: string;
+  replace?: boolean;
+}
+
+/** How the operator typed each CSV column on the `rates add` line, to name it in an error. */
+const ADD_FIELD: Record<RateColumn, string> = {
+  prefix: '<prefix>',
+  description: '--description',
+  rate_per_minute: '<rate>',
+  connection_fee: '--connection-fee',
+  increment_first: '--increments',
+  increment_next: '--increments',
+  minimum: '--minimum',
+};
+
+function addCells(prefix: string, rate: string, options: AddOptions) {
+  const increments = options.increments.trim();
+  const match = /^(\d+)\/(\d+)$/.exec(increments);
+  if (increments !== '' && !match) throw invalid('--increments', `expected first/next seconds such as 60/60 or 30/6 (got "${increments}")`);
+  return {
+    prefix: prefix.trim(),
+    description: options.description.trim(),
+    rate_per_minute: rate.trim(),
+    connection_fee: options.connectionFee.trim(),
+    increment_first: match?.[1] ?? '',
+    increment_next: match?.[2] ?? '',
+    minimum: options.minimum.trim(),
+  };
 }
 
 async function readFile(file: string): Promise<string> {

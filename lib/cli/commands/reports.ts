@@ -42,7 +42,7 @@ interface ReportOptions {
 export function registerReports(program: Command, ctx: CliContext): void {
   program
     .command('reports')
-    .description('call statistics (B6): calls, answered, ASR, ACD, minutes and revenue by account, destination and period')
+    .description('call statistics: calls, answered, ASR, ACD, minutes and revenue by account, destination and period')
     .option('--by <dimensions>', 'comma-separated: account, destination, period ("" for totals only)', 'account')
     .option('--period <unit>', 'hour, day or month (with --by period)', 'day')
     .option('--time-zone <zone>', 'zone in which days and months begin, and --from/--to are read', 'UTC')

@@ -15,7 +15,7 @@ const COLUMNS: Column<Tariff>[] = [
 ];
 
 export function registerTariffs(program: Command, ctx: CliContext): void {
-  const tariffs = program.command('tariffs').description('tariffs (B1): retail for leg B, callback for where leg A may be dialed (A6); rates with `rates`');
+  const tariffs = program.command('tariffs').description('tariffs: retail for leg B, callback for where leg A may be dialed; rates with `rates`');
 
   tariffs
     .command('list')

@@ -54,7 +54,7 @@ export function callbackRoutes(ctx: ApiContext, orderLimit: OrderLimit): Route[]
       method: 'post',
       path: '/callbacks',
       operationId: 'orderCallback',
-      summary: 'Order a callback now or at a time (T3, T4)',
+      summary: 'Order a callback now or at a time',
       tag: 'callbacks',
       authenticated: true,
       body: orderBody,

@@ -61,7 +61,7 @@ function mediaRoutesOf(ctx: ApiContext, kind: Kind): Route[] {
       method: 'get',
       path: `/${kind}`,
       operationId: kind === 'recordings' ? 'listRecordings' : 'listFaxes',
-      summary: kind === 'recordings' ? 'Call recordings (D7), newest first' : 'Received faxes (D5), newest first',
+      summary: kind === 'recordings' ? 'Call recordings, newest first' : 'Received faxes, newest first',
       tag: 'media',
       authenticated: true,
       query: accountQuery,

@@ -1,4 +1,5 @@
 import express, { type RequestHandler, type Router } from 'express';
+import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Logger } from '../../log/logger';
 import { createStore } from '../../store';
@@ -13,14 +14,18 @@ import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
 import { callerIdRoutes } from './caller-ids';
 import type { ApiContext, ApiEngine } from './context';
-import { ApiError, apiErrorHandler } from './errors';
+import { ApiError, apiErrorHandler, forbidden } from './errors';
 import { mediaRoutes } from './media';
 import { DEFAULT_ORDER_LIMIT, type OrderLimit } from './order-limit';
 import { buildOpenApi } from './openapi';
 import { phoneBookRoutes } from './phone-book';
+import { principalOf } from './principal';
+import { reportsRoute } from './reports';
 import { defineRoute, type Route } from './route';
 
 export const API_PREFIX = '/api/v1';
+/** The API's name and version, as the OpenAPI document and the index give them. */
+const API_INFO = { title: 'Callback API', version: '1' } as const;
 /** The API's own limit (the app's parser may have read the body first, with its own). */
 const BODY_LIMIT = '64kb';
 
@@ -71,10 +76,12 @@ export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'or
   ];
 }
 
-/** Mounts routes on a router, `auth` in front of the authenticated ones. */
+const operatorGuard: RequestHandler = (_req, res, next) => next(principalOf(res).kind === 'operator' ? undefined : forbidden('this needs the operator key'));
+
+/** Mounts routes on a router: `auth` in front of the authenticated ones, an operator check in front of the operator's. */
 export function mountRoutes(router: Router, routes: readonly Route[], auth: RequestHandler): void {
   for (const route of routes) {
-    const chain = [...(route.meta.authenticated ? [auth] : []), ...(route.before ?? []), route.handler];
+    const chain = [...(route.meta.authenticated ? [auth] : []), ...(route.meta.operatorOnly ? [operatorGuard] : []), ...(route.before ?? []), route.handler];
     router[route.meta.method](route.meta.path, ...chain);
   }
 }
@@ -92,16 +99,49 @@ function openApiRoute(routes: () => readonly Route[]): Route {
       responses: { 200: { description: 'the OpenAPI 3.1 document', contentType: 'application/json' } },
     },
     ({ res }) => {
-      document ??= buildOpenApi(routes(), { title: 'Callback API', version: '1', serverUrl: API_PREFIX });
+      document ??= buildOpenApi(routes(), { ...API_INFO, serverUrl: API_PREFIX });
       res.json(document);
     },
   );
 }
 
-/** The REST API's routes, the document's own included. */
-export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams'>): Route[] {
+/**
+ * `GET /api/v1/`: where to go from here, so that a client (or a newcomer with curl) starting at the
+ * root finds the document and the collections; the collections are read from the routes.
+ */
+function indexRoute(routes: () => readonly Route[]): Route {
+  return defineRoute(
+    {
+      method: 'get',
+      path: '/',
+      operationId: 'apiIndex',
+      summary: 'Links to the OpenAPI document and the collections',
+      tag: 'meta',
+      authenticated: false,
+      responses: { 200: { description: 'the index', schema: apiIndex } },
+    },
+    ({ res }) => {
+      const collections = routes()
+        .map((route) => route.meta)
+        .filter((meta) => meta.method === 'get' && meta.authenticated && !meta.path.includes(':'))
+        .map((meta) => ({ path: `${API_PREFIX}${meta.path}`, summary: meta.summary, ...(meta.operatorOnly ? { operatorOnly: true } : {}) }));
+      res.json({ name: API_INFO.title, version: API_INFO.version, openapi: `${API_PREFIX}/openapi.json`, authentication: 'Authorization: Bearer <API key>', collections });
+    },
+  );
+}
+
+const apiIndex = z.object({
+  name: z.string(),
+  version: z.string(),
+  openapi: z.string().meta({ description: 'the OpenAPI 3.1 document' }),
+  authentication: z.string(),
+  collections: z.array(z.object({ path: z.string(), summary: z.string(), operatorOnly: z.boolean().optional() })),
+});
+
+/** The REST API's routes: the index and the document included, and the operator's reports. */
+export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams' | 'db'>): Route[] {
   const routes: Route[] = [];
-  routes.push(openApiRoute(() => routes), ...principalRoutes(ctx, deps));
+  routes.push(indexRoute(() => routes), openApiRoute(() => routes), ...principalRoutes(ctx, deps), reportsRoute(deps.db));
   return routes;
 }
 

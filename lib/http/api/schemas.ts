@@ -121,7 +121,7 @@ export const callerIdView = z
   .meta({ id: 'CallerId' });
 export const callerIdBody = z.strictObject({
   number: phoneInput,
-  allowAuthorization: z.boolean().default(false).meta({ description: 'calls and SMS from this number act for the account (A1)' }),
+  allowAuthorization: z.boolean().default(false).meta({ description: 'calls and SMS from this number act for the account' }),
   accountId: z.number().int().positive().optional(),
 });
 export const callerIdPatch = z.strictObject({ allowAuthorization: z.boolean() });

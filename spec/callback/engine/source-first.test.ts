@@ -38,6 +38,8 @@ describeEachDatabase('callback engine, source first', (getDb, dbEngine) => {
     expect(r.sim.channel(a!.uuid)?.variables.ringback).toBeDefined();
     expect(r.requests.filter((c) => c.requestId === request.id).map((c) => c.to)).toEqual(['queued', 'dialing_a', 'dialing_b', 'bridged', 'completed']);
     expect(r.legs.filter((c) => c.legUuid === b!.uuid).map((c) => c.status)).toEqual(['dialing', 'ringing', 'answered', 'bridged', 'completed']);
+    // One answer, one "answered": B's hangup ends A from the bridge, not through a second answer.
+    expect(r.legs.filter((c) => c.legUuid === a!.uuid).map((c) => c.status)).toEqual(['dialing', 'answered', 'bridged', 'completed']);
 
     // B2/B3: each leg rated from its own answer: B 61 s at 0.0100/min in 60/60 blocks = 2 cents.
     const retail = await r.store.tariffs.findRateByLongestPrefix(account.tariffId!, DESTINATION);
