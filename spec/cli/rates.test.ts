@@ -89,8 +89,8 @@ describeEachCliDatabase('CLI tariffs and rates', (target) => {
     });
     for (const [argv, stderr] of [
       [['+33', '0.02'], 'error: <prefix>: expected 1 to 15 digits (the number without +)\n'],
-      [['39', '0.04.0'], 'error: <rate>: expected an amount of 0 or more with at most 6 decimals, such as 0.0125 (got "0.04.0")\n'],
-      [['39', '0.04', '--connection-fee', '0.001'], 'error: --connection-fee: expected an amount of 0 or more with at most 2 decimals, such as 0.10 (got "0.001")\n'],
+      [['39', '0.04.0'], 'error: <rate>: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "0.04.0")\n'],
+      [['39', '0.04', '--connection-fee', '0.001'], 'error: --connection-fee: expected an amount from 0 to 10000000000.00 with at most 2 decimals, such as 0.10 (got "0.001")\n'],
       [['39', '0.04', '--increments', '60'], 'error: --increments: expected first/next seconds such as 60/60 or 30/6 (got "60")\n'],
       [['39', '0.04', '--increments', '0/6'], 'error: --increments: expected whole seconds from 1 to 86400 (got "0")\n'],
     ] as const) {
