@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** Where install.sh puts the FreeSWITCH build (its own default prefix). */
@@ -9,7 +10,12 @@ export const FREESWITCH_BIN = `${FREESWITCH_PREFIX}/bin/freeswitch`;
  * "skip with a reason, fail under CI" helper for external services can take it over as is.
  */
 export function realSwitchMissing(): string | null {
-  return existsSync(FREESWITCH_BIN) ? null : `FreeSWITCH is not installed at ${FREESWITCH_PREFIX} (run ../shared/freeswitch/install.sh)`;
+  if (!existsSync(FREESWITCH_BIN)) return `FreeSWITCH is not installed at ${FREESWITCH_PREFIX} (run ../shared/freeswitch/install.sh)`;
+  // The prompts the service plays are spoken by scripts/make-prompts.sh.
+  for (const tool of ['espeak-ng', 'sox']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is missing (apt-get install espeak-ng sox)`;
+  }
+  return null;
 }
 
 /**

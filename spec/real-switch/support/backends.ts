@@ -1,0 +1,153 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InboundClient } from '../../../lib/esl/inbound-client';
+import type { EslEvent } from '../../../lib/esl/wire';
+import { testLogger } from '../../../lib/log/logger';
+import { startService, type RunningService } from '../../../lib/service/start-service';
+import type { PhoneScript } from '../../../lib/simulator/types';
+import { freePort } from '../../support/ports';
+import { embeddedServiceSettings } from '../../support/service-settings';
+import { FreeswitchProcess } from './freeswitch-process';
+import { switchEnvironment, writeSwitchConf, type SwitchPorts } from './switch-conf';
+import { worldEntries } from './world-phones';
+
+const REPO = resolve(__dirname, '../../..');
+
+/**
+ * The service under test on one kind of switch. The scenarios (scenarios.ts) use only this, so the
+ * same test with the same assertions runs on the simulator and on FreeSWITCH: a divergence between
+ * the two shows as one of a pair failing.
+ */
+export interface SwitchUnderTest {
+  readonly kind: 'simulator' | 'freeswitch';
+  readonly service: RunningService;
+  /** The service's HTTP base URL. */
+  readonly base: string;
+  /** What the phone at `number` does on the calls our legs place to it. */
+  setPhone(number: string, script: PhoneScript): Promise<void>;
+  /** Every event the switch sent to an observer connection of the test's own (PLAYBACK_STOP, …). */
+  readonly events: EslEvent[];
+  stop(): Promise<void>;
+}
+
+/** What both switches are given: short rings and retries, a Busy IVR, so a scenario takes seconds. */
+export function scenarioSettings(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    CALLBACK_CALLBACK_WAIT_TIME_SECONDS: '5',
+    CALLBACK_CALLBACK_MAX_RETRIES: '1',
+    CALLBACK_CALLBACK_RETRY_INTERVAL_SECONDS: '5',
+    CALLBACK_CALLBACK_BUSY_IVR: 'callback/busy',
+    CALLBACK_CALLBACK_FAILED_IVR: 'callback/failed',
+    CALLBACK_CALLBACK_MAX_CONCURRENT_PER_ACCOUNT: '20',
+    ...extra,
+  };
+}
+
+const OBSERVED_EVENTS = ['PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE', 'DTMF', 'RECORD_STOP'];
+
+async function observer(name: string, port: number, password: string, deadlineMs: number): Promise<{ client: InboundClient; events: EslEvent[] }> {
+  const client = new InboundClient({ name, host: '127.0.0.1', port, password, logger: testLogger(), events: OBSERVED_EVENTS, backoff: { initialMs: 100, maxMs: 300 } });
+  const events: EslEvent[] = [];
+  client.on('event', (event) => events.push(event));
+  await client.connect({ timeoutMs: deadlineMs });
+  return { client, events };
+}
+
+export async function simulatorUnderTest(extra: Record<string, string> = {}): Promise<SwitchUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'callback-pair-sim-'));
+  const service = await startService(embeddedServiceSettings(dir, { ...scenarioSettings(extra), CALLBACK_MEDIA_ROOT: join(dir, 'media') }), testLogger());
+  const sim = service.telephony.simulator!;
+  const { client, events } = await observer('observer', sim.eslPort, 'ClueCon', 5000);
+  return {
+    kind: 'simulator',
+    service,
+    base: `http://127.0.0.1:${service.httpPort}`,
+    events,
+    setPhone: (number, script) => Promise.resolve(sim.setPhone(number, script)),
+    async stop() {
+      await client.close();
+      await service.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A block of RTP ports for this switch: 200 ports, 100 calls. */
+function rtpBlock(): { rtpStart: number; rtpEnd: number } {
+  const start = 20_000 + 200 * Math.floor(Math.random() * 50);
+  return { rtpStart: start, rtpEnd: start + 199 };
+}
+
+/**
+ * FreeSWITCH started on the project's own freeswitch-conf/ (plus the test carrier), and the real
+ * service (startService) driving it over ESL, taking its calls on the outbound socket and its CDRs
+ * from mod_json_cdr. The prompts are spoken by scripts/make-prompts.sh.
+ */
+export async function freeswitchUnderTest(extra: Record<string, string> = {}, options: { accessNumbers?: string[] } = {}): Promise<SwitchUnderTest> {
+  const root = mkdtempSync(join(tmpdir(), 'callback-real-switch-'));
+  const ports: SwitchPorts = { esl: await freePort(), sip: await freePort(), worldSip: await freePort(), ...rtpBlock() };
+  const httpPort = await freePort();
+  const socketPort = await freePort();
+  const eslPassword = randomBytes(12).toString('hex');
+  const cdrSecret = randomBytes(16).toString('hex');
+  const prompts = join(root, 'prompts');
+  execFileSync(join(REPO, 'scripts/make-prompts.sh'), [prompts], { stdio: 'ignore' });
+  mkdirSync(join(root, 'conf'), { recursive: true });
+  writeSwitchConf(join(root, 'conf'), join(REPO, 'freeswitch-conf'), ports);
+  const fs = FreeswitchProcess.start(
+    root,
+    switchEnvironment({
+      ports,
+      eslPassword,
+      controllerSocket: `127.0.0.1:${socketPort}`,
+      cdrUrl: `http://127.0.0.1:${httpPort}/freeswitch/json-cdr`,
+      cdrSecret,
+      accessNumbers: options.accessNumbers ?? ['+12125550000'],
+    }),
+  );
+  let client: InboundClient | undefined;
+  let service: RunningService | undefined;
+  const stop = async (): Promise<void> => {
+    await client?.close();
+    await service?.stop();
+    await fs.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    // FreeSWITCH takes a few seconds to load; its event socket answering is the sign it is up.
+    const watched = await observer('observer', ports.esl, eslPassword, 30_000);
+    client = watched.client;
+    service = await startService(
+      embeddedServiceSettings(root, {
+        ...scenarioSettings(extra),
+        CALLBACK_HTTP_PORT: String(httpPort),
+        CALLBACK_SOCKET_SERVER_PORT: String(socketPort),
+        CALLBACK_FREESWITCH_MODE: 'external',
+        CALLBACK_FREESWITCH_NODES: JSON.stringify([{ name: 'fs1', host: '127.0.0.1', port: ports.esl, password: eslPassword, gateways: ['carrier'] }]),
+        CALLBACK_FREESWITCH_PROMPTS_DIR: prompts,
+        CALLBACK_SECURITY_CDR_SECRET: cdrSecret,
+        CALLBACK_MEDIA_ROOT: join(root, 'media'),
+      }),
+      testLogger(),
+    );
+    const api = client;
+    return {
+      kind: 'freeswitch',
+      service,
+      base: `http://127.0.0.1:${httpPort}`,
+      events: watched.events,
+      async setPhone(number, script) {
+        // A fresh count of calls to the number; "Not found" is a number never called.
+        await api.api(`hash delete/world_calls/${number.replace(/^\+/, '')}`).catch(() => undefined);
+        for (const entry of worldEntries(number, script)) await api.api(`hash insert/world/${entry.key}/${entry.value}`);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
