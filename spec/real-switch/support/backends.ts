@@ -28,6 +28,8 @@ export interface SwitchUnderTest {
   readonly base: string;
   /** What the phone at `number` does on the calls our legs place to it. */
   setPhone(number: string, script: PhoneScript): Promise<void>;
+  /** A call from `callerId` to the access number `did` arriving from the carrier (the access dialplan's socket). */
+  callAccessNumber(callerId: string, did: string): Promise<void>;
   /** Every event the switch sent to an observer connection of the test's own (PLAYBACK_STOP, …). */
   readonly events: EslEvent[];
   stop(): Promise<void>;
@@ -67,6 +69,9 @@ export async function simulatorUnderTest(extra: Record<string, string> = {}): Pr
     base: `http://127.0.0.1:${service.httpPort}`,
     events,
     setPhone: (number, script) => Promise.resolve(sim.setPhone(number, script)),
+    async callAccessNumber(callerId, did) {
+      await sim.placeInboundCall({ destination: did, callerIdNumber: callerId, socket: service.telephony.socketAddress });
+    },
     async stop() {
       await client.close();
       await service.stop();
@@ -143,6 +148,10 @@ export async function freeswitchUnderTest(extra: Record<string, string> = {}, op
         // A fresh count of calls to the number; "Not found" is a number never called.
         await api.api(`hash delete/world_calls/${number.replace(/^\+/, '')}`).catch(() => undefined);
         for (const entry of worldEntries(number, script)) await api.api(`hash insert/world/${entry.key}/${entry.value}`);
+      },
+      async callAccessNumber(callerId, did) {
+        // The test carrier calls our profile; the call is refused unanswered, so the originate fails (USER_BUSY).
+        await api.api(`originate {origination_caller_id_number=${callerId}}sofia/world/${did}@127.0.0.1:${ports.sip} &park()`, { timeoutMs: 15_000 }).catch(() => undefined);
       },
       stop,
     };

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import request from 'supertest';
 import { FINAL_STATES } from '../../../lib/callback/state/request-state';
 import { DEMO } from '../../../db/seeds/demo';
+import type { E164 } from '../../../lib/domain/phone-number';
 import { createStore, type Store } from '../../../lib/store';
 import type { CallbackRequest } from '../../../lib/store/callback-requests';
 import { TEST_OPERATOR_KEY } from '../../support/service-settings';
@@ -37,6 +38,10 @@ function finished(sut: SwitchUnderTest, id: string, ms?: number): Promise<Callba
     },
     ms,
   );
+}
+
+function digits(number: string | undefined): string {
+  return (number ?? '').replace(/^\+/, '');
 }
 
 function sizeOf(path: string): number {
@@ -140,5 +145,71 @@ export function callbackScenarios(sut: () => SwitchUnderTest): void {
       expect(recordings[0]!.bytes).toBe(sizeOf(recordings[0]!.path));
       expect(recordings[0]!.bytes).toBeGreaterThan(8000);
     }
+  });
+
+  it('an access-number call is refused unanswered, then the caller is called back and keys in the destination', async () => {
+    const s = sut();
+    const [caller, b] = ['+12125550161', '+12125550162'];
+    const account = (await store(s).accounts.findByName(DEMO.accountName))!;
+    await store(s).callerIds.add({ accountId: account.id, number: caller as E164, allowAuthorization: true });
+    // The IVR announces the balance, then asks for the destination; digits typed before it listens are lost, as on FreeSWITCH.
+    // After the talk A is asked for the next number (C4); the caller hangs up instead.
+    await s.setPhone(caller, { kind: 'answer', dtmf: [{ afterMs: 4500, digits: `${b.slice(1)}#` }], hangupAfterMs: 13_000 });
+    await s.setPhone(b, { kind: 'answer', hangupAfterMs: 2500 });
+
+    await s.callAccessNumber(caller, DEMO.accessNumber);
+
+    const refused = await eventually('the access call to end', async () =>
+      s.events.find((e) => e.headers.get('Event-Name') === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Call-Direction') === 'inbound' && digits(e.headers.get('Caller-Destination-Number')) === digits(DEMO.accessNumber)),
+    );
+    expect(refused.headers.get('Hangup-Cause')).toBe('USER_BUSY');
+    expect(refused.headers.get('Caller-Channel-Answered-Time')).toBe('0');
+    const ordered = await eventually('the callback request', async () => (await store(s).callbackRequests.list({ accountId: account.id })).find((r) => r.source === caller));
+    const done = await finished(s, ordered.id, 45_000);
+    expect(done).toMatchObject({ state: 'completed', destination: b });
+    const cdrs = await eventually('a CDR per leg', async () => {
+      const found = await store(s).cdrs.listForRequest(done.id);
+      return found.length >= 2 ? found : undefined;
+    }, 15_000);
+    expect(cdrs.map((c) => c.number).sort()).toEqual([caller, b].sort());
+  });
+
+  it('*1 hands B to fax reception: the fax is received and stored', async () => {
+    const s = sut();
+    const [a, b] = ['+12125550171', '+12125550172'];
+    await s.setPhone(a, { kind: 'answer', dtmf: [{ afterMs: 1500, digits: '*1' }] });
+    await s.setPhone(b, { kind: 'answer', fax: { pages: 1, durationMs: 8000 } });
+
+    const done = await finished(s, await orderCallback(s, a, b), 90_000);
+
+    expect(done.state).toBe('completed');
+    const faxes = await eventually('the fax', async () => {
+      const found = await store(s).faxes.listForRequest(done.id);
+      return found.length > 0 ? found : undefined;
+    }, 10_000);
+    expect(faxes).toHaveLength(1);
+    expect(faxes[0]).toMatchObject({ status: 'received', pages: 1 });
+    if (s.kind === 'freeswitch') expect(faxes[0]!.bytes).toBe(sizeOf(faxes[0]!.path));
+  });
+
+  it('*3 makes a three-way conference of A, B and C', async () => {
+    const s = sut();
+    const [a, b, c] = ['+12125550181', '+12125550182', '+12125550183'];
+    await s.setPhone(a, { kind: 'answer', dtmf: [{ afterMs: 1500, digits: `*3${c.slice(1)}#` }], hangupAfterMs: 7000 });
+    await s.setPhone(b, { kind: 'answer' });
+    await s.setPhone(c, { kind: 'answer', hangupAfterMs: 4000 });
+
+    const id = await orderCallback(s, a, b);
+    await eventually('the conference', async () => (await store(s).callbackRequests.findById(id))?.state === 'conference');
+    const done = await finished(s, id);
+
+    expect(done.state).toBe('completed');
+    const legs = await store(s).legs.listForRequest(done.id);
+    expect(legs.map((l) => l.role).sort()).toEqual(['A', 'B', 'C']);
+    const cdrs = await eventually('a CDR per leg', async () => {
+      const found = await store(s).cdrs.listForRequest(done.id);
+      return found.length >= 3 ? found : undefined;
+    }, 15_000);
+    expect(cdrs.map((cdr) => cdr.number).sort()).toEqual([a, b, c].sort());
   });
 }
