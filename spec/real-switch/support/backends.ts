@@ -119,7 +119,9 @@ export async function freeswitchUnderTest(extra: Record<string, string> = {}, op
     await client?.close();
     await service?.stop();
     await fs.stop();
-    rmSync(root, { recursive: true, force: true });
+    // KEEP_REAL_SWITCH=1 keeps the folder (configuration, FreeSWITCH's log, recordings) to look into a failure.
+    if (process.env.KEEP_REAL_SWITCH === '1') console.log(`real switch kept in ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   };
   try {
     // FreeSWITCH takes a few seconds to load; its event socket answering is the sign it is up.

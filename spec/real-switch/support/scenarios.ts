@@ -195,7 +195,7 @@ export function callbackScenarios(sut: () => SwitchUnderTest): void {
   it('*3 makes a three-way conference of A, B and C', async () => {
     const s = sut();
     const [a, b, c] = ['+12125550181', '+12125550182', '+12125550183'];
-    await s.setPhone(a, { kind: 'answer', dtmf: [{ afterMs: 1500, digits: `*3${c.slice(1)}#` }], hangupAfterMs: 7000 });
+    await s.setPhone(a, { kind: 'answer', dtmf: [{ afterMs: 1500, digits: `*3${c.slice(1)}#` }], hangupAfterMs: 12_000 });
     await s.setPhone(b, { kind: 'answer' });
     await s.setPhone(c, { kind: 'answer', hangupAfterMs: 4000 });
 

@@ -4,6 +4,9 @@ import { FREESWITCH_PREFIX } from './availability';
 /** The ITU test page the shared build ships, sent by a scripted fax machine with `txfax`. */
 export const TEST_FAX_PAGE = `${FREESWITCH_PREFIX}/share/freeswitch/fax/rig-test-page.tif`;
 
+/** Each key is pressed this long (FreeSWITCH still spaces keys ~440 ms apart: a 14-key code takes 6 s). */
+const DTMF_MS = 100;
+
 /** How long an answered phone stays on the line when its script does not hang up (the controller ends the call). */
 const STAY_MS = 120_000;
 
@@ -35,7 +38,7 @@ type Answered = Extract<PhoneBehaviour, { kind: 'answer' }>;
 /** Key presses and the hang-up on one timeline from the answer, as sleeps between steps. */
 function afterAnswer(phone: Answered): string[] {
   if (phone.fax || phone.faxTone) return [`txfax:${TEST_FAX_PAGE}`, 'hangup'];
-  const steps: { at: number; app: string }[] = (phone.dtmf ?? []).map((press) => ({ at: press.afterMs, app: `send_dtmf:${press.digits}` }));
+  const steps: { at: number; app: string }[] = (phone.dtmf ?? []).map((press) => ({ at: press.afterMs, app: `send_dtmf:${press.digits}@${DTMF_MS}` }));
   steps.sort((a, b) => a.at - b.at);
   const end = phone.hangupAfterMs ?? STAY_MS;
   const apps: string[] = [];
