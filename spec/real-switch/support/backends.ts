@@ -86,12 +86,26 @@ function rtpBlock(): { rtpStart: number; rtpEnd: number } {
   return { rtpStart: start, rtpEnd: start + 199 };
 }
 
+/** A FreeSWITCH under test and what a controller needs to drive it. */
+export interface RealSwitch {
+  readonly root: string;
+  readonly ports: SwitchPorts;
+  readonly httpPort: number;
+  /** The controller's settings for this switch (CALLBACK_*), on top of the embedded defaults. */
+  readonly controllerEnv: Record<string, string>;
+  readonly observer: InboundClient;
+  readonly events: EslEvent[];
+  setPhone(number: string, script: PhoneScript): Promise<void>;
+  callAccessNumber(callerId: string, did: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
- * FreeSWITCH started on the project's own freeswitch-conf/ (plus the test carrier), and the real
- * service (startService) driving it over ESL, taking its calls on the outbound socket and its CDRs
- * from mod_json_cdr. The prompts are spoken by scripts/make-prompts.sh.
+ * FreeSWITCH started on the project's own freeswitch-conf/ (plus the test carrier), its ports
+ * chosen for the controller that will drive it (CONTROLLER_SOCKET and CDR_URL name them), the
+ * prompts spoken by scripts/make-prompts.sh. Resolves once its event socket takes a login.
  */
-export async function freeswitchUnderTest(extra: Record<string, string> = {}, options: { accessNumbers?: string[] } = {}): Promise<SwitchUnderTest> {
+export async function startRealSwitch(options: { accessNumbers?: string[] } = {}): Promise<RealSwitch> {
   const root = mkdtempSync(join(tmpdir(), 'callback-real-switch-'));
   const ports: SwitchPorts = { esl: await freePort(), sip: await freePort(), worldSip: await freePort(), ...rtpBlock() };
   const httpPort = await freePort();
@@ -114,10 +128,8 @@ export async function freeswitchUnderTest(extra: Record<string, string> = {}, op
     }),
   );
   let client: InboundClient | undefined;
-  let service: RunningService | undefined;
   const stop = async (): Promise<void> => {
     await client?.close();
-    await service?.stop();
     await fs.stop();
     // KEEP_REAL_SWITCH=1 keeps the folder (configuration, FreeSWITCH's log, recordings) to look into a failure.
     if (process.env.KEEP_REAL_SWITCH === '1') console.log(`real switch kept in ${root}`);
@@ -127,9 +139,13 @@ export async function freeswitchUnderTest(extra: Record<string, string> = {}, op
     // FreeSWITCH takes a few seconds to load; its event socket answering is the sign it is up.
     const watched = await observer('observer', ports.esl, eslPassword, 30_000);
     client = watched.client;
-    service = await startService(
-      embeddedServiceSettings(root, {
-        ...scenarioSettings(extra),
+    const api = client;
+    return {
+      root,
+      ports,
+      httpPort,
+      controllerEnv: {
+        ...scenarioSettings(),
         CALLBACK_HTTP_PORT: String(httpPort),
         CALLBACK_SOCKET_SERVER_PORT: String(socketPort),
         CALLBACK_FREESWITCH_MODE: 'external',
@@ -137,14 +153,8 @@ export async function freeswitchUnderTest(extra: Record<string, string> = {}, op
         CALLBACK_FREESWITCH_PROMPTS_DIR: prompts,
         CALLBACK_SECURITY_CDR_SECRET: cdrSecret,
         CALLBACK_MEDIA_ROOT: join(root, 'media'),
-      }),
-      testLogger(),
-    );
-    const api = client;
-    return {
-      kind: 'freeswitch',
-      service,
-      base: `http://127.0.0.1:${httpPort}`,
+      },
+      observer: api,
       events: watched.events,
       async setPhone(number, script) {
         // A fresh count of calls to the number; "Not found" is a number never called.
@@ -159,6 +169,29 @@ export async function freeswitchUnderTest(extra: Record<string, string> = {}, op
     };
   } catch (error) {
     await stop();
+    throw error;
+  }
+}
+
+/** The real service (startService) in this process, driving a FreeSWITCH of its own over ESL. */
+export async function freeswitchUnderTest(extra: Record<string, string> = {}): Promise<SwitchUnderTest> {
+  const rs = await startRealSwitch();
+  try {
+    const service = await startService(embeddedServiceSettings(rs.root, { ...rs.controllerEnv, ...extra }), testLogger());
+    return {
+      kind: 'freeswitch',
+      service,
+      base: `http://127.0.0.1:${rs.httpPort}`,
+      events: rs.events,
+      setPhone: (number, script) => rs.setPhone(number, script),
+      callAccessNumber: (callerId, did) => rs.callAccessNumber(callerId, did),
+      async stop() {
+        await service.stop();
+        await rs.stop();
+      },
+    };
+  } catch (error) {
+    await rs.stop();
     throw error;
   }
 }
