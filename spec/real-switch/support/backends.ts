@@ -132,7 +132,7 @@ export async function startRealSwitch(options: { accessNumbers?: string[] } = {}
     await client?.close();
     await fs.stop();
     // KEEP_REAL_SWITCH=1 keeps the folder (configuration, FreeSWITCH's log, recordings) to look into a failure.
-    if (process.env.KEEP_REAL_SWITCH === '1') console.log(`real switch kept in ${root}`);
+    if (process.env.KEEP_REAL_SWITCH === '1') console.error(`real switch kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
   };
   try {
