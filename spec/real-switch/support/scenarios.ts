@@ -164,6 +164,8 @@ export function callbackScenarios(sut: () => SwitchUnderTest): void {
     );
     expect(refused.headers.get('Hangup-Cause')).toBe('USER_BUSY');
     expect(refused.headers.get('Caller-Channel-Answered-Time')).toBe('0');
+    // On FreeSWITCH it went through freeswitch-conf's access extension (the simulator has no dialplan).
+    if (s.kind === 'freeswitch') expect(refused.headers.get('variable_callback_access_did')).toBe(digits(DEMO.accessNumber));
     const ordered = await eventually('the callback request', async () => (await store(s).callbackRequests.list({ accountId: account.id })).find((r) => r.source === caller));
     const done = await finished(s, ordered.id, 45_000);
     expect(done).toMatchObject({ state: 'completed', destination: b });
