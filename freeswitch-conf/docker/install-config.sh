@@ -15,9 +15,14 @@ fi
 
 cp "$SRC"/autoload_configs/*.xml "$CONF/autoload_configs/"
 cp "$SRC"/dialplan/public/*.xml "$CONF/dialplan/public/"
-cp "$SRC/sip_profiles/external.xml" "$CONF/sip_profiles/external.xml"
-mkdir -p "$CONF/sip_profiles/external"
-cp "$SRC"/sip_profiles/external/*.xml "$CONF/sip_profiles/external/"
+# The callback profile sits beside the vanilla internal and external ones (its own port, 5090).
+# Earlier versions put our carrier gateway under external/: a second "carrier" would be refused.
+if grep -qs 'CALLBACK_FREESWITCH_NODES' "$CONF/sip_profiles/external/carrier.xml"; then
+  rm -f "$CONF/sip_profiles/external/carrier.xml"
+fi
+cp "$SRC/sip_profiles/callback.xml" "$CONF/sip_profiles/callback.xml"
+mkdir -p "$CONF/sip_profiles/callback"
+cp "$SRC"/sip_profiles/callback/*.xml "$CONF/sip_profiles/callback/"
 
 # The vanilla modules.conf.xml does not load mod_json_cdr (at most a commented-out line).
 MODULES="$CONF/autoload_configs/modules.conf.xml"

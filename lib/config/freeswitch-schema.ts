@@ -35,7 +35,7 @@ export const freeswitchSchema = z
     ),
     promptsDir: setting(
       z.string().regex(/^\/[^\s'"]*$/, 'an absolute path without spaces or quotes').default('/usr/local/freeswitch/sounds/prompts'),
-      'Where the prompt files (lib/ivr/prompts.ts names them) lie on the FreeSWITCH hosts.',
+      'Where the prompt files lie on the FreeSWITCH hosts: freeswitch-conf/prompts/prompts.tsv lists them, scripts/make-prompts.sh speaks them.',
       { allowed: 'an absolute path without spaces or quotes' },
     ),
     cdrGraceSeconds: setting(

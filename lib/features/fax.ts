@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { sizeOf } from './file-size';
 import type { Talk } from '../callback/engine/flow';
 import type { FaxStatus } from '../store';
 import { faxResultOf, type FaxResult } from './fax-result';
@@ -63,10 +63,3 @@ async function storeFax(talk: Talk, tiff: string, result: FaxResult, converter: 
   talk.log.info('fax stored', { faxId: row.id, status, pages: row.pages, bytes, code: result.code, text: result.text, pdf: pdfPath !== null });
 }
 
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return 0;
-  }
-}

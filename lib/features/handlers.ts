@@ -1,3 +1,4 @@
+import { sizeOf } from './file-size';
 import { CALLER_ID_POLICIES, type CallerIdPolicyName } from '../callback/engine/caller-ids';
 import { placeOrder } from '../callback/engine/order';
 import type { Talk } from '../callback/engine/flow';
@@ -99,6 +100,7 @@ export class RecordStop implements FeatureHandler {
       requestId: talk.request.id,
       legUuid: talk.legA.uuid,
       path: current.path,
+      bytes: await sizeOf(current.path),
       durationMs: Math.max(0, talk.ctx.clock.now() - current.startedAt),
     });
     talk.log.info('recording stored', { recordingId: row.id, path: row.path, durationMs: row.durationMs });

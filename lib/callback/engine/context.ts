@@ -103,7 +103,7 @@ export interface EngineContext {
   readonly untilWritten: <T>(what: string, work: () => Promise<T>) => Promise<T>;
 }
 
-const DEFAULT_PROMPTS: PromptNames = {
+export const DEFAULT_PROMPTS: PromptNames = {
   insufficientFunds: 'callback/insufficient_funds',
   enterDestination: 'callback/enter_destination',
   destinationNotAllowed: 'callback/destination_not_allowed',

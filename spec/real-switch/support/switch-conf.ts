@@ -1,0 +1,174 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The ports one FreeSWITCH under test uses, all on 127.0.0.1. */
+export interface SwitchPorts {
+  esl: number;
+  /** The project's carrier-facing profile (sip_profiles/callback.xml). */
+  sip: number;
+  /** The test carrier: the outside world our gateway dials and access-number calls come from. */
+  worldSip: number;
+  rtpStart: number;
+  rtpEnd: number;
+}
+
+/** Modules of the shared build that the configuration uses (the build has no others). */
+const MODULES = [
+  'mod_logfile', 'mod_event_socket', 'mod_sofia', 'mod_loopback', 'mod_commands', 'mod_conference', 'mod_db',
+  'mod_dptools', 'mod_expr', 'mod_hash', 'mod_spandsp', 'mod_dialplan_xml', 'mod_json_cdr', 'mod_native_file',
+  'mod_sndfile', 'mod_tone_stream', 'mod_local_stream', 'mod_say_en',
+];
+
+/**
+ * A configuration directory for one FreeSWITCH under test: the project's own freeswitch-conf/
+ * files unchanged (their values come from the environment, `switchEnvironment`), on a minimal
+ * core, plus the test carrier: a second profile whose `world` context plays every phone the
+ * service dials. Each number's behaviour is an inline dialplan stored with `hash insert/world/…`
+ * (see WorldPhones), so a test sets its phones up front as it does with the simulator's PhoneBook.
+ */
+export function writeSwitchConf(dir: string, projectConf: string, ports: SwitchPorts): void {
+  for (const sub of ['autoload_configs', 'dialplan/public', 'sip_profiles']) mkdirSync(join(dir, sub), { recursive: true });
+  cpSync(join(projectConf, 'autoload_configs'), join(dir, 'autoload_configs'), { recursive: true });
+  cpSync(join(projectConf, 'dialplan/public'), join(dir, 'dialplan/public'), { recursive: true });
+  cpSync(join(projectConf, 'sip_profiles'), join(dir, 'sip_profiles'), { recursive: true });
+  // The test carrier sends from 127.0.0.1: it takes the place of the example carrier addresses.
+  const acl = join(dir, 'autoload_configs/acl.conf.xml');
+  writeFileSync(acl, readFileSync(acl, 'utf8').replace('cidr="203.0.113.0/24"', 'cidr="127.0.0.1/32"'));
+
+  writeFileSync(
+    join(dir, 'freeswitch.xml'),
+    `<?xml version="1.0"?>
+<document type="freeswitch/xml">
+  <X-PRE-PROCESS cmd="set" data="domain=127.0.0.1"/>
+  <X-PRE-PROCESS cmd="set" data="external_sip_ip=127.0.0.1"/>
+  <X-PRE-PROCESS cmd="set" data="external_rtp_ip=127.0.0.1"/>
+  <section name="configuration">
+    <X-PRE-PROCESS cmd="include" data="autoload_configs/*.xml"/>
+  </section>
+  <section name="dialplan">
+    <X-PRE-PROCESS cmd="include" data="dialplan/*.xml"/>
+  </section>
+</document>
+`,
+  );
+  writeFileSync(
+    join(dir, 'autoload_configs/modules.conf.xml'),
+    `<configuration name="modules.conf"><modules>\n${MODULES.map((m) => `  <load module="${m}"/>`).join('\n')}\n</modules></configuration>\n`,
+  );
+  writeFileSync(
+    join(dir, 'autoload_configs/switch.conf.xml'),
+    `<configuration name="switch.conf"><settings>
+  <param name="max-sessions" value="200"/>
+  <param name="sessions-per-second" value="100"/>
+  <param name="loglevel" value="info"/>
+  <param name="rtp-start-port" value="${ports.rtpStart}"/>
+  <param name="rtp-end-port" value="${ports.rtpEnd}"/>
+  <param name="dump-cores" value="no"/>
+</settings></configuration>
+`,
+  );
+  writeFileSync(
+    join(dir, 'autoload_configs/logfile.conf.xml'),
+    `<configuration name="logfile.conf"><settings><param name="rotate-on-hup" value="true"/></settings>
+<profiles><profile name="default"><settings><param name="rollover" value="104857600"/></settings>
+<mappings><map name="all" value="info,notice,warning,err,crit,alert"/></mappings></profile></profiles></configuration>
+`,
+  );
+  writeFileSync(
+    join(dir, 'autoload_configs/sofia.conf.xml'),
+    `<configuration name="sofia.conf"><global_settings><param name="log-level" value="0"/></global_settings>
+<profiles>
+<X-PRE-PROCESS cmd="include" data="../sip_profiles/*.xml"/>
+</profiles></configuration>
+`,
+  );
+  writeFileSync(
+    join(dir, 'autoload_configs/local_stream.conf.xml'),
+    `<configuration name="local_stream.conf">
+  <directory name="moh" path="$\${sounds_dir}/music/8000"><param name="rate" value="8000"/><param name="shuffle" value="false"/></directory>
+</configuration>
+`,
+  );
+  writeFileSync(
+    join(dir, 'sip_profiles/world.xml'),
+    `<profile name="world"><settings>
+  <param name="sip-port" value="${ports.worldSip}"/>
+  <param name="sip-ip" value="127.0.0.1"/>
+  <param name="rtp-ip" value="127.0.0.1"/>
+  <param name="ext-sip-ip" value="127.0.0.1"/>
+  <param name="ext-rtp-ip" value="127.0.0.1"/>
+  <param name="dialplan" value="XML"/>
+  <param name="context" value="world"/>
+  <param name="auth-calls" value="false"/>
+  <param name="inbound-codec-prefs" value="PCMA,PCMU"/>
+  <param name="outbound-codec-prefs" value="PCMA,PCMU"/>
+  <param name="rfc2833-pt" value="101"/>
+  <param name="dtmf-type" value="rfc2833"/>
+  <param name="rtp-timer-name" value="soft"/>
+  <param name="manage-presence" value="false"/>
+</settings></profile>
+`,
+  );
+  writeFileSync(
+    join(dir, 'dialplan/public.xml'),
+    // An absolute path: a relative one resolves against the folder of the file included last.
+    `<include>\n<context name="public">\n<X-PRE-PROCESS cmd="include" data="${join(dir, 'dialplan/public')}/*.xml"/>\n</context>\n</include>\n`,
+  );
+  // The phone at each number runs the inline dialplan the test stored for its n-th call (world-phones.ts); a number nobody set is unallocated.
+  writeFileSync(
+    join(dir, 'dialplan/world.xml'),
+    `<include>
+<context name="world">
+  <extension name="scripted_phone" continue="true">
+    <condition field="destination_number" expression="^\\+?(\\d+)$">
+      <action application="set" data="world_number=$1" inline="true"/>
+      <action application="set" data="world_call=\${expr(0\${hash(select/world_calls/\${world_number})}+1)}" inline="true"/>
+      <action application="set" data="world_counted=\${hash(insert/world_calls/\${world_number}/\${world_call})}" inline="true"/>
+      <action application="set" data="world_script=\${hash(select/world/\${world_number}-\${world_call})}" inline="true"/>
+    </condition>
+  </extension>
+  <extension name="scripted_call">
+    <condition field="\${world_script}" expression="^(.+)$">
+      <action application="transfer" data="$1 inline"/>
+    </condition>
+  </extension>
+  <extension name="scripted_later_calls">
+    <condition field="\${hash(select/world/\${world_number}-last)}" expression="^(.+)$">
+      <action application="transfer" data="$1 inline"/>
+    </condition>
+  </extension>
+  <extension name="nobody">
+    <condition field="destination_number" expression="^(.*)$">
+      <action application="respond" data="404"/>
+    </condition>
+  </extension>
+</context>
+</include>
+`,
+  );
+}
+
+/** FreeSWITCH's environment for the project's files (freeswitch-conf/README.md lists the variables). */
+export function switchEnvironment(options: {
+  ports: SwitchPorts;
+  eslPassword: string;
+  controllerSocket: string;
+  cdrUrl: string;
+  cdrSecret: string;
+  accessNumbers: readonly string[];
+}): Record<string, string> {
+  return {
+    ESL_PASSWORD: options.eslPassword,
+    ESL_LISTEN_IP: '127.0.0.1',
+    ESL_PORT: String(options.ports.esl),
+    CONTROLLER_SOCKET: options.controllerSocket,
+    CDR_URL: options.cdrUrl,
+    CDR_SECRET: options.cdrSecret,
+    CARRIER_PROXY: `127.0.0.1:${options.ports.worldSip}`,
+    CARRIER_REGISTER: 'false',
+    CARRIER_SIP_PORT: String(options.ports.sip),
+    CARRIER_SIP_IP: '127.0.0.1',
+    CARRIER_RTP_IP: '127.0.0.1',
+    ACCESS_NUMBERS: options.accessNumbers.map((n) => n.replace(/^\+/, '')).join('|'),
+  };
+}
