@@ -1,38 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { describeWith, type ExternalService } from '../../support/external-services';
 
 /** Where install.sh puts the FreeSWITCH build (its own default prefix). */
 export const FREESWITCH_PREFIX = '/usr/local/freeswitch';
 export const FREESWITCH_BIN = `${FREESWITCH_PREFIX}/bin/freeswitch`;
 
 /**
- * Why the real-switch suite cannot run here, or null when it can. One function so the shared
- * "skip with a reason, fail under CI" helper for external services can take it over as is.
+ * FreeSWITCH 1.10.12 as ../shared/freeswitch/install.sh installs it, and espeak-ng + sox, which
+ * speak the prompts the service plays (scripts/make-prompts.sh).
  */
-export function realSwitchMissing(): string | null {
-  if (!existsSync(FREESWITCH_BIN)) return `FreeSWITCH is not installed at ${FREESWITCH_PREFIX} (run ../shared/freeswitch/install.sh)`;
-  // The prompts the service plays are spoken by scripts/make-prompts.sh.
-  for (const tool of ['espeak-ng', 'sox']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is missing (apt-get install espeak-ng sox)`;
-  }
-  return null;
+export function realSwitch(): ExternalService<true> {
+  const howTo = 'run ../shared/freeswitch/install.sh and apt-get install espeak-ng sox';
+  const tools = ['espeak-ng', 'sox'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+  return { what: 'FreeSWITCH', howTo, found: (existsSync(FREESWITCH_BIN) && tools) || undefined };
 }
 
-/**
- * `describe` when FreeSWITCH is installed. Without it the block is skipped with the reason, except
- * under CI, where a missing switch fails instead: CI must prove the real-switch scenarios.
- */
+/** `describe` on a real FreeSWITCH: skipped with the reason without one, failed under CI. */
 export function describeWithRealSwitch(name: string, body: () => void): void {
-  const missing = realSwitchMissing();
-  if (missing === null) {
-    describe(name, body);
-  } else if (process.env.CI) {
-    describe(name, () => {
-      it('needs FreeSWITCH under CI', () => {
-        throw new Error(`${missing}; under CI the real-switch suite must run`);
-      });
-    });
-  } else {
-    describe.skip(`${name} (skipped: ${missing})`, body);
-  }
+  describeWith(realSwitch(), name, () => body());
 }
