@@ -11,6 +11,7 @@ import * as cardHolds from '../../db/migrations/009_card_holds';
 import * as billingAdjustments from '../../db/migrations/010_billing_adjustments';
 import * as rateLimitWindows from '../../db/migrations/011_rate_limit_windows';
 import * as holdKeys from '../../db/migrations/012_hold_keys';
+import * as callerIdVerification from '../../db/migrations/014_caller_id_verification';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -36,6 +37,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '010_billing_adjustments', migration: billingAdjustments },
   { name: '011_rate_limit_windows', migration: rateLimitWindows },
   { name: '012_hold_keys', migration: holdKeys },
+  { name: '014_caller_id_verification', migration: callerIdVerification },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {
