@@ -65,6 +65,8 @@ async function order(ctx: CommandContext, what: replies.QueuedCall['what'], call
     ...rest,
     ...(dueAt === undefined ? {} : { dueAt }),
     idempotencyKey: ctx.idempotencyKey,
+    // Every first party, the sender's own number included, must be a verified number of the account (#15 item 5).
+    bySubscriber: true,
   });
   if (!outcome.ok) return { done: false, reply: replies.refusedReply(what, outcome.reason) };
   const due = dueAt === undefined ? null : replies.formatDue(outcome.dueAt, ctx.now, ctx.account.timeZone);
