@@ -11,7 +11,7 @@ import type { Clock } from '../time/clock';
 export function startSms(settings: Settings, deps: { store: Store; engine: CallbackEngine; clock: Clock; logger: Logger }): SmsModule {
   return createSmsModule(
     { store: deps.store, ordering: engineOrdering((order) => deps.engine.order(order), deps.store.callbackRequests), clock: deps.clock, logger: deps.logger },
-    smsSettings(settings.sms, settings.callback.defaultCountry),
+    { ...smsSettings(settings.sms, settings.callback.defaultCountry), verification: settings.verification },
   );
 }
 

@@ -179,6 +179,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       fanout,
       defaultCountry: settings.callback.defaultCountry,
       mediaRoot: settings.media.root,
+      // Codes for registered numbers leave through the SMS module's outbound queue.
+      verification: sms.verification,
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
     };
     const api = apiRouter(webDependencies);

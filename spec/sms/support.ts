@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { CountryCode } from 'libphonenumber-js';
+import { CallerIdVerification } from '../../lib/caller-ids';
+import { defaultSettings } from '../../lib/config';
 import { testLogger } from '../../lib/log/logger';
 import type { SmsCallbackOrder } from '../../lib/sms';
 import { engineOrdering, type PlaceOrder } from '../../lib/sms/engine-ordering';
@@ -82,6 +84,7 @@ export interface SmsHarness {
   sender: RecordingSender;
   outbound: OutboundSms;
   handler: SmsCommandHandler;
+  verification: CallerIdVerification;
 }
 
 export const GENERIC_SECRET = 'generic-secret-for-tests-0123456789';
@@ -92,9 +95,11 @@ export function smsHarness(options: SmsHarnessOptions): SmsHarness {
   const logger = testLogger();
   const sender = new RecordingSender();
   const outbound = new OutboundSms({ messages: options.store.smsMessages, sender, clock: options.clock, logger });
+  const verification = new CallerIdVerification({ store: options.store, sender: outbound, clock: options.clock, logger, settings: defaultSettings().verification });
   const handler = new SmsCommandHandler({
     store: options.store,
     ordering: options.ordering ?? storeOrdering(options.store),
+    verification,
     replies: outbound,
     logger,
     defaultCountry: options.defaultCountry ?? 'DE',
@@ -112,7 +117,7 @@ export function smsHarness(options: SmsHarnessOptions): SmsHarness {
       kannel: options.kannel ?? { allowFrom: ['127.0.0.1', '::1'], secret: KANNEL_SECRET },
     }),
   );
-  return { app, sender, outbound, handler };
+  return { app, sender, outbound, handler, verification };
 }
 
 export interface RecordedRequest {

@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallbackEngine } from '../../callback/engine/engine';
+import type { CallerIdVerification } from '../../caller-ids';
 import { InvalidPhoneNumber, toE164, type E164 } from '../../domain/phone-number';
 import type { Logger } from '../../log/logger';
 import type { Account, Store } from '../../store';
@@ -21,6 +22,8 @@ export interface ApiContext {
   mediaRoot: string | null;
   /** `api` for the REST API, `web` for the portal: recorded on each request ordered. */
   trigger: 'api' | 'web';
+  /** Codes for the numbers subscribers register (#15 item 8). */
+  verification: CallerIdVerification;
 }
 
 export async function accountOrThrow(ctx: ApiContext, accountId: number): Promise<Account> {

@@ -1,10 +1,15 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Knex } from 'knex';
+import { CallerIdVerification } from '../../caller-ids';
+import { defaultSettings } from '../../config';
 import type { Logger } from '../../log/logger';
-import { createStore } from '../../store';
+import { createStore, type Store } from '../../store';
+import { LogSender } from '../../sms/outbound/log-sender';
+import { OutboundSms } from '../../sms/outbound/outbound-sms';
 import { systemClock, type Clock } from '../../time/clock';
 import type { EventFanout } from '../live/fanout';
 import { liveRoutes } from '../live/sse-routes';
+import { accountRoutes } from './accounts';
 import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
@@ -36,19 +41,30 @@ export interface ApiDependencies {
   orderLimit?: OrderLimit;
   /** Live status streams (W3); without it the event routes are not served. */
   fanout?: EventFanout;
+  /** Sends the codes of caller-ID registrations; default: codes written to the log (embedded mode's SMS sender). */
+  verification?: CallerIdVerification;
 }
 
 export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']): ApiContext {
   const clock = deps.clock ?? systemClock;
+  const store = createStore(deps.db, () => clock.now());
   return {
     engine: deps.engine,
-    store: createStore(deps.db, () => clock.now()),
+    store,
     clock,
     logger: deps.logger,
     defaultCountry: deps.defaultCountry ?? 'US',
     mediaRoot: deps.mediaRoot ?? null,
     trigger,
+    verification: deps.verification ?? loggedCodes(store, clock, deps.logger),
   };
+}
+
+/** Embedded mode's verification: codes go out through the log sender, as every SMS there does. */
+function loggedCodes(store: Store, clock: Clock, logger: Logger): CallerIdVerification {
+  const sender = new LogSender(logger);
+  const outbound = new OutboundSms({ messages: store.smsMessages, sender, clock, logger, autoRetry: false });
+  return new CallerIdVerification({ store, sender: outbound, clock, logger, settings: defaultSettings().verification });
 }
 
 /** Every route that acts for a principal: the REST API serves them with API keys, the portal with its session. */
@@ -58,6 +74,7 @@ export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'or
     ...(deps.fanout ? liveRoutes(ctx, deps.fanout) : []),
     ...phoneBookRoutes(ctx),
     ...callerIdRoutes(ctx),
+    ...accountRoutes(ctx),
     ...billingRoutes(ctx),
     ...mediaRoutes(ctx),
   ];

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Account, AccountBalance, CallbackRequest, CallerId, Cdr, Leg, PhoneBookEntry } from '../../store';
+import type { Account, AccountBalance, CallbackRequest, CallerId, CallerIdClaim, Cdr, Leg, PhoneBookEntry } from '../../store';
 import { isFinalState, isRequestState } from '../../callback/state/request-state';
 import { legStatus } from '../api/views';
 import { CSRF_FIELD } from './session';
@@ -68,6 +68,8 @@ export interface DashboardView {
   csrf: string;
   balance: AccountBalance;
   callerIds: readonly CallerId[];
+  /** Numbers registered whose code has not been typed back yet (#15 item 8). */
+  pendingCallerIds: readonly CallerIdClaim[];
   phoneBook: readonly PhoneBookEntry[];
   callbacks: readonly CallbackRequest[];
   history: readonly Cdr[];
@@ -132,10 +134,20 @@ export function dashboardPage(v: DashboardView): string {
           )
           .join('')}</tbody></table>`
       : '<p>No numbers yet.</p>'
+  }${
+    v.pendingCallerIds.length
+      ? `<table><caption>Waiting for the code we sent them by SMS</caption><thead><tr><th scope="col">Number</th><th scope="col">Code</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${v.pendingCallerIds
+          .map((c) => {
+            const number = `${hidden(csrf)}<input type="hidden" name="number" value="${esc(c.number)}">`;
+            return `<tr><td>${esc(c.number)}</td><td><form method="post" action="/caller-ids/verify">${number}<label for="code-${c.id}" class="visually-hidden">Code for ${esc(c.number)}</label><input id="code-${c.id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required> <button type="submit">Confirm</button></form></td><td><form method="post" action="/caller-ids/resend">${number}<button type="submit" aria-label="Send a new code to ${esc(c.number)}">New code</button></form><form method="post" action="/caller-ids/delete">${number}<button type="submit" aria-label="Remove ${esc(c.number)}">Remove</button></form></td></tr>`;
+          })
+          .join('')}</tbody></table>`
+      : ''
   }
 <form method="post" action="/caller-ids">${hidden(csrf)}<h3>Add a number</h3>
 <p><label for="cid-number">Number</label><br><input id="cid-number" name="number" type="tel" required></p>
 <p><input type="checkbox" id="cid-auth" name="allowAuthorization" value="yes"><label for="cid-auth">Calls and texts from this number act for my account</label></p>
+<p><small>We send a code to the number by SMS; it counts once you type the code in.</small></p>
 <p><button type="submit">Add</button></p></form>`;
 
   const history = v.history.length
