@@ -41,6 +41,11 @@ export class RecordingSender implements SmsSender {
   textsTo(number: string): string[] {
     return this.sent.filter((sms) => sms.to === number).map((sms) => sms.text);
   }
+
+  /** The caller-ID verification code in the last text to `number` (#15 item 8); '' when there is none. */
+  codeSentTo(number: string): string {
+    return /\b(\d{6})\b/.exec(this.textsTo(number).at(-1) ?? '')?.[1] ?? '';
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 export const CALLBACK_SYNTAX = '*1*[[DD.MM.YYYY*]HH:MM*]number1[*number2]';
 export const CONFERENCE_SYNTAX = '*3*[[DD.MM.YYYY*]HH:MM*]number1*number2';
 export const DATED_SYNTAX = '*1*DD.MM.YYYY*HH:MM*number';
-export const COMMAND_LIST = '*1*number, *3*number1*number2, #redial, #register number, #verify number code, #unregister number, #reglist, #balance';
+export const COMMAND_LIST = '*1*number, *3*number1*number2, #redial, #register number, #unregister number, #reglist, #balance';
 
 const QUOTE_MAX = 24;
 
