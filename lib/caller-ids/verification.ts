@@ -31,8 +31,15 @@ export type Registration =
   | { kind: 'too_soon'; retryAfterSeconds: number }
   | { kind: 'too_many' };
 
-/** Every failed check reads alike, except a lockout, which the claimant must be told to wait out. */
-export type Verification = { ok: true; callerId: CallerId } | { ok: false; reason: 'failed' } | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+/**
+ * Every failed check of a claim reads alike (wrong, expired, or beaten by another account), except
+ * a lockout, which the claimant must be told to wait out. `no_claim`: the account has no claim on
+ * the number (never made, withdrawn, or dropped because another account verified it first).
+ */
+export type Verification =
+  | { ok: true; callerId: CallerId }
+  | { ok: false; reason: 'failed' | 'no_claim' }
+  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
 
 /**
  * Caller-ID verification (#15 item 8): a number registered by a subscriber (portal, API, SMS)
@@ -86,7 +93,7 @@ export class CallerIdVerification {
     }
     await this.audit('caller_id_not_verified', accountId, number, { why: check.reason });
     if (check.reason === 'locked') return { ok: false, reason: 'locked', retryAfterSeconds: Math.max(1, Math.ceil((check.lockedUntil - this.now()) / 1000)) };
-    return { ok: false, reason: 'failed' };
+    return { ok: false, reason: check.reason === 'no_claim' ? 'no_claim' : 'failed' };
   }
 
   private get settings(): VerificationSettings {

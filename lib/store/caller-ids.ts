@@ -75,7 +75,7 @@ export class CallerIdsRepository extends Repository {
     const { accountId, number, allowAuthorization, verifiedVia } = parseInput(newCallerIdSchema, input, 'caller ID');
     const now = this.clock();
     try {
-      const id = await this.atomically(async (trx) => {
+      const id = await this.writing('caller ID', () => this.atomically(async (trx) => {
         const inserted = insertedId(
           await trx('caller_ids').insert({
             account_id: accountId,
@@ -89,7 +89,7 @@ export class CallerIdsRepository extends Repository {
         );
         await trx('caller_id_claims').where({ number }).delete();
         return inserted;
-      });
+      }));
       return written(await this.findById(id), `caller ID ${id}`);
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflict(`${number} is already registered`);

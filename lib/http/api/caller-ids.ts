@@ -102,7 +102,8 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
       body: verifyBody,
       responses: {
         200: { description: 'verified', schema: callerIdView },
-        400: { description: 'wrong or expired code, or no code pending for the number', schema: errorBody },
+        400: { description: 'wrong or expired code', schema: errorBody },
+        404: { description: 'the account has no registration waiting for this number', schema: errorBody },
         429: { description: 'too many wrong codes: locked for a while', schema: errorBody },
       },
     },
@@ -111,6 +112,8 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
       const outcome = await ctx.verification.verify(account.id, number, body.code);
       if (outcome.ok) return void res.json(callerIdOut(outcome.callerId));
       if (outcome.reason === 'locked') throw new ApiError(429, 'rate_limited', `too many wrong codes; try again in ${outcome.retryAfterSeconds} s`, 'code', outcome.retryAfterSeconds);
+      // Like any number the account never registered: another account's number reads the same.
+      if (outcome.reason === 'no_claim') throw notFound('caller ID waiting for verification');
       throw new ApiError(400, 'validation_failed', CODE_FAILED, 'code');
     },
   );
