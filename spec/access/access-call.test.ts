@@ -174,6 +174,25 @@ describeEachDatabase('access-number calls (T1)', (getDb, dbEngine) => {
     expect((await accessRequests(r, accountId)).length).toBe(2);
   });
 
+  it('#15 item 8: a number waiting for its verification code does not authorize an access call', async () => {
+    const { r, counter } = await start();
+    const account = await r.account(1_000);
+    const caller = '+12025550152' as E164;
+    const held = await r.store.callerIds.findByNumber(caller);
+    if (held) await r.store.callerIds.remove(held.accountId, caller);
+    await r.store.callerIdClaims.recordCode(
+      { accountId: account.id, number: caller, allowAuthorization: true, codeHash: 'scrypt$never-sent', expiresAt: r.clock.now() + 60_000 },
+      { minIntervalMs: 0, maxSends: 5 },
+    );
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani' });
+
+    await accessCall(r, counter, did, caller);
+
+    expect((await refusalsFor(r, did)).map((e) => e.reason)).toEqual(['unknown_caller']);
+    expect(await accessRequests(r, account.id)).toEqual([]);
+  });
+
   it('A5: callbacks scheduled for later are not calls in progress: an account with 33 of them still gets its access callback', async () => {
     const { r, counter } = await start();
     const caller = '+12025550151' as E164;
