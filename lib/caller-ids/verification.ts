@@ -1,4 +1,4 @@
-import type { VerificationSettings } from '../config/verification-schema';
+import { CODES_PER_NUMBER_WINDOW_MS, type VerificationSettings } from '../config/verification-schema';
 import type { E164 } from '../domain/phone-number';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
@@ -14,7 +14,7 @@ export interface CodeSender {
 }
 
 export interface CallerIdVerificationOptions {
-  store: Pick<Store, 'callerIds' | 'callerIdClaims' | 'auditLog'>;
+  store: Pick<Store, 'callerIds' | 'callerIdClaims' | 'auditLog' | 'rateLimits'>;
   sender: CodeSender;
   clock: Clock;
   logger: Logger;
@@ -66,6 +66,14 @@ export class CallerIdVerification {
     );
     if (sent.kind === 'too_soon') return { kind: 'too_soon', retryAfterSeconds: Math.max(1, Math.ceil(sent.retryAfterMs / 1000)) };
     if (sent.kind === 'too_many') return sent;
+    // Per number, whoever claims it: withdrawing a claim and making it again must not reset the
+    // spacing of codes, or registering could flood a stranger's phone. Counted for numbers held
+    // elsewhere too, so the answers stay alike.
+    const budget = await store.rateLimits.hit(`caller-id-code:${number}`, { limit: this.settings.codesPerNumberPerHour, windowMs: CODES_PER_NUMBER_WINDOW_MS });
+    if (!budget.allowed) {
+      logger.warn('caller ID code not sent: the number had its codes for this hour', { accountId });
+      return { kind: 'too_soon', retryAfterSeconds: Math.max(1, Math.ceil(budget.retryAfterMs / 1000)) };
+    }
     if (holder) {
       logger.info('caller ID claim on a number verified by another account: no code sent', { accountId, holderAccountId: holder.accountId });
     } else {

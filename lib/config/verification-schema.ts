@@ -25,7 +25,14 @@ export const verificationSchema = z
       z.number().int().min(1).max(50).default(5),
       'Codes sent for one claim in all; beyond that the claim must be removed and made again.',
     ),
+    codesPerNumberPerHour: setting(
+      z.number().int().min(1).max(100).default(5),
+      'Codes sent to one number per hour, whichever accounts claim it (counted in the database across instances): removing and registering a number again sends no more.',
+    ),
   })
   .prefault({});
+
+/** The window of codesPerNumberPerHour (housekeeping keeps rate-limit windows at least this long). */
+export const CODES_PER_NUMBER_WINDOW_MS = 3_600_000;
 
 export type VerificationSettings = z.infer<typeof verificationSchema>;

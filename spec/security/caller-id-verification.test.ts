@@ -79,6 +79,19 @@ describeEachDatabase('caller-ID verification (#15 item 8)', (getDb) => {
     expect(f.sms.textsTo(number)).toHaveLength(POLICY.maxCodesPerClaim);
   });
 
+  it('removing and registering a number again, from any account, sends it no more than verification.codesPerNumberPerHour codes an hour', async () => {
+    const accounts = [await f.account(), await f.account()];
+    const number = uniqueNumber();
+    const answers: number[] = [];
+    for (let i = 0; i < POLICY.codesPerNumberPerHour + 3; i += 1) {
+      const { key } = accounts[i % 2]!;
+      answers.push((await request(f.app).post('/api/v1/caller-ids').set(auth(key)).send({ number })).status);
+      await request(f.app).delete(path(number)).set(auth(key));
+    }
+    expect(f.sms.textsTo(number)).toHaveLength(POLICY.codesPerNumberPerHour);
+    expect(answers.slice(POLICY.codesPerNumberPerHour)).toEqual([429, 429, 429]);
+  });
+
   it('registering a number another account holds answers exactly as for a fresh number, sends it nothing, and can never succeed', async () => {
     const holder = await f.account();
     const claimant = await f.account();
