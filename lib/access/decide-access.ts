@@ -1,4 +1,4 @@
-import { FINAL_STATES, REQUEST_STATES } from '../callback/state/request-state';
+import { callsInProgress } from '../callback/engine/limits';
 import type { CallbackSettings } from '../config/schema';
 import type { E164 } from '../domain/phone-number';
 import type { HangupCause } from '../esl/hangup-causes';
@@ -37,7 +37,6 @@ export type AccessDecision =
   | { readonly kind: 'callback'; readonly cause: HangupCause; readonly caller: E164 | null; readonly plan: CallbackPlan }
   | { readonly kind: 'refuse'; readonly cause: HangupCause; readonly caller: E164 | null; readonly refusal: Refusal };
 
-const OPEN_STATES = REQUEST_STATES.filter((state) => !(FINAL_STATES as readonly string[]).includes(state));
 const MINUTE_MS = 60_000;
 
 /** T1/A1–A6: reads only; the caller has not been refused yet, the callback not ordered. */
@@ -109,7 +108,7 @@ async function limitRefusal(ctx: DecisionContext, settings: AccessSettings, subs
   if (ofAccount >= settings.perAccountMax) {
     return refusal('rate_limited_account', account.id, { count: ofAccount, max: settings.perAccountMax, windowMinutes: settings.perAccountWindowMinutes });
   }
-  const open = await store.callbackRequests.countInStates(account.id, OPEN_STATES);
-  const maxOpen = Math.min(account.maxConcurrentCallbacks, settings.maxConcurrentPerAccount);
-  return open >= maxOpen ? refusal('too_many_concurrent', account.id, { open, max: maxOpen }) : null;
+  // The engine's own count (A5): scheduled callbacks are not calls in progress.
+  const { inProgress, max } = await callsInProgress(store, account, settings.maxConcurrentPerAccount);
+  return inProgress >= max ? refusal('too_many_concurrent', account.id, { inProgress, max }) : null;
 }

@@ -10,6 +10,7 @@ export {
   type QueueSettings,
   type Settings,
   type SettingsInput,
+  type VerificationSettings,
 } from './schema';
 export { SettingsError, type SettingsIssue } from './errors';
 export { redactSettings } from './redact';

@@ -8,6 +8,7 @@ import { queueSchema } from './queue-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
 import { smsSchema } from './sms-schema';
+import { verificationSchema } from './verification-schema';
 import { ADDRESSES_ALLOWED, addressListSchema, hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
 
 /*
@@ -138,6 +139,7 @@ export const settingsSchema = z
     simulator,
     security,
     sms: smsSchema,
+    verification: verificationSchema,
   })
   .superRefine((value, ctx) => {
     // These need two sections at once, so they cannot live in the sections themselves.
@@ -166,6 +168,7 @@ export type { QueueSettings } from './queue-schema';
 export type { SchedulerSettings } from './scheduler-schema';
 export type { FreeswitchNodeSettings, FreeswitchSettings } from './freeswitch-schema';
 export type { CallbackSettings } from './callback-schema';
+export type { VerificationSettings } from './verification-schema';
 
 /** The embedded-mode settings, for tests and tools that need a complete Settings value. */
 export function defaultSettings(): Settings {

@@ -11,7 +11,7 @@ import type { Clock } from '../time/clock';
 export function startSms(settings: Settings, deps: { store: Store; engine: CallbackEngine; clock: Clock; logger: Logger }): SmsModule {
   return createSmsModule(
     { store: deps.store, ordering: engineOrdering((order) => deps.engine.order(order), deps.store.callbackRequests), clock: deps.clock, logger: deps.logger },
-    smsSettings(settings.sms, settings.callback.defaultCountry),
+    { ...smsSettings(settings.sms, settings.callback.defaultCountry), verification: settings.verification },
   );
 }
 
@@ -23,7 +23,7 @@ function smsSettings(config: SmsConfig, defaultCountry: SmsSettings['defaultCoun
   if (kannel) webhooks.kannel = kannel;
   return {
     defaultCountry,
-    sender: sender(config),
+    sender: senderSettingsOf(config),
     webhooks,
     senderLimit: senderLimitOf(config),
     ...(config.rateLimitedReply === undefined ? {} : { rateLimitedReply: config.rateLimitedReply }),
@@ -42,7 +42,8 @@ function endpoint(secret: string | undefined, allowFrom: string[] | undefined): 
   return { ...(secret === undefined ? {} : { secret }), ...(allowFrom === undefined ? {} : { allowFrom }) };
 }
 
-function sender(config: SmsConfig): SmsSettings['sender'] {
+/** Where SMS leave, from the `sms` settings (the service's module, and the CLI's caller-ID codes). */
+export function senderSettingsOf(config: SmsConfig): SmsSettings['sender'] {
   switch (config.sender) {
     case 'log':
       return { kind: 'log' };

@@ -36,6 +36,7 @@ import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
 import { senderLimitOf, startSms } from './sms';
+import { CODES_PER_NUMBER_WINDOW_MS } from '../config/verification-schema';
 import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
@@ -160,7 +161,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       logger,
       tasks: storeHousekeepingTasks(store, {
         loginWindowMs: DEFAULT_LOGIN_LIMIT.windowMs,
-        longestRateWindowMs: Math.max(senderLimitOf(settings.sms).windowMs, orderLimit.windowMs),
+        longestRateWindowMs: Math.max(senderLimitOf(settings.sms).windowMs, orderLimit.windowMs, CODES_PER_NUMBER_WINDOW_MS),
       }),
     });
     stops.push('housekeeping', () => housekeeping.stop());
@@ -202,6 +203,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       mediaRoot: settings.media.root,
       webhookTargets,
       liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),
+      // Codes for registered numbers leave through the SMS module's outbound queue.
+      verification: sms.verification,
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
     };
     const api = apiRouter(webDependencies);

@@ -14,6 +14,7 @@ export type PlaceOrder = (order: {
   mode: 'source_first' | 'simultaneous';
   dueAt?: number;
   idempotencyKey: string;
+  bySubscriber: true;
 }) => Promise<{ request: Pick<CallbackRequest, 'id' | 'dueAt'>; created: boolean }>;
 
 export interface RecentRequests {

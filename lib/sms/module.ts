@@ -1,5 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Router } from 'express';
+import { CallerIdVerification } from '../caller-ids';
+import { defaultSettings, type VerificationSettings } from '../config';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { Clock } from '../time/clock';
@@ -33,6 +35,8 @@ export interface SmsSettings {
   readonly senderLimit?: SenderLimit;
   /** Sent once per window to a sender over senderLimit; null = silence; absent = the default text. */
   readonly rateLimitedReply?: string | null;
+  /** Caller-ID codes (#15 item 8); default: the `verification` settings' defaults. */
+  readonly verification?: VerificationSettings;
 }
 
 export interface SmsModuleDependencies {
@@ -47,6 +51,8 @@ export interface SmsModule {
   readonly router: Router;
   readonly handler: SmsCommandHandler;
   readonly outbound: OutboundSms;
+  /** Sends caller-ID codes through `outbound`; the API and the portal register numbers with it too. */
+  readonly verification: CallerIdVerification;
   /**
    * Once: what a stopped process left behind (unhandled commands, unsent replies); returns how
    * many messages it took up. The service runs it at start and then with its housekeeping.
@@ -76,9 +82,17 @@ export function createSmsModule(deps: SmsModuleDependencies, settings: SmsSettin
     logger,
     ...settings.retry,
   });
+  const verification = new CallerIdVerification({
+    store: deps.store,
+    sender: outbound,
+    clock: deps.clock,
+    logger,
+    settings: settings.verification ?? defaultSettings().verification,
+  });
   const handler = new SmsCommandHandler({
     store: deps.store,
     ordering: deps.ordering,
+    verification,
     replies: outbound,
     logger,
     defaultCountry: settings.defaultCountry,
@@ -97,6 +111,7 @@ export function createSmsModule(deps: SmsModuleDependencies, settings: SmsSettin
     router,
     handler,
     outbound,
+    verification,
     sweep,
     stop: () => outbound.stop(),
   };

@@ -25,6 +25,8 @@ export interface SmsCallbackOrder {
   /** Epoch ms; absent = now. */
   readonly dueAt?: number;
   readonly idempotencyKey: string;
+  /** Always: an SMS order is the subscriber's, so its first party must be a verified number of the account. */
+  readonly bySubscriber: true;
 }
 
 export type OrderOutcome =

@@ -51,6 +51,8 @@ export interface Account {
   callbackNumber: E164 | null;
   /** O3 setting overrides for this account; their shape is the config module's business. */
   settings: JsonObject;
+  /** Item 5 of #15: orders may call any first party, not only the account's verified numbers (the operator's choice). */
+  freeSources: boolean;
   active: boolean;
   createdAt: EpochMs;
   updatedAt: EpochMs;
@@ -87,6 +89,7 @@ export interface AccountRow {
   callback_tariff_id: DbInt | null;
   callback_number: string | null;
   settings_json: string | null;
+  free_sources: DbBool;
   active: DbBool;
   created_at: DbInt;
   updated_at: DbInt;
@@ -104,6 +107,7 @@ const accountFields = z.object({
   callbackTariffId: idField.nullable(),
   callbackNumber: e164Field.nullable(),
   settings: jsonObjectField,
+  freeSources: z.boolean(),
   active: z.boolean(),
 });
 
@@ -132,6 +136,7 @@ export function toAccount(row: AccountRow): Account {
     callbackTariffId: optInt(row.callback_tariff_id),
     callbackNumber: optE164(row.callback_number),
     settings: fromJson(row.settings_json),
+    freeSources: bool(row.free_sources),
     active: bool(row.active),
     createdAt: int(row.created_at),
     updatedAt: int(row.updated_at),
@@ -151,6 +156,7 @@ function accountColumns(fields: Partial<z.output<typeof accountFields>>) {
     callback_tariff_id: fields.callbackTariffId,
     callback_number: fields.callbackNumber,
     settings_json: fields.settings === undefined ? undefined : toJson(fields.settings),
+    free_sources: fields.freeSources,
     active: fields.active,
   });
 }

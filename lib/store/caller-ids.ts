@@ -4,7 +4,18 @@ import { Repository, bool, e164, insertedId, int, optInt, written, type DbBool, 
 import { isUniqueViolation } from './sql-errors';
 import { StoreConflict, e164Field, idField, parseInput } from './validation';
 
-/** A number known to belong to an account (A1), entered by the subscriber or remembered after a PIN (A2). */
+/**
+ * How a number was shown to be the account's: a code sent to it and typed back, a PIN entered on
+ * a call to it (A2), the operator's word, or registered before proof was asked (migration 014).
+ */
+export const VERIFIED_VIA = ['code', 'pin', 'operator', 'before_verification'] as const;
+export type VerifiedVia = (typeof VERIFIED_VIA)[number];
+
+/**
+ * A number shown to belong to an account (A1): only these authorize calls and SMS, may be a
+ * subscriber's first party, and are shown to others as a caller ID. Numbers claimed but not yet
+ * shown are CallerIdClaims.
+ */
 export interface CallerId {
   id: number;
   accountId: number;
@@ -13,6 +24,8 @@ export interface CallerId {
   allowAuthorization: boolean;
   /** Set when a correct PIN was entered from this number, so later calls skip the PIN. */
   rememberedAt: EpochMs | null;
+  verifiedAt: EpochMs;
+  verifiedVia: VerifiedVia;
   createdAt: EpochMs;
   updatedAt: EpochMs;
 }
@@ -23,11 +36,18 @@ interface CallerIdRow {
   number: string;
   allow_authorization: DbBool;
   remembered_at: DbInt | null;
+  verified_at: DbInt | null;
+  verified_via: string | null;
   created_at: DbInt;
   updated_at: DbInt;
 }
 
-const newCallerIdSchema = z.object({ accountId: idField, number: e164Field, allowAuthorization: z.boolean().default(false) });
+const newCallerIdSchema = z.object({
+  accountId: idField,
+  number: e164Field,
+  allowAuthorization: z.boolean().default(false),
+  verifiedVia: z.enum(VERIFIED_VIA).default('operator'),
+});
 export type NewCallerId = z.input<typeof newCallerIdSchema>;
 
 function toCallerId(row: CallerIdRow): CallerId {
@@ -37,28 +57,39 @@ function toCallerId(row: CallerIdRow): CallerId {
     number: e164(row.number),
     allowAuthorization: bool(row.allow_authorization),
     rememberedAt: optInt(row.remembered_at),
+    // Every write path sets both; 014 filled in the rows from before.
+    verifiedAt: optInt(row.verified_at) ?? int(row.created_at),
+    verifiedVia: (VERIFIED_VIA as readonly string[]).includes(row.verified_via ?? '') ? (row.verified_via as VerifiedVia) : 'before_verification',
     createdAt: int(row.created_at),
     updatedAt: int(row.updated_at),
   };
 }
 
 export class CallerIdsRepository extends Repository {
-  /** Throws StoreConflict when the number is already registered (to this or another account). */
+  /**
+   * A number whose ownership was shown (`verifiedVia`). Pending claims on it, of any account,
+   * are dropped with the same write: the number is taken. Throws StoreConflict when the number
+   * is already registered (to this or another account).
+   */
   async add(input: NewCallerId): Promise<CallerId> {
-    const { accountId, number, allowAuthorization } = parseInput(newCallerIdSchema, input, 'caller ID');
+    const { accountId, number, allowAuthorization, verifiedVia } = parseInput(newCallerIdSchema, input, 'caller ID');
     const now = this.clock();
     try {
-      const id = insertedId(
-        await this.writing('caller ID', () =>
-          this.db('caller_ids').insert({
+      const id = await this.writing('caller ID', () => this.atomically(async (trx) => {
+        const inserted = insertedId(
+          await trx('caller_ids').insert({
             account_id: accountId,
             number,
             allow_authorization: allowAuthorization,
+            verified_at: now,
+            verified_via: verifiedVia,
             created_at: now,
             updated_at: now,
           }),
-        ),
-      );
+        );
+        await trx('caller_id_claims').where({ number }).delete();
+        return inserted;
+      }));
       return written(await this.findById(id), `caller ID ${id}`);
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflict(`${number} is already registered`);
@@ -109,6 +140,9 @@ export class CallerIdsRepository extends Repository {
             number,
             allow_authorization: true,
             remembered_at: now,
+            // The PIN was typed on leg A, a call we placed to this number: that is the proof.
+            verified_at: now,
+            verified_via: 'pin',
             created_at: now,
             updated_at: now,
           }),
@@ -119,6 +153,8 @@ export class CallerIdsRepository extends Repository {
       }
     }
     const callerId = await this.findByNumber(number);
-    return callerId && callerId.accountId === accountId ? callerId : null;
+    if (!callerId || callerId.accountId !== accountId) return null;
+    await this.db('caller_id_claims').where({ number }).delete();
+    return callerId;
   }
 }

@@ -5,6 +5,7 @@ import { ApiKeysRepository } from './api-keys';
 import { AuditLogRepository } from './audit-log';
 import { BillingAdjustmentsRepository } from './billing-adjustments';
 import { CallbackRequestsRepository } from './callback-requests';
+import { CallerIdClaimsRepository } from './caller-id-claims';
 import { CallerIdsRepository } from './caller-ids';
 import { CardsRepository } from './cards';
 import { CdrsRepository } from './cdrs';
@@ -26,6 +27,7 @@ export interface Store {
   db: Knex;
   accounts: AccountsRepository;
   callerIds: CallerIdsRepository;
+  callerIdClaims: CallerIdClaimsRepository;
   pins: PinsRepository;
   accessNumbers: AccessNumbersRepository;
   cards: CardsRepository;
@@ -54,6 +56,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     db,
     accounts: new AccountsRepository(db, clock),
     callerIds: new CallerIdsRepository(db, clock),
+    callerIdClaims: new CallerIdClaimsRepository(db, clock),
     pins: new PinsRepository(db, clock),
     accessNumbers: new AccessNumbersRepository(db, clock),
     cards: new CardsRepository(db, clock),
@@ -92,6 +95,7 @@ export * from './api-keys';
 export * from './audit-log';
 export * from './billing-adjustments';
 export * from './callback-requests';
+export * from './caller-id-claims';
 export * from './caller-ids';
 export * from './cards';
 export * from './cdrs';

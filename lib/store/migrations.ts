@@ -12,6 +12,7 @@ import * as billingAdjustments from '../../db/migrations/010_billing_adjustments
 import * as rateLimitWindows from '../../db/migrations/011_rate_limit_windows';
 import * as holdKeys from '../../db/migrations/012_hold_keys';
 import * as billingDiscrepancies from '../../db/migrations/013_billing_discrepancies';
+import * as callerIdVerification from '../../db/migrations/014_caller_id_verification';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -38,6 +39,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '011_rate_limit_windows', migration: rateLimitWindows },
   { name: '012_hold_keys', migration: holdKeys },
   { name: '013_billing_discrepancies', migration: billingDiscrepancies },
+  { name: '014_caller_id_verification', migration: callerIdVerification },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

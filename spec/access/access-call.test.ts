@@ -161,7 +161,9 @@ describeEachDatabase('access-number calls (T1)', (getDb, dbEngine) => {
     r.sim.setPhone(caller, { kind: 'no-answer' });
 
     await accessCall(r, counter, limited, caller);
-    // The first callback still rings: the second call finds one open callback of the account.
+    const [first] = await accessRequests(r, accountId);
+    await r.runUntil(async () => (await r.store.legs.listForRequest(first!.id)).length > 0, 'first callback dialing');
+    // The first callback still rings: the second call finds one call of the account in progress.
     await accessCall(r, counter, limited, caller);
     expect((await refusalsFor(r, limited)).map((e) => e.reason)).toEqual(['too_many_concurrent']);
 
@@ -170,5 +172,43 @@ describeEachDatabase('access-number calls (T1)', (getDb, dbEngine) => {
     await accessCall(r, counter, limited, caller);
     expect((await refusalsFor(r, limited)).map((e) => e.reason)).toEqual(['rate_limited_caller', 'too_many_concurrent']);
     expect((await accessRequests(r, accountId)).length).toBe(2);
+  });
+
+  it('#15 item 8: a number waiting for its verification code does not authorize an access call', async () => {
+    const { r, counter } = await start();
+    const account = await r.account(1_000);
+    const caller = '+12025550152' as E164;
+    const held = await r.store.callerIds.findByNumber(caller);
+    if (held) await r.store.callerIds.remove(held.accountId, caller);
+    await r.store.callerIdClaims.recordCode(
+      { accountId: account.id, number: caller, allowAuthorization: true, codeHash: 'scrypt$never-sent', expiresAt: r.clock.now() + 60_000 },
+      { minIntervalMs: 0, maxSends: 5 },
+    );
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani' });
+
+    await accessCall(r, counter, did, caller);
+
+    expect((await refusalsFor(r, did)).map((e) => e.reason)).toEqual(['unknown_caller']);
+    expect(await accessRequests(r, account.id)).toEqual([]);
+  });
+
+  it('A5: callbacks scheduled for later are not calls in progress: an account with 33 of them still gets its access callback', async () => {
+    const { r, counter } = await start();
+    const caller = '+12025550151' as E164;
+    const accountId = await authorizedCaller(r, caller);
+    await r.store.accounts.update(accountId, { maxConcurrentCallbacks: 2 });
+    const dueTomorrow = r.clock.now() + 24 * 3600_000;
+    for (let i = 0; i < 33; i += 1) {
+      await r.engine.order({ accountId, trigger: 'cli', source: caller, destination: '+493012345678', dueAt: dueTomorrow + i * 60_000 });
+    }
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani', settings: { maxConcurrentPerAccount: 5 } });
+    r.sim.setPhone(caller, { kind: 'no-answer' });
+
+    await accessCall(r, counter, did, caller);
+
+    expect(await refusalsFor(r, did)).toEqual([]);
+    expect((await accessRequests(r, accountId)).length).toBe(1);
   });
 });

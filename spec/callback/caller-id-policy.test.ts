@@ -15,7 +15,7 @@ type Name = keyof typeof N;
 const num = (name: Name) => N[name] as E164;
 
 function input(options: CallerIdOptions, trigger: CallbackTrigger, overrides: Partial<CallerIdInput> = {}): CallerIdInput {
-  return { options, trigger, source: num('SRC'), destination: num('DEST'), deviceCid: num('DEV'), accessNumber: num('ACC'), ...overrides };
+  return { options, trigger, source: num('SRC'), sourceVerified: true, destination: num('DEST'), deviceCid: num('DEV'), accessNumber: num('ACC'), ...overrides };
 }
 
 /*
@@ -147,6 +147,16 @@ describe('caller-ID policy (C3)', () => {
     expect(callerIdsFor(input(OPTIONS_OFF, 'access', { accessNumber: null })).legA.number).toBeUndefined();
   });
 
+  it('#15 item 8: shows leg B the source only when it is a verified number of the account, never an unverified one', () => {
+    const source: CallerIdOptions = { ...OPTIONS_OFF, sendSourceAsCid: true };
+    const forward: CallerIdOptions = { ...OPTIONS_OFF, forwardPartyNumbers: true };
+    expect(callerIdsFor(input(source, 'api', { sourceVerified: false })).legB).toEqual({ number: undefined, rule: 'gateway_default' });
+    expect(callerIdsFor(input(forward, 'api', { sourceVerified: false })).legB).toEqual({ number: undefined, rule: 'gateway_default' });
+    expect(callerIdsFor(input(source, 'api', { sourceVerified: true })).legB).toEqual({ number: N.SRC, rule: 'source' });
+    // The device CID is a verified number by construction, so it stays the fallback for the unverified source.
+    expect(callerIdsFor(input({ ...source, sendDeviceCid: true }, 'api', { sourceVerified: false })).legB).toEqual({ number: N.DEV, rule: 'device' });
+  });
+
   it('uses webCallbackCid only for web and API callbacks', () => {
     const options: CallerIdOptions = { ...OPTIONS_OFF, sendSourceAsCid: true, webCallbackCid: num('WEB') };
     for (const trigger of TRIGGERS) {
@@ -180,6 +190,7 @@ describe('caller-ID policy (C3)', () => {
       options,
       trigger: fc.constantFrom(...TRIGGERS),
       source: maybeNumber.map((n) => n ?? num('SRC')),
+      sourceVerified: fc.boolean(),
       destination: maybeNumber,
       deviceCid: maybeNumber,
       accessNumber: maybeNumber,
@@ -195,6 +206,8 @@ describe('caller-ID policy (C3)', () => {
         const forA = [value.destination, o.webCallbackCid, o.callbackCid, value.accessNumber];
         if (legA.number !== undefined) expect(forA).toContain(legA.number);
         if (legB.number !== undefined) expect([value.deviceCid, value.source]).toContain(legB.number);
+        // A source nobody has shown to be the account's is never shown to leg B (#15 item 8).
+        if (!value.sourceVerified && legB.number === value.source) expect(legB.rule).toBe('device');
         // Leg B is only ever given a number when an option asks for one.
         if (!o.sendDeviceCid && !o.sendSourceAsCid && !o.forwardPartyNumbers) expect(legB.number).toBeUndefined();
       }),

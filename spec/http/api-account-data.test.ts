@@ -40,18 +40,23 @@ describeEachDatabase('REST API: phone book, caller IDs, billing, history, media'
     expect(operatorView.body.items).toHaveLength(1);
   });
 
-  it('caller IDs: register, enable authorization, remove; a number belongs to one account', async () => {
+  it('caller IDs: register (a code by SMS), verify, enable authorization, remove; a number belongs to one account', async () => {
     const alice = await f.account();
     const bob = await f.account();
-    const added = await request(f.app).post('/api/v1/caller-ids').set(auth(alice.key)).send({ number: '+12025550177' }).expect(201);
-    expect(added.body).toMatchObject({ number: '+12025550177', allowAuthorization: false });
-    const taken = await request(f.app).post('/api/v1/caller-ids').set(auth(bob.key)).send({ number: '+12025550177' }).expect(409);
-    expect(taken.body.error.code).toBe('conflict');
-    await request(f.app).patch('/api/v1/caller-ids/%2B12025550177').set(auth(bob.key)).send({ allowAuthorization: true }).expect(404);
+    const added = await request(f.app).post('/api/v1/caller-ids').set(auth(alice.key)).send({ number: '+12025550177' }).expect(202);
+    expect(added.body).toMatchObject({ number: '+12025550177', allowAuthorization: false, verified: false });
+    await request(f.app).post('/api/v1/caller-ids/%2B12025550177/verify').set(auth(alice.key)).send({ code: f.sms.codeSentTo('+12025550177') }).expect(200, /"verified":true/);
+    // Bob is answered as for any number, but nothing is sent to Alice's phone and nothing moves.
+    const sentBefore = f.sms.textsTo('+12025550177').length;
+    const claimed = await request(f.app).post('/api/v1/caller-ids').set(auth(bob.key)).send({ number: '+12025550177' }).expect(202);
+    expect(claimed.body).toMatchObject({ number: '+12025550177', verified: false });
+    expect(f.sms.textsTo('+12025550177')).toHaveLength(sentBefore);
     await request(f.app).patch('/api/v1/caller-ids/%2B12025550177').set(auth(alice.key)).send({ allowAuthorization: true }).expect(200, /"allowAuthorization":true/);
     expect((await f.store.callerIds.findByNumber('+12025550177' as never))?.allowAuthorization).toBe(true);
     const list = await request(f.app).get('/api/v1/caller-ids').set(auth(alice.key)).expect(200);
-    expect(list.body.items).toEqual([expect.objectContaining({ number: '+12025550177', allowAuthorization: true })]);
+    expect(list.body.items).toEqual([expect.objectContaining({ number: '+12025550177', allowAuthorization: true, verified: true })]);
+    // Bob removes his own claim; Alice's number stays hers.
+    await request(f.app).delete('/api/v1/caller-ids/%2B12025550177').set(auth(bob.key)).expect(204);
     await request(f.app).delete('/api/v1/caller-ids/%2B12025550177').set(auth(bob.key)).expect(404);
     await request(f.app).delete('/api/v1/caller-ids/%2B12025550177').set(auth(alice.key)).expect(204);
     const badPatch = await request(f.app).patch('/api/v1/caller-ids/%2B12025550177').set(auth(alice.key)).send({ allowAuthorization: 'yes' }).expect(400);

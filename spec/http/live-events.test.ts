@@ -62,7 +62,8 @@ describeEachDatabase('live status over SSE', (getDb, dbEngine) => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
     const instance = await startInstance(r, getDb(), { feed: true });
     instances.push(instance);
-    const account = await r.account(1_000);
+    // The engine rig's SOURCE is not a verified number of this account: it may call any first party.
+    const account = await r.account(1_000, { freeSources: true });
     const other = await r.account(1_000);
     const { plainKey } = await r.store.apiKeys.create({ accountId: account.id });
     const otherKey = (await r.store.apiKeys.create({ accountId: other.id })).plainKey;
@@ -113,7 +114,8 @@ describeEachDatabase('live status over SSE', (getDb, dbEngine) => {
     const one = await startInstance(r, getDb(), { feed: true, redisUrl, channel });
     const two = await startInstance(r, getDb(), { feed: false, redisUrl, channel });
     instances.push(one, two);
-    const account = await r.account(1_000);
+    // The engine rig's SOURCE is not a verified number of this account: it may call any first party.
+    const account = await r.account(1_000, { freeSources: true });
     const { plainKey } = await r.store.apiKeys.create({ accountId: account.id });
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 10_000 });

@@ -156,7 +156,7 @@ describeEachDatabase('web portal (W5)', (getDb) => {
       const other = await f.subscriber();
       const { agent, csrf } = await logIn(app, me.email);
       const res = await agent.post('/callbacks').type('form').send({ _csrf: csrf, source: other.number, destination: DESTINATION }).expect(400);
-      expect(res.text).toContain('Choose one of your own numbers.');
+      expect(res.text).toContain('is not one of the account&#39;s verified numbers');
       expect(await f.store.callbackRequests.list({ accountId: me.account.id })).toHaveLength(0);
     });
 
@@ -219,11 +219,20 @@ describeEachDatabase('web portal (W5)', (getDb) => {
       const saved = await agent.post('/phone-book').type('form').send({ _csrf: csrf, name: 'Mum', number: '202-555-0202' }).expect(200);
       expect(saved.text).toContain('Saved Mum.');
       expect(await f.store.phoneBook.list(me.account.id)).toMatchObject([{ name: 'Mum', number: DESTINATION }]);
-      await agent.post('/caller-ids').type('form').send({ _csrf: csrf, number: '+12025550199' }).expect(200);
+      const added = await agent.post('/caller-ids').type('form').send({ _csrf: csrf, number: '+12025550199' }).expect(200);
+      expect(added.text).toContain('We sent a code to +12025550199 by SMS');
+      // #15 item 8: it counts once the code sent to it is typed in.
+      expect((await f.store.callerIds.listForAccount(me.account.id)).map((c) => c.number)).not.toContain('+12025550199');
+      await agent.post('/caller-ids/verify').type('form').send({ _csrf: csrf, number: '+12025550199', code: '000000' === f.sms.codeSentTo('+12025550199') ? '111111' : '000000' }).expect(400);
+      const confirmed = await agent.post('/caller-ids/verify').type('form').send({ _csrf: csrf, number: '+12025550199', code: f.sms.codeSentTo('+12025550199') }).expect(200);
+      expect(confirmed.text).toContain('+12025550199 is confirmed.');
       expect((await f.store.callerIds.listForAccount(me.account.id)).map((c) => c.number)).toContain('+12025550199');
-      // Another account's number can neither be added nor removed.
+      // Another account's number: answered like a fresh one, never taken, never removed.
       const other = await f.subscriber();
-      await agent.post('/caller-ids').type('form').send({ _csrf: csrf, number: other.number }).expect(409);
+      const claimed = await agent.post('/caller-ids').type('form').send({ _csrf: csrf, number: other.number }).expect(200);
+      expect(claimed.text).toContain(`We sent a code to ${other.number} by SMS`);
+      expect(f.sms.textsTo(other.number)).toEqual([]);
+      await agent.post('/caller-ids/delete').type('form').send({ _csrf: csrf, number: other.number }).expect(200);
       await agent.post('/caller-ids/delete').type('form').send({ _csrf: csrf, number: other.number }).expect(404);
       expect(await f.store.callerIds.findByNumber(other.number)).toMatchObject({ accountId: other.account.id });
       await agent.post('/phone-book/delete').type('form').send({ _csrf: csrf, number: DESTINATION }).expect(200);

@@ -57,7 +57,8 @@ describeEachDatabase('dial-string injection, end to end', (getDb, dbEngine) => {
 
   it('hostile numbers ordered through the API are refused or reduced to clean E.164, and no originate or other ESL command carries their syntax', async () => {
     const { r, commands } = await start();
-    const account = await r.account(100_000, { country: 'US' });
+    // Free sources: hostile first parties must reach the number parsing, not stop at the first-party rule (#15 item 5).
+    const account = await r.account(100_000, { country: 'US', freeSources: true });
     const { plainKey } = await r.store.apiKeys.create({ accountId: account.id, label: 'e2e' });
     const app = createHttpApp({ logger: r.logger, readiness: [], routers: [{ path: API_PREFIX, router: apiRouter({ engine: r.engine, db: getDb(), logger: r.logger, clock: r.clock, orderLimit: { limit: 1_000, windowMs: 60_000 } }) }] });
     const accepted: string[] = [];

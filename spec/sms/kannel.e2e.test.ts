@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import type { Knex } from 'knex';
+import { CallerIdVerification } from '../../lib/caller-ids';
+import { defaultSettings } from '../../lib/config';
 import type { E164 } from '../../lib/domain/phone-number';
 import { testLogger } from '../../lib/log/logger';
 import { smsWebhookRouter } from '../../lib/sms/adapters/router';
@@ -93,7 +95,8 @@ describeWith(kannelBinaries([BEARERBOX, SMSBOX, FAKESMSC]), 'Kannel end to end (
       logger,
       retryDelayMs: 1_000,
     });
-    const handler = new SmsCommandHandler({ store, ordering: storeOrdering(store), replies: outbound, logger, defaultCountry: 'DE' });
+    const verification = new CallerIdVerification({ store, sender: outbound, clock: systemClock, logger, settings: defaultSettings().verification });
+    const handler = new SmsCommandHandler({ store, ordering: storeOrdering(store), verification, replies: outbound, logger, defaultCountry: 'DE' });
     const app = express();
     app.use(smsWebhookRouter({ messages: store.smsMessages, handler, logger, kannel: { allowFrom: ['127.0.0.1', '::1'], secret: SECRET } }));
     server = app.listen(appPort, '127.0.0.1');

@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { CountryCode } from 'libphonenumber-js';
+import { CallerIdVerification } from '../../lib/caller-ids';
+import { defaultSettings } from '../../lib/config';
 import { testLogger } from '../../lib/log/logger';
 import type { SmsCallbackOrder } from '../../lib/sms';
 import { engineOrdering, type PlaceOrder } from '../../lib/sms/engine-ordering';
@@ -38,6 +40,11 @@ export class RecordingSender implements SmsSender {
 
   textsTo(number: string): string[] {
     return this.sent.filter((sms) => sms.to === number).map((sms) => sms.text);
+  }
+
+  /** The caller-ID verification code in the last text to `number` (#15 item 8); '' when there is none. */
+  codeSentTo(number: string): string {
+    return /\b(\d{6})\b/.exec(this.textsTo(number).at(-1) ?? '')?.[1] ?? '';
   }
 }
 
@@ -82,6 +89,7 @@ export interface SmsHarness {
   sender: RecordingSender;
   outbound: OutboundSms;
   handler: SmsCommandHandler;
+  verification: CallerIdVerification;
 }
 
 export const GENERIC_SECRET = 'generic-secret-for-tests-0123456789';
@@ -92,9 +100,11 @@ export function smsHarness(options: SmsHarnessOptions): SmsHarness {
   const logger = testLogger();
   const sender = new RecordingSender();
   const outbound = new OutboundSms({ messages: options.store.smsMessages, sender, clock: options.clock, logger });
+  const verification = new CallerIdVerification({ store: options.store, sender: outbound, clock: options.clock, logger, settings: defaultSettings().verification });
   const handler = new SmsCommandHandler({
     store: options.store,
     ordering: options.ordering ?? storeOrdering(options.store),
+    verification,
     replies: outbound,
     logger,
     defaultCountry: options.defaultCountry ?? 'DE',
@@ -112,7 +122,7 @@ export function smsHarness(options: SmsHarnessOptions): SmsHarness {
       kannel: options.kannel ?? { allowFrom: ['127.0.0.1', '::1'], secret: KANNEL_SECRET },
     }),
   );
-  return { app, sender, outbound, handler };
+  return { app, sender, outbound, handler, verification };
 }
 
 export interface RecordedRequest {

@@ -163,7 +163,10 @@ describeEachDatabase('SMS webhooks end to end (HTTP → store → command → re
     it('#register, #reglist, #unregister: change and list the authorized numbers', async () => {
       const extra = uniqueNumber();
       await getKannel({ from: sender, to: SERVICE_NUMBER, text: `#register ${extra}`, id: randomUUID() }).expect(200);
-      expect(await store.callerIds.findByNumber(extra)).toMatchObject({ accountId: account.id, allowAuthorization: true });
+      // #15 item 8: it authorizes nothing until the code sent to it comes back.
+      expect(await store.callerIds.findByNumber(extra)).toBeNull();
+      await getKannel({ from: sender, to: SERVICE_NUMBER, text: `#verify ${extra} ${harness.sender.codeSentTo(extra)}`, id: randomUUID() }).expect(200);
+      expect(await store.callerIds.findByNumber(extra)).toMatchObject({ accountId: account.id, allowAuthorization: true, verifiedVia: 'code' });
 
       // post-url: text as the body, addresses in Kannel's headers.
       await request(harness.app)
@@ -180,17 +183,18 @@ describeEachDatabase('SMS webhooks end to end (HTTP → store → command → re
       expect(await store.callerIds.findByNumber(sender)).toBeNull();
 
       expect(harness.sender.textsTo(sender)).toEqual([
+        `We sent a code to ${extra}. Reply #verify ${extra} and the code to let it send commands for your account.`,
         `${extra} is now registered: it may send commands for your account.`,
         `Registered numbers: ${sender}, ${extra}.`,
       ]);
-      expect(harness.sender.textsTo(extra)).toEqual([`${sender} is no longer registered.`]);
+      expect(harness.sender.textsTo(extra).slice(1)).toEqual([`${sender} is no longer registered.`]);
 
       // The removed number is now refused.
       await getKannel({ from: sender, to: SERVICE_NUMBER, text: '#reglist', id: randomUUID() }).expect(200);
       expect(harness.sender.textsTo(sender).at(-1)).toBe(DEFAULT_UNAUTHORIZED_REPLY);
     });
 
-    it('#register refuses a number of another account and turns on one that was not authorized', async () => {
+    it('#register answers a number of another account like a fresh one, sends it no code, and turns on one that was not authorized', async () => {
       const other = await accountWithBalance(store, 0);
       const foreign = uniqueNumber();
       const known = uniqueNumber();
@@ -201,11 +205,14 @@ describeEachDatabase('SMS webhooks end to end (HTTP → store → command → re
       await getKannel({ from: sender, to: SERVICE_NUMBER, text: `#register ${known}`, id: randomUUID() }).expect(200);
       await getKannel({ from: sender, to: SERVICE_NUMBER, text: `#unregister ${foreign}`, id: randomUUID() }).expect(200);
       expect(harness.sender.textsTo(sender)).toEqual([
-        `${foreign} cannot be registered: it belongs to another account.`,
+        `We sent a code to ${foreign}. Reply #verify ${foreign} and the code to let it send commands for your account.`,
         `${known} is now registered: it may send commands for your account.`,
         `${known} was already registered.`,
-        `${foreign} is not registered to your account.`,
+        // What is withdrawn is this account's own claim; the other account keeps its number.
+        `${foreign} is no longer registered.`,
       ]);
+      // The holder of the number is not pestered with a code it did not ask for.
+      expect(harness.sender.textsTo(foreign)).toEqual([]);
       expect(await store.callerIds.findByNumber(foreign)).toMatchObject({ accountId: other.id, allowAuthorization: true });
       expect(await store.callerIds.findByNumber(known)).toMatchObject({ accountId: account.id, allowAuthorization: true });
     });

@@ -25,20 +25,25 @@ function optionsFor(base: CallerIdOptions, policy: string | null): CallerIdOptio
 
 /**
  * C3 for a request: the settings (or the order's override) applied to its numbers. The device
- * CID is the source itself when the account authorized it (A1), else the account's first one.
+ * CID is the source itself when it is a verified number of the account (A1), else the account's
+ * first one; the source is shown to B only when verified (#15 item 8).
  */
 export async function callerIdsForRequest(ctx: EngineContext, request: CallbackRequest, destination: E164 | null): Promise<CallerIds> {
   const options = optionsFor(ctx.settings.callerId, request.callerIdPolicy);
   let deviceCid: E164 | null = null;
-  if (options.sendDeviceCid) {
+  let sourceVerified = false;
+  if (options.sendDeviceCid || options.sendSourceAsCid || options.forwardPartyNumbers) {
     // Read while a call is being set up: a database outage is waited out, like the holds.
-    const authorized = await ctx.untilWritten(`caller IDs of account ${request.accountId}`, () => ctx.store.callerIds.listForAccount(request.accountId));
-    deviceCid = (authorized.find((cid) => cid.number === request.source) ?? authorized[0])?.number ?? null;
+    const verified = await ctx.untilWritten(`caller IDs of account ${request.accountId}`, () => ctx.store.callerIds.listForAccount(request.accountId));
+    const own = verified.find((cid) => cid.number === request.source);
+    sourceVerified = own !== undefined;
+    deviceCid = (own ?? verified[0])?.number ?? null;
   }
   return callerIdsFor({
     options,
     trigger: request.trigger,
     source: request.source,
+    sourceVerified,
     destination,
     deviceCid,
     accessNumber: requestData(request.data).accessNumber ?? null,

@@ -1,3 +1,5 @@
+import type { Store } from '../../store';
+import type { Account } from '../../store/accounts';
 import type { CallbackRequest } from '../../store/callback-requests';
 import { CALL_IN_PROGRESS_STATES } from '../state/request-state';
 import type { EngineContext } from './context';
@@ -31,8 +33,23 @@ async function countRefusal(ctx: EngineContext, request: CallbackRequest): Promi
   const account = await ctx.store.accounts.findById(request.accountId);
   // A missing account is refused by the pricing, with its own reason.
   if (!account) return undefined;
-  const max = Math.min(account.maxConcurrentCallbacks, ctx.settings.maxConcurrentPerAccount);
   // This request has no leg for its attempt yet, so it is not among them.
-  const inProgress = await ctx.store.callbackRequests.countInStates(account.id, CALL_IN_PROGRESS_STATES, { dialed: true });
+  const { inProgress, max } = await callsInProgress(ctx.store, account, ctx.settings.maxConcurrentPerAccount);
   return inProgress >= max ? { refused: 'too_many_concurrent', details: { inProgress, max } } : undefined;
+}
+
+/**
+ * The one A5 count, shared by the engine (when a request is due) and the access number (before
+ * it takes an order): requests with a call on the wire. A request queued for later, or waiting
+ * for a retry, holds no line and does not count, so scheduled callbacks never lock an account
+ * out of its access number.
+ */
+export async function callsInProgress(
+  store: Pick<Store, 'callbackRequests'>,
+  account: Pick<Account, 'id' | 'maxConcurrentCallbacks'>,
+  maxPerAccountSetting: number,
+): Promise<{ inProgress: number; max: number }> {
+  const max = Math.min(account.maxConcurrentCallbacks, maxPerAccountSetting);
+  const inProgress = await store.callbackRequests.countInStates(account.id, CALL_IN_PROGRESS_STATES, { dialed: true });
+  return { inProgress, max };
 }

@@ -2,6 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { InvalidPhoneNumber, isE164, toE164, type E164 } from '../../domain/phone-number';
 import { MODES, TRIGGERS, type CallbackRequest } from '../../store/callback-requests';
+import { firstPartyAllowed, firstPartyRefusal } from '../policy/first-party';
 import { maxAttemptsFor } from '../policy/retry-policy';
 import { CALLER_ID_POLICIES } from './caller-ids';
 import type { EngineContext } from './context';
@@ -30,6 +31,12 @@ export const orderSchema = z
     /** The access DID the subscriber called (T1), for the caller ID of leg A. */
     accessNumber: z.string().refine(isE164, 'must be an E.164 number').optional(),
     statusWebhookUrl: z.url({ protocol: /^https?$/ }).max(1024).optional(),
+    /**
+     * Placed by the subscriber (API key, portal, SMS): the source must then be one of the
+     * account's verified numbers, unless the account has free sources (#15 item 5). The
+     * operator's and the system's own orders leave it unset.
+     */
+    bySubscriber: z.boolean().default(false),
   })
   .refine((order) => order.mode !== 'simultaneous' || order.destination !== null, {
     message: 'simultaneous mode needs a destination: both legs are dialed at once',
@@ -63,6 +70,9 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const country = (account.country ?? ctx.settings.defaultCountry) as CountryCode;
   const source = e164(order.source, country, 'source');
   const destination = order.destination === null ? null : e164(order.destination, country, 'destination');
+  if (order.bySubscriber && !firstPartyAllowed(account, (await ctx.store.callerIds.findByNumber(source))?.accountId ?? null)) {
+    throw new InvalidOrder(firstPartyRefusal(source));
+  }
   const data: Record<string, unknown> = { unidentified: order.accountId === undefined };
   if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
   if (order.accessNumber !== undefined) data.accessNumber = order.accessNumber;

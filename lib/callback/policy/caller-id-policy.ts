@@ -15,8 +15,8 @@ import type { CallbackTrigger } from '../../store/callback-requests';
  *
  *   Leg B (what the destination sees)
  *     1. device     sendDeviceCid and the account has a device CID    -> device CID
- *     2. forward    forwardPartyNumbers                               -> source
- *     3. source     sendSourceAsCid                                   -> source
+ *     2. forward    forwardPartyNumbers, the source verified          -> source
+ *     3. source     sendSourceAsCid, the source verified              -> source
  *
  * Why this order:
  *   - A: forwarding is the seed's web callback behaviour (the source's phone shows the number
@@ -38,6 +38,12 @@ export interface CallerIdInput {
   readonly trigger: CallbackTrigger;
   /** Leg A's number. */
   readonly source: E164;
+  /**
+   * Whether `source` is a verified number of the account (#15 item 8). Only then is it shown to
+   * leg B: an operator's or free-source order may call any number first, and showing a number
+   * nobody has shown to be theirs to a third party would be spoofing it.
+   */
+  readonly sourceVerified: boolean;
   /** Leg B's number; null while leg A has not chosen it yet. */
   readonly destination: E164 | null;
   /** The account's authorized caller ID (A1), if it has one. */
@@ -77,8 +83,8 @@ export function callerIdsFor(input: CallerIdInput): CallerIds {
     ]),
     legB: firstValid<LegBCallerIdRule>([
       ['device', options.sendDeviceCid, input.deviceCid],
-      ['forward', options.forwardPartyNumbers, input.source],
-      ['source', options.sendSourceAsCid, input.source],
+      ['forward', options.forwardPartyNumbers && input.sourceVerified, input.source],
+      ['source', options.sendSourceAsCid && input.sourceVerified, input.source],
     ]),
   };
 }

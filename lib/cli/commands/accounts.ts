@@ -18,6 +18,7 @@ interface AccountOptions {
   tariff?: string | null;
   callbackTariff?: string | null;
   callbackNumber?: string | null;
+  freeSources?: boolean;
   active?: boolean;
 }
 
@@ -51,6 +52,7 @@ export function showAccount(ctx: CliContext, account: Account, extraJson: Record
       ['tariff', orDash(account.tariffId)],
       ['callback tariff', orDash(account.callbackTariffId)],
       ['callback number', orDash(account.callbackNumber)],
+      ['free sources', yesNo(account.freeSources)],
       ['created', when(account.createdAt)],
     ],
     { ...account, availableMinor, ...extraJson },
@@ -67,7 +69,8 @@ function accountOptions(command: Command, forCreate: boolean): Command {
     .option('--max-concurrent <n>', 'callbacks in progress at once', integer(1, 1000))
     .option('--tariff <tariff>', 'retail tariff (id or name; "none" to clear)', orNone(String))
     .option('--callback-tariff <tariff>', 'callback tariff for leg A (id or name; "none" to clear)', orNone(String))
-    .option('--callback-number <number>', 'predefined number for "call to number" and the account\'s own DID ("none" to clear)', orNone(String));
+    .option('--callback-number <number>', 'predefined number for "call to number" and the account\'s own DID ("none" to clear)', orNone(String))
+    .addOption(new Option('--free-sources <bool>', "orders may call any first party, not only the account's verified numbers").argParser(bool));
 }
 
 async function tariffId(store: Store, ref: string | null | undefined): Promise<number | null | undefined> {
@@ -86,6 +89,7 @@ async function toPatch(store: Store, options: AccountOptions, country: string): 
     maxConcurrentCallbacks: options.maxConcurrent,
     tariffId: await tariffId(store, options.tariff),
     callbackTariffId: await tariffId(store, options.callbackTariff),
+    freeSources: options.freeSources,
     active: options.active,
   };
   if (options.callbackNumber !== undefined) {

@@ -82,6 +82,8 @@ export function callbackRoutes(ctx: ApiContext, orderLimit: OrderLimit): Route[]
         ...(idempotencyKey ? { idempotencyKey } : {}),
         ...(body.callerIdPolicy ? { callerIdPolicy: body.callerIdPolicy } : {}),
         ...(body.statusWebhookUrl ? { statusWebhookUrl: body.statusWebhookUrl } : {}),
+        // An account key or a portal session orders for the subscriber; the operator key vouches itself (#15 item 5).
+        bySubscriber: principal.kind === 'account',
       });
       res.status(created ? 201 : 200).location(`callbacks/${request.id}`).json(callbackOut(request));
     },

@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallbackEngine } from '../../callback/engine/engine';
+import type { CallerIdVerification } from '../../caller-ids';
 import { InvalidPhoneNumber, toE164, type E164 } from '../../domain/phone-number';
 import type { Logger } from '../../log/logger';
 import type { Account, Store } from '../../store';
@@ -24,6 +25,8 @@ export interface ApiContext {
   trigger: 'api' | 'web';
   /** Status webhook URLs are checked against it when ordered. */
   webhookTargets: WebhookTargets;
+  /** Codes for the numbers subscribers register (#15 item 8). */
+  verification: CallerIdVerification;
 }
 
 export async function accountOrThrow(ctx: ApiContext, accountId: number): Promise<Account> {

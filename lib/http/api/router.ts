@@ -1,14 +1,19 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
+import { CallerIdVerification } from '../../caller-ids';
+import { defaultSettings } from '../../config';
 import type { Logger } from '../../log/logger';
-import { createStore } from '../../store';
+import { createStore, type Store } from '../../store';
+import { LogSender } from '../../sms/outbound/log-sender';
+import { OutboundSms } from '../../sms/outbound/outbound-sms';
 import { systemClock, type Clock } from '../../time/clock';
 import type { EventFanout } from '../live/fanout';
 import { liveRoutes } from '../live/sse-routes';
 import { DEFAULT_STREAM_LIMITS, StreamSlots } from '../live/stream-slots';
 import { webhookTargetPolicy } from '../webhooks/target-policy';
 import { WebhookTargets } from '../webhooks/webhook-targets';
+import { accountRoutes } from './accounts';
 import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
@@ -48,20 +53,31 @@ export interface ApiDependencies {
   liveStreams?: StreamSlots;
   /** Where status webhooks may point; default: no private or local target at all. */
   webhookTargets?: WebhookTargets;
+  /** Sends the codes of caller-ID registrations; default: codes written to the log (embedded mode's SMS sender). */
+  verification?: CallerIdVerification;
 }
 
 export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']): ApiContext {
   const clock = deps.clock ?? systemClock;
+  const store = createStore(deps.db, () => clock.now());
   return {
     engine: deps.engine,
-    store: createStore(deps.db, () => clock.now()),
+    store,
     clock,
     logger: deps.logger,
     defaultCountry: deps.defaultCountry ?? 'US',
     mediaRoot: deps.mediaRoot ?? null,
     trigger,
     webhookTargets: deps.webhookTargets ?? new WebhookTargets({ policy: webhookTargetPolicy(), clock }),
+    verification: deps.verification ?? loggedCodes(store, clock, deps.logger),
   };
+}
+
+/** Embedded mode's verification: codes go out through the log sender, as every SMS there does. */
+function loggedCodes(store: Store, clock: Clock, logger: Logger): CallerIdVerification {
+  const sender = new LogSender(logger);
+  const outbound = new OutboundSms({ messages: store.smsMessages, sender, clock, logger, autoRetry: false });
+  return new CallerIdVerification({ store, sender: outbound, clock, logger, settings: defaultSettings().verification });
 }
 
 /** Every route that acts for a principal: the REST API serves them with API keys, the portal with its session. */
@@ -71,6 +87,7 @@ export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'or
     ...(deps.fanout ? liveRoutes(ctx, deps.fanout, deps.liveStreams ?? new StreamSlots(DEFAULT_STREAM_LIMITS)) : []),
     ...phoneBookRoutes(ctx),
     ...callerIdRoutes(ctx),
+    ...accountRoutes(ctx),
     ...billingRoutes(ctx),
     ...mediaRoutes(ctx),
   ];

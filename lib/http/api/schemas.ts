@@ -117,13 +117,30 @@ export const phoneBookBody = z.strictObject({ name: z.string().trim().min(1).max
 export const phoneBookRename = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
 export const callerIdView = z
-  .object({ number: e164, allowAuthorization: z.boolean(), rememberedAt: epochMs.nullable(), createdAt: epochMs })
+  .object({
+    number: e164,
+    allowAuthorization: z.boolean(),
+    rememberedAt: epochMs.nullable(),
+    createdAt: epochMs,
+    verified: z.boolean().meta({ description: 'false while the code sent to the number has not been typed back: the number authorizes nothing yet' }),
+    verifiedAt: epochMs.nullable(),
+    codeExpiresAt: epochMs.nullable().meta({ description: 'while not verified: until when the last code sent may be typed' }),
+  })
   .meta({ id: 'CallerId' });
 export const callerIdBody = z.strictObject({
   number: phoneInput,
-  allowAuthorization: z.boolean().default(false).meta({ description: 'calls and SMS from this number act for the account' }),
+  allowAuthorization: z.boolean().default(false).meta({ description: 'calls and SMS from this number act for the account, once verified' }),
   accountId: z.number().int().positive().optional(),
+  verified: z.boolean().optional().meta({ description: 'operator only: the operator vouches for the number, no code is sent' }),
 });
+export const verifyBody = z.strictObject({
+  code: z.string().trim().min(1).max(16).meta({ description: 'the 6-digit code sent to the number by SMS', example: '123456' }),
+});
+export const accountParams = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,9}$/, 'expected an account id') });
+export const accountPatch = z.strictObject({
+  freeSources: z.boolean().meta({ description: "orders may call any first party, not only the account's verified numbers" }),
+});
+export const accountSettingsView = z.object({ id: z.number().int(), name: z.string(), freeSources: z.boolean() }).meta({ id: 'AccountSettings' });
 export const callerIdPatch = z.strictObject({ allowAuthorization: z.boolean() });
 
 export const balanceView = z

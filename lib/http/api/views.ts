@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { isLegState } from '../../callback/state/leg-state';
 import { liveStatusOf, type LiveStatus } from '../../callback/state/live-status';
-import type { BillingAdjustment, BillingDiscrepancy, CallbackRequest, Cdr, CallerId, Leg, Payment, PhoneBookEntry } from '../../store';
+import type { BillingAdjustment, BillingDiscrepancy, CallbackRequest, Cdr, CallerId, CallerIdClaim, Leg, Payment, PhoneBookEntry } from '../../store';
 import { maskUrlCredentials } from '../webhooks/webhook-url';
 import type { adjustmentView, callbackView, callerIdView, cdrView, discrepancyView, legView, paymentView, phoneBookEntry } from './schemas';
 
@@ -55,7 +55,12 @@ export function phoneBookOut(e: PhoneBookEntry): z.input<typeof phoneBookEntry> 
 }
 
 export function callerIdOut(c: CallerId): z.input<typeof callerIdView> {
-  return { number: c.number, allowAuthorization: c.allowAuthorization, rememberedAt: c.rememberedAt, createdAt: c.createdAt };
+  return { number: c.number, allowAuthorization: c.allowAuthorization, rememberedAt: c.rememberedAt, createdAt: c.createdAt, verified: true, verifiedAt: c.verifiedAt, codeExpiresAt: null };
+}
+
+/** A number waiting for its code; the same for a fresh number and one another account holds. */
+export function claimOut(c: CallerIdClaim): z.input<typeof callerIdView> {
+  return { number: c.number, allowAuthorization: c.allowAuthorization, rememberedAt: null, createdAt: c.createdAt, verified: false, verifiedAt: null, codeExpiresAt: c.expiresAt };
 }
 
 export function paymentOut(p: Payment): z.input<typeof paymentView> {

@@ -1,4 +1,4 @@
-import type { Account, AccountBalance, CallbackRequest, CallerId, Cdr, Leg, PhoneBookEntry } from '../../store';
+import type { Account, AccountBalance, CallbackRequest, CallerId, CallerIdClaim, Cdr, Leg, PhoneBookEntry } from '../../store';
 import { isFinalState, isRequestState } from '../../callback/state/request-state';
 import { legStatus } from '../api/views';
 import { zoneText } from './format';
@@ -39,6 +39,8 @@ export interface DashboardView {
   csrf: string;
   balance: AccountBalance;
   callerIds: readonly CallerId[];
+  /** Numbers registered whose code has not been typed back yet (#15 item 8). */
+  pendingCallerIds: readonly CallerIdClaim[];
   phoneBook: readonly PhoneBookEntry[];
   callbacks: readonly CallbackRequest[];
   history: readonly Cdr[];
@@ -122,13 +124,30 @@ function numbersCard(v: DashboardView): string {
         })),
       )
     : empty('No numbers yet.');
+  const pending = v.pendingCallerIds.length
+    ? table(
+        'Waiting for the code we sent them by SMS',
+        [{ label: 'Number' }, { label: 'Code' }, { label: 'Actions', quiet: true }],
+        v.pendingCallerIds.map((c) => {
+          const number = `${hidden(v.csrf)}<input type="hidden" name="number" value="${esc(c.number)}">`;
+          return {
+            cells: [
+              esc(c.number),
+              `<form method="post" action="/caller-ids/verify">${number}<label for="code-${c.id}" class="visually-hidden">Code for ${esc(c.number)}</label><input id="code-${c.id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required> <button type="submit">Confirm</button></form>`,
+              `<form method="post" action="/caller-ids/resend">${number}<button type="submit" aria-label="Send a new code to ${esc(c.number)}">New code</button></form><form method="post" action="/caller-ids/delete">${number}<button type="submit" class="danger" aria-label="Remove ${esc(c.number)}">Remove</button></form>`,
+            ],
+          };
+        }),
+      )
+    : '';
   return card(
     'numbers',
     'My numbers',
-    `${numbers}
+    `${numbers}${pending}
 <form method="post" action="/caller-ids">${hidden(v.csrf)}<h3>Add a number</h3>
 <p><label for="cid-number">Number</label><br><input id="cid-number" name="number" type="tel" required></p>
 <p class="check"><input type="checkbox" id="cid-auth" name="allowAuthorization" value="yes"><label for="cid-auth">Calls and texts from this number act for my account</label></p>
+<p class="hint">We send a code to the number by SMS; it counts once you type the code in.</p>
 <p><button type="submit">Add</button></p></form>`,
   );
 }

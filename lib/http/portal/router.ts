@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import { InvalidOrder } from '../../callback/engine/order';
+import type { Registration } from '../../caller-ids';
 import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
 import { futureDueAt, visibleRequest } from '../api/callbacks';
 import { phoneNumberIn, type ApiContext } from '../api/context';
@@ -119,15 +120,16 @@ export function portalRouter(deps: PortalDependencies): Router {
 
   const dashboard = async (res: Response, login: PortalLogin, status: number, extra: Pick<DashboardView, 'error' | 'notice' | 'form'> = {}): Promise<void> => {
     const accountId = login.account.id;
-    const [balance, callerIds, phoneBook, callbacks, history] = await Promise.all([
+    const [balance, callerIds, pendingCallerIds, phoneBook, callbacks, history] = await Promise.all([
       store.accounts.balance(accountId),
       store.callerIds.listForAccount(accountId),
+      store.callerIdClaims.listForAccount(accountId),
       store.phoneBook.list(accountId),
       store.callbackRequests.list({ accountId, limit: 20, offset: 0 }),
       store.cdrs.list({ accountId, limit: 50 }),
     ]);
     if (!balance) throw new ApiError(404, 'not_found', 'no such account');
-    html(res, status, dashboardPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, balance, callerIds, phoneBook, callbacks, history, now: clock.now(), ...extra }));
+    html(res, status, dashboardPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, balance, callerIds, pendingCallerIds, phoneBook, callbacks, history, now: clock.now(), ...extra }));
   };
 
   const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
@@ -196,14 +198,13 @@ export function portalRouter(deps: PortalDependencies): Router {
       try {
         // The same budget as the API's (and the portal's API mount), in the database.
         await countOrder(store, { kind: 'account', accountId: account.id, label: 'portal' }, orderLimit);
-        const ownNumbers = await store.callerIds.listForAccount(account.id);
         const source = phoneNumberIn(login.country, fields.source ?? '', 'source');
-        if (!ownNumbers.some((c) => c.number === source)) throw new ApiError(400, 'validation_failed', 'Choose one of your own numbers.', 'source');
         const destinationInput = (fields.destination ?? '').trim();
         const destination = destinationInput ? phoneNumberIn(login.country, destinationInput, 'destination') : null;
         const mode = (MODES as readonly string[]).includes(fields.mode ?? '') ? (fields.mode as CallbackMode) : 'source_first';
         const dueAt = fields.when === 'later' ? laterDueAt(ctx, account.timeZone, fields.at ?? '') : undefined;
-        const { request } = await ctx.engine.order({ accountId: account.id, trigger: 'web', source, destination, mode, ...(dueAt !== undefined ? { dueAt } : {}) });
+        // The engine holds the source to the account's verified numbers (#15 item 5), as for the API.
+        const { request } = await ctx.engine.order({ accountId: account.id, trigger: 'web', source, destination, mode, bySubscriber: true, ...(dueAt !== undefined ? { dueAt } : {}) });
         res.redirect(303, `/callbacks/${encodeURIComponent(request.id)}`);
       } catch (error) {
         const known = userError(error);
@@ -324,8 +325,28 @@ export function portalRouter(deps: PortalDependencies): Router {
     '/caller-ids',
     ...edit(async (login, fields) => {
       const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
-      await store.callerIds.add({ accountId: login.account.id, number, allowAuthorization: fields.allowAuthorization === 'yes' });
-      return `Added ${number}.`;
+      return registrationNotice(number, await ctx.verification.register(login.account.id, number, fields.allowAuthorization === 'yes'));
+    }),
+  );
+
+  router.post(
+    '/caller-ids/verify',
+    ...edit(async (login, fields) => {
+      const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
+      const outcome = await ctx.verification.verify(login.account.id, number, (fields.code ?? '').trim());
+      if (outcome.ok) return `${number} is confirmed.`;
+      if (outcome.reason === 'locked') throw new ApiError(429, 'rate_limited', `Too many wrong codes: please wait ${Math.ceil(outcome.retryAfterSeconds / 60)} minute(s).`);
+      throw new ApiError(400, 'validation_failed', 'The code is wrong or has expired; ask for a new one if needed.');
+    }),
+  );
+
+  router.post(
+    '/caller-ids/resend',
+    ...edit(async (login, fields) => {
+      const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
+      const outcome = await ctx.verification.resend(login.account.id, number);
+      if (!outcome) throw new ApiError(404, 'not_found', 'That number is not waiting for a code.');
+      return registrationNotice(number, outcome);
     }),
   );
 
@@ -333,7 +354,8 @@ export function portalRouter(deps: PortalDependencies): Router {
     '/caller-ids/delete',
     ...edit(async (login, fields) => {
       const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
-      if (!(await store.callerIds.remove(login.account.id, number))) throw new ApiError(404, 'not_found', 'That is not one of your numbers.');
+      const removed = (await store.callerIds.remove(login.account.id, number)) || (await store.callerIdClaims.remove(login.account.id, number));
+      if (!removed) throw new ApiError(404, 'not_found', 'That is not one of your numbers.');
       return `Removed ${number}.`;
     }),
   );
@@ -361,6 +383,20 @@ function formFields(req: Request): Record<string, string> {
 /** A `datetime-local` value, read in the account's time zone. */
 function laterDueAt(ctx: ApiContext, timeZone: string, at: string): number {
   return futureDueAt(ctx, DateTime.fromISO(at, { zone: timeZone }), { invalid: 'Give a date and time for the callback.', passed: 'That time has passed.' });
+}
+
+/** A registration's outcome for the page; a refusal is thrown. Fresh numbers and numbers known elsewhere read alike. */
+function registrationNotice(number: string, outcome: Registration): string {
+  switch (outcome.kind) {
+    case 'verified':
+      return `${number} is already one of your confirmed numbers.`;
+    case 'pending':
+      return `We sent a code to ${number} by SMS: type it in below to confirm the number.`;
+    case 'too_soon':
+      throw new ApiError(429, 'rate_limited', `A code was sent a moment ago: please wait ${outcome.retryAfterSeconds} seconds.`, undefined, outcome.retryAfterSeconds);
+    case 'too_many':
+      throw new ApiError(429, 'rate_limited', 'No more codes are sent for this number: remove it and add it again later.');
+  }
 }
 
 /** Errors the subscriber can act on, as a status and a message for the page. */

@@ -1,14 +1,16 @@
+import type { CallerIdVerification } from '../../caller-ids';
 import type { E164 } from '../../domain/phone-number';
 import type { Store } from '../../store';
 import type { Account } from '../../store/accounts';
-import { StoreConflict } from '../../store/validation';
 import type { SmsCommand } from '../parser/commands';
 import type { CallbackOrdering, SmsCallbackOrder } from '../ports';
 import * as replies from './replies';
 
 export interface CommandContext {
-  readonly store: Pick<Store, 'callerIds' | 'accounts'>;
+  readonly store: Pick<Store, 'callerIds' | 'callerIdClaims' | 'accounts'>;
   readonly ordering: CallbackOrdering;
+  /** #register sends the new number a code; #verify takes it back (#15 item 8). */
+  readonly verification: Pick<CallerIdVerification, 'register' | 'verify'>;
   readonly account: Account;
   /** The authorized sender, E.164. */
   readonly sender: E164;
@@ -41,6 +43,8 @@ export async function executeCommand(command: SmsCommand, ctx: CommandContext): 
     }
     case 'register':
       return register(ctx, command.number);
+    case 'verify':
+      return verify(ctx, command.number, command.code);
     case 'unregister':
       return unregister(ctx, command.number);
     case 'reglist': {
@@ -65,6 +69,8 @@ async function order(ctx: CommandContext, what: replies.QueuedCall['what'], call
     ...rest,
     ...(dueAt === undefined ? {} : { dueAt }),
     idempotencyKey: ctx.idempotencyKey,
+    // Every first party, the sender's own number included, must be a verified number of the account (#15 item 5).
+    bySubscriber: true,
   });
   if (!outcome.ok) return { done: false, reply: replies.refusedReply(what, outcome.reason) };
   const due = dueAt === undefined ? null : replies.formatDue(outcome.dueAt, ctx.now, ctx.account.timeZone);
@@ -72,26 +78,36 @@ async function order(ctx: CommandContext, what: replies.QueuedCall['what'], call
   return { done: true, reply, requestId: outcome.id };
 }
 
+/**
+ * A new number authorizes nothing until the code sent to it comes back (#verify). The answer is
+ * the same whether or not another account holds the number, so nothing is learnt from it.
+ */
 async function register(ctx: CommandContext, number: E164): Promise<CommandResult> {
-  const { callerIds } = ctx.store;
-  const existing = await callerIds.findByNumber(number);
-  if (existing && existing.accountId !== ctx.account.id) return { done: false, reply: replies.registeredElsewhereReply(number) };
-  if (existing?.allowAuthorization) return { done: true, reply: replies.alreadyRegisteredReply(number) };
-  if (existing) {
-    await callerIds.setAllowAuthorization(ctx.account.id, number, true);
-    return { done: true, reply: replies.registeredReply(number) };
+  const outcome = await ctx.verification.register(ctx.account.id, number, true);
+  switch (outcome.kind) {
+    case 'verified':
+      if (outcome.callerId.allowAuthorization) return { done: true, reply: replies.alreadyRegisteredReply(number) };
+      await ctx.store.callerIds.setAllowAuthorization(ctx.account.id, number, true);
+      return { done: true, reply: replies.registeredReply(number) };
+    case 'pending':
+      return { done: true, reply: replies.codeSentReply(number) };
+    case 'too_soon':
+      return { done: false, reply: replies.codeTooSoonReply(number, outcome.retryAfterSeconds) };
+    case 'too_many':
+      return { done: false, reply: replies.noMoreCodesReply(number) };
   }
-  try {
-    await callerIds.add({ accountId: ctx.account.id, number, allowAuthorization: true });
-  } catch (error) {
-    // Registered by someone else between our look and our insert: answer from what is stored now.
-    if (!(error instanceof StoreConflict)) throw error;
-    return register(ctx, number);
-  }
-  return { done: true, reply: replies.registeredReply(number) };
+}
+
+async function verify(ctx: CommandContext, number: E164, code: string): Promise<CommandResult> {
+  const outcome = await ctx.verification.verify(ctx.account.id, number, code);
+  if (outcome.ok) return { done: true, reply: outcome.callerId.allowAuthorization ? replies.registeredReply(number) : replies.verifiedReply(number) };
+  if (outcome.reason === 'locked') return { done: false, reply: replies.codeLockedReply(outcome.retryAfterSeconds) };
+  return { done: false, reply: replies.codeFailedReply(number) };
 }
 
 async function unregister(ctx: CommandContext, number: E164): Promise<CommandResult> {
+  // A registration still waiting for its code is withdrawn the same way.
+  if (await ctx.store.callerIdClaims.remove(ctx.account.id, number)) return { done: true, reply: replies.unregisteredReply(number) };
   const existing = await ctx.store.callerIds.findByNumber(number);
   if (!existing || existing.accountId !== ctx.account.id || !existing.allowAuthorization) {
     return { done: false, reply: replies.notRegisteredReply(number) };

@@ -1,3 +1,4 @@
+import type { CallerIdVerification } from '../../caller-ids';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store';
@@ -37,8 +38,10 @@ export interface ReplySender {
 }
 
 export interface SmsCommandHandlerOptions {
-  store: Pick<Store, 'callerIds' | 'accounts' | 'smsMessages' | 'auditLog' | 'rateLimits'>;
+  store: Pick<Store, 'callerIds' | 'callerIdClaims' | 'accounts' | 'smsMessages' | 'auditLog' | 'rateLimits'>;
   ordering: CallbackOrdering;
+  /** #register and #verify (#15 item 8). */
+  verification: Pick<CallerIdVerification, 'register' | 'verify'>;
   replies: ReplySender;
   logger: Logger;
   /** For numbers without `+` or `00`, when the account has no country of its own. */
@@ -128,6 +131,7 @@ export class SmsCommandHandler {
       const result = await executeCommand(parsed.command, {
         store,
         ordering: this.options.ordering,
+        verification: this.options.verification,
         account,
         sender,
         idempotencyKey: `sms:${message.id}`,

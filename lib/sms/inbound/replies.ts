@@ -43,7 +43,12 @@ export const nothingToRedialReply = 'Nothing to redial: this account has no earl
 export const ownNumberReply = 'That is your own number: send *1*number with the number you want to call.';
 export const registeredReply = (number: E164) => `${number} is now registered: it may send commands for your account.`;
 export const alreadyRegisteredReply = (number: E164) => `${number} was already registered.`;
-export const registeredElsewhereReply = (number: E164) => `${number} cannot be registered: it belongs to another account.`;
+export const codeSentReply = (number: E164) => `We sent a code to ${number}. Reply #verify ${number} and the code to let it send commands for your account.`;
+export const codeTooSoonReply = (number: E164, seconds: number) => `A code was sent to ${number} a moment ago: try again in ${seconds} s.`;
+export const noMoreCodesReply = (number: E164) => `No more codes are sent to ${number}: send #unregister ${number} and register it again later.`;
+export const verifiedReply = (number: E164) => `${number} is confirmed as your number.`;
+export const codeFailedReply = (number: E164) => `The code for ${number} is wrong or has expired: send #register ${number} for a new one.`;
+export const codeLockedReply = (seconds: number) => `Too many wrong codes: try again in ${Math.ceil(seconds / 60)} min.`;
 export const unregisteredReply = (number: E164) => `${number} is no longer registered.`;
 export const notRegisteredReply = (number: E164) => `${number} is not registered to your account.`;
 

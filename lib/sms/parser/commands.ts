@@ -14,6 +14,8 @@ export type SmsCommand =
   /** S3 */
   | { readonly kind: 'register'; readonly number: E164 }
   | { readonly kind: 'unregister'; readonly number: E164 }
+  /** #15 item 8: the code sent to a number being registered, typed back. */
+  | { readonly kind: 'verify'; readonly number: E164; readonly code: string }
   | { readonly kind: 'reglist' }
   /** S4 */
   | { readonly kind: 'balance' };
@@ -26,6 +28,7 @@ export type ParseErrorCode =
   | 'unknown_command'
   | 'empty_field'
   | 'missing_number'
+  | 'missing_code'
   | 'too_many_numbers'
   | 'same_numbers'
   | 'unexpected_argument'

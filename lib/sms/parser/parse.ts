@@ -32,7 +32,9 @@ export interface ParseOptions {
  *       conference: call both numbers at once and connect them (the sender is not a party).
  *       `*3` because that is the in-call code for a conference (D6), next to `*1` for callback.
  *   #redial                 repeat the account's last callback now
- *   #register number        authorize one more number to send commands
+ *   #register number        authorize one more number to send commands, once verified: a
+ *                           code is sent to it
+ *   #verify number code     the 6-digit code sent to that number (space or * before it)
  *   #unregister number      remove a number from that list
  *   #reglist                list the authorized numbers
  *   #balance                the account's balance
@@ -156,6 +158,8 @@ function readScheduled(body: string, syntax: string, options: ParseOptions): Ste
 }
 
 const HASH = /^#\s*([A-Za-z]*)\s*(.*)$/s;
+/** A number, then the code after a space or a `*`: numbers may hold spaces, codes may not. */
+const VERIFY_ARGUMENT = /^(.*\S)[\s*]+([0-9]{6})$/s;
 
 function readHashCommand(text: string, options: ParseOptions): Step<SmsCommand> {
   const [, word = '', argument = ''] = HASH.exec(text) ?? [];
@@ -171,6 +175,12 @@ function readHashCommand(text: string, options: ParseOptions): Step<SmsCommand> 
       if (argument === '') return failure('missing_number', `#${keyword} needs a number: #${keyword} number`);
       const number = readNumber(argument, options.defaultCountry);
       return number.ok ? success({ kind: keyword, number: number.value }) : number;
+    }
+    case 'verify': {
+      const [, numberText, code] = VERIFY_ARGUMENT.exec(argument) ?? [];
+      if (numberText === undefined || code === undefined) return failure('missing_code', 'send #verify number code, with the 6-digit code we sent to the number');
+      const number = readNumber(numberText, options.defaultCountry);
+      return number.ok ? success({ kind: 'verify', number: number.value, code }) : number;
     }
     default:
       return unknown(text);

@@ -21,7 +21,11 @@ describeEachDatabase('callback engine, source first', (getDb, dbEngine) => {
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', ringing: true, afterMs: 3_000, hangupAfterMs: 61_000 });
 
-    // C3 "forward": each party sees the other's number.
+    // C3 "forward": each party sees the other's number; B is shown the source because it is a
+    // verified number of the account (#15 item 8).
+    const held = await r.store.callerIds.findByNumber(SOURCE);
+    if (held) await r.store.callerIds.remove(held.accountId, SOURCE);
+    await r.store.callerIds.add({ accountId: account.id, number: SOURCE });
     const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, callerIdPolicy: 'forward' });
     const done = await r.finish(request.id);
 

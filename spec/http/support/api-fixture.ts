@@ -7,6 +7,10 @@ import { testLogger } from '../../../lib/log/logger';
 import { createStore, type Account, type Store } from '../../../lib/store';
 import { sha256Hex } from '../../../lib/store/secrets';
 import { ManualClock } from '../../../lib/time/clock';
+import { CallerIdVerification } from '../../../lib/caller-ids';
+import { defaultSettings } from '../../../lib/config';
+import { OutboundSms } from '../../../lib/sms/outbound/outbound-sms';
+import { RecordingSender } from '../../sms/support';
 import { accountWithBalance } from '../../store/fixtures';
 import { publicWebhookTargets } from '../../support/fake-dns';
 import { offlineEngine } from '../../support/offline-engine';
@@ -19,10 +23,16 @@ export interface ApiFixture {
   store: Store;
   clock: ManualClock;
   engine: CallbackEngine;
+  /** The SMS sent to phones: caller-ID codes (#15 item 8). */
+  sms: RecordingSender;
   /** Requests handed to the scheduler, in order. */
   scheduled: Array<{ requestId: string; dueAt: number }>;
-  /** A fresh account (US numbers, time zone Europe/Berlin) with its own API key. */
-  account(balance?: number): Promise<{ account: Account; key: string }>;
+  /**
+   * A fresh account (US numbers, time zone Europe/Berlin) with its own API key. It has free
+   * sources unless `freeSources` is false: tests of other things order from any number; the
+   * first-party tests (#15 item 5) hold it to its verified numbers.
+   */
+  account(balance?: number, options?: { freeSources?: boolean }): Promise<{ account: Account; key: string }>;
 }
 
 /** The API over a real engine and database, with a scheduler that only records (nothing is dialed). */
@@ -31,7 +41,10 @@ export async function apiFixture(db: Knex, options: Partial<ApiDependencies> = {
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
   const { engine, scheduled } = await offlineEngine({ db, store, clock, logger, instanceId: 'api-test' });
-  const router = apiRouter({ engine, db, logger, clock, operatorKeyHash: sha256Hex(OPERATOR_KEY), webhookTargets: publicWebhookTargets(clock), ...options });
+  const sms = new RecordingSender();
+  const outbound = new OutboundSms({ messages: store.smsMessages, sender: sms, clock, logger, autoRetry: false });
+  const verification = new CallerIdVerification({ store, sender: outbound, clock, logger, settings: defaultSettings().verification });
+  const router = apiRouter({ engine, db, logger, clock, operatorKeyHash: sha256Hex(OPERATOR_KEY), verification, webhookTargets: publicWebhookTargets(clock), ...options });
   const app = createHttpApp({ logger, readiness: [], routers: [{ path: API_PREFIX, router }] });
   return {
     app,
@@ -39,8 +52,10 @@ export async function apiFixture(db: Knex, options: Partial<ApiDependencies> = {
     clock,
     engine,
     scheduled,
-    async account(balance = 0) {
-      const account = await accountWithBalance(store, balance, { country: 'US', timeZone: 'Europe/Berlin', creditLimitMinor: minorUnits(0) });
+    sms,
+    async account(balance = 0, options = {}) {
+      const freeSources = options.freeSources ?? true;
+      const account = await accountWithBalance(store, balance, { country: 'US', timeZone: 'Europe/Berlin', creditLimitMinor: minorUnits(0), freeSources });
       const { plainKey } = await store.apiKeys.create({ accountId: account.id, label: 'test' });
       return { account, key: plainKey };
     },

@@ -9,10 +9,14 @@ import { createHttpApp } from '../../../lib/http/app';
 import { EventFanout } from '../../../lib/http/live/fanout';
 import { portalRouter, type PortalDependencies } from '../../../lib/http/portal/router';
 import { testLogger } from '../../../lib/log/logger';
+import { CallerIdVerification } from '../../../lib/caller-ids';
+import { defaultSettings } from '../../../lib/config';
+import { OutboundSms } from '../../../lib/sms/outbound/outbound-sms';
 import { createStore, type Account, type Store } from '../../../lib/store';
 import { ManualClock } from '../../../lib/time/clock';
 import { accountWithBalance, unique } from '../../store/fixtures';
 import { publicWebhookTargets } from '../../support/fake-dns';
+import { RecordingSender } from '../../sms/support';
 import { offlineEngine } from '../../support/offline-engine';
 
 export const PASSWORD = 'correct horse battery';
@@ -30,6 +34,8 @@ export interface PortalFixture {
   engine: CallbackEngine;
   fanout: EventFanout;
   scheduled: Array<{ requestId: string; dueAt: number }>;
+  /** The SMS sent to phones: caller-ID codes (#15 item 8). */
+  sms: RecordingSender;
   /** The service's HTTP app: the API at /api/v1, the portal last, at `/`. */
   app(options?: Partial<PortalDependencies>): Express;
   subscriber(): Promise<Subscriber>;
@@ -45,14 +51,18 @@ export async function portalFixture(db: Knex): Promise<PortalFixture> {
   const fanout = new EventFanout({ store, logger });
   await fanout.start();
   fanout.attach(engine);
+  const sms = new RecordingSender();
+  const outbound = new OutboundSms({ messages: store.smsMessages, sender: sms, clock, logger, autoRetry: false });
+  const verification = new CallerIdVerification({ store, sender: outbound, clock, logger, settings: defaultSettings().verification });
   return {
     store,
     clock,
     engine,
     fanout,
     scheduled,
+    sms,
     app(options = {}) {
-      const deps = { engine, db, logger, clock, fanout, store, webhookTargets: publicWebhookTargets(clock) };
+      const deps = { engine, db, logger, clock, fanout, store, verification, webhookTargets: publicWebhookTargets(clock) };
       return createHttpApp({
         logger,
         readiness: [],
