@@ -54,9 +54,18 @@ function containerPorts(name: string): { port: number; protocol: string }[] {
 }
 
 function xmlParam(file: string, name: string): string {
-  const match = new RegExp(`<param name="${name}" value="([^"]*)"/>`).exec(fs.readFileSync(path.join(CONF, file), 'utf8'));
+  const text = fs.readFileSync(path.join(CONF, file), 'utf8');
+  const match = new RegExp(`<param name="${name}" value="([^"]*)"/>`).exec(text);
   if (!match) throw new Error(`${file} has no param ${name}`);
-  return match[1]!;
+  const variable = /^\$\$\{(\w+)\}$/.exec(match[1]!)?.[1];
+  if (!variable) return match[1]!;
+  // A value FreeSWITCH takes from its environment (env-set), or else the file's own default (set).
+  const fromEnv = new RegExp(`cmd="env-set" data="${variable}=\\$(\\w+)"`).exec(text)?.[1];
+  const value = fromEnv ? environment('freeswitch')[fromEnv] : undefined;
+  if (value !== undefined) return value;
+  const preset = new RegExp(`cmd="set" data="${variable}=([^"]*)"`).exec(text);
+  if (!preset) throw new Error(`${file} sets no default for ${variable}`);
+  return preset[1]!;
 }
 
 /** ENV lines of the Dockerfile's last stage (the image the controller runs). */
@@ -124,17 +133,17 @@ describe('compose.yaml', () => {
     expect(settings.socketServer.advertiseHost).toBe('controller');
     expect(freeswitch.CONTROLLER_SOCKET).toBe(`${settings.socketServer.advertiseHost}:${settings.socketServer.port}`);
     expect(freeswitch.CDR_URL).toMatch(new RegExp(`^http://controller:${settings.http.port}/`));
-    // Every gateway the node originates through is defined for the external profile.
+    // Every gateway the node originates through is defined for the callback profile.
     const gateways = fs
-      .readdirSync(path.join(CONF, 'sip_profiles', 'external'))
-      .flatMap((file) => [...fs.readFileSync(path.join(CONF, 'sip_profiles', 'external', file), 'utf8').matchAll(/<gateway name="([^"]+)"/g)].map((m) => m[1]));
+      .readdirSync(path.join(CONF, 'sip_profiles', 'callback'))
+      .flatMap((file) => [...fs.readFileSync(path.join(CONF, 'sip_profiles', 'callback', file), 'utf8').matchAll(/<gateway name="([^"]+)"/g)].map((m) => m[1]));
     expect(gateways).toEqual(expect.arrayContaining(node!.gateways));
   });
 
   it('publishes the ports the settings and the FreeSWITCH files use', () => {
     expect(service('controller').ports).toEqual([`${settings.http.port}:${settings.http.port}`]);
     const published = containerPorts('freeswitch');
-    const sipPort = Number(xmlParam('sip_profiles/external.xml', 'sip-port'));
+    const sipPort = Number(xmlParam('sip_profiles/callback.xml', 'sip-port'));
     expect(published).toEqual(expect.arrayContaining([{ port: sipPort, protocol: 'udp' }, { port: sipPort, protocol: 'tcp' }]));
     const freeswitch = environment('freeswitch');
     const rtp = published.filter((entry) => entry.protocol === 'udp' && entry.port !== sipPort).map((entry) => entry.port);
