@@ -1,5 +1,6 @@
 import { loadSettings, SettingsError } from './config';
 import { createLogger } from './log/logger';
+import { installRejectionPolicy } from './process-policy';
 import { startService } from './service/start-service';
 
 /** `npm start`: load settings, start, and stop cleanly on SIGINT/SIGTERM. */
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: settings.log.level, format: settings.log.format });
+  installRejectionPolicy(process, logger);
   const service = await startService(settings, logger);
   logger.info('callback service started');
 
