@@ -8,7 +8,7 @@ import { queueSchema } from './queue-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
 import { smsSchema } from './sms-schema';
-import { hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
+import { ADDRESSES_ALLOWED, addressListSchema, hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
 
 /*
  * The whole service's settings. Every default gives the embedded mode: SQLite under ./data,
@@ -53,6 +53,11 @@ const socketServer = z
       allowed: HOST_ALLOWED,
       defaultText: 'same as `socketServer.host`',
     }),
+    allowFrom: setting(
+      addressListSchema().optional(),
+      'Addresses FreeSWITCH may connect to the outbound-socket server from; any other peer is closed and logged. Setting it replaces the default.',
+      { allowed: ADDRESSES_ALLOWED, defaultText: 'loopback (127.0.0.0/8, ::1) and each node of `freeswitch.nodes` (host names resolved when a peer connects)' },
+    ),
   })
   .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))
   .prefault({});

@@ -1,16 +1,8 @@
 import { z } from 'zod';
 import { setting } from './setting-meta';
-import { urlSchema } from './value-schemas';
+import { ADDRESSES_ALLOWED, addressListSchema, urlSchema } from './value-schemas';
 
 const HTTP_URL_ALLOWED = 'an http:// or https:// URL';
-const ADDRESSES_ALLOWED = 'comma-separated IP addresses or CIDR ranges, such as 10.0.0.5,192.168.1.0/24';
-
-/** A comma-separated list in one variable, so the allow-list is as easy to set as any other setting. */
-const addressList = z
-  .string()
-  .trim()
-  .regex(/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/)
-  .transform((text) => text.split(',').map((part) => part.trim()));
 
 /*
  * T2: how SMS arrive (webhooks, each mounted only when it has a secret or an allow-list) and
@@ -26,9 +18,9 @@ export const smsSchema = z
     senderPassword: setting(z.string().min(1).optional(), "Kannel sendsms-user's password."),
     senderSecret: setting(z.string().min(16).optional(), 'Sent as X-Callback-Secret to the reply webhook.'),
     genericSecret: setting(z.string().min(16).optional(), 'Secret for POST /sms/inbound/generic (X-Callback-Secret header or ?secret=); unset with no allow-list leaves the endpoint off.'),
-    genericAllowFrom: setting(addressList.optional(), 'Addresses allowed to post to /sms/inbound/generic.', { allowed: ADDRESSES_ALLOWED }),
+    genericAllowFrom: setting(addressListSchema().optional(), 'Addresses allowed to post to /sms/inbound/generic.', { allowed: ADDRESSES_ALLOWED }),
     kannelSecret: setting(z.string().min(16).optional(), "Secret in Kannel's get-url for /sms/inbound/kannel; unset with no allow-list leaves the endpoint off."),
-    kannelAllowFrom: setting(addressList.optional(), "Addresses of Kannel's smsbox allowed to call /sms/inbound/kannel.", { allowed: ADDRESSES_ALLOWED }),
+    kannelAllowFrom: setting(addressListSchema().optional(), "Addresses of Kannel's smsbox allowed to call /sms/inbound/kannel.", { allowed: ADDRESSES_ALLOWED }),
     unauthorizedReply: setting(
       z.string().max(160).nullable().optional(),
       'Reply to numbers that may not command; null for silence; unset for the default text.',

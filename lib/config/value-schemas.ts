@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { isE164, toE164, type E164 } from '../domain/phone-number';
@@ -13,6 +14,27 @@ export function portSchema(): z.ZodNumber {
 
 export function hostSchema(): z.ZodString {
   return z.string().min(1).regex(/^\S+$/, expected('a host name or IP address without spaces'));
+}
+
+export const ADDRESSES_ALLOWED = 'comma-separated IP addresses or CIDR ranges, such as 10.0.0.5,192.168.1.0/24';
+
+/** A comma-separated allow-list in one variable, so it is as easy to set as any other setting. */
+export function addressListSchema(): z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>> {
+  return z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      const bad = value.split(',').find((entry) => !isAddressOrRange(entry.trim()));
+      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `${expected(ADDRESSES_ALLOWED)}; ${JSON.stringify(bad.trim())} is not one` });
+    })
+    .transform((text) => text.split(',').map((part) => part.trim()));
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
 }
 
 interface UrlRules {

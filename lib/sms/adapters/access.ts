@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
 import type { Request } from 'express';
+import { addressList, plainAddress } from '../../net/address-list';
 
 export interface WebhookAccess {
   /** Expected in the X-Callback-Secret header or the `secret` query parameter. */
@@ -20,14 +20,14 @@ export const SECRET_HEADER = 'x-callback-secret';
  */
 export function accessCheck(endpoint: string, access: WebhookAccess): (req: Request) => AccessDecision {
   const secret = access.secret === undefined || access.secret === '' ? undefined : digest(access.secret);
-  const allowed = access.allowFrom && access.allowFrom.length > 0 ? blockList(endpoint, access.allowFrom) : undefined;
+  const allowed = access.allowFrom && access.allowFrom.length > 0 ? addressList(`SMS webhook ${endpoint}`, access.allowFrom) : undefined;
   if (!secret && !allowed) {
     throw new Error(`SMS webhook ${endpoint}: configure a secret or an allow-list of gateway addresses; refusing to accept commands from anyone`);
   }
   return (req) => {
     if (allowed) {
       const address = clientAddress(req);
-      if (!address || !allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) {
+      if (!address || !allowed.allows(address)) {
         return { ok: false, status: 403, code: 'forbidden', message: `client address ${address ?? 'unknown'} is not allowed` };
       }
     }
@@ -52,30 +52,8 @@ function presentedSecret(req: Request): string | undefined {
   return typeof query === 'string' && query !== '' ? query : undefined;
 }
 
-/** req.ip honours the app's `trust proxy` setting; IPv4 clients of a dual-stack socket come as ::ffff:a.b.c.d. */
+/** req.ip honours the app's `trust proxy` setting. */
 function clientAddress(req: Request): string | undefined {
   const raw = req.ip ?? req.socket.remoteAddress;
-  if (!raw) return undefined;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
-  return mapped?.[1] ?? raw;
-}
-
-function blockList(endpoint: string, entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', prefix] = entry.trim().split('/');
-    const family = isIP(address);
-    if (family === 0) throw new Error(`SMS webhook ${endpoint}: allow-list entry ${JSON.stringify(entry)} is not an IP address or CIDR range`);
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) {
-      list.addAddress(address, type);
-      continue;
-    }
-    const bits = Number(prefix);
-    if (!/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32)) {
-      throw new Error(`SMS webhook ${endpoint}: allow-list entry ${JSON.stringify(entry)} has an invalid prefix length`);
-    }
-    list.addSubnet(address, bits, type);
-  }
-  return list;
+  return raw ? plainAddress(raw) : undefined;
 }
