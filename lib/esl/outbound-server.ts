@@ -134,6 +134,7 @@ export class OutboundServer {
         await session.drop(`refused: ${admission.reason}`);
         return;
       }
+      if (admission?.unproven) logger.warn('outbound socket session admitted on its peer address alone: its node cannot be asked', { peer, node: admission.node });
       const origin: SessionOrigin = { peer, node: admission?.node };
       try {
         await Promise.resolve().then(() => this.options.handler(session, origin));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../time/clock';
 import type { CallSession } from './call-session';
+import { EslDisconnected, EslTimeout } from './errors';
 import { errorText } from './listeners';
 import { isUnknownChannelError } from './unknown-channel';
 
@@ -10,7 +11,9 @@ export interface AdmissionNode {
   api(command: string, options?: { timeoutMs?: number }): Promise<string>;
 }
 
-export type Admission = { readonly admitted: true; readonly node: string } | { readonly admitted: false; readonly reason: string };
+export type Admission =
+  | { readonly admitted: true; readonly node: string; /** Admitted on the peer address alone: its node could not be asked. */ readonly unproven?: true }
+  | { readonly admitted: false; readonly reason: string };
 
 /** The channel variable the challenge is written to; a name of ours, so nothing else reads it. */
 export const PROOF_VARIABLE = 'callback_socket_proof';
@@ -23,6 +26,13 @@ export interface AdmissionOptions {
   /** Each step (the node's `uuid_setvar`, the socket's `getvar`) must answer within this. */
   timeoutMs: number;
   nonce?: () => string;
+  /**
+   * The nodes the peer's address belongs to. When one of them cannot be asked (its event socket
+   * is down or does not answer) and no other node knows the channel, the session is admitted on
+   * that address alone: a call of that node must not be lost to an outage of our link to it,
+   * and the connection does come from the node's own address.
+   */
+  peerNodes?: ReadonlySet<AdmissionNode>;
 }
 
 /**
@@ -44,15 +54,20 @@ export async function admitSession(
   const nonce = (options.nonce ?? (() => randomBytes(16).toString('hex')))();
   const failures: string[] = [];
   let node: AdmissionNode | undefined;
+  let unreachablePeerNode: AdmissionNode | undefined;
   for (const candidate of nodes) {
     try {
       await candidate.api(`uuid_setvar ${uuid} ${PROOF_VARIABLE} ${nonce}`, { timeoutMs: options.timeoutMs });
       node = candidate;
       break;
     } catch (error) {
-      if (!isUnknownChannelError(error)) failures.push(`${candidate.name}: ${errorText(error)}`);
+      if (isUnknownChannelError(error)) continue;
+      failures.push(`${candidate.name}: ${errorText(error)}`);
+      const unreachable = error instanceof EslDisconnected || error instanceof EslTimeout;
+      if (unreachable && options.peerNodes?.has(candidate)) unreachablePeerNode ??= candidate;
     }
   }
+  if (!node && unreachablePeerNode) return { admitted: true, node: unreachablePeerNode.name, unproven: true };
   if (!node) {
     const why = failures.length > 0 ? ` (${failures.join('; ')})` : '';
     return { admitted: false, reason: `no configured FreeSWITCH node has channel ${uuid}${why}` };
