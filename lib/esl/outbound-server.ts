@@ -8,13 +8,7 @@ import { errorText } from './listeners';
 import { acceptOutbound, type OutboundSessionOptions } from './outbound-handshake';
 import type { Admission } from './socket-admission';
 
-/** Where a session came from: the TCP peer and, once admitted, the node whose channel it is. */
-export interface SessionOrigin {
-  readonly peer: string;
-  readonly node: string | undefined;
-}
-
-export type SessionHandler = (session: CallSession, origin: SessionOrigin) => Promise<void>;
+export type SessionHandler = (session: CallSession) => Promise<void>;
 
 /**
  * Who may drive calls through this server. Without one every peer and session is taken, which
@@ -135,9 +129,9 @@ export class OutboundServer {
         return;
       }
       if (admission?.unproven) logger.warn('outbound socket session admitted on its peer address alone: its node cannot be asked', { peer, node: admission.node });
-      const origin: SessionOrigin = { peer, node: admission?.node };
+      else if (admission) logger.debug('outbound socket session admitted', { peer, node: admission.node });
       try {
-        await Promise.resolve().then(() => this.options.handler(session, origin));
+        await Promise.resolve().then(() => this.options.handler(session));
       } catch (error) {
         if (error instanceof CallEnded) logger.info('call ended during its handler', { reason: error.reason, hangupCause: error.hangupCause, step: error.step });
         else {
