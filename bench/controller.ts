@@ -15,6 +15,8 @@ import { testLogger } from '../lib/log/logger';
 import { createScheduler, type Scheduler } from '../lib/scheduler';
 import { createStore } from '../lib/store';
 import { migrateToLatest, openDatabase } from '../lib/store/database';
+import { socketPeerPolicy } from '../lib/service/socket-peers';
+import { systemClock } from '../lib/time/clock';
 import { waitFor } from './stats';
 
 /**
@@ -77,6 +79,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const server = await OutboundServer.listen({
     port: 0,
     logger,
+    // As in the service: every session proves it is its channel before it is run.
+    peers: socketPeerPolicy({ allowFrom: undefined, nodes: [{ host: '127.0.0.1', client }], clock: systemClock }),
     handler: (session) => {
       if (!late.engine) throw new Error('engine not started');
       return late.engine.handleSession(session);

@@ -1,6 +1,7 @@
 import { loadSettings, SettingsError } from './config';
 import { createLogger } from './log/logger';
 import { PortInUse } from './service/port-in-use';
+import { installRejectionPolicy } from './process-policy';
 import { startService } from './service/start-service';
 
 /** `npm start`: load settings, start, and stop cleanly on SIGINT/SIGTERM. */
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: settings.log.level, format: settings.log.format });
+  installRejectionPolicy(process, logger);
   // Listening before the start finishes: the ports are open (and SIGTERM may come) well before
   // startService resolves, and Node's default would end the process without stopping anything.
   const starting = startService(settings, logger);

@@ -89,6 +89,11 @@ const socketServer = z
       allowed: HOST_ALLOWED,
       defaultText: 'same as `socketServer.host`',
     }),
+    allowFrom: setting(
+      addressListSchema().optional(),
+      'Addresses FreeSWITCH may connect to the outbound-socket server from; any other peer is closed and logged. Setting it replaces the default.',
+      { allowed: ADDRESSES_ALLOWED, defaultText: 'loopback (127.0.0.0/8, ::1) and each node of `freeswitch.nodes` (host names resolved when a peer connects)' },
+    ),
   })
   .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))
   .prefault({});

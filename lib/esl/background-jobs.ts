@@ -13,7 +13,8 @@ export function parseCommandResult(label: string, body: string): string {
   const text = body.replace(/\n+$/, '');
   if (text.startsWith('+OK')) return text.slice(3).trim();
   if (text.startsWith('-')) {
-    const detail = text.replace(/^-ERR\s?/, '').trim();
+    // `-ERROR` (uuid_answer) is a reply of its own, not `-ERR` + "OR".
+    const detail = text.replace(/^-ERR(?:\s+|$)/, '').trim();
     const cause = /^[A-Z_]+$/.test(detail) || /^\d+$/.test(detail) ? parseHangupCause(detail) : undefined;
     throw new EslCommandFailed(label, detail, cause);
   }

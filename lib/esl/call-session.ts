@@ -17,7 +17,7 @@ import {
 import type { EslConnection } from './connection';
 import { dtmfStream } from './dtmf-stream';
 import { checkVariableName } from './dial-string';
-import { CallEnded, EslDisconnected, EslInvalidArgument, type CallEndReason } from './errors';
+import { CallEnded, EslCommandFailed, EslDisconnected, EslInvalidArgument, type CallEndReason } from './errors';
 import { parseHangupCause, type HangupCause } from './hangup-causes';
 import { Listeners, errorText } from './listeners';
 import type { EslEvent, EslHeaders } from './wire';
@@ -69,6 +69,8 @@ export interface CallSessionOptions {
   lingering: boolean;
   /** After CHANNEL_HANGUP, how long to wait for HANGUP_COMPLETE before `exit`. */
   hangupCompleteWaitMs?: number;
+  /** After our hangup, how long the peer has to report CHANNEL_HANGUP before its socket is dropped. */
+  hangupConfirmWaitMs?: number;
   /** Event-UUIDs for executes; replaying a capture passes the recorded ones. */
   newUuid?: () => string;
 }
@@ -79,6 +81,14 @@ type SessionEvents = {
   'control-released': (event: EslEvent) => void;
   end: (end: CallEnd) => void;
 };
+
+interface Execution {
+  complete(event: EslEvent): void;
+  /** `uuid_break all` dropped it from the channel's queue before it ran. */
+  flushed(): void;
+  /** Its CHANNEL_EXECUTE came: a flush can no longer drop it. */
+  started: boolean;
+}
 
 interface Waiter {
   step: string;
@@ -106,10 +116,11 @@ export class CallSession {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly hangupCompleteWaitMs: number;
+  private readonly hangupConfirmWaitMs: number;
   private readonly newUuid: () => string;
   private readonly listeners: Listeners<SessionEvents>;
   private readonly waiters = new Set<Waiter>();
-  private readonly executions = new Map<string, (event: EslEvent) => void>();
+  private readonly executions = new Map<string, Execution>();
   private answeredFlag: boolean;
   private endInfo: CallEnd | undefined;
   private released = false;
@@ -128,6 +139,7 @@ export class CallSession {
     this.clock = options.clock ?? systemClock;
     this.lingering = options.lingering;
     this.hangupCompleteWaitMs = options.hangupCompleteWaitMs ?? 5_000;
+    this.hangupConfirmWaitMs = options.hangupConfirmWaitMs ?? 5_000;
     this.newUuid = options.newUuid ?? randomUUID;
     this.listeners = new Listeners(this.logger);
     this.answeredFlag = options.channel.headers.get('Answer-State') === 'answered';
@@ -304,6 +316,15 @@ export class CallSession {
     const name = parseHangupCause(cause);
     if (!name) throw new EslInvalidArgument('cause', `unknown hangup cause ${String(cause)}`);
     if (this.endInfo) return this.endInfo;
+    // A peer that never confirms (no reply, no CHANNEL_HANGUP) is not waited for for ever: its
+    // socket is dropped, which ends the session as `disconnected` (FreeSWITCH hangs up a parked
+    // leg whose socket closed, 08a).
+    const waitMs = this.hangupConfirmWaitMs;
+    const deadline = this.clock.setTimeout(() => {
+      this.logger.warn('no CHANNEL_HANGUP after our hangup; dropping the socket', { uuid: this.uuid, waitMs });
+      void this.drop(`no CHANNEL_HANGUP within ${waitMs} ms of hangup`);
+    }, waitMs);
+    void this.ended.then(() => deadline.cancel());
     try {
       await this.connection.command('sendmsg', { headers: { 'call-command': 'hangup', 'hangup-cause': name }, label: 'sendmsg hangup', signal: options.signal });
     } catch (error) {
@@ -336,6 +357,12 @@ export class CallSession {
     return this.finished;
   }
 
+  /** Closes the socket at once, without `exit`: for a peer that does not answer or is not to be trusted. */
+  drop(reason: string): Promise<CallSummary> {
+    this.connection.close(reason);
+    return this.finished;
+  }
+
   // --- internals ---
 
   private run(application: string, arg: string | undefined, options: ExecuteOptions, completesOnRelease: boolean): Promise<ExecuteResult> {
@@ -349,7 +376,11 @@ export class CallSession {
         if (arg !== undefined && arg !== '') headers['execute-app-arg'] = arg;
         if (options.eventLock ?? true) headers['event-lock'] = 'true';
         headers['Event-UUID'] = eventUuid;
-        this.executions.set(eventUuid, (event) => resolve(executeResult(event, application)));
+        this.executions.set(eventUuid, {
+          complete: (event) => resolve(executeResult(event, application)),
+          flushed: () => reject(new EslCommandFailed(`sendmsg ${application}`, 'dropped from the queue by uuid_break all')),
+          started: false,
+        });
         this.connection
           .command('sendmsg', { headers, label: `sendmsg ${application}` })
           .catch((error: Error) => reject(this.stepError(error, application)));
@@ -416,9 +447,20 @@ export class CallSession {
     return error instanceof EslDisconnected ? this.endedError(step, error) : error;
   }
 
+  /**
+   * `uuid_break all` also flushes the queued sendmsg executes: FreeSWITCH drops them without an
+   * EXECUTE or EXECUTE_COMPLETE, so the steps still waiting for one fail here instead of forever.
+   */
   private interruptMedia(): void {
     if (this.endInfo || this.connection.isClosed) return;
-    this.connection.api(`uuid_break ${this.uuid} all`).catch((error: unknown) => this.logger.debug('uuid_break failed', { error: errorText(error) }));
+    // Commands go out in order: only the executes already sent can be in the queue it flushes.
+    const sentBefore = [...this.executions.values()];
+    this.connection.api(`uuid_break ${this.uuid} all`).then(
+      () => {
+        for (const execution of sentBefore) if (!execution.started) execution.flushed();
+      },
+      (error: unknown) => this.logger.debug('uuid_break failed', { error: errorText(error) }),
+    );
   }
 
   private onEvent(event: EslEvent): void {
@@ -431,6 +473,11 @@ export class CallSession {
       case 'CHANNEL_ANSWER':
         this.answeredFlag = true;
         return;
+      case 'CHANNEL_EXECUTE': {
+        const execution = this.executions.get(event.headers.get('Application-UUID') ?? '');
+        if (execution) execution.started = true;
+        return;
+      }
       case 'CHANNEL_EXECUTE_COMPLETE':
         this.onExecuteComplete(event);
         return;
@@ -454,7 +501,7 @@ export class CallSession {
     const appUuid = event.headers.get('Application-UUID');
     const execution = appUuid === undefined ? undefined : this.executions.get(appUuid);
     if (execution) {
-      execution(event);
+      execution.complete(event);
       return;
     }
     if (event.headers.get('Application') === 'socket' && !this.endInfo && !this.released) {

@@ -12,3 +12,4 @@ export * from './backoff';
 export * from './subscription';
 export * from './token-bucket';
 export type { HangupCause } from './hangup-causes';
+export * from './unknown-channel';

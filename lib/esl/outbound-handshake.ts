@@ -19,6 +19,8 @@ export interface OutboundSessionOptions {
   customSubclasses?: readonly string[];
   handshakeTimeoutMs?: number;
   hangupCompleteWaitMs?: number;
+  /** How long a peer has to confirm our hangup before its socket is dropped (default 5 s). */
+  hangupConfirmWaitMs?: number;
   newUuid?: () => string;
   /** Name for logs; the channel's uuid is added once known. */
   name?: string;
@@ -41,6 +43,7 @@ export async function acceptOutbound(transport: EslTransport, options: OutboundS
     const lingering = options.linger ?? true;
     const sessionOptions: ConstructorParameters<typeof CallSession>[0] = { connection, channel: reply.channel, logger, clock, lingering };
     if (options.hangupCompleteWaitMs !== undefined) sessionOptions.hangupCompleteWaitMs = options.hangupCompleteWaitMs;
+    if (options.hangupConfirmWaitMs !== undefined) sessionOptions.hangupConfirmWaitMs = options.hangupConfirmWaitMs;
     if (options.newUuid) sessionOptions.newUuid = options.newUuid;
     const session = new CallSession(sessionOptions);
     await connection.command('myevents', { timeoutMs });

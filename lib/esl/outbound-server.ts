@@ -1,19 +1,32 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { callLogger, type Logger } from '../log/logger';
-import { systemClock, type TimerHandle } from '../time/clock';
+import { plainAddress } from '../net/address-list';
 import type { CallSession } from './call-session';
 import { CallEnded } from './errors';
 import type { HangupCause } from './hangup-causes';
 import { errorText } from './listeners';
 import { acceptOutbound, type OutboundSessionOptions } from './outbound-handshake';
+import type { Admission } from './socket-admission';
 
 export type SessionHandler = (session: CallSession) => Promise<void>;
+
+/**
+ * Who may drive calls through this server. Without one every peer and session is taken, which
+ * only tests that play FreeSWITCH themselves should rely on.
+ */
+export interface PeerPolicy {
+  /** Whether this TCP peer may talk to us at all (socketServer.allowFrom). */
+  allows(peer: string): boolean | Promise<boolean>;
+  /** After the handshake: whether the session controls the channel it names, and on which node. */
+  admit(session: CallSession, peer: string): Promise<Admission>;
+}
 
 export interface OutboundServerOptions extends Omit<OutboundSessionOptions, 'name'> {
   host?: string;
   /** 0 picks a free port (tests). */
   port: number;
   handler: SessionHandler;
+  peers?: PeerPolicy;
   /** The cause a call is hung up with when its handler throws. */
   errorHangupCause?: HangupCause;
 }
@@ -85,6 +98,13 @@ export class OutboundServer {
 
   private async serve(socket: Socket): Promise<void> {
     const name = `outbound#${++this.connections}`;
+    const peer = plainAddress(socket.remoteAddress ?? '');
+    const policy = this.options.peers;
+    if (policy && !(await Promise.resolve(policy.allows(peer)).catch(() => false))) {
+      this.logger.warn('outbound socket peer refused: not an allowed FreeSWITCH address (socketServer.allowFrom)', { conn: name, peer });
+      socket.destroy();
+      return;
+    }
     let session: CallSession;
     try {
       session = await acceptOutbound(socket, { ...this.options, name });
@@ -100,6 +120,17 @@ export class OutboundServer {
     }
     this.live.add(session);
     try {
+      const admission: Admission | undefined = policy
+        ? await policy.admit(session, peer).catch((error: unknown) => ({ admitted: false as const, reason: errorText(error) }))
+        : undefined;
+      if (admission && !admission.admitted) {
+        // Not a channel we can vouch for: nothing is hung up or run on its say-so, the socket is just closed.
+        logger.warn('outbound socket session refused', { peer, reason: admission.reason });
+        await session.drop(`refused: ${admission.reason}`);
+        return;
+      }
+      if (admission?.unproven) logger.warn('outbound socket session admitted on its peer address alone: its node cannot be asked', { peer, node: admission.node });
+      else if (admission) logger.debug('outbound socket session admitted', { peer, node: admission.node });
       try {
         await Promise.resolve().then(() => this.options.handler(session));
       } catch (error) {
@@ -118,22 +149,12 @@ export class OutboundServer {
     }
   }
 
-  /** Hangs up; if FreeSWITCH never confirms, drops the socket rather than keep the session forever. */
+  /** Hangs up; a peer that never confirms is dropped by the session's own deadline. */
   private async hangupQuietly(session: CallSession, cause: HangupCause, logger: Logger): Promise<void> {
-    const clock = this.options.clock ?? systemClock;
-    const waitMs = this.options.hangupCompleteWaitMs ?? 5_000;
-    let timer: TimerHandle | undefined;
-    const gaveUp = new Promise<'timeout'>((resolve) => (timer = clock.setTimeout(() => resolve('timeout'), waitMs)));
     try {
-      const outcome = await Promise.race([session.hangup(cause), gaveUp]);
-      if (outcome === 'timeout') {
-        logger.warn('no CHANNEL_HANGUP after hangup; disconnecting', { waitMs });
-        await session.disconnect();
-      }
+      await session.hangup(cause);
     } catch (error) {
       logger.warn('hangup failed', { error: errorText(error) });
-    } finally {
-      timer?.cancel();
     }
   }
 }

@@ -96,21 +96,25 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
     await xfer;
     await talkApi(talk, `uuid_kill ${a.uuid} NORMAL_CLEARING`);
   };
+  // Key presses and the abort listener cannot await: their commands must never reject unhandled.
+  const fireAndLog = (command: string): void => {
+    talkApi(talk, command).catch((error: unknown) => talk.log.warn('consultation command failed', { command: command.split(' ', 1)[0], error: String(error) }));
+  };
   const release = ctx.claimDigits((digit) => {
     if (digit === END_ALL_KEY) talk.ctx.work.track(endAll().catch((error: unknown) => talk.log.error('ending the consultation failed', { error: String(error) })));
     // Answered, att_xfer's own cancel key does it; still ringing, C is cancelled here.
     else if (digit === CANCEL_KEY) {
-      if (!cAnswered) void talkApi(talk, `uuid_kill ${c.uuid} ORIGINATOR_CANCEL`);
+      if (!cAnswered) fireAndLog(`uuid_kill ${c.uuid} ORIGINATOR_CANCEL`);
     }
     // bridge_filter_dtmf keeps A's keys from C as from B: C's IVR gets them from us.
-    else void talkApi(talk, `uuid_send_dtmf ${c.uuid} ${digit}`);
+    else fireAndLog(`uuid_send_dtmf ${c.uuid} ${digit}`);
     return true;
   });
 
   // The talk ended under the consultation (B left, the C6 stop, a cancel) with A still here: C goes
   // first, so that att_xfer returns and A can be hung up (a hangup waits for an event-locked app).
   const onEnded = (): void => {
-    if (a.isUp && c.leg.isUp) void talkApi(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`).catch(() => undefined);
+    if (a.isUp && c.leg.isUp) fireAndLog(`uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`);
   };
   signal.addEventListener('abort', onEnded, { once: true });
 

@@ -1,5 +1,5 @@
 import type { Talk } from '../callback/engine/flow';
-import { isGoneError } from '../callback/engine/telephony';
+import { isUnknownChannelError } from '../esl/unknown-channel';
 
 /** `uuid_*` on A's node (or `node`) for a feature; a channel already gone is not an error (false). */
 export async function talkApi(talk: Talk, command: string, node: string | undefined = talk.legA.node): Promise<boolean> {
@@ -7,7 +7,7 @@ export async function talkApi(talk: Talk, command: string, node: string | undefi
     await talk.ctx.telephony.api(node, command);
     return true;
   } catch (error) {
-    if (isGoneError(error)) return false;
+    if (isUnknownChannelError(error)) return false;
     throw error;
   }
 }

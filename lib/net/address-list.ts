@@ -40,3 +40,22 @@ export function listed(list: BlockList, address: string): boolean {
   const type = addressType(address);
   return type !== null && list.check(address, type);
 }
+
+/**
+ * An allow-list of single addresses and CIDR ranges. `what` names the list in the error a bad
+ * entry gives (settings are validated before this, so that error is a bug's).
+ */
+export function addressList(what: string, entries: readonly string[]): { allows(address: string): boolean } {
+  const list = new BlockList();
+  try {
+    addAddresses(list, entries);
+  } catch (error) {
+    throw new Error(`${what}: allow-list entry ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { allows: (address) => listed(list, plainAddress(address)) };
+}
+
+/** IPv4 clients of a dual-stack socket come as ::ffff:a.b.c.d. */
+export function plainAddress(raw: string): string {
+  return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw)?.[1] ?? raw;
+}

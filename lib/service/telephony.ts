@@ -5,6 +5,7 @@ import { OutboundServer, type SessionHandler } from '../esl/outbound-server';
 import type { Logger } from '../log/logger';
 import { FreeswitchSimulator } from '../simulator';
 import type { Clock } from '../time/clock';
+import { socketPeerPolicy } from './socket-peers';
 import type { StopStack } from './stop-stack';
 import { listenOn } from './port-in-use';
 
@@ -26,11 +27,14 @@ export interface Telephony {
  */
 export async function startTelephony(settings: Settings, deps: { logger: Logger; clock: Clock; stops: StopStack; handler: SessionHandler }): Promise<Telephony> {
   const { logger, clock, stops } = deps;
+  // Filled once the nodes' clients exist; a session arriving before has no node to vouch for it and is refused.
+  const admissionNodes: Array<{ host: string; client: InboundClient }> = [];
   const outbound = await listenOn(['socketServer', 'port'], settings.socketServer, () =>
     OutboundServer.listen({
       host: settings.socketServer.host,
       port: settings.socketServer.port,
       handler: deps.handler,
+      peers: socketPeerPolicy({ allowFrom: settings.socketServer.allowFrom, nodes: admissionNodes, clock }),
       logger: logger.child({ component: 'outbound-socket' }),
       clock,
     }),
@@ -62,6 +66,7 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
     (node) =>
       new InboundClient({ name: node.name, host: node.host, port: node.port, password: node.password, logger: logger.child({ node: node.name }), clock }),
   );
+  clients.forEach((client, i) => admissionNodes.push({ host: nodes[i]!.host, client }));
   for (const client of clients) {
     client.start();
     stops.push(`ESL connection to ${client.name}`, () => client.close());

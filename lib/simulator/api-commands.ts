@@ -16,13 +16,17 @@ export interface ApiResult {
 
 type ApiHandler = (core: SwitchCore, args: string) => string | ApiResult | Promise<string | ApiResult>;
 
+/** What each command answers for a uuid that is no channel here (mod_commands words it per command). */
 const NO_SUCH_CHANNEL = '-ERR No such channel!\n';
+const CANNOT_LOCATE_SESSION = '-ERR Cannot locate session!\n';
+const INVALID_UUID = '-ERR invalid uuid\n';
+const BARE_ERROR = '-ERROR\n';
 
-/** Runs `action` on the session named by the first word, or answers FreeSWITCH's "No such channel!". */
-function onSession(core: SwitchCore, args: string, action: (session: Session, rest: string[]) => string): string {
+/** Runs `action` on the session named by the first word, or answers `unknown` (FreeSWITCH's "No such channel!" unless told). */
+function onSession(core: SwitchCore, args: string, action: (session: Session, rest: string[]) => string, unknown = NO_SUCH_CHANNEL): string {
   const [uuid = '', ...rest] = words(args);
   const session = core.session(uuid);
-  return session ? action(session, rest) : NO_SUCH_CHANNEL;
+  return session ? action(session, rest) : unknown;
 }
 
 const COMMANDS: Record<string, ApiHandler> = {
@@ -41,18 +45,25 @@ const COMMANDS: Record<string, ApiHandler> = {
       return '+OK\n';
     }),
   uuid_answer: (core, args) =>
-    onSession(core, args, (session) => {
-      core.answer(session.channel);
-      return '+OK\n';
-    }),
+    onSession(
+      core,
+      args,
+      (session) => {
+        core.answer(session.channel);
+        return '+OK\n';
+      },
+      BARE_ERROR,
+    ),
   uuid_park: (core, args) =>
     onSession(core, args, (session) => {
       core.releaseFromBridge(session.channel);
       void session.transferTo([{ app: 'park', arg: '' }]);
       return '+OK\n';
     }),
+  // `all` also drops the messages queued on the channel (switch_core_session_flush_private_events).
   uuid_break: (core, args) =>
-    onSession(core, args, (session) => {
+    onSession(core, args, (session, [scope]) => {
+      if (scope === 'all') session.flushQueue();
       session.breakCurrent();
       return '+OK\n';
     }),
@@ -66,17 +77,27 @@ const COMMANDS: Record<string, ApiHandler> = {
   },
   uuid_getvar: (core, args) => onSession(core, args, (session, [name = '']) => session.channel.getVar(name) ?? '_undef_'),
   uuid_send_dtmf: (core, args) =>
-    onSession(core, args, (session, [digits = '']) => {
-      core.sendDigitsToPhone(session.channel, digits.split('@')[0] ?? '');
-      return `+OK ${session.channel.uuid} sent DTMF ${digits}.\n`;
-    }),
+    onSession(
+      core,
+      args,
+      (session, [digits = '']) => {
+        core.sendDigitsToPhone(session.channel, digits.split('@')[0] ?? '');
+        return `+OK ${session.channel.uuid} sent DTMF ${digits}.\n`;
+      },
+      CANNOT_LOCATE_SESSION,
+    ),
   uuid_record: (core, args) =>
-    onSession(core, args, (session, [action = '', path, limit]) => {
-      if (action === 'start' && path) startRecording(core, session.channel, path, 'uuid_record', limit === undefined ? undefined : Number(limit));
-      else if (action === 'stop') stopRecordings(core, session.channel, path);
-      else if (action !== 'mask' && action !== 'unmask') return '-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>]\n';
-      return '+OK Success\n';
-    }),
+    onSession(
+      core,
+      args,
+      (session, [action = '', path, limit]) => {
+        if (action === 'start' && path) startRecording(core, session.channel, path, 'uuid_record', limit === undefined ? undefined : Number(limit));
+        else if (action === 'stop') stopRecordings(core, session.channel, path);
+        else if (action !== 'mask' && action !== 'unmask') return '-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>]\n';
+        return '+OK Success\n';
+      },
+      CANNOT_LOCATE_SESSION,
+    ),
   uuid_broadcast: (core, args) => uuidBroadcast(core, args),
   // `sched_hangup [+]<time> <uuid> [<cause>]`: time first; this reply's "Such Channel" is capitalised.
   sched_hangup: (core, args) => {
@@ -101,7 +122,7 @@ function uuidBroadcast(core: SwitchCore, args: string): string {
   const all = words(args);
   const [uuid = ''] = all;
   const session = core.session(uuid);
-  if (!session) return NO_SUCH_CHANNEL;
+  if (!session) return INVALID_UUID;
   const legWord = all.length > 2 && /^(aleg|bleg|holdb|both)$/.test(all[all.length - 1] ?? '') ? (all.pop() as string) : 'aleg';
   const what = all.slice(1).join(' ');
   if (what === '') return '-USAGE: <uuid> <path> [aleg|bleg|both]\n';

@@ -148,6 +148,15 @@ export class Session {
     });
   }
 
+  /**
+   * `uuid_break <uuid> all`: FreeSWITCH flushes the channel's private event queue, so queued
+   * sendmsg messages never run (no CHANNEL_EXECUTE, no EXECUTE_COMPLETE). A static socket's
+   * sendmsg still gets its `+OK`.
+   */
+  flushQueue(): void {
+    for (const message of this.queue.splice(0)) message.done?.();
+  }
+
   /** `uuid_break`: ends a breakable wait (a playback) if one is running. */
   breakCurrent(): void {
     if (this.waiter?.options.breakable) this.settle('break');

@@ -241,6 +241,24 @@ describe('CallSession', () => {
     expect(transport.commandLines()).toContain(`api uuid_break ${UUID} all`);
   });
 
+  it('a step queued behind an aborted one fails once uuid_break all has flushed it (FreeSWITCH never runs or completes it); one already running still completes', async () => {
+    const { session, transport, sent, complete } = await start();
+    const controller = new AbortController();
+    const playback = session.playback('/p/long.wav', { signal: controller.signal });
+    const playing = await sent();
+    transport.receive(eventBytes('CHANNEL_EXECUTE', UUID, { Application: 'playback', 'Application-UUID': playing.headers.get('Event-UUID') }));
+    const bridge = session.execute('bridge', 'sofia/gateway/carrier/+12025550202');
+    const bridging = await sent();
+    transport.receive(eventBytes('CHANNEL_EXECUTE', UUID, { Application: 'bridge', 'Application-UUID': bridging.headers.get('Event-UUID') }));
+    const queued = session.execute('set', 'after=1');
+    await sent();
+    controller.abort();
+    await expect(playback).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(queued).rejects.toMatchObject({ name: 'EslCommandFailed', replyText: 'dropped from the queue by uuid_break all' });
+    complete(bridging);
+    await expect(bridge).resolves.toMatchObject({ application: 'bridge' });
+  });
+
   it('reads variables with getvar and reports unset ones as undefined', async () => {
     const { session } = await start({}, (frame) => {
       if (frame.command === 'getvar pin') return reply.ok('1234');

@@ -3,6 +3,7 @@ import type { PhoneScript } from '../../lib/simulator';
 import type { Leg } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
 import type { EngineRig } from '../support/engine-harness';
+import { recordUnhandledRejections } from '../support/unhandled-rejections';
 import { allLegsEnded, expectBilled, expectBooked, startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 const THIRD = '+12025550303' as E164;
@@ -125,6 +126,28 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     await r.runUntil(() => (r.sim.channel(b.uuid)?.dtmfReceived ?? []).includes('5'), 'B hears A again');
     r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
     await expectSettled(t, [0, 0, cState === 'completed' ? 40 : 0], cState);
+  });
+
+  it('a key A presses as C vanishes gets "-ERR Cannot locate session!" for its uuid_send_dtmf: no unhandled rejection, the talk goes on', async () => {
+    const unhandled = recordUnhandledRejections();
+    try {
+      const t = await consulting({ kind: 'answer' });
+      const { r, a, b } = t;
+      await untilC(t, 'bridged');
+      const c = (await legC(t))!;
+      await r.clock.advance(5_000);
+      // The digit is on its way to us when C goes: the uuid_send_dtmf we send for it finds no C.
+      r.sim.sendDtmf(a.uuid, '5');
+      r.sim.hangup(c.uuid, 'NORMAL_CLEARING');
+      await untilC(t, 'completed');
+      await r.runUntil(() => r.sim.channel(a.uuid)?.bridgedTo === b.uuid, 'A back with B');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled.seen).toEqual([]);
+      r.sim.hangup(a.uuid, 'NORMAL_CLEARING');
+      await expectSettled(t, [15, 15, 5]);
+    } finally {
+      unhandled.stop();
+    }
   });
 
   it.each([

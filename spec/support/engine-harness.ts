@@ -14,6 +14,7 @@ import { testLogger, type Logger } from '../../lib/log/logger';
 import { createScheduler, type Scheduler } from '../../lib/scheduler';
 import { FreeswitchSimulator, type SimulatorOptions } from '../../lib/simulator';
 import { createStore, type Account, type CallbackRequest, type Store } from '../../lib/store';
+import { socketPeerPolicy } from '../../lib/service/socket-peers';
 import { ManualClock, type TimerHandle } from '../../lib/time/clock';
 import type { Engine as DatabaseEngine } from './databases';
 import { deletePrefix } from '../scheduler/support';
@@ -208,6 +209,8 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     port: 0,
     logger,
     clock,
+    // As in the service: only loopback peers, and each session proves it is its channel on a node.
+    peers: socketPeerPolicy({ allowFrom: undefined, nodes: clients.map((node) => ({ host: '127.0.0.1', client: node })), clock }),
     handler: (session) => {
       if (!routeOthers || isCallbackLeg(session)) return engineOf().handleSession(session);
       otherSessions.push(session);

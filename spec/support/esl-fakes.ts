@@ -227,6 +227,10 @@ export class FakeInboundServer {
  */
 export class FakeOutboundCall {
   readonly commands: EslFrame[] = [];
+  /** What `getvar` answers; anything else is unset. */
+  readonly variables = new Map<string, string>();
+  /** False plays a peer that acknowledges a hangup but never reports it. */
+  confirmsHangup = true;
   private readonly parser = new FrameParser({ commands: true });
   private commandWaiters: Array<() => void> = [];
 
@@ -245,11 +249,25 @@ export class FakeOutboundCall {
     });
   }
 
-  static connect(port: number, uuid: string): Promise<FakeOutboundCall> {
+  /** `connectVariables` go into the connect reply (`variable_callback_request_id`, …); `localAddress` binds our end. */
+  static connect(port: number, uuid: string, options: { connectVariables?: Record<string, string>; localAddress?: string } = {}): Promise<FakeOutboundCall> {
     return new Promise((resolve, reject) => {
-      const socket = connectTcp({ host: '127.0.0.1', port }, () => resolve(new FakeOutboundCall(socket, uuid)));
+      const target = { host: '127.0.0.1', port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
+      const socket = connectTcp(target, () => {
+        const call = new FakeOutboundCall(socket, uuid);
+        call.connectVariables = options.connectVariables ?? {};
+        resolve(call);
+      });
       socket.once('error', reject);
     });
+  }
+
+  private connectVariables: Record<string, string> = {};
+
+  /** Resolves once our socket is closed (by the server, or by us). */
+  get closed(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
   }
 
   commandLines(): string[] {
@@ -286,7 +304,8 @@ export class FakeOutboundCall {
 
   private handle(frame: EslFrame): void {
     const command = frame.command ?? '';
-    if (command === 'connect') this.send(connectReplyBytes(this.uuid));
+    if (command === 'connect') this.send(connectReplyBytes(this.uuid, this.connectVariables));
+    else if (command.startsWith('getvar ')) this.send(reply.ok(this.variables.get(command.slice('getvar '.length)) ?? '-ERR command not found'));
     else if (command === 'myevents') this.send(reply.ok('+OK Events Enabled'));
     else if (command === 'linger') this.send(reply.ok('+OK will linger'));
     else if (command.startsWith('event ')) this.send(reply.ok('+OK event listener enabled plain'));
@@ -295,7 +314,7 @@ export class FakeOutboundCall {
       this.socket.end();
     } else if (command === 'sendmsg') {
       this.send(reply.ok());
-      if (frame.headers.get('call-command') === 'hangup') this.hangup(frame.headers.get('hangup-cause') ?? 'NORMAL_CLEARING');
+      if (frame.headers.get('call-command') === 'hangup' && this.confirmsHangup) this.hangup(frame.headers.get('hangup-cause') ?? 'NORMAL_CLEARING');
     } else if (command.startsWith('api ')) this.send(reply.api('+OK\n'));
   }
 }

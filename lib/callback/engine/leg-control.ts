@@ -3,7 +3,8 @@ import { word } from '../../esl/app-args';
 import { CallEnded } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { Logger } from '../../log/logger';
-import { isGoneError, type EngineTelephony } from './telephony';
+import { isUnknownChannelError } from '../../esl/unknown-channel';
+import type { EngineTelephony } from './telephony';
 
 /**
  * What the flows do to a leg, whether we hold its outbound socket (leg A of source-first) or
@@ -121,7 +122,7 @@ export class ApiControl implements LegControl {
       await this.telephony.api(this.node(), command);
       return true;
     } catch (error) {
-      if (!isGoneError(error)) throw error;
+      if (!isUnknownChannelError(error)) throw error;
       this.log.debug('leg already gone', { command: command.split(' ', 1)[0] });
       return false;
     }

@@ -1,7 +1,7 @@
 import type { OriginateRequest, SocketTarget } from '../../esl/dial-string';
-import { EslCommandFailed } from '../../esl/errors';
 import type { InboundClient } from '../../esl/inbound-client';
 import type { NodePool } from '../../esl/node-pool';
+import { isUnknownChannelError } from '../../esl/unknown-channel';
 import type { EslEvent } from '../../esl/wire';
 
 /**
@@ -35,8 +35,6 @@ export interface PoolTelephonyOptions {
   gateway: string;
 }
 
-const NO_SUCH_CHANNEL = /no such channel|invalid uuid/i;
-
 /** The production wiring: the node pool for originates, each node's inbound client for the rest. */
 export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
   const byName = new Map(options.clients.map((client) => [client.name, client]));
@@ -58,7 +56,7 @@ export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
           return await candidate.api(command);
         } catch (error) {
           last = error;
-          if (!(error instanceof EslCommandFailed && NO_SUCH_CHANNEL.test(error.replyText))) throw error;
+          if (!isUnknownChannelError(error)) throw error;
         }
       }
       throw last;
@@ -68,9 +66,4 @@ export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
       return () => detach.forEach((off) => off());
     },
   };
-}
-
-/** A `-ERR No such channel!`: the leg is gone already, which for a hangup is success. */
-export function isGoneError(error: unknown): boolean {
-  return error instanceof EslCommandFailed && NO_SUCH_CHANNEL.test(error.replyText);
 }

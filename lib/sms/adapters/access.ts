@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { BlockList } from 'node:net';
 import type { Request } from 'express';
-import { addAddresses, listed } from '../../net/address-list';
+import { addressList, plainAddress } from '../../net/address-list';
 
 export interface WebhookAccess {
   /** Expected in the X-Callback-Secret header or the `secret` query parameter. */
@@ -21,14 +20,14 @@ export const SECRET_HEADER = 'x-callback-secret';
  */
 export function accessCheck(endpoint: string, access: WebhookAccess): (req: Request) => AccessDecision {
   const secret = access.secret === undefined || access.secret === '' ? undefined : digest(access.secret);
-  const allowed = access.allowFrom && access.allowFrom.length > 0 ? blockList(endpoint, access.allowFrom) : undefined;
+  const allowed = access.allowFrom && access.allowFrom.length > 0 ? addressList(`SMS webhook ${endpoint}`, access.allowFrom) : undefined;
   if (!secret && !allowed) {
     throw new Error(`SMS webhook ${endpoint}: configure a secret or an allow-list of gateway addresses; refusing to accept commands from anyone`);
   }
   return (req) => {
     if (allowed) {
       const address = clientAddress(req);
-      if (!address || !listed(allowed, address)) {
+      if (!address || !allowed.allows(address)) {
         return { ok: false, status: 403, code: 'forbidden', message: `client address ${address ?? 'unknown'} is not allowed` };
       }
     }
@@ -53,18 +52,8 @@ function presentedSecret(req: Request): string | undefined {
   return typeof query === 'string' && query !== '' ? query : undefined;
 }
 
-/** req.ip honours the app's `trust proxy` setting; IPv4 clients of a dual-stack socket come as ::ffff:a.b.c.d. */
+/** req.ip honours the app's `trust proxy` setting. */
 function clientAddress(req: Request): string | undefined {
   const raw = req.ip ?? req.socket.remoteAddress;
-  if (!raw) return undefined;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
-  return mapped?.[1] ?? raw;
-}
-
-function blockList(endpoint: string, entries: readonly string[]): BlockList {
-  try {
-    return addAddresses(new BlockList(), entries);
-  } catch (error) {
-    throw new Error(`SMS webhook ${endpoint}: allow-list entry ${error instanceof Error ? error.message : String(error)}`);
-  }
+  return raw ? plainAddress(raw) : undefined;
 }
