@@ -270,7 +270,7 @@ export class SwitchCore {
         void this.legs.get(peer.uuid)?.transferTo([]);
       };
       const leaving = this.legs.get(channel.uuid);
-      if (leaving && !leaving.tornDown) leaving.teardownHooks.push(release);
+      if (leaving && !leaving.tornDown && this.config.races.bridgePeerLeaves !== 'unbridge-first') leaving.teardownHooks.push(release);
       else release();
     } else {
       this.hangupAlong(peer, channel, cause);

@@ -97,17 +97,18 @@ export interface RaceOrders {
    */
   unlingeredHangupComplete: 'delivered' | 'lost';
   /**
-   * B leaves A's `bridge` application: A's CHANNEL_UNBRIDGE comes before B's
-   * CHANNEL_HANGUP_COMPLETE (05), or after it (as with att_xfer's third party, 12d2).
+   * B leaves its bridge with A: A's CHANNEL_UNBRIDGE comes before B's CHANNEL_HANGUP_COMPLETE, or
+   * after it. 'as-captured': before it under the `bridge` application (05), after it under
+   * `uuid_bridge` (09, 12d2).
    */
-  bridgePeerLeaves: 'unbridge-first' | 'peer-hangup-complete-first';
+  bridgePeerLeaves: 'as-captured' | 'unbridge-first' | 'peer-hangup-complete-first';
 }
 
 export const DEFAULT_RACES: RaceOrders = {
   originateSocket: 'socket-first',
   socketPark: 'after-first-command',
   unlingeredHangupComplete: 'delivered',
-  bridgePeerLeaves: 'unbridge-first',
+  bridgePeerLeaves: 'as-captured',
 };
 
 export interface InboundCallOptions {

@@ -68,9 +68,10 @@ describe('simulator races: each order FreeSWITCH plays either way is selectable,
   });
 
   it.each([
+    ['as-captured', ['CHANNEL_UNBRIDGE@A', 'CHANNEL_HANGUP_COMPLETE@B']],
     ['unbridge-first', ['CHANNEL_UNBRIDGE@A', 'CHANNEL_HANGUP_COMPLETE@B']],
     ['peer-hangup-complete-first', ['CHANNEL_HANGUP_COMPLETE@B', 'CHANNEL_UNBRIDGE@A']],
-  ] as const)('B leaves a bridge, %s', async (order, expected) => {
+  ] as const)('B leaves the bridge application, %s', async (order, expected) => {
     const sim = (f = await startSim({ phones: { '1000': { kind: 'answer' }, '2000': { kind: 'answer', hangupAfterMs: 1000 } }, races: { bridgePeerLeaves: order } }));
     const watcher = await sim.watcher();
     const { socket, uuid: a } = await sim.callWithSocket('1000');
@@ -84,5 +85,23 @@ describe('simulator races: each order FreeSWITCH plays either way is selectable,
     const seen = trail(watcher.events(), { [a]: 'A', [B]: 'B' }).filter((t) => (expected as readonly string[]).includes(t));
     expect(seen).toEqual(expected);
     expect(sim.sim.channel(a)?.answerState).toBe('answered');
+  });
+
+  it.each([
+    ['as-captured', ['CHANNEL_HANGUP_COMPLETE@B', 'CHANNEL_UNBRIDGE@A']],
+    ['unbridge-first', ['CHANNEL_UNBRIDGE@A', 'CHANNEL_HANGUP_COMPLETE@B']],
+    ['peer-hangup-complete-first', ['CHANNEL_HANGUP_COMPLETE@B', 'CHANNEL_UNBRIDGE@A']],
+  ] as const)('B leaves a uuid_bridge, %s', async (order, expected) => {
+    const sim = (f = await startSim({ phones: { '1000': { kind: 'answer' }, '2000': { kind: 'answer', hangupAfterMs: 1000 } }, races: { bridgePeerLeaves: order } }));
+    const watcher = await sim.watcher();
+    const control = await sim.inbound();
+    expect(await control.api(`originate {origination_uuid=${S}}sofia/gateway/carrier/1000 &park()`)).toBe(`+OK ${S}\n`);
+    expect(await control.api(`originate {origination_uuid=${B}}sofia/gateway/carrier/2000 &park()`)).toBe(`+OK ${B}\n`);
+    expect(await control.api(`uuid_bridge ${S} ${B}`)).toBe(`+OK ${B}\n`);
+    await sim.clock.advance(1000);
+    await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === B);
+    await watcher.settle();
+    const seen = trail(watcher.events(), { [S]: 'A', [B]: 'B' }).filter((t) => (expected as readonly string[]).includes(t));
+    expect(seen).toEqual(expected);
   });
 });

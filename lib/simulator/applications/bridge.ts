@@ -45,7 +45,7 @@ export async function dialLeg(ctx: AppContext, dial: string): Promise<OriginateR
  * CHANNEL_HANGUP_COMPLETE out before A's CHANNEL_UNBRIDGE).
  */
 function peerGoneFor(order: RaceOrders['bridgePeerLeaves'], b: Session, a: Session): () => boolean {
-  if (order === 'unbridge-first') return () => !b.channel.up;
+  if (order !== 'peer-hangup-complete-first') return () => !b.channel.up;
   b.teardownHooks.push(() => a.poke());
   return () => !b.channel.up && b.tornDown;
 }

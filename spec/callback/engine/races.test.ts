@@ -10,10 +10,11 @@ import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../suppo
  */
 const ORDERS: ReadonlyArray<readonly [string, Partial<SimulatorOptions>]> = [
   ['as captured most often', {}],
-  ["A's socket connects after A's BACKGROUND_JOB", { races: { originateSocket: 'job-first' } }],
-  ["A's socket never sees CHANNEL_PARK", { races: { socketPark: 'before-myevents' } }],
+  ['every outbound socket connects after its BACKGROUND_JOB', { races: { originateSocket: 'job-first' } }],
+  ['no outbound socket sees CHANNEL_PARK', { races: { socketPark: 'before-myevents' } }],
   ['the linger notice comes after HANGUP_COMPLETE', { lingerNotice: 'after-hangup-complete' }],
   ["B's HANGUP_COMPLETE comes before A's UNBRIDGE", { races: { bridgePeerLeaves: 'peer-hangup-complete-first' } }],
+  ["A's UNBRIDGE comes before B's HANGUP_COMPLETE", { races: { bridgePeerLeaves: 'unbridge-first' } }],
 ];
 
 describeEachDatabase('callback engine, the races FreeSWITCH resolves either way', (getDb, dbEngine) => {
@@ -52,6 +53,33 @@ describeEachDatabase('callback engine, the races FreeSWITCH resolves either way'
     expect(await r.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 1_000 - 2 - costA, reservedMinor: 0 });
     expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
     // Nothing left on the switch: both legs gone, no socket still open.
+    await r.settle();
+    expect(r.sim.channels()).toEqual([]);
+  });
+
+  it.each(ORDERS)('a simultaneous callback B ends comes out the same: %s', async (_order, simulator) => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine, { simulator }));
+    const account = await r.account(1_000);
+    r.sim.setPhone(SOURCE, { kind: 'answer', ringing: true, afterMs: 2_000 });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', ringing: true, afterMs: 5_000, hangupAfterMs: 30_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(r.requests.filter((c) => c.requestId === request.id).map((c) => c.to)).toEqual(['queued', 'dialing_both', 'dialing_b', 'bridged', 'completed']);
+    const legs = await r.store.legs.listForRequest(request.id);
+    expect(legs).toHaveLength(2);
+    const [a, b] = legs;
+    expect(a).toMatchObject({ role: 'A', state: 'completed', billsec: 33, hangupCause: 'NORMAL_CLEARING' });
+    expect(b).toMatchObject({ role: 'B', state: 'completed', billsec: 30, hangupCause: 'NORMAL_CLEARING' });
+    for (const leg of [a!, b!]) expect(r.legs.filter((c) => c.legUuid === leg.uuid && c.status === 'completed')).toHaveLength(1);
+    const retail = await r.store.tariffs.findRateByLongestPrefix(account.tariffId!, DESTINATION);
+    const callbackRate = await r.store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, SOURCE);
+    const [costA, costB] = [rateLeg(callbackRate!, 33).costMinor, rateLeg(retail!, 30).costMinor];
+    expect([a!.costMinor, b!.costMinor]).toEqual([costA, costB]);
+    expect(await r.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 1_000 - costA - costB, reservedMinor: 0 });
+    expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
     await r.settle();
     expect(r.sim.channels()).toEqual([]);
   });
