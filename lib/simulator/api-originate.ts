@@ -10,7 +10,8 @@ const USAGE = '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dial
  * `originate <dialstring> <&app(args)|exten> [dialplan] [context] [cid_name] [cid_num] [timeout]`.
  * The result is `+OK <uuid>` once the far end answered; the leg's application starts after the
  * result is out. For `&socket(…)` the TCP connection is opened first, which is why the socket
- * connects before a bgapi's BACKGROUND_JOB arrives (capture 05, ESL-NOTES §9).
+ * connects before a bgapi's BACKGROUND_JOB arrives (capture 05, ESL-NOTES §9), unless the
+ * `originateSocket` race is set the other way.
  */
 export async function originateApi(core: SwitchCore, args: string): Promise<ApiResult> {
   const argv = splitArgs(args);
@@ -32,7 +33,7 @@ export async function originateApi(core: SwitchCore, args: string): Promise<ApiR
   if (!result.ok) return { body: `-ERR ${result.cause}\n` };
   const session = result.session;
   enterDialplan(session.channel);
-  if (app.value.app.toLowerCase() === 'socket') {
+  if (app.value.app.toLowerCase() === 'socket' && core.config.races.originateSocket === 'socket-first') {
     const socket = parseSocketArg(app.value.arg);
     if (socket.ok) session.preconnected = await connectTcp(socket.value.host, socket.value.port);
   }

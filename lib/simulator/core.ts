@@ -13,7 +13,7 @@ import type { EventOrigin, TemplatedEventName } from './event-templates';
 import type { InCallScript, PhoneBook } from './phones';
 import { stopRecording } from './recording';
 import { Session } from './session';
-import type { ConnectionInfo } from './types';
+import type { ConnectionInfo, RaceOrders } from './types';
 
 export interface EventSink {
   deliver(event: EslEvent): void;
@@ -40,6 +40,7 @@ export interface CoreConfig {
   readonly defaultPlaybackMs: number;
   readonly fileDurations: Readonly<Record<string, number>>;
   readonly lingerNotice: 'after-unpark' | 'after-hangup-complete';
+  readonly races: RaceOrders;
 }
 
 const FINISHED_KEPT = 1000;
@@ -269,7 +270,7 @@ export class SwitchCore {
         void this.legs.get(peer.uuid)?.transferTo([]);
       };
       const leaving = this.legs.get(channel.uuid);
-      if (leaving && !leaving.tornDown) leaving.teardownHooks.push(release);
+      if (leaving && !leaving.tornDown && this.config.races.bridgePeerLeaves !== 'unbridge-first') leaving.teardownHooks.push(release);
       else release();
     } else {
       this.hangupAlong(peer, channel, cause);

@@ -73,7 +73,9 @@ export class OutboundSocket extends EslConnection implements SessionController {
   }
 
   parkEnded(): void {
-    if (!this.session.channel.up && this.core.config.lingerNotice === 'after-unpark') this.sendLingerNotice();
+    if (this.session.channel.up) return;
+    if (this.lingerSeconds === undefined && this.core.config.races.unlingeredHangupComplete === 'lost') this.close(this.disconnectNotice());
+    else if (this.core.config.lingerNotice === 'after-unpark') this.sendLingerNotice();
   }
 
   /**
@@ -123,7 +125,8 @@ export class OutboundSocket extends EslConnection implements SessionController {
         this.write(encodeConnectReply(this.core.factory.channelData(this.session.channel), this.mode.async ? 'async' : 'static', this.mode.full));
         if (!this.connected) {
           this.connected = true;
-          this.timers.push(this.core.after(PARK_DELAY_MS, () => this.start()));
+          if (this.core.config.races.socketPark === 'before-myevents') this.start();
+          else this.timers.push(this.core.after(PARK_DELAY_MS, () => this.start()));
         }
         return;
       case 'myevents':

@@ -12,7 +12,7 @@ import { jsonCdrOf } from './json-cdr';
 import { InboundListener } from './inbound-listener';
 import { inCallScript, PhoneBook } from './phones';
 import type { PlanStep } from './session';
-import type { ConnectionInfo, InboundCallOptions, PhoneScript, SimulatorOptions } from './types';
+import { DEFAULT_RACES, type ConnectionInfo, type InboundCallOptions, type PhoneScript, type SimulatorOptions } from './types';
 
 function silentLogger(): winston.Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
@@ -69,6 +69,7 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
       defaultPlaybackMs: options.defaultPlaybackMs ?? 1000,
       fileDurations: options.fileDurations ?? {},
       lingerNotice: options.lingerNotice ?? 'after-unpark',
+      races: { ...DEFAULT_RACES, ...options.races },
     });
     const listener = await InboundListener.listen(core, {
       host: options.eslHost ?? '127.0.0.1',

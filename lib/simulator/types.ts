@@ -68,9 +68,48 @@ export interface SimulatorOptions {
    * CHANNEL_HANGUP_COMPLETE follows the notice.
    */
   lingerNotice?: 'after-unpark' | 'after-hangup-complete';
+  /** The other orders FreeSWITCH resolves either way; each defaults to the one played so far. */
+  races?: Partial<RaceOrders>;
   /** Post a mod_json_cdr CDR for every leg that ends (see `postCdrsTo`). */
   cdr?: CdrTarget;
 }
+
+/**
+ * Orders a real FreeSWITCH resolves either way from one run to the next (capture README surprises
+ * 1, 2, 19). Each default is the order the captures show most often; a test picks the other one to
+ * prove the controller copes with both (the linger notice's place is `lingerNotice`).
+ */
+export interface RaceOrders {
+  /**
+   * `originate … &socket(…)`: the outbound socket connects before the BACKGROUND_JOB goes out (04,
+   * 05, ESL-NOTES §9), or the socket application connects only after it (the order the docs assume).
+   */
+  originateSocket: 'socket-first' | 'job-first';
+  /**
+   * The socket application parks after the client's first command, so a client that sends
+   * `myevents` right after `connect` sees CHANNEL_PARK (most captures); or it parks as soon as
+   * `connect` is answered and the socket never sees CHANNEL_PARK.
+   */
+  socketPark: 'after-first-command' | 'before-myevents';
+  /**
+   * Without linger, the socket gets CHANNEL_HANGUP_COMPLETE before the disconnect notice (07b), or
+   * the notice follows CHANNEL_UNPARK and the socket app's EXECUTE_COMPLETE and HANGUP_COMPLETE are lost (07c).
+   */
+  unlingeredHangupComplete: 'delivered' | 'lost';
+  /**
+   * B leaves its bridge with A: A's CHANNEL_UNBRIDGE comes before B's CHANNEL_HANGUP_COMPLETE, or
+   * after it. 'as-captured': before it under the `bridge` application (05), after it under
+   * `uuid_bridge` (09, 12d2).
+   */
+  bridgePeerLeaves: 'as-captured' | 'unbridge-first' | 'peer-hangup-complete-first';
+}
+
+export const DEFAULT_RACES: RaceOrders = {
+  originateSocket: 'socket-first',
+  socketPark: 'after-first-command',
+  unlingeredHangupComplete: 'delivered',
+  bridgePeerLeaves: 'as-captured',
+};
 
 export interface InboundCallOptions {
   destination: string;

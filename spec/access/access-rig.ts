@@ -4,7 +4,7 @@ import { defaultSettings, type CallbackSettings } from '../../lib/config';
 import type { CallSession } from '../../lib/esl/call-session';
 import type { Logger } from '../../lib/log/logger';
 import type { Scheduler } from '../../lib/scheduler';
-import type { FreeswitchSimulator } from '../../lib/simulator';
+import type { FreeswitchSimulator, SimulatorOptions } from '../../lib/simulator';
 import type { Account, Store } from '../../lib/store';
 import type { Engine as DatabaseEngine } from '../support/databases';
 import { startEngineRig, type SteppingClock } from '../support/engine-harness';
@@ -20,6 +20,7 @@ export interface AccessRigOptions {
   callback?: Partial<CallbackSettings>;
   askDestination?: DestinationAsker;
   engine?: Partial<Pick<CallbackEngineOptions, 'askAgainAfterTalk' | 'askAgainOnFailure' | 'setupAllowanceSeconds'>>;
+  simulator?: Partial<SimulatorOptions>;
 }
 
 export interface AccessRigDeps {
@@ -53,6 +54,7 @@ export async function startAccessRig(db: Knex, dbEngine: DatabaseEngine, options
     callback: { maxRetries: 0, retryIntervalSeconds: defaults.retryIntervalSeconds, busyIvr: defaults.busyIvr, failedIvr: defaults.failedIvr, ...options.callback },
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.askDestination ? { askDestination: options.askDestination } : {}),
+    ...(options.simulator ? { simulator: options.simulator } : {}),
     sessionHandler: () => Promise.reject(new Error('access handler not set')),
     quietQueries: { ticks: 6 },
   });

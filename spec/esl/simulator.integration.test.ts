@@ -93,7 +93,7 @@ interface Rig {
 
 let rig: Rig | undefined;
 
-async function startRig(simOptions: Partial<Parameters<typeof FreeswitchSimulator.start>[0]> = {}): Promise<Rig> {
+async function startRig(simOptions: Partial<Parameters<typeof FreeswitchSimulator.start>[0]> = {}, sessionOptions: { linger?: boolean } = {}): Promise<Rig> {
   const clock = new ManualClock();
   const { logger } = memoryLogger();
   const sim = await FreeswitchSimulator.start({ eslPort: 0, password: 'ClueCon', clock, gateways: ['carrier'], ...simOptions });
@@ -117,6 +117,7 @@ async function startRig(simOptions: Partial<Parameters<typeof FreeswitchSimulato
     sessions,
     handler: async (session) => void (await session.ended),
     server: await OutboundServer.listen({
+      ...sessionOptions,
       port: 0,
       logger,
       clock,
@@ -381,6 +382,36 @@ describe('ESL layer against the simulator', () => {
     expect(recording).toMatchObject({ path: '/recordings/call.wav', via: 'record_session' });
     expect(recording?.stoppedAt).toBeDefined();
   });
+});
+
+describe('ESL layer against the simulator, the session end on both orders of its races (capture README surprises 1, 2)', () => {
+  it.each([['after-unpark' as const], ['after-hangup-complete' as const]])(
+    'with linger, the linger notice %s: the session ends with the cause, keeps HANGUP_COMPLETE, and closes',
+    async (lingerNotice) => {
+      const r = await startRig({ lingerNotice });
+      r.sim.setPhone('15550009', { kind: 'answer', hangupAfterMs: 2_000 });
+      const uuid = await run(r.clock, originate(r, '15550009'));
+      const session = await run(r.clock, waitForSession(r, uuid));
+      const summary = await run(r.clock, session.finished);
+      expect(summary).toMatchObject({ reason: 'hangup', hangupCause: 'NORMAL_CLEARING' });
+      expect(summary.hangupComplete?.headers.get('Hangup-Cause')).toBe('NORMAL_CLEARING');
+      expect(r.sim.channels()).toEqual([]);
+    },
+  );
+
+  it.each([['delivered' as const], ['lost' as const]])(
+    'without linger, HANGUP_COMPLETE %s on the socket: the session ends with the cause from CHANNEL_HANGUP and closes',
+    async (order) => {
+      const r = await startRig({ races: { unlingeredHangupComplete: order } }, { linger: false });
+      r.sim.setPhone('15550010', { kind: 'answer', hangupAfterMs: 2_000 });
+      const uuid = await run(r.clock, originate(r, '15550010'));
+      const session = await run(r.clock, waitForSession(r, uuid));
+      const summary = await run(r.clock, session.finished);
+      expect(summary).toMatchObject({ reason: 'hangup', hangupCause: 'NORMAL_CLEARING' });
+      expect(summary.hangupComplete === undefined).toBe(order === 'lost');
+      expect(r.sim.channels()).toEqual([]);
+    },
+  );
 });
 
 function waitUntilSettled(check: () => boolean): Promise<void> {

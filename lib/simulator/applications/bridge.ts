@@ -1,6 +1,8 @@
 import type { HangupCause } from '../../esl/hangup-causes';
 import { parseDialString } from '../dial-string';
 import { originate, type OriginateResult } from '../originate';
+import type { Session } from '../session';
+import type { RaceOrders } from '../types';
 import type { AppContext, Application } from './types';
 
 const DIAL_STATUS: Partial<Record<HangupCause, string>> = {
@@ -39,6 +41,16 @@ export async function dialLeg(ctx: AppContext, dial: string): Promise<OriginateR
 }
 
 /**
+ * When A's bridge notices B leaving: at B's hangup, or once B is torn down (its
+ * CHANNEL_HANGUP_COMPLETE out before A's CHANNEL_UNBRIDGE).
+ */
+function peerGoneFor(order: RaceOrders['bridgePeerLeaves'], b: Session, a: Session): () => boolean {
+  if (order !== 'peer-hangup-complete-first') return () => !b.channel.up;
+  b.teardownHooks.push(() => a.poke());
+  return () => !b.channel.up && b.tornDown;
+}
+
+/**
  * `bridge <dialstring>`: B rings, answers, CHANNEL_BRIDGE on A; the application returns when B
  * leaves (CHANNEL_UNBRIDGE, bridge_hangup_cause; A stays unless hangup_after_bridge) or A does.
  * Without event-lock it serves queued messages inside the bridge (captures 12a2, 06c2).
@@ -68,7 +80,8 @@ export const bridge: Application = {
     channel.setVar('last_sent_callee_id_name', b.profile['Callee-ID-Name']);
     channel.setVar('last_sent_callee_id_number', b.profile['Callee-ID-Number']);
     const link = core.bridge(channel, b, 'app');
-    const reason = await session.serveMessages(() => link.ended || !b.up);
+    const peerGone = peerGoneFor(core.config.races.bridgePeerLeaves, result.session, session);
+    const reason = await session.serveMessages(() => link.ended || peerGone());
     if (reason === 'transfer' && b.up) {
       // A leaves for the rest of its dialplan (uuid_transfer, or resume after its socket died):
       // B is hung up and gone before A's bridge unwinds (captures 08c, 12c).
