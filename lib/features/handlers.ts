@@ -96,18 +96,20 @@ export class RecordStop implements FeatureHandler {
     // A gone already: FreeSWITCH closed the file at the hangup; the row is written all the same.
     await talkApi(talk, `uuid_record ${talk.legA.uuid} stop ${current.path}`);
     const { ctx } = talk;
-    // The file is read here: the controller shares the media root with FreeSWITCH (CALLBACK_MEDIA_ROOT).
-    const measure = await measureRecording(current.path, ctx.clock, (delay) => ctx.work.waitFor(delay));
-    if (measure.durationMs === undefined) talk.log.warn('recording file missing or not a WAV; stored with the talk clock', { path: current.path, bytes: measure.bytes });
-    const row = await ctx.store.recordings.create({
-      accountId: talk.request.accountId,
-      requestId: talk.request.id,
-      legUuid: talk.legA.uuid,
-      path: current.path,
-      bytes: measure.bytes,
-      durationMs: measure.durationMs ?? Math.max(0, ctx.clock.now() - current.startedAt),
+    await ctx.work.run(async () => {
+      // The file is read here: the controller shares the media root with FreeSWITCH (CALLBACK_MEDIA_ROOT).
+      const measure = await measureRecording(current.path, ctx.clock, (delay) => ctx.work.waitFor(delay));
+      if (measure.durationMs === undefined) talk.log.warn('recording file missing or not a WAV; stored with the talk clock', { path: current.path, bytes: measure.bytes });
+      const row = await ctx.store.recordings.create({
+        accountId: talk.request.accountId,
+        requestId: talk.request.id,
+        legUuid: talk.legA.uuid,
+        path: current.path,
+        bytes: measure.bytes,
+        durationMs: measure.durationMs ?? Math.max(0, ctx.clock.now() - current.startedAt),
+      });
+      talk.log.info('recording stored', { recordingId: row.id, path: row.path, bytes: row.bytes, durationMs: row.durationMs });
     });
-    talk.log.info('recording stored', { recordingId: row.id, path: row.path, bytes: row.bytes, durationMs: row.durationMs });
   }
 }
 
