@@ -134,7 +134,9 @@ export async function finishIfEveryLegSettled(ctx: EngineContext, requestId: str
   // Every leg is settled: a hold still there is one of a leg never dialed.
   await releaseAll(ctx, await ctx.store.reservations.listHeld({ requestId }));
   const talked = requestData(request.data).talked;
-  await finish(ctx, request, log, legs.length, talked, await causeOfSettledTalk(ctx, requestId, talked));
+  // A call a clean stop handed over before its talk is reported as such, as its recovery would.
+  const cause = !talked && request.lastCause === HANDED_OVER ? STOPPED_DURING_SETUP : await causeOfSettledTalk(ctx, requestId, talked);
+  await finish(ctx, request, log, legs.length, talked, cause);
 }
 
 /** The cause FreeSWITCH reported for a talk whose legs its CDRs settled; CONTROLLER_LOST for a call set-up that died with its controller, or an estimate. */
