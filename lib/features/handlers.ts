@@ -1,4 +1,3 @@
-import { sizeOf } from './file-size';
 import { CALLER_ID_POLICIES, type CallerIdPolicyName } from '../callback/engine/caller-ids';
 import { placeOrder } from '../callback/engine/order';
 import type { Talk } from '../callback/engine/flow';
@@ -8,6 +7,7 @@ import { ThreeWayConference } from './conference';
 import { ReceiveFax } from './fax';
 import { Consult, type ConsultationState } from './consult';
 import { RedialNow } from './redial-now';
+import { measureRecording } from './recording-file';
 
 /** What every handler gets: the talk, the feature settings, and state shared across codes of one talk. */
 export interface FeatureContext {
@@ -95,15 +95,21 @@ export class RecordStop implements FeatureHandler {
     recording.current = undefined;
     // A gone already: FreeSWITCH closed the file at the hangup; the row is written all the same.
     await talkApi(talk, `uuid_record ${talk.legA.uuid} stop ${current.path}`);
-    const row = await talk.ctx.store.recordings.create({
-      accountId: talk.request.accountId,
-      requestId: talk.request.id,
-      legUuid: talk.legA.uuid,
-      path: current.path,
-      bytes: await sizeOf(current.path),
-      durationMs: Math.max(0, talk.ctx.clock.now() - current.startedAt),
+    const { ctx } = talk;
+    await ctx.work.run(async () => {
+      // The file is read here: the controller shares the media root with FreeSWITCH (CALLBACK_MEDIA_ROOT).
+      const measure = await measureRecording(current.path, ctx.clock, (delay) => ctx.work.waitFor(delay));
+      if (measure.durationMs === undefined) talk.log.warn('recording file missing or not a WAV; stored with the talk clock', { path: current.path, bytes: measure.bytes });
+      const row = await ctx.store.recordings.create({
+        accountId: talk.request.accountId,
+        requestId: talk.request.id,
+        legUuid: talk.legA.uuid,
+        path: current.path,
+        bytes: measure.bytes,
+        durationMs: measure.durationMs ?? Math.max(0, ctx.clock.now() - current.startedAt),
+      });
+      talk.log.info('recording stored', { recordingId: row.id, path: row.path, bytes: row.bytes, durationMs: row.durationMs });
     });
-    talk.log.info('recording stored', { recordingId: row.id, path: row.path, durationMs: row.durationMs });
   }
 }
 

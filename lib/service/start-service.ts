@@ -28,6 +28,7 @@ import type { ReadinessCheck } from '../http/health';
 import type { Logger } from '../log/logger';
 import { talkFeatures } from '../features';
 import { faxDirOf, recordingsDirOf } from '../config/media-schema';
+import { newInstanceId } from '../callback/engine/instance-id';
 import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
@@ -66,7 +67,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
   const stops = new StopStack(logger);
   try {
     logger.info('starting', { settings: redactSettings(settings) });
-    const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const instanceId = newInstanceId(hostname(), process.pid, randomUUID().slice(0, 8));
     const metrics = new ServiceMetrics();
 
     const db = openDatabase(settings.database);

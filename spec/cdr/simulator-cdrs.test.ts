@@ -161,8 +161,8 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     );
     expect(after.cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0)).toBe(cost);
     expect(after.legs.every((leg) => leg.endedAt !== null && leg.billsec === Number(r.sim.channel(leg.uuid)!.variables.billsec))).toBe(true);
-    // The last open leg settled: the abandoned request was recovered at once and is final.
-    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
+    // The last open leg settled: the abandoned request is final at once, with the cause FreeSWITCH reported (#16.4).
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: r.sim.channel(legs[1]!.uuid)!.variables.hangup_cause });
 
     // FreeSWITCH posting again, and the periodic sweep, change nothing.
     for (const leg of legs) {
@@ -172,6 +172,41 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     }
     await survivor.scheduler.sweep(r.clock.now() + 600_000);
     expect(await books(survivor.store, account, order.id)).toEqual(after);
+  });
+
+  /**
+   * #16.4: the controller was killed and restarted on the same host while its lease still runs for
+   * minutes: the dead one's id names this host and the pid the restarted process now has.
+   */
+  async function killedAndRestartedHere(claimantHost: string) {
+    const port = await freePort();
+    const { r, account, order, legs } = await talkOutlivingItsController(port);
+    await getDb()('callback_requests').where({ id: order.id }).update({ claimed_by: `${claimantHost}-${process.pid}-deadbeef`, lease_until: r.clock.now() + 600_000 });
+    const survivor = await restartedController(getDb(), r, port, `callback-host-${process.pid}-0a1b2c3d`);
+    await r.clock.advance(5_000);
+    await r.sim.cdrPosts.idle();
+    expect(survivor.cdrs.outcomes.sort()).toEqual(['settled', 'settled']);
+    return { r, survivor, account, order, legs };
+  }
+
+  it('#16.4 a request whose every leg a CDR settled is final at once, with the cause FreeSWITCH reported, when its dead controller ran on this host', async () => {
+    const { r, survivor, account, order, legs } = await killedAndRestartedHere('callback-host');
+    const cause = r.sim.channel(legs[1]!.uuid)!.variables.hangup_cause;
+    expect(cause).toBe('NORMAL_CLEARING');
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: cause, claimedBy: null });
+    const after = await books(survivor.store, account, order.id);
+    expect(after.held).toEqual([]);
+    expect(after.balance).toMatchObject({ balanceMinor: 500 - (await expectedCost(r, survivor.store, account, legs)), reservedMinor: 0 });
+    // The sweep, once the dead lease is out, finds nothing left to do.
+    await survivor.scheduler.sweep(r.clock.now() + 900_000);
+    expect(await books(survivor.store, account, order.id)).toEqual(after);
+  });
+
+  it('#16.4 a request of a controller on another host, whose lease still runs, is left to it until the lease runs out; then it ends with the reported cause', async () => {
+    const { r, survivor, order, legs } = await killedAndRestartedHere('another-host');
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'bridged' });
+    expect(await survivor.scheduler.sweep(r.clock.now() + 600_001)).toMatchObject({ recovered: 1, errors: 0 });
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: r.sim.channel(legs[1]!.uuid)!.variables.hangup_cause });
   });
 
   /** Each leg's cost at its own tariff for `billsec` (A: callback tariff, B: retail), as settlement rates it. */
@@ -311,7 +346,8 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
       expect(await survivor.store.freeswitchCdrs.findByLegUuid(leg.uuid)).toMatchObject({ reconciliation: 'settled', reconciliationDetails: { costMinor: cost } });
     }
     expect(after.balance).toMatchObject({ balanceMinor: 500 - total, reservedMinor: 0 });
-    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: CONTROLLER_LOST });
+    // Every leg settled from FreeSWITCH's figures: the request ends with the cause it reported (#16.4).
+    expect(await survivor.store.callbackRequests.findById(order.id)).toMatchObject({ state: 'completed', lastCause: r.sim.channel(legs[1]!.uuid)!.variables.hangup_cause });
 
     // FreeSWITCH's retries of the same CDRs change nothing, and nothing needed correcting.
     await r.clock.advance(2_000);
@@ -357,19 +393,19 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   }
 
   /** A controller started after the crash on the same database and the simulator's clock, serving the CDR endpoint on `port`. */
-  async function restartedController(db: Knex, r: EngineRig, port: number): Promise<{ store: Store; engine: CallbackEngine; scheduler: Scheduler; cdrs: CdrApp }> {
+  async function restartedController(db: Knex, r: EngineRig, port: number, instanceId = 'restarted'): Promise<{ store: Store; engine: CallbackEngine; scheduler: Scheduler; cdrs: CdrApp }> {
     const store = createStore(db, () => r.clock.now());
     // It can ask FreeSWITCH whether the dead controller's legs are still there (uuid_exists).
     const control = await EslTestClient.authed(r.sim.eslPort);
     cleanups.push(async () => control.close());
     const telephony: EngineTelephony = { socketAddress: { host: '127.0.0.1', port: 1 }, gateway: 'carrier', pickNode: () => 'fs1', originate: () => Promise.reject(new Error('nothing is dialed here')), api: (_node, command) => control.api(command), onEvent: () => () => undefined };
-    const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId: 'restarted', telephony });
+    const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId, telephony });
     const scheduler = createScheduler({
       settings: { driver: 'memory' },
       db,
       clock: r.clock,
       logger: r.logger,
-      instanceId: 'restarted',
+      instanceId,
       dial: () => Promise.reject(new Error('nothing is dialed here')),
       recover: (lost, lease) => engine.recover(lost, lease),
       sweepCron: null,

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { CallSession } from '../../lib/esl/call-session';
 import { CallEnded, EslCommandFailed, EslDisconnected } from '../../lib/esl/errors';
@@ -368,19 +371,22 @@ describe('ESL layer against the simulator', () => {
   });
   it('records the call between recordStart and recordStop', async () => {
     const r = await startRig();
+    const dir = mkdtempSync(path.join(tmpdir(), 'callback-esl-rec-'));
+    const file = path.join(dir, 'call.wav');
     let done = false;
     r.handler = async (session) => {
-      await session.recordStart('/recordings/call.wav');
+      await session.recordStart(file);
       await session.playback('silence_stream://500');
-      await session.recordStop('/recordings/call.wav');
+      await session.recordStop(file);
       done = true;
       await session.hangup();
     };
     const uuid = await run(r.clock, originate(r, '15550060'));
     await run(r.clock, waitUntilSettled(() => done));
     const recording = r.sim.channel(uuid)?.recordings[0];
-    expect(recording).toMatchObject({ path: '/recordings/call.wav', via: 'record_session' });
+    expect(recording).toMatchObject({ path: file, via: 'record_session' });
     expect(recording?.stoppedAt).toBeDefined();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describeEachDatabase } from '../support/databases';
 import { DESTINATION, SOURCE, type EngineRig } from '../support/engine-harness';
 import { GAP, startTalking, statesOf, type Talking } from '../support/talk-rig';
@@ -106,11 +108,18 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     r.sim.sendDtmf(a.uuid, '*9');
     await r.runUntil(async () => (await r.store.recordings.listForRequest(requestId)).length === 1, 'row');
     const [row] = await r.store.recordings.listForRequest(requestId);
-    expect(row).toMatchObject({ accountId, requestId, legUuid: a.uuid, path: `/rec/${requestId}-${a.uuid}-1.wav` });
-    expect(row!.durationMs).toBeGreaterThanOrEqual(20_000);
+    expect(row).toMatchObject({ accountId, requestId, legUuid: a.uuid });
+    expect(path.basename(row!.path)).toBe(`${requestId}-${a.uuid}-1.wav`);
     const [recording] = r.sim.channel(a.uuid)!.recordings;
     expect(recording).toMatchObject({ path: row!.path, via: 'uuid_record' });
     expect(recording!.stoppedAt).toBeDefined();
+    // The row holds what FreeSWITCH left on disk: its real size, and the length it recorded (record_ms).
+    const recordedMs = recording!.stoppedAt! - recording!.startedAt;
+    expect(recordedMs).toBeGreaterThanOrEqual(20_000);
+    expect(row!.bytes).toBe(fs.statSync(row!.path).size);
+    expect(row!.bytes).toBe(44 + recordedMs * 16);
+    expect(row!.durationMs).toBe(recordedMs);
+    expect(String(recordedMs)).toBe(r.sim.channel(a.uuid)!.variables.record_ms);
   });
 
   it('*8 twice records once; *9 without *8 does nothing; a recording running at the end of the talk is stored', async () => {
@@ -128,6 +137,8 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     await r.finish(requestId);
     const rows = await r.store.recordings.listForRequest(requestId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.path).toBe(`/rec/${requestId}-${a.uuid}-1.wav`);
+    expect(path.basename(rows[0]!.path)).toBe(`${requestId}-${a.uuid}-1.wav`);
+    expect(rows[0]!.bytes).toBe(fs.statSync(rows[0]!.path).size);
+    expect(rows[0]!.durationMs).toBeGreaterThanOrEqual(5_000);
   });
 });

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { EslEvent } from '../../lib/esl/wire';
+import { wavDurationMs } from '../../lib/features/wav';
 import type { EslTestClient } from './esl-test-client';
 import { appEvent, sendExecute, startSim, type SimFixture } from './sim-fixture';
 import { checkEventLayout } from './template-layout';
@@ -19,12 +23,14 @@ describe('simulator applications', () => {
   });
   afterEach(() => f.stop());
 
-  it('records with record_session / stop_record_session (RECORD_START inside the execute)', async () => {
+  it('records with record_session / stop_record_session (RECORD_START inside the execute), leaving the WAV file on its host', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callback-simrec-'));
+    const file = path.join(dir, 'rec', 'a.wav');
     const { uuid, socket } = await f.callWithSocket('1000', { events: 'RECORD_START RECORD_STOP' });
-    await sendExecute(socket, 'record_session', '/rec/a.wav');
+    await sendExecute(socket, 'record_session', file);
     await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'record_session'));
     await f.clock.advance(3040);
-    const stopped = await execute(socket, 'stop_record_session', '/rec/a.wav');
+    const stopped = await execute(socket, 'stop_record_session', file);
     expect(stopped.headers.get('variable_record_ms')).toBe('3040');
     expect(socket.eventNames().slice(-6)).toEqual([
       'CHANNEL_EXECUTE',
@@ -35,8 +41,14 @@ describe('simulator applications', () => {
       'CHANNEL_EXECUTE_COMPLETE',
     ]);
     const stop = socket.events().find((e) => e.name === 'RECORD_STOP');
-    expect([stop?.headers.get('Record-File-Path'), stop?.headers.get('Record-Completion-Cause')]).toEqual(['/rec/a.wav', 'success-maxtime']);
-    expect(f.sim.channel(uuid)?.recordings).toEqual([{ path: '/rec/a.wav', via: 'record_session', startedAt: expect.any(Number), stoppedAt: expect.any(Number) }]);
+    expect([stop?.headers.get('Record-File-Path'), stop?.headers.get('Record-Completion-Cause')]).toEqual([file, 'success-maxtime']);
+    expect(f.sim.channel(uuid)?.recordings).toEqual([{ path: file, via: 'record_session', startedAt: expect.any(Number), stoppedAt: expect.any(Number) }]);
+    // As FreeSWITCH's capture 11b: 8 kHz 16-bit mono, the size the record_* variables report.
+    const written = fs.readFileSync(file);
+    expect(String(written.length)).toBe(stopped.headers.get('variable_record_file_size'));
+    expect(written.length).toBe(44 + 3040 * 16);
+    expect(wavDurationMs(written, written.length)).toBe(3040);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('records with uuid_record, and stops a recording at hangup', async () => {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { talkFeatures, type TalkFeaturesOptions } from '../../lib/features';
 import type { Leg } from '../../lib/store';
@@ -30,7 +33,16 @@ export interface TalkingOptions {
  * starting point of every feature test. The rig is handed to `keep` so that afterEach stops it.
  */
 export async function startTalking(db: Knex, dbEngine: DatabaseEngine, keep: (rig: EngineRig) => void, options: TalkingOptions = {}): Promise<Talking> {
-  const r = await startEngineRig(db, dbEngine, { engine: { onTalk: talkFeatures({ interDigitMs: GAP, recordingsDir: '/rec', ...options.features }) } });
+  // The simulator writes recordings where FreeSWITCH would: a directory of the rig's own, removed with it.
+  const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callback-rec-'));
+  const rig = await startEngineRig(db, dbEngine, { engine: { onTalk: talkFeatures({ interDigitMs: GAP, recordingsDir, ...options.features }) } });
+  const r: EngineRig = {
+    ...rig,
+    async stop() {
+      await rig.stop();
+      fs.rmSync(recordingsDir, { recursive: true, force: true });
+    },
+  };
   keep(r);
   const account = await r.account(options.balance ?? 100_000);
   r.sim.setPhone(SOURCE, options.source ?? { kind: 'answer' });

@@ -5,15 +5,17 @@ import type { FreeswitchCdr } from '../../store/freeswitch-cdrs';
 import type { Leg } from '../../store/legs';
 import type { TakenOverLease } from '../../store/request-claims';
 import { reservationOwner, type Reservation } from '../../store/reservations';
-import { canTransition, isFinalState, isRequestState, type RequestState } from '../state/request-state';
+import { CALL_IN_PROGRESS_STATES, canTransition, isFinalState, isRequestState, type RequestState } from '../state/request-state';
 import { followAdoptedTalk, survivingTalk } from './adopted-talk';
 import { HANDED_OVER, STOPPED_DURING_SETUP, type StopMode } from './clean-stop';
 import type { EngineContext } from './context';
 import { Funds, isRefusal, type Hold, type LegPricing } from './funds';
+import { isGoneSibling } from './instance-id';
 import { legExists } from './leg-probe';
 import { LiveLeg } from './live-leg';
 import { reportedLegEnd } from './reported-leg-end';
 import { requestData } from './request-data';
+import { reportedCauseOf } from './settled-cause';
 
 /** last_cause of a request whose controller died mid-call (same word as the scheduler's default). */
 export const CONTROLLER_LOST = 'CONTROLLER_LOST';
@@ -91,8 +93,8 @@ export async function recoverRequest(
       if (end.handedOver) return;
       await Promise.all(legs.filter((leg) => !talk.includes(leg)).map(settle));
       await releaseAll(ctx, strays);
-      // Handed over, nothing was lost: the request ends with the cause FreeSWITCH reported.
-      await finish(ctx, request, log, legs.length, true, handedOver ? end.cause : undefined);
+      // The talk ended as FreeSWITCH reported it (#16.4): the request ends with that cause, whoever adopted it.
+      await finish(ctx, request, log, legs.length, true, end.cause);
     });
     return { outcome: 'adopted', done };
   }
@@ -104,9 +106,43 @@ export async function recoverRequest(
     }),
   );
   await releaseAll(ctx, strays);
-  // A call a clean stop handed over before it reached its talk: ended here, reported as such.
-  await finish(ctx, request, log, legs.length, requestData(request.data).talked, handedOver ? STOPPED_DURING_SETUP : CONTROLLER_LOST);
+  const talked = requestData(request.data).talked;
+  // A call a clean stop handed over before it reached its talk: ended here, reported as such. A
+  // talk that ended with nobody to see it, whose every leg FreeSWITCH's CDRs settled, ends with its real cause.
+  const cause = handedOver ? STOPPED_DURING_SETUP : alive.some(Boolean) ? CONTROLLER_LOST : await causeOfSettledTalk(ctx, request.id, talked);
+  await finish(ctx, request, log, legs.length, talked, cause);
   return { outcome: 'finished', done: Promise.resolve() };
+}
+
+/**
+ * #16.4: a CDR settled a leg of a request nobody is calling for any more (its lease ran out, or
+ * it was held by a process of this host that is gone, e.g. killed and restarted); once every leg
+ * of its current attempt is settled there is nothing left to follow, so the request is final at
+ * once, not when the dead lease runs out, and with the cause FreeSWITCH reported. A request
+ * claimed by this instance is left to its runner or follower; one of a controller presumed alive
+ * (another host, lease running) to that controller or its lease.
+ */
+export async function finishIfEveryLegSettled(ctx: EngineContext, requestId: string, isRunning: (pid: number) => boolean): Promise<void> {
+  const request = await ctx.store.callbackRequests.findById(requestId);
+  if (!request || !(CALL_IN_PROGRESS_STATES as readonly string[]).includes(request.state)) return;
+  const claimant = request.claimedBy;
+  const leaseOut = request.leaseUntil === null || request.leaseUntil < ctx.clock.now();
+  if (claimant === ctx.instanceId || (claimant !== null && !leaseOut && !isGoneSibling(claimant, ctx.instanceId, isRunning))) return;
+  const legs = await ctx.store.legs.listForRequest(requestId);
+  if (!legs.some((leg) => leg.attempt === request.attempts) || legs.some((leg) => leg.endedAt === null)) return;
+  const log = callLogger(ctx.logger, { requestId });
+  // Every leg is settled: a hold still there is one of a leg never dialed.
+  await releaseAll(ctx, await ctx.store.reservations.listHeld({ requestId }));
+  const talked = requestData(request.data).talked;
+  // A call a clean stop handed over before its talk is reported as such, as its recovery would.
+  const cause = !talked && request.lastCause === HANDED_OVER ? STOPPED_DURING_SETUP : await causeOfSettledTalk(ctx, requestId, talked);
+  await finish(ctx, request, log, legs.length, talked, cause);
+}
+
+/** The cause FreeSWITCH reported for a talk whose legs its CDRs settled; CONTROLLER_LOST for a call set-up that died with its controller, or an estimate. */
+async function causeOfSettledTalk(ctx: EngineContext, requestId: string, talked: boolean): Promise<string> {
+  if (!talked) return CONTROLLER_LOST;
+  return reportedCauseOf(await ctx.store.cdrs.listForRequest(requestId)) ?? CONTROLLER_LOST;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { EngineContext } from './context';
 import { Funds } from './funds';
 import type { LegEnd } from './leg-events';
 import { LiveLeg } from './live-leg';
-import { holdOf, pricingOf } from './recover';
+import { processRuns } from './instance-id';
+import { finishIfEveryLegSettled, holdOf, pricingOf } from './recover';
 import type { Settlement } from './settlement';
 
 export interface ReportedSettlement extends Settlement {
@@ -13,7 +14,8 @@ export interface ReportedSettlement extends Settlement {
  * B4: FreeSWITCH reported a leg's end outside our event stream (its CDR), e.g. because the leg
  * ended while no controller listened. The leg is adopted from its row, as recovery adopts it, and
  * settled from that end: priced, its own hold charged or released, exactly once (settleLeg).
- * Undefined when the leg or its request is unknown.
+ * Undefined when the leg or its request is unknown. The last leg of a request nobody calls for
+ * any more makes it final (finishIfEveryLegSettled).
  */
 export async function settleReportedEnd(ctx: EngineContext, legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined> {
   const row = await ctx.store.legs.findByUuid(legUuid);
@@ -22,6 +24,8 @@ export async function settleReportedEnd(ctx: EngineContext, legUuid: string, end
   const reservation = (await ctx.store.reservations.listHeld({ requestId: request.id })).find((hold) => hold.legUuid === legUuid);
   const pricing = await pricingOf(new Funds(ctx), request, row);
   const leg = LiveLeg.adopt(ctx, row, { pricing, hold: reservation && holdOf(reservation), gone: false, goneBy: end.endedAt, end });
-  return { ...(await leg.settle()), requestId: request.id };
+  const settled = await leg.settle();
+  if (settled.written) await finishIfEveryLegSettled(ctx, request.id, processRuns);
+  return { ...settled, requestId: request.id };
 }
 

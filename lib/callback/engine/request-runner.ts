@@ -77,6 +77,8 @@ export class RequestRunner implements FlowHost {
   private handover: (() => boolean) | undefined;
   /** A clean stop handed the request to the next instance: nothing learnt afterwards is ours to act on. */
   private handedOver = false;
+  /** Every settlement of a leg this runner started: the request is final only once all have landed. */
+  private readonly settlements: Array<Promise<unknown>> = [];
 
   constructor(
     readonly ctx: EngineContext,
@@ -217,6 +219,8 @@ export class RequestRunner implements FlowHost {
       this.log.debug('event ignored', { state: decideFrom, event: event.type });
       return false;
     }
+    const final = isFinalState(decision.to);
+    if (final) await this.endEveryLeg(decision, decideFrom);
     if (!(await this.persist(event, decision))) {
       // Another actor (an operator's cancel on another instance, a recovery) moved the row first.
       const fresh = await this.ctx.untilWritten(`read request ${this.id}`, () => this.ctx.store.callbackRequests.findById(this.id));
@@ -231,10 +235,27 @@ export class RequestRunner implements FlowHost {
       this.state = state;
       return retried ? false : this.step(event, state, true);
     }
-    for (const action of decision.actions) await this.act(action);
-    if (isFinalState(this.state)) await this.endFeatureLegs();
-    if (isFinalState(this.state) || this.state === 'retry_scheduled') this.retire();
+    if (!final) for (const action of decision.actions) await this.act(action);
+    if (final || this.state === 'retry_scheduled') this.retire();
     return true;
+  }
+
+  /**
+   * A request is final only when every leg is settled (#16.2): a client that stops at the final
+   * state must read the billed cost with nothing held. So a decision that ends the request runs
+   * its actions (the Busy or Failed IVR on A, the hangups) while the row still shows the state it
+   * leaves, waits for every leg's settlement (CDR and money booked, hold released) and for the
+   * holds of legs never dialed to go, and only then is the final state written and announced.
+   * The lease is still ours meanwhile; a cancel from another instance that lands first wins the
+   * write, and everything done here is idempotent (hangups of gone legs, settlements once per leg).
+   */
+  private async endEveryLeg(decision: Decision, from: RequestState): Promise<void> {
+    if (from === 'bridged') await this.talkEnded(decision.to);
+    for (const action of decision.actions) await this.act(action);
+    await this.letGo([...this.featureLegs]);
+    this.featureLegs.clear();
+    await this.ctx.work.waitFor(Promise.allSettled(this.settlements));
+    await this.releaseUnusedHolds().catch((error: unknown) => this.log.error('could not release unused holds', { error: errorText(error) }));
   }
 
   private decideContext(): DecideContext {
@@ -283,7 +304,8 @@ export class RequestRunner implements FlowHost {
       ...(patch.release ? { claimedBy: null, leaseUntil: null } : {}),
       version: this.request.version + 1,
     };
-    if (from === 'bridged' && to !== 'bridged') await this.talkEnded(to);
+    // A final move ended the talk before its actions (endEveryLeg).
+    if (from === 'bridged' && to !== 'bridged' && !isFinalState(to)) await this.talkEnded(to);
     this.announce(from, to, event.type, cause);
     return true;
   }
@@ -342,7 +364,7 @@ export class RequestRunner implements FlowHost {
         return this.hangup(this.legB, action.cause);
       case 'settle_leg': {
         const leg = action.leg === 'A' ? this.legA : this.legB;
-        if (leg) this.detach(leg.settle());
+        if (leg) this.settleInBackground(leg);
         return;
       }
       case 'schedule_retry':
@@ -525,18 +547,20 @@ export class RequestRunner implements FlowHost {
     this.retire();
   }
 
-  /** The request ended: a feature's leg still up goes too, and each is booked once (settle is idempotent). */
-  private async endFeatureLegs(): Promise<void> {
-    await this.letGo([...this.featureLegs]);
-    this.featureLegs.clear();
-  }
-
+  /** Legs still up go (a feature's leg at the request's end), and each is booked once (settle is idempotent). */
   private async letGo(legs: ReadonlyArray<LiveLeg | undefined>): Promise<void> {
     for (const leg of legs) {
       if (!leg) continue;
       if (leg.isUp) await leg.control.hangup(leg.state === 'dialing' || leg.state === 'ringing' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING').catch(() => undefined);
-      this.detach(leg.settle());
+      this.settleInBackground(leg);
     }
+  }
+
+  /** A settlement waits for the leg's end: it runs beside the request's steps, and the final one waits for it. */
+  private settleInBackground(leg: LiveLeg): void {
+    const settled = leg.settle();
+    this.settlements.push(settled);
+    this.detach(settled);
   }
 
   // --- a clean stop ------------------------------------------------------------------------------

@@ -53,9 +53,10 @@ describeEachDatabase('callback engine, recovery after a lost controller', (getDb
     expect(await r.store.callbackRequests.findById(request.id)).toMatchObject({ state: 'bridged' });
     expect(r.engine.owned()).toEqual([request.id]);
 
-    r.sim.hangup(a, 'NORMAL_CLEARING');
+    r.sim.hangup(a, 'NORMAL_UNSPECIFIED');
     const done = await r.finish(request.id);
-    expect(done).toMatchObject({ state: 'completed', lastCause: 'CONTROLLER_LOST' });
+    // The talk ended as FreeSWITCH reported it: that is the request's cause, not CONTROLLER_LOST (#16.4).
+    expect(done).toMatchObject({ state: 'completed', lastCause: 'NORMAL_UNSPECIFIED' });
     const cdrs = await r.store.cdrs.listForRequest(request.id);
     expect(cdrs.map((cdr) => [cdr.legUuid, cdr.billsec, cdr.raw?.reported]).sort()).toEqual(
       [
