@@ -135,7 +135,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     expect((await r.store.accounts.balance(account.id))!.reservedMinor).toBe(0);
   });
 
-  it('A4: a calling card and its PIN pay leg B, the card charged exactly the CDR cost against its hold', async () => {
+  it('A4 (#18 item 4): a calling card and its PIN pay leg B and their own whole leg A, the card charged exactly the CDR costs against its holds, the operator nothing', async () => {
     const { r, counter } = await start();
     const stranger = '+12025550181' as E164;
     const card = await r.store.cards.create({ number: '700012345678', balanceMinor: minorUnits(500), currency: 'USD', active: true, accountId: null, expiresAt: null });
@@ -145,6 +145,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     r.sim.setPhone(stranger, { kind: 'answer' });
     r.sim.setPhone('+12025550282', { kind: 'answer', hangupAfterMs: 60_000 });
     scriptDigits(r.sim, ['700012345678#', '1357#', '2025550282#']);
+    const operatorBefore = (await r.store.accounts.balance(r.operatorCallbackAccountId))!.balanceMinor;
 
     await accessCall(r, counter, did, stranger);
     const [request] = await accessRequests(r, r.operatorCallbackAccountId);
@@ -158,8 +159,12 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     const cdrB = await r.store.cdrs.findByLegUuid(legB.uuid);
     expect(cdrB?.raw).toMatchObject({ payer: 'card', cardId: card.id });
     expect(cdrB!.costMinor).toBeGreaterThan(0);
-    // Held before B was dialed, charged against the hold: exactly the CDR's cost, nothing left held.
-    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500 - cdrB!.costMinor, reservedMinor: 0 });
+    const cdrA = await r.store.cdrs.findByLegUuid(legA.uuid);
+    expect(cdrA?.raw).toMatchObject({ payer: 'card', cardId: card.id, operatorSeconds: 0 });
+    expect(cdrA!.costMinor).toBeGreaterThan(0);
+    // Held before B was dialed, charged against the holds: exactly the CDRs' costs, nothing left held.
+    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500 - cdrA!.costMinor - cdrB!.costMinor, reservedMinor: 0 });
+    expect((await r.store.accounts.balance(r.operatorCallbackAccountId))!.balanceMinor).toBe(operatorBefore);
   });
 
   it('A5: wrong PINs are counted across calls and lock the PIN out, even against the right one', async () => {
