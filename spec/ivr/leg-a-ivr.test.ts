@@ -1,4 +1,5 @@
 import type { E164 } from '../../lib/domain/phone-number';
+import { maxCallSeconds, maxTalkSecondsForTwoLegs } from '../../lib/billing';
 import { minorUnits } from '../../lib/domain/money';
 import { LegAIvr, PromptCatalogue, type LegAIvrOptions } from '../../lib/ivr';
 import type { CallbackRequest } from '../../lib/store';
@@ -96,6 +97,36 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     expect(words[0]).toBe('en currency pronounced 9.99');
     expect(words[1]).toMatch(/^en time_measurement pronounced /);
     expect((await r.store.pins.find({ accountId: account.id }))?.failedAttempts).toBe(0);
+  });
+
+  it('#18 item 3: announces the talk the engine enforces, both legs paid from the same money, not what leg B alone would allow', async () => {
+    const { r, counter } = await start();
+    const caller = '+12025550163' as E164;
+    const destination = '+12025550264' as E164;
+    const account = await r.account(10);
+    await r.store.callerIds.add({ accountId: account.id, number: caller, allowAuthorization: true });
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani' });
+    r.sim.setPhone(caller, { kind: 'answer' });
+    r.sim.setPhone(destination, { kind: 'answer', hangupAfterMs: 24 * 3_600_000 });
+    scriptDigits(r.sim, ['2025550264#']);
+
+    await accessCall(r, counter, did, caller);
+    const [request] = await accessRequests(r, account.id);
+    await untilEnded(r, request!);
+
+    const legs = await legsOf(r, request!);
+    const legA = legs.find((leg) => leg.role === 'A')!;
+    const cdrB = (await r.store.cdrs.findByLegUuid(legs.find((leg) => leg.role === 'B')!.uuid))!;
+    const spoken = saidOn(r.sim, legA.uuid).find((words) => words.startsWith('en time_measurement pronounced '));
+    const announced = Number(spoken?.split(' ').pop());
+    const rateA = (await r.store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, caller))!;
+    const rateB = (await r.store.tariffs.findRateByLongestPrefix(account.tariffId!, destination))!;
+    // Leg A answered at the instant the IVR ran (a stepping clock): its head start over B is B's ring time.
+    expect(announced).toBe(maxTalkSecondsForTwoLegs({ rateA, rateB, aAlreadyAnsweredSeconds: r.settings.waitTimeSeconds, availableMinor: 10 }));
+    // Spoken is what the talk was cut at, and less than leg B's rate alone pays for (what was announced before).
+    expect(cdrB.billsec).toBe(announced);
+    expect(announced).toBeLessThan(maxCallSeconds({ rate: rateB, availableMinor: 10 }));
   });
 
   it('A2/A6: a stranger on a PIN number names an account and its PIN; leg B and leg A from then on are that account’s', async () => {

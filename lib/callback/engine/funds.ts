@@ -151,14 +151,34 @@ export class Funds {
    * over-estimate, recomputed when B answers). All or nothing: on refusal A keeps its setup hold.
    */
   async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg): Promise<Hold[] | Refusal> {
+    const plan = this.talkPlan(a, b.pricing);
+    return this.holdTalk(request, plan.early, b, plan.headSeconds, plan.releasing, plan.aSince);
+  }
+
+  /**
+   * C6 as leg A's IVR announces it: the talk holdForTalk would hold for B at `pricing` now, both
+   * legs counted when one payer pays both, so the announcement is what the call will be allowed
+   * (at least: the limit at talk start is recomputed with A's real head start, never shorter).
+   */
+  async plannedTalkSeconds(a: PricedLeg, pricing: LegPricing): Promise<number> {
+    const plan = this.talkPlan(a, pricing);
+    return this.talkSeconds(plan.early.pricing, pricing, plan.headSeconds, plan.releasing);
+  }
+
+  /** Who pays leg A for the talk with B at `late`, its head start over B (what it ran plus B's ring time) and the holds that become A's. */
+  private talkPlan(a: PricedLeg, late: LegPricing): { early: PricedLeg; headSeconds: number; releasing: Hold[]; aSince: number | undefined } {
     const now = this.ctx.clock.now();
-    const taken = takenOverBy(a, b.pricing.payer);
+    const taken = takenOverBy(a, late.payer);
     // An account takes leg A over from now (the IVR time before is the operator's, A6); a card
     // pays its whole leg A from the answer on, as MOR charges it.
     const from = taken && taken.kind !== 'card' ? (a.hold?.since ?? now) : a.answeredAt;
     const ranSeconds = from ? Math.ceil(Math.max(0, now - from) / 1000) : 0;
-    const early = taken ? { ...a, pricing: { ...a.pricing, payer: taken } } : a;
-    return this.holdTalk(request, early, b, ranSeconds + this.ctx.settings.waitTimeSeconds, a.hold ? [a.hold] : [], taken ? from ?? now : undefined);
+    return {
+      early: taken ? { ...a, pricing: { ...a.pricing, payer: taken } } : a,
+      headSeconds: ranSeconds + this.ctx.settings.waitTimeSeconds,
+      releasing: a.hold ? [a.hold] : [],
+      aSince: taken ? (from ?? now) : undefined,
+    };
   }
 
   /**
