@@ -1,5 +1,4 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { DEFAULT_CAP_SECONDS, maxCallSeconds } from '../billing';
 import type { AskDestinationInput, AskedDestination, DestinationAsker } from '../callback/engine/ask-destination';
 import type { CallbackSettings } from '../config/schema';
 import { isE164, type E164 } from '../domain/phone-number';
@@ -9,7 +8,7 @@ import type { Store } from '../store';
 import type { Account } from '../store/accounts';
 import type { AuthMode } from '../store/access-numbers';
 import type { PinOwner } from '../store/pins';
-import { AnnounceBalance, availableMinor } from './announce-balance';
+import { AnnounceBalance } from './announce-balance';
 import { AnnounceMaxDuration } from './announce-max-duration';
 import { DestinationEntry } from './destination-entry';
 import { IdentifyPayer } from './identify-payer';
@@ -28,7 +27,6 @@ export interface LegAIvrOptions {
   /** A2: a right PIN remembers the caller ID so the next call skips it. */
   readonly rememberCallerId?: boolean;
   readonly destinationTries?: number;
-  readonly capSeconds?: number;
   /** For card expiry; defaults to the wall clock. */
   readonly now?: () => number;
 }
@@ -80,7 +78,8 @@ export class LegAIvr implements DestinationAsker {
     );
     if (destination === null) return null;
     if (this.options.announceMaxDuration ?? true) {
-      const seconds = await this.maxSeconds(account, chosen ?? { accountId: account.id }, destination);
+      // The engine's own limit (C6, both legs when one payer pays both), not a second estimate of it.
+      const seconds = await input.talkSeconds(destination, chosen);
       if (seconds > 0) await runStep(new AnnounceMaxDuration(this.options.prompts, seconds, language), session);
     }
     return chosen ? { destination, payer: chosen } : destination;
@@ -149,13 +148,5 @@ export class LegAIvr implements DestinationAsker {
     );
     if (result !== 'ok') await store.auditLog.record({ kind: 'refused', reason: `pin_${result}`, caller: source, accountId: account.id, details: { trigger: 'access' } });
     return result === 'ok';
-  }
-
-  private async maxSeconds(account: Account, payer: PinOwner, destination: E164): Promise<number> {
-    const { store } = this.options;
-    const rate = account.tariffId === null ? null : await store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
-    const available = await availableMinor(store, payer);
-    if (!rate || available === null) return 0;
-    return maxCallSeconds({ rate, availableMinor: available, capSeconds: this.options.capSeconds ?? DEFAULT_CAP_SECONDS });
   }
 }

@@ -106,6 +106,37 @@ describeEachDatabase('access-number calls (T1)', (getDb, dbEngine) => {
     expect((await r.store.legs.listForRequest(request!.id))[0]?.number).toBe(home);
   });
 
+  it("#18 item 2: a visible stranger calling an owned DID (ani) is refused, not called back on the owner's money; the owner's verified caller ID is", async () => {
+    const { r, counter } = await start();
+    const owner = await r.account(1_000, { callbackNumber: '+12025550334' as E164 });
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, accountId: owner.id, method: 'call_to_caller', authMode: 'ani' });
+    const mine = '+12025550335' as E164;
+    await r.store.callerIds.add({ accountId: owner.id, number: mine, allowAuthorization: true });
+    r.sim.setPhone(mine, { kind: 'busy' });
+
+    await accessCall(r, counter, did, '+12025550178');
+    expect(await accessRequests(r, owner.id)).toEqual([]);
+    expect((await refusalsFor(r, did)).map((e) => [e.reason, e.caller, e.accountId])).toEqual([['unknown_caller', '+12025550178', owner.id]]);
+
+    await accessCall(r, counter, did, mine);
+    expect((await accessRequests(r, owner.id)).map((request) => request.source)).toEqual([mine]);
+  });
+
+  it('#18 item 2: call to number on an owned DID calls its fixed target for an anonymous caller', async () => {
+    const { r, counter } = await start();
+    const owner = await r.account(1_000);
+    const did = freshDid();
+    const fixed = '+12025550336' as E164;
+    await r.store.accessNumbers.create({ did, accountId: owner.id, method: 'call_to_number', targetNumber: fixed, authMode: 'ani' });
+    r.sim.setPhone(fixed, { kind: 'busy' });
+
+    await accessCall(r, counter, did, 'anonymous');
+
+    expect((await accessRequests(r, owner.id)).map((request) => request.source)).toEqual([fixed]);
+    expect(await refusalsFor(r, did)).toEqual([]);
+  });
+
   it('A6: refuses a caller whose number is outside the callback tariff', async () => {
     const { r, counter } = await start();
     const british = '+442079460001' as E164;

@@ -47,7 +47,12 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
 
   it('refuses orders it cannot take, naming the option', async () => {
     const gap = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', '2026-03-29 02:30']);
-    expect(gap).toMatchObject({ code: 2, stderr: expect.stringContaining('--at: 2026-03-29 02:30:00 does not exist in Europe/Berlin') });
+    expect(gap).toMatchObject({ code: 2, stderr: expect.stringContaining('--at: "2026-03-29 02:30" does not exist in Europe/Berlin: the clocks skip it for daylight saving time') });
+    // #18 item 6: the window every path shares (NOW is 2026-06-01T12:00Z).
+    const past = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', '2026-05-31 10:00'], { now: NOW });
+    expect(past).toMatchObject({ code: 2, stderr: expect.stringContaining('--at: "2026-05-31 10:00" is already past in Europe/Berlin') });
+    const far = await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', '2027-06-02 10:00'], { now: NOW });
+    expect(far).toMatchObject({ code: 2, stderr: expect.stringContaining('--at: "2027-06-02 10:00" is more than 365 days ahead') });
     expect((await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--at', 'tomorrow'])).stderr).toContain('--at: expected a local time');
     expect((await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '12'])).stderr).toContain('--source: 12 is not a valid number');
     expect((await cli(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567', '--mode', 'simultaneous'])).stderr).toContain('--destination: simultaneous mode');

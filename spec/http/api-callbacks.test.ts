@@ -85,6 +85,21 @@ describeEachDatabase('REST API: callbacks and authentication', (getDb) => {
       expect(past.body.error).toMatchObject({ code: 'validation_failed', field: 'at' });
     });
 
+    it('#18 item 6: refuses an `at` more than 365 days ahead or in a daylight-saving gap, as SMS does', async () => {
+      const { key } = await f.account();
+      // The clock is 2026-11-26T12:00Z; the account is in Berlin, whose clocks skip 02:00–03:00 on 2027-03-28.
+      const far = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: SOURCE, at: '2027-11-27T09:30:00Z' }).expect(400);
+      expect(far.body.error).toMatchObject({ code: 'validation_failed', field: 'at', message: '"2027-11-27T09:30:00Z" is more than 365 days ahead' });
+      const gap = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: SOURCE, at: '2027-03-28T02:30:00' }).expect(400);
+      expect(gap.body.error).toMatchObject({
+        code: 'validation_failed',
+        field: 'at',
+        message: '"2027-03-28T02:30:00" does not exist in Europe/Berlin: the clocks skip it for daylight saving time',
+      });
+      const yearAhead = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: SOURCE, at: '2027-11-26T12:00:00Z' }).expect(201);
+      expect(yearAhead.body.dueAt).toBe(Date.UTC(2027, 10, 26, 12, 0));
+    });
+
     it('returns the earlier request for a repeated idempotency key (body or header)', async () => {
       const { key } = await f.account();
       const first = await request(f.app).post('/api/v1/callbacks').set(auth(key)).set('Idempotency-Key', 'abc-1').send({ source: SOURCE, destination: DESTINATION }).expect(201);

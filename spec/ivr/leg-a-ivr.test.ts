@@ -1,4 +1,5 @@
 import type { E164 } from '../../lib/domain/phone-number';
+import { maxCallSeconds, maxTalkSecondsForTwoLegs } from '../../lib/billing';
 import { minorUnits } from '../../lib/domain/money';
 import { LegAIvr, PromptCatalogue, type LegAIvrOptions } from '../../lib/ivr';
 import type { CallbackRequest } from '../../lib/store';
@@ -98,6 +99,36 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     expect((await r.store.pins.find({ accountId: account.id }))?.failedAttempts).toBe(0);
   });
 
+  it('#18 item 3: announces the talk the engine enforces, both legs paid from the same money, not what leg B alone would allow', async () => {
+    const { r, counter } = await start();
+    const caller = '+12025550163' as E164;
+    const destination = '+12025550264' as E164;
+    const account = await r.account(10);
+    await r.store.callerIds.add({ accountId: account.id, number: caller, allowAuthorization: true });
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani' });
+    r.sim.setPhone(caller, { kind: 'answer' });
+    r.sim.setPhone(destination, { kind: 'answer', hangupAfterMs: 24 * 3_600_000 });
+    scriptDigits(r.sim, ['2025550264#']);
+
+    await accessCall(r, counter, did, caller);
+    const [request] = await accessRequests(r, account.id);
+    await untilEnded(r, request!);
+
+    const legs = await legsOf(r, request!);
+    const legA = legs.find((leg) => leg.role === 'A')!;
+    const cdrB = (await r.store.cdrs.findByLegUuid(legs.find((leg) => leg.role === 'B')!.uuid))!;
+    const spoken = saidOn(r.sim, legA.uuid).find((words) => words.startsWith('en time_measurement pronounced '));
+    const announced = Number(spoken?.split(' ').pop());
+    const rateA = (await r.store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, caller))!;
+    const rateB = (await r.store.tariffs.findRateByLongestPrefix(account.tariffId!, destination))!;
+    // Leg A answered at the instant the IVR ran (a stepping clock): its head start over B is B's ring time.
+    expect(announced).toBe(maxTalkSecondsForTwoLegs({ rateA, rateB, aAlreadyAnsweredSeconds: r.settings.waitTimeSeconds, availableMinor: 10 }));
+    // Spoken is what the talk was cut at, and less than leg B's rate alone pays for (what was announced before).
+    expect(cdrB.billsec).toBe(announced);
+    expect(announced).toBeLessThan(maxCallSeconds({ rate: rateB, availableMinor: 10 }));
+  });
+
   it('A2/A6: a stranger on a PIN number names an account and its PIN; leg B and leg A from then on are that account’s', async () => {
     const { r, counter } = await start();
     const stranger = '+12025550171' as E164;
@@ -135,7 +166,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     expect((await r.store.accounts.balance(account.id))!.reservedMinor).toBe(0);
   });
 
-  it('A4: a calling card and its PIN pay leg B, the card charged exactly the CDR cost against its hold', async () => {
+  it('A4 (#18 item 4): a calling card and its PIN pay leg B and their own whole leg A, the card charged exactly the CDR costs against its holds, the operator nothing', async () => {
     const { r, counter } = await start();
     const stranger = '+12025550181' as E164;
     const card = await r.store.cards.create({ number: '700012345678', balanceMinor: minorUnits(500), currency: 'USD', active: true, accountId: null, expiresAt: null });
@@ -145,6 +176,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     r.sim.setPhone(stranger, { kind: 'answer' });
     r.sim.setPhone('+12025550282', { kind: 'answer', hangupAfterMs: 60_000 });
     scriptDigits(r.sim, ['700012345678#', '1357#', '2025550282#']);
+    const operatorBefore = (await r.store.accounts.balance(r.operatorCallbackAccountId))!.balanceMinor;
 
     await accessCall(r, counter, did, stranger);
     const [request] = await accessRequests(r, r.operatorCallbackAccountId);
@@ -158,8 +190,12 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
     const cdrB = await r.store.cdrs.findByLegUuid(legB.uuid);
     expect(cdrB?.raw).toMatchObject({ payer: 'card', cardId: card.id });
     expect(cdrB!.costMinor).toBeGreaterThan(0);
-    // Held before B was dialed, charged against the hold: exactly the CDR's cost, nothing left held.
-    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500 - cdrB!.costMinor, reservedMinor: 0 });
+    const cdrA = await r.store.cdrs.findByLegUuid(legA.uuid);
+    expect(cdrA?.raw).toMatchObject({ payer: 'card', cardId: card.id, operatorSeconds: 0 });
+    expect(cdrA!.costMinor).toBeGreaterThan(0);
+    // Held before B was dialed, charged against the holds: exactly the CDRs' costs, nothing left held.
+    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500 - cdrA!.costMinor - cdrB!.costMinor, reservedMinor: 0 });
+    expect((await r.store.accounts.balance(r.operatorCallbackAccountId))!.balanceMinor).toBe(operatorBefore);
   });
 
   it('A5: wrong PINs are counted across calls and lock the PIN out, even against the right one', async () => {

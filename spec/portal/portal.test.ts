@@ -147,7 +147,12 @@ describeEachDatabase('web portal (W5)', (getDb) => {
       const id = /^\/callbacks\/(.+)$/.exec(res.headers.location ?? '')?.[1];
       expect((await f.store.callbackRequests.findById(id!))?.dueAt).toBe(Date.parse('2026-11-27T08:30:00Z'));
       const past = await agent.post('/callbacks').type('form').send({ _csrf: csrf, source: me.number, destination: DESTINATION, when: 'later', at: '2020-01-01T00:00' }).expect(400);
-      expect(past.text).toContain('That time has passed.');
+      expect(past.text).toContain('2020-01-01T00:00&#34; is already past in Europe/Berlin');
+      // #18 item 6: the portal's form keeps the rule of every path: a year ahead at most, no time the clocks skip.
+      const far = await agent.post('/callbacks').type('form').send({ _csrf: csrf, source: me.number, destination: DESTINATION, when: 'later', at: '2027-11-27T09:30' }).expect(400);
+      expect(far.text).toContain('is more than 365 days ahead');
+      const gap = await agent.post('/callbacks').type('form').send({ _csrf: csrf, source: me.number, destination: DESTINATION, when: 'later', at: '2027-03-28T02:30' }).expect(400);
+      expect(gap.text).toContain('does not exist in Europe/Berlin: the clocks skip it for daylight saving time');
     });
 
     it('refuses "my number" that is not one of the account\'s numbers', async () => {

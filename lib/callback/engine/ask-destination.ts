@@ -10,6 +10,11 @@ export interface AskDestinationInput {
   /** The prompt to play, as a file FreeSWITCH can open. */
   readonly promptFile: string;
   readonly digitTimeoutMs: number;
+  /**
+   * C6: the longest talk the engine would allow with `destination` if it were dialed now, paid by
+   * `payer` (the one leg A identified) or else the request's; 0 when none. What the IVR announces.
+   */
+  readonly talkSeconds: (destination: E164, payer: ChosenPayer | null) => Promise<number>;
 }
 
 /**
@@ -41,6 +46,11 @@ export function destinationOf(request: CallbackRequest, answer: AskedDestination
   const data = request.data as Record<string, unknown>;
   data[CHOSEN_PAYER_KEY] = { ...answer.payer, since: now };
   return answer.destination;
+}
+
+/** The request as the engine will see it once leg A's answer names `payer` (funds read it from the data). */
+export function withChosenPayer(request: CallbackRequest, payer: ChosenPayer | null, now: number): CallbackRequest {
+  return payer === null ? request : { ...request, data: { ...request.data, [CHOSEN_PAYER_KEY]: { ...payer, since: now } } };
 }
 
 /** The minimal step: digits, then `#`, read as a number of the account's country. */

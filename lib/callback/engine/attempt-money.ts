@@ -68,6 +68,14 @@ export class AttemptMoney {
     return { uuid, pricing, hold: holds.find((hold) => hold.legUuid === uuid) };
   }
 
+  /** C6 before B is dialed: the talk B at `number` would get, for leg A's IVR to announce (0: none, or B may not be dialed). */
+  async plannedTalkSeconds(request: CallbackRequest, a: LiveLeg | undefined, number: E164): Promise<number> {
+    const aPriced = a?.priced;
+    if (!aPriced) return 0;
+    const pricing = await this.funds.priceLegB(request, number);
+    return isRefusal(pricing) ? 0 : this.funds.plannedTalkSeconds(aPriced, pricing);
+  }
+
   talkLimitSeconds(early: PricedLeg, late: PricedLeg, headSeconds: number): number {
     return this.funds.talkLimitSeconds(early, late, headSeconds);
   }

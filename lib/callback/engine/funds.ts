@@ -11,7 +11,7 @@ import { requestData } from './request-data';
 
 /**
  * Who pays a leg we dial: an account, the operator for an unidentified caller's leg A (A6), or a
- * calling card (A4, leg B and legs added in the call) at the tariff of its account (accountId,
+ * calling card (A4: leg B, legs added in the call, and leg A from the IVR on) at the tariff of its account (accountId,
  * null: the request's). An account's and a card's money are held alike (B3): a card's talk
  * limit comes from its hold, so concurrent calls on one card cannot spend the same balance.
  */
@@ -151,12 +151,34 @@ export class Funds {
    * over-estimate, recomputed when B answers). All or nothing: on refusal A keeps its setup hold.
    */
   async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg): Promise<Hold[] | Refusal> {
+    const plan = this.talkPlan(a, b.pricing);
+    return this.holdTalk(request, plan.early, b, plan.headSeconds, plan.releasing, plan.aSince);
+  }
+
+  /**
+   * C6 as leg A's IVR announces it: the talk holdForTalk would hold for B at `pricing` now, both
+   * legs counted when one payer pays both, so the announcement is what the call will be allowed
+   * (at least: the limit at talk start is recomputed with A's real head start, never shorter).
+   */
+  async plannedTalkSeconds(a: PricedLeg, pricing: LegPricing): Promise<number> {
+    const plan = this.talkPlan(a, pricing);
+    return this.talkSeconds(plan.early.pricing, pricing, plan.headSeconds, plan.releasing);
+  }
+
+  /** Who pays leg A for the talk with B at `late`, its head start over B (what it ran plus B's ring time) and the holds that become A's. */
+  private talkPlan(a: PricedLeg, late: LegPricing): { early: PricedLeg; headSeconds: number; releasing: Hold[]; aSince: number | undefined } {
     const now = this.ctx.clock.now();
-    const taken = takenOverBy(a, b.pricing.payer);
-    const from = taken ? (a.hold?.since ?? now) : a.answeredAt;
+    const taken = takenOverBy(a, late.payer);
+    // An account takes leg A over from now (the IVR time before is the operator's, A6); a card
+    // pays its whole leg A from the answer on, as MOR charges it.
+    const from = taken && taken.kind !== 'card' ? (a.hold?.since ?? now) : a.answeredAt;
     const ranSeconds = from ? Math.ceil(Math.max(0, now - from) / 1000) : 0;
-    const early = taken ? { ...a, pricing: { ...a.pricing, payer: taken } } : a;
-    return this.holdTalk(request, early, b, ranSeconds + this.ctx.settings.waitTimeSeconds, a.hold ? [a.hold] : [], taken ? from ?? now : undefined);
+    return {
+      early: taken ? { ...a, pricing: { ...a.pricing, payer: taken } } : a,
+      headSeconds: ranSeconds + this.ctx.settings.waitTimeSeconds,
+      releasing: a.hold ? [a.hold] : [],
+      aSince: taken ? (from ?? now) : undefined,
+    };
   }
 
   /**
@@ -224,7 +246,7 @@ export class Funds {
     const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing);
     if (talk === 0) return { refused: 'insufficient_funds' };
     const wanted: WantedHold[] = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
-    if (a.pricing.payer.kind === 'account') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
+    if (a.pricing.payer.kind !== 'operator') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
     return this.reserveAll(request, wanted, releasing);
   }
 
@@ -256,10 +278,11 @@ export class Funds {
     if (!owner) return 0;
     const funds = available(owner);
     const capSeconds = this.ctx.capSeconds;
-    if (early.payer.kind === 'account' && late.payer.kind === 'account' && early.payer.accountId === late.payer.accountId) {
+    const earlyOwner = heldOwner(early.payer);
+    if (earlyOwner && fundsKey(earlyOwner) === fundsKey(owner)) {
       return maxTalkSecondsForTwoLegs({ rateA: early.rate, rateB: late.rate, aAlreadyAnsweredSeconds: headSeconds, availableMinor: funds, capSeconds });
     }
-    // The early leg is paid by someone else (the operator, A6; a card pays B only): only the late leg's funds count.
+    // The early leg is paid by someone else (the operator, A6): only the late leg's funds count.
     return maxCallSeconds({ rate: late.rate, availableMinor: funds, capSeconds });
   }
 
@@ -371,8 +394,12 @@ export function chosenPayerOf(request: CallbackRequest): z.output<typeof chosenP
   return parsed.success ? parsed.data : null;
 }
 
-/** The account that pays leg A from now on, when A ran on the operator and B's payer is an account (A6). */
+/**
+ * Who pays leg A from now on, when A ran on the operator and leg A's IVR identified B's payer
+ * (A6): that account, or that calling card (A4: a card pays its own leg A, as it would have had
+ * the caller dialed in on it).
+ */
 function takenOverBy(a: PricedLeg, bPayer: Payer): Payer | null {
-  if (a.pricing.payer.kind !== 'operator' || bPayer.kind !== 'account') return null;
-  return { kind: 'account', accountId: bPayer.accountId };
+  if (a.pricing.payer.kind !== 'operator' || bPayer.kind === 'operator') return null;
+  return bPayer;
 }

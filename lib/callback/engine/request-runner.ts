@@ -8,7 +8,7 @@ import { decide, type DecideContext, type Decision } from '../state/decide';
 import type { Action, CallLeg, RequestEvent } from '../state/request-events';
 import { isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
 import { callerIdsForRequest } from './caller-ids';
-import { destinationOf } from './ask-destination';
+import { destinationOf, withChosenPayer } from './ask-destination';
 import type { EngineContext } from './context';
 import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
@@ -495,6 +495,7 @@ export class RequestRunner implements FlowHost {
             defaultCountry: ctx.settings.defaultCountry,
             promptFile: ctx.promptFile(ctx.prompts.enterDestination),
             digitTimeoutMs: ctx.settings.digitTimeoutSeconds * 1000,
+            talkSeconds: (destination, payer) => this.money.plannedTalkSeconds(withChosenPayer(request, payer, ctx.clock.now()), this.legA, destination),
           }), ctx.clock.now());
           await this.send(number === null ? { type: 'ivr_gave_up', reason: 'no_destination' } : { type: 'destination_chosen', number });
         } catch (error) {

@@ -44,11 +44,11 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const costMinor = pricing ? minorUnits(Math.min(rateLeg(pricing.rate, end.billsec).costMinor, MONEY_MAX_MINOR)) : minorUnits(0);
   // A leg A taken over by the payer the IVR identified (A6) books to that payer; a card's leg to its card.
   const taken = takeover(input);
-  const accountId = taken ? taken.accountId : (pricing?.payer.accountId ?? null);
+  const accountId = taken && 'accountId' in taken.owner ? taken.owner.accountId : (pricing?.payer.accountId ?? null);
   // The store takes the account's (card's) row before the reservation (ReservationsRepository.settle),
   // so two legs of one payer settling at once queue on that row instead of deadlocking; should
   // InnoDB still pick a victim, it rolled the whole unit back, so the whole unit runs again.
-  const payer: ReservationOwner | null = taken ? { accountId: taken.accountId } : pricing ? payerFunds(pricing.payer) : null;
+  const payer: ReservationOwner | null = taken ? taken.owner : pricing ? payerFunds(pricing.payer) : null;
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
   // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
   return ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
@@ -75,8 +75,9 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     raw: {
       role: input.role,
       attempt: input.attempt,
-      payer: taken ? 'account' : (pricing?.payer.kind ?? null),
+      payer: taken ? ('cardId' in taken.owner ? 'card' : 'account') : (pricing?.payer.kind ?? null),
       ...(pricing?.payer.kind === 'card' ? { cardId: pricing.payer.cardId } : {}),
+      ...(taken && 'cardId' in taken.owner ? { cardId: taken.owner.cardId } : {}),
       ...(taken ? { operatorSeconds: taken.operatorSeconds, operatorAccountId: taken.operatorAccountId } : {}),
       ratePerMinute: pricing?.rate.ratePerMinute ?? null,
       // The whole terms, so that a correction (estimate-correction.ts) rates the real billsec exactly as this was rated.
@@ -147,7 +148,8 @@ async function charge(tx: Store, hold: Hold | undefined, payer: ReservationOwner
 }
 
 interface Takeover {
-  readonly accountId: number;
+  /** The account, or the calling card (A4), the IVR identified. */
+  readonly owner: ReservationOwner;
   readonly operatorAccountId: number;
   readonly operatorSeconds: number;
   readonly rate: LegPricing['rate'];
@@ -156,9 +158,11 @@ interface Takeover {
 /** Leg A ran on the operator until the payer the IVR identified took it over with a hold of its own (funds.ts `holdForTalk`). */
 function takeover(input: SettleInput): Takeover | null {
   const { hold, pricing, end } = input;
-  if (!hold || !('accountId' in hold) || hold.since === undefined || !pricing || pricing.payer.kind !== 'operator' || hold.accountId === pricing.payer.accountId) return null;
+  if (!hold || hold.since === undefined || !pricing || pricing.payer.kind !== 'operator') return null;
+  const owner: ReservationOwner = 'cardId' in hold ? { cardId: hold.cardId } : { accountId: hold.accountId };
+  if ('accountId' in owner && owner.accountId === pricing.payer.accountId) return null;
   const operatorSeconds = end.answeredAt === null ? 0 : Math.ceil(Math.max(0, hold.since - end.answeredAt) / 1000);
-  return { accountId: hold.accountId, operatorAccountId: pricing.payer.accountId, operatorSeconds, rate: pricing.rate };
+  return { owner, operatorAccountId: pricing.payer.accountId, operatorSeconds, rate: pricing.rate };
 }
 
 export function ratingTermsOf(rate: RatingTerms): RatingTerms {

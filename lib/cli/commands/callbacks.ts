@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { cancelStoredRequest } from '../../callback/engine/cancel-stored';
 import { CALL_IN_PROGRESS_STATES, REQUEST_STATES } from '../../callback/state/request-state';
 import { maxAttemptsFor } from '../../callback/policy/retry-policy';
-import { LocalTimeError, zonedTimeToEpochMs } from '../../scheduler/local-time';
+import { scheduleWallTime } from '../../scheduler/schedule-time';
 import { MODES, type CallbackMode, type CallbackRequest, type Cdr, type Leg, type Store } from '../../store';
 import type { CliContext } from '../context';
 import { invalid, refused } from '../errors';
@@ -66,7 +66,7 @@ export async function orderCallback(ctx: CliContext, store: Store, input: OrderI
     source: phoneNumber('--source', input.source, country),
     destination: input.destination === undefined ? null : phoneNumber('--destination', input.destination, country),
     mode,
-    dueAt: input.at === undefined ? ctx.now() : localTime(input.at, account.timeZone),
+    dueAt: input.at === undefined ? ctx.now() : localTime(input.at, account.timeZone, ctx.now()),
     maxAttempts: maxAttemptsFor(input.maxRetries ?? defaults.maxRetries),
     idempotencyKey: input.idempotencyKey ?? null,
     data: { unidentified: false, orderedBy: ctx.operator, ...input.data },
@@ -81,17 +81,14 @@ export function handoverText(handover: Handover | undefined): string {
   return handover.via === 'queue' ? 'queued for the service (dialed when due)' : `by the service's sweep: ${handover.why}`;
 }
 
-/** "2026-05-01 14:30" (or with T, optional seconds) on the account's wall clock. */
-function localTime(text: string, zone: string): number {
+/** "2026-05-01 14:30" (or with T, optional seconds) on the account's wall clock, by the rule every path shares. */
+function localTime(text: string, zone: string, now: number): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
   if (!match) throw invalid('--at', `expected a local time such as "2026-05-01 14:30" (in the account's zone ${zone}), not "${text}"`);
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as number[];
-  try {
-    return zonedTimeToEpochMs({ year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! }, zone);
-  } catch (error) {
-    if (error instanceof LocalTimeError) throw invalid('--at', error.message);
-    throw error;
-  }
+  const scheduled = scheduleWallTime({ year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! }, { text: JSON.stringify(text) }, { now, zone });
+  if (!scheduled.ok) throw invalid('--at', scheduled.message);
+  return scheduled.dueAt;
 }
 
 function parseStates(text: string): string[] {

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { scheduleIsoText } from '../../scheduler/schedule-time';
 import type { Account, CallbackRequest } from '../../store';
 import { WebhookTargetRefused } from '../webhooks/target-policy';
 import { accountOrThrow, phoneNumber, type ApiContext } from './context';
@@ -20,18 +20,19 @@ export async function visibleRequest(ctx: ApiContext, principal: Principal, id: 
 
 /** `at` as epoch ms; a time without an offset is the account's local time (T4). */
 function dueAt(ctx: ApiContext, account: Account, at: string | undefined): number | undefined {
-  if (at === undefined) return undefined;
-  const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(at);
-  return futureDueAt(ctx, hasOffset ? DateTime.fromISO(at, { setZone: true }) : DateTime.fromISO(at, { zone: account.timeZone }));
+  return at === undefined ? undefined : scheduledDueAt(ctx, at, account.timeZone);
 }
 
-/** A parsed `at` as epoch ms, refused when invalid or past (the API's and the portal's order forms). */
-export function futureDueAt(ctx: ApiContext, parsed: DateTime, wording = { invalid: 'not a valid date and time', passed: 'the time has passed' }): number {
-  if (!parsed.isValid) throw new ApiError(400, 'validation_failed', wording.invalid, 'at');
-  const ms = parsed.toMillis();
-  // A minute of slack for clocks that differ; anything older is a mistake, not "now".
-  if (ms < ctx.clock.now() - 60_000) throw new ApiError(400, 'validation_failed', wording.passed, 'at');
-  return Math.max(ms, ctx.clock.now());
+/**
+ * An order's `at` (the API's and the portal's forms) as epoch ms, by the rule every path shares
+ * (scheduler/schedule-time.ts: not past, at most 365 days ahead, not in a daylight-saving gap).
+ * `invalid` words an unreadable value for a page that names no format.
+ */
+export function scheduledDueAt(ctx: ApiContext, at: string, timeZone: string, invalid?: string): number {
+  const scheduled = scheduleIsoText(at, { now: ctx.clock.now(), zone: timeZone });
+  if (scheduled.ok) return scheduled.dueAt;
+  const message = scheduled.problem === 'invalid_time' && invalid !== undefined ? invalid : scheduled.message;
+  throw new ApiError(400, 'validation_failed', message, 'at');
 }
 
 /** Refuses a status webhook URL that would make us call into the operator's own networks (SSRF). */

@@ -28,7 +28,8 @@ export const orderBody = z
     destination: phoneInput.nullable().optional().meta({ description: 'leg B; null asks leg A for it (two-stage)' }),
     mode: z.enum(MODES).default('source_first'),
     at: z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true })]).optional().meta({
-      description: 'when to call: ISO 8601; without an offset it is read in the account\'s time zone. Default: now',
+      description:
+        'when to call: ISO 8601; without an offset it is read in the account\'s time zone (a time its clocks skip for daylight saving time is refused). At most 365 days ahead; a minute or more past is refused. Default: now',
     }),
     callerIdPolicy: z.enum(CALLER_ID_POLICIES).optional().meta({ description: 'which caller ID each party sees' }),
     statusWebhookUrl: z

@@ -1,10 +1,9 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import { InvalidOrder } from '../../callback/engine/order';
 import type { Registration } from '../../caller-ids';
 import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
-import { futureDueAt, visibleRequest } from '../api/callbacks';
+import { scheduledDueAt, visibleRequest } from '../api/callbacks';
 import { phoneNumberIn, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
 import { countOrder, DEFAULT_ORDER_LIMIT } from '../api/order-limit';
@@ -382,7 +381,7 @@ function formFields(req: Request): Record<string, string> {
 
 /** A `datetime-local` value, read in the account's time zone. */
 function laterDueAt(ctx: ApiContext, timeZone: string, at: string): number {
-  return futureDueAt(ctx, DateTime.fromISO(at, { zone: timeZone }), { invalid: 'Give a date and time for the callback.', passed: 'That time has passed.' });
+  return scheduledDueAt(ctx, at, timeZone, 'Give a date and time for the callback.');
 }
 
 /** A registration's outcome for the page; a refusal is thrown. Fresh numbers and numbers known elsewhere read alike. */

@@ -4,6 +4,7 @@ import { failure, success, type ParseResult, type SmsCommand, type Step } from '
 import { classify, readDate, readTime, splitDateTime, type DateField, type TimeField } from './fields';
 import { readNumber } from './numbers';
 import { CALLBACK_SYNTAX, COMMAND_LIST, CONFERENCE_SYNTAX, DATED_SYNTAX, quote } from './syntax';
+import { MAX_DAYS_AHEAD } from '../../scheduler/schedule-time';
 import { resolveWhen } from './when';
 
 export interface ParseOptions {
@@ -152,7 +153,7 @@ function readScheduled(body: string, syntax: string, options: ParseOptions): Ste
   }
 
   if (time === undefined) return success({ numbers });
-  const at = resolveWhen(date, time, { now: options.now, timeZone: options.timeZone, maxDaysAhead: options.maxDaysAhead ?? 365 });
+  const at = resolveWhen(date, time, { now: options.now, timeZone: options.timeZone, maxDaysAhead: options.maxDaysAhead ?? MAX_DAYS_AHEAD });
   if (!at.ok) return at;
   return success({ at: at.value, numbers });
 }

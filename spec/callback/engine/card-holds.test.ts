@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { maxCallSeconds } from '../../../lib/billing';
+import { maxTalkSecondsForTwoLegs } from '../../../lib/billing';
 import { engineContext } from '../../../lib/callback/engine/context';
 import { Funds, isRefusal } from '../../../lib/callback/engine/funds';
 import { minorUnits } from '../../../lib/domain/money';
@@ -68,23 +68,30 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
 
     const cdrs = await cdrsOf(r, ends);
     const cardCdrs = cdrs.filter((cdr) => cdr.raw?.payer === 'card');
-    expect(cardCdrs.map((cdr) => [cdr.requestId, cdr.raw?.cardId])).toEqual([[talked.id, card.id]]);
-    const rate = (await r.store.tariffs.findRateByLongestPrefix((await r.store.accounts.findById(r.operatorAccountId))!.tariffId!, DESTINATION))!;
-    // C6 from the hold: cut at exactly the talk the 3 cents pay for, though B would have talked on.
-    expect(cardCdrs[0]!.billsec).toBe(maxCallSeconds({ rate, availableMinor: 3 }));
+    // #18 item 4: the card pays its own leg A too; the refused caller's leg A stays the operator's.
+    expect(cardCdrs.map((cdr) => [cdr.requestId, cdr.raw?.role, cdr.raw?.cardId]).sort()).toEqual([
+      [talked.id, 'A', card.id],
+      [talked.id, 'B', card.id],
+    ]);
+    const operator = (await r.store.accounts.findById(r.operatorAccountId))!;
+    const rateA = (await r.store.tariffs.findRateByLongestPrefix(operator.callbackTariffId!, SOURCE))!;
+    const rateB = (await r.store.tariffs.findRateByLongestPrefix(operator.tariffId!, DESTINATION))!;
+    const [cdrA, cdrB] = [cardCdrs.find((cdr) => cdr.raw?.role === 'A')!, cardCdrs.find((cdr) => cdr.raw?.role === 'B')!];
+    // C6 from the holds: cut at exactly the talk the 3 cents pay for, both legs counted, though B would have talked on.
+    expect(cdrB.billsec).toBe(maxTalkSecondsForTwoLegs({ rateA, rateB, aAlreadyAnsweredSeconds: cdrA.billsec - cdrB.billsec, availableMinor: 3 }));
 
     const after = (await r.store.cards.findById(card.id))!;
     const cardCharged = cardCdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
     expect(after.balanceMinor).toBeGreaterThanOrEqual(0);
     expect(after).toMatchObject({ balanceMinor: 3 - cardCharged, reservedMinor: 0 });
-    expect(cardCharged).toBe(3);
-    // Leg A of a card caller stays the operator's (A6): everything else the CDRs cost, it paid.
+    expect(cardCharged).toBeLessThanOrEqual(3);
+    // Only the refused caller's leg A is the operator's (A6): everything else the CDRs cost, the card paid.
     const operatorCharged = operatorBefore - (await r.store.accounts.balance(r.operatorAccountId))!.balanceMinor;
     expect(operatorCharged + cardCharged).toBe(cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0));
     await expectNoHolds(r, card, ends);
   });
 
-  it('a card hold is released, and the card charged nothing, when B does not answer', async () => {
+  it('a card hold is released, and the card charged only its own leg A, when B does not answer', async () => {
     const { r, card } = await cardRig(500, new Map([[SOURCE, DESTINATION]]));
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'no-answer' });
@@ -99,8 +106,11 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
     const legB = (await r.store.legs.listForRequest(request.id)).find((leg) => leg.role === 'B');
     expect(legB).toBeDefined();
     expect(await r.store.cdrs.findByLegUuid(legB!.uuid)).toMatchObject({ billsec: 0, costMinor: 0, raw: expect.objectContaining({ payer: 'card' }) });
-    // It ended with nothing spent and nothing held.
-    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500, reservedMinor: 0 });
+    // It ended with nothing held and only leg A spent (#18 item 4: the card pays its own leg A).
+    const legA = (await r.store.legs.listForRequest(request.id)).find((leg) => leg.role === 'A')!;
+    const cdrA = (await r.store.cdrs.findByLegUuid(legA.uuid))!;
+    expect(cdrA.raw).toMatchObject({ payer: 'card', cardId: card.id });
+    expect(await r.store.cards.findById(card.id)).toMatchObject({ balanceMinor: 500 - cdrA.costMinor, reservedMinor: 0 });
     await expectNoHolds(r, card, [done]);
   });
 

@@ -140,7 +140,7 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
     expect(await new Funds(ctx).holdForFeatureLeg(request, c, talk.signal)).toEqual({ refused: 'call_ended' });
   });
 
-  it('a card leg B held twice over holds the card once', async () => {
+  it('a card’s holds for leg B and its own leg A (#18 item 4), written twice over, hold the card once', async () => {
     const account = await accountWithBalance(store, 0);
     const card = await cardWithBalance(store, 900);
     const request = await requestFor(account.id);
@@ -149,8 +149,11 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
     const b = leg({ rate: RATE, payer: { kind: 'card', cardId: card.id, accountId: null } });
     const talk = await funds.holdForTalk(request, { ...a, answeredAt: ctx.clock.now() }, b);
     if (isRefusal(talk)) throw new Error(talk.refused);
-    expect(talk).toHaveLength(1);
-    expect(await store.reservations.listHeld({ cardId: card.id })).toHaveLength(1);
-    expect((await store.cards.findById(card.id))?.reservedMinor).toBe(talk[0]!.amount);
+    expect(talk.map((hold) => [hold.legUuid, 'cardId' in hold ? hold.cardId : null])).toEqual([
+      [a.uuid, card.id],
+      [b.uuid, card.id],
+    ]);
+    expect(await store.reservations.listHeld({ cardId: card.id })).toHaveLength(2);
+    expect((await store.cards.findById(card.id))?.reservedMinor).toBe(talk[0]!.amount + talk[1]!.amount);
   });
 });
