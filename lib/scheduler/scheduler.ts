@@ -33,6 +33,13 @@ export interface SchedulerOptions {
   leaseMs?: number;
   /** Cron expression for the periodic sweep (default every 10 s); null: none (tests call sweep()). */
   sweepCron?: string | null;
+  /**
+   * Cron expression for picking up due rows without a job between sweeps. The in-process queue
+   * lives in this process, so an order another process writes to the database (the CLI) reaches
+   * it only this way (the service runs it every second with the memory driver; with Redis the CLI
+   * queues itself). Default null: none (tests call pickUp()).
+   */
+  pickupCron?: string | null;
   /** Default 60 s: comfortably more than the sweep interval, so a request is queued before it is due. */
   lookaheadMs?: number;
   /** Default 24 h: a request that could not be dialed for that long is expired, not dialed late. */
@@ -56,6 +63,8 @@ export interface Scheduler {
   start(): Promise<void>;
   stop(): Promise<void>;
   sweep(now?: number): Promise<SweepResult>;
+  /** Queues what is due now and has no job (see pickupCron); returns how many. */
+  pickUp(now?: number): Promise<number>;
   counts(): Promise<QueueCounts>;
 }
 
@@ -109,7 +118,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     ...(options.owned ? { owned: options.owned } : {}),
   });
   const sweepCron = options.sweepCron === undefined ? DEFAULT_SWEEP_CRON : options.sweepCron;
+  const pickupCron = options.pickupCron ?? null;
   let periodic: PeriodicTask | null = null;
+  let pickup: PeriodicTask | null = null;
 
   return {
     async schedule(requestId, dueAt) {
@@ -138,16 +149,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       heartbeat.start();
       await queue.start(dispatcher.handle);
       if (sweepCron !== null) periodic = everyCron(sweepCron, 'scheduler sweep', logger, () => sweeper.sweep(clock.now()));
+      if (pickupCron !== null) pickup = everyCron(pickupCron, 'scheduler pick-up', logger, () => sweeper.pickUpDue(clock.now()));
     },
 
     async stop() {
       await periodic?.stop();
+      await pickup?.stop();
       periodic = null;
+      pickup = null;
       await queue.stop();
       await heartbeat.stop();
     },
 
     sweep: (now = clock.now()) => sweeper.sweep(now),
+    pickUp: (now = clock.now()) => sweeper.pickUpDue(now),
     counts: () => queue.counts(),
   };
 }

@@ -3,6 +3,8 @@ import type { Logger } from '../log/logger';
 
 /** Every 10 seconds (node-cron's six-field form, seconds first). */
 export const DEFAULT_SWEEP_CRON = '*/10 * * * * *';
+/** Every second: the in-process queue's pick-up of orders other processes wrote. */
+export const EVERY_SECOND_CRON = '* * * * * *';
 
 export interface PeriodicTask {
   stop(): Promise<void>;

@@ -63,9 +63,19 @@ export class Sweeper {
     return result;
   }
 
+  /**
+   * Queues the rows due by `now` only: what another process on the same database (the CLI) ordered
+   * reaches the in-process queue this way, without the rest of a sweep. Returns how many it queued.
+   */
+  async pickUpDue(now: number): Promise<number> {
+    const result: SweepResult = { enqueued: 0, recovered: 0, expired: 0, errors: 0 };
+    await this.enqueueDue(now, result, 0);
+    return result.enqueued;
+  }
+
   /** A Redis flush, a restart or a lost enqueue leaves a due row without a job: give it one. */
-  private async enqueueDue(now: number, result: SweepResult): Promise<void> {
-    const { db, queue, maxAgeMs, lookaheadMs } = this.options;
+  private async enqueueDue(now: number, result: SweepResult, lookaheadMs = this.options.lookaheadMs): Promise<void> {
+    const { db, queue, maxAgeMs } = this.options;
     for await (const due of dueBetween(db, DUE_STATES, now - maxAgeMs, now + lookaheadMs, this.batchSize)) {
       try {
         await queue.enqueue(due.id, due.dueAt);

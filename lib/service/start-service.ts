@@ -32,6 +32,7 @@ import { newInstanceId } from '../callback/engine/instance-id';
 import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
+import { EVERY_SECOND_CRON } from '../scheduler/sweep-cron';
 import { createStore, type Store } from '../store';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
@@ -103,6 +104,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       owned: () => ref.engine?.owned() ?? [],
       leaseMs: settings.scheduler.leaseSeconds * 1000,
       sweepCron: settings.scheduler.sweepCron,
+      // Orders the CLI writes reach the in-process queue only through the database.
+      pickupCron: settings.queue.driver === 'memory' ? EVERY_SECOND_CRON : null,
       firstState: (request) => running(ref.engine).firstStateFor(request),
     });
     const firstGateway = telephony.gateways.values().next().value?.[0] ?? 'carrier';

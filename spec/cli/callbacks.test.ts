@@ -136,9 +136,9 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     expect(counts.bullmq).toEqual({ ok: true, waiting: 0, delayed: 0, active: 0, failed: 0 });
   });
 
-  it("leaves an order to the service's sweep with the in-process queue, and says so; a Redis that does not answer only falls back to the sweep", async () => {
+  it("leaves an order to the service's pick-up with the in-process queue, and says so; a Redis that does not answer only falls back to the sweep", async () => {
     const memory = await cliJson<Ordered & { handover: { via: string; why: string } }>(target(), ['callbacks', 'order', '--account', 'Caller', '--source', '+49301234567'], { now: NOW });
-    expect(memory.handover).toEqual({ via: 'sweep', why: "the in-process queue (queue.driver memory) is the service's own; its sweep (*/10 * * * * *) dials it" });
+    expect(memory.handover).toEqual({ via: 'pickup' });
     await cli(target(), ['callbacks', 'cancel', memory.request.id]);
 
     const port = await freePort();

@@ -167,6 +167,20 @@ describeEachDatabase('scheduler', (getDb) => {
       expect(before.calls).toHaveLength(0);
     });
 
+    it('picks up between sweeps a due row another process wrote (the CLI), once, and nothing not yet due', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 5, 1, 8, 0));
+      const spy = dialSpy();
+      const service = instance(clock, uniquePrefix(), 'controller-1', spy.dial);
+      await service.start();
+      // Written straight to the database, as the CLI does: no job in this process's queue.
+      const now = await newRequest(store, account.id, clock.now());
+      const later = await newRequest(store, account.id, clock.now() + HOUR);
+      expect(await service.pickUp(clock.now())).toBe(1);
+      await settle(() => spy.calls.length, 1, service);
+      expect(spy.ids()).toEqual([now.id]);
+      expect(later.dueAt).toBeGreaterThan(clock.now());
+    });
+
     it('dials a retry of the same request as a new job, even one scheduled from inside dial()', async () => {
       const clock = new ManualClock(Date.UTC(2026, 5, 1, 8, 0));
       const request = await newRequest(store, account.id, clock.now());

@@ -78,7 +78,9 @@ export async function orderCallback(ctx: CliContext, store: Store, input: OrderI
 /** What the operator reads about when the order will be dialed. */
 export function handoverText(handover: Handover | undefined): string {
   if (handover === undefined) return 'already ordered';
-  return handover.via === 'queue' ? 'queued for the service (dialed when due)' : `by the service's sweep: ${handover.why}`;
+  if (handover.via === 'queue') return 'queued for the service (dialed when due)';
+  if (handover.via === 'pickup') return "picked up by the service within a second (in-process queue), dialed when due";
+  return `by the service's sweep: ${handover.why}`;
 }
 
 /** "2026-05-01 14:30" (or with T, optional seconds) on the account's wall clock, by the rule every path shares. */
@@ -103,7 +105,7 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
 
   callbacks
     .command('order')
-    .description("queue a callback; a running service dials it when it is due (times are the account's wall clock); with Redis it goes onto the service's dial queue at once, with the in-process queue the service's sweep picks it up")
+    .description("queue a callback; a running service dials it when it is due (times are the account's wall clock); with Redis it goes onto the service's dial queue at once, with the in-process queue the service picks it up within a second")
     .requiredOption('--account <account>', 'who pays, id or name')
     .requiredOption('--source <number>', 'leg A: the number called back first')
     .option('--destination <number>', 'leg B; without it leg A is asked for the destination')
