@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { cardAvailableMinor } from './cards';
-import type { ReservationOwner } from './reservations';
+import { listLedger, payerColumns, type LedgerQuery } from './payer-ledger';
+import { ownerField, type ReservationOwner } from './reservations';
 import { Repository, insertedId, int, money, oneOf, optInt, written, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
@@ -51,7 +52,7 @@ interface AdjustmentRow {
 const newSchema = z.object({
   legUuid: z.guid(),
   requestId: z.guid().nullable().default(null),
-  payer: z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]).nullable(),
+  payer: ownerField.nullable(),
   reason: z.enum(ADJUSTMENT_REASONS),
   estimatedBillsec: z.number().int().nonnegative(),
   correctedBillsec: z.number().int().nonnegative(),
@@ -101,8 +102,7 @@ export class BillingAdjustmentsRepository extends Repository {
           await trx('billing_adjustments').insert({
             leg_uuid: adjustment.legUuid,
             request_id: adjustment.requestId,
-            account_id: adjustment.payer && 'accountId' in adjustment.payer ? adjustment.payer.accountId : null,
-            card_id: adjustment.payer && 'cardId' in adjustment.payer ? adjustment.payer.cardId : null,
+            ...payerColumns(adjustment.payer),
             reason: adjustment.reason,
             estimated_billsec: adjustment.estimatedBillsec,
             corrected_billsec: adjustment.correctedBillsec,
@@ -130,12 +130,8 @@ export class BillingAdjustmentsRepository extends Repository {
   }
 
   /** Oldest first; with accountId, those of one account (as payer). */
-  async list(query: { accountId?: number; from?: EpochMs; to?: EpochMs; limit?: number } = {}): Promise<BillingAdjustment[]> {
-    const builder = this.db<AdjustmentRow>('billing_adjustments').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit ?? 1000);
-    if (query.accountId !== undefined) builder.where({ account_id: query.accountId });
-    if (query.from !== undefined) builder.where('created_at', '>=', query.from);
-    if (query.to !== undefined) builder.where('created_at', '<', query.to);
-    return (await builder).map(toAdjustment);
+  async list(query: LedgerQuery = {}): Promise<BillingAdjustment[]> {
+    return (await listLedger<AdjustmentRow>(this.db, 'billing_adjustments', query)).map(toAdjustment);
   }
 }
 

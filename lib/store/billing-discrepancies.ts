@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
 import { Repository, insertedId, int, money, oneOf, optInt, type DbInt, type EpochMs } from './rows';
+import { listLedger, payerColumns, type LedgerQuery } from './payer-ledger';
+import { ownerField } from './reservations';
 import { isUniqueViolation } from './sql-errors';
-import { idField, nonNegativeMinorField, parseInput } from './validation';
+import { nonNegativeMinorField, parseInput } from './validation';
 
 export const DISCREPANCY_SOURCES = ['socket', 'json_cdr', 'estimate', 'correction'] as const;
 /** What rated the leg: its socket end, a posted CDR, a recovery estimate, a correction of an estimate. */
@@ -48,7 +50,7 @@ interface DiscrepancyRow {
 const newSchema = z.object({
   legUuid: z.guid(),
   requestId: z.guid().nullable().default(null),
-  payer: z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]).nullable(),
+  payer: ownerField.nullable(),
   kind: z.enum(DISCREPANCY_KINDS),
   source: z.enum(DISCREPANCY_SOURCES),
   billsec: z.number().int().nonnegative(),
@@ -86,8 +88,7 @@ export class BillingDiscrepanciesRepository extends Repository {
         await this.db('billing_discrepancies').insert({
           leg_uuid: d.legUuid,
           request_id: d.requestId,
-          account_id: d.payer && 'accountId' in d.payer ? d.payer.accountId : null,
-          card_id: d.payer && 'cardId' in d.payer ? d.payer.cardId : null,
+          ...payerColumns(d.payer),
           kind: d.kind,
           source: d.source,
           billsec: d.billsec,
@@ -106,11 +107,7 @@ export class BillingDiscrepanciesRepository extends Repository {
   }
 
   /** Oldest first; with accountId, those of one account (as payer). */
-  async list(query: { accountId?: number; from?: EpochMs; to?: EpochMs; limit?: number } = {}): Promise<BillingDiscrepancy[]> {
-    const builder = this.db<DiscrepancyRow>('billing_discrepancies').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit ?? 1000);
-    if (query.accountId !== undefined) builder.where({ account_id: query.accountId });
-    if (query.from !== undefined) builder.where('created_at', '>=', query.from);
-    if (query.to !== undefined) builder.where('created_at', '<', query.to);
-    return (await builder).map(toDiscrepancy);
+  async list(query: LedgerQuery = {}): Promise<BillingDiscrepancy[]> {
+    return (await listLedger<DiscrepancyRow>(this.db, 'billing_discrepancies', query)).map(toDiscrepancy);
   }
 }
