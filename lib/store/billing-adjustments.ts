@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { cardAvailableMinor } from './cards';
-import { listLedger, payerColumns, type LedgerQuery } from './payer-ledger';
-import { ownerField, type ReservationOwner } from './reservations';
+import { ledgerEntryFields, listLedger, payerColumns, toLedgerEntry, type LedgerEntry, type LedgerQuery, type LedgerRow } from './payer-ledger';
+import type { ReservationOwner } from './reservations';
 import { Repository, insertedId, int, money, oneOf, optInt, written, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
@@ -14,12 +14,7 @@ export const ADJUSTMENT_REASONS = ['estimate_corrected'] as const;
 export type AdjustmentReason = (typeof ADJUSTMENT_REASONS)[number];
 
 /** Money moved after a leg was settled, one per leg (B4). */
-export interface BillingAdjustment {
-  id: number;
-  legUuid: string;
-  requestId: string | null;
-  accountId: number | null;
-  cardId: number | null;
+export interface BillingAdjustment extends LedgerEntry {
   reason: AdjustmentReason;
   estimatedBillsec: number;
   correctedBillsec: number;
@@ -29,15 +24,9 @@ export interface BillingAdjustment {
   amountMinor: MinorUnits;
   operatorAccountId: number | null;
   operatorAmountMinor: MinorUnits;
-  createdAt: EpochMs;
 }
 
-interface AdjustmentRow {
-  id: DbInt;
-  leg_uuid: string;
-  request_id: string | null;
-  account_id: DbInt | null;
-  card_id: DbInt | null;
+interface AdjustmentRow extends LedgerRow {
   reason: string;
   estimated_billsec: DbInt;
   corrected_billsec: DbInt;
@@ -46,13 +35,10 @@ interface AdjustmentRow {
   amount_minor: DbInt;
   operator_account_id: DbInt | null;
   operator_amount_minor: DbInt;
-  created_at: DbInt;
 }
 
 const newSchema = z.object({
-  legUuid: z.guid(),
-  requestId: z.guid().nullable().default(null),
-  payer: ownerField.nullable(),
+  ...ledgerEntryFields,
   reason: z.enum(ADJUSTMENT_REASONS),
   estimatedBillsec: z.number().int().nonnegative(),
   correctedBillsec: z.number().int().nonnegative(),
@@ -66,11 +52,7 @@ export type NewBillingAdjustment = z.input<typeof newSchema>;
 
 function toAdjustment(row: AdjustmentRow): BillingAdjustment {
   return {
-    id: int(row.id),
-    legUuid: row.leg_uuid,
-    requestId: row.request_id,
-    accountId: optInt(row.account_id),
-    cardId: optInt(row.card_id),
+    ...toLedgerEntry(row),
     reason: oneOf(ADJUSTMENT_REASONS, row.reason),
     estimatedBillsec: int(row.estimated_billsec),
     correctedBillsec: int(row.corrected_billsec),
@@ -79,7 +61,6 @@ function toAdjustment(row: AdjustmentRow): BillingAdjustment {
     amountMinor: money(row.amount_minor),
     operatorAccountId: optInt(row.operator_account_id),
     operatorAmountMinor: money(row.operator_amount_minor),
-    createdAt: int(row.created_at),
   };
 }
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
-import { Repository, insertedId, int, money, oneOf, optInt, type DbInt, type EpochMs } from './rows';
-import { listLedger, payerColumns, type LedgerQuery } from './payer-ledger';
-import { ownerField } from './reservations';
+import { Repository, insertedId, int, money, oneOf, type DbInt } from './rows';
+import { ledgerEntryFields, listLedger, payerColumns, toLedgerEntry, type LedgerEntry, type LedgerQuery, type LedgerRow } from './payer-ledger';
 import { isUniqueViolation } from './sql-errors';
 import { nonNegativeMinorField, parseInput } from './validation';
 
@@ -15,12 +14,7 @@ export const DISCREPANCY_KINDS = ['over_hold'] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 
 /** Money a settlement did not move, for the operator to decide on (issue #15). */
-export interface BillingDiscrepancy {
-  id: number;
-  legUuid: string;
-  requestId: string | null;
-  accountId: number | null;
-  cardId: number | null;
+export interface BillingDiscrepancy extends LedgerEntry {
   kind: DiscrepancyKind;
   source: DiscrepancySource;
   billsec: number;
@@ -28,15 +22,9 @@ export interface BillingDiscrepancy {
   ratedCostMinor: MinorUnits;
   chargedMinor: MinorUnits;
   excessMinor: MinorUnits;
-  createdAt: EpochMs;
 }
 
-interface DiscrepancyRow {
-  id: DbInt;
-  leg_uuid: string;
-  request_id: string | null;
-  account_id: DbInt | null;
-  card_id: DbInt | null;
+interface DiscrepancyRow extends LedgerRow {
   kind: string;
   source: string;
   billsec: DbInt;
@@ -44,13 +32,10 @@ interface DiscrepancyRow {
   rated_cost_minor: DbInt;
   charged_minor: DbInt;
   excess_minor: DbInt;
-  created_at: DbInt;
 }
 
 const newSchema = z.object({
-  legUuid: z.guid(),
-  requestId: z.guid().nullable().default(null),
-  payer: ownerField.nullable(),
+  ...ledgerEntryFields,
   kind: z.enum(DISCREPANCY_KINDS),
   source: z.enum(DISCREPANCY_SOURCES),
   billsec: z.number().int().nonnegative(),
@@ -63,11 +48,7 @@ export type NewBillingDiscrepancy = z.input<typeof newSchema>;
 
 function toDiscrepancy(row: DiscrepancyRow): BillingDiscrepancy {
   return {
-    id: int(row.id),
-    legUuid: row.leg_uuid,
-    requestId: row.request_id,
-    accountId: optInt(row.account_id),
-    cardId: optInt(row.card_id),
+    ...toLedgerEntry(row),
     kind: oneOf(DISCREPANCY_KINDS, row.kind),
     source: oneOf(DISCREPANCY_SOURCES, row.source),
     billsec: int(row.billsec),
@@ -75,7 +56,6 @@ function toDiscrepancy(row: DiscrepancyRow): BillingDiscrepancy {
     ratedCostMinor: money(row.rated_cost_minor),
     chargedMinor: money(row.charged_minor),
     excessMinor: money(row.excess_minor),
-    createdAt: int(row.created_at),
   };
 }
 

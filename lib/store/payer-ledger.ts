@@ -1,12 +1,50 @@
 import type { Knex } from 'knex';
-import type { ReservationOwner } from './reservations';
-import type { EpochMs } from './rows';
+import { z } from 'zod';
+import { ownerField, type ReservationOwner } from './reservations';
+import { int, optInt, type DbInt, type EpochMs } from './rows';
 
 /*
  * What the money ledgers written at settlement (billing adjustments, billing discrepancies) have
  * in common: a payer that is an account, a calling card or nobody, and the operator's listing of
  * them by time and account. Each ledger keeps its own columns, row type and mapping.
  */
+
+/** What every ledger entry starts with: the leg it is about, its request, its payer and when it was written. */
+export interface LedgerEntry {
+  id: number;
+  legUuid: string;
+  requestId: string | null;
+  accountId: number | null;
+  cardId: number | null;
+  createdAt: EpochMs;
+}
+
+export interface LedgerRow {
+  id: DbInt;
+  leg_uuid: string;
+  request_id: string | null;
+  account_id: DbInt | null;
+  card_id: DbInt | null;
+  created_at: DbInt;
+}
+
+/** The input fields of a new entry that every ledger takes; spread into each ledger's schema. */
+export const ledgerEntryFields = {
+  legUuid: z.guid(),
+  requestId: z.guid().nullable().default(null),
+  payer: ownerField.nullable(),
+};
+
+export function toLedgerEntry(row: LedgerRow): LedgerEntry {
+  return {
+    id: int(row.id),
+    legUuid: row.leg_uuid,
+    requestId: row.request_id,
+    accountId: optInt(row.account_id),
+    cardId: optInt(row.card_id),
+    createdAt: int(row.created_at),
+  };
+}
 
 /** The payer's two columns: at most one of them set. */
 export function payerColumns(payer: ReservationOwner | null): { account_id: number | null; card_id: number | null } {
