@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { cardAvailableMinor } from './cards';
+import { ledgerEntryFields, listLedger, payerColumns, toLedgerEntry, type LedgerEntry, type LedgerQuery, type LedgerRow } from './payer-ledger';
 import type { ReservationOwner } from './reservations';
 import { Repository, insertedId, int, money, oneOf, optInt, written, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
@@ -13,12 +14,7 @@ export const ADJUSTMENT_REASONS = ['estimate_corrected'] as const;
 export type AdjustmentReason = (typeof ADJUSTMENT_REASONS)[number];
 
 /** Money moved after a leg was settled, one per leg (B4). */
-export interface BillingAdjustment {
-  id: number;
-  legUuid: string;
-  requestId: string | null;
-  accountId: number | null;
-  cardId: number | null;
+export interface BillingAdjustment extends LedgerEntry {
   reason: AdjustmentReason;
   estimatedBillsec: number;
   correctedBillsec: number;
@@ -28,15 +24,9 @@ export interface BillingAdjustment {
   amountMinor: MinorUnits;
   operatorAccountId: number | null;
   operatorAmountMinor: MinorUnits;
-  createdAt: EpochMs;
 }
 
-interface AdjustmentRow {
-  id: DbInt;
-  leg_uuid: string;
-  request_id: string | null;
-  account_id: DbInt | null;
-  card_id: DbInt | null;
+interface AdjustmentRow extends LedgerRow {
   reason: string;
   estimated_billsec: DbInt;
   corrected_billsec: DbInt;
@@ -45,13 +35,10 @@ interface AdjustmentRow {
   amount_minor: DbInt;
   operator_account_id: DbInt | null;
   operator_amount_minor: DbInt;
-  created_at: DbInt;
 }
 
 const newSchema = z.object({
-  legUuid: z.guid(),
-  requestId: z.guid().nullable().default(null),
-  payer: z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]).nullable(),
+  ...ledgerEntryFields,
   reason: z.enum(ADJUSTMENT_REASONS),
   estimatedBillsec: z.number().int().nonnegative(),
   correctedBillsec: z.number().int().nonnegative(),
@@ -65,11 +52,7 @@ export type NewBillingAdjustment = z.input<typeof newSchema>;
 
 function toAdjustment(row: AdjustmentRow): BillingAdjustment {
   return {
-    id: int(row.id),
-    legUuid: row.leg_uuid,
-    requestId: row.request_id,
-    accountId: optInt(row.account_id),
-    cardId: optInt(row.card_id),
+    ...toLedgerEntry(row),
     reason: oneOf(ADJUSTMENT_REASONS, row.reason),
     estimatedBillsec: int(row.estimated_billsec),
     correctedBillsec: int(row.corrected_billsec),
@@ -78,7 +61,6 @@ function toAdjustment(row: AdjustmentRow): BillingAdjustment {
     amountMinor: money(row.amount_minor),
     operatorAccountId: optInt(row.operator_account_id),
     operatorAmountMinor: money(row.operator_amount_minor),
-    createdAt: int(row.created_at),
   };
 }
 
@@ -101,8 +83,7 @@ export class BillingAdjustmentsRepository extends Repository {
           await trx('billing_adjustments').insert({
             leg_uuid: adjustment.legUuid,
             request_id: adjustment.requestId,
-            account_id: adjustment.payer && 'accountId' in adjustment.payer ? adjustment.payer.accountId : null,
-            card_id: adjustment.payer && 'cardId' in adjustment.payer ? adjustment.payer.cardId : null,
+            ...payerColumns(adjustment.payer),
             reason: adjustment.reason,
             estimated_billsec: adjustment.estimatedBillsec,
             corrected_billsec: adjustment.correctedBillsec,
@@ -130,12 +111,8 @@ export class BillingAdjustmentsRepository extends Repository {
   }
 
   /** Oldest first; with accountId, those of one account (as payer). */
-  async list(query: { accountId?: number; from?: EpochMs; to?: EpochMs; limit?: number } = {}): Promise<BillingAdjustment[]> {
-    const builder = this.db<AdjustmentRow>('billing_adjustments').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit ?? 1000);
-    if (query.accountId !== undefined) builder.where({ account_id: query.accountId });
-    if (query.from !== undefined) builder.where('created_at', '>=', query.from);
-    if (query.to !== undefined) builder.where('created_at', '<', query.to);
-    return (await builder).map(toAdjustment);
+  async list(query: LedgerQuery = {}): Promise<BillingAdjustment[]> {
+    return (await listLedger<AdjustmentRow>(this.db, 'billing_adjustments', query)).map(toAdjustment);
   }
 }
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
-import { Repository, insertedId, int, money, oneOf, optInt, type DbInt, type EpochMs } from './rows';
+import { Repository, insertedId, int, money, oneOf, type DbInt } from './rows';
+import { ledgerEntryFields, listLedger, payerColumns, toLedgerEntry, type LedgerEntry, type LedgerQuery, type LedgerRow } from './payer-ledger';
 import { isUniqueViolation } from './sql-errors';
-import { idField, nonNegativeMinorField, parseInput } from './validation';
+import { nonNegativeMinorField, parseInput } from './validation';
 
 export const DISCREPANCY_SOURCES = ['socket', 'json_cdr', 'estimate', 'correction'] as const;
 /** What rated the leg: its socket end, a posted CDR, a recovery estimate, a correction of an estimate. */
@@ -13,12 +14,7 @@ export const DISCREPANCY_KINDS = ['over_hold'] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 
 /** Money a settlement did not move, for the operator to decide on (issue #15). */
-export interface BillingDiscrepancy {
-  id: number;
-  legUuid: string;
-  requestId: string | null;
-  accountId: number | null;
-  cardId: number | null;
+export interface BillingDiscrepancy extends LedgerEntry {
   kind: DiscrepancyKind;
   source: DiscrepancySource;
   billsec: number;
@@ -26,15 +22,9 @@ export interface BillingDiscrepancy {
   ratedCostMinor: MinorUnits;
   chargedMinor: MinorUnits;
   excessMinor: MinorUnits;
-  createdAt: EpochMs;
 }
 
-interface DiscrepancyRow {
-  id: DbInt;
-  leg_uuid: string;
-  request_id: string | null;
-  account_id: DbInt | null;
-  card_id: DbInt | null;
+interface DiscrepancyRow extends LedgerRow {
   kind: string;
   source: string;
   billsec: DbInt;
@@ -42,13 +32,10 @@ interface DiscrepancyRow {
   rated_cost_minor: DbInt;
   charged_minor: DbInt;
   excess_minor: DbInt;
-  created_at: DbInt;
 }
 
 const newSchema = z.object({
-  legUuid: z.guid(),
-  requestId: z.guid().nullable().default(null),
-  payer: z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]).nullable(),
+  ...ledgerEntryFields,
   kind: z.enum(DISCREPANCY_KINDS),
   source: z.enum(DISCREPANCY_SOURCES),
   billsec: z.number().int().nonnegative(),
@@ -61,11 +48,7 @@ export type NewBillingDiscrepancy = z.input<typeof newSchema>;
 
 function toDiscrepancy(row: DiscrepancyRow): BillingDiscrepancy {
   return {
-    id: int(row.id),
-    legUuid: row.leg_uuid,
-    requestId: row.request_id,
-    accountId: optInt(row.account_id),
-    cardId: optInt(row.card_id),
+    ...toLedgerEntry(row),
     kind: oneOf(DISCREPANCY_KINDS, row.kind),
     source: oneOf(DISCREPANCY_SOURCES, row.source),
     billsec: int(row.billsec),
@@ -73,7 +56,6 @@ function toDiscrepancy(row: DiscrepancyRow): BillingDiscrepancy {
     ratedCostMinor: money(row.rated_cost_minor),
     chargedMinor: money(row.charged_minor),
     excessMinor: money(row.excess_minor),
-    createdAt: int(row.created_at),
   };
 }
 
@@ -86,8 +68,7 @@ export class BillingDiscrepanciesRepository extends Repository {
         await this.db('billing_discrepancies').insert({
           leg_uuid: d.legUuid,
           request_id: d.requestId,
-          account_id: d.payer && 'accountId' in d.payer ? d.payer.accountId : null,
-          card_id: d.payer && 'cardId' in d.payer ? d.payer.cardId : null,
+          ...payerColumns(d.payer),
           kind: d.kind,
           source: d.source,
           billsec: d.billsec,
@@ -106,11 +87,7 @@ export class BillingDiscrepanciesRepository extends Repository {
   }
 
   /** Oldest first; with accountId, those of one account (as payer). */
-  async list(query: { accountId?: number; from?: EpochMs; to?: EpochMs; limit?: number } = {}): Promise<BillingDiscrepancy[]> {
-    const builder = this.db<DiscrepancyRow>('billing_discrepancies').orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(query.limit ?? 1000);
-    if (query.accountId !== undefined) builder.where({ account_id: query.accountId });
-    if (query.from !== undefined) builder.where('created_at', '>=', query.from);
-    if (query.to !== undefined) builder.where('created_at', '<', query.to);
-    return (await builder).map(toDiscrepancy);
+  async list(query: LedgerQuery = {}): Promise<BillingDiscrepancy[]> {
+    return (await listLedger<DiscrepancyRow>(this.db, 'billing_discrepancies', query)).map(toDiscrepancy);
   }
 }

@@ -57,7 +57,8 @@ const referencesSchema = z.object({
 });
 export type ReservationReferences = z.input<typeof referencesSchema>;
 
-const ownerSchema = z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]);
+/** A ReservationOwner on input; the ledgers that name a payer use it too. */
+export const ownerField = z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]);
 
 function toReservation(row: ReservationRow): Reservation {
   return {
@@ -152,7 +153,7 @@ export class ReservationsRepository extends Repository {
    * caller's transaction; on its own, the hold is looked up once more in a new transaction).
    */
   async reserveFor(owner: ReservationOwner, amount: MinorUnits, references: ReservationReferences = {}): Promise<Reservation | null> {
-    const parsedOwner = parseInput(ownerSchema, owner, 'reservation owner');
+    const parsedOwner = parseInput(ownerField, owner, 'reservation owner');
     const hold = parseInput(positiveMinorField, amount, 'reservation amount');
     const refs = parseInput(referencesSchema, references, 'reservation references');
     const key = refs.holdKey;

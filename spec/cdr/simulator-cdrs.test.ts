@@ -9,22 +9,16 @@ import { createScheduler, type Scheduler } from '../../lib/scheduler';
 import { createStore, type Account, type Cdr, type Leg, type Store } from '../../lib/store';
 import { EslTestClient } from '../simulator/esl-test-client';
 import { describeEachDatabase } from '../support/databases';
-import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
+import { DESTINATION, SOURCE, type EngineRig } from '../support/engine-harness';
 import { offlineEngine } from '../support/offline-engine';
 import { freePort } from '../support/ports';
+import { rigPerTest } from './rig-per-test';
 import { AUTHORIZATION, CRED, cdrApp, serve, type CdrApp } from './support';
 
 const realTick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
 
 describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the socket', (getDb, dbEngine) => {
-  let rig: EngineRig | undefined;
-  const cleanups: Array<() => Promise<unknown>> = [];
-
-  afterEach(async () => {
-    await rig?.stop();
-    rig = undefined;
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const rigs = rigPerTest(dbEngine);
 
   /** What the account holds and what was written for the request, to prove a CDR changed nothing. */
   async function books(store: Store, account: Account, requestId: string) {
@@ -45,12 +39,10 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   }
 
   it('a CDR that agrees with the socket changes nothing', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     // Held until the socket's settlement landed, so that the CDRs meet settled legs.
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, gated: true });
-    const server = await serve(cdrs.app);
-    cleanups.push(() => server.close());
-    r.sim.postCdrsTo({ url: server.url, cred: CRED });
+    await rigs.postCdrsTo(r, cdrs.app);
     const account = await r.account(500);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 42_000 });
@@ -70,7 +62,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   });
 
   it('a CDR that disagrees is recorded as a discrepancy, and moves no money', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
     const account = await r.account(500);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
@@ -106,12 +98,10 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
   });
 
   it('whichever of the socket and the CDR reports a leg first, every leg is settled exactly once and the balance is exact', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     // No gate: the CDRs race the controller's own events, as they do in production.
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
-    const server = await serve(cdrs.app);
-    cleanups.push(() => server.close());
-    r.sim.postCdrsTo({ url: server.url, cred: CRED });
+    await rigs.postCdrsTo(r, cdrs.app);
     const calls = await Promise.all(
       [0, 1, 2].map(async (i) => ({ account: await r.account(500), source: `+1202555011${i}` as E164, destination: `+1202555021${i}` as E164, talkMs: 20_000 + i * 7_000 })),
     );
@@ -364,8 +354,8 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
    */
   async function talkOutlivingItsController(port: number, options: { talkMs: number; cdrDelayMs: number } = { talkMs: 200_000, cdrDelayMs: 5_000 }): Promise<{ r: EngineRig; account: Account; order: { id: string }; legs: Leg[] }> {
     const dying: Knex = knex(getDb().client.config as Knex.Config);
-    cleanups.push(() => dying.destroy());
-    const r = (rig = await startEngineRig(dying, dbEngine));
+    rigs.afterTest(() => dying.destroy());
+    const r = await rigs.start(dying);
     const account = await r.account(500);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer' });
@@ -397,7 +387,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     const store = createStore(db, () => r.clock.now());
     // It can ask FreeSWITCH whether the dead controller's legs are still there (uuid_exists).
     const control = await EslTestClient.authed(r.sim.eslPort);
-    cleanups.push(async () => control.close());
+    rigs.afterTest(async () => control.close());
     const telephony: EngineTelephony = { socketAddress: { host: '127.0.0.1', port: 1 }, gateway: 'carrier', pickNode: () => 'fs1', originate: () => Promise.reject(new Error('nothing is dialed here')), api: (_node, command) => control.api(command), onEvent: () => () => undefined };
     const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId, telephony });
     const scheduler = createScheduler({
@@ -412,7 +402,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     });
     const cdrs = cdrApp({ store, clock: r.clock, logger: r.logger, engine, recoverAbandoned: () => scheduler.sweep(r.clock.now()) });
     const server = await serve(cdrs.app, port);
-    cleanups.push(() => server.close());
+    rigs.afterTest(() => server.close());
     return { store, engine, scheduler, cdrs };
   }
 });

@@ -5,8 +5,9 @@ import { FREESWITCH_CDR_PATH } from '../../lib/http/freeswitch-cdr';
 import type { Leg } from '../../lib/store';
 import { captureLogger } from '../security/support/capturing-logger';
 import { describeEachDatabase } from '../support/databases';
-import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../support/engine-harness';
-import { AUTHORIZATION, CRED, cdrApp, sampleCdr, serve } from './support';
+import { DESTINATION, SOURCE, type EngineRig } from '../support/engine-harness';
+import { rigPerTest } from './rig-per-test';
+import { AUTHORIZATION, cdrApp, sampleCdr } from './support';
 
 /*
  * Issue #15 item 4 and issue #16 item 1: a posted CDR settles only a leg whose end FreeSWITCH
@@ -15,13 +16,7 @@ import { AUTHORIZATION, CRED, cdrApp, sampleCdr, serve } from './support';
  * settled with a false warning; and no settlement ever charges more than the leg's hold.
  */
 describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (getDb, dbEngine) => {
-  let rig: EngineRig | undefined;
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    await rig?.stop();
-    rig = undefined;
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const rigs = rigPerTest(dbEngine);
 
   async function talking(r: EngineRig, talkMs: number): Promise<{ accountId: number; orderId: string; legs: Leg[] }> {
     const account = await r.account(500);
@@ -33,7 +28,7 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
   }
 
   it('a CDR with billsec 999999 for a leg still talking is stored and answered 200, settles nothing, ends nothing; the leg’s own end settles it and is reconciled with it', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine });
     cdrs.receiver.followSettlements(r.engine);
     const { accountId, orderId, legs } = await talking(r, 42_000);
@@ -66,7 +61,7 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
   });
 
   it('a settlement never charges a leg more than its hold: the excess is recorded as a discrepancy and listed at GET /api/v1/discrepancies', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     const { accountId, orderId, legs } = await talking(r, 600_000);
     const b = legs.find((leg) => leg.role === 'B')!;
     const hold = (await r.store.reservations.listHeld({ requestId: orderId })).find((held) => held.legUuid === b.uuid)!;
@@ -104,13 +99,11 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
   });
 
   it('with FreeSWITCH posting each CDR before CHANNEL_HANGUP_COMPLETE, every CDR is kept for its still-live leg, and reconciled once the socket settled it', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     const log = captureLogger(r.logger);
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, socketEndGraceMs: 5_000 });
     cdrs.receiver.followSettlements(r.engine);
-    const server = await serve(cdrs.app);
-    cleanups.push(() => server.close());
-    r.sim.postCdrsTo({ url: server.url, cred: CRED, timing: 'before-hangup-complete' });
+    await rigs.postCdrsTo(r, cdrs.app, { timing: 'before-hangup-complete' });
     const { accountId, orderId, legs } = await talking(r, 30_000);
     await r.finish(orderId);
     await r.runUntil(() => cdrs.outcomes.length >= 4 && r.sim.cdrPosts.pending === 0, 'both CDRs reconciled');
@@ -125,7 +118,7 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
   });
 
   it('a CDR for a leg that is gone, whose end never reaches us, is settled from the CDR with the warning only once the grace has run out', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     const log = captureLogger(r.logger);
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, socketEndGraceMs: 5_000 });
     // A leg whose controller is gone (its row, but no one following it) and that FreeSWITCH no longer has.
@@ -152,13 +145,11 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
   });
 
   it('a normal call whose CDRs arrive as its legs end is reconciled, never settled from the CDR with the "end never reached us" warning', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const r = await rigs.start(getDb());
     const log = captureLogger(r.logger);
     const cdrs = cdrApp({ store: r.store, clock: r.clock, logger: r.logger, engine: r.engine, socketEndGraceMs: 5_000 });
     cdrs.receiver.followSettlements(r.engine);
-    const server = await serve(cdrs.app);
-    cleanups.push(() => server.close());
-    r.sim.postCdrsTo({ url: server.url, cred: CRED });
+    await rigs.postCdrsTo(r, cdrs.app);
     const { orderId } = await talking(r, 30_000);
     await r.finish(orderId);
     await r.runUntil(() => cdrs.outcomes.length >= 2 && r.sim.cdrPosts.pending === 0, 'both CDRs answered');

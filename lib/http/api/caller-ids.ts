@@ -26,6 +26,11 @@ export function registrationOut(outcome: Registration): { status: 200 | 202; bod
   }
 }
 
+/** Answers more than one route gives, declared once so that their documentation cannot drift apart. */
+const noWaitingClaim = { description: 'the account has no registration waiting for this number', schema: errorBody };
+const codeRefused = { description: 'a code was sent too recently, or too many were', schema: errorBody };
+const notOurs = { description: 'not a number of the account', schema: errorBody };
+
 const respond = (res: Response, outcome: Registration): void => {
   const { status, body } = registrationOut(outcome);
   res.status(status).json(body);
@@ -73,7 +78,7 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
         200: { description: 'the number is already a verified number of the account', schema: callerIdView },
         201: { description: 'operator with verified: true: registered as verified', schema: callerIdView },
         409: { description: 'operator with verified: true: the number is registered already', schema: errorBody },
-        429: { description: 'a code was sent too recently, or too many were', schema: errorBody },
+        429: codeRefused,
       },
     },
     async ({ res, principal, body }) => {
@@ -103,7 +108,7 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
       responses: {
         200: { description: 'verified', schema: callerIdView },
         400: { description: 'wrong or expired code', schema: errorBody },
-        404: { description: 'the account has no registration waiting for this number', schema: errorBody },
+        404: noWaitingClaim,
         429: { description: 'too many wrong codes: locked for a while', schema: errorBody },
       },
     },
@@ -131,8 +136,8 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
       responses: {
         202: { description: 'a new code was sent', schema: callerIdView },
         200: { description: 'the number is verified already', schema: callerIdView },
-        404: { description: 'the account has no registration waiting for this number', schema: errorBody },
-        429: { description: 'a code was sent too recently, or too many were', schema: errorBody },
+        404: noWaitingClaim,
+        429: codeRefused,
       },
     },
     async ({ res, principal, params, query }) => {
@@ -154,7 +159,7 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
       params: numberParams,
       query: accountQuery,
       body: callerIdPatch,
-      responses: { 200: { description: 'changed', schema: callerIdView }, 404: { description: 'not a number of the account', schema: errorBody } },
+      responses: { 200: { description: 'changed', schema: callerIdView }, 404: notOurs },
     },
     async ({ res, principal, params, query, body }) => {
       const { account, number } = await target(principal, query.accountId, params.number);
@@ -180,7 +185,7 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
       authenticated: true,
       params: numberParams,
       query: accountQuery,
-      responses: { 204: { description: 'removed' }, 404: { description: 'not a number of the account', schema: errorBody } },
+      responses: { 204: { description: 'removed' }, 404: notOurs },
     },
     async ({ res, principal, params, query }) => {
       const { account, number } = await target(principal, query.accountId, params.number);

@@ -1,16 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Knex } from 'knex';
-import { seedDemo } from '../../../db/seeds/demo';
-import { loadSettings } from '../../../lib/config';
-import { minorUnits } from '../../../lib/domain/money';
 import { FreeswitchSimulator } from '../../../lib/simulator';
-import { createStore, type Store } from '../../../lib/store';
-import { migrateToLatest, openDatabase } from '../../../lib/store/database';
-import { FINAL_STATES } from '../../../lib/callback/state/request-state';
-import { freePort } from '../../support/ports';
 import { eventually } from '../../scheduler/support';
+import { RestartRig, WAIT_MS } from './restart-rig';
 import { ServiceProcess } from './service-process';
 
 /*
@@ -18,11 +8,6 @@ import { ServiceProcess } from './service-process';
  * IVR, A and B talking) and one request scheduled for later, then started again. The simulator
  * lives in the test process, so it outlives both services, as FreeSWITCH would.
  */
-
-const OPERATOR_KEY = 'operator-key-for-restart-tests-0123456789';
-const FINAL: readonly string[] = FINAL_STATES;
-/** Bounds a failing test only: every wait polls the database or the simulator every few ms. */
-const WAIT_MS = 60_000;
 
 /** One source (leg A) and destination (leg B) per scenario, each with its own phone behaviour. */
 const NUMBERS = {
@@ -36,17 +21,10 @@ type Scenario = keyof typeof NUMBERS;
 jest.setTimeout(240_000);
 
 describe('kill -9 of the controller in the middle of calls, and a restart', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'callback-restart-'));
   let sim: FreeswitchSimulator;
-  let db: Knex;
-  let store: Store;
-  let env: Record<string, string>;
-  let httpPort: number;
+  let rig: RestartRig<Scenario>;
   let first: ServiceProcess | undefined;
   let second: ServiceProcess | undefined;
-  let accountId: number;
-  let balanceBefore: number;
-  const ids = {} as Record<Scenario, string>;
   const originates: string[] = [];
   /** Every command a client sent the switch before and after the second service was started. */
   const beforeRestart: string[] = [];
@@ -55,25 +33,10 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   /** Leg A of the IVR scenario: hung up by the switch before the second service started? */
   let ivrLegEndedBeforeRestart = false;
 
-  const request = async (scenario: Scenario) => (await store.callbackRequests.findById(ids[scenario]))!;
-  const legsOf = (scenario: Scenario) => store.legs.listForRequest(ids[scenario]);
-  async function finalState(scenario: Scenario, what: string) {
-    await eventually(async () => FINAL.includes((await request(scenario)).state), what, WAIT_MS);
-    return request(scenario);
-  }
+  const request = (scenario: Scenario) => rig.request(scenario);
+  const legsOf = (scenario: Scenario) => rig.legsOf(scenario);
+  const finalState = (scenario: Scenario, what: string) => rig.finalState(scenario, what);
   const dialedTo = (number: string) => originates.filter((line) => line.includes(`/${number.replace('+', '')} `) || line.includes(`/${number} `)).length;
-
-  async function order(scenario: Scenario, at?: Date): Promise<string> {
-    const { source, destination } = NUMBERS[scenario];
-    const response = await fetch(`http://127.0.0.1:${httpPort}/api/v1/callbacks`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${OPERATOR_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ accountId, source, destination, ...(at ? { at: at.toISOString().replace(/\.\d+Z$/, 'Z') } : {}) }),
-    });
-    const body = (await response.json()) as { id?: string };
-    if (response.status !== 201 || !body.id) throw new Error(`order refused: ${response.status} ${JSON.stringify(body)}`);
-    return body.id;
-  }
 
   beforeAll(async () => {
     sim = await FreeswitchSimulator.start({ gateways: ['carrier'] });
@@ -88,45 +51,23 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
     sim.setPhone(NUMBERS.scheduled.source, { kind: 'answer' });
     sim.setPhone(NUMBERS.scheduled.destination, { kind: 'answer', hangupAfterMs: 1_000 });
 
-    httpPort = await freePort();
-    env = {
-      CALLBACK_ENV: 'test',
-      CALLBACK_LOG_LEVEL: process.env.RESTART_TEST_LOG ? 'info' : 'warn',
-      CALLBACK_LOG_FORMAT: 'json',
-      CALLBACK_DATABASE_FILENAME: join(dir, 'callback.sqlite'),
-      CALLBACK_HTTP_PORT: String(httpPort),
-      // Both services listen on the same socket port, as a restarted one would: a leg answering
-      // after the crash connects to the new instance.
-      CALLBACK_SOCKET_SERVER_PORT: String(await freePort()),
-      CALLBACK_FREESWITCH_MODE: 'external',
-      CALLBACK_FREESWITCH_NODES: JSON.stringify([{ name: 'fs1', host: '127.0.0.1', port: sim.eslPort, gateways: ['carrier'] }]),
-      CALLBACK_SECURITY_OPERATOR_API_KEY: OPERATOR_KEY,
-      CALLBACK_SECURITY_WEBHOOK_SECRET: 'webhook-secret-for-restart-tests-0123456789',
-      CALLBACK_CALLBACK_MAX_CONCURRENT_PER_ACCOUNT: '10',
+    rig = await RestartRig.start<Scenario>('restart', sim, {
       // A dead instance's requests are taken over within a few seconds.
       CALLBACK_SCHEDULER_LEASE_SECONDS: '2',
-      CALLBACK_SCHEDULER_SWEEP_CRON: '* * * * * *',
-    };
-    db = openDatabase(loadSettings({ env }).database);
-    await migrateToLatest(db);
-    accountId = (await seedDemo(db)).accountId;
-    store = createStore(db);
-    await store.accounts.update(accountId, { maxConcurrentCallbacks: 10 });
-    await store.payments.record({ accountId, amountMinor: minorUnits(10_000_000), currency: 'USD', method: 'test' });
-    balanceBefore = (await store.accounts.balance(accountId))!.balanceMinor;
+    });
 
-    first = ServiceProcess.start(env);
-    await first.ready(httpPort);
-    ids.ringing = await order('ringing');
-    ids.ivr = await order('ivr');
-    ids.talk = await order('talk');
+    first = ServiceProcess.start(rig.env);
+    await first.ready(rig.httpPort);
+    await rig.order('ringing', NUMBERS.ringing);
+    await rig.order('ivr', NUMBERS.ivr);
+    await rig.order('talk', NUMBERS.talk);
 
     // Each call reaches the stage it is killed in.
     await eventually(async () => (await legsOf('ringing')).some((leg) => sim.channel(leg.uuid)?.answerState === 'ringing'), 'leg A ringing', WAIT_MS);
     await eventually(async () => (await request('ivr')).state === 'a_answered', 'leg A in the IVR', WAIT_MS);
     await eventually(async () => (await request('talk')).state === 'bridged', 'A and B talking', WAIT_MS);
     // Due a few seconds after the crash: its job dies with the first service's in-process queue.
-    ids.scheduled = await order('scheduled', new Date(Date.now() + 5_000));
+    await rig.order('scheduled', { ...NUMBERS.scheduled, at: new Date(Date.now() + 5_000).toISOString().replace(/\.\d+Z$/, 'Z') });
     await first.kill();
 
     const ivrA = (await legsOf('ivr')).find((leg) => leg.role === 'A')!;
@@ -134,18 +75,13 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
     ivrLegEndedBeforeRestart = true;
 
     restarted = true;
-    second = ServiceProcess.start(env);
-    await second.ready(httpPort);
+    second = ServiceProcess.start(rig.env);
+    await second.ready(rig.httpPort);
   });
 
   afterAll(async () => {
-    await first?.kill();
-    await second?.stop();
-    // RESTART_TEST_LOG=<file>: both services' logs, at info level, for a failure's post-mortem.
-    if (process.env.RESTART_TEST_LOG) writeFileSync(process.env.RESTART_TEST_LOG, `${first?.log()}\n-----\n${second?.log()}`);
-    await db?.destroy();
+    await rig?.close(first, second);
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the switch hangs up a leg A left in the IVR as soon as its controller dies (08a)', async () => {
@@ -173,7 +109,7 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   });
 
   it('an adopted talk is rated and settled once per answered leg from what FreeSWITCH reported', async () => {
-    const cdrs = await store.cdrs.listForRequest(ids.talk);
+    const cdrs = await rig.store.cdrs.listForRequest(rig.ids.talk);
     const legs = await legsOf('talk');
     expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
     for (const cdr of cdrs) {
@@ -204,18 +140,9 @@ describe('kill -9 of the controller in the middle of calls, and a restart', () =
   });
 
   it('every request ends in a final state, every leg is booked exactly once, and the balance adds up to the minor unit', async () => {
-    let spent = 0;
-    for (const scenario of Object.keys(NUMBERS) as Scenario[]) {
-      await finalState(scenario, `${scenario} to end`);
-      // A request may reach its final state a moment before its last leg is booked.
-      await eventually(async () => (await legsOf(scenario)).every((leg) => leg.endedAt !== null), `${scenario}'s legs to be settled`, WAIT_MS);
-      const legs = await legsOf(scenario);
-      const cdrs = await store.cdrs.listForRequest(ids[scenario]);
-      expect(cdrs.map((cdr) => cdr.legUuid).sort()).toEqual(legs.map((leg) => leg.uuid).sort());
-      spent += cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
-    }
+    const spent = await rig.spentOncePerLeg(Object.keys(NUMBERS) as Scenario[]);
     expect(sim.channels()).toEqual([]);
     // Nothing left held, and what was charged is exactly what the CDRs say.
-    expect(await store.accounts.balance(accountId)).toMatchObject({ balanceMinor: balanceBefore - spent, reservedMinor: 0 });
+    expect(await rig.store.accounts.balance(rig.accountId)).toMatchObject({ balanceMinor: rig.balanceBefore - spent, reservedMinor: 0 });
   });
 });

@@ -19,6 +19,13 @@ const MODULES = [
   'mod_sndfile', 'mod_tone_stream', 'mod_local_stream', 'mod_say_en',
 ];
 
+/** A settings block's `<param>` lines, one per entry, in the order given. */
+function params(settings: Record<string, string | number>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `  <param name="${name}" value="${value}"/>`)
+    .join('\n');
+}
+
 /**
  * A configuration directory for one FreeSWITCH under test: the project's own freeswitch-conf/
  * files unchanged (their values come from the environment, `switchEnvironment`), on a minimal
@@ -58,12 +65,14 @@ export function writeSwitchConf(dir: string, projectConf: string, ports: SwitchP
   writeFileSync(
     join(dir, 'autoload_configs/switch.conf.xml'),
     `<configuration name="switch.conf"><settings>
-  <param name="max-sessions" value="200"/>
-  <param name="sessions-per-second" value="100"/>
-  <param name="loglevel" value="info"/>
-  <param name="rtp-start-port" value="${ports.rtpStart}"/>
-  <param name="rtp-end-port" value="${ports.rtpEnd}"/>
-  <param name="dump-cores" value="no"/>
+${params({
+  'max-sessions': 200,
+  'sessions-per-second': 100,
+  loglevel: 'info',
+  'rtp-start-port': ports.rtpStart,
+  'rtp-end-port': ports.rtpEnd,
+  'dump-cores': 'no',
+})}
 </settings></configuration>
 `,
   );
@@ -92,20 +101,22 @@ export function writeSwitchConf(dir: string, projectConf: string, ports: SwitchP
   writeFileSync(
     join(dir, 'sip_profiles/world.xml'),
     `<profile name="world"><settings>
-  <param name="sip-port" value="${ports.worldSip}"/>
-  <param name="sip-ip" value="127.0.0.1"/>
-  <param name="rtp-ip" value="127.0.0.1"/>
-  <param name="ext-sip-ip" value="127.0.0.1"/>
-  <param name="ext-rtp-ip" value="127.0.0.1"/>
-  <param name="dialplan" value="XML"/>
-  <param name="context" value="world"/>
-  <param name="auth-calls" value="false"/>
-  <param name="inbound-codec-prefs" value="PCMA,PCMU"/>
-  <param name="outbound-codec-prefs" value="PCMA,PCMU"/>
-  <param name="rfc2833-pt" value="101"/>
-  <param name="dtmf-type" value="rfc2833"/>
-  <param name="rtp-timer-name" value="soft"/>
-  <param name="manage-presence" value="false"/>
+${params({
+  'sip-port': ports.worldSip,
+  'sip-ip': '127.0.0.1',
+  'rtp-ip': '127.0.0.1',
+  'ext-sip-ip': '127.0.0.1',
+  'ext-rtp-ip': '127.0.0.1',
+  dialplan: 'XML',
+  context: 'world',
+  'auth-calls': 'false',
+  'inbound-codec-prefs': 'PCMA,PCMU',
+  'outbound-codec-prefs': 'PCMA,PCMU',
+  'rfc2833-pt': 101,
+  'dtmf-type': 'rfc2833',
+  'rtp-timer-name': 'soft',
+  'manage-presence': 'false',
+})}
 </settings></profile>
 `,
   );
