@@ -80,7 +80,7 @@ describe('abuse limits in the assembled service', () => {
   it('answers API orders beyond http.ordersPerAccount with 429, Retry-After and a JSON body', async () => {
     const account = await store.accounts.findByName(DEMO.accountName);
     const { plainKey } = await store.apiKeys.create({ accountId: account!.id, label: 'burst' });
-    const order = () => request(base).post('/api/v1/callbacks').set('Authorization', `Bearer ${plainKey}`).send({ source: DEMO.callerId, at: '2099-01-01T12:00:00Z' });
+    const order = () => request(base).post('/api/v1/callbacks').set('Authorization', `Bearer ${plainKey}`).send({ source: DEMO.callerId, at: new Date(Date.now() + 30 * 86_400_000).toISOString() });
     await order().expect(201);
     await order().expect(201);
     const refused = await order().expect(429).expect('Content-Type', /json/);

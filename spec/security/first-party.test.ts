@@ -43,7 +43,9 @@ describeEachDatabase('who may be called first (#15 item 5)', (getDb) => {
     await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: stranger, destination: DESTINATION }).expect(400);
     await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: own, destination: DESTINATION }).expect(201);
     // Scheduled orders are held to the same rule.
-    await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: stranger, at: '2099-01-01T10:00:00Z' }).expect(400);
+    const tomorrow = new Date(f.clock.now() + 86_400_000).toISOString();
+    const scheduled = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: stranger, at: tomorrow }).expect(400);
+    expect(scheduled.body.error).toMatchObject({ code: 'validation_failed', field: 'source' });
     expect((await f.store.callbackRequests.list({ accountId: account.id })).map((r) => r.source)).toEqual([own]);
 
     await request(f.app).post('/api/v1/callbacks').set(auth(OPERATOR_KEY)).send({ accountId: account.id, source: stranger }).expect(201);

@@ -35,7 +35,7 @@ describe('the assembled service', () => {
     const ordered = await request(base)
       .post('/api/v1/callbacks')
       .set('Authorization', `Bearer ${OPERATOR_KEY}`)
-      .send({ accountId: 1, source: '+12125550100', destination: '+493012345678', at: '2099-01-01T12:00:00Z' })
+      .send({ accountId: 1, source: '+12125550100', destination: '+493012345678', at: new Date(Date.now() + 30 * 86_400_000).toISOString() })
       .expect(201);
     const id = ordered.body.id ?? ordered.body.request?.id;
     expect(typeof id).toBe('string');
