@@ -29,6 +29,8 @@ export interface BridgeLink {
    */
   readonly kind: 'app' | 'signal' | 'xfer';
   ended: boolean;
+  /** A left a uuid_bridge first: its bridge thread, not B's, wrote the bridge causes (09). */
+  aLeftFirst?: boolean;
 }
 
 export interface CoreConfig {
@@ -275,6 +277,14 @@ export class SwitchCore {
       const leaving = this.legs.get(channel.uuid);
       if (leaving && !leaving.tornDown) leaving.teardownHooks.push(release);
       else release();
+    } else if (link.kind === 'signal' && channel === link.a) {
+      // B's bridge thread sees A gone: last_bridge_hangup_cause on B's hangup, bridge_hangup_cause
+      // after it, and A only bridge_hangup_cause (capture 09).
+      link.aLeftFirst = true;
+      channel.setVar('bridge_hangup_cause', cause);
+      peer.setVar('last_bridge_hangup_cause', cause);
+      this.hangupAlong(peer, channel, cause);
+      peer.setVar('bridge_hangup_cause', cause);
     } else {
       this.hangupAlong(peer, channel, cause);
     }
@@ -390,7 +400,7 @@ export class SwitchCore {
     link.ended = true;
     link.a.bridgedTo = undefined;
     link.b.bridgedTo = undefined;
-    if (!link.b.up && link.b.hangupCause) {
+    if (!link.b.up && link.b.hangupCause && !link.aLeftFirst) {
       link.a.setVar('last_bridge_hangup_cause', link.b.hangupCause);
       link.a.setVar('bridge_hangup_cause', link.b.hangupCause);
     }
