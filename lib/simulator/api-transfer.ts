@@ -47,6 +47,12 @@ export async function uuidBridge(core: SwitchCore, first: string, second: string
     core.emit('CHANNEL_EXECUTE', leg.channel, values, { origin: UUID_BRIDGE_EXECUTE_ORIGINS[i] });
   });
   core.bridge(a.channel, b.channel, 'signal');
+  // A's soft-execute runs the bridge, which moves B into CS_EXCHANGE_MEDIA (09, 12d2).
+  if (b.channel.up) {
+    b.channel.state = 'CS_EXCHANGE_MEDIA';
+    b.channel.stateNumber = 5;
+    core.emit('CHANNEL_STATE', b.channel);
+  }
   return `+OK ${second}\n`;
 }
 

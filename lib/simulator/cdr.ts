@@ -16,34 +16,40 @@ const SIP_REASONS: Record<number, string> = {
   603: 'Decline',
 };
 
-/** The sip_* variables sofia sets when a leg ends (captures 01, 02, 04). */
-export function applyHangupSipVariables(channel: Channel, origin: HangupOrigin, sipStatus: number | undefined): void {
-  const answered = channel.answered;
+/**
+ * The sip_* variables sofia sets when a leg ends (captures 01, 02, 04), except
+ * sip_hangup_disposition, which is returned: when it becomes visible depends on who hung up.
+ */
+export function applyHangupSipVariables(channel: Channel, origin: HangupOrigin, sipStatus: number | undefined): string {
   switch (origin) {
     case 'remote-bye':
-      channel.setVar('sip_hangup_disposition', 'recv_bye');
       setTermStatus(channel, 200);
-      break;
+      return 'recv_bye';
     case 'remote-refuse': {
       const status = sipStatus ?? 480;
-      channel.setVar('sip_hangup_disposition', 'recv_refuse');
       channel.setVar('sip_invite_failure_status', String(status));
       channel.setVar('sip_invite_failure_phrase', SIP_REASONS[status] ?? 'Error');
       setTermStatus(channel, status);
-      break;
+      return 'recv_refuse';
     }
     case 'remote-cancel':
-      channel.setVar('sip_hangup_disposition', 'recv_cancel');
       setTermStatus(channel, 487);
-      break;
+      return 'recv_cancel';
     case 'timeout':
-      channel.setVar('sip_hangup_disposition', 'send_cancel');
-      break;
+      return 'send_cancel';
     case 'local':
-      if (answered) channel.setVar('sip_hangup_disposition', 'send_bye');
-      else channel.setVar('sip_hangup_disposition', channel.direction === 'inbound' ? 'send_refuse' : 'send_cancel');
-      break;
+      if (channel.answered) return 'send_bye';
+      return channel.direction === 'inbound' ? 'send_refuse' : 'send_cancel';
   }
+}
+
+/**
+ * A far end's BYE/CANCEL/refusal sets the disposition as soon as sofia reads it, so the events
+ * after CHANNEL_HANGUP carry it (07a); our own hangup sets it in sofia_on_hangup, when the
+ * session has unwound, so only CHANNEL_HANGUP_COMPLETE does (01, 04, 05).
+ */
+export function dispositionIsImmediate(origin: HangupOrigin): boolean {
+  return origin.startsWith('remote-');
 }
 
 function setTermStatus(channel: Channel, status: number): void {

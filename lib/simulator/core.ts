@@ -4,7 +4,7 @@ import type { EslEvent } from '../esl/wire';
 import type { Clock, TimerHandle } from '../time/clock';
 import { APPLICATIONS } from './applications';
 import type { Application } from './applications/types';
-import { applyCdrVariables, applyHangupSipVariables, type HangupOrigin } from './cdr';
+import { applyCdrVariables, applyHangupSipVariables, dispositionIsImmediate, type HangupOrigin } from './cdr';
 import { Channel, type ChannelSpec } from './channel';
 import { ConferenceRegistry } from './conference';
 import { pressDigit } from './dtmf';
@@ -29,6 +29,8 @@ export interface BridgeLink {
    */
   readonly kind: 'app' | 'signal' | 'xfer';
   ended: boolean;
+  /** A left a uuid_bridge first: its bridge thread, not B's, wrote the bridge causes (09). */
+  aLeftFirst?: boolean;
 }
 
 export interface CoreConfig {
@@ -54,6 +56,8 @@ export class SwitchCore {
   readonly applications: ReadonlyMap<string, Application> = APPLICATIONS;
   readonly conferences = new ConferenceRegistry();
   readonly lastApplication = new Map<string, { app: string; arg: string }>();
+  /** sip_hangup_disposition of our own hangups, which only CHANNEL_HANGUP_COMPLETE shows. */
+  private readonly pendingDispositions = new Map<string, string>();
   readonly startedAt: number;
   onEvent: ((event: EslEvent) => void) | undefined;
   onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
@@ -232,8 +236,10 @@ export class SwitchCore {
     channel.answerState = 'hangup';
     channel.stateNumber = 10;
     channel.times.hangup = this.now();
-    applyHangupSipVariables(channel, origin, sipStatus);
+    const disposition = applyHangupSipVariables(channel, origin, sipStatus);
     this.emit('CHANNEL_HANGUP', channel);
+    if (dispositionIsImmediate(origin)) channel.setVar('sip_hangup_disposition', disposition);
+    else this.pendingDispositions.set(channel.uuid, disposition);
     for (const hook of session?.hangupHooks.splice(0) ?? []) hook();
     // Our own session unwinds before the peer reacts, so its events come first (capture 09).
     session?.poke();
@@ -272,6 +278,14 @@ export class SwitchCore {
       const leaving = this.legs.get(channel.uuid);
       if (leaving && !leaving.tornDown && this.config.races.bridgePeerLeaves !== 'unbridge-first') leaving.teardownHooks.push(release);
       else release();
+    } else if (link.kind === 'signal' && channel === link.a) {
+      // B's bridge thread sees A gone: last_bridge_hangup_cause on B's hangup, bridge_hangup_cause
+      // after it, and A only bridge_hangup_cause (capture 09).
+      link.aLeftFirst = true;
+      channel.setVar('bridge_hangup_cause', cause);
+      peer.setVar('last_bridge_hangup_cause', cause);
+      this.hangupAlong(peer, channel, cause);
+      peer.setVar('bridge_hangup_cause', cause);
     } else {
       this.hangupAlong(peer, channel, cause);
     }
@@ -299,6 +313,9 @@ export class SwitchCore {
     for (const recording of channel.recordings) if (recording.stoppedAt === undefined) stopRecording(this, channel, recording);
     channel.state = 'CS_HANGUP';
     this.emit('CHANNEL_STATE', channel);
+    const disposition = this.pendingDispositions.get(channel.uuid);
+    if (disposition !== undefined) channel.setVar('sip_hangup_disposition', disposition);
+    this.pendingDispositions.delete(channel.uuid);
     applyCdrVariables(channel, this.now(), this.lastApplication.get(channel.uuid));
     channel.state = 'CS_REPORTING';
     channel.stateNumber = 11;
@@ -384,7 +401,7 @@ export class SwitchCore {
     link.ended = true;
     link.a.bridgedTo = undefined;
     link.b.bridgedTo = undefined;
-    if (!link.b.up && link.b.hangupCause) {
+    if (!link.b.up && link.b.hangupCause && !link.aLeftFirst) {
       link.a.setVar('last_bridge_hangup_cause', link.b.hangupCause);
       link.a.setVar('bridge_hangup_cause', link.b.hangupCause);
     }

@@ -222,6 +222,9 @@ export class Session {
     channel.setVar('current_application', name);
     channel.setVar('current_application_data', arg);
     const values = { Application: name, 'Application-Data': arg, 'Application-UUID': appUuid };
+    // The CDR's last_app is the application started last, not the one finished last: the socket
+    // application ends after the playbacks it ran (captures 05, 07a, 08b, 12d2).
+    this.core.lastApplication.set(channel.uuid, { app: name, arg });
     this.core.emit('CHANNEL_EXECUTE', channel, values);
     this.frames.push(name);
     channel.application = name;
@@ -237,7 +240,6 @@ export class Session {
     }
     channel.setVar('current_application_data', arg);
     channel.setVar('current_application', name);
-    this.core.lastApplication.set(channel.uuid, { app: name, arg });
     const response = channel.getVar('current_application_response') ?? '_none_';
     this.core.emit('CHANNEL_EXECUTE_COMPLETE', channel, { ...values, 'Application-Response': response });
     this.poke();

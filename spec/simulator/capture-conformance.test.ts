@@ -1,8 +1,9 @@
 /**
  * Replays the command sequences of recorded FreeSWITCH sessions (spec/fixtures/esl-captures)
  * against the simulator and compares what comes back: reply texts, the Content-Types of
- * non-event frames, disconnect notices, the order of event names, and each event's header
- * names (variables aside). Only our legs are compared: the rig's far-end legs (A', B' …,
+ * non-event frames, disconnect notices, the order of event names, each event's header
+ * names (variables aside), and the values of the headers that matter (COMPARED_HEADERS in
+ * capture-replay.ts, uuids as roles). Only our legs are compared: the rig's far-end legs (A', B' …,
  * channels named sofia/external/…) are the phones the simulator plays and fires no events for.
  *
  * Known, documented differences are normalised here, each with its reason:
@@ -112,8 +113,12 @@ describe('capture conformance', () => {
     await teardown(h, [client]);
   });
 
-  it('04-access-reject: unanswered access leg, sendmsg hangup USER_BUSY, linger, exit', async () => {
-    const cap = capture('04-access-reject');
+  it.each([
+    ['04-access-reject', 'sendmsg hangup USER_BUSY'],
+    ['04b-access-respond486', 'execute respond 486 (hangs up by itself, send_refuse)'],
+    ['04c-access-call-rejected', 'sendmsg hangup CALL_REJECTED'],
+  ])('%s: unanswered access leg, %s, linger, exit', async (name) => {
+    const cap = capture(name);
     const h = await harness([]);
     const recordedInbound = captureFrames(cap, 'inbound');
     const recordedSocket = captureFrames(cap, 'socket');
@@ -148,6 +153,26 @@ describe('capture conformance', () => {
     expectConnectReply(recordedSocket, socket.frames);
     await teardown(h, [inbound, socket]);
   });
+
+  // Not replayed yet; each line says what stands in the way (see the report of #16 item 5).
+  it.todo('04d-access-reject-exit-at-linger: exit on the linger notice loses HANGUP_COMPLETE (an ordering race, branch sim-races)');
+  it.todo('06-dtmf-during-bridge: ##5 *8 on A while bridged, forwarded to B\' only');
+  it.todo('06b-dtmf-bridge-filter: bridge_filter_dtmf=true, events on A, nothing forwarded');
+  it.todo('06c-dtmf-bind-meta-app: *8 swallowed, playback queued behind the event-locked bridge');
+  it.todo('06c2-dtmf-bind-meta-app-nolock: playback inside the bridge, bridge completes with FILE PLAYED');
+  it.todo('07c-nolinger-hangup-complete-lost: HANGUP_COMPLETE lost after the notice (an ordering race, branch sim-races)');
+  it.todo('10-conference: conference::maintenance add/bgdial-result/kick/del/destroy fields');
+  it.todo('11a-recording-uuid-record: RECORD_START/STOP on both connections');
+  it.todo('11b-recording-record-session: RECORD_START inside record_session, RECORD_STOP inside stop_record_session');
+  it.todo('12a-bridge-sendmsg-playback: playback queued until the locked bridge ends');
+  it.todo('12a2-bridge-sendmsg-playback-nolock: playback during the bridge, no UNBRIDGE');
+  it.todo('12b-bridge-uuid-broadcast: queued broadcast with a FreeSWITCH Application-UUID');
+  it.todo('12b2-bridge-uuid-broadcast-nolock: broadcast during the bridge');
+  it.todo('12c-bridge-uuid-transfer-bleg-of-B: A moved inline, Caller-Dialplan/RDNIS, Other-Leg-* cleared');
+  it.todo('12c2-bridge-uuid-transfer-bleg-of-A: B parked, A stays under the socket');
+  it.todo('12d-bridge-att-xfer: att_xfer queued behind the locked bridge, then A-C');
+  it.todo('13-bgapi-from-socket: BACKGROUND_JOB with Job-Owner-UUID after event plain BACKGROUND_JOB');
+  it.todo('14-socket-json: the simulator fires CHANNEL_PARK right after myevents, so it goes out plain before event json; FreeSWITCH fired it later, in JSON (an ordering race, branch sim-races)');
 
   it('05-callback-ivr-bridge: socket before the job, IVR, bridge, uuid_kill B, playback, hangup', async () => {
     const cap = capture('05-callback-ivr-bridge');
@@ -224,6 +249,32 @@ describe('capture conformance', () => {
 
     const hangupComplete = socket.events().find((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.headers.get('Application') === 'playback');
     expect(hangupComplete?.headers.get('Application-Response')).toBe('PLAYBACK ERROR');
+    expectConformsToInbound(cap, inbound.frames);
+    expectConformsToSocket(cap, socket.frames);
+    await teardown(h, [inbound, socket]);
+  });
+
+  it('07b-hangup-mid-playback-nolinger: the same without linger, the socket closed after HANGUP_COMPLETE', async () => {
+    const cap = capture('07b-hangup-mid-playback-nolinger');
+    const h = await harness(['5000']);
+    const inbound = await EslTestClient.connect(h.sim.eslPort);
+    const tx = txCommands(cap, 'inbound', h.out.port);
+    for (const command of tx.slice(0, 5)) {
+      sendTx(inbound, command);
+      await inbound.reply();
+    }
+    const socket = await h.out.accept();
+    for (const command of txCommands(cap, 'socket')) {
+      sendTx(socket, command);
+      await socket.reply();
+    }
+    await socket.event(appEvent('CHANNEL_EXECUTE', 'playback'));
+    await h.clock.advance(5000);
+    await socket.closed;
+    await inbound.event('CHANNEL_HANGUP_COMPLETE');
+    sendTx(inbound, tx[5]);
+    await inbound.closed;
+
     expectConformsToInbound(cap, inbound.frames);
     expectConformsToSocket(cap, socket.frames);
     await teardown(h, [inbound, socket]);

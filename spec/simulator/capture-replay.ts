@@ -147,6 +147,72 @@ export function expectSameStream(recorded: StreamView, simulated: StreamView, op
     if (order) problems.push(`#${i} ${describeEvent(event)}: ${order}`);
   });
   expect(problems).toEqual([]);
+  expect(valueDifferences(recorded.events, simEvents)).toEqual([]);
+}
+
+/**
+ * The headers whose values are compared, event by event. Everything else may legitimately differ:
+ * uuids are compared only through these headers, as roles (the n-th uuid the stream names), since
+ * far-end legs, Core-UUID and Event-UUID differ per run; timestamps (Event-Date-*, *-Time,
+ * *-Epoch), host and address fields (FreeSWITCH-*, Caller-Network-Addr, sip_*_ip) and codec or
+ * media details the simulator does not model are never compared.
+ */
+export const COMPARED_HEADERS = [
+  'Unique-ID',
+  'Channel-State',
+  'Channel-Call-State',
+  'Answer-State',
+  'Hangup-Cause',
+  'Application',
+  'Application-Response',
+  'variable_last_app',
+  'variable_sip_hangup_disposition',
+  'variable_bridge_hangup_cause',
+  'variable_last_bridge_hangup_cause',
+  'Other-Type',
+  'Other-Leg-Unique-ID',
+  'Caller-Dialplan',
+  'Caller-RDNIS',
+  'DTMF-Digit',
+  'DTMF-Source',
+  'Job-UUID',
+  'Job-Command',
+  'Record-Completion-Cause',
+  'Action',
+  'Member-ID',
+  'Conference-Size',
+  'Result',
+  'Playback-Status',
+] as const;
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** Replaces each uuid by its role in the stream: the order in which the stream first named it. */
+function uuidRoles(): (text: string) => string {
+  const roles = new Map<string, string>();
+  return (text) =>
+    text.replace(UUID, (uuid) => {
+      const role = roles.get(uuid) ?? `<uuid${roles.size + 1}>`;
+      roles.set(uuid, role);
+      return role;
+    });
+}
+
+/** Each event's compared header values (absent ones as "-"), uuids as roles, one line per event. */
+export function valueLines(events: readonly EslEvent[]): string[] {
+  const role = uuidRoles();
+  return events.map((event) => {
+    const values = COMPARED_HEADERS.filter((name) => event.headers.has(name)).map((name) => `${name}=${role(event.headers.getAll(name).join('|'))}`);
+    const body = event.name === 'BACKGROUND_JOB' ? ` body=${role(event.body?.trim() ?? '')}` : '';
+    return `${describeEvent(event)} ${values.join(' ')}${body}`;
+  });
+}
+
+/** The lines where the simulated values differ from the recorded ones (index, capture, simulator). */
+export function valueDifferences(recorded: readonly EslEvent[], simulated: readonly EslEvent[]): string[] {
+  const theirs = valueLines(recorded);
+  const ours = valueLines(simulated);
+  return theirs.flatMap((line, i) => (line === ours[i] ? [] : [`#${i}\n  capture:   ${line}\n  simulator: ${ours[i] ?? '(none)'}`]));
 }
 
 export function keepLegs(legs: Set<string>, withJobs = true): (event: EslEvent) => boolean {
