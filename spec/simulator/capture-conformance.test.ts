@@ -26,6 +26,7 @@ import {
   expectSameStream,
   keepLegs,
   ourLegs,
+  replayOriginate,
   sendTx,
   streamView,
   txCommands,
@@ -226,18 +227,7 @@ describe('capture conformance', () => {
   it('07a-hangup-mid-playback-linger: far end hangs up during a playback, linger', async () => {
     const cap = capture('07a-hangup-mid-playback-linger');
     const h = await harness(['5000']);
-    const inbound = await EslTestClient.connect(h.sim.eslPort);
-    const tx = txCommands(cap, 'inbound', h.out.port);
-    for (const command of tx.slice(0, 5)) {
-      sendTx(inbound, command);
-      await inbound.reply();
-    }
-    const socket = await h.out.accept();
-    const stx = txCommands(cap, 'socket');
-    for (const command of stx.slice(0, 4)) {
-      sendTx(socket, command);
-      await socket.reply();
-    }
+    const { inbound, socket, tx, stx } = await replayOriginate(h, cap, 5, 4);
     await socket.event(appEvent('CHANNEL_EXECUTE', 'playback'));
     await h.clock.advance(5000);
     await socket.event('CHANNEL_HANGUP_COMPLETE');
@@ -257,17 +247,7 @@ describe('capture conformance', () => {
   it('07b-hangup-mid-playback-nolinger: the same without linger, the socket closed after HANGUP_COMPLETE', async () => {
     const cap = capture('07b-hangup-mid-playback-nolinger');
     const h = await harness(['5000']);
-    const inbound = await EslTestClient.connect(h.sim.eslPort);
-    const tx = txCommands(cap, 'inbound', h.out.port);
-    for (const command of tx.slice(0, 5)) {
-      sendTx(inbound, command);
-      await inbound.reply();
-    }
-    const socket = await h.out.accept();
-    for (const command of txCommands(cap, 'socket')) {
-      sendTx(socket, command);
-      await socket.reply();
-    }
+    const { inbound, socket, tx } = await replayOriginate(h, cap, 5);
     await socket.event(appEvent('CHANNEL_EXECUTE', 'playback'));
     await h.clock.advance(5000);
     await socket.closed;

@@ -260,6 +260,36 @@ export async function harness(phones: string[]): Promise<Harness> {
   return { sim, clock, out: await OutboundServer.listen() };
 }
 
+export interface Replayed {
+  inbound: EslTestClient;
+  socket: EslTestClient;
+  /** The capture's inbound commands (the socket application's address rewritten to the harness's). */
+  tx: TxCommand[];
+  /** The capture's socket commands. */
+  stx: TxCommand[];
+}
+
+/**
+ * Replays a capture's originate with `&socket(...)`: its first `inboundCommands` inbound commands,
+ * the socket connection that follows, then its first `socketCommands` socket commands (all of them
+ * by default), one reply each.
+ */
+export async function replayOriginate(h: Harness, cap: Capture, inboundCommands: number, socketCommands?: number): Promise<Replayed> {
+  const inbound = await EslTestClient.connect(h.sim.eslPort);
+  const tx = txCommands(cap, 'inbound', h.out.port);
+  for (const command of tx.slice(0, inboundCommands)) {
+    sendTx(inbound, command);
+    await inbound.reply();
+  }
+  const socket = await h.out.accept();
+  const stx = txCommands(cap, 'socket');
+  for (const command of stx.slice(0, socketCommands ?? stx.length)) {
+    sendTx(socket, command);
+    await socket.reply();
+  }
+  return { inbound, socket, tx, stx };
+}
+
 export async function teardown(h: Harness, clients: EslTestClient[]): Promise<void> {
   for (const client of clients) client.close();
   await h.out.close();

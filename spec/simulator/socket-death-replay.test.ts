@@ -6,7 +6,7 @@
  * resume, the bridge torn down at once).
  */
 import type { EslEvent } from '../../lib/esl/wire';
-import { capture, expectConformsToInbound, harness, sendTx, teardown, txCommands, type Harness } from './capture-replay';
+import { capture, expectConformsToInbound, harness, replayOriginate, sendTx, teardown, type Harness, type TxCommand } from './capture-replay';
 import { EslTestClient } from './esl-test-client';
 
 /** Up to and including the bgapi originate: auth, three filters, the event subscription. */
@@ -18,24 +18,14 @@ interface Replay {
   h: Harness;
   inbound: EslTestClient;
   socket: EslTestClient;
-  tx: ReturnType<typeof txCommands>;
+  tx: TxCommand[];
 }
 
 /** The inbound set-up and every command the capture sent on the socket, awaiting `until` after the last. */
 async function replayUntilDrop(name: string, until: (event: EslEvent) => boolean): Promise<Replay> {
   const cap = capture(name);
   const h = await harness(['1000']);
-  const inbound = await EslTestClient.connect(h.sim.eslPort);
-  const tx = txCommands(cap, 'inbound', h.out.port);
-  for (const command of tx.slice(0, INBOUND_SETUP)) {
-    sendTx(inbound, command);
-    await inbound.reply();
-  }
-  const socket = await h.out.accept();
-  for (const command of txCommands(cap, 'socket')) {
-    sendTx(socket, command);
-    await socket.reply();
-  }
+  const { inbound, socket, tx } = await replayOriginate(h, cap, INBOUND_SETUP);
   await socket.event(until);
   await inbound.event('BACKGROUND_JOB');
   current = { h, inbound, socket, tx };
