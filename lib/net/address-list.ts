@@ -23,7 +23,7 @@ export function cidrProblem(entry: string): string | null {
  * Adds single addresses and CIDR ranges (IPv4 or IPv6) to `list`. Node's BlockList also matches
  * an IPv4-mapped IPv6 address (::ffff:10.0.0.1) against IPv4 ranges.
  */
-export function addAddresses(list: BlockList, entries: readonly string[]): BlockList {
+function addAddresses(list: BlockList, entries: readonly string[]): BlockList {
   for (const entry of entries) {
     const problem = cidrProblem(entry);
     if (problem !== null) throw new Error(problem);
@@ -36,7 +36,7 @@ export function addAddresses(list: BlockList, entries: readonly string[]): Block
 }
 
 /** Whether `address` (any IP address; anything else never matches) is in `list`. */
-export function listed(list: BlockList, address: string): boolean {
+function listed(list: BlockList, address: string): boolean {
   const type = addressType(address);
   return type !== null && list.check(address, type);
 }
@@ -45,7 +45,12 @@ export function listed(list: BlockList, address: string): boolean {
  * An allow-list of single addresses and CIDR ranges. `what` names the list in the error a bad
  * entry gives (settings are validated before this, so that error is a bug's).
  */
-export function addressList(what: string, entries: readonly string[]): { allows(address: string): boolean } {
+export interface AddressList {
+  /** Whether `address` (any IP address, IPv4-mapped IPv6 included; anything else never matches) is listed. */
+  allows(address: string): boolean;
+}
+
+export function addressList(what: string, entries: readonly string[]): AddressList {
   const list = new BlockList();
   try {
     addAddresses(list, entries);

@@ -1,5 +1,4 @@
-import { BlockList } from 'node:net';
-import { addAddresses, listed } from '../../net/address-list';
+import { addressList, type AddressList } from '../../net/address-list';
 
 /** Why a status webhook may not go where its URL points; the message names the host or address, never the URL's credentials. */
 export class WebhookTargetRefused extends Error {
@@ -51,11 +50,11 @@ function throughNat64(range: string): string {
   return `64:ff9b::${address}/${96 + Number(bits)}`;
 }
 
-/** One BlockList per range, so a match can say which range it was (IPv4-mapped IPv6 included: BlockList maps them). */
-const FORBIDDEN: ReadonlyArray<{ list: BlockList; what: string }> = [
-  ...FORBIDDEN_IPV4.map(([range, what]) => ({ list: addAddresses(new BlockList(), [range]), what })),
-  ...FORBIDDEN_IPV4.map(([range, what]) => ({ list: addAddresses(new BlockList(), [throughNat64(range)]), what: `${what} through NAT64` })),
-  ...FORBIDDEN_IPV6.map(([range, what]) => ({ list: addAddresses(new BlockList(), [range]), what })),
+/** One list per range, so a match can say which range it was (IPv4-mapped IPv6 included). */
+const FORBIDDEN: ReadonlyArray<{ list: AddressList; what: string }> = [
+  ...FORBIDDEN_IPV4.map(([range, what]) => ({ list: addressList(what, [range]), what })),
+  ...FORBIDDEN_IPV4.map(([range, what]) => ({ list: addressList(what, [throughNat64(range)]), what: `${what} through NAT64` })),
+  ...FORBIDDEN_IPV6.map(([range, what]) => ({ list: addressList(what, [range]), what })),
 ];
 
 export interface WebhookTargetPolicy {
@@ -75,15 +74,15 @@ export interface TargetPolicyOptions {
  * address is allowed: a webhook must never call the API that ordered it.
  */
 export function webhookTargetPolicy(options: TargetPolicyOptions = {}): WebhookTargetPolicy {
-  const allowed = addAddresses(new BlockList(), options.allowPrivate ?? []);
+  const allowed = addressList('http.webhookAllowPrivateTargets', options.allowPrivate ?? []);
   const ownEndpoints = options.ownEndpoints ?? (() => []);
   return {
     refusal(address, port) {
-      const own = ownEndpoints().filter((endpoint) => listed(addAddresses(new BlockList(), [endpoint.address]), address));
+      const own = ownEndpoints().filter((endpoint) => addressList('own endpoint', [endpoint.address]).allows(address));
       if (own.some((endpoint) => endpoint.port === port)) return `${address} port ${port} is this service's own API`;
-      if (listed(allowed, address)) return null;
+      if (allowed.allows(address)) return null;
       if (own.length > 0) return `${address} is an address of this service`;
-      const forbidden = FORBIDDEN.find((range) => listed(range.list, address));
+      const forbidden = FORBIDDEN.find((range) => range.list.allows(address));
       return forbidden ? `${address} is ${forbidden.what}` : null;
     },
   };
