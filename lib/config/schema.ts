@@ -7,6 +7,7 @@ import { mediaSchema } from './media-schema';
 import { queueSchema } from './queue-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
+import { signUpSchema } from './sign-up-schema';
 import { smsSchema } from './sms-schema';
 import { verificationSchema } from './verification-schema';
 import { ADDRESSES_ALLOWED, addressListSchema, hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
@@ -149,6 +150,7 @@ export const settingsSchema = z
     security,
     sms: smsSchema,
     verification: verificationSchema,
+    signUp: signUpSchema,
   })
   .superRefine((value, ctx) => {
     // These need two sections at once, so they cannot live in the sections themselves.
