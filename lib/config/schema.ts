@@ -126,7 +126,7 @@ const security = z
       z.string().min(24).optional(),
       'HMAC-SHA256 key signing status webhooks (X-Callback-Signature); unset: a random key per process, which receivers cannot verify across restarts.',
     ),
-    apiKeyRotationGraceSeconds: setting(
+    rotationGraceSeconds: setting(
       z.number().int().min(0).max(30 * 86_400).default(0),
       'How long an API key keeps working after it is rotated (`api-keys rotate`, `POST /api/v1/api-keys/:id/rotate`), so its clients can move to the new key; 0: it stops at once.',
     ),

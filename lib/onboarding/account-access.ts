@@ -24,7 +24,7 @@ export class AccountAccess {
   constructor(
     private readonly store: Store,
     private readonly audit: AuditAction,
-    /** security.apiKeyRotationGraceSeconds, in ms: how long a rotated key keeps working. */
+    /** security.rotationGraceSeconds, in ms: how long a rotated key keeps working. */
     private readonly rotationGraceMs: number,
   ) {}
 

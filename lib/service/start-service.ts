@@ -210,7 +210,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),
       // Codes for registered numbers leave through the SMS module's outbound queue.
       verification: sms.verification,
-      apiKeyRotationGraceMs: settings.security.apiKeyRotationGraceSeconds * 1000,
+      apiKeyRotationGraceMs: settings.security.rotationGraceSeconds * 1000,
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
     };
     const api = apiRouter(webDependencies);

@@ -37,7 +37,7 @@ describeEachCliDatabase('CLI api-keys and portal-users (#18 item 5)', (target) =
 
   it('rotates a key: the new one works at once, the old one after the grace period no more', async () => {
     const { apiKey, key } = await cliJson<{ apiKey: ApiKey; key: string }>(target(), ['api-keys', 'create', 'Acme'], { now: NOW });
-    const env = { CALLBACK_SECURITY_API_KEY_ROTATION_GRACE_SECONDS: '3600' };
+    const env = { CALLBACK_SECURITY_ROTATION_GRACE_SECONDS: '3600' };
     const rotated = await cliJson<{ apiKey: ApiKey; key: string; replaced: ApiKey }>(target(), ['api-keys', 'rotate', String(apiKey.id)], { now: NOW, env });
     expect(rotated.apiKey.accountId).toBe(apiKey.accountId);
     expect(rotated.replaced).toMatchObject({ id: apiKey.id, revokedAt: NOW + HOUR_MS });

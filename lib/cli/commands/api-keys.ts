@@ -65,7 +65,7 @@ export function registerApiKeys(program: Command, ctx: CliContext): void {
 
   keys
     .command('rotate')
-    .description('issue a new key for the same account and label; the old one stops after security.apiKeyRotationGraceSeconds (0: at once)')
+    .description('issue a new key for the same account and label; the old one stops after security.rotationGraceSeconds (0: at once)')
     .argument('<id>', 'the key to replace (see `api-keys list`)', keyId)
     .action(async (id: number) => {
       const rotated = await (await accountAccess(ctx)).rotateKey(id);

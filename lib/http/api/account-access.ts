@@ -86,7 +86,7 @@ export function accountAccessRoutes(ctx: ApiContext, rotationGraceMs: number): R
       method: 'post',
       path: '/api-keys/:id/rotate',
       operationId: 'rotateApiKey',
-      summary: 'Replace an API key: the new one works at once, the old one stops after the grace period (security.apiKeyRotationGraceSeconds) (operator only)',
+      summary: 'Replace an API key: the new one works at once, the old one stops after the grace period (security.rotationGraceSeconds) (operator only)',
       tag: 'access',
       ...operatorOnly,
       params: numericIdParams,

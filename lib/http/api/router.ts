@@ -56,7 +56,7 @@ export interface ApiDependencies {
   webhookTargets?: WebhookTargets;
   /** Sends the codes of caller-ID registrations; default: codes written to the log (embedded mode's SMS sender). */
   verification?: CallerIdVerification;
-  /** settings.security.apiKeyRotationGraceSeconds, in ms; default 0 (a rotated key stops at once). */
+  /** settings.security.rotationGraceSeconds, in ms; default 0 (a rotated key stops at once). */
   apiKeyRotationGraceMs?: number;
 }
 
