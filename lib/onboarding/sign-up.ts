@@ -1,3 +1,4 @@
+import type { CountryCode } from 'libphonenumber-js';
 import type { CallerIdVerification, Registration } from '../caller-ids';
 import type { SignUpSettings } from '../config/sign-up-schema';
 import type { E164 } from '../domain/phone-number';
@@ -49,8 +50,8 @@ export class SelfSignUp {
   ) {}
 
   /** The country numbers typed on the sign-up form are read in. */
-  get country(): string {
-    return this.options.settings.country ?? this.options.defaultCountry;
+  get country(): CountryCode {
+    return this.options.settings.country ?? (this.options.defaultCountry as CountryCode);
   }
 
   async signUp(request: SignUpRequest): Promise<SignedUp> {

@@ -7,7 +7,6 @@ import { SIGN_UP_WINDOW_MS, type SignUpSettings } from '../../config/sign-up-sch
 import { SelfSignUp, SignUpMisconfigured } from '../../onboarding/sign-up';
 import { MIN_PASSWORD_LENGTH, MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
 import { scheduledDueAt, visibleRequest } from '../api/callbacks';
-import type { CountryCode } from 'libphonenumber-js';
 import { phoneNumberIn, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
 import { countOrder, DEFAULT_ORDER_LIMIT } from '../api/order-limit';
@@ -68,9 +67,6 @@ export function portalRouter(deps: PortalDependencies): Router {
   const ipLimiter = new RateLimiter({ limit: limits.perIp, windowMs: limits.windowMs, clock });
   const orderLimit = deps.orderLimit ?? DEFAULT_ORDER_LIMIT;
   const signUpSettings = deps.signUp?.enabled ? deps.signUp : null;
-  const selfSignUp = signUpSettings
-    ? new SelfSignUp({ store, clock, logger: deps.logger, verification: ctx.verification, settings: signUpSettings, defaultCountry: ctx.defaultCountry })
-    : null;
 
   const router = express.Router();
   // Marks requests that reached the portal without an error (an error raised by a router mounted
@@ -162,7 +158,7 @@ export function portalRouter(deps: PortalDependencies): Router {
 
   const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
     const csrf = anonymousToken(req, res);
-    html(res, status, loginPage({ csrf, signUp: selfSignUp !== null, ...(error ? { error } : {}), ...(email ? { email } : {}) }));
+    html(res, status, loginPage({ csrf, signUp: signUpSettings !== null, ...(error ? { error } : {}), ...(email ? { email } : {}) }));
   };
 
   router.get('/', session, (req, res, next) => {
@@ -202,7 +198,8 @@ export function portalRouter(deps: PortalDependencies): Router {
     })().catch(next);
   });
 
-  if (selfSignUp && signUpSettings) {
+  if (signUpSettings) {
+    const selfSignUp = new SelfSignUp({ store, clock, logger: deps.logger, verification: ctx.verification, settings: signUpSettings, defaultCountry: ctx.defaultCountry });
     const showSignUp = (req: Request, res: Response, status: number, fields: Record<string, string> = {}, error?: string): void => {
       const csrf = anonymousToken(req, res);
       html(res, status, signUpPage({ csrf, minPasswordLength: MIN_PASSWORD_LENGTH, email: fields.email, number: fields.number, ...(error ? { error } : {}) }));
@@ -232,7 +229,7 @@ export function portalRouter(deps: PortalDependencies): Router {
           if (!SIGN_UP_EMAIL.safeParse(email).success) throw new ApiError(400, 'validation_failed', 'Give a valid email address of at most 100 characters.');
           const password = fields.password ?? '';
           if (password.length < MIN_PASSWORD_LENGTH || password.length > 200) throw new ApiError(400, 'validation_failed', `Choose a password of ${MIN_PASSWORD_LENGTH} to 200 characters.`);
-          const number = phoneNumberIn(selfSignUp.country as CountryCode, fields.number ?? '', 'Your phone number');
+          const number = phoneNumberIn(selfSignUp.country, fields.number ?? '', 'Your phone number');
           const { user } = await selfSignUp.signUp({ email, password, number, ip });
           await openSession(req, res, user.id);
           res.redirect(303, '/');
