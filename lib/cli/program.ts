@@ -1,12 +1,14 @@
 import { Command } from 'commander';
 import { registerAccessNumbers } from './commands/access-numbers';
 import { registerAccounts } from './commands/accounts';
+import { registerApiKeys } from './commands/api-keys';
 import { registerCallbacks } from './commands/callbacks';
 import { registerCallerIds } from './commands/caller-ids';
 import { registerCards } from './commands/cards';
 import { registerDiscrepancies } from './commands/discrepancies';
 import { registerPayments } from './commands/payments';
 import { registerPins } from './commands/pins';
+import { registerPortalUsers } from './commands/portal-users';
 import { registerQueue } from './commands/queue';
 import { registerRates } from './commands/rates';
 import { registerReports } from './commands/reports';
@@ -46,6 +48,8 @@ export function buildProgram(ctx: CliContext): Command {
   });
   for (const register of [
     registerAccounts,
+    registerApiKeys,
+    registerPortalUsers,
     registerCallerIds,
     registerPins,
     registerAccessNumbers,

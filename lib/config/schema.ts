@@ -7,6 +7,7 @@ import { mediaSchema } from './media-schema';
 import { queueSchema } from './queue-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
+import { signUpSchema } from './sign-up-schema';
 import { smsSchema } from './sms-schema';
 import { verificationSchema } from './verification-schema';
 import { ADDRESSES_ALLOWED, addressListSchema, hostSchema, PORT_ALLOWED, portSchema, urlSchema } from './value-schemas';
@@ -125,6 +126,10 @@ const security = z
       z.string().min(24).optional(),
       'HMAC-SHA256 key signing status webhooks (X-Callback-Signature); unset: a random key per process, which receivers cannot verify across restarts.',
     ),
+    rotationGraceSeconds: setting(
+      z.number().int().min(0).max(30 * 86_400).default(0),
+      'How long an API key keeps working after it is rotated (`api-keys rotate`, `POST /api/v1/api-keys/:id/rotate`), so its clients can move to the new key; 0: it stops at once.',
+    ),
   })
   .prefault({});
 
@@ -145,6 +150,7 @@ export const settingsSchema = z
     security,
     sms: smsSchema,
     verification: verificationSchema,
+    signUp: signUpSchema,
   })
   .superRefine((value, ctx) => {
     // These need two sections at once, so they cannot live in the sections themselves.

@@ -38,6 +38,7 @@ import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
 import { senderLimitOf, startSms } from './sms';
+import { SIGN_UP_WINDOW_MS } from '../config/sign-up-schema';
 import { CODES_PER_NUMBER_WINDOW_MS } from '../config/verification-schema';
 import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
@@ -165,7 +166,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       logger,
       tasks: storeHousekeepingTasks(store, {
         loginWindowMs: DEFAULT_LOGIN_LIMIT.windowMs,
-        longestRateWindowMs: Math.max(senderLimitOf(settings.sms).windowMs, orderLimit.windowMs, CODES_PER_NUMBER_WINDOW_MS),
+        longestRateWindowMs: Math.max(senderLimitOf(settings.sms).windowMs, orderLimit.windowMs, CODES_PER_NUMBER_WINDOW_MS, SIGN_UP_WINDOW_MS),
       }),
     });
     stops.push('housekeeping', () => housekeeping.stop());
@@ -209,6 +210,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),
       // Codes for registered numbers leave through the SMS module's outbound queue.
       verification: sms.verification,
+      apiKeyRotationGraceMs: settings.security.rotationGraceSeconds * 1000,
       ...(operatorKeyHash ? { operatorKeyHash } : {}),
     };
     const api = apiRouter(webDependencies);
@@ -222,6 +224,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     const portal = portalRouter({
       ...webDependencies,
       store,
+      signUp: settings.signUp,
       ...(settings.http.publicUrl ? { publicUrl: settings.http.publicUrl } : {}),
     });
     const app = createHttpApp({

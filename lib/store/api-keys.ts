@@ -11,7 +11,19 @@ export interface ApiKey {
   prefix: string;
   label: string;
   createdAt: EpochMs;
+  /** When the key stops (or stopped) working; later than now for a rotated key in its grace period. */
   revokedAt: EpochMs | null;
+  /** To the minute (LAST_USED_RESOLUTION_MS): written at most that often. */
+  lastUsedAt: EpochMs | null;
+}
+
+/** What a presented key is: one of ours that works, one of ours that no longer does, or none of ours. */
+export type KeyCheck = { kind: 'valid'; apiKey: ApiKey } | { kind: 'revoked'; apiKey: ApiKey } | { kind: 'unknown' };
+
+/** A key just issued, with its plain text: the only time it exists outside its owner's hands. */
+export interface IssuedKey {
+  apiKey: ApiKey;
+  plainKey: string;
 }
 
 interface ApiKeyRow {
@@ -22,11 +34,14 @@ interface ApiKeyRow {
   label: string;
   created_at: DbInt;
   revoked_at: DbInt | null;
+  last_used_at: DbInt | null;
 }
 
 const PREFIX_LENGTH = 8;
+/** How stale last_used_at may be: an API request writes nothing when its key was used this recently. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
-const newKeySchema = z.object({ accountId: idField.nullable(), label: z.string().max(100).default('') });
+const newKeySchema = z.object({ accountId: idField.nullable(), label: z.string().trim().max(100).default('') });
 export type NewApiKey = z.input<typeof newKeySchema>;
 
 function toApiKey(row: ApiKeyRow): ApiKey {
@@ -37,12 +52,17 @@ function toApiKey(row: ApiKeyRow): ApiKey {
     label: row.label,
     createdAt: int(row.created_at),
     revokedAt: optInt(row.revoked_at),
+    lastUsedAt: optInt(row.last_used_at),
   };
 }
 
+/** Whether a key with this revocation time has stopped working at `now`. */
+export function isRevoked(apiKey: Pick<ApiKey, 'revokedAt'>, now: EpochMs): boolean {
+  return apiKey.revokedAt !== null && apiKey.revokedAt <= now;
+}
+
 export class ApiKeysRepository extends Repository {
-  /** Returns the plain key: this is the only time it exists outside its owner's hands. */
-  async create(input: NewApiKey): Promise<{ apiKey: ApiKey; plainKey: string }> {
+  async create(input: NewApiKey): Promise<IssuedKey> {
     const { accountId, label } = parseInput(newKeySchema, input, 'API key');
     const plainKey = randomKey();
     const id = insertedId(
@@ -59,13 +79,24 @@ export class ApiKeysRepository extends Repository {
     return { apiKey: written(await this.findById(id), `API key ${id}`), plainKey };
   }
 
-  /** The key's record when `plainKey` is a key we issued and it is not revoked; otherwise null. */
-  async verify(plainKey: string): Promise<ApiKey | null> {
-    if (plainKey.length <= PREFIX_LENGTH || plainKey.length > 200) return null;
+  /**
+   * What `plainKey` is. A working key's last use is recorded (to the minute); a revoked one is
+   * told apart from a stranger's so the client hears why it is refused.
+   */
+  async authenticate(plainKey: string): Promise<KeyCheck> {
+    if (plainKey.length <= PREFIX_LENGTH || plainKey.length > 200) return { kind: 'unknown' };
     const hash = sha256Hex(plainKey);
-    const candidates = await this.db<ApiKeyRow>('api_keys').where({ prefix: plainKey.slice(0, PREFIX_LENGTH) }).whereNull('revoked_at');
+    const candidates = await this.db<ApiKeyRow>('api_keys').where({ prefix: plainKey.slice(0, PREFIX_LENGTH) });
     const match = candidates.find((row) => sameHex(row.key_hash, hash));
-    return match ? toApiKey(match) : null;
+    if (!match) return { kind: 'unknown' };
+    const apiKey = toApiKey(match);
+    const now = this.clock();
+    if (isRevoked(apiKey, now)) return { kind: 'revoked', apiKey };
+    if (apiKey.lastUsedAt === null || apiKey.lastUsedAt <= now - LAST_USED_RESOLUTION_MS) {
+      await this.db('api_keys').where({ id: apiKey.id }).update({ last_used_at: now });
+      return { kind: 'valid', apiKey: { ...apiKey, lastUsedAt: now } };
+    }
+    return { kind: 'valid', apiKey };
   }
 
   async findById(id: number): Promise<ApiKey | null> {
@@ -78,7 +109,38 @@ export class ApiKeysRepository extends Repository {
     return (await this.db<ApiKeyRow>('api_keys').where({ account_id: accountId }).orderBy('id')).map(toApiKey);
   }
 
+  /** Every account's keys (not the operator's), by account then age. */
+  async listForAllAccounts(): Promise<ApiKey[]> {
+    return (await this.db<ApiKeyRow>('api_keys').whereNotNull('account_id').orderBy(['account_id', 'id'])).map(toApiKey);
+  }
+
+  /** Stops the key now; a rotated key still in its grace period stops at once too. False when it already stopped. */
   async revoke(id: number): Promise<boolean> {
-    return (await this.db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: this.clock() })) > 0;
+    const now = this.clock();
+    const changed = await this.db('api_keys')
+      .where({ id })
+      .andWhere((query) => query.whereNull('revoked_at').orWhere('revoked_at', '>', now))
+      .update({ revoked_at: now });
+    return changed > 0;
+  }
+
+  /**
+   * Issues a key for the same account and label, which works at once, and revokes the old one
+   * `graceMs` from now (0: at once), so clients can be moved over without an outage. Null when
+   * the old key is unknown or has already stopped working.
+   */
+  async rotate(id: number, graceMs: number): Promise<{ issued: IssuedKey; replaced: ApiKey } | null> {
+    return this.atomically(async (trx) => {
+      const keys = new ApiKeysRepository(trx, this.clock);
+      const old = await keys.findById(id);
+      const now = this.clock();
+      if (!old || isRevoked(old, now)) return null;
+      const revokedAt = old.revokedAt === null ? now + graceMs : Math.min(old.revokedAt, now + graceMs);
+      // Conditional on the row as read: of two rotations at once, only one issues a key.
+      const claimed = await trx('api_keys').where({ id, revoked_at: old.revokedAt }).update({ revoked_at: revokedAt });
+      if (claimed === 0) return null;
+      const issued = await keys.create({ accountId: old.accountId, label: old.label });
+      return { issued, replaced: { ...old, revokedAt } };
+    });
   }
 }

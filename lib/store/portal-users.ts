@@ -105,6 +105,11 @@ export class PortalUsersRepository extends Repository {
     return (await this.db<PortalUserRow>('portal_users').where({ account_id: accountId }).orderBy('id')).map(toUser);
   }
 
+  /** Every account's logins, by account. */
+  async listAll(): Promise<PortalUser[]> {
+    return (await this.db<PortalUserRow>('portal_users').orderBy(['account_id', 'id'])).map(toUser);
+  }
+
   async setPassword(id: number, password: string): Promise<boolean> {
     parseInput(newUserSchema.shape.password, password, 'password');
     const passwordHash = await hashSecret(password);

@@ -27,7 +27,7 @@ describeEachDatabase('REST API: callbacks and authentication', (getDb) => {
       const [apiKey] = await f.store.apiKeys.list(account.id);
       await f.store.apiKeys.revoke(apiKey!.id);
       const revoked = await request(f.app).get('/api/v1/callbacks').set(auth(key)).expect(401);
-      expect(revoked.body).toEqual({ error: { code: 'unauthorized', message: 'unknown or revoked API key' } });
+      expect(revoked.body).toEqual({ error: { code: 'unauthorized', message: `this API key (${apiKey!.prefix}…) was revoked; ask the operator for a new one` } });
     });
 
     it('serves the OpenAPI document without a key, and JSON 404s for unknown API routes', async () => {

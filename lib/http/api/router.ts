@@ -13,6 +13,7 @@ import { liveRoutes } from '../live/sse-routes';
 import { DEFAULT_STREAM_LIMITS, StreamSlots } from '../live/stream-slots';
 import { webhookTargetPolicy } from '../webhooks/target-policy';
 import { WebhookTargets } from '../webhooks/webhook-targets';
+import { accountAccessRoutes } from './account-access';
 import { accountRoutes } from './accounts';
 import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
@@ -55,6 +56,8 @@ export interface ApiDependencies {
   webhookTargets?: WebhookTargets;
   /** Sends the codes of caller-ID registrations; default: codes written to the log (embedded mode's SMS sender). */
   verification?: CallerIdVerification;
+  /** settings.security.rotationGraceSeconds, in ms; default 0 (a rotated key stops at once). */
+  apiKeyRotationGraceMs?: number;
 }
 
 export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']): ApiContext {
@@ -155,10 +158,16 @@ const apiIndex = z.object({
   collections: z.array(z.object({ path: z.string(), summary: z.string(), operatorOnly: z.boolean().optional() })),
 });
 
-/** The REST API's routes: the index and the document included, and the operator's reports. */
-export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams' | 'db'>): Route[] {
+/** The REST API's routes: the index and the document included, and the operator's reports and account access. */
+export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams' | 'db' | 'apiKeyRotationGraceMs'>): Route[] {
   const routes: Route[] = [];
-  routes.push(indexRoute(() => routes), openApiRoute(() => routes), ...principalRoutes(ctx, deps), reportsRoute(deps.db));
+  routes.push(
+    indexRoute(() => routes),
+    openApiRoute(() => routes),
+    ...principalRoutes(ctx, deps),
+    reportsRoute(deps.db),
+    ...accountAccessRoutes(ctx, deps.apiKeyRotationGraceMs ?? 0),
+  );
   return routes;
 }
 
@@ -167,7 +176,7 @@ export function apiRouter(deps: ApiDependencies): Router {
   const ctx = apiContext(deps, 'api');
   const router = express.Router();
   router.use(express.json({ limit: BODY_LIMIT }));
-  mountRoutes(router, apiRoutes(ctx, deps), apiKeyAuth({ store: ctx.store, operatorKeyHash: deps.operatorKeyHash }));
+  mountRoutes(router, apiRoutes(ctx, deps), apiKeyAuth({ store: ctx.store, logger: deps.logger, operatorKeyHash: deps.operatorKeyHash }));
   router.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`)));
   router.use(apiErrorHandler(deps.logger));
   return router;

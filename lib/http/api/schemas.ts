@@ -4,6 +4,7 @@ import { REQUEST_STATES } from '../../callback/state/request-state';
 import { LIVE_STATUSES } from '../../callback/state/live-status';
 import { MODES } from '../../store/callback-requests';
 import { MONEY_BOUND_TEXT, isBoundedMinor } from '../../domain/money';
+import { MIN_PASSWORD_LENGTH } from '../../store/portal-users';
 import { ERROR_CODES } from './errors';
 
 /*
@@ -234,3 +235,39 @@ export const mediaView = z
   .meta({ id: 'MediaFile' });
 
 export const cancelResult = z.object({ cancelled: z.boolean(), callback: callbackView }).meta({ id: 'CancelResult' });
+
+export const apiKeyView = z
+  .object({
+    id: z.number().int(),
+    accountId: z.number().int().nullable(),
+    prefix: z.string().meta({ description: "the key's first 8 characters, to tell keys apart; the key itself is never shown again" }),
+    label: z.string(),
+    createdAt: epochMs,
+    revokedAt: epochMs.nullable().meta({ description: 'when the key stops (a rotated key in its grace period: later than now) or stopped working' }),
+    lastUsedAt: epochMs.nullable().meta({ description: 'last request made with the key, to the minute' }),
+  })
+  .meta({ id: 'ApiKey' });
+export const issuedKeyView = z
+  .object({
+    apiKey: apiKeyView,
+    key: z.string().meta({ description: 'the key, shown this once: it is stored only as a hash' }),
+    replaced: apiKeyView.optional().meta({ description: 'after a rotation: the old key, with when it stops working' }),
+  })
+  .meta({ id: 'IssuedApiKey' });
+export const apiKeyBody = z.strictObject({ label: z.string().trim().max(100).default('').meta({ description: 'what the key is for, e.g. "billing system"' }) });
+
+const newPassword = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH)
+  .max(200)
+  .optional()
+  .meta({ description: `at least ${MIN_PASSWORD_LENGTH} characters; omitted: one is generated and returned once` });
+export const portalUserView = z
+  .object({ id: z.number().int(), accountId: z.number().int(), email: z.string(), active: z.boolean(), createdAt: epochMs, lastLoginAt: epochMs.nullable() })
+  .meta({ id: 'PortalUser' });
+export const portalUserWithPassword = z
+  .object({ user: portalUserView, password: z.string().optional().meta({ description: 'the generated password, shown this once' }) })
+  .meta({ id: 'PortalUserWithPassword' });
+export const portalUserBody = z.strictObject({ email: z.email().max(254), password: newPassword });
+export const passwordBody = z.strictObject({ password: newPassword });
+export const portalUserPatch = z.strictObject({ active: z.boolean().meta({ description: 'false: the user cannot log in, and their open sessions end' }) });

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { isLegState } from '../../callback/state/leg-state';
 import { liveStatusOf, type LiveStatus } from '../../callback/state/live-status';
-import type { BillingAdjustment, BillingDiscrepancy, CallbackRequest, Cdr, CallerId, CallerIdClaim, Leg, Payment, PhoneBookEntry } from '../../store';
+import type { ApiKey, BillingAdjustment, BillingDiscrepancy, CallbackRequest, Cdr, CallerId, CallerIdClaim, Leg, Payment, PhoneBookEntry, PortalUser } from '../../store';
 import { maskUrlCredentials } from '../webhooks/webhook-url';
-import type { adjustmentView, callbackView, callerIdView, cdrView, discrepancyView, legView, paymentView, phoneBookEntry } from './schemas';
+import type { adjustmentView, apiKeyView, callbackView, callerIdView, cdrView, discrepancyView, legView, paymentView, phoneBookEntry, portalUserView } from './schemas';
 
 /* Store rows → API bodies: internal columns (leases, versions, raw CDRs) never leave. */
 
@@ -90,4 +90,14 @@ export function cdrOut(c: Cdr): z.input<typeof cdrView> {
     hangupCause: c.hangupCause,
     costMinor: c.costMinor,
   };
+}
+
+export function apiKeyOut(k: ApiKey): z.input<typeof apiKeyView> {
+  const { id, accountId, prefix, label, createdAt, revokedAt, lastUsedAt } = k;
+  return { id, accountId, prefix, label, createdAt, revokedAt, lastUsedAt };
+}
+
+export function portalUserOut(u: PortalUser): z.input<typeof portalUserView> {
+  const { id, accountId, email, active, createdAt, lastLoginAt } = u;
+  return { id, accountId, email, active, createdAt, lastLoginAt };
 }

@@ -6,12 +6,13 @@ import { accountFormat, card, empty, esc, hidden, layout, messages, table, type 
 import { causeWords, legStateWords, MODE_WORDS, requestStateWords } from './wording';
 
 /*
- * The login page, the account's home page (balance, order form, callbacks, phone book, numbers,
+ * The login and sign-up pages, the account's home page (balance, order form, callbacks, phone book, numbers,
  * history), a callback's page and the error page. The script only adds live updates (it may not
  * run inline: helmet's CSP allows scripts from our own origin only).
  */
 
-export function loginPage(options: { csrf: string; error?: string; email?: string }): string {
+/** `signUp`: visitors may open an account themselves (signUp.enabled), so the page says where. */
+export function loginPage(options: { csrf: string; error?: string; email?: string; signUp?: boolean }): string {
   return layout(
     'Log in',
     `<section class="card login" aria-labelledby="login-h"><h1 id="login-h">Log in</h1>${messages(options.error)}
@@ -19,7 +20,22 @@ export function loginPage(options: { csrf: string; error?: string; email?: strin
 <p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required value="${esc(options.email)}"></p>
 <p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p><button type="submit">Log in</button></p>
-</form></section>`,
+</form>${options.signUp ? '<p class="hint">New here? <a href="/signup">Open an account</a></p>' : ''}</section>`,
+  );
+}
+
+/** Self sign-up (signUp.enabled): a login and the subscriber's own number, which gets a code by SMS. */
+export function signUpPage(options: { csrf: string; minPasswordLength: number; error?: string; email?: string; number?: string }): string {
+  return layout(
+    'Open an account',
+    `<section class="card login" aria-labelledby="signup-h"><h1 id="signup-h">Open an account</h1>${messages(options.error)}
+<form method="post" action="/signup">${hidden(options.csrf)}
+<p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required value="${esc(options.email)}"></p>
+<p><label for="password">Password (at least ${options.minPasswordLength} characters)</label><br><input id="password" name="password" type="password" autocomplete="new-password" minlength="${options.minPasswordLength}" required></p>
+<p><label for="number">Your phone number</label><br><input id="number" name="number" type="tel" autocomplete="tel" required value="${esc(options.number)}"></p>
+<p class="hint">We send a code to this number by SMS. Once you type it in, we call you back on it; until then nothing is called.</p>
+<p><button type="submit">Open my account</button></p>
+</form><p class="hint">Already have an account? <a href="/">Log in</a></p></section>`,
   );
 }
 

@@ -1,8 +1,11 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { InvalidOrder } from '../../callback/engine/order';
 import type { Registration } from '../../caller-ids';
-import { MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
+import { SIGN_UP_WINDOW_MS, type SignUpSettings } from '../../config/sign-up-schema';
+import { SelfSignUp, SignUpMisconfigured } from '../../onboarding/sign-up';
+import { MIN_PASSWORD_LENGTH, MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
 import { scheduledDueAt, visibleRequest } from '../api/callbacks';
 import { phoneNumberIn, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
@@ -11,7 +14,7 @@ import { RateLimiter } from '../api/rate-limit';
 import { apiContext, mountRoutes, principalRoutes, type ApiDependencies } from '../api/router';
 import { clearCookie, readCookies, setCookie } from './cookies';
 import { faxesPage, paymentsPage, ratesPage, recordingsPage, type TariffRates } from './account-pages';
-import { callbackPage, dashboardPage, errorPage, loginPage, type DashboardView } from './html';
+import { callbackPage, dashboardPage, errorPage, loginPage, signUpPage, type DashboardView } from './html';
 import type { Viewer } from './layout';
 import { searchRates } from './rate-search';
 import { PORTAL_SCRIPT } from './script';
@@ -40,11 +43,14 @@ export interface PortalDependencies extends ApiDependencies {
   sessionTtlMs?: number;
   /** Default: 20 attempts per address and 5 per email in 15 minutes. */
   loginLimit?: LoginLimit;
+  /** settings.signUp: `/signup` exists only when it is enabled. */
+  signUp?: SignUpSettings;
 }
 
 export const DEFAULT_LOGIN_LIMIT: LoginLimit = { perIp: 20, perEmail: 5, windowMs: 15 * 60_000 };
 
 const FORM_LIMIT = '16kb';
+const SIGN_UP_EMAIL = z.email().max(100);
 const LOGIN_FAILED = 'Wrong email or password.';
 
 /**
@@ -60,6 +66,7 @@ export function portalRouter(deps: PortalDependencies): Router {
   const limits = deps.loginLimit ?? DEFAULT_LOGIN_LIMIT;
   const ipLimiter = new RateLimiter({ limit: limits.perIp, windowMs: limits.windowMs, clock });
   const orderLimit = deps.orderLimit ?? DEFAULT_ORDER_LIMIT;
+  const signUpSettings = deps.signUp?.enabled ? deps.signUp : null;
 
   const router = express.Router();
   // Marks requests that reached the portal without an error (an error raised by a router mounted
@@ -131,12 +138,27 @@ export function portalRouter(deps: PortalDependencies): Router {
     html(res, status, dashboardPage({ account: login.account, email: login.user.email, csrf: login.session.csrfToken, balance, callerIds, pendingCallerIds, phoneBook, callbacks, history, now: clock.now(), ...extra }));
   };
 
-  const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
+  /** The CSRF token of the forms used before a session exists (log in, sign up), in a cookie of its own. */
+  const anonymousToken = (req: Request, res: Response): string => {
     // Keep the browser's token (several tabs, a retried login); make one when there is none.
     const current = readCookies(req).get(LOGIN_COOKIE);
     const token = current && /^[\w-]{43}$/.test(current) ? current : randomBytes(32).toString('base64url');
     setCookie(res, LOGIN_COOKIE, token, { secure });
-    html(res, status, loginPage({ csrf: token, ...(error ? { error } : {}), ...(email ? { email } : {}) }));
+    return token;
+  };
+
+  /** Logs the browser in as `userId`, with a new session id (one planted before is worth nothing). */
+  const openSession = async (req: Request, res: Response, userId: number): Promise<void> => {
+    const old = readCookies(req).get(SESSION_COOKIE);
+    if (old) await store.portalUsers.deleteSession(old);
+    const { id } = await store.portalUsers.createSession(userId, ttlMs);
+    setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) });
+    clearCookie(res, LOGIN_COOKIE, secure);
+  };
+
+  const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
+    const csrf = anonymousToken(req, res);
+    html(res, status, loginPage({ csrf, signUp: signUpSettings !== null, ...(error ? { error } : {}), ...(email ? { email } : {}) }));
   };
 
   router.get('/', session, (req, res, next) => {
@@ -170,16 +192,59 @@ export function portalRouter(deps: PortalDependencies): Router {
         deps.logger.info('portal login refused', { ip: req.ip });
         return showLogin(req, res, 401, LOGIN_FAILED, email);
       }
-      // A new id at every login: a session id planted before login is worth nothing.
-      const old = readCookies(req).get(SESSION_COOKIE);
-      if (old) await store.portalUsers.deleteSession(old);
-      const { id } = await store.portalUsers.createSession(user.id, ttlMs);
-      setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) });
-      clearCookie(res, LOGIN_COOKIE, secure);
+      await openSession(req, res, user.id);
       deps.logger.info('portal login', { accountId: account.id, userId: user.id });
       res.redirect(303, '/');
     })().catch(next);
   });
+
+  if (signUpSettings) {
+    const selfSignUp = new SelfSignUp({ store, clock, logger: deps.logger, verification: ctx.verification, settings: signUpSettings, defaultCountry: ctx.defaultCountry });
+    const showSignUp = (req: Request, res: Response, status: number, fields: Record<string, string> = {}, error?: string): void => {
+      const csrf = anonymousToken(req, res);
+      html(res, status, signUpPage({ csrf, minPasswordLength: MIN_PASSWORD_LENGTH, email: fields.email, number: fields.number, ...(error ? { error } : {}) }));
+    };
+
+    router.get('/signup', session, (req, res) => {
+      if (loginOf(res)) return res.redirect(303, '/');
+      showSignUp(req, res, 200);
+    });
+
+    router.post('/signup', form, (req, res, next) => {
+      const fields = formFields(req);
+      if (!sameToken(fields[CSRF_FIELD], readCookies(req).get(LOGIN_COOKIE))) return showSignUp(req, res, 403, fields, 'The form expired: please try again.');
+      (async () => {
+        const ip = req.ip ?? 'unknown';
+        // In the database, so the limit holds across instances and restarts.
+        const hit = await store.rateLimits.hit(`signup:${ip}`, { limit: signUpSettings.perIpPerHour, windowMs: SIGN_UP_WINDOW_MS });
+        if (!hit.allowed) {
+          const waitSeconds = Math.max(1, Math.ceil(hit.retryAfterMs / 1000));
+          if (hit.firstRefusal) deps.logger.info('portal sign-up refused: too many from this address', { ip });
+          res.set('Retry-After', String(waitSeconds));
+          return showSignUp(req, res, 429, fields, `Too many attempts: please wait ${Math.ceil(waitSeconds / 60)} minute(s) and try again.`);
+        }
+        try {
+          const email = (fields.email ?? '').trim().toLowerCase();
+          // The account is named by the email, and account names are at most 100 characters.
+          if (!SIGN_UP_EMAIL.safeParse(email).success) throw new ApiError(400, 'validation_failed', 'Give a valid email address of at most 100 characters.');
+          const password = fields.password ?? '';
+          if (password.length < MIN_PASSWORD_LENGTH || password.length > 200) throw new ApiError(400, 'validation_failed', `Choose a password of ${MIN_PASSWORD_LENGTH} to 200 characters.`);
+          const number = phoneNumberIn(selfSignUp.country, fields.number ?? '', 'Your phone number');
+          const { user } = await selfSignUp.signUp({ email, password, number, ip });
+          await openSession(req, res, user.id);
+          res.redirect(303, '/');
+        } catch (error) {
+          if (error instanceof SignUpMisconfigured) {
+            deps.logger.error('portal sign-up is misconfigured', { error: error.message });
+            return html(res, 503, errorPage(503, 'Opening an account is not possible at the moment: please try again later.'));
+          }
+          const known = userError(error);
+          if (!known) throw error;
+          showSignUp(req, res, known.status, fields, known.message);
+        }
+      })().catch(next);
+    });
+  }
 
   router.post(
     '/logout',
