@@ -13,7 +13,7 @@ import type { EventOrigin, TemplatedEventName } from './event-templates';
 import type { InCallScript, PhoneBook } from './phones';
 import { stopRecording } from './recording';
 import { Session } from './session';
-import type { ConnectionInfo, RaceOrders } from './types';
+import type { ConnectionInfo, LingerNoticePlace, RaceOrders } from './types';
 
 export interface EventSink {
   deliver(event: EslEvent): void;
@@ -41,7 +41,7 @@ export interface CoreConfig {
   readonly phones: PhoneBook;
   readonly defaultPlaybackMs: number;
   readonly fileDurations: Readonly<Record<string, number>>;
-  readonly lingerNotice: 'after-unpark' | 'after-hangup-complete';
+  readonly lingerNotice: LingerNoticePlace;
   readonly races: RaceOrders;
 }
 
@@ -181,9 +181,10 @@ export class SwitchCore {
     if (!channel.up || channel.answerState !== 'ringing') return;
     channel.times.progressMedia = this.now();
     channel.answerState = 'early';
-    channel.callState = 'EARLY';
     channel.media = true;
+    // The event still shows the call state it leaves (RINGING); EARLY shows from the next one (captures 03, 14).
     this.emit('CHANNEL_PROGRESS_MEDIA', channel);
+    channel.callState = 'EARLY';
   }
 
   /** Our side answers (answer app, bridge, conference): media first on a ringing inbound leg (capture 14). */
@@ -238,6 +239,7 @@ export class SwitchCore {
     channel.times.hangup = this.now();
     const disposition = applyHangupSipVariables(channel, origin, sipStatus);
     this.emit('CHANNEL_HANGUP', channel);
+    session?.controller?.hungUp();
     if (dispositionIsImmediate(origin)) channel.setVar('sip_hangup_disposition', disposition);
     else this.pendingDispositions.set(channel.uuid, disposition);
     for (const hook of session?.hangupHooks.splice(0) ?? []) hook();
@@ -313,6 +315,12 @@ export class SwitchCore {
     for (const recording of channel.recordings) if (recording.stoppedAt === undefined) stopRecording(this, channel, recording);
     channel.state = 'CS_HANGUP';
     this.emit('CHANNEL_STATE', channel);
+    const report = (): void => this.report(channel, session, link);
+    if (!session.controller?.holdsReporting(report)) report();
+  }
+
+  /** CS_REPORTING, mod_json_cdr's on_reporting and CHANNEL_HANGUP_COMPLETE. */
+  private report(channel: Channel, session: Session, link: BridgeLink | undefined): void {
     const disposition = this.pendingDispositions.get(channel.uuid);
     if (disposition !== undefined) channel.setVar('sip_hangup_disposition', disposition);
     this.pendingDispositions.delete(channel.uuid);

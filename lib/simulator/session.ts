@@ -53,8 +53,15 @@ export const HOLD: PlanStep = { app: '', arg: '' };
 export interface SessionController {
   readonly gone: boolean;
   readonly resume: boolean;
+  /** CHANNEL_HANGUP has been fired: the earliest place FreeSWITCH's linger notice may go (04d). */
+  hungUp(): void;
   /** The park loop of the socket application ended: where FreeSWITCH's linger notice may go. */
   parkEnded(): void;
+  /**
+   * Whether the end of the teardown (CS_REPORTING, CHANNEL_HANGUP_COMPLETE) waits for the
+   * controller; if so it calls `resume` once (RaceOrders.lingeredReporting).
+   */
+  holdsReporting(resume: () => void): boolean;
   /** CHANNEL_HANGUP_COMPLETE has been fired. */
   channelDone(): void;
 }

@@ -64,10 +64,10 @@ export interface SimulatorOptions {
   fileDurations?: Record<string, number>;
   /**
    * Where the `linger` notice falls when a lingering socket's channel hangs up. FreeSWITCH races
-   * here (capture README surprise 1); 'after-unpark' is the harder case for a client, since
-   * CHANNEL_HANGUP_COMPLETE follows the notice.
+   * here (capture README surprise 1); 'after-unpark' (07a) is the harder case for a client, since
+   * CHANNEL_HANGUP_COMPLETE follows the notice; 'after-hangup' puts it right after CHANNEL_HANGUP (04d).
    */
-  lingerNotice?: 'after-unpark' | 'after-hangup-complete';
+  lingerNotice?: LingerNoticePlace;
   /** The other orders FreeSWITCH resolves either way; each defaults to the one played so far. */
   races?: Partial<RaceOrders>;
   /** Post a mod_json_cdr CDR for every leg that ends (see `postCdrsTo`). */
@@ -88,9 +88,10 @@ export interface RaceOrders {
   /**
    * The socket application parks after the client's first command, so a client that sends
    * `myevents` right after `connect` sees CHANNEL_PARK (most captures); or it parks as soon as
-   * `connect` is answered and the socket never sees CHANNEL_PARK.
+   * `connect` is answered and the socket never sees CHANNEL_PARK; or it parks only when the first
+   * `sendmsg` arrives, so the commands before it (`event json`, 14) already apply to CHANNEL_PARK.
    */
-  socketPark: 'after-first-command' | 'before-myevents';
+  socketPark: 'after-first-command' | 'before-myevents' | 'at-first-sendmsg';
   /**
    * Without linger, the socket gets CHANNEL_HANGUP_COMPLETE before the disconnect notice (07b), or
    * the notice follows CHANNEL_UNPARK and the socket app's EXECUTE_COMPLETE and HANGUP_COMPLETE are lost (07c).
@@ -102,6 +103,13 @@ export interface RaceOrders {
    * `uuid_bridge` (09, 12d2).
    */
   bridgePeerLeaves: 'as-captured' | 'unbridge-first' | 'peer-hangup-complete-first';
+  /**
+   * With linger, a hung-up leg's CS_REPORTING state and CHANNEL_HANGUP_COMPLETE follow its
+   * CS_HANGUP state at once ('at-once'), or, once the linger notice is out, only after the
+   * controller's next command has been answered (or 20 ms by the clock): the session thread is
+   * still unwinding when the listener sends the notice, so an `exit` sent on the notice loses them (04d).
+   */
+  lingeredReporting: 'at-once' | 'after-controller-command';
 }
 
 export const DEFAULT_RACES: RaceOrders = {
@@ -109,7 +117,10 @@ export const DEFAULT_RACES: RaceOrders = {
   socketPark: 'after-first-command',
   unlingeredHangupComplete: 'delivered',
   bridgePeerLeaves: 'as-captured',
+  lingeredReporting: 'at-once',
 };
+
+export type LingerNoticePlace = 'after-hangup' | 'after-unpark' | 'after-hangup-complete';
 
 export interface InboundCallOptions {
   destination: string;

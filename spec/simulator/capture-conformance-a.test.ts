@@ -5,16 +5,81 @@
  * the streams as capture-conformance.test.ts does (capture-replay.ts).
  */
 import type { EslEvent } from '../../lib/esl/wire';
-import { capture, expectConformsToInbound, expectConformsToSocket, harness, replayOriginate, sendTx, teardown } from './capture-replay';
+import {
+  capture,
+  expectConformsToAccessInbound,
+  expectConformsToInbound,
+  expectConformsToSocket,
+  harness,
+  replayAccessCall,
+  replayOriginate,
+  sendTx,
+  teardown,
+  type Harness,
+  type Replayed,
+} from './capture-replay';
 import { appEvent } from './sim-fixture';
 
 const jobs = (n: number) => (event: EslEvent, events: readonly EslEvent[]) => event.name === 'BACKGROUND_JOB' && events.filter((e) => e.name === 'BACKGROUND_JOB').length === n;
 
 describe('capture conformance, part A', () => {
+  // Torn down after each test, so that a failed replay does not leave the simulator running.
+  let running: { h: Harness; replay?: Replayed } | undefined;
+  afterEach(async () => {
+    if (running) await teardown(running.h, running.replay ? [running.replay.inbound, running.replay.socket] : []);
+    running = undefined;
+  });
+  const start = async (phones: string[], options: Parameters<typeof harness>[1] = {}): Promise<Harness> => {
+    running = { h: await harness(phones, options) };
+    return running.h;
+  };
+  const replayed = <R extends Replayed>(replay: R): R => {
+    if (running) running.replay = replay;
+    return replay;
+  };
+
+  it('04d-access-reject-exit-at-linger: the linger notice right after CHANNEL_HANGUP, exit on it loses CS_REPORTING and HANGUP_COMPLETE', async () => {
+    const cap = capture('04d-access-reject-exit-at-linger');
+    const h = await start([], { lingerNotice: 'after-hangup', races: { lingeredReporting: 'after-controller-command' } });
+    const { inbound, socket, tx, stx, s } = replayed(await replayAccessCall(h, cap, 2, 4));
+    await socket.notice();
+    sendTx(socket, stx[4]);
+    await socket.closed;
+    await inbound.event('CHANNEL_HANGUP_COMPLETE');
+    sendTx(inbound, tx[3]);
+    await inbound.closed;
+
+    expectConformsToAccessInbound(cap, inbound.frames, s);
+    expectConformsToSocket(cap, socket.frames);
+  });
+
+  it('14-socket-json: event json after myevents turns every later event on the socket to JSON, CHANNEL_PARK included', async () => {
+    const cap = capture('14-socket-json');
+    const h = await start([], { lingerNotice: 'after-hangup-complete', races: { socketPark: 'at-first-sendmsg' } });
+    const { inbound, socket, tx, stx, s } = replayed(await replayAccessCall(h, cap, 4, 5));
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'answer'));
+    sendTx(socket, stx[5]);
+    await socket.reply();
+    await h.clock.advance(1000);
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'playback'));
+    sendTx(socket, stx[6]);
+    await socket.reply();
+    await socket.event('CHANNEL_HANGUP_COMPLETE');
+    await socket.notice();
+    sendTx(socket, stx[7]);
+    await socket.closed;
+    sendTx(inbound, tx[5]);
+    await inbound.closed;
+
+    expect(socket.frames.filter((f) => f.headers.get('Content-Type') === 'text/event-plain')).toEqual([]);
+    expectConformsToAccessInbound(cap, inbound.frames, s);
+    expectConformsToSocket(cap, socket.frames);
+  });
+
   it('07c-nolinger-hangup-complete-lost: without linger, the disconnect notice follows UNPARK and HANGUP_COMPLETE is lost on the socket', async () => {
     const cap = capture('07c-nolinger-hangup-complete-lost');
-    const h = await harness(['5000'], { races: { unlingeredHangupComplete: 'lost' } });
-    const { inbound, socket, tx } = await replayOriginate(h, cap, 5);
+    const h = await start(['5000'], { races: { unlingeredHangupComplete: 'lost' } });
+    const { inbound, socket, tx } = replayed(await replayOriginate(h, cap, 5));
     await socket.event(appEvent('CHANNEL_EXECUTE', 'playback'));
     await h.clock.advance(5000);
     await socket.closed;
@@ -24,13 +89,12 @@ describe('capture conformance, part A', () => {
 
     expectConformsToInbound(cap, inbound.frames);
     expectConformsToSocket(cap, socket.frames);
-    await teardown(h, [inbound, socket]);
   });
 
   it('13-bgapi-from-socket: BACKGROUND_JOB reaches the socket only after event plain BACKGROUND_JOB, with Job-Owner-UUID', async () => {
     const cap = capture('13-bgapi-from-socket');
-    const h = await harness(['1000', '1001']);
-    const { inbound, socket, tx, stx } = await replayOriginate(h, cap, 7, 3);
+    const h = await start(['1000', '1001']);
+    const { inbound, socket, tx, stx } = replayed(await replayOriginate(h, cap, 7, 3));
     await socket.event('CHANNEL_PARK');
     const inboundJobs = (n: number) => (e: EslEvent) => jobs(n)(e, inbound.events());
     sendTx(socket, stx[3]);
@@ -62,6 +126,5 @@ describe('capture conformance, part A', () => {
     expect(job?.headers.get('Job-Owner-UUID')).toBe(tx[6]?.command.match(/origination_uuid=([0-9a-f-]+)/)?.[1]);
     expectConformsToInbound(cap, inbound.frames);
     expectConformsToSocket(cap, socket.frames);
-    await teardown(h, [inbound, socket]);
   });
 });
