@@ -13,6 +13,7 @@ import type { EventOrigin, TemplatedEventName } from './event-templates';
 import type { InCallScript, PhoneBook } from './phones';
 import { stopRecording } from './recording';
 import { Session } from './session';
+import { toneStreamMs } from './tone-stream';
 import type { ConnectionInfo, LingerNoticePlace, RaceOrders } from './types';
 
 export interface EventSink {
@@ -416,7 +417,7 @@ export class SwitchCore {
     this.emit('CHANNEL_UNBRIDGE', link.a, { 'Bridge-A-Unique-ID': link.a.uuid, 'Bridge-B-Unique-ID': link.b.uuid });
   }
 
-  /** How long a file plays: `silence_stream://N` says N ms, looping tone streams never end. */
+  /** How long a file plays: `silence_stream://N` says N ms, a tone stream its cadences, looping tone streams never end. */
   playbackDuration(file: string): number {
     const known = this.config.fileDurations[file];
     if (known !== undefined) return known;
@@ -429,6 +430,6 @@ export class SwitchCore {
     const silence = /^silence_stream:\/\/(-?\d+)/.exec(file);
     if (silence) return Number(silence[1]) < 0 ? Infinity : Number(silence[1]);
     if (/loops=-1/.test(file)) return Infinity;
-    return this.config.defaultPlaybackMs;
+    return toneStreamMs(file) ?? this.config.defaultPlaybackMs;
   }
 }

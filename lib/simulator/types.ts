@@ -86,6 +86,11 @@ export interface RaceOrders {
    */
   originateSocket: 'socket-first' | 'job-first';
   /**
+   * `originate … &app`: the leg's CHANNEL_EXECUTE comes after the originate's result (its
+   * BACKGROUND_JOB; every capture but one), or before it (06: the session thread won).
+   */
+  originatedApplication: 'after-result' | 'before-result';
+  /**
    * The socket application parks after the client's first command, so a client that sends
    * `myevents` right after `connect` sees CHANNEL_PARK (most captures); or it parks as soon as
    * `connect` is answered and the socket never sees CHANNEL_PARK; or it parks only when the first
@@ -114,6 +119,7 @@ export interface RaceOrders {
 
 export const DEFAULT_RACES: RaceOrders = {
   originateSocket: 'socket-first',
+  originatedApplication: 'after-result',
   socketPark: 'after-first-command',
   unlingeredHangupComplete: 'delivered',
   bridgePeerLeaves: 'as-captured',

@@ -76,6 +76,42 @@ describe('capture conformance, part A', () => {
     expectConformsToSocket(cap, socket.frames);
   });
 
+  // The 7000 phone sends ##5 four seconds after the answer and *8 a second later; A is bridged to B
+  // (1000) by then. After the digits (and 06c2's nested playback) B is killed from the inbound
+  // connection, then the socket hangs A up. B's HANGUP_COMPLETE came before A's UNBRIDGE in all four.
+  // In 06 alone A's socket application started before the BACKGROUND_JOB went out.
+  it.each([
+    ['06-dtmf-during-bridge', 'DTMF on A, forwarded to B', 4, 'before-result', '##5*8'],
+    ['06b-dtmf-bridge-filter', 'bridge_filter_dtmf=true: DTMF on A, nothing forwarded', 5, 'after-result', ''],
+    ['06c-dtmf-bind-meta-app', 'bind_meta_app swallows *8, its playback queued behind the event-locked bridge', 6, 'after-result', '##5'],
+    ['06c2-dtmf-bind-meta-app-nolock', 'bind_meta_app swallows *8, its playback runs inside the unlocked bridge, B on hold', 6, 'after-result', '##5'],
+  ] as const)('%s: %s', async (name, _what, beforeHangup, originatedApplication, forwarded) => {
+    const cap = capture(name);
+    const h = await start(['7000', '1000'], { races: { bridgePeerLeaves: 'peer-hangup-complete-first', originatedApplication } });
+    const { inbound, socket, tx, stx } = replayed(await replayOriginate(h, cap, 3, beforeHangup));
+    const b = stx[beforeHangup - 1]?.headers['execute-app-arg']?.match(/origination_uuid=([0-9a-f-]+)/)?.[1];
+    await socket.event('CHANNEL_BRIDGE');
+    await h.clock.advance(9000);
+    sendTx(inbound, tx[3]);
+    await inbound.reply();
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'bridge'));
+    await h.clock.advance(4000);
+    sendTx(socket, stx[beforeHangup]);
+    await socket.reply();
+    await socket.event('CHANNEL_HANGUP_COMPLETE');
+    await socket.notice();
+    sendTx(socket, stx[beforeHangup + 1]);
+    await socket.closed;
+    await inbound.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') !== b);
+    sendTx(inbound, tx[4]);
+    await inbound.closed;
+
+    // Forwarded digits show only on the far end of B (B' in the capture), which the simulator plays.
+    expect(h.sim.channel(b ?? '')?.dtmfReceived.join('')).toBe(forwarded);
+    expectConformsToSocket(cap, socket.frames);
+    expectConformsToInbound(cap, inbound.frames);
+  });
+
   it('07c-nolinger-hangup-complete-lost: without linger, the disconnect notice follows UNPARK and HANGUP_COMPLETE is lost on the socket', async () => {
     const cap = capture('07c-nolinger-hangup-complete-lost');
     const h = await start(['5000'], { races: { unlingeredHangupComplete: 'lost' } });

@@ -62,6 +62,8 @@ export const RIG_FILES: Record<string, number> = {
   '/usr/local/freeswitch/sounds/prompts/tone_1khz_1s.wav': 1000,
   '/usr/local/freeswitch/sounds/prompts/goodbye.wav': 2700,
   '/usr/share/asterisk/sounds/en_US_f_Allison/demo-congrats.wav': 30300,
+  // PLAYBACK_START to PLAYBACK_STOP in 06c and 06c2: 2.67 s and 2.63 s.
+  '/usr/local/freeswitch/sounds/prompts/beep_record.wav': 2650,
 };
 
 /** One connection's stream, in the terms the conformance test compares. */
