@@ -8,6 +8,7 @@ import { applyCdrVariables, applyHangupSipVariables, dispositionIsImmediate, typ
 import { Channel, type ChannelSpec } from './channel';
 import { ConferenceRegistry } from './conference';
 import { pressDigit } from './dtmf';
+import { scheduleDigits } from './dtmf-schedule';
 import { EventFactory, otherLegOf, type HeaderValues, type SwitchIdentity } from './event-factory';
 import type { EventOrigin, TemplatedEventName } from './event-templates';
 import type { InCallScript, PhoneBook } from './phones';
@@ -43,6 +44,8 @@ export interface CoreConfig {
   readonly defaultPlaybackMs: number;
   readonly fileDurations: Readonly<Record<string, number>>;
   readonly lingerNotice: LingerNoticePlace;
+  /** Between two digits of a phone's DTMF script (SimulatorOptions.dtmfIntervalMs). */
+  readonly dtmfIntervalMs: number;
   readonly races: RaceOrders;
 }
 
@@ -208,7 +211,9 @@ export class SwitchCore {
 
   private startInCallScript(session: Session, script: InCallScript): void {
     const timers: TimerHandle[] = [];
-    for (const press of script.dtmf ?? []) timers.push(this.after(press.afterMs, () => this.pressDigits(session.channel, press.digits)));
+    for (const { atMs, digit } of scheduleDigits(script.dtmf ?? [], this.config.dtmfIntervalMs)) {
+      timers.push(this.after(atMs, () => this.pressDigits(session.channel, digit)));
+    }
     if (script.hangupAfterMs !== undefined) {
       timers.push(this.after(script.hangupAfterMs, () => this.hangup(session.channel, 'NORMAL_CLEARING', 'remote-bye')));
     }

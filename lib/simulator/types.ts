@@ -4,7 +4,7 @@ import type { Clock } from '../time/clock';
 import type { CdrTarget } from './cdr-poster';
 
 export interface DtmfPress {
-  /** Milliseconds after the call was answered. */
+  /** Milliseconds after the call was answered when the first digit arrives; the others follow `dtmfIntervalMs` apart. */
   afterMs: number;
   digits: string;
 }
@@ -62,6 +62,11 @@ export interface SimulatorOptions {
   defaultPlaybackMs?: number;
   /** Lengths of particular files, by the path as played. */
   fileDurations?: Record<string, number>;
+  /**
+   * Milliseconds between two digits of a phone's DTMF script, which a real phone sends one RFC
+   * 2833 event at a time (default 400, from capture 06); 0 sends an entry's digits at once.
+   */
+  dtmfIntervalMs?: number;
   /**
    * Where the `linger` notice falls when a lingering socket's channel hangs up. FreeSWITCH races
    * here (capture README surprise 1); 'after-unpark' (07a) is the harder case for a client, since

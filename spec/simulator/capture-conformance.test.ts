@@ -166,7 +166,8 @@ describe('capture conformance', () => {
     for (const index of [0, 1, 2, 3]) await run(index);
     await run(4, appEvent('CHANNEL_EXECUTE_COMPLETE', 'answer'));
     await run(5);
-    await h.clock.advance(2000);
+    // The phone sends 123# from 2 s after the answer, one digit every 400 ms.
+    await h.clock.advance(3200);
     await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'play_and_get_digits'));
     await run(6, appEvent('CHANNEL_EXECUTE_COMPLETE', 'set'));
     await run(7, (e) => e.name === 'CHANNEL_BRIDGE');
