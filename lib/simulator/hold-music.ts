@@ -14,7 +14,9 @@ export function holdPeer(core: SwitchCore, channel: Channel): () => void {
   const link = core.bridgeOf(channel.uuid);
   const peer = link ? (link.a === channel ? link.b : link.a) : undefined;
   const session = peer?.up ? core.session(peer.uuid) : undefined;
-  if (!peer || !session) return () => undefined;
+  // A peer running a dialplan or queue of its own (a message sent to it earlier) is not put on
+  // hold: its running application owns its session's wait.
+  if (!peer || !session || session.running) return () => undefined;
   const music = peer.getVar('temp_hold_music') ?? peer.getVar('hold_music') ?? DEFAULT_HOLD_MUSIC;
   let held = true;
   const loop = async (): Promise<void> => {
