@@ -11,7 +11,8 @@ const USAGE = '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dial
  * The result is `+OK <uuid>` once the far end answered; the leg's application starts after the
  * result is out. For `&socket(…)` the TCP connection is opened first, which is why the socket
  * connects before a bgapi's BACKGROUND_JOB arrives (capture 05, ESL-NOTES §9), unless the
- * `originateSocket` race is set the other way.
+ * `originateSocket` race is set the other way; the `originatedApplication` race starts the
+ * application before the result instead (06).
  */
 export async function originateApi(core: SwitchCore, args: string): Promise<ApiResult> {
   const argv = splitArgs(args);
@@ -37,8 +38,10 @@ export async function originateApi(core: SwitchCore, args: string): Promise<ApiR
     const socket = parseSocketArg(app.value.arg);
     if (socket.ok) session.preconnected = await connectTcp(socket.value.host, socket.value.port);
   }
-  return {
-    body: `+OK ${session.channel.uuid}\n`,
-    after: () => void session.run([{ app: app.value.app, arg: app.value.arg }]),
-  };
+  const start = (): void => void session.run([{ app: app.value.app, arg: app.value.arg }]);
+  if (core.config.races.originatedApplication === 'before-result') {
+    start();
+    return { body: `+OK ${session.channel.uuid}\n` };
+  }
+  return { body: `+OK ${session.channel.uuid}\n`, after: start };
 }

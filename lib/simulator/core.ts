@@ -8,12 +8,14 @@ import { applyCdrVariables, applyHangupSipVariables, dispositionIsImmediate, typ
 import { Channel, type ChannelSpec } from './channel';
 import { ConferenceRegistry } from './conference';
 import { pressDigit } from './dtmf';
+import { scheduleDigits } from './dtmf-schedule';
 import { EventFactory, otherLegOf, type HeaderValues, type SwitchIdentity } from './event-factory';
 import type { EventOrigin, TemplatedEventName } from './event-templates';
 import type { InCallScript, PhoneBook } from './phones';
 import { stopRecording } from './recording';
 import { Session } from './session';
-import type { ConnectionInfo, RaceOrders } from './types';
+import { toneStreamMs } from './tone-stream';
+import type { ConnectionInfo, LingerNoticePlace, RaceOrders } from './types';
 
 export interface EventSink {
   deliver(event: EslEvent): void;
@@ -41,7 +43,9 @@ export interface CoreConfig {
   readonly phones: PhoneBook;
   readonly defaultPlaybackMs: number;
   readonly fileDurations: Readonly<Record<string, number>>;
-  readonly lingerNotice: 'after-unpark' | 'after-hangup-complete';
+  readonly lingerNotice: LingerNoticePlace;
+  /** Between two digits of a phone's DTMF script (SimulatorOptions.dtmfIntervalMs). */
+  readonly dtmfIntervalMs: number;
   readonly races: RaceOrders;
 }
 
@@ -181,9 +185,10 @@ export class SwitchCore {
     if (!channel.up || channel.answerState !== 'ringing') return;
     channel.times.progressMedia = this.now();
     channel.answerState = 'early';
-    channel.callState = 'EARLY';
     channel.media = true;
+    // The event still shows the call state it leaves (RINGING); EARLY shows from the next one (captures 03, 14).
     this.emit('CHANNEL_PROGRESS_MEDIA', channel);
+    channel.callState = 'EARLY';
   }
 
   /** Our side answers (answer app, bridge, conference): media first on a ringing inbound leg (capture 14). */
@@ -206,7 +211,9 @@ export class SwitchCore {
 
   private startInCallScript(session: Session, script: InCallScript): void {
     const timers: TimerHandle[] = [];
-    for (const press of script.dtmf ?? []) timers.push(this.after(press.afterMs, () => this.pressDigits(session.channel, press.digits)));
+    for (const { atMs, digit } of scheduleDigits(script.dtmf ?? [], this.config.dtmfIntervalMs)) {
+      timers.push(this.after(atMs, () => this.pressDigits(session.channel, digit)));
+    }
     if (script.hangupAfterMs !== undefined) {
       timers.push(this.after(script.hangupAfterMs, () => this.hangup(session.channel, 'NORMAL_CLEARING', 'remote-bye')));
     }
@@ -238,6 +245,7 @@ export class SwitchCore {
     channel.times.hangup = this.now();
     const disposition = applyHangupSipVariables(channel, origin, sipStatus);
     this.emit('CHANNEL_HANGUP', channel);
+    session?.controller?.hungUp();
     if (dispositionIsImmediate(origin)) channel.setVar('sip_hangup_disposition', disposition);
     else this.pendingDispositions.set(channel.uuid, disposition);
     for (const hook of session?.hangupHooks.splice(0) ?? []) hook();
@@ -313,6 +321,12 @@ export class SwitchCore {
     for (const recording of channel.recordings) if (recording.stoppedAt === undefined) stopRecording(this, channel, recording);
     channel.state = 'CS_HANGUP';
     this.emit('CHANNEL_STATE', channel);
+    const report = (): void => this.report(channel, session, link);
+    if (!session.controller?.holdsReporting(report)) report();
+  }
+
+  /** CS_REPORTING, mod_json_cdr's on_reporting and CHANNEL_HANGUP_COMPLETE. */
+  private report(channel: Channel, session: Session, link: BridgeLink | undefined): void {
     const disposition = this.pendingDispositions.get(channel.uuid);
     if (disposition !== undefined) channel.setVar('sip_hangup_disposition', disposition);
     this.pendingDispositions.delete(channel.uuid);
@@ -408,7 +422,7 @@ export class SwitchCore {
     this.emit('CHANNEL_UNBRIDGE', link.a, { 'Bridge-A-Unique-ID': link.a.uuid, 'Bridge-B-Unique-ID': link.b.uuid });
   }
 
-  /** How long a file plays: `silence_stream://N` says N ms, looping tone streams never end. */
+  /** How long a file plays: `silence_stream://N` says N ms, a tone stream its cadences, looping tone streams never end. */
   playbackDuration(file: string): number {
     const known = this.config.fileDurations[file];
     if (known !== undefined) return known;
@@ -421,6 +435,6 @@ export class SwitchCore {
     const silence = /^silence_stream:\/\/(-?\d+)/.exec(file);
     if (silence) return Number(silence[1]) < 0 ? Infinity : Number(silence[1]);
     if (/loops=-1/.test(file)) return Infinity;
-    return this.config.defaultPlaybackMs;
+    return toneStreamMs(file) ?? this.config.defaultPlaybackMs;
   }
 }

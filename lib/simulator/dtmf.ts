@@ -57,7 +57,7 @@ function consumedByMetaApp(core: SwitchCore, session: Session, digit: string): b
   const respond = hit.binding.respond;
   const target =
     respond.includes('b') ? hit.other : respond.includes('o') ? (hit.owner === session ? hit.other : hit.owner) : respond.includes('s') ? session : hit.owner;
-  target?.enqueue({ kind: 'execute', app: hit.binding.app, arg: hit.binding.arg });
+  target?.enqueue({ kind: 'execute', app: hit.binding.app, arg: hit.binding.arg, holdsPeer: true });
   return true;
 }
 

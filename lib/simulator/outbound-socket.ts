@@ -14,6 +14,11 @@ const FIRST_COMMAND_TIMEOUT_MS = 25_000;
  * (most captures); the park starts after the next command, or after this long by the clock.
  */
 const PARK_DELAY_MS = 10;
+/**
+ * RaceOrders.lingeredReporting 'after-controller-command': how long the end of the teardown waits
+ * for the controller's answer to the linger notice (capture 04d: HANGUP_COMPLETE came 18 ms after it).
+ */
+const REPORTING_HOLD_MS = 20;
 
 /** Without `full`, only these work (mod_event_socket, ESL-NOTES §3). */
 const WITHOUT_FULL = new Set(['connect', 'getvar', 'myevents', 'resume', 'filter', 'divert_events', 'sendmsg', 'exit']);
@@ -35,6 +40,8 @@ export class OutboundSocket extends EslConnection implements SessionController {
   private firstCommand = true;
   private lingerSeconds: number | undefined;
   private lingerNoticeSent = false;
+  /** The held end of the teardown (RaceOrders.lingeredReporting), run after the next command. */
+  private heldReporting: (() => void) | undefined;
   private timers: TimerHandle[] = [];
 
   constructor(
@@ -72,10 +79,28 @@ export class OutboundSocket extends EslConnection implements SessionController {
     return !this.mode.async && session === this.session;
   }
 
+  hungUp(): void {
+    if (this.core.config.lingerNotice === 'after-hangup') this.sendLingerNotice();
+  }
+
   parkEnded(): void {
     if (this.session.channel.up) return;
     if (this.lingerSeconds === undefined && this.core.config.races.unlingeredHangupComplete === 'lost') this.close(this.disconnectNotice());
     else if (this.core.config.lingerNotice === 'after-unpark') this.sendLingerNotice();
+  }
+
+  holdsReporting(resume: () => void): boolean {
+    if (this.core.config.races.lingeredReporting !== 'after-controller-command' || !this.lingerNoticeSent || this.closed) return false;
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      this.heldReporting = undefined;
+      resume();
+    };
+    this.heldReporting = once;
+    this.timers.push(this.core.after(REPORTING_HOLD_MS, once));
+    return true;
   }
 
   /**
@@ -95,6 +120,7 @@ export class OutboundSocket extends EslConnection implements SessionController {
   protected override onClosed(): void {
     for (const timer of this.timers) timer.cancel();
     this.timers = [];
+    this.heldReporting?.();
     if (this.resume && this.session.channel.up) {
       // The listener moves the leg on to the rest of its dialplan, which breaks a bridge (capture 08c).
       void this.session.transferTo([]);
@@ -112,7 +138,12 @@ export class OutboundSocket extends EslConnection implements SessionController {
       return;
     }
     await this.dispatchCommand(command);
-    if (command.name !== 'connect' && this.connected) this.start();
+    this.heldReporting?.();
+    if (command.name !== 'connect' && this.connected && this.parksAfter(command.name)) this.start();
+  }
+
+  private parksAfter(command: string): boolean {
+    return this.core.config.races.socketPark !== 'at-first-sendmsg' || command === 'sendmsg';
   }
 
   private async dispatchCommand(command: ParsedCommand): Promise<void> {

@@ -5,6 +5,7 @@ import type { TimerHandle } from '../time/clock';
 import type { Channel } from './channel';
 import type { SwitchCore } from './core';
 import type { MetaBinding } from './dtmf';
+import { holdPeer } from './hold-music';
 import type { InCallScript } from './phones';
 
 /** att_xfer's keys (attxfer_cancel_key, attxfer_hangup_key, attxfer_conf_key) and the leg it consults. */
@@ -17,7 +18,17 @@ export interface AttXferKeys {
 
 /** What `sendmsg`, `uuid_broadcast` and meta keys queue on a session. */
 export type SessionMessage =
-  | { kind: 'execute'; app: string; arg: string; appUuid?: string; lock?: boolean; loops?: number; done?: () => void }
+  | {
+      kind: 'execute';
+      app: string;
+      arg: string;
+      appUuid?: string;
+      lock?: boolean;
+      loops?: number;
+      /** A meta application's broadcast (SMF_HOLD_BLEG): the bridged peer hears hold music meanwhile. */
+      holdsPeer?: boolean;
+      done?: () => void;
+    }
   | { kind: 'hangup'; cause: HangupCause; done?: () => void };
 
 export type WakeReason = 'hangup' | 'transfer' | 'break' | 'message' | 'digit' | 'timeout' | 'signal';
@@ -53,8 +64,15 @@ export const HOLD: PlanStep = { app: '', arg: '' };
 export interface SessionController {
   readonly gone: boolean;
   readonly resume: boolean;
+  /** CHANNEL_HANGUP has been fired: the earliest place FreeSWITCH's linger notice may go (04d). */
+  hungUp(): void;
   /** The park loop of the socket application ended: where FreeSWITCH's linger notice may go. */
   parkEnded(): void;
+  /**
+   * Whether the end of the teardown (CS_REPORTING, CHANNEL_HANGUP_COMPLETE) waits for the
+   * controller; if so it calls `resume` once (RaceOrders.lingeredReporting).
+   */
+  holdsReporting(resume: () => void): boolean;
   /** CHANNEL_HANGUP_COMPLETE has been fired. */
   channelDone(): void;
 }
@@ -253,9 +271,11 @@ export class Session {
       this.core.hangup(this.channel, message.cause);
     } else {
       const loops = message.loops === undefined || message.loops < 1 ? 1 : message.loops;
+      const release = message.holdsPeer ? holdPeer(this.core, this.channel) : undefined;
       for (let i = 0; i < loops && this.channel.up && !this.transfer; i++) {
         await this.execute(message.app, message.arg, { appUuid: message.appUuid, lock: message.lock });
       }
+      release?.();
     }
     message.done?.();
   }

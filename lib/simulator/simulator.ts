@@ -10,6 +10,7 @@ import { CdrPoster, type CdrTarget } from './cdr-poster';
 import { SwitchCore } from './core';
 import { jsonCdrOf } from './json-cdr';
 import { InboundListener } from './inbound-listener';
+import { DTMF_INTERVAL_MS } from './dtmf-schedule';
 import { inCallScript, PhoneBook } from './phones';
 import type { PlanStep } from './session';
 import { DEFAULT_RACES, type ConnectionInfo, type InboundCallOptions, type PhoneScript, type SimulatorOptions } from './types';
@@ -69,6 +70,7 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
       defaultPlaybackMs: options.defaultPlaybackMs ?? 1000,
       fileDurations: options.fileDurations ?? {},
       lingerNotice: options.lingerNotice ?? 'after-unpark',
+      dtmfIntervalMs: options.dtmfIntervalMs ?? DTMF_INTERVAL_MS,
       races: { ...DEFAULT_RACES, ...options.races },
     });
     const listener = await InboundListener.listen(core, {

@@ -4,7 +4,7 @@ import type { Clock } from '../time/clock';
 import type { CdrTarget } from './cdr-poster';
 
 export interface DtmfPress {
-  /** Milliseconds after the call was answered. */
+  /** Milliseconds after the call was answered when the first digit arrives; the others follow `dtmfIntervalMs` apart. */
   afterMs: number;
   digits: string;
 }
@@ -63,11 +63,16 @@ export interface SimulatorOptions {
   /** Lengths of particular files, by the path as played. */
   fileDurations?: Record<string, number>;
   /**
-   * Where the `linger` notice falls when a lingering socket's channel hangs up. FreeSWITCH races
-   * here (capture README surprise 1); 'after-unpark' is the harder case for a client, since
-   * CHANNEL_HANGUP_COMPLETE follows the notice.
+   * Milliseconds between two digits of a phone's DTMF script, which a real phone sends one RFC
+   * 2833 event at a time (default 400, from capture 06); 0 sends an entry's digits at once.
    */
-  lingerNotice?: 'after-unpark' | 'after-hangup-complete';
+  dtmfIntervalMs?: number;
+  /**
+   * Where the `linger` notice falls when a lingering socket's channel hangs up. FreeSWITCH races
+   * here (capture README surprise 1); 'after-unpark' (07a) is the harder case for a client, since
+   * CHANNEL_HANGUP_COMPLETE follows the notice; 'after-hangup' puts it right after CHANNEL_HANGUP (04d).
+   */
+  lingerNotice?: LingerNoticePlace;
   /** The other orders FreeSWITCH resolves either way; each defaults to the one played so far. */
   races?: Partial<RaceOrders>;
   /** Post a mod_json_cdr CDR for every leg that ends (see `postCdrsTo`). */
@@ -86,11 +91,17 @@ export interface RaceOrders {
    */
   originateSocket: 'socket-first' | 'job-first';
   /**
+   * `originate … &app`: the leg's CHANNEL_EXECUTE comes after the originate's result (its
+   * BACKGROUND_JOB; every capture but one), or before it (06: the session thread won).
+   */
+  originatedApplication: 'after-result' | 'before-result';
+  /**
    * The socket application parks after the client's first command, so a client that sends
    * `myevents` right after `connect` sees CHANNEL_PARK (most captures); or it parks as soon as
-   * `connect` is answered and the socket never sees CHANNEL_PARK.
+   * `connect` is answered and the socket never sees CHANNEL_PARK; or it parks only when the first
+   * `sendmsg` arrives, so the commands before it (`event json`, 14) already apply to CHANNEL_PARK.
    */
-  socketPark: 'after-first-command' | 'before-myevents';
+  socketPark: 'after-first-command' | 'before-myevents' | 'at-first-sendmsg';
   /**
    * Without linger, the socket gets CHANNEL_HANGUP_COMPLETE before the disconnect notice (07b), or
    * the notice follows CHANNEL_UNPARK and the socket app's EXECUTE_COMPLETE and HANGUP_COMPLETE are lost (07c).
@@ -102,14 +113,25 @@ export interface RaceOrders {
    * `uuid_bridge` (09, 12d2).
    */
   bridgePeerLeaves: 'as-captured' | 'unbridge-first' | 'peer-hangup-complete-first';
+  /**
+   * With linger, a hung-up leg's CS_REPORTING state and CHANNEL_HANGUP_COMPLETE follow its
+   * CS_HANGUP state at once ('at-once'), or, once the linger notice is out, only after the
+   * controller's next command has been answered (or 20 ms by the clock): the session thread is
+   * still unwinding when the listener sends the notice, so an `exit` sent on the notice loses them (04d).
+   */
+  lingeredReporting: 'at-once' | 'after-controller-command';
 }
 
 export const DEFAULT_RACES: RaceOrders = {
   originateSocket: 'socket-first',
+  originatedApplication: 'after-result',
   socketPark: 'after-first-command',
   unlingeredHangupComplete: 'delivered',
   bridgePeerLeaves: 'as-captured',
+  lingeredReporting: 'at-once',
 };
+
+export type LingerNoticePlace = 'after-hangup' | 'after-unpark' | 'after-hangup-complete';
 
 export interface InboundCallOptions {
   destination: string;

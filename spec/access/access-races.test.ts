@@ -11,6 +11,8 @@ const ORDERS: ReadonlyArray<readonly [string, Partial<SimulatorOptions>]> = [
   ['as captured most often (the linger notice before HANGUP_COMPLETE)', {}],
   ['the socket never sees CHANNEL_PARK', { races: { socketPark: 'before-myevents' } }],
   ['the linger notice comes after HANGUP_COMPLETE', { lingerNotice: 'after-hangup-complete' }],
+  ['the linger notice comes right after CHANNEL_HANGUP, HANGUP_COMPLETE only after the controller answers it', { lingerNotice: 'after-hangup', races: { lingeredReporting: 'after-controller-command' } }],
+  ['the socket parks only at its first sendmsg', { races: { socketPark: 'at-first-sendmsg' } }],
 ];
 
 describeEachDatabase('access-number calls, the races FreeSWITCH resolves either way', (getDb, dbEngine) => {
@@ -36,6 +38,11 @@ describeEachDatabase('access-number calls, the races FreeSWITCH resolves either 
 
     expect(r.sim.channel(uuid)).toMatchObject({ answeredAt: undefined, hangupCause: 'USER_BUSY' });
     const [session] = r.accessSessions;
+    // In some orders FreeSWITCH is still unwinding the leg when the linger notice comes, so the
+    // clock runs while the session waits for HANGUP_COMPLETE.
+    let finished = false;
+    void session!.finished.then(() => (finished = true));
+    await r.runUntil(() => finished, 'the access session finished');
     const summary = await session!.finished;
     expect(summary).toMatchObject({ reason: 'hangup', hangupCause: 'USER_BUSY' });
     // The session waited for HANGUP_COMPLETE wherever the linger notice fell (04d).

@@ -64,6 +64,32 @@ describe('simulator bridges', () => {
     expect(f.sim.channel(B)?.dtmfReceived).toEqual([]);
   });
 
+  it.each([
+    ['no hold_music', '', 'tone_stream://%(1000,4000,440)'],
+    ['its hold_music', 'hold_music=silence_stream://-1', 'silence_stream://-1'],
+  ])('puts B on hold while the meta application runs inside the bridge: %s (06c2)', async (_what, bVars, music) => {
+    const watcher = await f.watcher();
+    const { uuid: a, socket } = await f.callWithSocket('1000');
+    await sendExecute(socket, 'bind_meta_app', '8 a a playback::silence_stream://200');
+    await sendExecute(socket, 'bridge', `{origination_uuid=${B}${bVars ? `,${bVars}` : ''}}sofia/gateway/carrier/1000`);
+    await socket.event('CHANNEL_BRIDGE');
+    f.sim.sendDtmf(a, '*8');
+    await f.clock.advance(200);
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'playback'));
+    await watcher.event((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.headers.get('Unique-ID') === B);
+    const playbacks = watcher
+      .events()
+      .filter((e) => e.name.startsWith('CHANNEL_EXECUTE') && e.headers.get('Application') === 'playback')
+      .map((e) => `${e.name}@${e.headers.get('Unique-ID') === B ? 'B' : 'A'} ${e.headers.get('Application-Data')} ${e.headers.get('Application-Response') ?? ''}`.trim());
+    expect(playbacks).toEqual([
+      `CHANNEL_EXECUTE@B ${music}`,
+      'CHANNEL_EXECUTE@A silence_stream://200',
+      'CHANNEL_EXECUTE_COMPLETE@A silence_stream://200 FILE PLAYED',
+      `CHANNEL_EXECUTE_COMPLETE@B ${music} FILE PLAYED`,
+    ]);
+    expect(f.sim.channel(B)?.bridgedTo).toBe(a);
+  });
+
   it('holds queued executes until an event-locked bridge ends', async () => {
     const { socket } = await bridged(f, { lock: true });
     await sendExecute(socket, 'playback', 'silence_stream://100', { 'Event-UUID': 'queued' });

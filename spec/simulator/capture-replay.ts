@@ -1,5 +1,5 @@
 import { FrameParser, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from '../../lib/esl/wire';
-import { FreeswitchSimulator, type PhoneBehaviour } from '../../lib/simulator';
+import { FreeswitchSimulator, type PhoneBehaviour, type SimulatorOptions } from '../../lib/simulator';
 import { ManualClock } from '../../lib/time/clock';
 import { EslTestClient, OutboundServer } from './esl-test-client';
 import { loadCaptures, type Capture } from '../esl/capture-fixtures';
@@ -62,6 +62,8 @@ export const RIG_FILES: Record<string, number> = {
   '/usr/local/freeswitch/sounds/prompts/tone_1khz_1s.wav': 1000,
   '/usr/local/freeswitch/sounds/prompts/goodbye.wav': 2700,
   '/usr/share/asterisk/sounds/en_US_f_Allison/demo-congrats.wav': 30300,
+  // PLAYBACK_START to PLAYBACK_STOP in 06c and 06c2: 2.67 s and 2.63 s.
+  '/usr/local/freeswitch/sounds/prompts/beep_record.wav': 2650,
 };
 
 /** One connection's stream, in the terms the conformance test compares. */
@@ -253,9 +255,10 @@ export interface Harness {
   out: OutboundServer;
 }
 
-export async function harness(phones: string[]): Promise<Harness> {
+/** A simulator playing the rig's phones; `options` pick the races a capture needs (its `races`, `lingerNotice`). */
+export async function harness(phones: string[], options: Omit<SimulatorOptions, 'clock'> = {}): Promise<Harness> {
   const clock = new ManualClock();
-  const sim = await FreeswitchSimulator.start({ clock, fileDurations: RIG_FILES, gateways: ['carrier'] });
+  const sim = await FreeswitchSimulator.start({ clock, fileDurations: RIG_FILES, gateways: ['carrier'], ...options });
   useRigPhones(sim, phones);
   return { sim, clock, out: await OutboundServer.listen() };
 }
@@ -288,6 +291,37 @@ export async function replayOriginate(h: Harness, cap: Capture, inboundCommands:
     await socket.reply();
   }
   return { inbound, socket, tx, stx };
+}
+
+/**
+ * Replays an access-number call (04, 14): its first `inboundCommands` inbound commands, then the
+ * subscriber's leg S placed directly with placeInboundCall (the rig's SIP loop and the bgapi that
+ * drove it are not replayed), the socket connection, and its first `socketCommands` commands.
+ */
+export async function replayAccessCall(h: Harness, cap: Capture, inboundCommands: number, socketCommands: number): Promise<Replayed & { s: string }> {
+  const s = [...ourLegs(captureFrames(cap, 'socket'))][0] as string;
+  const inbound = await EslTestClient.connect(h.sim.eslPort);
+  const tx = txCommands(cap, 'inbound');
+  for (const command of tx.slice(0, inboundCommands)) {
+    sendTx(inbound, command);
+    await inbound.reply();
+  }
+  await h.sim.placeInboundCall({ uuid: s, destination: '8000', callerIdNumber: '79261234567', socket: { host: '127.0.0.1', port: h.out.port } });
+  const socket = await h.out.accept();
+  const stx = txCommands(cap, 'socket');
+  for (const command of stx.slice(0, socketCommands)) {
+    sendTx(socket, command);
+    await socket.reply();
+  }
+  return { inbound, socket, tx, stx, s };
+}
+
+/** The inbound stream of an access-number replay: S's events only, without the subscriber's bgapi and its job. */
+export function expectConformsToAccessInbound(cap: Capture, frames: EslFrame[], s: string): void {
+  const recorded = streamView(captureFrames(cap, 'inbound'), keepLegs(new Set([s]), false));
+  const simulated = streamView(frames);
+  expectSameStream(recorded, simulated, { dropReply: (text) => text.startsWith('+OK Job-UUID') });
+  compareControlTypes(recorded, simulated, 1);
 }
 
 export async function teardown(h: Harness, clients: EslTestClient[]): Promise<void> {

@@ -52,6 +52,56 @@ describe('simulator races: each order FreeSWITCH plays either way is selectable,
   });
 
   it.each([
+    ['after-first-command', 'text/event-plain'],
+    ['at-first-sendmsg', 'text/event-json'],
+  ] as const)('socket park %s: CHANNEL_PARK goes out as %s when event json follows myevents (14)', async (order, contentType) => {
+    const sim = (f = await startSim({ races: { socketPark: order } }));
+    await sim.sim.placeInboundCall({ uuid: S, destination: '8000', callerIdNumber: '+15551234', socket: { host: '127.0.0.1', port: sim.out.port } });
+    const socket = await sim.out.accept();
+    await socket.request('connect');
+    await socket.request('myevents');
+    await socket.request('event json CHANNEL_EXECUTE');
+    await sendExecute(socket, 'answer');
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'answer'));
+    const park = socket.frames.find((frame) => (frame.body?.toString('utf8') ?? '').includes('CHANNEL_PARK'));
+    expect(park?.headers.get('Content-Type')).toBe(contentType);
+    expect(socket.eventNames().slice(0, 2)).toEqual(['CHANNEL_PARK', 'CHANNEL_EXECUTE']);
+  });
+
+  it.each([
+    ['at-once', ['CHANNEL_HANGUP', 'CHANNEL_UNPARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_STATE', 'CHANNEL_STATE', 'CHANNEL_HANGUP_COMPLETE']],
+    ['after-controller-command', ['CHANNEL_HANGUP', 'CHANNEL_UNPARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_STATE']],
+  ] as const)('linger notice after CHANNEL_HANGUP, reporting %s: what a socket that exits on the notice gets (04d)', async (order, expected) => {
+    const sim = (f = await startSim({ lingerNotice: 'after-hangup', races: { lingeredReporting: order } }));
+    const watcher = await sim.watcher();
+    await sim.sim.placeInboundCall({ uuid: S, destination: '8000', callerIdNumber: '+15551234', socket: { host: '127.0.0.1', port: sim.out.port } });
+    const socket = await sim.out.accept();
+    for (const command of ['connect', 'myevents', 'linger']) await socket.request(command);
+    await socket.request('sendmsg', { 'call-command': 'hangup', 'hangup-cause': 'USER_BUSY' });
+    expect((await socket.notice()).disposition).toBe('linger');
+    socket.send('exit');
+    await socket.closed;
+    expect(socket.eventNames().filter((name) => name !== 'CHANNEL_PARK')).toEqual(expected);
+    const notice = socket.messages.findIndex((m) => m.kind === 'disconnect-notice');
+    const beforeNotice = socket.messages[notice - 1];
+    expect(beforeNotice?.kind === 'event' ? beforeNotice.event.name : beforeNotice?.kind).toBe('CHANNEL_HANGUP');
+    // The session went on: the inbound connection gets HANGUP_COMPLETE either way.
+    await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === S);
+  });
+
+  it('reporting after-controller-command: a controller that waits gets HANGUP_COMPLETE 20 ms after CS_HANGUP', async () => {
+    const sim = (f = await startSim({ lingerNotice: 'after-hangup', races: { lingeredReporting: 'after-controller-command' } }));
+    await sim.sim.placeInboundCall({ uuid: S, destination: '8000', callerIdNumber: '+15551234', socket: { host: '127.0.0.1', port: sim.out.port } });
+    const socket = await sim.out.accept();
+    for (const command of ['connect', 'myevents', 'linger']) await socket.request(command);
+    await socket.request('sendmsg', { 'call-command': 'hangup', 'hangup-cause': 'USER_BUSY' });
+    await socket.event((e) => e.name === 'CHANNEL_STATE' && e.headers.get('Channel-State') === 'CS_HANGUP');
+    await sim.clock.advance(20);
+    await socket.event('CHANNEL_HANGUP_COMPLETE');
+    expect(socket.eventNames().slice(-2)).toEqual(['CHANNEL_STATE', 'CHANNEL_HANGUP_COMPLETE']);
+  });
+
+  it.each([
     ['delivered'],
     ['lost'],
   ] as const)('no linger, HANGUP_COMPLETE %s on the socket; the inbound connection always gets it', async (order) => {

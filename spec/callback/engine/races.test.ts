@@ -13,6 +13,9 @@ const ORDERS: ReadonlyArray<readonly [string, Partial<SimulatorOptions>]> = [
   ['every outbound socket connects after its BACKGROUND_JOB', { races: { originateSocket: 'job-first' } }],
   ['no outbound socket sees CHANNEL_PARK', { races: { socketPark: 'before-myevents' } }],
   ['the linger notice comes after HANGUP_COMPLETE', { lingerNotice: 'after-hangup-complete' }],
+  ['the linger notice comes right after CHANNEL_HANGUP, HANGUP_COMPLETE only after the controller answers it', { lingerNotice: 'after-hangup', races: { lingeredReporting: 'after-controller-command' } }],
+  ['every outbound socket parks only at its first sendmsg', { races: { socketPark: 'at-first-sendmsg' } }],
+  ["each originated leg's application starts before its BACKGROUND_JOB", { races: { originatedApplication: 'before-result' } }],
   ["B's HANGUP_COMPLETE comes before A's UNBRIDGE", { races: { bridgePeerLeaves: 'peer-hangup-complete-first' } }],
   ["A's UNBRIDGE comes before B's HANGUP_COMPLETE", { races: { bridgePeerLeaves: 'unbridge-first' } }],
 ];
