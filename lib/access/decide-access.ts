@@ -34,10 +34,15 @@ export interface CallbackPlan {
   readonly settings: SettingValues;
 }
 
-/** What to do with one access call; the cause is what the unanswered call is refused with either way. */
-export type AccessDecision =
-  | { readonly kind: 'callback'; readonly cause: HangupCause; readonly caller: E164 | null; readonly plan: CallbackPlan }
-  | { readonly kind: 'refuse'; readonly cause: HangupCause; readonly caller: E164 | null; readonly refusal: Refusal };
+/** How the unanswered access call ends either way: `ringSeconds` of ringing, then refused with `cause`. */
+export interface AccessRefusal {
+  readonly cause: HangupCause;
+  readonly ringSeconds: number;
+  readonly caller: E164 | null;
+}
+
+/** What to do with one access call. */
+export type AccessDecision = AccessRefusal & ({ readonly kind: 'callback'; readonly plan: CallbackPlan } | { readonly kind: 'refuse'; readonly refusal: Refusal });
 
 const MINUTE_MS = 60_000;
 
@@ -45,14 +50,14 @@ const MINUTE_MS = 60_000;
 export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFacts): Promise<AccessDecision> {
   const country = ctx.settings.defaultCountry as CountryCode;
   const caller = callerNumber(call.rawCaller, country);
-  const refuse = (cause: HangupCause, refused: Refusal): AccessDecision => ({ kind: 'refuse', cause, caller, refusal: refused });
+  const refuse = (values: RefusalSettings, refused: Refusal): AccessDecision => ({ kind: 'refuse', ...endOf(values), caller, refusal: refused });
 
   const accessNumber = await findAccessNumber(ctx.store, call.did, country);
-  if (!accessNumber) return refuse(ctx.settings.rejectHangupCause, refusal('unknown_access_number'));
+  if (!accessNumber) return refuse(ctx.settings, refusal('unknown_access_number'));
   const subscriber = await identifySubscriber(ctx.store, accessNumber, caller);
   const accountId = subscriber.account?.id ?? null;
   const settings = settingValues(resolveFor(ctx.settings, { account: subscriber.account, accessNumber }, ctx.logger));
-  const refuseHere = (refused: Refusal): AccessDecision => refuse(settings.rejectHangupCause, refused);
+  const refuseHere = (refused: Refusal): AccessDecision => refuse(settings, refused);
 
   if (!accessNumber.active) return refuseHere(refusal('access_number_inactive', accountId));
   if (!settings.activeForUsers) return refuseHere(refusal('callback_disabled', accountId));
@@ -65,7 +70,13 @@ export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFac
   if (isRefusal(target)) return refuseHere(target);
   const limited = (await tariffRefusal(ctx, subscriber, target)) ?? (await limitRefusal(ctx, settings, subscriber, target));
   if (limited) return refuseHere(limited);
-  return { kind: 'callback', cause: settings.rejectHangupCause, caller, plan: { accessNumber, subscriber, target, settings } };
+  return { kind: 'callback', ...endOf(settings), caller, plan: { accessNumber, subscriber, target, settings } };
+}
+
+type RefusalSettings = Pick<SettingValues, 'rejectHangupCause' | 'ringBeforeRejectSeconds'>;
+
+function endOf(settings: RefusalSettings): Omit<AccessRefusal, 'caller'> {
+  return { cause: settings.rejectHangupCause, ringSeconds: settings.ringBeforeRejectSeconds };
 }
 
 async function findAccessNumber(store: Store, did: string | undefined, country: CountryCode): Promise<AccessNumber | null> {
