@@ -499,9 +499,8 @@ export class RequestRunner implements FlowHost {
           const number = destinationOf(request, await ctx.asker.ask({
             session: control.session,
             request,
-            defaultCountry: ctx.settings.defaultCountry,
+            settings: ctx.settings,
             promptFile: ctx.promptFile(ctx.prompts.enterDestination),
-            digitTimeoutMs: ctx.settings.digitTimeoutSeconds * 1000,
             talkSeconds: (destination, payer) => this.money.plannedTalkSeconds(withChosenPayer(request, payer, ctx.clock.now()), this.legA, destination),
           }), ctx.clock.now());
           await this.send(number === null ? { type: 'ivr_gave_up', reason: 'no_destination' } : { type: 'destination_chosen', number });
