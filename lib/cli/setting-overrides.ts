@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { accountLayer, editOverrides, InvalidOverride, parseAssignment, resolveSettings, SETTING_KEYS, type OverrideChange, type OverrideLayer } from '../settings';
+import { editOverrides, InvalidOverride, parseAssignment, resolutionFor, SETTING_KEYS, type OverrideChange, type OverrideLayer } from '../settings';
 import type { CallbackSettings } from '../config/schema';
 import type { AccessNumber, Account } from '../store';
 import type { JsonObject } from '../store/rows';
@@ -42,10 +42,7 @@ export interface ResolvedView {
 
 /** Every resolved setting as `value (source)`, and the stored overrides that are ignored, with why. */
 export function resolvedView(system: CallbackSettings, owners: { account: Account | null; accessNumber: AccessNumber | null }): ResolvedView {
-  const { settings, bad } = resolveSettings(system, {
-    ...(owners.account ? { account: accountLayer(owners.account) } : {}),
-    ...(owners.accessNumber ? { accessNumber: owners.accessNumber.settings } : {}),
-  });
+  const { settings, bad } = resolutionFor(system, owners);
   const fields: Array<readonly [string, string]> = SETTING_KEYS.map((key) => [key, `${valueText(settings[key].value)} (${settings[key].source})`] as const);
   for (const { layer, key, value, problem } of bad) fields.push([`ignored ${key}`, `${valueText(value)} in the ${layer}: ${problem}`]);
   return { fields, json: { resolvedSettings: settings, ignoredSettings: bad } };

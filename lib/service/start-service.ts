@@ -204,6 +204,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       clock,
       fanout,
       defaultCountry: settings.callback.defaultCountry,
+      callback: settings.callback,
       mediaRoot: settings.media.root,
       webhookTargets,
       liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),

@@ -6,7 +6,7 @@ import type { Account } from '../store/accounts';
 import type { AccessNumber } from '../store/access-numbers';
 import type { JsonObject } from '../store/rows';
 import { accountLayer, logBadOverrides } from './layers';
-import { resolveSettings, type ResolvedSettings } from './resolve';
+import { resolveSettings, type Resolution, type ResolvedSettings } from './resolve';
 
 /** Whose settings apply: rows already read, or null when there is none (an unidentified caller, a request without a DID). */
 export interface SettingOwners {
@@ -16,13 +16,18 @@ export interface SettingOwners {
   readonly request?: JsonObject;
 }
 
-/** The resolver with its log line: what every path that acts for a call uses. */
-export function resolveFor(system: CallbackSettings, owners: SettingOwners, logger: Logger): ResolvedSettings {
-  const { settings, bad } = resolveSettings(system, {
+/** Every setting with its source, and the overrides skipped: what `show` commands and the API print. */
+export function resolutionFor(system: CallbackSettings, owners: SettingOwners): Resolution {
+  return resolveSettings(system, {
     ...(owners.account ? { account: accountLayer(owners.account) } : {}),
     ...(owners.accessNumber ? { accessNumber: owners.accessNumber.settings } : {}),
     ...(owners.request ? { request: owners.request } : {}),
   });
+}
+
+/** The resolver with its log line: what every path that acts for a call uses. */
+export function resolveFor(system: CallbackSettings, owners: SettingOwners, logger: Logger): ResolvedSettings {
+  const { settings, bad } = resolutionFor(system, owners);
   logBadOverrides(logger, bad);
   return settings;
 }
