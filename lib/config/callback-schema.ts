@@ -59,7 +59,7 @@ export const callbackFields = {
   ),
   announceBalance: setting(z.boolean().default(true), "Leg A's IVR speaks the balance before asking the destination."),
   announceMaxDuration: setting(z.boolean().default(true), "Leg A's IVR speaks the longest talk the balance allows once the destination is known."),
-  language: setting(z.string().regex(/^[a-z]{2,3}$/).default('en'), 'Language of every prompt and SMS reply: selects the prompt folder `<promptsDir>/<language>/` and the SMS text table.', {
+  language: setting(z.string().regex(/^[a-z]{2,3}$/).default('en'), "Language of leg A's IVR prompts and mod_say: selects the prompt folder `<promptsDir>/<language>/`.", {
     allowed: LANGUAGE_ALLOWED,
   }),
   defaultCountry: setting(countrySchema().default('US'), 'Country used to read national numbers (no + or 00).', { allowed: COUNTRY_ALLOWED }),
