@@ -1,6 +1,7 @@
 import { OrderRefused } from '../../lib/callback/engine';
 import type { E164 } from '../../lib/domain/phone-number';
 import { LegAIvr, PromptCatalogue } from '../../lib/ivr';
+import { engineOrdering } from '../../lib/sms/engine-ordering';
 import type { CallbackRequest } from '../../lib/store';
 import { startAccessRig, type AccessRig } from '../access/access-rig';
 import { accessCall, accessRequests, freshDid, useAccessHandler } from '../access/support';
@@ -137,6 +138,12 @@ describeEachDatabase('callback settings per access number and per account', (get
     await expect(r.engine.order({ accountId: account.id, trigger: 'api', source, destination: '+12025550288' })).rejects.toThrow(
       'callback is switched off for this account (the activeForUsers setting)',
     );
+    // The SMS module's port to the engine turns the refusal into the reply's reason.
+    const sms = engineOrdering((order) => r.engine.order(order), r.store.callbackRequests);
+    expect(await sms.order({ accountId: account.id, trigger: 'sms', source, destination: '+12025550288' as E164, mode: 'source_first', idempotencyKey: 'sms-1', bySubscriber: true })).toEqual({
+      ok: false,
+      reason: 'callback is switched off for this account (the activeForUsers setting)',
+    });
     // The operator's own orders still go through.
     const operator = await r.engine.order({ accountId: account.id, trigger: 'cli', source, destination: '+12025550288', dueAt: due + 3_600_000 });
     expect(operator.created).toBe(true);
