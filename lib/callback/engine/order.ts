@@ -76,17 +76,18 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const accountId = order.accountId ?? ctx.operatorCallbackAccountId;
   const account = await ctx.store.accounts.findById(accountId);
   if (!account) throw new InvalidOrder(`account ${accountId} does not exist`);
+  // Switched off is the first answer: nothing else about the order matters then.
+  const accessDid = order.accessNumber === undefined ? null : (order.accessNumber as E164);
+  const accessNumber = accessDid === null ? null : await ctx.store.accessNumbers.findByDid(accessDid);
+  const ordered = order.retry?.maxRetries === undefined ? {} : { maxRetries: order.retry.maxRetries };
+  const settings = settingValues(resolveFor(ctx.settings, { account, accessNumber, request: ordered }, ctx.logger));
+  if (!settings.activeForUsers && gatedByActiveForUsers(order.trigger)) throw new OrderRefused('callback_disabled');
   const country = (account.country ?? ctx.settings.defaultCountry) as CountryCode;
   const source = e164(order.source, country, 'source');
   const destination = order.destination === null ? null : e164(order.destination, country, 'destination');
   if (order.bySubscriber && !firstPartyAllowed(account, (await ctx.store.callerIds.findByNumber(source))?.accountId ?? null)) {
     throw new InvalidOrder(firstPartyRefusal(source));
   }
-  const accessDid = order.accessNumber === undefined ? null : (order.accessNumber as E164);
-  const accessNumber = accessDid === null ? null : await ctx.store.accessNumbers.findByDid(accessDid);
-  const ordered = order.retry?.maxRetries === undefined ? {} : { maxRetries: order.retry.maxRetries };
-  const settings = settingValues(resolveFor(ctx.settings, { account, accessNumber, request: ordered }, ctx.logger));
-  if (!settings.activeForUsers && gatedByActiveForUsers(order.trigger)) throw new OrderRefused('callback_disabled');
   const data: Record<string, unknown> = { unidentified: order.accountId === undefined };
   if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
   if (order.accessNumber !== undefined) data.accessNumber = order.accessNumber;
