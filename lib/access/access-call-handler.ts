@@ -2,11 +2,10 @@ import { InvalidOrder, type CallbackOrder, type OrderResult } from '../callback/
 import type { CallbackSettings } from '../config/schema';
 import type { CallSession } from '../esl/call-session';
 import { CallEnded, EslCommandFailed } from '../esl/errors';
-import type { HangupCause } from '../esl/hangup-causes';
 import { callLogger, type Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { Clock } from '../time/clock';
-import { decideAccessCall, type AccessCallFacts, type AccessDecision, type CallbackPlan } from './decide-access';
+import { decideAccessCall, type AccessCallFacts, type AccessDecision, type AccessRefusal, type CallbackPlan } from './decide-access';
 import { auditRefusal, refusal, type Refusal } from './refusal';
 
 /** The engine's ordering, as the handler uses it (CallbackEngine fits). */
@@ -38,7 +37,7 @@ export function accessCallHandler(deps: AccessCallDeps): (session: CallSession) 
     };
     const log = callLogger(deps.logger, { legUuid: session.uuid }).child({ did: call.did, caller: call.rawCaller });
     const decision = await decide(deps, call, log);
-    await reject(session, decision.cause, log);
+    await ringThenReject(session, decision, log);
     if (decision.kind === 'refuse') {
       log.warn('access call refused', { reason: decision.refusal.reason, ...decision.refusal.details });
       await auditRefusal(deps.store, decision.refusal, { ...call, caller: decision.caller });
@@ -67,17 +66,23 @@ async function decide(deps: AccessCallDeps, call: AccessCallFacts, log: Logger):
     );
   } catch (error) {
     log.error('access call decision failed', { error: error instanceof Error ? error.message : String(error) });
-    return { kind: 'refuse', cause: deps.settings.rejectHangupCause, caller: null, refusal: refusal('internal_error') };
+    return { kind: 'refuse', cause: deps.settings.rejectHangupCause, ringSeconds: 0, caller: null, refusal: refusal('internal_error') };
   }
 }
 
 /**
+ * "Two or three rings, then busy": `ring_ready` (180, the caller hears ringback) and FreeSWITCH's
+ * own `sleep` on the unanswered channel, then the refusal; nothing is answered, so nobody pays.
  * The caller usually hangs up on the ringing themselves (that is how callback is used), so a
  * call that ended before our refusal is not an error: the callback goes ahead all the same.
  */
-async function reject(session: CallSession, cause: HangupCause, log: Logger): Promise<void> {
+async function ringThenReject(session: CallSession, end: AccessRefusal, log: Logger): Promise<void> {
   try {
-    await session.reject(cause);
+    if (end.ringSeconds > 0) {
+      await session.execute('ring_ready');
+      await session.execute('sleep', String(end.ringSeconds * 1000));
+    }
+    await session.reject(end.cause);
   } catch (error) {
     if (error instanceof CallEnded || error instanceof EslCommandFailed) {
       log.debug('access call ended before it was refused', { error: error.message });

@@ -1,3 +1,4 @@
+import type { CountryCode } from 'libphonenumber-js';
 import { callsInProgress } from '../callback/engine/limits';
 import type { CallbackSettings } from '../config/schema';
 import type { E164 } from '../domain/phone-number';
@@ -5,7 +6,8 @@ import type { HangupCause } from '../esl/hangup-causes';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { AccessNumber } from '../store/access-numbers';
-import { accessSettings, isBlocked, type AccessSettings } from './access-settings';
+import { resolveFor, settingValues, type SettingValues } from '../settings';
+import { isBlocked } from './blocked-callers';
 import { callbackTarget, isRefusal } from './callback-target';
 import { callerNumber, didCandidates } from './numbers';
 import { refusal, type Refusal } from './refusal';
@@ -29,28 +31,33 @@ export interface CallbackPlan {
   readonly accessNumber: AccessNumber;
   readonly subscriber: Subscriber;
   readonly target: E164;
-  readonly settings: AccessSettings;
+  readonly settings: SettingValues;
 }
 
-/** What to do with one access call; the cause is what the unanswered call is refused with either way. */
-export type AccessDecision =
-  | { readonly kind: 'callback'; readonly cause: HangupCause; readonly caller: E164 | null; readonly plan: CallbackPlan }
-  | { readonly kind: 'refuse'; readonly cause: HangupCause; readonly caller: E164 | null; readonly refusal: Refusal };
+/** How the unanswered access call ends either way: `ringSeconds` of ringing, then refused with `cause`. */
+export interface AccessRefusal {
+  readonly cause: HangupCause;
+  readonly ringSeconds: number;
+  readonly caller: E164 | null;
+}
+
+/** What to do with one access call. */
+export type AccessDecision = AccessRefusal & ({ readonly kind: 'callback'; readonly plan: CallbackPlan } | { readonly kind: 'refuse'; readonly refusal: Refusal });
 
 const MINUTE_MS = 60_000;
 
 /** T1/A1–A6: reads only; the caller has not been refused yet, the callback not ordered. */
 export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFacts): Promise<AccessDecision> {
-  const system = accessSettings(ctx.settings, [], ctx.logger);
-  const caller = callerNumber(call.rawCaller, system.defaultCountry);
-  const refuse = (cause: HangupCause, refused: Refusal): AccessDecision => ({ kind: 'refuse', cause, caller, refusal: refused });
+  const country = ctx.settings.defaultCountry as CountryCode;
+  const caller = callerNumber(call.rawCaller, country);
+  const refuse = (values: RefusalSettings, refused: Refusal): AccessDecision => ({ kind: 'refuse', ...endOf(values), caller, refusal: refused });
 
-  const accessNumber = await findAccessNumber(ctx.store, call.did, system);
-  if (!accessNumber) return refuse(system.rejectHangupCause, refusal('unknown_access_number'));
+  const accessNumber = await findAccessNumber(ctx.store, call.did, country);
+  if (!accessNumber) return refuse(ctx.settings, refusal('unknown_access_number'));
   const subscriber = await identifySubscriber(ctx.store, accessNumber, caller);
   const accountId = subscriber.account?.id ?? null;
-  const settings = accessSettings(ctx.settings, [subscriber.account?.settings ?? {}, accessNumber.settings], ctx.logger);
-  const refuseHere = (refused: Refusal): AccessDecision => refuse(settings.rejectHangupCause, refused);
+  const settings = settingValues(resolveFor(ctx.settings, { account: subscriber.account, accessNumber }, ctx.logger));
+  const refuseHere = (refused: Refusal): AccessDecision => refuse(settings, refused);
 
   if (!accessNumber.active) return refuseHere(refusal('access_number_inactive', accountId));
   if (!settings.activeForUsers) return refuseHere(refusal('callback_disabled', accountId));
@@ -63,11 +70,17 @@ export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFac
   if (isRefusal(target)) return refuseHere(target);
   const limited = (await tariffRefusal(ctx, subscriber, target)) ?? (await limitRefusal(ctx, settings, subscriber, target));
   if (limited) return refuseHere(limited);
-  return { kind: 'callback', cause: settings.rejectHangupCause, caller, plan: { accessNumber, subscriber, target, settings } };
+  return { kind: 'callback', ...endOf(settings), caller, plan: { accessNumber, subscriber, target, settings } };
 }
 
-async function findAccessNumber(store: Store, did: string | undefined, settings: AccessSettings): Promise<AccessNumber | null> {
-  for (const candidate of didCandidates(did, settings.defaultCountry)) {
+type RefusalSettings = Pick<SettingValues, 'rejectHangupCause' | 'ringBeforeRejectSeconds'>;
+
+function endOf(settings: RefusalSettings): Omit<AccessRefusal, 'caller'> {
+  return { cause: settings.rejectHangupCause, ringSeconds: settings.ringBeforeRejectSeconds };
+}
+
+async function findAccessNumber(store: Store, did: string | undefined, country: CountryCode): Promise<AccessNumber | null> {
+  for (const candidate of didCandidates(did, country)) {
     const found = await store.accessNumbers.findByDid(candidate);
     if (found) return found;
   }
@@ -95,7 +108,7 @@ async function tariffRefusal(ctx: DecisionContext, subscriber: Subscriber, targe
 }
 
 /** A5. Counted before ordering, so two calls at the same instant may both pass: the limits are a brake, not a lock. */
-async function limitRefusal(ctx: DecisionContext, settings: AccessSettings, subscriber: Subscriber, target: E164): Promise<Refusal | null> {
+async function limitRefusal(ctx: DecisionContext, settings: SettingValues, subscriber: Subscriber, target: E164): Promise<Refusal | null> {
   const { store, now } = ctx;
   const accountId = subscriber.account?.id ?? null;
   const toCaller = await store.callbackRequests.countCreatedSince({ trigger: 'access', source: target, since: now - settings.perCallerWindowMinutes * MINUTE_MS });

@@ -1,5 +1,6 @@
 import { CONFIG_FILE_ENV } from './env-names';
 import { SHORTHAND_ENV_VARS } from './shorthands';
+import { overrideLayersOf, type OverrideLayer } from '../settings/overridable';
 import { settingsMap, type SettingEntry } from './walk';
 
 /*
@@ -24,6 +25,15 @@ Sources, later wins:
    selects the Redis queue, \`PORT\` sets \`http.port\`;
 4. the \`CALLBACK_*\` variables in the table.
 
+The Scope column says where else a setting may be set. Callback settings with an account or access-number
+scope are overridden in that account's or number's settings (\`accounts set <id> --setting key=value\`,
+\`dids set <did> --setting key=value\`, or \`PATCH /api/v1/accounts/:id/settings\` and
+\`/api/v1/access-numbers/:did/settings\`), under the same name without \`callback.\` (caller-ID keys
+without \`callerId.\` too); an order may set those with a request scope. One call runs with the request's
+value, else its access number's, else its account's, else the system's (\`accounts show\` and
+\`dids show\` print each value with where it comes from). The account's \`language\` column is its
+language override.
+
 In variables, numbers are written as digits, booleans as \`true\`, \`false\`, \`1\` or \`0\` (nothing else),
 lists as JSON. An empty variable means "not set", or \`null\` where null is allowed. Setting a field of one
 \`database\` / \`queue\` variant (e.g. \`CALLBACK_DATABASE_URL\`) selects that variant. An unknown \`CALLBACK_*\`
@@ -34,8 +44,8 @@ export function settingsTable(): string {
   const rows = settingsMap().entries.map(row);
   return [
     INTRO,
-    '| Setting | Environment variable | Default | Allowed | Description |',
-    '| --- | --- | --- | --- | --- |',
+    '| Setting | Environment variable | Default | Allowed | Description | Scope |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');
@@ -44,7 +54,15 @@ export function settingsTable(): string {
 function row(entry: SettingEntry): string {
   const variable = entry.envVar === undefined ? '(part of the list)' : code(entry.envVar);
   const condition = entry.onlyWhen === undefined ? '' : `Only when \`${entry.onlyWhen.key}\` is \`${entry.onlyWhen.value}\`. `;
-  return `| ${[code(entry.key), variable, defaultOf(entry), cell(entry.allowed), cell(condition + entry.description)].join(' | ')} |`;
+  return `| ${[code(entry.key), variable, defaultOf(entry), cell(entry.allowed), cell(condition + entry.description), scopeOf(entry.key)].join(' | ')} |`;
+}
+
+const SCOPE_WORDS: Record<OverrideLayer, string> = { account: 'account', 'access-number': 'access number', request: 'request' };
+
+/** Where a setting may be set: the system always; callback settings also per account, access number or request (lib/settings). */
+function scopeOf(key: string): string {
+  const layers = overrideLayersOf(key);
+  return ['system', ...(['account', 'access-number', 'request'] as const).filter((layer) => layers.includes(layer)).map((layer) => SCOPE_WORDS[layer])].join(', ');
 }
 
 function defaultOf(entry: SettingEntry): string {

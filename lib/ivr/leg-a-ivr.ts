@@ -19,11 +19,7 @@ import { runStep } from './step';
 export interface LegAIvrOptions {
   readonly store: Store;
   readonly prompts: PromptCatalogue;
-  readonly settings: CallbackSettings;
   readonly logger: Logger;
-  /** C2: "the system plays the actual account balance" first. */
-  readonly announceBalance?: boolean;
-  readonly announceMaxDuration?: boolean;
   /** A2: a right PIN remembers the caller ID so the next call skips it. */
   readonly rememberCallerId?: boolean;
   readonly destinationTries?: number;
@@ -33,8 +29,10 @@ export interface LegAIvrOptions {
 
 /** Whom leg A identified on its first round: the account of the request, or one named by number/card and PIN. */
 interface Caller {
-  /** Prices and language: the payer's account (a card's account, else the request's). */
+  /** Prices: the payer's account (a card's account, else the request's). */
   readonly account: Account;
+  /** The request's language, or the payer's when leg A identified one (a stranger's PIN or card). */
+  readonly language: string;
   /** Set when the IVR, not the access call, identified the payer: the engine must be told. */
   readonly chosen: PinOwner | null;
 }
@@ -56,28 +54,28 @@ export class LegAIvr implements DestinationAsker {
     if (!caller) {
       const account = await store.accounts.findById(request.accountId);
       if (!account) return null;
-      const identified = await this.identify(session, account, request.source, request.data.unidentified === true, await this.authMode(request.data.accessNumber));
+      const identified = await this.identify(session, account, request.source, request.data.unidentified === true, await this.authMode(request.data.accessNumber), input.settings);
       if (!identified) return null;
       caller = identified;
       this.callers.set(session.uuid, caller);
       void session.ended.then(() => this.callers.delete(session.uuid));
       const payer = caller.chosen ?? { accountId: caller.account.id };
-      if (this.options.announceBalance ?? true) await runStep(new AnnounceBalance(store, this.options.prompts, payer, caller.account.language), session);
+      // C2: "the system plays the actual account balance" first, unless the settings say not to.
+      if (input.settings.announceBalance) await runStep(new AnnounceBalance(store, this.options.prompts, payer, caller.language), session);
     }
-    const { account, chosen } = caller;
-    const language = account.language;
+    const { account, chosen, language } = caller;
     const destination = await runStep(
       new DestinationEntry(store, this.options.prompts, {
         language,
-        country: (account.country ?? input.defaultCountry) as CountryCode,
+        country: (account.country ?? input.settings.defaultCountry) as CountryCode,
         tariffId: account.tariffId,
         tries: this.options.destinationTries ?? 3,
-        digitTimeoutMs: input.digitTimeoutMs,
+        digitTimeoutMs: input.settings.digitTimeoutSeconds * 1000,
       }),
       session,
     );
     if (destination === null) return null;
-    if (this.options.announceMaxDuration ?? true) {
+    if (input.settings.announceMaxDuration) {
       // The engine's own limit (C6, both legs when one payer pays both), not a second estimate of it.
       const seconds = await input.talkSeconds(destination, chosen);
       if (seconds > 0) await runStep(new AnnounceMaxDuration(this.options.prompts, seconds, language), session);
@@ -90,18 +88,19 @@ export class LegAIvr implements DestinationAsker {
    * wants one); a stranger on a `pin` number names an account and its PIN (A2); a `card` number
    * always asks the card and its PIN (A4). Null: the caller is let go (audited).
    */
-  private async identify(session: CallSession, account: Account, source: E164, unidentified: boolean, mode: AuthMode): Promise<Caller | null> {
-    const { store, settings, prompts } = this.options;
-    if (!unidentified && mode !== 'card') return (await this.authenticate(session, account, source, mode)) ? { account, chosen: null } : null;
+  private async identify(session: CallSession, account: Account, source: E164, unidentified: boolean, mode: AuthMode, settings: CallbackSettings): Promise<Caller | null> {
+    const { store, prompts } = this.options;
+    const language = settings.language;
+    if (!unidentified && mode !== 'card') return (await this.authenticate(session, account, source, mode, settings)) ? { account, language, chosen: null } : null;
     if (mode !== 'pin' && mode !== 'card') {
       this.options.logger.warn('leg A of an unidentified caller on an access number that asks nobody', { mode });
-      await session.playback(prompts.file('goodbye', account.language)).catch(() => undefined);
+      await session.playback(prompts.file('goodbye', language)).catch(() => undefined);
       return null;
     }
     const result = await runStep(
       new IdentifyPayer(store, prompts, {
         kind: mode === 'card' ? 'card' : 'account',
-        language: account.language,
+        language,
         tries: settings.pinMaxAttempts,
         digitTimeoutMs: settings.digitTimeoutSeconds * 1000,
         lockout: { maxAttempts: settings.pinMaxAttempts, lockMs: settings.pinLockoutMinutes * 60_000 },
@@ -111,13 +110,13 @@ export class LegAIvr implements DestinationAsker {
     );
     if (!result.ok) {
       await store.auditLog.record({ kind: 'refused', reason: `pin_${result.reason}`, caller: source, accountId: null, details: { trigger: 'access', mode } });
-      await session.playback(prompts.file('goodbye', account.language)).catch(() => undefined);
+      await session.playback(prompts.file('goodbye', language)).catch(() => undefined);
       return null;
     }
     const payer = result.payer;
     const payerAccountId = 'accountId' in payer ? payer.accountId : (await store.cards.findById(payer.cardId))?.accountId;
     const payerAccount = payerAccountId === null || payerAccountId === undefined ? account : await store.accounts.findById(payerAccountId);
-    return payerAccount ? { account: payerAccount, chosen: payer } : null;
+    return payerAccount ? { account: payerAccount, language: payerAccount.language, chosen: payer } : null;
   }
 
   private async authMode(accessDid: unknown): Promise<AuthMode> {
@@ -129,8 +128,8 @@ export class LegAIvr implements DestinationAsker {
    * `ani_pin` always asks (a caller ID can be spoofed, A1); `pin` asks unless this caller ID is
    * authorized for the account (entered in the portal, or remembered after an earlier PIN).
    */
-  private async authenticate(session: CallSession, account: Account, source: E164, mode: AuthMode): Promise<boolean> {
-    const { store, settings } = this.options;
+  private async authenticate(session: CallSession, account: Account, source: E164, mode: AuthMode, settings: CallbackSettings): Promise<boolean> {
+    const { store } = this.options;
     if (mode !== 'pin' && mode !== 'ani_pin') return true;
     const callerId = await store.callerIds.findByNumber(source);
     const known = callerId?.accountId === account.id && callerId.allowAuthorization;
@@ -138,7 +137,7 @@ export class LegAIvr implements DestinationAsker {
     const result = await runStep(
       new PinEntry(store, this.options.prompts, {
         owner: { accountId: account.id },
-        language: account.language,
+        language: settings.language,
         tries: settings.pinMaxAttempts,
         digitTimeoutMs: settings.digitTimeoutSeconds * 1000,
         lockout: { maxAttempts: settings.pinMaxAttempts, lockMs: settings.pinLockoutMinutes * 60_000 },

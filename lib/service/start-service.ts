@@ -126,7 +126,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       clock,
       leaseMs: settings.scheduler.leaseSeconds * 1000,
       promptsDir: settings.freeswitch.promptsDir,
-      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(settings.freeswitch.promptsDir), settings: settings.callback, logger, now: () => clock.now() }),
+      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(settings.freeswitch.promptsDir), logger, now: () => clock.now() }),
       // C4: a subscriber who came through an access number is asked for the next destination after a talk.
       askAgainAfterTalk: (request) => request.trigger === 'access',
       // D1–D8: A's keypad during the talk.
@@ -205,6 +205,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       clock,
       fanout,
       defaultCountry: settings.callback.defaultCountry,
+      callback: settings.callback,
       mediaRoot: settings.media.root,
       webhookTargets,
       liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),

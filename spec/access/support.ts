@@ -1,4 +1,5 @@
-import { accessCallHandler, type AccessLimits } from '../../lib/access';
+import { accessCallHandler } from '../../lib/access';
+import type { CallbackSettings } from '../../lib/config';
 import type { E164 } from '../../lib/domain/phone-number';
 import type { AuditEntry, CallbackRequest } from '../../lib/store';
 import type { AccessRig } from './access-rig';
@@ -12,7 +13,7 @@ export function freshDid(): E164 {
 }
 
 /** Installs the access handler and counts the calls it finished. */
-export function useAccessHandler(r: AccessRig, limits: Partial<AccessLimits> = {}): { handled: () => number } {
+export function useAccessHandler(r: AccessRig, limits: Partial<CallbackSettings> = {}): { handled: () => number } {
   const handler = accessCallHandler({ ...r, settings: { ...r.settings, ...limits } });
   let handled = 0;
   r.setAccessHandler(async (session) => {

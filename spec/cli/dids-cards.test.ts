@@ -37,6 +37,35 @@ describeEachCliDatabase('CLI access numbers and calling cards', (target) => {
     expect(await cliJson<AccessNumber>(target(), ['dids', 'show', '+4930999000'])).toMatchObject({ settings: { delaySeconds: 5 } });
   });
 
+  it('#18: sets and unsets setting overrides, and shows every setting with where it comes from (DID, owner, system)', async () => {
+    expect((await cli(target(), ['accounts', 'set', 'Owner', '--setting', 'waitTimeSeconds=20', '--setting', 'language=de'])).code).toBe(0);
+    const owner = await cli(target(), ['accounts', 'show', 'Owner']);
+    expect(owner.stdout).toMatch(/^waitTimeSeconds: +20 \(account\)$/m);
+    expect(owner.stdout).toMatch(/^retryIntervalSeconds: +60 \(system\)$/m);
+    const set = await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'waitTimeSeconds=12', '--setting', 'busyIvr=ivr/busy', '--unset-setting', 'delaySeconds']);
+    expect(set.code).toBe(0);
+    const shown = await cli(target(), ['dids', 'show', '+4930999000']);
+    expect(shown.stdout).toMatch(/^waitTimeSeconds: +12 \(access-number\)$/m);
+    expect(shown.stdout).toMatch(/^busyIvr: +ivr\/busy \(access-number\)$/m);
+    expect(shown.stdout).toMatch(/^language: +de \(account\)$/m);
+    expect(shown.stdout).toMatch(/^delaySeconds: +3 \(system\)$/m);
+    const json = await cliJson<{ resolvedSettings: Record<string, { value: unknown; source: string }> }>(target(), ['dids', 'show', '+4930999000']);
+    expect(json.resolvedSettings.maxRetries).toEqual({ value: 2, source: 'system' });
+
+    const bad = await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'waitTimeSeconds=1', '--setting', 'colour=red']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('waitTimeSeconds: Too small');
+    expect(bad.stderr).toContain('colour: unknown setting');
+    expect(await cliJson<AccessNumber>(target(), ['dids', 'show', '+4930999000'])).toMatchObject({ settings: { waitTimeSeconds: 12 } });
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'waitTimeSeconds'])).stderr).toContain('expected key=value');
+  });
+
+  it('gives a DID added without a method the callback.method setting', async () => {
+    const added = await cli(target(), ['dids', 'add', '+4930999003', '--target', '+49305551111'], { env: { CALLBACK_CALLBACK_METHOD: 'call_to_number' } });
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^method: +call_to_number$/m);
+  });
+
   it('refuses what the call flow could not use', async () => {
     const cause = await cli(target(), ['dids', 'set', '+4930999000', '--hangup-cause', 'LOSE_RACE']);
     expect(cause.code).toBe(2);

@@ -34,7 +34,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
           throw error;
         });
     const r = (rig = await startAccessRig(getDb(), dbEngine, { ...options, askDestination: { ask } }));
-    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue('/prompts'), settings: r.settings, logger: r.logger, now: () => r.clock.now(), ...ivr });
+    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue('/prompts'), logger: r.logger, now: () => r.clock.now(), ...ivr });
     return { r, counter: useAccessHandler(r), errors };
   }
 

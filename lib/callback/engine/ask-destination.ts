@@ -1,4 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
+import type { CallbackSettings } from '../../config/schema';
 import type { CallSession } from '../../esl/call-session';
 import { InvalidPhoneNumber, toE164, type E164 } from '../../domain/phone-number';
 import type { CallbackRequest } from '../../store/callback-requests';
@@ -6,10 +7,10 @@ import type { CallbackRequest } from '../../store/callback-requests';
 export interface AskDestinationInput {
   readonly session: CallSession;
   readonly request: CallbackRequest;
-  readonly defaultCountry: CountryCode;
+  /** The request's own settings (lib/settings): digit timeout, language, announcements, country. */
+  readonly settings: CallbackSettings;
   /** The prompt to play, as a file FreeSWITCH can open. */
   readonly promptFile: string;
-  readonly digitTimeoutMs: number;
   /**
    * C6: the longest talk the engine would allow with `destination` if it were dialed now, paid by
    * `payer` (the one leg A identified) or else the request's; 0 when none. What the IVR announces.
@@ -60,15 +61,15 @@ export const digitsDestinationAsker: DestinationAsker = {
       min: 3,
       max: 20,
       tries: 3,
-      timeoutMs: input.digitTimeoutMs,
-      digitTimeoutMs: input.digitTimeoutMs,
+      timeoutMs: input.settings.digitTimeoutSeconds * 1000,
+      digitTimeoutMs: input.settings.digitTimeoutSeconds * 1000,
       terminators: '#',
       file: input.promptFile,
       regexp: '\\d+',
     });
     if (digits === '') return null;
     try {
-      return toE164(digits, input.defaultCountry);
+      return toE164(digits, input.settings.defaultCountry as CountryCode);
     } catch (error) {
       if (error instanceof InvalidPhoneNumber) return null;
       throw error;

@@ -14,6 +14,7 @@ import { Latch } from './latch';
 import { recoverRequest } from './recover';
 import { legExists } from './leg-probe';
 import { settleReportedEnd, type ReportedSettlement } from './reported-end';
+import { requestSettings } from './request-settings';
 import { RequestRunner } from './request-runner';
 import { cancelStoredRequest } from './cancel-stored';
 
@@ -89,7 +90,10 @@ export class CallbackEngine {
       callLogger(this.ctx.logger, { requestId: request.id }).warn('request is already being called here; duplicate dial ignored');
       return;
     }
-    const runner = new RequestRunner(this.ctx, request, (done) => {
+    const settings = await this.ctx.work.run(() => requestSettings(this.ctx, request));
+    // Another dial of the same request may have started while the settings were read.
+    if (this.runners.has(request.id)) return;
+    const runner = new RequestRunner({ ...this.ctx, settings }, request, (done) => {
       if (this.runners.get(done.id) === done) this.runners.delete(done.id);
     });
     this.runners.set(request.id, runner);

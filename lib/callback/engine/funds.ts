@@ -33,6 +33,8 @@ export type RefusalReason =
   | 'no_payer'
   | 'insufficient_funds'
   | 'too_many_concurrent'
+  /** `activeForUsers` was switched off after the order (a scheduled callback came due). */
+  | 'callback_disabled'
   /** A feature's leg: the talk it was for ended while its price and hold waited for the database. */
   | 'call_ended';
 

@@ -2,6 +2,8 @@ import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { InvalidPhoneNumber, isE164, toE164, type E164 } from '../../domain/phone-number';
 import { MODES, TRIGGERS, type CallbackRequest } from '../../store/callback-requests';
+import { resolveFor, settingValues } from '../../settings';
+import { gatedByActiveForUsers } from '../policy/active-for-users';
 import { firstPartyAllowed, firstPartyRefusal } from '../policy/first-party';
 import { maxAttemptsFor } from '../policy/retry-policy';
 import { CALLER_ID_POLICIES } from './caller-ids';
@@ -59,6 +61,13 @@ export class InvalidOrder extends Error {
   }
 }
 
+/** An order refused by a setting (#18 item 1: `activeForUsers`), not for its content; `issues` says which. */
+export class OrderRefused extends InvalidOrder {
+  constructor(readonly reason: 'callback_disabled') {
+    super(`callback is switched off for this account (the activeForUsers setting)`);
+  }
+}
+
 /** Validates, normalises the numbers, stores the request idempotently and schedules it. */
 export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Promise<OrderResult> {
   const parsed = orderSchema.safeParse(input);
@@ -67,6 +76,12 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const accountId = order.accountId ?? ctx.operatorCallbackAccountId;
   const account = await ctx.store.accounts.findById(accountId);
   if (!account) throw new InvalidOrder(`account ${accountId} does not exist`);
+  // Switched off is the first answer: nothing else about the order matters then.
+  const accessDid = order.accessNumber === undefined ? null : (order.accessNumber as E164);
+  const accessNumber = accessDid === null ? null : await ctx.store.accessNumbers.findByDid(accessDid);
+  const ordered = order.retry?.maxRetries === undefined ? {} : { maxRetries: order.retry.maxRetries };
+  const settings = settingValues(resolveFor(ctx.settings, { account, accessNumber, request: ordered }, ctx.logger));
+  if (!settings.activeForUsers && gatedByActiveForUsers(order.trigger)) throw new OrderRefused('callback_disabled');
   const country = (account.country ?? ctx.settings.defaultCountry) as CountryCode;
   const source = e164(order.source, country, 'source');
   const destination = order.destination === null ? null : e164(order.destination, country, 'destination');
@@ -84,7 +99,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
     destination,
     mode: order.mode,
     dueAt: order.dueAt ?? ctx.clock.now(),
-    maxAttempts: maxAttemptsFor(order.retry?.maxRetries ?? ctx.settings.maxRetries),
+    maxAttempts: maxAttemptsFor(settings.maxRetries),
     idempotencyKey: order.idempotencyKey ?? null,
     callerIdPolicy: order.callerIdPolicy ?? null,
     statusWebhookUrl: order.statusWebhookUrl ?? null,

@@ -3,6 +3,7 @@ import { CallEnded } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
 import type { CallbackRequest, CallbackRequestPatch } from '../../store/callback-requests';
+import { gatedByActiveForUsers } from '../policy/active-for-users';
 import { assertNever } from '../state/assert-never';
 import { decide, type DecideContext, type Decision } from '../state/decide';
 import type { Action, CallLeg, RequestEvent } from '../state/request-events';
@@ -135,6 +136,7 @@ export class RequestRunner implements FlowHost {
   private async admit(): Promise<void> {
     const claimedAt = this.ctx.clock.now();
     const refusal =
+      this.switchedOff() ??
       (await this.money.prepare(this.request)) ??
       (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
         const overLimit = await concurrencyRefusal(this.ctx, this.request);
@@ -146,6 +148,11 @@ export class RequestRunner implements FlowHost {
     await this.refuse(refusal, { destination: this.request.destination });
     // decide takes refusals from a waiting state; the claim moved the row on, the store takes it from there.
     if (!(await this.step({ type: 'refused', reason: refusal.refused }, WAITING))) await this.releaseUnusedHolds();
+  }
+
+  /** A scheduled callback comes due after `activeForUsers` was switched off: it is refused like a new order. */
+  private switchedOff(): Refusal | undefined {
+    return !this.ctx.settings.activeForUsers && gatedByActiveForUsers(this.request.trigger) ? { refused: 'callback_disabled' } : undefined;
   }
 
   /**
@@ -266,7 +273,7 @@ export class RequestRunner implements FlowHost {
       destination: request.destination,
       attempt: Math.max(1, request.attempts),
       now: ctx.clock.now(),
-      retry: { maxRetries: Math.max(0, request.maxAttempts - 1), retryIntervalSeconds: data.retryIntervalSeconds ?? ctx.settings.retryIntervalSeconds },
+      retry: { maxRetries: Math.max(0, request.maxAttempts - 1), retryIntervalSeconds: ctx.settings.retryIntervalSeconds },
       // A parked leg (simultaneous mode) has no IVR to come back to.
       ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request) },
       askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),
@@ -492,9 +499,8 @@ export class RequestRunner implements FlowHost {
           const number = destinationOf(request, await ctx.asker.ask({
             session: control.session,
             request,
-            defaultCountry: ctx.settings.defaultCountry,
+            settings: ctx.settings,
             promptFile: ctx.promptFile(ctx.prompts.enterDestination),
-            digitTimeoutMs: ctx.settings.digitTimeoutSeconds * 1000,
             talkSeconds: (destination, payer) => this.money.plannedTalkSeconds(withChosenPayer(request, payer, ctx.clock.now()), this.legA, destination),
           }), ctx.clock.now());
           await this.send(number === null ? { type: 'ivr_gave_up', reason: 'no_destination' } : { type: 'destination_chosen', number });

@@ -6,6 +6,7 @@ import { invalid } from '../errors';
 import { orDash, yesNo } from '../format';
 import { countryOf, findAccessNumber, findAccount, phoneNumber } from '../lookup';
 import { bool, hangupCause, integer } from '../parsers';
+import { changedOverrides, resolvedView, settingOptions, type SettingOptions } from '../setting-overrides';
 import type { Column } from '../table';
 
 /*
@@ -17,7 +18,7 @@ const CAUSE_KEY = 'rejectHangupCause';
 const DELAY_KEY = 'delaySeconds';
 const DEFAULT = 'default';
 
-interface DidOptions {
+interface DidOptions extends SettingOptions {
   account?: string;
   method?: CallbackMethod;
   target?: string;
@@ -71,6 +72,13 @@ export function registerAccessNumbers(program: Command, ctx: CliContext): void {
     );
   };
 
+  /** The DID, then every callback setting a call to it runs with, and from where (its own, its owner's, the system's). */
+  const showWithSettings = async (store: Store, accessNumber: AccessNumber) => {
+    const account = accessNumber.accountId === null ? null : await store.accounts.findById(accessNumber.accountId);
+    const view = resolvedView(ctx.settings().callback, { account, accessNumber });
+    ctx.out.record([...columns().map((column) => [column.header, column.value(accessNumber)] as const), ...view.fields], { ...accessNumber, ...view.json });
+  };
+
   dids
     .command('list')
     .description('every access number')
@@ -81,9 +89,11 @@ export function registerAccessNumbers(program: Command, ctx: CliContext): void {
 
   dids
     .command('show')
+    .description('one access number with each callback setting its calls run with, and where it comes from')
     .argument('<did>', 'the access number')
     .action(async (did: string) => {
-      show(await findAccessNumber(await ctx.store(), did, countryOf(null, ctx.settings().callback.defaultCountry)));
+      const store = await ctx.store();
+      await showWithSettings(store, await findAccessNumber(store, did, countryOf(null, ctx.settings().callback.defaultCountry)));
     });
 
   didOptions(dids.command('add').description('a new access number').argument('<did>', 'the number callers dial'))
@@ -92,13 +102,15 @@ export function registerAccessNumbers(program: Command, ctx: CliContext): void {
       const store = await ctx.store();
       const country = countryOf(null, ctx.settings().callback.defaultCountry);
       const did = phoneNumber('<did>', input, country);
-      const fields = await toFields(ctx, store, options, options.method ?? 'call_to_caller', {});
+      // callback.method is the method of a number added without one.
+      const method = options.method ?? ctx.settings().callback.method;
+      const fields = await toFields(ctx, store, { ...options, method }, method, {});
       const created = await store.accessNumbers.create({ did, ...fields, active: options.inactive !== true });
       await ctx.audit('access_number_added', { accountId: created.accountId, details: { did } });
       show(created);
     });
 
-  didOptions(dids.command('set').description('change an access number').argument('<did>', 'the access number'))
+  settingOptions(didOptions(dids.command('set').description('change an access number, its callback setting overrides too').argument('<did>', 'the access number')))
     .addOption(new Option('--active <bool>', 'switch it on or off').argParser(bool))
     .action(async (input: string, options: DidOptions) => {
       const store = await ctx.store();
@@ -108,7 +120,7 @@ export function registerAccessNumbers(program: Command, ctx: CliContext): void {
       if (Object.keys(fields).length === 0) throw invalid('options', 'nothing to change; see `dids set --help`');
       const updated = await store.accessNumbers.update(current.id, fields);
       await ctx.audit('access_number_changed', { accountId: current.accountId, details: { did: current.did, fields: Object.keys(fields) } });
-      show(updated ?? current);
+      await showWithSettings(store, updated ?? current);
     });
 
   dids
@@ -135,12 +147,11 @@ async function toFields(ctx: CliContext, store: Store, options: DidOptions, meth
   if (options.method !== undefined) fields.method = options.method;
   if (options.target !== undefined) fields.targetNumber = method === 'call_to_number' ? phoneNumber('--target', options.target, country) : options.target;
   if (options.auth !== undefined) fields.authMode = options.auth;
-  if (options.hangupCause !== undefined || options.delay !== undefined) {
-    const next = { ...settings };
-    applyOverride(next, CAUSE_KEY, options.hangupCause);
-    applyOverride(next, DELAY_KEY, options.delay);
-    fields.settings = next;
-  }
+  const next = { ...settings };
+  applyOverride(next, CAUSE_KEY, options.hangupCause);
+  applyOverride(next, DELAY_KEY, options.delay);
+  const changed = changedOverrides(next, 'access-number', options);
+  if (changed !== undefined || options.hangupCause !== undefined || options.delay !== undefined) fields.settings = changed ?? next;
   return fields;
 }
 

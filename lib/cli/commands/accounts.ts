@@ -6,6 +6,7 @@ import { failure, invalid, refused } from '../errors';
 import { amount, orDash, when, yesNo } from '../format';
 import { countryOf, findAccount, findTariff, phoneNumber } from '../lookup';
 import { bool, integer, money, nonNegativeMoney, orNone, text, timeZone } from '../parsers';
+import { changedOverrides, resolvedView, settingOptions, type SettingOptions } from '../setting-overrides';
 import type { Column } from '../table';
 
 interface AccountOptions {
@@ -34,7 +35,7 @@ const LIST_COLUMNS: Column<Account>[] = [
 ];
 
 /** The account with what it may still spend, as `show` and every balance change print it. */
-export function showAccount(ctx: CliContext, account: Account, extraJson: Record<string, unknown> = {}): void {
+export function showAccount(ctx: CliContext, account: Account, extraJson: Record<string, unknown> = {}, extraFields: ReadonlyArray<readonly [string, string]> = []): void {
   const availableMinor = minorUnits(account.balanceMinor + account.creditLimitMinor - account.reservedMinor);
   ctx.out.record(
     [
@@ -54,9 +55,15 @@ export function showAccount(ctx: CliContext, account: Account, extraJson: Record
       ['callback number', orDash(account.callbackNumber)],
       ['free sources', yesNo(account.freeSources)],
       ['created', when(account.createdAt)],
+      ...extraFields,
     ],
     { ...account, availableMinor, ...extraJson },
   );
+}
+
+function showWithSettings(ctx: CliContext, account: Account): void {
+  const view = resolvedView(ctx.settings().callback, { account, accessNumber: null });
+  showAccount(ctx, account, view.json, view.fields);
 }
 
 function accountOptions(command: Command, forCreate: boolean): Command {
@@ -118,10 +125,10 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
 
   accounts
     .command('show')
-    .description('one account with its balance and what it may still spend')
+    .description('one account with its balance, what it may still spend, and each callback setting with where it comes from')
     .argument('<account>', 'id or name')
     .action(async (ref: string) => {
-      showAccount(ctx, await findAccount(await ctx.store(), ref));
+      showWithSettings(ctx, await findAccount(await ctx.store(), ref));
     });
 
   accountOptions(
@@ -140,21 +147,25 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
     showAccount(ctx, account);
   });
 
-  accountOptions(
-    accounts
-      .command('set')
-      .description('change an account (credit limit, time zone, tariffs, …)')
-      .argument('<account>', 'id or name')
-      .addOption(new Option('--active <bool>', 'enable or disable the account').argParser(bool)),
-    false,
-  ).action(async (ref: string, options: AccountOptions) => {
+  settingOptions(
+    accountOptions(
+      accounts
+        .command('set')
+        .description('change an account (credit limit, time zone, tariffs, callback setting overrides, …)')
+        .argument('<account>', 'id or name')
+        .addOption(new Option('--active <bool>', 'enable or disable the account').argParser(bool)),
+      false,
+    ),
+  ).action(async (ref: string, options: AccountOptions & SettingOptions) => {
     const store = await ctx.store();
     const account = await findAccount(store, ref);
     const patch = await toPatch(store, options, account.country ?? ctx.settings().callback.defaultCountry);
+    const settings = changedOverrides(account.settings, 'account', options);
+    if (settings !== undefined) patch.settings = settings;
     if (Object.keys(patch).length === 0) throw invalid('options', 'nothing to change; see `accounts set --help`');
     const updated = await store.accounts.update(account.id, patch);
     await ctx.audit('account_changed', { accountId: account.id, details: { fields: Object.keys(patch) } });
-    showAccount(ctx, updated ?? account);
+    showWithSettings(ctx, updated ?? account);
   });
 
   accounts

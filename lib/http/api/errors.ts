@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { InvalidOrder } from '../../callback/engine/order';
+import { InvalidOrder, OrderRefused } from '../../callback/engine/order';
 import type { Logger } from '../../log/logger';
 import { CorruptRow } from '../../store/rows';
 import { isDatabaseUnavailable } from '../../store/sql-errors';
@@ -77,6 +77,7 @@ interface BodyParserError {
 function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof z.ZodError) return fromZodError(error);
+  if (error instanceof OrderRefused) return new ApiError(403, 'forbidden', error.issues);
   if (error instanceof InvalidOrder) return fromInvalidOrder(error);
   if (error instanceof InvalidStoreInput) return new ApiError(400, 'validation_failed', error.issues);
   if (error instanceof StoreConflict) return new ApiError(409, 'conflict', error.message);

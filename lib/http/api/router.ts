@@ -2,7 +2,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import { CallerIdVerification } from '../../caller-ids';
-import { defaultSettings } from '../../config';
+import { defaultSettings, type CallbackSettings } from '../../config';
 import type { Logger } from '../../log/logger';
 import { createStore, type Store } from '../../store';
 import { LogSender } from '../../sms/outbound/log-sender';
@@ -15,6 +15,7 @@ import { webhookTargetPolicy } from '../webhooks/target-policy';
 import { WebhookTargets } from '../webhooks/webhook-targets';
 import { accountAccessRoutes } from './account-access';
 import { accountRoutes } from './accounts';
+import { settingOverrideRoutes } from './setting-overrides';
 import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
@@ -44,6 +45,8 @@ export interface ApiDependencies {
   operatorKeyHash?: string;
   /** settings.callback.defaultCountry */
   defaultCountry?: string;
+  /** settings.callback: the system values under account and access-number overrides; default: the embedded defaults. */
+  callback?: CallbackSettings;
   /** Where recordings and faxes are stored; unset: downloads answer 404. */
   mediaRoot?: string;
   /** Orders per account, counted in the database across instances (API and portal together); default 30 a minute. */
@@ -69,6 +72,7 @@ export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']
     clock,
     logger: deps.logger,
     defaultCountry: deps.defaultCountry ?? 'US',
+    callbackSettings: deps.callback ?? defaultSettings().callback,
     mediaRoot: deps.mediaRoot ?? null,
     trigger,
     webhookTargets: deps.webhookTargets ?? new WebhookTargets({ policy: webhookTargetPolicy(), clock }),
@@ -91,6 +95,7 @@ export function principalRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'or
     ...phoneBookRoutes(ctx),
     ...callerIdRoutes(ctx),
     ...accountRoutes(ctx),
+    ...settingOverrideRoutes(ctx),
     ...billingRoutes(ctx),
     ...mediaRoutes(ctx),
   ];

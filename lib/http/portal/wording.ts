@@ -144,6 +144,7 @@ export const REFUSAL_WORDS: { readonly [R in RefusalReason]: string } = {
   no_payer: 'No account to charge',
   insufficient_funds: 'Not enough credit',
   too_many_concurrent: 'Too many calls at once',
+  callback_disabled: 'Callback is switched off',
   call_ended: 'Call ended',
 };
 

@@ -1,0 +1,5 @@
+export * from './overridable';
+export * from './resolve';
+export * from './layers';
+export * from './edit';
+export * from './for-request';

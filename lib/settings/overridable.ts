@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { callbackFields, callerIdFields, type CallbackSettings } from '../config/callback-schema';
+
+/** Where a resolved value came from, strongest first. */
+export const SETTING_SOURCES = ['request', 'access-number', 'account', 'system'] as const;
+export type SettingSource = (typeof SETTING_SOURCES)[number];
+/** The layers that may override a system setting. */
+export type OverrideLayer = Exclude<SettingSource, 'system'>;
+
+/** Kept in the settings JSON of accounts and access numbers. */
+const STORED: readonly OverrideLayer[] = ['account', 'access-number'];
+/** Also given by an order (API `retry`, CLI `--max-retries`). */
+const ORDERED: readonly OverrideLayer[] = ['request', ...STORED];
+
+interface Overridable<T extends z.ZodType> {
+  /** The override's check: the system setting's own schema, so the two cannot disagree. */
+  readonly schema: T;
+  readonly system: (settings: CallbackSettings) => z.output<T>;
+  readonly layers: readonly OverrideLayer[];
+  /** The system setting's path (`callback.…`), or null for an override without a system setting. */
+  readonly configKey: string | null;
+}
+
+function callbackSetting<K extends keyof typeof callbackFields>(
+  key: K,
+  layers: readonly OverrideLayer[] = STORED,
+): Overridable<ReturnType<(typeof callbackFields)[K]['unwrap']>> {
+  return {
+    schema: callbackFields[key].unwrap() as ReturnType<(typeof callbackFields)[K]['unwrap']>,
+    system: (settings) => settings[key as keyof CallbackSettings] as z.output<ReturnType<(typeof callbackFields)[K]['unwrap']>>,
+    layers,
+    configKey: `callback.${key}`,
+  };
+}
+
+function callerIdSetting<K extends keyof typeof callerIdFields>(key: K): Overridable<ReturnType<(typeof callerIdFields)[K]['unwrap']>> {
+  return {
+    schema: callerIdFields[key].unwrap() as ReturnType<(typeof callerIdFields)[K]['unwrap']>,
+    system: (settings) => settings.callerId[key] as z.output<ReturnType<(typeof callerIdFields)[K]['unwrap']>>,
+    layers: STORED,
+    configKey: `callback.callerId.${key}`,
+  };
+}
+
+function overrideOnly<T extends z.ZodType>(schema: T, systemValue: z.output<T>): Overridable<T> {
+  return { schema, system: () => systemValue, layers: STORED, configKey: null };
+}
+
+/**
+ * Every callback setting an account or access number may override (O3, #18 item 1), under the
+ * system setting's name; caller-ID keys are flat (`sendDeviceCid`, not `callerId.sendDeviceCid`).
+ */
+export const OVERRIDABLE = {
+  activeForUsers: callbackSetting('activeForUsers'),
+  waitTimeSeconds: callbackSetting('waitTimeSeconds'),
+  maxRetries: callbackSetting('maxRetries', ORDERED),
+  retryIntervalSeconds: callbackSetting('retryIntervalSeconds', ORDERED),
+  busyIvr: callbackSetting('busyIvr'),
+  failedIvr: callbackSetting('failedIvr'),
+  sendDeviceCid: callerIdSetting('sendDeviceCid'),
+  sendSourceAsCid: callerIdSetting('sendSourceAsCid'),
+  callbackCid: callerIdSetting('callbackCid'),
+  webCallbackCid: callerIdSetting('webCallbackCid'),
+  forwardPartyNumbers: callerIdSetting('forwardPartyNumbers'),
+  digitTimeoutSeconds: callbackSetting('digitTimeoutSeconds'),
+  ringBeforeRejectSeconds: callbackSetting('ringBeforeRejectSeconds'),
+  announceBalance: callbackSetting('announceBalance'),
+  announceMaxDuration: callbackSetting('announceMaxDuration'),
+  language: callbackSetting('language'),
+  rejectHangupCause: callbackSetting('rejectHangupCause'),
+  delaySeconds: callbackSetting('delaySeconds'),
+  maxConcurrentPerAccount: callbackSetting('maxConcurrentPerAccount'),
+  perCallerMax: callbackSetting('perCallerMax'),
+  perCallerWindowMinutes: callbackSetting('perCallerWindowMinutes'),
+  perAccountMax: callbackSetting('perAccountMax'),
+  perAccountWindowMinutes: callbackSetting('perAccountWindowMinutes'),
+  /** A fixed leg B (a hotline); null asks on leg A. */
+  destination: overrideOnly(z.string().regex(/^\+?[0-9]{3,20}$/, 'expected a number of 3 to 20 digits').nullable(), null),
+  /** Numbers (E.164) or E.164 prefixes ending in `*` that never get a callback. */
+  blockedCallers: overrideOnly(z.array(z.string().regex(/^\+[0-9]{1,15}\*?$/, 'expected an E.164 number, or a prefix ending in *')), []),
+} as const;
+
+export type SettingKey = keyof typeof OVERRIDABLE;
+export type SettingValue<K extends SettingKey> = z.output<(typeof OVERRIDABLE)[K]['schema']>;
+export type SettingValues = { [K in SettingKey]: SettingValue<K> };
+
+export const SETTING_KEYS = Object.keys(OVERRIDABLE) as SettingKey[];
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(OVERRIDABLE, key);
+}
+
+/** The layers that may override the system setting at `configKey`, for the docs; empty for a system-only setting. */
+export function overrideLayersOf(configKey: string): readonly OverrideLayer[] {
+  return Object.values(OVERRIDABLE).find((entry) => entry.configKey === configKey)?.layers ?? [];
+}
