@@ -6,11 +6,12 @@ import type { CallerIdClaim } from '../store/caller-id-claims';
 import type { CallerId } from '../store/caller-ids';
 import { hashSecret } from '../store/secrets';
 import type { Clock } from '../time/clock';
-import { CODE_PATTERN, newVerificationCode, verificationText } from './verification-code';
+import { CODE_PATTERN, MASKED_CODE, newVerificationCode, verificationText } from './verification-code';
 
 /** The way out to the number's phone: the SMS module's outbound queue (stored, then sent, with retries). */
 export interface CodeSender {
-  send(sms: { to: string; from: string; text: string; accountId: number }): Promise<unknown>;
+  /** `text` goes to the phone; `shownText`, with the code masked, is what is stored, listed and logged. */
+  send(sms: { to: string; from: string; text: string; shownText: string; accountId: number }): Promise<unknown>;
 }
 
 export interface CallerIdVerificationOptions {
@@ -77,7 +78,8 @@ export class CallerIdVerification {
     if (holder) {
       logger.info('caller ID claim on a number verified by another account: no code sent', { accountId, holderAccountId: holder.accountId });
     } else {
-      await this.options.sender.send({ to: number, from: this.settings.smsFrom, text: verificationText(number, code, this.settings.codeTtlMinutes), accountId });
+      const ttl = this.settings.codeTtlMinutes;
+      await this.options.sender.send({ to: number, from: this.settings.smsFrom, text: verificationText(number, code, ttl), shownText: verificationText(number, MASKED_CODE, ttl), accountId });
     }
     await this.audit('caller_id_claimed', accountId, number, { codesSent: sent.claim.codesSent });
     return { kind: 'pending', claim: sent.claim };

@@ -29,6 +29,10 @@ export const verificationSchema = z
       z.number().int().min(1).max(100).default(5),
       'Codes sent to one number per hour, whichever accounts claim it (counted in the database across instances): removing and registering a number again sends no more.',
     ),
+    expiredClaimRetentionDays: setting(
+      z.number().int().min(0).max(365).default(7),
+      'Days an expired claim whose code was never typed back is kept (listed, and a new code can be asked for) before housekeeping deletes it; a locked claim is kept at least until its lockout ends.',
+    ),
   })
   .prefault({});
 

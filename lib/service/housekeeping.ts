@@ -15,19 +15,20 @@ export interface Housekeeping {
   stop(): Promise<void>;
 }
 
-/** What the store keeps that expires: portal sessions, login failure counts, rate-limit windows. */
+/** What the store keeps that expires: portal sessions, login failure counts, rate-limit windows, caller-ID claims. */
 export function storeHousekeepingTasks(
-  store: Pick<Store, 'portalUsers' | 'rateLimits'>,
-  windows: { loginWindowMs: number; longestRateWindowMs: number },
+  store: Pick<Store, 'portalUsers' | 'rateLimits' | 'callerIdClaims'>,
+  windows: { loginWindowMs: number; longestRateWindowMs: number; expiredClaimRetentionMs: number },
 ): HousekeepingTask[] {
   return [
     { name: 'expired portal sessions', run: () => store.portalUsers.deleteExpiredSessions() },
     { name: 'stale portal login counts', run: () => store.portalUsers.deleteStaleLoginAttempts(windows.loginWindowMs) },
     { name: 'ended rate-limit windows', run: () => store.rateLimits.deleteEnded(windows.longestRateWindowMs) },
+    { name: 'expired caller-ID claims', run: () => store.callerIdClaims.deleteExpired(windows.expiredClaimRetentionMs) },
   ];
 }
 
-/** How often expired sessions, stale login counts and ended rate-limit windows are deleted. */
+/** How often the store's expired rows are deleted. */
 export const HOUSEKEEPING_INTERVAL_MS = 5 * 60_000;
 
 /**

@@ -167,6 +167,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       tasks: storeHousekeepingTasks(store, {
         loginWindowMs: DEFAULT_LOGIN_LIMIT.windowMs,
         longestRateWindowMs: Math.max(senderLimitOf(settings.sms).windowMs, orderLimit.windowMs, CODES_PER_NUMBER_WINDOW_MS, SIGN_UP_WINDOW_MS),
+        expiredClaimRetentionMs: settings.verification.expiredClaimRetentionDays * 86_400_000,
       }),
     });
     stops.push('housekeeping', () => housekeeping.stop());

@@ -189,6 +189,18 @@ export class CallerIdClaimsRepository extends Repository {
     return (await this.db('caller_id_claims').where({ account_id: accountId, number }).delete()) > 0;
   }
 
+  /**
+   * Housekeeping: deletes the claims expired more than `retentionMs` ago and not locked any more
+   * (deleting a locked claim would end its lockout early). Returns how many went.
+   */
+  async deleteExpired(retentionMs: number): Promise<number> {
+    const now = this.clock();
+    return this.db('caller_id_claims')
+      .where('expires_at', '<=', now - retentionMs)
+      .andWhere((locked) => locked.whereNull('locked_until').orWhere('locked_until', '<=', now))
+      .delete();
+  }
+
   private findRow(accountId: number, number: E164): Promise<ClaimRow | undefined> {
     return this.db<ClaimRow>('caller_id_claims').where({ account_id: accountId, number }).first();
   }

@@ -14,6 +14,7 @@ import * as holdKeys from '../../db/migrations/012_hold_keys';
 import * as billingDiscrepancies from '../../db/migrations/013_billing_discrepancies';
 import * as callerIdVerification from '../../db/migrations/014_caller_id_verification';
 import * as apiKeyUse from '../../db/migrations/017_api_key_use';
+import * as smsTextToSend from '../../db/migrations/019_sms_text_to_send';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -42,6 +43,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '013_billing_discrepancies', migration: billingDiscrepancies },
   { name: '014_caller_id_verification', migration: callerIdVerification },
   { name: '017_api_key_use', migration: apiKeyUse },
+  { name: '019_sms_text_to_send', migration: smsTextToSend },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

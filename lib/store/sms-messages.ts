@@ -14,7 +14,10 @@ export interface SmsMessage {
   gatewayMessageId: string | null;
   from: string;
   to: string;
+  /** As stored, listed and logged: a secret in it (a verification code) is masked. */
   text: string;
+  /** What the gateway gets when it differs from `text` (the secret unmasked); null once the message is sent or given up. */
+  textToSend: string | null;
   accountId: number | null;
   /** e.g. received, processed, rejected / queued, sent, failed: the SMS module's vocabulary. */
   status: string;
@@ -32,6 +35,7 @@ interface SmsRow {
   from_number: string;
   to_number: string;
   text: string;
+  text_to_send: string | null;
   account_id: DbInt | null;
   status: string;
   attempts: DbInt;
@@ -53,7 +57,9 @@ const messageSchema = z.object({
   accountId: idField.nullable().default(null),
 });
 const inboundSchema = messageSchema.extend({ status: status.default('received') });
-const outboundSchema = messageSchema.omit({ gatewayMessageId: true }).extend({ status: status.default('queued') });
+const outboundSchema = messageSchema
+  .omit({ gatewayMessageId: true })
+  .extend({ status: status.default('queued'), textToSend: z.string().max(2000).nullable().default(null) });
 export type NewInboundSms = z.input<typeof inboundSchema>;
 export type NewOutboundSms = z.input<typeof outboundSchema>;
 
@@ -63,6 +69,8 @@ const smsPatchSchema = z.object({
   accountId: idField.nullable().optional(),
   lastError: z.string().max(255).nullable().optional(),
   incrementAttempts: z.boolean().optional(),
+  /** Only ever forgotten, once the message is sent or given up. */
+  textToSend: z.null().optional(),
 });
 export type SmsPatch = z.input<typeof smsPatchSchema>;
 
@@ -75,6 +83,7 @@ function toSms(row: SmsRow): SmsMessage {
     from: row.from_number,
     to: row.to_number,
     text: row.text,
+    textToSend: row.text_to_send,
     accountId: optInt(row.account_id),
     status: row.status,
     attempts: int(row.attempts),
@@ -105,7 +114,7 @@ export class SmsMessagesRepository extends Repository {
 
   async queueOutbound(input: NewOutboundSms): Promise<SmsMessage> {
     const sms = parseInput(outboundSchema, input, 'outbound SMS');
-    const id = await this.insert('out', { ...sms, gatewayMessageId: null });
+    const id = await this.insert('out', { ...sms, gatewayMessageId: null }, sms.textToSend);
     return written(await this.findById(id), `SMS ${id}`);
   }
 
@@ -124,6 +133,7 @@ export class SmsMessagesRepository extends Repository {
           gateway_message_id: value.gatewayMessageId,
           account_id: value.accountId,
           last_error: value.lastError,
+          text_to_send: value.textToSend,
           attempts: value.incrementAttempts ? this.db.raw('attempts + 1') : undefined,
         }),
         updated_at: this.clock(),
@@ -162,7 +172,7 @@ export class SmsMessagesRepository extends Repository {
     return (await this.db<SmsRow>('sms_messages').where({ account_id: accountId }).orderBy('id', 'desc').limit(limit)).map(toSms);
   }
 
-  private async insert(direction: SmsDirection, sms: z.output<typeof inboundSchema>): Promise<number> {
+  private async insert(direction: SmsDirection, sms: z.output<typeof inboundSchema>, textToSend: string | null = null): Promise<number> {
     const now = this.clock();
     return insertedId(
       await this.writing('SMS', () =>
@@ -173,6 +183,7 @@ export class SmsMessagesRepository extends Repository {
           from_number: sms.from,
           to_number: sms.to,
           text: sms.text,
+          text_to_send: textToSend,
           account_id: sms.accountId,
           status: sms.status,
           attempts: 0,

@@ -83,6 +83,26 @@ describeEachCliDatabase('CLI callbacks, queue and test call', (target) => {
     expect((await cli(target(), ['callbacks', 'show', 'not-an-id'])).code).toBe(3);
   });
 
+  it("shows a status webhook URL's credentials masked, in the user part and the query string", async () => {
+    const store = createStore(target().db, () => NOW);
+    const account = await store.accounts.findByName('Caller');
+    if (!account) throw new Error('the account Caller is missing');
+    const { request } = await store.callbackRequests.create({
+      accountId: account.id,
+      trigger: 'api',
+      source: '+49301234567' as CallbackRequest['source'],
+      statusWebhookUrl: 'https://hook:pw@example.com/hook?id=7&token=live-token',
+    });
+    const masked = 'https://***:***@example.com/hook?id=7&token=***';
+    const shown = await cliJson<{ request: CallbackRequest }>(target(), ['callbacks', 'show', request.id]);
+    expect(shown.request.statusWebhookUrl).toBe(masked);
+    const listed = await cliJson<CallbackRequest[]>(target(), ['callbacks', 'list', '--account', 'Caller', '--limit', '100']);
+    expect(listed.find((r) => r.id === request.id)?.statusWebhookUrl).toBe(masked);
+    expect(JSON.stringify(listed)).not.toContain('live-token');
+    // Not one of the queue counts the later tests expect.
+    await target().db('callback_requests').where({ id: request.id }).delete();
+  });
+
   it('cancels a waiting request and one whose call is under way, and refuses one that has ended', async () => {
     const waiting = await order(target(), '--source', '+49301234567');
     expect(await cli(target(), ['callbacks', 'cancel', waiting.id])).toEqual({ code: 0, stdout: `request ${waiting.id} cancelled\n`, stderr: '' });

@@ -62,4 +62,18 @@ describe('webhook URLs', () => {
     expect(maskUrlCredentials('https://example.com/hook?q=%27')).toBe('https://example.com/hook?q=%27');
     expect(maskUrlCredentials('not a url://user:pw@x')).not.toContain('pw');
   });
+
+  it.each([
+    ['https://example.com/hook?token=abc123', 'https://example.com/hook?token=***'],
+    ['https://example.com/hook?a=1&key=k1&b=2', 'https://example.com/hook?a=1&key=***&b=2'],
+    ['https://example.com/hook?api_key=k&access_token=t&X-Signature=s&sig=s2', 'https://example.com/hook?api_key=***&access_token=***&X-Signature=***&sig=***'],
+    ['https://example.com/hook?secret=s&auth=a&password=p&pwd=p2#frag', 'https://example.com/hook?secret=***&auth=***&password=***&pwd=***#frag'],
+    ['https://example.com/hook?TOKEN=abc&q=%27', 'https://example.com/hook?TOKEN=***&q=%27'],
+    ['https://example.com/hook?%74oken=abc', 'https://example.com/hook?%74oken=***'],
+    ['https://u:pw@example.com/hook?token=abc&id=7', 'https://***:***@example.com/hook?token=***&id=7'],
+    ['https://example.com/hook?id=7&order=9', 'https://example.com/hook?id=7&order=9'],
+    ['not a url?token=abc&x=1', 'not a url?token=***&x=1'],
+  ])('are shown with query-string credentials masked too: %s', (given, shown) => {
+    expect(maskUrlCredentials(given)).toBe(shown);
+  });
 });

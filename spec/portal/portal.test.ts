@@ -232,6 +232,9 @@ describeEachDatabase('web portal (W5)', (getDb) => {
       const confirmed = await agent.post('/caller-ids/verify').type('form').send({ _csrf: csrf, number: '+12025550199', code: f.sms.codeSentTo('+12025550199') }).expect(200);
       expect(confirmed.text).toContain('+12025550199 is confirmed.');
       expect((await f.store.callerIds.listForAccount(me.account.id)).map((c) => c.number)).toContain('+12025550199');
+      // The API's answers, from the one mapping both use: a number never claimed reads as not found.
+      const unclaimed = await agent.post('/caller-ids/verify').type('form').send({ _csrf: csrf, number: '+12025550198', code: '123456' }).expect(404);
+      expect(unclaimed.text).toContain('no such caller ID waiting for verification');
       // Another account's number: answered like a fresh one, never taken, never removed.
       const other = await f.subscriber();
       const claimed = await agent.post('/caller-ids').type('form').send({ _csrf: csrf, number: other.number }).expect(200);

@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { defaultSettings } from '../../lib/config';
 import type { E164 } from '../../lib/domain/phone-number';
+import { testLogger } from '../../lib/log/logger';
 import { authorizeSender } from '../../lib/sms/inbound/authorize';
+import { OutboundSms } from '../../lib/sms/outbound/outbound-sms';
 import { apiFixture, OPERATOR_KEY, type ApiFixture } from '../http/support/api-fixture';
 import { uniqueNumber } from '../store/fixtures';
 import { describeEachDatabase } from '../support/databases';
@@ -39,6 +41,36 @@ describeEachDatabase('caller-ID verification (#15 item 8)', (getDb) => {
     await request(f.app).post(path(number, '/verify')).set(auth(key)).send({ code }).expect(200, /"verified":true/);
     expect(await authorizeSender(f.store, number, 'US')).toMatchObject({ ok: true, account: { id: account.id } });
     expect(await f.store.callerIds.findByNumber(number as E164)).toMatchObject({ accountId: account.id, verifiedVia: 'code' });
+  });
+
+  it('the code is stored and listed masked; the gateway gets the real one, also when it is sent only after a restart', async () => {
+    const { key } = await f.account();
+    const outbound = async (number: string) => (await f.store.db('sms_messages').where({ to_number: number, direction: 'out' }).orderBy('id'))[0];
+    const number = uniqueNumber();
+    await request(f.app).post('/api/v1/caller-ids').set(auth(key)).send({ number }).expect(202);
+    const code = f.sms.codeSentTo(number);
+    expect(code).toMatch(/^\d{6}$/);
+    const sent = await outbound(number);
+    expect(sent).toMatchObject({ status: 'sent', text_to_send: null });
+    expect(sent.text).toContain('is ******. It expires');
+    expect(JSON.stringify(sent)).not.toContain(code);
+    expect(JSON.stringify(await f.store.smsMessages.listForAccount(Number(sent.account_id)))).not.toContain(code);
+
+    // The gateway is away: the message waits with its code kept apart, and a new process sends it.
+    const later = uniqueNumber();
+    f.sms.failures.push({ ok: false, retryable: true, error: 'gateway unreachable' });
+    await request(f.app).post('/api/v1/caller-ids').set(auth(key)).send({ number: later }).expect(202);
+    const waiting = await outbound(later);
+    expect(waiting).toMatchObject({ status: 'retrying' });
+    expect(waiting.text).toContain('is ******.');
+    expect(waiting.text_to_send).toContain(f.sms.codeSentTo(later));
+    const restarted = new OutboundSms({ messages: f.store.smsMessages, sender: f.sms, clock: f.clock, logger: testLogger(), autoRetry: false });
+    expect(await restarted.retryDue(f.clock.now() + 3_600_000)).toMatchObject({ sent: 1 });
+    const code2 = f.sms.codeSentTo(later);
+    expect(f.sms.textsTo(later)).toHaveLength(2);
+    expect(f.sms.textsTo(later).every((text) => text.includes(code2))).toBe(true);
+    expect(await outbound(later)).toMatchObject({ status: 'sent', text_to_send: null });
+    await request(f.app).post(path(later, '/verify')).set(auth(key)).send({ code: code2 }).expect(200);
   });
 
   it('wrong codes lock the claim after the limit, and then even the right code is refused until the lockout ends; a code expires', async () => {

@@ -4,11 +4,11 @@ import { createStore, type Store } from '../../lib/store';
 import { ManualClock } from '../../lib/time/clock';
 import { capturingLogger } from '../security/support/capturing-logger';
 import { eventually } from '../sms/support';
-import { accountWithBalance, unique } from '../store/fixtures';
+import { accountWithBalance, unique, uniqueNumber } from '../store/fixtures';
 import { describeEachDatabase } from '../support/databases';
 
 const INTERVAL_MS = 60_000;
-const WINDOWS = { loginWindowMs: 15 * 60_000, longestRateWindowMs: 10 * 60_000 };
+const WINDOWS = { loginWindowMs: 15 * 60_000, longestRateWindowMs: 10 * 60_000, expiredClaimRetentionMs: 10 * 60_000 };
 
 describeEachDatabase('housekeeping on the clock', (getDb) => {
   let clock: ManualClock;
@@ -63,6 +63,29 @@ describeEachDatabase('housekeeping on the clock', (getDb) => {
     await round();
     expect(await getDb()('rate_limit_windows').where({ limit_key: key })).toEqual([]);
     expect(await getDb()('portal_login_attempts').where('updated_at', '<=', clock.now() - WINDOWS.loginWindowMs)).toEqual([]);
+  });
+
+  it('caller-ID claims expired longer than the retention are deleted, unless still locked; live and recent ones are kept', async () => {
+    const account = await accountWithBalance(store, 0);
+    const claim = async (ttlMs: number): Promise<number> => {
+      const sent = await store.callerIdClaims.recordCode(
+        { accountId: account.id, number: uniqueNumber(), allowAuthorization: false, codeHash: 'not-a-code', expiresAt: clock.now() + ttlMs },
+        { minIntervalMs: 0, maxSends: 5 },
+      );
+      if (sent.kind !== 'sent') throw new Error(`no claim: ${sent.kind}`);
+      return sent.claim.id;
+    };
+    const stale = await claim(60_000);
+    const locked = await claim(60_000);
+    const live = await claim(60 * 60_000);
+    await getDb()('caller_id_claims').where({ id: locked }).update({ locked_until: clock.now() + 24 * 60 * 60_000 });
+    housekeeping = startHousekeeping({ clock, logger: testLogger(), tasks: storeHousekeepingTasks(store, WINDOWS), intervalMs: INTERVAL_MS });
+    const remaining = async (): Promise<number[]> => (await getDb()('caller_id_claims').whereIn('id', [stale, locked, live]).orderBy('id')).map((row: { id: number | string }) => Number(row.id));
+    // Expired for less than the retention: still there, so the subscriber may ask for a new code.
+    await round();
+    expect(await remaining()).toEqual([stale, locked, live]);
+    for (let i = 0; i < WINDOWS.expiredClaimRetentionMs / INTERVAL_MS; i += 1) await round();
+    expect(await remaining()).toEqual([locked, live]);
   });
 
   it('a failing task is logged and the others still run, then and at every later round', async () => {

@@ -36,6 +36,24 @@ describeEachDatabase('OutboundSms: stored, sent, retried', (getDb) => {
     }
   });
 
+  it('a message with a secret is stored with its shown text; the text to send is kept only until it is sent or given up', async () => {
+    const sender = new RecordingSender();
+    const service = outbound({ sender, maxAttempts: 2, autoRetry: false });
+    const secret = { from: '+4930555000', text: 'code 123456', shownText: 'code ******' };
+    const sent = await service.send({ ...secret, to: uniqueNumber() });
+    expect(sent).toMatchObject({ status: 'sent', text: 'code ******', textToSend: null });
+    expect(sender.sent.map((sms) => sms.text)).toEqual(['code 123456']);
+
+    sender.failures.push({ ok: false, retryable: true, error: 'down' }, { ok: false, retryable: true, error: 'down' });
+    const failing = await service.send({ ...secret, to: uniqueNumber() });
+    expect(failing).toMatchObject({ status: 'retrying', text: 'code ******', textToSend: 'code 123456' });
+    await service.retryDue(clock.now() + 3_600_000);
+    expect(await store.smsMessages.findById(failing.id)).toMatchObject({ status: 'failed', text: 'code ******', textToSend: null });
+
+    const plain = await service.send({ from: '+4930555000', to: uniqueNumber(), text: 'Balance: 1.00 EUR.' });
+    expect(plain).toMatchObject({ status: 'sent', text: 'Balance: 1.00 EUR.', textToSend: null });
+  });
+
   it('retries a failing Kannel with backoff on the clock until it accepts', async () => {
     let failuresLeft = 2;
     const kannel = await startHttpServer((_req, res) => {

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { cancelStoredRequest } from '../../callback/engine/cancel-stored';
 import { CALL_IN_PROGRESS_STATES, REQUEST_STATES } from '../../callback/state/request-state';
 import { maxAttemptsFor } from '../../callback/policy/retry-policy';
+import { maskUrlCredentials } from '../../http/webhooks/webhook-url';
 import { scheduleWallTime } from '../../scheduler/schedule-time';
 import { MODES, type CallbackMode, type CallbackRequest, type Cdr, type Leg, type Store } from '../../store';
 import type { CliContext } from '../context';
@@ -11,6 +12,11 @@ import { countryOf, findAccount, findRequest, phoneNumber } from '../lookup';
 import { handOver, type Handover } from '../dial-now';
 import { integer } from '../parsers';
 import { renderRecord, renderTable, type Column } from '../table';
+
+/** A request as the CLI's JSON gives it: its status webhook URL masked, as in API answers and logs. */
+export function shownRequest(request: CallbackRequest): CallbackRequest {
+  return request.statusWebhookUrl === null ? request : { ...request, statusWebhookUrl: maskUrlCredentials(request.statusWebhookUrl) };
+}
 
 export const REQUEST_COLUMNS: Column<CallbackRequest>[] = [
   { header: 'id', value: (r) => r.id },
@@ -123,7 +129,7 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
           ['new', created ? 'yes' : 'no (same idempotency key)'],
           ['dialed', handoverText(handover)],
         ],
-        { request, created, ...(handover ? { handover } : {}) },
+        { request: shownRequest(request), created, ...(handover ? { handover } : {}) },
       );
     });
 
@@ -137,7 +143,7 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
       const store = await ctx.store();
       const accountId = options.account === undefined ? undefined : (await findAccount(store, options.account)).id;
       const requests = await store.callbackRequests.list({ accountId, states: options.state, limit: options.limit });
-      ctx.out.list(requests, REQUEST_COLUMNS);
+      ctx.out.list(requests, REQUEST_COLUMNS, requests.map(shownRequest));
     });
 
   callbacks
@@ -150,7 +156,7 @@ export function registerCallbacks(program: Command, ctx: CliContext): void {
       const legs = await store.legs.listForRequest(request.id);
       const cdrs = await store.cdrs.listForRequest(request.id);
       const rows = legs.map((leg) => ({ leg, cdr: cdrs.find((cdr) => cdr.legUuid === leg.uuid) }));
-      ctx.out.either({ request, legs, cdrs }, () => {
+      ctx.out.either({ request: shownRequest(request), legs, cdrs }, () => {
         const fields = [
           ...REQUEST_COLUMNS.map((column) => [column.header, column.value(request)] as const),
           ['mode', request.mode] as const,

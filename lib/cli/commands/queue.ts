@@ -5,7 +5,7 @@ import type { CliContext } from '../context';
 import { integer } from '../parsers';
 import { QUEUE_VIEWS, requestIdsInView, sqlQueueCounts, type QueueView } from '../queue-inspection';
 import { renderRecord, renderTable } from '../table';
-import { REQUEST_COLUMNS } from './callbacks';
+import { REQUEST_COLUMNS, shownRequest } from './callbacks';
 
 export function registerQueue(program: Command, ctx: CliContext): void {
   const queue = program.command('queue').description('what is waiting, scheduled, in progress and failed');
@@ -41,7 +41,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
       const store = await ctx.store();
       const ids = await requestIdsInView(store.db, view, ctx.now(), options.limit);
       const requests = (await Promise.all(ids.map((id) => store.callbackRequests.findById(id)))).filter((r): r is CallbackRequest => r !== null);
-      ctx.out.list(requests, REQUEST_COLUMNS);
+      ctx.out.list(requests, REQUEST_COLUMNS, requests.map(shownRequest));
     });
 }
 

@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import type { Registration } from '../../caller-ids';
+import type { Registration, Verification } from '../../caller-ids';
 import type { E164 } from '../../domain/phone-number';
-import type { Account } from '../../store';
+import type { Account, CallerId } from '../../store';
 import { accountOrThrow, phoneNumber, type ApiContext } from './context';
 import { ApiError, forbidden, notFound } from './errors';
 import { targetAccount, type Principal } from './principal';
@@ -12,18 +12,31 @@ import { callerIdOut, claimOut } from './views';
 
 export const CODE_FAILED = 'the code is wrong or has expired; ask for a new one if needed';
 
-/** A registration's outcome as an API answer; a refusal is thrown (429 with Retry-After). */
-export function registrationOut(outcome: Registration): { status: 200 | 202; body: z.input<typeof callerIdView> } {
+/** A registration that went ahead; a refusal is thrown (429 with Retry-After), for the API and the portal alike. */
+export function grantedRegistration(outcome: Registration): Extract<Registration, { kind: 'verified' | 'pending' }> {
   switch (outcome.kind) {
-    case 'verified':
-      return { status: 200, body: callerIdOut(outcome.callerId) };
-    case 'pending':
-      return { status: 202, body: claimOut(outcome.claim) };
     case 'too_soon':
       throw new ApiError(429, 'rate_limited', `a code was sent a moment ago; ask again in ${outcome.retryAfterSeconds} s`, undefined, outcome.retryAfterSeconds);
     case 'too_many':
       throw new ApiError(429, 'rate_limited', 'no more codes are sent for this claim; remove the number and register it again later');
+    default:
+      return outcome;
   }
+}
+
+/** A registration's outcome as an API answer. */
+export function registrationOut(outcome: Registration): { status: 200 | 202; body: z.input<typeof callerIdView> } {
+  const granted = grantedRegistration(outcome);
+  return granted.kind === 'verified' ? { status: 200, body: callerIdOut(granted.callerId) } : { status: 202, body: claimOut(granted.claim) };
+}
+
+/** The number a right code verified; a refusal is thrown, for the API and the portal alike. */
+export function verifiedCallerId(outcome: Verification): CallerId {
+  if (outcome.ok) return outcome.callerId;
+  if (outcome.reason === 'locked') throw new ApiError(429, 'rate_limited', `too many wrong codes; try again in ${outcome.retryAfterSeconds} s`, 'code', outcome.retryAfterSeconds);
+  // Like any number the account never registered: another account's number reads the same.
+  if (outcome.reason === 'no_claim') throw notFound('caller ID waiting for verification');
+  throw new ApiError(400, 'validation_failed', CODE_FAILED, 'code');
 }
 
 /** Answers more than one route gives, declared once so that their documentation cannot drift apart. */
@@ -114,12 +127,7 @@ export function callerIdRoutes(ctx: ApiContext): Route[] {
     },
     async ({ res, principal, params, query, body }) => {
       const { account, number } = await target(principal, query.accountId, params.number);
-      const outcome = await ctx.verification.verify(account.id, number, body.code);
-      if (outcome.ok) return void res.json(callerIdOut(outcome.callerId));
-      if (outcome.reason === 'locked') throw new ApiError(429, 'rate_limited', `too many wrong codes; try again in ${outcome.retryAfterSeconds} s`, 'code', outcome.retryAfterSeconds);
-      // Like any number the account never registered: another account's number reads the same.
-      if (outcome.reason === 'no_claim') throw notFound('caller ID waiting for verification');
-      throw new ApiError(400, 'validation_failed', CODE_FAILED, 'code');
+      res.json(callerIdOut(verifiedCallerId(await ctx.verification.verify(account.id, number, body.code))));
     },
   );
 

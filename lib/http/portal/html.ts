@@ -101,6 +101,16 @@ function callbacksTable(callbacks: readonly CallbackRequest[], f: AccountFormat)
   );
 }
 
+/** The CSRF token and a number: what every per-number button of the dashboard posts. */
+function numberFields(csrf: string | undefined, number: string): string {
+  return `${hidden(csrf)}<input type="hidden" name="number" value="${esc(number)}">`;
+}
+
+/** A button removing one number (a phone-book entry, a caller ID), labelled for screen readers. */
+function removeForm(action: string, fields: string, label: string): string {
+  return `<form method="post" action="${action}">${fields}<button type="submit" class="danger" aria-label="Remove ${esc(label)}">Remove</button></form>`;
+}
+
 function phoneBookCard(v: DashboardView): string {
   const entries = v.phoneBook.length
     ? table(
@@ -110,7 +120,7 @@ function phoneBookCard(v: DashboardView): string {
           cells: [
             esc(e.name),
             esc(e.number),
-            `<form method="post" action="/phone-book/delete">${hidden(v.csrf)}<input type="hidden" name="number" value="${esc(e.number)}"><button type="submit" class="danger" aria-label="Remove ${esc(e.name)}">Remove</button></form>`,
+            removeForm('/phone-book/delete', numberFields(v.csrf, e.number), e.name),
           ],
         })),
       )
@@ -135,7 +145,7 @@ function numbersCard(v: DashboardView): string {
           cells: [
             esc(c.number),
             c.allowAuthorization ? 'Yes' : 'No',
-            `<form method="post" action="/caller-ids/delete">${hidden(v.csrf)}<input type="hidden" name="number" value="${esc(c.number)}"><button type="submit" class="danger" aria-label="Remove ${esc(c.number)}">Remove</button></form>`,
+            removeForm('/caller-ids/delete', numberFields(v.csrf, c.number), c.number),
           ],
         })),
       )
@@ -145,12 +155,12 @@ function numbersCard(v: DashboardView): string {
         'Waiting for the code we sent them by SMS',
         [{ label: 'Number' }, { label: 'Code' }, { label: 'Actions', quiet: true }],
         v.pendingCallerIds.map((c) => {
-          const number = `${hidden(v.csrf)}<input type="hidden" name="number" value="${esc(c.number)}">`;
+          const number = numberFields(v.csrf, c.number);
           return {
             cells: [
               esc(c.number),
               `<form method="post" action="/caller-ids/verify">${number}<label for="code-${c.id}" class="visually-hidden">Code for ${esc(c.number)}</label><input id="code-${c.id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required> <button type="submit">Confirm</button></form>`,
-              `<form method="post" action="/caller-ids/resend">${number}<button type="submit" aria-label="Send a new code to ${esc(c.number)}">New code</button></form><form method="post" action="/caller-ids/delete">${number}<button type="submit" class="danger" aria-label="Remove ${esc(c.number)}">Remove</button></form>`,
+              `<form method="post" action="/caller-ids/resend">${number}<button type="submit" aria-label="Send a new code to ${esc(c.number)}">New code</button></form>${removeForm('/caller-ids/delete', number, c.number)}`,
             ],
           };
         }),

@@ -7,6 +7,7 @@ import { SIGN_UP_WINDOW_MS, type SignUpSettings } from '../../config/sign-up-sch
 import { SelfSignUp, SignUpMisconfigured } from '../../onboarding/sign-up';
 import { MIN_PASSWORD_LENGTH, MODES, InvalidStoreInput, StoreConflict, type CallbackMode, type Store } from '../../store';
 import { scheduledDueAt, visibleRequest } from '../api/callbacks';
+import { grantedRegistration, verifiedCallerId } from '../api/caller-ids';
 import { phoneNumberIn, type ApiContext } from '../api/context';
 import { ApiError, apiErrorHandler } from '../api/errors';
 import { countOrder, DEFAULT_ORDER_LIMIT } from '../api/order-limit';
@@ -397,10 +398,8 @@ export function portalRouter(deps: PortalDependencies): Router {
     '/caller-ids/verify',
     ...edit(async (login, fields) => {
       const number = phoneNumberIn(login.country, fields.number ?? '', 'number');
-      const outcome = await ctx.verification.verify(login.account.id, number, (fields.code ?? '').trim());
-      if (outcome.ok) return `${number} is confirmed.`;
-      if (outcome.reason === 'locked') throw new ApiError(429, 'rate_limited', `Too many wrong codes: please wait ${Math.ceil(outcome.retryAfterSeconds / 60)} minute(s).`);
-      throw new ApiError(400, 'validation_failed', 'The code is wrong or has expired; ask for a new one if needed.');
+      verifiedCallerId(await ctx.verification.verify(login.account.id, number, (fields.code ?? '').trim()));
+      return `${number} is confirmed.`;
     }),
   );
 
@@ -449,18 +448,11 @@ function laterDueAt(ctx: ApiContext, timeZone: string, at: string): number {
   return scheduledDueAt(ctx, at, timeZone, 'Give a date and time for the callback.');
 }
 
-/** A registration's outcome for the page; a refusal is thrown. Fresh numbers and numbers known elsewhere read alike. */
+/** A registration's outcome for the page. Fresh numbers and numbers known elsewhere read alike. */
 function registrationNotice(number: string, outcome: Registration): string {
-  switch (outcome.kind) {
-    case 'verified':
-      return `${number} is already one of your confirmed numbers.`;
-    case 'pending':
-      return `We sent a code to ${number} by SMS: type it in below to confirm the number.`;
-    case 'too_soon':
-      throw new ApiError(429, 'rate_limited', `A code was sent a moment ago: please wait ${outcome.retryAfterSeconds} seconds.`, undefined, outcome.retryAfterSeconds);
-    case 'too_many':
-      throw new ApiError(429, 'rate_limited', 'No more codes are sent for this number: remove it and add it again later.');
-  }
+  return grantedRegistration(outcome).kind === 'verified'
+    ? `${number} is already one of your confirmed numbers.`
+    : `We sent a code to ${number} by SMS: type it in below to confirm the number.`;
 }
 
 /** Errors the subscriber can act on, as a status and a message for the page. */

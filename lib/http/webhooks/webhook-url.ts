@@ -38,19 +38,39 @@ export function webhookTarget(text: string): WebhookTarget {
   };
 }
 
-/** The URL as shown in API answers and logs: user and password replaced by `***`; anything else unchanged. */
+/**
+ * Query parameters whose value is a credential, by name (`token`, `api_key`, `X-Signature`,
+ * `access_token`, `pwd`, …): receivers often take their secret in the query string instead of the
+ * user and password. A harmless name caught by it (`author`) only hides a value in a log line.
+ */
+const SECRET_PARAMETER = /token|key|secret|sig|auth|pass|pwd|credential|session/i;
+
+/**
+ * The URL as shown in API answers, CLI listings and logs: user and password, and the values of
+ * query parameters named like credentials, replaced by `***`; anything else exactly as given.
+ */
 export function maskUrlCredentials(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     // Not a URL: mask whatever stands where credentials would.
-    return text.replace(/(^|\/\/)[^/?#]*@/, `$1${MASK}@`);
+    return maskQuery(text.replace(/(^|\/\/)[^/?#]*@/, `$1${MASK}@`));
   }
-  if (!url.username && !url.password) return text;
-  url.username = MASK;
-  url.password = url.password ? MASK : '';
+  if (!url.username && !url.password && maskQuery(url.search) === url.search) return text;
+  if (url.username || url.password) {
+    url.username = MASK;
+    url.password = url.password ? MASK : '';
+  }
+  url.search = maskQuery(url.search);
   return url.href;
+}
+
+/** `?a=1&token=abc` → `?a=1&token=***`, in a query or in any text holding one. */
+function maskQuery(text: string): string {
+  return text.replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (whole, separator: string, name: string) =>
+    SECRET_PARAMETER.test(decoded(name)) ? `${separator}${name}=${MASK}` : whole,
+  );
 }
 
 function decoded(part: string): string {

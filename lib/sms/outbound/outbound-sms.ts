@@ -32,6 +32,11 @@ export interface NewOutboundReply {
   readonly to: string;
   readonly from: string;
   readonly text: string;
+  /**
+   * What is stored, listed and logged instead of `text` when `text` holds a secret (a verification
+   * code): `text` itself is kept apart only until the message is sent or given up.
+   */
+  readonly shownText?: string;
   readonly accountId?: number | null;
 }
 
@@ -81,7 +86,8 @@ export class OutboundSms {
       gateway: this.options.sender.name,
       from: reply.from,
       to: reply.to,
-      text: reply.text.slice(0, TEXT_MAX),
+      text: (reply.shownText ?? reply.text).slice(0, TEXT_MAX),
+      textToSend: reply.shownText === undefined ? null : reply.text.slice(0, TEXT_MAX),
       accountId: reply.accountId ?? null,
     });
     return (await this.attempt(message)) ?? message;
@@ -144,7 +150,7 @@ export class OutboundSms {
       }
       let result: SendResult;
       try {
-        result = await this.options.sender.send({ from: message.from, to: message.to, text: message.text });
+        result = await this.options.sender.send({ from: message.from, to: message.to, text: message.textToSend ?? message.text });
       } catch (error) {
         // Senders report failures as results; one that throws anyway is treated as unreachable.
         result = resultOfNetworkError(error);
@@ -160,8 +166,10 @@ export class OutboundSms {
 
   private async record(message: SmsMessage, result: SendResult): Promise<void> {
     const { messages, logger } = this.options;
+    // A secret the gateway has, or will never get, is not kept.
+    const forget = message.textToSend === null ? {} : { textToSend: null };
     if (result.ok) {
-      const patch = { status: OUTBOUND_STATUS.sent, lastError: null };
+      const patch = { status: OUTBOUND_STATUS.sent, lastError: null, ...forget };
       try {
         await messages.update(message.id, result.gatewayMessageId === undefined ? patch : { ...patch, gatewayMessageId: result.gatewayMessageId });
       } catch (error) {
@@ -177,6 +185,7 @@ export class OutboundSms {
     await messages.update(message.id, {
       status: final ? OUTBOUND_STATUS.failed : OUTBOUND_STATUS.retrying,
       lastError: truncate(result.error, 255),
+      ...(final ? forget : {}),
     });
     logger.warn(final ? 'SMS could not be sent; giving up' : 'SMS could not be sent; will retry', {
       smsId: message.id,
