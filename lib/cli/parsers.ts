@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { rejectCauseSchema } from '../config/reject-causes';
 import type { HangupCause } from '../esl/hangup-causes';
 import { InvalidAmount, MONEY_MAX_MINOR, formatAmount, minorUnits, parseDecimalAmount, type MinorUnits } from '../domain/money';
@@ -35,6 +35,13 @@ export function integer(min: number, max: number): (text: string) => number {
     if (value < min || value > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return value;
   };
+}
+
+/** An instant in UTC as epoch ms: a date (2027-01-01), or a date and time with or without its offset. */
+export function instant(text: string): number {
+  const parsed = DateTime.fromISO(text.trim(), { zone: 'utc' });
+  if (!parsed.isValid) throw new InvalidArgumentError('expected a date such as 2027-01-01 or an instant such as 2027-01-01T08:00:00Z (read in UTC without an offset).');
+  return parsed.toMillis();
 }
 
 export function timeZone(text: string): string {
