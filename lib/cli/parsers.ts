@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
+import { parseUtcInstant, UTC_INSTANT_EXAMPLE } from '../time/instant';
 import { rejectCauseSchema } from '../config/reject-causes';
 import type { HangupCause } from '../esl/hangup-causes';
 import { InvalidAmount, MONEY_MAX_MINOR, formatAmount, minorUnits, parseDecimalAmount, type MinorUnits } from '../domain/money';
@@ -37,11 +38,11 @@ export function integer(min: number, max: number): (text: string) => number {
   };
 }
 
-/** An instant in UTC as epoch ms: a date (2027-01-01), or a date and time with or without its offset. */
+/** An instant as epoch ms (see parseUtcInstant). */
 export function instant(text: string): number {
-  const parsed = DateTime.fromISO(text.trim(), { zone: 'utc' });
-  if (!parsed.isValid) throw new InvalidArgumentError('expected a date such as 2027-01-01 or an instant such as 2027-01-01T08:00:00Z (read in UTC without an offset).');
-  return parsed.toMillis();
+  const parsed = parseUtcInstant(text);
+  if (parsed === null) throw new InvalidArgumentError(`expected ${UTC_INSTANT_EXAMPLE}.`);
+  return parsed;
 }
 
 export function timeZone(text: string): string {
