@@ -4,7 +4,7 @@ import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
-import { carrierChargeOf } from './carrier-cost';
+import { carrierChargeOf, type CarrierCharge } from './carrier-cost';
 import type { EngineContext } from './context';
 import { payerFunds, type Hold, type LegPricing } from './funds';
 import type { LegEnd } from './leg-events';
@@ -53,12 +53,25 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const payer: ReservationOwner | null = taken ? taken.owner : pricing ? payerFunds(pricing.payer) : null;
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
   // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
-  return ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
+  const booked = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
     retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer), () => ctx.clock.now())),
   );
+  const { carrier, ...settlement } = booked;
+  if (settlement.written && carrier && carrier.costMinor === null) {
+    // The margin of this leg is unknown until the carrier's rate sheet covers the number (reports count it as uncosted).
+    ctx.logger.warn('no buy rate of the carrier covers the number: the leg has no carrier cost', { legUuid: input.legUuid, carrier: carrier.carrier, number: input.number });
+  }
+  return settlement;
 }
 
-async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null, payer: ReservationOwner | null): Promise<Settlement> {
+async function book(
+  tx: Store,
+  input: SettleInput,
+  state: LegState,
+  costMinor: MinorUnits,
+  accountId: number | null,
+  payer: ReservationOwner | null,
+): Promise<Settlement & { carrier: CarrierCharge | null }> {
   const { end, pricing } = input;
   const taken = takeover(input);
   const startedAt = end.startedAt ?? input.createdAt;
@@ -96,7 +109,7 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     },
     source: end.source ?? 'socket',
   });
-  if (!written) return { state, costMinor, written: false };
+  if (!written) return { state, costMinor, written: false, carrier };
   let payable = costMinor;
   if (taken) {
     // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
@@ -114,7 +127,7 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     costMinor,
     ...(carrier ? { carrierCostMinor: carrier.costMinor } : {}),
   });
-  return { state, costMinor, written: true };
+  return { state, costMinor, written: true, carrier };
 }
 
 /**
