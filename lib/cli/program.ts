@@ -5,6 +5,7 @@ import { registerApiKeys } from './commands/api-keys';
 import { registerCallbacks } from './commands/callbacks';
 import { registerCallerIds } from './commands/caller-ids';
 import { registerCards } from './commands/cards';
+import { registerCarriers } from './commands/carriers';
 import { registerDiscrepancies } from './commands/discrepancies';
 import { registerPayments } from './commands/payments';
 import { registerPins } from './commands/pins';
@@ -56,6 +57,7 @@ export function buildProgram(ctx: CliContext): Command {
     registerCards,
     registerTariffs,
     registerRates,
+    registerCarriers,
     registerPayments,
     registerDiscrepancies,
     registerCallbacks,

@@ -33,7 +33,7 @@ import { LegAIvr, PromptCatalogue } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
 import { EVERY_SECOND_CRON } from '../scheduler/sweep-cron';
-import { createStore, type Store } from '../store';
+import { createStore, gatewayOn, type Store } from '../store';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
@@ -44,6 +44,7 @@ import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
+import { seedCarriersFromNodes } from './legacy-gateways';
 import { listenOn } from './port-in-use';
 
 export interface RunningService {
@@ -85,6 +86,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     // listens, and the engine needs the socket's address for its originates.
     const ref: { engine?: CallbackEngine; access?: (session: CallSession) => Promise<void> } = {};
     const store = createStore(db, () => clock.now());
+    await seedCarriersFromNodes(store, settings.freeswitch.nodes, logger);
     const operatorId = await operatorAccountId(db);
     const telephony = await startTelephony(settings, {
       logger,
@@ -109,7 +111,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       pickupCron: settings.queue.driver === 'memory' ? EVERY_SECOND_CRON : null,
       firstState: (request) => running(ref.engine).firstStateFor(request),
     });
-    const firstGateway = telephony.gateways.values().next().value?.[0] ?? 'carrier';
+    const firstGateway = await firstCarrierGateway(store, telephony.clients[0]?.name);
     const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress, gateway: firstGateway });
     // FreeSWITCH (or the simulator, on this host) writes recordings and faxes there.
     for (const dir of [recordingsDirOf(settings.media), faxDirOf(settings.media)]) {
@@ -302,6 +304,15 @@ function routeCall(session: CallSession, ref: { engine?: CallbackEngine; access?
   if (ref.engine && isCallbackLeg(session)) return ref.engine.handleSession(session);
   if (ref.access) return ref.access(session);
   return refuseUnroutedCall(session, settings, logger);
+}
+
+/**
+ * Until legs are routed per carrier (issue #17 item 3), every leg goes out through one gateway:
+ * the first enabled carrier's on the first node.
+ */
+async function firstCarrierGateway(store: Store, node: string | undefined): Promise<string> {
+  const [carrier] = await store.carriers.listEnabledWithGateways();
+  return (carrier && node !== undefined ? gatewayOn(carrier, node) : null) ?? 'carrier';
 }
 
 function running(engine: CallbackEngine | undefined): CallbackEngine {

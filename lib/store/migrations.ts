@@ -13,6 +13,7 @@ import * as rateLimitWindows from '../../db/migrations/011_rate_limit_windows';
 import * as holdKeys from '../../db/migrations/012_hold_keys';
 import * as billingDiscrepancies from '../../db/migrations/013_billing_discrepancies';
 import * as callerIdVerification from '../../db/migrations/014_caller_id_verification';
+import * as carriers from '../../db/migrations/015_carriers';
 import * as apiKeyUse from '../../db/migrations/017_api_key_use';
 import * as smsTextToSend from '../../db/migrations/019_sms_text_to_send';
 
@@ -42,6 +43,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '012_hold_keys', migration: holdKeys },
   { name: '013_billing_discrepancies', migration: billingDiscrepancies },
   { name: '014_caller_id_verification', migration: callerIdVerification },
+  { name: '015_carriers', migration: carriers },
   { name: '017_api_key_use', migration: apiKeyUse },
   { name: '019_sms_text_to_send', migration: smsTextToSend },
 ];

@@ -20,6 +20,7 @@ import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
 import { callerIdRoutes } from './caller-ids';
+import { carrierRoutes } from './carriers';
 import type { ApiContext, ApiEngine } from './context';
 import { ApiError, apiErrorHandler, forbidden } from './errors';
 import { mediaRoutes } from './media';
@@ -163,7 +164,7 @@ const apiIndex = z.object({
   collections: z.array(z.object({ path: z.string(), summary: z.string(), operatorOnly: z.boolean().optional() })),
 });
 
-/** The REST API's routes: the index and the document included, and the operator's reports and account access. */
+/** The REST API's routes: the index and the document included, and the operator's reports, account access and carriers. */
 export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams' | 'db' | 'apiKeyRotationGraceMs'>): Route[] {
   const routes: Route[] = [];
   routes.push(
@@ -172,6 +173,7 @@ export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLim
     ...principalRoutes(ctx, deps),
     reportsRoute(deps.db),
     ...accountAccessRoutes(ctx, deps.apiKeyRotationGraceMs ?? 0),
+    ...carrierRoutes(ctx),
   );
   return routes;
 }
