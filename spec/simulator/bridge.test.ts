@@ -96,11 +96,11 @@ describe('simulator bridges', () => {
     expect(order.indexOf('CHANNEL_HANGUP')).toBeLessThan(order.lastIndexOf('CHANNEL_EXECUTE_COMPLETE'));
   });
 
-  it('takes B down with A when A hangs up', async () => {
+  it('takes B down with A when A hangs up, B completing first (capture 11a)', async () => {
     const watcher = await f.watcher();
     const { a } = await bridged(f);
     f.sim.hangup(a);
-    await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === B);
+    await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') !== B);
     const names = watcher.events().map((e) => `${e.name}:${e.headers.get('Unique-ID') === B ? 'B' : 'A'}`);
     expect(names.slice(names.indexOf('CHANNEL_HANGUP:A'))).toEqual([
       'CHANNEL_HANGUP:A',
@@ -109,12 +109,12 @@ describe('simulator bridges', () => {
       'CHANNEL_EXECUTE_COMPLETE:A',
       'CHANNEL_UNPARK:A',
       'CHANNEL_EXECUTE_COMPLETE:A',
-      'CHANNEL_STATE:A',
-      'CHANNEL_STATE:A',
-      'CHANNEL_HANGUP_COMPLETE:A',
       'CHANNEL_STATE:B',
       'CHANNEL_STATE:B',
       'CHANNEL_HANGUP_COMPLETE:B',
+      'CHANNEL_STATE:A',
+      'CHANNEL_STATE:A',
+      'CHANNEL_HANGUP_COMPLETE:A',
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { FrameParser, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from '../../lib/esl/wire';
 import { FreeswitchSimulator, type PhoneBehaviour, type RaceOrders } from '../../lib/simulator';
-import { ManualClock } from '../../lib/time/clock';
+import { flushAsync, ManualClock } from '../../lib/time/clock';
 import { EslTestClient, OutboundServer } from './esl-test-client';
 import { loadCaptures, type Capture } from '../esl/capture-fixtures';
 import { checkEventLayout } from './template-layout';
@@ -310,6 +310,8 @@ export interface TimelineReplay {
   socket: EslTestClient | undefined;
 }
 
+const SETTLE_ROUNDS = 10;
+
 /** Frames the replay counts on a connection: CHANNEL_PARK aside (a race, see alignPark), and only compared events. */
 function countedFrames(frames: readonly EslFrame[], compared: EventFilter): number {
   return frames.filter((frame) => {
@@ -353,6 +355,10 @@ export async function replayTimeline(h: Harness, cap: Capture, modelled: EventFi
     const index = sent.get(entry.conn) ?? 0;
     sent.set(entry.conn, index + 1);
     sendTx(client, commands.get(entry.conn)?.[index]);
+    await client.reply();
+    // What the command set off inside the simulator (a bridge unwinding, the next queued
+    // application starting its timers) happens before the clock moves on.
+    for (let round = 0; round < SETTLE_ROUNDS; round++) await flushAsync();
   }
   for (const client of clients.values()) await client.closed;
   return { inbound: clients.get('inbound') as EslTestClient, socket: clients.get('socket') };
