@@ -162,16 +162,6 @@ describe('capture conformance', () => {
   it.todo('06c-dtmf-bind-meta-app: *8 swallowed, playback queued behind the event-locked bridge');
   it.todo('06c2-dtmf-bind-meta-app-nolock: playback inside the bridge, bridge completes with FILE PLAYED');
   it.todo('07c-nolinger-hangup-complete-lost: HANGUP_COMPLETE lost after the notice (an ordering race, branch sim-races)');
-  it.todo('10-conference: conference::maintenance add/bgdial-result/kick/del/destroy fields');
-  it.todo('11a-recording-uuid-record: RECORD_START/STOP on both connections');
-  it.todo('11b-recording-record-session: RECORD_START inside record_session, RECORD_STOP inside stop_record_session');
-  it.todo('12a-bridge-sendmsg-playback: playback queued until the locked bridge ends');
-  it.todo('12a2-bridge-sendmsg-playback-nolock: playback during the bridge, no UNBRIDGE');
-  it.todo('12b-bridge-uuid-broadcast: queued broadcast with a FreeSWITCH Application-UUID');
-  it.todo('12b2-bridge-uuid-broadcast-nolock: broadcast during the bridge');
-  it.todo('12c-bridge-uuid-transfer-bleg-of-B: A moved inline, Caller-Dialplan/RDNIS, Other-Leg-* cleared');
-  it.todo('12c2-bridge-uuid-transfer-bleg-of-A: B parked, A stays under the socket');
-  it.todo('12d-bridge-att-xfer: att_xfer queued behind the locked bridge, then A-C');
   it.todo('13-bgapi-from-socket: BACKGROUND_JOB with Job-Owner-UUID after event plain BACKGROUND_JOB');
   it.todo('14-socket-json: the simulator fires CHANNEL_PARK right after myevents, so it goes out plain before event json; FreeSWITCH fired it later, in JSON (an ordering race, branch sim-races)');
 

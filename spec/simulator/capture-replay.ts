@@ -75,7 +75,7 @@ export interface StreamView {
   readonly notices: string[];
 }
 
-export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEvent) => boolean = () => true): StreamView {
+export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEvent) => boolean = () => true, reply: (text: string) => string = (text) => text): StreamView {
   const view: StreamView = { replies: [], controlTypes: [], eventTypes: new Set(), events: [], notices: [] };
   // FreeSWITCH names uuids of its own in api output (conference bgdial's Job-UUID): compared as roles.
   const role = uuidRoles();
@@ -90,7 +90,7 @@ export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEv
     view.controlTypes.push(type);
     if (message.kind === 'command-reply') view.replies.push(message.text);
     else if (message.kind === 'channel-data') view.replies.push('<connect>');
-    else if (message.kind === 'api-response') view.replies.push(role(message.body).replace(/\d+/g, 'N'));
+    else if (message.kind === 'api-response') view.replies.push(reply(role(message.body)).replace(/\d+/g, 'N'));
     else if (message.kind === 'disconnect-notice') view.notices.push(message.disposition);
   }
   return view;
@@ -233,6 +233,14 @@ export function compareControlTypes(recorded: StreamView, simulated: StreamView,
 /** Which events a comparison leaves out on both sides (ones the simulator does not model, each with its reason). */
 export type EventFilter = (event: EslEvent) => boolean;
 
+/** What a replay leaves out of the comparison, on both sides, because the simulator does not model it. */
+export interface Comparison {
+  /** The events compared (default all). */
+  readonly modelled?: EventFilter;
+  /** An api output as compared (default as it is). */
+  readonly reply?: (text: string) => string;
+}
+
 const everyEvent: EventFilter = () => true;
 
 /** What the simulator is held to on a capture's connection: the inbound one leaves out the rig's far-end legs. */
@@ -243,18 +251,18 @@ function comparedEvents(cap: Capture, conn: string, modelled: EventFilter): Even
 }
 
 /** The inbound connection's frames match the capture's, leaving out the rig's far-end legs. */
-export function expectConformsToInbound(cap: Capture, frames: EslFrame[], modelled: EventFilter = everyEvent): StreamView {
-  const recorded = streamView(captureFrames(cap, 'inbound'), comparedEvents(cap, 'inbound', modelled));
-  const simulated = streamView(frames, modelled);
+export function expectConformsToInbound(cap: Capture, frames: EslFrame[], { modelled = everyEvent, reply }: Comparison = {}): StreamView {
+  const recorded = streamView(captureFrames(cap, 'inbound'), comparedEvents(cap, 'inbound', modelled), reply);
+  const simulated = streamView(frames, modelled, reply);
   expectSameStream(recorded, simulated);
   compareControlTypes(recorded, simulated);
   return simulated;
 }
 
 /** The socket session's stream (every event is our leg's) compared with the capture's. */
-export function expectConformsToSocket(cap: Capture, frames: EslFrame[], modelled: EventFilter = everyEvent): StreamView {
-  const recorded = streamView(captureFrames(cap, 'socket'), modelled);
-  const simulated = streamView(frames, modelled);
+export function expectConformsToSocket(cap: Capture, frames: EslFrame[], { modelled = everyEvent, reply }: Comparison = {}): StreamView {
+  const recorded = streamView(captureFrames(cap, 'socket'), modelled, reply);
+  const simulated = streamView(frames, modelled, reply);
   expectSameStream(recorded, simulated);
   compareControlTypes(recorded, simulated);
   return simulated;
@@ -327,7 +335,7 @@ function countedFrames(frames: readonly EslFrame[], compared: EventFilter): numb
  * missing event fails with what did arrive). Timing comes from the capture; the order of
  * everything that happens in between is the simulator's. Ends when every connection is closed.
  */
-export async function replayTimeline(h: Harness, cap: Capture, modelled: EventFilter = everyEvent): Promise<TimelineReplay> {
+export async function replayTimeline(h: Harness, cap: Capture, { modelled = everyEvent }: Comparison = {}): Promise<TimelineReplay> {
   const clients = new Map<string, EslTestClient>([['inbound', await EslTestClient.connect(h.sim.eslPort)]]);
   const commands = new Map(['inbound', 'socket'].map((conn) => [conn, txCommands(cap, conn, conn === 'inbound' ? h.out.port : undefined)]));
   const recorded = new Map(['inbound', 'socket'].map((conn) => [conn, cap.received.has(conn) ? captureFrames(cap, conn) : []]));
