@@ -41,6 +41,7 @@ export interface CoreConfig {
   readonly phones: PhoneBook;
   readonly defaultPlaybackMs: number;
   readonly fileDurations: Readonly<Record<string, number>>;
+  readonly missingFiles: ReadonlySet<string>;
   readonly lingerNotice: 'after-unpark' | 'after-hangup-complete';
   readonly races: RaceOrders;
 }

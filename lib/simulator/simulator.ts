@@ -68,6 +68,7 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
       phones: new PhoneBook(options.defaultPhone),
       defaultPlaybackMs: options.defaultPlaybackMs ?? 1000,
       fileDurations: options.fileDurations ?? {},
+      missingFiles: new Set(options.missingFiles),
       lingerNotice: options.lingerNotice ?? 'after-unpark',
       races: { ...DEFAULT_RACES, ...options.races },
     });

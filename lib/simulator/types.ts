@@ -62,6 +62,8 @@ export interface SimulatorOptions {
   defaultPlaybackMs?: number;
   /** Lengths of particular files, by the path as played. */
   fileDurations?: Record<string, number>;
+  /** Paths that do not exist on the switch: `playback` of one answers FILE NOT FOUND without playing. */
+  missingFiles?: readonly string[];
   /**
    * Where the `linger` notice falls when a lingering socket's channel hangs up. FreeSWITCH races
    * here (capture README surprise 1); 'after-unpark' is the harder case for a client, since
