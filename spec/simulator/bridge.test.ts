@@ -191,6 +191,22 @@ describe('simulator bridges', () => {
     expect(f.sim.channel(a)?.variables.playback_ms).toBe('300');
   });
 
+  it('names the new extension in a transferred leg’s profile, the old destination as RDNIS, with no other leg', async () => {
+    const { socket } = await bridged(f);
+    const control = await f.inbound();
+    expect(await control.api(`uuid_transfer ${B} -bleg 4321 XML public`)).toBe('+OK\n');
+    const unbridged = await socket.event('CHANNEL_UNBRIDGE');
+    const profile = ['Caller-Dialplan', 'Caller-Destination-Number', 'Caller-Context', 'Caller-RDNIS'].map((name) => unbridged.headers.get(name));
+    expect(profile).toEqual(['XML', '4321', 'public', '1000']);
+    expect(unbridged.headers.has('Other-Leg-Unique-ID')).toBe(false);
+    expect(unbridged.headers.get('Caller-Transfer-Source')).toMatch(/:bl_xfer:4321\/public\/XML$/);
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'socket'));
+    const states = [await socket.event('CHANNEL_STATE'), await socket.event('CHANNEL_STATE')].map((e) => e.headers.get('Channel-State'));
+    expect(states).toEqual(['CS_ROUTING', 'CS_EXECUTE']);
+    const parked = await socket.event(appEvent('CHANNEL_EXECUTE', 'park'));
+    expect(parked.headers.get('Caller-RDNIS')).toBe('1000');
+  });
+
   it('queues uuid_broadcast like a sendmsg execute', async () => {
     const control = await f.inbound();
     const { uuid, socket } = await f.callWithSocket('1000');
