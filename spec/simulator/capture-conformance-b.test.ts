@@ -9,6 +9,7 @@
  * 12a–12b2 and 12d, after it in 05 and 11b.
  */
 import type { RaceOrders } from '../../lib/simulator';
+import type { EslTestClient } from './esl-test-client';
 import { capture, expectConformsToInbound, expectConformsToSocket, harness, replayTimeline, teardown, type Comparison } from './capture-replay';
 
 interface ReplayOptions extends Comparison {
@@ -18,12 +19,15 @@ interface ReplayOptions extends Comparison {
 async function expectReplayConforms(name: string, phones: string[], options: ReplayOptions = {}): Promise<void> {
   const cap = capture(name);
   const h = await harness(phones, options.races);
-  const { inbound, socket } = await replayTimeline(h, cap, options);
+  const clients: EslTestClient[] = [];
   try {
+    const { inbound, socket } = await replayTimeline(h, cap, options);
+    clients.push(inbound, ...(socket ? [socket] : []));
     expectConformsToInbound(cap, inbound.frames, options);
     if (socket) expectConformsToSocket(cap, socket.frames, options);
   } finally {
-    await teardown(h, socket ? [inbound, socket] : [inbound]);
+    // A replay that failed half-way leaves its connections to the simulator's stop.
+    await teardown(h, clients);
   }
 }
 
