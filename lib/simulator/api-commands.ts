@@ -1,7 +1,8 @@
 import { parseHangupCause } from '../esl/hangup-causes';
 import { originateApi } from './api-originate';
 import { scheduleHangup } from './applications/hangup';
-import { conferenceApi, hostnameApi, showApi, statusApi, versionApi } from './api-status';
+import { conferenceApi } from './api-conference';
+import { hostnameApi, showApi, statusApi, versionApi } from './api-status';
 import { uuidBridgeApi, uuidTransferApi } from './api-transfer';
 import { splitArgs as words } from './dial-string';
 import type { SwitchCore } from './core';

@@ -144,29 +144,3 @@ export function versionApi(): string {
 export function hostnameApi(core: SwitchCore): string {
   return core.config.identity.hostname;
 }
-
-/** `conference list`, `conference <name> list`, `conference <name> kick|hup <id|all>`. */
-export function conferenceApi(core: SwitchCore, args: string): string {
-  const [name = '', action = '', target = 'all'] = args.split(/\s+/);
-  if (name === 'list' || name === '') {
-    return core.conferences
-      .list()
-      .map((room) => `+OK Conference ${room.name} (${room.members.length} member${room.members.length === 1 ? '' : 's'})\n`)
-      .join('');
-  }
-  const room = core.conferences.get(name);
-  if (!room) return `-ERR Conference ${name} not found\n`;
-  if (action === 'list') {
-    return room.members
-      .map(({ id, session: { channel } }) => {
-        const p = channel.profile;
-        return `${id};${channel.name};${channel.uuid};${p['Caller-ID-Name'] ?? ''};${p['Caller-ID-Number'] ?? ''};hear|speak;0;0;0;100\n`;
-      })
-      .join('');
-  }
-  if (action === 'kick' || action === 'hup') {
-    const ids = core.conferences.kick(core, name, target);
-    return ids.map((id) => `+OK ${action === 'kick' ? 'kicked' : 'hup'} ${id}\n`).join('') || `-ERR Non-Existant ID ${target}\n`;
-  }
-  return `-ERR Unsupported conference command ${action}\n`;
-}

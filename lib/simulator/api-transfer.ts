@@ -84,16 +84,44 @@ export async function uuidTransferApi(core: SwitchCore, args: string): Promise<s
   const session = core.session(uuid);
   if (!session) return '-ERR No such channel!\n';
   const flag = words[1] === '-bleg' || words[1] === '-both' ? words[1] : undefined;
-  const [dest = '', dialplan] = words.slice(flag ? 2 : 1);
+  const [dest = '', dialplan = 'XML', context] = words.slice(flag ? 2 : 1);
   if (dest === '') return '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
   const plan = dialplan === 'inline' ? inlinePlan(dest) : [{ app: 'park', arg: '' }];
   const peer = session.channel.bridgedTo === undefined ? undefined : core.session(session.channel.bridgedTo);
   const targets = flag === '-both' ? [session, peer] : flag === '-bleg' ? [peer] : [session];
   for (const target of targets) {
     if (!target) continue;
-    markTransfer(core, target.channel, `bl_xfer:${dest}/${dialplan ?? 'XML'}/${words[flag ? 4 : 3] ?? 'default'}`);
+    const entering = transferProfile(core, target.channel, { dest, dialplan, context: context ?? target.channel.profile.Context ?? 'default' });
     core.releaseFromBridge(target.channel);
-    void target.transferTo(plan);
+    void target.transferTo(plan, entering);
   }
   return '+OK\n';
+}
+
+/**
+ * switch_ivr_session_transfer: the leg's profile names the new extension (Caller-Dialplan,
+ * Destination-Number, Context; the old destination as Caller-RDNIS) and it is no one's other leg
+ * any more, from its CHANNEL_UNBRIDGE on (12c; the peer keeps its Other-Leg-*, 12c2). Returns
+ * what happens as the leg enters the dialplan: CHANNEL_STATE CS_ROUTING, then CS_EXECUTE, by
+ * which the inline dialplan has put the original destination back and dropped the RDNIS (12c).
+ */
+function transferProfile(core: SwitchCore, channel: Channel, to: { dest: string; dialplan: string; context: string }): () => void {
+  markTransfer(core, channel, `bl_xfer:${to.dest}/${to.context}/${to.dialplan}`);
+  const profile = channel.profile;
+  const destination = profile['Destination-Number'];
+  Object.assign(profile, { Dialplan: to.dialplan, 'Destination-Number': to.dest, Context: to.context, RDNIS: destination });
+  channel.other = undefined;
+  return () => {
+    if (!channel.up) return;
+    channel.state = 'CS_ROUTING';
+    channel.stateNumber = 2;
+    core.emit('CHANNEL_STATE', channel);
+    if (to.dialplan === 'inline') {
+      profile['Destination-Number'] = destination;
+      delete profile.RDNIS;
+    }
+    channel.state = 'CS_EXECUTE';
+    channel.stateNumber = 4;
+    core.emit('CHANNEL_STATE', channel);
+  };
 }

@@ -46,6 +46,7 @@ export interface CoreConfig {
   readonly lingerNotice: LingerNoticePlace;
   /** Between two digits of a phone's DTMF script (SimulatorOptions.dtmfIntervalMs). */
   readonly dtmfIntervalMs: number;
+  readonly missingFiles: ReadonlySet<string>;
   readonly races: RaceOrders;
 }
 
@@ -266,9 +267,12 @@ export class SwitchCore {
       return;
     }
     if (link.kind === 'app') {
-      // The bridge application on A notices B leaving; A leaving takes B with it.
-      if (channel === link.a) this.hangupAlong(peer, channel, cause);
-      else this.legs.get(link.a.uuid)?.poke();
+      // The bridge application on A notices B leaving; A leaving takes B with it, and B, with
+      // nothing to unwind, completes before A (capture 11a).
+      if (channel === link.a) {
+        this.teardownAfter.set(channel.uuid, peer.uuid);
+        this.aLeavesBridge(link, cause);
+      } else this.legs.get(link.a.uuid)?.poke();
       return;
     }
     // signal_bridge_on_hangup: the originator goes back to its dialplan (an inline one has nothing
@@ -287,16 +291,23 @@ export class SwitchCore {
       if (leaving && !leaving.tornDown && this.config.races.bridgePeerLeaves !== 'unbridge-first') leaving.teardownHooks.push(release);
       else release();
     } else if (link.kind === 'signal' && channel === link.a) {
-      // B's bridge thread sees A gone: last_bridge_hangup_cause on B's hangup, bridge_hangup_cause
-      // after it, and A only bridge_hangup_cause (capture 09).
-      link.aLeftFirst = true;
-      channel.setVar('bridge_hangup_cause', cause);
-      peer.setVar('last_bridge_hangup_cause', cause);
-      this.hangupAlong(peer, channel, cause);
-      peer.setVar('bridge_hangup_cause', cause);
+      this.teardownAfter.set(peer.uuid, channel.uuid);
+      this.aLeavesBridge(link, cause);
     } else {
       this.hangupAlong(peer, channel, cause);
     }
+  }
+
+  /**
+   * B's bridge thread sees A gone: last_bridge_hangup_cause on B's hangup, bridge_hangup_cause
+   * after it, and A only bridge_hangup_cause (captures 09, 11a).
+   */
+  private aLeavesBridge(link: BridgeLink, cause: HangupCause): void {
+    link.aLeftFirst = true;
+    link.a.setVar('bridge_hangup_cause', cause);
+    link.b.setVar('last_bridge_hangup_cause', cause);
+    this.hangup(link.b, cause);
+    link.b.setVar('bridge_hangup_cause', cause);
   }
 
   private hangupAlong(peer: Channel, leaving: Channel, cause: HangupCause): void {
@@ -398,10 +409,14 @@ export class SwitchCore {
     const link = this.bridgeOf(channel.uuid);
     if (!link) return;
     if (link.kind === 'app') {
-      // When A moves, its bridge application ends and takes B along; B moving ends it for A.
+      // When A moves, its bridge application ends and takes B along, and only A's bridge thread
+      // writes a cause (12c); B moving ends it for A.
       if (link.b === channel) {
         this.endBridge(link);
         this.legs.get(link.a.uuid)?.poke();
+      } else {
+        link.aLeftFirst = true;
+        channel.setVar('bridge_hangup_cause', 'NORMAL_CLEARING');
       }
       return;
     }

@@ -221,6 +221,11 @@ export const CONFERENCE_TEMPLATES = {
     before: [...CONFERENCE_HEADERS, 'Floor'],
     after: MEMBER_HEADERS,
   }),
+  'bgdial-result': template('mod_conference.c', 'conference_outcall_run', 1708, {
+    channel: false,
+    variables: false,
+    before: [...CONFERENCE_HEADERS, 'Action', 'Result', 'Job-UUID', 'Peer-UUID'],
+  }),
   'kick-member': template('conference_api.c', 'conference_api_sub_kick', 902, {
     variables: false,
     before: [...CONFERENCE_HEADERS, 'Floor'],

@@ -206,7 +206,7 @@ export function enterDialplan(channel: Channel): void {
   const profile = channel.profile;
   const dialled = profile['Destination-Number'];
   profile['Callee-ID-Number'] = profile['Caller-ID-Number'];
-  profile['Callee-ID-Name'] = undefined;
+  profile['Callee-ID-Name'] = profile['Caller-ID-Name'];
   profile['Caller-ID-Name'] = dialled;
   profile['Caller-ID-Number'] = dialled;
   channel.hitDialplan = true;

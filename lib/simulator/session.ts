@@ -86,6 +86,7 @@ interface Waiter {
 interface PendingTransfer {
   readonly plan: PlanStep[];
   readonly unwound: () => void;
+  readonly entering: (() => void) | undefined;
 }
 
 /**
@@ -198,6 +199,7 @@ export class Session {
       if (transfer) {
         this.transfer = undefined;
         steps = transfer.plan;
+        transfer.entering?.();
         transfer.unwound();
       }
     }
@@ -208,21 +210,26 @@ export class Session {
 
   /**
    * Ends whatever the leg is doing and continues with `plan` (uuid_transfer, uuid_bridge). Resolves
-   * once the running applications have unwound and completed.
+   * once the running applications have unwound and completed; `entering` runs then, right before
+   * the plan's first application.
    */
-  transferTo(plan: PlanStep[]): Promise<void> {
+  transferTo(plan: PlanStep[], entering?: () => void): Promise<void> {
     if (!this.channel.up) return Promise.resolve();
     if (!this.running) {
-      // A leg without a thread of its own (an originated B leg) enters the dialplan now.
+      // A leg without a thread of its own (an originated B leg) enters the dialplan once the leg
+      // that bridged it has unwound its bridge (capture 12c2: A's EXECUTE_COMPLETE bridge first).
       this.channel.hitDialplan = true;
       this.channel.state = 'CS_EXECUTE';
       this.channel.stateNumber = 4;
-      void this.run(plan);
+      this.core.after(0, () => {
+        entering?.();
+        void this.run(plan);
+      });
       return Promise.resolve();
     }
     if (this.transfer) this.transfer.unwound();
     return new Promise((resolve) => {
-      this.transfer = { plan, unwound: resolve };
+      this.transfer = { plan, unwound: resolve, entering };
       this.poke();
     });
   }

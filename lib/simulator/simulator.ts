@@ -69,6 +69,7 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
       phones: new PhoneBook(options.defaultPhone),
       defaultPlaybackMs: options.defaultPlaybackMs ?? 1000,
       fileDurations: options.fileDurations ?? {},
+      missingFiles: new Set(options.missingFiles),
       lingerNotice: options.lingerNotice ?? 'after-unpark',
       dtmfIntervalMs: options.dtmfIntervalMs ?? DTMF_INTERVAL_MS,
       races: { ...DEFAULT_RACES, ...options.races },

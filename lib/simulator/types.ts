@@ -62,6 +62,8 @@ export interface SimulatorOptions {
   defaultPlaybackMs?: number;
   /** Lengths of particular files, by the path as played. */
   fileDurations?: Record<string, number>;
+  /** Paths that do not exist on the switch: `playback` of one answers FILE NOT FOUND without playing. */
+  missingFiles?: readonly string[];
   /**
    * Milliseconds between two digits of a phone's DTMF script, which a real phone sends one RFC
    * 2833 event at a time (default 400, from capture 06); 0 sends an entry's digits at once.

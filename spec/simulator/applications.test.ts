@@ -19,7 +19,10 @@ async function execute(socket: EslTestClient, name: string, arg = ''): Promise<E
 describe('simulator applications', () => {
   let f: SimFixture;
   beforeEach(async () => {
-    f = await startSim({ phones: { '1000': { kind: 'answer' }, '9000': { kind: 'answer', faxTone: true } } });
+    f = await startSim({
+      phones: { '1000': { kind: 'answer' }, '2000': { kind: 'busy' }, '9000': { kind: 'answer', faxTone: true } },
+      missingFiles: ['/sounds/missing.wav'],
+    });
   });
   afterEach(() => f.stop());
 
@@ -82,6 +85,39 @@ describe('simulator applications', () => {
       expect(event.headers.names()[0]).toBe('Event-Subclass');
     }
     expect(await control.api('conference nosuch list')).toBe('-ERR Conference nosuch not found\n');
+  });
+
+  it('dials members in with bgdial: +OK Job-UUID, bgdial-result, the leg joins; a failed dial reports its cause and joins no one', async () => {
+    const control = await f.inbound();
+    await control.request('event plain CUSTOM conference::maintenance');
+    const { uuid, socket } = await f.callWithSocket('1000');
+    await sendExecute(socket, 'conference', 'cbtest@default');
+    await control.event((e) => e.headers.get('Action') === 'add-member');
+    const b = 'c0000000-0000-4000-8000-0000000000bb';
+    const answered = await control.api(`conference cbtest bgdial {origination_uuid=${b}}sofia/gateway/carrier/1000`);
+    const job = /^\+OK Job-UUID: ([0-9a-f-]{36})\n$/.exec(answered)?.[1];
+    const result = await control.event((e) => e.headers.get('Action') === 'bgdial-result');
+    expect([result.headers.get('Result'), result.headers.get('Job-UUID'), result.headers.get('Peer-UUID'), result.headers.get('Conference-Size')]).toEqual(['SUCCESS', job, b, '1']);
+    const joined = await control.event((e) => e.headers.get('Action') === 'add-member');
+    expect([joined.headers.get('Unique-ID'), joined.headers.get('Member-ID'), joined.headers.get('Conference-Size')]).toEqual([b, '2', '2']);
+    expect(joined.headers.get('Caller-Orig-Caller-ID-Name')).toBe('FreeSWITCH');
+
+    await control.api('conference cbtest bgdial sofia/gateway/carrier/2000');
+    const failed = await control.event((e) => e.headers.get('Action') === 'bgdial-result');
+    expect([failed.headers.get('Result'), failed.headers.has('Peer-UUID')]).toEqual(['USER_BUSY', false]);
+    expect(f.sim.conferenceMembers('cbtest')).toEqual([uuid, b]);
+
+    expect(await control.api('conference cbtest list')).toMatch(new RegExp(`^2;sofia/internal/1000;${b};1000;1000;hear\\|speak;0;0;100\n1;sofia/internal/1000;${uuid};`));
+    expect(await control.api('conference cbtest kick 2')).toBe('+OK kicked 2\n');
+    await control.event((e) => e.headers.get('Action') === 'del-member');
+    expect(f.sim.conferenceMembers('cbtest')).toEqual([uuid]);
+  });
+
+  it('answers FILE NOT FOUND for a file the switch does not have, playing nothing', async () => {
+    const { socket } = await f.callWithSocket('1000', { events: 'PLAYBACK_START PLAYBACK_STOP' });
+    const done = await execute(socket, 'playback', '/sounds/missing.wav');
+    expect(done.headers.get('Application-Response')).toBe('FILE NOT FOUND');
+    expect(socket.eventNames()).not.toContain('PLAYBACK_START');
   });
 
   it('sends digits to the phone with send_dtmf and uuid_send_dtmf', async () => {

@@ -122,11 +122,11 @@ describe('simulator bridges', () => {
     expect(order.indexOf('CHANNEL_HANGUP')).toBeLessThan(order.lastIndexOf('CHANNEL_EXECUTE_COMPLETE'));
   });
 
-  it('takes B down with A when A hangs up', async () => {
+  it('takes B down with A when A hangs up, B completing first (capture 11a)', async () => {
     const watcher = await f.watcher();
     const { a } = await bridged(f);
     f.sim.hangup(a);
-    await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') === B);
+    await watcher.event((e) => e.name === 'CHANNEL_HANGUP_COMPLETE' && e.headers.get('Unique-ID') !== B);
     const names = watcher.events().map((e) => `${e.name}:${e.headers.get('Unique-ID') === B ? 'B' : 'A'}`);
     expect(names.slice(names.indexOf('CHANNEL_HANGUP:A'))).toEqual([
       'CHANNEL_HANGUP:A',
@@ -135,12 +135,12 @@ describe('simulator bridges', () => {
       'CHANNEL_EXECUTE_COMPLETE:A',
       'CHANNEL_UNPARK:A',
       'CHANNEL_EXECUTE_COMPLETE:A',
-      'CHANNEL_STATE:A',
-      'CHANNEL_STATE:A',
-      'CHANNEL_HANGUP_COMPLETE:A',
       'CHANNEL_STATE:B',
       'CHANNEL_STATE:B',
       'CHANNEL_HANGUP_COMPLETE:B',
+      'CHANNEL_STATE:A',
+      'CHANNEL_STATE:A',
+      'CHANNEL_HANGUP_COMPLETE:A',
     ]);
   });
 
@@ -215,6 +215,22 @@ describe('simulator bridges', () => {
     await socket.event('CHANNEL_HANGUP_COMPLETE');
     expect((await socket.notice()).disposition).toBe('linger');
     expect(f.sim.channel(a)?.variables.playback_ms).toBe('300');
+  });
+
+  it('names the new extension in a transferred leg’s profile, the old destination as RDNIS, with no other leg', async () => {
+    const { socket } = await bridged(f);
+    const control = await f.inbound();
+    expect(await control.api(`uuid_transfer ${B} -bleg 4321 XML public`)).toBe('+OK\n');
+    const unbridged = await socket.event('CHANNEL_UNBRIDGE');
+    const profile = ['Caller-Dialplan', 'Caller-Destination-Number', 'Caller-Context', 'Caller-RDNIS'].map((name) => unbridged.headers.get(name));
+    expect(profile).toEqual(['XML', '4321', 'public', '1000']);
+    expect(unbridged.headers.has('Other-Leg-Unique-ID')).toBe(false);
+    expect(unbridged.headers.get('Caller-Transfer-Source')).toMatch(/:bl_xfer:4321\/public\/XML$/);
+    await socket.event(appEvent('CHANNEL_EXECUTE_COMPLETE', 'socket'));
+    const states = [await socket.event('CHANNEL_STATE'), await socket.event('CHANNEL_STATE')].map((e) => e.headers.get('Channel-State'));
+    expect(states).toEqual(['CS_ROUTING', 'CS_EXECUTE']);
+    const parked = await socket.event(appEvent('CHANNEL_EXECUTE', 'park'));
+    expect(parked.headers.get('Caller-RDNIS')).toBe('1000');
   });
 
   it('queues uuid_broadcast like a sendmsg execute', async () => {

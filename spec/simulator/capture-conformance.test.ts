@@ -135,18 +135,6 @@ describe('capture conformance', () => {
     await teardown(h, [inbound, socket]);
   });
 
-  // Not replayed yet; each line says what stands in the way (see the report of #16 item 5).
-  it.todo('10-conference: conference::maintenance add/bgdial-result/kick/del/destroy fields');
-  it.todo('11a-recording-uuid-record: RECORD_START/STOP on both connections');
-  it.todo('11b-recording-record-session: RECORD_START inside record_session, RECORD_STOP inside stop_record_session');
-  it.todo('12a-bridge-sendmsg-playback: playback queued until the locked bridge ends');
-  it.todo('12a2-bridge-sendmsg-playback-nolock: playback during the bridge, no UNBRIDGE');
-  it.todo('12b-bridge-uuid-broadcast: queued broadcast with a FreeSWITCH Application-UUID');
-  it.todo('12b2-bridge-uuid-broadcast-nolock: broadcast during the bridge');
-  it.todo('12c-bridge-uuid-transfer-bleg-of-B: A moved inline, Caller-Dialplan/RDNIS, Other-Leg-* cleared');
-  it.todo('12c2-bridge-uuid-transfer-bleg-of-A: B parked, A stays under the socket');
-  it.todo('12d-bridge-att-xfer: att_xfer queued behind the locked bridge, then A-C');
-
   it('05-callback-ivr-bridge: socket before the job, IVR, bridge, uuid_kill B, playback, hangup', async () => {
     const cap = capture('05-callback-ivr-bridge');
     const h = await harness(['4000', '1000']);

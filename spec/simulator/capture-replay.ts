@@ -1,6 +1,6 @@
 import { FrameParser, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from '../../lib/esl/wire';
 import { FreeswitchSimulator, type PhoneBehaviour, type SimulatorOptions } from '../../lib/simulator';
-import { ManualClock } from '../../lib/time/clock';
+import { flushAsync, ManualClock } from '../../lib/time/clock';
 import { EslTestClient, OutboundServer } from './esl-test-client';
 import { loadCaptures, type Capture } from '../esl/capture-fixtures';
 import { checkEventLayout } from './template-layout';
@@ -68,7 +68,7 @@ export const RIG_FILES: Record<string, number> = {
 
 /** One connection's stream, in the terms the conformance test compares. */
 export interface StreamView {
-  /** Reply-Text of command replies, `<connect>` for the connect reply, api bodies with numbers blanked. */
+  /** Reply-Text of command replies, `<connect>` for the connect reply, api bodies with uuids as roles and numbers blanked. */
   readonly replies: string[];
   /** Content-Types of everything that is not an event, in order. */
   readonly controlTypes: string[];
@@ -77,8 +77,10 @@ export interface StreamView {
   readonly notices: string[];
 }
 
-export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEvent) => boolean = () => true): StreamView {
+export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEvent) => boolean = () => true, reply: (text: string) => string = (text) => text): StreamView {
   const view: StreamView = { replies: [], controlTypes: [], eventTypes: new Set(), events: [], notices: [] };
+  // FreeSWITCH names uuids of its own in api output (conference bgdial's Job-UUID): compared as roles.
+  const role = uuidRoles();
   for (const frame of frames) {
     const message: EslMessage = interpretFrame(frame);
     const type = frame.headers.get('Content-Type') ?? '';
@@ -90,7 +92,7 @@ export function streamView(frames: readonly EslFrame[], keepEvent: (event: EslEv
     view.controlTypes.push(type);
     if (message.kind === 'command-reply') view.replies.push(message.text);
     else if (message.kind === 'channel-data') view.replies.push('<connect>');
-    else if (message.kind === 'api-response') view.replies.push(message.body.replace(/\d+/g, 'N'));
+    else if (message.kind === 'api-response') view.replies.push(reply(role(message.body)).replace(/\d+/g, 'N'));
     else if (message.kind === 'disconnect-notice') view.notices.push(message.disposition);
   }
   return view;
@@ -230,20 +232,39 @@ export function compareControlTypes(recorded: StreamView, simulated: StreamView,
   expect(new Set(simulated.controlTypes)).toEqual(new Set(recorded.controlTypes));
 }
 
+/** Which events a comparison leaves out on both sides (ones the simulator does not model, each with its reason). */
+export type EventFilter = (event: EslEvent) => boolean;
+
+/** What a replay leaves out of the comparison, on both sides, because the simulator does not model it. */
+export interface Comparison {
+  /** The events compared (default all). */
+  readonly modelled?: EventFilter;
+  /** An api output as compared (default as it is). */
+  readonly reply?: (text: string) => string;
+}
+
+const everyEvent: EventFilter = () => true;
+
+/** What the simulator is held to on a capture's connection: the inbound one leaves out the rig's far-end legs. */
+function comparedEvents(cap: Capture, conn: string, modelled: EventFilter): EventFilter {
+  if (conn !== 'inbound') return modelled;
+  const ours = keepLegs(ourLegs(captureFrames(cap, conn)));
+  return (event) => ours(event) && modelled(event);
+}
+
 /** The inbound connection's frames match the capture's, leaving out the rig's far-end legs. */
-export function expectConformsToInbound(cap: Capture, frames: EslFrame[]): StreamView {
-  const recordedFrames = captureFrames(cap, 'inbound');
-  const recorded = streamView(recordedFrames, keepLegs(ourLegs(recordedFrames)));
-  const simulated = streamView(frames);
+export function expectConformsToInbound(cap: Capture, frames: EslFrame[], { modelled = everyEvent, reply }: Comparison = {}): StreamView {
+  const recorded = streamView(captureFrames(cap, 'inbound'), comparedEvents(cap, 'inbound', modelled), reply);
+  const simulated = streamView(frames, modelled, reply);
   expectSameStream(recorded, simulated);
   compareControlTypes(recorded, simulated);
   return simulated;
 }
 
 /** The socket session's stream (every event is our leg's) compared with the capture's. */
-export function expectConformsToSocket(cap: Capture, frames: EslFrame[]): StreamView {
-  const recorded = streamView(captureFrames(cap, 'socket'));
-  const simulated = streamView(frames);
+export function expectConformsToSocket(cap: Capture, frames: EslFrame[], { modelled = everyEvent, reply }: Comparison = {}): StreamView {
+  const recorded = streamView(captureFrames(cap, 'socket'), modelled, reply);
+  const simulated = streamView(frames, modelled, reply);
   expectSameStream(recorded, simulated);
   compareControlTypes(recorded, simulated);
   return simulated;
@@ -322,6 +343,77 @@ export function expectConformsToAccessInbound(cap: Capture, frames: EslFrame[], 
   const simulated = streamView(frames);
   expectSameStream(recorded, simulated, { dropReply: (text) => text.startsWith('+OK Job-UUID') });
   compareControlTypes(recorded, simulated, 1);
+}
+
+export interface TimelineReplay {
+  inbound: EslTestClient;
+  /** The outbound socket connection, when the capture has one. */
+  socket: EslTestClient | undefined;
+}
+
+const SETTLE_ROUNDS = 10;
+
+/** Frames the replay counts on a connection: CHANNEL_PARK aside (a race, see alignPark), and only compared events. */
+function countedFrames(frames: readonly EslFrame[], compared: EventFilter): number {
+  return frames.filter((frame) => {
+    const message = interpretFrame(frame);
+    return message.kind !== 'event' || (message.event.name !== 'CHANNEL_PARK' && compared(message.event));
+  }).length;
+}
+
+/**
+ * Replays a whole capture by its timeline: every command the capture client sent, on its
+ * connection, once the clock has reached the moment it was sent and each connection has received
+ * as many frames as the capture's had by then (counting only the frames the comparison keeps, so a
+ * missing event fails with what did arrive). Timing comes from the capture; the order of
+ * everything that happens in between is the simulator's. Ends when every connection is closed.
+ */
+export async function replayTimeline(h: Harness, cap: Capture, { modelled = everyEvent }: Comparison = {}): Promise<TimelineReplay> {
+  const clients = new Map<string, EslTestClient>([['inbound', await EslTestClient.connect(h.sim.eslPort)]]);
+  const commands = new Map(['inbound', 'socket'].map((conn) => [conn, txCommands(cap, conn, conn === 'inbound' ? h.out.port : undefined)]));
+  const recorded = new Map(['inbound', 'socket'].map((conn) => [conn, cap.received.has(conn) ? captureFrames(cap, conn) : []]));
+  const compared = new Map(['inbound', 'socket'].map((conn) => [conn, comparedEvents(cap, conn, modelled)]));
+  const seen = new Map<string, number>();
+  const sent = new Map<string, number>();
+  let elapsed = 0;
+  for (const entry of cap.timeline) {
+    if (entry.dir === '<') {
+      seen.set(entry.conn, (seen.get(entry.conn) ?? 0) + 1);
+      continue;
+    }
+    if (entry.t > elapsed) await h.clock.advance(entry.t - elapsed);
+    elapsed = Math.max(elapsed, entry.t);
+    for (const [conn, client] of clients) {
+      const filter = compared.get(conn) ?? modelled;
+      const expected = countedFrames((recorded.get(conn) ?? []).slice(0, seen.get(conn) ?? 0), filter);
+      await untilCounted(client, conn, expected, filter);
+    }
+    let client = clients.get(entry.conn);
+    if (!client) {
+      client = await h.out.accept();
+      clients.set(entry.conn, client);
+    }
+    const index = sent.get(entry.conn) ?? 0;
+    sent.set(entry.conn, index + 1);
+    sendTx(client, commands.get(entry.conn)?.[index]);
+    await client.reply();
+    // What the command set off inside the simulator (a bridge unwinding, the next queued
+    // application starting its timers) happens before the clock moves on.
+    for (let round = 0; round < SETTLE_ROUNDS; round++) await flushAsync();
+  }
+  for (const client of clients.values()) await client.closed;
+  return { inbound: clients.get('inbound') as EslTestClient, socket: clients.get('socket') };
+}
+
+async function untilCounted(client: EslTestClient, conn: string, expected: number, compared: EventFilter): Promise<void> {
+  const arrived = (): number => countedFrames(client.frames, compared);
+  if (arrived() >= expected) return;
+  try {
+    await client.next(() => arrived() >= expected);
+  } catch {
+    const events = streamView(client.frames, compared).events.map(describeEvent).join(', ');
+    throw new Error(`${conn}: ${arrived()} of the ${expected} frames the capture had by then arrived; events: ${events}`);
+  }
 }
 
 export async function teardown(h: Harness, clients: EslTestClient[]): Promise<void> {

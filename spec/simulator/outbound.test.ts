@@ -139,8 +139,9 @@ describe('simulator outbound socket', () => {
       'CHANNEL_STATE',
       'CHANNEL_HANGUP_COMPLETE',
     ]);
+    // A hangup is no SWITCH_STATUS_BREAK: switch_ivr_play_file reports `done` (#16 item 5).
     const stop = socket.events().find((e) => e.name === 'PLAYBACK_STOP');
-    expect(stop?.headers.get('Playback-Status')).toBe('break');
+    expect(stop?.headers.get('Playback-Status')).toBe('done');
     const playback = socket.events().find(appEvent('CHANNEL_EXECUTE_COMPLETE', 'playback'));
     expect([playback?.headers.get('Application-Response'), playback?.headers.get('Application-UUID')]).toEqual(['PLAYBACK ERROR', 'e-play']);
     const socketDone = socket.events().filter(appEvent('CHANNEL_EXECUTE_COMPLETE', 'socket'))[0];

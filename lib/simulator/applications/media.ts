@@ -59,8 +59,16 @@ export async function playFile(ctx: AppContext, file: string, options: PlayOptio
   channel.setVar('playback_seconds', String(Math.floor(elapsed / 1000)));
   channel.setVar('playback_ms', String(elapsed));
   channel.setVar('playback_samples', String(elapsed * 8));
-  core.emit('PLAYBACK_STOP', channel, { 'Playback-File-Path': file, 'Playback-Status': outcome === 'done' ? 'done' : 'break' });
+  core.emit('PLAYBACK_STOP', channel, { 'Playback-File-Path': file, 'Playback-Status': playbackStatus(outcome) });
   return outcome;
+}
+
+/**
+ * switch_ivr_play_file says `break` only for SWITCH_STATUS_BREAK (a terminator, a digit the
+ * caller takes, uuid_break); a hangup or transfer leaves its loop otherwise, and reads `done`.
+ */
+export function playbackStatus(outcome: PlayResult | WakeReason): 'done' | 'break' {
+  return outcome === 'break' || outcome === 'digit' ? 'break' : 'done';
 }
 
 function playbackOutcome(reason: WakeReason): PlayResult | undefined {

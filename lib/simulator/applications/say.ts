@@ -1,4 +1,5 @@
 import type { PlaybackRecord } from '../channel';
+import { playbackStatus } from './media';
 import type { Application } from './types';
 
 /** How long mod_say takes per spoken word (a digit, a unit); the simulator has no audio to measure. */
@@ -29,7 +30,7 @@ export const say: Application = {
       core.emit('PLAYBACK_START', channel, { 'Playback-File-Path': file });
       const reason = await session.wait({ ms: SAY_WORD_MS, breakable: true });
       const cut = reason !== 'timeout';
-      core.emit('PLAYBACK_STOP', channel, { 'Playback-File-Path': file, 'Playback-Status': cut ? 'break' : 'done' });
+      core.emit('PLAYBACK_STOP', channel, { 'Playback-File-Path': file, 'Playback-Status': playbackStatus(reason) });
       if (cut) {
         status = reason === 'hangup' || reason === 'transfer' ? 'hangup' : 'break';
         break;
