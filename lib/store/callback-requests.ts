@@ -12,7 +12,6 @@ import {
   optE164,
   optInt,
   toJson,
-  written,
   type DbInt,
   type EpochMs,
   type JsonObject,
@@ -181,29 +180,32 @@ export class CallbackRequestsRepository extends Repository {
     }
     const now = this.clock();
     const id = value.id ?? randomUUID();
+    const row: RequestRow = {
+      id,
+      account_id: value.accountId,
+      trigger: value.trigger,
+      source: value.source,
+      destination: value.destination,
+      mode: value.mode,
+      due_at: value.dueAt ?? now,
+      attempts: 0,
+      max_attempts: value.maxAttempts,
+      state: value.state,
+      state_changed_at: now,
+      last_cause: null,
+      idempotency_key: value.idempotencyKey,
+      caller_id_policy: value.callerIdPolicy,
+      status_webhook_url: value.statusWebhookUrl,
+      data_json: toJson(value.data),
+      claimed_by: null,
+      claim_token: null,
+      lease_until: null,
+      version: 0,
+      created_at: now,
+      updated_at: now,
+    };
     try {
-      await this.writing('callback request', () =>
-        this.db('callback_requests').insert({
-          id,
-          account_id: value.accountId,
-          trigger: value.trigger,
-          source: value.source,
-          destination: value.destination,
-          mode: value.mode,
-          due_at: value.dueAt ?? now,
-          attempts: 0,
-          max_attempts: value.maxAttempts,
-          state: value.state,
-          state_changed_at: now,
-          idempotency_key: value.idempotencyKey,
-          caller_id_policy: value.callerIdPolicy,
-          status_webhook_url: value.statusWebhookUrl,
-          data_json: toJson(value.data),
-          version: 0,
-          created_at: now,
-          updated_at: now,
-        }),
-      );
+      await this.writing('callback request', () => this.db('callback_requests').insert(row));
     } catch (error) {
       // Lost a race with the same key (or the same explicit id): the winner's row is the request.
       if (!isUniqueViolation(error)) throw error;
@@ -212,7 +214,8 @@ export class CallbackRequestsRepository extends Repository {
       if (!winner) throw error;
       return { request: winner, created: false };
     }
-    return { request: written(await this.findById(id), `callback request ${id}`), created: true };
+    // Every column is what was just written: no read back (one statement less per order).
+    return { request: toRequest(row), created: true };
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
-import { Repository, definedOnly, int, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
+import { Repository, definedOnly, insertedId, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { epochMsField, minorField, parseInput } from './validation';
 
 export const LEG_ROLES = ['A', 'B', 'C'] as const;
@@ -104,22 +104,27 @@ export class LegsRepository extends Repository {
   async create(input: NewLeg): Promise<Leg> {
     const leg = parseInput(newLegSchema, input, 'leg');
     const now = this.clock();
-    await this.writing('leg', () =>
-      this.db('legs').insert({
-        uuid: leg.uuid,
-        request_id: leg.requestId,
-        role: leg.role,
-        attempt: leg.attempt,
-        node: leg.node,
-        number: leg.number,
-        caller_id: leg.callerId,
-        state: leg.state,
-        reserved_minor: leg.reservedMinor,
-        created_at: now,
-        updated_at: now,
-      }),
-    );
-    return written(await this.findByUuid(leg.uuid), `leg ${leg.uuid}`);
+    const row: Omit<LegRow, 'id'> = {
+      uuid: leg.uuid,
+      request_id: leg.requestId,
+      role: leg.role,
+      attempt: leg.attempt,
+      node: leg.node,
+      number: leg.number,
+      caller_id: leg.callerId,
+      state: leg.state,
+      answered_at: null,
+      ended_at: null,
+      hangup_cause: null,
+      billsec: null,
+      cost_minor: null,
+      reserved_minor: leg.reservedMinor,
+      created_at: now,
+      updated_at: now,
+    };
+    const id = insertedId(await this.writing('leg', () => this.db('legs').insert(row)));
+    // Every column is what was just written: no read back (one statement less per leg dialed).
+    return toLeg({ ...row, id });
   }
 
   async findByUuid(uuid: string): Promise<Leg | null> {

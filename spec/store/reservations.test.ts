@@ -20,6 +20,8 @@ describeEachDatabase('reservations and balance', (getDb) => {
     const account = await accountWithBalance(store, 1000);
     const reservation = await store.reservations.reserve(account.id, minorUnits(300), { legUuid: '0b6f0d5e-2f61-4d2c-9a55-6b7c1d2e3f40' });
     expect(reservation).toMatchObject({ accountId: account.id, amountMinor: 300, state: 'held', settledMinor: null });
+    // Built from what the hold wrote, not read back: it must be the row.
+    expect(await store.reservations.findById(reservation!.id)).toEqual(reservation);
     expect(await balanceOf(account.id)).toEqual({ balanceMinor: 1000, creditLimitMinor: 0, reservedMinor: 300, availableMinor: 700 });
 
     expect(await store.reservations.settle(reservation!.id, minorUnits(120))).toBe(true);
