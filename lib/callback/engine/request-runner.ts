@@ -9,6 +9,7 @@ import type { Action, CallLeg, RequestEvent } from '../state/request-events';
 import { isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
 import { callerIdsForRequest } from './caller-ids';
 import { destinationOf, withChosenPayer } from './ask-destination';
+import { readEachAccountOnce } from './account-reads';
 import type { EngineContext } from './context';
 import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
@@ -134,10 +135,11 @@ export class RequestRunner implements FlowHost {
    */
   private async admit(): Promise<void> {
     const claimedAt = this.ctx.clock.now();
+    const accounts = readEachAccountOnce(this.ctx.store);
     const refusal =
-      (await this.money.prepare(this.request)) ??
+      (await this.money.prepare(this.request, accounts)) ??
       (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
-        const overLimit = await concurrencyRefusal(this.ctx, this.request);
+        const overLimit = await concurrencyRefusal(this.ctx, this.request, accounts);
         if (overLimit) return overLimit;
         if (await this.leaseHeld(claimedAt)) await this.begin();
         return undefined;
