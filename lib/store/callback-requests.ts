@@ -16,6 +16,7 @@ import {
   type EpochMs,
   type JsonObject,
 } from './rows';
+import { preparedUpdate } from './prepared-update';
 import { isUniqueViolation } from './sql-errors';
 import { e164Field, epochMsField, idField, jsonObjectField, parseInput } from './validation';
 
@@ -367,14 +368,10 @@ export class CallbackRequestsRepository extends Repository {
     const value = parseInput(patchSchema, patch, 'callback request change');
     const target = parseInput(z.string().min(1).max(32), to, 'state');
     const now = this.clock();
-    const query = this.db('callback_requests')
-      .where({ id })
-      .whereIn('state', typeof from === 'string' ? [from] : [...from]);
-    if (options.expectedVersion !== undefined) query.andWhere({ version: options.expectedVersion });
-    const changed = await query.update({
+    const set = {
       ...definedOnly({
         due_at: value.dueAt,
-        attempts: value.incrementAttempts ? this.db.raw('attempts + 1') : value.attempts,
+        attempts: value.incrementAttempts ? undefined : value.attempts,
         max_attempts: value.maxAttempts,
         last_cause: value.lastCause,
         destination: value.destination,
@@ -384,8 +381,21 @@ export class CallbackRequestsRepository extends Repository {
       ...(value.release ? { claimed_by: null, claim_token: null, lease_until: null } : {}),
       state: target,
       state_changed_at: now,
-      version: this.db.raw('version + 1'),
       updated_at: now,
+    };
+    const where = {
+      id,
+      state: typeof from === 'string' ? [from] : [...from],
+      ...(options.expectedVersion === undefined ? {} : { version: options.expectedVersion }),
+    };
+    // Every move of every request: built by knex once per shape (columns set, states compared).
+    const statement = value.incrementAttempts ? 'callback_requests.transition+attempt' : 'callback_requests.transition';
+    const changed = await preparedUpdate(this.db, statement, { set, where }, (db, values) => {
+      const { state, ...equal } = values.where;
+      return db('callback_requests')
+        .where(equal)
+        .whereIn('state', Array.isArray(state) ? state : [state])
+        .update({ ...values.set, ...(value.incrementAttempts ? { attempts: db.raw('attempts + 1') } : {}), version: db.raw('version + 1') });
     });
     return changed > 0;
   }
