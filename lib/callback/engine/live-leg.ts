@@ -158,7 +158,8 @@ export class LiveLeg {
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
     // A talk goes on while the database is away; its row catches up when it is back.
     await this.writeRow(`mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
-    this.publish(null);
+    // The state this write persisted: the leg may have moved on meanwhile (B's answer, then its bridge), and announces that after its own write.
+    this.publish(null, state);
   }
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
@@ -248,14 +249,14 @@ export class LiveLeg {
     return estimate;
   }
 
-  private publish(cause: HangupCause | null): void {
+  private publish(cause: HangupCause | null, state: LegState = this.state): void {
     this.ctx.events.emit('leg', {
       requestId: this.requestId,
       legUuid: this.uuid,
       role: this.role,
       attempt: this.attempt,
-      status: liveStatusOf(this.state),
-      state: this.state,
+      status: liveStatusOf(state),
+      state,
       cause,
       at: this.ctx.clock.now(),
     });
