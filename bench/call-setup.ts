@@ -3,6 +3,7 @@ import type { RequestChange } from '../lib/callback/engine';
 import { floorRun, type FloorResult } from './bare-modesl-floor';
 import { startController } from './controller';
 import { numbers, startSimChild } from './sim-child';
+import { SqlCounter } from './sql-count';
 import { cpuSince, distribution, LoopLag, mb, round, sleep, type Distribution } from './stats';
 
 /**
@@ -19,6 +20,8 @@ export interface SetupStep {
   /** ordered / (time from first order to last bridge), callbacks/s. */
   achievedPerSecond: number;
   cpuMsPerCallback: number;
+  /** Statements sent to the database (knex `query` events, BEGIN/COMMIT included) per completed callback. */
+  sqlPerCallback: number;
   orderToOriginateMs: Distribution;
   answerToBridgeMs: Distribution;
   lagMs: { p50: number; p99: number; max: number };
@@ -31,6 +34,8 @@ export interface CallSetupResult {
   scenario: 'call-setup';
   database: string;
   queue: string;
+  /** Connections the database pool may open (SQLite: knex keeps one). */
+  poolMax: number;
   mode: 'simultaneous';
   steps: SetupStep[];
   sustainedPerSecond: number;
@@ -56,6 +61,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
     const floor = await floorRun({ port: sim.port, rate: floorRate, seconds, numbers: () => [aNumbers[next]!, bNumbers[next++]!] });
 
     const controller = await startController({ simPort: sim.port, database: options.database ?? 'sqlite', queue: options.queue ?? { driver: 'memory' }, accounts: options.short ? 20 : 200 });
+    const sql = new SqlCounter(controller.db);
     const ended = new Map<string, number>();
     controller.engine.on('request', (change: RequestChange) => {
       if (TERMINAL.has(change.to)) ended.set(change.requestId, performance.now());
@@ -79,6 +85,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       scenario: 'call-setup',
       database: options.database ?? 'sqlite',
       queue: options.queue?.driver ?? 'memory',
+      poolMax: controller.poolMax,
       mode: 'simultaneous',
       steps,
       sustainedPerSecond: sustained,
@@ -93,6 +100,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       const simBefore = (await sim.stats()).cpuMs;
       const bridgesBefore = controller.bridges.length;
       lag.start();
+      sql.reset();
       const cpu = process.cpuUsage();
       const started = performance.now();
       const count = rate * seconds;
@@ -119,6 +127,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         await sleep(20);
       }
       const cpuMs = cpuSince(cpu);
+      const statements = sql.count;
       const lagMs = lag.stop();
       const simCpuMs = (await sim.stats()).cpuMs - simBefore;
       const completed = orders.filter((order) => ended.has(order.id)).length;
@@ -136,6 +145,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         completed,
         achievedPerSecond: round(achieved, 1),
         cpuMsPerCallback: round(cpuMs / Math.max(1, completed), 3),
+        sqlPerCallback: round(statements / Math.max(1, completed), 1),
         orderToOriginateMs: originate,
         answerToBridgeMs: distribution(toBridge),
         lagMs,

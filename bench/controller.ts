@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { seedDemo } from '../db/seeds/demo';
 import { CallbackEngine, poolTelephony } from '../lib/callback/engine';
 import { defaultSettings, type QueueSettings } from '../lib/config';
+import { databaseSchema } from '../lib/config/database-schema';
 import { minorUnits } from '../lib/domain/money';
 import type { OriginateRequest } from '../lib/esl/dial-string';
 import { InboundClient } from '../lib/esl/inbound-client';
@@ -30,6 +31,8 @@ export interface Controller {
   readonly engine: CallbackEngine;
   readonly scheduler: Scheduler;
   readonly db: Knex;
+  /** Connections the database pool may open: the setting's default (database.pool.max); SQLite keeps one. */
+  readonly poolMax: number;
   readonly accountIds: number[];
   /** performance.now() of the first originate per request (leg A, or the first of both in simultaneous mode). */
   readonly originateAt: Map<string, number>;
@@ -50,7 +53,7 @@ export interface ControllerOptions {
 export async function startController(options: ControllerOptions): Promise<Controller> {
   const logger = testLogger();
   const cleanups: (() => Promise<void> | void)[] = [];
-  const { db, drop } = await openBenchDatabase(options.database);
+  const { db, drop, poolMax } = await openBenchDatabase(options.database);
   cleanups.push(drop);
   await migrateToLatest(db);
   await seedDemo(db);
@@ -142,6 +145,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     engine,
     scheduler,
     db,
+    poolMax,
     accountIds,
     originateAt,
     answeredAt,
@@ -157,12 +161,13 @@ export async function startController(options: ControllerOptions): Promise<Contr
 }
 
 /** A fresh SQLite file (WAL) in a temporary directory, or a fresh MariaDB database on TEST_MYSQL_URL. */
-export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ db: Knex; drop: () => Promise<void> }> {
+export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ db: Knex; poolMax: number; drop: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const directory = mkdtempSync(join(tmpdir(), 'callback-bench-'));
     const db = openDatabase({ client: 'sqlite', filename: join(directory, 'bench.db') });
     return {
       db,
+      poolMax: 1,
       drop: async () => {
         await db.destroy();
         rmSync(directory, { recursive: true, force: true });
@@ -179,9 +184,13 @@ export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ d
   };
   const admin = openDatabase({ client: 'mysql', url: at(''), pool: { min: 0, max: 1 } });
   await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [name]);
-  const db = openDatabase({ client: 'mysql', url: at(name), pool: { min: 0, max: 10 } });
+  // The pool the service would open: the settings' own default, not a figure of the bench's.
+  const settings = databaseSchema.parse({ client: 'mysql', url: at(name) });
+  if (settings.client !== 'mysql') throw new Error('expected MySQL settings');
+  const db = openDatabase(settings);
   return {
     db,
+    poolMax: settings.pool.max,
     drop: async () => {
       await db.destroy();
       await admin.raw('DROP DATABASE IF EXISTS ??', [name]);

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       runs.push(await callSetup({ short, database: 'mariadb', queue: { driver: 'redis', url: process.env.TEST_REDIS_URL, prefix: `cbbench-${process.pid}` } }));
     }
     for (const run of runs) {
-      console.log(`call setup on ${run.database} + ${run.queue} queue (${run.mode} mode):`);
+      console.log(`call setup on ${run.database} (pool of ${run.poolMax}) + ${run.queue} queue (${run.mode} mode):`);
       console.table(
         Object.fromEntries(
           run.steps.map((step) => [
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
             {
               'achieved/s': step.achievedPerSecond,
               'CPU ms/cb': step.cpuMsPerCallback,
+              'SQL/cb': step.sqlPerCallback,
               'order→orig p50': step.orderToOriginateMs.p50,
               'order→orig p99': step.orderToOriginateMs.p99,
               'ans→bridge p99': step.answerToBridgeMs.p99,

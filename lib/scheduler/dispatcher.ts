@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log/logger';
 import type { CallbackRequest, CallbackRequestsRepository } from '../store/callback-requests';
 import type { Clock } from '../time/clock';
-import { abandonLease, claimForDial } from '../store/request-claims';
+import { abandonLease, claimedForDial, claimForDial } from '../store/request-claims';
 import { DUE_STATES, firstActiveState } from './request-states';
 
 /**
@@ -63,8 +63,7 @@ export class Dispatcher {
       logger.debug('dial job dropped', { requestId, reason: 'taken' });
       return 'taken';
     }
-    const claimed = await this.options.requests.findById(requestId);
-    if (!claimed) return 'missing';
+    const claimed = claimedForDial(request, to, { now, instanceId, leaseMs });
     logger.info('dialing callback request', { requestId, state: to, dueAt: request.dueAt, lateMs: now - request.dueAt, instanceId });
     try {
       await this.options.dial(claimed);

@@ -12,11 +12,11 @@ import {
   optE164,
   optInt,
   toJson,
-  written,
   type DbInt,
   type EpochMs,
   type JsonObject,
 } from './rows';
+import { preparedUpdate } from './prepared-update';
 import { isUniqueViolation } from './sql-errors';
 import { e164Field, epochMsField, idField, jsonObjectField, parseInput } from './validation';
 
@@ -181,29 +181,32 @@ export class CallbackRequestsRepository extends Repository {
     }
     const now = this.clock();
     const id = value.id ?? randomUUID();
+    const row: RequestRow = {
+      id,
+      account_id: value.accountId,
+      trigger: value.trigger,
+      source: value.source,
+      destination: value.destination,
+      mode: value.mode,
+      due_at: value.dueAt ?? now,
+      attempts: 0,
+      max_attempts: value.maxAttempts,
+      state: value.state,
+      state_changed_at: now,
+      last_cause: null,
+      idempotency_key: value.idempotencyKey,
+      caller_id_policy: value.callerIdPolicy,
+      status_webhook_url: value.statusWebhookUrl,
+      data_json: toJson(value.data),
+      claimed_by: null,
+      claim_token: null,
+      lease_until: null,
+      version: 0,
+      created_at: now,
+      updated_at: now,
+    };
     try {
-      await this.writing('callback request', () =>
-        this.db('callback_requests').insert({
-          id,
-          account_id: value.accountId,
-          trigger: value.trigger,
-          source: value.source,
-          destination: value.destination,
-          mode: value.mode,
-          due_at: value.dueAt ?? now,
-          attempts: 0,
-          max_attempts: value.maxAttempts,
-          state: value.state,
-          state_changed_at: now,
-          idempotency_key: value.idempotencyKey,
-          caller_id_policy: value.callerIdPolicy,
-          status_webhook_url: value.statusWebhookUrl,
-          data_json: toJson(value.data),
-          version: 0,
-          created_at: now,
-          updated_at: now,
-        }),
-      );
+      await this.writing('callback request', () => this.db('callback_requests').insert(row));
     } catch (error) {
       // Lost a race with the same key (or the same explicit id): the winner's row is the request.
       if (!isUniqueViolation(error)) throw error;
@@ -212,7 +215,8 @@ export class CallbackRequestsRepository extends Repository {
       if (!winner) throw error;
       return { request: winner, created: false };
     }
-    return { request: written(await this.findById(id), `callback request ${id}`), created: true };
+    // Every column is what was just written: no read back (one statement less per order).
+    return { request: toRequest(row), created: true };
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {
@@ -364,14 +368,10 @@ export class CallbackRequestsRepository extends Repository {
     const value = parseInput(patchSchema, patch, 'callback request change');
     const target = parseInput(z.string().min(1).max(32), to, 'state');
     const now = this.clock();
-    const query = this.db('callback_requests')
-      .where({ id })
-      .whereIn('state', typeof from === 'string' ? [from] : [...from]);
-    if (options.expectedVersion !== undefined) query.andWhere({ version: options.expectedVersion });
-    const changed = await query.update({
+    const set = {
       ...definedOnly({
         due_at: value.dueAt,
-        attempts: value.incrementAttempts ? this.db.raw('attempts + 1') : value.attempts,
+        attempts: value.incrementAttempts ? undefined : value.attempts,
         max_attempts: value.maxAttempts,
         last_cause: value.lastCause,
         destination: value.destination,
@@ -381,8 +381,21 @@ export class CallbackRequestsRepository extends Repository {
       ...(value.release ? { claimed_by: null, claim_token: null, lease_until: null } : {}),
       state: target,
       state_changed_at: now,
-      version: this.db.raw('version + 1'),
       updated_at: now,
+    };
+    const where = {
+      id,
+      state: typeof from === 'string' ? [from] : [...from],
+      ...(options.expectedVersion === undefined ? {} : { version: options.expectedVersion }),
+    };
+    // Every move of every request: built by knex once per shape (columns set, states compared).
+    const statement = value.incrementAttempts ? 'callback_requests.transition+attempt' : 'callback_requests.transition';
+    const changed = await preparedUpdate(this.db, statement, { set, where }, (db, values) => {
+      const { state, ...equal } = values.where;
+      return db('callback_requests')
+        .where(equal)
+        .whereIn('state', Array.isArray(state) ? state : [state])
+        .update({ ...values.set, ...(value.incrementAttempts ? { attempts: db.raw('attempts + 1') } : {}), version: db.raw('version + 1') });
     });
     return changed > 0;
   }

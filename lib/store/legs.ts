@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
-import { Repository, definedOnly, int, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
+import { Repository, definedOnly, insertedId, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
+import { preparedUpdate } from './prepared-update';
 import { epochMsField, idField, minorField, parseInput } from './validation';
 
 export const LEG_ROLES = ['A', 'B', 'C'] as const;
@@ -116,23 +117,29 @@ export class LegsRepository extends Repository {
   async create(input: NewLeg): Promise<Leg> {
     const leg = parseInput(newLegSchema, input, 'leg');
     const now = this.clock();
-    await this.writing('leg', () =>
-      this.db('legs').insert({
-        uuid: leg.uuid,
-        request_id: leg.requestId,
-        role: leg.role,
-        attempt: leg.attempt,
-        node: leg.node,
-        number: leg.number,
-        caller_id: leg.callerId,
-        state: leg.state,
-        reserved_minor: leg.reservedMinor,
-        carrier_id: leg.carrierId,
-        created_at: now,
-        updated_at: now,
-      }),
-    );
-    return written(await this.findByUuid(leg.uuid), `leg ${leg.uuid}`);
+    const row: Omit<LegRow, 'id'> = {
+      uuid: leg.uuid,
+      request_id: leg.requestId,
+      role: leg.role,
+      attempt: leg.attempt,
+      node: leg.node,
+      number: leg.number,
+      caller_id: leg.callerId,
+      state: leg.state,
+      answered_at: null,
+      ended_at: null,
+      hangup_cause: null,
+      billsec: null,
+      cost_minor: null,
+      reserved_minor: leg.reservedMinor,
+      carrier_id: leg.carrierId,
+      carrier_cost_minor: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const id = insertedId(await this.writing('leg', () => this.db('legs').insert(row)));
+    // Every column is what was just written: no read back (one statement less per leg dialed).
+    return toLeg({ ...row, id });
   }
 
   async findByUuid(uuid: string): Promise<Leg | null> {
@@ -154,24 +161,24 @@ export class LegsRepository extends Repository {
 
   async update(uuid: string, patch: LegPatch): Promise<boolean> {
     const value = parseInput(legPatchSchema, patch, 'leg change');
-    const changed = await this.writing('leg change', () => this.db('legs')
-      .where({ uuid })
-      .update({
-        ...definedOnly({
-          node: value.node,
-          caller_id: value.callerId,
-          state: value.state,
-          answered_at: value.answeredAt,
-          ended_at: value.endedAt,
-          hangup_cause: value.hangupCause,
-          billsec: value.billsec,
-          cost_minor: value.costMinor,
-          reserved_minor: value.reservedMinor,
-          carrier_id: value.carrierId,
-          carrier_cost_minor: value.carrierCostMinor,
-        }),
-        updated_at: this.clock(),
-      }));
+    const set = {
+      ...definedOnly({
+        node: value.node,
+        caller_id: value.callerId,
+        state: value.state,
+        answered_at: value.answeredAt,
+        ended_at: value.endedAt,
+        hangup_cause: value.hangupCause,
+        billsec: value.billsec,
+        cost_minor: value.costMinor,
+        reserved_minor: value.reservedMinor,
+        carrier_id: value.carrierId,
+        carrier_cost_minor: value.carrierCostMinor,
+      }),
+      updated_at: this.clock(),
+    };
+    // Every mark and settlement of every leg: built by knex once per set of columns.
+    const changed = await preparedUpdate(this.db, 'legs.update', { set, where: { uuid } }, (db, values) => db('legs').where(values.where).update(values.set));
     return changed > 0;
   }
 }

@@ -52,6 +52,24 @@ export async function claimForDial(
   return changed > 0;
 }
 
+/**
+ * The row claimForDial left when it won: the copy it was given moved as its UPDATE moved it.
+ * Exact, because the claim was conditional on the copy's version, so the dialer starts from it
+ * without reading the row again.
+ */
+export function claimedForDial(request: CallbackRequest, to: string, options: ClaimOptions): CallbackRequest {
+  return {
+    ...request,
+    state: to,
+    stateChangedAt: options.now,
+    attempts: request.attempts + 1,
+    claimedBy: options.instanceId,
+    leaseUntil: options.now + options.leaseMs,
+    version: request.version + 1,
+    updatedAt: options.now,
+  };
+}
+
 /** What a recovery took over: when the previous owner's lease ran out (null: nobody held the request). */
 export interface TakenOverLease {
   readonly ranOutAt: number | null;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { MinorUnits } from '../domain/money';
-import { Repository, insertedId, int, money, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
+import { Repository, insertedId, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
 import { idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
@@ -186,19 +186,19 @@ export class ReservationsRepository extends Repository {
         .andWhereRaw(`${funds.available} >= ?`, [hold])
         .update({ reserved_minor: trx.raw('reserved_minor + ?', [hold]), updated_at: now });
       if (held === 0) return null;
-      const id = insertedId(
-        await trx('reservations').insert({
-          ...funds.ownerColumns,
-          request_id: refs.requestId,
-          leg_uuid: refs.legUuid,
-          hold_key: refs.holdKey,
-          amount_minor: hold,
-          state: 'held',
-          created_at: now,
-          updated_at: now,
-        }),
-      );
-      return toReservation(written(await trx<ReservationRow>('reservations').where({ id }).first(), `reservation ${id}`));
+      const row: Omit<ReservationRow, 'id'> = {
+        ...funds.ownerColumns,
+        request_id: refs.requestId,
+        leg_uuid: refs.legUuid,
+        hold_key: refs.holdKey,
+        amount_minor: hold,
+        settled_minor: null,
+        state: 'held',
+        created_at: now,
+        updated_at: now,
+      };
+      // Every column is what was just written: no read back (one statement less per hold).
+      return toReservation({ ...row, id: insertedId(await trx('reservations').insert(row)) });
     });
   }
 
@@ -216,13 +216,13 @@ export class ReservationsRepository extends Repository {
    * what was charged). Returns false when the reservation is not held any more (already settled
    * or released): settling twice is harmless.
    */
-  settle(reservationId: number, actualCost: MinorUnits): Promise<boolean> {
-    return this.close(reservationId, 'settled', parseInput(nonNegativeMinorField, actualCost, 'actual cost'));
+  settle(reservationId: number, actualCost: MinorUnits, known?: KnownHold): Promise<boolean> {
+    return this.close(reservationId, 'settled', parseInput(nonNegativeMinorField, actualCost, 'actual cost'), known);
   }
 
   /** Frees the hold without charging (the leg never connected). False when not held any more. */
-  release(reservationId: number): Promise<boolean> {
-    return this.close(reservationId, 'released', null);
+  release(reservationId: number, known?: KnownHold): Promise<boolean> {
+    return this.close(reservationId, 'released', null, known);
   }
 
   async findById(id: number): Promise<Reservation | null> {
@@ -246,34 +246,51 @@ export class ReservationsRepository extends Repository {
     return (await query).map(toReservation);
   }
 
-  private close(reservationId: number, state: 'settled' | 'released', cost: MinorUnits | null): Promise<boolean> {
+  /**
+   * `known`: the hold as its writer got it back (the engine keeps it), so its row need not be read
+   * first; the compare-and-set then also checks that amount and owner are the row's. A hold no
+   * longer held, or not as known, is looked up as without it.
+   */
+  private close(reservationId: number, state: 'settled' | 'released', cost: MinorUnits | null, known: KnownHold | undefined): Promise<boolean> {
     const id = parseInput(idField, reservationId, 'reservation id');
     return this.atomically(async (trx) => {
+      if (known && (await this.closeHeld(trx, id, state, cost, known))) return true;
       const row = await trx<ReservationRow>('reservations').where({ id }).first();
       if (!row || row.state !== 'held') return false;
-      const funds = fundsOf(reservationOwner(toReservation(row)));
-      // The owner's row is locked before the reservation row, the order reserveFor() takes them
-      // in: without it two legs of one owner settling at once (each with its CDR insert in the
-      // same transaction) deadlock on MariaDB. SQLite serialises writers anyway.
-      const owner = await lockOwner(trx, funds);
-      const amount = money(row.amount_minor);
-      const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
-      const now = this.clock();
-      // Compare-and-set on the state: of two concurrent settles, only one gets past here.
-      const closed = await trx('reservations')
-        .where({ id, state: 'held' })
-        .update({ state, settled_minor: cost === null ? null : charged, updated_at: now });
-      if (closed === 0) return false;
-      await trx(funds.table)
-        .where({ id: funds.id })
-        .update({
-          reserved_minor: trx.raw('reserved_minor - ?', [amount]),
-          balance_minor: trx.raw('balance_minor - ?', [charged]),
-          updated_at: now,
-        });
-      return true;
+      const reservation = toReservation(row);
+      return this.closeHeld(trx, id, state, cost, { amountMinor: reservation.amountMinor, owner: reservationOwner(reservation) });
     });
   }
+
+  private async closeHeld(trx: Knex.Transaction, id: number, state: 'settled' | 'released', cost: MinorUnits | null, hold: KnownHold): Promise<boolean> {
+    const funds = fundsOf(hold.owner);
+    // The owner's row is locked before the reservation row, the order reserveFor() takes them
+    // in: without it two legs of one owner settling at once (each with its CDR insert in the
+    // same transaction) deadlock on MariaDB. SQLite serialises writers anyway.
+    const owner = await lockOwner(trx, funds);
+    const amount = hold.amountMinor;
+    const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
+    const now = this.clock();
+    // Compare-and-set on the state: of two concurrent settles, only one gets past here.
+    const closed = await trx('reservations')
+      .where({ id, state: 'held', amount_minor: amount, ...funds.ownerColumns })
+      .update({ state, settled_minor: cost === null ? null : charged, updated_at: now });
+    if (closed === 0) return false;
+    await trx(funds.table)
+      .where({ id: funds.id })
+      .update({
+        reserved_minor: trx.raw('reserved_minor - ?', [amount]),
+        balance_minor: trx.raw('balance_minor - ?', [charged]),
+        updated_at: now,
+      });
+    return true;
+  }
+}
+
+/** A hold's amount and owner as its writer got them back: what closing it needs from its row. */
+export interface KnownHold {
+  readonly amountMinor: MinorUnits;
+  readonly owner: ReservationOwner;
 }
 
 interface OwnerRow {

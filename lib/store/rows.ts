@@ -33,9 +33,15 @@ export abstract class Repository {
     protected readonly clock: Clock = Date.now,
   ) {}
 
-  /** Runs `work` in a transaction (a savepoint when the repository was built on one). */
+  /**
+   * Runs `work` in a transaction of its own, or, when the repository was built on a caller's
+   * transaction, as part of that one: no savepoint (two statements each, on the settlement's and
+   * the holds' path). Every caller lets a failure of such a unit fail its whole transaction (none
+   * catches it and carries on), so nothing a failed unit wrote can outlive it.
+   */
   protected atomically<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.retrying(() => this.db.transaction(work));
+    if (this.db.isTransaction) return work(this.db as Knex.Transaction);
+    return retryOnDeadlock(() => this.db.transaction(work));
   }
 
   /** Runs a write, reporting a reference to a missing parent row as invalid input, not a driver error. */

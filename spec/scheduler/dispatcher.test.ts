@@ -39,6 +39,8 @@ describeEachDatabase('dispatcher', (getDb) => {
     expect(await one.dispatch(request.id)).toBe('dialed');
     expect(spy.calls).toEqual([expect.objectContaining({ id: request.id, state: 'dialing_a', attempts: 1, claimedBy: 'controller-1', leaseUntil: clock.now() + LEASE })]);
     expect(spy.calls[0]?.version).toBe(request.version + 1);
+    // The dialer gets the claimed row without a second read: the copy is the row, column for column.
+    expect(spy.calls[0]).toEqual(await store.callbackRequests.findById(request.id));
     expect(await one.dispatch(request.id)).toBe('not_due_state');
     expect(spy.calls).toHaveLength(1);
   });

@@ -28,6 +28,9 @@ describeEachDatabase('legs and CDRs', (getDb) => {
     const b = await store.legs.create({ uuid: randomUUID(), requestId: request.id, role: 'B', number: '1001', reservedMinor: minorUnits(300) });
     expect(a).toMatchObject({ role: 'A', attempt: 1, node: 'fs1', state: 'dialing', answeredAt: null, costMinor: null, createdAt: T0 });
     expect(b).toMatchObject({ number: '1001', state: 'queued', reservedMinor: 300 });
+    // What create returns is built from what it wrote, not read back: it must be the row.
+    expect(await store.legs.findByUuid(a.uuid)).toEqual(a);
+    expect(await store.legs.findByUuid(b.uuid)).toEqual(b);
 
     expect(await store.legs.update(a.uuid, { state: 'answered', answeredAt: T0 + 5_000 })).toBe(true);
     const ended = { state: 'completed', endedAt: T0 + 65_000, billsec: 60, hangupCause: 'NORMAL_CLEARING', costMinor: minorUnits(1) };

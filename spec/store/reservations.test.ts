@@ -20,6 +20,8 @@ describeEachDatabase('reservations and balance', (getDb) => {
     const account = await accountWithBalance(store, 1000);
     const reservation = await store.reservations.reserve(account.id, minorUnits(300), { legUuid: '0b6f0d5e-2f61-4d2c-9a55-6b7c1d2e3f40' });
     expect(reservation).toMatchObject({ accountId: account.id, amountMinor: 300, state: 'held', settledMinor: null });
+    // Built from what the hold wrote, not read back: it must be the row.
+    expect(await store.reservations.findById(reservation!.id)).toEqual(reservation);
     expect(await balanceOf(account.id)).toEqual({ balanceMinor: 1000, creditLimitMinor: 0, reservedMinor: 300, availableMinor: 700 });
 
     expect(await store.reservations.settle(reservation!.id, minorUnits(120))).toBe(true);
@@ -30,6 +32,26 @@ describeEachDatabase('reservations and balance', (getDb) => {
     expect(await store.reservations.settle(reservation!.id, minorUnits(120))).toBe(false);
     expect(await store.reservations.release(reservation!.id)).toBe(false);
     expect((await balanceOf(account.id)).balanceMinor).toBe(880);
+  });
+
+  it('settles a hold known to its writer without reading it, and only as the row has it', async () => {
+    const account = await accountWithBalance(store, 1000);
+    const other = await accountWithBalance(store, 1000);
+    const reservation = (await store.reservations.reserve(account.id, minorUnits(300)))!;
+    const known = { amountMinor: reservation.amountMinor, owner: { accountId: account.id } };
+    // Known wrong (another owner, another amount): the row decides, as without it.
+    expect(await store.reservations.settle(reservation.id, minorUnits(100), { amountMinor: minorUnits(300), owner: { accountId: other.id } })).toBe(true);
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 900, reservedMinor: 0 });
+    expect(await balanceOf(other.id)).toMatchObject({ balanceMinor: 1000, reservedMinor: 0 });
+    expect(await store.reservations.settle(reservation.id, minorUnits(100), known)).toBe(false);
+
+    const second = (await store.reservations.reserve(account.id, minorUnits(200)))!;
+    expect(await store.reservations.release(second.id, { amountMinor: minorUnits(999), owner: { accountId: account.id } })).toBe(true);
+    const third = (await store.reservations.reserve(account.id, minorUnits(200)))!;
+    expect(await store.reservations.settle(third.id, minorUnits(50), { amountMinor: third.amountMinor, owner: { accountId: account.id } })).toBe(true);
+    expect(await store.reservations.release(third.id, { amountMinor: third.amountMinor, owner: { accountId: account.id } })).toBe(false);
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 850, reservedMinor: 0 });
+    expect(await store.reservations.findById(third.id)).toMatchObject({ state: 'settled', settledMinor: 50 });
   });
 
   it('releases a hold without charging', async () => {

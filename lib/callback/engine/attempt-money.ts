@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { E164 } from '../../domain/phone-number';
 import type { CallbackRequest } from '../../store/callback-requests';
+import type { AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
-import { Funds, isRefusal, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
+import { Funds, isRefusal, knownHold, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
 import type { LiveLeg } from './live-leg';
 
 /** What a leg about to be dialed costs and has held for it. */
@@ -29,12 +30,12 @@ export class AttemptMoney {
   }
 
   /** When the request is due: prices (A6, B1) and the first holds (B3), or why the call may not be made. */
-  async prepare(request: CallbackRequest): Promise<Refusal | undefined> {
-    const a = await this.funds.priceLegA(request);
+  async prepare(request: CallbackRequest, accounts: AccountLookup): Promise<Refusal | undefined> {
+    const a = await this.funds.priceLegA(request, accounts);
     if (isRefusal(a)) return a;
     this.pricingA = a;
     if (request.destination !== null) {
-      const b = await this.funds.priceLegB(request, request.destination);
+      const b = await this.funds.priceLegB(request, request.destination, accounts);
       if (isRefusal(b)) return b;
       this.pricingB = b;
     }
@@ -87,7 +88,7 @@ export class AttemptMoney {
    */
   async releaseUnused(dialed: ReadonlySet<string | undefined>): Promise<void> {
     for (const hold of this.holds.splice(0)) {
-      if (!dialed.has(hold.legUuid)) await this.ctx.untilWritten(`release hold ${hold.reservationId}`, () => this.ctx.store.reservations.release(hold.reservationId));
+      if (!dialed.has(hold.legUuid)) await this.ctx.untilWritten(`release hold ${hold.reservationId}`, () => this.ctx.store.reservations.release(hold.reservationId, knownHold(hold)));
     }
   }
 

@@ -60,8 +60,10 @@ export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOu
     return;
   }
   leg.mayBeUp = true;
-  await leg.mark('answered');
+  // The row catches up behind the event (live-leg.ts keeps its writes in order): B's answer goes
+  // to uuid_bridge without waiting for the database (engine README, "Acting before the write").
+  const marked = leg.mark('answered');
   leg.log.info('leg answered', { role: leg.role });
   host.detach(leg.signals.hangup.promise.then((cause) => host.send({ type: 'hung_up', by: role, cause })));
-  await host.send(EVENTS[role].answered);
+  await Promise.all([host.send(EVENTS[role].answered), marked]);
 }

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
-import { cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type Rate, type ReservationOwner, type Store } from '../../store';
+import { cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type KnownHold, type Rate, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { CHOSEN_PAYER_KEY } from './ask-destination';
+import type { AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
 import { requestData } from './request-data';
 
@@ -89,16 +90,19 @@ export class Funds {
    * Pricing reads wait out a database outage like the writes do (ctx.untilWritten): a call being
    * set up then goes on once the database is back instead of failing, and reading twice is harmless.
    */
-  priceLegA(request: CallbackRequest): Promise<LegPricing | Refusal> {
-    return this.ctx.untilWritten(`price leg A of ${request.id}`, () => this.priceLegAOnce(request));
+  priceLegA(request: CallbackRequest, accounts: AccountLookup = this.readAccount): Promise<LegPricing | Refusal> {
+    return this.ctx.untilWritten(`price leg A of ${request.id}`, () => this.priceLegAOnce(request, accounts));
   }
 
-  priceLegB(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
-    return this.ctx.untilWritten(`price ${destination} for ${request.id}`, () => this.priceLegBOnce(request, destination));
+  /** `accounts`: an admission's lookup reads each account once for all its questions (account-reads.ts). */
+  priceLegB(request: CallbackRequest, destination: E164, accounts: AccountLookup = this.readAccount): Promise<LegPricing | Refusal> {
+    return this.ctx.untilWritten(`price ${destination} for ${request.id}`, () => this.priceLegBOnce(request, destination, accounts));
   }
 
-  private async priceLegAOnce(request: CallbackRequest): Promise<LegPricing | Refusal> {
-    const account = await this.ctx.store.accounts.findById(request.accountId);
+  private readonly readAccount: AccountLookup = (accountId) => this.ctx.store.accounts.findById(accountId);
+
+  private async priceLegAOnce(request: CallbackRequest, accounts: AccountLookup): Promise<LegPricing | Refusal> {
+    const account = await accounts(request.accountId);
     if (!account) return { refused: 'account_missing' };
     if (!account.active) return { refused: 'account_inactive' };
     const rate = account.callbackTariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.callbackTariffId, request.source);
@@ -107,10 +111,10 @@ export class Funds {
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
   }
 
-  private async priceLegBOnce(request: CallbackRequest, destination: E164): Promise<LegPricing | Refusal> {
+  private async priceLegBOnce(request: CallbackRequest, destination: E164, accounts: AccountLookup): Promise<LegPricing | Refusal> {
     const chosen = chosenPayerOf(request);
-    if (chosen && 'cardId' in chosen) return this.priceCardLeg(request, chosen.cardId, destination);
-    const account = await this.ctx.store.accounts.findById(chosen ? chosen.accountId : request.accountId);
+    if (chosen && 'cardId' in chosen) return this.priceCardLeg(request, chosen.cardId, destination, accounts);
+    const account = await accounts(chosen ? chosen.accountId : request.accountId);
     if (!account) return { refused: 'account_missing' };
     if (chosen) {
       if (!account.active) return { refused: 'account_inactive' };
@@ -124,10 +128,10 @@ export class Funds {
   }
 
   /** A4: a card pays leg B at the retail tariff of its account, else of the request's (the operator's). */
-  private async priceCardLeg(request: CallbackRequest, cardId: number, destination: E164): Promise<LegPricing | Refusal> {
+  private async priceCardLeg(request: CallbackRequest, cardId: number, destination: E164, accounts: AccountLookup): Promise<LegPricing | Refusal> {
     const card = await this.ctx.store.cards.findById(cardId);
     if (!card || !card.active || (card.expiresAt !== null && card.expiresAt <= this.ctx.clock.now())) return { refused: 'no_payer' };
-    const account = await this.ctx.store.accounts.findById(card.accountId ?? request.accountId);
+    const account = await accounts(card.accountId ?? request.accountId);
     if (!account) return { refused: 'account_missing' };
     const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
@@ -210,7 +214,7 @@ export class Funds {
 
   /** Holds no leg will use; a release waits out an outage too (releasing twice changes nothing). */
   private async releaseAll(holds: readonly Hold[]): Promise<void> {
-    for (const hold of holds) await this.ctx.untilWritten(`release hold ${hold.reservationId}`, () => this.ctx.store.reservations.release(hold.reservationId));
+    for (const hold of holds) await this.ctx.untilWritten(`release hold ${hold.reservationId}`, () => this.ctx.store.reservations.release(hold.reservationId, knownHold(hold)));
   }
 
   /**
@@ -316,7 +320,7 @@ export class Funds {
 
   private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[], firstTry: boolean): Promise<Hold[]> {
     const reserve = async (tx: Store): Promise<Hold[]> => {
-      for (const hold of releasing) await tx.reservations.release(hold.reservationId);
+      for (const hold of releasing) await tx.reservations.release(hold.reservationId, knownHold(hold));
       const holds: Hold[] = [];
       for (const { leg, owner, amount, since, holdKey } of wanted) {
         const reservation = await tx.reservations.reserveFor(owner, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid, holdKey, firstTry });
@@ -377,6 +381,11 @@ export function payerFunds(payer: Payer): ReservationOwner {
 }
 
 /** One key per owner of money, so an account and a card with the same id never share a sum. */
+/** What the store needs to close `hold` without reading its row first. */
+export function knownHold(hold: Hold): KnownHold {
+  return { amountMinor: hold.amount, owner: 'cardId' in hold ? { cardId: hold.cardId } : { accountId: hold.accountId } };
+}
+
 function fundsKey(owner: ReservationOwner): string {
   return 'cardId' in owner ? `card:${owner.cardId}` : `account:${owner.accountId}`;
 }

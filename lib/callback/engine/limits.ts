@@ -2,6 +2,7 @@ import type { Store } from '../../store';
 import type { Account } from '../../store/accounts';
 import type { CallbackRequest } from '../../store/callback-requests';
 import { CALL_IN_PROGRESS_STATES } from '../state/request-state';
+import type { AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
 import type { Refusal } from './funds';
 import { requestData } from './request-data';
@@ -23,14 +24,14 @@ import { requestData } from './request-data';
  * A caller nobody identified (A6) is ordered on the operator's account, which is not theirs to
  * be limited by; they are not counted against it here.
  */
-export function concurrencyRefusal(ctx: EngineContext, request: CallbackRequest): Promise<Refusal | undefined> {
+export function concurrencyRefusal(ctx: EngineContext, request: CallbackRequest, accounts: AccountLookup): Promise<Refusal | undefined> {
   if (requestData(request.data).unidentified) return Promise.resolve(undefined);
   // Part of the call's setup: a database outage is waited out (reading again is harmless).
-  return ctx.untilWritten(`calls in progress of account ${request.accountId}`, () => countRefusal(ctx, request));
+  return ctx.untilWritten(`calls in progress of account ${request.accountId}`, () => countRefusal(ctx, request, accounts));
 }
 
-async function countRefusal(ctx: EngineContext, request: CallbackRequest): Promise<Refusal | undefined> {
-  const account = await ctx.store.accounts.findById(request.accountId);
+async function countRefusal(ctx: EngineContext, request: CallbackRequest, accounts: AccountLookup): Promise<Refusal | undefined> {
+  const account = await accounts(request.accountId);
   // A missing account is refused by the pricing, with its own reason.
   if (!account) return undefined;
   // This request has no leg for its attempt yet, so it is not among them.

@@ -1,7 +1,7 @@
 import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
-import type { Leg, LegRole } from '../../store/legs';
+import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
 import type { EngineContext } from './context';
@@ -51,6 +51,12 @@ export class LiveLeg {
   /** When another channel told us this leg ended (see endedElsewhere): where an estimate ends. */
   private endSeenAt: number | undefined;
   private settlement: Promise<Settlement> | undefined;
+  /**
+   * The row's updates, one after another in the order they were made: a mark nobody waits for
+   * (B's answer, so that the bridge does not wait for the database) never lands after a later
+   * one, and the settlement's final write comes after all of them.
+   */
+  private rowWrites: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly ctx: EngineContext,
@@ -151,17 +157,21 @@ export class LiveLeg {
     this.state = state;
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
     // A talk goes on while the database is away; its row catches up when it is back.
-    await this.ctx.work.run(() =>
-      this.ctx.untilWritten(`mark leg ${this.uuid} ${state}`, () =>
-        this.ctx.store.legs.update(this.uuid, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state }),
-      ),
-    );
-    this.publish(null);
+    await this.writeRow(`mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
+    // The state this write persisted: the leg may have moved on meanwhile (B's answer, then its bridge), and announces that after its own write.
+    this.publish(null, state);
   }
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    await this.ctx.untilWritten(`hold of leg ${this.uuid}`, () => this.ctx.store.legs.update(this.uuid, { reservedMinor: hold?.amount ?? null }));
+    await this.writeRow(`hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
+  }
+
+  /** Queues an update of the row behind the ones before it (rowWrites); each waits out an outage. */
+  private writeRow(what: string, patch: LegPatch): Promise<unknown> {
+    const write = this.rowWrites.then(() => this.ctx.work.run(() => this.ctx.untilWritten(what, () => this.ctx.store.legs.update(this.uuid, patch))));
+    this.rowWrites = write.catch(() => undefined);
+    return write;
   }
 
   /**
@@ -179,8 +189,10 @@ export class LiveLeg {
 
   /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
   settle(): Promise<Settlement> {
-    this.settlement ??= this.awaitEnd().then((end) =>
-      this.ctx.work.run(async () => {
+    this.settlement ??= this.awaitEnd().then(async (end) => {
+      // The final row is written after every earlier update of it has landed.
+      await this.rowWrites;
+      return this.ctx.work.run(async () => {
         const settled = await settleLeg(this.ctx, {
           requestId: this.requestId,
           legUuid: this.uuid,
@@ -200,8 +212,8 @@ export class LiveLeg {
           this.publish(end.cause);
         }
         return settled;
-      }),
-    );
+      });
+    });
     return this.settlement;
   }
 
@@ -237,14 +249,14 @@ export class LiveLeg {
     return estimate;
   }
 
-  private publish(cause: HangupCause | null): void {
+  private publish(cause: HangupCause | null, state: LegState = this.state): void {
     this.ctx.events.emit('leg', {
       requestId: this.requestId,
       legUuid: this.uuid,
       role: this.role,
       attempt: this.attempt,
-      status: liveStatusOf(this.state),
-      state: this.state,
+      status: liveStatusOf(state),
+      state,
       cause,
       at: this.ctx.clock.now(),
     });

@@ -10,6 +10,7 @@ import type { Action, CallLeg, RequestEvent } from '../state/request-events';
 import { isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
 import { callerIdsForRequest } from './caller-ids';
 import { destinationOf, withChosenPayer } from './ask-destination';
+import { readEachAccountOnce } from './account-reads';
 import type { EngineContext } from './context';
 import type { FlowHost, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
@@ -135,11 +136,12 @@ export class RequestRunner implements FlowHost {
    */
   private async admit(): Promise<void> {
     const claimedAt = this.ctx.clock.now();
+    const accounts = readEachAccountOnce(this.ctx.store);
     const refusal =
       this.switchedOff() ??
-      (await this.money.prepare(this.request)) ??
+      (await this.money.prepare(this.request, accounts)) ??
       (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
-        const overLimit = await concurrencyRefusal(this.ctx, this.request);
+        const overLimit = await concurrencyRefusal(this.ctx, this.request, accounts);
         if (overLimit) return overLimit;
         if (await this.leaseHeld(claimedAt)) await this.begin();
         return undefined;
@@ -228,7 +230,12 @@ export class RequestRunner implements FlowHost {
     }
     const final = isFinalState(decision.to);
     if (final) await this.endEveryLeg(decision, decideFrom);
-    if (!(await this.persist(event, decision))) {
+    // The one action taken before its decision is written: joining two answered legs (README, "Acting before the write").
+    const joined = joinsBeforeItsWrite(decision) ? this.join().catch((error: unknown) => void this.log.error('joining the legs failed', { error: errorText(error) })) : undefined;
+    const persisted = await this.persist(event, decision);
+    if (!persisted) {
+      // The legs were joined for a decision that lost: what the winner decided ends them (abandon), or this event is decided again.
+      await joined;
       // Another actor (an operator's cancel on another instance, a recovery) moved the row first.
       const fresh = await this.ctx.untilWritten(`read request ${this.id}`, () => this.ctx.store.callbackRequests.findById(this.id));
       if (fresh) this.request = fresh;
@@ -242,7 +249,7 @@ export class RequestRunner implements FlowHost {
       this.state = state;
       return retried ? false : this.step(event, state, true);
     }
-    if (!final) for (const action of decision.actions) await this.act(action);
+    if (!final) for (const action of decision.actions) await this.act(action, joined);
     if (final || this.state === 'retry_scheduled') this.retire();
     return true;
   }
@@ -341,15 +348,16 @@ export class RequestRunner implements FlowHost {
   }
 
   /** One action; a failing one is logged and the rest still run (a failed prompt must not keep a leg unbilled). */
-  private async act(action: Action): Promise<void> {
+  private async act(action: Action, joined?: Promise<void>): Promise<void> {
     try {
-      await this.run(action);
+      await this.run(action, joined);
     } catch (error) {
       this.log.error('action failed', { action: action.type, error: errorText(error), stack: stackOf(error) });
     }
   }
 
-  private async run(action: Action): Promise<void> {
+  /** `joined`: the legs were joined already, before the decision was written (step). */
+  private async run(action: Action, joined?: Promise<void>): Promise<void> {
     switch (action.type) {
       case 'dial_a':
         return this.flow.dialA();
@@ -358,7 +366,7 @@ export class RequestRunner implements FlowHost {
       case 'ask_destination':
         return this.askDestination();
       case 'bridge':
-        return this.bridge();
+        return this.bridge(joined);
       case 'play_prompt':
         return this.playPrompt(action.leg === 'A' ? this.legA : this.legB, this.ctx.promptFile(action.name));
       case 'play_refusal':
@@ -385,17 +393,28 @@ export class RequestRunner implements FlowHost {
 
   // --- actions shared by both modes -------------------------------------------------------------
 
-  private async bridge(): Promise<void> {
-    await this.flow.connect();
+  private async bridge(joined: Promise<void> | undefined): Promise<void> {
+    await (joined ?? this.join());
     const a = this.legA;
     const b = this.legB;
     if (!a || !b) return;
     // The marks take the legs to `bridged` at once and their rows when the database lets them
-    // (they wait out an outage): the talk's limit and features must not wait for that.
+    // (they wait out an outage): the talk's features must not wait for that.
     const marked = Promise.all([a.mark('bridged'), b.mark('bridged')]);
-    this.startTalkLimit(a, b);
     this.startTalkHook(a, b);
     await marked;
+  }
+
+  /**
+   * A and B joined (uuid_bridge in simultaneous mode; the bridge application did it in source
+   * first) and the talk's limit set, on our timers and on the switch: nothing here waits for the
+   * database, and a talk never runs without its limit, whenever its decision is written.
+   */
+  private async join(): Promise<void> {
+    await this.flow.connect();
+    const a = this.legA;
+    const b = this.legB;
+    if (a && b) this.startTalkLimit(a, b);
   }
 
   /** In-call features (lib/features) attach to the talk here and let go when `ended` aborts. */
@@ -624,6 +643,15 @@ export class RequestRunner implements FlowHost {
     if (fresh && isRequestState(fresh.state)) this.state = fresh.state;
     await this.abandon();
   }
+}
+
+/**
+ * Joining two answered legs may go before the compare-and-set of its decision: it dials nobody
+ * and moves no money, and every way the write can lose ends those legs anyway (README, "Acting
+ * before the write"). Everything else is written first.
+ */
+function joinsBeforeItsWrite(decision: Decision): boolean {
+  return decision.to === 'bridged' && decision.actions.length === 1 && decision.actions[0]?.type === 'bridge';
 }
 
 function errorText(error: unknown): string {

@@ -6,7 +6,7 @@ import { legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
 import { carrierChargeOf, type CarrierCharge } from './carrier-cost';
 import type { EngineContext } from './context';
-import { payerFunds, type Hold, type LegPricing } from './funds';
+import { knownHold, payerFunds, type Hold, type LegPricing } from './funds';
 import type { LegEnd } from './leg-events';
 
 export interface SettleInput {
@@ -159,12 +159,13 @@ async function capAtHold(tx: Store, input: SettleInput, payer: ReservationOwner 
 
 async function charge(tx: Store, hold: Hold | undefined, payer: ReservationOwner | null, cost: MinorUnits): Promise<void> {
   if (hold) {
+    const known = knownHold(hold);
     if (cost === 0) {
-      await tx.reservations.release(hold.reservationId);
+      await tx.reservations.release(hold.reservationId, known);
       return;
     }
     // A card's hold pays at most what the card has (the store never takes a card below zero).
-    if (await tx.reservations.settle(hold.reservationId, cost)) return;
+    if (await tx.reservations.settle(hold.reservationId, cost, known)) return;
     // The hold was closed by someone else (a reaper of stale holds): the leg is still owed.
   }
   // A leg that ran without a hold (leg A in the IVR, the operator's legs) is charged as it is;

@@ -1,0 +1,60 @@
+/**
+ * Which statements a callback costs: orders `--calls=N` callbacks (default 20) one after another
+ * through the bench controller (simultaneous mode, as the call-setup scenario), waits until each
+ * ended, and prints every statement shape the database received with how often per callback.
+ * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N]`
+ * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
+ */
+import type { RequestChange } from '../lib/callback/engine';
+import { startController } from './controller';
+import { numbers, startSimChild } from './sim-child';
+import { SqlCounter } from './sql-count';
+import { round, waitFor } from './stats';
+
+const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
+
+async function main(): Promise<void> {
+  const mariadb = process.argv.includes('--mariadb');
+  const calls = Number(process.argv.find((arg) => arg.startsWith('--calls='))?.slice('--calls='.length) ?? 20);
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (mariadb && !redisUrl) throw new Error('--mariadb needs TEST_MYSQL_URL and TEST_REDIS_URL');
+  const sim = await startSimChild();
+  try {
+    const aNumbers = numbers('202', calls);
+    const bNumbers = numbers('303', calls);
+    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
+    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, hangupAfterMs: 300 });
+    const controller = await startController({
+      simPort: sim.port,
+      database: mariadb ? 'mariadb' : 'sqlite',
+      queue: mariadb && redisUrl ? { driver: 'redis', url: redisUrl, prefix: `cbsql-${process.pid}` } : { driver: 'memory' },
+      accounts: 1,
+    });
+    const ended = new Set<string>();
+    controller.engine.on('request', (change: RequestChange) => {
+      if (TERMINAL.has(change.to)) ended.add(change.requestId);
+    });
+    const sql = new SqlCounter(controller.db);
+    try {
+      for (let i = 0; i < calls; i += 1) {
+        const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode: 'simultaneous' });
+        await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
+      }
+      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls})`);
+      console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
+    } finally {
+      sql.stop();
+      await controller.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

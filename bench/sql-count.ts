@@ -1,0 +1,55 @@
+import type { Knex } from 'knex';
+
+/** What knex passes with its `query` event: the statement as sent, placeholders and all. */
+interface QueryData {
+  readonly sql?: unknown;
+}
+
+/**
+ * Counts the statements a knex instance sends (knex emits `query` for each, inside a transaction
+ * too, BEGIN and COMMIT included), in total and by shape: the SQL with its placeholders, a list
+ * of them (`in (?, ?, ?)`, a multi-row insert) folded to one, so that one statement's variants
+ * count together. A count of statements, unlike a time, does not depend on the machine.
+ */
+export class SqlCounter {
+  private total = 0;
+  private readonly shapes = new Map<string, number>();
+  private readonly listener = (data: QueryData): void => {
+    this.total += 1;
+    const shape = shapeOf(typeof data.sql === 'string' ? data.sql : String(data.sql));
+    this.shapes.set(shape, (this.shapes.get(shape) ?? 0) + 1);
+  };
+
+  constructor(private readonly db: Knex) {
+    db.on('query', this.listener);
+  }
+
+  get count(): number {
+    return this.total;
+  }
+
+  /** Shapes by how often they were sent, most frequent first. */
+  breakdown(): { shape: string; count: number }[] {
+    return [...this.shapes].map(([shape, count]) => ({ shape, count })).sort((a, b) => b.count - a.count || a.shape.localeCompare(b.shape));
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.shapes.clear();
+  }
+
+  stop(): void {
+    this.db.off('query', this.listener);
+  }
+}
+
+/** The statement with every run of placeholders (a list, a multi-row VALUES) folded to one, savepoint names to one. */
+export function shapeOf(sql: string): string {
+  return sql
+    .replace(/\s+/g, ' ')
+    // knex names each nested transaction's savepoint after it.
+    .replace(/\btrx\d+\b/g, 'trxN')
+    .replace(/\?(?:\s*,\s*\?)+/g, '?…')
+    .replace(/\(\?…?\)(?:\s*,\s*\(\?…?\))+/g, '(?…)…')
+    .trim();
+}
