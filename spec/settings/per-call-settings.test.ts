@@ -1,3 +1,4 @@
+import { shippedPromptFiles } from '../support/prompt-files';
 import { OrderRefused } from '../../lib/callback/engine';
 import type { E164 } from '../../lib/domain/phone-number';
 import { LegAIvr, PromptCatalogue } from '../../lib/ivr';
@@ -29,7 +30,7 @@ describeEachDatabase('callback settings per access number and per account', (get
       callback: { waitTimeSeconds: 30 },
       askDestination: { ask: (input) => (holder.ivr as LegAIvr).ask(input) },
     }));
-    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue('/prompts'), logger: r.logger, now: () => r.clock.now() });
+    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue(shippedPromptFiles()), logger: r.logger, now: () => r.clock.now() });
     return { r, counter: useAccessHandler(r) };
   }
 

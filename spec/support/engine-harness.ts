@@ -1,3 +1,4 @@
+import { shippedPromptFiles } from './prompt-files';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -249,7 +250,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',
-    promptsDir: PROMPTS_DIR,
+    promptFiles: shippedPromptFiles(PROMPTS_DIR),
     ...(options.askDestination ? { askDestination: options.askDestination } : {}),
     ...options.engine,
   });
