@@ -46,10 +46,9 @@ export interface CallbackEngineOptions {
   clock?: Clock;
   /** Must match the scheduler's lease (default 2 min). */
   leaseMs?: number;
-  /** Where the prompts lie and in which languages; default: `promptsDir` and the prompt list at `promptsList`. */
+  /** Where the prompts lie and in which languages; default: `promptsDir` and the shipped prompt list. */
   promptFiles?: PromptFiles;
   promptsDir?: string;
-  promptsList?: string;
   prompts?: Partial<PromptNames>;
   /** C6: what leg A hears before the hard stop. */
   warningTone?: string;
@@ -123,7 +122,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
   const logger = options.logger.child({ component: 'callback-engine', instanceId: options.instanceId });
   const promptFiles =
     options.promptFiles ??
-    new PromptFiles(options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts', readPromptList(options.promptsList ?? DEFAULT_PROMPTS_LIST, logger), options.settings.language);
+    new PromptFiles(options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts', readPromptList(DEFAULT_PROMPTS_LIST, logger), options.settings.language);
   const work = new WorkTracker();
   return {
     db: options.db,
