@@ -59,7 +59,7 @@ export const callbackFields = {
   ),
   announceBalance: setting(z.boolean().default(true), "Leg A's IVR speaks the balance before asking the destination."),
   announceMaxDuration: setting(z.boolean().default(true), "Leg A's IVR speaks the longest talk the balance allows once the destination is known."),
-  language: setting(z.string().regex(/^[a-z]{2,3}$/).default('en'), "Language of leg A's IVR prompts and mod_say: selects the prompt folder `<promptsDir>/<language>/`.", {
+  language: setting(z.string().regex(/^[a-z]{2,3}$/).default('en'), "Language of every prompt (leg A's IVR, busy/failed IVR, the engine's and the in-call features' prompts), of mod_say and of SMS replies. Prompts come from `<promptsDir>/<language>/`; one a language lacks (per `freeswitch.promptsList`) comes from the system value's folder, and an SMS text a language lacks is sent in English.", {
     allowed: LANGUAGE_ALLOWED,
   }),
   defaultCountry: setting(countrySchema().default('US'), 'Country used to read national numbers (no + or 00).', { allowed: COUNTRY_ALLOWED }),

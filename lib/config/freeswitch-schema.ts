@@ -38,8 +38,13 @@ export const freeswitchSchema = z
     ),
     promptsDir: setting(
       z.string().regex(/^\/[^\s'"]*$/, 'an absolute path without spaces or quotes').default('/usr/local/freeswitch/sounds/prompts'),
-      'Where the prompt files lie on the FreeSWITCH hosts: freeswitch-conf/prompts/prompts.tsv lists them, scripts/make-prompts.sh speaks them.',
+      'Where the prompt files lie on the FreeSWITCH hosts, one folder per language (`<language>/<name>.wav`): `freeswitch.promptsList` lists them, scripts/make-prompts.sh speaks them.',
       { allowed: 'an absolute path without spaces or quotes' },
+    ),
+    promptsList: setting(
+      z.string().min(1).default('freeswitch-conf/prompts/prompts.tsv'),
+      'The prompt list (a file on the controller, relative to its working folder): the prompts that lie under `freeswitch.promptsDir`, as `<language>/<name>.wav`. A prompt a language lacks in it is played in `callback.language`; an unreadable list plays every prompt in `callback.language`.',
+      { allowed: 'a file path' },
     ),
     cdrGraceSeconds: setting(
       z.number().int().min(0).max(60).default(5),

@@ -137,7 +137,7 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
 
 
 async function tellA(talk: Talk, prompt: string): Promise<void> {
-  await talk.legA.control.playDuringTalk(talk.ctx.promptFile(prompt));
+  await talk.legA.control.playDuringTalk(talk.ctx.promptFile(prompt, talk.ctx.settings.language));
 }
 
 function numberOf(digits: string, country: CountryCode): E164 | undefined {

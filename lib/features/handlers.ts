@@ -129,7 +129,7 @@ export class RedialLater implements FeatureHandler {
       ...(isCallerIdPolicy(request.callerIdPolicy) ? { callerIdPolicy: request.callerIdPolicy } : {}),
     });
     talk.log.info('redial scheduled', { redialRequestId: redial.id, dueAt: redial.dueAt, minutes: delayMs / 60_000 });
-    if (settings.redialConfirmPrompt) await talk.legA.control.playDuringTalk(ctx.promptFile(settings.redialConfirmPrompt));
+    if (settings.redialConfirmPrompt) await talk.legA.control.playDuringTalk(ctx.promptFile(settings.redialConfirmPrompt, ctx.settings.language));
     // A's hangup ends the talk the ordinary way: B is cleared, both legs settled, the request completed.
     await talk.legA.control.hangup('NORMAL_CLEARING');
   }

@@ -1,5 +1,7 @@
 export { LegAIvr, type LegAIvrOptions } from './leg-a-ivr';
 export { PromptCatalogue, PROMPTS, type PromptName } from './prompts';
+export { PromptFiles, parsePromptList, LANGUAGE_PATTERN } from './prompt-files';
+export { readPromptList } from './read-prompt-list';
 export { runStep, type IvrStep } from './step';
 export { AnnounceBalance } from './announce-balance';
 export { AnnounceMaxDuration } from './announce-max-duration';

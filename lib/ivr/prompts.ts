@@ -1,6 +1,8 @@
+import { LANGUAGE_PATTERN, type PromptFiles } from './prompt-files';
+
 /**
  * C2 prompt catalogue: every sound the leg-A IVR plays, by name, so an operator can replace a
- * file (or add a language) without touching code. Files are `<dir>/<language>/<file>.wav`;
+ * file (or add a language) without touching code. Files are located by `PromptFiles`;
  * numbers, money and durations are spoken by FreeSWITCH's mod_say in the same language.
  */
 export const PROMPTS = {
@@ -20,24 +22,18 @@ export const PROMPTS = {
 export type PromptName = keyof typeof PROMPTS;
 
 export class PromptCatalogue {
-  private readonly dir: string;
-
   constructor(
-    dir: string,
+    private readonly files: PromptFiles,
     private readonly overrides: Partial<Record<PromptName, string>> = {},
-    readonly fallbackLanguage = 'en',
-  ) {
-    this.dir = dir.replace(/\/+$/, '');
-  }
+  ) {}
 
-  /** The file FreeSWITCH opens for `name` in `language` (the account's), falling back to the default language. */
+  /** The file FreeSWITCH opens for `name` in `language` (the request's), else in the default language. */
   file(name: PromptName, language?: string): string {
-    const lang = language && /^[a-z]{2,3}$/.test(language) ? language : this.fallbackLanguage;
-    return `${this.dir}/${lang}/${this.overrides[name] ?? PROMPTS[name]}.wav`;
+    return this.files.file(this.overrides[name] ?? PROMPTS[name], language);
   }
 
   /** mod_say's module name for a language (`en`, `de`, …). */
   sayLanguage(language?: string): string {
-    return language && /^[a-z]{2,3}$/.test(language) ? language : this.fallbackLanguage;
+    return language !== undefined && LANGUAGE_PATTERN.test(language) ? language : this.files.defaultLanguage;
   }
 }

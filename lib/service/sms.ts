@@ -2,7 +2,9 @@ import type { CallbackEngine } from '../callback/engine';
 import type { Settings } from '../config';
 import type { SmsConfig } from '../config/sms-schema';
 import type { Logger } from '../log/logger';
-import { createSmsModule, engineOrdering, type SenderLimit, type SmsModule, type SmsSettings } from '../sms';
+import { isE164 } from '../domain/phone-number';
+import { resolveFor } from '../settings';
+import { createSmsModule, engineOrdering, type ReplyLanguage, type SenderLimit, type SmsModule, type SmsSettings } from '../sms';
 import type { WebhookEndpoint } from '../sms/adapters/router';
 import type { Store } from '../store';
 import type { Clock } from '../time/clock';
@@ -11,8 +13,16 @@ import type { Clock } from '../time/clock';
 export function startSms(settings: Settings, deps: { store: Store; engine: CallbackEngine; clock: Clock; logger: Logger }): SmsModule {
   return createSmsModule(
     { store: deps.store, ordering: engineOrdering((order) => deps.engine.order(order), deps.store.callbackRequests), clock: deps.clock, logger: deps.logger },
-    { ...smsSettings(settings.sms, settings.callback.defaultCountry), verification: settings.verification },
+    { ...smsSettings(settings.sms, settings.callback.defaultCountry), verification: settings.verification, replyLanguage: resolvedLanguage(settings, deps) },
   );
+}
+
+/** Replies follow the account's resolved `language`, the access number's first when the SMS was sent to one (#18 item 1). */
+function resolvedLanguage(settings: Settings, deps: { store: Store; logger: Logger }): ReplyLanguage {
+  return async (account, receivedOn) => {
+    const accessNumber = isE164(receivedOn) ? await deps.store.accessNumbers.findByDid(receivedOn) : null;
+    return resolveFor(settings.callback, { account, accessNumber }, deps.logger).language.value;
+  };
 }
 
 function smsSettings(config: SmsConfig, defaultCountry: SmsSettings['defaultCountry']): SmsSettings {

@@ -29,7 +29,7 @@ import type { Logger } from '../log/logger';
 import { talkFeatures } from '../features';
 import { faxDirOf, recordingsDirOf } from '../config/media-schema';
 import { newInstanceId } from '../callback/engine/instance-id';
-import { LegAIvr, PromptCatalogue } from '../ivr';
+import { LegAIvr, PromptCatalogue, PromptFiles, readPromptList } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
 import { EVERY_SECOND_CRON } from '../scheduler/sweep-cron';
@@ -117,6 +117,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     for (const dir of [recordingsDirOf(settings.media), faxDirOf(settings.media)]) {
       await fs.promises.mkdir(dir, { recursive: true }).catch((error: unknown) => logger.warn('media directory cannot be created here', { dir, error: String(error) }));
     }
+    // One language lookup for every prompt: the IVR's, the engine's and the features' (#18 item 1).
+    const promptFiles = new PromptFiles(settings.freeswitch.promptsDir, readPromptList(settings.freeswitch.promptsList, logger), settings.callback.language);
     const engine = new CallbackEngine({
       db,
       logger,
@@ -127,8 +129,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       instanceId,
       clock,
       leaseMs: settings.scheduler.leaseSeconds * 1000,
-      promptsDir: settings.freeswitch.promptsDir,
-      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(settings.freeswitch.promptsDir), logger, now: () => clock.now() }),
+      promptFiles,
+      askDestination: new LegAIvr({ store, prompts: new PromptCatalogue(promptFiles), logger, now: () => clock.now() }),
       // C4: a subscriber who came through an access number is asked for the next destination after a talk.
       askAgainAfterTalk: (request) => request.trigger === 'access',
       // D1–D8: A's keypad during the talk.

@@ -1,5 +1,7 @@
 export * from './parser';
-export type { CallbackOrdering, SmsCallbackOrder, OrderOutcome, PastCallback } from './ports';
+export type { CallbackOrdering, SmsCallbackOrder, OrderOutcome, PastCallback, ReplyLanguage } from './ports';
+export { smsTexts } from './inbound/texts-for';
+export type { SmsTexts } from './inbound/replies';
 export { engineOrdering, type PlaceOrder, type RecentRequests, type EngineOrderingOptions } from './engine-ordering';
 export { SmsCommandHandler, INBOUND_STATUS, DEFAULT_UNAUTHORIZED_REPLY, type HandleOutcome, type InboundStatus, type ReplySender, type SmsCommandHandlerOptions } from './inbound/handler';
 export { smsWebhookRouter, type SmsWebhookOptions, type WebhookEndpoint } from './adapters/router';

@@ -13,7 +13,7 @@ import { LogSender } from './outbound/log-sender';
 import { OutboundSms, type OutboundSmsOptions } from './outbound/outbound-sms';
 import type { SmsSender } from './outbound/sender';
 import { WebhookSender, type WebhookSenderOptions } from './outbound/webhook-sender';
-import type { CallbackOrdering } from './ports';
+import type { CallbackOrdering, ReplyLanguage } from './ports';
 
 export type SenderSettings =
   | { readonly kind: 'log' }
@@ -37,6 +37,8 @@ export interface SmsSettings {
   readonly rateLimitedReply?: string | null;
   /** Caller-ID codes (#15 item 8); default: the `verification` settings' defaults. */
   readonly verification?: VerificationSettings;
+  /** The language of an account's replies; default English. */
+  readonly replyLanguage?: ReplyLanguage;
 }
 
 export interface SmsModuleDependencies {
@@ -100,6 +102,7 @@ export function createSmsModule(deps: SmsModuleDependencies, settings: SmsSettin
     ...(settings.maxDaysAhead === undefined ? {} : { maxDaysAhead: settings.maxDaysAhead }),
     ...(settings.senderLimit === undefined ? {} : { senderLimit: settings.senderLimit }),
     ...(settings.rateLimitedReply === undefined ? {} : { rateLimitedReply: settings.rateLimitedReply }),
+    ...(settings.replyLanguage === undefined ? {} : { replyLanguage: settings.replyLanguage }),
   });
   const router = smsWebhookRouter({ messages: deps.store.smsMessages, handler, logger, ...settings.webhooks });
   const staleInboundMs = settings.staleInboundMs ?? 120_000;

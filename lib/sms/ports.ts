@@ -1,4 +1,5 @@
 import type { E164 } from '../domain/phone-number';
+import type { Account } from '../store/accounts';
 
 /**
  * What the SMS module needs from the callback engine, and nothing more: the engine is built
@@ -40,3 +41,9 @@ export interface PastCallback {
   readonly destination: E164;
   readonly mode: 'source_first' | 'simultaneous';
 }
+
+/**
+ * The language of an account's replies (#18 item 1): its resolved `language`, with the access
+ * number the message was sent to, when it is one, over the account's. Absent: English.
+ */
+export type ReplyLanguage = (account: Account, receivedOn: string) => Promise<string>;

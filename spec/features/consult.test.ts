@@ -158,7 +158,7 @@ describeEachDatabase('##N#: consult a third party while B holds (D1)', (getDb, d
     const { r, a, requestId } = t;
     r.sim.sendDtmf(a.uuid, keys);
     await r.runUntil(() => (r.sim.channel(a.uuid)?.playbacks.length ?? 0) > 0, 'A told');
-    expect(r.sim.channel(a.uuid)?.playbacks.map((p) => p.file)).toEqual(['/prompts/callback/destination_not_allowed.wav']);
+    expect(r.sim.channel(a.uuid)?.playbacks.map((p) => p.file)).toEqual(['/prompts/en/callback/destination_not_allowed.wav']);
     expect((await r.store.legs.listForRequest(requestId)).map((leg) => leg.role)).toEqual(['A', 'B']);
     expect((await r.store.callbackRequests.findById(requestId))?.state).toBe('bridged');
   });

@@ -13,7 +13,7 @@ import { DESTINATION, PROMPTS_DIR, SOURCE, type EngineRig } from '../support/eng
 import { startTalking, statesOf, type Talking } from '../support/talk-rig';
 
 const FAX_MS = 30_000;
-const FAX_PROMPT = `${PROMPTS_DIR}/callback/fax_receiving.wav`;
+const FAX_PROMPT = `${PROMPTS_DIR}/en/callback/fax_receiving.wav`;
 
 describeEachDatabase('D5 *1: fax reception', (getDb, dbEngine) => {
   let rig: EngineRig | undefined;

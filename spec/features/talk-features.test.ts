@@ -70,7 +70,7 @@ describeEachDatabase('in-call DTMF codes', (getDb, dbEngine) => {
     r.sim.sendDtmf(a.uuid, '#3');
     const done = await r.finish(requestId);
     expect(done.state).toBe('completed');
-    expect(r.sim.channel(a.uuid)?.playbacks.map((p) => p.file)).toContain('/prompts/callback/redial_scheduled.wav');
+    expect(r.sim.channel(a.uuid)?.playbacks.map((p) => p.file)).toContain('/prompts/en/callback/redial_scheduled.wav');
     const legs = await r.store.legs.listForRequest(requestId);
     expect(legs.map((leg) => [leg.role, leg.state])).toEqual([
       ['A', 'completed'],

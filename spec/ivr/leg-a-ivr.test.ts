@@ -1,3 +1,4 @@
+import { shippedPromptFiles } from '../support/prompt-files';
 import type { E164 } from '../../lib/domain/phone-number';
 import { maxCallSeconds, maxTalkSecondsForTwoLegs } from '../../lib/billing';
 import { minorUnits } from '../../lib/domain/money';
@@ -34,7 +35,7 @@ describeEachDatabase('leg-A IVR (C2)', (getDb, dbEngine) => {
           throw error;
         });
     const r = (rig = await startAccessRig(getDb(), dbEngine, { ...options, askDestination: { ask } }));
-    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue('/prompts'), logger: r.logger, now: () => r.clock.now(), ...ivr });
+    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue(shippedPromptFiles()), logger: r.logger, now: () => r.clock.now(), ...ivr });
     return { r, counter: useAccessHandler(r), errors };
   }
 

@@ -1,3 +1,4 @@
+import { shippedPromptFiles } from '../support/prompt-files';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ describeEachDatabase('secrets in logs: access-number PIN entry', (getDb, dbEngin
     const holder: { ivr?: LegAIvr } = {};
     const r = (rig = await startAccessRig(getDb(), dbEngine, { askDestination: { ask: (input) => holder.ivr!.ask(input) } }));
     const capture = captureLogger(r.logger);
-    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue('/prompts'), logger: r.logger, now: () => r.clock.now() });
+    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue(shippedPromptFiles()), logger: r.logger, now: () => r.clock.now() });
     const counter = useAccessHandler(r);
     const caller = '+12025550163' as E164;
     const account = await r.account(1_000);

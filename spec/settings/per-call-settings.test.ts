@@ -1,3 +1,4 @@
+import { shippedPromptFiles } from '../support/prompt-files';
 import { OrderRefused } from '../../lib/callback/engine';
 import type { E164 } from '../../lib/domain/phone-number';
 import { LegAIvr, PromptCatalogue } from '../../lib/ivr';
@@ -29,7 +30,7 @@ describeEachDatabase('callback settings per access number and per account', (get
       callback: { waitTimeSeconds: 30 },
       askDestination: { ask: (input) => (holder.ivr as LegAIvr).ask(input) },
     }));
-    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue('/prompts'), logger: r.logger, now: () => r.clock.now() });
+    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue(shippedPromptFiles()), logger: r.logger, now: () => r.clock.now() });
     return { r, counter: useAccessHandler(r) };
   }
 
@@ -95,7 +96,7 @@ describeEachDatabase('callback settings per access number and per account', (get
     expect(await accessRequests(r, account.id)).toHaveLength(1);
   });
 
-  it('speaks the language the DID names over the account language, and leaves out the balance when the DID says so', async () => {
+  it('speaks the language the DID names over the account language, falls back to English for a language without prompts, and leaves out the balance when the DID says so', async () => {
     const { r, counter } = await start();
     const caller = '+12025550185' as E164;
     const account = await r.account(1_000, { language: 'de' });
@@ -119,7 +120,9 @@ describeEachDatabase('callback settings per access number and per account', (get
 
     expect(files[0]).toContain('/prompts/fr/ivr/enter_destination.wav');
     expect(files[0]).not.toContain('/prompts/fr/ivr/your_balance_is.wav');
-    expect(files[1]).toEqual(expect.arrayContaining(['/prompts/de/ivr/your_balance_is.wav', '/prompts/de/ivr/enter_destination.wav']));
+    // The account's German has no prompts in the shipped list: each is played from the English folder.
+    expect(files[1]).toEqual(expect.arrayContaining(['/prompts/en/ivr/your_balance_is.wav', '/prompts/en/ivr/enter_destination.wav']));
+    expect(files[1]!.filter((file) => file.startsWith('/prompts/de/'))).toEqual([]);
   });
 
   it('activeForUsers switched off refuses every subscriber trigger at order time, and a scheduled callback when it comes due', async () => {

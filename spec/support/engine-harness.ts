@@ -1,3 +1,4 @@
+import { shippedPromptFiles } from './prompt-files';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -66,7 +67,7 @@ export const PROMPTS_DIR = '/prompts';
 export interface RigOptions {
   callback?: Partial<CallbackSettings>;
   engine?: Partial<
-    Pick<CallbackEngineOptions, 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk'>
+    Pick<CallbackEngineOptions, 'promptFiles' | 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk'>
   >;
   simulator?: Partial<SimulatorOptions>;
   /** Leg A's destination step (the leg-A IVR); the engine's digits-only stub otherwise. */
@@ -249,7 +250,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',
-    promptsDir: PROMPTS_DIR,
+    promptFiles: shippedPromptFiles(PROMPTS_DIR),
     ...(options.askDestination ? { askDestination: options.askDestination } : {}),
     ...options.engine,
   });

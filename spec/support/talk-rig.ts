@@ -26,6 +26,10 @@ export interface TalkingOptions {
   /** The destination's phone; by default it answers and talks for 10 minutes. */
   readonly destination?: PhoneScript;
   readonly features?: TalkFeaturesOptions;
+  /** The account's own columns (e.g. its language). */
+  readonly account?: Parameters<EngineRig['account']>[1];
+  /** More of the order (e.g. the access number it came through). */
+  readonly order?: Partial<Parameters<EngineRig['engine']['order']>[0]>;
 }
 
 /**
@@ -44,10 +48,10 @@ export async function startTalking(db: Knex, dbEngine: DatabaseEngine, keep: (ri
     },
   };
   keep(r);
-  const account = await r.account(options.balance ?? 100_000);
+  const account = await r.account(options.balance ?? 100_000, options.account);
   r.sim.setPhone(SOURCE, options.source ?? { kind: 'answer' });
   r.sim.setPhone(DESTINATION, options.destination ?? { kind: 'answer', hangupAfterMs: 600_000 });
-  const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+  const { request } = await r.engine.order({ ...options.order, accountId: account.id, source: SOURCE, destination: DESTINATION });
   await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'talking');
   await r.runUntil(async () => (await r.store.legs.listForRequest(request.id)).length === 2, 'both legs');
   const [a, b] = await r.store.legs.listForRequest(request.id);

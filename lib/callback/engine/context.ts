@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { DEFAULT_CAP_SECONDS, DEFAULT_WARNING_SECONDS_BEFORE } from '../../billing';
 import type { CallbackSettings } from '../../config/schema';
+import { PromptFiles } from '../../ivr/prompt-files';
+import { readPromptList } from '../../ivr/read-prompt-list';
 import type { Logger } from '../../log/logger';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { systemClock, type Clock } from '../../time/clock';
@@ -21,7 +23,7 @@ export interface RequestScheduler {
   cancel(requestId: string, cause?: string): Promise<boolean>;
 }
 
-/** Prompt names (as in the O3 settings: `ivr/busy`); files are `<promptsDir>/<name>.wav`. */
+/** Prompt names (as in the O3 settings: `callback/busy`); files are `<promptsDir>/<language>/<name>.wav` (PromptFiles). */
 export interface PromptNames {
   /** B3: the call cannot be afforded. */
   insufficientFunds: string;
@@ -44,6 +46,8 @@ export interface CallbackEngineOptions {
   clock?: Clock;
   /** Must match the scheduler's lease (default 2 min). */
   leaseMs?: number;
+  /** Where the prompts lie and in which languages; default: `promptsDir` and the shipped prompt list. */
+  promptFiles?: PromptFiles;
   promptsDir?: string;
   prompts?: Partial<PromptNames>;
   /** C6: what leg A hears before the hard stop. */
@@ -88,7 +92,8 @@ export interface EngineContext {
   readonly instanceId: string;
   readonly leaseMs: number;
   readonly prompts: PromptNames;
-  readonly promptFile: (name: string) => string;
+  /** The file of prompt `name` in `language` (the request's resolved `settings.language`), else in the default language. */
+  readonly promptFile: (name: string, language: string) => string;
   readonly warningTone: string;
   readonly warningSecondsBefore: number;
   readonly capSeconds: number;
@@ -109,10 +114,15 @@ export const DEFAULT_PROMPTS: PromptNames = {
   destinationNotAllowed: 'callback/destination_not_allowed',
 };
 
+/** The prompt list shipped with the controller, relative to its working folder. */
+export const DEFAULT_PROMPTS_LIST = 'freeswitch-conf/prompts/prompts.tsv';
+
 export function engineContext(options: CallbackEngineOptions): EngineContext {
   const clock = options.clock ?? systemClock;
-  const promptsDir = (options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts').replace(/\/+$/, '');
   const logger = options.logger.child({ component: 'callback-engine', instanceId: options.instanceId });
+  const promptFiles =
+    options.promptFiles ??
+    new PromptFiles(options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts', readPromptList(DEFAULT_PROMPTS_LIST, logger), options.settings.language);
   const work = new WorkTracker();
   return {
     db: options.db,
@@ -131,7 +141,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     instanceId: options.instanceId,
     leaseMs: options.leaseMs ?? 120_000,
     prompts: { ...DEFAULT_PROMPTS, ...options.prompts },
-    promptFile: (name) => `${promptsDir}/${name}.wav`,
+    promptFile: (name, language) => promptFiles.file(name, language),
     warningTone: options.warningTone ?? 'tone_stream://%(500,500,1400);loops=2',
     warningSecondsBefore: options.warningSecondsBefore ?? DEFAULT_WARNING_SECONDS_BEFORE,
     capSeconds: options.maxCallSeconds ?? DEFAULT_CAP_SECONDS,

@@ -368,9 +368,9 @@ export class RequestRunner implements FlowHost {
       case 'bridge':
         return this.bridge(joined);
       case 'play_prompt':
-        return this.playPrompt(action.leg === 'A' ? this.legA : this.legB, this.ctx.promptFile(action.name));
+        return this.playPrompt(action.leg === 'A' ? this.legA : this.legB, this.ctx.promptFile(action.name, this.ctx.settings.language));
       case 'play_refusal':
-        return this.playPrompt(this.legA, this.ctx.promptFile(this.refusalPrompt(action.reason)));
+        return this.playPrompt(this.legA, this.ctx.promptFile(this.refusalPrompt(action.reason), this.ctx.settings.language));
       case 'receive_fax':
         return this.receiveFax(action.path);
       case 'hangup_a':
@@ -519,7 +519,7 @@ export class RequestRunner implements FlowHost {
             session: control.session,
             request,
             settings: ctx.settings,
-            promptFile: ctx.promptFile(ctx.prompts.enterDestination),
+            promptFile: ctx.promptFile(ctx.prompts.enterDestination, ctx.settings.language),
             talkSeconds: (destination, payer) => this.money.plannedTalkSeconds(withChosenPayer(request, payer, ctx.clock.now()), this.legA, destination),
           }), ctx.clock.now());
           await this.send(number === null ? { type: 'ivr_gave_up', reason: 'no_destination' } : { type: 'destination_chosen', number });

@@ -4,7 +4,7 @@ import type { Store } from '../../store';
 import type { Account } from '../../store/accounts';
 import type { SmsCommand } from '../parser/commands';
 import type { CallbackOrdering, SmsCallbackOrder } from '../ports';
-import * as replies from './replies';
+import { formatDue, type CallKind, type SmsTexts } from './replies';
 
 export interface CommandContext {
   readonly store: Pick<Store, 'callerIds' | 'callerIdClaims' | 'accounts'>;
@@ -17,6 +17,8 @@ export interface CommandContext {
   /** Makes the order idempotent: the same stored message can only ever queue one callback. */
   readonly idempotencyKey: string;
   readonly now: number;
+  /** The replies in the account's language. */
+  readonly texts: SmsTexts;
 }
 
 export interface CommandResult {
@@ -31,15 +33,15 @@ export async function executeCommand(command: SmsCommand, ctx: CommandContext): 
   switch (command.kind) {
     case 'callback': {
       const first = command.first ?? ctx.sender;
-      if (first === command.second) return { done: false, reply: replies.ownNumberReply };
-      return order(ctx, 'Callback', { source: first, destination: command.second, mode: 'source_first', dueAt: command.at });
+      if (first === command.second) return { done: false, reply: ctx.texts.ownNumber };
+      return order(ctx, 'callback', { source: first, destination: command.second, mode: 'source_first', dueAt: command.at });
     }
     case 'conference':
-      return order(ctx, 'Conference', { source: command.a, destination: command.b, mode: 'simultaneous', dueAt: command.at });
+      return order(ctx, 'conference', { source: command.a, destination: command.b, mode: 'simultaneous', dueAt: command.at });
     case 'redial': {
       const last = await ctx.ordering.lastRequestFor(ctx.account.id);
-      if (!last) return { done: false, reply: replies.nothingToRedialReply };
-      return order(ctx, 'Redial', { source: last.source, destination: last.destination, mode: last.mode, dueAt: undefined });
+      if (!last) return { done: false, reply: ctx.texts.nothingToRedial };
+      return order(ctx, 'redial', { source: last.source, destination: last.destination, mode: last.mode, dueAt: undefined });
     }
     case 'register':
       return register(ctx, command.number);
@@ -49,19 +51,19 @@ export async function executeCommand(command: SmsCommand, ctx: CommandContext): 
       return unregister(ctx, command.number);
     case 'reglist': {
       const callerIds = await ctx.store.callerIds.listForAccount(ctx.account.id);
-      return { done: true, reply: replies.reglistReply(callerIds.filter((c) => c.allowAuthorization).map((c) => c.number)) };
+      return { done: true, reply: ctx.texts.reglist(callerIds.filter((c) => c.allowAuthorization).map((c) => c.number)) };
     }
     case 'balance': {
       const balance = await ctx.store.accounts.balance(ctx.account.id);
       if (!balance) throw new Error(`account ${ctx.account.id} vanished while its SMS was handled`);
-      return { done: true, reply: replies.balanceReply(balance, ctx.account.currency) };
+      return { done: true, reply: ctx.texts.balance(balance, ctx.account.currency) };
     }
   }
 }
 
 type Call = Pick<SmsCallbackOrder, 'source' | 'destination' | 'mode'> & { dueAt: number | undefined };
 
-async function order(ctx: CommandContext, what: replies.QueuedCall['what'], call: Call): Promise<CommandResult> {
+async function order(ctx: CommandContext, what: CallKind, call: Call): Promise<CommandResult> {
   const { dueAt, ...rest } = call;
   const outcome = await ctx.ordering.order({
     accountId: ctx.account.id,
@@ -72,9 +74,9 @@ async function order(ctx: CommandContext, what: replies.QueuedCall['what'], call
     // Every first party, the sender's own number included, must be a verified number of the account (#15 item 5).
     bySubscriber: true,
   });
-  if (!outcome.ok) return { done: false, reply: replies.refusedReply(what, outcome.reason) };
-  const due = dueAt === undefined ? null : replies.formatDue(outcome.dueAt, ctx.now, ctx.account.timeZone);
-  const reply = replies.queuedReply({ what, first: call.source, second: call.destination, simultaneous: call.mode === 'simultaneous', due });
+  if (!outcome.ok) return { done: false, reply: ctx.texts.refused(what, outcome.reason) };
+  const due = dueAt === undefined ? null : formatDue(outcome.dueAt, ctx.now, ctx.account.timeZone);
+  const reply = ctx.texts.queued({ what, first: call.source, second: call.destination, simultaneous: call.mode === 'simultaneous', due });
   return { done: true, reply, requestId: outcome.id };
 }
 
@@ -86,32 +88,32 @@ async function register(ctx: CommandContext, number: E164): Promise<CommandResul
   const outcome = await ctx.verification.register(ctx.account.id, number, true);
   switch (outcome.kind) {
     case 'verified':
-      if (outcome.callerId.allowAuthorization) return { done: true, reply: replies.alreadyRegisteredReply(number) };
+      if (outcome.callerId.allowAuthorization) return { done: true, reply: ctx.texts.alreadyRegistered(number) };
       await ctx.store.callerIds.setAllowAuthorization(ctx.account.id, number, true);
-      return { done: true, reply: replies.registeredReply(number) };
+      return { done: true, reply: ctx.texts.registered(number) };
     case 'pending':
-      return { done: true, reply: replies.codeSentReply(number) };
+      return { done: true, reply: ctx.texts.codeSent(number) };
     case 'too_soon':
-      return { done: false, reply: replies.codeTooSoonReply(number, outcome.retryAfterSeconds) };
+      return { done: false, reply: ctx.texts.codeTooSoon(number, outcome.retryAfterSeconds) };
     case 'too_many':
-      return { done: false, reply: replies.noMoreCodesReply(number) };
+      return { done: false, reply: ctx.texts.noMoreCodes(number) };
   }
 }
 
 async function verify(ctx: CommandContext, number: E164, code: string): Promise<CommandResult> {
   const outcome = await ctx.verification.verify(ctx.account.id, number, code);
-  if (outcome.ok) return { done: true, reply: outcome.callerId.allowAuthorization ? replies.registeredReply(number) : replies.verifiedReply(number) };
-  if (outcome.reason === 'locked') return { done: false, reply: replies.codeLockedReply(outcome.retryAfterSeconds) };
-  return { done: false, reply: replies.codeFailedReply(number) };
+  if (outcome.ok) return { done: true, reply: outcome.callerId.allowAuthorization ? ctx.texts.registered(number) : ctx.texts.verified(number) };
+  if (outcome.reason === 'locked') return { done: false, reply: ctx.texts.codeLocked(outcome.retryAfterSeconds) };
+  return { done: false, reply: ctx.texts.codeFailed(number) };
 }
 
 async function unregister(ctx: CommandContext, number: E164): Promise<CommandResult> {
   // A registration still waiting for its code is withdrawn the same way.
-  if (await ctx.store.callerIdClaims.remove(ctx.account.id, number)) return { done: true, reply: replies.unregisteredReply(number) };
+  if (await ctx.store.callerIdClaims.remove(ctx.account.id, number)) return { done: true, reply: ctx.texts.unregistered(number) };
   const existing = await ctx.store.callerIds.findByNumber(number);
   if (!existing || existing.accountId !== ctx.account.id || !existing.allowAuthorization) {
-    return { done: false, reply: replies.notRegisteredReply(number) };
+    return { done: false, reply: ctx.texts.notRegistered(number) };
   }
   await ctx.store.callerIds.remove(ctx.account.id, number);
-  return { done: true, reply: replies.unregisteredReply(number) };
+  return { done: true, reply: ctx.texts.unregistered(number) };
 }

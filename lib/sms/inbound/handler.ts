@@ -7,10 +7,10 @@ import { truncate } from '../outbound/http-result';
 import type { NewOutboundReply } from '../outbound/outbound-sms';
 import { parseSmsCommand } from '../parser/parse';
 import type { SmsCommandKind } from '../parser/commands';
-import type { CallbackOrdering } from '../ports';
+import type { CallbackOrdering, ReplyLanguage } from '../ports';
 import { authorizeSender, type Authorization } from './authorize';
 import { executeCommand } from './execute';
-import { notUnderstoodReply } from './replies';
+import { smsTexts } from './texts-for';
 import { DEFAULT_SENDER_LIMIT, rateLimitedReply, senderLimitKey, type SenderLimit } from './sender-limit';
 
 /**
@@ -53,6 +53,8 @@ export interface SmsCommandHandlerOptions {
   senderLimit?: SenderLimit;
   /** Sent once per window to a sender over the limit; null keeps silent. Default: rateLimitedReply(). */
   rateLimitedReply?: string | null;
+  /** The language an account's replies are written in; default English. */
+  replyLanguage?: ReplyLanguage;
 }
 
 export interface HandleOutcome {
@@ -124,9 +126,10 @@ export class SmsCommandHandler {
       defaultCountry: (account.country ?? this.options.defaultCountry) as CountryCode,
       maxDaysAhead: this.options.maxDaysAhead,
     });
+    const texts = smsTexts(this.options.replyLanguage ? await this.options.replyLanguage(account, message.to) : 'en');
     let outcome: HandleOutcome;
     if (!parsed.ok) {
-      outcome = { status: INBOUND_STATUS.rejected, accountId: account.id, code: parsed.code, reply: notUnderstoodReply(parsed.reason) };
+      outcome = { status: INBOUND_STATUS.rejected, accountId: account.id, code: parsed.code, reply: texts.notUnderstood(parsed.reason) };
     } else {
       const result = await executeCommand(parsed.command, {
         store,
@@ -136,6 +139,7 @@ export class SmsCommandHandler {
         sender,
         idempotencyKey: `sms:${message.id}`,
         now,
+        texts,
       });
       outcome = {
         status: result.done ? INBOUND_STATUS.processed : INBOUND_STATUS.rejected,

@@ -3,8 +3,9 @@ import { currencyExponent, formatAmount, type MinorUnits } from '../../domain/mo
 import type { E164 } from '../../domain/phone-number';
 
 /*
- * Every text a subscriber can receive, in one place. Kept to plain GSM characters (no arrows or
- * typographic quotes) so a reply goes out as one cheap 7-bit SMS where it fits.
+ * Every text a subscriber can receive, in one place, per language (#18 item 1). Kept to plain GSM
+ * characters (no arrows or typographic quotes) so a reply goes out as one cheap 7-bit SMS where it
+ * fits. The reasons the parser and the order give (`date 31.02.2027 does not exist`) are English.
  */
 
 /** "12:00" when the call is today in the account's zone, else "30.04.2027 15:00". */
@@ -14,8 +15,10 @@ export function formatDue(dueAt: number, now: number, timeZone: string): string 
   return due.hasSame(today, 'day') ? due.toFormat('HH:mm') : due.toFormat('dd.MM.yyyy HH:mm');
 }
 
+export type CallKind = 'callback' | 'conference' | 'redial';
+
 export interface QueuedCall {
-  readonly what: 'Callback' | 'Conference' | 'Redial';
+  readonly what: CallKind;
   readonly first: E164;
   readonly second: E164;
   readonly simultaneous: boolean;
@@ -23,50 +26,71 @@ export interface QueuedCall {
   readonly due: string | null;
 }
 
-export function queuedReply(call: QueuedCall): string {
-  const when = call.due === null ? 'queued' : `queued for ${call.due}`;
-  const who = call.simultaneous
-    ? `we call ${call.first} and ${call.second}${call.due === null ? ' now' : ''} and connect them`
-    : `we call ${call.first}${call.due === null ? ' now' : ''}, then ${call.second}`;
-  return `${call.what} ${when}: ${who}.`;
+export interface Balance {
+  readonly balanceMinor: MinorUnits;
+  readonly availableMinor: MinorUnits;
 }
 
-export function refusedReply(what: string, reason: string): string {
-  return `${what} refused: ${sentence(reason)}`;
+/** The texts of one language; a language's table may leave any out, which is then sent in English. */
+export interface SmsTexts {
+  queued(call: QueuedCall): string;
+  refused(what: CallKind, reason: string): string;
+  notUnderstood(reason: string): string;
+  nothingToRedial: string;
+  ownNumber: string;
+  registered(number: E164): string;
+  alreadyRegistered(number: E164): string;
+  codeSent(number: E164): string;
+  codeTooSoon(number: E164, seconds: number): string;
+  noMoreCodes(number: E164): string;
+  verified(number: E164): string;
+  codeFailed(number: E164): string;
+  codeLocked(seconds: number): string;
+  unregistered(number: E164): string;
+  notRegistered(number: E164): string;
+  reglist(numbers: readonly E164[]): string;
+  balance(balance: Balance, currency: string): string;
 }
 
-export function notUnderstoodReply(reason: string): string {
-  return sentence(capitalize(reason));
-}
+const CALL_NAMES: Record<CallKind, string> = { callback: 'Callback', conference: 'Conference', redial: 'Redial' };
 
-export const nothingToRedialReply = 'Nothing to redial: this account has no earlier callback.';
-export const ownNumberReply = 'That is your own number: send *1*number with the number you want to call.';
-export const registeredReply = (number: E164) => `${number} is now registered: it may send commands for your account.`;
-export const alreadyRegisteredReply = (number: E164) => `${number} was already registered.`;
-export const codeSentReply = (number: E164) => `We sent a code to ${number}. Reply #verify ${number} and the code to let it send commands for your account.`;
-export const codeTooSoonReply = (number: E164, seconds: number) => `A code was sent to ${number} a moment ago: try again in ${seconds} s.`;
-export const noMoreCodesReply = (number: E164) => `No more codes are sent to ${number}: send #unregister ${number} and register it again later.`;
-export const verifiedReply = (number: E164) => `${number} is confirmed as your number.`;
-export const codeFailedReply = (number: E164) => `The code for ${number} is wrong or has expired: send #register ${number} for a new one.`;
-export const codeLockedReply = (seconds: number) => `Too many wrong codes: try again in ${Math.ceil(seconds / 60)} min.`;
-export const unregisteredReply = (number: E164) => `${number} is no longer registered.`;
-export const notRegisteredReply = (number: E164) => `${number} is not registered to your account.`;
+export const ENGLISH: SmsTexts = {
+  queued(call) {
+    const when = call.due === null ? 'queued' : `queued for ${call.due}`;
+    const who = call.simultaneous
+      ? `we call ${call.first} and ${call.second}${call.due === null ? ' now' : ''} and connect them`
+      : `we call ${call.first}${call.due === null ? ' now' : ''}, then ${call.second}`;
+    return `${CALL_NAMES[call.what]} ${when}: ${who}.`;
+  },
+  refused: (what, reason) => `${CALL_NAMES[what]} refused: ${sentence(reason)}`,
+  notUnderstood: (reason) => sentence(capitalize(reason)),
+  nothingToRedial: 'Nothing to redial: this account has no earlier callback.',
+  ownNumber: 'That is your own number: send *1*number with the number you want to call.',
+  registered: (number) => `${number} is now registered: it may send commands for your account.`,
+  alreadyRegistered: (number) => `${number} was already registered.`,
+  codeSent: (number) => `We sent a code to ${number}. Reply #verify ${number} and the code to let it send commands for your account.`,
+  codeTooSoon: (number, seconds) => `A code was sent to ${number} a moment ago: try again in ${seconds} s.`,
+  noMoreCodes: (number) => `No more codes are sent to ${number}: send #unregister ${number} and register it again later.`,
+  verified: (number) => `${number} is confirmed as your number.`,
+  codeFailed: (number) => `The code for ${number} is wrong or has expired: send #register ${number} for a new one.`,
+  codeLocked: (seconds) => `Too many wrong codes: try again in ${Math.ceil(seconds / 60)} min.`,
+  unregistered: (number) => `${number} is no longer registered.`,
+  notRegistered: (number) => `${number} is not registered to your account.`,
+  reglist: (numbers) => (numbers.length === 0 ? 'No numbers are registered.' : `Registered numbers: ${numbers.join(', ')}.`),
+  balance: (balance, currency) => balanceText(balance, currency, { balance: 'Balance', available: 'Available' }),
+};
 
-export function reglistReply(numbers: readonly E164[]): string {
-  return numbers.length === 0 ? 'No numbers are registered.' : `Registered numbers: ${numbers.join(', ')}.`;
-}
-
-export function balanceReply(balance: { balanceMinor: MinorUnits; availableMinor: MinorUnits }, currency: string): string {
+/** The balance, plus what can be spent when a credit limit or calls in progress make it differ. */
+export function balanceText(balance: Balance, currency: string, words: { balance: string; available: string }): string {
   const exponent = currencyExponent(currency);
-  const text = `Balance: ${formatAmount(balance.balanceMinor, exponent)} ${currency}.`;
-  // Credit limits and calls in progress make what can be spent differ from the balance.
-  return balance.availableMinor === balance.balanceMinor ? text : `${text} Available: ${formatAmount(balance.availableMinor, exponent)} ${currency}.`;
+  const text = `${words.balance}: ${formatAmount(balance.balanceMinor, exponent)} ${currency}.`;
+  return balance.availableMinor === balance.balanceMinor ? text : `${text} ${words.available}: ${formatAmount(balance.availableMinor, exponent)} ${currency}.`;
 }
 
-function capitalize(text: string): string {
+export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function sentence(text: string): string {
+export function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -44,7 +44,7 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
     const refusedRoles = refusedLegs.map((leg) => leg.role);
     expect([[], ['A']]).toContainEqual(refusedRoles);
     if (refusedLegs[0]) {
-      expect(r.sim.channel(refusedLegs[0].uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/callback/insufficient_funds.wav`]);
+      expect(r.sim.channel(refusedLegs[0].uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/en/callback/insufficient_funds.wav`]);
     }
 
     // Whatever the interleaving, the balance moved by exactly the CDRs' costs and stayed >= 0.
@@ -127,9 +127,9 @@ describeEachDatabase('callback engine, money', (getDb, dbEngine) => {
     const operatorAfter = await r.store.accounts.balance(r.operatorAccountId);
     expect(operatorAfter!.balanceMinor).toBe(operatorBefore!.balanceMinor - cdr!.costMinor);
     expect(r.sim.channel(legs[0]!.uuid)?.playbacks.map((p) => p.file).slice(0, 3)).toEqual([
-      `${PROMPTS_DIR}/callback/enter_destination.wav`,
-      `${PROMPTS_DIR}/callback/destination_not_allowed.wav`,
-      `${PROMPTS_DIR}/callback/enter_destination.wav`,
+      `${PROMPTS_DIR}/en/callback/enter_destination.wav`,
+      `${PROMPTS_DIR}/en/callback/destination_not_allowed.wav`,
+      `${PROMPTS_DIR}/en/callback/enter_destination.wav`,
     ]);
     const audit = await r.store.auditLog.list({ kind: 'refused', accountId: r.operatorAccountId });
     expect(audit.map((entry) => [entry.requestId, entry.reason])).toEqual([[request.id, 'no_payer']]);

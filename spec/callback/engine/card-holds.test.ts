@@ -64,7 +64,7 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
     const refusedLegs = await r.store.legs.listForRequest(refused.id);
     // The refused caller was told why, and its B was never dialed.
     expect(refusedLegs.map((leg) => leg.role)).toEqual(['A']);
-    expect(r.sim.channel(refusedLegs[0]!.uuid)?.playbacks.map((p) => p.file)).toContain(`${PROMPTS_DIR}/callback/insufficient_funds.wav`);
+    expect(r.sim.channel(refusedLegs[0]!.uuid)?.playbacks.map((p) => p.file)).toContain(`${PROMPTS_DIR}/en/callback/insufficient_funds.wav`);
 
     const cdrs = await cdrsOf(r, ends);
     const cardCdrs = cdrs.filter((cdr) => cdr.raw?.payer === 'card');

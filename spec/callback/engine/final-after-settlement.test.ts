@@ -26,7 +26,7 @@ describeEachDatabase('#16.2 a request is final only when every leg is settled', 
   /** A rig whose Busy and Failed IVRs take IVR_MS, and what the store says as the request turns final. */
   async function callAndWatch(destination: PhoneScript): Promise<{ r: EngineRig; requestId: string; accountId: number; atFinal: () => Promise<AtFinal> }> {
     const r = (rig = await startEngineRig(getDb(), dbEngine, {
-      simulator: { fileDurations: { [`${PROMPTS_DIR}/ivr/busy.wav`]: IVR_MS, [`${PROMPTS_DIR}/ivr/failed.wav`]: IVR_MS } },
+      simulator: { fileDurations: { [`${PROMPTS_DIR}/en/ivr/busy.wav`]: IVR_MS, [`${PROMPTS_DIR}/en/ivr/failed.wav`]: IVR_MS } },
     }));
     const account = await r.account(1_000);
     r.sim.setPhone(SOURCE, { kind: 'answer' });
@@ -85,7 +85,7 @@ describeEachDatabase('#16.2 a request is final only when every leg is settled', 
 
     const at = await atFinal();
     expect(at.state).toBe(state);
-    expect(r.sim.channel(aUuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/${prompt}`]);
+    expect(r.sim.channel(aUuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/en/${prompt}`]);
     const legs = at.legs;
     expect(legs.map((leg) => [leg.role, leg.hangupCause])).toEqual([
       ['A', 'NORMAL_CLEARING'],

@@ -50,7 +50,7 @@ describeEachDatabase('callback engine, simultaneous', (getDb, dbEngine) => {
     const [a, b] = await r.store.legs.listForRequest(request.id);
     expect(b).toMatchObject({ state: 'busy', hangupCause: 'USER_BUSY' });
     expect(a).toMatchObject({ state: 'completed' });
-    expect(r.sim.channel(a!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/ivr/busy.wav`]);
+    expect(r.sim.channel(a!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/en/ivr/busy.wav`]);
   });
 
   it('ends an answered B with the Failed IVR when A never comes', async () => {
@@ -66,6 +66,6 @@ describeEachDatabase('callback engine, simultaneous', (getDb, dbEngine) => {
     const [a, b] = await r.store.legs.listForRequest(request.id);
     expect(a).toMatchObject({ state: 'busy', hangupCause: 'USER_BUSY' });
     expect(b).toMatchObject({ state: 'completed' });
-    expect(r.sim.channel(b!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/ivr/failed.wav`]);
+    expect(r.sim.channel(b!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/en/ivr/failed.wav`]);
   });
 });

@@ -125,7 +125,7 @@ describeEachDatabase('callback engine, source first', (getDb, dbEngine) => {
     expect(b).toMatchObject({ role: 'B', state: 'busy', hangupCause: 'USER_BUSY', costMinor: 0 });
     expect(a).toMatchObject({ role: 'A', state: 'completed', hangupCause: 'NORMAL_CLEARING' });
     const playbacks = r.sim.channel(a!.uuid)?.playbacks.map((p) => p.file);
-    expect(playbacks).toEqual([`${PROMPTS_DIR}/ivr/busy.wav`]);
+    expect(playbacks).toEqual([`${PROMPTS_DIR}/en/ivr/busy.wav`]);
   });
 
   it('plays the Failed IVR on A when B is unallocated', async () => {
@@ -140,7 +140,7 @@ describeEachDatabase('callback engine, source first', (getDb, dbEngine) => {
     expect(done).toMatchObject({ state: 'failed', lastCause: 'UNALLOCATED_NUMBER' });
     const [a, b] = await legsOf(r, request.id);
     expect(b).toMatchObject({ state: 'failed', hangupCause: 'UNALLOCATED_NUMBER' });
-    expect(r.sim.channel(a!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/ivr/failed.wav`]);
+    expect(r.sim.channel(a!.uuid)?.playbacks.map((p) => p.file)).toEqual([`${PROMPTS_DIR}/en/ivr/failed.wav`]);
   });
 
   it('cancels a ringing B (ORIGINATOR_CANCEL) when A hangs up', async () => {
