@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { minorUnits, type MinorUnits } from '../domain/money';
-import { Repository, fromJson, int, money, oneOf, optInt, type DbInt, type EpochMs, type JsonObject } from './rows';
+import { Repository, definedOnly, fromJson, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs, type JsonObject } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { epochMsField, idField, jsonObjectField, minorField, parseInput } from './validation';
+import { currencyField, epochMsField, idField, jsonObjectField, minorField, parseInput } from './validation';
 
 export const CDR_SOURCES = ['socket', 'json_cdr'] as const;
 /** socket: written from our own event stream; json_cdr: posted by FreeSWITCH's mod_json_cdr. */
@@ -21,8 +21,14 @@ export interface Cdr {
   endedAt: EpochMs | null;
   billsec: number;
   hangupCause: string | null;
+  /** The price: what the payer was charged. */
   costMinor: MinorUnits;
   ratePrefix: string | null;
+  /** The carrier's name (CDRs keep no references, B4); null: not dialed through a carrier. */
+  carrier: string | null;
+  /** What the carrier charges us, in carrierCurrency; null when unknown (no carrier, or no buy rate). */
+  carrierCostMinor: MinorUnits | null;
+  carrierCurrency: string | null;
   raw: JsonObject | null;
   source: CdrSource;
   createdAt: EpochMs;
@@ -42,6 +48,9 @@ interface CdrRow {
   hangup_cause: string | null;
   cost_minor: DbInt;
   rate_prefix: string | null;
+  carrier: string | null;
+  carrier_cost_minor: DbInt | null;
+  carrier_currency: string | null;
   raw_json: string | null;
   source: string;
   created_at: DbInt;
@@ -60,6 +69,9 @@ const newCdrSchema = z.object({
   hangupCause: z.string().max(64).nullable().default(null),
   costMinor: minorField.default(minorUnits(0)),
   ratePrefix: z.string().regex(/^[0-9]{1,15}$/).nullable().default(null),
+  carrier: z.string().min(1).max(64).nullable().default(null),
+  carrierCostMinor: minorField.nullable().default(null),
+  carrierCurrency: currencyField.nullable().default(null),
   raw: jsonObjectField.nullable().default(null),
   source: z.enum(CDR_SOURCES),
 });
@@ -71,6 +83,7 @@ const correctedSchema = z.object({
   billsec: z.number().int().nonnegative(),
   hangupCause: z.string().max(64),
   costMinor: minorField,
+  carrierCostMinor: minorField.nullable().optional(),
   raw: jsonObjectField,
 });
 export type CorrectedFigures = z.input<typeof correctedSchema>;
@@ -99,6 +112,9 @@ function toCdr(row: CdrRow): Cdr {
     hangupCause: row.hangup_cause,
     costMinor: money(row.cost_minor),
     ratePrefix: row.rate_prefix,
+    carrier: row.carrier,
+    carrierCostMinor: optMoney(row.carrier_cost_minor),
+    carrierCurrency: row.carrier_currency,
     raw: row.raw_json === null ? null : fromJson(row.raw_json),
     source: oneOf(CDR_SOURCES, row.source),
     createdAt: int(row.created_at),
@@ -123,6 +139,9 @@ export class CdrsRepository extends Repository {
         hangup_cause: cdr.hangupCause,
         cost_minor: cdr.costMinor,
         rate_prefix: cdr.ratePrefix,
+        carrier: cdr.carrier,
+        carrier_cost_minor: cdr.carrierCostMinor,
+        carrier_currency: cdr.carrierCurrency,
         raw_json: cdr.raw === null ? null : JSON.stringify(cdr.raw),
         source: cdr.source,
         created_at: this.clock(),
@@ -148,6 +167,7 @@ export class CdrsRepository extends Repository {
         billsec: value.billsec,
         hangup_cause: value.hangupCause,
         cost_minor: value.costMinor,
+        ...definedOnly({ carrier_cost_minor: value.carrierCostMinor }),
         raw_json: JSON.stringify(value.raw),
       });
     return changed > 0;

@@ -8,6 +8,8 @@ import { CallbackRequestsRepository } from './callback-requests';
 import { CallerIdClaimsRepository } from './caller-id-claims';
 import { CallerIdsRepository } from './caller-ids';
 import { CardsRepository } from './cards';
+import { BuyRatesRepository } from './carrier-rates';
+import { CarriersRepository } from './carriers';
 import { CdrsRepository } from './cdrs';
 import { FreeswitchCdrsRepository } from './freeswitch-cdrs';
 import { LegsRepository } from './legs';
@@ -32,6 +34,8 @@ export interface Store {
   accessNumbers: AccessNumbersRepository;
   cards: CardsRepository;
   tariffs: TariffsRepository;
+  carriers: CarriersRepository;
+  buyRates: BuyRatesRepository;
   callbackRequests: CallbackRequestsRepository;
   legs: LegsRepository;
   cdrs: CdrsRepository;
@@ -61,6 +65,8 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
     accessNumbers: new AccessNumbersRepository(db, clock),
     cards: new CardsRepository(db, clock),
     tariffs: new TariffsRepository(db, clock),
+    carriers: new CarriersRepository(db, clock),
+    buyRates: new BuyRatesRepository(db, clock),
     callbackRequests: new CallbackRequestsRepository(db, clock),
     legs: new LegsRepository(db, clock),
     cdrs: new CdrsRepository(db, clock),
@@ -98,6 +104,8 @@ export * from './callback-requests';
 export * from './caller-id-claims';
 export * from './caller-ids';
 export * from './cards';
+export * from './carrier-rates';
+export * from './carriers';
 export * from './cdrs';
 export * from './billing-discrepancies';
 export * from './freeswitch-cdrs';

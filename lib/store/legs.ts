@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MinorUnits } from '../domain/money';
 import { Repository, definedOnly, int, oneOf, optInt, optMoney, written, type DbInt, type EpochMs } from './rows';
-import { epochMsField, minorField, parseInput } from './validation';
+import { epochMsField, idField, minorField, parseInput } from './validation';
 
 export const LEG_ROLES = ['A', 'B', 'C'] as const;
 /** A calls the subscriber, B the destination, C a third party (D1, D6). */
@@ -25,8 +25,13 @@ export interface Leg {
   endedAt: EpochMs | null;
   hangupCause: string | null;
   billsec: number | null;
+  /** The price: what the payer is charged for the leg. */
   costMinor: MinorUnits | null;
   reservedMinor: MinorUnits | null;
+  /** The carrier the leg went out through (null: dialed before carriers, or not through one). */
+  carrierId: number | null;
+  /** What the carrier charges us for the leg, in the carrier's currency. */
+  carrierCostMinor: MinorUnits | null;
   updatedAt: EpochMs;
 }
 
@@ -47,6 +52,8 @@ interface LegRow {
   billsec: DbInt | null;
   cost_minor: DbInt | null;
   reserved_minor: DbInt | null;
+  carrier_id: DbInt | null;
+  carrier_cost_minor: DbInt | null;
   updated_at: DbInt;
 }
 
@@ -62,6 +69,7 @@ const newLegSchema = z.object({
   callerId: z.string().max(32).nullable().default(null),
   state: z.string().min(1).max(32).default('queued'),
   reservedMinor: minorField.nullable().default(null),
+  carrierId: idField.nullable().default(null),
 });
 export type NewLeg = z.input<typeof newLegSchema>;
 
@@ -75,6 +83,8 @@ const legPatchSchema = z.object({
   billsec: z.number().int().nonnegative().nullable(),
   costMinor: minorField.nullable(),
   reservedMinor: minorField.nullable(),
+  carrierId: idField.nullable(),
+  carrierCostMinor: minorField.nullable(),
 }).partial();
 export type LegPatch = z.input<typeof legPatchSchema>;
 
@@ -96,6 +106,8 @@ function toLeg(row: LegRow): Leg {
     billsec: optInt(row.billsec),
     costMinor: optMoney(row.cost_minor),
     reservedMinor: optMoney(row.reserved_minor),
+    carrierId: optInt(row.carrier_id),
+    carrierCostMinor: optMoney(row.carrier_cost_minor),
     updatedAt: int(row.updated_at),
   };
 }
@@ -115,6 +127,7 @@ export class LegsRepository extends Repository {
         caller_id: leg.callerId,
         state: leg.state,
         reserved_minor: leg.reservedMinor,
+        carrier_id: leg.carrierId,
         created_at: now,
         updated_at: now,
       }),
@@ -141,7 +154,7 @@ export class LegsRepository extends Repository {
 
   async update(uuid: string, patch: LegPatch): Promise<boolean> {
     const value = parseInput(legPatchSchema, patch, 'leg change');
-    const changed = await this.db('legs')
+    const changed = await this.writing('leg change', () => this.db('legs')
       .where({ uuid })
       .update({
         ...definedOnly({
@@ -154,9 +167,11 @@ export class LegsRepository extends Repository {
           billsec: value.billsec,
           cost_minor: value.costMinor,
           reserved_minor: value.reservedMinor,
+          carrier_id: value.carrierId,
+          carrier_cost_minor: value.carrierCostMinor,
         }),
         updated_at: this.clock(),
-      });
+      }));
     return changed > 0;
   }
 }

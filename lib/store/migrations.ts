@@ -13,6 +13,7 @@ import * as rateLimitWindows from '../../db/migrations/011_rate_limit_windows';
 import * as holdKeys from '../../db/migrations/012_hold_keys';
 import * as billingDiscrepancies from '../../db/migrations/013_billing_discrepancies';
 import * as callerIdVerification from '../../db/migrations/014_caller_id_verification';
+import * as carriers from '../../db/migrations/015_carriers';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -40,6 +41,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '012_hold_keys', migration: holdKeys },
   { name: '013_billing_discrepancies', migration: billingDiscrepancies },
   { name: '014_caller_id_verification', migration: callerIdVerification },
+  { name: '015_carriers', migration: carriers },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

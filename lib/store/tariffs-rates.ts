@@ -59,7 +59,8 @@ interface RateRow {
 const newTariffSchema = z.object({ name: z.string().trim().min(1).max(100), currency: currencyField, kind: z.enum(TARIFF_KINDS) });
 export type NewTariff = z.input<typeof newTariffSchema>;
 
-const newRateSchema = z.object({
+/** A rate's terms as a CSV row or an API body gives them: sell rates and carriers' buy rates alike. */
+export const newRateSchema = z.object({
   prefix: digitsField,
   description: z.string().max(100).default(''),
   ratePerMinute: ratePerMinuteField,
@@ -96,7 +97,7 @@ function toRate(row: RateRow): Rate {
 }
 
 /** Every prefix of the number, longest first: "4930" → 4930, 493, 49, 4. */
-function prefixesOf(digits: string): string[] {
+export function prefixesOf(digits: string): string[] {
   return Array.from({ length: digits.length }, (_, index) => digits.slice(0, digits.length - index));
 }
 

@@ -22,6 +22,9 @@ const TABLES = [
   'sms_messages',
   'api_keys',
   'audit_log',
+  'carriers',
+  'carrier_gateways',
+  'carrier_rates',
 ];
 
 async function existingTables(db: Knex): Promise<string[]> {

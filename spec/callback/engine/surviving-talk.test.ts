@@ -19,6 +19,8 @@ function row(uuid: string, role: 'A' | 'B', state: string, attempt = 1): Leg {
     billsec: null,
     costMinor: null,
     reservedMinor: null,
+    carrierId: null,
+    carrierCostMinor: null,
     updatedAt: 0,
   };
 }
