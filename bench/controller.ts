@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { seedDemo } from '../db/seeds/demo';
-import { CallbackEngine, poolTelephony } from '../lib/callback/engine';
+import { CallbackEngine, gatewayOnEveryNode, poolTelephony } from '../lib/callback/engine';
 import { defaultSettings, type QueueSettings } from '../lib/config';
 import { minorUnits } from '../lib/domain/money';
 import type { OriginateRequest } from '../lib/esl/dial-string';
@@ -102,7 +102,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const originateAt = new Map<string, number>();
   const answeredAt = new Map<string, number>();
   const bridges: [string, string, number][] = [];
-  const telephony = poolTelephony({ pool, clients: [client], socketAddress: server.address, gateway: 'carrier' });
+  const telephony = poolTelephony({ pool, clients: [client], socketAddress: server.address });
   client.on('event', (event: EslEvent) => {
     if (event.name === 'CHANNEL_ANSWER') {
       const uuid = event.headers.get('Unique-ID');
@@ -113,6 +113,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     db,
     logger,
     settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
+    routing: gatewayOnEveryNode([client.name], 'carrier'),
     telephony: {
       ...telephony,
       originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {

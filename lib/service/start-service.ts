@@ -108,8 +108,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       pickupCron: settings.queue.driver === 'memory' ? EVERY_SECOND_CRON : null,
       firstState: (request) => running(ref.engine).firstStateFor(request),
     });
-    const firstGateway = telephony.gateways.values().next().value?.[0] ?? 'carrier';
-    const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress, gateway: firstGateway });
+    const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress });
+    // Until carriers are configured, each node's first gateway carries its legs, as before carriers existed.
+    const ownGateways = new Map([...telephony.gateways].flatMap(([node, gateways]) => (gateways[0] === undefined ? [] : [[node, gateways[0]] as const])));
     // FreeSWITCH (or the simulator, on this host) writes recordings and faxes there.
     for (const dir of [recordingsDirOf(settings.media), faxDirOf(settings.media)]) {
       await fs.promises.mkdir(dir, { recursive: true }).catch((error: unknown) => logger.warn('media directory cannot be created here', { dir, error: String(error) }));
@@ -119,6 +120,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       logger,
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
+      routing: { settings: settings.routing, ownGateways },
       scheduler,
       operatorCallbackAccountId: operatorId,
       instanceId,
