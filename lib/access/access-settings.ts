@@ -5,6 +5,7 @@ import { rejectCauseSchema } from '../config/reject-causes';
 import type { HangupCause } from '../esl/hangup-causes';
 import type { Logger } from '../log/logger';
 import type { CallbackMethod } from '../store/access-numbers';
+import { CARRIER_NAME_PATTERN } from '../store/carriers';
 import type { JsonObject } from '../store/rows';
 
 /**
@@ -25,6 +26,8 @@ export interface AccessSettings extends AccessLimits {
   destination: string | null;
   /** Numbers (E.164) or E.164 prefixes ending in `*` that never get a callback. */
   blockedCallers: string[];
+  /** The carrier (by name) that carries the callback leg A (issue #17.5); null: routed like any leg. */
+  trunk: string | null;
 }
 
 const overrideSchemas = {
@@ -39,6 +42,7 @@ const overrideSchemas = {
   perAccountWindowMinutes: z.number().int().min(1).max(1440),
   destination: z.string().regex(/^\+?[0-9]{3,20}$/).nullable(),
   blockedCallers: z.array(z.string().regex(/^\+[0-9]{1,15}\*?$/)),
+  trunk: z.string().regex(CARRIER_NAME_PATTERN).nullable(),
 } as const;
 
 type Overridable = { [K in keyof typeof overrideSchemas]: z.output<(typeof overrideSchemas)[K]> };
@@ -61,6 +65,7 @@ export function accessSettings(system: CallbackSettings, layers: readonly JsonOb
     maxConcurrentPerAccount: system.maxConcurrentPerAccount,
     destination: null,
     blockedCallers: [],
+    trunk: null,
   };
   for (const layer of layers) {
     for (const key of Object.keys(overrideSchemas) as (keyof Overridable)[]) {
