@@ -1,5 +1,6 @@
 import { buyRateIndex, type BuyRateIndex } from './buy-rate-index';
-import { EVERY_NODE, type RouteCarrier, type RoutePolicy, type RouteRate } from './route-types';
+import { gatewayOn } from '../store/carriers';
+import type { RouteCarrier, RoutePolicy, RouteRate } from './route-types';
 
 /** Carriers and their buy rates in force, indexed once and routed against many times. */
 export interface RoutingTable<C extends RouteCarrier, R extends RouteRate> {
@@ -71,13 +72,12 @@ function skipReason(carrier: RouteCarrier, rate: RouteRate, options: RouteOption
   return undefined;
 }
 
-/** The carrier's gateway on each of `nodes`; a gateway of its own on a node beats its '*' one. */
-export function gatewaysOn(carrier: RouteCarrier, nodes: readonly string[]): Map<string, string> {
-  const everywhere = carrier.gateways.find((entry) => entry.node === EVERY_NODE)?.gateway;
+/** The carrier's gateway on each of `nodes` that has one. */
+function gatewaysOn(carrier: RouteCarrier, nodes: readonly string[]): Map<string, string> {
   const found = new Map<string, string>();
   for (const node of nodes) {
-    const gateway = carrier.gateways.find((entry) => entry.node === node)?.gateway ?? everywhere;
-    if (gateway !== undefined) found.set(node, gateway);
+    const gateway = gatewayOn(carrier, node);
+    if (gateway !== null) found.set(node, gateway);
   }
   return found;
 }

@@ -28,10 +28,3 @@ describe('tryVerdict', () => {
     expect(tryVerdict('MEDIA_TIMEOUT', new Set(['MEDIA_TIMEOUT']))).toBe('next_carrier');
   });
 });
-
-describe('the routing core and the store', () => {
-  it('agree on the node name that means every node', async () => {
-    const [{ EVERY_NODE: routing }, { EVERY_NODE: store }] = await Promise.all([import('../../lib/routing/route-types'), import('../../lib/store/carriers')]);
-    expect(routing).toBe(store);
-  });
-});

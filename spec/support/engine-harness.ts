@@ -66,7 +66,7 @@ export const PROMPTS_DIR = '/prompts';
 export interface RigOptions {
   callback?: Partial<CallbackSettings>;
   engine?: Partial<
-    Pick<CallbackEngineOptions, 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk'>
+    Pick<CallbackEngineOptions, 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk' | 'routing'>
   >;
   simulator?: Partial<SimulatorOptions>;
   /** Leg A's destination step (the leg-A IVR); the engine's digits-only stub otherwise. */
