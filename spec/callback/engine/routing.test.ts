@@ -77,6 +77,26 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     expect(balance.balanceMinor).toBe(1_000 - legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0));
   });
 
+  it('fails over the same way in simultaneous mode, both legs parked on one node', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    r.sim.setGatewayDown('gw-alpha', 'NO_ROUTE_DESTINATION');
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 10_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'completed', attempts: 1 });
+    expect((await tries(r, request.id, carriers)).map(([role, , name, state, cause]) => [role, name, state, cause]).sort()).toEqual([
+      ['A', 'alpha', 'failed', 'NO_ROUTE_DESTINATION'],
+      ['A', 'beta', 'completed', 'NORMAL_CLEARING'],
+      ['B', 'alpha', 'failed', 'NO_ROUTE_DESTINATION'],
+      ['B', 'beta', 'completed', 'NORMAL_CLEARING'],
+    ]);
+    expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
+  });
+
   it('does not try another carrier when the called party is busy: the attempt ends as it always did', async () => {
     const r = await start({ callback: { maxRetries: 0 } });
     const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
