@@ -20,7 +20,7 @@ const node = z.strictObject({
   password: setting(z.string().min(1).default('ClueCon'), 'Event Socket password.'),
   // The dial-string builder (lib/esl/dial-string.ts) takes the same alphabet: a name with `,` `|` `/`
   // or spaces would add legs to every originate, so it is refused at start-up, not at the first call.
-  gateways: setting(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a gateway name is 1-64 letters, digits, _ . -')).min(1), 'Sofia gateways to originate through, tried in order.', {
+  gateways: setting(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a gateway name is 1-64 letters, digits, _ . -')).min(1), 'Sofia gateways of the node; the first carries every leg while no carrier is configured (with carriers, each names its gateway per node).', {
     allowed: 'a non-empty list of gateway names',
   }),
   maxCps: setting(z.number().int().min(1).max(1000).default(10), 'Most originates per second sent to this node.'),
