@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { seedDemo } from '../db/seeds/demo';
-import { CallbackEngine, gatewayOnEveryNode, poolTelephony } from '../lib/callback/engine';
+import { CallbackEngine, defaultRouting, poolTelephony } from '../lib/callback/engine';
 import { defaultSettings, type QueueSettings } from '../lib/config';
 import { minorUnits } from '../lib/domain/money';
 import type { OriginateRequest } from '../lib/esl/dial-string';
@@ -113,7 +113,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     db,
     logger,
     settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
-    routing: gatewayOnEveryNode([client.name], 'carrier'),
+    routing: defaultRouting(),
     telephony: {
       ...telephony,
       originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
 import { OPERATOR_ACCOUNT_NAME } from '../../lib/service/operator-account';
-import { inTransaction, type Store } from '../../lib/store';
+import { EVERY_NODE, inTransaction, type Store } from '../../lib/store';
 import type { NewRate, Tariff, TariffKind } from '../../lib/store/tariffs-rates';
 
 /*
@@ -24,6 +24,9 @@ export const DEMO = {
   /** The web portal's demo login (W5). */
   portalEmail: 'demo@example.com',
   portalPassword: 'demo-password',
+  /** Reached through the simulator's gateway `carrier` on every node. */
+  carrier: 'demo',
+  carrierGateway: 'carrier',
 } as const;
 
 // Micro-units per minute (1/10000 of a cent): 0.0100 USD/min = 1 cent = 10000.
@@ -49,6 +52,14 @@ const WORLD_RATES: NewRate[] = ['2', '3', '4', '5', '6', '7', '8', '9'].map((pre
 const CALLBACK_RATES: NewRate[] = [
   { prefix: '1', description: 'USA and Canada', ratePerMinute: 8_000, incrementFirstSeconds: 60, incrementNextSeconds: 60 },
   { prefix: '49', description: 'Germany', ratePerMinute: 12_000, incrementFirstSeconds: 30, incrementNextSeconds: 6 },
+];
+
+/** What the demo carrier charges us: below the retail rates, so a demo call shows a margin. */
+const BUY_RATES: NewRate[] = [
+  { prefix: '1', description: 'USA and Canada', ratePerMinute: 5_000, incrementFirstSeconds: 6, incrementNextSeconds: 6 },
+  { prefix: '44', description: 'United Kingdom', ratePerMinute: 9_000, incrementFirstSeconds: 1, incrementNextSeconds: 1 },
+  { prefix: '49', description: 'Germany', ratePerMinute: 7_000, incrementFirstSeconds: 1, incrementNextSeconds: 1 },
+  ...['2', '3', '4', '5', '6', '7', '8', '9'].map((prefix) => ({ prefix, description: 'Rest of the world', ratePerMinute: 25_000 })),
 ];
 
 export interface SeedResult {
@@ -114,8 +125,17 @@ export function seedDemo(db: Knex, options: SeedOptions = {}): Promise<SeedResul
     if (!(await store.accessNumbers.findByDid(DEMO.accessNumber))) {
       await store.accessNumbers.create({ did: DEMO.accessNumber, method: 'call_to_caller', authMode: 'ani' });
     }
+    await demoCarrier(store);
     return { accountId: account.id, created };
   });
+}
+
+/** The carrier a fresh clone calls out through; an existing one is left as the operator made it. */
+async function demoCarrier(store: Store): Promise<void> {
+  if (await store.carriers.getByName(DEMO.carrier)) return;
+  const carrier = await store.carriers.create({ name: DEMO.carrier, currency: 'USD' });
+  await store.carriers.setGateway(carrier.id, { node: EVERY_NODE, gateway: DEMO.carrierGateway });
+  await store.buyRates.importRates(carrier.id, BUY_RATES, { effectiveFrom: 0 });
 }
 
 /**

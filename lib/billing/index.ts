@@ -5,7 +5,7 @@ export { longestPrefixMatch, prefixMatcher, type Prefixed } from './longest-pref
 export { DEFAULT_CAP_SECONDS, maxCallSeconds, maxTalkSecondsForTwoLegs, type MaxCallInput, type TwoLegInput } from './max-duration';
 export { correctEstimate, type EstimateCorrection, type EstimateCorrectionInput } from './estimate-correction';
 export { rateDurationBreakdown, rateLeg, type LegRating, type LegRatingBreakdown } from './rating';
-export { MICRO_UNITS_PER_MINOR, type RatingTerms } from './rating-terms';
+export { MICRO_UNITS_PER_MINOR, ratingTermsOf, type RatingTerms } from './rating-terms';
 export {
   DEFAULT_WARNING_SECONDS_BEFORE,
   reservationFor,

@@ -41,3 +41,9 @@ export function exactTerms(terms: RatingTerms): ExactTerms {
     minimum: wholeNonNegative(terms.minimumSeconds, 'minimumSeconds'),
   };
 }
+
+/** Only the terms of a rate (a stored sell or buy rate carries more), as recorded beside a CDR. */
+export function ratingTermsOf(rate: RatingTerms): RatingTerms {
+  const { ratePerMinute, connectionFeeMinor, incrementFirstSeconds, incrementNextSeconds, minimumSeconds } = rate;
+  return { ratePerMinute, connectionFeeMinor, incrementFirstSeconds, incrementNextSeconds, minimumSeconds };
+}

@@ -1,10 +1,10 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { InvalidPhoneNumber, toE164, type E164 } from '../domain/phone-number';
-import type { AccessNumber, Account, CallbackRequest, CallingCard, Store, Tariff } from '../store';
+import type { AccessNumber, Account, CallbackRequest, CallingCard, Carrier, Store, Tariff } from '../store';
 import { invalid, notFound } from './errors';
 
 /*
- * Turning what an operator types into rows: an account or tariff by id (digits) or by name, a
+ * Turning what an operator types into rows: an account, tariff or carrier by id (digits) or by name, a
  * DID or card by its number, a request by id. A miss is exit code 3.
  */
 
@@ -20,6 +20,12 @@ export async function findTariff(store: Store, ref: string): Promise<Tariff> {
   const tariff = ID.test(ref) ? await store.tariffs.findTariffById(Number(ref)) : await store.tariffs.findTariffByName(ref);
   if (!tariff) throw notFound(`tariff ${ref}`);
   return tariff;
+}
+
+export async function findCarrier(store: Store, ref: string): Promise<Carrier> {
+  const carrier = ID.test(ref) ? await store.carriers.get(Number(ref)) : await store.carriers.getByName(ref);
+  if (!carrier) throw notFound(`carrier ${ref}`);
+  return carrier;
 }
 
 export async function findAccessNumber(store: Store, did: string, country: CountryCode): Promise<AccessNumber> {

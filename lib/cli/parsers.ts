@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { IANAZone } from 'luxon';
+import { parseUtcInstant, UTC_INSTANT_EXAMPLE } from '../time/instant';
 import { rejectCauseSchema } from '../config/reject-causes';
 import type { HangupCause } from '../esl/hangup-causes';
 import { InvalidAmount, MONEY_MAX_MINOR, formatAmount, minorUnits, parseDecimalAmount, type MinorUnits } from '../domain/money';
@@ -35,6 +36,13 @@ export function integer(min: number, max: number): (text: string) => number {
     if (value < min || value > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return value;
   };
+}
+
+/** An instant as epoch ms (see parseUtcInstant). */
+export function instant(text: string): number {
+  const parsed = parseUtcInstant(text);
+  if (parsed === null) throw new InvalidArgumentError(`expected ${UTC_INSTANT_EXAMPLE}.`);
+  return parsed;
 }
 
 export function timeZone(text: string): string {

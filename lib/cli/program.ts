@@ -4,6 +4,7 @@ import { registerAccounts } from './commands/accounts';
 import { registerCallbacks } from './commands/callbacks';
 import { registerCallerIds } from './commands/caller-ids';
 import { registerCards } from './commands/cards';
+import { registerCarriers } from './commands/carriers';
 import { registerDiscrepancies } from './commands/discrepancies';
 import { registerPayments } from './commands/payments';
 import { registerPins } from './commands/pins';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: CliContext): Command {
     registerCards,
     registerTariffs,
     registerRates,
+    registerCarriers,
     registerPayments,
     registerDiscrepancies,
     registerCallbacks,

@@ -3,8 +3,12 @@ import { CsvSyntaxError, formatCsv, parseCsv } from '../billing/reports';
 import { formatAmount, InvalidAmount, MONEY_MAX_MINOR, minorUnits, parseDecimalAmount } from '../domain/money';
 import type { NewRate, Rate } from '../store';
 
+/** What a CSV row holds: a tariff's rate and a carrier's buy rate alike. */
+export type RateRow = Pick<Rate, 'prefix' | 'description' | 'ratePerMinute' | 'connectionFeeMinor' | 'incrementFirstSeconds' | 'incrementNextSeconds' | 'minimumSeconds'>;
+
 /*
- * The tariff CSV (B1), the format `rates import` reads and `rates export` writes:
+ * The tariff CSV (B1), the format `rates import` reads and `rates export` writes (and
+ * `carriers rates import|export` for a carrier's buy rates):
  *
  *   prefix,description,rate_per_minute,connection_fee,increment_first,increment_next,minimum
  *   49,Germany,0.0125,0.00,60,60,0
@@ -146,7 +150,7 @@ export function formatRate(microUnits: number): string {
   return formatAmount(minorUnits(microUnits), RATE_DECIMALS).replace(/(\.\d{4}\d*?)0+$/, '$1');
 }
 
-export function formatRateCsv(rates: readonly Rate[]): string {
+export function formatRateCsv(rates: readonly RateRow[]): string {
   return formatCsv([
     [...RATE_COLUMNS],
     ...rates.map((rate) => [

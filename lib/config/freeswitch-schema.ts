@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { setting } from './setting-meta';
 import { hostSchema, portSchema } from './value-schemas';
 
-const NODE_EXAMPLE = '[{"name":"fs1","host":"10.0.0.5","gateways":["carrier1"]}]';
+const NODE_EXAMPLE = '[{"name":"fs1","host":"10.0.0.5"}]';
 
 const NODE_NAME_ALLOWED = 'a name of letters, digits, _ and - (it appears in logs, metrics and callback.callbackServer)';
 
@@ -20,9 +20,12 @@ const node = z.strictObject({
   password: setting(z.string().min(1).default('ClueCon'), 'Event Socket password.'),
   // The dial-string builder (lib/esl/dial-string.ts) takes the same alphabet: a name with `,` `|` `/`
   // or spaces would add legs to every originate, so it is refused at start-up, not at the first call.
-  gateways: setting(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a gateway name is 1-64 letters, digits, _ . -')).min(1), 'Sofia gateways of the node; the first carries every leg while no carrier is configured (with carriers, each names its gateway per node).', {
-    allowed: 'a non-empty list of gateway names',
-  }),
+  // Deprecated (issue #17): carriers are data. Kept so that an older configuration still calls out.
+  gateways: setting(
+    z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a gateway name is 1-64 letters, digits, _ . -')).min(1).optional(),
+    'Deprecated: carriers and their gateways are data now (`callback carriers`, `/api/v1/carriers`). When given, each gateway becomes a carrier of the same name reached through it on this node (created at start if missing; priority follows the order listed), and a warning is logged.',
+    { allowed: 'a non-empty list of gateway names' },
+  ),
   maxCps: setting(z.number().int().min(1).max(1000).default(10), 'Most originates per second sent to this node.'),
   maxChannels: setting(z.number().int().min(1).max(100000).default(500), 'Most concurrent channels we put on this node.'),
 });

@@ -70,7 +70,7 @@ export class FeatureLeg {
       callerId: ids.legB.number,
       pricing,
       hold: held.hold,
-      carrierId: via.carrier?.id ?? null,
+      carrierId: via.carrier.id,
       carrierSlot: via.slot,
     });
     leg.node = node;

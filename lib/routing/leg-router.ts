@@ -15,17 +15,11 @@ export interface RouteSource {
 }
 
 export interface LegRouterOptions {
-  /** Undefined: no carriers at all (a deployment without the carriers tables); every leg uses `ownGateways`. */
-  readonly source: RouteSource | undefined;
+  readonly source: RouteSource;
   readonly policy: RoutePolicy;
   readonly allowLossCalls: boolean;
   readonly failoverCauses: ReadonlySet<HangupCause>;
   readonly reloadMs: number;
-  /**
-   * node → gateway for a deployment that has configured no carrier: every leg goes out through its
-   * node's own gateway, as before carriers existed.
-   */
-  readonly ownGateways: ReadonlyMap<string, string>;
   readonly limits: CarrierLimits;
   readonly clock: Clock;
   readonly random: () => number;
@@ -34,8 +28,8 @@ export interface LegRouterOptions {
 
 /** One try of a leg: the carrier, its gateway on each node the leg may use, and the number and caller ID as it wants them. */
 export interface CarrierDial {
-  /** Undefined: no carriers are configured; the node's own gateway. */
-  readonly carrier: RouteCarrier | undefined;
+  readonly carrier: RouteCarrier;
+  /** Undefined for a carrier without any buy rate. */
   readonly rate: RouteRate | undefined;
   /** node → gateway; never empty. */
   readonly gateways: ReadonlyMap<string, string>;
@@ -56,8 +50,6 @@ export interface LegRouteInput {
   /** The nodes the leg may go out on. */
   readonly nodes: readonly string[];
 }
-
-const NO_SLOT: CarrierSlot = { release: () => undefined };
 
 /**
  * A leg's carriers, tried one after the other within an attempt. `next()` takes the next carrier
@@ -81,7 +73,6 @@ export class LegTries {
     while (this.index < this.tries.length) {
       const entry = this.tries[this.index] as Omit<CarrierDial, 'slot'>;
       this.index += 1;
-      if (!entry.carrier) return { ...entry, slot: NO_SLOT };
       const slot = this.limits.tryTake(entry.carrier);
       if (typeof slot !== 'string') {
         this.tried += 1;
@@ -121,7 +112,10 @@ export class LegRouter {
   async plan(input: LegRouteInput, log: Logger): Promise<LegTries> {
     const table = await this.currentTable();
     const { options } = this;
-    if (!table) return new LegTries(this.ownGatewayTries(input), options.limits, options.failoverCauses, log);
+    if (!table) {
+      log.warn('no carrier is configured: no leg can be dialed (callback carriers add, or /api/v1/carriers)');
+      return new LegTries([], options.limits, options.failoverCauses, log);
+    }
     const route = routeLeg(table, input.number, {
       policy: options.policy,
       nodes: input.nodes,
@@ -145,20 +139,9 @@ export class LegRouter {
     }
   }
 
-  private ownGatewayTries(input: LegRouteInput): Array<Omit<CarrierDial, 'slot'>> {
-    const gateways = new Map(input.nodes.flatMap((node) => {
-      const gateway = this.options.ownGateways.get(node);
-      return gateway === undefined ? [] : [[node, gateway] as const];
-    }));
-    if (gateways.size === 0) return [];
-    const callerId: CarrierCallerId = input.callerId === undefined ? { kind: 'carrier_default' } : { kind: 'number', number: input.callerId };
-    return [{ carrier: undefined, rate: undefined, gateways, number: input.number.slice(1), callerId }];
-  }
-
-  /** Undefined when no carrier is configured. A failed reload keeps the table it had, if any. */
+  /** Undefined when no carrier is enabled. A failed reload keeps the table it had, if any. */
   private async currentTable(): Promise<RoutingTable<RouteCarrier, RouteRate> | undefined> {
     const { source, clock, reloadMs, logger } = this.options;
-    if (!source) return undefined;
     const now = clock.now();
     if (this.table && now - this.table.at < reloadMs) return this.table.value;
     this.loading ??= (async () => {

@@ -6,10 +6,18 @@ import type { RouteCarrier, RoutePolicy, RouteRate } from './route-types';
 export interface RoutingTable<C extends RouteCarrier, R extends RouteRate> {
   readonly carriers: ReadonlyMap<number, C>;
   readonly rates: BuyRateIndex<R>;
+  /**
+   * Carriers with no buy rate in force at all (one seeded from a node's deprecated gateway list,
+   * or whose sheet is not loaded yet): they may carry any number, after every carrier that has a
+   * rate for it, by priority. Their cost is unknown, so the loss check cannot leave them out.
+   */
+  readonly unrated: readonly C[];
 }
 
 export function routingTable<C extends RouteCarrier, R extends RouteRate>(carriers: readonly C[], rates: readonly R[]): RoutingTable<C, R> {
-  return { carriers: new Map(carriers.map((carrier) => [carrier.id, carrier])), rates: buyRateIndex(rates) };
+  const rated = new Set(rates.map((rate) => rate.carrierId));
+  const unrated = carriers.filter((carrier) => !rated.has(carrier.id)).sort(byPriorityThenId);
+  return { carriers: new Map(carriers.map((carrier) => [carrier.id, carrier])), rates: buyRateIndex(rates), unrated };
 }
 
 export interface RouteOptions {
@@ -28,7 +36,8 @@ export interface RouteOptions {
 /** One carrier to try, with its gateway on each node the leg may use. */
 export interface CarrierTry<C extends RouteCarrier, R extends RouteRate> {
   readonly carrier: C;
-  readonly rate: R;
+  /** Undefined for a carrier without any buy rate (see RoutingTable.unrated). */
+  readonly rate: R | undefined;
   /** node → gateway name on that node; never empty. */
   readonly gateways: ReadonlyMap<string, string>;
 }
@@ -48,27 +57,28 @@ export interface LegRoute<C extends RouteCarrier, R extends RouteRate> {
  * looked at here: they change between tries, so the dialer asks them at each try.
  */
 export function routeLeg<C extends RouteCarrier, R extends RouteRate>(table: RoutingTable<C, R>, number: string, options: RouteOptions): LegRoute<C, R> {
-  const eligible: Array<CarrierTry<C, R>> = [];
   const skipped: Array<{ carrier: string; reason: SkipReason }> = [];
-  for (const rate of table.rates(number)) {
-    const carrier = table.carriers.get(rate.carrierId);
-    if (!carrier) continue;
+  const eligible = (carrier: C, rate: R | undefined): Array<CarrierTry<C, R>> => {
     const reason = skipReason(carrier, rate, options);
-    if (reason) {
-      skipped.push({ carrier: carrier.name, reason });
-      continue;
+    const gateways = reason ? undefined : gatewaysOn(carrier, options.nodes);
+    if (reason || gateways === undefined || gateways.size === 0) {
+      skipped.push({ carrier: carrier.name, reason: reason ?? 'no_gateway_on_node' });
+      return [];
     }
-    const gateways = gatewaysOn(carrier, options.nodes);
-    if (gateways.size === 0) skipped.push({ carrier: carrier.name, reason: 'no_gateway_on_node' });
-    else eligible.push({ carrier, rate, gateways });
-  }
-  return { tries: options.policy === 'cheapest' ? cheapestFirst(eligible) : byPriorityThenWeight(eligible, options.random), skipped };
+    return [{ carrier, rate, gateways }];
+  };
+  const rated = table.rates(number).flatMap((rate) => {
+    const carrier = table.carriers.get(rate.carrierId);
+    return carrier ? eligible(carrier, rate) : [];
+  });
+  const ordered = options.policy === 'cheapest' ? cheapestFirst(rated) : byPriorityThenWeight(rated, options.random);
+  return { tries: [...ordered, ...table.unrated.flatMap((carrier) => eligible(carrier, undefined))], skipped };
 }
 
-function skipReason(carrier: RouteCarrier, rate: RouteRate, options: RouteOptions): SkipReason | undefined {
+function skipReason(carrier: RouteCarrier, rate: RouteRate | undefined, options: RouteOptions): SkipReason | undefined {
   if (options.pinnedCarrier !== undefined && carrier.name !== options.pinnedCarrier) return 'not_pinned';
   if (!carrier.enabled) return 'disabled';
-  if (!options.allowLossCalls && options.sellRatePerMinute !== undefined && rate.ratePerMinute > options.sellRatePerMinute) return 'loss';
+  if (rate && !options.allowLossCalls && options.sellRatePerMinute !== undefined && rate.ratePerMinute > options.sellRatePerMinute) return 'loss';
   return undefined;
 }
 
@@ -86,8 +96,9 @@ function byPriorityThenId(a: RouteCarrier, b: RouteCarrier): number {
   return a.priority - b.priority || a.id - b.id;
 }
 
+/** Every try here has a rate (rated carriers only). */
 function cheapestFirst<T extends CarrierTry<RouteCarrier, RouteRate>>(tries: T[]): T[] {
-  return tries.sort((a, b) => a.rate.ratePerMinute - b.rate.ratePerMinute || byPriorityThenId(a.carrier, b.carrier));
+  return tries.sort((a, b) => (a.rate?.ratePerMinute ?? 0) - (b.rate?.ratePerMinute ?? 0) || byPriorityThenId(a.carrier, b.carrier));
 }
 
 /**

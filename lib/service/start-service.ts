@@ -43,6 +43,7 @@ import { operatorAccountId } from './operator-account';
 import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
+import { seedCarriersFromNodes } from './legacy-gateways';
 import { listenOn } from './port-in-use';
 
 export interface RunningService {
@@ -84,6 +85,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     // listens, and the engine needs the socket's address for its originates.
     const ref: { engine?: CallbackEngine; access?: (session: CallSession) => Promise<void> } = {};
     const store = createStore(db, () => clock.now());
+    await seedCarriersFromNodes(store, settings.freeswitch.nodes, logger);
     const operatorId = await operatorAccountId(db);
     const telephony = await startTelephony(settings, {
       logger,
@@ -109,8 +111,6 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       firstState: (request) => running(ref.engine).firstStateFor(request),
     });
     const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress });
-    // Until carriers are configured, each node's first gateway carries its legs, as before carriers existed.
-    const ownGateways = new Map([...telephony.gateways].flatMap(([node, gateways]) => (gateways[0] === undefined ? [] : [[node, gateways[0]] as const])));
     // FreeSWITCH (or the simulator, on this host) writes recordings and faxes there.
     for (const dir of [recordingsDirOf(settings.media), faxDirOf(settings.media)]) {
       await fs.promises.mkdir(dir, { recursive: true }).catch((error: unknown) => logger.warn('media directory cannot be created here', { dir, error: String(error) }));
@@ -120,7 +120,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       logger,
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
-      routing: { settings: settings.routing, ownGateways },
+      routing: { settings: settings.routing },
       scheduler,
       operatorCallbackAccountId: operatorId,
       instanceId,

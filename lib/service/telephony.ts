@@ -15,8 +15,6 @@ export interface Telephony {
   outbound: OutboundServer;
   /** What `&socket(...)` in an originate must point at. */
   socketAddress: { host: string; port: number };
-  /** Gateway per node, for dial strings. */
-  gateways: ReadonlyMap<string, readonly string[]>;
   simulator?: FreeswitchSimulator;
 }
 
@@ -59,7 +57,8 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
     );
     stops.push('FreeSWITCH simulator', () => simulator!.stop());
     logger.info(`FreeSWITCH simulator listening on ${settings.simulator.host}:${simulator.eslPort} (no real FreeSWITCH configured)`);
-    nodes = [{ name: 'simulator', host: settings.simulator.host, port: simulator.eslPort, password: 'ClueCon', gateways: ['carrier'], maxCps: 100, maxChannels: 10_000 }];
+    // Its gateway `carrier` is the demo carrier's (db/seeds/demo.ts).
+    nodes = [{ name: 'simulator', host: settings.simulator.host, port: simulator.eslPort, password: 'ClueCon', maxCps: 100, maxChannels: 10_000 }];
   }
 
   const clients = nodes.map(
@@ -78,6 +77,5 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
   });
   stops.push('node pool', async () => pool.close());
 
-  const gateways = new Map(nodes.map((node) => [node.name, node.gateways]));
-  return { pool, clients, outbound, socketAddress, gateways, ...(simulator ? { simulator } : {}) };
+  return { pool, clients, outbound, socketAddress, ...(simulator ? { simulator } : {}) };
 }

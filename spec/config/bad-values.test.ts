@@ -9,7 +9,7 @@ import { settingsMap } from '../../lib/config/walk';
  * allowed, so an operator can fix a failed start from the message alone.
  */
 
-const NODE = { name: 'fs1', host: '10.0.0.5', gateways: ['carrier1'] };
+const NODE = { name: 'fs1', host: '10.0.0.5' };
 const nodes = (...list: unknown[]): string => JSON.stringify(list);
 
 interface BadCase {
@@ -167,7 +167,7 @@ const cases: BadCase[] = [
     setting: 'freeswitch.nodes',
     source: 'CALLBACK_FREESWITCH_NODES',
     value: '(not set)',
-    problem: 'at least one node is required when freeswitch.mode is "external"; give a JSON array such as [{"name":"fs1","host":"10.0.0.5","gateways":["carrier1"]}]',
+    problem: 'at least one node is required when freeswitch.mode is "external"; give a JSON array such as [{"name":"fs1","host":"10.0.0.5"}]',
   },
   {
     label: 'two nodes with one name',
@@ -178,7 +178,7 @@ const cases: BadCase[] = [
     problem: 'duplicate node name "fs1"; every node needs a unique name',
   },
   {
-    label: 'a node without gateways',
+    label: 'a node with an empty (deprecated) gateway list',
     env: { CALLBACK_FREESWITCH_NODES: nodes({ ...NODE, gateways: [] }) },
     setting: 'freeswitch.nodes[0].gateways',
     source: 'in CALLBACK_FREESWITCH_NODES',
@@ -187,7 +187,7 @@ const cases: BadCase[] = [
   },
   {
     label: 'a node without a host',
-    env: { CALLBACK_FREESWITCH_NODES: nodes({ name: 'fs1', gateways: ['g'] }) },
+    env: { CALLBACK_FREESWITCH_NODES: nodes({ name: 'fs1' }) },
     setting: 'freeswitch.nodes[0].host',
     source: 'in CALLBACK_FREESWITCH_NODES',
     value: '(not set)',
@@ -215,7 +215,7 @@ const cases: BadCase[] = [
     setting: 'freeswitch.nodes',
     source: 'CALLBACK_FREESWITCH_NODES',
     value: JSON.stringify(JSON.stringify(NODE)),
-    problem: 'expected a JSON array of nodes such as [{"name":"fs1","host":"10.0.0.5","gateways":["carrier1"]}]',
+    problem: 'expected a JSON array of nodes such as [{"name":"fs1","host":"10.0.0.5"}]',
   },
   {
     label: 'nodes that are not JSON',

@@ -33,7 +33,7 @@ describe('config file', () => {
     http: { port: 8000, publicUrl: 'https://callback.example.com' },
     database: { client: 'mysql', url: 'mysql://cb:pw@db:3306/callback', pool: { max: 20 } },
     queue: { driver: 'redis', url: 'redis://redis:6379/0' },
-    freeswitch: { mode: 'external', nodes: [{ name: 'fs1', host: '10.0.0.5', gateways: ['carrier1'] }] },
+    freeswitch: { mode: 'external', nodes: [{ name: 'fs1', host: '10.0.0.5' }] },
     socketServer: { host: '0.0.0.0', advertiseHost: '10.0.0.2' },
     callback: { maxRetries: 4, rejectHangupCause: 21, callerId: { callbackCid: '+14155550100' } },
   };

@@ -55,19 +55,19 @@ describe('environment variables', () => {
     expect(settings.callback.failedIvr).toBe('ivr/failed');
   });
 
-  it('read the FreeSWITCH nodes as JSON, filling node defaults', () => {
+  it('read the FreeSWITCH nodes as JSON, filling node defaults; gateways (deprecated) only where given', () => {
     const settings = loadSettings({
       env: {
         CALLBACK_FREESWITCH_MODE: 'external',
         CALLBACK_FREESWITCH_NODES: JSON.stringify([
-          { name: 'fs1', host: '10.0.0.5', gateways: ['carrier1'] },
+          { name: 'fs1', host: '10.0.0.5' },
           { name: 'fs2', host: '10.0.0.6', port: 8022, password: 'other', gateways: ['carrier1', 'carrier2'], maxCps: 20, maxChannels: 100 },
         ]),
         CALLBACK_CALLBACK_CALLBACK_SERVER: 'fs2',
       },
     });
     expect(settings.freeswitch.nodes).toEqual([
-      { name: 'fs1', host: '10.0.0.5', port: 8021, password: 'ClueCon', gateways: ['carrier1'], maxCps: 10, maxChannels: 500 },
+      { name: 'fs1', host: '10.0.0.5', port: 8021, password: 'ClueCon', maxCps: 10, maxChannels: 500 },
       { name: 'fs2', host: '10.0.0.6', port: 8022, password: 'other', gateways: ['carrier1', 'carrier2'], maxCps: 20, maxChannels: 100 },
     ]);
     expect(settings.callback.callbackServer).toBe('fs2');

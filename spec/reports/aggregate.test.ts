@@ -1,5 +1,5 @@
 import { aggregate, type Grouping, type ReportLine } from '../../lib/billing/reports';
-import { ALPHA, BETA, LEGS, sums } from './fixtures';
+import { ALPHA, BETA, LEGS, margins, sums } from './fixtures';
 
 const grouping = (overrides: Partial<Grouping>): Grouping => ({ by: [], period: 'day', timeZone: 'UTC', destinationDigits: null, ...overrides });
 
@@ -93,6 +93,36 @@ describe('report aggregation (figures computed by hand)', () => {
       ['EUR', 2, 1, 30, 5],
       ['USD', 4, 3, 225, 50],
       ['-', 1, 1, 10, 0],
+    ]);
+  });
+
+  it('by account: cost and margin in the line\'s currency, and what could not be costed in it', () => {
+    const { lines, totals } = aggregate(LEGS, grouping({ by: ['account'] }));
+    expect(lines.map((line) => [line.account?.name ?? '-', line.revenueMinor, ...margins(line)])).toEqual([
+      // A: revenue 50; cost 18 + 7 + 0 (leg 3 unanswered); leg 4 answered through no carrier
+      ['Alpha', 50, 25, 25, 1],
+      // B: leg 5's USD cost is not Beta's EUR: uncosted, margin = revenue
+      ['Beta', 5, 0, 5, 1],
+      // leg 7: a USD cost for a leg nobody paid
+      ['-', 0, 0, 0, 1],
+    ]);
+    expect(totals.map((line) => [line.currency ?? '-', ...margins(line)])).toEqual([
+      ['EUR', 0, 5, 1],
+      ['USD', 25, 25, 1],
+      ['-', 0, 0, 1],
+    ]);
+  });
+
+  it('by carrier: ASR and ACD per carrier from its tries, with its cost and margin', () => {
+    const { lines } = aggregate(LEGS, grouping({ by: ['carrier'] }));
+    expect(lines.map((line) => [`${line.carrier ?? '(none)'} ${line.currency ?? '-'}`, ...sums(line), ...margins(line), line.asr, line.acdSeconds])).toEqual([
+      ['acme EUR', 1, 1, 30, 5, 0, 5, 1, 1, 30],
+      // legs 1, 2: 165 s over 2 answered; 42 − (18 + 7)
+      ['acme USD', 2, 2, 165, 42, 25, 17, 0, 1, 82.5],
+      ['acme -', 1, 1, 10, 0, 0, 0, 1, 1, 10],
+      ['zeta EUR', 1, 0, 0, 0, 0, 0, 0, 0, null],
+      ['zeta USD', 1, 0, 0, 0, 0, 0, 0, 0, null],
+      ['(none) USD', 1, 1, 60, 8, 0, 8, 1, 1, 60],
     ]);
   });
 

@@ -36,10 +36,10 @@ describe('CSV', () => {
     const { lines, totals } = aggregate(LEGS, { by: ['account'], period: 'day', timeZone: 'UTC', destinationDigits: null });
     const csv = reportToCsv({ grouping: { by: ['account'], period: 'day', timeZone: 'UTC', destinationDigits: null }, filter: {}, lines, totals });
     expect(csv.split('\n')).toEqual([
-      'account_id,account,currency,calls,answered,asr_percent,acd_seconds,billsec,minutes,revenue',
-      '1,Alpha,USD,4,3,75.00,75.0,225,3.75,0.50',
-      '2,Beta,EUR,2,1,50.00,30.0,30,0.50,0.05',
-      ',,,1,1,100.00,10.0,10,0.17,0.00',
+      'account_id,account,currency,calls,answered,asr_percent,acd_seconds,billsec,minutes,revenue,cost,margin,uncosted',
+      '1,Alpha,USD,4,3,75.00,75.0,225,3.75,0.50,0.25,0.25,1',
+      '2,Beta,EUR,2,1,50.00,30.0,30,0.50,0.05,0.00,0.05,1',
+      ',,,1,1,100.00,10.0,10,0.17,0.00,0.00,0.00,1',
       '',
     ]);
   });

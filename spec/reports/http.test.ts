@@ -25,6 +25,12 @@ describeEachDatabase('reports handler', (getDb) => {
     expect(response.body.totals).toHaveLength(3);
   });
 
+  it('groups by carrier, with cost and margin beside revenue (issue #17)', async () => {
+    const response = await request(app).get('/reports').query({ by: 'carrier' }).expect(200);
+    const acme = response.body.lines.find((line: { carrier: string | null; currency: string | null }) => line.carrier === 'acme' && line.currency === 'USD');
+    expect(acme).toMatchObject({ calls: 2, answered: 2, revenueMinor: 42, costMinor: 25, marginMinor: 17, uncosted: 0, asr: 1, acdSeconds: 82.5 });
+  });
+
   it('exports CSV on request', async () => {
     const response = await request(app).get('/reports?by=period&period=month&format=csv').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/csv/);

@@ -28,7 +28,7 @@ describe('report requests', () => {
 
   it('names the field of every problem', () => {
     expect(issuesOf({ by: 'account,country', period: 'week', timeZone: 'Mars/Olympus', from: '31.01.2026', digits: '0' })).toEqual([
-      { field: 'by', message: 'unknown dimension country; expected any of account, destination, period' },
+      { field: 'by', message: 'unknown dimension country; expected any of account, destination, period, carrier' },
       { field: 'period', message: 'expected one of hour, day, month' },
       { field: 'timeZone', message: 'expected an IANA time zone such as Europe/Berlin' },
       { field: 'from', message: expect.stringContaining('expected a date such as 2026-01-31') },

@@ -30,6 +30,9 @@ function toNewCdr(leg: ReportCdr, ids: Map<number, number>) {
     hangupCause: leg.billsec > 0 ? 'NORMAL_CLEARING' : 'NO_ANSWER',
     costMinor: minorUnits(leg.costMinor),
     ratePrefix: leg.ratePrefix,
+    carrier: leg.carrier,
+    carrierCostMinor: leg.carrierCostMinor === null ? null : minorUnits(leg.carrierCostMinor),
+    carrierCurrency: leg.carrierCurrency,
     source: 'socket' as const,
   };
 }

@@ -8,7 +8,7 @@ import { carrier, e164, rate } from './fixtures';
 
 const log = testLogger();
 
-function router(source: RouteSource | undefined, fields: Partial<LegRouterOptions> = {}): { router: LegRouter; clock: ManualClock } {
+function router(source: RouteSource, fields: Partial<LegRouterOptions> = {}): { router: LegRouter; clock: ManualClock } {
   const clock = new ManualClock(0);
   const options: LegRouterOptions = {
     source,
@@ -16,7 +16,6 @@ function router(source: RouteSource | undefined, fields: Partial<LegRouterOption
     allowLossCalls: false,
     failoverCauses: new Set(DEFAULT_FAILOVER_CAUSES),
     reloadMs: 30_000,
-    ownGateways: new Map([['fs1', 'own']]),
     limits: new CarrierLimits(clock),
     clock,
     random: () => 0,
@@ -78,15 +77,10 @@ describe('LegRouter', () => {
     expect((await r.plan(input, log)).next()?.carrier?.name).toBe('b');
   });
 
-  it('uses each node\'s own gateway while no carrier is configured', async () => {
-    for (const from of [undefined, source([], [])]) {
-      const { router: r } = router(from);
-      const only = await r.plan(input, log);
-      const entry = only.next();
-      expect([entry?.carrier, entry?.number, [...(entry?.gateways ?? [])]]).toEqual([undefined, '4930123456', [['fs1', 'own']]]);
-      expect(only.next()).toBeUndefined();
-      expect((await r.plan({ ...input, nodes: ['fs9'] }, log)).next()).toBeUndefined();
-    }
+  it('dials nothing while no carrier is enabled', async () => {
+    const { router: r } = router(source([], []));
+    const none = await r.plan(input, log);
+    expect([none.next(), none.noCarrierCause]).toEqual([undefined, 'NO_ROUTE_DESTINATION']);
   });
 
   it('reads carriers and rates again only after reloadMs, and keeps the old ones when a read fails', async () => {

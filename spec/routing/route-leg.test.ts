@@ -16,7 +16,7 @@ describe('routeLeg', () => {
   it('orders by each carrier\'s own longest prefix: a carrier cheap on +4930 comes first there, last elsewhere', () => {
     expect(names(routeLeg(table, '+4930123456', options))).toEqual(['dear', 'cheap', 'middle']);
     expect(names(routeLeg(table, '+4940123456', options))).toEqual(['cheap', 'middle', 'dear']);
-    expect(routeLeg(table, '+4930123456', options).tries[0]?.rate.prefix).toBe('4930');
+    expect(routeLeg(table, '+4930123456', options).tries[0]?.rate?.prefix).toBe('4930');
   });
 
   it('finds no carrier for a number none has a rate for', () => {
@@ -87,6 +87,15 @@ describe('routeLeg', () => {
     expect(firsts).toEqual({ w1: 100, w3: 300 });
   });
 
+  it('puts a carrier without any buy rate after every rated one, by priority, and never judges it a loss', async () => {
+    const withUnrated = routingTable([cheap, carrier(7, 'legacy-b', { priority: 2 }), carrier(8, 'legacy-a', { priority: 1 })], [rate(1, '49', 999_999)]);
+    const route = routeLeg(withUnrated, '+4930', { ...options, allowLossCalls: false, sellRatePerMinute: 1 });
+    expect(names(route)).toEqual(['legacy-a', 'legacy-b']);
+    expect(route.skipped).toEqual([{ carrier: 'cheap', reason: 'loss' }]);
+    expect(names(routeLeg(withUnrated, '+4930', { ...options, allowLossCalls: true }))).toEqual(['cheap', 'legacy-a', 'legacy-b']);
+    expect(names(routeLeg(withUnrated, '+4930', { ...options, pinnedCarrier: 'legacy-b' }))).toEqual(['legacy-b']);
+  });
+
   it('ignores a rate of a carrier it does not know (deleted since the rates were read)', () => {
     expect(names(routeLeg(routingTable([cheap], [rate(1, '49', 1), rate(9, '49', 0)]), '+491', options))).toEqual(['cheap']);
   });
@@ -105,7 +114,7 @@ describe('routeLeg', () => {
           const matching = specs.map((spec, index) => ({ ...spec, id: index + 1 })).filter((spec) => digits.startsWith(spec.prefix));
           expect(route.tries.map((entry) => entry.carrier.id).sort((a, b) => a - b)).toEqual(matching.filter((spec) => spec.enabled).map((spec) => spec.id));
           expect(route.skipped.length).toBe(matching.filter((spec) => !spec.enabled).length);
-          const keys = route.tries.map((entry) => (policy === 'cheapest' ? entry.rate.ratePerMinute : entry.carrier.priority));
+          const keys = route.tries.map((entry) => (policy === 'cheapest' ? (entry.rate?.ratePerMinute ?? -1) : entry.carrier.priority));
           expect(keys).toEqual([...keys].sort((a, b) => a - b));
         },
       ),

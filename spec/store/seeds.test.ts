@@ -3,7 +3,7 @@ import { createStore } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
 
 async function rowCounts(db: import('knex').Knex): Promise<Record<string, number>> {
-  const tables = ['accounts', 'tariffs', 'rates', 'caller_ids', 'pins', 'access_numbers', 'payments'];
+  const tables = ['accounts', 'tariffs', 'rates', 'caller_ids', 'pins', 'access_numbers', 'payments', 'carriers', 'carrier_gateways', 'carrier_rates'];
   const counts = await Promise.all(tables.map(async (table) => [table, Number((await db(table).count({ n: '*' }))[0]?.n)] as const));
   return Object.fromEntries(counts);
 }
@@ -30,6 +30,11 @@ describeEachDatabase('demo seed', (getDb) => {
       connectionFeeMinor: 0,
     });
     expect((await store.tariffs.findTariffById(account?.callbackTariffId ?? 0))?.kind).toBe('callback');
+
+    // A fresh clone calls out through the simulator's gateway on every node (issue #17).
+    const carrier = await store.carriers.getByName(DEMO.carrier);
+    expect(carrier).toMatchObject({ enabled: true, currency: 'USD', gateways: [{ node: '*', gateway: 'carrier' }] });
+    expect(await store.buyRates.findInForce(carrier?.id ?? 0, '+12025550100', Date.now())).toMatchObject({ prefix: '1', ratePerMinute: 5_000 });
   });
 
   it('changes nothing when run again', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
-import { CallbackEngine, gatewayOnEveryNode, isCallbackLeg, poolTelephony, type CallbackEngineOptions, type DestinationAsker, type LegChange, type RequestChange } from '../../lib/callback/engine';
+import { CallbackEngine, defaultRouting, isCallbackLeg, poolTelephony, type CallbackEngineOptions, type DestinationAsker, type LegChange, type RequestChange } from '../../lib/callback/engine';
 import { defaultSettings, type CallbackSettings, type QueueSettings } from '../../lib/config';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
@@ -246,7 +246,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     clock,
     settings,
     telephony: poolTelephony({ pool, clients, socketAddress: server.address }),
-    routing: gatewayOnEveryNode(clients.map((client) => client.name), 'carrier'),
+    routing: defaultRouting(),
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { CallbackEngine, gatewayOnEveryNode, type EngineTelephony } from '../../lib/callback/engine';
+import { CallbackEngine, defaultRouting, type EngineTelephony } from '../../lib/callback/engine';
 import { defaultSettings } from '../../lib/config';
 import type { Logger } from '../../lib/log/logger';
 import { DUE_STATES, type Account, type Store } from '../../lib/store';
@@ -36,7 +36,7 @@ export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock
     clock: deps.clock,
     settings: defaultSettings().callback,
     telephony: deps.telephony ?? noTelephony,
-    routing: gatewayOnEveryNode(['none'], 'none'),
+    routing: defaultRouting(),
     scheduler: {
       schedule: async (requestId, dueAt) => void scheduled.push({ requestId, dueAt }),
       cancel: (requestId, cause = 'CANCELLED') => deps.store.callbackRequests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true }),

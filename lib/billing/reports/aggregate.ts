@@ -7,6 +7,8 @@ interface Sums {
   answered: number;
   billsec: number;
   revenueMinor: number;
+  costMinor: number;
+  uncosted: number;
 }
 
 /** A leg counts as answered when FreeSWITCH reported an answer or billed seconds. */
@@ -50,26 +52,37 @@ function addTo(groups: Map<string, Sums>, key: GroupKey, cdr: ReportCdr): void {
   const id = keyString(key);
   let sums = groups.get(id);
   if (!sums) {
-    sums = { key, calls: 0, answered: 0, billsec: 0, revenueMinor: 0 };
+    sums = { key, calls: 0, answered: 0, billsec: 0, revenueMinor: 0, costMinor: 0, uncosted: 0 };
     groups.set(id, sums);
   }
   sums.calls += 1;
   if (isAnswered(cdr)) sums.answered += 1;
   sums.billsec += cdr.billsec;
   sums.revenueMinor += cdr.costMinor;
+  const cost = carrierCostIn(cdr, key.currency);
+  if (cost !== null) sums.costMinor += cost;
+  else if (isAnswered(cdr)) sums.uncosted += 1;
+}
+
+/** The carrier's charge for the leg when it is known in `currency`; money of two currencies is never added. */
+function carrierCostIn(cdr: ReportCdr, currency: string | null): number | null {
+  return cdr.carrierCostMinor !== null && cdr.carrierCurrency === currency ? cdr.carrierCostMinor : null;
 }
 
 function finish(groups: Map<string, Sums>): ReportLine[] {
   return [...groups.values()].sort((a, b) => compareKeys(a.key, b.key)).map(toLine);
 }
 
-function toLine({ key, calls, answered, billsec, revenueMinor }: Sums): ReportLine {
+function toLine({ key, calls, answered, billsec, revenueMinor, costMinor, uncosted }: Sums): ReportLine {
   return {
     ...key,
     calls,
     answered,
     billsec,
     revenueMinor,
+    costMinor,
+    marginMinor: revenueMinor - costMinor,
+    uncosted,
     asr: answered / calls,
     acdSeconds: answered === 0 ? null : billsec / answered,
     minutes: billsec / 60,

@@ -16,6 +16,7 @@ const DIMENSION_COLUMNS: { readonly [D in Dimension]: readonly ReportColumn[] } 
   ],
   destination: [{ header: 'destination', numeric: false, value: (line) => line.destination ?? '' }],
   period: [{ header: 'period', numeric: false, value: (line) => line.period ?? '' }],
+  carrier: [{ header: 'carrier', numeric: false, value: (line) => line.carrier ?? '' }],
 };
 
 const FIGURE_COLUMNS: readonly ReportColumn[] = [
@@ -27,6 +28,9 @@ const FIGURE_COLUMNS: readonly ReportColumn[] = [
   { header: 'billsec', numeric: true, value: (line) => String(line.billsec) },
   { header: 'minutes', numeric: true, value: (line) => line.minutes.toFixed(2) },
   { header: 'revenue', numeric: true, value: (line) => formatAmount(minorUnits(line.revenueMinor)) },
+  { header: 'cost', numeric: true, value: (line) => formatAmount(minorUnits(line.costMinor)) },
+  { header: 'margin', numeric: true, value: (line) => formatAmount(minorUnits(line.marginMinor)) },
+  { header: 'uncosted', numeric: true, value: (line) => String(line.uncosted) },
 ];
 
 export function reportColumns(report: Pick<Report, 'grouping'>): ReportColumn[] {

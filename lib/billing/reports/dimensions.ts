@@ -26,22 +26,24 @@ export function groupKeyOf(cdr: ReportCdr, grouping: Grouping): GroupKey {
     if (dimension === 'account') key.account = { id: cdr.accountId, name: cdr.accountName };
     if (dimension === 'destination') key.destination = destinationOf(cdr, grouping.destinationDigits);
     if (dimension === 'period') key.period = periodOf(cdr.startedAt, grouping.period, grouping.timeZone);
+    if (dimension === 'carrier') key.carrier = cdr.carrier;
   }
   return key;
 }
 
 /** A string equal for equal keys (the account's name is not part of identity, its id is). */
 export function keyString(key: GroupKey): string {
-  return JSON.stringify([key.account?.id, key.destination, key.period, key.currency]);
+  return JSON.stringify([key.account?.id, key.destination, key.period, key.carrier, key.currency]);
 }
 
-/** Accounts by id, then destination, period and currency as text; what is unknown comes last. */
+/** Accounts by id, then destination, period, carrier and currency as text; what is unknown comes last. */
 export function compareKeys(a: GroupKey, b: GroupKey): number {
   const accountOrder = (key: GroupKey) => key.account?.id ?? Number.MAX_SAFE_INTEGER;
   return (
     accountOrder(a) - accountOrder(b) ||
     compareText(a.destination, b.destination) ||
     compareText(a.period, b.period) ||
+    compareText(a.carrier, b.carrier) ||
     compareText(a.currency, b.currency)
   );
 }

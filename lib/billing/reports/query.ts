@@ -13,6 +13,9 @@ interface ReportRow {
   answered_at: DbInt | null;
   billsec: DbInt;
   cost_minor: DbInt;
+  carrier: string | null;
+  carrier_cost_minor: DbInt | null;
+  carrier_currency: string | null;
 }
 
 const PAGE_SIZE = 5000;
@@ -39,6 +42,9 @@ export async function* reportCdrPages(db: Knex, filter: CdrFilter, pageSize = PA
         'c.answered_at',
         'c.billsec',
         'c.cost_minor',
+        'c.carrier',
+        'c.carrier_cost_minor',
+        'c.carrier_currency',
       )
       .orderBy([{ column: 'c.started_at' }, { column: 'c.id' }])
       .limit(pageSize);
@@ -68,5 +74,8 @@ function toReportCdr(row: ReportRow): ReportCdr {
     answeredAt: optInt(row.answered_at),
     billsec: int(row.billsec),
     costMinor: int(row.cost_minor),
+    carrier: row.carrier,
+    carrierCostMinor: optInt(row.carrier_cost_minor),
+    carrierCurrency: row.carrier_currency,
   };
 }

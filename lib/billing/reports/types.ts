@@ -3,9 +3,11 @@
  * ACD are what carriers and operators measure per leg, and a callback's two legs go to different
  * destinations anyway.
  *
- * Money: `revenueMinor` is what the accounts were charged (cdrs.cost_minor). The store keeps no
- * carrier cost per leg, so there is no cost or margin column: that needs a carrier rate per
- * gateway first.
+ * Money: `revenueMinor` is what the accounts were charged (cdrs.cost_minor), `costMinor` what the
+ * carriers charge us for the same legs (cdrs.carrier_cost_minor, issue #17) and `marginMinor` the
+ * difference. A carrier's cost is in the carrier's currency: it is counted only in lines of that
+ * currency, and a leg whose cost is unknown there (no carrier, no buy rate, another currency) is
+ * counted in `uncosted`, so a margin is never silently flattered.
  */
 
 /** The part of a CDR (and of its account) that reports read. */
@@ -21,10 +23,16 @@ export interface ReportCdr {
   startedAt: number;
   answeredAt: number | null;
   billsec: number;
+  /** The price: what the payer was charged. */
   costMinor: number;
+  /** The carrier's name; null for a leg that went out through no carrier. */
+  carrier: string | null;
+  /** What the carrier charges, in carrierCurrency; null when unknown. */
+  carrierCostMinor: number | null;
+  carrierCurrency: string | null;
 }
 
-export const DIMENSIONS = ['account', 'destination', 'period'] as const;
+export const DIMENSIONS = ['account', 'destination', 'period', 'carrier'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export const PERIODS = ['hour', 'day', 'month'] as const;
@@ -53,6 +61,8 @@ export interface GroupKey {
   account?: { id: number | null; name: string | null };
   destination?: string;
   period?: string;
+  /** The carrier's name; null: legs through no carrier. */
+  carrier?: string | null;
   /** Money of different currencies is never added up, so it is always part of the key. */
   currency: string | null;
 }
@@ -63,6 +73,12 @@ export interface ReportLine extends GroupKey {
   /** Sum of billsec. */
   billsec: number;
   revenueMinor: number;
+  /** What the carriers charge for these legs, in this line's currency. */
+  costMinor: number;
+  /** revenueMinor − costMinor. */
+  marginMinor: number;
+  /** Answered legs whose carrier cost is not known in this line's currency (not in costMinor). */
+  uncosted: number;
   /** answered / calls. */
   asr: number;
   /** billsec / answered, in seconds; null without an answered leg. */

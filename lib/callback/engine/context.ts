@@ -76,8 +76,6 @@ export interface CallbackEngineOptions {
 
 export interface EngineRouting {
   readonly settings: RoutingSettings;
-  /** node → its own gateway, for a deployment that has configured no carrier (legs go out as before carriers existed). */
-  readonly ownGateways: ReadonlyMap<string, string>;
   /** For the weighted order of carriers of equal priority (default Math.random). */
   readonly random?: () => number;
 }

@@ -28,7 +28,7 @@ export interface CarrierFields {
 export function carrierFields(via: CarrierDial, node: string): CarrierFields {
   const gateway = via.gateways.get(node);
   // The route gave this try only nodes its carrier has a gateway on: another node is a caller bug.
-  if (gateway === undefined) throw new Error(`carrier ${via.carrier?.name ?? '(own gateway)'} has no gateway on node ${node}`);
+  if (gateway === undefined) throw new Error(`carrier ${via.carrier.name} has no gateway on node ${node}`);
   const { callerId } = via;
   return {
     gateway,

@@ -3,6 +3,7 @@ import { minorUnits } from '../../domain/money';
 import { inTransaction, type BillingAdjustment, type Cdr, type JsonObject, type ReservationOwner } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause } from '../state/leg-state';
+import { carrierCostOf } from './carrier-cost';
 import type { EngineContext } from './context';
 import { Funds } from './funds';
 import type { LegEnd } from './leg-events';
@@ -77,8 +78,10 @@ export async function correctEstimatedLeg(ctx: EngineContext, legUuid: string, e
             });
           }
           const costMinor = minorUnits(correction.correctedCostMinor);
-          await tx.cdrs.correct(legUuid, { answeredAt, endedAt: end.endedAt, billsec: end.billsec, hangupCause: end.cause, costMinor, raw: { ...raw, reported: true, estimate } });
-          await tx.legs.update(legUuid, { state, answeredAt, endedAt: end.endedAt, billsec: end.billsec, hangupCause: end.cause, costMinor });
+          // The carrier's side follows the same billsec at the buy terms it was rated with.
+          const carrier = isTerms(raw.carrierTerms) ? { carrierCostMinor: carrierCostOf(raw.carrierTerms, end.billsec) } : {};
+          await tx.cdrs.correct(legUuid, { answeredAt, endedAt: end.endedAt, billsec: end.billsec, hangupCause: end.cause, costMinor, ...carrier, raw: { ...raw, reported: true, estimate } });
+          await tx.legs.update(legUuid, { state, answeredAt, endedAt: end.endedAt, billsec: end.billsec, hangupCause: end.cause, costMinor, ...carrier });
           await tx.freeswitchCdrs.markReconciled(legUuid, 'corrected', {
             ...reconciliation,
             adjustment: { id: adjustment.id, amountMinor: adjustment.amountMinor, operatorAmountMinor: adjustment.operatorAmountMinor, estimatedCostMinor: adjustment.estimatedCostMinor, correctedCostMinor: adjustment.correctedCostMinor },

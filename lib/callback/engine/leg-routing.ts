@@ -26,7 +26,6 @@ export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
     allowLossCalls: routing.settings.allowLossCalls,
     failoverCauses: new Set(routing.settings.failoverCauses),
     reloadMs: routing.settings.reloadSeconds * 1000,
-    ownGateways: routing.ownGateways,
     limits: new CarrierLimits(clock),
     clock,
     random: routing.random ?? Math.random,
@@ -34,7 +33,7 @@ export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
   });
 }
 
-/** Routing with the default settings and `gateway` on every node until carriers are configured (the simulator's, tests', benchmarks'). */
-export function gatewayOnEveryNode(nodes: readonly string[], gateway: string): EngineRouting {
-  return { settings: routingSchema.parse({}), ownGateways: new Map(nodes.map((node) => [node, gateway])) };
+/** Routing with the default settings (tests, benchmarks). */
+export function defaultRouting(): EngineRouting {
+  return { settings: routingSchema.parse({}) };
 }

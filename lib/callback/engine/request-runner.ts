@@ -217,7 +217,7 @@ export class RequestRunner implements FlowHost {
     const via = tries.next();
     if (!via) return undefined;
     leg.failureCause ??= cause;
-    leg.log.info('carrier try failed; trying the next carrier', { role: leg.role, cause, carrier: failed.via?.carrier?.name, next: via.carrier?.name });
+    leg.log.info('carrier try failed; trying the next carrier', { role: leg.role, cause, carrier: failed.via?.carrier.name, next: via.carrier.name });
     // The hold stays the leg's, whichever try carries it: the failed try was never up, so it costs nothing.
     const hold = leg.hold;
     await leg.replaceHold(undefined);
@@ -233,7 +233,7 @@ export class RequestRunner implements FlowHost {
   }
 
   private async openTry(spec: Omit<LegSpec, 'carrierSlot' | 'carrierId'>, via: CarrierDial | undefined): Promise<LiveLeg> {
-    const leg = await LiveLeg.open(this.ctx, this.id, { ...spec, carrierId: via?.carrier?.id ?? null, carrierSlot: via?.slot });
+    const leg = await LiveLeg.open(this.ctx, this.id, { ...spec, carrierId: via?.carrier.id ?? null, carrierSlot: via?.slot });
     this.opened.add(leg.uuid);
     return leg;
   }

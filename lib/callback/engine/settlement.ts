@@ -1,9 +1,10 @@
-import { rateLeg, type RatingTerms } from '../../billing';
+import { rateLeg, ratingTermsOf } from '../../billing';
 import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
+import { carrierChargeOf, type CarrierCharge } from './carrier-cost';
 import type { EngineContext } from './context';
 import { payerFunds, type Hold, type LegPricing } from './funds';
 import type { LegEnd } from './leg-events';
@@ -31,7 +32,8 @@ export interface Settlement {
 }
 
 /**
- * B2/B3/B4: rates one leg from its own billsec and books it in ONE transaction: the CDR
+ * B2/B3/B4: rates one leg from its own billsec and books it in ONE transaction: the CDR (with
+ * what the leg's carrier charges us, issue #17)
  * (unique per leg, so a second settlement of the same leg writes nothing and moves no money),
  * the charge against the leg's hold — an account's or a card's — (or straight to the balance
  * when nothing was held), and the leg row's final state. Money is whole minor units throughout.
@@ -51,27 +53,45 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const payer: ReservationOwner | null = taken ? taken.owner : pricing ? payerFunds(pricing.payer) : null;
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
   // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
-  return ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
+  const booked = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
     retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer), () => ctx.clock.now())),
   );
+  const { carrier, ...settlement } = booked;
+  if (settlement.written && carrier && carrier.costMinor === null) {
+    // The margin of this leg is unknown until the carrier's rate sheet covers the number (reports count it as uncosted).
+    ctx.logger.warn('no buy rate of the carrier covers the number: the leg has no carrier cost', { legUuid: input.legUuid, carrier: carrier.carrier, number: input.number });
+  }
+  return settlement;
 }
 
-async function book(tx: Store, input: SettleInput, state: LegState, costMinor: MinorUnits, accountId: number | null, payer: ReservationOwner | null): Promise<Settlement> {
+async function book(
+  tx: Store,
+  input: SettleInput,
+  state: LegState,
+  costMinor: MinorUnits,
+  accountId: number | null,
+  payer: ReservationOwner | null,
+): Promise<Settlement & { carrier: CarrierCharge | null }> {
   const { end, pricing } = input;
   const taken = takeover(input);
+  const startedAt = end.startedAt ?? input.createdAt;
+  const carrier = await carrierChargeOf(tx, { uuid: input.legUuid, number: input.number, startedAt, billsec: end.billsec });
   const written = await tx.cdrs.insert({
     legUuid: input.legUuid,
     requestId: input.requestId,
     accountId,
     direction: 'outbound',
     number: input.number,
-    startedAt: end.startedAt ?? input.createdAt,
+    startedAt,
     answeredAt: end.answeredAt,
     endedAt: end.endedAt,
     billsec: end.billsec,
     hangupCause: end.cause,
     costMinor,
     ratePrefix: pricing?.rate.prefix ?? null,
+    carrier: carrier?.carrier ?? null,
+    carrierCostMinor: carrier?.costMinor ?? null,
+    carrierCurrency: carrier?.currency ?? null,
     raw: {
       role: input.role,
       attempt: input.attempt,
@@ -82,12 +102,14 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
       ratePerMinute: pricing?.rate.ratePerMinute ?? null,
       // The whole terms, so that a correction (estimate-correction.ts) rates the real billsec exactly as this was rated.
       ...(pricing ? { terms: ratingTermsOf(pricing.rate) } : {}),
+      // The buy terms too, so that a correction re-rates the carrier's side the same way.
+      ...(carrier?.terms ? { carrierTerms: carrier.terms } : {}),
       // An end FreeSWITCH never reported (lost HANGUP_COMPLETE, dead controller) is an estimate.
       reported: end.reported,
     },
     source: end.source ?? 'socket',
   });
-  if (!written) return { state, costMinor, written: false };
+  if (!written) return { state, costMinor, written: false, carrier };
   let payable = costMinor;
   if (taken) {
     // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
@@ -103,8 +125,9 @@ async function book(tx: Store, input: SettleInput, state: LegState, costMinor: M
     hangupCause: end.cause,
     billsec: end.billsec,
     costMinor,
+    ...(carrier ? { carrierCostMinor: carrier.costMinor } : {}),
   });
-  return { state, costMinor, written: true };
+  return { state, costMinor, written: true, carrier };
 }
 
 /**
@@ -163,9 +186,4 @@ function takeover(input: SettleInput): Takeover | null {
   if ('accountId' in owner && owner.accountId === pricing.payer.accountId) return null;
   const operatorSeconds = end.answeredAt === null ? 0 : Math.ceil(Math.max(0, hold.since - end.answeredAt) / 1000);
   return { owner, operatorAccountId: pricing.payer.accountId, operatorSeconds, rate: pricing.rate };
-}
-
-export function ratingTermsOf(rate: RatingTerms): RatingTerms {
-  const { ratePerMinute, connectionFeeMinor, incrementFirstSeconds, incrementNextSeconds, minimumSeconds } = rate;
-  return { ratePerMinute, connectionFeeMinor, incrementFirstSeconds, incrementNextSeconds, minimumSeconds };
 }

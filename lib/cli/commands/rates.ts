@@ -1,12 +1,11 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { Rate } from '../../store';
 import type { CliContext } from '../context';
-import { CliError, EXIT, invalid, notFound, refused } from '../errors';
+import { invalid, notFound, refused } from '../errors';
 import { amount } from '../format';
 import { findTariff } from '../lookup';
-import { formatRate, formatRateCsv, InvalidRateFile, parseRateCells, parseRateCsv, type RateColumn } from '../rate-csv';
+import { formatRate, formatRateCsv, parseRateCells, type RateColumn } from '../rate-csv';
+import { readRateFile, writeRateFile } from '../rate-file';
 import type { Column } from '../table';
 
 const COLUMNS: Column<Rate>[] = [
@@ -81,9 +80,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
     .action(async (ref: string, file: string, options: { replace?: boolean }) => {
       const store = await ctx.store();
       const tariff = await findTariff(store, ref);
-      const parsed = parseFile(await readFile(path.resolve(ctx.io.cwd, file)));
-      // Never useful, and with --replace it would silently empty the tariff.
-      if (parsed.length === 0) throw invalid('<file>', `${file} has a header but no rates`);
+      const parsed = await readRateFile(ctx.io.cwd, file);
       const count = await store.tariffs.importRates(tariff.id, parsed, { replace: options.replace === true });
       await ctx.audit('rates_imported', { details: { tariffId: tariff.id, count, replace: options.replace === true, file } });
       ctx.out.done(`${count} rate(s) imported into tariff ${tariff.name}${options.replace ? ' (others removed)' : ''}`, {
@@ -104,7 +101,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
       const all = await store.tariffs.listRates(tariff.id);
       const csv = formatRateCsv(all);
       if (options.output === undefined) return ctx.out.raw(csv);
-      await fs.writeFile(path.resolve(ctx.io.cwd, options.output), csv);
+      await writeRateFile(ctx.io.cwd, options.output, csv);
       ctx.out.done(`${all.length} rate(s) written to ${options.output}`, { tariffId: tariff.id, exported: all.length, file: options.output });
     });
 }
@@ -141,23 +138,4 @@ function addCells(prefix: string, rate: string, options: AddOptions) {
     increment_next: match?.[2] ?? '',
     minimum: options.minimum.trim(),
   };
-}
-
-async function readFile(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw invalid('<file>', `${file} does not exist`);
-    throw new CliError(EXIT.failure, 'failure', `cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
-function parseFile(text: string) {
-  try {
-    return parseRateCsv(text);
-  } catch (error) {
-    if (error instanceof InvalidRateFile) throw new CliError(EXIT.refused, 'invalid', `nothing imported; the file has errors:\n${error.message}`);
-    throw error;
-  }
 }

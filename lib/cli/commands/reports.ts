@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import {
   buildReport,
+  DIMENSIONS,
   InvalidReportRequest,
   parseReportRequest,
   reportColumns,
@@ -42,8 +43,8 @@ interface ReportOptions {
 export function registerReports(program: Command, ctx: CliContext): void {
   program
     .command('reports')
-    .description('call statistics: calls, answered, ASR, ACD, minutes and revenue by account, destination and period')
-    .option('--by <dimensions>', 'comma-separated: account, destination, period ("" for totals only)', 'account')
+    .description('call statistics: calls, answered, ASR, ACD, minutes, revenue, carrier cost and margin by account, destination, period and carrier')
+    .option('--by <dimensions>', `comma-separated: ${DIMENSIONS.join(', ')} ("" for totals only)`, 'account')
     .option('--period <unit>', 'hour, day or month (with --by period)', 'day')
     .option('--time-zone <zone>', 'zone in which days and months begin, and --from/--to are read', 'UTC')
     .option('--from <date>', 'first day, e.g. 2026-03-01 (or 2026-03, or 2026-03-01T08:00)')

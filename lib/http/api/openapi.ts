@@ -66,7 +66,7 @@ function operation(meta: RouteMeta, registry: Json): Json {
     ...(meta.authenticated ? {} : { security: [] }),
     ...(meta.operatorOnly ? { description: 'Operator key only.' } : {}),
     parameters: parameters(meta, registry),
-    ...(meta.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(meta.body, 'input', registry) } } } } : {}),
+    ...(meta.body ? { requestBody: { required: true, content: { [meta.bodyContentType ?? 'application/json']: { schema: jsonSchema(meta.body, 'input', registry) } } } } : {}),
     responses,
   };
 }

@@ -37,7 +37,7 @@ export function reportsRoute(db: Knex): Route {
       method: 'get',
       path: '/reports',
       operationId: 'callReport',
-      summary: 'Calls, answered, ASR, ACD, minutes, cost and revenue by account, destination and period',
+      summary: 'Calls, answered, ASR, ACD, minutes, revenue, carrier cost and margin by account, destination, period and carrier',
       tag: 'reports',
       authenticated: true,
       operatorOnly: true,

@@ -30,6 +30,8 @@ export interface RouteMeta {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A body that is not JSON (a CSV upload): parsed by the route's own `before`, documented under this type. */
+  bodyContentType?: string;
   responses: Record<number, ResponseSpec>;
 }
 

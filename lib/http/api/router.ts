@@ -18,6 +18,7 @@ import { apiKeyAuth } from './api-key-auth';
 import { billingRoutes } from './billing';
 import { callbackRoutes } from './callbacks';
 import { callerIdRoutes } from './caller-ids';
+import { carrierRoutes } from './carriers';
 import type { ApiContext, ApiEngine } from './context';
 import { ApiError, apiErrorHandler, forbidden } from './errors';
 import { mediaRoutes } from './media';
@@ -155,10 +156,10 @@ const apiIndex = z.object({
   collections: z.array(z.object({ path: z.string(), summary: z.string(), operatorOnly: z.boolean().optional() })),
 });
 
-/** The REST API's routes: the index and the document included, and the operator's reports. */
+/** The REST API's routes: the index and the document included, and the operator's reports and carriers. */
 export function apiRoutes(ctx: ApiContext, deps: Pick<ApiDependencies, 'orderLimit' | 'fanout' | 'liveStreams' | 'db'>): Route[] {
   const routes: Route[] = [];
-  routes.push(indexRoute(() => routes), openApiRoute(() => routes), ...principalRoutes(ctx, deps), reportsRoute(deps.db));
+  routes.push(indexRoute(() => routes), openApiRoute(() => routes), ...principalRoutes(ctx, deps), reportsRoute(deps.db), ...carrierRoutes(ctx));
   return routes;
 }
 

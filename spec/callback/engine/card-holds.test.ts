@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { maxTalkSecondsForTwoLegs } from '../../../lib/billing';
 import { engineContext } from '../../../lib/callback/engine/context';
-import { gatewayOnEveryNode } from '../../../lib/callback/engine/leg-routing';
+import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
 import { Funds, isRefusal } from '../../../lib/callback/engine/funds';
 import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
@@ -163,7 +163,7 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
         api: () => Promise.reject(new Error('not used')),
         onEvent: () => () => undefined,
       },
-      routing: gatewayOnEveryNode(['fs1'], 'carrier'),
+      routing: defaultRouting(),
       scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
       operatorCallbackAccountId: r.operatorAccountId,
       instanceId: 'card-holds-test',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { gatewayOnEveryNode, InvalidOrder } from '../../../lib/callback/engine';
+import { defaultRouting, InvalidOrder } from '../../../lib/callback/engine';
 import { engineContext } from '../../../lib/callback/engine/context';
 import type { LegEnd } from '../../../lib/callback/engine/leg-events';
 import { settleLeg } from '../../../lib/callback/engine/settlement';
@@ -137,7 +137,7 @@ describeEachDatabase('callback engine, settlement', (getDb) => {
         api: () => Promise.reject(new Error('not used')),
         onEvent: () => () => undefined,
       },
-      routing: gatewayOnEveryNode(['fs1'], 'carrier'),
+      routing: defaultRouting(),
       scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
       operatorCallbackAccountId: 1,
       instanceId: 'settle-test',

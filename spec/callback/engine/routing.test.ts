@@ -1,4 +1,4 @@
-import { gatewayOnEveryNode } from '../../../lib/callback/engine';
+import { defaultRouting } from '../../../lib/callback/engine';
 import { routingSchema, type RoutingSettings } from '../../../lib/config/routing-schema';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { Carrier, Leg } from '../../../lib/store';
@@ -22,7 +22,7 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
   });
 
   async function start(options: { callback?: RigOptions['callback']; routing?: Partial<RoutingSettings> } = {}): Promise<EngineRig> {
-    const routing = { ...gatewayOnEveryNode(['fs1'], 'unused'), settings: { ...routingSchema.parse({}), ...options.routing } };
+    const routing = { ...defaultRouting(), settings: { ...routingSchema.parse({}), ...options.routing } };
     rig = await startEngineRig(getDb(), dbEngine, { simulator: { gateways: GATEWAYS }, engine: { routing }, ...(options.callback ? { callback: options.callback } : {}) });
     // The database is shared by the tests of a run: earlier tests' carriers are out of the way.
     for (const old of await rig.store.carriers.list()) await rig.store.carriers.disable(old.id);
