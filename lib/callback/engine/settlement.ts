@@ -53,10 +53,14 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   const payer: ReservationOwner | null = taken ? taken.owner : pricing ? payerFunds(pricing.payer) : null;
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
   // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
-  const booked = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
-    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer), () => ctx.clock.now())),
+  // Read before the unit, not in it: carriers and rate sheets do not change with the leg, and the
+  // unit's first statement stays the CDR's insert, which decides which settlement of a leg wins.
+  const carrier = await ctx.untilWritten(`read the carrier of leg ${input.legUuid}`, () =>
+    carrierChargeOf(ctx.store, { uuid: input.legUuid, number: input.number, startedAt: end.startedAt ?? input.createdAt, billsec: end.billsec }),
   );
-  const { carrier, ...settlement } = booked;
+  const settlement = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer, carrier), () => ctx.clock.now())),
+  );
   if (settlement.written && carrier && carrier.costMinor === null) {
     // The margin of this leg is unknown until the carrier's rate sheet covers the number (reports count it as uncosted).
     ctx.logger.warn('no buy rate of the carrier covers the number: the leg has no carrier cost', { legUuid: input.legUuid, carrier: carrier.carrier, number: input.number });
@@ -71,11 +75,11 @@ async function book(
   costMinor: MinorUnits,
   accountId: number | null,
   payer: ReservationOwner | null,
-): Promise<Settlement & { carrier: CarrierCharge | null }> {
+  carrier: CarrierCharge | null,
+): Promise<Settlement> {
   const { end, pricing } = input;
   const taken = takeover(input);
   const startedAt = end.startedAt ?? input.createdAt;
-  const carrier = await carrierChargeOf(tx, { uuid: input.legUuid, number: input.number, startedAt, billsec: end.billsec });
   const written = await tx.cdrs.insert({
     legUuid: input.legUuid,
     requestId: input.requestId,
@@ -109,7 +113,7 @@ async function book(
     },
     source: end.source ?? 'socket',
   });
-  if (!written) return { state, costMinor, written: false, carrier };
+  if (!written) return { state, costMinor, written: false };
   let payable = costMinor;
   if (taken) {
     // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
@@ -127,7 +131,7 @@ async function book(
     costMinor,
     ...(carrier ? { carrierCostMinor: carrier.costMinor } : {}),
   });
-  return { state, costMinor, written: true, carrier };
+  return { state, costMinor, written: true };
 }
 
 /**
