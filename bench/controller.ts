@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { seedDemo } from '../db/seeds/demo';
-import { CallbackEngine, poolTelephony } from '../lib/callback/engine';
+import { CallbackEngine, defaultRouting, poolTelephony } from '../lib/callback/engine';
 import { defaultSettings, type QueueSettings } from '../lib/config';
 import { databaseSchema } from '../lib/config/database-schema';
 import { minorUnits } from '../lib/domain/money';
@@ -105,7 +105,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const originateAt = new Map<string, number>();
   const answeredAt = new Map<string, number>();
   const bridges: [string, string, number][] = [];
-  const telephony = poolTelephony({ pool, clients: [client], socketAddress: server.address, gateway: 'carrier' });
+  const telephony = poolTelephony({ pool, clients: [client], socketAddress: server.address });
   client.on('event', (event: EslEvent) => {
     if (event.name === 'CHANNEL_ANSWER') {
       const uuid = event.headers.get('Unique-ID');
@@ -116,6 +116,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     db,
     logger,
     settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
+    routing: defaultRouting(),
     telephony: {
       ...telephony,
       originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {

@@ -5,13 +5,14 @@ import { callSetup, type CallSetupResult } from './call-setup';
 import { concurrency } from './concurrency';
 import { eslThroughput } from './esl-throughput';
 import { repoRoot } from './repo-root';
+import { routingBench } from './routing';
 import { startOwnRedis } from './redis-process';
 import { schedulerBackends, schedulerBench, type SchedulerResult } from './scheduler';
 
 /**
  * `npm run bench` runs every scenario in full; `--short` runs each for a few seconds (the test
  * suite uses it to prove the harness works, never to judge speed). Results are printed as a
- * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler` picks scenarios
+ * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler,routing` picks scenarios
  * (written to latest-<names>.json, so a partial run never overwrites the full one).
  */
 async function main(): Promise<void> {
@@ -96,6 +97,13 @@ async function main(): Promise<void> {
       console.table({ lateness: { ...run.latenessMs, 'dialed once': run.dialedOnce, 'dialed twice': run.dialedTwice, 'never dialed': run.neverDialed, 'scheduled late': run.scheduledLate } });
       results.push(run);
     }
+  }
+
+  if (wanted('routing')) {
+    const run = routingBench({ legs: short ? 20_000 : 500_000 });
+    console.log(`routing: ${run.carriers} carriers × ${run.prefixesPerCarrier} prefixes, index built in ${run.buildMs} ms CPU`);
+    console.table({ routing: { legs: run.legs, 'CPU ms/leg': run.cpuMsPerLeg, 'tries/leg': run.averageTries, target: 0.2 } });
+    results.push(run);
   }
 
   const dir = join(repoRoot(), 'bench', 'results');

@@ -102,6 +102,7 @@ async function orderCallback(deps: AccessCallDeps, plan: CallbackPlan, call: Acc
       destination: plan.settings.destination,
       dueAt: deps.clock.now() + plan.settings.delaySeconds * 1000,
       accessNumber: plan.accessNumber.did,
+      ...(plan.settings.trunk === null ? {} : { trunk: plan.settings.trunk }),
       // FreeSWITCH may hand us the same call twice (a reconnect): one call, one callback.
       idempotencyKey: call.uuid,
     });

@@ -5,6 +5,7 @@ import { featuresSchema } from './features-schema';
 import { freeswitchSchema } from './freeswitch-schema';
 import { mediaSchema } from './media-schema';
 import { queueSchema } from './queue-schema';
+import { routingSchema } from './routing-schema';
 import { schedulerSchema } from './scheduler-schema';
 import { setting } from './setting-meta';
 import { signUpSchema } from './sign-up-schema';
@@ -144,6 +145,7 @@ export const settingsSchema = z
     freeswitch: freeswitchSchema,
     socketServer,
     callback: callbackSchema,
+    routing: routingSchema,
     features: featuresSchema,
     media: mediaSchema,
     simulator,

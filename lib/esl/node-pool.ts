@@ -96,8 +96,8 @@ export class NodePool {
    * (uuid_bridge cannot cross nodes): pick it, then originate each leg with `{ node }`. Throws
    * NoCapacity when no node has room.
    */
-  pick(calls = 1): PoolClient {
-    return this.choose({ calls, take: false }).config.client;
+  pick(calls = 1, among?: readonly string[]): PoolClient {
+    return this.choose({ among, calls, take: false }).config.client;
   }
 
   /**
@@ -106,7 +106,7 @@ export class NodePool {
    */
   async originate(request: OriginateRequest, options: CommandOptions & { node?: string } = {}): Promise<{ uuid: string; node: string }> {
     const { node: only, ...command } = options;
-    const node = this.choose({ only, calls: 1, take: true });
+    const node = this.choose({ among: only === undefined ? undefined : [only], calls: 1, take: true });
     node.channels.add(request.uuid);
     node.originating.add(request.uuid);
     try {
@@ -126,11 +126,11 @@ export class NodePool {
     for (const detach of this.detach.splice(0)) detach();
   }
 
-  /** The least loaded node (or `only`) that is ready and has room for `calls` originates; `take` takes its CPS token. */
-  private choose(options: { only?: string | undefined; calls: number; take: boolean }): PoolNode {
-    const { only, calls, take } = options;
-    const candidates = only === undefined ? [...this.nodes].sort((a, b) => a.load - b.load) : this.nodes.filter((node) => node.name === only);
-    if (candidates.length === 0 && only !== undefined) throw new NoCapacity([{ name: only, reason: 'unknown node' }]);
+  /** The least loaded node (of `among`, if given) that is ready and has room for `calls` originates; `take` takes its CPS token. */
+  private choose(options: { among?: readonly string[] | undefined; calls: number; take: boolean }): PoolNode {
+    const { among, calls, take } = options;
+    const candidates = (among === undefined ? [...this.nodes] : this.nodes.filter((node) => among.includes(node.name))).sort((a, b) => a.load - b.load);
+    if (candidates.length === 0 && among !== undefined) throw new NoCapacity(among.map((name) => ({ name, reason: 'unknown node' })));
     const refusals: Array<{ name: string; reason: string }> = [];
     for (const node of candidates) {
       if (node.config.client.state !== 'ready') refusals.push({ name: node.name, reason: node.config.client.state });

@@ -1,11 +1,10 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { legVariables } from '../callback/engine/dial-steps';
 import type { Talk } from '../callback/engine/flow';
 import { isRefusal } from '../callback/engine/funds';
 import { ApiControl } from '../callback/engine/leg-control';
 import { causeOfOriginateError } from '../callback/engine/leg-waiter';
 import type { LiveLeg } from '../callback/engine/live-leg';
-import { e164Digits, InvalidPhoneNumber, toE164 } from '../domain/phone-number';
+import { InvalidPhoneNumber, toE164 } from '../domain/phone-number';
 import type { EslEvent } from '../esl/wire';
 import { FeatureLeg } from './feature-leg';
 import type { FeatureContext, FeatureHandler } from './handlers';
@@ -79,18 +78,7 @@ async function thirdPartyNumber(talk: Talk, digits: string): Promise<string> {
 /** `bgapi originate … &park()` on A's node; a failure without a channel settles C with its cause. */
 function dialParked(talk: Talk, c: FeatureLeg): void {
   const { ctx } = talk;
-  const originate = ctx.telephony.originate(
-    {
-      uuid: c.uuid,
-      gateway: ctx.telephony.gateway,
-      number: e164Digits(c.number),
-      timeoutSec: ctx.settings.waitTimeSeconds,
-      socket: 'park',
-      variables: legVariables(talk, c.leg),
-      ...(c.leg.callerId === undefined ? {} : { callerIdNumber: c.leg.callerId }),
-    },
-    talk.legA.node === undefined ? {} : { node: talk.legA.node },
-  );
+  const originate = ctx.telephony.originate(c.originateRequest(), { node: c.leg.node });
   originate.then(
     (result) => void (c.leg.node = result.node),
     (error: unknown) => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { e164Digits, isE164, type E164 } from '../domain/phone-number';
-import { gatewayDialString } from '../esl/dial-string';
+import { isE164, type E164 } from '../domain/phone-number';
+import { gatewayDialString, type OriginateRequest } from '../esl/dial-string';
 import type { HangupCause } from '../esl/hangup-causes';
 import { auditRefusal } from '../callback/engine/audit-refusal';
 import { callerIdsForRequest } from '../callback/engine/caller-ids';
-import { legVariables } from '../callback/engine/dial-steps';
+import { carrierFields, legVariables, type CarrierFields } from '../callback/engine/dial-steps';
 import type { Talk } from '../callback/engine/flow';
 import { Funds, isRefusal, type Refusal } from '../callback/engine/funds';
 import { LiveLeg } from '../callback/engine/live-leg';
@@ -36,6 +36,8 @@ export class FeatureLeg {
     private readonly talk: Talk,
     /** The leg (row, signals, control, settlement). */
     readonly leg: LiveLeg,
+    /** Its carrier and that carrier's gateway on A's node (one try: a feature's leg does not fail over). */
+    private readonly via: CarrierFields,
     /** C6 for this leg: how long it may talk on what was held for it. */
     readonly limitSeconds: number,
   ) {}
@@ -47,11 +49,19 @@ export class FeatureLeg {
     const funds = new Funds(ctx);
     const pricing = await funds.priceLegB(request, number);
     if (isRefusal(pricing)) return refuse(talk, pricing, number);
+    const ids = await callerIdsForRequest(ctx, request, number);
+    // It is dialed from A's channel (att_xfer, conference): it lives on A's node, through a carrier with a gateway there.
+    const node = talk.legA.node ?? ctx.callbackNodes[0];
+    const tries = await ctx.router.plan({ number, callerId: ids.legB.number, sellRatePerMinute: pricing.rate.ratePerMinute, nodes: node === undefined ? [] : [node] }, talk.log);
+    const via = tries.next();
+    if (!via || node === undefined) return refuse(talk, { refused: 'destination_not_in_tariff', details: { reason: 'no_carrier', cause: tries.noCarrierCause } }, number);
     const uuid = randomUUID();
     // Bounded by the talk: one that ended while the hold waited for the database gets no third party.
     const held = await funds.holdForFeatureLeg(request, { uuid, pricing }, talk.ended);
-    if (isRefusal(held)) return refuse(talk, held, number);
-    const ids = await callerIdsForRequest(ctx, request, number);
+    if (isRefusal(held)) {
+      via.slot.release();
+      return refuse(talk, held, number);
+    }
     const leg = await LiveLeg.open(ctx, request.id, {
       uuid,
       role: 'C',
@@ -60,11 +70,12 @@ export class FeatureLeg {
       callerId: ids.legB.number,
       pricing,
       hold: held.hold,
+      carrierId: via.carrier.id,
+      carrierSlot: via.slot,
     });
-    // It is dialed from A's channel (att_xfer, conference): it lives on A's node.
-    leg.node = talk.legA.node;
+    leg.node = node;
     talk.addLeg(leg);
-    return new FeatureLeg(talk, leg, held.limitSeconds);
+    return new FeatureLeg(talk, leg, carrierFields(via, node), held.limitSeconds);
   }
 
   get uuid(): string {
@@ -79,13 +90,27 @@ export class FeatureLeg {
   dialString(variables: Record<string, string> = {}): string {
     const { ctx } = this.talk;
     return gatewayDialString({
-      gateway: ctx.telephony.gateway,
-      number: e164Digits(this.leg.number),
+      gateway: this.via.gateway,
+      number: this.via.number,
       uuid: this.leg.uuid,
-      callerIdNumber: this.leg.callerId,
+      callerIdNumber: this.via.callerIdNumber,
       timeoutSec: ctx.settings.waitTimeSeconds,
-      variables: { ...legVariables(this.talk, this.leg), ...variables },
+      variables: { ...legVariables(this.talk, this.leg), ...this.via.variables, ...variables },
     });
+  }
+
+  /** `bgapi originate` fields for the same leg (a conference dials it parked). */
+  originateRequest(): OriginateRequest {
+    const { ctx } = this.talk;
+    const request: OriginateRequest = {
+      uuid: this.leg.uuid,
+      gateway: this.via.gateway,
+      number: this.via.number,
+      timeoutSec: ctx.settings.waitTimeSeconds,
+      socket: 'park',
+      variables: { ...legVariables(this.talk, this.leg), ...this.via.variables },
+    };
+    return this.via.callerIdNumber === undefined ? request : { ...request, callerIdNumber: this.via.callerIdNumber };
   }
 
   /**

@@ -33,7 +33,7 @@ import { LegAIvr, PromptCatalogue, PromptFiles, readPromptList } from '../ivr';
 import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, ServiceMetrics, timeOriginate, trackEngineEvents, trackEslClient } from '../metrics';
 import { createScheduler, type Scheduler } from '../scheduler';
 import { EVERY_SECOND_CRON } from '../scheduler/sweep-cron';
-import { createStore, gatewayOn, type Store } from '../store';
+import { createStore, type Store } from '../store';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
@@ -111,8 +111,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       pickupCron: settings.queue.driver === 'memory' ? EVERY_SECOND_CRON : null,
       firstState: (request) => running(ref.engine).firstStateFor(request),
     });
-    const firstGateway = await firstCarrierGateway(store, telephony.clients[0]?.name);
-    const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress, gateway: firstGateway });
+    const engineTelephony = poolTelephony({ pool: telephony.pool, clients: telephony.clients, socketAddress: telephony.socketAddress });
     // FreeSWITCH (or the simulator, on this host) writes recordings and faxes there.
     for (const dir of [recordingsDirOf(settings.media), faxDirOf(settings.media)]) {
       await fs.promises.mkdir(dir, { recursive: true }).catch((error: unknown) => logger.warn('media directory cannot be created here', { dir, error: String(error) }));
@@ -124,6 +123,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       logger,
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
+      routing: { settings: settings.routing },
       scheduler,
       operatorCallbackAccountId: operatorId,
       instanceId,
@@ -306,15 +306,6 @@ function routeCall(session: CallSession, ref: { engine?: CallbackEngine; access?
   if (ref.engine && isCallbackLeg(session)) return ref.engine.handleSession(session);
   if (ref.access) return ref.access(session);
   return refuseUnroutedCall(session, settings, logger);
-}
-
-/**
- * Until legs are routed per carrier (issue #17 item 3), every leg goes out through one gateway:
- * the first enabled carrier's on the first node.
- */
-async function firstCarrierGateway(store: Store, node: string | undefined): Promise<string> {
-  const [carrier] = await store.carriers.listEnabledWithGateways();
-  return (carrier && node !== undefined ? gatewayOn(carrier, node) : null) ?? 'carrier';
 }
 
 function running(engine: CallbackEngine | undefined): CallbackEngine {

@@ -1,3 +1,4 @@
+import { CARRIER_NAME_PATTERN } from '../store/carriers';
 import { z } from 'zod';
 import { callbackFields, callerIdFields, type CallbackSettings } from '../config/callback-schema';
 
@@ -78,6 +79,8 @@ export const OVERRIDABLE = {
   destination: overrideOnly(z.string().regex(/^\+?[0-9]{3,20}$/, 'expected a number of 3 to 20 digits').nullable(), null),
   /** Numbers (E.164) or E.164 prefixes ending in `*` that never get a callback. */
   blockedCallers: overrideOnly(z.array(z.string().regex(/^\+[0-9]{1,15}\*?$/, 'expected an E.164 number, or a prefix ending in *')), []),
+  /** The carrier (by name) that carries the callback leg A of an access call (#17 item 5, the seeds' "Trunk"); null: routed like any leg. */
+  trunk: overrideOnly(z.string().regex(CARRIER_NAME_PATTERN, 'expected a carrier name').nullable(), null),
 } as const;
 
 export type SettingKey = keyof typeof OVERRIDABLE;

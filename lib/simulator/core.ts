@@ -63,6 +63,8 @@ export class SwitchCore {
   readonly lastApplication = new Map<string, { app: string; arg: string }>();
   /** sip_hangup_disposition of our own hangups, which only CHANNEL_HANGUP_COMPLETE shows. */
   private readonly pendingDispositions = new Map<string, string>();
+  /** Gateways whose registration or OPTIONS ping failed: mod_sofia refuses their originates at once. */
+  private readonly downGateways = new Map<string, HangupCause>();
   readonly startedAt: number;
   onEvent: ((event: EslEvent) => void) | undefined;
   onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
@@ -173,6 +175,16 @@ export class SwitchCore {
 
   gatewayExists(name: string): boolean {
     return this.config.gateways.includes(name);
+  }
+
+  /** The cause every originate through a gateway that is down fails with, before any channel exists. */
+  gatewayDownCause(name: string): HangupCause | undefined {
+    return this.downGateways.get(name);
+  }
+
+  setGatewayDown(name: string, cause: HangupCause | undefined): void {
+    if (cause === undefined) this.downGateways.delete(name);
+    else this.downGateways.set(name, cause);
   }
 
   ringReady(channel: Channel): void {

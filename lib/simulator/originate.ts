@@ -29,7 +29,7 @@ function failure(cause: HangupCause): OriginateResult {
 function endpointProblem(core: SwitchCore, endpoint: Endpoint): HangupCause | undefined {
   switch (endpoint.kind) {
     case 'gateway':
-      return core.gatewayExists(endpoint.gateway) ? undefined : 'INVALID_GATEWAY';
+      return core.gatewayExists(endpoint.gateway) ? core.gatewayDownCause(endpoint.gateway) : 'INVALID_GATEWAY';
     case 'profile':
       return undefined;
     case 'error':

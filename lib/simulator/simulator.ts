@@ -98,6 +98,14 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   /**
+   * Takes a gateway down (every originate or bridge through it fails with `cause`, no channel
+   * made, as mod_sofia does for a gateway whose ping failed) or, with undefined, up again.
+   */
+  setGatewayDown(gateway: string, cause: HangupCause | undefined = 'GATEWAY_DOWN'): void {
+    this.core.setGatewayDown(gateway, cause);
+  }
+
+  /**
    * A subscriber calls the access number: an unanswered inbound leg (context public) that runs
    * `socket host:port async full` toward our outbound-socket server, as in capture 04.
    */

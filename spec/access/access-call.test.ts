@@ -182,6 +182,18 @@ describeEachDatabase('access-number calls (T1)', (getDb, dbEngine) => {
     expect(r.sim.channel(uuid)).toMatchObject({ hangupCause: 'USER_BUSY', answeredAt: undefined });
   });
 
+  it('#17.5: an access number\'s trunk pins the carrier of its callback\'s leg A', async () => {
+    const { r, counter } = await start();
+    const accountId = await authorizedCaller(r, CALLER);
+    const trunked = freshDid();
+    await r.store.accessNumbers.create({ did: trunked, authMode: 'ani', settings: { trunk: 'carrier-b' } });
+
+    await accessCall(r, counter, trunked, CALLER);
+
+    const [request] = await accessRequests(r, accountId);
+    expect(request?.data).toMatchObject({ accessNumber: trunked, trunk: 'carrier-b' });
+  });
+
   it('A5: refuses over the per-caller rate and over the concurrent callbacks of the account', async () => {
     const { r, counter } = await start();
     const caller = '+12025550150' as E164;

@@ -388,7 +388,7 @@ describeEachDatabase('FreeSWITCH CDRs from the simulator, reconciled with the so
     // It can ask FreeSWITCH whether the dead controller's legs are still there (uuid_exists).
     const control = await EslTestClient.authed(r.sim.eslPort);
     rigs.afterTest(async () => control.close());
-    const telephony: EngineTelephony = { socketAddress: { host: '127.0.0.1', port: 1 }, gateway: 'carrier', pickNode: () => 'fs1', originate: () => Promise.reject(new Error('nothing is dialed here')), api: (_node, command) => control.api(command), onEvent: () => () => undefined };
+    const telephony: EngineTelephony = { socketAddress: { host: '127.0.0.1', port: 1 }, nodes: ['fs1'], pickNode: () => 'fs1', originate: () => Promise.reject(new Error('nothing is dialed here')), api: (_node, command) => control.api(command), onEvent: () => () => undefined };
     const { engine } = await offlineEngine({ db, store, clock: r.clock, logger: r.logger, instanceId, telephony });
     const scheduler = createScheduler({
       settings: { driver: 'memory' },

@@ -226,6 +226,14 @@ const cases: BadCase[] = [
     problem: 'not valid JSON (',
   },
   {
+    label: 'a failover cause that is the called party\'s answer',
+    env: { CALLBACK_ROUTING_FAILOVER_CAUSES: '["GATEWAY_DOWN","USER_BUSY"]' },
+    setting: 'routing.failoverCauses[1]',
+    source: 'in CALLBACK_ROUTING_FAILOVER_CAUSES',
+    value: '"USER_BUSY"',
+    problem: 'USER_BUSY is the called party\'s answer; trying another carrier would call them again',
+  },
+  {
     label: 'a callback server that is not a node',
     env: { CALLBACK_FREESWITCH_MODE: 'external', CALLBACK_FREESWITCH_NODES: nodes(NODE), CALLBACK_CALLBACK_CALLBACK_SERVER: 'fs9' },
     setting: 'callback.callbackServer',

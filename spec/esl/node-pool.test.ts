@@ -160,6 +160,18 @@ describe('NodePool', () => {
     expect(() => nodePool.pick(2)).toThrow(NoCapacity);
   });
 
+  it('picks only among the nodes it is given (those with the leg\'s carrier gateway)', async () => {
+    const a = new FakeClient('a');
+    const b = new FakeClient('b');
+    const { nodePool } = pool([{ client: a }, { client: b }]);
+    b.emitEvent('CHANNEL_CREATE', 'x1');
+    expect(nodePool.pick(1).name).toBe('a');
+    expect(nodePool.pick(1, ['b']).name).toBe('b');
+    expect(nodePool.pick(1, ['b', 'a']).name).toBe('a');
+    expect(() => nodePool.pick(1, ['c'])).toThrow(NoCapacity);
+    expect(() => nodePool.pick(1, [])).toThrow(NoCapacity);
+  });
+
   it('re-reads the channel list when a node comes back, since events were lost meanwhile', async () => {
     const a = new FakeClient('a');
     const { nodePool } = pool([{ client: a }]);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
-import { CallbackEngine, isCallbackLeg, poolTelephony, type CallbackEngineOptions, type DestinationAsker, type LegChange, type RequestChange } from '../../lib/callback/engine';
+import { CallbackEngine, defaultRouting, isCallbackLeg, poolTelephony, type CallbackEngineOptions, type DestinationAsker, type LegChange, type RequestChange } from '../../lib/callback/engine';
 import { defaultSettings, type CallbackSettings, type QueueSettings } from '../../lib/config';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
@@ -67,7 +67,7 @@ export const PROMPTS_DIR = '/prompts';
 export interface RigOptions {
   callback?: Partial<CallbackSettings>;
   engine?: Partial<
-    Pick<CallbackEngineOptions, 'promptFiles' | 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk'>
+    Pick<CallbackEngineOptions, 'promptFiles' | 'warningSecondsBefore' | 'setupAllowanceSeconds' | 'hangupCompleteWaitMs' | 'askAgainAfterTalk' | 'askAgainOnFailure' | 'onTalk' | 'routing'>
   >;
   simulator?: Partial<SimulatorOptions>;
   /** Leg A's destination step (the leg-A IVR); the engine's digits-only stub otherwise. */
@@ -246,7 +246,8 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     logger,
     clock,
     settings,
-    telephony: poolTelephony({ pool, clients, socketAddress: server.address, gateway: 'carrier' }),
+    telephony: poolTelephony({ pool, clients, socketAddress: server.address }),
+    routing: defaultRouting(),
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',

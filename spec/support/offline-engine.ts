@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { CallbackEngine, type EngineTelephony } from '../../lib/callback/engine';
+import { CallbackEngine, defaultRouting, type EngineTelephony } from '../../lib/callback/engine';
 import { defaultSettings } from '../../lib/config';
 import type { Logger } from '../../lib/log/logger';
 import { DUE_STATES, type Account, type Store } from '../../lib/store';
@@ -9,7 +9,7 @@ import { accountWithBalance } from '../store/fixtures';
 /** Telephony that must never be reached: the HTTP tests only order and cancel, never dial. */
 const noTelephony: EngineTelephony = {
   socketAddress: { host: '127.0.0.1', port: 1 },
-  gateway: 'none',
+  nodes: [],
   pickNode: () => 'none',
   originate: () => Promise.reject(new Error('no telephony in HTTP tests')),
   api: () => Promise.reject(new Error('no telephony in HTTP tests')),
@@ -36,6 +36,7 @@ export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock
     clock: deps.clock,
     settings: defaultSettings().callback,
     telephony: deps.telephony ?? noTelephony,
+    routing: defaultRouting(),
     scheduler: {
       schedule: async (requestId, dueAt) => void scheduled.push({ requestId, dueAt }),
       cancel: (requestId, cause = 'CANCELLED') => deps.store.callbackRequests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true }),

@@ -1,15 +1,18 @@
 import type { Knex } from 'knex';
 import { DEFAULT_CAP_SECONDS, DEFAULT_WARNING_SECONDS_BEFORE } from '../../billing';
+import type { RoutingSettings } from '../../config/routing-schema';
 import type { CallbackSettings } from '../../config/schema';
 import { PromptFiles } from '../../ivr/prompt-files';
 import { readPromptList } from '../../ivr/read-prompt-list';
 import type { Logger } from '../../log/logger';
+import type { LegRouter } from '../../routing/leg-router';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { systemClock, type Clock } from '../../time/clock';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
 import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LegWaiter } from './leg-waiter';
+import { legRouter } from './leg-routing';
 import type { TalkHook } from './flow';
 import type { EngineTelephony } from './telephony';
 import { untilWritten } from './until-written';
@@ -71,6 +74,14 @@ export interface CallbackEngineOptions {
   askAgainOnFailure?: (request: CallbackRequest) => boolean;
   /** Called when A and B start talking (in-call DTMF features, lib/features); also sets `bridge_filter_dtmf` on A. */
   onTalk?: TalkHook;
+  /** Issue #17: how legs choose their carrier. */
+  routing: EngineRouting;
+}
+
+export interface EngineRouting {
+  readonly settings: RoutingSettings;
+  /** For the weighted order of carriers of equal priority (default Math.random). */
+  readonly random?: () => number;
 }
 
 /** Everything the flows share, resolved once per engine. */
@@ -104,6 +115,9 @@ export interface EngineContext {
   readonly askAgainAfterTalk: (request: CallbackRequest) => boolean;
   readonly askAgainOnFailure: (request: CallbackRequest) => boolean;
   readonly onTalk: TalkHook | undefined;
+  readonly router: LegRouter;
+  /** The nodes callback legs go out on: `callbackServer`, or every node for `any`. */
+  readonly callbackNodes: readonly string[];
   /** Runs a write that must land, waiting out a database outage (see until-written.ts). */
   readonly untilWritten: <T>(what: string, work: () => Promise<T>) => Promise<T>;
 }
@@ -124,9 +138,19 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     options.promptFiles ??
     new PromptFiles(options.promptsDir ?? '/usr/local/freeswitch/sounds/prompts', readPromptList(DEFAULT_PROMPTS_LIST, logger), options.settings.language);
   const work = new WorkTracker();
+  const store = createStore(options.db, () => clock.now());
+  const waitForDatabase = <T>(what: string, write: () => Promise<T>): Promise<T> =>
+    untilWritten(write, {
+      clock,
+      // A backoff is waiting for the database, not work: the engine counts as idle meanwhile.
+      wait: (delay) => work.waitFor(delay),
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn('database unavailable; retrying the write', { what, attempt, delayMs, error: error instanceof Error ? error.message : String(error) }),
+    });
+  const { callbackServer } = options.settings;
   return {
     db: options.db,
-    store: createStore(options.db, () => clock.now()),
+    store,
     clock,
     logger,
     settings: options.settings,
@@ -152,13 +176,8 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     askAgainAfterTalk: options.askAgainAfterTalk ?? (() => false),
     askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
     onTalk: options.onTalk,
-    untilWritten: (what, write) =>
-      untilWritten(write, {
-        clock,
-        // A backoff is waiting for the database, not work: the engine counts as idle meanwhile.
-        wait: (delay) => work.waitFor(delay),
-        onRetry: (error, attempt, delayMs) =>
-          logger.warn('database unavailable; retrying the write', { what, attempt, delayMs, error: error instanceof Error ? error.message : String(error) }),
-      }),
+    router: legRouter(options.routing, { store, clock, logger, waitForDatabase }),
+    callbackNodes: callbackServer === 'any' ? options.telephony.nodes : [callbackServer],
+    untilWritten: waitForDatabase,
   };
 }

@@ -1,8 +1,8 @@
-import { e164Digits } from '../../domain/phone-number';
 import type { OriginateRequest, SocketTarget } from '../../esl/dial-string';
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { CallLeg, RequestEvent } from '../state/request-events';
-import type { FlowHost } from './flow';
+import type { CarrierDial } from '../../routing/leg-router';
+import type { FlowHost, LegTry } from './flow';
 import type { LegOutcome } from './leg-waiter';
 import type { LiveLeg } from './live-leg';
 
@@ -17,17 +17,60 @@ export function legVariables(host: Pick<FlowHost, 'request'>, leg: LiveLeg): Rec
   return { callback_request_id: host.request.id, callback_leg: leg.role, callback_attempt: String(leg.attempt) };
 }
 
-export function originateRequest(host: FlowHost, leg: LiveLeg, app: SocketTarget | 'park', variables: Record<string, string | boolean> = {}): OriginateRequest {
+/** A try's gateway on `node`, the number as its carrier wants it, and the caller ID its carrier's rule gives. */
+export interface CarrierFields {
+  readonly gateway: string;
+  readonly number: string;
+  readonly callerIdNumber: string | undefined;
+  readonly variables: Record<string, string>;
+}
+
+export function carrierFields(via: CarrierDial, node: string): CarrierFields {
+  const gateway = via.gateways.get(node);
+  // The route gave this try only nodes its carrier has a gateway on: another node is a caller bug.
+  if (gateway === undefined) throw new Error(`carrier ${via.carrier.name} has no gateway on node ${node}`);
+  const { callerId } = via;
+  return {
+    gateway,
+    number: via.number,
+    callerIdNumber: callerId.kind === 'number' ? callerId.number : undefined,
+    variables: callerId.kind === 'anonymous' ? { origination_privacy: 'hide_name:hide_number' } : {},
+  };
+}
+
+export function originateRequest(host: FlowHost, leg: LiveLeg, fields: CarrierFields, app: SocketTarget | 'park', variables: Record<string, string | boolean> = {}): OriginateRequest {
   const { ctx } = host;
   const request: OriginateRequest = {
     uuid: leg.uuid,
-    gateway: ctx.telephony.gateway,
-    number: e164Digits(leg.number),
+    gateway: fields.gateway,
+    number: fields.number,
     timeoutSec: ctx.settings.waitTimeSeconds,
     socket: app,
-    variables: { ...legVariables(host, leg), ...variables },
+    variables: { ...legVariables(host, leg), ...fields.variables, ...variables },
   };
-  return leg.callerId === undefined ? request : { ...request, callerIdNumber: leg.callerId };
+  return fields.callerIdNumber === undefined ? request : { ...request, callerIdNumber: fields.callerIdNumber };
+}
+
+/**
+ * Tries a leg through its carriers (issue #17): `dialOnce` dials one try and says how it went
+ * (undefined: the call went away meanwhile, nothing to report). A try that failed with a route
+ * cause, without a channel that may still be up, is followed by the next carrier's try, its own
+ * leg row; a subscriber's answer (busy, no answer) or the last carrier's failure is the leg's.
+ */
+export async function throughCarriers(
+  host: FlowHost,
+  first: LegTry,
+  dialOnce: (attempt: LegTry, via: CarrierDial) => Promise<LegOutcome | undefined>,
+): Promise<{ readonly attempt: LegTry; readonly outcome: LegOutcome } | undefined> {
+  for (let attempt = first; ; ) {
+    const outcome: LegOutcome | undefined = attempt.via ? await dialOnce(attempt, attempt.via) : { kind: 'failed', cause: attempt.tries.noCarrierCause, orphan: false };
+    if (!outcome) return undefined;
+    if (outcome.kind === 'answered' || outcome.orphan) return { attempt, outcome };
+    attempt.via?.slot.release();
+    const next = await host.nextTry(attempt, outcome.cause);
+    if (!next) return { attempt, outcome };
+    attempt = next;
+  }
 }
 
 /** W3: a leg that rings says so. */

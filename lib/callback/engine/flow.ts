@@ -1,5 +1,7 @@
 import type { E164 } from '../../domain/phone-number';
 import type { CallSession } from '../../esl/call-session';
+import type { HangupCause } from '../../esl/hangup-causes';
+import type { CarrierDial, LegTries } from '../../routing/leg-router';
 import type { Logger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { CallLeg, RequestEvent } from '../state/request-events';
@@ -17,8 +19,26 @@ export interface FlowHost {
   send(event: RequestEvent): Promise<void>;
   /** Runs a background part of the call (following a leg) without blocking the request's steps. */
   detach(task: Promise<unknown>): void;
-  /** Writes the leg's row and makes it the request's current leg A or B; undefined when B may not be dialed (refused, reported). */
-  openLeg(role: CallLeg, number: E164): Promise<LiveLeg | undefined>;
+  /**
+   * Routes the leg (the carriers that may carry it from `nodes`), writes its row for the first
+   * carrier with room and makes it the request's current leg A or B; undefined when B may not be
+   * dialed (refused, reported). A leg no carrier can take now is opened without one (`via`
+   * undefined): it fails with `tries.noCarrierCause` without being dialed.
+   */
+  openLeg(role: CallLeg, number: E164, nodes: readonly string[]): Promise<LegTry | undefined>;
+  /**
+   * A try failed with `cause` before answering. If the cause is a route cause and another carrier
+   * has room, the next try: its own row (the hold moves to it), now the request's current leg, the
+   * failed one settled. Undefined: the leg fails with `cause`, as a leg without carriers would.
+   */
+  nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined>;
+}
+
+/** A leg row and the carrier this try of the leg goes out through. */
+export interface LegTry {
+  readonly leg: LiveLeg;
+  readonly via: CarrierDial | undefined;
+  readonly tries: LegTries;
 }
 
 /**

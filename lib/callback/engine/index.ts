@@ -3,6 +3,8 @@ export type { CallbackEngineOptions, PromptNames, RequestScheduler } from './con
 export type { EngineEventMap, LegChange, RequestChange } from './events';
 export { InvalidOrder, OrderRefused, orderSchema, type CallbackOrder, type OrderResult } from './order';
 export { poolTelephony, type EngineTelephony, type EngineClient, type PoolTelephonyOptions } from './telephony';
+export type { EngineRouting } from './context';
+export { defaultRouting } from './leg-routing';
 export { digitsDestinationAsker, type DestinationAsker, type AskDestinationInput } from './ask-destination';
 export { CALLER_ID_POLICIES, type CallerIdPolicyName } from './caller-ids';
 export { CONTROLLER_LOST } from './recover';

@@ -1,6 +1,7 @@
 import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
+import type { CarrierSlot } from '../../routing/carrier-limits';
 import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
@@ -20,6 +21,10 @@ export interface LegSpec {
   readonly callerId: E164 | undefined;
   readonly pricing: LegPricing | undefined;
   readonly hold: Hold | undefined;
+  /** The carrier this try goes out through (issue #17); null: no carrier (none configured, or none could take it). */
+  readonly carrierId: number | null;
+  /** The carrier's channel this try holds: let go when the leg is over. */
+  readonly carrierSlot?: CarrierSlot | undefined;
 }
 
 /**
@@ -33,6 +38,7 @@ export class LiveLeg {
   readonly attempt: number;
   readonly number: E164;
   readonly callerId: E164 | undefined;
+  readonly carrierId: number | null;
   readonly signals: LegSignals;
   readonly log: Logger;
   createdAt: number;
@@ -68,12 +74,15 @@ export class LiveLeg {
     this.attempt = spec.attempt;
     this.number = spec.number;
     this.callerId = spec.callerId;
+    this.carrierId = spec.carrierId;
     this.pricing = spec.pricing;
     this.hold = spec.hold;
     this.createdAt = ctx.clock.now();
     this.signals = ctx.hub.watch(spec.uuid);
     this.log = callLogger(ctx.logger, { requestId, legUuid: spec.uuid });
     this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, this.log);
+    const slot = spec.carrierSlot;
+    if (slot) void this.signals.hangup.promise.then(() => slot.release());
   }
 
   /**
@@ -90,6 +99,7 @@ export class LiveLeg {
       callerId: (row.callerId ?? undefined) as E164 | undefined,
       pricing: spec.pricing,
       hold: spec.hold,
+      carrierId: row.carrierId,
     });
     leg.state = isLegState(row.state) ? row.state : 'dialing';
     leg.answeredAt = row.answeredAt;
@@ -138,6 +148,7 @@ export class LiveLeg {
       callerId: spec.callerId ?? null,
       state: 'dialing',
       reservedMinor: spec.hold?.amount ?? null,
+      carrierId: spec.carrierId,
     }));
     leg.publish(null);
     return leg;

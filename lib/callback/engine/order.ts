@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidPhoneNumber, isE164, toE164, type E164 } from '../../domain/phone-number';
 import { MODES, TRIGGERS, type CallbackRequest } from '../../store/callback-requests';
 import { resolveFor, settingValues } from '../../settings';
+import { CARRIER_NAME_PATTERN } from '../../store/carriers';
 import { gatedByActiveForUsers } from '../policy/active-for-users';
 import { firstPartyAllowed, firstPartyRefusal } from '../policy/first-party';
 import { maxAttemptsFor } from '../policy/retry-policy';
@@ -32,6 +33,8 @@ export const orderSchema = z
       .optional(),
     /** The access DID the subscriber called (T1), for the caller ID of leg A. */
     accessNumber: z.string().refine(isE164, 'must be an E.164 number').optional(),
+    /** The carrier (by name) that must carry leg A: the access number's `trunk` (issue #17.5). */
+    trunk: z.string().regex(CARRIER_NAME_PATTERN, 'must be a carrier name: 1-64 letters, digits, _ . -').optional(),
     statusWebhookUrl: z.url({ protocol: /^https?$/ }).max(1024).optional(),
     /**
      * Placed by the subscriber (API key, portal, SMS): the source must then be one of the
@@ -91,6 +94,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const data: Record<string, unknown> = { unidentified: order.accountId === undefined };
   if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
   if (order.accessNumber !== undefined) data.accessNumber = order.accessNumber;
+  if (order.trunk !== undefined) data.trunk = order.trunk;
 
   const { request, created } = await ctx.store.callbackRequests.create({
     accountId,

@@ -15,6 +15,8 @@ const requestDataSchema = z.object({
   retryIntervalSeconds: z.number().int().positive().optional(),
   /** The access DID the subscriber called (T1), for the caller-ID policy. */
   accessNumber: z.string().refine(isE164).optional(),
+  /** The carrier (by name) the access number pins for leg A (its `trunk` setting, issue #17.5). */
+  trunk: z.string().optional(),
 });
 
 export type RequestData = Omit<z.output<typeof requestDataSchema>, 'accessNumber'> & { accessNumber?: E164 };

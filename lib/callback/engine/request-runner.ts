@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { E164 } from '../../domain/phone-number';
 import { CallEnded } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
@@ -12,15 +13,16 @@ import { callerIdsForRequest } from './caller-ids';
 import { destinationOf, withChosenPayer } from './ask-destination';
 import { readEachAccountOnce } from './account-reads';
 import type { EngineContext } from './context';
-import type { FlowHost, ModeFlow } from './flow';
+import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
 import { auditRefusal } from './audit-refusal';
-import { isRefusal, type Refusal } from './funds';
+import { isRefusal, type LegPricing, type Refusal } from './funds';
 import { HANDED_OVER } from './clean-stop';
 import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
 import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
-import { LiveLeg } from './live-leg';
+import { LiveLeg, type LegSpec } from './live-leg';
+import type { CarrierDial, LegTries } from '../../routing/leg-router';
 import { requestData, withRequestData } from './request-data';
 import { SimultaneousFlow } from './simultaneous';
 import { SourceFirstFlow } from './source-first';
@@ -79,6 +81,8 @@ export class RequestRunner implements FlowHost {
   private handover: (() => boolean) | undefined;
   /** A clean stop handed the request to the next instance: nothing learnt afterwards is ours to act on. */
   private handedOver = false;
+  /** Every leg row (each carrier try of A and B) this runner opened: their holds are settled by the legs, not released. */
+  private readonly opened = new Set<string>();
   /** Every settlement of a leg this runner started: the request is final only once all have landed. */
   private readonly settlements: Array<Promise<unknown>> = [];
 
@@ -192,12 +196,15 @@ export class RequestRunner implements FlowHost {
     this.ctx.work.track(task.catch((error: unknown) => void this.log.error('call task failed', { error: errorText(error), stack: stackOf(error) })));
   }
 
-  async openLeg(role: CallLeg, number: E164): Promise<LiveLeg | undefined> {
+  async openLeg(role: CallLeg, number: E164, nodes: readonly string[]): Promise<LegTry | undefined> {
     const ids = await callerIdsForRequest(this.ctx, this.request, role === 'A' ? this.request.destination : number);
     const spec = { role, attempt: this.request.attempts, number };
     if (role === 'A') {
-      this.legA = await LiveLeg.open(this.ctx, this.id, { ...spec, ...this.money.legA, callerId: ids.legA.number });
-      return this.legA;
+      const prepared = this.money.legA;
+      const tries = await this.route(number, ids.legA.number, prepared.pricing, nodes, requestData(this.request.data).trunk);
+      const via = tries.next();
+      this.legA = await this.openTry({ ...spec, ...prepared, callerId: ids.legA.number }, via);
+      return { leg: this.legA, via, tries };
     }
     const prepared = this.sourceFirst ? await this.money.prepareB(this.request, this.legA, number) : this.money.plannedLegB;
     if (isRefusal(prepared)) return this.refuseB(prepared, number);
@@ -207,8 +214,37 @@ export class RequestRunner implements FlowHost {
       this.log.info('leg A ended before leg B could be dialed', { destination: number });
       return undefined;
     }
-    this.legB = await LiveLeg.open(this.ctx, this.id, { ...spec, ...prepared, callerId: ids.legB.number });
-    return this.legB;
+    const tries = await this.route(number, ids.legB.number, prepared.pricing, nodes, undefined);
+    const via = tries.next();
+    this.legB = await this.openTry({ ...spec, ...prepared, callerId: ids.legB.number }, via);
+    return { leg: this.legB, via, tries };
+  }
+
+  async nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined> {
+    const { leg, tries } = failed;
+    if (leg.role === 'C' || !tries.failsOver(cause)) return undefined;
+    const via = tries.next();
+    if (!via) return undefined;
+    leg.failureCause ??= cause;
+    leg.log.info('carrier try failed; trying the next carrier', { role: leg.role, cause, carrier: failed.via?.carrier.name, next: via.carrier.name });
+    // The hold stays the leg's, whichever try carries it: the failed try was never up, so it costs nothing.
+    const hold = leg.hold;
+    await leg.replaceHold(undefined);
+    const next = await this.openTry({ uuid: randomUUID(), role: leg.role, attempt: leg.attempt, number: leg.number, callerId: leg.callerId, pricing: leg.pricing, hold }, via);
+    if (leg.role === 'A') this.legA = next;
+    else this.legB = next;
+    this.settleInBackground(leg);
+    return { leg: next, via, tries };
+  }
+
+  private route(number: E164, callerId: E164 | undefined, pricing: LegPricing | undefined, nodes: readonly string[], pinnedCarrier: string | undefined): Promise<LegTries> {
+    return this.ctx.router.plan({ number, callerId, sellRatePerMinute: pricing?.rate.ratePerMinute, pinnedCarrier, nodes }, this.log);
+  }
+
+  private async openTry(spec: Omit<LegSpec, 'carrierSlot' | 'carrierId'>, via: CarrierDial | undefined): Promise<LiveLeg> {
+    const leg = await LiveLeg.open(this.ctx, this.id, { ...spec, carrierId: via?.carrier.id ?? null, carrierSlot: via?.slot });
+    this.opened.add(leg.uuid);
+    return leg;
   }
 
   // --- the cycle: decide, persist, act ---------------------------------------------------------
@@ -551,7 +587,8 @@ export class RequestRunner implements FlowHost {
   }
 
   private releaseUnusedHolds(): Promise<void> {
-    return this.money.releaseUnused(new Set([this.legA?.uuid, this.legB?.uuid]));
+    // A hold keeps the uuid of the leg it was made for; a later carrier try of that leg carries it.
+    return this.money.releaseUnused(this.opened);
   }
 
   // --- the end of the runner ---------------------------------------------------------------------

@@ -1,7 +1,10 @@
 import type { E164 } from '../../domain/phone-number';
 import type { CallLeg } from '../state/request-events';
-import { followProgress, originateRequest, reportOutcome } from './dial-steps';
+import type { CarrierDial } from '../../routing/leg-router';
+import { carrierFields, followProgress, originateRequest, reportOutcome, throughCarriers } from './dial-steps';
 import type { FlowHost, ModeFlow } from './flow';
+import type { LegOutcome } from './leg-waiter';
+import type { LiveLeg } from './live-leg';
 
 /**
  * C5: both legs are originated at once and parked on the same node; when both have answered
@@ -35,20 +38,27 @@ export class SimultaneousFlow implements ModeFlow {
 
   private async dialParked(role: CallLeg, number: E164): Promise<void> {
     const { ctx } = this.host;
-    const leg = await this.host.openLeg(role, number);
-    if (!leg) return;
-    // Picking a node can fail (every node full): that is this leg's originate failing.
-    const originate = Promise.resolve().then(() => {
-      this.node ??= ctx.telephony.pickNode();
-      leg.node = this.node;
-      return ctx.telephony.originate(originateRequest(this.host, leg, 'park'), { node: this.node });
-    });
+    // Once one leg has its node, the other may only use carriers with a gateway there.
+    const first = await this.host.openLeg(role, number, this.node === undefined ? ctx.callbackNodes : [this.node]);
+    if (!first) return;
     this.host.detach(
       (async () => {
-        followProgress(this.host, leg);
-        const outcome = await ctx.waiter.parkedLeg(originate, leg.signals, ctx.settings.waitTimeSeconds * 1000);
-        await reportOutcome(this.host, leg, outcome);
+        const tried = await throughCarriers(this.host, first, (attempt, via) => this.tryParked(attempt.leg, via));
+        if (tried) await reportOutcome(this.host, tried.attempt.leg, tried.outcome);
       })(),
     );
+  }
+
+  private async tryParked(leg: LiveLeg, via: CarrierDial): Promise<LegOutcome> {
+    const { ctx } = this.host;
+    // Picking a node can fail (every node full): that is this try's originate failing.
+    const originate = Promise.resolve().then(() => {
+      // The first leg's node must have room for the second leg too.
+      this.node ??= ctx.telephony.pickNode(2, [...via.gateways.keys()]);
+      leg.node = this.node;
+      return ctx.telephony.originate(originateRequest(this.host, leg, carrierFields(via, this.node), 'park'), { node: this.node });
+    });
+    followProgress(this.host, leg);
+    return ctx.waiter.parkedLeg(originate, leg.signals, ctx.settings.waitTimeSeconds * 1000);
   }
 }

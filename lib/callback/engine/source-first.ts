@@ -1,12 +1,14 @@
-import { e164Digits, type E164 } from '../../domain/phone-number';
-import type { BridgeResult } from '../../esl/call-session';
+import type { E164 } from '../../domain/phone-number';
+import type { BridgeResult, CallSession } from '../../esl/call-session';
 import { gatewayDialString } from '../../esl/dial-string';
 import { CallEnded } from '../../esl/errors';
 import { within } from './latch';
-import { followProgress, legVariables, originateRequest, reportOutcome } from './dial-steps';
-import type { FlowHost, ModeFlow } from './flow';
+import type { CarrierDial } from '../../routing/leg-router';
+import { carrierFields, followProgress, legVariables, originateRequest, reportOutcome, throughCarriers } from './dial-steps';
+import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { SessionControl } from './leg-control';
 import { answeredAtOf } from './leg-events';
+import type { LegOutcome } from './leg-waiter';
 import type { LiveLeg } from './live-leg';
 import { legExists } from './leg-probe';
 
@@ -25,28 +27,23 @@ export class SourceFirstFlow implements ModeFlow {
 
   async dialA(): Promise<void> {
     const { ctx, request } = this.host;
-    const leg = await this.host.openLeg('A', request.source);
-    if (!leg) return;
-    // A stays ours after B leaves (prompts, the C4 loop) and after B fails (Busy/Failed IVR).
-    const originate = ctx.telephony.originate(originateRequest(this.host, leg, ctx.telephony.socketAddress, { hangup_after_bridge: false, continue_on_fail: true }));
-    originate.then(
-      (result) => void (leg.node = result.node),
-      () => undefined,
-    );
-    this.host.detach(this.followA(leg, originate));
+    const first = await this.host.openLeg('A', request.source, ctx.callbackNodes);
+    if (!first) return;
+    this.host.detach(this.followA(first));
   }
 
   async dialB(number: E164): Promise<void> {
     const { ctx } = this.host;
     const a = this.host.legA;
     const session = a?.control instanceof SessionControl ? a.control.session : undefined;
-    if (!a || !session) {
+    if (!a || !session || a.node === undefined) {
       this.host.log.error('leg B requested without a controlled leg A');
       return;
     }
-    const leg = await this.host.openLeg('B', number);
-    if (!leg) return;
-    leg.node = a.node;
+    const node = a.node;
+    // B is bridged from A's channel: only carriers with a gateway on A's node can carry it.
+    const first = await this.host.openLeg('B', number, [node]);
+    if (!first) return;
     try {
       // What A hears while B rings is A's own variable; B's caller ID and ring time are B's (dial string).
       await session.setVariable('ringback', ctx.ringback);
@@ -55,32 +52,31 @@ export class SourceFirstFlow implements ModeFlow {
     } catch (error) {
       if (!(error instanceof CallEnded)) throw error;
       // A left before B was dialed; A's hangup ends the request and B's row is settled unanswered.
-      leg.failureCause = 'ORIGINATOR_CANCEL';
+      first.leg.node = node;
+      first.leg.failureCause = 'ORIGINATOR_CANCEL';
       return;
     }
-    const dialString = gatewayDialString({
-      gateway: ctx.telephony.gateway,
-      number: e164Digits(number),
-      uuid: leg.uuid,
-      callerIdNumber: leg.callerId,
-      timeoutSec: ctx.settings.waitTimeSeconds,
-      variables: legVariables(this.host, leg),
-    });
-    const bridge: Promise<BridgeEnd> = session.bridge(dialString).then(
-      (result) => ({ kind: 'done', result }),
-      (error: unknown) => {
-        if (!(error instanceof CallEnded)) leg.log.error('bridge failed', { error: String(error) });
-        return { kind: 'a_gone' };
-      },
-    );
-    this.host.detach(this.followB(leg, bridge));
+    this.host.detach(this.followB(first, session, node));
   }
 
   /** The bridge application connected A and B when B answered. */
   async connect(): Promise<void> {}
 
-  private async followA(leg: LiveLeg, originate: Promise<unknown>): Promise<void> {
+  private async followA(first: LegTry): Promise<void> {
+    const tried = await throughCarriers(this.host, first, (attempt, via) => this.tryA(attempt.leg, via));
+    if (tried) await reportOutcome(this.host, tried.attempt.leg, tried.outcome);
+  }
+
+  /** One carrier try of A: originated to our outbound socket on a node where the carrier has a gateway. */
+  private async tryA(leg: LiveLeg, via: CarrierDial): Promise<LegOutcome> {
     const { ctx } = this.host;
+    // Picking a node can fail (every node full): that is this try's originate failing.
+    const originate = Promise.resolve().then(() => {
+      const node = ctx.telephony.pickNode(1, [...via.gateways.keys()]);
+      leg.node = node;
+      // A stays ours after B leaves (prompts, the C4 loop) and after B fails (Busy/Failed IVR).
+      return ctx.telephony.originate(originateRequest(this.host, leg, carrierFields(via, node), ctx.telephony.socketAddress, { hangup_after_bridge: false, continue_on_fail: true }), { node });
+    });
     followProgress(this.host, leg);
     const outcome = await ctx.waiter.socketLeg(leg.uuid, originate, ctx.settings.waitTimeSeconds * 1000);
     if (outcome.kind === 'answered' && outcome.session) {
@@ -90,7 +86,7 @@ export class SourceFirstFlow implements ModeFlow {
       leg.signals.answered.resolve(answeredAtOf(session.channelData) ?? ctx.clock.now());
       leg.control = new SessionControl(session, leg.log);
     }
-    await reportOutcome(this.host, leg, outcome);
+    return outcome;
   }
 
   /**
@@ -110,12 +106,36 @@ export class SourceFirstFlow implements ModeFlow {
     leg.endedElsewhere(end.result.hangupCause ?? 'NORMAL_CLEARING', seenAt);
   }
 
+  private async followB(first: LegTry, session: CallSession, node: string): Promise<void> {
+    const tried = await throughCarriers(this.host, first, (attempt, via) => this.tryB(attempt.leg, via, session, node));
+    if (tried) await reportOutcome(this.host, tried.attempt.leg, tried.outcome);
+  }
+
   /**
-   * B answered when FreeSWITCH reports the bridge (CHANNEL_BRIDGE); B failed when it hangs up
-   * before that. A B that never became a channel (an unknown gateway) shows only in the
-   * bridge's disposition.
+   * One carrier try of B, bridged from A's session. B answered when FreeSWITCH reports the bridge
+   * (CHANNEL_BRIDGE); B failed when it hangs up before that. A B that never became a channel (an
+   * unknown gateway) shows only in the bridge's disposition. Undefined: A went away meanwhile;
+   * A's hangup ends the request and FreeSWITCH cancels a ringing B itself (ORIGINATOR_CANCEL).
    */
-  private async followB(leg: LiveLeg, bridge: Promise<BridgeEnd>): Promise<void> {
+  private async tryB(leg: LiveLeg, via: CarrierDial, session: CallSession, node: string): Promise<LegOutcome | undefined> {
+    const { ctx } = this.host;
+    leg.node = node;
+    const fields = carrierFields(via, node);
+    const dialString = gatewayDialString({
+      gateway: fields.gateway,
+      number: fields.number,
+      uuid: leg.uuid,
+      callerIdNumber: fields.callerIdNumber,
+      timeoutSec: ctx.settings.waitTimeSeconds,
+      variables: { ...legVariables(this.host, leg), ...fields.variables },
+    });
+    const bridge: Promise<BridgeEnd> = session.bridge(dialString).then(
+      (result) => ({ kind: 'done', result }),
+      (error: unknown) => {
+        if (!(error instanceof CallEnded)) leg.log.error('bridge failed', { error: String(error) });
+        return { kind: 'a_gone' };
+      },
+    );
     followProgress(this.host, leg);
     const first = await Promise.race([
       leg.signals.bridged.promise.then(() => 'answered' as const),
@@ -124,18 +144,13 @@ export class SourceFirstFlow implements ModeFlow {
     ]);
     if (first === 'answered') {
       this.host.detach(this.talkEndFromBridge(leg, bridge));
-      await reportOutcome(this.host, leg, { kind: 'answered', session: undefined });
-      return;
+      return { kind: 'answered', session: undefined };
     }
-    if (first === 'ended') {
-      await reportOutcome(this.host, leg, { kind: 'failed', cause: leg.signals.hangup.value ?? 'NORMAL_UNSPECIFIED', orphan: false });
-      return;
-    }
+    if (first === 'ended') return { kind: 'failed', cause: leg.signals.hangup.value ?? 'NORMAL_UNSPECIFIED', orphan: false };
     const end = await bridge;
-    // A's hangup ends the request; FreeSWITCH cancels a ringing B itself (ORIGINATOR_CANCEL).
-    if (end.kind === 'a_gone') return;
-    const { clock, hangupCompleteWaitMs } = this.host.ctx;
+    if (end.kind === 'a_gone') return undefined;
+    const { clock, hangupCompleteWaitMs } = ctx;
     const cause = (await within(clock, leg.signals.hangup.promise, hangupCompleteWaitMs)) ?? end.result.hangupCause ?? 'NORMAL_TEMPORARY_FAILURE';
-    await reportOutcome(this.host, leg, { kind: 'failed', cause, orphan: false });
+    return { kind: 'failed', cause, orphan: false };
   }
 }

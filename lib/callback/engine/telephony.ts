@@ -11,10 +11,14 @@ import type { EslEvent } from '../../esl/wire';
 export interface EngineTelephony {
   /** Where `&socket(...)` points: this instance's outbound socket server. */
   readonly socketAddress: SocketTarget;
-  /** The gateway legs leave through. */
-  readonly gateway: string;
-  /** A node with room for both legs of a call that must meet on it (uuid_bridge cannot cross nodes); each leg then originates with `{ node }`. */
-  pickNode(): string;
+  /** Every node's name. */
+  readonly nodes: readonly string[];
+  /**
+   * The least loaded of `among` with room for `calls` originates now (a leg's carrier has a
+   * gateway only on some nodes; legs that must meet for uuid_bridge need room for both). Takes
+   * nothing: originate then with `{ node }`. Throws NoCapacity when none has room.
+   */
+  pickNode(calls: number, among: readonly string[]): string;
   /** `bgapi originate`; on the given node, or on the least loaded one (counted against that node's channels and CPS either way). */
   originate(request: OriginateRequest, options?: { node?: string }): Promise<{ uuid: string; node: string }>;
   /**
@@ -32,7 +36,6 @@ export interface PoolTelephonyOptions {
   pool: Pick<NodePool, 'originate' | 'pick'>;
   clients: readonly EngineClient[];
   socketAddress: SocketTarget;
-  gateway: string;
 }
 
 /** The production wiring: the node pool for originates, each node's inbound client for the rest. */
@@ -45,8 +48,8 @@ export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
   };
   return {
     socketAddress: options.socketAddress,
-    gateway: options.gateway,
-    pickNode: () => options.pool.pick(2).name,
+    nodes: options.clients.map((c) => c.name),
+    pickNode: (calls, among) => options.pool.pick(calls, among).name,
     originate: (request, { node } = {}) => options.pool.originate(request, { node }),
     async api(node, command) {
       if (node !== undefined) return client(node).api(command);

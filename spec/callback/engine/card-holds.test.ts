@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { maxTalkSecondsForTwoLegs } from '../../../lib/billing';
 import { engineContext } from '../../../lib/callback/engine/context';
+import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
 import { Funds, isRefusal } from '../../../lib/callback/engine/funds';
 import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
@@ -156,12 +157,13 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
       settings: r.settings,
       telephony: {
         socketAddress: r.socket,
-        gateway: 'carrier',
+        nodes: ['fs1'],
         pickNode: () => 'fs1',
         originate: () => Promise.reject(new Error('not used')),
         api: () => Promise.reject(new Error('not used')),
         onEvent: () => () => undefined,
       },
+      routing: defaultRouting(),
       scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
       operatorCallbackAccountId: r.operatorAccountId,
       instanceId: 'card-holds-test',

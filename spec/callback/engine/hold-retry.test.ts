@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { engineContext, type EngineContext } from '../../../lib/callback/engine/context';
+import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
 import { Funds, isRefusal, keyHolds, type LegPricing, type PricedLeg } from '../../../lib/callback/engine/funds';
 import { defaultSettings } from '../../../lib/config';
 import { minorUnits } from '../../../lib/domain/money';
@@ -60,7 +61,8 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
       logger: testLogger(),
       clock: new ManualClock(),
       settings: defaultSettings().callback,
-      telephony: { socketAddress: { host: '127.0.0.1', port: 1 }, gateway: 'none', pickNode: () => 'none', originate: () => Promise.reject(new Error('no telephony')), api: () => Promise.reject(new Error('no telephony')), onEvent: () => () => undefined },
+      telephony: { socketAddress: { host: '127.0.0.1', port: 1 }, nodes: [], pickNode: () => 'none', originate: () => Promise.reject(new Error('no telephony')), api: () => Promise.reject(new Error('no telephony')), onEvent: () => () => undefined },
+      routing: defaultRouting(),
       scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
       operatorCallbackAccountId: operator.id,
       instanceId: 'hold-retry',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidOrder } from '../../../lib/callback/engine';
+import { defaultRouting, InvalidOrder } from '../../../lib/callback/engine';
 import { engineContext } from '../../../lib/callback/engine/context';
 import type { LegEnd } from '../../../lib/callback/engine/leg-events';
 import { settleLeg } from '../../../lib/callback/engine/settlement';
@@ -131,12 +131,13 @@ describeEachDatabase('callback engine, settlement', (getDb) => {
       settings: defaultSettings().callback,
       telephony: {
         socketAddress: { host: '127.0.0.1', port: 1 },
-        gateway: 'carrier',
+        nodes: ['fs1'],
         pickNode: () => 'fs1',
         originate: () => Promise.reject(new Error('not used')),
         api: () => Promise.reject(new Error('not used')),
         onEvent: () => () => undefined,
       },
+      routing: defaultRouting(),
       scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
       operatorCallbackAccountId: 1,
       instanceId: 'settle-test',

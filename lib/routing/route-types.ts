@@ -1,0 +1,16 @@
+import type { BuyRate, Carrier } from '../store/carriers';
+
+/*
+ * What routing reads of a carrier and of a buy rate (lib/store/carriers.ts), so the pure core is
+ * tested with plain objects.
+ */
+
+export type RouteCarrier = Pick<
+  Carrier,
+  'id' | 'name' | 'dialPrefix' | 'stripDigits' | 'callerIdMode' | 'callerIdNumber' | 'maxChannels' | 'maxCps' | 'priority' | 'weight' | 'enabled' | 'gateways'
+>;
+
+export type RouteRate = Pick<BuyRate, 'carrierId' | 'prefix' | 'ratePerMinute'>;
+
+export const ROUTE_POLICIES = ['cheapest', 'priority'] as const;
+export type RoutePolicy = (typeof ROUTE_POLICIES)[number];

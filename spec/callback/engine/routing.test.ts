@@ -1,0 +1,189 @@
+import { defaultRouting } from '../../../lib/callback/engine';
+import { routingSchema, type RoutingSettings } from '../../../lib/config/routing-schema';
+import type { E164 } from '../../../lib/domain/phone-number';
+import type { Carrier, Leg } from '../../../lib/store';
+import { describeEachDatabase } from '../../support/databases';
+import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
+
+/**
+ * Issue #17 through the simulator: three carriers, each a gateway of its own on the node, buy
+ * rates 0.1, 0.2 and 0.3 cents a minute on +1 (all below the demo tariffs' sell rates).
+ */
+const GATEWAYS = ['gw-alpha', 'gw-beta', 'gw-gamma'];
+const OTHER_SOURCE = '+12025550303' as E164;
+const OTHER_DESTINATION = '+12025550404' as E164;
+
+describeEachDatabase('callback engine, least-cost routing with failover', (getDb, dbEngine) => {
+  let rig: EngineRig | undefined;
+
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  async function start(options: { callback?: RigOptions['callback']; routing?: Partial<RoutingSettings> } = {}): Promise<EngineRig> {
+    const routing = { ...defaultRouting(), settings: { ...routingSchema.parse({}), ...options.routing } };
+    rig = await startEngineRig(getDb(), dbEngine, { simulator: { gateways: GATEWAYS }, engine: { routing }, ...(options.callback ? { callback: options.callback } : {}) });
+    // The database is shared by the tests of a run: earlier tests' carriers are out of the way.
+    for (const old of await rig.store.carriers.list()) await rig.store.carriers.disable(old.id);
+    return rig;
+  }
+
+  let made = 0;
+
+  /** A carrier named `name` in the results (its row's name is unique across the tests sharing the database). */
+  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: { maxChannels?: number; maxCps?: number } = {}): Promise<Carrier> {
+    made += 1;
+    const created = { ...(await r.store.carriers.create({ name: `${name}-${made}`, ...fields })), name };
+    await r.store.carriers.setGateway(created.id, { node: '*', gateway: `gw-${name}` });
+    await r.store.buyRates.importRates(created.id, [{ prefix: '1', ratePerMinute }], { effectiveFrom: 0 });
+    return created;
+  }
+
+  /** Each leg row as [role, attempt, carrier, state, cause], in the order they were written. */
+  async function tries(r: EngineRig, requestId: string, carriers: readonly Carrier[]): Promise<Array<[string, number, string | null, string, string | null]>> {
+    const names = new Map(carriers.map((c) => [c.id, c.name]));
+    const legs: Leg[] = await r.store.legs.listForRequest(requestId);
+    return legs.map((leg) => [leg.role, leg.attempt, leg.carrierId === null ? null : (names.get(leg.carrierId) ?? '?'), leg.state, leg.hangupCause]);
+  }
+
+  it('dials the cheapest carrier first and, when its gateway is down, the next one within the same attempt, each try its own leg row', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'gamma', 3_000), await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    r.sim.setGatewayDown('gw-alpha');
+    const account = await r.account(1_000);
+    r.sim.setPhone(SOURCE, { kind: 'answer' });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 61_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(await tries(r, request.id, carriers)).toEqual([
+      ['A', 1, 'alpha', 'failed', 'GATEWAY_DOWN'],
+      ['A', 1, 'beta', 'completed', 'NORMAL_CLEARING'],
+      ['B', 1, 'alpha', 'failed', 'GATEWAY_DOWN'],
+      ['B', 1, 'beta', 'completed', 'NORMAL_CLEARING'],
+    ]);
+    const legs = await r.store.legs.listForRequest(request.id);
+    for (const leg of legs.filter((l) => l.state === 'completed')) expect(r.sim.channel(leg.uuid)?.variables.sip_gateway_name).toBe('gw-beta');
+    // The failed tries cost nothing; the holds went with the tries that carried the call and were settled.
+    expect(legs.filter((l) => l.state === 'failed').map((l) => [l.costMinor, l.reservedMinor])).toEqual([[0, null], [0, null]]);
+    expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
+    const cdrs = await r.store.cdrs.listForRequest(request.id);
+    expect(cdrs).toHaveLength(4);
+    const balance = await r.store.accounts.balance(account.id);
+    expect(balance).toMatchObject({ reservedMinor: 0, balanceMinor: 1_000 - legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0) });
+  });
+
+  it('fails over the same way in simultaneous mode, both legs parked on one node', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    r.sim.setGatewayDown('gw-alpha', 'NO_ROUTE_DESTINATION');
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 10_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'completed', attempts: 1 });
+    expect((await tries(r, request.id, carriers)).map(([role, , name, state, cause]) => [role, name, state, cause]).sort()).toEqual([
+      ['A', 'alpha', 'failed', 'NO_ROUTE_DESTINATION'],
+      ['A', 'beta', 'completed', 'NORMAL_CLEARING'],
+      ['B', 'alpha', 'failed', 'NO_ROUTE_DESTINATION'],
+      ['B', 'beta', 'completed', 'NORMAL_CLEARING'],
+    ]);
+    expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
+  });
+
+  it('does not try another carrier when the called party is busy: the attempt ends as it always did', async () => {
+    const r = await start({ callback: { maxRetries: 0 } });
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    const account = await r.account(1_000);
+    r.sim.setPhone(SOURCE, { kind: 'busy' });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'busy', attempts: 1, lastCause: 'USER_BUSY' });
+    expect(await tries(r, request.id, carriers)).toEqual([['A', 1, 'alpha', 'busy', 'USER_BUSY']]);
+  });
+
+  it('fails the leg with the last route cause when every carrier failed, and retries it per the retry policy', async () => {
+    const r = await start({ callback: { maxRetries: 1, retryIntervalSeconds: 60 } });
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    r.sim.setGatewayDown('gw-alpha');
+    r.sim.setGatewayDown('gw-beta', 'NORMAL_TEMPORARY_FAILURE');
+    const account = await r.account(1_000);
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'failed', attempts: 2, lastCause: 'NORMAL_TEMPORARY_FAILURE' });
+    expect(await tries(r, request.id, carriers)).toEqual([
+      ['A', 1, 'alpha', 'failed', 'GATEWAY_DOWN'],
+      ['A', 1, 'beta', 'failed', 'NORMAL_TEMPORARY_FAILURE'],
+      ['A', 2, 'alpha', 'failed', 'GATEWAY_DOWN'],
+      ['A', 2, 'beta', 'failed', 'NORMAL_TEMPORARY_FAILURE'],
+    ]);
+    expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
+  });
+
+  it('pins leg A to the access number\'s trunk carrier, while B takes the cheapest', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'gamma', 3_000)];
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, trunk: `gamma-${made}` });
+    await r.finish(request.id);
+
+    expect((await tries(r, request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'gamma'],
+      ['B', 'alpha'],
+    ]);
+  });
+
+  it('skips a carrier at its channel limit while calls overlap, and uses it again once a channel is free', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000, { maxChannels: 2 }), await carrier(r, 'beta', 2_000)];
+    const first = await r.account(1_000);
+    const second = await r.account(1_000);
+    for (const number of [SOURCE, OTHER_SOURCE]) r.sim.setPhone(number, { kind: 'answer' });
+    for (const number of [DESTINATION, OTHER_DESTINATION]) r.sim.setPhone(number, { kind: 'answer', hangupAfterMs: 30_000 });
+
+    // Two calls at once: alpha's two channels go to the first call's A and B, so the second call goes through beta.
+    const one = await r.engine.order({ accountId: first.id, source: SOURCE, destination: DESTINATION });
+    await r.runUntil(async () => (await r.store.legs.listForRequest(one.request.id)).length === 2, 'the first call has both legs');
+    const two = await r.engine.order({ accountId: second.id, source: OTHER_SOURCE, destination: OTHER_DESTINATION });
+    await Promise.all([r.finish(one.request.id), r.finish(two.request.id)]);
+    expect((await tries(r, one.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'alpha'],
+      ['B', 'alpha'],
+    ]);
+    expect((await tries(r, two.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'beta'],
+      ['B', 'beta'],
+    ]);
+
+    // Both channels free again: the next call is alpha's.
+    const three = await r.engine.order({ accountId: first.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(three.request.id);
+    expect((await tries(r, three.request.id, carriers)).map(([, , name]) => name)).toEqual(['alpha', 'alpha']);
+  });
+
+  it('holds a carrier to its calls per second: calls placed in the same instant spill over to the next carrier', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000, { maxCps: 1 }), await carrier(r, 'beta', 2_000)];
+    const first = await r.account(1_000);
+    const second = await r.account(1_000);
+    for (const number of [DESTINATION, OTHER_DESTINATION]) r.sim.setPhone(number, { kind: 'answer', hangupAfterMs: 5_000 });
+    const orders = await Promise.all([
+      r.engine.order({ accountId: first.id, source: SOURCE, destination: DESTINATION }),
+      r.engine.order({ accountId: second.id, source: OTHER_SOURCE, destination: OTHER_DESTINATION }),
+    ]);
+    await Promise.all(orders.map((o) => r.finish(o.request.id)));
+    const legsA = await Promise.all(orders.map(async (o) => (await tries(r, o.request.id, carriers)).filter(([role]) => role === 'A').map(([, , name]) => name)));
+    expect(legsA.flat().sort()).toEqual(['alpha', 'beta']);
+  });
+});
