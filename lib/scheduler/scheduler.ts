@@ -52,6 +52,8 @@ export interface SchedulerOptions {
   firstState?: (request: CallbackRequest) => string;
   /** A queue other than the one the settings name (tests). */
   queue?: DialQueue;
+  /** Told how each periodic sweep went (its reads and duration: the benchmark's figure, metrics). */
+  onSweep?: (result: SweepResult) => void;
 }
 
 export interface Scheduler {
@@ -148,7 +150,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       heartbeat.start();
       await queue.start(dispatcher.handle);
-      if (sweepCron !== null) periodic = everyCron(sweepCron, 'scheduler sweep', logger, () => sweeper.sweep(clock.now()));
+      const periodicSweep = async (): Promise<void> => {
+        const result = await sweeper.sweep(clock.now());
+        options.onSweep?.(result);
+      };
+      if (sweepCron !== null) periodic = everyCron(sweepCron, 'scheduler sweep', logger, periodicSweep);
       if (pickupCron !== null) pickup = everyCron(pickupCron, 'scheduler pick-up', logger, () => sweeper.pickUpDue(clock.now()));
     },
 
