@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { QueueSettings } from '../lib/config';
 import type { E164 } from '../lib/domain/phone-number';
 import { testLogger } from '../lib/log/logger';
@@ -8,7 +7,7 @@ import { createStore } from '../lib/store';
 import { isMysql, migrateToLatest } from '../lib/store/database';
 import { seedDemo } from '../db/seeds/demo';
 import { openBenchDatabase } from './controller';
-import type { OwnRedis } from './redis-process';
+import { deleteRedisPrefix, type OwnRedis } from './redis-process';
 import { distribution, round, sleep, type Distribution } from './stats';
 
 /**
@@ -139,16 +138,7 @@ export async function schedulerBench(options: {
       };
     } finally {
       await scheduler.stop();
-      if (queue.driver === 'redis') {
-        const redis = new Redis(queue.url, { maxRetriesPerRequest: 3 });
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${queue.prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-        redis.disconnect();
-      }
+      if (queue.driver === 'redis') await deleteRedisPrefix(queue.url, queue.prefix);
     }
   } finally {
     await drop();
