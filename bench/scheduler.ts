@@ -31,6 +31,8 @@ export interface SchedulerResult {
   dialedOnce: number;
   dialedTwice: number;
   neverDialed: number;
+  /** The periodic sweeps during the run: how many, the longest, and the most SQL reads one made. */
+  sweeps: { count: number; maxMs: number; maxReads: number; enqueued: number };
 }
 
 export interface RedisRestart {
@@ -58,6 +60,7 @@ export async function schedulerBench(options: {
     const store = createStore(db);
     const account = await store.accounts.create({ name: 'bench-scheduler', currency: 'USD', country: 'US' });
     const dialed = new Map<string, number>();
+    const sweeps = { count: 0, maxMs: 0, maxReads: 0, enqueued: 0 };
     const lateness: number[] = [];
     const scheduler = createScheduler({
       settings: queue,
@@ -65,6 +68,12 @@ export async function schedulerBench(options: {
       logger: testLogger(),
       instanceId: `bench-scheduler-${process.pid}`,
       concurrency: 50,
+      onSweep: (sweep) => {
+        sweeps.count += 1;
+        sweeps.maxMs = Math.max(sweeps.maxMs, sweep.durationMs);
+        sweeps.maxReads = Math.max(sweeps.maxReads, sweep.reads);
+        sweeps.enqueued += sweep.enqueued;
+      },
       dial: (request) => {
         lateness.push(Date.now() - request.dueAt);
         dialed.set(request.id, (dialed.get(request.id) ?? 0) + 1);
@@ -135,6 +144,7 @@ export async function schedulerBench(options: {
         dialedOnce: counts.filter((count) => count === 1).length,
         dialedTwice: counts.filter((count) => count > 1).length,
         neverDialed: counts.filter((count) => count === 0).length,
+        sweeps,
       };
     } finally {
       await scheduler.stop();
