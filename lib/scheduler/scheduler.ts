@@ -71,6 +71,8 @@ export interface Scheduler {
 }
 
 const MINUTE = 60_000;
+/** The default sweep period (10 s) less a margin: a periodic sweep's due walk stops there, so runs never overlap. */
+const PERIODIC_SWEEP_BUDGET_MS = 8_000;
 
 export type QueueOptions = Pick<SchedulerOptions, 'settings' | 'logger' | 'concurrency' | 'rateLimit'> & { clock: Clock };
 
@@ -151,7 +153,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       heartbeat.start();
       await queue.start(dispatcher.handle);
       const periodicSweep = async (): Promise<void> => {
-        const result = await sweeper.sweep(clock.now());
+        const result = await sweeper.sweep(clock.now(), { budgetMs: PERIODIC_SWEEP_BUDGET_MS });
         options.onSweep?.(result);
       };
       if (sweepCron !== null) periodic = everyCron(sweepCron, 'scheduler sweep', logger, periodicSweep);

@@ -43,9 +43,11 @@ export interface SweepResult {
   /** SQL selects the sweep's walks made (pages of due rows, the expiry and lease reads), not counting per-row work. */
   reads: number;
   durationMs: number;
+  /** The due walk stopped at its time budget; the next sweep starts over from the earliest due row. */
+  cutShort: boolean;
 }
 
-const emptyResult = (): SweepResult => ({ enqueued: 0, recovered: 0, expired: 0, errors: 0, reads: 0, durationMs: 0 });
+const emptyResult = (): SweepResult => ({ enqueued: 0, recovered: 0, expired: 0, errors: 0, reads: 0, durationMs: 0, cutShort: false });
 /** A sweep this long is worth a line even when it changed nothing: it is eating into its period. */
 const SLOW_SWEEP_MS = 2_000;
 
@@ -60,13 +62,19 @@ export class Sweeper {
     this.batchSize = options.batchSize ?? 500;
   }
 
-  async sweep(now: number): Promise<SweepResult> {
+  /**
+   * `budgetMs` bounds the due walk (pages in due order, so what is cut is what is due last): a
+   * periodic sweep that must give thousands of rows new jobs (after Redis lost them) then finishes
+   * within its period and the next one carries on, instead of overrunning it.
+   */
+  async sweep(now: number, options: { budgetMs?: number } = {}): Promise<SweepResult> {
     const started = performance.now();
     const result = emptyResult();
     // Expiry first, so that nothing too old is enqueued and dialed by this very sweep.
     await this.expire(now, result);
     await this.recoverLost(now, result);
-    await this.enqueueDue(now, result);
+    const deadline = options.budgetMs === undefined ? Infinity : started + options.budgetMs;
+    await this.enqueueDue(now, result, this.options.lookaheadMs, deadline);
     result.durationMs = Math.round(performance.now() - started);
     if (result.recovered + result.expired + result.errors > 0 || result.durationMs >= SLOW_SWEEP_MS) this.options.logger.info('sweep', { ...result });
     return result;
@@ -86,7 +94,7 @@ export class Sweeper {
    * A Redis flush, a restart or a lost enqueue leaves a due row without a job: give it one. A page
    * at a time, handed to the queue whole (one round trip for the rows that have their job).
    */
-  private async enqueueDue(now: number, result: SweepResult, lookaheadMs = this.options.lookaheadMs): Promise<void> {
+  private async enqueueDue(now: number, result: SweepResult, lookaheadMs: number, deadline = Infinity): Promise<void> {
     const { db, queue, maxAgeMs } = this.options;
     const range = { from: now - maxAgeMs, until: now + lookaheadMs };
     let after: DueRef | null = null;
@@ -104,6 +112,10 @@ export class Sweeper {
         return;
       }
       if (page.length < this.batchSize) return;
+      if (performance.now() >= deadline) {
+        result.cutShort = true;
+        return;
+      }
       after = page[page.length - 1] ?? null;
     }
   }
