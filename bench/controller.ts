@@ -12,6 +12,7 @@ import { InboundClient } from '../lib/esl/inbound-client';
 import { NodePool } from '../lib/esl/node-pool';
 import { OutboundServer } from '../lib/esl/outbound-server';
 import type { EslEvent } from '../lib/esl/wire';
+import { ownString } from '../lib/esl/wire/own-string';
 import { testLogger } from '../lib/log/logger';
 import { createScheduler, type Scheduler } from '../lib/scheduler';
 import { createStore } from '../lib/store';
@@ -34,6 +35,8 @@ export interface Controller {
   /** Connections the database pool may open: the setting's default (database.pool.max); SQLite keeps one. */
   readonly poolMax: number;
   readonly accountIds: number[];
+  /** How many times the scheduler handed each request to this process's engine to dial. */
+  readonly dialed: Map<string, number>;
   /** performance.now() of the first originate per request (leg A, or the first of both in simultaneous mode). */
   readonly originateAt: Map<string, number>;
   /** performance.now() at which each CHANNEL_ANSWER reached the inbound client, by leg uuid. */
@@ -50,11 +53,26 @@ export interface ControllerOptions {
   accounts: number;
 }
 
+/** What prepareBenchDatabase made: the accounts that order, and the operator's (for operator-paid calls). */
+export interface BenchAccounts {
+  accountIds: number[];
+  operatorId: number;
+}
+
+/** A fresh database of the given kind, migrated and seeded, with its accounts, and the controller on it. */
 export async function startController(options: ControllerOptions): Promise<Controller> {
-  const logger = testLogger();
-  const cleanups: (() => Promise<void> | void)[] = [];
   const { db, drop, poolMax } = await openBenchDatabase(options.database);
-  cleanups.push(drop);
+  try {
+    const accounts = await prepareBenchDatabase(db, options.accounts);
+    return await startControllerOn({ db, simPort: options.simPort, queue: options.queue, ...accounts, poolMax, cleanup: drop });
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+}
+
+/** Migrates and seeds `db` and gives it `count` funded accounts and an operator account. */
+export async function prepareBenchDatabase(db: Knex, count: number): Promise<BenchAccounts> {
   await migrateToLatest(db);
   await seedDemo(db);
   const store = createStore(db);
@@ -62,7 +80,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const callbackTariff = await store.tariffs.findTariffByName('Demo callback');
   if (!retail || !callbackTariff) throw new Error('demo tariffs missing');
   const accountIds: number[] = [];
-  for (let i = 0; i < options.accounts; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const account = await store.accounts.create({
       name: `bench-${i}`,
       currency: 'USD',
@@ -75,6 +93,20 @@ export async function startController(options: ControllerOptions): Promise<Contr
     accountIds.push(account.id);
   }
   const operator = await store.accounts.create({ name: 'bench-operator', currency: 'USD', tariffId: retail.id, callbackTariffId: callbackTariff.id, country: 'US', creditLimitMinor: minorUnits(1_000_000_000) });
+  return { accountIds, operatorId: operator.id };
+}
+
+/**
+ * The controller on a prepared database (several processes may share one, each with its own
+ * instance id, as an operator scales out); `cleanup` runs after it stops.
+ */
+export async function startControllerOn(
+  options: BenchAccounts & { db: Knex; poolMax: number; simPort: number; queue: QueueSettings; instanceId?: string; cleanup?: () => Promise<void> },
+): Promise<Controller> {
+  const { db, accountIds } = options;
+  const logger = testLogger();
+  const instanceId = options.instanceId ?? `bench-${process.pid}`;
+  const dialed = new Map<string, number>();
 
   const client = new InboundClient({ name: 'fs1', host: '127.0.0.1', port: options.simPort, password: 'ClueCon', logger });
   const pool = new NodePool({ nodes: [{ client, maxChannels: 100_000, maxCps: 10_000 }], logger });
@@ -93,8 +125,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
     settings: options.queue,
     db,
     logger,
-    instanceId: `bench-${process.pid}`,
-    dial: (request) => engineOf().dial(request),
+    instanceId,
+    dial: (request) => {
+      dialed.set(request.id, (dialed.get(request.id) ?? 0) + 1);
+      return engineOf().dial(request);
+    },
     recover: (request) => engineOf().recover(request),
     firstState: (request) => engineOf().firstStateFor(request),
   });
@@ -109,7 +144,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
   client.on('event', (event: EslEvent) => {
     if (event.name === 'CHANNEL_ANSWER') {
       const uuid = event.headers.get('Unique-ID');
-      if (uuid) answeredAt.set(uuid, performance.now());
+      // A string of its own: a slice of the event would keep its whole text, counted as the calls' heap.
+      if (uuid) answeredAt.set(ownString(uuid), performance.now());
     }
   });
   const engine = new CallbackEngine({
@@ -133,8 +169,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
       },
     },
     scheduler,
-    operatorCallbackAccountId: operator.id,
-    instanceId: `bench-${process.pid}`,
+    operatorCallbackAccountId: options.operatorId,
+    instanceId,
     promptsDir: '/prompts',
   });
   late.engine = engine;
@@ -146,8 +182,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
     engine,
     scheduler,
     db,
-    poolMax,
+    poolMax: options.poolMax,
     accountIds,
+    dialed,
     originateAt,
     answeredAt,
     bridges,
@@ -156,13 +193,13 @@ export async function startController(options: ControllerOptions): Promise<Contr
       await scheduler.stop();
       pool.close();
       await Promise.race([Promise.all([client.close(), server.close()]), new Promise((resolve) => setTimeout(resolve, 3_000))]);
-      for (const cleanup of cleanups.reverse()) await cleanup();
+      await options.cleanup?.();
     },
   };
 }
 
-/** A fresh SQLite file (WAL) in a temporary directory, or a fresh MariaDB database on TEST_MYSQL_URL. */
-export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ db: Knex; poolMax: number; drop: () => Promise<void> }> {
+/** A fresh SQLite file (WAL) in a temporary directory, or a fresh MariaDB database on TEST_MYSQL_URL (and its URL, for other processes). */
+export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ db: Knex; poolMax: number; drop: () => Promise<void>; url?: string }> {
   if (kind === 'sqlite') {
     const directory = mkdtempSync(join(tmpdir(), 'callback-bench-'));
     const db = openDatabase({ client: 'sqlite', filename: join(directory, 'bench.db') });
@@ -192,6 +229,7 @@ export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ d
   return {
     db,
     poolMax: settings.pool.max,
+    url: at(name),
     drop: async () => {
       await db.destroy();
       await admin.raw('DROP DATABASE IF EXISTS ??', [name]);

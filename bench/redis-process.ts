@@ -57,3 +57,18 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   await launch();
   return { url, kill, restart: launch, stop: kill };
 }
+
+/** Deletes every key under `prefix:` (a scenario's BullMQ queue) from the Redis at `url`. */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

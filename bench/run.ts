@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { callSetup, type CallSetupResult } from './call-setup';
 import { concurrency } from './concurrency';
+import { multiInstance } from './multi';
 import { eslThroughput } from './esl-throughput';
 import { repoRoot } from './repo-root';
 import { routingBench } from './routing';
@@ -12,7 +13,7 @@ import { schedulerBackends, schedulerBench, type SchedulerResult } from './sched
 /**
  * `npm run bench` runs every scenario in full; `--short` runs each for a few seconds (the test
  * suite uses it to prove the harness works, never to judge speed). Results are printed as a
- * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler,routing` picks scenarios
+ * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler,routing,multi` picks scenarios
  * (written to latest-<names>.json, so a partial run never overwrites the full one).
  */
 async function main(): Promise<void> {
@@ -95,6 +96,35 @@ async function main(): Promise<void> {
     for (const run of runs) {
       console.log(`scheduler on ${run.database} + ${run.queue}${run.redisRestart ? ', Redis killed and restarted empty mid-window' : ''}: ${run.requests} requests in ${run.windowMs / 1000} s (${run.duePerSecond} due/s)`);
       console.table({ lateness: { ...run.latenessMs, 'dialed once': run.dialedOnce, 'dialed twice': run.dialedTwice, 'never dialed': run.neverDialed, 'scheduled late': run.scheduledLate } });
+      console.log(`periodic sweeps: ${run.sweeps.count}, longest ${run.sweeps.maxMs} ms, at most ${run.sweeps.maxReads} SQL reads, ${run.sweeps.enqueued} rows handed to the queue`);
+      results.push(run);
+    }
+  }
+
+  if (wanted('multi')) {
+    const redisUrl = process.env.TEST_REDIS_URL;
+    if (!process.env.TEST_MYSQL_URL || !redisUrl) {
+      console.log('multi-instance: skipped, it needs TEST_MYSQL_URL and TEST_REDIS_URL (two controllers share one MariaDB and one Redis)');
+    } else {
+      const run = await multiInstance({ short, redisUrl });
+      console.log(`${run.instances} controller processes on one MariaDB + Redis (orders alternate between them):`);
+      console.table(
+        Object.fromEntries(
+          run.steps.map((step) => [
+            `${step.rate}/s`,
+            {
+              'achieved/s': step.achievedPerSecond,
+              completed: step.completed,
+              'dialed per instance': step.dialedPerInstance.join(' + '),
+              'CPU ms/cb per instance': step.cpuMsPerCallbackPerInstance.join(' / '),
+              'dialed twice': step.dialedTwice,
+              'never dialed': step.neverDialed,
+              behind: step.behind,
+            },
+          ]),
+        ),
+      );
+      console.log(`sustained ${run.sustainedPerSecond}/s combined`);
       results.push(run);
     }
   }

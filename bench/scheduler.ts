@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { QueueSettings } from '../lib/config';
 import type { E164 } from '../lib/domain/phone-number';
 import { testLogger } from '../lib/log/logger';
@@ -8,7 +7,7 @@ import { createStore } from '../lib/store';
 import { isMysql, migrateToLatest } from '../lib/store/database';
 import { seedDemo } from '../db/seeds/demo';
 import { openBenchDatabase } from './controller';
-import type { OwnRedis } from './redis-process';
+import { deleteRedisPrefix, type OwnRedis } from './redis-process';
 import { distribution, round, sleep, type Distribution } from './stats';
 
 /**
@@ -32,6 +31,8 @@ export interface SchedulerResult {
   dialedOnce: number;
   dialedTwice: number;
   neverDialed: number;
+  /** The periodic sweeps during the run: how many, the longest, and the most SQL reads one made. */
+  sweeps: { count: number; maxMs: number; maxReads: number; enqueued: number };
 }
 
 export interface RedisRestart {
@@ -59,6 +60,7 @@ export async function schedulerBench(options: {
     const store = createStore(db);
     const account = await store.accounts.create({ name: 'bench-scheduler', currency: 'USD', country: 'US' });
     const dialed = new Map<string, number>();
+    const sweeps = { count: 0, maxMs: 0, maxReads: 0, enqueued: 0 };
     const lateness: number[] = [];
     const scheduler = createScheduler({
       settings: queue,
@@ -66,6 +68,12 @@ export async function schedulerBench(options: {
       logger: testLogger(),
       instanceId: `bench-scheduler-${process.pid}`,
       concurrency: 50,
+      onSweep: (sweep) => {
+        sweeps.count += 1;
+        sweeps.maxMs = Math.max(sweeps.maxMs, sweep.durationMs);
+        sweeps.maxReads = Math.max(sweeps.maxReads, sweep.reads);
+        sweeps.enqueued += sweep.enqueued;
+      },
       dial: (request) => {
         lateness.push(Date.now() - request.dueAt);
         dialed.set(request.id, (dialed.get(request.id) ?? 0) + 1);
@@ -136,19 +144,11 @@ export async function schedulerBench(options: {
         dialedOnce: counts.filter((count) => count === 1).length,
         dialedTwice: counts.filter((count) => count > 1).length,
         neverDialed: counts.filter((count) => count === 0).length,
+        sweeps,
       };
     } finally {
       await scheduler.stop();
-      if (queue.driver === 'redis') {
-        const redis = new Redis(queue.url, { maxRetriesPerRequest: 3 });
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${queue.prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-        redis.disconnect();
-      }
+      if (queue.driver === 'redis') await deleteRedisPrefix(queue.url, queue.prefix);
     }
   } finally {
     await drop();

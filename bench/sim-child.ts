@@ -1,6 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { PhoneScript } from '../lib/simulator';
+import { forkBenchChild } from './child-process';
 import type { SimReply, SimRequest } from './sim-process';
 
 export interface SimChild {
@@ -12,49 +11,25 @@ export interface SimChild {
   stop(): Promise<void>;
 }
 
-/** Forks bench/sim-process (the .ts through tsx when running from source, the .js when compiled). */
+/** Forks bench/sim-process. */
 export async function startSimChild(): Promise<SimChild> {
-  const fromSource = __filename.endsWith('.ts');
-  const child: ChildProcess = fork(join(__dirname, `sim-process${fromSource ? '.ts' : '.js'}`), [], {
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const replies: ((reply: SimReply) => void)[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`)));
-    child.on('message', (message: SimReply) => {
-      if (message.type === 'ready') resolve(message.port);
-      else replies.shift()?.(message);
-    });
-  });
-  const ask = (request: SimRequest): Promise<SimReply> =>
-    new Promise((resolve) => {
-      replies.push(resolve);
-      child.send(request);
-    });
+  const { child, first } = await forkBenchChild<SimRequest, SimReply>('sim-process');
+  if (first.type !== 'ready') throw new Error('simulator process did not say it was ready');
   return {
-    port,
+    port: first.port,
     async setPhones(numbers, behaviour) {
       // IPC messages are kept small.
-      for (let i = 0; i < numbers.length; i += 5_000) await ask({ type: 'phones', numbers: numbers.slice(i, i + 5_000), behaviour });
+      for (let i = 0; i < numbers.length; i += 5_000) await child.ask({ type: 'phones', numbers: numbers.slice(i, i + 5_000), behaviour });
     },
     async dtmf(fraction, digits) {
-      const reply = await ask({ type: 'dtmf', fraction, digits });
+      const reply = await child.ask({ type: 'dtmf', fraction, digits });
       return reply.type === 'done' ? (reply.sent ?? 0) : 0;
     },
     async stats() {
-      const reply = await ask({ type: 'stats' });
+      const reply = await child.ask({ type: 'stats' });
       return reply.type === 'done' ? { channels: reply.channels ?? 0, bridged: reply.bridged ?? 0, cpuMs: reply.cpuMs ?? 0 } : { channels: 0, bridged: 0, cpuMs: 0 };
     },
-    stop() {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.disconnect();
-        setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-      });
-    },
+    stop: () => child.stop(),
   };
 }
 

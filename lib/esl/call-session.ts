@@ -16,11 +16,12 @@ import {
 } from './app-args';
 import type { EslConnection } from './connection';
 import { dtmfStream } from './dtmf-stream';
+import { ChannelVariables } from './channel-variables';
 import { checkVariableName } from './dial-string';
 import { CallEnded, EslCommandFailed, EslDisconnected, EslInvalidArgument, type CallEndReason } from './errors';
 import { parseHangupCause, type HangupCause } from './hangup-causes';
 import { Listeners, errorText } from './listeners';
-import type { EslEvent, EslHeaders } from './wire';
+import type { EslEvent } from './wire';
 
 export interface StepOptions {
   signal?: AbortSignal;
@@ -112,7 +113,7 @@ export class CallSession {
   lingering: boolean;
   private readonly connection: EslConnection;
   private readonly channel: EslEvent;
-  private latest: EslHeaders;
+  private readonly channelVariables: ChannelVariables;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly hangupCompleteWaitMs: number;
@@ -132,9 +133,10 @@ export class CallSession {
 
   constructor(options: CallSessionOptions) {
     this.connection = options.connection;
-    this.channel = options.channel;
-    this.latest = options.channel.headers;
-    this.uuid = options.channel.headers.get('Unique-ID') ?? options.channel.headers.get('Channel-Unique-ID') ?? '';
+    // Kept for the call's life: a compact copy, not the connect reply's text and index.
+    this.channelVariables = new ChannelVariables(options.channel.headers);
+    this.channel = { name: options.channel.name, headers: this.channelVariables.base };
+    this.uuid = this.channel.headers.get('Unique-ID') ?? this.channel.headers.get('Channel-Unique-ID') ?? '';
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.lingering = options.lingering;
@@ -153,14 +155,9 @@ export class CallSession {
     });
   }
 
-  /** The channel's headers as of the latest event that carried them (connect reply at first). */
-  get variables(): EslHeaders {
-    return this.latest;
-  }
-
   /** A channel variable (`variable_<name>`) from the latest channel data we saw. */
   variable(name: string): string | undefined {
-    return this.latest.get(`variable_${name}`);
+    return this.channelVariables.get(name);
   }
 
   get channelData(): EslEvent {
@@ -466,7 +463,7 @@ export class CallSession {
   private onEvent(event: EslEvent): void {
     const about = event.headers.get('Unique-ID');
     const ours = about === undefined || about === this.uuid;
-    if (ours && carriesVariables(event)) this.latest = event.headers;
+    if (ours) this.channelVariables.update(event.headers);
     this.listeners.emit('event', event);
     if (!ours) return;
     switch (event.name) {
@@ -543,10 +540,6 @@ export class CallSession {
 
 function executeResult(event: EslEvent, application: string): ExecuteResult {
   return { application: event.headers.get('Application') ?? application, response: event.headers.get('Application-Response') ?? '', event };
-}
-
-function carriesVariables(event: EslEvent): boolean {
-  return event.headers.entries().some(([name]) => name.startsWith('variable_'));
 }
 
 function causeOf(event: EslEvent): HangupCause | undefined {

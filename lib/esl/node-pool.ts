@@ -5,6 +5,7 @@ import { EslCommandFailed, NoCapacity } from './errors';
 import type { CommandOptions, InboundClient } from './inbound-client';
 import { errorText } from './listeners';
 import { TokenBucket } from './token-bucket';
+import { ownString } from './wire/own-string';
 
 /** The part of InboundClient the pool uses (tests give it fakes). */
 export type PoolClient = Pick<InboundClient, 'name' | 'state' | 'on' | 'originate' | 'api'>;
@@ -69,7 +70,8 @@ export class NodePool {
         node.config.client.on('event', (event) => {
           const uuid = event.headers.get('Unique-ID');
           if (!uuid) return;
-          if (event.name === 'CHANNEL_CREATE') node.channels.add(uuid);
+          // Held for the call's life: a slice would keep the whole event's text (see own-string).
+          if (event.name === 'CHANNEL_CREATE' && !node.channels.has(uuid)) node.channels.add(ownString(uuid));
           else if (event.name === 'CHANNEL_HANGUP_COMPLETE') node.channels.delete(uuid);
         }),
         node.config.client.on('state', (state) => {

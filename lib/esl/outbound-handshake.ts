@@ -5,6 +5,7 @@ import { EslConnection, type EslTransport } from './connection';
 import { EslProtocolError } from './errors';
 import { errorText } from './listeners';
 import { subscriptionCommand } from './subscription';
+import { ownString } from './wire/own-string';
 
 /** Events `myevents` leaves out but a session needs (§3); BACKGROUND_JOB for bgapi from the socket (13). */
 export const OUTBOUND_EVENTS: readonly string[] = ['BACKGROUND_JOB', 'PLAYBACK_START', 'PLAYBACK_STOP', 'RECORD_START', 'RECORD_STOP'];
@@ -39,7 +40,8 @@ export async function acceptOutbound(transport: EslTransport, options: OutboundS
     const reply = await connection.request('channel-data', 'connect', { timeoutMs });
     const uuid = reply.channel.headers.get('Unique-ID');
     if (!uuid) throw new EslProtocolError('connect reply without Unique-ID');
-    const logger = callLogger(options.logger, { legUuid: uuid });
+    // The logger lives as long as the call: not a slice of the connect reply's text (see own-string).
+    const logger = callLogger(options.logger, { legUuid: ownString(uuid) });
     const lingering = options.linger ?? true;
     const sessionOptions: ConstructorParameters<typeof CallSession>[0] = { connection, channel: reply.channel, logger, clock, lingering };
     if (options.hangupCompleteWaitMs !== undefined) sessionOptions.hangupCompleteWaitMs = options.hangupCompleteWaitMs;

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import type { Clock } from '../time/clock';
-import { jobIdFor, type DialHandler, type DialQueue, type QueueCounts, type RateLimit } from './dial-queue';
+import { jobIdFor, type DialHandler, type DialQueue, type DueJob, type QueueCounts, type RateLimit } from './dial-queue';
 
 export interface BullDialQueueOptions {
   url: string;
@@ -32,6 +32,8 @@ interface DialJobData {
 const jobDataSchema = z.object({ requestId: z.string().min(1), dueAt: z.number() });
 
 const WEEK_S = 7 * 24 * 3600;
+/** Per-row enqueues a sweep page runs at once (each is a few round trips on the producer connection). */
+const ENQUEUES_AT_ONCE = 32;
 /** How long stop() waits for a just-started worker to settle (see settleStart). */
 const SETTLE_LIMIT_MS = 2000;
 
@@ -103,6 +105,23 @@ export class BullDialQueue implements DialQueue {
     await this.producer.hset(this.indexKey, requestId, jobId);
   }
 
+  /**
+   * The index names each request's current job, and an entry outlives its job only until the job
+   * ends (process() forgets it; a job failed by BullMQ's stall check, the 'failed' listener): a
+   * request whose entry already names this due time's job has it, one HMGET per page tells. The
+   * rest, and whatever is due already (its delayed job may need a promote), take enqueue()'s path,
+   * a few at a time on the one connection so that their round trips overlap.
+   */
+  async enqueueMany(due: readonly DueJob[]): Promise<void> {
+    if (due.length === 0) return;
+    const now = this.clock.now();
+    const current = await this.producer.hmget(this.indexKey, ...due.map((job) => job.id));
+    const unknown = due.filter((job, i) => job.dueAt <= now || current[i] !== jobIdFor(job.id, job.dueAt));
+    for (let i = 0; i < unknown.length; i += ENQUEUES_AT_ONCE) {
+      await Promise.all(unknown.slice(i, i + ENQUEUES_AT_ONCE).map((job) => this.enqueue(job.id, job.dueAt)));
+    }
+  }
+
   async remove(requestId: string): Promise<void> {
     const jobId = await this.producer.hget(this.indexKey, requestId);
     if (jobId === null) return;
@@ -125,12 +144,14 @@ export class BullDialQueue implements DialQueue {
       ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
     });
     worker.on('error', (error: Error) => this.logger.warn('dial worker error', { error: error.message }));
-    worker.on('failed', (job, error: Error) =>
+    worker.on('failed', (job, error: Error) => {
       this.logger.error('dial job failed; the next sweep re-enqueues the request if it is still due', {
         requestId: job?.data.requestId,
         error: error.message,
-      }),
-    );
+      });
+      // A job failed by the stall check never ran process()'s forget: the sweep must not take it for queued.
+      if (job?.id !== undefined) void this.forget(job.data.requestId, job.id).catch(() => undefined);
+    });
     this.workerConnection = connection;
     this.worker = worker;
     return Promise.resolve();

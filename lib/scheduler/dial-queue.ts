@@ -25,12 +25,24 @@ export interface RateLimit {
   durationMs: number;
 }
 
+/** A request and the time its job is due. */
+export interface DueJob {
+  id: string;
+  dueAt: number;
+}
+
 export interface DialQueue {
   /**
    * Makes sure the request has a job due at `dueAt`. Idempotent per (request, due time); a
    * different due time replaces the request's earlier job (a retry or a reschedule).
    */
   enqueue(requestId: string, dueAt: number): Promise<void>;
+  /**
+   * enqueue() for a page of due rows (the sweep's walk). A queue may skip a request whose job for
+   * that due time it knows to be there still, which is what keeps a sweep over a minute of due
+   * rows from costing a round trip per row.
+   */
+  enqueueMany(due: readonly DueJob[]): Promise<void>;
   /** Forgets the request's job; one already running is left to finish. */
   remove(requestId: string): Promise<void>;
   /** Starts running due jobs through `handler`. */

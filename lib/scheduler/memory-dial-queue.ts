@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger';
 import type { Clock, TimerHandle } from '../time/clock';
-import { jobIdFor, type DialHandler, type DialQueue, type QueueCounts, type RateLimit } from './dial-queue';
+import { jobIdFor, type DialHandler, type DialQueue, type DueJob, type QueueCounts, type RateLimit } from './dial-queue';
 import { RateWindow } from './rate-window';
 
 export interface MemoryDialQueueOptions {
@@ -56,6 +56,10 @@ export class MemoryDialQueue implements DialQueue {
     this.queued.set(requestId, job);
     this.arm(job, dueAt);
     return Promise.resolve();
+  }
+
+  async enqueueMany(due: readonly DueJob[]): Promise<void> {
+    for (const job of due) await this.enqueue(job.id, job.dueAt);
   }
 
   remove(requestId: string): Promise<void> {

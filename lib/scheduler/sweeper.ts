@@ -5,7 +5,7 @@ import type { CallbackRequest, CallbackRequestsRepository } from '../store/callb
 import { abandonLease, claimForRecovery, type TakenOverLease } from '../store/request-claims';
 import type { DialQueue } from './dial-queue';
 import { ACTIVE_STATES, CONTROLLER_LOST, DUE_STATES, SCHEDULE_EXPIRED } from './request-states';
-import { dueBefore, dueBetween, leaseExpired } from '../store/request-sweeps';
+import { dueBefore, dueBetweenPage, leaseExpired, type DueRef } from '../store/request-sweeps';
 
 /**
  * Called with a request whose instance died mid-dial, now leased to this instance (and kept alive
@@ -40,7 +40,16 @@ export interface SweepResult {
   expired: number;
   /** Rows whose handling threw; logged, and retried by the next sweep. */
   errors: number;
+  /** SQL selects the sweep's walks made (pages of due rows, the expiry and lease reads), not counting per-row work. */
+  reads: number;
+  durationMs: number;
+  /** The due walk stopped at its time budget; the next sweep starts over from the earliest due row. */
+  cutShort: boolean;
 }
+
+const emptyResult = (): SweepResult => ({ enqueued: 0, recovered: 0, expired: 0, errors: 0, reads: 0, durationMs: 0, cutShort: false });
+/** A sweep this long is worth a line even when it changed nothing: it is eating into its period. */
+const SLOW_SWEEP_MS = 2_000;
 
 /**
  * Makes the queue agree with SQL again. Safe to run at any time, on any number of instances at
@@ -53,13 +62,21 @@ export class Sweeper {
     this.batchSize = options.batchSize ?? 500;
   }
 
-  async sweep(now: number): Promise<SweepResult> {
-    const result: SweepResult = { enqueued: 0, recovered: 0, expired: 0, errors: 0 };
+  /**
+   * `budgetMs` bounds the due walk (pages in due order, so what is cut is what is due last): a
+   * periodic sweep that must give thousands of rows new jobs (after Redis lost them) then finishes
+   * within its period and the next one carries on, instead of overrunning it.
+   */
+  async sweep(now: number, options: { budgetMs?: number } = {}): Promise<SweepResult> {
+    const started = performance.now();
+    const result = emptyResult();
     // Expiry first, so that nothing too old is enqueued and dialed by this very sweep.
     await this.expire(now, result);
     await this.recoverLost(now, result);
-    await this.enqueueDue(now, result);
-    if (result.recovered + result.expired + result.errors > 0) this.options.logger.info('sweep', { ...result });
+    const deadline = options.budgetMs === undefined ? Infinity : started + options.budgetMs;
+    await this.enqueueDue(now, result, this.options.lookaheadMs, deadline);
+    result.durationMs = Math.round(performance.now() - started);
+    if (result.recovered + result.expired + result.errors > 0 || result.durationMs >= SLOW_SWEEP_MS) this.options.logger.info('sweep', { ...result });
     return result;
   }
 
@@ -68,31 +85,47 @@ export class Sweeper {
    * reaches the in-process queue this way, without the rest of a sweep. Returns how many it queued.
    */
   async pickUpDue(now: number): Promise<number> {
-    const result: SweepResult = { enqueued: 0, recovered: 0, expired: 0, errors: 0 };
+    const result = emptyResult();
     await this.enqueueDue(now, result, 0);
     return result.enqueued;
   }
 
-  /** A Redis flush, a restart or a lost enqueue leaves a due row without a job: give it one. */
-  private async enqueueDue(now: number, result: SweepResult, lookaheadMs = this.options.lookaheadMs): Promise<void> {
+  /**
+   * A Redis flush, a restart or a lost enqueue leaves a due row without a job: give it one. A page
+   * at a time, handed to the queue whole (one round trip for the rows that have their job).
+   */
+  private async enqueueDue(now: number, result: SweepResult, lookaheadMs: number, deadline = Infinity): Promise<void> {
     const { db, queue, maxAgeMs } = this.options;
-    for await (const due of dueBetween(db, DUE_STATES, now - maxAgeMs, now + lookaheadMs, this.batchSize)) {
+    const range = { from: now - maxAgeMs, until: now + lookaheadMs };
+    let after: DueRef | null = null;
+    for (;;) {
+      const page = await dueBetweenPage(db, DUE_STATES, range, after, this.batchSize);
+      result.reads += 1;
+      if (page.length === 0) return;
       try {
-        await queue.enqueue(due.id, due.dueAt);
-        result.enqueued += 1;
+        await queue.enqueueMany(page);
+        result.enqueued += page.length;
       } catch (error) {
         // Almost always the queue itself (Redis away): one line, and the next sweep starts over.
         result.errors += 1;
-        this.options.logger.error('sweep could not enqueue; the next sweep retries', { requestId: due.id, error });
+        this.options.logger.error('sweep could not enqueue; the next sweep retries', { requestIds: page.length, firstRequestId: page[0]?.id, error });
         return;
       }
+      if (page.length < this.batchSize) return;
+      if (performance.now() >= deadline) {
+        result.cutShort = true;
+        return;
+      }
+      after = page[page.length - 1] ?? null;
     }
   }
 
   /** An active request whose lease ran out belongs to an instance that died mid-dial. */
   private async recoverLost(now: number, result: SweepResult): Promise<void> {
     const { db, requests, logger, instanceId, leaseMs } = this.options;
-    for (const id of await leaseExpired(db, ACTIVE_STATES, now, this.batchSize)) {
+    const lapsed = await leaseExpired(db, ACTIVE_STATES, now, this.batchSize);
+    result.reads += 1;
+    for (const id of lapsed) {
       await this.guarded(id, result, async () => {
         const lost = await claimForRecovery(db, id, ACTIVE_STATES, { now, instanceId, leaseMs });
         if (!lost) return;
@@ -132,7 +165,9 @@ export class Sweeper {
 
   private async expire(now: number, result: SweepResult): Promise<void> {
     const { db, requests, queue, logger, maxAgeMs } = this.options;
-    for (const id of await dueBefore(db, DUE_STATES, now - maxAgeMs, this.batchSize)) {
+    const tooOld = await dueBefore(db, DUE_STATES, now - maxAgeMs, this.batchSize);
+    result.reads += 1;
+    for (const id of tooOld) {
       await this.guarded(id, result, async () => {
         const request = await requests.findById(id);
         if (!request || !DUE_STATES.includes(request.state) || request.dueAt >= now - maxAgeMs) return;

@@ -19,6 +19,12 @@ import type { ConnectionInfo, LingerNoticePlace, RaceOrders } from './types';
 
 export interface EventSink {
   deliver(event: EslEvent): void;
+  /**
+   * Set when the sink takes only one channel's events (`myevents <uuid>`, every outbound socket):
+   * fire() passes it over events of other channels without asking, which is what keeps an event's
+   * cost flat when thousands of calls each hold a socket.
+   */
+  readonly onlyChannel?: string;
 }
 
 export interface BridgeLink {
@@ -136,7 +142,13 @@ export class SwitchCore {
 
   fire(event: EslEvent): void {
     if (this.stopped) return;
-    for (const sink of [...this.sinks]) sink.deliver(event);
+    // The same test as Subscription.accepts for `myevents`, read once per event instead of per sink.
+    const uuid = event.headers.get('Unique-ID');
+    const owner = event.headers.get('Job-Owner-UUID');
+    for (const sink of [...this.sinks]) {
+      const only = sink.onlyChannel;
+      if (only === undefined || only === uuid || only === owner) sink.deliver(event);
+    }
     this.onEvent?.(event);
   }
 

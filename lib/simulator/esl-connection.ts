@@ -65,6 +65,10 @@ export abstract class EslConnection implements EventSink {
     return { id: this.id, kind: this.kind, sessionUuid: this.sessionUuid, remoteAddress: this.socket.remoteAddress };
   }
 
+  get onlyChannel(): string | undefined {
+    return this.subscription.myEvents;
+  }
+
   deliver(event: EslEvent): void {
     if (this.closed || !this.subscription.accepts(event)) return;
     const frame = encodeEventFrame(event, this.subscription.format);

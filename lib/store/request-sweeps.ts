@@ -18,36 +18,28 @@ interface DueRow {
 }
 
 /**
- * Every request in `states` due in [from, until], in due order, a page at a time (keyset
- * pagination on (due_at, id), so a sweep walks all of them however many there are).
+ * One page of the requests in `states` due in [from, until], in due order, after `after` (keyset
+ * pagination on (due_at, id), so that a sweep walks all of them however many there are, each
+ * page one range read of the (state, due_at) index).
  */
-export async function* dueBetween(
+export async function dueBetweenPage(
   db: Knex,
   states: readonly string[],
-  from: number,
-  until: number,
+  range: { from: number; until: number },
+  after: DueRef | null,
   pageSize: number,
-): AsyncGenerator<DueRef> {
-  let after: DueRef | null = null;
-  for (;;) {
-    const query = db<DueRow>('callback_requests')
-      .select('id', 'due_at')
-      .whereIn('state', [...states])
-      .whereBetween('due_at', [from, until])
-      .orderBy([{ column: 'due_at' }, { column: 'id' }])
-      .limit(pageSize);
-    const cursor: DueRef | null = after;
-    if (cursor) {
-      query.where((q) =>
-        q.where('due_at', '>', cursor.dueAt).orWhere((same) => same.where('due_at', cursor.dueAt).andWhere('id', '>', cursor.id)),
-      );
-    }
-    const rows: DueRow[] = await query;
-    for (const row of rows) yield { id: row.id, dueAt: int(row.due_at) };
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < pageSize) return;
-    after = { id: last.id, dueAt: int(last.due_at) };
+): Promise<DueRef[]> {
+  const query = db<DueRow>('callback_requests')
+    .select('id', 'due_at')
+    .whereIn('state', [...states])
+    .whereBetween('due_at', [range.from, range.until])
+    .orderBy([{ column: 'due_at' }, { column: 'id' }])
+    .limit(pageSize);
+  if (after) {
+    query.where((q) => q.where('due_at', '>', after.dueAt).orWhere((same) => same.where('due_at', after.dueAt).andWhere('id', '>', after.id)));
   }
+  const rows: DueRow[] = await query;
+  return rows.map((row) => ({ id: row.id, dueAt: int(row.due_at) }));
 }
 
 /** Requests in `states` due before `before` (waited too long). */

@@ -57,6 +57,30 @@ describeRedis('BullDialQueue', (url) => {
     expect(await queue.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
   });
 
+  it('takes a sweep page whole: new jobs, the known ones left alone, a moved due time replaced, a due one run', async () => {
+    const { clock, queue, fired, handler, idle } = setup();
+    const t = clock.now();
+    await queue.enqueue('known', t + HOUR);
+    await queue.enqueue('moved', t + HOUR);
+    await queue.enqueueMany([
+      { id: 'known', dueAt: t + HOUR },
+      { id: 'moved', dueAt: t + 2 * HOUR },
+      { id: 'new', dueAt: t + HOUR },
+    ]);
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 3, active: 0, failed: 0 });
+    await queue.enqueueMany([{ id: 'new', dueAt: t + HOUR }]);
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 3, active: 0, failed: 0 });
+    // Its clock says due: the delayed job is promoted even though the index knows it.
+    await clock.advance(HOUR);
+    await queue.start(handler);
+    await queue.enqueueMany([{ id: 'known', dueAt: t + HOUR }, { id: 'new', dueAt: t + HOUR }]);
+    await eventually(() => fired.length === 2, 'the due jobs to run');
+    await queue.enqueueMany([]);
+    expect(fired.sort()).toEqual(['known', 'new']);
+    await queue.remove('moved');
+    await idle();
+  });
+
   it('runs a due job once', async () => {
     const { clock, queue, fired, handler, idle } = setup();
     await queue.start(handler);

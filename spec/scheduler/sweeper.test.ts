@@ -182,7 +182,7 @@ describeEachDatabase('sweeper', (getDb) => {
     await newRequest(store, accountId, clock.now(), { state: 'completed' });
 
     // The active one nobody holds is not enqueued but recovered (stuck-requests.test.ts).
-    expect(await sweeper.sweep(clock.now())).toEqual({ enqueued: 10, recovered: 1, expired: 0, errors: 0 });
+    expect(await sweeper.sweep(clock.now())).toMatchObject({ enqueued: 10, recovered: 1, expired: 0, errors: 0, reads: 6 });
     expect(await queue.counts()).toEqual({ waiting: 3, delayed: 7, active: 0, failed: 0 });
     // Idempotent: the same jobs again.
     await sweeper.sweep(clock.now());
@@ -194,6 +194,20 @@ describeEachDatabase('sweeper', (getDb) => {
     });
     await clock.advance(MINUTE);
     expect([...fired].sort()).toEqual(soon.map((request) => request.id).sort());
+    await queue.stop();
+  });
+
+  it('stops the due walk at its time budget, earliest first, and the next sweep goes on', async () => {
+    const requests = createStore(getDb(), () => clock.now()).callbackRequests;
+    const queue = new MemoryDialQueue({ clock, logger: testLogger() });
+    const sweeper = new Sweeper({ db: getDb(), requests, queue, logger: testLogger(), instanceId: 'controller-1', leaseMs: LEASE, lookaheadMs: MINUTE, maxAgeMs: 24 * HOUR, batchSize: 3 });
+    const due = await Promise.all(Array.from({ length: 7 }, (_, i) => newRequest(store, accountId, clock.now() + (i + 1) * 1_000)));
+
+    // A budget already spent: one page, the three due first.
+    expect(await sweeper.sweep(clock.now(), { budgetMs: 0 })).toMatchObject({ enqueued: 3, cutShort: true, reads: 3 });
+    expect(await queue.counts()).toMatchObject({ delayed: 3 });
+    expect(await sweeper.sweep(clock.now())).toMatchObject({ enqueued: 7, cutShort: false, reads: 5 });
+    expect(await queue.counts()).toMatchObject({ delayed: due.length });
     await queue.stop();
   });
 });

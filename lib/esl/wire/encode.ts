@@ -1,7 +1,6 @@
 import { EslCommandInjectionError } from './errors';
-import { serializeEventJson, serializeEventPlain, type EslEvent } from './event';
+import { encodedHeaderLines, serializeEventJson, serializeEventPlain, type EslEvent } from './event';
 import type { EslHeaders } from './headers';
-import { eslUrlEncode } from './url-codec';
 
 /** Line breaks would append commands; a NUL would cut the command short in FreeSWITCH's C strings. */
 const LINE_BREAK = /[\r\n\0]/;
@@ -73,10 +72,7 @@ export function encodeRudeRejection(): Buffer {
  * then the reply headers, with no Content-Length (captures 04, 05).
  */
 export function encodeConnectReply(channel: EslHeaders, mode: 'async' | 'static', full: boolean): Buffer {
-  let text = '';
-  for (const [name, value] of channel.entries()) {
-    if (value !== '') text += `${name}: ${eslUrlEncode(value)}\n`;
-  }
+  let text = encodedHeaderLines(channel);
   text += `Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: ${mode}\nControl: ${full ? 'full' : 'single-channel'}\n\n`;
   return Buffer.from(text, 'utf8');
 }

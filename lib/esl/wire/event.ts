@@ -20,7 +20,7 @@ function makeEvent(headers: EslHeaders, body: string | undefined): EslEvent {
 /** Decodes the URL-encoded header lines of a `text/event-plain` body (or a connect reply). */
 export function decodeHeaderLines(headers: EslHeaders): EslHeaders {
   const decoded = new EslHeaders();
-  for (const [name, value] of headers.entries()) decoded.add(name, eslUrlDecode(value));
+  headers.forEach((name, value) => decoded.add(name, eslUrlDecode(value)));
   return decoded;
 }
 
@@ -71,12 +71,18 @@ export function parseEventJson(body: Buffer): EslEvent {
   return makeEvent(headers, eventBody);
 }
 
+/** `name: value` lines, values URL-encoded, empty values left out (as FreeSWITCH serializes them). */
+export function encodedHeaderLines(headers: EslHeaders): string {
+  let text = '';
+  headers.forEach((name, value) => {
+    if (value !== '') text += `${name}: ${eslUrlEncode(value)}\n`;
+  });
+  return text;
+}
+
 /** `switch_event_serialize`: URL-encoded header lines, then the body's length and the body, or a blank line. */
 export function serializeEventPlain(event: EslEvent): Buffer {
-  let text = '';
-  for (const [name, value] of event.headers.entries()) {
-    if (value !== '') text += `${name}: ${eslUrlEncode(value)}\n`;
-  }
+  const text = encodedHeaderLines(event.headers);
   if (event.body === undefined) return Buffer.from(`${text}\n`, 'utf8');
   const body = Buffer.from(event.body, 'utf8');
   return Buffer.concat([Buffer.from(`${text}Content-Length: ${body.length}\n\n`, 'utf8'), body]);
@@ -89,9 +95,9 @@ export function serializeEventPlain(event: EslEvent): Buffer {
  */
 export function serializeEventJson(event: EslEvent): Buffer {
   const members: string[] = [];
-  for (const [name, value] of event.headers.entries()) {
+  event.headers.forEach((name, value) => {
     if (value !== '') members.push(`${JSON.stringify(name)}:${JSON.stringify(value)}`);
-  }
+  });
   if (event.body !== undefined) {
     members.push(`"Content-Length":${JSON.stringify(String(Buffer.byteLength(event.body, 'utf8')))}`, `"_body":${JSON.stringify(event.body)}`);
   }

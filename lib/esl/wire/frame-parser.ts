@@ -18,6 +18,7 @@ export interface FrameParserOptions {
   maxHeaderBytes?: number;
 }
 
+const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -27,7 +28,7 @@ const CR = 0x0d;
  * the connection, since nothing after a framing error can be trusted.
  */
 export class FrameParser {
-  private buffer: Buffer = Buffer.alloc(0);
+  private buffer: Buffer = EMPTY;
   private pending: { command?: string; headers: EslHeaders; length: number } | undefined;
   private readonly commands: boolean;
   private readonly maxBodyBytes: number;
@@ -61,11 +62,13 @@ export class FrameParser {
         if (!frame) break;
         frames.push(frame);
       }
+      // An empty view of the last chunk would keep its whole allocation (64 KB at most) per idle connection.
+      if (this.buffer.length === 0) this.buffer = EMPTY;
     } catch (error) {
       if (!(error instanceof EslProtocolError)) throw error;
       error.framesBefore = frames;
       this.failure = error;
-      this.buffer = Buffer.alloc(0);
+      this.buffer = EMPTY;
       throw error;
     }
     return frames;

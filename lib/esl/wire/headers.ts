@@ -1,15 +1,22 @@
+import { ownString, sharedName } from './own-string';
+
 /**
  * An ordered header list. ESL messages may repeat a header (CHANNEL_HANGUP_COMPLETE carries
  * `Hangup-Cause` twice) and the simulator must reproduce FreeSWITCH's order, so a plain object
  * is not enough.
+ *
+ * Stored flat (name, value, name, value…): a channel event has ~150 headers, and a pair array per
+ * header cost ~70 bytes each, which a held call paid for every event it keeps (see compact()).
  */
 export class EslHeaders {
-  private readonly list: Array<[string, string]>;
+  private readonly flat: string[] = [];
   private index: Map<string, string> | undefined;
-  private lookups = 0;
+  /** Lookups before an index is built; 0 never builds one (a compact copy kept for a call's life). */
+  private lookupsLeft: number;
 
-  constructor(entries: Iterable<[string, string]> = []) {
-    this.list = [...entries];
+  constructor(entries: Iterable<readonly [string, string]> = [], options: { indexAfterLookups?: number } = {}) {
+    this.lookupsLeft = options.indexAfterLookups ?? 4;
+    for (const [name, value] of entries) this.flat.push(name, value);
   }
 
   static from(record: Record<string, string | number | undefined>): EslHeaders {
@@ -21,7 +28,7 @@ export class EslHeaders {
   }
 
   add(name: string, value: string): this {
-    this.list.push([name, value]);
+    this.flat.push(name, value);
     if (this.index && !this.index.has(name.toLowerCase())) this.index.set(name.toLowerCase(), value);
     return this;
   }
@@ -33,47 +40,76 @@ export class EslHeaders {
    */
   get(name: string): string | undefined {
     if (this.index) return this.index.get(name.toLowerCase());
-    if (++this.lookups > 3) {
+    if (this.lookupsLeft > 0 && --this.lookupsLeft === 0) {
       this.index = new Map();
-      for (const [key, value] of this.list) {
-        const lower = key.toLowerCase();
-        if (!this.index.has(lower)) this.index.set(lower, value);
+      for (let i = 0; i < this.flat.length; i += 2) {
+        const lower = this.flat[i]!.toLowerCase();
+        if (!this.index.has(lower)) this.index.set(lower, this.flat[i + 1]!);
       }
       return this.index.get(name.toLowerCase());
     }
-    for (const [key, value] of this.list) if (key === name) return value;
+    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i] === name) return this.flat[i + 1];
     const lower = name.toLowerCase();
-    for (const [key, value] of this.list) if (key.toLowerCase() === lower) return value;
+    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i]!.toLowerCase() === lower) return this.flat[i + 1];
     return undefined;
   }
 
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
-    return this.list.filter(([key]) => key.toLowerCase() === lower).map(([, value]) => value);
+    const values: string[] = [];
+    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i]!.toLowerCase() === lower) values.push(this.flat[i + 1]!);
+    return values;
   }
 
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }
 
-  entries(): ReadonlyArray<readonly [string, string]> {
-    return this.list;
+  /** Visits every header in order without allocating a pair per header (the serializers' path). */
+  forEach(visit: (name: string, value: string) => void): void {
+    for (let i = 0; i < this.flat.length; i += 2) visit(this.flat[i]!, this.flat[i + 1]!);
+  }
+
+  /** Whether any header's name starts with `prefix` (case-sensitive, as FreeSWITCH writes them). */
+  someNameStartsWith(prefix: string): boolean {
+    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i]!.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** The headers as pairs, in order (a new array each call). */
+  entries(): Array<[string, string]> {
+    const pairs: Array<[string, string]> = [];
+    this.forEach((name, value) => pairs.push([name, value]));
+    return pairs;
   }
 
   names(): string[] {
-    return this.list.map(([name]) => name);
+    const names: string[] = [];
+    this.forEach((name) => names.push(name));
+    return names;
   }
 
   get size(): number {
-    return this.list.length;
+    return this.flat.length / 2;
+  }
+
+  /**
+   * A copy to keep for a long time (a call's channel data): header names shared with every other
+   * kept copy, values out of the event's text (see own-string), and no lookup index (a kept copy
+   * is read a few times, and an index of ~150 lowercased names cost more than the headers).
+   */
+  compact(): EslHeaders {
+    const copy = new EslHeaders([], { indexAfterLookups: 0 });
+    this.forEach((name, value) => copy.flat.push(sharedName(name), ownString(value)));
+    return copy;
   }
 
   /** A plain record (first value wins) for logging and for code that wants `variable_*` lookups. */
   toRecord(): Record<string, string> {
     const record: Record<string, string> = {};
-    for (const [name, value] of this.list) {
+    this.forEach((name, value) => {
       if (!(name in record)) record[name] = value;
-    }
+    });
     return record;
   }
 }
