@@ -178,7 +178,9 @@ export class LegsRepository extends Repository {
       updated_at: this.clock(),
     };
     // Every mark and settlement of every leg: built by knex once per set of columns.
-    const changed = await preparedUpdate(this.db, 'legs.update', { set, where: { uuid } }, (db, values) => db('legs').where(values.where).update(values.set));
+    const changed = await this.writing('leg change', () =>
+      preparedUpdate(this.db, 'legs.update', { set, where: { uuid } }, (db, values) => db('legs').where(values.where).update(values.set)),
+    );
     return changed > 0;
   }
 }
