@@ -5,6 +5,7 @@ import type { HangupCause } from '../esl/hangup-causes';
 import { auditRefusal } from '../callback/engine/audit-refusal';
 import { callerIdsForRequest } from '../callback/engine/caller-ids';
 import { carrierFields, legVariables, type CarrierFields } from '../callback/engine/dial-steps';
+import { sentCallerId } from '../routing/carrier-dial';
 import type { Talk } from '../callback/engine/flow';
 import { Funds, isRefusal, type Refusal } from '../callback/engine/funds';
 import { LiveLeg } from '../callback/engine/live-leg';
@@ -67,7 +68,7 @@ export class FeatureLeg {
       role: 'C',
       attempt: Math.max(1, request.attempts),
       number,
-      callerId: ids.legB.number,
+      callerId: sentCallerId(via.callerId),
       pricing,
       hold: held.hold,
       carrierId: via.carrier.id,

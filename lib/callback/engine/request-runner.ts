@@ -23,6 +23,7 @@ import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
 import { LiveLeg, type LegSpec } from './live-leg';
 import type { CarrierDial, LegTries } from '../../routing/leg-router';
+import { sentCallerId } from '../../routing/carrier-dial';
 import { requestData, withRequestData } from './request-data';
 import { SimultaneousFlow } from './simultaneous';
 import { SourceFirstFlow } from './source-first';
@@ -241,8 +242,10 @@ export class RequestRunner implements FlowHost {
     return this.ctx.router.plan({ number, callerId, sellRatePerMinute: pricing?.rate.ratePerMinute, pinnedCarrier, nodes }, this.log);
   }
 
+  /** `spec.callerId` is the one the request's rules chose; the row records the one the try's carrier sends. */
   private async openTry(spec: Omit<LegSpec, 'carrierSlot' | 'carrierId'>, via: CarrierDial | undefined): Promise<LiveLeg> {
-    const leg = await LiveLeg.open(this.ctx, this.id, { ...spec, carrierId: via?.carrier.id ?? null, carrierSlot: via?.slot });
+    const callerId = via ? sentCallerId(via.callerId) : spec.callerId;
+    const leg = await LiveLeg.open(this.ctx, this.id, { ...spec, callerId, carrierId: via?.carrier.id ?? null, carrierSlot: via?.slot });
     this.opened.add(leg.uuid);
     return leg;
   }

@@ -2,6 +2,7 @@ import { defaultRouting } from '../../../lib/callback/engine';
 import { routingSchema, type RoutingSettings } from '../../../lib/config/routing-schema';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { Carrier, Leg } from '../../../lib/store';
+import type { NewCarrier } from '../../../lib/store/carriers';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
 
@@ -32,7 +33,7 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
   let made = 0;
 
   /** A carrier named `name` in the results (its row's name is unique across the tests sharing the database). */
-  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: { maxChannels?: number; maxCps?: number } = {}): Promise<Carrier> {
+  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: Omit<NewCarrier, 'name'> = {}): Promise<Carrier> {
     made += 1;
     const created = { ...(await r.store.carriers.create({ name: `${name}-${made}`, ...fields })), name };
     await r.store.carriers.setGateway(created.id, { node: '*', gateway: `gw-${name}` });
@@ -185,5 +186,26 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     await Promise.all(orders.map((o) => r.finish(o.request.id)));
     const legsA = await Promise.all(orders.map(async (o) => (await tries(r, o.request.id, carriers)).filter(([role]) => role === 'A').map(([, , name]) => name)));
     expect(legsA.flat().sort()).toEqual(['alpha', 'beta']);
+  });
+
+  it('records on each try the caller ID its carrier sent: a fixed carrier\'s own number, none when it withholds it', async () => {
+    const r = await start();
+    const fixed = '+12025550999' as E164;
+    const carriers = [await carrier(r, 'alpha', 1_000, { callerIdMode: 'fixed', callerIdNumber: fixed }), await carrier(r, 'beta', 2_000, { callerIdMode: 'anonymous' })];
+    r.sim.setGatewayDown('gw-alpha');
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(request.id);
+
+    const legs = await r.store.legs.listForRequest(request.id);
+    const names = new Map(carriers.map((c) => [c.id, c.name]));
+    expect(legs.map((leg) => [leg.role, leg.carrierId === null ? null : names.get(leg.carrierId), leg.callerId])).toEqual([
+      ['A', 'alpha', fixed],
+      ['A', 'beta', null],
+      ['B', 'alpha', fixed],
+      ['B', 'beta', null],
+    ]);
   });
 });
