@@ -1,8 +1,10 @@
 import { defaultRouting } from '../../../lib/callback/engine';
 import { routingSchema, type RoutingSettings } from '../../../lib/config/routing-schema';
+import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { Carrier, Leg } from '../../../lib/store';
 import type { NewCarrier } from '../../../lib/store/carriers';
+import type { NewRate } from '../../../lib/store/tariffs-rates';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
 
@@ -33,11 +35,11 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
   let made = 0;
 
   /** A carrier named `name` in the results (its row's name is unique across the tests sharing the database). */
-  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: Omit<NewCarrier, 'name'> = {}): Promise<Carrier> {
+  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: Omit<NewCarrier, 'name'> = {}, terms: Omit<NewRate, 'prefix' | 'ratePerMinute'> = {}): Promise<Carrier> {
     made += 1;
     const created = { ...(await r.store.carriers.create({ name: `${name}-${made}`, ...fields })), name };
     await r.store.carriers.setGateway(created.id, { node: '*', gateway: `gw-${name}` });
-    await r.store.buyRates.importRates(created.id, [{ prefix: '1', ratePerMinute }], { effectiveFrom: 0 });
+    await r.store.buyRates.importRates(created.id, [{ prefix: '1', ratePerMinute, ...terms }], { effectiveFrom: 0 });
     return created;
   }
 
@@ -206,6 +208,25 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
       ['A', 'beta', null],
       ['B', 'alpha', fixed],
       ['B', 'beta', null],
+    ]);
+  });
+
+  it('leaves out a carrier whose connection fee makes a short call lose, and one whose rates are in another currency than the tariff', async () => {
+    // Sold on +1 at 0.8 and 1 minor unit a minute by the whole minute: alpha's fee of 1 on its own 1 is above either.
+    const r = await start();
+    const carriers = [
+      await carrier(r, 'alpha', 1_000, {}, { connectionFeeMinor: minorUnits(1) }),
+      await carrier(r, 'gamma', 500, { currency: 'EUR' }),
+      await carrier(r, 'beta', 2_000),
+    ];
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(request.id);
+    expect((await tries(r, request.id, carriers)).map(([role, , name, state]) => [role, name, state])).toEqual([
+      ['A', 'beta', 'completed'],
+      ['B', 'beta', 'completed'],
     ]);
   });
 });
