@@ -16,7 +16,7 @@ import type { EngineContext } from './context';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
 import { auditRefusal } from './audit-refusal';
-import { isRefusal, type LegPricing, type Refusal } from './funds';
+import { isRefusal, type Hold, type LegPricing, type Refusal } from './funds';
 import { HANDED_OVER } from './clean-stop';
 import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
 import { concurrencyRefusal } from './limits';
@@ -228,14 +228,21 @@ export class RequestRunner implements FlowHost {
     if (!via) return undefined;
     leg.failureCause ??= cause;
     leg.log.info('carrier try failed; trying the next carrier', { role: leg.role, cause, carrier: failed.via?.carrier.name, next: via.carrier.name });
-    // The hold stays the leg's, whichever try carries it: the failed try was never up, so it costs nothing.
-    const hold = leg.hold;
+    // The hold stays the leg's, whichever try carries it: the failed try was never up, so it costs
+    // nothing. It is moved to the new try's row first, so that a recovery finds it there.
+    const uuid = randomUUID();
+    const hold = leg.hold && (await this.moveHold(leg.hold, uuid));
     await leg.replaceHold(undefined);
-    const next = await this.openTry({ uuid: randomUUID(), role: leg.role, attempt: leg.attempt, number: leg.number, callerId: leg.callerId, pricing: leg.pricing, hold }, via);
+    const next = await this.openTry({ uuid, role: leg.role, attempt: leg.attempt, number: leg.number, callerId: leg.callerId, pricing: leg.pricing, hold }, via);
     if (leg.role === 'A') this.legA = next;
     else this.legB = next;
     this.settleInBackground(leg);
     return { leg: next, via, tries };
+  }
+
+  private async moveHold(hold: Hold, legUuid: string): Promise<Hold> {
+    await this.ctx.untilWritten(`move hold ${hold.reservationId} to leg ${legUuid}`, () => this.ctx.store.reservations.moveToLeg(hold.reservationId, legUuid));
+    return { ...hold, legUuid };
   }
 
   private route(number: E164, callerId: E164 | undefined, pricing: LegPricing | undefined, nodes: readonly string[], pinnedCarrier: string | undefined): Promise<LegTries> {

@@ -229,4 +229,27 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
       ['B', 'beta', 'completed'],
     ]);
   });
+
+  it('moves a leg\'s hold to the row of the try that carries it, so a recovery after a crash finds it there', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    r.sim.setGatewayDown('gw-alpha');
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 60_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'the talk');
+    const legs = await r.store.legs.listForRequest(request.id);
+    const carrying = legs.filter((leg) => leg.carrierId === carriers[1]!.id).map((leg) => leg.uuid);
+    const held = await r.store.reservations.listHeld({ requestId: request.id });
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((hold) => hold.legUuid !== null && carrying.includes(hold.legUuid))).toBe(true);
+    // The failed tries' rows hold nothing.
+    expect(legs.filter((leg) => leg.carrierId === carriers[0]!.id).map((leg) => leg.reservedMinor)).toEqual([null, null]);
+
+    await r.finish(request.id);
+    expect(await r.store.reservations.listHeld({ requestId: request.id })).toEqual([]);
+    const settled = await Promise.all(carrying.map((uuid) => r.store.reservations.findSettledForLeg(uuid)));
+    expect(settled.every((hold) => hold !== null)).toBe(true);
+  });
 });
