@@ -6,6 +6,8 @@ import { routeLeg, routingTable, type RouteOptions } from '../lib/routing/route-
 import type { RouteCarrier, RouteRate } from '../lib/routing/route-types';
 import { ManualClock } from '../lib/time/clock';
 import { round } from './stats';
+import type { RatingTerms } from '../lib/billing';
+import { minorUnits } from '../lib/domain/money';
 
 export interface RoutingResult {
   scenario: 'routing';
@@ -50,6 +52,7 @@ export function routingBench(options: { legs: number; carriers?: number; prefixe
   const carriers: RouteCarrier[] = Array.from({ length: carrierCount }, (_, index) => ({
     id: index + 1,
     name: `carrier${index + 1}`,
+    currency: 'USD',
     dialPrefix: index % 2 === 0 ? '' : '00',
     stripDigits: 0,
     callerIdMode: 'pass',
@@ -66,10 +69,10 @@ export function routingBench(options: { legs: number; carriers?: number; prefixe
     const own = new Set<string>();
     // Most prefixes every carrier has, some its own: per carrier its own longest match differs.
     for (const prefix of shared) own.add(random() < 0.8 ? prefix : `${1 + Math.floor(random() * 9)}${digits(random, 1 + Math.floor(random() * 6))}`);
-    return [...own].map((prefix) => ({ carrierId: carrier.id, prefix, ratePerMinute: Math.floor(random() * 200_000) }));
+    return [...own].map((prefix) => ({ carrierId: carrier.id, prefix, ...perMinute(Math.floor(random() * 200_000)) }));
   });
   const numbers = Array.from({ length: 1_000 }, () => `+${shared[Math.floor(random() * shared.length)]}${digits(random, 8)}`.slice(0, 16) as E164);
-  const routeOptions: RouteOptions = { policy: 'cheapest', nodes: ['fs1', 'fs2'], sellRatePerMinute: 150_000, allowLossCalls: false, random };
+  const routeOptions: RouteOptions = { policy: 'cheapest', nodes: ['fs1', 'fs2'], sell: { terms: perMinute(150_000), currency: 'USD' }, allowLossCalls: false, random };
 
   const buildStart = cpuUsage();
   const table = routingTable(carriers, rates);
@@ -104,4 +107,9 @@ export function routingBench(options: { legs: number; carriers?: number; prefixe
 
 function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
+}
+
+/** Billed by the whole minute, with a small connection fee: the loss check has every term to compare. */
+function perMinute(ratePerMinute: number): RatingTerms {
+  return { ratePerMinute, connectionFeeMinor: minorUnits(1), incrementFirstSeconds: 60, incrementNextSeconds: 60, minimumSeconds: 0 };
 }

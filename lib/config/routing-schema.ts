@@ -34,7 +34,7 @@ export const routingSchema = z
     ),
     allowLossCalls: setting(
       z.boolean().default(false),
-      'Whether a carrier whose buy rate per minute is above the sell rate of the leg may carry it; when false such carriers are skipped, and a leg only they could carry is not dialed.',
+      'Whether a carrier that may lose money on the leg may carry it: one that charges more than the leg is sold for on a one-second call (connection fee and first increment or minimum included) or per minute, or whose buy rates are in another currency than the tariff (not compared). When false such carriers are skipped, and a leg only they could carry is not dialed.',
     ),
     failoverCauses: setting(
       z.array(failoverCauseSchema()).default([...DEFAULT_FAILOVER_CAUSES]),

@@ -5,6 +5,7 @@ import type { HangupCause } from '../esl/hangup-causes';
 import { auditRefusal } from '../callback/engine/audit-refusal';
 import { callerIdsForRequest } from '../callback/engine/caller-ids';
 import { carrierFields, legVariables, type CarrierFields } from '../callback/engine/dial-steps';
+import { sentCallerId } from '../routing/carrier-dial';
 import type { Talk } from '../callback/engine/flow';
 import { Funds, isRefusal, type Refusal } from '../callback/engine/funds';
 import { LiveLeg } from '../callback/engine/live-leg';
@@ -52,7 +53,7 @@ export class FeatureLeg {
     const ids = await callerIdsForRequest(ctx, request, number);
     // It is dialed from A's channel (att_xfer, conference): it lives on A's node, through a carrier with a gateway there.
     const node = talk.legA.node ?? ctx.callbackNodes[0];
-    const tries = await ctx.router.plan({ number, callerId: ids.legB.number, sellRatePerMinute: pricing.rate.ratePerMinute, nodes: node === undefined ? [] : [node] }, talk.log);
+    const tries = await ctx.router.plan({ number, callerId: ids.legB.number, sellRate: pricing.rate, nodes: node === undefined ? [] : [node] }, talk.log);
     const via = tries.next();
     if (!via || node === undefined) return refuse(talk, { refused: 'destination_not_in_tariff', details: { reason: 'no_carrier', cause: tries.noCarrierCause } }, number);
     const uuid = randomUUID();
@@ -67,7 +68,7 @@ export class FeatureLeg {
       role: 'C',
       attempt: Math.max(1, request.attempts),
       number,
-      callerId: ids.legB.number,
+      callerId: sentCallerId(via.callerId),
       pricing,
       hold: held.hold,
       carrierId: via.carrier.id,

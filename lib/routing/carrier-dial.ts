@@ -40,3 +40,8 @@ export function carrierCallerId(carrier: Pick<RouteCarrier, 'callerIdMode' | 'ca
       return presented === undefined ? { kind: 'carrier_default' } : { kind: 'number', number: presented };
   }
 }
+
+/** The number a leg's caller ID shows on the wire: none when withheld or left to the carrier's default. */
+export function sentCallerId(callerId: CarrierCallerId): E164 | undefined {
+  return callerId.kind === 'number' ? callerId.number : undefined;
+}

@@ -6,12 +6,16 @@ import { carrierCallerId, carrierDialNumber, type CarrierCallerId } from './carr
 import type { CarrierLimits, CarrierSlot, LimitRefusal } from './carrier-limits';
 import { tryVerdict } from './route-causes';
 import { routeLeg, routingTable, type CarrierTry, type RoutingTable } from './route-leg';
+import type { RatingTerms } from '../billing/rating-terms';
+import type { SellPrice } from './loss-check';
 import type { RouteCarrier, RoutePolicy, RouteRate } from './route-types';
 
 /** Where carriers and their buy rates in force come from (the store's carriers and buyRates). */
 export interface RouteSource {
   enabledCarriers(): Promise<readonly RouteCarrier[]>;
   buyRatesInForce(at: number): Promise<readonly RouteRate[]>;
+  /** The currency of a tariff (its sell rates); null for a tariff that is gone. */
+  tariffCurrency(tariffId: number): Promise<string | null>;
 }
 
 export interface LegRouterOptions {
@@ -40,12 +44,15 @@ export interface CarrierDial {
   readonly slot: CarrierSlot;
 }
 
+/** A tariff's rate terms, and which tariff (its currency is the price's). */
+export type SellRate = RatingTerms & { readonly tariffId: number };
+
 export interface LegRouteInput {
   readonly number: E164;
   /** The caller ID the request's rules chose for the leg. */
   readonly callerId: E164 | undefined;
-  /** Micro-units per minute the payer pays for the leg, if sold by the minute. */
-  readonly sellRatePerMinute: number | undefined;
+  /** The sell rate the payer pays for the leg, when known: the loss check compares each carrier's cost with it. */
+  readonly sellRate: SellRate | undefined;
   readonly pinnedCarrier?: string | undefined;
   /** The nodes the leg may go out on. */
   readonly nodes: readonly string[];
@@ -106,6 +113,8 @@ export class LegTries {
 export class LegRouter {
   private table: { readonly at: number; readonly value: RoutingTable<RouteCarrier, RouteRate> | undefined } | undefined;
   private loading: Promise<RoutingTable<RouteCarrier, RouteRate> | undefined> | undefined;
+  /** A tariff's currency never changes; read again with each table, in case a removed tariff's id came back. */
+  private currencies = new Map<number, string | null>();
 
   constructor(private readonly options: LegRouterOptions) {}
 
@@ -119,12 +128,16 @@ export class LegRouter {
     const route = routeLeg(table, input.number, {
       policy: options.policy,
       nodes: input.nodes,
-      sellRatePerMinute: input.sellRatePerMinute,
+      sell: input.sellRate && (await this.sellPrice(input.sellRate)),
       allowLossCalls: options.allowLossCalls,
       pinnedCarrier: input.pinnedCarrier,
       random: options.random,
     });
     if (route.skipped.length > 0) log.info('carriers left out of the route', { skipped: route.skipped });
+    const otherCurrency = route.skipped.filter((skip) => skip.reason === 'other_currency').map((skip) => skip.carrier);
+    if (otherCurrency.length > 0) {
+      log.warn('carriers left out: their buy rates are in another currency than the tariff, so whether they lose money is unknown', { carriers: otherCurrency });
+    }
     const tries = route.tries.flatMap((entry) => this.dialOf(entry, input, log));
     return new LegTries(tries, options.limits, options.failoverCauses, log);
   }
@@ -139,6 +152,15 @@ export class LegRouter {
     }
   }
 
+  private async sellPrice(rate: SellRate): Promise<SellPrice> {
+    let currency = this.currencies.get(rate.tariffId);
+    if (currency === undefined) {
+      currency = await this.options.source.tariffCurrency(rate.tariffId);
+      this.currencies.set(rate.tariffId, currency);
+    }
+    return { terms: rate, currency };
+  }
+
   /** Undefined when no carrier is enabled. A failed reload keeps the table it had, if any. */
   private async currentTable(): Promise<RoutingTable<RouteCarrier, RouteRate> | undefined> {
     const { source, clock, reloadMs, logger } = this.options;
@@ -149,6 +171,7 @@ export class LegRouter {
         const [carriers, rates] = await Promise.all([source.enabledCarriers(), source.buyRatesInForce(now)]);
         const value = carriers.length === 0 ? undefined : routingTable(carriers, rates);
         this.table = { at: now, value };
+        this.currencies = new Map();
         return value;
       } catch (error) {
         if (!this.table) throw error;

@@ -1,5 +1,6 @@
 import { buyRateIndex, type BuyRateIndex } from './buy-rate-index';
 import { gatewayOn } from '../store/carriers';
+import { lossVerdict, type LossVerdict, type SellPrice } from './loss-check';
 import type { RouteCarrier, RoutePolicy, RouteRate } from './route-types';
 
 /** Carriers and their buy rates in force, indexed once and routed against many times. */
@@ -24,8 +25,8 @@ export interface RouteOptions {
   readonly policy: RoutePolicy;
   /** The node names the leg may go out on: the configured callback server(s), or the one node the other leg is on. */
   readonly nodes: readonly string[];
-  /** What the payer is charged per minute (micro-units); undefined when the leg is not sold by the minute. */
-  readonly sellRatePerMinute: number | undefined;
+  /** What the payer is charged for the leg; undefined when it is not known (no loss check then). */
+  readonly sell: SellPrice | undefined;
   readonly allowLossCalls: boolean;
   /** An access number's trunk: only this carrier (by name) may carry the leg. */
   readonly pinnedCarrier?: string | undefined;
@@ -42,7 +43,10 @@ export interface CarrierTry<C extends RouteCarrier, R extends RouteRate> {
   readonly gateways: ReadonlyMap<string, string>;
 }
 
-export type SkipReason = 'disabled' | 'not_pinned' | 'no_gateway_on_node' | 'loss';
+export type SkipReason = 'disabled' | 'not_pinned' | 'no_gateway_on_node' | LossReason;
+
+/** `other_currency`: its cost cannot be compared with the price, so it counts as a possible loss. */
+export type LossReason = Exclude<LossVerdict, 'no_loss'>;
 
 export interface LegRoute<C extends RouteCarrier, R extends RouteRate> {
   /** In the order they are to be tried; empty when no carrier may carry the leg. */
@@ -78,8 +82,9 @@ export function routeLeg<C extends RouteCarrier, R extends RouteRate>(table: Rou
 function skipReason(carrier: RouteCarrier, rate: RouteRate | undefined, options: RouteOptions): SkipReason | undefined {
   if (options.pinnedCarrier !== undefined && carrier.name !== options.pinnedCarrier) return 'not_pinned';
   if (!carrier.enabled) return 'disabled';
-  if (rate && !options.allowLossCalls && options.sellRatePerMinute !== undefined && rate.ratePerMinute > options.sellRatePerMinute) return 'loss';
-  return undefined;
+  if (!rate || options.allowLossCalls || options.sell === undefined) return undefined;
+  const verdict = lossVerdict(rate, carrier.currency, options.sell);
+  return verdict === 'no_loss' ? undefined : verdict;
 }
 
 /** The carrier's gateway on each of `nodes` that has one. */

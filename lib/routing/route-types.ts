@@ -7,10 +7,10 @@ import type { BuyRate, Carrier } from '../store/carriers';
 
 export type RouteCarrier = Pick<
   Carrier,
-  'id' | 'name' | 'dialPrefix' | 'stripDigits' | 'callerIdMode' | 'callerIdNumber' | 'maxChannels' | 'maxCps' | 'priority' | 'weight' | 'enabled' | 'gateways'
+  'id' | 'name' | 'currency' | 'dialPrefix' | 'stripDigits' | 'callerIdMode' | 'callerIdNumber' | 'maxChannels' | 'maxCps' | 'priority' | 'weight' | 'enabled' | 'gateways'
 >;
 
-export type RouteRate = Pick<BuyRate, 'carrierId' | 'prefix' | 'ratePerMinute'>;
+export type RouteRate = Pick<BuyRate, 'carrierId' | 'prefix' | 'ratePerMinute' | 'connectionFeeMinor' | 'incrementFirstSeconds' | 'incrementNextSeconds' | 'minimumSeconds'>;
 
 export const ROUTE_POLICIES = ['cheapest', 'priority'] as const;
 export type RoutePolicy = (typeof ROUTE_POLICIES)[number];

@@ -202,6 +202,18 @@ export class ReservationsRepository extends Repository {
     });
   }
 
+  /**
+   * A held reservation now belongs to another leg row: a leg's next carrier try (issue #17) is a
+   * row of its own, and recovery after a crash matches holds to rows by leg uuid. False when it
+   * is not held any more.
+   */
+  async moveToLeg(reservationId: number, legUuid: string): Promise<boolean> {
+    const id = parseInput(idField, reservationId, 'reservation id');
+    const uuid = parseInput(z.guid(), legUuid, 'leg uuid');
+    const moved = await this.db('reservations').where({ id, state: 'held' }).update({ leg_uuid: uuid, updated_at: this.clock() });
+    return moved > 0;
+  }
+
   /** The hold written under `holdKey`, if any. */
   async findByHoldKey(holdKey: string): Promise<Reservation | null> {
     const row = await this.db<ReservationRow>('reservations').where({ hold_key: holdKey }).first();

@@ -1,10 +1,11 @@
 import { CarrierLimits } from '../../lib/routing/carrier-limits';
-import { LegRouter, type LegRouterOptions, type RouteSource } from '../../lib/routing/leg-router';
+import { LegRouter, type LegRouterOptions, type LegTries, type RouteSource } from '../../lib/routing/leg-router';
 import { DEFAULT_FAILOVER_CAUSES } from '../../lib/routing/route-causes';
 import type { RouteCarrier, RouteRate } from '../../lib/routing/route-types';
 import { testLogger } from '../../lib/log/logger';
 import { ManualClock } from '../../lib/time/clock';
-import { carrier, e164, rate } from './fixtures';
+import { memoryLogger } from '../support/esl-fakes';
+import { carrier, e164, perSecond, rate } from './fixtures';
 
 const log = testLogger();
 
@@ -33,11 +34,12 @@ function source(carriers: RouteCarrier[], rates: RouteRate[]): RouteSource & { r
       return carriers;
     },
     buyRatesInForce: async () => rates,
+    tariffCurrency: async () => 'USD',
   };
   return counted;
 }
 
-const input = { number: e164('+4930123456'), callerId: e164('+15550001111'), sellRatePerMinute: 50_000, nodes: ['fs1'] };
+const input = { number: e164('+4930123456'), callerId: e164('+15550001111'), sellRate: { ...perSecond(50_000), tariffId: 1 }, nodes: ['fs1'] };
 
 describe('LegRouter', () => {
   it('tries the carriers in order, each with its dial number, and fails over on route causes only', async () => {
@@ -86,7 +88,7 @@ describe('LegRouter', () => {
   it('reads carriers and rates again only after reloadMs, and keeps the old ones when a read fails', async () => {
     const data = source([carrier(1, 'a')], [rate(1, '49', 1)]);
     let failing = false;
-    const flaky: RouteSource = { enabledCarriers: () => (failing ? Promise.reject(new Error('database away')) : data.enabledCarriers()), buyRatesInForce: data.buyRatesInForce };
+    const flaky: RouteSource = { enabledCarriers: () => (failing ? Promise.reject(new Error('database away')) : data.enabledCarriers()), buyRatesInForce: data.buyRatesInForce, tariffCurrency: data.tariffCurrency };
     const { router: r, clock } = router(flaky);
     await Promise.all([r.plan(input, log), r.plan(input, log)]);
     expect(data.reads).toBe(1);
@@ -100,4 +102,30 @@ describe('LegRouter', () => {
     await r.plan(input, log);
     expect(data.reads).toBe(2);
   });
+
+  it('leaves out, with a warning, carriers whose rates are in another currency than the tariff, unless loss calls are allowed', async () => {
+    const euro = carrier(2, 'euro', { currency: 'EUR' });
+    const data = { ...source([carrier(1, 'dollar'), euro], [rate(1, '49', 2), rate(2, '49', 1)]), tariffCurrency: async () => 'USD' };
+    const { logger, records } = memoryLogger();
+    const { router: r } = router(data);
+    expect(namesOf(await r.plan(input, logger))).toEqual(['dollar']);
+    expect(records.filter((record) => record.level === 'warn')).toEqual([expect.objectContaining({ carriers: ['euro'] })]);
+    const { router: lossy } = router(data, { allowLossCalls: true });
+    expect(namesOf(await lossy.plan(input, log))).toEqual(['euro', 'dollar']);
+  });
+
+  it('reads a tariff\'s currency once per table, and compares nothing with a tariff that is gone', async () => {
+    let reads = 0;
+    const data = { ...source([carrier(1, 'a')], [rate(1, '49', 1)]), tariffCurrency: async () => ((reads += 1), null) };
+    const { router: r } = router(data);
+    expect(namesOf(await r.plan(input, log))).toEqual([]);
+    await r.plan(input, log);
+    expect(reads).toBe(1);
+  });
 });
+
+function namesOf(tries: LegTries): string[] {
+  const names: string[] = [];
+  for (let next = tries.next(); next; next = tries.next()) names.push(next.carrier.name);
+  return names;
+}

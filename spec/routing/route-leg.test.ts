@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { routeLeg, routingTable, type RouteOptions } from '../../lib/routing/route-leg';
-import { carrier, rate } from './fixtures';
+import { minorUnits } from '../../lib/domain/money';
+import { carrier, perSecond, rate } from './fixtures';
 
 const cheap = carrier(1, 'cheap', { priority: 30 });
 const middle = carrier(2, 'middle', { priority: 20 });
 const dear = carrier(3, 'dear', { priority: 10 });
 
-const options: RouteOptions = { policy: 'cheapest', nodes: ['fs1', 'fs2'], sellRatePerMinute: 100_000, allowLossCalls: false, random: () => 0 };
+const options: RouteOptions = { policy: 'cheapest', nodes: ['fs1', 'fs2'], sell: { terms: perSecond(100_000), currency: 'USD' }, allowLossCalls: false, random: () => 0 };
 
 const names = (route: ReturnType<typeof routeLeg>): string[] => route.tries.map((entry) => entry.carrier.name);
 
@@ -44,7 +45,19 @@ describe('routeLeg', () => {
     expect(names(route)).toEqual(['cheap']);
     expect(route.skipped).toEqual([{ carrier: 'dear', reason: 'loss' }]);
     expect(names(routeLeg(lossy, '+491', { ...options, allowLossCalls: true }))).toEqual(['cheap', 'dear']);
-    expect(names(routeLeg(lossy, '+491', { ...options, sellRatePerMinute: undefined }))).toEqual(['cheap', 'dear']);
+    expect(names(routeLeg(lossy, '+491', { ...options, sell: undefined }))).toEqual(['cheap', 'dear']);
+  });
+
+  it('counts connection fees in the loss check, and leaves out a carrier in another currency than the tariff', () => {
+    const priced = routingTable([cheap, middle, { ...dear, currency: 'EUR' }], [rate(1, '49', 50_000, { connectionFeeMinor: minorUnits(1) }), rate(2, '49', 90_000), rate(3, '49', 1)]);
+    // Sold per second at 10 a minute, one second is 1; through cheap it is 1 plus its fee of 1.
+    const route = routeLeg(priced, '+491', options);
+    expect(names(route)).toEqual(['middle']);
+    expect(route.skipped).toEqual([
+      { carrier: 'cheap', reason: 'loss' },
+      { carrier: 'dear', reason: 'other_currency' },
+    ]);
+    expect(names(routeLeg(priced, '+491', { ...options, allowLossCalls: true }))).toEqual(['dear', 'cheap', 'middle']);
   });
 
   it('keeps only the pinned carrier (an access number\'s trunk), even when it is not the cheapest', () => {
@@ -89,7 +102,7 @@ describe('routeLeg', () => {
 
   it('puts a carrier without any buy rate after every rated one, by priority, and never judges it a loss', async () => {
     const withUnrated = routingTable([cheap, carrier(7, 'legacy-b', { priority: 2 }), carrier(8, 'legacy-a', { priority: 1 })], [rate(1, '49', 999_999)]);
-    const route = routeLeg(withUnrated, '+4930', { ...options, allowLossCalls: false, sellRatePerMinute: 1 });
+    const route = routeLeg(withUnrated, '+4930', { ...options, allowLossCalls: false, sell: { terms: perSecond(1), currency: 'USD' } });
     expect(names(route)).toEqual(['legacy-a', 'legacy-b']);
     expect(route.skipped).toEqual([{ carrier: 'cheap', reason: 'loss' }]);
     expect(names(routeLeg(withUnrated, '+4930', { ...options, allowLossCalls: true }))).toEqual(['cheap', 'legacy-a', 'legacy-b']);
@@ -110,7 +123,7 @@ describe('routeLeg', () => {
         (specs, digits, policy, random) => {
           const carriers = specs.map((spec, index) => carrier(index + 1, `c${index + 1}`, { priority: spec.priority, enabled: spec.enabled }));
           const rates = specs.map((spec, index) => rate(index + 1, spec.prefix, spec.price));
-          const route = routeLeg(routingTable(carriers, rates), `+${digits}`, { ...options, policy, sellRatePerMinute: undefined, random: () => random });
+          const route = routeLeg(routingTable(carriers, rates), `+${digits}`, { ...options, policy, sell: undefined, random: () => random });
           const matching = specs.map((spec, index) => ({ ...spec, id: index + 1 })).filter((spec) => digits.startsWith(spec.prefix));
           expect(route.tries.map((entry) => entry.carrier.id).sort((a, b) => a - b)).toEqual(matching.filter((spec) => spec.enabled).map((spec) => spec.id));
           expect(route.skipped.length).toBe(matching.filter((spec) => !spec.enabled).length);

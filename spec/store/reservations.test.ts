@@ -54,6 +54,18 @@ describeEachDatabase('reservations and balance', (getDb) => {
     expect(await store.reservations.findById(third.id)).toMatchObject({ state: 'settled', settledMinor: 50 });
   });
 
+  it('moves a held reservation to another leg, and not one that is over, nor to something that is not a uuid', async () => {
+    const account = await accountWithBalance(store, 1000);
+    const [first, next] = [randomUUID(), randomUUID()];
+    const reservation = (await store.reservations.reserve(account.id, minorUnits(300), { legUuid: first }))!;
+    expect(await store.reservations.moveToLeg(reservation.id, next)).toBe(true);
+    expect(await store.reservations.findById(reservation.id)).toMatchObject({ legUuid: next, state: 'held', amountMinor: 300 });
+    await expect(store.reservations.moveToLeg(reservation.id, 'not-a-uuid')).rejects.toThrow(InvalidStoreInput);
+    await store.reservations.release(reservation.id);
+    expect(await store.reservations.moveToLeg(reservation.id, first)).toBe(false);
+    expect(await store.reservations.findById(reservation.id)).toMatchObject({ legUuid: next, state: 'released' });
+  });
+
   it('releases a hold without charging', async () => {
     const account = await accountWithBalance(store, 500);
     const { request } = await store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: uniqueNumber() });

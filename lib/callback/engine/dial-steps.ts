@@ -2,6 +2,7 @@ import type { OriginateRequest, SocketTarget } from '../../esl/dial-string';
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { CallLeg, RequestEvent } from '../state/request-events';
 import type { CarrierDial } from '../../routing/leg-router';
+import { sentCallerId } from '../../routing/carrier-dial';
 import type { FlowHost, LegTry } from './flow';
 import type { LegOutcome } from './leg-waiter';
 import type { LiveLeg } from './live-leg';
@@ -33,7 +34,7 @@ export function carrierFields(via: CarrierDial, node: string): CarrierFields {
   return {
     gateway,
     number: via.number,
-    callerIdNumber: callerId.kind === 'number' ? callerId.number : undefined,
+    callerIdNumber: sentCallerId(callerId),
     variables: callerId.kind === 'anonymous' ? { origination_privacy: 'hide_name:hide_number' } : {},
   };
 }

@@ -21,6 +21,7 @@ export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
     source: {
       enabledCarriers: () => waitForDatabase('read carriers', () => store.carriers.listEnabledWithGateways()),
       buyRatesInForce: (at) => waitForDatabase('read buy rates', () => store.buyRates.buyRatesInForce(at)),
+      tariffCurrency: async (tariffId) => (await waitForDatabase('read tariff', () => store.tariffs.findTariffById(tariffId)))?.currency ?? null,
     },
     policy: routing.settings.policy,
     allowLossCalls: routing.settings.allowLossCalls,

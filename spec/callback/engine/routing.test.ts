@@ -1,7 +1,10 @@
 import { defaultRouting } from '../../../lib/callback/engine';
 import { routingSchema, type RoutingSettings } from '../../../lib/config/routing-schema';
+import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { Carrier, Leg } from '../../../lib/store';
+import type { NewCarrier } from '../../../lib/store/carriers';
+import type { NewRate } from '../../../lib/store/tariffs-rates';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
 
@@ -32,11 +35,11 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
   let made = 0;
 
   /** A carrier named `name` in the results (its row's name is unique across the tests sharing the database). */
-  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: { maxChannels?: number; maxCps?: number } = {}): Promise<Carrier> {
+  async function carrier(r: EngineRig, name: string, ratePerMinute: number, fields: Omit<NewCarrier, 'name'> = {}, terms: Omit<NewRate, 'prefix' | 'ratePerMinute'> = {}): Promise<Carrier> {
     made += 1;
     const created = { ...(await r.store.carriers.create({ name: `${name}-${made}`, ...fields })), name };
     await r.store.carriers.setGateway(created.id, { node: '*', gateway: `gw-${name}` });
-    await r.store.buyRates.importRates(created.id, [{ prefix: '1', ratePerMinute }], { effectiveFrom: 0 });
+    await r.store.buyRates.importRates(created.id, [{ prefix: '1', ratePerMinute, ...terms }], { effectiveFrom: 0 });
     return created;
   }
 
@@ -185,5 +188,68 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     await Promise.all(orders.map((o) => r.finish(o.request.id)));
     const legsA = await Promise.all(orders.map(async (o) => (await tries(r, o.request.id, carriers)).filter(([role]) => role === 'A').map(([, , name]) => name)));
     expect(legsA.flat().sort()).toEqual(['alpha', 'beta']);
+  });
+
+  it('records on each try the caller ID its carrier sent: a fixed carrier\'s own number, none when it withholds it', async () => {
+    const r = await start();
+    const fixed = '+12025550999' as E164;
+    const carriers = [await carrier(r, 'alpha', 1_000, { callerIdMode: 'fixed', callerIdNumber: fixed }), await carrier(r, 'beta', 2_000, { callerIdMode: 'anonymous' })];
+    r.sim.setGatewayDown('gw-alpha');
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(request.id);
+
+    const legs = await r.store.legs.listForRequest(request.id);
+    const names = new Map(carriers.map((c) => [c.id, c.name]));
+    expect(legs.map((leg) => [leg.role, leg.carrierId === null ? null : names.get(leg.carrierId), leg.callerId])).toEqual([
+      ['A', 'alpha', fixed],
+      ['A', 'beta', null],
+      ['B', 'alpha', fixed],
+      ['B', 'beta', null],
+    ]);
+  });
+
+  it('leaves out a carrier whose connection fee makes a short call lose, and one whose rates are in another currency than the tariff', async () => {
+    // Sold on +1 at 0.8 and 1 minor unit a minute by the whole minute: alpha's fee of 1 on its own 1 is above either.
+    const r = await start();
+    const carriers = [
+      await carrier(r, 'alpha', 1_000, {}, { connectionFeeMinor: minorUnits(1) }),
+      await carrier(r, 'gamma', 500, { currency: 'EUR' }),
+      await carrier(r, 'beta', 2_000),
+    ];
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(request.id);
+    expect((await tries(r, request.id, carriers)).map(([role, , name, state]) => [role, name, state])).toEqual([
+      ['A', 'beta', 'completed'],
+      ['B', 'beta', 'completed'],
+    ]);
+  });
+
+  it('moves a leg\'s hold to the row of the try that carries it, so a recovery after a crash finds it there', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    r.sim.setGatewayDown('gw-alpha');
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 60_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.runUntil(async () => (await r.store.callbackRequests.findById(request.id))?.state === 'bridged', 'the talk');
+    const legs = await r.store.legs.listForRequest(request.id);
+    const carrying = legs.filter((leg) => leg.carrierId === carriers[1]!.id).map((leg) => leg.uuid);
+    const held = await r.store.reservations.listHeld({ requestId: request.id });
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((hold) => hold.legUuid !== null && carrying.includes(hold.legUuid))).toBe(true);
+    // The failed tries' rows hold nothing.
+    expect(legs.filter((leg) => leg.carrierId === carriers[0]!.id).map((leg) => leg.reservedMinor)).toEqual([null, null]);
+
+    await r.finish(request.id);
+    expect(await r.store.reservations.listHeld({ requestId: request.id })).toEqual([]);
+    const settled = await Promise.all(carrying.map((uuid) => r.store.reservations.findSettledForLeg(uuid)));
+    expect(settled.every((hold) => hold !== null)).toBe(true);
   });
 });
