@@ -12,6 +12,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMBER = /^\+?\d{1,32}$/;
 const GATEWAY = /^[A-Za-z0-9_.-]{1,64}$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$/;
+/** A directory user id as we dial it: digits only, as access numbers store extensions. */
+const EXTENSION = /^\d{1,16}$/;
+/** A directory domain: a host name or IPv4 address, never a `${…}` variable. */
+const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
 const VALUE = /^[\p{L}\p{N} _.:@+/=*#-]{0,256}$/u;
@@ -24,11 +28,15 @@ export interface SocketTarget {
   port: number;
 }
 
-export interface OriginateRequest {
+/** A user registered on the node itself (`user/<extension>@<domain>`), dialed without a carrier. */
+export interface UserTarget {
+  extension: string;
+  domain: string;
+}
+
+interface OriginateBase {
   /** Our id for the new leg (`origination_uuid`): correlate by it, never by arrival order (§9). */
   uuid: string;
-  gateway: string;
-  number: string;
   callerIdNumber?: string;
   callerIdName?: string;
   timeoutSec: number;
@@ -36,6 +44,9 @@ export interface OriginateRequest {
   socket: SocketTarget | 'park';
   variables?: Record<string, string | number | boolean>;
 }
+
+/** A leg through a carrier's gateway, or to a registered user of the node. */
+export type OriginateRequest = (OriginateBase & { gateway: string; number: string }) | (OriginateBase & { user: UserTarget });
 
 export function checkUuid(field: string, value: string): string {
   if (!UUID.test(value)) throw new EslInvalidArgument(field, 'not a UUID');
@@ -94,15 +105,14 @@ export interface BridgeTarget {
  * leg's own variable block, so the bridging leg's channel variables are left as they were.
  */
 export function gatewayDialString(target: BridgeTarget): string {
-  if (!GATEWAY.test(target.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
-  checkNumber('number', target.number);
+  const endpoint = gatewayEndpoint(target.gateway, target.number);
   const pairs: Array<[string, string]> = [];
   if (target.uuid !== undefined) pairs.push(['origination_uuid', checkUuid('uuid', target.uuid)]);
   pairs.push(...callerIdPairs(target));
   if (target.timeoutSec !== undefined) pairs.push(['originate_timeout', timeoutSeconds(target.timeoutSec)]);
   pairs.push(...userVariables(target.variables));
   const block = pairs.length > 0 ? variableBlock(pairs) : '';
-  return `${block}sofia/gateway/${target.gateway}/${target.number}`;
+  return `${block}${endpoint}`;
 }
 
 function callerIdPairs(target: { callerIdNumber?: string; callerIdName?: string }): Array<[string, string]> {
@@ -122,12 +132,31 @@ function timeoutSeconds(value: number): string {
  * originate succeeds on 183 and `&socket` runs on an unanswered leg (§5).
  */
 export function originateCommand(request: OriginateRequest): string {
-  if (!GATEWAY.test(request.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
-  checkNumber('number', request.number);
+  const endpoint = 'user' in request ? userEndpoint(request.user) : gatewayEndpoint(request.gateway, request.number);
   const timeout = timeoutSeconds(request.timeoutSec);
   const pairs: Array<[string, string]> = [['origination_uuid', checkUuid('uuid', request.uuid)], ...callerIdPairs(request)];
   pairs.push(['originate_timeout', timeout], ['ignore_early_media', 'true'], ...userVariables(request.variables));
-  return `originate ${variableBlock(pairs)}sofia/gateway/${request.gateway}/${request.number} ${applicationPart(request.socket)}`;
+  return `originate ${variableBlock(pairs)}${endpoint} ${applicationPart(request.socket)}`;
+}
+
+function gatewayEndpoint(gateway: string, number: string): string {
+  if (!GATEWAY.test(gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
+  return `sofia/gateway/${gateway}/${checkNumber('number', number)}`;
+}
+
+/** `user/<extension>@<domain>`: FreeSWITCH looks the user up in its directory and dials where it registered. */
+export function userEndpoint(user: UserTarget): string {
+  return `user/${checkExtension('extension', user.extension)}@${checkDomain('domain', user.domain)}`;
+}
+
+export function checkExtension(field: string, value: string): string {
+  if (!EXTENSION.test(value)) throw new EslInvalidArgument(field, 'an extension is 1 to 16 digits');
+  return value;
+}
+
+export function checkDomain(field: string, value: string): string {
+  if (value.length > 253 || !DOMAIN.test(value)) throw new EslInvalidArgument(field, 'must be a host name or IPv4 address');
+  return value;
 }
 
 function applicationPart(socket: SocketTarget | 'park'): string {

@@ -106,6 +106,14 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   /**
+   * Registers (or, with false, unregisters) a user of the node's directory: `user/<extension>@<domain>`
+   * then rings the phone set for `extension`; an unregistered one fails with USER_NOT_REGISTERED.
+   */
+  registerUser(extension: string, domain: string, registered = true): void {
+    this.core.setRegistered(extension, domain, registered);
+  }
+
+  /**
    * A subscriber calls the access number: an unanswered inbound leg (context public) that runs
    * `socket host:port async full` toward our outbound-socket server, as in capture 04.
    */
