@@ -1,3 +1,4 @@
+import { DOMAIN_PATTERN, EXTENSION_PATTERN } from '../domain/call-endpoint';
 import { EslInvalidArgument } from './errors';
 
 /**
@@ -12,10 +13,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMBER = /^\+?\d{1,32}$/;
 const GATEWAY = /^[A-Za-z0-9_.-]{1,64}$/;
 const HOST = /^[A-Za-z0-9.-]{1,253}$/;
-/** A directory user id as we dial it: digits only, as access numbers store extensions. */
-const EXTENSION = /^\d{1,16}$/;
-/** A directory domain: a host name or IPv4 address, never a `${…}` variable. */
-const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
 const VALUE = /^[\p{L}\p{N} _.:@+/=*#-]{0,256}$/u;
@@ -31,7 +28,8 @@ export interface SocketTarget {
 /** A user registered on the node itself (`user/<extension>@<domain>`), dialed without a carrier. */
 export interface UserTarget {
   extension: string;
-  domain: string;
+  /** Null: the node's own default domain (FreeSWITCH's `domain` global), as `user/<extension>` dials. */
+  domain: string | null;
 }
 
 interface OriginateBase {
@@ -144,18 +142,19 @@ function gatewayEndpoint(gateway: string, number: string): string {
   return `sofia/gateway/${gateway}/${checkNumber('number', number)}`;
 }
 
-/** `user/<extension>@<domain>`: FreeSWITCH looks the user up in its directory and dials where it registered. */
+/** `user/<extension>[@<domain>]`: FreeSWITCH looks the user up in its directory and dials where it registered. */
 export function userEndpoint(user: UserTarget): string {
-  return `user/${checkExtension('extension', user.extension)}@${checkDomain('domain', user.domain)}`;
+  const extension = checkExtension('extension', user.extension);
+  return user.domain === null ? `user/${extension}` : `user/${extension}@${checkDomain('domain', user.domain)}`;
 }
 
 export function checkExtension(field: string, value: string): string {
-  if (!EXTENSION.test(value)) throw new EslInvalidArgument(field, 'an extension is 1 to 16 digits');
+  if (!EXTENSION_PATTERN.test(value)) throw new EslInvalidArgument(field, 'an extension is 1 to 16 digits');
   return value;
 }
 
 export function checkDomain(field: string, value: string): string {
-  if (value.length > 253 || !DOMAIN.test(value)) throw new EslInvalidArgument(field, 'must be a host name or IPv4 address');
+  if (!DOMAIN_PATTERN.test(value)) throw new EslInvalidArgument(field, 'must be a host name or IPv4 address');
   return value;
 }
 

@@ -189,6 +189,11 @@ export class SwitchCore {
     else this.downGateways.set(name, cause);
   }
 
+  /** The `domain` global: vanilla FreeSWITCH sets it to the node's IPv4 address. */
+  get defaultDomain(): string {
+    return this.config.identity.ipv4;
+  }
+
   isRegistered(extension: string, domain: string): boolean {
     return this.registeredUsers.has(`${extension}@${domain}`);
   }

@@ -6,7 +6,7 @@
 export type Endpoint =
   | { kind: 'gateway'; gateway: string; number: string }
   | { kind: 'profile'; profile: string; number: string; host: string | undefined }
-  | { kind: 'user'; number: string; domain: string }
+  | { kind: 'user'; number: string; domain: string | undefined }
   | { kind: 'error'; cause: string }
   | { kind: 'unsupported'; module: string };
 
@@ -132,9 +132,9 @@ function parseEndpoint(text: string): Parsed<Endpoint> {
   return { ok: true, value: { kind: 'profile', profile: second, number, host } };
 }
 
-/** `user/<id>@<domain>`: a directory user; the simulator has no directory, so the domain is required. */
+/** `user/<id>[@<domain>]`: a directory user; without a domain, the switch's default one. */
 function userEndpoint(text: string, target: string): Parsed<Endpoint> {
-  const [number = '', domain = '', ...extra] = target.split('@');
+  const [number = '', domain, ...extra] = target.split('@');
   if (number === '' || domain === '' || extra.length > 0) return { ok: false, error: `bad user dial string ${JSON.stringify(text)}` };
   return { ok: true, value: { kind: 'user', number, domain } };
 }

@@ -34,7 +34,7 @@ function endpointProblem(core: SwitchCore, endpoint: Endpoint): HangupCause | un
       return undefined;
     case 'user':
       // mod_sofia's contact lookup for a user without a registration yields error/user_not_registered: no channel.
-      return core.isRegistered(endpoint.number, endpoint.domain) ? undefined : 'USER_NOT_REGISTERED';
+      return core.isRegistered(endpoint.number, endpoint.domain ?? core.defaultDomain) ? undefined : 'USER_NOT_REGISTERED';
     case 'error':
       return isHangupCause(endpoint.cause) ? endpoint.cause : 'NORMAL_UNSPECIFIED';
     case 'unsupported':
@@ -100,7 +100,7 @@ export function originate(core: SwitchCore, request: OriginateRequest): Promise<
 function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: string, vars: Map<string, string>, endpoint: DialledEndpoint): Session {
   const originator = request.originator?.channel;
   const number = endpoint.number;
-  const name = channelName(endpoint);
+  const name = channelName(core, endpoint);
   const callerId = callerIdFor(request, vars);
   const profile: ProfileValues = {
     Direction: 'outbound',
@@ -127,11 +127,11 @@ function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: st
     ['session_id', core.nextSessionId()],
   ];
   if (endpoint.kind === 'gateway') variables.push(['sip_gateway_name', endpoint.gateway], ['sip_profile_name', 'gateway']);
-  else if (endpoint.kind === 'user') variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', endpoint.domain]);
+  else if (endpoint.kind === 'user') variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', endpoint.domain ?? core.defaultDomain]);
   else variables.push(['sip_profile_name', endpoint.profile]);
   variables.push(
     ['channel_name', name],
-    ['sip_destination_url', `sip:${number}@${sipHost(endpoint)}`],
+    ['sip_destination_url', `sip:${number}@${sipHost(core, endpoint)}`],
     ...vars.entries(),
     ['originate_early_media', 'false'],
     ['originate_endpoint', 'sofia'],
@@ -146,23 +146,23 @@ function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: st
 type DialledEndpoint = Extract<Endpoint, { number: string }>;
 
 /** A user's leg goes out on the internal profile to where it registered. */
-function channelName(endpoint: DialledEndpoint): string {
+function channelName(core: SwitchCore, endpoint: DialledEndpoint): string {
   switch (endpoint.kind) {
     case 'gateway':
       return `sofia/internal/${endpoint.number}`;
     case 'user':
-      return `sofia/internal/${endpoint.number}@${endpoint.domain}`;
+      return `sofia/internal/${endpoint.number}@${endpoint.domain ?? core.defaultDomain}`;
     case 'profile':
       return `sofia/${endpoint.profile}/${endpoint.number}${endpoint.host ? `@${endpoint.host}` : ''}`;
   }
 }
 
-function sipHost(endpoint: DialledEndpoint): string {
+function sipHost(core: SwitchCore, endpoint: DialledEndpoint): string {
   switch (endpoint.kind) {
     case 'gateway':
       return endpoint.gateway;
     case 'user':
-      return endpoint.domain;
+      return endpoint.domain ?? core.defaultDomain;
     case 'profile':
       return endpoint.host ?? '127.0.0.1';
   }

@@ -108,8 +108,9 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
   /**
    * Registers (or, with false, unregisters) a user of the node's directory: `user/<extension>@<domain>`
    * then rings the phone set for `extension`; an unregistered one fails with USER_NOT_REGISTERED.
+   * Without a domain, the node's default one (its IPv4 address, as in vanilla FreeSWITCH).
    */
-  registerUser(extension: string, domain: string, registered = true): void {
+  registerUser(extension: string, domain: string = this.core.defaultDomain, registered = true): void {
     this.core.setRegistered(extension, domain, registered);
   }
 

@@ -27,9 +27,10 @@ describe('originate dial strings', () => {
 
   it('dials a registered user of the node as user/<extension>@<domain>, checking both parts', () => {
     const { uuid, timeoutSec, socket } = base;
-    const user = (extension: string, domain: string): string => originateCommand({ uuid, timeoutSec, socket: 'park', user: { extension, domain } });
+    const user = (extension: string, domain: string | null): string => originateCommand({ uuid, timeoutSec, socket: 'park', user: { extension, domain } });
     expect(user('1001', 'pbx.example.com')).toBe(`originate {origination_uuid=${UUID},originate_timeout=30,ignore_early_media=true}user/1001@pbx.example.com &park()`);
     expect(user('1001', '10.0.0.5')).toContain('user/1001@10.0.0.5 ');
+    expect(user('1001', null)).toContain('}user/1001 &park()');
     expect(originateCommand({ uuid, timeoutSec, socket, user: { extension: '7', domain: 'a' } })).toContain('user/7@a ');
     for (const extension of ['', '10 01', '1001,sofia/gateway/x/1', '1001@evil', '${x}', 'abc', '12345678901234567']) {
       expect(() => user(extension, 'pbx')).toThrow(expect.objectContaining({ name: 'EslInvalidArgument', field: 'extension' }));

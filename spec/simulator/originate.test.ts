@@ -29,7 +29,8 @@ describe('dial strings', () => {
       value: { vars: [['origination_uuid', 'u'], ['leg', '1']], endpoint: { kind: 'gateway', gateway: 'carrier', number: '+15550001' } },
     });
     expect(parseDialString('user/1001@pbx.local')).toEqual({ ok: true, value: { vars: [], endpoint: { kind: 'user', number: '1001', domain: 'pbx.local' } } });
-    expect(parseDialString('user/1001').ok).toBe(false);
+    expect(parseDialString('user/1001')).toMatchObject({ ok: true, value: { endpoint: { kind: 'user', number: '1001', domain: undefined } } });
+    expect(parseDialString('user/1001@').ok).toBe(false);
     expect(parseDialString('sofia/external/8000@127.0.0.1:5060')).toMatchObject({ ok: true, value: { endpoint: { kind: 'profile', number: '8000' } } });
     for (const bad of ['', '{unterminated', 'nonsense', 'sofia/gateway/', 'sofia/gateway/gw/1,sofia/gateway/gw/2']) {
       expect(parseDialString(bad).ok).toBe(false);
@@ -134,8 +135,10 @@ describe('simulator originate', () => {
     expect(await client.api(`originate {origination_uuid=${A}}user/1000@other.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
     expect(await client.api(`originate {origination_uuid=${A}}user/1000@pbx.local &park`)).toBe(`+OK ${A}\n`);
     expect(client.events()[0]?.headers.get('Channel-Name')).toBe('sofia/internal/1000@pbx.local');
+    f.sim.registerUser('1000');
+    expect(await client.api(`originate {origination_uuid=${B}}user/1000 &park`)).toBe(`+OK ${B}\n`);
     f.sim.registerUser('1000', 'pbx.local', false);
-    expect(await client.api(`originate {origination_uuid=${B}}user/1000@pbx.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
+    expect(await client.api(`originate user/1000@pbx.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
   });
 
   it('refuses an unknown gateway without creating a channel, and bad dial strings', async () => {
