@@ -39,7 +39,9 @@ export function parseExtensionTarget(text: string): ExtensionEndpoint | null {
   return isExtensionDomain(domain) ? { kind: 'extension', extension, domain } : null;
 }
 
-/** How a leg row (`legs.number`) names an extension: `<extension>@<domain>`, never mistaken for a number (no `+`). */
-export function extensionAddress(extension: Extension, domain: ExtensionDomain): string {
-  return `${extension}@${domain}`;
+/** How a leg row (`legs.number`) names an extension: as the access number's target, never mistaken for a number (no `+`). */
+export type ExtensionAddress = string & { readonly __brand: 'ExtensionAddress' };
+
+export function extensionAddress(endpoint: Pick<ExtensionEndpoint, 'extension' | 'domain'>): ExtensionAddress {
+  return (endpoint.domain === null ? endpoint.extension : `${endpoint.extension}@${endpoint.domain}`) as ExtensionAddress;
 }
