@@ -1,3 +1,4 @@
+import type { CallbackSettings } from '../../lib/config';
 import type { E164 } from '../../lib/domain/phone-number';
 import { describeEachDatabase } from '../support/databases';
 import { startAccessRig, type AccessRig } from './access-rig';
@@ -16,7 +17,7 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
     rig = undefined;
   });
 
-  async function start(callback: Parameters<typeof startAccessRig>[2] extends infer O ? (O extends { callback?: infer C } ? C : never) : never = {}) {
+  async function start(callback: Partial<CallbackSettings> = {}): Promise<{ r: AccessRig; counter: { handled: () => number } }> {
     const r = (rig = await startAccessRig(getDb(), dbEngine, { callback }));
     return { r, counter: useAccessHandler(r) };
   }
@@ -65,6 +66,7 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
     await accessCall(r, counter, did, CALLER);
     const [request] = await accessRequests(r, owner.id);
     await r.runUntil(async () => (await r.store.callbackRequests.findById(request!.id))?.state === 'retry_scheduled', 'first attempt failed');
+    await r.runUntil(async () => (await r.store.legs.listForRequest(request!.id))[0]?.state === 'failed', 'first leg A settled');
     const [first] = await r.store.legs.listForRequest(request!.id);
     expect(first).toMatchObject({ role: 'A', number: `${EXTENSION}@pbx.example.com`, hangupCause: 'USER_NOT_REGISTERED', carrierId: null });
 
