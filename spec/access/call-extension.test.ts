@@ -1,6 +1,9 @@
 import type { CallbackSettings } from '../../lib/config';
 import type { E164 } from '../../lib/domain/phone-number';
+import { LegAIvr, PromptCatalogue } from '../../lib/ivr';
+import { scriptDigits } from '../ivr/support';
 import { describeEachDatabase } from '../support/databases';
+import { shippedPromptFiles } from '../support/prompt-files';
 import { startAccessRig, type AccessRig } from './access-rig';
 import { accessCall, accessRequests, freshDid, refusalsFor, useAccessHandler } from './support';
 
@@ -18,7 +21,9 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
   });
 
   async function start(callback: Partial<CallbackSettings> = {}): Promise<{ r: AccessRig; counter: { handled: () => number } }> {
-    const r = (rig = await startAccessRig(getDb(), dbEngine, { callback }));
+    const holder: { ivr?: LegAIvr } = {};
+    const r = (rig = await startAccessRig(getDb(), dbEngine, { callback, askDestination: { ask: (input) => (holder.ivr as LegAIvr).ask(input) } }));
+    holder.ivr = new LegAIvr({ store: r.store, prompts: new PromptCatalogue(shippedPromptFiles()), logger: r.logger, now: () => r.clock.now() });
     return { r, counter: useAccessHandler(r) };
   }
 
@@ -27,11 +32,12 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
     return (await r.store.callbackRequests.findById(requestId))!.state;
   }
 
-  it('refuses the access call unanswered, rings the extension back without a carrier, routes B through one and bills A at 0', async () => {
+  it('refuses the access call unanswered, rings the extension back without a carrier, asks it for the destination, routes B through a carrier and bills A at 0', async () => {
     const { r, counter } = await start();
     const owner = await r.account(1_000);
     const did = freshDid();
-    await r.store.accessNumbers.create({ did, accountId: owner.id, method: 'call_extension', targetNumber: EXTENSION, authMode: 'none', settings: { destination: DESTINATION } });
+    await r.store.accessNumbers.create({ did, accountId: owner.id, method: 'call_extension', targetNumber: EXTENSION, authMode: 'none' });
+    const { pressed } = scriptDigits(r.sim, [`${DESTINATION.slice(1)}#`]);
     r.sim.registerUser(EXTENSION);
     r.sim.setPhone(EXTENSION, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 30_000 });
@@ -40,9 +46,10 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
 
     expect(r.sim.channel(uuid)).toMatchObject({ hangupCause: 'USER_BUSY', answeredAt: undefined });
     const [request] = await accessRequests(r, owner.id);
-    expect(request).toMatchObject({ source: did, destination: DESTINATION });
+    expect(request).toMatchObject({ source: did, destination: null });
     expect(request?.data).toMatchObject({ accessNumber: did, extension: { kind: 'extension', extension: EXTENSION, domain: null } });
     expect(await finalState(r, request!.id)).toBe('completed');
+    expect(pressed).toHaveLength(1);
     const legs = await r.store.legs.listForRequest(request!.id);
     const a = legs.find((leg) => leg.role === 'A');
     const b = legs.find((leg) => leg.role === 'B');
