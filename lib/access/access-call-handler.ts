@@ -5,7 +5,7 @@ import { CallEnded, EslCommandFailed } from '../esl/errors';
 import { callLogger, type Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { Clock } from '../time/clock';
-import { decideAccessCall, type AccessCallFacts, type AccessDecision, type AccessRefusal, type CallbackPlan } from './decide-access';
+import { decideAccessCall, orderedSource, type AccessCallFacts, type AccessDecision, type AccessRefusal, type CallbackPlan } from './decide-access';
 import { auditRefusal, refusal, type Refusal } from './refusal';
 
 /** The engine's ordering, as the handler uses it (CallbackEngine fits). */
@@ -98,7 +98,8 @@ async function orderCallback(deps: AccessCallDeps, plan: CallbackPlan, call: Acc
     return await deps.engine.order({
       trigger: 'access',
       ...(accountId === undefined ? {} : { accountId }),
-      source: plan.target,
+      source: orderedSource(plan.target, plan.accessNumber),
+      ...(plan.target.kind === 'extension' ? { extension: plan.target } : {}),
       destination: plan.settings.destination,
       dueAt: deps.clock.now() + plan.settings.delaySeconds * 1000,
       accessNumber: plan.accessNumber.did,

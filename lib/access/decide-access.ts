@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { callsInProgress } from '../callback/engine/limits';
 import type { CallbackSettings } from '../config/schema';
+import type { CallEndpoint } from '../domain/call-endpoint';
 import type { E164 } from '../domain/phone-number';
 import type { HangupCause } from '../esl/hangup-causes';
 import type { Logger } from '../log/logger';
@@ -30,7 +31,7 @@ export interface DecisionContext {
 export interface CallbackPlan {
   readonly accessNumber: AccessNumber;
   readonly subscriber: Subscriber;
-  readonly target: E164;
+  readonly target: CallEndpoint;
   readonly settings: SettingValues;
 }
 
@@ -68,9 +69,20 @@ export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFac
 
   const target = callbackTarget(accessNumber, subscriber, caller);
   if (isRefusal(target)) return refuseHere(target);
-  const limited = (await tariffRefusal(ctx, subscriber, target)) ?? (await limitRefusal(ctx, settings, subscriber, target));
+  // An extension is on our own node: no callback tariff rates it (leg A is free), and the
+  // per-caller limit counts the callbacks to it through its access number, the request's source.
+  const tariffed = target.kind === 'number' ? await tariffRefusal(ctx, subscriber, target.number) : null;
+  const limited = tariffed ?? (await limitRefusal(ctx, settings, subscriber, orderedSource(target, accessNumber)));
   if (limited) return refuseHere(limited);
   return { kind: 'callback', ...endOf(settings), caller, plan: { accessNumber, subscriber, target, settings } };
+}
+
+/**
+ * `callback_requests.source` of the callback: leg A's number, or for an extension the access
+ * number's DID (an E.164 of ours that stands for its one extension), so the source stays a number.
+ */
+export function orderedSource(target: CallEndpoint, accessNumber: AccessNumber): E164 {
+  return target.kind === 'number' ? target.number : accessNumber.did;
 }
 
 type RefusalSettings = Pick<SettingValues, 'rejectHangupCause' | 'ringBeforeRejectSeconds'>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isExtensionDomain } from '../domain/call-endpoint';
 import { rejectCauseSchema, REJECT_CAUSE_ALLOWED } from './reject-causes';
 import { setting } from './setting-meta';
 import { COUNTRY_ALLOWED, countrySchema, E164_ALLOWED, e164Schema, PROMPT_ALLOWED, promptNameSchema } from './value-schemas';
@@ -52,6 +53,11 @@ export const callbackFields = {
   method: setting(
     z.enum(['call_to_caller', 'call_to_number', 'call_extension']).default('call_to_caller'),
     'Method of an access number added without one: the caller (ANI), a fixed number, or an extension.',
+  ),
+  extensionDomain: setting(
+    z.string().refine(isExtensionDomain, 'must be a host name or IPv4 address').nullable().default(null),
+    "Directory domain of an access number's call_extension target without `@domain` (leg A dials `user/<extension>@<domain>`); null dials `user/<extension>`, which FreeSWITCH resolves in the node's own default domain (its `domain` global, the node's IPv4 address in the vanilla configuration).",
+    { allowed: 'a host name or IPv4 address, or null' },
   ),
   ringBeforeRejectSeconds: setting(
     z.number().int().min(0).max(30).default(0),

@@ -1,3 +1,4 @@
+import { DOMAIN_PATTERN, EXTENSION_PATTERN } from '../domain/call-endpoint';
 import { EslInvalidArgument } from './errors';
 
 /**
@@ -24,11 +25,16 @@ export interface SocketTarget {
   port: number;
 }
 
-export interface OriginateRequest {
+/** A user registered on the node itself (`user/<extension>@<domain>`), dialed without a carrier. */
+export interface UserTarget {
+  extension: string;
+  /** Null: the node's own default domain (FreeSWITCH's `domain` global), as `user/<extension>` dials. */
+  domain: string | null;
+}
+
+interface OriginateBase {
   /** Our id for the new leg (`origination_uuid`): correlate by it, never by arrival order (§9). */
   uuid: string;
-  gateway: string;
-  number: string;
   callerIdNumber?: string;
   callerIdName?: string;
   timeoutSec: number;
@@ -36,6 +42,9 @@ export interface OriginateRequest {
   socket: SocketTarget | 'park';
   variables?: Record<string, string | number | boolean>;
 }
+
+/** A leg through a carrier's gateway, or to a registered user of the node. */
+export type OriginateRequest = (OriginateBase & { gateway: string; number: string }) | (OriginateBase & { user: UserTarget });
 
 export function checkUuid(field: string, value: string): string {
   if (!UUID.test(value)) throw new EslInvalidArgument(field, 'not a UUID');
@@ -94,15 +103,14 @@ export interface BridgeTarget {
  * leg's own variable block, so the bridging leg's channel variables are left as they were.
  */
 export function gatewayDialString(target: BridgeTarget): string {
-  if (!GATEWAY.test(target.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
-  checkNumber('number', target.number);
+  const endpoint = gatewayEndpoint(target.gateway, target.number);
   const pairs: Array<[string, string]> = [];
   if (target.uuid !== undefined) pairs.push(['origination_uuid', checkUuid('uuid', target.uuid)]);
   pairs.push(...callerIdPairs(target));
   if (target.timeoutSec !== undefined) pairs.push(['originate_timeout', timeoutSeconds(target.timeoutSec)]);
   pairs.push(...userVariables(target.variables));
   const block = pairs.length > 0 ? variableBlock(pairs) : '';
-  return `${block}sofia/gateway/${target.gateway}/${target.number}`;
+  return `${block}${endpoint}`;
 }
 
 function callerIdPairs(target: { callerIdNumber?: string; callerIdName?: string }): Array<[string, string]> {
@@ -122,12 +130,32 @@ function timeoutSeconds(value: number): string {
  * originate succeeds on 183 and `&socket` runs on an unanswered leg (§5).
  */
 export function originateCommand(request: OriginateRequest): string {
-  if (!GATEWAY.test(request.gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
-  checkNumber('number', request.number);
+  const endpoint = 'user' in request ? userEndpoint(request.user) : gatewayEndpoint(request.gateway, request.number);
   const timeout = timeoutSeconds(request.timeoutSec);
   const pairs: Array<[string, string]> = [['origination_uuid', checkUuid('uuid', request.uuid)], ...callerIdPairs(request)];
   pairs.push(['originate_timeout', timeout], ['ignore_early_media', 'true'], ...userVariables(request.variables));
-  return `originate ${variableBlock(pairs)}sofia/gateway/${request.gateway}/${request.number} ${applicationPart(request.socket)}`;
+  return `originate ${variableBlock(pairs)}${endpoint} ${applicationPart(request.socket)}`;
+}
+
+function gatewayEndpoint(gateway: string, number: string): string {
+  if (!GATEWAY.test(gateway)) throw new EslInvalidArgument('gateway', 'only letters, digits and . _ - are allowed');
+  return `sofia/gateway/${gateway}/${checkNumber('number', number)}`;
+}
+
+/** `user/<extension>[@<domain>]`: FreeSWITCH looks the user up in its directory and dials where it registered. */
+export function userEndpoint(user: UserTarget): string {
+  const extension = checkExtension('extension', user.extension);
+  return user.domain === null ? `user/${extension}` : `user/${extension}@${checkDomain('domain', user.domain)}`;
+}
+
+export function checkExtension(field: string, value: string): string {
+  if (!EXTENSION_PATTERN.test(value)) throw new EslInvalidArgument(field, 'an extension is 1 to 16 digits');
+  return value;
+}
+
+export function checkDomain(field: string, value: string): string {
+  if (!DOMAIN_PATTERN.test(value)) throw new EslInvalidArgument(field, 'must be a host name or IPv4 address');
+  return value;
 }
 
 function applicationPart(socket: SocketTarget | 'park'): string {

@@ -136,6 +136,8 @@ const RETRYABLE = new Set<HangupCause>([
   'NO_ANSWER',
   'NO_USER_RESPONSE',
   'SUBSCRIBER_ABSENT',
+  // A user of the node whose phone is not registered now (call_extension): off, like SUBSCRIBER_ABSENT.
+  'USER_NOT_REGISTERED',
   'NORMAL_CIRCUIT_CONGESTION',
   'NETWORK_OUT_OF_ORDER',
   'NORMAL_TEMPORARY_FAILURE',

@@ -37,6 +37,8 @@ export class FeatureLeg {
     private readonly talk: Talk,
     /** The leg (row, signals, control, settlement). */
     readonly leg: LiveLeg,
+    /** The third party's number (a feature's leg is never an extension). */
+    readonly number: E164,
     /** Its carrier and that carrier's gateway on A's node (one try: a feature's leg does not fail over). */
     private readonly via: CarrierFields,
     /** C6 for this leg: how long it may talk on what was held for it. */
@@ -76,15 +78,11 @@ export class FeatureLeg {
     });
     leg.node = node;
     talk.addLeg(leg);
-    return new FeatureLeg(talk, leg, carrierFields(via, node), held.limitSeconds);
+    return new FeatureLeg(talk, leg, number, carrierFields(via, node), held.limitSeconds);
   }
 
   get uuid(): string {
     return this.leg.uuid;
-  }
-
-  get number(): E164 {
-    return this.leg.number;
   }
 
   /** `{origination_uuid=…,caller ID,ring time,callback_*}sofia/gateway/GW/NUMBER`, for att_xfer, bridge or a conference dial. */

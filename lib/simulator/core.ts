@@ -71,6 +71,8 @@ export class SwitchCore {
   private readonly pendingDispositions = new Map<string, string>();
   /** Gateways whose registration or OPTIONS ping failed: mod_sofia refuses their originates at once. */
   private readonly downGateways = new Map<string, HangupCause>();
+  /** `extension@domain` of the users registered here (what `user/…` dials). */
+  private readonly registeredUsers = new Set<string>();
   readonly startedAt: number;
   onEvent: ((event: EslEvent) => void) | undefined;
   onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
@@ -197,6 +199,20 @@ export class SwitchCore {
   setGatewayDown(name: string, cause: HangupCause | undefined): void {
     if (cause === undefined) this.downGateways.delete(name);
     else this.downGateways.set(name, cause);
+  }
+
+  /** The `domain` global: vanilla FreeSWITCH sets it to the node's IPv4 address. */
+  get defaultDomain(): string {
+    return this.config.identity.ipv4;
+  }
+
+  isRegistered(extension: string, domain: string): boolean {
+    return this.registeredUsers.has(`${extension}@${domain}`);
+  }
+
+  setRegistered(extension: string, domain: string, registered: boolean): void {
+    if (registered) this.registeredUsers.add(`${extension}@${domain}`);
+    else this.registeredUsers.delete(`${extension}@${domain}`);
   }
 
   ringReady(channel: Channel): void {

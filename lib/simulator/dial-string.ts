@@ -6,6 +6,7 @@
 export type Endpoint =
   | { kind: 'gateway'; gateway: string; number: string }
   | { kind: 'profile'; profile: string; number: string; host: string | undefined }
+  | { kind: 'user'; number: string; domain: string | undefined }
   | { kind: 'error'; cause: string }
   | { kind: 'unsupported'; module: string };
 
@@ -117,6 +118,7 @@ function parseEndpoint(text: string): Parsed<Endpoint> {
   const [module = '', second = '', ...more] = parts;
   if (!/^[A-Za-z0-9_]+$/.test(module) || parts.length < 2) return { ok: false, error: `no endpoint in ${JSON.stringify(text)}` };
   if (module === 'error') return { ok: true, value: { kind: 'error', cause: second.toUpperCase() } };
+  if (module === 'user') return userEndpoint(text, [second, ...more].join('/'));
   if (module !== 'sofia') return { ok: true, value: { kind: 'unsupported', module } };
   if (second === 'gateway') {
     const [gateway = '', ...numberParts] = more;
@@ -128,6 +130,13 @@ function parseEndpoint(text: string): Parsed<Endpoint> {
   const [number = '', host] = target.split('@');
   if (second === '' || number === '') return { ok: false, error: `bad sofia dial string ${JSON.stringify(text)}` };
   return { ok: true, value: { kind: 'profile', profile: second, number, host } };
+}
+
+/** `user/<id>[@<domain>]`: a directory user; without a domain, the switch's default one. */
+function userEndpoint(text: string, target: string): Parsed<Endpoint> {
+  const [number = '', domain, ...extra] = target.split('@');
+  if (number === '' || domain === '' || extra.length > 0) return { ok: false, error: `bad user dial string ${JSON.stringify(text)}` };
+  return { ok: true, value: { kind: 'user', number, domain } };
 }
 
 export interface AppCall {

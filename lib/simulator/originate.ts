@@ -32,6 +32,9 @@ function endpointProblem(core: SwitchCore, endpoint: Endpoint): HangupCause | un
       return core.gatewayExists(endpoint.gateway) ? core.gatewayDownCause(endpoint.gateway) : 'INVALID_GATEWAY';
     case 'profile':
       return undefined;
+    case 'user':
+      // mod_sofia's contact lookup for a user without a registration yields error/user_not_registered: no channel.
+      return core.isRegistered(endpoint.number, endpoint.domain ?? core.defaultDomain) ? undefined : 'USER_NOT_REGISTERED';
     case 'error':
       return isHangupCause(endpoint.cause) ? endpoint.cause : 'NORMAL_UNSPECIFIED';
     case 'unsupported':
@@ -94,10 +97,10 @@ export function originate(core: SwitchCore, request: OriginateRequest): Promise<
   });
 }
 
-function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: string, vars: Map<string, string>, endpoint: Extract<Endpoint, { number: string }>): Session {
+function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: string, vars: Map<string, string>, endpoint: DialledEndpoint): Session {
   const originator = request.originator?.channel;
   const number = endpoint.number;
-  const name = endpoint.kind === 'gateway' ? `sofia/internal/${number}` : `sofia/${endpoint.profile}/${number}${endpoint.host ? `@${endpoint.host}` : ''}`;
+  const name = channelName(core, endpoint);
   const callerId = callerIdFor(request, vars);
   const profile: ProfileValues = {
     Direction: 'outbound',
@@ -124,10 +127,11 @@ function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: st
     ['session_id', core.nextSessionId()],
   ];
   if (endpoint.kind === 'gateway') variables.push(['sip_gateway_name', endpoint.gateway], ['sip_profile_name', 'gateway']);
+  else if (endpoint.kind === 'user') variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', endpoint.domain ?? core.defaultDomain]);
   else variables.push(['sip_profile_name', endpoint.profile]);
   variables.push(
     ['channel_name', name],
-    ['sip_destination_url', `sip:${number}@${endpoint.kind === 'gateway' ? endpoint.gateway : (endpoint.host ?? '127.0.0.1')}`],
+    ['sip_destination_url', `sip:${number}@${sipHost(core, endpoint)}`],
     ...vars.entries(),
     ['originate_early_media', 'false'],
     ['originate_endpoint', 'sofia'],
@@ -137,6 +141,31 @@ function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: st
   // Only the B leg knows its originator before the bridge; A learns of B when they meet (capture 05).
   if (originator) session.channel.other = otherLegOf(originator, 'originator');
   return session;
+}
+
+type DialledEndpoint = Extract<Endpoint, { number: string }>;
+
+/** A user's leg goes out on the internal profile to where it registered. */
+function channelName(core: SwitchCore, endpoint: DialledEndpoint): string {
+  switch (endpoint.kind) {
+    case 'gateway':
+      return `sofia/internal/${endpoint.number}`;
+    case 'user':
+      return `sofia/internal/${endpoint.number}@${endpoint.domain ?? core.defaultDomain}`;
+    case 'profile':
+      return `sofia/${endpoint.profile}/${endpoint.number}${endpoint.host ? `@${endpoint.host}` : ''}`;
+  }
+}
+
+function sipHost(core: SwitchCore, endpoint: DialledEndpoint): string {
+  switch (endpoint.kind) {
+    case 'gateway':
+      return endpoint.gateway;
+    case 'user':
+      return endpoint.domain ?? core.defaultDomain;
+    case 'profile':
+      return endpoint.host ?? '127.0.0.1';
+  }
 }
 
 interface CallerId {

@@ -106,6 +106,15 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   /**
+   * Registers (or, with false, unregisters) a user of the node's directory: `user/<extension>@<domain>`
+   * then rings the phone set for `extension`; an unregistered one fails with USER_NOT_REGISTERED.
+   * Without a domain, the node's default one (its IPv4 address, as in vanilla FreeSWITCH).
+   */
+  registerUser(extension: string, domain: string = this.core.defaultDomain, registered = true): void {
+    this.core.setRegistered(extension, domain, registered);
+  }
+
+  /**
    * A subscriber calls the access number: an unanswered inbound leg (context public) that runs
    * `socket host:port async full` toward our outbound-socket server, as in capture 04.
    */

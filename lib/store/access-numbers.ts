@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseExtensionTarget } from '../domain/call-endpoint';
 import { isE164, type E164 } from '../domain/phone-number';
 import {
   Repository,
@@ -54,6 +55,9 @@ interface AccessNumberRow {
   updated_at: DbInt;
 }
 
+/** `target_number` is varchar(32). */
+const TARGET_MAX = 32;
+
 const accessNumberSchema = z
   .object({
     did: e164Field,
@@ -69,8 +73,13 @@ const accessNumberSchema = z
     if (value.method === 'call_to_number' && (target === null || !isE164(target))) {
       context.addIssue({ code: 'custom', path: ['targetNumber'], message: 'call_to_number needs an E.164 target number' });
     }
-    if (value.method === 'call_extension' && (target === null || !/^[0-9]{1,16}$/.test(target))) {
-      context.addIssue({ code: 'custom', path: ['targetNumber'], message: 'call_extension needs an extension of digits' });
+    // The column's width (migration 001); a longer domain goes in callback.extensionDomain.
+    if (value.method === 'call_extension' && (target === null || target.length > TARGET_MAX || parseExtensionTarget(target) === null)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['targetNumber'],
+        message: `call_extension needs an extension of 1-16 digits, optionally @ a domain (host name or IPv4 address), ${TARGET_MAX} characters at most`,
+      });
     }
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseExtensionTarget } from '../domain/call-endpoint';
 import type { MinorUnits } from '../domain/money';
 import { Repository, definedOnly, insertedId, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { preparedUpdate } from './prepared-update';
@@ -58,7 +59,10 @@ interface LegRow {
   updated_at: DbInt;
 }
 
-const dialable = z.string().regex(/^\+?[0-9]{1,20}$/, 'must be a number or an extension of digits');
+const dialable = z
+  .string()
+  .max(32)
+  .refine((text) => /^\+?[0-9]{1,20}$/.test(text) || parseExtensionTarget(text) !== null, 'must be a number, or an extension of digits optionally @ a domain');
 
 const newLegSchema = z.object({
   uuid: z.guid(),

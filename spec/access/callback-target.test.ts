@@ -1,6 +1,7 @@
 import { callbackTarget } from '../../lib/access/callback-target';
 import type { Refusal } from '../../lib/access/refusal';
 import type { Subscriber } from '../../lib/access/subscriber';
+import type { CallEndpoint } from '../../lib/domain/call-endpoint';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
 import type { AccessNumber, AuthMode, CallbackMethod } from '../../lib/store/access-numbers';
@@ -37,7 +38,8 @@ function accessNumber(method: CallbackMethod, authMode: AuthMode, targetNumber: 
 }
 
 const didOwner = (callerAuthorized: boolean, account: Account = owner): Subscriber => ({ by: 'did', account, callerAuthorized });
-const reasonOf = (result: E164 | Refusal): string => (typeof result === 'string' ? result : result.reason);
+const reasonOf = (result: CallEndpoint | Refusal): string => ('reason' in result ? result.reason : result.kind === 'number' ? result.number : result.extension);
+const to = (number: E164): CallEndpoint => ({ kind: 'number', number });
 
 describe('callbackTarget: an owned DID (A3, #18 item 2)', () => {
   const modes: AuthMode[] = ['none', 'ani', 'pin', 'ani_pin', 'card'];
@@ -48,19 +50,19 @@ describe('callbackTarget: an owned DID (A3, #18 item 2)', () => {
   });
 
   it.each(modes)("call to caller, %s: the owner's verified authorized caller ID and predefined number are called back", (mode) => {
-    expect(callbackTarget(accessNumber('call_to_caller', mode), didOwner(true), AUTHORIZED)).toBe(AUTHORIZED);
-    expect(callbackTarget(accessNumber('call_to_caller', mode), didOwner(false), HOME)).toBe(HOME);
+    expect(callbackTarget(accessNumber('call_to_caller', mode), didOwner(true), AUTHORIZED)).toEqual(to(AUTHORIZED));
+    expect(callbackTarget(accessNumber('call_to_caller', mode), didOwner(false), HOME)).toEqual(to(HOME));
   });
 
   it.each(modes)("call to caller, %s: a hidden caller ID calls the predefined number, or is refused without one", (mode) => {
-    expect(callbackTarget(accessNumber('call_to_caller', mode), didOwner(false), null)).toBe(HOME);
+    expect(callbackTarget(accessNumber('call_to_caller', mode), didOwner(false), null)).toEqual(to(HOME));
     expect(reasonOf(callbackTarget(accessNumber('call_to_caller', mode), didOwner(false, { ...owner, callbackNumber: null }), null))).toBe('anonymous_caller');
   });
 
   it.each(modes)('call to number, %s: the fixed target, whoever calls, anonymous included', (mode) => {
     for (const caller of [STRANGER, AUTHORIZED, null]) {
-      expect(callbackTarget(accessNumber('call_to_number', mode, FIXED), didOwner(caller === AUTHORIZED), caller)).toBe(FIXED);
-      expect(callbackTarget(accessNumber('call_to_number', mode), didOwner(false), caller)).toBe(HOME);
+      expect(callbackTarget(accessNumber('call_to_number', mode, FIXED), didOwner(caller === AUTHORIZED), caller)).toEqual(to(FIXED));
+      expect(callbackTarget(accessNumber('call_to_number', mode), didOwner(false), caller)).toEqual(to(HOME));
     }
   });
 
@@ -69,10 +71,26 @@ describe('callbackTarget: an owned DID (A3, #18 item 2)', () => {
   });
 });
 
+describe('callbackTarget: call extension', () => {
+  it('calls the stored extension, with its domain or without, whoever called', () => {
+    expect(callbackTarget(accessNumber('call_extension', 'none', '1001'), didOwner(false), null)).toEqual({ kind: 'extension', extension: '1001', domain: null });
+    expect(callbackTarget(accessNumber('call_extension', 'pin', '1001@pbx.example.com'), didOwner(false), STRANGER)).toEqual({
+      kind: 'extension',
+      extension: '1001',
+      domain: 'pbx.example.com',
+    });
+  });
+
+  it('refuses a target written around the store as no callback number', () => {
+    expect(reasonOf(callbackTarget(accessNumber('call_extension', 'none', '10 01'), didOwner(false), null))).toBe('no_callback_number');
+    expect(reasonOf(callbackTarget(accessNumber('call_extension', 'none', null), didOwner(false), null))).toBe('no_callback_number');
+  });
+});
+
 describe('callbackTarget: a DID nobody owns', () => {
   it('calls the caller identified by ANI, refuses a hidden one', () => {
     const subscriber: Subscriber = { by: 'ani', account: owner };
-    expect(callbackTarget({ ...accessNumber('call_to_caller', 'ani'), accountId: null }, subscriber, AUTHORIZED)).toBe(AUTHORIZED);
+    expect(callbackTarget({ ...accessNumber('call_to_caller', 'ani'), accountId: null }, subscriber, AUTHORIZED)).toEqual(to(AUTHORIZED));
     expect(reasonOf(callbackTarget({ ...accessNumber('call_to_caller', 'pin'), accountId: null }, { by: 'none', account: null }, null))).toBe('anonymous_caller');
   });
 });

@@ -19,6 +19,7 @@ describe('which leg A causes are retried', () => {
     'NO_ANSWER',
     'NO_USER_RESPONSE',
     'SUBSCRIBER_ABSENT',
+    'USER_NOT_REGISTERED',
     'RECOVERY_ON_TIMER_EXPIRE',
     'ALLOTTED_TIMEOUT',
     'NO_PICKUP',

@@ -75,6 +75,10 @@ describeEachCliDatabase('CLI access numbers and calling cards', (target) => {
     const wrongTarget = await cli(target(), ['dids', 'set', '+4930999000', '--method', 'call_to_number']);
     expect(wrongTarget.code).toBe(2);
     expect(wrongTarget.stderr).toContain('call_to_number needs an E.164 target number');
+    const badExtension = await cli(target(), ['dids', 'set', '+4930999000', '--method', 'call_extension', '--target', '1001@${domain}']);
+    expect(badExtension.code).toBe(2);
+    expect(badExtension.stderr).toContain('call_extension needs an extension of 1-16 digits, optionally @ a domain');
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--method', 'call_extension', '--target', '1001@pbx.example.com'])).code).toBe(0);
     expect((await cli(target(), ['dids', 'show', '+4930999001'])).code).toBe(3);
     expect((await cli(target(), ['dids', 'add', '+4930999000'])).code).toBe(2);
   });

@@ -25,6 +25,21 @@ describe('originate dial strings', () => {
     );
   });
 
+  it('dials a registered user of the node as user/<extension>@<domain>, checking both parts', () => {
+    const { uuid, timeoutSec, socket } = base;
+    const user = (extension: string, domain: string | null): string => originateCommand({ uuid, timeoutSec, socket: 'park', user: { extension, domain } });
+    expect(user('1001', 'pbx.example.com')).toBe(`originate {origination_uuid=${UUID},originate_timeout=30,ignore_early_media=true}user/1001@pbx.example.com &park()`);
+    expect(user('1001', '10.0.0.5')).toContain('user/1001@10.0.0.5 ');
+    expect(user('1001', null)).toContain('}user/1001 &park()');
+    expect(originateCommand({ uuid, timeoutSec, socket, user: { extension: '7', domain: 'a' } })).toContain('user/7@a ');
+    for (const extension of ['', '10 01', '1001,sofia/gateway/x/1', '1001@evil', '${x}', 'abc', '12345678901234567']) {
+      expect(() => user(extension, 'pbx')).toThrow(expect.objectContaining({ name: 'EslInvalidArgument', field: 'extension' }));
+    }
+    for (const domain of ['', '${domain}', 'a b', 'pbx|sofia', 'pbx,x', '-pbx', 'pbx..x', 'pbx/x', "pbx'"]) {
+      expect(() => user('1001', domain)).toThrow(expect.objectContaining({ name: 'EslInvalidArgument', field: 'domain' }));
+    }
+  });
+
   it('quotes caller names with spaces and keeps Unicode letters', () => {
     const { variables } = parseOriginate(originateCommand({ ...base, callerIdName: 'Jürgen Müller', callerIdNumber: '+4930123' }));
     expect(variables.get('origination_caller_id_name')).toBe('Jürgen Müller');

@@ -28,6 +28,9 @@ describe('dial strings', () => {
       ok: true,
       value: { vars: [['origination_uuid', 'u'], ['leg', '1']], endpoint: { kind: 'gateway', gateway: 'carrier', number: '+15550001' } },
     });
+    expect(parseDialString('user/1001@pbx.local')).toEqual({ ok: true, value: { vars: [], endpoint: { kind: 'user', number: '1001', domain: 'pbx.local' } } });
+    expect(parseDialString('user/1001')).toMatchObject({ ok: true, value: { endpoint: { kind: 'user', number: '1001', domain: undefined } } });
+    expect(parseDialString('user/1001@').ok).toBe(false);
     expect(parseDialString('sofia/external/8000@127.0.0.1:5060')).toMatchObject({ ok: true, value: { endpoint: { kind: 'profile', number: '8000' } } });
     for (const bad of ['', '{unterminated', 'nonsense', 'sofia/gateway/', 'sofia/gateway/gw/1,sofia/gateway/gw/2']) {
       expect(parseDialString(bad).ok).toBe(false);
@@ -122,6 +125,20 @@ describe('simulator originate', () => {
     expect(complete.headers.get('variable_billsec')).toBe('3');
     expect(complete.headers.get('variable_duration')).toBe('4');
     expect(complete.headers.getAll('Hangup-Cause')).toEqual(['NORMAL_CLEARING', 'NORMAL_CLEARING']);
+  });
+
+  it('rings a registered user at the phone of its extension, and fails an unregistered one without a channel', async () => {
+    const client = await f.watcher();
+    expect(await client.api(`originate {origination_uuid=${A}}user/1000@pbx.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
+    expect(client.eventNames()).toEqual([]);
+    f.sim.registerUser('1000', 'pbx.local');
+    expect(await client.api(`originate {origination_uuid=${A}}user/1000@other.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
+    expect(await client.api(`originate {origination_uuid=${A}}user/1000@pbx.local &park`)).toBe(`+OK ${A}\n`);
+    expect(client.events()[0]?.headers.get('Channel-Name')).toBe('sofia/internal/1000@pbx.local');
+    f.sim.registerUser('1000');
+    expect(await client.api(`originate {origination_uuid=${B}}user/1000 &park`)).toBe(`+OK ${B}\n`);
+    f.sim.registerUser('1000', 'pbx.local', false);
+    expect(await client.api(`originate user/1000@pbx.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
   });
 
   it('refuses an unknown gateway without creating a channel, and bad dial strings', async () => {

@@ -1,4 +1,5 @@
-import type { OriginateRequest, SocketTarget } from '../../esl/dial-string';
+import type { ExtensionEndpoint } from '../../domain/call-endpoint';
+import type { OriginateRequest, SocketTarget, UserTarget } from '../../esl/dial-string';
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { CallLeg, RequestEvent } from '../state/request-events';
 import type { CarrierDial } from '../../routing/leg-router';
@@ -40,16 +41,22 @@ export function carrierFields(via: CarrierDial, node: string): CarrierFields {
 }
 
 export function originateRequest(host: FlowHost, leg: LiveLeg, fields: CarrierFields, app: SocketTarget | 'park', variables: Record<string, string | boolean> = {}): OriginateRequest {
-  const { ctx } = host;
-  const request: OriginateRequest = {
-    uuid: leg.uuid,
-    gateway: fields.gateway,
-    number: fields.number,
-    timeoutSec: ctx.settings.waitTimeSeconds,
-    socket: app,
-    variables: { ...legVariables(host, leg), ...fields.variables, ...variables },
-  };
+  const request: OriginateRequest = { ...originateBase(host, leg, app, { ...fields.variables, ...variables }), gateway: fields.gateway, number: fields.number };
   return fields.callerIdNumber === undefined ? request : { ...request, callerIdNumber: fields.callerIdNumber };
+}
+
+/**
+ * Leg A to a user registered on the node (call_extension): `user/<extension>[@<domain>]`, no
+ * carrier. The domain is the access number's, else `callback.extensionDomain`, else the node's own.
+ */
+export function extensionOriginateRequest(host: FlowHost, leg: LiveLeg, extension: ExtensionEndpoint, app: SocketTarget, variables: Record<string, string | boolean>): OriginateRequest {
+  const user: UserTarget = { extension: extension.extension, domain: extension.domain ?? host.ctx.settings.extensionDomain };
+  const request: OriginateRequest = { ...originateBase(host, leg, app, variables), user };
+  return leg.callerId === undefined ? request : { ...request, callerIdNumber: leg.callerId };
+}
+
+function originateBase(host: FlowHost, leg: LiveLeg, app: SocketTarget | 'park', variables: Record<string, string | boolean>): Omit<OriginateRequest, 'gateway' | 'number' | 'user'> {
+  return { uuid: leg.uuid, timeoutSec: host.ctx.settings.waitTimeSeconds, socket: app, variables: { ...legVariables(host, leg), ...variables } };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ExtensionEndpoint } from '../../domain/call-endpoint';
 import type { E164 } from '../../domain/phone-number';
 import type { CallSession } from '../../esl/call-session';
 import type { HangupCause } from '../../esl/hangup-causes';
@@ -32,6 +33,8 @@ export interface FlowHost {
    * failed one settled. Undefined: the leg fails with `cause`, as a leg without carriers would.
    */
   nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined>;
+  /** Writes the row of leg A to a user on the node (call_extension): no carrier, one try. */
+  openExtensionLeg(extension: ExtensionEndpoint): Promise<LiveLeg>;
 }
 
 /** A leg row and the carrier this try of the leg goes out through. */

@@ -74,6 +74,23 @@ export function isRefusal<T extends object>(value: T | Refusal): value is Refusa
 class NotAffordable extends Error {}
 
 /**
+ * Leg A to a user registered on the node (call_extension) goes through no carrier, so it costs
+ * nothing: no tariff can rate it (rates are by E.164 prefix; an extension's digits would match a
+ * country's). Its CDR has no rate prefix. Leg B is billed as always.
+ */
+export const EXTENSION_RATE: Rate = {
+  id: 0,
+  tariffId: 0,
+  prefix: '',
+  description: 'extension on the node',
+  ratePerMinute: 0,
+  connectionFeeMinor: minorUnits(0),
+  incrementFirstSeconds: 1,
+  incrementNextSeconds: 1,
+  minimumSeconds: 0,
+};
+
+/**
  * Rates and reservations for a request's legs. The rules:
  * - leg A is rated by the account's callback tariff (A6: a source it lacks is never dialed),
  *   leg B by its retail tariff (B1);
@@ -105,7 +122,11 @@ export class Funds {
     const account = await accounts(request.accountId);
     if (!account) return { refused: 'account_missing' };
     if (!account.active) return { refused: 'account_inactive' };
-    const rate = account.callbackTariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.callbackTariffId, request.source);
+    const rate = requestData(request.data).extension
+      ? EXTENSION_RATE
+      : account.callbackTariffId === null
+        ? null
+        : await this.ctx.store.tariffs.findRateByLongestPrefix(account.callbackTariffId, request.source);
     if (!rate) return { refused: 'not_in_callback_tariff' };
     const payer = this.payer('A', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };

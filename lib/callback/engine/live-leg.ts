@@ -1,3 +1,4 @@
+import type { ExtensionAddress } from '../../domain/call-endpoint';
 import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
@@ -17,7 +18,8 @@ export interface LegSpec {
   /** A and B are the request's; C a leg an in-call feature added (lib/features/feature-leg.ts). */
   readonly role: LegRole;
   readonly attempt: number;
-  readonly number: E164;
+  /** E.164, or the user on the node for a call_extension leg A. */
+  readonly number: E164 | ExtensionAddress;
   readonly callerId: E164 | undefined;
   readonly pricing: LegPricing | undefined;
   readonly hold: Hold | undefined;
@@ -36,7 +38,8 @@ export class LiveLeg {
   readonly uuid: string;
   readonly role: LegRole;
   readonly attempt: number;
-  readonly number: E164;
+  /** E.164, or the user on the node for a call_extension leg A. */
+  readonly number: E164 | ExtensionAddress;
   readonly callerId: E164 | undefined;
   readonly carrierId: number | null;
   readonly signals: LegSignals;

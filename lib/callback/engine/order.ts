@@ -9,6 +9,7 @@ import { firstPartyAllowed, firstPartyRefusal } from '../policy/first-party';
 import { maxAttemptsFor } from '../policy/retry-policy';
 import { CALLER_ID_POLICIES } from './caller-ids';
 import type { EngineContext } from './context';
+import { extensionEndpointSchema } from './request-data';
 
 /** What every trigger (API, portal, SMS, access number, schedule, CLI) hands the engine. */
 export const orderSchema = z
@@ -33,6 +34,11 @@ export const orderSchema = z
       .optional(),
     /** The access DID the subscriber called (T1), for the caller ID of leg A. */
     accessNumber: z.string().refine(isE164, 'must be an E.164 number').optional(),
+    /**
+     * Leg A calls this user registered on the node instead of `source` (an access number's
+     * call_extension method); `source` then names the access number, for the limits and reports.
+     */
+    extension: extensionEndpointSchema.optional(),
     /** The carrier (by name) that must carry leg A: the access number's `trunk` (issue #17.5). */
     trunk: z.string().regex(CARRIER_NAME_PATTERN, 'must be a carrier name: 1-64 letters, digits, _ . -').optional(),
     statusWebhookUrl: z.url({ protocol: /^https?$/ }).max(1024).optional(),
@@ -46,6 +52,11 @@ export const orderSchema = z
   .refine((order) => order.mode !== 'simultaneous' || order.destination !== null, {
     message: 'simultaneous mode needs a destination: both legs are dialed at once',
     path: ['destination'],
+  })
+  // Leg A is bridged to B from its own session: an extension is dialed source first only.
+  .refine((order) => order.mode === 'source_first' || order.extension === undefined, {
+    message: 'an extension is called back source first only',
+    path: ['mode'],
   });
 
 export type CallbackOrder = z.input<typeof orderSchema>;
@@ -95,6 +106,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
   if (order.accessNumber !== undefined) data.accessNumber = order.accessNumber;
   if (order.trunk !== undefined) data.trunk = order.trunk;
+  if (order.extension !== undefined) data.extension = order.extension;
 
   const { request, created } = await ctx.store.callbackRequests.create({
     accountId,

@@ -1,6 +1,14 @@
 import { z } from 'zod';
+import { isExtension, isExtensionDomain, type ExtensionEndpoint } from '../../domain/call-endpoint';
 import { isE164, type E164 } from '../../domain/phone-number';
 import type { JsonObject } from '../../store/rows';
+
+/** An extension endpoint (lib/domain/call-endpoint.ts) as an order carries it and the request data keeps it. */
+export const extensionEndpointSchema = z.strictObject({
+  kind: z.literal('extension'),
+  extension: z.string().refine(isExtension, 'must be 1-16 digits'),
+  domain: z.string().refine(isExtensionDomain, 'must be a host name or IPv4 address').nullable(),
+});
 
 /**
  * The engine's part of `callback_requests.data`: what a later attempt, or another instance,
@@ -17,15 +25,21 @@ const requestDataSchema = z.object({
   accessNumber: z.string().refine(isE164).optional(),
   /** The carrier (by name) the access number pins for leg A (its `trunk` setting, issue #17.5). */
   trunk: z.string().optional(),
+  /** Leg A's user on the node, for an access number's call_extension method: dialed in place of the source. */
+  extension: extensionEndpointSchema.optional(),
 });
 
-export type RequestData = Omit<z.output<typeof requestDataSchema>, 'accessNumber'> & { accessNumber?: E164 };
+export type RequestData = Omit<z.output<typeof requestDataSchema>, 'accessNumber' | 'extension'> & { accessNumber?: E164; extension?: ExtensionEndpoint };
 
 export function requestData(data: JsonObject): RequestData {
   const parsed = requestDataSchema.safeParse(data);
   if (!parsed.success) return { talked: false, unidentified: false };
-  const { accessNumber, ...rest } = parsed.data;
-  return accessNumber === undefined ? rest : { ...rest, accessNumber: accessNumber as E164 };
+  const { accessNumber, extension, ...rest } = parsed.data;
+  return {
+    ...rest,
+    ...(accessNumber === undefined ? {} : { accessNumber: accessNumber as E164 }),
+    ...(extension === undefined ? {} : { extension: extension as ExtensionEndpoint }),
+  };
 }
 
 export function withRequestData(data: JsonObject, patch: Partial<RequestData>): JsonObject {

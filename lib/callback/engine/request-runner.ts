@@ -1,3 +1,4 @@
+import { extensionAddress, type ExtensionEndpoint } from '../../domain/call-endpoint';
 import { randomUUID } from 'node:crypto';
 import type { E164 } from '../../domain/phone-number';
 import { CallEnded } from '../../esl/errors';
@@ -219,6 +220,13 @@ export class RequestRunner implements FlowHost {
     const via = tries.next();
     this.legB = await this.openTry({ ...spec, ...prepared, callerId: ids.legB.number }, via);
     return { leg: this.legB, via, tries };
+  }
+
+  async openExtensionLeg(extension: ExtensionEndpoint): Promise<LiveLeg> {
+    const ids = await callerIdsForRequest(this.ctx, this.request, this.request.destination);
+    const spec = { role: 'A' as const, attempt: this.request.attempts, number: extensionAddress(extension), callerId: ids.legA.number };
+    this.legA = await this.openTry({ ...spec, ...this.money.legA }, undefined);
+    return this.legA;
   }
 
   async nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined> {

@@ -6,7 +6,7 @@ import { legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
 import { carrierChargeOf, type CarrierCharge } from './carrier-cost';
 import type { EngineContext } from './context';
-import { knownHold, payerFunds, type Hold, type LegPricing } from './funds';
+import { EXTENSION_RATE, knownHold, payerFunds, type Hold, type LegPricing } from './funds';
 import type { LegEnd } from './leg-events';
 
 export interface SettleInput {
@@ -92,7 +92,7 @@ async function book(
     billsec: end.billsec,
     hangupCause: end.cause,
     costMinor,
-    ratePrefix: pricing?.rate.prefix ?? null,
+    ratePrefix: pricing === undefined || pricing.rate === EXTENSION_RATE ? null : pricing.rate.prefix,
     carrier: carrier?.carrier ?? null,
     carrierCostMinor: carrier?.costMinor ?? null,
     carrierCurrency: carrier?.currency ?? null,

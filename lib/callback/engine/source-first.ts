@@ -1,18 +1,23 @@
 import type { E164 } from '../../domain/phone-number';
 import type { BridgeResult, CallSession } from '../../esl/call-session';
-import { gatewayDialString } from '../../esl/dial-string';
+import type { ExtensionEndpoint } from '../../domain/call-endpoint';
+import { gatewayDialString, type OriginateRequest } from '../../esl/dial-string';
 import { CallEnded } from '../../esl/errors';
 import { within } from './latch';
 import type { CarrierDial } from '../../routing/leg-router';
-import { carrierFields, followProgress, legVariables, originateRequest, reportOutcome, throughCarriers } from './dial-steps';
+import { carrierFields, extensionOriginateRequest, followProgress, legVariables, originateRequest, reportOutcome, throughCarriers } from './dial-steps';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { SessionControl } from './leg-control';
 import { answeredAtOf } from './leg-events';
 import type { LegOutcome } from './leg-waiter';
 import type { LiveLeg } from './live-leg';
 import { legExists } from './leg-probe';
+import { requestData } from './request-data';
 
 type BridgeEnd = { readonly kind: 'done'; readonly result: BridgeResult } | { readonly kind: 'a_gone' };
+
+/** A stays ours after B leaves (prompts, the C4 loop) and after B fails (Busy/Failed IVR). */
+const A_VARIABLES = { hangup_after_bridge: false, continue_on_fail: true };
 
 /** How long B's own hangup may lag the end of the bridge on A's socket before the bridge's word is taken. */
 const BRIDGE_END_GRACE_MS = 2_000;
@@ -27,6 +32,12 @@ export class SourceFirstFlow implements ModeFlow {
 
   async dialA(): Promise<void> {
     const { ctx, request } = this.host;
+    const { extension } = requestData(request.data);
+    if (extension) {
+      const leg = await this.host.openExtensionLeg(extension);
+      this.host.detach(this.followExtension(leg, extension));
+      return;
+    }
     const first = await this.host.openLeg('A', request.source, ctx.callbackNodes);
     if (!first) return;
     this.host.detach(this.followA(first));
@@ -67,15 +78,29 @@ export class SourceFirstFlow implements ModeFlow {
     if (tried) await reportOutcome(this.host, tried.attempt.leg, tried.outcome);
   }
 
+  /** A user on the node: one try, no carrier; retried per the policy like any leg A. */
+  private async followExtension(leg: LiveLeg, extension: ExtensionEndpoint): Promise<void> {
+    const { ctx } = this.host;
+    const outcome = await this.answerOnSocket(leg, ctx.callbackNodes, () =>
+      extensionOriginateRequest(this.host, leg, extension, ctx.telephony.socketAddress, A_VARIABLES),
+    );
+    await reportOutcome(this.host, leg, outcome);
+  }
+
   /** One carrier try of A: originated to our outbound socket on a node where the carrier has a gateway. */
-  private async tryA(leg: LiveLeg, via: CarrierDial): Promise<LegOutcome> {
+  private tryA(leg: LiveLeg, via: CarrierDial): Promise<LegOutcome> {
+    const { ctx } = this.host;
+    return this.answerOnSocket(leg, [...via.gateways.keys()], (node) => originateRequest(this.host, leg, carrierFields(via, node), ctx.telephony.socketAddress, A_VARIABLES));
+  }
+
+  /** Originates A on one of `nodes` to our outbound socket and waits for it to answer there. */
+  private async answerOnSocket(leg: LiveLeg, nodes: readonly string[], request: (node: string) => OriginateRequest): Promise<LegOutcome> {
     const { ctx } = this.host;
     // Picking a node can fail (every node full): that is this try's originate failing.
     const originate = Promise.resolve().then(() => {
-      const node = ctx.telephony.pickNode(1, [...via.gateways.keys()]);
+      const node = ctx.telephony.pickNode(1, nodes);
       leg.node = node;
-      // A stays ours after B leaves (prompts, the C4 loop) and after B fails (Busy/Failed IVR).
-      return ctx.telephony.originate(originateRequest(this.host, leg, carrierFields(via, node), ctx.telephony.socketAddress, { hangup_after_bridge: false, continue_on_fail: true }), { node });
+      return ctx.telephony.originate(request(node), { node });
     });
     followProgress(this.host, leg);
     const outcome = await ctx.waiter.socketLeg(leg.uuid, originate, ctx.settings.waitTimeSeconds * 1000);

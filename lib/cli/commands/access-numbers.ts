@@ -42,7 +42,7 @@ function didOptions(command: Command): Command {
   return command
     .option('--account <account>', 'owning account, id or name ("none": not owned)')
     .addOption(new Option('--method <method>', 'whom the callback calls').choices(CALLBACK_METHODS))
-    .option('--target <number>', 'the number (call_to_number) or extension (call_extension)')
+    .option('--target <number>', 'the number (call_to_number), or the extension as <digits>[@<domain>] (call_extension)')
     .addOption(new Option('--auth <mode>', 'how a caller is identified').choices(AUTH_MODES))
     .option('--hangup-cause <cause>', 'cause the access call is refused with, name or Q.850 code ("default": the system setting)', orDefault(hangupCause))
     .option('--delay <seconds>', 'pause before calling back ("default": the system setting)', orDefault(integer(0, 120)));
