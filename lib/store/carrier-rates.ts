@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { BuyRate } from './carriers';
 import { Repository, int, money, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { newRateSchema, prefixesOf, type NewRate } from './tariffs-rates';
+import { prefixesOf, rateColumns, type NewRate } from './tariffs-rates';
 import { StoreConflict, digitsField, epochMsField, idField, parseInput } from './validation';
 
 interface BuyRateRow {
@@ -65,22 +65,7 @@ export class BuyRatesRepository extends Repository {
     const id = parseInput(idField, carrierId, 'carrier id');
     const effectiveFrom = parseInput(epochMsField, options.effectiveFrom, 'effective-from instant');
     const now = this.clock();
-    const rows = rates.map((rate, index) => {
-      const valid = parseInput(newRateSchema, rate, `rate #${index + 1}`);
-      return {
-        carrier_id: id,
-        prefix: valid.prefix,
-        description: valid.description,
-        rate_per_minute: valid.ratePerMinute,
-        connection_fee_minor: valid.connectionFeeMinor,
-        increment_first_seconds: valid.incrementFirstSeconds,
-        increment_next_seconds: valid.incrementNextSeconds,
-        minimum_seconds: valid.minimumSeconds,
-        effective_from: effectiveFrom,
-        created_at: now,
-        updated_at: now,
-      };
-    });
+    const rows = rates.map((rate, index) => ({ carrier_id: id, ...rateColumns(rate, index), effective_from: effectiveFrom, created_at: now, updated_at: now }));
     if (new Set(rows.map((row) => row.prefix)).size !== rows.length) throw new StoreConflict('the same prefix appears twice in one import');
     const upsert = (trx: Knex.Transaction, chunk: typeof rows) =>
       trx('carrier_rates')

@@ -71,6 +71,20 @@ export const newRateSchema = z.object({
 });
 export type NewRate = z.input<typeof newRateSchema>;
 
+/** The columns of one rate row, sell or buy: `index` names the rate in the error of an import. */
+export function rateColumns(rate: NewRate, index: number) {
+  const valid = parseInput(newRateSchema, rate, `rate #${index + 1}`);
+  return {
+    prefix: valid.prefix,
+    description: valid.description,
+    rate_per_minute: valid.ratePerMinute,
+    connection_fee_minor: valid.connectionFeeMinor,
+    increment_first_seconds: valid.incrementFirstSeconds,
+    increment_next_seconds: valid.incrementNextSeconds,
+    minimum_seconds: valid.minimumSeconds,
+  };
+}
+
 function toTariff(row: TariffRow): Tariff {
   return {
     id: int(row.id),
@@ -152,21 +166,7 @@ export class TariffsRepository extends Repository {
   async importRates(tariffId: number, rates: readonly NewRate[], options: { replace?: boolean } = {}): Promise<number> {
     const id = parseInput(idField, tariffId, 'tariff id');
     const now = this.clock();
-    const rows = rates.map((rate, index) => {
-      const valid = parseInput(newRateSchema, rate, `rate #${index + 1}`);
-      return {
-        tariff_id: id,
-        prefix: valid.prefix,
-        description: valid.description,
-        rate_per_minute: valid.ratePerMinute,
-        connection_fee_minor: valid.connectionFeeMinor,
-        increment_first_seconds: valid.incrementFirstSeconds,
-        increment_next_seconds: valid.incrementNextSeconds,
-        minimum_seconds: valid.minimumSeconds,
-        created_at: now,
-        updated_at: now,
-      };
-    });
+    const rows = rates.map((rate, index) => ({ tariff_id: id, ...rateColumns(rate, index), created_at: now, updated_at: now }));
     const prefixes = new Set(rows.map((row) => row.prefix));
     if (prefixes.size !== rows.length) throw new StoreConflict('the same prefix appears twice in one import');
     const upsert = (trx: Knex.Transaction, chunk: typeof rows) =>

@@ -3,12 +3,13 @@ import { CALLER_ID_MODES, type BuyRate, type Carrier, type CarrierPatch, type Ca
 import { definedOnly } from '../../store/rows';
 import type { CliContext } from '../context';
 import { invalid, notFound } from '../errors';
-import { amount, orDash, when, yesNo } from '../format';
+import { orDash, when, yesNo } from '../format';
 import { countryOf, findCarrier, phoneNumber } from '../lookup';
 import { instant, integer } from '../parsers';
-import { formatRate, formatRateCsv } from '../rate-csv';
+import { formatRateCsv } from '../rate-csv';
 import { readRateFile, writeRateFile } from '../rate-file';
 import type { Column } from '../table';
+import { RATE_COLUMNS } from './rates';
 
 const COLUMNS: Column<Carrier>[] = [
   { header: 'id', value: (c) => String(c.id), numeric: true },
@@ -29,15 +30,7 @@ const DETAILS: Column<Carrier>[] = [
   { header: 'max cps', value: (c) => orDash(c.maxCps) },
 ];
 
-const RATE_COLUMNS: Column<BuyRate>[] = [
-  { header: 'prefix', value: (r) => r.prefix },
-  { header: 'description', value: (r) => r.description },
-  { header: 'per minute', value: (r) => formatRate(r.ratePerMinute), numeric: true },
-  { header: 'connection fee', value: (r) => amount(r.connectionFeeMinor), numeric: true },
-  { header: 'increments', value: (r) => `${r.incrementFirstSeconds}/${r.incrementNextSeconds}` },
-  { header: 'minimum', value: (r) => String(r.minimumSeconds), numeric: true },
-  { header: 'from', value: (r) => when(r.effectiveFrom) },
-];
+const BUY_RATE_COLUMNS: Column<BuyRate>[] = [...RATE_COLUMNS, { header: 'from', value: (r) => when(r.effectiveFrom) }];
 
 interface CarrierOptions {
   name?: string;
@@ -180,7 +173,7 @@ export function registerCarriers(program: Command, ctx: CliContext): void {
       const store = await ctx.store();
       const carrier = await findCarrier(store, ref);
       const at = options.all ? undefined : (options.at ?? ctx.now());
-      ctx.out.list(await store.buyRates.list(carrier.id, at === undefined ? {} : { at }), RATE_COLUMNS);
+      ctx.out.list(await store.buyRates.list(carrier.id, at === undefined ? {} : { at }), BUY_RATE_COLUMNS);
     });
   rates
     .command('import')

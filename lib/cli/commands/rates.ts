@@ -8,7 +8,8 @@ import { formatRate, formatRateCsv, parseRateCells, type RateColumn } from '../r
 import { readRateFile, writeRateFile } from '../rate-file';
 import type { Column } from '../table';
 
-const COLUMNS: Column<Rate>[] = [
+/** A rate's terms, sell (a tariff's) or buy (a carrier's): the columns both listings show. */
+export const RATE_COLUMNS: Column<Pick<Rate, 'prefix' | 'description' | 'ratePerMinute' | 'connectionFeeMinor' | 'incrementFirstSeconds' | 'incrementNextSeconds' | 'minimumSeconds'>>[] = [
   { header: 'prefix', value: (r) => r.prefix },
   { header: 'description', value: (r) => r.description },
   { header: 'per minute', value: (r) => formatRate(r.ratePerMinute), numeric: true },
@@ -25,7 +26,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
     .argument('<tariff>', 'id or name')
     .action(async (ref: string) => {
       const store = await ctx.store();
-      ctx.out.list(await store.tariffs.listRates((await findTariff(store, ref)).id), COLUMNS);
+      ctx.out.list(await store.tariffs.listRates((await findTariff(store, ref)).id), RATE_COLUMNS);
     });
 
   rates
@@ -39,7 +40,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
       const rate = await store.tariffs.findRateByLongestPrefix(tariff.id, number);
       if (!rate) throw notFound(`a rate for ${number} in tariff ${tariff.name}`);
       ctx.out.record(
-        COLUMNS.map((column) => [column.header, column.value(rate)] as const),
+        RATE_COLUMNS.map((column) => [column.header, column.value(rate)] as const),
         rate,
       );
     });
@@ -66,7 +67,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
       await ctx.audit(existing ? 'rate_replaced' : 'rate_added', { details: { tariffId: tariff.id, prefix: parsed.prefix } });
       const stored = await store.tariffs.findRateByLongestPrefix(tariff.id, parsed.prefix);
       ctx.out.record(
-        [...COLUMNS.map((column) => [column.header, stored ? column.value(stored) : '-'] as const), ['tariff', tariff.name]],
+        [...RATE_COLUMNS.map((column) => [column.header, stored ? column.value(stored) : '-'] as const), ['tariff', tariff.name]],
         { tariffId: tariff.id, replaced: existing !== undefined, rate: stored },
       );
     });
