@@ -8,7 +8,8 @@
  *
  * Known, documented differences are normalised here, each with its reason:
  * - CHANNEL_PARK at the start of a socket session is a race in FreeSWITCH (missing in 06, 07a,
- *   08b); the simulator always delivers it to a client that subscribed right after `connect`.
+ *   08b); by default the simulator delivers it to a client that subscribed right after `connect`
+ *   (`socketPark: 'at-first-sendmsg'` plays capture 14's order, capture-conformance-a.test.ts).
  * - The linger notice's position among the last events is a race (capture README surprise 1);
  *   notices are compared as a sequence of their own.
  * - Capture 04's subscriber leg is originated through the rig's SIP loop; the simulator places
