@@ -23,8 +23,8 @@ function failoverCauseSchema(): z.ZodType<HangupCause, string | number> {
 
 /*
  * Issue #17: how each leg picks its carrier among those with a buy rate for the number, and which
- * failures move on to the next carrier. System-wide: there is no per-account settings layer for
- * the engine yet.
+ * failures move on to the next carrier. `policy` and `allowLossCalls` may be overridden per account
+ * and access number (`routingPolicy`, `allowLossCalls` in lib/settings/overridable.ts).
  */
 export const routingSchema = z
   .strictObject({

@@ -8,7 +8,7 @@ import { tryVerdict } from './route-causes';
 import { routeLeg, routingTable, type CarrierTry, type RoutingTable } from './route-leg';
 import type { RatingTerms } from '../billing/rating-terms';
 import type { SellPrice } from './loss-check';
-import type { RouteCarrier, RoutePolicy, RouteRate } from './route-types';
+import type { RouteCarrier, RouteChoice, RouteRate } from './route-types';
 
 /** Where carriers and their buy rates in force come from (the store's carriers and buyRates). */
 export interface RouteSource {
@@ -20,8 +20,6 @@ export interface RouteSource {
 
 export interface LegRouterOptions {
   readonly source: RouteSource;
-  readonly policy: RoutePolicy;
-  readonly allowLossCalls: boolean;
   readonly failoverCauses: ReadonlySet<HangupCause>;
   readonly reloadMs: number;
   readonly limits: CarrierLimits;
@@ -56,6 +54,8 @@ export interface LegRouteInput {
   readonly pinnedCarrier?: string | undefined;
   /** The nodes the leg may go out on. */
   readonly nodes: readonly string[];
+  /** The call's policy and loss-call rule (its resolved settings). */
+  readonly choice: RouteChoice;
 }
 
 /**
@@ -126,10 +126,10 @@ export class LegRouter {
       return new LegTries([], options.limits, options.failoverCauses, log);
     }
     const route = routeLeg(table, input.number, {
-      policy: options.policy,
+      policy: input.choice.policy,
       nodes: input.nodes,
       sell: input.sellRate && (await this.sellPrice(input.sellRate)),
-      allowLossCalls: options.allowLossCalls,
+      allowLossCalls: input.choice.allowLossCalls,
       pinnedCarrier: input.pinnedCarrier,
       random: options.random,
     });

@@ -14,3 +14,9 @@ export type RouteRate = Pick<BuyRate, 'carrierId' | 'prefix' | 'ratePerMinute' |
 
 export const ROUTE_POLICIES = ['cheapest', 'priority'] as const;
 export type RoutePolicy = (typeof ROUTE_POLICIES)[number];
+
+/** How one call's legs pick their carriers: the system's `routing.*`, or its account's or access number's (#17). */
+export interface RouteChoice {
+  readonly policy: RoutePolicy;
+  readonly allowLossCalls: boolean;
+}

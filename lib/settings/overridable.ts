@@ -1,6 +1,7 @@
 import { CARRIER_NAME_PATTERN } from '../store/carriers';
 import { z } from 'zod';
 import { callbackFields, callerIdFields, type CallbackSettings } from '../config/callback-schema';
+import { ROUTE_POLICIES } from '../routing/route-types';
 
 /** Where a resolved value came from, strongest first. */
 export const SETTING_SOURCES = ['request', 'access-number', 'account', 'system'] as const;
@@ -48,6 +49,14 @@ function overrideOnly<T extends z.ZodType>(schema: T, systemValue: z.output<T>):
 }
 
 /**
+ * A routing setting (#17): the system value lives in `routing.*`, which the callback settings the
+ * resolver gets do not hold, so null stands for it and the engine puts it in (request-settings.ts).
+ */
+function routingSetting<T extends z.ZodType>(schema: T, configKey: string): Overridable<z.ZodNullable<T>> {
+  return { schema: schema.nullable(), system: () => null, layers: STORED, configKey };
+}
+
+/**
  * Every callback setting an account or access number may override (O3, #18 item 1), under the
  * system setting's name; caller-ID keys are flat (`sendDeviceCid`, not `callerId.sendDeviceCid`).
  */
@@ -80,6 +89,12 @@ export const OVERRIDABLE = {
   /** Numbers (E.164) or E.164 prefixes ending in `*` that never get a callback. */
   blockedCallers: overrideOnly(z.array(z.string().regex(/^\+[0-9]{1,15}\*?$/, 'expected an E.164 number, or a prefix ending in *')), []),
   /** The carrier (by name) that carries the callback leg A of an access call (#17 item 5, the seeds' "Trunk"); null: routed like any leg. */
+  /** Which of the carriers for a number is tried first; null: `routing.policy`. */
+  routingPolicy: routingSetting(z.enum(ROUTE_POLICIES), 'routing.policy'),
+  /** Whether a carrier that may lose money on a leg may carry it; null: `routing.allowLossCalls`. */
+  allowLossCalls: routingSetting(z.boolean(), 'routing.allowLossCalls'),
+  /** The FreeSWITCH node callback legs go out on; a node not in `freeswitch.nodes` is logged and skipped where the engine dials. */
+  callbackServer: callbackSetting('callbackServer'),
   trunk: overrideOnly(z.string().regex(CARRIER_NAME_PATTERN, 'expected a carrier name').nullable(), null),
 } as const;
 

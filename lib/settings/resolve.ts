@@ -70,6 +70,6 @@ export function settingValues(resolved: ResolvedSettings): SettingValues {
 /** The system settings with the resolved values in their places: what the engine runs one request with. */
 export function effectiveCallbackSettings(system: CallbackSettings, resolved: ResolvedSettings): CallbackSettings {
   const values = settingValues(resolved);
-  const { sendDeviceCid, sendSourceAsCid, callbackCid, webCallbackCid, forwardPartyNumbers, destination: _destination, blockedCallers: _blocked, trunk: _trunk, ...rest } = values;
+  const { sendDeviceCid, sendSourceAsCid, callbackCid, webCallbackCid, forwardPartyNumbers, destination: _destination, blockedCallers: _blocked, trunk: _trunk, routingPolicy: _policy, allowLossCalls: _loss, ...rest } = values;
   return { ...system, ...rest, callerId: { sendDeviceCid, sendSourceAsCid, callbackCid, webCallbackCid, forwardPartyNumbers } };
 }

@@ -52,6 +52,17 @@ describeEachCliDatabase('CLI access numbers and calling cards', (target) => {
     const json = await cliJson<{ resolvedSettings: Record<string, { value: unknown; source: string }> }>(target(), ['dids', 'show', '+4930999000']);
     expect(json.resolvedSettings.maxRetries).toEqual({ value: 2, source: 'system' });
 
+    // #17: the route policy, loss-call rule and server; null stands for routing.policy / routing.allowLossCalls.
+    expect((await cli(target(), ['accounts', 'set', 'Owner', '--setting', 'routingPolicy=priority'])).code).toBe(0);
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'callbackServer=fs2', '--setting', 'allowLossCalls=true'])).code).toBe(0);
+    const routed = await cli(target(), ['dids', 'show', '+4930999000']);
+    expect(routed.stdout).toMatch(/^routingPolicy: +priority \(account\)$/m);
+    expect(routed.stdout).toMatch(/^allowLossCalls: +true \(access-number\)$/m);
+    expect(routed.stdout).toMatch(/^callbackServer: +fs2 \(access-number\)$/m);
+    expect((await cli(target(), ['accounts', 'show', 'Owner'])).stdout).toMatch(/^allowLossCalls: +null \(system\)$/m);
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'routingPolicy=fastest'])).stderr).toContain('routingPolicy: ');
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--unset-setting', 'callbackServer', '--unset-setting', 'allowLossCalls'])).code).toBe(0);
+
     const bad = await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'waitTimeSeconds=1', '--setting', 'colour=red']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('waitTimeSeconds: Too small');

@@ -13,8 +13,6 @@ function router(source: RouteSource, fields: Partial<LegRouterOptions> = {}): { 
   const clock = new ManualClock(0);
   const options: LegRouterOptions = {
     source,
-    policy: 'cheapest',
-    allowLossCalls: false,
     failoverCauses: new Set(DEFAULT_FAILOVER_CAUSES),
     reloadMs: 30_000,
     limits: new CarrierLimits(clock),
@@ -39,7 +37,7 @@ function source(carriers: RouteCarrier[], rates: RouteRate[]): RouteSource & { r
   return counted;
 }
 
-const input = { number: e164('+4930123456'), callerId: e164('+15550001111'), sellRate: { ...perSecond(50_000), tariffId: 1 }, nodes: ['fs1'] };
+const input = { number: e164('+4930123456'), callerId: e164('+15550001111'), sellRate: { ...perSecond(50_000), tariffId: 1 }, nodes: ['fs1'], choice: { policy: 'cheapest', allowLossCalls: false } } as const;
 
 describe('LegRouter', () => {
   it('tries the carriers in order, each with its dial number, and fails over on route causes only', async () => {
@@ -72,6 +70,12 @@ describe('LegRouter', () => {
     expect([none.next(), none.noCarrierCause]).toEqual([undefined, 'NO_ROUTE_DESTINATION']);
     const loss = await r.plan(input, log);
     expect([loss.next(), loss.noCarrierCause]).toEqual([undefined, 'NO_ROUTE_DESTINATION']);
+  });
+
+  it('routes each leg by the policy its call gives', async () => {
+    const { router: r } = router(source([carrier(1, 'cheap', { priority: 9 }), carrier(2, 'first', { priority: 1 })], [rate(1, '49', 1), rate(2, '49', 2)]));
+    expect(namesOf(await r.plan(input, log))).toEqual(['cheap', 'first']);
+    expect(namesOf(await r.plan({ ...input, choice: { policy: 'priority', allowLossCalls: false } }, log))).toEqual(['first', 'cheap']);
   });
 
   it('leaves out a carrier whose number rules do not fit the number', async () => {
@@ -110,8 +114,7 @@ describe('LegRouter', () => {
     const { router: r } = router(data);
     expect(namesOf(await r.plan(input, logger))).toEqual(['dollar']);
     expect(records.filter((record) => record.level === 'warn')).toEqual([expect.objectContaining({ carriers: ['euro'] })]);
-    const { router: lossy } = router(data, { allowLossCalls: true });
-    expect(namesOf(await lossy.plan(input, log))).toEqual(['euro', 'dollar']);
+    expect(namesOf(await r.plan({ ...input, choice: { policy: 'cheapest', allowLossCalls: true } }, log))).toEqual(['euro', 'dollar']);
   });
 
   it('reads a tariff\'s currency once per table, and compares nothing with a tariff that is gone', async () => {

@@ -56,10 +56,29 @@ describe('resolveSettings (#18 item 1)', () => {
     expect(effective).not.toHaveProperty('destination');
   });
 
+  it('resolves the route policy, loss-call rule and callback server per account and access number, null standing for the routing settings', () => {
+    const { settings, bad } = resolveSettings(system, {
+      account: { routingPolicy: 'priority', allowLossCalls: true, callbackServer: 'fs1' },
+      accessNumber: { callbackServer: 'fs2', routingPolicy: 'fastest', allowLossCalls: 'yes' },
+    });
+    expect([settings.routingPolicy, settings.allowLossCalls, settings.callbackServer]).toEqual([
+      { value: 'priority', source: 'account' },
+      { value: true, source: 'account' },
+      { value: 'fs2', source: 'access-number' },
+    ]);
+    expect(bad.map(({ key }) => key)).toEqual(['routingPolicy', 'allowLossCalls']);
+    expect(resolveSettings(system, {}).settings.routingPolicy).toEqual({ value: null, source: 'system' });
+    const effective = effectiveCallbackSettings(system, settings);
+    expect(effective.callbackServer).toBe('fs2');
+    expect(effective).not.toHaveProperty('routingPolicy');
+  });
+
   it('names the layers of each system setting for the docs', () => {
     expect(overrideLayersOf('callback.maxRetries')).toEqual(['request', 'account', 'access-number']);
     expect(overrideLayersOf('callback.callerId.callbackCid')).toEqual(['account', 'access-number']);
     expect(overrideLayersOf('callback.defaultCountry')).toEqual([]);
+    expect(overrideLayersOf('routing.policy')).toEqual(['account', 'access-number']);
+    expect(overrideLayersOf('routing.failoverCauses')).toEqual([]);
   });
 });
 

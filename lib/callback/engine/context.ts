@@ -6,9 +6,11 @@ import { PromptFiles } from '../../ivr/prompt-files';
 import { readPromptList } from '../../ivr/read-prompt-list';
 import type { Logger } from '../../log/logger';
 import type { LegRouter } from '../../routing/leg-router';
+import type { RouteChoice } from '../../routing/route-types';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { systemClock, type Clock } from '../../time/clock';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
+import { callbackNodesOf } from './callback-nodes';
 import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LegWaiter } from './leg-waiter';
@@ -116,6 +118,8 @@ export interface EngineContext {
   readonly askAgainOnFailure: (request: CallbackRequest) => boolean;
   readonly onTalk: TalkHook | undefined;
   readonly router: LegRouter;
+  /** The policy and loss-call rule legs are routed by: `routing.*`, per request its resolved overrides. */
+  readonly route: RouteChoice;
   /** The nodes callback legs go out on: `callbackServer`, or every node for `any`. */
   readonly callbackNodes: readonly string[];
   /** Runs a write that must land, waiting out a database outage (see until-written.ts). */
@@ -177,7 +181,9 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
     onTalk: options.onTalk,
     router: legRouter(options.routing, { store, clock, logger, waitForDatabase }),
-    callbackNodes: callbackServer === 'any' ? options.telephony.nodes : [callbackServer],
+    route: { policy: options.routing.settings.policy, allowLossCalls: options.routing.settings.allowLossCalls },
+    // The system's server is checked against freeswitch.nodes when the settings are loaded.
+    callbackNodes: callbackNodesOf(callbackServer, options.telephony.nodes) ?? [callbackServer],
     untilWritten: waitForDatabase,
   };
 }

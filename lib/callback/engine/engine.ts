@@ -90,10 +90,10 @@ export class CallbackEngine {
       callLogger(this.ctx.logger, { requestId: request.id }).warn('request is already being called here; duplicate dial ignored');
       return;
     }
-    const settings = await this.ctx.work.run(() => requestSettings(this.ctx, request));
+    const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request));
     // Another dial of the same request may have started while the settings were read.
     if (this.runners.has(request.id)) return;
-    const runner = new RequestRunner({ ...this.ctx, settings }, request, (done) => {
+    const runner = new RequestRunner({ ...this.ctx, ...scope }, request, (done) => {
       if (this.runners.get(done.id) === done) this.runners.delete(done.id);
     });
     this.runners.set(request.id, runner);

@@ -23,8 +23,6 @@ export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
       buyRatesInForce: (at) => waitForDatabase('read buy rates', () => store.buyRates.buyRatesInForce(at)),
       tariffCurrency: async (tariffId) => (await waitForDatabase('read tariff', () => store.tariffs.findTariffById(tariffId)))?.currency ?? null,
     },
-    policy: routing.settings.policy,
-    allowLossCalls: routing.settings.allowLossCalls,
     failoverCauses: new Set(routing.settings.failoverCauses),
     reloadMs: routing.settings.reloadSeconds * 1000,
     limits: new CarrierLimits(clock),

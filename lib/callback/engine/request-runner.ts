@@ -254,7 +254,7 @@ export class RequestRunner implements FlowHost {
   }
 
   private route(number: E164, callerId: E164 | undefined, pricing: LegPricing | undefined, nodes: readonly string[], pinnedCarrier: string | undefined): Promise<LegTries> {
-    return this.ctx.router.plan({ number, callerId, sellRate: pricing?.rate, pinnedCarrier, nodes }, this.log);
+    return this.ctx.router.plan({ number, callerId, sellRate: pricing?.rate, pinnedCarrier, nodes, choice: this.ctx.route }, this.log);
   }
 
   /** `spec.callerId` is the one the request's rules chose; the row records the one the try's carrier sends. */

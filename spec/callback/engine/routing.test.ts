@@ -5,6 +5,7 @@ import type { E164 } from '../../../lib/domain/phone-number';
 import type { Carrier, Leg } from '../../../lib/store';
 import type { NewCarrier } from '../../../lib/store/carriers';
 import type { NewRate } from '../../../lib/store/tariffs-rates';
+import { freshDid } from '../../access/support';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
 
@@ -24,9 +25,14 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     rig = undefined;
   });
 
-  async function start(options: { callback?: RigOptions['callback']; routing?: Partial<RoutingSettings> } = {}): Promise<EngineRig> {
+  async function start(options: { callback?: RigOptions['callback']; routing?: Partial<RoutingSettings>; nodes?: number } = {}): Promise<EngineRig> {
     const routing = { ...defaultRouting(), settings: { ...routingSchema.parse({}), ...options.routing } };
-    rig = await startEngineRig(getDb(), dbEngine, { simulator: { gateways: GATEWAYS }, engine: { routing }, ...(options.callback ? { callback: options.callback } : {}) });
+    rig = await startEngineRig(getDb(), dbEngine, {
+      simulator: { gateways: GATEWAYS },
+      engine: { routing },
+      ...(options.callback ? { callback: options.callback } : {}),
+      ...(options.nodes ? { nodes: options.nodes } : {}),
+    });
     // The database is shared by the tests of a run: earlier tests' carriers are out of the way.
     for (const old of await rig.store.carriers.list()) await rig.store.carriers.disable(old.id);
     return rig;
@@ -228,6 +234,63 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
       ['A', 'beta', 'completed'],
       ['B', 'beta', 'completed'],
     ]);
+  });
+
+  it('routes an account\'s calls by its own policy: priority first while the system says cheapest', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000, { priority: 20 }), await carrier(r, 'beta', 2_000, { priority: 5 })];
+    const byPriority = await r.account(1_000, { settings: { routingPolicy: 'priority' } });
+    const bySystem = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const own = await r.engine.order({ accountId: byPriority.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(own.request.id);
+    const system = await r.engine.order({ accountId: bySystem.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(system.request.id);
+
+    expect((await tries(r, own.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'beta'],
+      ['B', 'beta'],
+    ]);
+    expect((await tries(r, system.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'alpha'],
+      ['B', 'alpha'],
+    ]);
+  });
+
+  it('lets an account that allows loss calls use a carrier the system would skip as losing money', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000, {}, { connectionFeeMinor: minorUnits(1) }), await carrier(r, 'beta', 2_000)];
+    const account = await r.account(1_000, { settings: { allowLossCalls: true } });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+    await r.finish(request.id);
+    expect((await tries(r, request.id, carriers)).map(([role, , name, state]) => [role, name, state])).toEqual([
+      ['A', 'alpha', 'completed'],
+      ['B', 'alpha', 'completed'],
+    ]);
+  });
+
+  it('puts the legs of an access number\'s callbacks on its own server, and ignores one naming no node', async () => {
+    const r = await start({ nodes: 2 });
+    await carrier(r, 'alpha', 1_000);
+    const account = await r.account(1_000);
+    const onFs2 = freshDid();
+    const onNoNode = freshDid();
+    await r.store.accessNumbers.create({ did: onFs2, authMode: 'ani', settings: { callbackServer: 'fs2' } });
+    await r.store.accessNumbers.create({ did: onNoNode, authMode: 'ani', settings: { callbackServer: 'fs9' } });
+    for (const sim of r.sims) sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    /** The node (simulator) each leg's channel was on. */
+    const nodesOf = async (did: E164): Promise<string[]> => {
+      const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, accessNumber: did });
+      await r.finish(request.id);
+      const legs = await r.store.legs.listForRequest(request.id);
+      return legs.map((leg) => `fs${r.sims.findIndex((sim) => sim.channel(leg.uuid) !== undefined) + 1}`);
+    };
+    expect(await nodesOf(onFs2)).toEqual(['fs2', 'fs2']);
+    expect(await nodesOf(onNoNode)).toEqual(['fs1', 'fs1']);
   });
 
   it('moves a leg\'s hold to the row of the try that carries it, so a recovery after a crash finds it there', async () => {
