@@ -31,6 +31,7 @@ describe('default settings', () => {
       rejectHangupCause: 'USER_BUSY',
       delaySeconds: 3,
       digitTimeoutSeconds: 5,
+      extensionDomain: null,
       method: 'call_to_caller',
       ringBeforeRejectSeconds: 0,
       announceBalance: true,
