@@ -183,7 +183,12 @@ export class LiveLeg {
 
   /** Queues an update of the row behind the ones before it (rowWrites); each waits out an outage. */
   private writeRow(what: string, patch: LegPatch): Promise<unknown> {
-    const write = this.rowWrites.then(() => this.ctx.work.run(() => this.ctx.untilWritten(what, () => this.ctx.store.legs.update(this.uuid, patch))));
+    // Queued behind an earlier write of this row (perhaps waiting out an outage) is waiting, not
+    // work: a step awaiting this write must not count as busy meanwhile, or the harness's "quiet"
+    // and the engine's idle accounting wait for a clock that only moves once nothing is busy.
+    const write = this.ctx.work
+      .waitFor(this.rowWrites)
+      .then(() => this.ctx.work.run(() => this.ctx.untilWritten(what, () => this.ctx.store.legs.update(this.uuid, patch))));
     this.rowWrites = write.catch(() => undefined);
     return write;
   }
