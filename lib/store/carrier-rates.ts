@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { BuyRate } from './carriers';
-import { Repository, int, money, type DbInt, type EpochMs } from './rows';
+import { Repository, int, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { prefixesOf, rateColumns, type NewRate } from './tariffs-rates';
+import { prefixesOf, rateColumns, rateTermsOf, type NewRate } from './tariffs-rates';
 import { StoreConflict, digitsField, epochMsField, idField, parseInput } from './validation';
 
 interface BuyRateRow {
@@ -32,18 +32,7 @@ const COLUMNS = [
 ];
 
 function toBuyRate(row: BuyRateRow): BuyRate {
-  return {
-    id: int(row.id),
-    carrierId: int(row.carrier_id),
-    prefix: row.prefix,
-    description: row.description,
-    ratePerMinute: int(row.rate_per_minute),
-    connectionFeeMinor: money(row.connection_fee_minor),
-    incrementFirstSeconds: int(row.increment_first_seconds),
-    incrementNextSeconds: int(row.increment_next_seconds),
-    minimumSeconds: int(row.minimum_seconds),
-    effectiveFrom: int(row.effective_from),
-  };
+  return { ...rateTermsOf(row), carrierId: int(row.carrier_id), effectiveFrom: int(row.effective_from) };
 }
 
 export interface BuyRateImport {

@@ -96,10 +96,13 @@ function toTariff(row: TariffRow): Tariff {
   };
 }
 
-function toRate(row: RateRow): Rate {
+/** The columns a sell and a buy rate share, as stored. */
+export type RateTermsRow = Pick<RateRow, 'id' | 'prefix' | 'description' | 'rate_per_minute' | 'connection_fee_minor' | 'increment_first_seconds' | 'increment_next_seconds' | 'minimum_seconds'>;
+
+/** A stored rate's id and terms, sell or buy: what toRate and the buy rates' mapping share. */
+export function rateTermsOf(row: RateTermsRow): Omit<Rate, 'tariffId'> {
   return {
     id: int(row.id),
-    tariffId: int(row.tariff_id),
     prefix: row.prefix,
     description: row.description,
     ratePerMinute: int(row.rate_per_minute),
@@ -108,6 +111,10 @@ function toRate(row: RateRow): Rate {
     incrementNextSeconds: int(row.increment_next_seconds),
     minimumSeconds: int(row.minimum_seconds),
   };
+}
+
+function toRate(row: RateRow): Rate {
+  return { ...rateTermsOf(row), tariffId: int(row.tariff_id) };
 }
 
 /** Every prefix of the number, longest first: "4930" → 4930, 493, 49, 4. */
