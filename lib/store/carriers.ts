@@ -221,6 +221,12 @@ export class CarriersRepository extends Repository {
     return carrier ?? null;
   }
 
+  /** The carrier's name and currency only: what a leg's settlement records, without its gateways. */
+  async billingIdentity(id: number): Promise<Pick<Carrier, 'id' | 'name' | 'currency'> | null> {
+    const row = await this.db<CarrierRow>('carriers').where({ id }).first('id', 'name', 'currency');
+    return row ? { id: int(row.id), name: row.name, currency: row.currency } : null;
+  }
+
   async getByName(name: string): Promise<Carrier | null> {
     const [carrier] = await this.withGateways(this.db<CarrierRow>('carriers').where({ name }));
     return carrier ?? null;

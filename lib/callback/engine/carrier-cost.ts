@@ -15,14 +15,15 @@ export interface CarrierCharge {
 const RATEABLE = /^\+?[0-9]{1,15}$/;
 
 /**
- * The leg's carrier (legs.carrier_id), and its buy rate in force when the leg started, applied to
- * the leg's billsec exactly as a sell rate is (lib/billing/rating.ts). Null for a leg that went out
- * through no carrier. Read inside the settlement's transaction, so the figures land with the CDR.
+ * What the leg's carrier (the try's own, known to its LiveLeg) charges for it: its buy rate in
+ * force when the leg started, applied to the leg's billsec exactly as a sell rate is
+ * (lib/billing/rating.ts). Null for a leg that went out through no carrier. Two reads per leg:
+ * the carrier's name and currency, and the rate in force (a sheet may have taken over since the
+ * router last reloaded, so the router's cached rates are not the answer here).
  */
-export async function carrierChargeOf(store: Store, leg: { uuid: string; number: string; startedAt: number; billsec: number }): Promise<CarrierCharge | null> {
-  const row = await store.legs.findByUuid(leg.uuid);
-  if (row?.carrierId === null || row?.carrierId === undefined) return null;
-  const carrier = await store.carriers.get(row.carrierId);
+export async function carrierChargeOf(store: Store, leg: { carrierId: number | null; number: string; startedAt: number; billsec: number }): Promise<CarrierCharge | null> {
+  if (leg.carrierId === null) return null;
+  const carrier = await store.carriers.billingIdentity(leg.carrierId);
   if (!carrier) return null;
   const rate = RATEABLE.test(leg.number) ? await store.buyRates.findInForce(carrier.id, leg.number, leg.startedAt) : null;
   const terms = rate ? ratingTermsOf(rate) : null;

@@ -213,6 +213,7 @@ export class LiveLeg {
       await this.rowWrites;
       return this.ctx.work.run(async () => {
         const settled = await settleLeg(this.ctx, {
+          carrierId: this.carrierId,
           requestId: this.requestId,
           legUuid: this.uuid,
           role: this.role,

@@ -164,6 +164,7 @@ describeEachDatabase('callback engine, settlement', (getDb) => {
       state: 'bridged' as const,
       createdAt: now - 70_000,
       end,
+      carrierId: null,
     };
 
     expect(await settleLeg(ctx, input)).toEqual({ state: 'completed', costMinor: 2, written: true });
