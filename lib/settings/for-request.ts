@@ -38,8 +38,10 @@ export async function resolveForStored(
   system: CallbackSettings,
   ids: { readonly accountId: number | null; readonly accessDid: E164 | null; readonly request?: JsonObject },
   logger: Logger,
+  // The engine reads the account once per admission (settings, pricing, limits): it passes its reader.
+  readAccount: (accountId: number) => Promise<Account | null> = (accountId) => store.accounts.findById(accountId),
 ): Promise<ResolvedSettings> {
-  const account = ids.accountId === null ? null : await store.accounts.findById(ids.accountId);
+  const account = ids.accountId === null ? null : await readAccount(ids.accountId);
   const accessNumber = ids.accessDid === null ? null : await store.accessNumbers.findByDid(ids.accessDid);
   return resolveFor(system, { account, accessNumber, ...(ids.request ? { request: ids.request } : {}) }, logger);
 }

@@ -14,6 +14,7 @@ import { Latch } from './latch';
 import { recoverRequest } from './recover';
 import { legExists } from './leg-probe';
 import { settleReportedEnd, type ReportedSettlement } from './reported-end';
+import { readEachAccountOnce } from './account-reads';
 import { requestSettings } from './request-settings';
 import { RequestRunner } from './request-runner';
 import { cancelStoredRequest } from './cancel-stored';
@@ -90,12 +91,19 @@ export class CallbackEngine {
       callLogger(this.ctx.logger, { requestId: request.id }).warn('request is already being called here; duplicate dial ignored');
       return;
     }
-    const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request));
+    // One read of the account serves the settings and the admission right after them.
+    const accounts = readEachAccountOnce(this.ctx.store);
+    const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request, accounts));
     // Another dial of the same request may have started while the settings were read.
     if (this.runners.has(request.id)) return;
-    const runner = new RequestRunner({ ...this.ctx, ...scope }, request, (done) => {
-      if (this.runners.get(done.id) === done) this.runners.delete(done.id);
-    });
+    const runner = new RequestRunner(
+      { ...this.ctx, ...scope },
+      request,
+      (done) => {
+        if (this.runners.get(done.id) === done) this.runners.delete(done.id);
+      },
+      accounts,
+    );
     this.runners.set(request.id, runner);
     await runner.start();
   }

@@ -12,7 +12,7 @@ import type { Action, CallLeg, RequestEvent } from '../state/request-events';
 import { isFinalState, isRequestState, type FinalState, type RequestState } from '../state/request-state';
 import { callerIdsForRequest } from './caller-ids';
 import { destinationOf, withChosenPayer } from './ask-destination';
-import { readEachAccountOnce } from './account-reads';
+import { readEachAccountOnce, type AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
@@ -92,6 +92,8 @@ export class RequestRunner implements FlowHost {
     readonly ctx: EngineContext,
     request: CallbackRequest,
     private readonly onRetire: (runner: RequestRunner) => void,
+    /** The account reads of this runner's admission (the engine's dial shares them with the settings). */
+    private readonly accounts: AccountLookup = readEachAccountOnce(ctx.store),
   ) {
     this.request = request;
     this.state = isRequestState(request.state) ? request.state : WAITING;
@@ -142,12 +144,11 @@ export class RequestRunner implements FlowHost {
    */
   private async admit(): Promise<void> {
     const claimedAt = this.ctx.clock.now();
-    const accounts = readEachAccountOnce(this.ctx.store);
     const refusal =
       this.switchedOff() ??
-      (await this.money.prepare(this.request, accounts)) ??
+      (await this.money.prepare(this.request, this.accounts)) ??
       (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
-        const overLimit = await concurrencyRefusal(this.ctx, this.request, accounts);
+        const overLimit = await concurrencyRefusal(this.ctx, this.request, this.accounts);
         if (overLimit) return overLimit;
         if (await this.leaseHeld(claimedAt)) await this.begin();
         return undefined;

@@ -1,5 +1,6 @@
 import { effectiveCallbackSettings, resolveForStored } from '../../settings';
 import type { CallbackRequest } from '../../store/callback-requests';
+import type { AccountLookup } from './account-reads';
 import { callbackNodesOf } from './callback-nodes';
 import type { EngineContext } from './context';
 import { requestData } from './request-data';
@@ -12,11 +13,11 @@ export type RequestScope = Pick<EngineContext, 'settings' | 'route' | 'callbackN
  * number's, its account's and the system's. Read when a request is due, so an operator's change
  * applies from the next attempt on.
  */
-export async function requestSettings(ctx: EngineContext, request: CallbackRequest): Promise<RequestScope> {
+export async function requestSettings(ctx: EngineContext, request: CallbackRequest, accounts?: AccountLookup): Promise<RequestScope> {
   const data = requestData(request.data);
   const ordered = data.retryIntervalSeconds === undefined ? {} : { retryIntervalSeconds: data.retryIntervalSeconds };
   const resolved = await ctx.untilWritten(`settings of request ${request.id}`, () =>
-    resolveForStored(ctx.store, ctx.settings, { accountId: request.accountId, accessDid: data.accessNumber ?? null, request: ordered }, ctx.logger),
+    resolveForStored(ctx.store, ctx.settings, { accountId: request.accountId, accessDid: data.accessNumber ?? null, request: ordered }, ctx.logger, accounts),
   );
   const { routingPolicy, allowLossCalls, callbackServer } = resolved;
   return {
