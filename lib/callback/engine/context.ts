@@ -5,6 +5,7 @@ import type { CallbackSettings } from '../../config/schema';
 import { PromptFiles } from '../../ivr/prompt-files';
 import { readPromptList } from '../../ivr/read-prompt-list';
 import type { Logger } from '../../log/logger';
+import type { CarrierLimiter } from '../../routing/carrier-limiter';
 import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
 import { createStore, type CallbackRequest, type Store } from '../../store';
@@ -84,6 +85,8 @@ export interface EngineRouting {
   readonly settings: RoutingSettings;
   /** For the weighted order of carriers of equal priority (default Math.random). */
   readonly random?: () => number;
+  /** Where carriers' channels and calls per second are counted: shared in Redis by several controllers, else this process's own (the default). */
+  readonly limits?: CarrierLimiter;
 }
 
 /** Everything the flows share, resolved once per engine. */

@@ -1,5 +1,5 @@
 import { routingSchema } from '../../config/routing-schema';
-import { CarrierLimits } from '../../routing/carrier-limits';
+import { InProcessCarrierLimits } from '../../routing/carrier-limits';
 import { LegRouter } from '../../routing/leg-router';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store';
@@ -14,7 +14,7 @@ interface RouterDeps {
   readonly waitForDatabase: <T>(what: string, read: () => Promise<T>) => Promise<T>;
 }
 
-/** The engine's router over the store's carriers and buy rates, with this process's carrier limits. */
+/** The engine's router over the store's carriers and buy rates, with the carrier limits it was given (else this process's own). */
 export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
   const { store, clock, logger, waitForDatabase } = deps;
   return new LegRouter({
@@ -25,7 +25,7 @@ export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
     },
     failoverCauses: new Set(routing.settings.failoverCauses),
     reloadMs: routing.settings.reloadSeconds * 1000,
-    limits: new CarrierLimits(clock),
+    limits: routing.limits ?? new InProcessCarrierLimits(clock),
     clock,
     random: routing.random ?? Math.random,
     logger,

@@ -2,7 +2,7 @@ import type { ExtensionAddress } from '../../domain/call-endpoint';
 import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
-import type { CarrierSlot } from '../../routing/carrier-limits';
+import type { CarrierSlot } from '../../routing/carrier-limiter';
 import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
