@@ -72,8 +72,9 @@ export class RedisCarrierLimits implements CarrierLimiter {
   private closed = false;
 
   constructor(private readonly options: RedisCarrierLimitsOptions) {
-    // A take waits at most commandTimeoutMs, also while ioredis reconnects: a dial does not hang on Redis.
-    this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 1_000 });
+    // A take waits at most commandTimeoutMs, also while ioredis reconnects: a dial does not hang on
+    // Redis. A stop does not either: a dead connection is let go of after 200 ms, not ioredis's 2 s.
+    this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 1_000, disconnectTimeout: 200 });
     this.redis.on('error', (error: Error) => options.logger.debug('carrier limits: Redis connection error', { error: error.message }));
   }
 
@@ -116,7 +117,9 @@ export class RedisCarrierLimits implements CarrierLimiter {
     this.refreshTimer?.cancel();
     this.refreshTimer = undefined;
     await this.refreshing;
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Not connected: nothing to say goodbye to, and a QUIT would wait for a reconnect.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private hold(key: string, member: string): CarrierSlot {
