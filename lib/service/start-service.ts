@@ -119,7 +119,9 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     }
     // One language lookup for every prompt: the IVR's, the engine's and the features' (#18 item 1).
     const promptFiles = new PromptFiles(settings.freeswitch.promptsDir, readPromptList(settings.freeswitch.promptsList, logger), settings.callback.language);
-    const carrierLimits = carrierLimiterFor(settings, { clock, logger, stops });
+    const carrierLimits = carrierLimiterFor(settings, { clock, logger });
+    // Stopped after the engine (pushed before it), once its last leg gave its channel back.
+    if (carrierLimits) stops.push('carrier limits', () => carrierLimits.close());
     const engine = new CallbackEngine({
       db,
       logger,
