@@ -23,4 +23,9 @@ export type LimitedCarrier = Pick<RouteCarrier, 'id' | 'maxChannels' | 'maxCps'>
 export interface CarrierLimiter {
   /** Takes a channel and a call of this second on the carrier, or says which limit refused. */
   tryTake(carrier: LimitedCarrier): Promise<CarrierSlot | LimitRefusal>;
+  /**
+   * Counts a channel that is up already, whatever the limit: a talk adopted from a controller
+   * that died or stopped, whose own count of it lapses with that controller.
+   */
+  hold(carrier: LimitedCarrier): CarrierSlot;
 }

@@ -29,6 +29,11 @@ export class InProcessCarrierLimits implements CarrierLimiter {
     const use = this.useOf(carrier);
     if (carrier.maxChannels !== null && use.channels >= carrier.maxChannels) return 'max_channels';
     if (use.bucket && !use.bucket.tryTake()) return 'max_cps';
+    return this.hold(carrier);
+  }
+
+  hold(carrier: LimitedCarrier): CarrierSlot {
+    const use = this.useOf(carrier);
     use.channels += 1;
     let held = true;
     return {

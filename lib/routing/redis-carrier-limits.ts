@@ -95,7 +95,18 @@ export class RedisCarrierLimits implements CarrierLimiter {
     }
     if (verdict === 'max_channels' || verdict === 'max_cps') return verdict;
     if (verdict !== 'ok') throw new Error(`carrier limits: unexpected answer from Redis: ${String(verdict)}`);
-    return carrier.maxChannels === null ? NOTHING_HELD : this.hold(channelsKey, member);
+    return carrier.maxChannels === null ? NOTHING_HELD : this.leased(channelsKey, member);
+  }
+
+  hold(carrier: LimitedCarrier): CarrierSlot {
+    if (carrier.maxChannels === null) return NOTHING_HELD;
+    const member = randomUUID();
+    const key = this.channelsKey(carrier.id);
+    // Not counted (Redis away): the first refresh finds the lease missing and says so.
+    this.redis
+      .zadd(key, this.options.clock.now() + this.options.leaseMs, member)
+      .catch((error: unknown) => this.options.logger.warn('an adopted carrier channel could not be counted in Redis', { carrierId: carrier.id, error: errorText(error) }));
+    return this.leased(key, member);
   }
 
   /** The carrier's channels held now by every controller (leases not yet expired on our clock). */
@@ -122,7 +133,7 @@ export class RedisCarrierLimits implements CarrierLimiter {
     else this.redis.disconnect();
   }
 
-  private hold(key: string, member: string): CarrierSlot {
+  private leased(key: string, member: string): CarrierSlot {
     this.leases.set(member, key);
     this.scheduleRefresh();
     return {

@@ -36,6 +36,17 @@ describe('InProcessCarrierLimits', () => {
     expect(limits.take(one)).toBe('max_channels');
   });
 
+  it('counts a channel that is up already even beyond the limit, until it is released', () => {
+    const limits = new InProcessCarrierLimits(new ManualClock(0));
+    const one = carrier(1, 'one', { maxChannels: 1 });
+    expect(typeof limits.take(one)).toBe('object');
+    const adopted = limits.hold(one);
+    expect(limits.channels(1)).toBe(2);
+    adopted.release();
+    adopted.release();
+    expect(limits.channels(1)).toBe(1);
+  });
+
   it('follows a changed CPS limit with a fresh bucket', () => {
     const limits = new InProcessCarrierLimits(new ManualClock(0));
     expect(typeof limits.take(carrier(1, 'c', { maxCps: 1 }))).toBe('object');

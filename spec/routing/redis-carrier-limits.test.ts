@@ -109,6 +109,26 @@ describeWith(testRedis(), 'RedisCarrierLimits', (url) => {
     expect(verdicts(await Promise.all([one.tryTake(paced), two.tryTake(paced), one.tryTake(paced), two.tryTake(paced)])).sort()).toEqual(['max_cps', 'ok', 'ok', 'ok']);
   });
 
+  it('counts a channel a controller adopted, beyond the limit, on every controller, until it is released', async () => {
+    const clock = new ManualClock(0);
+    const [adopter, other] = controllers(2, [clock, clock]) as [RedisCarrierLimits, RedisCarrierLimits];
+    const one = carrier(1, 'one', { maxChannels: 1 });
+    expect(verdicts([await other.tryTake(one)])).toEqual(['ok']);
+    const adopted = adopter.hold(one);
+    await eventually(async () => (await other.channels(1)) === 2, 'the adopted channel counted');
+    // Kept by the adopter's refreshes like any lease, two leases on.
+    for (let step = 0; step < 6; step += 1) {
+      await clock.advance(LEASE_MS / 3);
+      await Promise.all([adopter.whenRefreshed(), other.whenRefreshed()]);
+    }
+    expect(await adopter.channels(1)).toBe(2);
+    adopted.release();
+    expect(await adopter.channels(1)).toBe(1);
+    // A carrier without a channel limit has nothing to count.
+    adopter.hold(carrier(2, 'free')).release();
+    expect(await adopter.channels(2)).toBe(0);
+  });
+
   it('refuses a call per second without taking a channel, and a full carrier without using up its second', async () => {
     const [limits] = controllers(1) as [RedisCarrierLimits];
     const both = carrier(1, 'both', { maxChannels: 1, maxCps: 1 });

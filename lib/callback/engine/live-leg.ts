@@ -84,8 +84,12 @@ export class LiveLeg {
     this.signals = ctx.hub.watch(spec.uuid);
     this.log = callLogger(ctx.logger, { requestId, legUuid: spec.uuid });
     this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, this.log);
-    const slot = spec.carrierSlot;
-    if (slot) void this.signals.hangup.promise.then(() => slot.release());
+    if (spec.carrierSlot) this.keepChannel(spec.carrierSlot);
+  }
+
+  /** The carrier's channel this leg holds, let go when the leg hangs up. */
+  keepChannel(slot: CarrierSlot): void {
+    void this.signals.hangup.promise.then(() => slot.release());
   }
 
   /**
