@@ -102,7 +102,7 @@ export class RedisCarrierLimits implements CarrierLimiter {
     if (carrier.maxChannels === null) return NOTHING_HELD;
     const member = randomUUID();
     const key = this.channelsKey(carrier.id);
-    // Not counted (Redis away): the first refresh finds the lease missing and says so.
+    // Not counted now (Redis away): the next refresh adds it.
     this.redis
       .zadd(key, this.options.clock.now() + this.options.leaseMs, member)
       .catch((error: unknown) => this.options.logger.warn('an adopted carrier channel could not be counted in Redis', { carrierId: carrier.id, error: errorText(error) }));
@@ -154,21 +154,22 @@ export class RedisCarrierLimits implements CarrierLimiter {
     }, Math.max(1, Math.floor(this.options.leaseMs / 3)));
   }
 
-  /** Pushes every held lease's expiry one lease ahead; one that is gone (expired while Redis was away) is no longer ours. */
+  /**
+   * Pushes every held lease's expiry one lease ahead. A lease found gone (it expired while Redis
+   * was away, or an adopted channel could not be counted) is added again: its leg is up, so its
+   * channel is in use, even if that puts the carrier above its limit for a while.
+   */
   private async refresh(): Promise<void> {
     const held = [...this.leases];
     const expiry = this.options.clock.now() + this.options.leaseMs;
     const pipeline = this.redis.pipeline();
-    for (const [member, key] of held) pipeline.zadd(key, 'XX', 'CH', expiry, member);
+    // Sent before any later release's ZREM on this connection, so a channel given back meanwhile is not added again.
+    for (const [member, key] of held) pipeline.zadd(key, expiry, member);
     for (const key of new Set(held.map(([, key]) => key))) pipeline.pexpire(key, this.keyTtlMs);
     try {
       const results = (await pipeline.exec()) ?? [];
-      held.forEach(([member], index) => {
-        const [error, changed] = results[index] ?? [null, 0];
-        if (error || changed !== 0 || !this.leases.has(member)) return;
-        this.leases.delete(member);
-        this.options.logger.warn('a carrier channel lease expired before it was refreshed; the channel is no longer counted', { member });
-      });
+      const readded = held.filter((_, index) => results[index]?.[1] === 1).length;
+      if (readded > 0) this.options.logger.warn('carrier channels whose leases had expired (Redis away longer than a lease?) are counted again', { channels: readded });
     } catch (error) {
       this.options.logger.warn('carrier channel leases not refreshed in Redis; retried at the next refresh', { error: errorText(error) });
     }

@@ -94,6 +94,22 @@ describeWith(testRedis(), 'RedisCarrierLimits', (url) => {
     expect(verdicts([await other.tryTake(one)])).toEqual(['ok']);
   });
 
+  it('counts a channel again whose lease expired while its leg was up (Redis away longer than a lease), even above the limit', async () => {
+    const stalledClock = new ManualClock(0);
+    const otherClock = new ManualClock(0);
+    const [stalled, other] = controllers(2, [stalledClock, otherClock]) as [RedisCarrierLimits, RedisCarrierLimits];
+    const one = carrier(1, 'one', { maxChannels: 1 });
+    expect(verdicts([await stalled.tryTake(one)])).toEqual(['ok']);
+    // To the other controller the stalled one's lease ran out: it takes the channel.
+    await otherClock.advance(LEASE_MS);
+    expect(verdicts([await other.tryTake(one)])).toEqual(['ok']);
+    // The stalled controller's leg is still up: its next refresh counts it again.
+    await stalledClock.advance(LEASE_MS / 3);
+    await stalled.whenRefreshed();
+    expect(await other.channels(1)).toBe(2);
+    expect(await other.tryTake(one)).toBe('max_channels');
+  });
+
   it('lets maxCps calls a second through across controllers, in a sliding one-second window', async () => {
     const clock = new ManualClock(0);
     const [one, two] = controllers(2, [clock, clock]) as [RedisCarrierLimits, RedisCarrierLimits];
