@@ -17,6 +17,7 @@ import { testLogger } from '../lib/log/logger';
 import { createScheduler, type Scheduler } from '../lib/scheduler';
 import { createStore } from '../lib/store';
 import { migrateToLatest, openDatabase } from '../lib/store/database';
+import { carrierLimiterFor } from '../lib/service/carrier-limiter';
 import { socketPeerPolicy } from '../lib/service/socket-peers';
 import { systemClock } from '../lib/time/clock';
 import { waitFor } from './stats';
@@ -148,11 +149,14 @@ export async function startControllerOn(
       if (uuid) answeredAt.set(ownString(uuid), performance.now());
     }
   });
+  // Carrier limits where the service counts them: in Redis when controllers share a Redis queue.
+  const routing = defaultRouting();
+  const carrierLimits = carrierLimiterFor({ queue: options.queue, routing: routing.settings }, { clock: systemClock, logger });
   const engine = new CallbackEngine({
     db,
     logger,
     settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
-    routing: defaultRouting(),
+    routing: { ...routing, limits: carrierLimits },
     telephony: {
       ...telephony,
       originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {
@@ -191,6 +195,7 @@ export async function startControllerOn(
     async stop() {
       engine.close();
       await scheduler.stop();
+      await carrierLimits?.close();
       pool.close();
       await Promise.race([Promise.all([client.close(), server.close()]), new Promise((resolve) => setTimeout(resolve, 3_000))]);
       await options.cleanup?.();

@@ -1,7 +1,7 @@
 import { cpuUsage } from 'node:process';
 import type { E164 } from '../lib/domain/phone-number';
 import { carrierDialNumber } from '../lib/routing/carrier-dial';
-import { CarrierLimits } from '../lib/routing/carrier-limits';
+import { InProcessCarrierLimits } from '../lib/routing/carrier-limits';
 import { routeLeg, routingTable, type RouteOptions } from '../lib/routing/route-leg';
 import type { RouteCarrier, RouteRate } from '../lib/routing/route-types';
 import { ManualClock } from '../lib/time/clock';
@@ -78,13 +78,13 @@ export function routingBench(options: { legs: number; carriers?: number; prefixe
   const table = routingTable(carriers, rates);
   const buildMs = cpuMs(cpuUsage(buildStart));
 
-  const limits = new CarrierLimits(new ManualClock());
+  const limits = new InProcessCarrierLimits(new ManualClock());
   let tries = 0;
   const legOnce = (number: E164): void => {
     const route = routeLeg(table, number, routeOptions);
     for (const entry of route.tries) {
       carrierDialNumber(entry.carrier, number);
-      const slot = limits.tryTake(entry.carrier);
+      const slot = limits.take(entry.carrier);
       if (typeof slot !== 'string') slot.release();
       tries += 1;
     }

@@ -45,6 +45,10 @@ export const routingSchema = z
       z.number().int().min(1).max(3600).default(30),
       'How long carriers and buy rates read from the database are used before they are read again; a new rate sheet takes effect within it.',
     ),
+    carrierLeaseSeconds: setting(
+      z.number().int().min(3).max(3600).default(150),
+      'With `queue.driver=redis`, carriers\' channels are counted in Redis across all controllers, each channel a lease its controller refreshes every third of this while the leg lives: the longest a channel of a controller that died stays counted against its carrier\'s `maxChannels`. Keep it above `scheduler.leaseSeconds` plus the sweep interval, so that a dead controller\'s talks stay counted until another controller adopts them (and counts them again).',
+    ),
   })
   .prefault({});
 

@@ -56,7 +56,7 @@ export class FeatureLeg {
     // It is dialed from A's channel (att_xfer, conference): it lives on A's node, through a carrier with a gateway there.
     const node = talk.legA.node ?? ctx.callbackNodes[0];
     const tries = await ctx.router.plan({ number, callerId: ids.legB.number, sellRate: pricing.rate, nodes: node === undefined ? [] : [node], choice: ctx.route }, talk.log);
-    const via = tries.next();
+    const via = await tries.next();
     if (!via || node === undefined) return refuse(talk, { refused: 'destination_not_in_tariff', details: { reason: 'no_carrier', cause: tries.noCarrierCause } }, number);
     const uuid = randomUUID();
     // Bounded by the talk: one that ended while the hold waited for the database gets no third party.

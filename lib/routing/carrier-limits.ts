@@ -1,13 +1,6 @@
 import { TokenBucket } from '../esl/token-bucket';
 import type { Clock } from '../time/clock';
-import type { RouteCarrier } from './route-types';
-
-export type LimitRefusal = 'max_channels' | 'max_cps';
-
-/** A channel taken on a carrier; released once when the try's leg is over (a second release does nothing). */
-export interface CarrierSlot {
-  release(): void;
-}
+import type { CarrierLimiter, CarrierSlot, LimitedCarrier, LimitRefusal } from './carrier-limiter';
 
 interface CarrierUse {
   channels: number;
@@ -17,21 +10,30 @@ interface CarrierUse {
 }
 
 /**
- * Per-carrier limits of this process: calls up at once (`maxChannels`) and new calls per second
- * (`maxCps`, bursts up to the same number, as the node pool does). A carrier at a limit is
- * skipped for the try; the count is this instance's own (several instances each get the full
- * limit; the carrier's own rejections then fail over like any route cause).
+ * Per-carrier limits counted in this process, for a deployment of one controller (embedded mode:
+ * in-process queue, no Redis). New calls per second go through a token bucket bursting up to
+ * `maxCps`, as the node pool's does. Several controllers must count in Redis instead
+ * (redis-carrier-limits.ts), or each would get the full limit.
  */
-export class CarrierLimits {
+export class InProcessCarrierLimits implements CarrierLimiter {
   private readonly use = new Map<number, CarrierUse>();
 
   constructor(private readonly clock: Clock) {}
 
-  /** Takes a channel and a CPS token on the carrier, or says which limit refused. */
-  tryTake(carrier: Pick<RouteCarrier, 'id' | 'maxChannels' | 'maxCps'>): CarrierSlot | LimitRefusal {
+  tryTake(carrier: LimitedCarrier): Promise<CarrierSlot | LimitRefusal> {
+    return Promise.resolve(this.take(carrier));
+  }
+
+  /** tryTake without the promise (the routing benchmark measures the CPU of a leg's routing). */
+  take(carrier: LimitedCarrier): CarrierSlot | LimitRefusal {
     const use = this.useOf(carrier);
     if (carrier.maxChannels !== null && use.channels >= carrier.maxChannels) return 'max_channels';
     if (use.bucket && !use.bucket.tryTake()) return 'max_cps';
+    return this.hold(carrier);
+  }
+
+  hold(carrier: LimitedCarrier): CarrierSlot {
+    const use = this.useOf(carrier);
     use.channels += 1;
     let held = true;
     return {
@@ -47,7 +49,7 @@ export class CarrierLimits {
     return this.use.get(carrierId)?.channels ?? 0;
   }
 
-  private useOf(carrier: Pick<RouteCarrier, 'id' | 'maxCps'>): CarrierUse {
+  private useOf(carrier: Pick<LimitedCarrier, 'id' | 'maxCps'>): CarrierUse {
     let use = this.use.get(carrier.id);
     if (!use) {
       use = { channels: 0, bucket: undefined, cps: null };

@@ -3,7 +3,7 @@ import type { HangupCause } from '../esl/hangup-causes';
 import type { Logger } from '../log/logger';
 import type { Clock } from '../time/clock';
 import { carrierCallerId, carrierDialNumber, type CarrierCallerId } from './carrier-dial';
-import type { CarrierLimits, CarrierSlot, LimitRefusal } from './carrier-limits';
+import type { CarrierLimiter, CarrierSlot, LimitRefusal } from './carrier-limiter';
 import { tryVerdict } from './route-causes';
 import { routeLeg, routingTable, type CarrierTry, type RoutingTable } from './route-leg';
 import type { RatingTerms } from '../billing/rating-terms';
@@ -22,7 +22,7 @@ export interface LegRouterOptions {
   readonly source: RouteSource;
   readonly failoverCauses: ReadonlySet<HangupCause>;
   readonly reloadMs: number;
-  readonly limits: CarrierLimits;
+  readonly limits: CarrierLimiter;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
@@ -70,17 +70,17 @@ export class LegTries {
 
   constructor(
     private readonly tries: ReadonlyArray<Omit<CarrierDial, 'slot'>>,
-    private readonly limits: CarrierLimits,
+    private readonly limits: CarrierLimiter,
     private readonly failoverCauses: ReadonlySet<HangupCause>,
     private readonly log: Logger,
   ) {}
 
   /** The next carrier with room, its channel taken; undefined when none is left. */
-  next(): CarrierDial | undefined {
+  async next(): Promise<CarrierDial | undefined> {
     while (this.index < this.tries.length) {
       const entry = this.tries[this.index] as Omit<CarrierDial, 'slot'>;
       this.index += 1;
-      const slot = this.limits.tryTake(entry.carrier);
+      const slot = await this.limits.tryTake(entry.carrier);
       if (typeof slot !== 'string') {
         this.tried += 1;
         return { ...entry, slot };
@@ -98,7 +98,8 @@ export class LegTries {
 
   /**
    * Why the leg cannot be dialed when `next()` found nothing before any try: every carrier at a
-   * limit (congestion, retried like any) or no carrier at all for the number.
+   * limit, or with limits that could not be checked (congestion, retried like any), or no carrier
+   * at all for the number.
    */
   get noCarrierCause(): HangupCause {
     return this.tried === 0 && this.lastRefusal !== undefined ? 'NORMAL_CIRCUIT_CONGESTION' : 'NO_ROUTE_DESTINATION';

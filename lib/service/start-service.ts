@@ -45,6 +45,7 @@ import { startHousekeeping, storeHousekeepingTasks } from './housekeeping';
 import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
 import { seedCarriersFromNodes } from './legacy-gateways';
+import { carrierLimiterFor } from './carrier-limiter';
 import { listenOn } from './port-in-use';
 
 export interface RunningService {
@@ -118,12 +119,15 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     }
     // One language lookup for every prompt: the IVR's, the engine's and the features' (#18 item 1).
     const promptFiles = new PromptFiles(settings.freeswitch.promptsDir, readPromptList(settings.freeswitch.promptsList, logger), settings.callback.language);
+    const carrierLimits = carrierLimiterFor(settings, { clock, logger });
+    // Stopped after the engine (pushed before it), once its last leg gave its channel back.
+    if (carrierLimits) stops.push('carrier limits', () => carrierLimits.close());
     const engine = new CallbackEngine({
       db,
       logger,
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
-      routing: { settings: settings.routing },
+      routing: { settings: settings.routing, limits: carrierLimits },
       scheduler,
       operatorCallbackAccountId: operatorId,
       instanceId,

@@ -89,6 +89,8 @@ export interface RigOptions {
   nodes?: number;
   /** Where node `index`'s inbound client connects instead of its simulator's port (a proxy a test can cut). */
   eslPortOf?: (simulatorPort: number, index: number) => Promise<number>;
+  /** The rig's clock, made beforehand by a test that gives it to parts it builds itself (a shared carrier limiter). */
+  clock?: SteppingClock;
 }
 
 export interface EngineRig {
@@ -169,7 +171,7 @@ function queryCounter(db: Knex): { readonly inFlight: () => number; readonly see
 }
 
 export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options: RigOptions = {}): Promise<EngineRig> {
-  const clock = new SteppingClock();
+  const clock = options.clock ?? new SteppingClock();
   const logger = testLogger();
   const store = createStore(db, () => clock.now());
   const queries = options.quietQueries ? queryCounter(db) : undefined;

@@ -50,6 +50,7 @@ export async function followAdoptedTalk(
   });
   lease.start();
   try {
+    await holdCarrierChannels(ctx, legs);
     await markTalking(ctx, request);
     const first = await Promise.race([...legs.map((leg) => untilEnded(ctx, leg).then(() => leg)), stopping]);
     if (first === 'hand_over') {
@@ -74,6 +75,18 @@ export async function followAdoptedTalk(
 export interface AdoptedTalkEnd {
   readonly handedOver: boolean;
   readonly cause: HangupCause | undefined;
+}
+
+/**
+ * The talk's legs take up channels on their carriers: counted again here, since the controller
+ * that counted them is gone (its leases lapse) or stopped (its leases lapse too, a while after
+ * this count: the talk is counted twice until then, never not at all).
+ */
+async function holdCarrierChannels(ctx: EngineContext, legs: readonly LiveLeg[]): Promise<void> {
+  for (const leg of legs) {
+    const carrier = leg.carrierId === null ? null : await ctx.store.carriers.get(leg.carrierId);
+    if (carrier) leg.keepChannel(ctx.carrierLimits.hold(carrier));
+  }
 }
 
 /** The talk is on: a row the dead instance left in dialing_b or b_answered says so now (both may go to bridged). */

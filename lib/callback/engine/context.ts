@@ -5,6 +5,8 @@ import type { CallbackSettings } from '../../config/schema';
 import { PromptFiles } from '../../ivr/prompt-files';
 import { readPromptList } from '../../ivr/read-prompt-list';
 import type { Logger } from '../../log/logger';
+import type { CarrierLimiter } from '../../routing/carrier-limiter';
+import { InProcessCarrierLimits } from '../../routing/carrier-limits';
 import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
 import { createStore, type CallbackRequest, type Store } from '../../store';
@@ -84,6 +86,8 @@ export interface EngineRouting {
   readonly settings: RoutingSettings;
   /** For the weighted order of carriers of equal priority (default Math.random). */
   readonly random?: () => number;
+  /** Where carriers' channels and calls per second are counted: shared in Redis by several controllers, else this process's own (the default). */
+  readonly limits?: CarrierLimiter;
 }
 
 /** Everything the flows share, resolved once per engine. */
@@ -118,6 +122,8 @@ export interface EngineContext {
   readonly askAgainOnFailure: (request: CallbackRequest) => boolean;
   readonly onTalk: TalkHook | undefined;
   readonly router: LegRouter;
+  /** Carriers' channels and calls per second (the router takes them; an adopted talk holds its channels). */
+  readonly carrierLimits: CarrierLimiter;
   /** The policy and loss-call rule legs are routed by: `routing.*`, per request its resolved overrides. */
   readonly route: RouteChoice;
   /** The nodes callback legs go out on: `callbackServer`, or every node for `any`. */
@@ -152,6 +158,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
         logger.warn('database unavailable; retrying the write', { what, attempt, delayMs, error: error instanceof Error ? error.message : String(error) }),
     });
   const { callbackServer } = options.settings;
+  const carrierLimits = options.routing.limits ?? new InProcessCarrierLimits(clock);
   return {
     db: options.db,
     store,
@@ -180,7 +187,8 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     askAgainAfterTalk: options.askAgainAfterTalk ?? (() => false),
     askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
     onTalk: options.onTalk,
-    router: legRouter(options.routing, { store, clock, logger, waitForDatabase }),
+    router: legRouter(options.routing, { store, clock, logger, waitForDatabase, limits: carrierLimits }),
+    carrierLimits,
     route: { policy: options.routing.settings.policy, allowLossCalls: options.routing.settings.allowLossCalls },
     // The system's server is checked against freeswitch.nodes when the settings are loaded.
     callbackNodes: callbackNodesOf(callbackServer, options.telephony.nodes) ?? [callbackServer],

@@ -1,5 +1,5 @@
 import { routingSchema } from '../../config/routing-schema';
-import { CarrierLimits } from '../../routing/carrier-limits';
+import type { CarrierLimiter } from '../../routing/carrier-limiter';
 import { LegRouter } from '../../routing/leg-router';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store';
@@ -12,11 +12,12 @@ interface RouterDeps {
   readonly logger: Logger;
   /** Carriers and rates are read while a call is set up: a database outage is waited out, as for its prices. */
   readonly waitForDatabase: <T>(what: string, read: () => Promise<T>) => Promise<T>;
+  readonly limits: CarrierLimiter;
 }
 
-/** The engine's router over the store's carriers and buy rates, with this process's carrier limits. */
+/** The engine's router over the store's carriers and buy rates, with the engine's carrier limits. */
 export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
-  const { store, clock, logger, waitForDatabase } = deps;
+  const { store, clock, logger, waitForDatabase, limits } = deps;
   return new LegRouter({
     source: {
       enabledCarriers: () => waitForDatabase('read carriers', () => store.carriers.listEnabledWithGateways()),
@@ -25,7 +26,7 @@ export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
     },
     failoverCauses: new Set(routing.settings.failoverCauses),
     reloadMs: routing.settings.reloadSeconds * 1000,
-    limits: new CarrierLimits(clock),
+    limits,
     clock,
     random: routing.random ?? Math.random,
     logger,

@@ -2,7 +2,7 @@ import type { ExtensionAddress } from '../../domain/call-endpoint';
 import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
-import type { CarrierSlot } from '../../routing/carrier-limits';
+import type { CarrierSlot } from '../../routing/carrier-limiter';
 import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
@@ -84,8 +84,12 @@ export class LiveLeg {
     this.signals = ctx.hub.watch(spec.uuid);
     this.log = callLogger(ctx.logger, { requestId, legUuid: spec.uuid });
     this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, this.log);
-    const slot = spec.carrierSlot;
-    if (slot) void this.signals.hangup.promise.then(() => slot.release());
+    if (spec.carrierSlot) this.keepChannel(spec.carrierSlot);
+  }
+
+  /** The carrier's channel this leg holds, let go when the leg hangs up. */
+  keepChannel(slot: CarrierSlot): void {
+    void this.signals.hangup.promise.then(() => slot.release());
   }
 
   /**

@@ -205,7 +205,7 @@ export class RequestRunner implements FlowHost {
     if (role === 'A') {
       const prepared = this.money.legA;
       const tries = await this.route(number, ids.legA.number, prepared.pricing, nodes, requestData(this.request.data).trunk);
-      const via = tries.next();
+      const via = await tries.next();
       this.legA = await this.openTry({ ...spec, ...prepared, callerId: ids.legA.number }, via);
       return { leg: this.legA, via, tries };
     }
@@ -218,7 +218,7 @@ export class RequestRunner implements FlowHost {
       return undefined;
     }
     const tries = await this.route(number, ids.legB.number, prepared.pricing, nodes, undefined);
-    const via = tries.next();
+    const via = await tries.next();
     this.legB = await this.openTry({ ...spec, ...prepared, callerId: ids.legB.number }, via);
     return { leg: this.legB, via, tries };
   }
@@ -233,7 +233,7 @@ export class RequestRunner implements FlowHost {
   async nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined> {
     const { leg, tries } = failed;
     if (leg.role === 'C' || !tries.failsOver(cause)) return undefined;
-    const via = tries.next();
+    const via = await tries.next();
     if (!via) return undefined;
     leg.failureCause ??= cause;
     leg.log.info('carrier try failed; trying the next carrier', { role: leg.role, cause, carrier: failed.via?.carrier.name, next: via.carrier.name });

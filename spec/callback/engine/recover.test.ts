@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { defaultRouting } from '../../../lib/callback/engine';
+import { InProcessCarrierLimits } from '../../../lib/routing/carrier-limits';
 import { DUE_STATES } from '../../../lib/scheduler/request-states';
+import { ManualClock } from '../../../lib/time/clock';
 import { claimForDial } from '../../../lib/store/request-claims';
 import { EslTestClient } from '../../simulator/esl-test-client';
 import { describeEachDatabase } from '../../support/databases';
@@ -27,11 +30,8 @@ describeEachDatabase('callback engine, recovery after a lost controller', (getDb
     await getDb()('callback_requests').where({ id: requestId }).update({ claimed_by: 'dead-controller', lease_until: r.clock.now() - 1 });
   }
 
-  it('a talk that outlived its controller is adopted, not cut, and is settled from what FreeSWITCH reports when a party hangs up', async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine));
-    const account = await r.account(100_000);
-    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, state: 'bridged', data: { talked: true } });
-    // A and B talking on the switch, as the dead controller left them.
+  /** A and B talking on the switch, bridged in their rows, as a dead controller leaves them. */
+  async function talkLeftBehind(r: EngineRig, requestId: string, carrierId: number | null = null): Promise<{ a: string; b: string; answeredAt: number }> {
     const [a, b] = [randomUUID(), randomUUID()];
     control = await EslTestClient.authed(r.sim.eslPort);
     for (const [uuid, number] of [[a, SOURCE], [b, DESTINATION]] as const) {
@@ -40,9 +40,17 @@ describeEachDatabase('callback engine, recovery after a lost controller', (getDb
     expect(await control.api(`uuid_bridge ${a} ${b}`)).toBe(`+OK ${b}\n`);
     const answeredAt = r.clock.now();
     for (const [uuid, role, number] of [[a, 'A', SOURCE], [b, 'B', DESTINATION]] as const) {
-      await r.store.legs.create({ uuid, requestId: request.id, role, number, state: 'bridged' });
+      await r.store.legs.create({ uuid, requestId, role, number, state: 'bridged', carrierId });
       await r.store.legs.update(uuid, { answeredAt });
     }
+    return { a, b, answeredAt };
+  }
+
+  it('a talk that outlived its controller is adopted, not cut, and is settled from what FreeSWITCH reports when a party hangs up', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, state: 'bridged', data: { talked: true } });
+    const { a, b, answeredAt } = await talkLeftBehind(r, request.id);
     await abandoned(r, request.id);
     const before = (await r.store.accounts.balance(account.id))!.balanceMinor;
 
@@ -68,6 +76,22 @@ describeEachDatabase('callback engine, recovery after a lost controller', (getDb
     const spent = cdrs.reduce((sum, cdr) => sum + cdr.costMinor, 0);
     expect(await r.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: before - spent, reservedMinor: 0 });
     expect(r.engine.owned()).toEqual([]);
+  });
+
+  it('an adopted talk counts again on its carrier\'s channels (the dead controller\'s count lapses with it) until it ends', async () => {
+    const limits = new InProcessCarrierLimits(new ManualClock());
+    const r = (rig = await startEngineRig(getDb(), dbEngine, { engine: { routing: { ...defaultRouting(), limits } } }));
+    const account = await r.account(100_000);
+    const carrier = await r.store.carriers.create({ name: `adopted-${randomUUID()}`, maxChannels: 1 });
+    const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: SOURCE, destination: DESTINATION, state: 'bridged', data: { talked: true } });
+    const { a } = await talkLeftBehind(r, request.id, carrier.id);
+    await abandoned(r, request.id);
+
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    await r.runUntil(() => limits.channels(carrier.id) === 2, 'the adopted legs counted on their carrier');
+    r.sim.hangup(a, 'NORMAL_CLEARING');
+    await r.finish(request.id);
+    expect(limits.channels(carrier.id)).toBe(0);
   });
 
   it('a request claimed but never dialed when its controller died is queued again and dialed exactly once', async () => {

@@ -1,5 +1,9 @@
+import { Redis } from 'ioredis';
 import { defaultRouting } from '../../../lib/callback/engine';
+import type { QueueSettings } from '../../../lib/config';
 import { routingSchema, type RoutingSettings } from '../../../lib/config/routing-schema';
+import { testLogger } from '../../../lib/log/logger';
+import { RedisCarrierLimits } from '../../../lib/routing/redis-carrier-limits';
 import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { Carrier, Leg } from '../../../lib/store';
@@ -7,7 +11,9 @@ import type { NewCarrier } from '../../../lib/store/carriers';
 import type { NewRate } from '../../../lib/store/tariffs-rates';
 import { freshDid } from '../../access/support';
 import { describeEachDatabase } from '../../support/databases';
-import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
+import { DESTINATION, SOURCE, SteppingClock, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
+import { itWith, testRedis } from '../../support/external-services';
+import { deletePrefix, uniquePrefix } from '../../scheduler/support';
 
 /**
  * Issue #17 through the simulator: three carriers, each a gateway of its own on the node, buy
@@ -20,22 +26,54 @@ const OTHER_DESTINATION = '+12025550404' as E164;
 describeEachDatabase('callback engine, least-cost routing with failover', (getDb, dbEngine) => {
   let rig: EngineRig | undefined;
 
+  /** A second controller on the same database, for the limits shared through Redis. */
+  let other: EngineRig | undefined;
+  const limiters: RedisCarrierLimits[] = [];
+  const redisUsed: Array<{ url: string; prefix: string }> = [];
+
   afterEach(async () => {
     await rig?.stop();
+    await other?.stop();
     rig = undefined;
+    other = undefined;
+    await Promise.all(limiters.splice(0).map((limits) => limits.close()));
+    for (const { url, prefix } of redisUsed.splice(0)) {
+      const admin = new Redis(url, { maxRetriesPerRequest: 3 });
+      await deletePrefix(admin, prefix);
+      admin.disconnect();
+    }
   });
 
-  async function start(options: { callback?: RigOptions['callback']; routing?: Partial<RoutingSettings>; nodes?: number } = {}): Promise<EngineRig> {
-    const routing = { ...defaultRouting(), settings: { ...routingSchema.parse({}), ...options.routing } };
-    rig = await startEngineRig(getDb(), dbEngine, {
+  interface StartOptions {
+    callback?: RigOptions['callback'];
+    routing?: Partial<RoutingSettings>;
+    nodes?: number;
+    /** Carrier limits counted in Redis under this prefix, with the rig's own clock. */
+    redis?: { url: string; prefix: string };
+    queue?: QueueSettings;
+  }
+
+  async function start(options: StartOptions = {}): Promise<EngineRig> {
+    rig = await startRig(options);
+    return rig;
+  }
+
+  async function startRig(options: StartOptions): Promise<EngineRig> {
+    const clock = new SteppingClock();
+    const settings = { ...routingSchema.parse({}), ...options.routing };
+    const limits = options.redis && new RedisCarrierLimits({ ...options.redis, leaseMs: settings.carrierLeaseSeconds * 1000, clock, logger: testLogger() });
+    if (limits) limiters.push(limits);
+    const started = await startEngineRig(getDb(), dbEngine, {
+      clock,
       simulator: { gateways: GATEWAYS },
-      engine: { routing },
+      engine: { routing: { ...defaultRouting(), settings, limits } },
       ...(options.callback ? { callback: options.callback } : {}),
       ...(options.nodes ? { nodes: options.nodes } : {}),
+      ...(options.queue ? { queue: options.queue } : {}),
     });
     // The database is shared by the tests of a run: earlier tests' carriers are out of the way.
-    for (const old of await rig.store.carriers.list()) await rig.store.carriers.disable(old.id);
-    return rig;
+    for (const old of await started.store.carriers.list()) await started.store.carriers.disable(old.id);
+    return started;
   }
 
   let made = 0;
@@ -179,6 +217,41 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     const three = await r.engine.order({ accountId: first.id, source: SOURCE, destination: DESTINATION });
     await r.finish(three.request.id);
     expect((await tries(r, three.request.id, carriers)).map(([, , name]) => name)).toEqual(['alpha', 'alpha']);
+  });
+
+  itWith(testRedis(), 'holds a carrier to its channels across two controllers counting in one Redis: the second one\'s call goes through the next carrier', async (url) => {
+    const redis = { url, prefix: uniquePrefix() };
+    redisUsed.push(redis);
+    // Each controller with its own queue, FreeSWITCH node and clock; the database and Redis are shared.
+    const memory: QueueSettings = { driver: 'memory' };
+    const first = await start({ redis, queue: memory });
+    const second = (other = await startRig({ redis, queue: memory }));
+    const carriers = [await carrier(first, 'alpha', 1_000, { maxChannels: 2 }), await carrier(first, 'beta', 2_000)];
+    const accounts = [await first.account(1_000), await first.account(1_000)] as const;
+    for (const r of [first, second]) {
+      for (const number of [SOURCE, OTHER_SOURCE]) r.sim.setPhone(number, { kind: 'answer' });
+      for (const number of [DESTINATION, OTHER_DESTINATION]) r.sim.setPhone(number, { kind: 'answer', hangupAfterMs: 30_000 });
+    }
+
+    // The first controller's call holds both of alpha's channels while the second one's is placed.
+    const one = await first.engine.order({ accountId: accounts[0].id, source: SOURCE, destination: DESTINATION });
+    await first.runUntil(async () => (await first.store.legs.listForRequest(one.request.id)).length === 2, 'the first call has both legs');
+    const two = await second.engine.order({ accountId: accounts[1].id, source: OTHER_SOURCE, destination: OTHER_DESTINATION });
+    await second.finish(two.request.id);
+    await first.finish(one.request.id);
+    expect((await tries(first, one.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'alpha'],
+      ['B', 'alpha'],
+    ]);
+    expect((await tries(second, two.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'beta'],
+      ['B', 'beta'],
+    ]);
+
+    // The first call's end gave its channels back in Redis: the second controller's next call is alpha's.
+    const three = await second.engine.order({ accountId: accounts[1].id, source: OTHER_SOURCE, destination: OTHER_DESTINATION });
+    await second.finish(three.request.id);
+    expect((await tries(second, three.request.id, carriers)).map(([, , name]) => name)).toEqual(['alpha', 'alpha']);
   });
 
   it('holds a carrier to its calls per second: calls placed in the same instant spill over to the next carrier', async () => {
