@@ -33,13 +33,22 @@ function endpointProblem(core: SwitchCore, endpoint: Endpoint): HangupCause | un
     case 'profile':
       return undefined;
     case 'user':
-      // mod_sofia's contact lookup for a user without a registration yields error/user_not_registered: no channel.
-      return core.isRegistered(endpoint.number, endpoint.domain ?? core.defaultDomain) ? undefined : 'USER_NOT_REGISTERED';
+      return userProblem(core.directoryUser(endpoint.number, endpoint.domain ?? core.defaultDomain));
     case 'error':
       return isHangupCause(endpoint.cause) ? endpoint.cause : 'NORMAL_UNSPECIFIED';
     case 'unsupported':
       return 'CHAN_NOT_IMPLEMENTED';
   }
+}
+
+/**
+ * What FreeSWITCH 1.10.12 answers `originate user/…` with, before any channel (docs/extension-legs.md):
+ * mod_dptools refuses a user its directory lacks with SUBSCRIBER_ABSENT ("Can't find user"), and
+ * mod_sofia's contact lookup for a user without a registration yields error/user_not_registered.
+ */
+function userProblem(user: 'registered' | 'unregistered' | 'unknown'): HangupCause | undefined {
+  if (user === 'unknown') return 'SUBSCRIBER_ABSENT';
+  return user === 'unregistered' ? 'USER_NOT_REGISTERED' : undefined;
 }
 
 /**

@@ -106,6 +106,7 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
     const owner = await r.account(1_000);
     const did = freshDid();
     await r.store.accessNumbers.create({ did, accountId: owner.id, method: 'call_extension', targetNumber: `${EXTENSION}@pbx.example.com`, authMode: 'none', settings: { destination: DESTINATION } });
+    r.sim.registerUser(EXTENSION, 'pbx.example.com', false);
     r.sim.setPhone(EXTENSION, { kind: 'answer' });
     r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
 
@@ -124,6 +125,20 @@ describeEachDatabase('access numbers calling an extension back (call_extension)'
       [2, false],
     ]);
     await r.runUntil(async () => (await r.store.cdrs.listForRequest(request!.id)).length === 3, 'every leg settled');
+  });
+
+  it('fails at once, without a retry, for an extension the directory does not have (SUBSCRIBER_ABSENT, as FreeSWITCH 1.10.12 says)', async () => {
+    const { r, counter } = await start({ maxRetries: 3, retryIntervalSeconds: 30 });
+    const owner = await r.account(1_000);
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, accountId: owner.id, method: 'call_extension', targetNumber: '1099', authMode: 'none', settings: { destination: DESTINATION } });
+
+    await accessCall(r, counter, did, CALLER);
+    const [request] = await accessRequests(r, owner.id);
+    expect(await finalState(r, request!.id)).toBe('failed');
+    const legs = await r.store.legs.listForRequest(request!.id);
+    expect(legs).toHaveLength(1);
+    expect(legs[0]).toMatchObject({ role: 'A', attempt: 1, number: '1099', hangupCause: 'SUBSCRIBER_ABSENT', carrierId: null });
   });
 
   it('refuses to save a bad extension on an access number', async () => {
