@@ -19,6 +19,23 @@ const MODULES = [
   'mod_sndfile', 'mod_tone_stream', 'mod_local_stream', 'mod_say_en',
 ];
 
+/**
+ * The directory of the switch under test: users a call_extension leg may dial (`user/<id>@<domain>`),
+ * none of them registered (no SIP phone registers in a test). `127.0.0.1` is the default domain
+ * (the `domain` variable), what `user/<id>` without a domain looks in.
+ */
+export const DIRECTORY: Readonly<Record<string, readonly string[]>> = { 'pbx.test': ['1001'], '127.0.0.1': ['1001'] };
+
+/** The directory section: the dial-string of FreeSWITCH's vanilla directory, which dials a user where it registered. */
+function directorySection(): string {
+  const dialString = '{presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}';
+  const users = (ids: readonly string[]) => ids.map((id) => `<user id="${id}"><params><param name="password" value="${id}-test"/></params></user>`).join('');
+  const domains = Object.entries(DIRECTORY).map(
+    ([domain, ids]) => `    <domain name="${domain}"><params><param name="dial-string" value="${dialString}"/></params><groups><group name="default"><users>${users(ids)}</users></group></groups></domain>`,
+  );
+  return `  <section name="directory">\n${domains.join('\n')}\n  </section>`;
+}
+
 /** A settings block's `<param>` lines, one per entry, in the order given. */
 function params(settings: Record<string, string | number>): string {
   return Object.entries(settings)
@@ -55,6 +72,7 @@ export function writeSwitchConf(dir: string, projectConf: string, ports: SwitchP
   <section name="dialplan">
     <X-PRE-PROCESS cmd="include" data="dialplan/*.xml"/>
   </section>
+${directorySection()}
 </document>
 `,
   );

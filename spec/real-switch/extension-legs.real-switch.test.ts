@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { EslCommandFailed } from '../../lib/esl/errors';
+import type { UserTarget } from '../../lib/esl/dial-string';
+import { InboundClient } from '../../lib/esl/inbound-client';
+import type { HangupCause } from '../../lib/esl/hangup-causes';
+import type { EslEvent } from '../../lib/esl/wire';
+import { testLogger } from '../../lib/log/logger';
+import { FreeswitchSimulator } from '../../lib/simulator';
+import { describeWithRealSwitch } from './support/availability';
+import { startRealSwitch, type RealSwitch } from './support/backends';
+import { DIRECTORY } from './support/switch-conf';
+
+/**
+ * What a call_extension leg A meets when its user cannot be rung (issue #17 item 5,
+ * docs/extension-legs.md), dialed exactly as the engine dials it (InboundClient.originate, the
+ * engine's dial string): on FreeSWITCH 1.10.12 with a directory, and on the simulator set up the
+ * same way. Same cases, same assertions: a divergence shows as one of the pair failing.
+ */
+interface Switch {
+  readonly client: InboundClient;
+  readonly events: EslEvent[];
+}
+
+const CASES: ReadonlyArray<[string, UserTarget, HangupCause]> = [
+  ['a directory user that is not registered', { extension: '1001', domain: 'pbx.test' }, 'USER_NOT_REGISTERED'],
+  ['a user the domain does not have', { extension: '1002', domain: 'pbx.test' }, 'SUBSCRIBER_ABSENT'],
+  ['a domain the directory does not have', { extension: '1001', domain: 'nodomain.test' }, 'SUBSCRIBER_ABSENT'],
+  ['no domain: the default one (the `domain` variable), whose user 1001 is not registered', { extension: '1001', domain: null }, 'USER_NOT_REGISTERED'],
+  ['no domain, a user the default domain does not have', { extension: '1002', domain: null }, 'SUBSCRIBER_ABSENT'],
+];
+
+function extensionCases(sut: () => Switch): void {
+  it.each(CASES)('%s: the originate fails with its cause, and no channel is made', async (_what, user, cause) => {
+    const { client, events } = sut();
+    const uuid = randomUUID();
+    const failure = await client.originate({ uuid, user, timeoutSec: 5, socket: 'park' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(EslCommandFailed);
+    expect(failure).toMatchObject({ replyText: cause, hangupCause: cause });
+    // A channel, had there been one, ends with CHANNEL_HANGUP_COMPLETE; the api round trip lets any such event arrive first.
+    await client.api('status');
+    expect(events.filter((event) => event.headers.get('Unique-ID') === uuid)).toEqual([]);
+  });
+}
+
+async function observe(port: number, password: string): Promise<Switch> {
+  const client = new InboundClient({ name: 'extension-legs', host: '127.0.0.1', port, password, logger: testLogger(), events: ['CHANNEL_CREATE', 'CHANNEL_HANGUP_COMPLETE'], backoff: { initialMs: 100, maxMs: 300 } });
+  const events: EslEvent[] = [];
+  client.on('event', (event) => events.push(event));
+  await client.connect({ timeoutMs: 30_000 });
+  return { client, events };
+}
+
+describe('extension legs on the simulator, its directory as the real switch test has it', () => {
+  let sim: FreeswitchSimulator;
+  let sut: Switch;
+
+  beforeAll(async () => {
+    sim = await FreeswitchSimulator.start();
+    for (const [domain, users] of Object.entries(DIRECTORY)) for (const user of users) sim.registerUser(user, domain, false);
+    sut = await observe(sim.eslPort, 'ClueCon');
+  });
+
+  afterAll(async () => {
+    await sut?.client.close();
+    await sim?.stop();
+  });
+
+  extensionCases(() => sut);
+});
+
+describeWithRealSwitch('extension legs on a real FreeSWITCH', () => {
+  let rs: RealSwitch;
+  let sut: Switch;
+  jest.setTimeout(60_000);
+
+  beforeAll(async () => {
+    rs = await startRealSwitch();
+    sut = { client: rs.observer, events: rs.events };
+  }, 60_000);
+
+  afterAll(async () => {
+    await rs?.stop();
+  }, 30_000);
+
+  extensionCases(() => sut);
+});
