@@ -136,7 +136,11 @@ function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: st
     ['session_id', core.nextSessionId()],
   ];
   if (endpoint.kind === 'gateway') variables.push(['sip_gateway_name', endpoint.gateway], ['sip_profile_name', 'gateway']);
-  else if (endpoint.kind === 'user') variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', endpoint.domain ?? core.defaultDomain]);
+  else if (endpoint.kind === 'user') {
+    // As the vanilla directory's dial-string sets them (checked on FreeSWITCH 1.10.12, docs/extension-legs.md).
+    const domain = endpoint.domain ?? core.defaultDomain;
+    variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', domain], ['presence_id', `${number}@${domain}`]);
+  }
   else variables.push(['sip_profile_name', endpoint.profile]);
   variables.push(
     ['channel_name', name],
