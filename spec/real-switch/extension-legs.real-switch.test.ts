@@ -5,10 +5,11 @@ import { InboundClient } from '../../lib/esl/inbound-client';
 import type { HangupCause } from '../../lib/esl/hangup-causes';
 import type { EslEvent } from '../../lib/esl/wire';
 import { testLogger } from '../../lib/log/logger';
-import { FreeswitchSimulator } from '../../lib/simulator';
+import { FreeswitchSimulator, type PhoneScript } from '../../lib/simulator';
 import { describeWithRealSwitch } from './support/availability';
 import { startRealSwitch, type RealSwitch } from './support/backends';
-import { DIRECTORY } from './support/switch-conf';
+import { eventually } from './support/scenarios';
+import { DIRECTORY, REGISTERED_USER } from './support/switch-conf';
 
 /**
  * What a call_extension leg A meets when its user cannot be rung (issue #17 item 5,
@@ -19,6 +20,8 @@ import { DIRECTORY } from './support/switch-conf';
 interface Switch {
   readonly client: InboundClient;
   readonly events: EslEvent[];
+  /** What the phone at `number` does (the registered user's phone is the world's phone at its extension). */
+  setPhone(number: string, script: PhoneScript): Promise<void>;
 }
 
 const CASES: ReadonlyArray<[string, UserTarget, HangupCause]> = [
@@ -43,10 +46,33 @@ function extensionCases(sut: () => Switch): void {
     await client.api('status');
     expect(events.filter((event) => event.headers.get('Unique-ID') === uuid)).toEqual([]);
   });
+
+  it('a registered user: its phone rings and answers, the leg carrying the directory dial-string\'s presence', async () => {
+    const { client, events } = sut();
+    await sut().setPhone(REGISTERED_USER.extension, { kind: 'answer', afterMs: 200 });
+    const uuid = randomUUID();
+    expect(await client.originate({ uuid, user: { ...REGISTERED_USER }, timeoutSec: 10, socket: 'park' })).toBe(uuid);
+    const answer = await eventually('the answer', async () => events.find((e) => e.headers.get('Event-Name') === 'CHANNEL_ANSWER' && e.headers.get('Unique-ID') === uuid));
+    const address = `${REGISTERED_USER.extension}@${REGISTERED_USER.domain}`;
+    expect(answer.headers.get('Channel-Presence-ID')).toBe(address);
+    expect(answer.headers.get('variable_presence_id')).toBe(address);
+    expect(answer.headers.get('variable_dialed_user')).toBe(REGISTERED_USER.extension);
+    expect(answer.headers.get('variable_dialed_domain')).toBe(REGISTERED_USER.domain);
+    // Not waited for: the real switch reports HANGUP_COMPLETE only when the session is destroyed, seconds later.
+    await client.api(`uuid_kill ${uuid}`);
+  });
 }
 
-async function observe(port: number, password: string): Promise<Switch> {
-  const client = new InboundClient({ name: 'extension-legs', host: '127.0.0.1', port, password, logger: testLogger(), events: ['CHANNEL_CREATE', 'CHANNEL_HANGUP_COMPLETE'], backoff: { initialMs: 100, maxMs: 300 } });
+async function observe(port: number, password: string): Promise<Pick<Switch, 'client' | 'events'>> {
+  const client = new InboundClient({
+    name: 'extension-legs',
+    host: '127.0.0.1',
+    port,
+    password,
+    logger: testLogger(),
+    events: ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE'],
+    backoff: { initialMs: 100, maxMs: 300 },
+  });
   const events: EslEvent[] = [];
   client.on('event', (event) => events.push(event));
   await client.connect({ timeoutMs: 30_000 });
@@ -58,9 +84,11 @@ describe('extension legs on the simulator, its directory as the real switch test
   let sut: Switch;
 
   beforeAll(async () => {
-    sim = await FreeswitchSimulator.start();
+    const started = await FreeswitchSimulator.start();
+    sim = started;
     for (const [domain, users] of Object.entries(DIRECTORY)) for (const user of users) sim.registerUser(user, domain, false);
-    sut = await observe(sim.eslPort, 'ClueCon');
+    sim.registerUser(REGISTERED_USER.extension, REGISTERED_USER.domain);
+    sut = { ...(await observe(sim.eslPort, 'ClueCon')), setPhone: (number, script) => Promise.resolve(started.setPhone(number, script)) };
   });
 
   afterAll(async () => {
@@ -78,7 +106,14 @@ describeWithRealSwitch('extension legs on a real FreeSWITCH', () => {
 
   beforeAll(async () => {
     rs = await startRealSwitch();
-    sut = { client: rs.observer, events: rs.events };
+    // The switch's own observer sees CHANNEL_ANSWER and CHANNEL_HANGUP_COMPLETE, what the cases look for.
+    sut = { client: rs.observer, events: rs.events, setPhone: (number, script) => rs.setPhone(number, script) };
+    // The world's gateway registers the user on the phones profile. Its first try, during start-up,
+    // meets sofia's "503 Maximum Calls In Progress" (FreeSWITCH takes no SIP until it is ready) and
+    // the next is 30 s later, so it is sent again now.
+    await rs.observer.api(`sofia profile world register phone-${REGISTERED_USER.extension}`);
+    const address = `${REGISTERED_USER.extension}@${REGISTERED_USER.domain}`;
+    await eventually(`${address} registered`, async () => !(await rs.observer.api(`sofia_contact */${address}`)).startsWith('error/'));
   }, 60_000);
 
   afterAll(async () => {

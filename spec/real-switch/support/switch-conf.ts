@@ -8,6 +8,8 @@ export interface SwitchPorts {
   sip: number;
   /** The test carrier: the outside world our gateway dials and access-number calls come from. */
   worldSip: number;
+  /** The node's phones profile, where directory users register (one does, from the world: REGISTERED_USER). */
+  phonesSip: number;
   rtpStart: number;
   rtpEnd: number;
 }
@@ -24,7 +26,13 @@ const MODULES = [
  * none of them registered (no SIP phone registers in a test). `127.0.0.1` is the default domain
  * (the `domain` variable), what `user/<id>` without a domain looks in.
  */
-export const DIRECTORY: Readonly<Record<string, readonly string[]>> = { 'pbx.test': ['1001'], '127.0.0.1': ['1001'] };
+export const DIRECTORY: Readonly<Record<string, readonly string[]>> = { 'pbx.test': ['1001', '1010'], '127.0.0.1': ['1001'] };
+
+/**
+ * The one directory user whose phone registers: a gateway of the world profile registers it on the
+ * phones profile, so a `user/` leg to it reaches the world's scripted phone at its extension number.
+ */
+export const REGISTERED_USER = { extension: '1010', domain: 'pbx.test' } as const;
 
 /** The directory section: the dial-string of FreeSWITCH's vanilla directory, which dials a user where it registered. */
 function directorySection(): string {
@@ -128,6 +136,41 @@ ${params({
   dialplan: 'XML',
   context: 'world',
   'auth-calls': 'false',
+  'inbound-codec-prefs': 'PCMA,PCMU',
+  'outbound-codec-prefs': 'PCMA,PCMU',
+  'rfc2833-pt': 101,
+  'dtmf-type': 'rfc2833',
+  'rtp-timer-name': 'soft',
+  'manage-presence': 'false',
+})}
+</settings>
+<gateways><gateway name="phone-${REGISTERED_USER.extension}">
+${params({
+  username: REGISTERED_USER.extension,
+  password: `${REGISTERED_USER.extension}-test`,
+  realm: REGISTERED_USER.domain,
+  'from-domain': REGISTERED_USER.domain,
+  proxy: `127.0.0.1:${ports.phonesSip}`,
+  register: 'true',
+  'expire-seconds': 600,
+  // A call to the registration arrives in the world context as a call to this number.
+  extension: REGISTERED_USER.extension,
+})}
+</gateway></gateways></profile>
+`,
+  );
+  writeFileSync(
+    join(dir, 'sip_profiles/phones.xml'),
+    `<profile name="phones"><settings>
+${params({
+  'sip-port': ports.phonesSip,
+  'sip-ip': '127.0.0.1',
+  'rtp-ip': '127.0.0.1',
+  'ext-sip-ip': '127.0.0.1',
+  'ext-rtp-ip': '127.0.0.1',
+  dialplan: 'XML',
+  context: 'phones',
+  'auth-calls': 'true',
   'inbound-codec-prefs': 'PCMA,PCMU',
   'outbound-codec-prefs': 'PCMA,PCMU',
   'rfc2833-pt': 101,
