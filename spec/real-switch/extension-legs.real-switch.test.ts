@@ -12,10 +12,11 @@ import { eventually } from './support/scenarios';
 import { DIRECTORY, REGISTERED_USER } from './support/switch-conf';
 
 /**
- * What a call_extension leg A meets when its user cannot be rung (issue #17 item 5,
- * docs/extension-legs.md), dialed exactly as the engine dials it (InboundClient.originate, the
- * engine's dial string): on FreeSWITCH 1.10.12 with a directory, and on the simulator set up the
- * same way. Same cases, same assertions: a divergence shows as one of the pair failing.
+ * What a call_extension leg A meets (issue #17 item 5, docs/extension-legs.md): a user that is
+ * not registered, not in the directory, dialed without a domain, or registered, dialed exactly as
+ * the engine dials it (InboundClient.originate, the engine's dial string): on FreeSWITCH 1.10.12
+ * with a directory, and on the simulator set up the same way. Same cases, same assertions: a
+ * divergence shows as one of the pair failing.
  */
 interface Switch {
   readonly client: InboundClient;
