@@ -91,7 +91,7 @@ export const EXTENSION_RATE: Rate = {
 };
 
 /** What a leg to an extension is rated at: the tariff's `ext:` rate for it, else nothing (an extension is always dialable). */
-export function extensionLegRate(tariffRate: Rate | null): Rate {
+function extensionLegRate(tariffRate: Rate | null): Rate {
   return tariffRate ?? EXTENSION_RATE;
 }
 
