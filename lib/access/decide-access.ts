@@ -69,8 +69,8 @@ export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFac
 
   const target = callbackTarget(accessNumber, subscriber, caller);
   if (isRefusal(target)) return refuseHere(target);
-  // An extension is on our own node: no callback tariff rates it (leg A is free), and the
-  // per-caller limit counts the callbacks to it through its access number, the request's source.
+  // An extension is on our own node: it is always dialable (leg A is free unless the callback
+  // tariff has an `ext:` rate for it, funds.ts), and the per-caller limit counts the callbacks to it through its access number, the request's source.
   const tariffed = target.kind === 'number' ? await tariffRefusal(ctx, subscriber, target.number) : null;
   const limited = tariffed ?? (await limitRefusal(ctx, settings, subscriber, orderedSource(target, accessNumber)));
   if (limited) return refuseHere(limited);

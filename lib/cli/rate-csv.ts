@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CsvSyntaxError, formatCsv, parseCsv } from '../billing/reports';
 import { formatAmount, InvalidAmount, MONEY_MAX_MINOR, minorUnits, parseDecimalAmount } from '../domain/money';
 import type { NewRate, Rate } from '../store';
+import { ratePrefixField } from '../store/validation';
 
 /** What a CSV row holds: a tariff's rate and a carrier's buy rate alike. */
 export type RateRow = Pick<Rate, 'prefix' | 'description' | 'ratePerMinute' | 'connectionFeeMinor' | 'incrementFirstSeconds' | 'incrementNextSeconds' | 'minimumSeconds'>;
@@ -12,7 +13,10 @@ export type RateRow = Pick<Rate, 'prefix' | 'description' | 'ratePerMinute' | 'c
  *
  *   prefix,description,rate_per_minute,connection_fee,increment_first,increment_next,minimum
  *   49,Germany,0.0125,0.00,60,60,0
+ *   ext:2,Extensions 2xx on the node,0.0010,0.00,60,60,0
  *
+ * A prefix is digits of the number without +, or (tariffs only) `ext:` and digits of an
+ * extension for call_extension legs, `ext:` alone for every extension (lib/domain/rate-prefix.ts).
  * Money is decimal text in the currency's major unit: rate_per_minute with up to 6 decimals
  * (the store's micro-units, 1/10000 of a cent, are exactly 10^-6 of the major unit),
  * connection_fee with up to 2. Increments and the minimum are whole seconds; empty cells take
@@ -62,7 +66,7 @@ const seconds = (min: number, fallback: number) =>
   });
 
 const rowSchema = z.object({
-  prefix: z.string().regex(/^[0-9]{1,15}$/, 'expected 1 to 15 digits (the number without +)'),
+  prefix: ratePrefixField,
   description: z.string().max(100, 'expected at most 100 characters'),
   rate_per_minute: decimal(RATE_DECIMALS, '0.0125'),
   connection_fee: decimal(2, '0.10'),

@@ -71,8 +71,8 @@ export class SwitchCore {
   private readonly pendingDispositions = new Map<string, string>();
   /** Gateways whose registration or OPTIONS ping failed: mod_sofia refuses their originates at once. */
   private readonly downGateways = new Map<string, HangupCause>();
-  /** `extension@domain` of the users registered here (what `user/…` dials). */
-  private readonly registeredUsers = new Set<string>();
+  /** `extension@domain` of the users in the node's directory (what `user/…` dials): whether each is registered now. */
+  private readonly directoryUsers = new Map<string, boolean>();
   readonly startedAt: number;
   onEvent: ((event: EslEvent) => void) | undefined;
   onCommand: ((connection: ConnectionInfo, line: string) => void) | undefined;
@@ -206,13 +206,14 @@ export class SwitchCore {
     return this.config.identity.ipv4;
   }
 
-  isRegistered(extension: string, domain: string): boolean {
-    return this.registeredUsers.has(`${extension}@${domain}`);
+  /** In the directory and registered; in it but not registered; or not in it at all. */
+  directoryUser(extension: string, domain: string): 'registered' | 'unregistered' | 'unknown' {
+    const registered = this.directoryUsers.get(`${extension}@${domain}`);
+    return registered === undefined ? 'unknown' : registered ? 'registered' : 'unregistered';
   }
 
   setRegistered(extension: string, domain: string, registered: boolean): void {
-    if (registered) this.registeredUsers.add(`${extension}@${domain}`);
-    else this.registeredUsers.delete(`${extension}@${domain}`);
+    this.directoryUsers.set(`${extension}@${domain}`, registered);
   }
 
   ringReady(channel: Channel): void {

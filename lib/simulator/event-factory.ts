@@ -173,9 +173,11 @@ export class EventFactory {
       ['Call-Direction', channel.direction],
       ['Presence-Call-Direction', channel.direction],
       ['Channel-HIT-Dialplan', String(channel.hitDialplan)],
-      ['Channel-Call-UUID', channel.callUuid],
-      ['Answer-State', channel.answerState],
     ];
+    // A leg with a presence_id (a user/ leg: the directory's dial-string sets it) shows it here.
+    const presence = channel.getVar('presence_id');
+    if (presence !== undefined) list.push(['Channel-Presence-ID', presence]);
+    list.push(['Channel-Call-UUID', channel.callUuid], ['Answer-State', channel.answerState]);
     if (channel.hangupCause) list.push(['Hangup-Cause', channel.hangupCause]);
     if (channel.media) {
       for (const side of ['Read', 'Write']) {

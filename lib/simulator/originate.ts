@@ -33,13 +33,22 @@ function endpointProblem(core: SwitchCore, endpoint: Endpoint): HangupCause | un
     case 'profile':
       return undefined;
     case 'user':
-      // mod_sofia's contact lookup for a user without a registration yields error/user_not_registered: no channel.
-      return core.isRegistered(endpoint.number, endpoint.domain ?? core.defaultDomain) ? undefined : 'USER_NOT_REGISTERED';
+      return userProblem(core.directoryUser(endpoint.number, endpoint.domain ?? core.defaultDomain));
     case 'error':
       return isHangupCause(endpoint.cause) ? endpoint.cause : 'NORMAL_UNSPECIFIED';
     case 'unsupported':
       return 'CHAN_NOT_IMPLEMENTED';
   }
+}
+
+/**
+ * What FreeSWITCH 1.10.12 answers `originate user/…` with, before any channel (docs/extension-legs.md):
+ * mod_dptools refuses a user its directory lacks with SUBSCRIBER_ABSENT ("Can't find user"), and
+ * mod_sofia's contact lookup for a user without a registration yields error/user_not_registered.
+ */
+function userProblem(user: 'registered' | 'unregistered' | 'unknown'): HangupCause | undefined {
+  if (user === 'unknown') return 'SUBSCRIBER_ABSENT';
+  return user === 'unregistered' ? 'USER_NOT_REGISTERED' : undefined;
 }
 
 /**
@@ -127,7 +136,11 @@ function createOutboundLeg(core: SwitchCore, request: OriginateRequest, uuid: st
     ['session_id', core.nextSessionId()],
   ];
   if (endpoint.kind === 'gateway') variables.push(['sip_gateway_name', endpoint.gateway], ['sip_profile_name', 'gateway']);
-  else if (endpoint.kind === 'user') variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', endpoint.domain ?? core.defaultDomain]);
+  else if (endpoint.kind === 'user') {
+    // As the vanilla directory's dial-string sets them (checked on FreeSWITCH 1.10.12, docs/extension-legs.md).
+    const domain = endpoint.domain ?? core.defaultDomain;
+    variables.push(['sip_profile_name', 'internal'], ['dialed_user', number], ['dialed_domain', domain], ['presence_id', `${number}@${domain}`]);
+  }
   else variables.push(['sip_profile_name', endpoint.profile]);
   variables.push(
     ['channel_name', name],

@@ -106,9 +106,11 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   /**
-   * Registers (or, with false, unregisters) a user of the node's directory: `user/<extension>@<domain>`
-   * then rings the phone set for `extension`; an unregistered one fails with USER_NOT_REGISTERED.
-   * Without a domain, the node's default one (its IPv4 address, as in vanilla FreeSWITCH).
+   * Puts a user in the node's directory, registered (or, with false, not registered now):
+   * `user/<extension>@<domain>` then rings the phone set for `extension`; an unregistered one fails
+   * with USER_NOT_REGISTERED, a user never put in the directory with SUBSCRIBER_ABSENT, both without
+   * a channel, as FreeSWITCH 1.10.12 does. Without a domain, the node's default one (its IPv4 address,
+   * as the `domain` variable of vanilla FreeSWITCH).
    */
   registerUser(extension: string, domain: string = this.core.defaultDomain, registered = true): void {
     this.core.setRegistered(extension, domain, registered);

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
+import { isExtensionRatePrefix } from '../domain/rate-prefix';
 import type { BuyRate } from './carriers';
 import { Repository, int, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
 import { prefixesOf, rateColumns, rateTermsOf, type NewRate } from './tariffs-rates';
-import { StoreConflict, digitsField, epochMsField, idField, parseInput } from './validation';
+import { InvalidStoreInput, StoreConflict, digitsField, epochMsField, idField, parseInput } from './validation';
 
 interface BuyRateRow {
   id: DbInt;
@@ -55,6 +56,9 @@ export class BuyRatesRepository extends Repository {
     const effectiveFrom = parseInput(epochMsField, options.effectiveFrom, 'effective-from instant');
     const now = this.clock();
     const rows = rates.map((rate, index) => ({ carrier_id: id, ...rateColumns(rate, index), effective_from: effectiveFrom, created_at: now, updated_at: now }));
+    const extension = rows.findIndex((row) => isExtensionRatePrefix(row.prefix));
+    // An extension leg goes through no carrier, so no carrier can charge for it: its price is a tariff's `ext:` rate.
+    if (extension >= 0) throw new InvalidStoreInput(`rate #${extension + 1}`, `${rows[extension]!.prefix} prices extension legs, which go through no carrier; a carrier's rates are by number prefix (digits only)`);
     if (new Set(rows.map((row) => row.prefix)).size !== rows.length) throw new StoreConflict('the same prefix appears twice in one import');
     const upsert = (trx: Knex.Transaction, chunk: typeof rows) =>
       trx('carrier_rates')

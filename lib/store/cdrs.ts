@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { Repository, definedOnly, fromJson, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs, type JsonObject } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { currencyField, epochMsField, idField, jsonObjectField, minorField, parseInput } from './validation';
+import { currencyField, epochMsField, idField, jsonObjectField, minorField, parseInput, ratePrefixField } from './validation';
 
 export const CDR_SOURCES = ['socket', 'json_cdr'] as const;
 /** socket: written from our own event stream; json_cdr: posted by FreeSWITCH's mod_json_cdr. */
@@ -68,7 +68,7 @@ const newCdrSchema = z.object({
   billsec: z.number().int().nonnegative().default(0),
   hangupCause: z.string().max(64).nullable().default(null),
   costMinor: minorField.default(minorUnits(0)),
-  ratePrefix: z.string().regex(/^[0-9]{1,15}$/).nullable().default(null),
+  ratePrefix: ratePrefixField.nullable().default(null),
   carrier: z.string().min(1).max(64).nullable().default(null),
   carrierCostMinor: minorField.nullable().default(null),
   carrierCurrency: currencyField.nullable().default(null),

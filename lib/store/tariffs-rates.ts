@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import type { Extension } from '../domain/call-endpoint';
 import { minorUnits, type MinorUnits } from '../domain/money';
+import { extensionRatePrefixes, longestOf } from '../domain/rate-prefix';
 import { Repository, insertedId, int, money, oneOf, written, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput, ratePerMinuteField } from './validation';
+import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput, ratePerMinuteField, ratePrefixField } from './validation';
 
 /** Rates per minute are stored in micro-units: 1/10000 of the currency's minor unit. */
 export const MICRO_UNITS_PER_MINOR = 10_000;
@@ -24,7 +26,10 @@ export interface Tariff {
 export interface Rate {
   id: number;
   tariffId: number;
-  /** Digits of the E.164 number without `+`; the longest matching prefix wins (B1). */
+  /**
+   * Digits of the E.164 number without `+`, or `ext:` and digits of an extension on the node
+   * (lib/domain/rate-prefix.ts); the longest matching prefix wins (B1).
+   */
   prefix: string;
   description: string;
   /** Micro-units (1/10000 of a minor unit) per minute: 0.0125 USD/min is 12500. */
@@ -61,7 +66,7 @@ export type NewTariff = z.input<typeof newTariffSchema>;
 
 /** A rate's terms as a CSV row or an API body gives them: sell rates and carriers' buy rates alike. */
 export const newRateSchema = z.object({
-  prefix: digitsField,
+  prefix: ratePrefixField,
   description: z.string().max(100).default(''),
   ratePerMinute: ratePerMinuteField,
   connectionFeeMinor: nonNegativeMinorField.default(minorUnits(0)),
@@ -198,11 +203,19 @@ export class TariffsRepository extends Repository {
     return (await this.db<RateRow>('rates').where({ tariff_id: tariffId }).orderBy('prefix')).map(toRate);
   }
 
-  /** The rate whose prefix is the longest match for `number` (E.164 or bare digits), or null. */
+  /** The rate whose prefix is the longest match for `number` (E.164 or bare digits), or null. Never an `ext:` rate. */
   async findRateByLongestPrefix(tariffId: number, number: string): Promise<Rate | null> {
     const digits = parseInput(digitsField, number.replace(/^\+/, ''), 'number to rate');
-    const rows = await this.db<RateRow>('rates').where({ tariff_id: tariffId }).whereIn('prefix', prefixesOf(digits));
-    const [longest] = rows.sort((a, b) => b.prefix.length - a.prefix.length);
+    return this.longestRateAmong(tariffId, prefixesOf(digits));
+  }
+
+  /** The `ext:` rate whose prefix is the longest match for a leg to `extension` on the node, or null (the leg is free). */
+  async findExtensionRate(tariffId: number, extension: Extension): Promise<Rate | null> {
+    return this.longestRateAmong(tariffId, extensionRatePrefixes(extension));
+  }
+
+  private async longestRateAmong(tariffId: number, prefixes: readonly string[]): Promise<Rate | null> {
+    const longest = longestOf(await this.db<RateRow>('rates').where({ tariff_id: tariffId }).whereIn('prefix', prefixes));
     return longest ? toRate(longest) : null;
   }
 }

@@ -2,6 +2,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { isIsoCurrency } from '../domain/currency';
 import { isE164, type E164 } from '../domain/phone-number';
+import { ratePrefixProblem } from '../domain/rate-prefix';
 import { MONEY_BOUND_TEXT, MONEY_MAX_MINOR, RATE_PER_MINUTE_MAX_MICRO, isBoundedMinor, type MinorUnits } from '../domain/money';
 
 /** Input refused at the store's boundary, before any row is written. */
@@ -44,6 +45,11 @@ export const currencyField = z.string().refine(isIsoCurrency, 'must be an ISO 42
 export const countryField = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE');
 export const timeZoneField = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin');
 export const digitsField = z.string().regex(/^[0-9]{1,15}$/, 'must be 1 to 15 digits');
+/** A rate's prefix: digits of a number, or `ext:` and digits of an extension (lib/domain/rate-prefix.ts). */
+export const ratePrefixField = z.string().superRefine((text, ctx) => {
+  const problem = ratePrefixProblem(text);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 export const jsonObjectField = z.record(z.string(), z.unknown());
 
 /** The write would break a uniqueness rule that the caller can do something about. */

@@ -198,6 +198,13 @@ describe('decide: leg A retries (C1)', () => {
     });
   });
 
+  it('an extension the directory lacks (SUBSCRIBER_ABSENT from user/) fails without a retry; an unregistered one is retried', () => {
+    const extension = settings({ destination: null, legA: 'extension', retry: { maxRetries: 5, retryIntervalSeconds: 30 } });
+    expect(new RequestHarness(extension).play([due, aFailed('SUBSCRIBER_ABSENT')]).at(-1)).toBe('failed');
+    expect(new RequestHarness(extension).play([due, aFailed('USER_NOT_REGISTERED')]).at(-1)).toBe('retry_scheduled');
+    expect(new RequestHarness(settings({ retry: { maxRetries: 5, retryIntervalSeconds: 30 } })).play([due, aFailed('SUBSCRIBER_ABSENT')]).at(-1)).toBe('retry_scheduled');
+  });
+
   it('a network failure is retried', () => {
     const h = new RequestHarness();
     expect(h.play([due, aFailed('NORMAL_TEMPORARY_FAILURE')]).at(-1)).toBe('retry_scheduled');

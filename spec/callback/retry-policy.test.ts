@@ -51,6 +51,14 @@ describe('which leg A causes are retried', () => {
     }
   });
 
+  it('retries an extension like a number, except one the directory does not have (SUBSCRIBER_ABSENT from user/, docs/extension-legs.md)', () => {
+    const differing = HANGUP_CAUSES.map((c) => c.name).filter((cause) => isRetryableLegACause(cause, 'extension') !== isRetryableLegACause(cause, 'number'));
+    expect(differing).toEqual(['SUBSCRIBER_ABSENT']);
+    expect(retryDecision({ ...base, cause: 'SUBSCRIBER_ABSENT', legA: 'extension' })).toEqual({ retry: false, reason: 'not_retryable' });
+    expect(retryDecision({ ...base, cause: 'SUBSCRIBER_ABSENT', legA: 'number' })).toMatchObject({ retry: true });
+    expect(retryDecision({ ...base, cause: 'USER_NOT_REGISTERED', legA: 'extension' })).toMatchObject({ retry: true, retryNumber: 1 });
+  });
+
   it('adds only ring timeouts to the shared retryable list', () => {
     const added = HANGUP_CAUSES.map((c) => c.name).filter((cause) => isRetryableLegACause(cause) && !isRetryableCause(cause));
     expect(added.sort()).toEqual(['ALLOTTED_TIMEOUT', 'NO_PICKUP']);
@@ -80,7 +88,7 @@ describe('retryDecision', () => {
   });
 
   it('dials at most 1 + maxRetries times for any retryable cause', () => {
-    const retryable = HANGUP_CAUSES.map((c) => c.name).filter(isRetryableLegACause);
+    const retryable = HANGUP_CAUSES.map((c) => c.name).filter((cause) => isRetryableLegACause(cause));
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10 }), fc.constantFrom(...retryable), (maxRetries, cause) => {
         let attempts = 1;

@@ -72,6 +72,9 @@ describeEachCliDatabase('CLI carriers', (target) => {
     expect((await run(['carriers', 'rates', 'import', 'acme', 'now.csv', '--effective-from', 'soon'])).stderr).toMatch(/expected a date such as 2027-01-01/);
     const bad = await run(['carriers', 'rates', 'import', 'acme', file('bad.csv', [HEADER, '33,France,0.0x,0.00,60,60,0'])]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('line 2, rate_per_minute') });
+    // An extension leg goes through no carrier: an ext: rate is a tariff's, never a carrier's.
+    const internal = await run(['carriers', 'rates', 'import', 'acme', file('ext.csv', [HEADER, '49,Germany,0.0100,0.00,60,60,0', 'ext:1,Internal,0.0010,0.00,60,60,0'])]);
+    expect(internal.stderr).toBe("error: invalid rate #2: ext:1 prices extension legs, which go through no carrier; a carrier's rates are by number prefix (digits only)\n");
     expect((await run(['carriers', 'rates', 'list', 'nobody'])).code).toBe(3);
   });
 });

@@ -35,13 +35,26 @@ describe('tariff CSV', () => {
       ),
     ).toEqual([
       'line 3, rate_per_minute: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "0.01x")',
-      'line 4, prefix: expected 1 to 15 digits (the number without +)',
+      'line 4, prefix: expected the digits without + (got "+44")',
       'line 4, connection_fee: expected an amount from 0 to 10000000000.00 with at most 2 decimals, such as 0.10 (got "0.001")',
       'line 4, increment_first: expected whole seconds from 1 to 86400 (got "0")',
       'line 5, prefix: 49 already appears on line 2',
       'line 6: expected 7 fields, found 3',
     ]);
     expect(problemsOf(`${HEADER}\n49,Germany,-0.01,0,60,60,0\n`)).toEqual(['line 2, rate_per_minute: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "-0.01")']);
+  });
+
+  it('reads ext: prefixes for extension legs beside number prefixes, and names a malformed one precisely', () => {
+    expect(parseRateCsv(`${HEADER}\next:,Any extension,0.001,,,,\next:2,Extensions 2…,0.002,,1,1,\n2,Egypt?,0.5,,,,\n`).map((rate) => [rate.prefix, rate.ratePerMinute])).toEqual([
+      ['ext:', 1_000],
+      ['ext:2', 2_000],
+      ['2', 500_000],
+    ]);
+    expect(problemsOf(`${HEADER}\nEXT:2,x,0.1,,,,\next:2a,x,0.1,,,,\next:2,x,0.1,,,,\next:2,y,0.1,,,,\n`)).toEqual([
+      'line 2, prefix: expected ext: in lower case (got "EXT:2")',
+      'line 3, prefix: expected ext: followed by at most 11 digits of the extension, or ext: alone for every extension (got "ext:2a")',
+      'line 5, prefix: ext:2 already appears on line 4',
+    ]);
   });
 
   it('refuses a wrong header or an empty file', () => {

@@ -88,7 +88,8 @@ describeEachCliDatabase('CLI tariffs and rates', (target) => {
       stderr: 'error: tariff Wholesale already has prefix 33 (0.0300 per minute); add --replace to change it\n',
     });
     for (const [argv, stderr] of [
-      [['+33', '0.02'], 'error: <prefix>: expected 1 to 15 digits (the number without +)\n'],
+      [['+33', '0.02'], 'error: <prefix>: expected the digits without + (got "+33")\n'],
+      [['ext:1x', '0.02'], 'error: <prefix>: expected ext: followed by at most 11 digits of the extension, or ext: alone for every extension (got "ext:1x")\n'],
       [['39', '0.04.0'], 'error: <rate>: expected an amount from 0 to 1000000.000000 with at most 6 decimals, such as 0.0125 (got "0.04.0")\n'],
       [['39', '0.04', '--connection-fee', '0.001'], 'error: --connection-fee: expected an amount from 0 to 10000000000.00 with at most 2 decimals, such as 0.10 (got "0.001")\n'],
       [['39', '0.04', '--increments', '60'], 'error: --increments: expected first/next seconds such as 60/60 or 30/6 (got "60")\n'],
@@ -101,5 +102,24 @@ describeEachCliDatabase('CLI tariffs and rates', (target) => {
 
     const replaced = await cliJson<{ replaced: boolean; rate: Rate }>(target(), ['rates', 'add', 'Wholesale', '33', '0.02', '--replace']);
     expect(replaced).toMatchObject({ replaced: true, rate: { prefix: '33', ratePerMinute: 20_000, description: '' } });
+  });
+
+  it('prices extension legs by ext: prefixes, which a number never matches and a number prefix never shadows (issue #17 item 5)', async () => {
+    expect((await cli(target(), ['tariffs', 'create', '--name', 'Internal', '--currency', 'USD', '--kind', 'callback'])).code).toBe(0);
+    expect((await cliJson<{ rate: Rate }>(target(), ['rates', 'add', 'Internal', 'ext:', '0.001', '--description', 'any extension'])).rate).toMatchObject({ prefix: 'ext:', ratePerMinute: 1_000 });
+    expect((await cliJson<{ rate: Rate }>(target(), ['rates', 'add', 'Internal', 'ext:10', '0.002'])).rate).toMatchObject({ prefix: 'ext:10', ratePerMinute: 2_000 });
+    expect((await cli(target(), ['rates', 'import', 'Internal', file('mixed.csv', [HEADER, '1,USA,0.01,,,,', 'ext:2,Twos,0.003,,1,1,'])])).code).toBe(0);
+
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Internal', 'ext:1001'])).toMatchObject({ prefix: 'ext:10' });
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Internal', 'ext:2001'])).toMatchObject({ prefix: 'ext:2', incrementFirstSeconds: 1 });
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Internal', 'ext:3'])).toMatchObject({ prefix: 'ext:' });
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Internal', 'ext:'])).toMatchObject({ prefix: 'ext:' });
+    // The number 1001… is priced by its digits alone: ext:10 is not a prefix of it.
+    expect(await cliJson<Rate>(target(), ['rates', 'lookup', 'Internal', '+10015550100'])).toMatchObject({ prefix: '1' });
+    expect((await cli(target(), ['rates', 'lookup', 'Internal', '+442079460000'])).code).toBe(3);
+    expect(await cli(target(), ['rates', 'lookup', 'Internal', 'ext:10a'])).toMatchObject({ code: 2, stderr: 'error: <number>: expected ext: followed by the extension\'s 1 to 16 digits (got "ext:10a")\n' });
+
+    const exported = await cli(target(), ['rates', 'export', 'Internal']);
+    expect(exported.stdout).toBe(`${HEADER}\n1,USA,0.0100,0.00,60,60,0\next:,any extension,0.0010,0.00,60,60,0\next:10,,0.0020,0.00,60,60,0\next:2,Twos,0.0030,0.00,1,1,0\n`);
   });
 });

@@ -77,6 +77,8 @@ describeEachDatabase('REST API: carriers', (getDb) => {
 
     const bad = await request(f.app).post(`/api/v1/carriers/${carrier.id}/rates`).set(operator).type('text/csv').send(`${HEADER}\n33,France,0.0x,0.00,60,60,0\n`).expect(400);
     expect(bad.body.error).toMatchObject({ code: 'validation_failed', field: 'body', message: expect.stringContaining('line 2, rate_per_minute') });
+    const internal = await request(f.app).post(`/api/v1/carriers/${carrier.id}/rates`).set(operator).type('text/csv').send(`${HEADER}\next:,Internal,0.001,0.00,60,60,0\n`).expect(400);
+    expect(internal.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('ext: prices extension legs, which go through no carrier') });
     expect((await request(f.app).post(`/api/v1/carriers/${carrier.id}/rates?effectiveFrom=soon`).set(operator).type('text/csv').send(csv).expect(400)).body.error.field).toBe('query.effectiveFrom');
     await request(f.app).post(`/api/v1/carriers/${carrier.id}/rates`).set(operator).send({ rates: [] }).expect(400);
     await request(f.app).post('/api/v1/carriers/999999/rates').set(operator).type('text/csv').send(csv).expect(404);

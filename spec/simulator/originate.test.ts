@@ -127,14 +127,21 @@ describe('simulator originate', () => {
     expect(complete.headers.getAll('Hangup-Cause')).toEqual(['NORMAL_CLEARING', 'NORMAL_CLEARING']);
   });
 
-  it('rings a registered user at the phone of its extension, and fails an unregistered one without a channel', async () => {
+  it('rings a registered user at the phone of its extension, and fails an unregistered or unknown one without a channel, as FreeSWITCH 1.10.12', async () => {
     const client = await f.watcher();
+    expect(await client.api(`originate {origination_uuid=${A}}user/1000@pbx.local &park`)).toBe('-ERR SUBSCRIBER_ABSENT\n');
+    f.sim.registerUser('1000', 'pbx.local', false);
     expect(await client.api(`originate {origination_uuid=${A}}user/1000@pbx.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
     expect(client.eventNames()).toEqual([]);
     f.sim.registerUser('1000', 'pbx.local');
-    expect(await client.api(`originate {origination_uuid=${A}}user/1000@other.local &park`)).toBe('-ERR USER_NOT_REGISTERED\n');
+    expect(await client.api(`originate {origination_uuid=${A}}user/1000@other.local &park`)).toBe('-ERR SUBSCRIBER_ABSENT\n');
     expect(await client.api(`originate {origination_uuid=${A}}user/1000@pbx.local &park`)).toBe(`+OK ${A}\n`);
     expect(client.events()[0]?.headers.get('Channel-Name')).toBe('sofia/internal/1000@pbx.local');
+    // What FreeSWITCH 1.10.12's CHANNEL_CREATE of a user/ leg carries from the directory's dial-string.
+    expect(client.events()[0]?.headers.get('Channel-Presence-ID')).toBe('1000@pbx.local');
+    expect(client.events()[0]?.headers.get('variable_dialed_user')).toBe('1000');
+    expect(client.events()[0]?.headers.get('variable_dialed_domain')).toBe('pbx.local');
+    expect(client.events()[0]?.headers.get('variable_presence_id')).toBe('1000@pbx.local');
     f.sim.registerUser('1000');
     expect(await client.api(`originate {origination_uuid=${B}}user/1000 &park`)).toBe(`+OK ${B}\n`);
     f.sim.registerUser('1000', 'pbx.local', false);

@@ -1,3 +1,4 @@
+import type { Extension } from '../../lib/domain/call-endpoint';
 import { minorUnits } from '../../lib/domain/money';
 import { createStore, InvalidStoreInput, StoreConflict, type Store, type Tariff } from '../../lib/store';
 import { describeEachDatabase } from '../support/databases';
@@ -23,6 +24,27 @@ describeEachDatabase('tariffs and rates', (getDb) => {
     expect((await store.tariffs.findRateByLongestPrefix(tariff.id, '+441234567890'))?.prefix).toBe('4');
     expect(await store.tariffs.findRateByLongestPrefix(tariff.id, '+33123456789')).toBeNull();
     await expect(store.tariffs.findRateByLongestPrefix(tariff.id, '49; DROP')).rejects.toThrow(InvalidStoreInput);
+  });
+
+  it('keeps ext: rates for extension legs apart from number rates, both ways (issue #17 item 5)', async () => {
+    const internal = await store.tariffs.createTariff({ name: unique('internal'), currency: 'USD', kind: 'callback' });
+    await store.tariffs.importRates(internal.id, [
+      { prefix: '1', ratePerMinute: 10_000 },
+      { prefix: '100', ratePerMinute: 20_000 },
+      { prefix: 'ext:', ratePerMinute: 1_000 },
+      { prefix: 'ext:10', ratePerMinute: 2_000 },
+    ]);
+    const extension = (digits: string) => store.tariffs.findExtensionRate(internal.id, digits as Extension);
+    expect((await extension('1001'))?.prefix).toBe('ext:10');
+    expect((await extension('2001'))?.prefix).toBe('ext:');
+    expect((await extension('1234567890123456'))?.prefix).toBe('ext:');
+    expect((await store.tariffs.findRateByLongestPrefix(internal.id, '+10015550100'))?.prefix).toBe('100');
+    expect((await store.tariffs.findRateByLongestPrefix(internal.id, '1001'))?.prefix).toBe('100');
+    // Without ext: rows, an extension finds nothing (it is then free), even where number prefixes match its digits.
+    expect(await store.tariffs.findExtensionRate(tariff.id, '4915' as Extension)).toBeNull();
+    await expect(store.tariffs.importRates(internal.id, [{ prefix: 'ext:1x', ratePerMinute: 1 }])).rejects.toThrow(
+      'invalid rate #1: ✖ expected ext: followed by at most 11 digits of the extension, or ext: alone for every extension (got "ext:1x")\n  → at prefix',
+    );
   });
 
   it('does not see another tariff’s rates', async () => {

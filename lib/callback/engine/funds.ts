@@ -75,8 +75,8 @@ class NotAffordable extends Error {}
 
 /**
  * Leg A to a user registered on the node (call_extension) goes through no carrier, so it costs
- * nothing: no tariff can rate it (rates are by E.164 prefix; an extension's digits would match a
- * country's). Its CDR has no rate prefix. Leg B is billed as always.
+ * nothing unless the callback tariff has an `ext:` rate for the extension (lib/domain/rate-prefix.ts):
+ * without one it is rated at this, and its CDR has no rate prefix. Leg B is billed as always.
  */
 export const EXTENSION_RATE: Rate = {
   id: 0,
@@ -89,6 +89,11 @@ export const EXTENSION_RATE: Rate = {
   incrementNextSeconds: 1,
   minimumSeconds: 0,
 };
+
+/** What a leg to an extension is rated at: the tariff's `ext:` rate for it, else nothing (an extension is always dialable). */
+function extensionLegRate(tariffRate: Rate | null): Rate {
+  return tariffRate ?? EXTENSION_RATE;
+}
 
 /**
  * Rates and reservations for a request's legs. The rules:
@@ -122,11 +127,13 @@ export class Funds {
     const account = await accounts(request.accountId);
     if (!account) return { refused: 'account_missing' };
     if (!account.active) return { refused: 'account_inactive' };
-    const rate = requestData(request.data).extension
-      ? EXTENSION_RATE
-      : account.callbackTariffId === null
+    const { extension } = requestData(request.data);
+    const tariffId = account.callbackTariffId;
+    const rate = extension
+      ? extensionLegRate(tariffId === null ? null : await this.ctx.store.tariffs.findExtensionRate(tariffId, extension.extension))
+      : tariffId === null
         ? null
-        : await this.ctx.store.tariffs.findRateByLongestPrefix(account.callbackTariffId, request.source);
+        : await this.ctx.store.tariffs.findRateByLongestPrefix(tariffId, request.source);
     if (!rate) return { refused: 'not_in_callback_tariff' };
     const payer = this.payer('A', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };

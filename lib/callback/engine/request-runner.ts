@@ -336,6 +336,7 @@ export class RequestRunner implements FlowHost {
       attempt: Math.max(1, request.attempts),
       now: ctx.clock.now(),
       retry: { maxRetries: Math.max(0, request.maxAttempts - 1), retryIntervalSeconds: ctx.settings.retryIntervalSeconds },
+      legA: data.extension ? 'extension' : 'number',
       // A parked leg (simultaneous mode) has no IVR to come back to.
       ivr: { busyIvr: ctx.settings.busyIvr, failedIvr: ctx.settings.failedIvr, askAgainOnFailure: this.sourceFirst && ctx.askAgainOnFailure(request) },
       askAgainAfterTalk: this.sourceFirst && ctx.askAgainAfterTalk(request),

@@ -2,7 +2,7 @@ import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { CallbackMode } from '../../store/callback-requests';
 import { ivrOutcomeForLegB, type LegBFailureSettings } from '../policy/ivr-outcome';
-import { retryDecision, type RetrySettings } from '../policy/retry-policy';
+import { isMissingExtension, retryDecision, type LegATarget, type RetrySettings } from '../policy/retry-policy';
 import { legOutcomeForCause } from './leg-state';
 import type { Action, CallLeg, RequestEvent, RequestEventType } from './request-events';
 import { assertTransition, isFinalState, type ActiveState, type FinalState, type RequestState } from './request-state';
@@ -26,6 +26,8 @@ export interface DecideContext {
   /** Epoch ms. */
   readonly now: number;
   readonly retry: RetrySettings;
+  /** What leg A dials (its retry rules differ for an extension); default: a number. */
+  readonly legA?: LegATarget;
   readonly ivr: LegBFailureSettings;
   /** C4: after a talk ends on B's side, ask A for a new destination instead of hanging up. */
   readonly askAgainAfterTalk: boolean;
@@ -97,9 +99,9 @@ function startDialing(ctx: DecideContext): Step {
 
 /** A ended unanswered; `cleanup` first ends and settles B where it exists. B is not retried on its own. */
 function legAFailed(cause: HangupCause, ctx: DecideContext, ...cleanup: Action[]): Step {
-  const retry = retryDecision({ ...ctx.retry, attempt: ctx.attempt, cause, now: ctx.now });
+  const retry = retryDecision({ ...ctx.retry, attempt: ctx.attempt, cause, now: ctx.now, ...(ctx.legA ? { legA: ctx.legA } : {}) });
   if (retry.retry) return go('retry_scheduled', ...cleanup, settle('A'), { type: 'schedule_retry', at: retry.at });
-  return end(legOutcomeForCause(cause, false), ...cleanup, settle('A'));
+  return end(isMissingExtension(cause, ctx.legA ?? 'number') ? 'failed' : legOutcomeForCause(cause, false), ...cleanup, settle('A'));
 }
 
 /** B ended unanswered while A is up: the busy / failed prompt, then ask again or hang up (C3, C4). */

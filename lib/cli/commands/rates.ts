@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import type { Rate } from '../../store';
+import { isExtension } from '../../domain/call-endpoint';
+import { EXTENSION_RATE_PREFIX } from '../../domain/rate-prefix';
+import type { Rate, Store } from '../../store';
 import type { CliContext } from '../context';
 import { invalid, notFound, refused } from '../errors';
 import { amount } from '../format';
@@ -33,11 +35,11 @@ export function registerRates(program: Command, ctx: CliContext): void {
     .command('lookup')
     .description('the rate a number is charged at (longest matching prefix)')
     .argument('<tariff>', 'id or name')
-    .argument('<number>', 'E.164 or digits')
+    .argument('<number>', 'E.164 or digits, or ext:<extension> for a leg to an extension on the node')
     .action(async (ref: string, number: string) => {
       const store = await ctx.store();
       const tariff = await findTariff(store, ref);
-      const rate = await store.tariffs.findRateByLongestPrefix(tariff.id, number);
+      const rate = await rateOf(store, tariff.id, number);
       if (!rate) throw notFound(`a rate for ${number} in tariff ${tariff.name}`);
       ctx.out.record(
         RATE_COLUMNS.map((column) => [column.header, column.value(rate)] as const),
@@ -49,7 +51,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
     .command('add')
     .description('add one rate, checked like a CSV row (rates are micro-exact: 0.0125 per minute)')
     .argument('<tariff>', 'id or name')
-    .argument('<prefix>', 'destination prefix: digits of the number without +, longest match wins')
+    .argument('<prefix>', 'destination prefix: digits of the number without +, or ext:<digits> for extensions on the node (ext: alone: all); longest match wins')
     .argument('<rate>', 'price per minute in the tariff currency, up to 6 decimals, e.g. 0.0125')
     .option('--description <text>', 'what the prefix is, e.g. "Germany mobile"', '')
     .option('--connection-fee <amount>', 'charged once per answered call, e.g. 0.10', '')
@@ -65,7 +67,7 @@ export function registerRates(program: Command, ctx: CliContext): void {
       if (existing && !options.replace) throw refused(`tariff ${tariff.name} already has prefix ${parsed.prefix} (${formatRate(existing.ratePerMinute)} per minute); add --replace to change it`);
       await store.tariffs.importRates(tariff.id, [parsed]);
       await ctx.audit(existing ? 'rate_replaced' : 'rate_added', { details: { tariffId: tariff.id, prefix: parsed.prefix } });
-      const stored = await store.tariffs.findRateByLongestPrefix(tariff.id, parsed.prefix);
+      const stored = await rateOf(store, tariff.id, parsed.prefix);
       ctx.out.record(
         [...RATE_COLUMNS.map((column) => [column.header, stored ? column.value(stored) : '-'] as const), ['tariff', tariff.name]],
         { tariffId: tariff.id, replaced: existing !== undefined, rate: stored },
@@ -105,6 +107,15 @@ export function registerRates(program: Command, ctx: CliContext): void {
       await writeRateFile(ctx.io.cwd, options.output, csv);
       ctx.out.done(`${all.length} rate(s) written to ${options.output}`, { tariffId: tariff.id, exported: all.length, file: options.output });
     });
+}
+
+/** The rate `rates lookup` shows: a number's, or with `ext:` an extension's (`ext:` alone: the rate of every extension). */
+async function rateOf(store: Store, tariffId: number, number: string): Promise<Rate | null> {
+  if (!number.startsWith(EXTENSION_RATE_PREFIX)) return store.tariffs.findRateByLongestPrefix(tariffId, number);
+  const extension = number.slice(EXTENSION_RATE_PREFIX.length);
+  if (extension === '') return (await store.tariffs.listRates(tariffId)).find((rate) => rate.prefix === EXTENSION_RATE_PREFIX) ?? null;
+  if (!isExtension(extension)) throw invalid('<number>', `expected ext: followed by the extension's 1 to 16 digits (got "${number}")`);
+  return store.tariffs.findExtensionRate(tariffId, extension);
 }
 
 interface AddOptions {

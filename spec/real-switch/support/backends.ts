@@ -107,7 +107,7 @@ export interface RealSwitch {
  */
 export async function startRealSwitch(options: { accessNumbers?: string[] } = {}): Promise<RealSwitch> {
   const root = mkdtempSync(join(tmpdir(), 'callback-real-switch-'));
-  const ports: SwitchPorts = { esl: await freePort(), sip: await freePort(), worldSip: await freePort(), ...rtpBlock() };
+  const ports: SwitchPorts = { esl: await freePort(), sip: await freePort(), worldSip: await freePort(), phonesSip: await freePort(), ...rtpBlock() };
   const httpPort = await freePort();
   const socketPort = await freePort();
   const eslPassword = randomBytes(12).toString('hex');

@@ -8,6 +8,8 @@ export interface SwitchPorts {
   sip: number;
   /** The test carrier: the outside world our gateway dials and access-number calls come from. */
   worldSip: number;
+  /** The node's phones profile, where directory users register (one does, from the world: REGISTERED_USER). */
+  phonesSip: number;
   rtpStart: number;
   rtpEnd: number;
 }
@@ -18,6 +20,29 @@ const MODULES = [
   'mod_dptools', 'mod_expr', 'mod_hash', 'mod_spandsp', 'mod_dialplan_xml', 'mod_json_cdr', 'mod_native_file',
   'mod_sndfile', 'mod_tone_stream', 'mod_local_stream', 'mod_say_en',
 ];
+
+/**
+ * The directory of the switch under test: users a call_extension leg may dial (`user/<id>@<domain>`),
+ * none of them registered (no SIP phone registers in a test). `127.0.0.1` is the default domain
+ * (the `domain` variable), what `user/<id>` without a domain looks in.
+ */
+export const DIRECTORY: Readonly<Record<string, readonly string[]>> = { 'pbx.test': ['1001', '1010'], '127.0.0.1': ['1001'] };
+
+/**
+ * The one directory user whose phone registers: a gateway of the world profile registers it on the
+ * phones profile, so a `user/` leg to it reaches the world's scripted phone at its extension number.
+ */
+export const REGISTERED_USER = { extension: '1010', domain: 'pbx.test' } as const;
+
+/** The directory section: the dial-string of FreeSWITCH's vanilla directory, which dials a user where it registered. */
+function directorySection(): string {
+  const dialString = '{presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}';
+  const users = (ids: readonly string[]) => ids.map((id) => `<user id="${id}"><params><param name="password" value="${id}-test"/></params></user>`).join('');
+  const domains = Object.entries(DIRECTORY).map(
+    ([domain, ids]) => `    <domain name="${domain}"><params><param name="dial-string" value="${dialString}"/></params><groups><group name="default"><users>${users(ids)}</users></group></groups></domain>`,
+  );
+  return `  <section name="directory">\n${domains.join('\n')}\n  </section>`;
+}
 
 /** A settings block's `<param>` lines, one per entry, in the order given. */
 function params(settings: Record<string, string | number>): string {
@@ -55,6 +80,7 @@ export function writeSwitchConf(dir: string, projectConf: string, ports: SwitchP
   <section name="dialplan">
     <X-PRE-PROCESS cmd="include" data="dialplan/*.xml"/>
   </section>
+${directorySection()}
 </document>
 `,
   );
@@ -110,6 +136,41 @@ ${params({
   dialplan: 'XML',
   context: 'world',
   'auth-calls': 'false',
+  'inbound-codec-prefs': 'PCMA,PCMU',
+  'outbound-codec-prefs': 'PCMA,PCMU',
+  'rfc2833-pt': 101,
+  'dtmf-type': 'rfc2833',
+  'rtp-timer-name': 'soft',
+  'manage-presence': 'false',
+})}
+</settings>
+<gateways><gateway name="phone-${REGISTERED_USER.extension}">
+${params({
+  username: REGISTERED_USER.extension,
+  password: `${REGISTERED_USER.extension}-test`,
+  realm: REGISTERED_USER.domain,
+  'from-domain': REGISTERED_USER.domain,
+  proxy: `127.0.0.1:${ports.phonesSip}`,
+  register: 'true',
+  'expire-seconds': 600,
+  // A call to the registration arrives in the world context as a call to this number.
+  extension: REGISTERED_USER.extension,
+})}
+</gateway></gateways></profile>
+`,
+  );
+  writeFileSync(
+    join(dir, 'sip_profiles/phones.xml'),
+    `<profile name="phones"><settings>
+${params({
+  'sip-port': ports.phonesSip,
+  'sip-ip': '127.0.0.1',
+  'rtp-ip': '127.0.0.1',
+  'ext-sip-ip': '127.0.0.1',
+  'ext-rtp-ip': '127.0.0.1',
+  dialplan: 'XML',
+  context: 'phones',
+  'auth-calls': 'true',
   'inbound-codec-prefs': 'PCMA,PCMU',
   'outbound-codec-prefs': 'PCMA,PCMU',
   'rfc2833-pt': 101,
