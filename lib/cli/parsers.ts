@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { IANAZone } from 'luxon';
 import { parseUtcInstant, UTC_INSTANT_EXAMPLE } from '../time/instant';
 import { rejectCauseSchema } from '../config/reject-causes';
@@ -63,9 +63,23 @@ export function hangupCause(text: string): HangupCause {
   return parsed.data;
 }
 
-/** For options that clear a value with "none" (a tariff, a number). */
-export function orNone<T>(parse: (text: string) => T): (text: string) => T | null {
-  return (text) => (text === 'none' ? null : parse(text));
+/**
+ * What an orNone parser gives commander for "none": commander stores a parser's null as '', so
+ * the word travels as this mark until clearedOptions turns it into null.
+ */
+const CLEARED = Symbol('"none" given');
+
+/**
+ * For options that clear a value with "none" (a tariff, a number). The action sees null for
+ * "none" when the program runs clearedOptions before its actions (buildProgram does).
+ */
+export function orNone<T>(parse: (text: string) => T): (text: string) => T | typeof CLEARED {
+  return (text) => (text === 'none' ? CLEARED : parse(text));
+}
+
+/** A preAction hook: the action's options given as "none" (orNone) become null. */
+export function clearedOptions(_hookedCommand: Command, action: Command): void {
+  for (const [name, value] of Object.entries(action.opts())) if (value === CLEARED) action.setOptionValue(name, null);
 }
 
 export function text(max: number): (value: string) => string {

@@ -16,6 +16,7 @@ import { registerReports } from './commands/reports';
 import { registerTariffs } from './commands/tariffs';
 import { registerTestCall } from './commands/test-call';
 import type { CliContext, GlobalOptions } from './context';
+import { clearedOptions } from './parsers';
 
 const EXIT_CODES = `
 Exit codes:
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
     const options = action.optsWithGlobals<Partial<GlobalOptions>>();
     ctx.configure({ json: options.json === true, config: options.config, operator: options.operator });
   });
+  program.hook('preAction', clearedOptions);
   for (const register of [
     registerAccounts,
     registerApiKeys,

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { CallerIdVerification, Registration } from '../caller-ids';
+import type { CallerIdVerification } from '../caller-ids';
 import type { SignUpSettings } from '../config/sign-up-schema';
 import type { E164 } from '../domain/phone-number';
 import type { Logger } from '../log/logger';
@@ -15,12 +15,13 @@ export interface SignUpRequest {
   ip: string;
 }
 
-export interface SignedUp {
-  account: Account;
-  user: PortalUser;
-  /** The number's claim: a code sent, or why none was (the subscriber asks again from the home page). */
-  registration: Registration;
-}
+/**
+ * `opened`: the account and its login exist and the number is claimed (a code sent, or why none was
+ * shows on the home page). `taken`: the email has a login or names an account already, and nothing
+ * was written but the audit line. The caller answers both alike, so the form does not tell a
+ * visitor which emails have accounts.
+ */
+export type SignUpOutcome = 'opened' | 'taken';
 
 /** The settings name a tariff that does not exist: sign-up cannot give accounts what the operator meant. */
 export class SignUpMisconfigured extends Error {
@@ -54,7 +55,7 @@ export class SelfSignUp {
     return this.options.settings.country ?? (this.options.defaultCountry as CountryCode);
   }
 
-  async signUp(request: SignUpRequest): Promise<SignedUp> {
+  async signUp(request: SignUpRequest): Promise<SignUpOutcome> {
     const { store, clock, logger, verification, settings } = this.options;
     const [tariffId, callbackTariffId] = await Promise.all([this.tariffId('signUp.tariff', settings.tariff), this.tariffId('signUp.callbackTariff', settings.callbackTariff)]);
     const email = request.email.trim().toLowerCase();
@@ -70,15 +71,25 @@ export class SelfSignUp {
         () => clock.now(),
       );
     } catch (error) {
-      // The account's name or the login: either way this email is taken, said in one way.
-      if (error instanceof StoreConflict) throw new StoreConflict(`${email} already has an account: log in, or ask us to reset your password`);
+      // The account's name or the login: either way this email is taken.
+      if (error instanceof StoreConflict) return this.taken(email, request.ip);
       throw error;
     }
     const { account, user } = opened;
     await store.auditLog.record({ kind: 'sign_up', reason: 'account_opened', accountId: account.id, details: { userId: user.id, ip: request.ip } });
     logger.info('portal sign-up: account opened', { accountId: account.id, userId: user.id, ip: request.ip });
-    const registration = await verification.register(account.id, request.number, true);
-    return { account, user, registration };
+    await verification.register(account.id, request.number, true);
+    return 'opened';
+  }
+
+  /** Tells the operator (not the visitor) that someone signed up with an email in use, and by whose account. */
+  private async taken(email: string, ip: string): Promise<SignUpOutcome> {
+    const { store, logger } = this.options;
+    // The login's account, else the account named by the email (an operator-made account without a login).
+    const accountId = (await store.portalUsers.findByEmail(email))?.accountId ?? (await store.accounts.findByName(email))?.id ?? null;
+    await store.auditLog.record({ kind: 'sign_up', reason: 'email_taken', accountId, details: { ip } });
+    logger.warn('portal sign-up: the email has an account already; answered as if it were new', { accountId, ip });
+    return 'taken';
   }
 
   private async tariffId(setting: string, name: string | undefined): Promise<number | null> {

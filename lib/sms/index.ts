@@ -12,4 +12,4 @@ export { WebhookSender, type WebhookSenderOptions } from './outbound/webhook-sen
 export { LogSender } from './outbound/log-sender';
 export { OutboundSms, OUTBOUND_STATUS, type NewOutboundReply, type OutboundSmsOptions, type RetryReport } from './outbound/outbound-sms';
 export { createSmsModule, createSender, type SmsModule, type SmsModuleDependencies, type SmsSettings, type SenderSettings } from './module';
-export { DEFAULT_SENDER_LIMIT, senderLimitKey, rateLimitedReply, type SenderLimit } from './inbound/sender-limit';
+export { DEFAULT_SENDER_LIMIT, senderLimitKey, type SenderLimit } from './inbound/sender-limit';

@@ -44,6 +44,7 @@ export interface PastCallback {
 
 /**
  * The language of an account's replies (#18 item 1): its resolved `language`, with the access
- * number the message was sent to, when it is one, over the account's. Absent: English.
+ * number the message was sent to, when it is one, over the account's. `account` null (a sender
+ * without one): the access number's, else the system's. Absent: English.
  */
-export type ReplyLanguage = (account: Account, receivedOn: string) => Promise<string>;
+export type ReplyLanguage = (account: Account | null, receivedOn: string) => Promise<string>;

@@ -109,9 +109,10 @@ export class ApiKeysRepository extends Repository {
     return (await this.db<ApiKeyRow>('api_keys').where({ account_id: accountId }).orderBy('id')).map(toApiKey);
   }
 
-  /** Every account's keys (not the operator's), by account then age. */
-  async listForAllAccounts(): Promise<ApiKey[]> {
-    return (await this.db<ApiKeyRow>('api_keys').whereNotNull('account_id').orderBy(['account_id', 'id'])).map(toApiKey);
+  /** Every key: the operator's first (accountId null), then each account's, by age. */
+  async listAll(): Promise<ApiKey[]> {
+    // Spelled out: where NULLs sort is the database's choice.
+    return (await this.db<ApiKeyRow>('api_keys').orderBy([{ column: 'account_id', nulls: 'first' }, 'account_id', 'id'])).map(toApiKey);
   }
 
   /** Stops the key now; a rotated key still in its grace period stops at once too. False when it already stopped. */

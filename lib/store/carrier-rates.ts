@@ -3,19 +3,11 @@ import { isExtensionRatePrefix } from '../domain/rate-prefix';
 import type { BuyRate } from './carriers';
 import { Repository, int, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
-import { prefixesOf, rateColumns, rateTermsOf, type NewRate } from './tariffs-rates';
+import { prefixesOf, rateColumns, rateTermsOf, type NewRate, type RateTermsRow } from './tariffs-rates';
 import { InvalidStoreInput, StoreConflict, digitsField, epochMsField, idField, parseInput } from './validation';
 
-interface BuyRateRow {
-  id: DbInt;
+interface BuyRateRow extends RateTermsRow {
   carrier_id: DbInt;
-  prefix: string;
-  description: string;
-  rate_per_minute: DbInt;
-  connection_fee_minor: DbInt;
-  increment_first_seconds: DbInt;
-  increment_next_seconds: DbInt;
-  minimum_seconds: DbInt;
   effective_from: DbInt;
 }
 

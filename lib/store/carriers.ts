@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { MinorUnits } from '../domain/money';
 import type { E164 } from '../domain/phone-number';
 import { Repository, bool, definedOnly, insertedId, int, oneOf, optE164, optInt, written, type DbBool, type DbInt, type EpochMs } from './rows';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
+import type { RateTerms } from './tariffs-rates';
 import { StoreConflict, currencyField, e164Field, idField, parseInput } from './validation';
 
 export const CALLER_ID_MODES = ['pass', 'fixed', 'anonymous'] as const;
@@ -51,18 +51,8 @@ export interface Carrier {
 }
 
 /** A carrier's buy rate: the same terms as a sell rate (lib/store/tariffs-rates.ts), from a given instant. */
-export interface BuyRate {
-  id: number;
+export interface BuyRate extends RateTerms {
   carrierId: number;
-  /** Digits of the E.164 number without `+`; the longest matching prefix wins. */
-  prefix: string;
-  description: string;
-  /** Micro-units (1/10000 of a minor unit) per minute. */
-  ratePerMinute: number;
-  connectionFeeMinor: MinorUnits;
-  incrementFirstSeconds: number;
-  incrementNextSeconds: number;
-  minimumSeconds: number;
   /** The rate is in force from this instant until a row for the same prefix with a later one. */
   effectiveFrom: EpochMs;
 }

@@ -23,12 +23,12 @@ export interface Tariff {
   updatedAt: EpochMs;
 }
 
-export interface Rate {
+/** A rate's id and terms: what a tariff's sell rate and a carrier's buy rate (BuyRate) share. */
+export interface RateTerms {
   id: number;
-  tariffId: number;
   /**
    * Digits of the E.164 number without `+`, or `ext:` and digits of an extension on the node
-   * (lib/domain/rate-prefix.ts); the longest matching prefix wins (B1).
+   * (lib/domain/rate-prefix.ts, sell rates only); the longest matching prefix wins (B1).
    */
   prefix: string;
   description: string;
@@ -40,6 +40,10 @@ export interface Rate {
   minimumSeconds: number;
 }
 
+export interface Rate extends RateTerms {
+  tariffId: number;
+}
+
 interface TariffRow {
   id: DbInt;
   name: string;
@@ -49,9 +53,9 @@ interface TariffRow {
   updated_at: DbInt;
 }
 
-interface RateRow {
+/** The columns a sell and a buy rate share, as stored. */
+export interface RateTermsRow {
   id: DbInt;
-  tariff_id: DbInt;
   prefix: string;
   description: string;
   rate_per_minute: DbInt;
@@ -59,6 +63,10 @@ interface RateRow {
   increment_first_seconds: DbInt;
   increment_next_seconds: DbInt;
   minimum_seconds: DbInt;
+}
+
+interface RateRow extends RateTermsRow {
+  tariff_id: DbInt;
 }
 
 const newTariffSchema = z.object({ name: z.string().trim().min(1).max(100), currency: currencyField, kind: z.enum(TARIFF_KINDS) });
@@ -101,11 +109,8 @@ function toTariff(row: TariffRow): Tariff {
   };
 }
 
-/** The columns a sell and a buy rate share, as stored. */
-export type RateTermsRow = Pick<RateRow, 'id' | 'prefix' | 'description' | 'rate_per_minute' | 'connection_fee_minor' | 'increment_first_seconds' | 'increment_next_seconds' | 'minimum_seconds'>;
-
 /** A stored rate's id and terms, sell or buy: what toRate and the buy rates' mapping share. */
-export function rateTermsOf(row: RateTermsRow): Omit<Rate, 'tariffId'> {
+export function rateTermsOf(row: RateTermsRow): RateTerms {
   return {
     id: int(row.id),
     prefix: row.prefix,

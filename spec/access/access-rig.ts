@@ -56,7 +56,7 @@ export async function startAccessRig(db: Knex, dbEngine: DatabaseEngine, options
     ...(options.askDestination ? { askDestination: options.askDestination } : {}),
     ...(options.simulator ? { simulator: options.simulator } : {}),
     sessionHandler: () => Promise.reject(new Error('access handler not set')),
-    quietQueries: { ticks: 6 },
+    quietTicks: 6,
   });
   return {
     store: rig.store,

@@ -30,6 +30,12 @@ describeEachCliDatabase('CLI api-keys and portal-users (#18 item 5)', (target) =
     expect(JSON.stringify(json)).not.toContain(key!);
     expect(json.map((k) => k.label)).toContain('billing system');
 
+    // Every key without an account named: the operator's too, marked in the account column.
+    const operatorKey = (await store().apiKeys.create({ accountId: null, label: 'ops console' })).apiKey;
+    expect((await cli(target(), ['api-keys', 'list'], { now: NOW })).stdout).toMatch(new RegExp(`^ *${operatorKey.id} +operator +${operatorKey.prefix} +ops console `, 'm'));
+    expect((await cliJson<ApiKey[]>(target(), ['api-keys', 'list'])).find((k) => k.id === operatorKey.id)).toMatchObject({ accountId: null, label: 'ops console' });
+    expect((await cli(target(), ['api-keys', 'list', 'Acme'])).stdout).not.toContain('ops console');
+
     const audit = await store().auditLog.list({ kind: 'operator' });
     expect(audit.find((entry: AuditEntry) => entry.reason === 'api_key_created')?.details).toMatchObject({ via: 'cli', operator: 'tester', prefix: key!.slice(0, 8) });
     expect(JSON.stringify(audit)).not.toContain(key!);

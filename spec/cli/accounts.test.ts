@@ -35,6 +35,20 @@ describeEachCliDatabase('CLI accounts, caller IDs, PINs and payments', (target) 
     expect(audit[0]!.details).toMatchObject({ operator: 'tester', via: 'cli' });
   });
 
+  it('clears the country, the tariffs and the callback number with "none"', async () => {
+    const store = createStore(target().db);
+    const retail = await store.tariffs.createTariff({ name: 'Clearable retail', currency: 'EUR', kind: 'retail' });
+    const callback = await store.tariffs.createTariff({ name: 'Clearable callback', currency: 'EUR', kind: 'callback' });
+    expect((await cli(target(), ['accounts', 'create', '--name', 'Clearable', '--currency', 'EUR'])).code).toBe(0);
+    const set = await cli(target(), ['accounts', 'set', 'Clearable', '--country', 'fr', '--tariff', retail.name, '--callback-tariff', String(callback.id), '--callback-number', '+33140000000']);
+    expect(set.code).toBe(0);
+    expect(await cliJson<AccountView>(target(), ['accounts', 'show', 'Clearable'])).toMatchObject({ country: 'FR', tariffId: retail.id, callbackTariffId: callback.id, callbackNumber: '+33140000000' });
+
+    const cleared = await cli(target(), ['accounts', 'set', 'Clearable', '--country', 'none', '--tariff', 'none', '--callback-tariff', 'none', '--callback-number', 'none']);
+    expect(cleared.code).toBe(0);
+    expect(await cliJson<AccountView>(target(), ['accounts', 'show', 'Clearable'])).toMatchObject({ country: null, tariffId: null, callbackTariffId: null, callbackNumber: null });
+  });
+
   it('refuses bad values with exit code 2, naming the option or field', async () => {
     const money = await cli(target(), ['accounts', 'set', 'Acme', '--credit-limit', '1.234']);
     expect(money.code).toBe(2);

@@ -8,7 +8,8 @@ const GRACE_MS = 600_000;
 
 interface KeyBody {
   id: number;
-  accountId: number;
+  accountId: number | null;
+  operator: boolean;
   prefix: string;
   label: string;
   revokedAt: number | null;
@@ -34,8 +35,11 @@ describeEachDatabase('REST API: the operator hands out API keys and portal login
     const items = list.body.items as KeyBody[];
     expect(items.find((k) => k.id === created.body.apiKey.id)).toMatchObject({ label: 'crm', lastUsedAt: f.clock.now() });
     expect(JSON.stringify(list.body)).not.toContain(key);
+    const operatorKey = (await f.store.apiKeys.create({ accountId: null, label: 'ops' })).apiKey;
     const all = await request(f.app).get('/api/v1/api-keys').set(auth(OPERATOR_KEY)).expect(200);
-    expect((all.body.items as KeyBody[]).map((k) => k.id)).toContain(created.body.apiKey.id);
+    const allItems = all.body.items as KeyBody[];
+    expect(allItems.find((k) => k.id === created.body.apiKey.id)).toMatchObject({ accountId: account.id, operator: false });
+    expect(allItems.find((k) => k.id === operatorKey.id)).toMatchObject({ accountId: null, operator: true, label: 'ops' });
     const audit = await f.store.auditLog.list({ kind: 'operator', accountId: account.id });
     expect(audit.map((entry) => entry.reason)).toContain('api_key_created');
     expect(audit[0]!.details).toMatchObject({ via: 'api', by: 'operator key' });

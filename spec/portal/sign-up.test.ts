@@ -39,15 +39,21 @@ describeEachDatabase('portal self sign-up (#18 item 5)', (getDb) => {
     expect(defaultSettings().signUp.enabled).toBe(false);
   });
 
-  it('opens an account and its login in one go, logs in, and sends a code to the number', async () => {
+  /** Logs in on the page a sign-up answered with, as the visitor would. */
+  function logIn(agent: ReturnType<typeof request.agent>, signedUp: request.Response, email: string, password = PASSWORD) {
+    return agent.post('/login').type('form').send({ _csrf: csrfOf(signedUp.text), email, password });
+  }
+
+  it('opens an account and its login in one go, sends a code to the number, and asks to log in', async () => {
     const tariff = await f.store.tariffs.createTariff({ name: `signup retail ${Date.now()}`, currency: 'EUR', kind: 'retail' });
     const app = f.app({ signUp: settings({ currency: 'EUR', timeZone: 'Europe/Berlin', country: 'DE', tariff: tariff.name }) });
     expect((await request(app).get('/').expect(200)).text).toContain('<a href="/signup">Open an account</a>');
     const email = freshEmail();
     const { agent, res } = await signUp(app, { email: email.toUpperCase(), password: PASSWORD, number: '030 12345678' });
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/');
-    expect(setCookies(res).some((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`))).toBe(true);
+    expect(res.status).toBe(202);
+    expect(res.text).toContain('Log in with your email and password to go on.');
+    expect(setCookies(res).some((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    await logIn(agent, res, email).expect(303);
 
     const user = await f.store.portalUsers.findByEmail(email);
     const account = await f.store.accounts.findById(user!.accountId);
@@ -67,7 +73,8 @@ describeEachDatabase('portal self sign-up (#18 item 5)', (getDb) => {
     const app = f.app({ signUp: settings() });
     const number = freshNumber();
     const email = freshEmail();
-    const { agent } = await signUp(app, { email, password: PASSWORD, number });
+    const { agent, res } = await signUp(app, { email, password: PASSWORD, number });
+    await logIn(agent, res, email).expect(303);
     const csrf = csrfOf((await agent.get('/').expect(200)).text);
     const user = await f.store.portalUsers.findByEmail(email);
     await f.store.payments.record({ accountId: user!.accountId, amountMinor: minorUnits(1000), currency: 'USD', method: 'test' });
@@ -98,22 +105,44 @@ describeEachDatabase('portal self sign-up (#18 item 5)', (getDb) => {
     await bad({ email: freshEmail(), password: PASSWORD, number: '12' }, 400, 'Your phone number: ');
     expect((await f.store.accounts.listChecked({ activeOnly: false })).accounts).toHaveLength(before);
 
-    // An email with a login already: refused, its account and password untouched.
+    const noToken = await request(app).post('/signup').type('form').send({ email: freshEmail(), password: PASSWORD, number: freshNumber() }).expect(403);
+    expect(noToken.text).toContain('The form expired');
+  });
+
+  it('answers a taken email like a new one, changes nothing, and tells the operator', async () => {
+    const log = memoryLogger();
+    const app = f.app({ signUp: settings(), logger: log.logger });
+    const before = (await f.store.accounts.listChecked({ activeOnly: false })).accounts.length;
+    /** What a visitor sees: the status, the page without its per-visit CSRF token, and the cookies' names. */
+    const seen = (res: request.Response) => ({
+      status: res.status,
+      page: res.text.replace(/value="[\w-]{43}"/g, 'value="csrf"').replace(/value="[^"]*@example\.com"/g, 'value="email"'),
+      cookies: setCookies(res).map((cookie) => cookie.split('=')[0]),
+    });
+
     const email = freshEmail();
-    await signUp(app, { email, password: PASSWORD, number: freshNumber() });
-    await bad({ email, password: 'another password', number: freshNumber() }, 409, 'already has an account');
+    const fresh = await signUp(app, { email, password: PASSWORD, number: freshNumber() });
+    const takenNumber = freshNumber();
+    const taken = await signUp(app, { email, password: 'another password', number: takenNumber });
+    expect(seen(taken.res)).toEqual(seen(fresh.res));
+    expect(taken.res.text).not.toContain('already has an account');
+    // Its account and password untouched, no code sent to the number given with it.
     expect(await f.store.portalUsers.verifyLogin(email, PASSWORD)).not.toBeNull();
+    expect(await f.store.portalUsers.verifyLogin(email, 'another password')).toBeNull();
+    expect(f.sms.textsTo(takenNumber)).toEqual([]);
     expect((await f.store.accounts.listChecked({ activeOnly: false })).accounts).toHaveLength(before + 1);
+    const holder = (await f.store.portalUsers.findByEmail(email))!.accountId;
+    expect((await f.store.auditLog.list({ kind: 'sign_up', accountId: holder })).map((entry) => entry.reason)).toEqual(['email_taken', 'account_opened']);
+    expect(log.records).toContainEqual(expect.objectContaining({ level: 'warn', message: 'portal sign-up: the email has an account already; answered as if it were new', accountId: holder }));
 
     // A login the operator gave another account: the account opened first is rolled back with it.
     const operatorMade = freshEmail();
     const other = await f.subscriber();
     await f.store.portalUsers.create({ accountId: other.account.id, email: operatorMade, password: PASSWORD });
-    await bad({ email: operatorMade, password: PASSWORD, number: freshNumber() }, 409, 'already has an account');
+    const operatorTaken = await signUp(app, { email: operatorMade, password: PASSWORD, number: freshNumber() });
+    expect(seen(operatorTaken.res)).toEqual(seen(fresh.res));
     expect(await f.store.accounts.findByName(operatorMade)).toBeNull();
-
-    const noToken = await request(app).post('/signup').type('form').send({ email: freshEmail(), password: PASSWORD, number: freshNumber() }).expect(403);
-    expect(noToken.text).toContain('The form expired');
+    expect((await f.store.auditLog.list({ kind: 'sign_up', accountId: other.account.id })).map((entry) => entry.reason)).toEqual(['email_taken']);
   });
 
   it('limits sign-ups per client address, in the database', async () => {

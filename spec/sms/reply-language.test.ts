@@ -51,12 +51,22 @@ describeEachDatabase('SMS reply language', (getDb, dbEngine) => {
     expect(await reply(r, sender, '#reglist')).toBe(`Registered numbers: ${sender}.`);
   });
 
-  it("sends a text the language lacks in English: the parser's reasons under French, every text of a language without a table", async () => {
+  it("says the parser's reasons in the account's language; every text of a language without a table in English", async () => {
     const fr = await start('fr');
-    expect(await reply(fr.r, fr.sender, 'hello')).toMatch(/^Unknown command 'hello'/);
+    expect(await reply(fr.r, fr.sender, 'hello')).toMatch(/^Commande inconnue : /);
+    expect(await reply(fr.r, fr.sender, `*1*31.02.2027*10:00*${DESTINATION}`)).toMatch(/^Date invalide : /);
     await rig!.stop();
     sms!.stop();
     const de = await start('de');
     expect(await reply(de.r, de.sender, '#balance')).toBe('Balance: 10.00 EUR.');
+    expect(await reply(de.r, de.sender, 'hello')).toMatch(/^Unknown command 'hello'/);
+  });
+
+  it('answers a sender without an account in the language of the access number it wrote to, else in English', async () => {
+    const { r } = await start('en');
+    const did = freshDid();
+    await r.store.accessNumbers.create({ did, authMode: 'ani', settings: { language: 'fr' } });
+    expect(await reply(r, '+12025559901' as E164, '#balance', did)).toMatch(/^Ce numéro ne peut pas envoyer de commandes\./);
+    expect(await reply(r, '+12025559902' as E164, '#balance')).toMatch(/^This number may not send commands\./);
   });
 });

@@ -4,8 +4,30 @@ import { FRENCH } from '../../lib/sms/inbound/replies-fr';
 import { smsTexts } from '../../lib/sms/inbound/texts-for';
 import { isGsm7 } from '../../lib/sms/outbound/gsm';
 import type { MinorUnits } from '../../lib/domain/money';
+import type { ParseErrorCode } from '../../lib/sms/parser/commands';
 
 const NUMBER = '+4915112345678' as E164;
+
+/** Every parse error code, kept complete by its type. */
+const PARSE_CODES = Object.keys({
+  empty: true,
+  unknown_command: true,
+  empty_field: true,
+  missing_number: true,
+  missing_code: true,
+  too_many_numbers: true,
+  same_numbers: true,
+  unexpected_argument: true,
+  invalid_number: true,
+  invalid_date: true,
+  invalid_time: true,
+  date_needs_time: true,
+  out_of_order: true,
+  nonexistent_time: true,
+  time_past: true,
+  too_far_ahead: true,
+  invalid_zone: true,
+} satisfies Record<ParseErrorCode, true>) as ParseErrorCode[];
 
 /** Every text of a table, with sample arguments. */
 function samples(texts: Partial<typeof ENGLISH>): string[] {
@@ -29,6 +51,9 @@ function samples(texts: Partial<typeof ENGLISH>): string[] {
     texts.reglist?.([]),
     texts.reglist?.([NUMBER]),
     texts.balance?.({ balanceMinor: 150 as MinorUnits, availableMinor: 100 as MinorUnits }, 'EUR'),
+    texts.unauthorized,
+    texts.rateLimited?.({ limit: 10, windowMs: 600_000 }, 90_000),
+    ...PARSE_CODES.map((code) => texts.notUnderstood?.({ code, reason: `the reason for ${code}` })),
   ];
   return made.filter((text): text is string => text !== undefined);
 }
@@ -43,7 +68,18 @@ describe('SMS texts per language', () => {
     expect(fr.balance({ balanceMinor: 150 as MinorUnits, availableMinor: 100 as MinorUnits }, 'EUR')).toBe('Solde: 1.50 EUR. Disponible: 1.00 EUR.');
     expect(fr.refused('conference', 'no funds')).toBe('Conférence refusée : no funds.');
     expect(fr.queued({ what: 'conference', first: NUMBER, second: NUMBER, simultaneous: true, due: '12:00' })).toMatch(/^Conférence prévue à 12:00 : /);
-    expect(fr.notUnderstood('unknown command')).toBe('Unknown command.');
+    expect(fr.rateLimited({ limit: 10, windowMs: 600_000 }, 90_000)).toBe(
+      'Trop de messages : nous en traitons au plus 10 par 10 minutes et par numéro. Les suivants sont ignorés ; réessayez dans 2 minutes.',
+    );
+  });
+
+  it("says the parser's reasons in French from their code, each its own, and in English as the parser wrote them", () => {
+    const fr = PARSE_CODES.map((code) => smsTexts('fr').notUnderstood({ code, reason: 'unknown command' }));
+    expect(new Set(fr).size).toBe(PARSE_CODES.length);
+    expect(smsTexts('fr').notUnderstood({ code: 'invalid_date', reason: 'date 31.02.2027 does not exist' })).toBe(
+      'Date invalide : écrivez JJ.MM.AAAA, par exemple 30.04.2027, une date qui existe.',
+    );
+    expect(ENGLISH.notUnderstood({ code: 'unknown_command', reason: 'unknown command' })).toBe('Unknown command.');
   });
 
   it('writes English for a language without a table', () => {

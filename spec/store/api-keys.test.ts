@@ -73,7 +73,20 @@ describeEachDatabase('API keys', (getDb) => {
     expect(await store.apiKeys.revoke(next!.issued.apiKey.id)).toBe(true);
     expect((await store.apiKeys.authenticate(next!.issued.plainKey)).kind).toBe('revoked');
     expect(await working(graced!.issued.plainKey)).not.toBeNull();
-    expect((await store.apiKeys.listForAllAccounts()).filter((key) => key.accountId === account.id)).toHaveLength(4);
+    expect((await store.apiKeys.listAll()).filter((key) => key.accountId === account.id)).toHaveLength(4);
+  });
+
+  it("lists every key, the operator's first, then each account's by age", async () => {
+    const account = await accountWithBalance(store, 0);
+    const accountKey = await store.apiKeys.create({ accountId: account.id, label: 'crm' });
+    const operatorKey = await store.apiKeys.create({ accountId: null, label: 'ops' });
+    const all = await store.apiKeys.listAll();
+    expect(all.map((key) => key.id)).toEqual(expect.arrayContaining([accountKey.apiKey.id, operatorKey.apiKey.id]));
+    const operatorKeys = all.findIndex((key) => key.accountId !== null);
+    expect(all.slice(0, operatorKeys).every((key) => key.accountId === null)).toBe(true);
+    expect(all.slice(operatorKeys).every((key) => key.accountId !== null)).toBe(true);
+    const byAccountThenAge = [...all].sort((a, b) => (a.accountId ?? 0) - (b.accountId ?? 0) || a.id - b.id);
+    expect(all).toEqual(byAccountThenAge);
   });
 
   it('tells apart keys that share a prefix', async () => {

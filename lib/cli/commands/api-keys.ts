@@ -45,15 +45,15 @@ export function registerApiKeys(program: Command, ctx: CliContext): void {
 
   keys
     .command('list')
-    .description("an account's keys, or every account's; revoked ones included, with their last use")
+    .description("an account's keys, or every key (the operator's too, marked so); revoked ones included, with their last use")
     .argument('[account]', 'id or name')
     .action(async (ref: string | undefined) => {
       const store = await ctx.store();
-      const list = ref === undefined ? await store.apiKeys.listForAllAccounts() : await store.apiKeys.list((await findAccount(store, ref)).id);
+      const list = ref === undefined ? await store.apiKeys.listAll() : await store.apiKeys.list((await findAccount(store, ref)).id);
       const now = ctx.now();
       const columns: Column<ApiKey>[] = [
         { header: 'id', value: (k) => String(k.id), numeric: true },
-        { header: 'account', value: (k) => orDash(k.accountId), numeric: true },
+        { header: 'account', value: (k) => (k.accountId === null ? 'operator' : String(k.accountId)), numeric: true },
         { header: 'prefix', value: (k) => k.prefix },
         { header: 'label', value: (k) => orDash(k.label) },
         { header: 'created', value: (k) => when(k.createdAt) },

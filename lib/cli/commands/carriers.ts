@@ -5,7 +5,7 @@ import type { CliContext } from '../context';
 import { invalid, notFound } from '../errors';
 import { orDash, when, yesNo } from '../format';
 import { countryOf, findCarrier, phoneNumber } from '../lookup';
-import { instant, integer } from '../parsers';
+import { instant, integer, orNone } from '../parsers';
 import { formatRateCsv } from '../rate-csv';
 import { readRateFile, writeRateFile } from '../rate-file';
 import type { Column } from '../table';
@@ -38,22 +38,16 @@ interface CarrierOptions {
   dialPrefix?: string;
   stripDigits?: number;
   callerIdMode?: CallerIdMode;
-  callerIdNumber?: string;
-  maxChannels?: Limit;
-  maxCps?: Limit;
+  /** null: "none" given, to clear it. */
+  callerIdNumber?: string | null;
+  maxChannels?: number | null;
+  maxCps?: number | null;
   priority?: number;
   weight?: number;
 }
 
-/*
- * "none" clears a limit or the fixed number. It is kept as the word until the patch is built:
- * commander turns a parser's null into '' (so orNone cannot be used for these).
- */
-type Limit = number | 'none';
-const NONE = 'none';
-const positive = integer(1, 100_000);
-const limit = (text: string): Limit => (text === NONE ? NONE : positive(text));
-const cleared = <T>(value: T | 'none' | undefined): T | null | undefined => (value === NONE ? null : value);
+/** "none" clears a limit. */
+const limit = orNone(integer(1, 100_000));
 
 /** The options `add` and `update` share; on `update` an option not given leaves the value alone. */
 function carrierOptions(command: Command): Command {
@@ -62,7 +56,7 @@ function carrierOptions(command: Command): Command {
     .option('--dial-prefix <digits>', 'digits put before the number (e.g. a tech prefix)')
     .option('--strip-digits <n>', 'leading digits of the E.164 number removed before the prefix is added', integer(0, 15))
     .addOption(new Option('--caller-id-mode <mode>', 'pass the caller ID, put a fixed one, or withhold it').choices(CALLER_ID_MODES))
-    .option('--caller-id-number <number|none>', 'the caller ID for --caller-id-mode fixed')
+    .option('--caller-id-number <number|none>', 'the caller ID for --caller-id-mode fixed', orNone(String))
     .option('--max-channels <n|none>', 'most concurrent calls through it (none: unlimited)', limit)
     .option('--max-cps <n|none>', 'most new calls per second through it (none: unlimited)', limit)
     .option('--priority <n>', 'lower is tried first (add: default 100)', integer(0, 1_000_000))
@@ -74,7 +68,7 @@ export function registerCarriers(program: Command, ctx: CliContext): void {
 
   const patchOf = (options: CarrierOptions): CarrierPatch => {
     const country = countryOf(null, ctx.settings().callback.defaultCountry);
-    const number = cleared(options.callerIdNumber);
+    const number = options.callerIdNumber;
     return {
       name: options.name,
       currency: options.currency?.toUpperCase(),
@@ -82,8 +76,8 @@ export function registerCarriers(program: Command, ctx: CliContext): void {
       stripDigits: options.stripDigits,
       callerIdMode: options.callerIdMode,
       callerIdNumber: number === undefined || number === null ? number : phoneNumber('--caller-id-number', number, country),
-      maxChannels: cleared(options.maxChannels),
-      maxCps: cleared(options.maxCps),
+      maxChannels: options.maxChannels,
+      maxCps: options.maxCps,
       priority: options.priority,
       weight: options.weight,
     };

@@ -35,13 +35,13 @@ export function accountAccessRoutes(ctx: ApiContext, rotationGraceMs: number): R
       method: 'get',
       path: '/api-keys',
       operationId: 'listAllApiKeys',
-      summary: "Every account's API keys, revoked ones included (operator only)",
+      summary: "Every API key, the operator's (`operator`: true) and every account's, revoked ones included (operator only)",
       tag: 'access',
       ...operatorOnly,
-      responses: { 200: { description: 'keys, by account', schema: z.object({ items: z.array(apiKeyView) }) }, ...notOperator },
+      responses: { 200: { description: "the operator's keys, then each account's", schema: z.object({ items: z.array(apiKeyView) }) }, ...notOperator },
     },
     async ({ res }) => {
-      res.json({ items: (await ctx.store.apiKeys.listForAllAccounts()).map(apiKeyOut) });
+      res.json({ items: (await ctx.store.apiKeys.listAll()).map(apiKeyOut) });
     },
   );
 

@@ -239,7 +239,8 @@ export const cancelResult = z.object({ cancelled: z.boolean(), callback: callbac
 export const apiKeyView = z
   .object({
     id: z.number().int(),
-    accountId: z.number().int().nullable(),
+    accountId: z.number().int().nullable().meta({ description: 'the account the key acts for; null for an operator key' }),
+    operator: z.boolean().meta({ description: 'an operator key: it acts for the operator, not an account' }),
     prefix: z.string().meta({ description: "the key's first 8 characters, to tell keys apart; the key itself is never shown again" }),
     label: z.string(),
     createdAt: epochMs,

@@ -94,7 +94,7 @@ export function cdrOut(c: Cdr): z.input<typeof cdrView> {
 
 export function apiKeyOut(k: ApiKey): z.input<typeof apiKeyView> {
   const { id, accountId, prefix, label, createdAt, revokedAt, lastUsedAt } = k;
-  return { id, accountId, prefix, label, createdAt, revokedAt, lastUsedAt };
+  return { id, accountId, operator: accountId === null, prefix, label, createdAt, revokedAt, lastUsedAt };
 }
 
 export function portalUserOut(u: PortalUser): z.input<typeof portalUserView> {

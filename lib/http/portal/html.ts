@@ -12,10 +12,10 @@ import { causeWords, legStateWords, MODE_WORDS, requestStateWords } from './word
  */
 
 /** `signUp`: visitors may open an account themselves (signUp.enabled), so the page says where. */
-export function loginPage(options: { csrf: string; error?: string; email?: string; signUp?: boolean }): string {
+export function loginPage(options: { csrf: string; error?: string; notice?: string; email?: string; signUp?: boolean }): string {
   return layout(
     'Log in',
-    `<section class="card login" aria-labelledby="login-h"><h1 id="login-h">Log in</h1>${messages(options.error)}
+    `<section class="card login" aria-labelledby="login-h"><h1 id="login-h">Log in</h1>${messages(options.error, options.notice)}
 <form method="post" action="/login">${hidden(options.csrf)}
 <p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username" required value="${esc(options.email)}"></p>
 <p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>

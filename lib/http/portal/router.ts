@@ -53,6 +53,9 @@ export const DEFAULT_LOGIN_LIMIT: LoginLimit = { perIp: 20, perEmail: 5, windowM
 const FORM_LIMIT = '16kb';
 const SIGN_UP_EMAIL = z.email().max(100);
 const LOGIN_FAILED = 'Wrong email or password.';
+/** The answer to every accepted sign-up, new email or taken: it must not say which. */
+const SIGNED_UP =
+  'Thank you. Log in with your email and password to go on. If the email was new, your account is open and we sent a code to your number by SMS: type it in on your home page. If the email had an account already, nothing changed: log in with its password, or ask us to reset it.';
 
 /**
  * W5: the subscriber's web portal, to mount at `/` after the API. Sessions are rows in
@@ -157,9 +160,9 @@ export function portalRouter(deps: PortalDependencies): Router {
     clearCookie(res, LOGIN_COOKIE, secure);
   };
 
-  const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string): void => {
+  const showLogin = (req: Request, res: Response, status: number, error?: string, email?: string, notice?: string): void => {
     const csrf = anonymousToken(req, res);
-    html(res, status, loginPage({ csrf, signUp: signUpSettings !== null, ...(error ? { error } : {}), ...(email ? { email } : {}) }));
+    html(res, status, loginPage({ csrf, signUp: signUpSettings !== null, ...(error ? { error } : {}), ...(email ? { email } : {}), ...(notice ? { notice } : {}) }));
   };
 
   router.get('/', session, (req, res, next) => {
@@ -231,9 +234,9 @@ export function portalRouter(deps: PortalDependencies): Router {
           const password = fields.password ?? '';
           if (password.length < MIN_PASSWORD_LENGTH || password.length > 200) throw new ApiError(400, 'validation_failed', `Choose a password of ${MIN_PASSWORD_LENGTH} to 200 characters.`);
           const number = phoneNumberIn(selfSignUp.country, fields.number ?? '', 'Your phone number');
-          const { user } = await selfSignUp.signUp({ email, password, number, ip });
-          await openSession(req, res, user.id);
-          res.redirect(303, '/');
+          // A taken email reads like a new one (no session either way): the form tells no one who has an account.
+          await selfSignUp.signUp({ email, password, number, ip });
+          showLogin(req, res, 202, undefined, email, SIGNED_UP);
         } catch (error) {
           if (error instanceof SignUpMisconfigured) {
             deps.logger.error('portal sign-up is misconfigured', { error: error.message });

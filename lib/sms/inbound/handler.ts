@@ -1,7 +1,7 @@
 import type { CallerIdVerification } from '../../caller-ids';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../../log/logger';
-import type { Store } from '../../store';
+import type { Account, Store } from '../../store';
 import type { SmsMessage } from '../../store/sms-messages';
 import { truncate } from '../outbound/http-result';
 import type { NewOutboundReply } from '../outbound/outbound-sms';
@@ -11,7 +11,8 @@ import type { CallbackOrdering, ReplyLanguage } from '../ports';
 import { authorizeSender, type Authorization } from './authorize';
 import { executeCommand } from './execute';
 import { smsTexts } from './texts-for';
-import { DEFAULT_SENDER_LIMIT, rateLimitedReply, senderLimitKey, type SenderLimit } from './sender-limit';
+import { ENGLISH, type SmsTexts } from './replies';
+import { DEFAULT_SENDER_LIMIT, senderLimitKey, type SenderLimit } from './sender-limit';
 
 /**
  * Inbound statuses: received (stored) → handling (claimed by one instance) → processed | rejected
@@ -29,8 +30,8 @@ export const INBOUND_STATUS = {
 } as const;
 export type InboundStatus = (typeof INBOUND_STATUS)[keyof typeof INBOUND_STATUS];
 
-export const DEFAULT_UNAUTHORIZED_REPLY =
-  'This number may not send commands. Add it to your account under My contacts and tick "Allow authorization".';
+/** The English of the reply to senders that may not command; other languages have their own. */
+export const DEFAULT_UNAUTHORIZED_REPLY = ENGLISH.unauthorized;
 
 /** Where replies go: OutboundSms in the service, anything that stores and sends in tests. */
 export interface ReplySender {
@@ -46,12 +47,12 @@ export interface SmsCommandHandlerOptions {
   logger: Logger;
   /** For numbers without `+` or `00`, when the account has no country of its own. */
   defaultCountry: CountryCode;
-  /** Sent to senders that may not command (S5); null keeps silent. Default DEFAULT_UNAUTHORIZED_REPLY. */
+  /** Sent to senders that may not command (S5); null keeps silent. Default: the reply language's `unauthorized`. */
   unauthorizedReply?: string | null;
   maxDaysAhead?: number;
   /** Messages acted on per sender and window, counted in the database (default DEFAULT_SENDER_LIMIT). */
   senderLimit?: SenderLimit;
-  /** Sent once per window to a sender over the limit; null keeps silent. Default: rateLimitedReply(). */
+  /** Sent once per window to a sender over the limit; null keeps silent. Default: the reply language's `rateLimited`. */
   rateLimitedReply?: string | null;
   /** The language an account's replies are written in; default English. */
   replyLanguage?: ReplyLanguage;
@@ -126,10 +127,10 @@ export class SmsCommandHandler {
       defaultCountry: (account.country ?? this.options.defaultCountry) as CountryCode,
       maxDaysAhead: this.options.maxDaysAhead,
     });
-    const texts = smsTexts(this.options.replyLanguage ? await this.options.replyLanguage(account, message.to) : 'en');
+    const texts = await this.textsFor(account, message);
     let outcome: HandleOutcome;
     if (!parsed.ok) {
-      outcome = { status: INBOUND_STATUS.rejected, accountId: account.id, code: parsed.code, reply: texts.notUnderstood(parsed.reason) };
+      outcome = { status: INBOUND_STATUS.rejected, accountId: account.id, code: parsed.code, reply: texts.notUnderstood(parsed) };
     } else {
       const result = await executeCommand(parsed.command, {
         store,
@@ -171,8 +172,9 @@ export class SmsCommandHandler {
     await store.smsMessages.update(message.id, { status: INBOUND_STATUS.unauthorized, accountId: auth.accountId, lastError: auth.reason });
     logger.warn('SMS command refused: sender not authorized', { smsId: message.id, from: message.from, reason: auth.reason, accountId: auth.accountId });
     // An alphanumeric sender cannot be answered; silence is also the operator's choice (null).
-    const configured = this.options.unauthorizedReply === undefined ? DEFAULT_UNAUTHORIZED_REPLY : this.options.unauthorizedReply;
-    const reply = auth.sender === null ? null : configured;
+    const configured = this.options.unauthorizedReply;
+    // No account to speak for the sender: the language is the access number's, if it was sent to one.
+    const reply = auth.sender === null ? null : configured === undefined ? (await this.textsFor(null, message)).unauthorized : configured;
     await this.reply(message, reply, auth.accountId);
     return { status: INBOUND_STATUS.unauthorized, accountId: auth.accountId, code: auth.reason, reply };
   }
@@ -188,8 +190,10 @@ export class SmsCommandHandler {
     const sender = senderLimitKey(message.from, this.options.defaultCountry);
     const hit = await store.rateLimits.hit(sender.key, limit);
     if (hit.allowed) return null;
-    const configured = this.options.rateLimitedReply === undefined ? rateLimitedReply(limit, hit.retryAfterMs) : this.options.rateLimitedReply;
-    const reply = hit.firstRefusal && sender.answerable ? configured : null;
+    const configured = this.options.rateLimitedReply;
+    const answered = hit.firstRefusal && sender.answerable;
+    // Before authorization, so not in an account's language: the access number's, if it was sent to one.
+    const reply = !answered ? null : configured === undefined ? (await this.textsFor(null, message)).rateLimited(limit, hit.retryAfterMs) : configured;
     await store.auditLog.record({
       kind: 'refused',
       reason: 'rate_limited',
@@ -203,6 +207,11 @@ export class SmsCommandHandler {
     log('SMS not acted on: sender over its limit', { smsId: message.id, from: message.from, limit: limit.limit, windowMs: limit.windowMs, replied: reply !== null });
     await this.reply(message, reply, null);
     return { status: INBOUND_STATUS.rateLimited, accountId: null, code: 'rate_limited', reply };
+  }
+
+  /** The texts of the language replies to `message` are written in; `account` null: a sender without one. */
+  private async textsFor(account: Account | null, message: SmsMessage): Promise<SmsTexts> {
+    return smsTexts(this.options.replyLanguage ? await this.options.replyLanguage(account, message.to) : 'en');
   }
 
   /** A reply that cannot even be stored must not undo the command, which has been carried out. */

@@ -1,9 +1,33 @@
-import { balanceText, sentence, type CallKind, type SmsTexts } from './replies';
+import type { ParseErrorCode } from '../parser/commands';
+import { balanceText, limitMinutes, sentence, type CallKind, type SmsTexts } from './replies';
 
 /*
- * French, in the GSM 7-bit alphabet (é, è, à, ù are in it; ê, â, î, ç are not). `notUnderstood`
- * is left out, so it is sent in English: it is only the parser's reason, which is English.
+ * French, in the GSM 7-bit alphabet (é, è, à, ù are in it; ê, â, î, ç are not). The parser's
+ * reasons are said per code: what was wrong and how to write it, without echoing the field.
  */
+
+const COMMANDS = '*1*numéro, *3*numéro1*numéro2, #redial, #register numéro, #unregister numéro, #reglist, #balance';
+const CALLBACK = '*1*[[JJ.MM.AAAA*]HH:MM*]numéro1[*numéro2]';
+
+const PARSE_REASONS: Record<ParseErrorCode, string> = {
+  empty: `Le message est vide : envoyez l'une des commandes ${COMMANDS}.`,
+  unknown_command: `Commande inconnue : envoyez l'une des commandes ${COMMANDS}.`,
+  empty_field: "Champ vide : rien entre deux '*' ou après le dernier '*'.",
+  missing_number: `Il manque un numéro : ${CALLBACK}, *3*numéro1*numéro2 ou #register numéro.`,
+  missing_code: 'Envoyez #verify numéro code, avec le code à 6 chiffres envoyé au numéro.',
+  too_many_numbers: 'Trop de numéros : un rappel en prend un ou deux, une conférence deux.',
+  same_numbers: 'Les deux numéros sont identiques : donnez deux numéros différents.',
+  unexpected_argument: 'Rien ne doit suivre cette commande : envoyez-la seule, par exemple #balance.',
+  invalid_number: "Ce n'est pas un numéro de téléphone : écrivez-le par exemple +33612345678 ou 0612345678.",
+  invalid_date: "Date invalide : écrivez JJ.MM.AAAA, par exemple 30.04.2027, une date qui existe.",
+  invalid_time: 'Heure invalide : écrivez HH:MM, de 00:00 à 23:59, par exemple 09:30.',
+  date_needs_time: 'Une date demande une heure : *1*JJ.MM.AAAA*HH:MM*numéro.',
+  out_of_order: `La date et l'heure viennent avant les numéros : ${CALLBACK}.`,
+  nonexistent_time: "Cette heure n'existe pas ce jour-là (changement d'heure) : choisissez-en une autre.",
+  time_past: "Cette heure est déjà passée : donnez une heure à venir, ou une date et une heure.",
+  too_far_ahead: 'Cette date est trop loin : choisissez-en une plus proche.',
+  invalid_zone: "Le fuseau horaire du compte est inconnu : demandez-nous de le corriger.",
+};
 
 /** Each call's name, and the ending its participles take (une conférence prévue). */
 const CALLS: Record<CallKind, { name: string; ending: string }> = {
@@ -22,6 +46,12 @@ export const FRENCH: Partial<SmsTexts> = {
     return `${name} ${when} : ${who}.`;
   },
   refused: (what, reason) => `${CALLS[what].name} refusé${CALLS[what].ending} : ${sentence(reason)}`,
+  notUnderstood: (problem) => PARSE_REASONS[problem.code],
+  unauthorized: 'Ce numéro ne peut pas envoyer de commandes. Ajoutez-le à votre compte sous "My contacts" et cochez "Allow authorization".',
+  rateLimited(limit, retryAfterMs) {
+    const { window, retry } = limitMinutes(limit, retryAfterMs);
+    return `Trop de messages : nous en traitons au plus ${limit.limit} par ${window} minutes et par numéro. Les suivants sont ignorés ; réessayez dans ${retry} minutes.`;
+  },
   nothingToRedial: "Rien à rappeler : ce compte n'a pas encore eu de rappel.",
   ownNumber: "C'est votre propre numéro : envoyez *1*numéro avec le numéro que vous voulez appeler.",
   registered: (number) => `${number} est maintenant enregistré : il peut envoyer des commandes pour votre compte.`,

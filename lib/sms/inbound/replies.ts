@@ -1,11 +1,14 @@
 import { DateTime } from 'luxon';
 import { currencyExponent, formatAmount, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
+import type { ParseErrorCode } from '../parser/commands';
+import type { SenderLimit } from './sender-limit';
 
 /*
  * Every text a subscriber can receive, in one place, per language (#18 item 1). Kept to plain GSM
  * characters (no arrows or typographic quotes) so a reply goes out as one cheap 7-bit SMS where it
- * fits. The reasons the parser and the order give (`date 31.02.2027 does not exist`) are English.
+ * fits. The parser's reasons are written per language from their code; the reasons the engine
+ * gives for an order it refuses (`refused`) are English.
  */
 
 /** "12:00" when the call is today in the account's zone, else "30.04.2027 15:00". */
@@ -26,6 +29,12 @@ export interface QueuedCall {
   readonly due: string | null;
 }
 
+/** Why the parser did not take a message: `reason` is the English sentence, `code` what any language can say. */
+export interface ParseProblem {
+  readonly code: ParseErrorCode;
+  readonly reason: string;
+}
+
 export interface Balance {
   readonly balanceMinor: MinorUnits;
   readonly availableMinor: MinorUnits;
@@ -35,7 +44,11 @@ export interface Balance {
 export interface SmsTexts {
   queued(call: QueuedCall): string;
   refused(what: CallKind, reason: string): string;
-  notUnderstood(reason: string): string;
+  notUnderstood(problem: ParseProblem): string;
+  /** To a sender that may not command (S5), unless the operator set sms.unauthorizedReply. */
+  unauthorized: string;
+  /** Once per window to a sender over its limit, unless the operator set sms.rateLimitedReply. */
+  rateLimited(limit: SenderLimit, retryAfterMs: number): string;
   nothingToRedial: string;
   ownNumber: string;
   registered(number: E164): string;
@@ -63,7 +76,12 @@ export const ENGLISH: SmsTexts = {
     return `${CALL_NAMES[call.what]} ${when}: ${who}.`;
   },
   refused: (what, reason) => `${CALL_NAMES[what]} refused: ${sentence(reason)}`,
-  notUnderstood: (reason) => sentence(capitalize(reason)),
+  notUnderstood: (problem) => sentence(capitalize(problem.reason)),
+  unauthorized: 'This number may not send commands. Add it to your account under My contacts and tick "Allow authorization".',
+  rateLimited(limit, retryAfterMs) {
+    const { window, retry } = limitMinutes(limit, retryAfterMs);
+    return `Too many messages: we act on at most ${limit.limit} per ${window} minutes from one number. Further ones are ignored; try again in ${retry} minutes.`;
+  },
   nothingToRedial: 'Nothing to redial: this account has no earlier callback.',
   ownNumber: 'That is your own number: send *1*number with the number you want to call.',
   registered: (number) => `${number} is now registered: it may send commands for your account.`,
@@ -79,6 +97,11 @@ export const ENGLISH: SmsTexts = {
   reglist: (numbers) => (numbers.length === 0 ? 'No numbers are registered.' : `Registered numbers: ${numbers.join(', ')}.`),
   balance: (balance, currency) => balanceText(balance, currency, { balance: 'Balance', available: 'Available' }),
 };
+
+/** A sender limit's window and the wait before the next message is acted on, in whole minutes (at least 1). */
+export function limitMinutes(limit: SenderLimit, retryAfterMs: number): { window: number; retry: number } {
+  return { window: Math.max(1, Math.round(limit.windowMs / 60_000)), retry: Math.max(1, Math.ceil(retryAfterMs / 60_000)) };
+}
 
 /** The balance, plus what can be spent when a credit limit or calls in progress make it differ. */
 export function balanceText(balance: Balance, currency: string, words: { balance: string; available: string }): string {

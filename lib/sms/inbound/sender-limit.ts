@@ -22,10 +22,3 @@ export function senderLimitKey(from: string, defaultCountry: CountryCode): { key
     throw error;
   }
 }
-
-/** Plain GSM characters, one SMS. */
-export function rateLimitedReply(limit: SenderLimit, retryAfterMs: number): string {
-  const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-  const window = Math.max(1, Math.round(limit.windowMs / 60_000));
-  return `Too many messages: we act on at most ${limit.limit} per ${window} minutes from one number. Further ones are ignored; try again in ${minutes} minutes.`;
-}

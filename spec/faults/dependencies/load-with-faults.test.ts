@@ -128,5 +128,7 @@ describeWith(allOf(mariadbServerBinaries(), redisServerBinary()), '200 concurren
     }
     expect(paid).toBe(charged);
     expect(charged).toBeGreaterThan(0);
-  }, 120_000);
+    // Only a guard against a hang: the run is bounded by simulated time. It takes about 80 s of
+    // real time beside other suites and has taken over 120 s on a busier machine, no failure of the service.
+  }, 600_000);
 });
