@@ -108,18 +108,35 @@ export class BullDialQueue implements DialQueue {
   /**
    * The index names each request's current job, and an entry outlives its job only until the job
    * ends (process() forgets it; a job failed by BullMQ's stall check, the 'failed' listener): a
-   * request whose entry already names this due time's job has it, one HMGET per page tells. The
-   * rest, and whatever is due already (its delayed job may need a promote), take enqueue()'s path,
-   * a few at a time on the one connection so that their round trips overlap.
+   * request whose entry already names this due time's job has it, one HMGET per page tells. Of
+   * those, one that is due by our clock while BullMQ still holds its job as delayed needs a promote
+   * (a clock other than the real one, which BullMQ times delays by); one ZSCORE each, pipelined,
+   * tells which. Only the rest take enqueue()'s round trips, a few at a time on the one connection
+   * so that they overlap: a backlog of due rows that have their job (the dispatcher behind) costs
+   * the sweep one round trip, not four per row.
    */
   async enqueueMany(due: readonly DueJob[]): Promise<void> {
     if (due.length === 0) return;
     const now = this.clock.now();
     const current = await this.producer.hmget(this.indexKey, ...due.map((job) => job.id));
-    const unknown = due.filter((job, i) => job.dueAt <= now || current[i] !== jobIdFor(job.id, job.dueAt));
-    for (let i = 0; i < unknown.length; i += ENQUEUES_AT_ONCE) {
-      await Promise.all(unknown.slice(i, i + ENQUEUES_AT_ONCE).map((job) => this.enqueue(job.id, job.dueAt)));
+    const known = (job: DueJob, i: number): boolean => current[i] === jobIdFor(job.id, job.dueAt);
+    const unknown = due.filter((job, i) => !known(job, i));
+    const delayed = await this.stillDelayed(due.filter((job, i) => known(job, i) && job.dueAt <= now));
+    const work = [...unknown, ...delayed];
+    for (let i = 0; i < work.length; i += ENQUEUES_AT_ONCE) {
+      await Promise.all(work.slice(i, i + ENQUEUES_AT_ONCE).map((job) => this.enqueue(job.id, job.dueAt)));
     }
+  }
+
+  /** The jobs among `due`'s that BullMQ holds as delayed (in one pipelined round trip). */
+  private async stillDelayed(due: readonly DueJob[]): Promise<DueJob[]> {
+    if (due.length === 0) return [];
+    const delayedKey = this.queue.toKey('delayed');
+    const pipeline = this.producer.pipeline();
+    for (const job of due) pipeline.zscore(delayedKey, jobIdFor(job.id, job.dueAt));
+    const replies = (await pipeline.exec()) ?? [];
+    // An error reply counts as delayed: enqueue() then looks at that job properly.
+    return due.filter((_, i) => replies[i]?.[0] || replies[i]?.[1] !== null);
   }
 
   async remove(requestId: string): Promise<void> {
