@@ -82,20 +82,29 @@ async function main(): Promise<void> {
 
   if (wanted('scheduler')) {
     const size = short ? { requests: 1_000, windowMs: 2_000, leadMs: 1_000 } : { requests: 100_000, windowMs: 60_000, leadMs: 30_000 };
+    // A reduced run (the same due rate over less time) for profiling on a shared machine: --due=20000 --window=12.
+    const due = numberOption('due');
+    const windowS = numberOption('window');
+    if (due !== undefined) size.requests = due;
+    if (windowS !== undefined) size.windowMs = windowS * 1000;
+    const restartToo = !process.argv.includes('--no-restart');
     const backends = schedulerBackends();
     const runs: SchedulerResult[] = [await schedulerBench({ ...size, ...backends })];
     // The same with a redis-server of our own killed half-way through the window (losing every job)
     // and started again 2 s later: the sweep must give the rows new jobs, none lost or doubled.
-    const redis = await startOwnRedis();
-    try {
-      const queue = { driver: 'redis' as const, url: redis.url, prefix: `cbbench-restart-${process.pid}` };
-      runs.push(await schedulerBench({ ...size, database: backends.database, queue, restart: { redis, atMs: size.windowMs / 2, downMs: short ? 300 : 2_000 } }));
-    } finally {
-      await redis.stop();
+    if (restartToo) {
+      const redis = await startOwnRedis();
+      try {
+        const queue = { driver: 'redis' as const, url: redis.url, prefix: `cbbench-restart-${process.pid}` };
+        runs.push(await schedulerBench({ ...size, database: backends.database, queue, restart: { redis, atMs: size.windowMs / 2, downMs: short ? 300 : 2_000 } }));
+      } finally {
+        await redis.stop();
+      }
     }
     for (const run of runs) {
       console.log(`scheduler on ${run.database} + ${run.queue}${run.redisRestart ? ', Redis killed and restarted empty mid-window' : ''}: ${run.requests} requests in ${run.windowMs / 1000} s (${run.duePerSecond} due/s)`);
       console.table({ lateness: { ...run.latenessMs, 'dialed once': run.dialedOnce, 'dialed twice': run.dialedTwice, 'never dialed': run.neverDialed, 'scheduled late': run.scheduledLate } });
+      console.log(`SQL statements per dialed request (dispatcher and sweeps): ${run.sqlPerDial}`);
       console.log(`periodic sweeps: ${run.sweeps.count}, longest ${run.sweeps.maxMs} ms, at most ${run.sweeps.maxReads} SQL reads, ${run.sweeps.enqueued} rows handed to the queue`);
       results.push(run);
     }
@@ -107,7 +116,8 @@ async function main(): Promise<void> {
       console.log('multi-instance: skipped, it needs TEST_MYSQL_URL and TEST_REDIS_URL (two controllers share one MariaDB and one Redis)');
     } else {
       const run = await multiInstance({ short, redisUrl });
-      console.log(`${run.instances} controller processes on one MariaDB + Redis (orders alternate between them):`);
+      const warm = run.warmUp;
+      console.log(`${run.instances} controller processes on one MariaDB + Redis (orders alternate between them); warm-up at ${warm.rate}/s: ${warm.completed} of ${warm.ordered} ended, ${warm.dialedTwice} dialed twice:`);
       console.table(
         Object.fromEntries(
           run.steps.map((step) => [
@@ -141,6 +151,15 @@ async function main(): Promise<void> {
   const file = join(dir, `${short ? 'latest-short' : 'latest'}${only ? `-${only.join('-')}` : ''}.json`);
   writeFileSync(file, `${JSON.stringify({ machine, short, results }, null, 2)}\n`);
   console.log(`written to ${file}`);
+}
+
+/** `--name=<number>` from the command line, if given; a malformed one stops the run. */
+function numberOption(name: string): number | undefined {
+  const raw = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, not ${raw}`);
+  return value;
 }
 
 main().then(

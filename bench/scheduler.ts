@@ -7,6 +7,7 @@ import { createStore } from '../lib/store';
 import { isMysql, migrateToLatest } from '../lib/store/database';
 import { seedDemo } from '../db/seeds/demo';
 import { openBenchDatabase } from './controller';
+import { SqlCounter } from './sql-count';
 import { deleteRedisPrefix, type OwnRedis } from './redis-process';
 import { distribution, round, sleep, type Distribution } from './stats';
 
@@ -31,6 +32,8 @@ export interface SchedulerResult {
   dialedOnce: number;
   dialedTwice: number;
   neverDialed: number;
+  /** SQL statements from the window's start to the end of the run (the dispatcher's, the sweeps'), per dialed request: a count, so not the machine's load. */
+  sqlPerDial: number;
   /** The periodic sweeps during the run: how many, the longest, and the most SQL reads one made. */
   sweeps: { count: number; maxMs: number; maxReads: number; enqueued: number };
 }
@@ -115,6 +118,7 @@ export async function schedulerBench(options: {
         }
       };
       await Promise.all(Array.from({ length: 16 }, feeder));
+      const sql = new SqlCounter(db);
       const { restart } = options;
       let restarted: Promise<void> = Promise.resolve();
       if (restart) {
@@ -130,6 +134,7 @@ export async function schedulerBench(options: {
       await restarted;
       // A second dial would come from a duplicate job or the sweep: give it a moment.
       await sleep(2_000);
+      sql.stop();
       const counts = ids.map((id) => dialed.get(id) ?? 0);
       return {
         scenario: 'scheduler',
@@ -144,6 +149,7 @@ export async function schedulerBench(options: {
         dialedOnce: counts.filter((count) => count === 1).length,
         dialedTwice: counts.filter((count) => count > 1).length,
         neverDialed: counts.filter((count) => count === 0).length,
+        sqlPerDial: round(sql.count / Math.max(1, lateness.length), 2),
         sweeps,
       };
     } finally {

@@ -28,7 +28,12 @@ export interface DispatcherOptions {
   firstState?: (request: CallbackRequest) => string;
 }
 
-export type DispatchOutcome = 'dialed' | 'missing' | 'not_due_state' | 'not_yet_due' | 'too_old' | 'taken';
+/** Why a fired job dials nothing. */
+export type Refusal = 'missing' | 'not_due_state' | 'not_yet_due' | 'too_old' | 'taken';
+export type DispatchOutcome = 'dialed' | Refusal;
+
+/** A claim won (the row as the claim left it, leased to this instance), or why there is none. */
+export type ClaimResult = { readonly won: true; readonly claimed: CallbackRequest } | { readonly won: false; readonly outcome: Refusal };
 
 /**
  * The queue handler. A fired job is only a hint: the request is dialed if, and only if, this
@@ -50,34 +55,48 @@ export class Dispatcher {
   };
 
   async dispatch(requestId: string): Promise<DispatchOutcome> {
+    const claim = await this.claim(requestId, await this.options.requests.findById(requestId));
+    if (!claim.won) return claim.outcome;
+    await this.dial(claim.claimed);
+    return 'dialed';
+  }
+
+  /**
+   * Claims `request`, a copy of the row read (or just written) by the caller: won only if the row
+   * is still that copy (version), due, and held by no other live instance.
+   */
+  async claim(requestId: string, request: CallbackRequest | null): Promise<ClaimResult> {
     const { clock, logger, instanceId, leaseMs } = this.options;
     const now = clock.now();
-    const request = await this.options.requests.findById(requestId);
     const refusal = this.refusal(request, now);
     if (refusal || !request) {
       logger.debug('dial job dropped', { requestId, reason: refusal, state: request?.state });
-      return refusal ?? 'missing';
+      return { won: false, outcome: refusal ?? 'missing' };
     }
     const to = this.firstState(request);
     if (!(await claimForDial(this.options.db, request, this.dueStates, to, { now, instanceId, leaseMs }))) {
       logger.debug('dial job dropped', { requestId, reason: 'taken' });
-      return 'taken';
+      return { won: false, outcome: 'taken' };
     }
-    const claimed = claimedForDial(request, to, { now, instanceId, leaseMs });
     logger.info('dialing callback request', { requestId, state: to, dueAt: request.dueAt, lateMs: now - request.dueAt, instanceId });
+    return { won: true, claimed: claimedForDial(request, to, { now, instanceId, leaseMs }) };
+  }
+
+  /** Dials a request this instance claimed; if the dial throws, the lease is given up for recovery. */
+  async dial(claimed: CallbackRequest): Promise<void> {
+    const { clock, logger, instanceId } = this.options;
     try {
       await this.options.dial(claimed);
     } catch (error) {
       // The engine may have half-started the call, so it is neither retried nor failed here: the
       // lease is given up and the next sweep (on any instance) hands the request to recovery.
-      logger.error('dial failed; the request goes to recovery at the next sweep', { requestId, error });
-      await abandonLease(this.options.db, requestId, instanceId, clock.now()).catch(() => undefined);
+      logger.error('dial failed; the request goes to recovery at the next sweep', { requestId: claimed.id, error });
+      await abandonLease(this.options.db, claimed.id, instanceId, clock.now()).catch(() => undefined);
       throw error;
     }
-    return 'dialed';
   }
 
-  private refusal(request: CallbackRequest | null, now: number): DispatchOutcome | null {
+  private refusal(request: CallbackRequest | null, now: number): Refusal | null {
     if (!request) return 'missing';
     if (!this.dueStates.includes(request.state)) return 'not_due_state';
     // A job for an earlier due time that was since moved: the job for the new time fires it.

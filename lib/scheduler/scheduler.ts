@@ -8,6 +8,7 @@ import { BullDialQueue } from './bull-dial-queue';
 import type { DialQueue, QueueCounts, RateLimit } from './dial-queue';
 import { Dispatcher, type DialFn } from './dispatcher';
 import { MemoryDialQueue } from './memory-dial-queue';
+import { ImmediateDials } from './immediate-dials';
 import { LeaseHeartbeat } from './lease-heartbeat';
 import { ACTIVE_STATES, DUE_STATES } from './request-states';
 import { DEFAULT_SWEEP_CRON, everyCron, type PeriodicTask } from './sweep-cron';
@@ -54,11 +55,22 @@ export interface SchedulerOptions {
   queue?: DialQueue;
   /** Told how each periodic sweep went (its reads and duration: the benchmark's figure, metrics). */
   onSweep?: (result: SweepResult) => void;
+  /**
+   * A request scheduled with its just-committed row and due already is claimed and dialed in this
+   * process at once, up to `concurrency` at a time, instead of through the queue (see
+   * immediate-dials.ts). Default: on, unless a `rateLimit` is set (the queue's limiter is global
+   * to every instance, which an in-process dial would bypass).
+   */
+  dialDueOrdersAtOnce?: boolean;
 }
 
 export interface Scheduler {
-  /** Call once the request's row (with this due_at) is committed. Never throws for a queue outage: the sweep catches up. */
-  schedule(requestId: string, dueAt: number): Promise<void>;
+  /**
+   * Call once the request's row (with this due_at) is committed. Never throws for a queue outage:
+   * the sweep catches up. `committed`: the row exactly as just written, when the caller has it (a
+   * new order): if it is due, this process may claim and dial it at once, without a job.
+   */
+  schedule(requestId: string, dueAt: number, committed?: CallbackRequest): Promise<void>;
   /** Cancels a request still waiting: marks it cancelled in SQL and drops its job. False when it already left waiting. */
   cancel(requestId: string, cause?: string): Promise<boolean>;
   /** Sweeps once (restart durability), then runs jobs and the periodic sweep. */
@@ -121,13 +133,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     leaseMs,
     ...(options.owned ? { owned: options.owned } : {}),
   });
+  const immediate =
+    (options.dialDueOrdersAtOnce ?? !options.rateLimit) ? new ImmediateDials(dispatcher, Math.max(1, options.concurrency ?? 10), logger) : null;
   const sweepCron = options.sweepCron === undefined ? DEFAULT_SWEEP_CRON : options.sweepCron;
   const pickupCron = options.pickupCron ?? null;
   let periodic: PeriodicTask | null = null;
   let pickup: PeriodicTask | null = null;
 
   return {
-    async schedule(requestId, dueAt) {
+    async schedule(requestId, dueAt, committed) {
+      if (immediate && committed?.id === requestId && committed.dueAt === dueAt && dueAt <= clock.now() && (await immediate.tryDial(committed))) return;
       try {
         await queue.enqueue(requestId, dueAt);
       } catch (error) {
@@ -165,6 +180,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await pickup?.stop();
       periodic = null;
       pickup = null;
+      await immediate?.stop();
       await queue.stop();
       await heartbeat.stop();
     },

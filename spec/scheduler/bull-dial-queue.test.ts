@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { testLogger } from '../../lib/log/logger';
 import { BullDialQueue } from '../../lib/scheduler/bull-dial-queue';
+import { jobIdFor } from '../../lib/scheduler/dial-queue';
 import { ManualClock } from '../../lib/time/clock';
 import { deletePrefix, describeRedis, eventually, uniquePrefix } from './support';
 
@@ -79,6 +80,20 @@ describeRedis('BullDialQueue', (url) => {
     expect(fired.sort()).toEqual(['known', 'new']);
     await queue.remove('moved');
     await idle();
+  });
+
+  it("gives a due row a job when the index still names one that ended (its entry not forgotten yet), and leaves a waiting one alone", async () => {
+    const { prefix, clock, queue, fired, handler, idle } = setup();
+    const t = clock.now();
+    // An entry whose job is gone, as between a job's end and the batch that forgets it.
+    await admin.hset(`${prefix}:dial:request-jobs`, 'ended', jobIdFor('ended', t));
+    await queue.enqueue('waiting', t);
+    await queue.enqueueMany([{ id: 'ended', dueAt: t }, { id: 'waiting', dueAt: t }]);
+    expect(await queue.counts()).toEqual({ waiting: 2, delayed: 0, active: 0, failed: 0 });
+    await queue.start(handler);
+    await eventually(() => fired.length === 2, 'both jobs to run');
+    await idle();
+    expect(fired.sort()).toEqual(['ended', 'waiting']);
   });
 
   it('runs a due job once', async () => {

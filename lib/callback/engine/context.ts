@@ -24,8 +24,11 @@ import { KeyedSerial, WorkTracker } from './work';
 
 /** The part of the scheduler the engine uses (lib/scheduler's Scheduler fits). */
 export interface RequestScheduler {
-  /** The request's row, with this due time, is committed: wake a dial for it then. */
-  schedule(requestId: string, dueAt: number): Promise<void>;
+  /**
+   * The request's row, with this due time, is committed: wake a dial for it then. `committed`: the
+   * row as just written (a new order), which lets a request due now be dialed without a queue hop.
+   */
+  schedule(requestId: string, dueAt: number, committed?: CallbackRequest): Promise<void>;
   /** Cancels a request still waiting; false when it left waiting already. */
   cancel(requestId: string, cause?: string): Promise<boolean>;
 }

@@ -123,7 +123,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   });
   if (created) {
     ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
-    await ctx.scheduler.schedule(request.id, request.dueAt);
+    await ctx.scheduler.schedule(request.id, request.dueAt, request);
   }
   return { request, created };
 }
