@@ -2,6 +2,8 @@
  * Which statements a callback costs: orders `--calls=N` callbacks (default 20) one after another
  * through the bench controller (simultaneous mode, as the call-setup scenario), waits until each
  * ended, and prints every statement shape the database received with how often per callback.
+ * Also prints this process's CPU per callback (the controller runs here, the simulator in a child),
+ * a figure that compares builds on a loaded machine better than a throughput does.
  * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
@@ -35,12 +37,15 @@ async function main(): Promise<void> {
       if (TERMINAL.has(change.to)) ended.add(change.requestId);
     });
     const sql = new SqlCounter(controller.db);
+    const cpuBefore = process.cpuUsage();
     try {
       for (let i = 0; i < calls; i += 1) {
         const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode: 'simultaneous' });
         await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
       }
-      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls})`);
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;
+      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
       console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
     } finally {
       sql.stop();

@@ -16,7 +16,7 @@ import {
   type EpochMs,
   type JsonObject,
 } from './rows';
-import { preparedUpdate } from './prepared-update';
+import { columnsOf, preparedRaw, preparedRows, preparedUpdate } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
 import { e164Field, epochMsField, idField, jsonObjectField, parseInput } from './validation';
 
@@ -206,7 +206,7 @@ export class CallbackRequestsRepository extends Repository {
       updated_at: now,
     };
     try {
-      await this.writing('callback request', () => this.db('callback_requests').insert(row));
+      await this.writing('callback request', () => preparedRaw(this.db, 'callback_requests.insert', { row: columnsOf(row) }, (db, values) => db('callback_requests').insert(values.row)));
     } catch (error) {
       // Lost a race with the same key (or the same explicit id): the winner's row is the request.
       if (!isUniqueViolation(error)) throw error;
@@ -220,7 +220,10 @@ export class CallbackRequestsRepository extends Repository {
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {
-    const row = await this.db<RequestRow>('callback_requests').where({ id }).first();
+    // The id is the key: no limit, whose binding would be knex's, not ours.
+    const [row] = await preparedRows<RequestRow, { where: { id: string } }>(this.db, 'callback_requests.byId', { where: { id } }, (db, values) =>
+      db('callback_requests').where(values.where),
+    );
     return row ? toRequest(row) : null;
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { MinorUnits } from '../domain/money';
 import { Repository, insertedId, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
+import { columnsOf, preparedInsert } from './prepared-statement';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
 import { idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
@@ -198,7 +199,8 @@ export class ReservationsRepository extends Repository {
         updated_at: now,
       };
       // Every column is what was just written: no read back (one statement less per hold).
-      return toReservation({ ...row, id: insertedId(await trx('reservations').insert(row)) });
+      const id = await preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
+      return toReservation({ ...row, id });
     });
   }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { Repository, insertedId, int, money, oneOf, written, type DbInt, type EpochMs } from './rows';
+import { preparedRows } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
 import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput, ratePerMinuteField } from './validation';
 
@@ -201,7 +202,12 @@ export class TariffsRepository extends Repository {
   /** The rate whose prefix is the longest match for `number` (E.164 or bare digits), or null. */
   async findRateByLongestPrefix(tariffId: number, number: string): Promise<Rate | null> {
     const digits = parseInput(digitsField, number.replace(/^\+/, ''), 'number to rate');
-    const rows = await this.db<RateRow>('rates').where({ tariff_id: tariffId }).whereIn('prefix', prefixesOf(digits));
+    const rows = await preparedRows<RateRow, { where: { tariff_id: number; prefix: string[] } }>(
+      this.db,
+      'rates.longestPrefix',
+      { where: { tariff_id: tariffId, prefix: prefixesOf(digits) } },
+      (db, values) => db('rates').where('tariff_id', values.where.tariff_id).whereIn('prefix', values.where.prefix),
+    );
     const [longest] = rows.sort((a, b) => b.prefix.length - a.prefix.length);
     return longest ? toRate(longest) : null;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createStore, inTransaction, type Store } from '../../lib/store';
-import { preparedUpdate } from '../../lib/store/prepared-update';
+import { preparedUpdate } from '../../lib/store/prepared-statement';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance, uniqueNumber } from './fixtures';
 
