@@ -253,15 +253,21 @@ export class CallbackRequestsRepository extends Repository {
    * the limit while it is itself refused for it.
    */
   async countInStates(accountId: number, states: readonly string[], options: { dialed?: boolean } = {}): Promise<number> {
-    const query = this.db('callback_requests')
-      .where({ account_id: accountId })
-      .whereIn('state', [...states]);
-    if (options.dialed) {
-      query.whereExists((legs) =>
-        legs.select(this.db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
-      );
-    }
-    const [row] = await query.count<{ n: DbInt }[]>({ n: '*' });
+    // Every admission (A5): built by knex once per shape.
+    const [row] = await preparedRows<{ n: DbInt }, { where: { account_id: number; state: string[] } }>(
+      this.db,
+      options.dialed ? 'callback_requests.countDialed' : 'callback_requests.count',
+      { where: { account_id: accountId, state: [...states] } },
+      (db, values) => {
+        const query = db('callback_requests').where('account_id', values.where.account_id).whereIn('state', values.where.state);
+        if (options.dialed) {
+          query.whereExists((legs) =>
+            legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
+          );
+        }
+        return query.count({ n: '*' });
+      },
+    );
     return row ? int(row.n) : 0;
   }
 

@@ -14,8 +14,8 @@ export type StatementBuilder<Values extends StatementValues> = (db: Knex, values
 
 interface Shape {
   readonly sql: string;
-  /** Where each binding comes from: [part, column, index in a list or -1]. */
-  readonly order: ReadonlyArray<readonly [string, string, number]>;
+  /** Where each binding comes from: [part, column, index in a list or -1], or null for a NULL. */
+  readonly order: ReadonlyArray<readonly [string, string, number] | null>;
 }
 
 const shapes = new Map<string, Shape>();
@@ -27,9 +27,11 @@ const SEPARATOR = '\u0001';
  * columns of each part, the length of each list) and then sent as SQL with new bindings: building
  * and compiling a query with knex each time was a large part of a callback's CPU (issue #20). The
  * order of the bindings is learnt from stand-ins the builder is given for the values, so the SQL
- * and its bindings are always knex's own. A builder must not add values of its own (`.first()`'s
- * limit, a captured variable): they would be frozen into the shape, so they are refused. Answers
- * what the driver answered (see `preparedRows`, `preparedInsert`, `preparedUpdate`).
+ * and its bindings are always knex's own. A NULL is part of the shape, and given to the builder as
+ * itself, because knex compiles it in a WHERE as `is null`, not as a binding. A builder must not
+ * add values of its own (`.first()`'s limit, a captured variable): they would be frozen into the
+ * shape, so they are refused. Answers what the driver answered (see `preparedRows`,
+ * `preparedInsert`, `preparedUpdate`).
  */
 export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<unknown> {
   const key = shapeKey(db, statement, values);
@@ -38,9 +40,10 @@ export async function preparedRaw<Values extends StatementValues>(db: Knex, stat
     shape = learn(db, values, build);
     shapes.set(key, shape);
   }
-  const bindings = shape.order.map(([part, column, index]) => {
-    const value = values[part]![column]!;
-    return Array.isArray(value) ? (value[index] as Scalar) : (value as Scalar);
+  const bindings = shape.order.map((source) => {
+    if (source === null) return null;
+    const value = values[source[0]]![source[1]]!;
+    return Array.isArray(value) ? (value[source[2]] as Scalar) : (value as Scalar);
   });
   return (await db.raw(shape.sql, bindings)) as unknown;
 }
@@ -60,17 +63,8 @@ export async function preparedInsert<Values extends StatementValues>(db: Knex, s
   return id;
 }
 
-/** The values of one UPDATE: the columns it sets, and those its WHERE compares (a list: IN). */
-export interface UpdateValues extends StatementValues {
-  readonly set: Readonly<Record<string, Scalar>>;
-  readonly where: Readonly<Record<string, Scalar | readonly Scalar[]>>;
-}
-
-/** Builds the UPDATE from stand-ins of its values. */
-export type UpdateBuilder = StatementBuilder<UpdateValues>;
-
 /** An UPDATE's count of changed rows: better-sqlite3 answers { changes }, mysql2 [ResultSetHeader, …]. */
-export async function preparedUpdate(db: Knex, statement: string, values: UpdateValues, build: UpdateBuilder): Promise<number> {
+export async function preparedUpdate<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<number> {
   const count = numberOf(db, await preparedRaw(db, statement, values, build), 'affectedRows', 'changes');
   if (count === undefined) throw new Error('prepared update: the driver did not say how many rows changed');
   return count;
@@ -93,7 +87,7 @@ function shapeKey(db: Knex, statement: string, values: StatementValues): string 
     const columns = values[part]!;
     for (const column in columns) {
       const value = columns[column];
-      key += Array.isArray(value) ? `${column}[${value.length}],` : `${column},`;
+      key += Array.isArray(value) ? `${column}[${value.length}],` : value === null ? `${column}=null,` : `${column},`;
     }
   }
   return key;
@@ -105,24 +99,31 @@ function learn<Values extends StatementValues>(db: Knex, values: Values, build: 
     Object.entries(values).map(([part, columns]) => [
       part,
       Object.fromEntries(
-        Object.entries(columns).map(([column, value]) => [column, Array.isArray(value) ? value.map((_, index) => standIn(part, column, index)) : standIn(part, column)]),
+        Object.entries(columns).map(([column, value]) => [column, Array.isArray(value) ? value.map((_, index) => standIn(part, column, index)) : value === null ? null : standIn(part, column)]),
       ),
     ]),
   ) as unknown as Values;
   const { sql, bindings } = build(db, standIns).toSQL();
   const order = bindings.map((binding) => {
+    if (binding === null) return null;
     const fields = typeof binding === 'string' && binding.startsWith(STAND_IN) ? binding.slice(STAND_IN.length).split(SEPARATOR) : [];
     if (fields.length !== 3) throw new Error(`prepared statement: a binding that is not one of the values (${String(binding)})`);
     return [fields[0]!, fields[1]!, Number(fields[2])] as const;
   });
-  if (order.length !== bindingCount(values)) throw new Error('prepared statement: a value is not used exactly once');
+  if (order.filter((source) => source !== null).length !== bindingCount(values)) throw new Error('prepared statement: a value is not used exactly once');
   return { sql, order };
 }
 
+/** How many stand-ins the builder is given (a NULL is given as itself). */
 function bindingCount(values: StatementValues): number {
   let count = 0;
   for (const columns of Object.values(values)) {
-    for (const value of Object.values(columns)) count += Array.isArray(value) ? value.length : 1;
+    for (const value of Object.values(columns)) {
+      if (Array.isArray(value)) {
+        if (value.includes(null)) throw new Error('prepared statement: a NULL in a list (IN never matches it)');
+        count += value.length;
+      } else if (value !== null) count += 1;
+    }
   }
   return count;
 }
