@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { MinorUnits } from '../domain/money';
-import { Repository, insertedId, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
+import { Repository, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { columnsOf, preparedInsert, preparedRows, preparedUpdate } from './prepared-statement';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
