@@ -2,9 +2,14 @@
  * Which statements a callback costs: orders `--calls=N` callbacks (default 20) one after another
  * through the bench controller (simultaneous mode, as the call-setup scenario), waits until each
  * ended, and prints every statement shape the database received with how often per callback.
- * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N]`
+ * Also prints this process's CPU per callback (the controller runs here, the simulator in a child),
+ * a figure that compares builds on a loaded machine better than a throughput does.
+ * `--cpu-prof=FILE` writes a CPU profile of those callbacks only (not of the start and stop).
+ * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { RequestChange } from '../lib/callback/engine';
 import { startController } from './controller';
 import { numbers, startSimChild } from './sim-child';
@@ -15,7 +20,8 @@ const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled
 
 async function main(): Promise<void> {
   const mariadb = process.argv.includes('--mariadb');
-  const calls = Number(process.argv.find((arg) => arg.startsWith('--calls='))?.slice('--calls='.length) ?? 20);
+  const calls = Number(option('--calls=') ?? 20);
+  const profileFile = option('--cpu-prof=');
   const redisUrl = process.env.TEST_REDIS_URL;
   if (mariadb && !redisUrl) throw new Error('--mariadb needs TEST_MYSQL_URL and TEST_REDIS_URL');
   const sim = await startSimChild();
@@ -35,12 +41,17 @@ async function main(): Promise<void> {
       if (TERMINAL.has(change.to)) ended.add(change.requestId);
     });
     const sql = new SqlCounter(controller.db);
+    const profiler = profileFile === undefined ? undefined : await startProfiler();
+    const cpuBefore = process.cpuUsage();
     try {
       for (let i = 0; i < calls; i += 1) {
         const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode: 'simultaneous' });
         await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
       }
-      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls})`);
+      const cpu = process.cpuUsage(cpuBefore);
+      if (profiler && profileFile !== undefined) writeFileSync(profileFile, JSON.stringify(await profiler.stop()));
+      const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;
+      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
       console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
     } finally {
       sql.stop();
@@ -49,6 +60,24 @@ async function main(): Promise<void> {
   } finally {
     await sim.stop();
   }
+}
+
+function option(prefix: string): string | undefined {
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+async function startProfiler(): Promise<{ stop(): Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 main().then(

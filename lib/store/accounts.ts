@@ -30,6 +30,7 @@ import {
   timeZoneField,
   StoreConflict,
 } from './validation';
+import { preparedRows } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
 
 export interface Account {
@@ -191,7 +192,8 @@ export class AccountsRepository extends Repository {
   }
 
   async findById(id: number): Promise<Account | null> {
-    const row = await this.db<AccountRow>('accounts').where({ id }).first();
+    // The id is the key: no limit, whose binding would be knex's, not ours.
+    const [row] = await preparedRows<AccountRow, { where: { id: number } }>(this.db, 'accounts.byId', { where: { id } }, (db, values) => db('accounts').where(values.where));
     return row ? toAccount(row) : null;
   }
 

@@ -16,7 +16,7 @@ import {
   type EpochMs,
   type JsonObject,
 } from './rows';
-import { preparedUpdate } from './prepared-update';
+import { columnsOf, preparedRaw, preparedRows, preparedUpdate } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
 import { e164Field, epochMsField, idField, jsonObjectField, parseInput } from './validation';
 
@@ -206,7 +206,7 @@ export class CallbackRequestsRepository extends Repository {
       updated_at: now,
     };
     try {
-      await this.writing('callback request', () => this.db('callback_requests').insert(row));
+      await this.writing('callback request', () => preparedRaw(this.db, 'callback_requests.insert', { row: columnsOf(row) }, (db, values) => db('callback_requests').insert(values.row)));
     } catch (error) {
       // Lost a race with the same key (or the same explicit id): the winner's row is the request.
       if (!isUniqueViolation(error)) throw error;
@@ -220,7 +220,10 @@ export class CallbackRequestsRepository extends Repository {
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {
-    const row = await this.db<RequestRow>('callback_requests').where({ id }).first();
+    // The id is the key: no limit, whose binding would be knex's, not ours.
+    const [row] = await preparedRows<RequestRow, { where: { id: string } }>(this.db, 'callback_requests.byId', { where: { id } }, (db, values) =>
+      db('callback_requests').where(values.where),
+    );
     return row ? toRequest(row) : null;
   }
 
@@ -250,15 +253,21 @@ export class CallbackRequestsRepository extends Repository {
    * the limit while it is itself refused for it.
    */
   async countInStates(accountId: number, states: readonly string[], options: { dialed?: boolean } = {}): Promise<number> {
-    const query = this.db('callback_requests')
-      .where({ account_id: accountId })
-      .whereIn('state', [...states]);
-    if (options.dialed) {
-      query.whereExists((legs) =>
-        legs.select(this.db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
-      );
-    }
-    const [row] = await query.count<{ n: DbInt }[]>({ n: '*' });
+    // Every admission (A5): built by knex once per shape.
+    const [row] = await preparedRows<{ n: DbInt }, { where: { account_id: number; state: string[] } }>(
+      this.db,
+      options.dialed ? 'callback_requests.countDialed' : 'callback_requests.count',
+      { where: { account_id: accountId, state: [...states] } },
+      (db, values) => {
+        const query = db('callback_requests').where('account_id', values.where.account_id).whereIn('state', values.where.state);
+        if (options.dialed) {
+          query.whereExists((legs) =>
+            legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
+          );
+        }
+        return query.count({ n: '*' });
+      },
+    );
     return row ? int(row.n) : 0;
   }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isExtensionRatePrefix } from '../domain/rate-prefix';
 import type { BuyRate } from './carriers';
+import { preparedRows } from './prepared-statement';
 import { Repository, int, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
 import { prefixesOf, rateColumns, rateTermsOf, type NewRate, type RateTermsRow } from './tariffs-rates';
@@ -81,35 +82,41 @@ export class BuyRatesRepository extends Repository {
     const query =
       options.at === undefined
         ? this.db('carrier_rates as r').select<BuyRateRow[]>(COLUMNS).orderBy([{ column: 'r.prefix' }, { column: 'r.effective_from' }])
-        : this.inForce(parseInput(epochMsField, options.at, 'instant')).orderBy('r.prefix');
+        : inForce(this.db, parseInput(epochMsField, options.at, 'instant')).orderBy('r.prefix');
     const rows: BuyRateRow[] = await query.where('r.carrier_id', carrierId);
     return rows.map(toBuyRate);
   }
 
   /** Every carrier's rates in force at `at` (what a router indexes), by carrier then prefix. */
   async buyRatesInForce(at: EpochMs): Promise<BuyRate[]> {
-    const rows = await this.inForce(parseInput(epochMsField, at, 'instant')).orderBy([{ column: 'r.carrier_id' }, { column: 'r.prefix' }]);
+    const rows = await inForce(this.db, parseInput(epochMsField, at, 'instant')).orderBy([{ column: 'r.carrier_id' }, { column: 'r.prefix' }]);
     return rows.map(toBuyRate);
   }
 
   /** The carrier's rate in force at `at` whose prefix is the longest match for `number`, or null. */
   async findInForce(carrierId: number, number: string, at: EpochMs): Promise<BuyRate | null> {
     const digits = parseInput(digitsField, number.replace(/^\+/, ''), 'number to rate');
-    const rows = await this.inForce(parseInput(epochMsField, at, 'instant')).where('r.carrier_id', carrierId).whereIn('r.prefix', prefixesOf(digits));
+    // Every leg's settlement: built by knex once per length of the prefix list.
+    const rows = await preparedRows<BuyRateRow, { at: { effective_from: EpochMs }; where: { carrier_id: number; prefix: string[] } }>(
+      this.db,
+      'carrier_rates.inForce',
+      { at: { effective_from: parseInput(epochMsField, at, 'instant') }, where: { carrier_id: carrierId, prefix: prefixesOf(digits) } },
+      (db, values) => inForce(db, values.at.effective_from).where('r.carrier_id', values.where.carrier_id).whereIn('r.prefix', values.where.prefix),
+    );
     const [longest] = rows.sort((a, b) => b.prefix.length - a.prefix.length);
     return longest ? toBuyRate(longest) : null;
   }
+}
 
-  /** For each (carrier, prefix), the row with the greatest effective_from not after `at`. */
-  private inForce(at: EpochMs): Knex.QueryBuilder<Record<string, unknown>, BuyRateRow[]> {
-    const latest = this.db('carrier_rates')
-      .select('carrier_id', 'prefix')
-      .max('effective_from as effective_from')
-      .where('effective_from', '<=', at)
-      .groupBy('carrier_id', 'prefix')
-      .as('l');
-    return this.db('carrier_rates as r')
-      .select<BuyRateRow[]>(COLUMNS)
-      .join(latest, (on) => on.on('l.carrier_id', 'r.carrier_id').andOn('l.prefix', 'r.prefix').andOn('l.effective_from', 'r.effective_from'));
-  }
+/** For each (carrier, prefix), the row with the greatest effective_from not after `at`. */
+function inForce(db: Knex, at: EpochMs): Knex.QueryBuilder<Record<string, unknown>, BuyRateRow[]> {
+  const latest = db('carrier_rates')
+    .select('carrier_id', 'prefix')
+    .max('effective_from as effective_from')
+    .where('effective_from', '<=', at)
+    .groupBy('carrier_id', 'prefix')
+    .as('l');
+  return db('carrier_rates as r')
+    .select<BuyRateRow[]>(COLUMNS)
+    .join(latest, (on) => on.on('l.carrier_id', 'r.carrier_id').andOn('l.prefix', 'r.prefix').andOn('l.effective_from', 'r.effective_from'));
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { E164 } from '../domain/phone-number';
 import { Repository, bool, definedOnly, insertedId, int, oneOf, optE164, optInt, written, type DbBool, type DbInt, type EpochMs } from './rows';
+import { preparedRows } from './prepared-statement';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
 import type { RateTerms } from './tariffs-rates';
@@ -213,7 +214,9 @@ export class CarriersRepository extends Repository {
 
   /** The carrier's name and currency only: what a leg's settlement records, without its gateways. */
   async billingIdentity(id: number): Promise<Pick<Carrier, 'id' | 'name' | 'currency'> | null> {
-    const row = await this.db<CarrierRow>('carriers').where({ id }).first('id', 'name', 'currency');
+    const [row] = await preparedRows<Pick<CarrierRow, 'id' | 'name' | 'currency'>, { where: { id: number } }>(this.db, 'carriers.billingIdentity', { where: { id } }, (db, values) =>
+      db('carriers').where(values.where).select('id', 'name', 'currency'),
+    );
     return row ? { id: int(row.id), name: row.name, currency: row.currency } : null;
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { Repository, definedOnly, fromJson, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs, type JsonObject } from './rows';
+import { preparedRaw } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
 import { currencyField, epochMsField, idField, jsonObjectField, minorField, parseInput, ratePrefixField } from './validation';
 
@@ -126,7 +127,7 @@ export class CdrsRepository extends Repository {
   async insert(input: NewCdr): Promise<boolean> {
     const cdr = parseInput(newCdrSchema, input, 'CDR');
     try {
-      await this.db('cdrs').insert({
+      const row = {
         leg_uuid: cdr.legUuid,
         request_id: cdr.requestId,
         account_id: cdr.accountId,
@@ -145,7 +146,8 @@ export class CdrsRepository extends Repository {
         raw_json: cdr.raw === null ? null : JSON.stringify(cdr.raw),
         source: cdr.source,
         created_at: this.clock(),
-      });
+      };
+      await preparedRaw(this.db, 'cdrs.insert', { row }, (db, values) => db('cdrs').insert(values.row));
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { knex, type Knex } from 'knex';
 import type { DatabaseSettings } from './database-settings';
 import { migrationSource, type NamedMigration } from './migrations';
+import { cachePreparedStatements } from './statement-cache';
 
 export type { DatabaseSettings } from './database-settings';
 export { isMysql } from './schema';
@@ -10,6 +11,7 @@ export { isMysql } from './schema';
 /** The part of a better-sqlite3 connection that the pool hook needs. */
 interface SqliteConnection {
   pragma(source: string): unknown;
+  prepare(sql: string): unknown;
 }
 
 /** Opens a pool. Nothing is queried yet; the first query reports a wrong URL or a missing file. */
@@ -34,6 +36,7 @@ function openSqlite(filename: string): Knex {
           connection.pragma('journal_mode = WAL');
           connection.pragma('foreign_keys = ON');
           connection.pragma('busy_timeout = 5000');
+          cachePreparedStatements(connection);
           done(null, connection);
         } catch (error) {
           done(error instanceof Error ? error : new Error(String(error)), connection);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseExtensionTarget } from '../domain/call-endpoint';
 import type { MinorUnits } from '../domain/money';
-import { Repository, definedOnly, insertedId, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
-import { preparedUpdate } from './prepared-update';
+import { Repository, definedOnly, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
+import { columnsOf, preparedInsert, preparedUpdate } from './prepared-statement';
 import { epochMsField, idField, minorField, parseInput } from './validation';
 
 export const LEG_ROLES = ['A', 'B', 'C'] as const;
@@ -141,7 +141,7 @@ export class LegsRepository extends Repository {
       created_at: now,
       updated_at: now,
     };
-    const id = insertedId(await this.writing('leg', () => this.db('legs').insert(row)));
+    const id = await this.writing('leg', () => preparedInsert(this.db, 'legs.insert', { row: columnsOf(row) }, (db, values) => db('legs').insert(values.row)));
     // Every column is what was just written: no read back (one statement less per leg dialed).
     return toLeg({ ...row, id });
   }

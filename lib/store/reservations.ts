@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { MinorUnits } from '../domain/money';
-import { Repository, insertedId, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
+import { Repository, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
+import { columnsOf, preparedInsert, preparedRows, preparedUpdate } from './prepared-statement';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
 import { idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
@@ -181,10 +182,13 @@ export class ReservationsRepository extends Repository {
           return reservation;
         }
       }
-      const held = await trx(funds.table)
-        .where({ id: funds.id })
-        .andWhereRaw(`${funds.available} >= ?`, [hold])
-        .update({ reserved_minor: trx.raw('reserved_minor + ?', [hold]), updated_at: now });
+      // The amount twice (compared, then added): a part each, as every value is used once.
+      const held = await preparedUpdate(trx, `${funds.table}.hold`, { where: { id: funds.id }, available: { hold }, add: { hold }, set: { updated_at: now } }, (db, values) =>
+        db(funds.table)
+          .where(values.where)
+          .andWhereRaw(`${funds.available} >= ?`, [values.available.hold])
+          .update({ reserved_minor: db.raw('reserved_minor + ?', [values.add.hold]), updated_at: values.set.updated_at }),
+      );
       if (held === 0) return null;
       const row: Omit<ReservationRow, 'id'> = {
         ...funds.ownerColumns,
@@ -198,7 +202,8 @@ export class ReservationsRepository extends Repository {
         updated_at: now,
       };
       // Every column is what was just written: no read back (one statement less per hold).
-      return toReservation({ ...row, id: insertedId(await trx('reservations').insert(row)) });
+      const id = await preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
+      return toReservation({ ...row, id });
     });
   }
 
@@ -284,17 +289,22 @@ export class ReservationsRepository extends Repository {
     const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
     const now = this.clock();
     // Compare-and-set on the state: of two concurrent settles, only one gets past here.
-    const closed = await trx('reservations')
-      .where({ id, state: 'held', amount_minor: amount, ...funds.ownerColumns })
-      .update({ state, settled_minor: cost === null ? null : charged, updated_at: now });
+    const closed = await preparedUpdate(
+      trx,
+      'reservations.close',
+      { where: { id, state: 'held', amount_minor: amount, ...funds.ownerColumns }, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } },
+      (db, values) => db('reservations').where(values.where).update(values.set),
+    );
     if (closed === 0) return false;
-    await trx(funds.table)
-      .where({ id: funds.id })
-      .update({
-        reserved_minor: trx.raw('reserved_minor - ?', [amount]),
-        balance_minor: trx.raw('balance_minor - ?', [charged]),
-        updated_at: now,
-      });
+    await preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, take: { reserved: amount, balance: charged }, set: { updated_at: now } }, (db, values) =>
+      db(funds.table)
+        .where(values.where)
+        .update({
+          reserved_minor: db.raw('reserved_minor - ?', [values.take.reserved]),
+          balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
+          updated_at: values.set.updated_at,
+        }),
+    );
     return true;
   }
 }
@@ -311,9 +321,12 @@ interface OwnerRow {
 }
 
 async function lockOwner(trx: Knex.Transaction, funds: OwnerFunds): Promise<OwnerRow | undefined> {
-  const query = trx(funds.table).where({ id: funds.id });
-  if (isMysql(trx)) query.forUpdate();
-  return query.first<OwnerRow | undefined>('balance_minor', 'reserved_minor');
+  // The id is the key: no limit, whose binding would be knex's, not ours.
+  const [row] = await preparedRows<OwnerRow, { where: { id: number } }>(trx, `${funds.table}.lock`, { where: { id: funds.id } }, (db, values) => {
+    const query = db(funds.table).where(values.where).select('balance_minor', 'reserved_minor');
+    return isMysql(db) ? query.forUpdate() : query;
+  });
+  return row;
 }
 
 /** What settling a hold of `amount` at `cost` takes from its owner (see settle). */

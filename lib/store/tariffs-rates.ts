@@ -4,6 +4,7 @@ import type { Extension } from '../domain/call-endpoint';
 import { minorUnits, type MinorUnits } from '../domain/money';
 import { extensionRatePrefixes, longestOf } from '../domain/rate-prefix';
 import { Repository, insertedId, int, money, oneOf, written, type DbInt, type EpochMs } from './rows';
+import { preparedRows } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
 import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput, ratePerMinuteField, ratePrefixField } from './validation';
 
@@ -219,8 +220,14 @@ export class TariffsRepository extends Repository {
     return this.longestRateAmong(tariffId, extensionRatePrefixes(extension));
   }
 
-  private async longestRateAmong(tariffId: number, prefixes: readonly string[]): Promise<Rate | null> {
-    const longest = longestOf(await this.db<RateRow>('rates').where({ tariff_id: tariffId }).whereIn('prefix', prefixes));
+  private async longestRateAmong(tariffId: number, prefixes: string[]): Promise<Rate | null> {
+    const rows = await preparedRows<RateRow, { where: { tariff_id: number; prefix: string[] } }>(
+      this.db,
+      'rates.longestPrefix',
+      { where: { tariff_id: tariffId, prefix: prefixes } },
+      (db, values) => db('rates').where('tariff_id', values.where.tariff_id).whereIn('prefix', values.where.prefix),
+    );
+    const longest = longestOf(rows);
     return longest ? toRate(longest) : null;
   }
 }

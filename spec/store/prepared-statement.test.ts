@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createStore, inTransaction, type Store } from '../../lib/store';
-import { preparedUpdate } from '../../lib/store/prepared-update';
+import { preparedInsert, preparedRows, preparedUpdate } from '../../lib/store/prepared-statement';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance, uniqueNumber } from './fixtures';
 
-describeEachDatabase('prepared updates (SQL built by knex once per shape)', (getDb) => {
+describeEachDatabase('prepared statements (SQL built by knex once per shape)', (getDb) => {
   let store: Store;
   let accountId: number;
   beforeAll(async () => {
@@ -12,13 +12,13 @@ describeEachDatabase('prepared updates (SQL built by knex once per shape)', (get
     accountId = (await accountWithBalance(store, 0)).id;
   });
 
-  async function request() {
+  async function newRequest() {
     return (await store.callbackRequests.create({ accountId, trigger: 'api', source: uniqueNumber(), destination: uniqueNumber() })).request;
   }
 
   it('sends each shape with its own values, whatever the order of the columns, and counts the rows changed', async () => {
-    const first = await request();
-    const second = await request();
+    const first = await newRequest();
+    const second = await newRequest();
     const move = (id: string, set: Record<string, string | number | null>, states: string[]) =>
       preparedUpdate(getDb(), 'test.move', { set, where: { id, state: states } }, (db, values) => {
         const { state, ...equal } = values.where;
@@ -35,7 +35,7 @@ describeEachDatabase('prepared updates (SQL built by knex once per shape)', (get
   });
 
   it('runs inside a caller transaction and rolls back with it', async () => {
-    const row = await request();
+    const row = await newRequest();
     await expect(
       inTransaction(getDb(), async (tx) => {
         expect(await tx.callbackRequests.transition(row.id, 'queued', 'dialing_a', { lastCause: 'inside' })).toBe(true);
@@ -53,6 +53,50 @@ describeEachDatabase('prepared updates (SQL built by knex once per shape)', (get
       'a value is not used exactly once',
     );
     await expect(preparedUpdate(getDb(), 'test.literal', { set: { state: 'x' }, where: { uuid } }, (db, values) => db('legs').where(values.where).update({ ...values.set, node: 'literal' }))).rejects.toThrow(
+      'a binding that is not one of the values',
+    );
+  });
+
+  it('inserts with the new id and selects rows, a list (IN) of each length its own shape', async () => {
+    const request = await newRequest();
+    const insert = (uuid: string, node: string | null) =>
+      preparedInsert(getDb(), 'test.insertLeg', { row: { uuid, request_id: request.id, role: 'A', attempt: 1, node, number: '+15550100', state: 'dialing', created_at: 1, updated_at: 1 } }, (db, values) =>
+        db('legs').insert(values.row),
+      );
+    const uuids = [randomUUID(), randomUUID(), randomUUID()];
+    const first = await insert(uuids[0]!, 'n1');
+    const second = await insert(uuids[1]!, null);
+    await insert(uuids[2]!, 'n2');
+    expect(second).toBeGreaterThan(first);
+    const select = (list: string[]) =>
+      preparedRows<{ uuid: string; node: string | null }, { where: { request_id: string; uuid: string[] } }>(getDb(), 'test.selectLegs', { where: { request_id: request.id, uuid: list } }, (db, values) =>
+        db('legs').where('request_id', values.where.request_id).whereIn('uuid', values.where.uuid).select('uuid', 'node').orderBy('id'),
+      );
+    expect(await select([uuids[0]!, uuids[1]!])).toEqual([
+      { uuid: uuids[0], node: 'n1' },
+      { uuid: uuids[1], node: null },
+    ]);
+    expect(await select([uuids[2]!])).toEqual([{ uuid: uuids[2], node: 'n2' }]);
+    expect(await select([uuids[1]!, uuids[2]!, uuids[0]!])).toHaveLength(3);
+  });
+
+  it('compares a NULL with is null, not with a binding that never matches', async () => {
+    const request = await newRequest();
+    const uuid = randomUUID();
+    await store.legs.create({ uuid, requestId: request.id, role: 'A', attempt: 1, node: null, number: uniqueNumber(), state: 'dialing' });
+    const mark = (node: string | null, state: string) =>
+      preparedUpdate(getDb(), 'test.markByNode', { where: { uuid, node }, set: { state } }, (db, values) => db('legs').where(values.where).update(values.set));
+    expect(await mark('n1', 'ringing')).toBe(0);
+    expect(await mark(null, 'ringing')).toBe(1);
+    expect(await mark(null, 'answered')).toBe(1);
+    expect(await store.legs.findByUuid(uuid)).toMatchObject({ state: 'answered', node: null });
+    await expect(
+      preparedRows(getDb(), 'test.nullInList', { where: { node: ['n1', null] } }, (db, values) => db('legs').whereIn('node', values.where.node)),
+    ).rejects.toThrow('a NULL in a list');
+  });
+
+  it('refuses a builder that adds a value of its own, such as .first()', async () => {
+    await expect(preparedRows(getDb(), 'test.first', { where: { id: 1 } }, (db, values) => db('accounts').where(values.where).first())).rejects.toThrow(
       'a binding that is not one of the values',
     );
   });
