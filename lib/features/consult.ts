@@ -2,6 +2,8 @@ import type { CountryCode } from 'libphonenumber-js';
 import { isRefusal } from '../callback/engine/funds';
 import { within } from '../callback/engine/latch';
 import type { Talk } from '../callback/engine/flow';
+import type { LegOutcome } from '../callback/engine/leg-waiter';
+import type { LiveLeg } from '../callback/engine/live-leg';
 import { toE164, type E164 } from '../domain/phone-number';
 import { CallEnded } from '../esl/errors';
 import { FeatureLeg } from './feature-leg';
@@ -37,7 +39,8 @@ export interface ConsultationState {
  * FreeSWITCH does the media part: `att_xfer <C's dial string>` executed on A while A's bridge to
  * B runs without event-lock (capture 12d2): A–C bridged with B held; when C ends, att_xfer puts
  * A and B back together with a `uuid_bridge`; when A leaves with C up, it connects C and B. C is
- * a feature leg (feature-leg.ts): its row, price and hold exist before it rings.
+ * a feature leg (feature-leg.ts): its row, price and hold exist before it rings; a try of C that
+ * fails with a route cause is followed by an att_xfer to the next carrier.
  */
 export class Consult implements FeatureHandler {
   async exec(ctx: FeatureContext, signal: AbortSignal): Promise<void> {
@@ -72,22 +75,30 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   }
   const a = talk.legA;
   const b = talk.legB;
-  const { answered } = c.follow();
   let cAnswered = false;
-  void answered.then((yes) => void (cAnswered = yes));
   // If A leaves while C is up, FreeSWITCH connects B and C: the request must let them talk on.
   talk.setHandover(() => cAnswered && c.leg.isUp);
   for (const [name, value] of ATT_XFER_KEYS) await talkApi(talk, `uuid_setvar ${a.uuid} ${name} ${value}`);
   if (settings.consultHoldMusic) await talkApi(talk, `uuid_broadcast ${b.uuid} ${settings.consultHoldMusic} aleg`);
   talk.log.info('consulting a third party', { number, legUuid: c.uuid });
 
-  const xfer: Promise<'done' | 'a_gone'> = session.execute('att_xfer', c.dialString()).then(
-    () => 'done' as const,
-    (error: unknown) => {
-      if (error instanceof CallEnded) return 'a_gone' as const;
-      throw error;
-    },
-  );
+  // The att_xfer of the current try of C: it returns when the consultation (or that try) is over.
+  let xfer: Promise<'done' | 'a_gone'> = Promise.resolve('done');
+  const tryC = (): Promise<LegOutcome | undefined> => {
+    const { leg } = c;
+    xfer = session.execute('att_xfer', c.dialString()).then(
+      () => 'done' as const,
+      (error: unknown) => {
+        if (error instanceof CallEnded) return 'a_gone' as const;
+        throw error;
+      },
+    );
+    const answered = leg.signals.answered.promise.then((): LegOutcome => {
+      cAnswered = true;
+      return { kind: 'answered', session: undefined };
+    });
+    return Promise.race([answered, xfer.then((end) => (end === 'a_gone' ? undefined : unansweredEnd(talk, leg)))]);
+  };
   const endAll = async (): Promise<void> => {
     talk.log.info('* during a consultation: ending the call with everyone');
     await talkApi(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`);
@@ -119,11 +130,8 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   signal.addEventListener('abort', onEnded, { once: true });
 
   try {
+    await c.dial(tryC);
     const end = await xfer;
-    if (!c.leg.signals.hangup.done && !(await within(talk.ctx.clock, c.leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs))) {
-      // att_xfer returned without C ever becoming a channel we heard of (the originate failed first).
-      if (!cAnswered) await c.failed('NORMAL_TEMPORARY_FAILURE');
-    }
     if (end === 'done' && a.isUp) {
       talk.setHandover(undefined);
       if (settings.consultHoldMusic && b.isUp) await talkApi(talk, `uuid_break ${b.uuid} all`);
@@ -135,6 +143,11 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   }
 }
 
+/** att_xfer returned before C answered: C's hangup cause, or a temporary failure when no channel of C was ever heard of (the originate failed first). */
+async function unansweredEnd(talk: Talk, leg: LiveLeg): Promise<LegOutcome> {
+  const cause = await within(talk.ctx.clock, leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs);
+  return { kind: 'failed', cause: cause ?? 'NORMAL_TEMPORARY_FAILURE', orphan: false };
+}
 
 async function tellA(talk: Talk, prompt: string): Promise<void> {
   await talk.legA.control.playDuringTalk(talk.ctx.promptFile(prompt, talk.ctx.settings.language));
