@@ -5,7 +5,9 @@ import type { Talk } from '../callback/engine/flow';
 import type { LegOutcome } from '../callback/engine/leg-waiter';
 import type { LiveLeg } from '../callback/engine/live-leg';
 import { toE164, type E164 } from '../domain/phone-number';
+import type { ExecuteResult } from '../esl/call-session';
 import { CallEnded } from '../esl/errors';
+import { isHangupCause } from '../esl/hangup-causes';
 import { FeatureLeg } from './feature-leg';
 import { talkApi } from './talk-api';
 import type { FeatureContext, FeatureHandler } from './handlers';
@@ -82,22 +84,19 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   if (settings.consultHoldMusic) await talkApi(talk, `uuid_broadcast ${b.uuid} ${settings.consultHoldMusic} aleg`);
   talk.log.info('consulting a third party', { number, legUuid: c.uuid });
 
-  // The att_xfer of the current try of C: it returns when the consultation (or that try) is over.
-  let xfer: Promise<'done' | 'a_gone'> = Promise.resolve('done');
+  // The att_xfer of the current try of C: it returns when the consultation (or that try) is over; undefined: A is gone.
+  let xfer: Promise<ExecuteResult | undefined> = Promise.resolve(undefined);
   const tryC = (): Promise<LegOutcome | undefined> => {
     const { leg } = c;
-    xfer = session.execute('att_xfer', c.dialString()).then(
-      () => 'done' as const,
-      (error: unknown) => {
-        if (error instanceof CallEnded) return 'a_gone' as const;
-        throw error;
-      },
-    );
+    xfer = session.execute('att_xfer', c.dialString()).catch((error: unknown) => {
+      if (error instanceof CallEnded) return undefined;
+      throw error;
+    });
     const answered = leg.signals.answered.promise.then((): LegOutcome => {
       cAnswered = true;
       return { kind: 'answered', session: undefined };
     });
-    return Promise.race([answered, xfer.then((end) => (end === 'a_gone' ? undefined : unansweredEnd(talk, leg)))]);
+    return Promise.race([answered, xfer.then((end) => end && unansweredEnd(talk, leg, end))]);
   };
   const endAll = async (): Promise<void> => {
     talk.log.info('* during a consultation: ending the call with everyone');
@@ -132,7 +131,7 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   try {
     await c.dial(tryC);
     const end = await xfer;
-    if (end === 'done' && a.isUp) {
+    if (end && a.isUp) {
       talk.setHandover(undefined);
       if (settings.consultHoldMusic && b.isUp) await talkApi(talk, `uuid_break ${b.uuid} all`);
       talk.log.info('consultation over; A is back with B', { cAnswered });
@@ -143,9 +142,14 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   }
 }
 
-/** att_xfer returned before C answered: C's hangup cause, or a temporary failure when no channel of C was ever heard of (the originate failed first). */
-async function unansweredEnd(talk: Talk, leg: LiveLeg): Promise<LegOutcome> {
-  const cause = await within(talk.ctx.clock, leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs);
+/**
+ * att_xfer returned before C answered: why its originate failed (A's `originate_disposition`,
+ * also when no channel of C was ever made, e.g. a gateway down), else C's own hangup cause, else
+ * a temporary failure.
+ */
+async function unansweredEnd(talk: Talk, leg: LiveLeg, xfer: ExecuteResult): Promise<LegOutcome> {
+  const disposition = xfer.event.headers.get('variable_originate_disposition');
+  const cause = disposition !== undefined && isHangupCause(disposition) ? disposition : await within(talk.ctx.clock, leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs);
   return { kind: 'failed', cause: cause ?? 'NORMAL_TEMPORARY_FAILURE', orphan: false };
 }
 
