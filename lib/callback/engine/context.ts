@@ -7,6 +7,7 @@ import { readPromptList } from '../../ivr/read-prompt-list';
 import type { Logger } from '../../log/logger';
 import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
+import type { SystemSettings } from '../../settings/system';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { systemClock, type Clock } from '../../time/clock';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
@@ -92,7 +93,10 @@ export interface EngineContext {
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The callback settings legs are placed with: the system's, per request its resolved overrides (request-settings.ts). */
   readonly settings: CallbackSettings;
+  /** The system values under every override, whatever request this context is scoped to. */
+  readonly system: SystemSettings;
   readonly telephony: EngineTelephony;
   readonly scheduler: RequestScheduler;
   readonly events: EngineEvents;
@@ -152,12 +156,14 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
         logger.warn('database unavailable; retrying the write', { what, attempt, delayMs, error: error instanceof Error ? error.message : String(error) }),
     });
   const { callbackServer } = options.settings;
+  const route: RouteChoice = { policy: options.routing.settings.policy, allowLossCalls: options.routing.settings.allowLossCalls };
   return {
     db: options.db,
     store,
     clock,
     logger,
     settings: options.settings,
+    system: { callback: options.settings, routing: route, nodes: options.telephony.nodes },
     telephony: options.telephony,
     scheduler: options.scheduler,
     events: new EngineEvents(logger),
@@ -181,7 +187,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     askAgainOnFailure: options.askAgainOnFailure ?? ((request) => request.trigger === 'access'),
     onTalk: options.onTalk,
     router: legRouter(options.routing, { store, clock, logger, waitForDatabase }),
-    route: { policy: options.routing.settings.policy, allowLossCalls: options.routing.settings.allowLossCalls },
+    route,
     // The system's server is checked against freeswitch.nodes when the settings are loaded.
     callbackNodes: callbackNodesOf(callbackServer, options.telephony.nodes) ?? [callbackServer],
     untilWritten: waitForDatabase,
