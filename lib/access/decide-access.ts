@@ -1,6 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { callsInProgress } from '../callback/engine/limits';
-import type { CallbackSettings } from '../config/schema';
 import type { CallEndpoint } from '../domain/call-endpoint';
 import type { E164 } from '../domain/phone-number';
 import type { HangupCause } from '../esl/hangup-causes';
