@@ -22,8 +22,10 @@ export interface Overridable<T extends z.ZodType> {
   readonly layers: readonly OverrideLayer[];
   /** The system setting's path (`callback.…`), or null for an override without a system setting. */
   readonly configKey: string | null;
-  /** What the schema cannot know: a value the system refuses (a node it does not have); undefined when fine. */
-  // A method, so that an entry of a narrower schema still is an Overridable<z.ZodType> (resolve.ts checks any of them).
+  /**
+   * What the schema cannot know: a value the system refuses (a node it does not have); undefined
+   * when fine. A method, so that an entry of a narrower schema still is an Overridable<z.ZodType>.
+   */
   refuse?(value: z.output<T>, system: SystemSettings): string | undefined;
 }
 
