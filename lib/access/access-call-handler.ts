@@ -1,5 +1,5 @@
 import { InvalidOrder, type CallbackOrder, type OrderResult } from '../callback/engine/order';
-import type { CallbackSettings } from '../config/schema';
+import type { SystemSettings } from '../settings';
 import type { CallSession } from '../esl/call-session';
 import { CallEnded, EslCommandFailed } from '../esl/errors';
 import { callLogger, type Logger } from '../log/logger';
@@ -16,7 +16,8 @@ export interface AccessOrderer {
 export interface AccessCallDeps {
   readonly store: Store;
   readonly engine: AccessOrderer;
-  readonly settings: CallbackSettings;
+  /** The system values under the account's and access number's overrides. */
+  readonly system: SystemSettings;
   /** A6: pays leg A of a caller nobody identified; its callback tariff decides where that leg may go. */
   readonly operatorCallbackAccountId: number;
   readonly clock: Clock;
@@ -61,12 +62,12 @@ export function accessCallHandler(deps: AccessCallDeps): (session: CallSession) 
 async function decide(deps: AccessCallDeps, call: AccessCallFacts, log: Logger): Promise<AccessDecision> {
   try {
     return await decideAccessCall(
-      { store: deps.store, settings: deps.settings, operatorCallbackAccountId: deps.operatorCallbackAccountId, now: deps.clock.now(), logger: log },
+      { store: deps.store, system: deps.system, operatorCallbackAccountId: deps.operatorCallbackAccountId, now: deps.clock.now(), logger: log },
       call,
     );
   } catch (error) {
     log.error('access call decision failed', { error: error instanceof Error ? error.message : String(error) });
-    return { kind: 'refuse', cause: deps.settings.rejectHangupCause, ringSeconds: 0, caller: null, refusal: refusal('internal_error') };
+    return { kind: 'refuse', cause: deps.system.callback.rejectHangupCause, ringSeconds: 0, caller: null, refusal: refusal('internal_error') };
   }
 }
 

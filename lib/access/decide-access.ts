@@ -1,13 +1,12 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { callsInProgress } from '../callback/engine/limits';
-import type { CallbackSettings } from '../config/schema';
 import type { CallEndpoint } from '../domain/call-endpoint';
 import type { E164 } from '../domain/phone-number';
 import type { HangupCause } from '../esl/hangup-causes';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
 import type { AccessNumber } from '../store/access-numbers';
-import { resolveFor, settingValues, type SettingValues } from '../settings';
+import { resolveFor, settingValues, type SettingValues, type SystemSettings } from '../settings';
 import { isBlocked } from './blocked-callers';
 import { callbackTarget, isRefusal } from './callback-target';
 import { callerNumber, didCandidates } from './numbers';
@@ -22,7 +21,8 @@ export interface AccessCallFacts {
 
 export interface DecisionContext {
   readonly store: Store;
-  readonly settings: CallbackSettings;
+  /** The system values under the account's and access number's overrides. */
+  readonly system: SystemSettings;
   readonly operatorCallbackAccountId: number;
   readonly now: number;
   readonly logger: Logger;
@@ -49,15 +49,15 @@ const MINUTE_MS = 60_000;
 
 /** T1/A1–A6: reads only; the caller has not been refused yet, the callback not ordered. */
 export async function decideAccessCall(ctx: DecisionContext, call: AccessCallFacts): Promise<AccessDecision> {
-  const country = ctx.settings.defaultCountry as CountryCode;
+  const country = ctx.system.callback.defaultCountry as CountryCode;
   const caller = callerNumber(call.rawCaller, country);
   const refuse = (values: RefusalSettings, refused: Refusal): AccessDecision => ({ kind: 'refuse', ...endOf(values), caller, refusal: refused });
 
   const accessNumber = await findAccessNumber(ctx.store, call.did, country);
-  if (!accessNumber) return refuse(ctx.settings, refusal('unknown_access_number'));
+  if (!accessNumber) return refuse(ctx.system.callback, refusal('unknown_access_number'));
   const subscriber = await identifySubscriber(ctx.store, accessNumber, caller);
   const accountId = subscriber.account?.id ?? null;
-  const settings = settingValues(resolveFor(ctx.settings, { account: subscriber.account, accessNumber }, ctx.logger));
+  const settings = settingValues(resolveFor(ctx.system, { account: subscriber.account, accessNumber }, ctx.logger));
   const refuseHere = (refused: Refusal): AccessDecision => refuse(settings, refused);
 
   if (!accessNumber.active) return refuseHere(refusal('access_number_inactive', accountId));

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { editOverrides, InvalidOverride, parseAssignment, resolutionFor, SETTING_KEYS, type OverrideChange, type OverrideLayer } from '../settings';
-import type { CallbackSettings } from '../config/schema';
+import { editOverrides, InvalidOverride, parseAssignment, resolutionFor, SETTING_KEYS, type OverrideChange, type OverrideLayer, type SystemSettings } from '../settings';
 import type { AccessNumber, Account } from '../store';
 import type { JsonObject } from '../store/rows';
 import { invalid } from './errors';
@@ -23,12 +22,12 @@ export function settingOptions(command: Command): Command {
     .option('--unset-setting <key>', 'drop an override, so the next layer applies (repeatable)', collect);
 }
 
-/** The overrides with the options applied, or undefined when none was given; a bad one refuses the command. */
-export function changedOverrides(current: JsonObject, layer: OverrideLayer, options: SettingOptions): JsonObject | undefined {
+/** The overrides with the options applied, or undefined when none was given; a bad one (a `callbackServer` naming no node too) refuses the command. */
+export function changedOverrides(system: SystemSettings, current: JsonObject, layer: OverrideLayer, options: SettingOptions): JsonObject | undefined {
   if (options.setting === undefined && options.unsetSetting === undefined) return undefined;
   try {
     const change: OverrideChange = { set: Object.fromEntries((options.setting ?? []).map(parseAssignment)), unset: options.unsetSetting ?? [] };
-    return editOverrides(current, layer, change);
+    return editOverrides(system, current, layer, change);
   } catch (error) {
     if (error instanceof InvalidOverride) throw invalid('--setting', error.problems.join('; '));
     throw error;
@@ -41,7 +40,7 @@ export interface ResolvedView {
 }
 
 /** Every resolved setting as `value (source)`, and the stored overrides that are ignored, with why. */
-export function resolvedView(system: CallbackSettings, owners: { account: Account | null; accessNumber: AccessNumber | null }): ResolvedView {
+export function resolvedView(system: SystemSettings, owners: { account: Account | null; accessNumber: AccessNumber | null }): ResolvedView {
   const { settings, bad } = resolutionFor(system, owners);
   const fields: Array<readonly [string, string]> = SETTING_KEYS.map((key) => [key, `${valueText(settings[key].value)} (${settings[key].source})`] as const);
   for (const { layer, key, value, problem } of bad) fields.push([`ignored ${key}`, `${valueText(value)} in the ${layer}: ${problem}`]);

@@ -74,3 +74,11 @@ export const freeswitchSchema = z
 
 export type FreeswitchSettings = z.infer<typeof freeswitchSchema>;
 export type FreeswitchNodeSettings = FreeswitchSettings['nodes'][number];
+
+/** The node embedded mode's simulator stands for (its name in logs, metrics and callback.callbackServer). */
+export const SIMULATOR_NODE_NAME = 'simulator';
+
+/** The names of the nodes legs may go out on: the configured ones, or the simulator's in embedded mode. */
+export function freeswitchNodeNames(settings: FreeswitchSettings): readonly string[] {
+  return settings.mode === 'simulator' ? [SIMULATOR_NODE_NAME] : settings.nodes.map((node) => node.name);
+}

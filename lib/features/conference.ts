@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Talk } from '../callback/engine/flow';
 import { isRefusal } from '../callback/engine/funds';
 import { ApiControl } from '../callback/engine/leg-control';
-import { causeOfOriginateError } from '../callback/engine/leg-waiter';
+import type { LegOutcome } from '../callback/engine/leg-waiter';
 import type { LiveLeg } from '../callback/engine/live-leg';
 import { InvalidPhoneNumber, toE164 } from '../domain/phone-number';
 import type { EslEvent } from '../esl/wire';
@@ -18,8 +18,8 @@ const UNBRIDGE_WAIT_MS = 2_000;
  * one per talk, and codes stop once the talk is a conference).
  *
  * 1. C is a feature leg (own row, price, hold, CDR): refused numbers are audited and nothing changes.
- * 2. C is originated parked while A and B talk on; busy or no answer: it is settled unanswered
- *    and A and B never noticed.
+ * 2. C is originated parked while A and B talk on, through its carriers (a route cause tries the
+ *    next one); busy or no answer: it is settled unanswered and A and B never noticed.
  * 3. C answered: the request moves to `conference`, then B is transferred into the room (which
  *    ends A's bridge but not A's socket, 12c2), A joins it from its socket, C is transferred in.
  * 4. Members leave by hanging up; each is settled as it leaves. The last two talk on; a lone
@@ -40,9 +40,8 @@ export class ThreeWayConference implements FeatureHandler {
       return;
     }
     const c = opened;
-    const { answered } = c.follow();
-    dialParked(talk, c);
-    if (!(await answered)) {
+    const { answered } = await c.dial(() => dialParked(talk, c));
+    if (!answered) {
       talk.log.info('third party did not answer; A and B talk on', { legC: c.uuid, cause: c.leg.signals.hangup.value });
       conference.started = false;
       return;
@@ -75,19 +74,14 @@ async function thirdPartyNumber(talk: Talk, digits: string): Promise<string> {
   }
 }
 
-/** `bgapi originate … &park()` on A's node; a failure without a channel settles C with its cause. */
-function dialParked(talk: Talk, c: FeatureLeg): void {
+/** One try of C: `bgapi originate … &park()` on A's node, answered when the originate says `+OK` (as a parked leg B). */
+function dialParked(talk: Talk, c: FeatureLeg): Promise<LegOutcome> {
   const { ctx } = talk;
-  const originate = ctx.telephony.originate(c.originateRequest(), { node: c.leg.node });
-  originate.then(
-    (result) => void (c.leg.node = result.node),
-    (error: unknown) => {
-      const cause = causeOfOriginateError(error);
-      // Unknown: the channel may exist after all; settling it hangs it up if it is still there.
-      if (cause === 'unknown') c.leg.mayBeUp = true;
-      void c.failed(cause === 'unknown' ? 'NETWORK_OUT_OF_ORDER' : cause);
-    },
-  );
+  const { leg } = c;
+  const originate = ctx.telephony.originate(c.originateRequest(), { node: leg.node });
+  // The waiter takes the failure; here only the node that took the leg matters.
+  void originate.then((result) => (leg.node = result.node), () => undefined);
+  return ctx.waiter.parkedLeg(originate, leg.signals, ctx.settings.waitTimeSeconds * 1000);
 }
 
 /** B into the room (freeing A's socket from its bridge), A from its socket, then C. */

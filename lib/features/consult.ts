@@ -2,8 +2,12 @@ import type { CountryCode } from 'libphonenumber-js';
 import { isRefusal } from '../callback/engine/funds';
 import { within } from '../callback/engine/latch';
 import type { Talk } from '../callback/engine/flow';
+import type { LegOutcome } from '../callback/engine/leg-waiter';
+import type { LiveLeg } from '../callback/engine/live-leg';
 import { toE164, type E164 } from '../domain/phone-number';
+import type { ExecuteResult } from '../esl/call-session';
 import { CallEnded } from '../esl/errors';
+import { isHangupCause } from '../esl/hangup-causes';
 import { FeatureLeg } from './feature-leg';
 import { talkApi } from './talk-api';
 import type { FeatureContext, FeatureHandler } from './handlers';
@@ -37,7 +41,8 @@ export interface ConsultationState {
  * FreeSWITCH does the media part: `att_xfer <C's dial string>` executed on A while A's bridge to
  * B runs without event-lock (capture 12d2): A–C bridged with B held; when C ends, att_xfer puts
  * A and B back together with a `uuid_bridge`; when A leaves with C up, it connects C and B. C is
- * a feature leg (feature-leg.ts): its row, price and hold exist before it rings.
+ * a feature leg (feature-leg.ts): its row, price and hold exist before it rings; a try of C that
+ * fails with a route cause is followed by an att_xfer to the next carrier.
  */
 export class Consult implements FeatureHandler {
   async exec(ctx: FeatureContext, signal: AbortSignal): Promise<void> {
@@ -72,22 +77,27 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   }
   const a = talk.legA;
   const b = talk.legB;
-  const { answered } = c.follow();
   let cAnswered = false;
-  void answered.then((yes) => void (cAnswered = yes));
   // If A leaves while C is up, FreeSWITCH connects B and C: the request must let them talk on.
   talk.setHandover(() => cAnswered && c.leg.isUp);
   for (const [name, value] of ATT_XFER_KEYS) await talkApi(talk, `uuid_setvar ${a.uuid} ${name} ${value}`);
   if (settings.consultHoldMusic) await talkApi(talk, `uuid_broadcast ${b.uuid} ${settings.consultHoldMusic} aleg`);
   talk.log.info('consulting a third party', { number, legUuid: c.uuid });
 
-  const xfer: Promise<'done' | 'a_gone'> = session.execute('att_xfer', c.dialString()).then(
-    () => 'done' as const,
-    (error: unknown) => {
-      if (error instanceof CallEnded) return 'a_gone' as const;
+  // The att_xfer of the current try of C: it returns when the consultation (or that try) is over; undefined: A is gone.
+  let xfer: Promise<ExecuteResult | undefined> = Promise.resolve(undefined);
+  const tryC = (): Promise<LegOutcome | undefined> => {
+    const { leg } = c;
+    xfer = session.execute('att_xfer', c.dialString()).catch((error: unknown) => {
+      if (error instanceof CallEnded) return undefined;
       throw error;
-    },
-  );
+    });
+    const answered = leg.signals.answered.promise.then((): LegOutcome => {
+      cAnswered = true;
+      return { kind: 'answered', session: undefined };
+    });
+    return Promise.race([answered, xfer.then((end) => end && unansweredEnd(talk, leg, end))]);
+  };
   const endAll = async (): Promise<void> => {
     talk.log.info('* during a consultation: ending the call with everyone');
     await talkApi(talk, `uuid_kill ${c.uuid} ${cAnswered ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL'}`);
@@ -119,12 +129,9 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   signal.addEventListener('abort', onEnded, { once: true });
 
   try {
+    await c.dial(tryC);
     const end = await xfer;
-    if (!c.leg.signals.hangup.done && !(await within(talk.ctx.clock, c.leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs))) {
-      // att_xfer returned without C ever becoming a channel we heard of (the originate failed first).
-      if (!cAnswered) await c.failed('NORMAL_TEMPORARY_FAILURE');
-    }
-    if (end === 'done' && a.isUp) {
+    if (end && a.isUp) {
       talk.setHandover(undefined);
       if (settings.consultHoldMusic && b.isUp) await talkApi(talk, `uuid_break ${b.uuid} all`);
       talk.log.info('consultation over; A is back with B', { cAnswered });
@@ -135,6 +142,16 @@ async function consult(ctx: FeatureContext, number: E164, signal: AbortSignal): 
   }
 }
 
+/**
+ * att_xfer returned before C answered: why its originate failed (A's `originate_disposition`,
+ * also when no channel of C was ever made, e.g. a gateway down), else C's own hangup cause, else
+ * a temporary failure.
+ */
+async function unansweredEnd(talk: Talk, leg: LiveLeg, xfer: ExecuteResult): Promise<LegOutcome> {
+  const disposition = xfer.event.headers.get('variable_originate_disposition');
+  const cause = disposition !== undefined && isHangupCause(disposition) ? disposition : await within(talk.ctx.clock, leg.signals.hangup.promise, talk.ctx.hangupCompleteWaitMs);
+  return { kind: 'failed', cause: cause ?? 'NORMAL_TEMPORARY_FAILURE', orphan: false };
+}
 
 async function tellA(talk: Talk, prompt: string): Promise<void> {
   await talk.legA.control.playDuringTalk(talk.ctx.promptFile(prompt, talk.ctx.settings.language));

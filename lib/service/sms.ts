@@ -3,7 +3,7 @@ import type { Settings } from '../config';
 import type { SmsConfig } from '../config/sms-schema';
 import type { Logger } from '../log/logger';
 import { isE164 } from '../domain/phone-number';
-import { resolveFor } from '../settings';
+import { resolveFor, systemSettingsOf } from '../settings';
 import { createSmsModule, engineOrdering, type ReplyLanguage, type SenderLimit, type SmsModule, type SmsSettings } from '../sms';
 import type { WebhookEndpoint } from '../sms/adapters/router';
 import type { Store } from '../store';
@@ -19,9 +19,10 @@ export function startSms(settings: Settings, deps: { store: Store; engine: Callb
 
 /** Replies follow the account's resolved `language`, the access number's first when the SMS was sent to one (#18 item 1). */
 function resolvedLanguage(settings: Settings, deps: { store: Store; logger: Logger }): ReplyLanguage {
+  const system = systemSettingsOf(settings);
   return async (account, receivedOn) => {
     const accessNumber = isE164(receivedOn) ? await deps.store.accessNumbers.findByDid(receivedOn) : null;
-    return resolveFor(settings.callback, { account, accessNumber }, deps.logger).language.value;
+    return resolveFor(system, { account, accessNumber }, deps.logger).language.value;
   };
 }
 

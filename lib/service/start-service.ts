@@ -7,6 +7,7 @@ import type { Router } from 'express';
 import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
 import { accessCallHandler } from '../access';
+import { systemSettingsOf } from '../settings';
 import { CallbackEngine, poolTelephony } from '../callback/engine';
 import { isCallbackLeg } from '../callback/engine/engine';
 import { redactSettings, type Settings } from '../config';
@@ -150,7 +151,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       }),
     });
     ref.engine = engine;
-    ref.access = accessCallHandler({ store, engine, settings: settings.callback, operatorCallbackAccountId: operatorId, clock, logger });
+    ref.access = accessCallHandler({ store, engine, system: systemSettingsOf(settings), operatorCallbackAccountId: operatorId, clock, logger });
     // Runs after the scheduler stopped (no new dials), while FreeSWITCH and the database are still
     // reachable: talks are handed over (or, on the bundled simulator, ended and billed) first.
     stops.push('callback engine', () =>
@@ -214,7 +215,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       clock,
       fanout,
       defaultCountry: settings.callback.defaultCountry,
-      callback: settings.callback,
+      system: systemSettingsOf(settings),
       mediaRoot: settings.media.root,
       webhookTargets,
       liveStreams: new StreamSlots({ perKey: settings.http.maxStreamsPerClient, total: settings.http.maxStreams }),

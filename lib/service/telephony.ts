@@ -1,4 +1,5 @@
 import type { Settings } from '../config';
+import { SIMULATOR_NODE_NAME } from '../config/freeswitch-schema';
 import { InboundClient } from '../esl/inbound-client';
 import { NodePool } from '../esl/node-pool';
 import { OutboundServer, type SessionHandler } from '../esl/outbound-server';
@@ -58,7 +59,7 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
     stops.push('FreeSWITCH simulator', () => simulator!.stop());
     logger.info(`FreeSWITCH simulator listening on ${settings.simulator.host}:${simulator.eslPort} (no real FreeSWITCH configured)`);
     // Its gateway `carrier` is the demo carrier's (db/seeds/demo.ts).
-    nodes = [{ name: 'simulator', host: settings.simulator.host, port: simulator.eslPort, password: 'ClueCon', maxCps: 100, maxChannels: 10_000 }];
+    nodes = [{ name: SIMULATOR_NODE_NAME, host: settings.simulator.host, port: simulator.eslPort, password: 'ClueCon', maxCps: 100, maxChannels: 10_000 }];
   }
 
   const clients = nodes.map(

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../store/rows';
 import { isSettingKey, type OverrideLayer } from './overridable';
 import { checkOverride } from './resolve';
+import type { SystemSettings } from './system';
 
 /** A change of overrides that cannot be stored; `problems` name each key and what it accepts. */
 export class InvalidOverride extends Error {
@@ -19,9 +20,10 @@ export interface OverrideChange {
 
 /**
  * The overrides with `change` applied, each value checked by its setting's schema and stored in
- * its canonical form (a cause code as its name). All or nothing: one bad key refuses the change.
+ * its canonical form (a cause code as its name); a `callbackServer` must name one of the
+ * system's nodes. All or nothing: one bad key refuses the change.
  */
-export function editOverrides(current: JsonObject, layer: OverrideLayer, change: OverrideChange): JsonObject {
+export function editOverrides(system: SystemSettings, current: JsonObject, layer: OverrideLayer, change: OverrideChange): JsonObject {
   const next: JsonObject = { ...current };
   const problems: string[] = [];
   for (const key of change.unset ?? []) {
@@ -29,7 +31,7 @@ export function editOverrides(current: JsonObject, layer: OverrideLayer, change:
     else problems.push(`${key}: unknown setting`);
   }
   for (const [key, value] of Object.entries(change.set ?? {})) {
-    const checked = checkOverride(layer, key, value);
+    const checked = checkOverride(system, layer, key, value);
     if ('problem' in checked) problems.push(`${key}: ${checked.problem}`);
     else next[key] = checked.value;
   }

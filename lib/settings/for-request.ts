@@ -1,4 +1,3 @@
-import type { CallbackSettings } from '../config/callback-schema';
 import type { E164 } from '../domain/phone-number';
 import type { Logger } from '../log/logger';
 import type { Store } from '../store';
@@ -7,17 +6,18 @@ import type { AccessNumber } from '../store/access-numbers';
 import type { JsonObject } from '../store/rows';
 import { accountLayer, logBadOverrides } from './layers';
 import { resolveSettings, type Resolution, type ResolvedSettings } from './resolve';
+import type { SystemSettings } from './system';
 
 /** Whose settings apply: rows already read, or null when there is none (an unidentified caller, a request without a DID). */
 export interface SettingOwners {
   readonly account: Account | null;
   readonly accessNumber: AccessNumber | null;
-  /** The order's own overrides (`maxRetries`, `retryIntervalSeconds`). */
+  /** The order's own overrides (`maxRetries`, `retryIntervalSeconds`, `routingPolicy`). */
   readonly request?: JsonObject;
 }
 
 /** Every setting with its source, and the overrides skipped: what `show` commands and the API print. */
-export function resolutionFor(system: CallbackSettings, owners: SettingOwners): Resolution {
+export function resolutionFor(system: SystemSettings, owners: SettingOwners): Resolution {
   return resolveSettings(system, {
     ...(owners.account ? { account: accountLayer(owners.account) } : {}),
     ...(owners.accessNumber ? { accessNumber: owners.accessNumber.settings } : {}),
@@ -26,7 +26,7 @@ export function resolutionFor(system: CallbackSettings, owners: SettingOwners): 
 }
 
 /** The resolver with its log line: what every path that acts for a call uses. */
-export function resolveFor(system: CallbackSettings, owners: SettingOwners, logger: Logger): ResolvedSettings {
+export function resolveFor(system: SystemSettings, owners: SettingOwners, logger: Logger): ResolvedSettings {
   const { settings, bad } = resolutionFor(system, owners);
   logBadOverrides(logger, bad);
   return settings;
@@ -35,7 +35,7 @@ export function resolveFor(system: CallbackSettings, owners: SettingOwners, logg
 /** Reads the account and the access number (by DID) a request belongs to, then resolves. */
 export async function resolveForStored(
   store: Store,
-  system: CallbackSettings,
+  system: SystemSettings,
   ids: { readonly accountId: number | null; readonly accessDid: E164 | null; readonly request?: JsonObject },
   logger: Logger,
   // The engine reads the account once per admission (settings, pricing, limits): it passes its reader.

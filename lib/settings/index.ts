@@ -3,3 +3,4 @@ export * from './resolve';
 export * from './layers';
 export * from './edit';
 export * from './for-request';
+export * from './system';

@@ -1,6 +1,8 @@
+import type { z } from 'zod';
 import type { CallbackSettings } from '../config/callback-schema';
 import type { JsonObject } from '../store/rows';
-import { OVERRIDABLE, SETTING_KEYS, isSettingKey, type OverrideLayer, type SettingKey, type SettingSource, type SettingValue, type SettingValues } from './overridable';
+import type { SystemSettings } from './system';
+import { OVERRIDABLE, type Overridable, SETTING_KEYS, isSettingKey, type OverrideLayer, type SettingKey, type SettingSource, type SettingValue, type SettingValues } from './overridable';
 
 export interface Resolved<T> {
   readonly value: T;
@@ -38,14 +40,14 @@ const ORDER: ReadonlyArray<readonly [OverrideLayer, keyof SettingLayers]> = [
 ];
 
 /** O3 (#18 item 1): request > access number > account > system, each value with the layer it came from. */
-export function resolveSettings(system: CallbackSettings, layers: SettingLayers): Resolution {
+export function resolveSettings(system: SystemSettings, layers: SettingLayers): Resolution {
   const settings: Record<string, Resolved<unknown>> = {};
   for (const key of SETTING_KEYS) settings[key] = { value: OVERRIDABLE[key].system(system), source: 'system' };
   const bad: BadOverride[] = [];
   for (const [layer, field] of ORDER) {
     const overrides = layers[field] ?? {};
     for (const [key, value] of Object.entries(overrides)) {
-      const checked = checkOverride(layer, key, value);
+      const checked = checkOverride(system, layer, key, value);
       if ('problem' in checked) bad.push({ layer, key, value, problem: checked.problem });
       else settings[key] = { value: checked.value, source: layer };
     }
@@ -53,14 +55,15 @@ export function resolveSettings(system: CallbackSettings, layers: SettingLayers)
   return { settings: settings as unknown as ResolvedSettings, bad };
 }
 
-/** One override as a layer may hold it: a known key, allowed at that layer, with a value its setting accepts. */
-export function checkOverride(layer: OverrideLayer, key: string, value: unknown): { value: unknown } | { problem: string } {
+/** One override as a layer may hold it: a known key, allowed at that layer, with a value its setting and the system accept. */
+export function checkOverride(system: SystemSettings, layer: OverrideLayer, key: string, value: unknown): { value: unknown } | { problem: string } {
   if (!isSettingKey(key)) return { problem: `unknown setting; known: ${SETTING_KEYS.join(', ')}` };
-  const entry = OVERRIDABLE[key];
+  const entry: Overridable<z.ZodType> = OVERRIDABLE[key];
   if (!entry.layers.includes(layer)) return { problem: `not overridable per ${layer}` };
   const parsed = entry.schema.safeParse(value);
-  if (parsed.success) return { value: parsed.data };
-  return { problem: parsed.error.issues.map((issue) => issue.message).join('; ') };
+  if (!parsed.success) return { problem: parsed.error.issues.map((issue) => issue.message).join('; ') };
+  const refused = entry.refuse?.(parsed.data, system);
+  return refused === undefined ? { value: parsed.data } : { problem: refused };
 }
 
 export function settingValues(resolved: ResolvedSettings): SettingValues {

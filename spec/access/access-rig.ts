@@ -3,6 +3,7 @@ import type { CallbackEngine, CallbackEngineOptions, DestinationAsker, RequestCh
 import { defaultSettings, type CallbackSettings } from '../../lib/config';
 import type { CallSession } from '../../lib/esl/call-session';
 import type { Logger } from '../../lib/log/logger';
+import type { SystemSettings } from '../../lib/settings';
 import type { Scheduler } from '../../lib/scheduler';
 import type { FreeswitchSimulator, SimulatorOptions } from '../../lib/simulator';
 import type { Account, Store } from '../../lib/store';
@@ -27,6 +28,7 @@ export interface AccessRigDeps {
   readonly store: Store;
   readonly engine: CallbackEngine;
   readonly settings: CallbackSettings;
+  readonly system: SystemSettings;
   readonly clock: SteppingClock;
   readonly logger: Logger;
   readonly operatorCallbackAccountId: number;
@@ -62,6 +64,7 @@ export async function startAccessRig(db: Knex, dbEngine: DatabaseEngine, options
     store: rig.store,
     engine: rig.engine,
     settings: rig.settings,
+    system: rig.system,
     clock: rig.clock,
     logger: rig.logger,
     operatorCallbackAccountId: rig.operatorAccountId,

@@ -14,7 +14,7 @@ export function freshDid(): E164 {
 
 /** Installs the access handler and counts the calls it finished. */
 export function useAccessHandler(r: AccessRig, limits: Partial<CallbackSettings> = {}): { handled: () => number } {
-  const handler = accessCallHandler({ ...r, settings: { ...r.settings, ...limits } });
+  const handler = accessCallHandler({ ...r, system: { ...r.system, callback: { ...r.settings, ...limits } } });
   let handled = 0;
   r.setAccessHandler(async (session) => {
     try {

@@ -3,6 +3,13 @@ import { parseCsv } from '../../lib/billing/reports';
 import { createStore } from '../../lib/store';
 import { cli, cliJson, describeEachCliDatabase } from './support';
 
+/** Two FreeSWITCH nodes, fs1 and fs2, for the settings that name one. */
+const TWO_NODES = {
+  CALLBACK_FREESWITCH_MODE: 'external',
+  CALLBACK_FREESWITCH_NODES: '[{"name":"fs1","host":"10.0.0.5"},{"name":"fs2","host":"10.0.0.6"}]',
+  CALLBACK_SOCKET_SERVER_ADVERTISE_HOST: '10.0.0.2',
+};
+
 describeEachCliDatabase('CLI access numbers and calling cards', (target) => {
   beforeAll(async () => {
     expect((await cli(target(), ['accounts', 'create', '--name', 'Owner', '--currency', 'USD', '--country', 'DE'])).code).toBe(0);
@@ -52,15 +59,26 @@ describeEachCliDatabase('CLI access numbers and calling cards', (target) => {
     const json = await cliJson<{ resolvedSettings: Record<string, { value: unknown; source: string }> }>(target(), ['dids', 'show', '+4930999000']);
     expect(json.resolvedSettings.maxRetries).toEqual({ value: 2, source: 'system' });
 
-    // #17: the route policy, loss-call rule and server; null stands for routing.policy / routing.allowLossCalls.
+    // #17: the route policy, loss-call rule and server, over `routing.*` and the nodes of `freeswitch.nodes`.
     expect((await cli(target(), ['accounts', 'set', 'Owner', '--setting', 'routingPolicy=priority'])).code).toBe(0);
-    expect((await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'callbackServer=fs2', '--setting', 'allowLossCalls=true'])).code).toBe(0);
-    const routed = await cli(target(), ['dids', 'show', '+4930999000']);
+    expect((await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'callbackServer=fs2', '--setting', 'allowLossCalls=true'], { env: TWO_NODES })).code).toBe(0);
+    const routed = await cli(target(), ['dids', 'show', '+4930999000'], { env: TWO_NODES });
     expect(routed.stdout).toMatch(/^routingPolicy: +priority \(account\)$/m);
     expect(routed.stdout).toMatch(/^allowLossCalls: +true \(access-number\)$/m);
     expect(routed.stdout).toMatch(/^callbackServer: +fs2 \(access-number\)$/m);
-    expect((await cli(target(), ['accounts', 'show', 'Owner'])).stdout).toMatch(/^allowLossCalls: +null \(system\)$/m);
+    const owner2 = await cli(target(), ['accounts', 'show', 'Owner'], { env: { CALLBACK_ROUTING_ALLOW_LOSS_CALLS: 'true' } });
+    expect(owner2.stdout).toMatch(/^allowLossCalls: +true \(system\)$/m);
+    expect(owner2.stdout).toMatch(/^callbackServer: +any \(system\)$/m);
+    expect((await cli(target(), ['accounts', 'set', 'Owner', '--unset-setting', 'routingPolicy'])).code).toBe(0);
+    expect((await cli(target(), ['accounts', 'show', 'Owner'])).stdout).toMatch(/^routingPolicy: +cheapest \(system\)$/m);
     expect((await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'routingPolicy=fastest'])).stderr).toContain('routingPolicy: ');
+    // A server no node has is refused when set, not found out at dial time; stored from before, `show` says it is ignored.
+    const noNode = await cli(target(), ['accounts', 'set', 'Owner', '--setting', 'callbackServer=fs9'], { env: TWO_NODES });
+    expect(noNode.code).toBe(2);
+    expect(noNode.stderr).toContain('callbackServer: "fs9" names no FreeSWITCH node; expected "any" or one of "fs1", "fs2" (freeswitch.nodes)');
+    const removed = await cli(target(), ['dids', 'show', '+4930999000'], { env: { ...TWO_NODES, CALLBACK_FREESWITCH_NODES: '[{"name":"fs1","host":"10.0.0.5"}]' } });
+    expect(removed.stdout).toMatch(/^callbackServer: +any \(system\)$/m);
+    expect(removed.stdout).toMatch(/^ignored callbackServer: +fs2 in the access-number: "fs2" names no FreeSWITCH node/m);
     expect((await cli(target(), ['dids', 'set', '+4930999000', '--unset-setting', 'callbackServer', '--unset-setting', 'allowLossCalls'])).code).toBe(0);
 
     const bad = await cli(target(), ['dids', 'set', '+4930999000', '--setting', 'waitTimeSeconds=1', '--setting', 'colour=red']);

@@ -24,8 +24,9 @@ function addThirdParty(seen: { rowBeforeDial?: Leg | null; refusal?: string; leg
         // The row first: the test waits for `leg`, and reads the row right after.
         seen.rowBeforeDial = await talk.ctx.store.legs.findByUuid(opened.uuid);
         seen.leg = opened;
-        const { settled } = opened.follow();
-        void talk.ctx.telephony.api(talk.legA.node, `originate ${opened.dialString()} &park()`).catch(() => undefined);
+        const { settled } = await opened.dial(() =>
+          talk.ctx.waiter.parkedLeg(talk.ctx.telephony.api(talk.legA.node, `originate ${opened.dialString()} &park()`), opened.leg.signals, 60_000),
+        );
         await settled;
       })(),
     );

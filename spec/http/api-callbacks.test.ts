@@ -74,6 +74,17 @@ describeEachDatabase('REST API: callbacks and authentication', (getDb) => {
       expect(res.body).not.toHaveProperty('claimedBy');
     });
 
+    it('#17: keeps an order\'s own routing policy with the request, and refuses one that is no policy with a precise 400', async () => {
+      const { key } = await f.account();
+      const res = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: SOURCE, destination: DESTINATION, routingPolicy: 'priority' }).expect(201);
+      expect((await f.store.callbackRequests.findById(res.body.id))?.data).toMatchObject({ routingPolicy: 'priority' });
+      const plain = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: SOURCE, destination: DESTINATION }).expect(201);
+      expect((await f.store.callbackRequests.findById(plain.body.id))?.data).not.toHaveProperty('routingPolicy');
+      const bad = await request(f.app).post('/api/v1/callbacks').set(auth(key)).send({ source: SOURCE, routingPolicy: 'fastest' }).expect(400);
+      expect(bad.body.error).toMatchObject({ code: 'validation_failed', field: 'routingPolicy' });
+      expect(bad.body.error.message).toContain('"cheapest"|"priority"');
+    });
+
     it('orders at a time, read in the account\'s time zone unless it has an offset', async () => {
       const { key } = await f.account();
       // The clock is 2026-11-26T12:00Z; Berlin is UTC+1 then.

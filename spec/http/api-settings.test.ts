@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { defaultSettings } from '../../lib/config';
 import type { E164 } from '../../lib/domain/phone-number';
+import { systemSettingsOf } from '../../lib/settings';
 import { describeEachDatabase } from '../support/databases';
 import { apiFixture, OPERATOR_KEY, type ApiFixture } from './support/api-fixture';
 
@@ -8,7 +10,8 @@ const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 describeEachDatabase('REST API: callback setting overrides (#18 item 1)', (getDb) => {
   let f: ApiFixture;
   beforeAll(async () => {
-    f = await apiFixture(getDb());
+    // The system's routing values differ from the defaults, and there are two nodes, so that both show.
+    f = await apiFixture(getDb(), { system: { ...systemSettingsOf(defaultSettings()), routing: { policy: 'priority', allowLossCalls: true }, nodes: ['fs1', 'fs2'] } });
   });
   afterAll(() => f.engine.close());
 
@@ -48,6 +51,28 @@ describeEachDatabase('REST API: callback setting overrides (#18 item 1)', (getDb
     expect((await f.store.accounts.findById(account.id))?.settings).toEqual({});
     await request(f.app).get(`/api/v1/accounts/${account.id}/settings`).set(auth(key)).expect(403);
     await request(f.app).get('/api/v1/access-numbers/+19995550000/settings').set(auth(OPERATOR_KEY)).expect(404);
+  });
+
+  it('#17: shows the routing keys\' real system value, and refuses a callbackServer that names no node', async () => {
+    const { account } = await f.account(500);
+    const shown = await request(f.app).get(`/api/v1/accounts/${account.id}/settings`).set(auth(OPERATOR_KEY)).expect(200);
+    expect([shown.body.resolved.routingPolicy, shown.body.resolved.allowLossCalls, shown.body.resolved.callbackServer]).toEqual([
+      { value: 'priority', source: 'system' },
+      { value: true, source: 'system' },
+      { value: 'any', source: 'system' },
+    ]);
+    const refused = await request(f.app).patch(`/api/v1/accounts/${account.id}/settings`).set(auth(OPERATOR_KEY)).send({ set: { callbackServer: 'fs9' } }).expect(400);
+    expect(refused.body.error).toEqual({
+      code: 'validation_failed',
+      field: 'set',
+      message: 'callbackServer: "fs9" names no FreeSWITCH node; expected "any" or one of "fs1", "fs2" (freeswitch.nodes)',
+    });
+    expect((await f.store.accounts.findById(account.id))?.settings).toEqual({});
+    const set = await request(f.app).patch(`/api/v1/accounts/${account.id}/settings`).set(auth(OPERATOR_KEY)).send({ set: { callbackServer: 'fs2', routingPolicy: 'cheapest' } }).expect(200);
+    expect([set.body.resolved.callbackServer, set.body.resolved.routingPolicy]).toEqual([
+      { value: 'fs2', source: 'account' },
+      { value: 'cheapest', source: 'account' },
+    ]);
   });
 
   it('refuses an order with 403 when activeForUsers is off for the account', async () => {

@@ -1,8 +1,9 @@
 import { defaultSettings } from '../../lib/config';
-import { editOverrides, effectiveCallbackSettings, InvalidOverride, parseAssignment, resolveSettings, SETTING_KEYS } from '../../lib/settings';
+import { editOverrides, effectiveCallbackSettings, InvalidOverride, parseAssignment, resolveSettings, SETTING_KEYS, systemSettingsOf, type SystemSettings } from '../../lib/settings';
 import { overrideLayersOf } from '../../lib/settings/overridable';
 
-const system = defaultSettings().callback;
+/** The defaults with two nodes, fs1 and fs2, so that `callbackServer` has something to name. */
+const system: SystemSettings = { ...systemSettingsOf(defaultSettings()), nodes: ['fs1', 'fs2'] };
 
 describe('resolveSettings (#18 item 1)', () => {
   it('gives every setting the system value and source without overrides', () => {
@@ -49,14 +50,14 @@ describe('resolveSettings (#18 item 1)', () => {
 
   it('puts the resolved caller-ID keys back into the system shape for the engine', () => {
     const { settings } = resolveSettings(system, { accessNumber: { callbackCid: '+14155550100', forwardPartyNumbers: true, digitTimeoutSeconds: 9 } });
-    const effective = effectiveCallbackSettings(system, settings);
-    expect(effective.callerId).toEqual({ ...system.callerId, callbackCid: '+14155550100', forwardPartyNumbers: true });
+    const effective = effectiveCallbackSettings(system.callback, settings);
+    expect(effective.callerId).toEqual({ ...system.callback.callerId, callbackCid: '+14155550100', forwardPartyNumbers: true });
     expect(effective.digitTimeoutSeconds).toBe(9);
-    expect(effective.defaultCountry).toBe(system.defaultCountry);
+    expect(effective.defaultCountry).toBe(system.callback.defaultCountry);
     expect(effective).not.toHaveProperty('destination');
   });
 
-  it('resolves the route policy, loss-call rule and callback server per account and access number, null standing for the routing settings', () => {
+  it('resolves the route policy, loss-call rule and callback server per account and access number over the routing settings and the nodes', () => {
     const { settings, bad } = resolveSettings(system, {
       account: { routingPolicy: 'priority', allowLossCalls: true, callbackServer: 'fs1' },
       accessNumber: { callbackServer: 'fs2', routingPolicy: 'fastest', allowLossCalls: 'yes' },
@@ -67,24 +68,47 @@ describe('resolveSettings (#18 item 1)', () => {
       { value: 'fs2', source: 'access-number' },
     ]);
     expect(bad.map(({ key }) => key)).toEqual(['routingPolicy', 'allowLossCalls']);
-    expect(resolveSettings(system, {}).settings.routingPolicy).toEqual({ value: null, source: 'system' });
-    const effective = effectiveCallbackSettings(system, settings);
+    const effective = effectiveCallbackSettings(system.callback, settings);
     expect(effective.callbackServer).toBe('fs2');
     expect(effective).not.toHaveProperty('routingPolicy');
+  });
+
+  it('gives the routing keys their real system value, from `routing.*`', () => {
+    const { settings } = resolveSettings({ ...system, routing: { policy: 'priority', allowLossCalls: true } }, {});
+    expect([settings.routingPolicy, settings.allowLossCalls, settings.callbackServer]).toEqual([
+      { value: 'priority', source: 'system' },
+      { value: true, source: 'system' },
+      { value: 'any', source: 'system' },
+    ]);
+    expect(resolveSettings(system, {}).settings.routingPolicy).toEqual({ value: 'cheapest', source: 'system' });
+  });
+
+  it('takes an order\'s own routing policy over its account\'s and access number\'s', () => {
+    const { settings, bad } = resolveSettings(system, { account: { routingPolicy: 'priority' }, request: { routingPolicy: 'cheapest', allowLossCalls: true } });
+    expect(settings.routingPolicy).toEqual({ value: 'cheapest', source: 'request' });
+    // The loss-call rule protects the operator's margin: no order sets it.
+    expect(bad).toEqual([{ layer: 'request', key: 'allowLossCalls', value: true, problem: 'not overridable per request' }]);
+  });
+
+  it('skips a stored callbackServer that names no node (one removed since), keeping the weaker value', () => {
+    const { settings, bad } = resolveSettings(system, { account: { callbackServer: 'fs2' }, accessNumber: { callbackServer: 'fs9' } });
+    expect(settings.callbackServer).toEqual({ value: 'fs2', source: 'account' });
+    expect(bad).toEqual([{ layer: 'access-number', key: 'callbackServer', value: 'fs9', problem: '"fs9" names no FreeSWITCH node; expected "any" or one of "fs1", "fs2" (freeswitch.nodes)' }]);
   });
 
   it('names the layers of each system setting for the docs', () => {
     expect(overrideLayersOf('callback.maxRetries')).toEqual(['request', 'account', 'access-number']);
     expect(overrideLayersOf('callback.callerId.callbackCid')).toEqual(['account', 'access-number']);
     expect(overrideLayersOf('callback.defaultCountry')).toEqual([]);
-    expect(overrideLayersOf('routing.policy')).toEqual(['account', 'access-number']);
+    expect(overrideLayersOf('routing.policy')).toEqual(['request', 'account', 'access-number']);
+    expect(overrideLayersOf('routing.allowLossCalls')).toEqual(['account', 'access-number']);
     expect(overrideLayersOf('routing.failoverCauses')).toEqual([]);
   });
 });
 
 describe('editOverrides', () => {
   it('sets checked values in canonical form and unsets keys', () => {
-    expect(editOverrides({ delaySeconds: 5, language: 'de' }, 'access-number', { set: { rejectHangupCause: '17', busyIvr: null }, unset: ['delaySeconds'] })).toEqual({
+    expect(editOverrides(system, { delaySeconds: 5, language: 'de' }, 'access-number', { set: { rejectHangupCause: '17', busyIvr: null }, unset: ['delaySeconds'] })).toEqual({
       language: 'de',
       rejectHangupCause: 'USER_BUSY',
       busyIvr: null,
@@ -92,9 +116,15 @@ describe('editOverrides', () => {
   });
 
   it('refuses the whole change, naming every bad key', () => {
-    const attempt = () => editOverrides({}, 'account', { set: { waitTimeSeconds: 1, colour: 'red', language: 'de' }, unset: ['nope'] });
+    const attempt = () => editOverrides(system, {}, 'account', { set: { waitTimeSeconds: 1, colour: 'red', language: 'de' }, unset: ['nope'] });
     expect(attempt).toThrow(InvalidOverride);
     expect(attempt).toThrow(/nope: unknown setting; waitTimeSeconds: Too small.*; colour: unknown setting/);
+  });
+
+  it('refuses a callbackServer that names no node, and takes `any` or a node', () => {
+    expect(() => editOverrides(system, {}, 'account', { set: { callbackServer: 'fs9' } })).toThrow('callbackServer: "fs9" names no FreeSWITCH node; expected "any" or one of "fs1", "fs2" (freeswitch.nodes)');
+    expect(editOverrides(system, {}, 'account', { set: { callbackServer: 'fs1' } })).toEqual({ callbackServer: 'fs1' });
+    expect(editOverrides(system, {}, 'access-number', { set: { callbackServer: 'any' } })).toEqual({ callbackServer: 'any' });
   });
 
   it('reads key=value as JSON when it is JSON, else as text', () => {

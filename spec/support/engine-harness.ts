@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { seedDemo } from '../../db/seeds/demo';
 import { CallbackEngine, defaultRouting, isCallbackLeg, poolTelephony, type CallbackEngineOptions, type DestinationAsker, type LegChange, type RequestChange } from '../../lib/callback/engine';
 import { defaultSettings, type CallbackSettings, type QueueSettings } from '../../lib/config';
+import type { SystemSettings } from '../../lib/settings';
 import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
 import type { CallSession } from '../../lib/esl/call-session';
@@ -98,6 +99,8 @@ export interface RigOptions {
 export interface EngineRig {
   readonly clock: SteppingClock;
   readonly settings: CallbackSettings;
+  /** What overrides resolve against: `settings`, the engine's routing policy and the nodes fs1, fs2… */
+  readonly system: SystemSettings;
   readonly logger: Logger;
   /** The outbound socket server's address. */
   readonly socket: { host: string; port: number };
@@ -247,13 +250,14 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     // The rig sweeps on simulated time, as the cron would.
     sweepCron: null,
   });
+  const routing = options.engine?.routing ?? defaultRouting();
   const running = new CallbackEngine({
     db,
     logger,
     clock,
     settings,
     telephony: poolTelephony({ pool, clients, socketAddress: server.address }),
-    routing: defaultRouting(),
+    routing,
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',
@@ -306,9 +310,11 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
   await runUntil(() => clients.every((node) => node.state === 'ready'), 'inbound clients ready');
   await scheduler.start();
 
+  const { policy, allowLossCalls } = routing.settings;
   return {
     clock,
     settings,
+    system: { callback: settings, routing: { policy, allowLossCalls }, nodes: clients.map((node) => node.name) },
     logger,
     socket: { host: server.address.host, port: server.address.port },
     otherSessions,

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { talkFeatures, type TalkFeaturesOptions } from '../../lib/features';
 import type { Leg } from '../../lib/store';
 import type { Engine as DatabaseEngine } from './databases';
-import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from './engine-harness';
+import { DESTINATION, SOURCE, startEngineRig, type EngineRig, type RigOptions } from './engine-harness';
 import type { PhoneScript } from '../../lib/simulator';
 
 /** The inter-digit timeout the feature tests run with. */
@@ -30,6 +30,10 @@ export interface TalkingOptions {
   readonly account?: Parameters<EngineRig['account']>[1];
   /** More of the order (e.g. the access number it came through). */
   readonly order?: Partial<Parameters<EngineRig['engine']['order']>[0]>;
+  /** The simulated node (e.g. its carriers' gateways). */
+  readonly simulator?: RigOptions['simulator'];
+  /** Runs on the rig before the call is ordered (e.g. setting up carriers). */
+  readonly prepare?: (rig: EngineRig) => Promise<void>;
 }
 
 /**
@@ -39,7 +43,10 @@ export interface TalkingOptions {
 export async function startTalking(db: Knex, dbEngine: DatabaseEngine, keep: (rig: EngineRig) => void, options: TalkingOptions = {}): Promise<Talking> {
   // The simulator writes recordings where FreeSWITCH would: a directory of the rig's own, removed with it.
   const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callback-rec-'));
-  const rig = await startEngineRig(db, dbEngine, { engine: { onTalk: talkFeatures({ interDigitMs: GAP, recordingsDir, ...options.features }) } });
+  const rig = await startEngineRig(db, dbEngine, {
+    engine: { onTalk: talkFeatures({ interDigitMs: GAP, recordingsDir, ...options.features }) },
+    ...(options.simulator ? { simulator: options.simulator } : {}),
+  });
   const r: EngineRig = {
     ...rig,
     async stop() {
@@ -48,6 +55,7 @@ export async function startTalking(db: Knex, dbEngine: DatabaseEngine, keep: (ri
     },
   };
   keep(r);
+  await options.prepare?.(r);
   const account = await r.account(options.balance ?? 100_000, options.account);
   r.sim.setPhone(SOURCE, options.source ?? { kind: 'answer' });
   r.sim.setPhone(DESTINATION, options.destination ?? { kind: 'answer', hangupAfterMs: 600_000 });

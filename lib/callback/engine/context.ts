@@ -9,6 +9,7 @@ import type { CarrierLimiter } from '../../routing/carrier-limiter';
 import { InProcessCarrierLimits } from '../../routing/carrier-limits';
 import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
+import type { SystemSettings } from '../../settings/system';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { systemClock, type Clock } from '../../time/clock';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
@@ -99,7 +100,10 @@ export interface EngineContext {
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The callback settings legs are placed with: the system's, per request its resolved overrides (request-settings.ts). */
   readonly settings: CallbackSettings;
+  /** The system values under every override, whatever request this context is scoped to. */
+  readonly system: SystemSettings;
   readonly telephony: EngineTelephony;
   readonly scheduler: RequestScheduler;
   readonly events: EngineEvents;
@@ -162,12 +166,14 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     });
   const { callbackServer } = options.settings;
   const carrierLimits = options.routing.limits ?? new InProcessCarrierLimits(clock);
+  const route: RouteChoice = { policy: options.routing.settings.policy, allowLossCalls: options.routing.settings.allowLossCalls };
   return {
     db: options.db,
     store,
     clock,
     logger,
     settings: options.settings,
+    system: { callback: options.settings, routing: route, nodes: options.telephony.nodes },
     telephony: options.telephony,
     scheduler: options.scheduler,
     events: new EngineEvents(logger),
@@ -192,7 +198,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     onTalk: options.onTalk,
     router: legRouter(options.routing, { store, clock, logger, waitForDatabase, limits: carrierLimits }),
     carrierLimits,
-    route: { policy: options.routing.settings.policy, allowLossCalls: options.routing.settings.allowLossCalls },
+    route,
     // The system's server is checked against freeswitch.nodes when the settings are loaded.
     callbackNodes: callbackNodesOf(callbackServer, options.telephony.nodes) ?? [callbackServer],
     untilWritten: waitForDatabase,

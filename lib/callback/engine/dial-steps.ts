@@ -4,7 +4,7 @@ import type { HangupCause } from '../../esl/hangup-causes';
 import type { CallLeg, RequestEvent } from '../state/request-events';
 import type { CarrierDial } from '../../routing/leg-router';
 import { sentCallerId } from '../../routing/carrier-dial';
-import type { FlowHost, LegTry } from './flow';
+import type { FlowHost } from './flow';
 import type { LegOutcome } from './leg-waiter';
 import type { LiveLeg } from './live-leg';
 
@@ -57,28 +57,6 @@ export function extensionOriginateRequest(host: FlowHost, leg: LiveLeg, extensio
 
 function originateBase(host: FlowHost, leg: LiveLeg, app: SocketTarget | 'park', variables: Record<string, string | boolean>): Omit<OriginateRequest, 'gateway' | 'number' | 'user'> {
   return { uuid: leg.uuid, timeoutSec: host.ctx.settings.waitTimeSeconds, socket: app, variables: { ...legVariables(host, leg), ...variables } };
-}
-
-/**
- * Tries a leg through its carriers (issue #17): `dialOnce` dials one try and says how it went
- * (undefined: the call went away meanwhile, nothing to report). A try that failed with a route
- * cause, without a channel that may still be up, is followed by the next carrier's try, its own
- * leg row; a subscriber's answer (busy, no answer) or the last carrier's failure is the leg's.
- */
-export async function throughCarriers(
-  host: FlowHost,
-  first: LegTry,
-  dialOnce: (attempt: LegTry, via: CarrierDial) => Promise<LegOutcome | undefined>,
-): Promise<{ readonly attempt: LegTry; readonly outcome: LegOutcome } | undefined> {
-  for (let attempt = first; ; ) {
-    const outcome: LegOutcome | undefined = attempt.via ? await dialOnce(attempt, attempt.via) : { kind: 'failed', cause: attempt.tries.noCarrierCause, orphan: false };
-    if (!outcome) return undefined;
-    if (outcome.kind === 'answered' || outcome.orphan) return { attempt, outcome };
-    attempt.via?.slot.release();
-    const next = await host.nextTry(attempt, outcome.cause);
-    if (!next) return { attempt, outcome };
-    attempt = next;
-  }
 }
 
 /** W3: a leg that rings says so. */

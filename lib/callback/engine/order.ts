@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidPhoneNumber, isE164, toE164, type E164 } from '../../domain/phone-number';
 import { MODES, TRIGGERS, type CallbackRequest } from '../../store/callback-requests';
 import { resolveFor, settingValues } from '../../settings';
+import { ROUTE_POLICIES } from '../../routing/route-types';
 import { CARRIER_NAME_PATTERN } from '../../store/carriers';
 import { gatedByActiveForUsers } from '../policy/active-for-users';
 import { firstPartyAllowed, firstPartyRefusal } from '../policy/first-party';
@@ -32,6 +33,8 @@ export const orderSchema = z
         retryIntervalSeconds: z.number().int().min(5).max(3600).optional(),
       })
       .optional(),
+    /** The order's own routing policy (#17): which carrier is tried first for each leg; default: the settings'. */
+    routingPolicy: z.enum(ROUTE_POLICIES).optional(),
     /** The access DID the subscriber called (T1), for the caller ID of leg A. */
     accessNumber: z.string().refine(isE164, 'must be an E.164 number').optional(),
     /**
@@ -94,7 +97,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const accessDid = order.accessNumber === undefined ? null : (order.accessNumber as E164);
   const accessNumber = accessDid === null ? null : await ctx.store.accessNumbers.findByDid(accessDid);
   const ordered = order.retry?.maxRetries === undefined ? {} : { maxRetries: order.retry.maxRetries };
-  const settings = settingValues(resolveFor(ctx.settings, { account, accessNumber, request: ordered }, ctx.logger));
+  const settings = settingValues(resolveFor(ctx.system, { account, accessNumber, request: ordered }, ctx.logger));
   if (!settings.activeForUsers && gatedByActiveForUsers(order.trigger)) throw new OrderRefused('callback_disabled');
   const country = (account.country ?? ctx.settings.defaultCountry) as CountryCode;
   const source = e164(order.source, country, 'source');
@@ -104,6 +107,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   }
   const data: Record<string, unknown> = { unidentified: order.accountId === undefined };
   if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
+  if (order.routingPolicy !== undefined) data.routingPolicy = order.routingPolicy;
   if (order.accessNumber !== undefined) data.accessNumber = order.accessNumber;
   if (order.trunk !== undefined) data.trunk = order.trunk;
   if (order.extension !== undefined) data.extension = order.extension;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isExtension, isExtensionDomain, type ExtensionEndpoint } from '../../domain/call-endpoint';
 import { isE164, type E164 } from '../../domain/phone-number';
+import { ROUTE_POLICIES } from '../../routing/route-types';
 import type { JsonObject } from '../../store/rows';
 
 /** An extension endpoint (lib/domain/call-endpoint.ts) as an order carries it and the request data keeps it. */
@@ -21,6 +22,8 @@ const requestDataSchema = z.object({
   unidentified: z.boolean().default(false),
   /** The order's own retry interval, when it overrides the settings. */
   retryIntervalSeconds: z.number().int().positive().optional(),
+  /** The order's own routing policy (#17), when it overrides the settings: every attempt, and a recovery's, routes by it. */
+  routingPolicy: z.enum(ROUTE_POLICIES).optional(),
   /** The access DID the subscriber called (T1), for the caller-ID policy. */
   accessNumber: z.string().refine(isE164).optional(),
   /** The carrier (by name) the access number pins for leg A (its `trunk` setting, issue #17.5). */

@@ -1,5 +1,4 @@
 import { extensionAddress, type ExtensionEndpoint } from '../../domain/call-endpoint';
-import { randomUUID } from 'node:crypto';
 import type { E164 } from '../../domain/phone-number';
 import { CallEnded } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
@@ -17,14 +16,14 @@ import type { EngineContext } from './context';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
 import { auditRefusal } from './audit-refusal';
-import { isRefusal, type Hold, type LegPricing, type Refusal } from './funds';
+import { isRefusal, type LegPricing, type Refusal } from './funds';
 import { HANDED_OVER } from './clean-stop';
 import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
 import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
-import { LiveLeg, type LegSpec } from './live-leg';
+import type { LiveLeg } from './live-leg';
+import { openCarrierTry, openNextTry, type TrySpec } from './carrier-tries';
 import type { CarrierDial, LegTries } from '../../routing/leg-router';
-import { sentCallerId } from '../../routing/carrier-dial';
 import { requestData, withRequestData } from './request-data';
 import { SimultaneousFlow } from './simultaneous';
 import { SourceFirstFlow } from './source-first';
@@ -231,37 +230,21 @@ export class RequestRunner implements FlowHost {
   }
 
   async nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined> {
-    const { leg, tries } = failed;
-    if (leg.role === 'C' || !tries.failsOver(cause)) return undefined;
-    const via = await tries.next();
-    if (!via) return undefined;
-    leg.failureCause ??= cause;
-    leg.log.info('carrier try failed; trying the next carrier', { role: leg.role, cause, carrier: failed.via?.carrier.name, next: via.carrier.name });
-    // The hold stays the leg's, whichever try carries it: the failed try was never up, so it costs
-    // nothing. It is moved to the new try's row first, so that a recovery finds it there.
-    const uuid = randomUUID();
-    const hold = leg.hold && (await this.moveHold(leg.hold, uuid));
-    await leg.replaceHold(undefined);
-    const next = await this.openTry({ uuid, role: leg.role, attempt: leg.attempt, number: leg.number, callerId: leg.callerId, pricing: leg.pricing, hold }, via);
-    if (leg.role === 'A') this.legA = next;
-    else this.legB = next;
+    const { leg } = failed;
+    const next = await openNextTry(this.ctx, failed, cause, (spec, via) => this.openTry(spec, via));
+    if (!next) return undefined;
+    if (leg.role === 'A') this.legA = next.leg;
+    else this.legB = next.leg;
     this.settleInBackground(leg);
-    return { leg: next, via, tries };
-  }
-
-  private async moveHold(hold: Hold, legUuid: string): Promise<Hold> {
-    await this.ctx.untilWritten(`move hold ${hold.reservationId} to leg ${legUuid}`, () => this.ctx.store.reservations.moveToLeg(hold.reservationId, legUuid));
-    return { ...hold, legUuid };
+    return next;
   }
 
   private route(number: E164, callerId: E164 | undefined, pricing: LegPricing | undefined, nodes: readonly string[], pinnedCarrier: string | undefined): Promise<LegTries> {
     return this.ctx.router.plan({ number, callerId, sellRate: pricing?.rate, pinnedCarrier, nodes, choice: this.ctx.route }, this.log);
   }
 
-  /** `spec.callerId` is the one the request's rules chose; the row records the one the try's carrier sends. */
-  private async openTry(spec: Omit<LegSpec, 'carrierSlot' | 'carrierId'>, via: CarrierDial | undefined): Promise<LiveLeg> {
-    const callerId = via ? sentCallerId(via.callerId) : spec.callerId;
-    const leg = await LiveLeg.open(this.ctx, this.id, { ...spec, callerId, carrierId: via?.carrier.id ?? null, carrierSlot: via?.slot });
+  private async openTry(spec: TrySpec, via: CarrierDial | undefined): Promise<LiveLeg> {
+    const leg = await openCarrierTry(this.ctx, this.id, spec, via);
     this.opened.add(leg.uuid);
     return leg;
   }

@@ -15,22 +15,19 @@ export type RequestScope = Pick<EngineContext, 'settings' | 'route' | 'callbackN
  */
 export async function requestSettings(ctx: EngineContext, request: CallbackRequest, accounts?: AccountLookup): Promise<RequestScope> {
   const data = requestData(request.data);
-  const ordered = data.retryIntervalSeconds === undefined ? {} : { retryIntervalSeconds: data.retryIntervalSeconds };
+  // `maxRetries` is the row's max_attempts; what else the order overrode is in its data.
+  const ordered = {
+    ...(data.retryIntervalSeconds === undefined ? {} : { retryIntervalSeconds: data.retryIntervalSeconds }),
+    ...(data.routingPolicy === undefined ? {} : { routingPolicy: data.routingPolicy }),
+  };
   const resolved = await ctx.untilWritten(`settings of request ${request.id}`, () =>
-    resolveForStored(ctx.store, ctx.settings, { accountId: request.accountId, accessDid: data.accessNumber ?? null, request: ordered }, ctx.logger, accounts),
+    resolveForStored(ctx.store, ctx.system, { accountId: request.accountId, accessDid: data.accessNumber ?? null, request: ordered }, ctx.logger, accounts),
   );
   const { routingPolicy, allowLossCalls, callbackServer } = resolved;
   return {
-    settings: effectiveCallbackSettings(ctx.settings, resolved),
-    route: { policy: routingPolicy.value ?? ctx.route.policy, allowLossCalls: allowLossCalls.value ?? ctx.route.allowLossCalls },
-    callbackNodes: nodesOf(ctx, callbackServer.value, callbackServer.source, request.id),
+    settings: effectiveCallbackSettings(ctx.system.callback, resolved),
+    route: { policy: routingPolicy.value, allowLossCalls: allowLossCalls.value },
+    // The resolver skipped (and logged) an override naming no node, so this names one, or `any`.
+    callbackNodes: callbackNodesOf(callbackServer.value, ctx.telephony.nodes) ?? ctx.callbackNodes,
   };
-}
-
-/** An override naming no configured node is skipped like any bad override: logged, the system's nodes used. */
-function nodesOf(ctx: EngineContext, server: string, source: string, requestId: string): readonly string[] {
-  const nodes = callbackNodesOf(server, ctx.telephony.nodes);
-  if (nodes) return nodes;
-  ctx.logger.warn('callbackServer override names no FreeSWITCH node; ignored', { requestId, callbackServer: server, source, nodes: ctx.telephony.nodes });
-  return ctx.callbackNodes;
 }

@@ -1,7 +1,8 @@
 import type { E164 } from '../../domain/phone-number';
 import type { CallLeg } from '../state/request-events';
 import type { CarrierDial } from '../../routing/leg-router';
-import { carrierFields, followProgress, originateRequest, reportOutcome, throughCarriers } from './dial-steps';
+import { carrierFields, followProgress, originateRequest, reportOutcome } from './dial-steps';
+import { throughCarriers } from './carrier-tries';
 import type { FlowHost, ModeFlow } from './flow';
 import type { LegOutcome } from './leg-waiter';
 import type { LiveLeg } from './live-leg';

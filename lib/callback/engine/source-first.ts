@@ -5,7 +5,8 @@ import { gatewayDialString, type OriginateRequest } from '../../esl/dial-string'
 import { CallEnded } from '../../esl/errors';
 import { within } from './latch';
 import type { CarrierDial } from '../../routing/leg-router';
-import { carrierFields, extensionOriginateRequest, followProgress, legVariables, originateRequest, reportOutcome, throughCarriers } from './dial-steps';
+import { carrierFields, extensionOriginateRequest, followProgress, legVariables, originateRequest, reportOutcome } from './dial-steps';
+import { throughCarriers } from './carrier-tries';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { SessionControl } from './leg-control';
 import { answeredAtOf } from './leg-events';

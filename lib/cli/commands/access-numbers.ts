@@ -6,6 +6,7 @@ import { invalid } from '../errors';
 import { orDash, yesNo } from '../format';
 import { countryOf, findAccessNumber, findAccount, phoneNumber } from '../lookup';
 import { bool, hangupCause, integer } from '../parsers';
+import { systemSettingsOf } from '../../settings';
 import { changedOverrides, resolvedView, settingOptions, type SettingOptions } from '../setting-overrides';
 import type { Column } from '../table';
 
@@ -75,7 +76,7 @@ export function registerAccessNumbers(program: Command, ctx: CliContext): void {
   /** The DID, then every callback setting a call to it runs with, and from where (its own, its owner's, the system's). */
   const showWithSettings = async (store: Store, accessNumber: AccessNumber) => {
     const account = accessNumber.accountId === null ? null : await store.accounts.findById(accessNumber.accountId);
-    const view = resolvedView(ctx.settings().callback, { account, accessNumber });
+    const view = resolvedView(systemSettingsOf(ctx.settings()), { account, accessNumber });
     ctx.out.record([...columns().map((column) => [column.header, column.value(accessNumber)] as const), ...view.fields], { ...accessNumber, ...view.json });
   };
 
@@ -150,7 +151,7 @@ async function toFields(ctx: CliContext, store: Store, options: DidOptions, meth
   const next = { ...settings };
   applyOverride(next, CAUSE_KEY, options.hangupCause);
   applyOverride(next, DELAY_KEY, options.delay);
-  const changed = changedOverrides(next, 'access-number', options);
+  const changed = changedOverrides(systemSettingsOf(ctx.settings()), next, 'access-number', options);
   if (changed !== undefined || options.hangupCause !== undefined || options.delay !== undefined) fields.settings = changed ?? next;
   return fields;
 }

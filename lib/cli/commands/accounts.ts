@@ -6,6 +6,7 @@ import { failure, invalid, refused } from '../errors';
 import { amount, orDash, when, yesNo } from '../format';
 import { countryOf, findAccount, findTariff, phoneNumber } from '../lookup';
 import { bool, integer, money, nonNegativeMoney, orNone, text, timeZone } from '../parsers';
+import { systemSettingsOf } from '../../settings';
 import { changedOverrides, resolvedView, settingOptions, type SettingOptions } from '../setting-overrides';
 import type { Column } from '../table';
 
@@ -62,7 +63,7 @@ export function showAccount(ctx: CliContext, account: Account, extraJson: Record
 }
 
 function showWithSettings(ctx: CliContext, account: Account): void {
-  const view = resolvedView(ctx.settings().callback, { account, accessNumber: null });
+  const view = resolvedView(systemSettingsOf(ctx.settings()), { account, accessNumber: null });
   showAccount(ctx, account, view.json, view.fields);
 }
 
@@ -160,7 +161,7 @@ export function registerAccounts(program: Command, ctx: CliContext): void {
     const store = await ctx.store();
     const account = await findAccount(store, ref);
     const patch = await toPatch(store, options, account.country ?? ctx.settings().callback.defaultCountry);
-    const settings = changedOverrides(account.settings, 'account', options);
+    const settings = changedOverrides(systemSettingsOf(ctx.settings()), account.settings, 'account', options);
     if (settings !== undefined) patch.settings = settings;
     if (Object.keys(patch).length === 0) throw invalid('options', 'nothing to change; see `accounts set --help`');
     const updated = await store.accounts.update(account.id, patch);

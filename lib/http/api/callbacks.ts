@@ -82,6 +82,7 @@ export function callbackRoutes(ctx: ApiContext, orderLimit: OrderLimit): Route[]
         dueAt: dueAt(ctx, account, body.at),
         ...(idempotencyKey ? { idempotencyKey } : {}),
         ...(body.callerIdPolicy ? { callerIdPolicy: body.callerIdPolicy } : {}),
+        ...(body.routingPolicy ? { routingPolicy: body.routingPolicy } : {}),
         ...(body.statusWebhookUrl ? { statusWebhookUrl: body.statusWebhookUrl } : {}),
         // An account key or a portal session orders for the subscriber; the operator key vouches itself (#15 item 5).
         bySubscriber: principal.kind === 'account',

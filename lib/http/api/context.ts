@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { CallbackEngine } from '../../callback/engine/engine';
 import type { CallerIdVerification } from '../../caller-ids';
 import { InvalidPhoneNumber, toE164, type E164 } from '../../domain/phone-number';
-import type { CallbackSettings } from '../../config/schema';
+import type { SystemSettings } from '../../settings';
 import type { Logger } from '../../log/logger';
 import type { Account, Store } from '../../store';
 import type { Clock } from '../../time/clock';
@@ -20,8 +20,8 @@ export interface ApiContext {
   logger: Logger;
   /** For national numbers of an account with no country of its own. */
   defaultCountry: string;
-  /** The system layer of the settings resolver (lib/settings). */
-  callbackSettings: CallbackSettings;
+  /** The system layer of the settings resolver (lib/settings): callback and routing values, node names. */
+  system: SystemSettings;
   /** Recordings and faxes are read from under this directory only. */
   mediaRoot: string | null;
   /** `api` for the REST API, `web` for the portal: recorded on each request ordered. */

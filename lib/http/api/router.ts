@@ -2,7 +2,8 @@ import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import { CallerIdVerification } from '../../caller-ids';
-import { defaultSettings, type CallbackSettings } from '../../config';
+import { defaultSettings } from '../../config';
+import { systemSettingsOf, type SystemSettings } from '../../settings';
 import type { Logger } from '../../log/logger';
 import { createStore, type Store } from '../../store';
 import { LogSender } from '../../sms/outbound/log-sender';
@@ -46,8 +47,8 @@ export interface ApiDependencies {
   operatorKeyHash?: string;
   /** settings.callback.defaultCountry */
   defaultCountry?: string;
-  /** settings.callback: the system values under account and access-number overrides; default: the embedded defaults. */
-  callback?: CallbackSettings;
+  /** The system values under account and access-number overrides (`systemSettingsOf(settings)`); default: the embedded defaults'. */
+  system?: SystemSettings;
   /** Where recordings and faxes are stored; unset: downloads answer 404. */
   mediaRoot?: string;
   /** Orders per account, counted in the database across instances (API and portal together); default 30 a minute. */
@@ -73,7 +74,7 @@ export function apiContext(deps: ApiDependencies, trigger: ApiContext['trigger']
     clock,
     logger: deps.logger,
     defaultCountry: deps.defaultCountry ?? 'US',
-    callbackSettings: deps.callback ?? defaultSettings().callback,
+    system: deps.system ?? systemSettingsOf(defaultSettings()),
     mediaRoot: deps.mediaRoot ?? null,
     trigger,
     webhookTargets: deps.webhookTargets ?? new WebhookTargets({ policy: webhookTargetPolicy(), clock }),

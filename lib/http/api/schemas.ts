@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CALLER_ID_POLICIES } from '../../callback/engine/caller-ids';
 import { REQUEST_STATES } from '../../callback/state/request-state';
 import { LIVE_STATUSES } from '../../callback/state/live-status';
+import { ROUTE_POLICIES } from '../../routing/route-types';
 import { MODES } from '../../store/callback-requests';
 import { MONEY_BOUND_TEXT, isBoundedMinor } from '../../domain/money';
 import { MIN_PASSWORD_LENGTH } from '../../store/portal-users';
@@ -33,6 +34,10 @@ export const orderBody = z
         'when to call: ISO 8601; without an offset it is read in the account\'s time zone (a time its clocks skip for daylight saving time is refused). At most 365 days ahead; a minute or more past is refused. Default: now',
     }),
     callerIdPolicy: z.enum(CALLER_ID_POLICIES).optional().meta({ description: 'which caller ID each party sees' }),
+    routingPolicy: z
+      .enum(ROUTE_POLICIES)
+      .optional()
+      .meta({ description: 'which carrier each leg tries first: `cheapest` or `priority`; kept with the request, so its retries and a recovery route by it too. Default: the account\'s or the system\'s `routing.policy`' }),
     statusWebhookUrl: z
       .url({ protocol: /^https?$/ })
       .max(1024)

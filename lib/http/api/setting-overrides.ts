@@ -57,14 +57,14 @@ export function settingOverrideRoutes(ctx: ApiContext): Route[] {
   };
 
   const view = (target: Target): z.output<typeof settingsView> => {
-    const { settings, bad } = resolutionFor(ctx.callbackSettings, target.owners);
+    const { settings, bad } = resolutionFor(ctx.system, target.owners);
     return { overrides: target.overrides, resolved: settings, ignored: [...bad] };
   };
 
   const change = async (target: Target, body: z.output<typeof overridePatch>): Promise<z.output<typeof settingsView>> => {
     let next: JsonObject;
     try {
-      next = editOverrides(target.overrides, target.layer, { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: body.unset } : {}) });
+      next = editOverrides(ctx.system, target.overrides, target.layer, { ...(body.set ? { set: body.set } : {}), ...(body.unset ? { unset: body.unset } : {}) });
     } catch (error) {
       if (error instanceof InvalidOverride) throw new ApiError(400, 'validation_failed', error.problems.join('; '), 'set');
       throw error;

@@ -10,6 +10,8 @@ import type { Carrier, Leg } from '../../../lib/store';
 import type { NewCarrier } from '../../../lib/store/carriers';
 import type { NewRate } from '../../../lib/store/tariffs-rates';
 import { freshDid } from '../../access/support';
+import { DUE_STATES } from '../../../lib/scheduler/request-states';
+import { claimForDial } from '../../../lib/store/request-claims';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, SteppingClock, startEngineRig, type EngineRig, type RigOptions } from '../../support/engine-harness';
 import { itWith, testRedis } from '../../support/external-services';
@@ -328,6 +330,40 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     expect((await tries(r, system.request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
       ['A', 'alpha'],
       ['B', 'alpha'],
+    ]);
+  });
+
+  it('routes an order by its own routing policy, over its account\'s and the system\'s', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000, { priority: 20 }), await carrier(r, 'beta', 2_000, { priority: 5 })];
+    const account = await r.account(1_000, { settings: { routingPolicy: 'cheapest' } });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, routingPolicy: 'priority' });
+    await r.finish(request.id);
+    expect((await tries(r, request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'beta'],
+      ['B', 'beta'],
+    ]);
+  });
+
+  it('routes a request recovered after its controller died by the policy its order chose, not the system\'s', async () => {
+    const r = await start();
+    const carriers = [await carrier(r, 'alpha', 1_000, { priority: 20 }), await carrier(r, 'beta', 2_000, { priority: 5 })];
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+    // Ordered far ahead (so nothing dials it), then claimed by an instance that died before dialing.
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, routingPolicy: 'priority', dueAt: r.clock.now() + 3_600_000 });
+    await getDb()('callback_requests').where({ id: request.id }).update({ due_at: r.clock.now() });
+    const due = (await r.store.callbackRequests.findById(request.id))!;
+    expect(await claimForDial(getDb(), due, DUE_STATES, 'dialing_a', { now: r.clock.now(), instanceId: 'dead-controller', leaseMs: 60_000 })).toBe(true);
+    await getDb()('callback_requests').where({ id: request.id }).update({ lease_until: r.clock.now() - 1 });
+
+    expect(await r.scheduler.sweep(r.clock.now())).toMatchObject({ recovered: 1, errors: 0 });
+    expect(await r.finish(request.id)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect((await tries(r, request.id, carriers)).map(([role, , name]) => [role, name])).toEqual([
+      ['A', 'beta'],
+      ['B', 'beta'],
     ]);
   });
 
