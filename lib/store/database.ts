@@ -14,12 +14,17 @@ interface SqliteConnection {
   prepare(sql: string): unknown;
 }
 
+type SqliteSettings = Extract<DatabaseSettings, { client: 'sqlite' }>;
+
+/** The settings, or a bare SQLite file (tests, benchmarks) opened with the settings' defaults. */
+export type OpenableDatabase = Exclude<DatabaseSettings, SqliteSettings> | (Omit<SqliteSettings, 'synchronous'> & Partial<Pick<SqliteSettings, 'synchronous'>>);
+
 /** Opens a pool. Nothing is queried yet; the first query reports a wrong URL or a missing file. */
-export function openDatabase(settings: DatabaseSettings): Knex {
-  return settings.client === 'sqlite' ? openSqlite(settings.filename) : openMysql(settings.url, settings.pool);
+export function openDatabase(settings: OpenableDatabase): Knex {
+  return settings.client === 'sqlite' ? openSqlite(settings.filename, settings.synchronous ?? 'normal') : openMysql(settings.url, settings.pool);
 }
 
-function openSqlite(filename: string): Knex {
+function openSqlite(filename: string, synchronous: SqliteSettings['synchronous']): Knex {
   if (filename !== ':memory:' && !filename.startsWith('file:')) {
     fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   }
@@ -34,6 +39,7 @@ function openSqlite(filename: string): Knex {
           // WAL lets the CLI read while the service writes; busy_timeout makes a second process
           // wait for the write lock instead of failing at once.
           connection.pragma('journal_mode = WAL');
+          connection.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
           connection.pragma('foreign_keys = ON');
           connection.pragma('busy_timeout = 5000');
           cachePreparedStatements(connection);
