@@ -16,13 +16,14 @@ import { schedulerBackends, schedulerBench, type SchedulerResult } from './sched
  * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler,routing,multi` picks scenarios
  * (written to latest-<names>.json, so a partial run never overwrites the full one). `--calls=1000,2000`
  * picks the concurrency scenario's sizes (1,000, 5,000 and 10,000 by default) to measure one
- * size without waiting for 10,000.
+ * size without waiting for 10,000, and `--rate=100` the calls ordered per second (300 by default).
  */
 async function main(): Promise<void> {
   const short = process.argv.includes('--short');
   const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const wanted = (name: string): boolean => !only || only.includes(name);
   const callSizes = process.argv.find((arg) => arg.startsWith('--calls='))?.slice('--calls='.length);
+  const callRate = process.argv.find((arg) => arg.startsWith('--rate='))?.slice('--rate='.length);
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
   const results: unknown[] = [];
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
   if (wanted('concurrency')) {
     const sizes = callSizes ? callSizes.split(',').map(parseCallCount) : short ? [100] : [1_000, 5_000, 10_000];
     const held = [];
-    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10 }));
+    const rate = callRate === undefined ? undefined : parseCallCount(callRate);
+    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }) }));
     console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
     console.table(
       Object.fromEntries(
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
 
 function parseCallCount(text: string): number {
   const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`--calls takes positive whole numbers separated by commas, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--calls and --rate take positive whole numbers (--calls several, separated by commas), got ${JSON.stringify(text)}`);
   return count;
 }
 
