@@ -1,9 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RequestChange } from '../lib/callback/engine';
+import type { WaitFigures } from './command-waits';
 import { startController } from './controller';
 import { numbers, startSimChild } from './sim-child';
-import { LoopLag, mb, round, sleep } from './stats';
+import { LoopLag, cpuSince, mb, round, sleep } from './stats';
 
 /**
  * Scenario 3: N bridged calls held by one controller process (simulator in its own process):
@@ -15,12 +16,16 @@ export interface ConcurrencyResult {
   calls: number;
   bridged: number;
   setupSeconds: number;
+  /** CPU each process used from the first order until the calls were bridged. */
+  setupCpuSeconds: { controller: number; simulator: number };
   heapKbPerCall: number;
   rssKbPerCall: number;
   heapMb: number;
   rssMb: number;
   dtmfSent: number;
   lagMs: { p50: number; p99: number; max: number };
+  /** The inbound ESL connection's commands during the run: waiting for the connection vs for the reply. */
+  inboundCommands: Record<string, WaitFigures>;
 }
 
 setFlagsFromString('--expose_gc');
@@ -47,6 +52,7 @@ export async function concurrency(options: { calls: number; dtmfSeconds: number;
         if (change.to === 'bridged') bridged.add(change.requestId);
       });
       const before = settled();
+      const cpuBefore = { controller: process.cpuUsage(), simulatorMs: (await sim.stats()).cpuMs };
       const rate = options.rate ?? 300;
       const started = performance.now();
       const pending: Promise<unknown>[] = [];
@@ -63,6 +69,7 @@ export async function concurrency(options: { calls: number; dtmfSeconds: number;
       const limit = performance.now() + 60_000;
       while (bridged.size < options.calls && performance.now() < limit) await sleep(50);
       const setupSeconds = round((performance.now() - started) / 1000, 1);
+      const setupCpuSeconds = { controller: round(cpuSince(cpuBefore.controller) / 1000, 1), simulator: round(((await sim.stats()).cpuMs - cpuBefore.simulatorMs) / 1000, 1) };
       await sleep(500);
       const held = settled();
 
@@ -80,12 +87,14 @@ export async function concurrency(options: { calls: number; dtmfSeconds: number;
         calls: options.calls,
         bridged: bridged.size,
         setupSeconds,
+        setupCpuSeconds,
         heapKbPerCall: round((held.heap - before.heap) / 1024 / count, 1),
         rssKbPerCall: round((held.rss - before.rss) / 1024 / count, 1),
         heapMb: mb(held.heap),
         rssMb: mb(held.rss),
         dtmfSent,
         lagMs,
+        inboundCommands: controller.commandWaits.figures(),
       };
     } finally {
       await controller.stop();

@@ -20,6 +20,7 @@ import { migrateToLatest, openDatabase } from '../lib/store/database';
 import { carrierLimiterFor } from '../lib/service/carrier-limiter';
 import { socketPeerPolicy } from '../lib/service/socket-peers';
 import { systemClock } from '../lib/time/clock';
+import { CommandWaits } from './command-waits';
 import { waitFor } from './stats';
 
 /**
@@ -44,6 +45,8 @@ export interface Controller {
   readonly answeredAt: Map<string, number>;
   /** [leg A, leg B, performance.now()] of every uuid_bridge sent. */
   readonly bridges: [string, string, number][];
+  /** How long the inbound connection's commands waited to be written and for their replies. */
+  readonly commandWaits: CommandWaits;
   stop(): Promise<void>;
 }
 
@@ -109,7 +112,15 @@ export async function startControllerOn(
   const instanceId = options.instanceId ?? `bench-${process.pid}`;
   const dialed = new Map<string, number>();
 
-  const client = new InboundClient({ name: 'fs1', host: '127.0.0.1', port: options.simPort, password: 'ClueCon', logger });
+  const commandWaits = new CommandWaits();
+  const client = new InboundClient({
+    name: 'fs1',
+    host: '127.0.0.1',
+    port: options.simPort,
+    password: 'ClueCon',
+    logger,
+    onCommandTiming: (timing) => commandWaits.record(timing),
+  });
   const pool = new NodePool({ nodes: [{ client, maxChannels: 100_000, maxCps: 10_000 }], logger });
   const late: { engine?: CallbackEngine } = {};
   const server = await OutboundServer.listen({
@@ -192,6 +203,7 @@ export async function startControllerOn(
     originateAt,
     answeredAt,
     bridges,
+    commandWaits,
     async stop() {
       engine.close();
       await scheduler.stop();

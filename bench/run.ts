@@ -14,12 +14,15 @@ import { schedulerBackends, schedulerBench, type SchedulerResult } from './sched
  * `npm run bench` runs every scenario in full; `--short` runs each for a few seconds (the test
  * suite uses it to prove the harness works, never to judge speed). Results are printed as a
  * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler,routing,multi` picks scenarios
- * (written to latest-<names>.json, so a partial run never overwrites the full one).
+ * (written to latest-<names>.json, so a partial run never overwrites the full one). `--calls=1000,2000`
+ * picks the concurrency scenario's sizes (1,000, 5,000 and 10,000 by default) to measure one
+ * size without waiting for 10,000, and `--rate=100` the calls ordered per second (300 by default).
  */
 async function main(): Promise<void> {
   const short = process.argv.includes('--short');
   const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const wanted = (name: string): boolean => !only || only.includes(name);
+  const callSizes = process.argv.find((arg) => arg.startsWith('--calls='))?.slice('--calls='.length);
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
   const results: unknown[] = [];
@@ -65,9 +68,10 @@ async function main(): Promise<void> {
   }
 
   if (wanted('concurrency')) {
-    const sizes = short ? [100] : [1_000, 5_000, 10_000];
+    const sizes = callSizes ? callSizes.split(',').map(parseCallCount) : short ? [100] : [1_000, 5_000, 10_000];
     const held = [];
-    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10 }));
+    const rate = numberOption('rate');
+    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }) }));
     console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
     console.table(
       Object.fromEntries(
@@ -77,6 +81,17 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+    for (const run of held) {
+      console.log(`${run.calls} calls: bridged after ${run.setupSeconds} s (CPU meanwhile: controller ${run.setupCpuSeconds.controller} s, simulator ${run.setupCpuSeconds.simulator} s); the inbound connection's commands, ms waiting to be written (queued) and for the reply (wire):`);
+      console.table(
+        Object.fromEntries(
+          Object.entries(run.inboundCommands).map(([label, waits]) => [
+            label,
+            { count: waits.count, 'queued p50': waits.queuedMs.p50, 'queued p99': waits.queuedMs.p99, 'wire p50': waits.wireMs.p50, 'wire p99': waits.wireMs.p99, 'wire max': waits.wireMs.max, 'wire total s': waits.wireTotalS },
+          ]),
+        ),
+      );
+    }
     results.push(...held);
   }
 
@@ -160,6 +175,12 @@ function numberOption(name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, not ${raw}`);
   return value;
+}
+
+function parseCallCount(text: string): number {
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--calls takes positive whole numbers separated by commas, got ${JSON.stringify(text)}`);
+  return count;
 }
 
 main().then(

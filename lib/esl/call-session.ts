@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log/logger';
+import { callLogger, type Logger } from '../log/logger';
 import { systemClock, type Clock, type TimerHandle } from '../time/clock';
 import { abortReason, onAbort } from './abort';
 import {
@@ -64,6 +64,7 @@ export interface CallSessionOptions {
   connection: EslConnection;
   /** The `connect` reply: the channel's data. */
   channel: EslEvent;
+  /** The session's lines go to a child of it naming the channel (`legUuid`), made for each line. */
   logger: Logger;
   clock?: Clock;
   /** Whether `linger` is (about to be) on; decides how long to wait for CHANNEL_HANGUP_COMPLETE. */
@@ -114,7 +115,7 @@ export class CallSession {
   private readonly connection: EslConnection;
   private readonly channel: EslEvent;
   private readonly channelVariables: ChannelVariables;
-  private readonly logger: Logger;
+  private readonly parentLogger: Logger;
   private readonly clock: Clock;
   private readonly hangupCompleteWaitMs: number;
   private readonly hangupConfirmWaitMs: number;
@@ -131,19 +132,27 @@ export class CallSession {
   private digitsCounter = 0;
   private resolveEnded!: (end: CallEnd) => void;
 
+  /**
+   * A logger naming the channel, made for each line: a session logs a line or two in its life,
+   * and a child logger held for it would be ~0.5 KB of heap for as long as the call is held.
+   */
+  private get logger(): Logger {
+    return callLogger(this.parentLogger, { legUuid: this.uuid });
+  }
+
   constructor(options: CallSessionOptions) {
     this.connection = options.connection;
     // Kept for the call's life: a compact copy, not the connect reply's text and index.
     this.channelVariables = new ChannelVariables(options.channel.headers);
     this.channel = { name: options.channel.name, headers: this.channelVariables.base };
     this.uuid = this.channel.headers.get('Unique-ID') ?? this.channel.headers.get('Channel-Unique-ID') ?? '';
-    this.logger = options.logger;
+    this.parentLogger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.lingering = options.lingering;
     this.hangupCompleteWaitMs = options.hangupCompleteWaitMs ?? 5_000;
     this.hangupConfirmWaitMs = options.hangupConfirmWaitMs ?? 5_000;
     this.newUuid = options.newUuid ?? randomUUID;
-    this.listeners = new Listeners(this.logger);
+    this.listeners = new Listeners(options.logger, { legUuid: this.uuid });
     this.answeredFlag = options.channel.headers.get('Answer-State') === 'answered';
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.connection.on('event', (event) => this.onEvent(event));

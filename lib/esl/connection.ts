@@ -42,8 +42,17 @@ type ConnectionEvents = {
   close: (info: CloseInfo) => void;
 };
 
+/** How long a command waited to be written, then for its reply, by the connection's clock. */
+export interface CommandTiming {
+  label: string;
+  queuedMs: number;
+  wireMs: number;
+}
+
 interface Pending {
   label: string;
+  queuedAt: number;
+  writtenAt: number;
   expect: ReplyKind;
   bytes: Buffer;
   /** The caller gave up (abort/timeout) after the command was written; its reply is still ours. */
@@ -56,20 +65,34 @@ export interface EslConnectionOptions {
   name: string;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Commands written and not yet answered, at most (default 1: the next is written once the
+   * previous reply arrived). More saves a round trip per command on a busy connection; a command
+   * still waiting behind the window can be aborted without ever being sent.
+   */
+  pipelineDepth?: number;
+  /** Called with each reply's timing: to tell a connection that is the bottleneck from a slow peer. */
+  onReply?: (timing: CommandTiming) => void;
 }
 
 /**
- * One ESL connection. Commands are written one at a time and the next is written only after the
- * previous reply arrived, so a reply can only belong to the command in flight. A reply with
- * nothing in flight, or of the wrong kind, means the stream and our state disagree; instead of
- * handing it to the next caller (modesl #72) the connection is closed.
+ * One ESL connection. FreeSWITCH reads a connection's commands one after the other and answers
+ * each in order (`mes.c read_packet` reads the socket up to each command's end), so up to
+ * `pipelineDepth` commands may be written before the first reply, and each reply belongs to the
+ * oldest command written and not yet answered. A reply with nothing in flight, or of the wrong
+ * kind, means the stream and our state disagree; instead of handing it to the next caller
+ * (modesl #72) the connection is closed.
  */
 export class EslConnection {
   readonly name: string;
   readonly closed: Promise<CloseInfo>;
   private readonly parser = new FrameParser();
+  /** Not written yet. */
   private readonly queue: Pending[] = [];
-  private inFlight: Pending | undefined;
+  /** Written, oldest first: the next reply is the first one's. */
+  private readonly inFlight: Pending[] = [];
+  private readonly pipelineDepth: number;
+  private readonly onReply: ((timing: CommandTiming) => void) | undefined;
   private closeInfo: CloseInfo | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
   private readonly listeners: Listeners<ConnectionEvents>;
@@ -83,6 +106,8 @@ export class EslConnection {
     this.name = options.name;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
+    this.pipelineDepth = Math.max(1, options.pipelineDepth ?? 1);
+    this.onReply = options.onReply;
     this.listeners = new Listeners(this.logger);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     transport.on('data', (chunk) => this.onData(chunk));
@@ -98,7 +123,7 @@ export class EslConnection {
 
   /** Commands written or waiting to be written. */
   get pendingCommands(): number {
-    return this.queue.length + (this.inFlight ? 1 : 0);
+    return this.queue.length + this.inFlight.length;
   }
 
   on<K extends keyof ConnectionEvents>(type: K, listener: ConnectionEvents[K]): () => void {
@@ -124,6 +149,8 @@ export class EslConnection {
       };
       const pending: Pending = {
         label,
+        queuedAt: this.clock.now(),
+        writtenAt: 0,
         expect,
         bytes,
         abandoned: false,
@@ -178,14 +205,16 @@ export class EslConnection {
   }
 
   private pump(): void {
-    if (this.inFlight || this.closeInfo) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.inFlight = next;
-    try {
-      this.transport.write(next.bytes);
-    } catch (error) {
-      this.shutdown({ reason: `write failed: ${errorText(error)}`, error: error as Error });
+    const now = this.clock.now();
+    while (!this.closeInfo && this.inFlight.length < this.pipelineDepth && this.queue.length > 0) {
+      const next = this.queue.shift() as Pending;
+      next.writtenAt = now;
+      this.inFlight.push(next);
+      try {
+        this.transport.write(next.bytes);
+      } catch (error) {
+        this.shutdown({ reason: `write failed: ${errorText(error)}`, error: error as Error });
+      }
     }
   }
 
@@ -240,7 +269,7 @@ export class EslConnection {
   }
 
   private settle(message: ReplyOf<ReplyKind>): void {
-    const pending = this.inFlight;
+    const pending = this.inFlight[0];
     if (!pending) {
       this.protocolError(new EslProtocolError(`unsolicited ${message.kind} ${describeReply(message)}`));
       return;
@@ -249,7 +278,8 @@ export class EslConnection {
       this.protocolError(new EslProtocolError(`expected ${pending.expect} for "${pending.label}", got ${message.kind} ${describeReply(message)}`));
       return;
     }
-    this.inFlight = undefined;
+    this.inFlight.shift();
+    this.onReply?.({ label: pending.label, queuedMs: pending.writtenAt - pending.queuedAt, wireMs: this.clock.now() - pending.writtenAt });
     pending.resolve(message);
     this.pump();
   }
@@ -268,8 +298,7 @@ export class EslConnection {
     if (leftover > 0) fields.unparsedBytes = leftover;
     if (info.error || leftover > 0) this.logger.warn('ESL connection closed', fields);
     else this.logger.debug('ESL connection closed', fields);
-    const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
-    this.inFlight = undefined;
+    const pending = [...this.inFlight.splice(0), ...this.queue.splice(0)];
     for (const request of pending) request.reject(new EslDisconnected(this.name, request.label, info.error ? { cause: info.error } : undefined));
     if (!this.transport.destroyed) this.transport.destroy();
     this.listeners.emit('close', info);

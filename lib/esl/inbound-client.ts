@@ -5,7 +5,7 @@ import { systemClock, type Clock, type TimerHandle } from '../time/clock';
 import { abortReason, onAbort } from './abort';
 import { BackgroundJobs, parseCommandResult } from './background-jobs';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
-import { EslConnection } from './connection';
+import { EslConnection, type CommandTiming } from './connection';
 import { originateCommand, type OriginateRequest } from './dial-string';
 import { EslAuthFailed, EslCommandFailed, EslDisconnected, EslTimeout } from './errors';
 import { Listeners, errorText } from './listeners';
@@ -44,7 +44,20 @@ export interface InboundClientOptions {
   handshakeTimeoutMs?: number;
   /** For bgapi calls that do not pass their own timeout. */
   bgapiTimeoutMs?: number;
+  /** Each command's wait for the connection and for its reply (the benchmark reports them). */
+  onCommandTiming?: (timing: CommandTiming) => void;
 }
+
+/**
+ * Commands on the inbound connection written ahead of their replies. Every call's commands share
+ * this one connection (uuid_setvar for each outbound socket, bgapi originate, sched_hangup, …):
+ * one at a time, each waited a round trip through both busy event loops, and at a few hundred
+ * calls a second the waits added up to seconds (README, Benchmarks). FreeSWITCH still runs them
+ * one after the other in the order sent, so nothing but the client's waiting changes. The window
+ * is sized for ~3 commands per call at 300 calls/s with a round trip of up to ~250 ms through two
+ * loaded processes (64 was still the limit at 2,000 calls); a command behind it can be aborted unsent.
+ */
+const INBOUND_PIPELINE_DEPTH = 256;
 
 export interface CommandOptions {
   timeoutMs?: number;
@@ -230,7 +243,13 @@ export class InboundClient {
     let connection: EslConnection | undefined;
     try {
       const socket = await this.openSocket();
-      connection = new EslConnection(socket, { name: `${this.name}#${seq}`, logger: this.logger, clock: this.clock });
+      connection = new EslConnection(socket, {
+        name: `${this.name}#${seq}`,
+        logger: this.logger,
+        clock: this.clock,
+        pipelineDepth: INBOUND_PIPELINE_DEPTH,
+        onReply: this.options.onCommandTiming,
+      });
       const authRequested = this.awaitAuthRequest(connection);
       connection.on('event', (event) => this.onEvent(event));
       await authRequested;

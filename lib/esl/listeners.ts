@@ -10,7 +10,11 @@ type ListenerMap = { [K: string]: (...args: never[]) => void };
 export class Listeners<M extends ListenerMap> {
   private readonly sets = new Map<keyof M, Set<M[keyof M]>>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Added to the line about a faulty listener (a session's channel, without a child logger held for it). */
+    private readonly fields: Record<string, unknown> = {},
+  ) {}
 
   on<K extends keyof M>(type: K, listener: M[K]): () => void {
     let set = this.sets.get(type);
@@ -29,7 +33,7 @@ export class Listeners<M extends ListenerMap> {
       try {
         (listener as (...a: Parameters<M[K]>) => void)(...args);
       } catch (error) {
-        this.logger.error('ESL listener threw; ignored', { listener: String(type), error: errorText(error) });
+        this.logger.error('ESL listener threw; ignored', { ...this.fields, listener: String(type), error: errorText(error) });
       }
     }
   }

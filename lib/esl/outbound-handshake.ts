@@ -40,10 +40,10 @@ export async function acceptOutbound(transport: EslTransport, options: OutboundS
     const reply = await connection.request('channel-data', 'connect', { timeoutMs });
     const uuid = reply.channel.headers.get('Unique-ID');
     if (!uuid) throw new EslProtocolError('connect reply without Unique-ID');
-    // The logger lives as long as the call: not a slice of the connect reply's text (see own-string).
+    // For the handshake's own lines; the session makes its own per line (it names the channel too).
     const logger = callLogger(options.logger, { legUuid: ownString(uuid) });
     const lingering = options.linger ?? true;
-    const sessionOptions: ConstructorParameters<typeof CallSession>[0] = { connection, channel: reply.channel, logger, clock, lingering };
+    const sessionOptions: ConstructorParameters<typeof CallSession>[0] = { connection, channel: reply.channel, logger: options.logger, clock, lingering };
     if (options.hangupCompleteWaitMs !== undefined) sessionOptions.hangupCompleteWaitMs = options.hangupCompleteWaitMs;
     if (options.hangupConfirmWaitMs !== undefined) sessionOptions.hangupConfirmWaitMs = options.hangupConfirmWaitMs;
     if (options.newUuid) sessionOptions.newUuid = options.newUuid;

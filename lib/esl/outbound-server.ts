@@ -112,7 +112,8 @@ export class OutboundServer {
       this.logger.warn('outbound handshake failed', { conn: name, error: errorText(error) });
       return;
     }
-    const logger = callLogger(this.logger, { legUuid: session.uuid });
+    // Made for each line rather than held: this frame lasts as long as the call (see LiveLeg.log).
+    const log = (): Logger => callLogger(this.logger, { legUuid: session.uuid });
     if (this.closing) {
       // close() started while this call was still shaking hands: it is not ours to run any more.
       await session.disconnect();
@@ -125,25 +126,25 @@ export class OutboundServer {
         : undefined;
       if (admission && !admission.admitted) {
         // Not a channel we can vouch for: nothing is hung up or run on its say-so, the socket is just closed.
-        logger.warn('outbound socket session refused', { peer, reason: admission.reason });
+        log().warn('outbound socket session refused', { peer, reason: admission.reason });
         await session.drop(`refused: ${admission.reason}`);
         return;
       }
-      if (admission?.unproven) logger.warn('outbound socket session admitted on its peer address alone: its node cannot be asked', { peer, node: admission.node });
-      else if (admission) logger.debug('outbound socket session admitted', { peer, node: admission.node });
+      if (admission?.unproven) log().warn('outbound socket session admitted on its peer address alone: its node cannot be asked', { peer, node: admission.node });
+      else if (admission) log().debug('outbound socket session admitted', { peer, node: admission.node });
       try {
         await Promise.resolve().then(() => this.options.handler(session));
       } catch (error) {
-        if (error instanceof CallEnded) logger.info('call ended during its handler', { reason: error.reason, hangupCause: error.hangupCause, step: error.step });
+        if (error instanceof CallEnded) log().info('call ended during its handler', { reason: error.reason, hangupCause: error.hangupCause, step: error.step });
         else {
-          logger.error('call handler failed; hanging up', { error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
-          await this.hangupQuietly(session, this.options.errorHangupCause ?? 'NORMAL_TEMPORARY_FAILURE', logger);
+          log().error('call handler failed; hanging up', { error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
+          await this.hangupQuietly(session, this.options.errorHangupCause ?? 'NORMAL_TEMPORARY_FAILURE', log());
         }
       }
-      if (!session.isEnded && !session.controlReleased) await this.hangupQuietly(session, 'NORMAL_CLEARING', logger);
+      if (!session.isEnded && !session.controlReleased) await this.hangupQuietly(session, 'NORMAL_CLEARING', log());
       if (session.controlReleased && !session.isEnded) await session.disconnect();
       const summary = await session.finished;
-      logger.info('call session finished', { reason: summary.reason, hangupCause: summary.hangupCause, hangupComplete: summary.hangupComplete !== undefined });
+      log().info('call session finished', { reason: summary.reason, hangupCause: summary.hangupCause, hangupComplete: summary.hangupComplete !== undefined });
     } finally {
       this.live.delete(session);
     }

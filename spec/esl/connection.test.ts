@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EslConnection } from '../../lib/esl/connection';
+import { EslConnection, type CommandTiming } from '../../lib/esl/connection';
 import { EslCommandFailed, EslDisconnected, EslTimeout } from '../../lib/esl/errors';
 import { FakeTransport, eventBytes, memoryLogger, reply } from '../support/esl-fakes';
 import { EslCommandInjectionError, type EslEvent } from '../../lib/esl/wire';
@@ -31,6 +31,44 @@ describe('EslConnection', () => {
     await expect(second).resolves.toBe('UP 0 years\n');
     transport.receive(reply.err('command not found'));
     await expect(third).resolves.toMatchObject({ ok: false, text: '-ERR command not found' });
+  });
+
+  it('writes up to pipelineDepth commands ahead of their replies and gives each reply to the oldest', async () => {
+    const transport = new FakeTransport();
+    const { logger } = memoryLogger();
+    const connection = new EslConnection(transport, { name: 'test', logger, clock: new ManualClock(), pipelineDepth: 2 });
+    const first = connection.api('uuid_setvar u1 v 1');
+    const second = connection.request('command-reply', 'bgapi originate x', { headers: { 'Job-UUID': 'j1' } });
+    const third = connection.api('uuid_setvar u2 v 2');
+    expect(transport.commandLines()).toEqual(['api uuid_setvar u1 v 1', 'bgapi originate x']);
+    expect(connection.pendingCommands).toBe(3);
+    transport.receive(reply.api('+OK\n'));
+    await expect(first).resolves.toBe('+OK\n');
+    expect(transport.commandLines()).toEqual(['api uuid_setvar u1 v 1', 'bgapi originate x', 'api uuid_setvar u2 v 2']);
+    transport.receive(Buffer.concat([reply.ok('+OK Job-UUID: j1'), reply.api('-ERR No such channel!\n')]));
+    await expect(second).resolves.toMatchObject({ text: '+OK Job-UUID: j1' });
+    await expect(third).resolves.toBe('-ERR No such channel!\n');
+    expect(connection.pendingCommands).toBe(0);
+  });
+
+  it('gives each pipelined command the time it waited to be written and for its reply', async () => {
+    const transport = new FakeTransport();
+    const { logger } = memoryLogger();
+    const clock = new ManualClock();
+    const timings: CommandTiming[] = [];
+    const connection = new EslConnection(transport, { name: 'test', logger, clock, onReply: (timing) => timings.push(timing) });
+    const first = connection.api('status');
+    const second = connection.command('myevents');
+    await clock.advance(30);
+    transport.receive(reply.api('UP\n'));
+    await first;
+    await clock.advance(5);
+    transport.receive(reply.ok('+OK'));
+    await second;
+    expect(timings).toEqual([
+      { label: 'api status', queuedMs: 0, wireMs: 30 },
+      { label: 'myevents', queuedMs: 30, wireMs: 5 },
+    ]);
   });
 
   it('rejects -ERR replies of command() with EslCommandFailed', async () => {

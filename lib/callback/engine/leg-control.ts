@@ -46,7 +46,8 @@ function epochSecondNotBefore(epochMs: number): number {
 export class SessionControl implements LegControl {
   constructor(
     readonly session: CallSession,
-    private readonly log: Logger,
+    /** Asked for on each line: the leg's logger is made when something is logged. */
+    private readonly log: () => Logger,
   ) {}
 
   async playPrompt(file: string): Promise<void> {
@@ -71,7 +72,7 @@ export class SessionControl implements LegControl {
       await work();
     } catch (error) {
       if (!(error instanceof CallEnded)) throw error;
-      this.log.debug('leg ended during a step', { step, reason: error.reason, hangupCause: error.hangupCause });
+      this.log().debug('leg ended during a step', { step, reason: error.reason, hangupCause: error.hangupCause });
     }
   }
 }
@@ -84,7 +85,8 @@ export class ApiControl implements LegControl {
     private readonly telephony: EngineTelephony,
     private readonly uuid: string,
     private readonly node: () => string | undefined,
-    private readonly log: Logger,
+    /** Asked for on each line: the leg's logger is made when something is logged. */
+    private readonly log: () => Logger,
   ) {}
 
   async playPrompt(file: string): Promise<void> {
@@ -123,7 +125,7 @@ export class ApiControl implements LegControl {
       return true;
     } catch (error) {
       if (!isUnknownChannelError(error)) throw error;
-      this.log.debug('leg already gone', { command: command.split(' ', 1)[0] });
+      this.log().debug('leg already gone', { command: command.split(' ', 1)[0] });
       return false;
     }
   }

@@ -43,7 +43,6 @@ export class LiveLeg {
   readonly callerId: E164 | undefined;
   readonly carrierId: number | null;
   readonly signals: LegSignals;
-  readonly log: Logger;
   createdAt: number;
   pricing: LegPricing | undefined;
   hold: Hold | undefined;
@@ -82,8 +81,7 @@ export class LiveLeg {
     this.hold = spec.hold;
     this.createdAt = ctx.clock.now();
     this.signals = ctx.hub.watch(spec.uuid);
-    this.log = callLogger(ctx.logger, { requestId, legUuid: spec.uuid });
-    this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, this.log);
+    this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, () => this.log);
     if (spec.carrierSlot) this.keepChannel(spec.carrierSlot);
   }
 
@@ -159,6 +157,14 @@ export class LiveLeg {
     }));
     leg.publish(null);
     return leg;
+  }
+
+  /**
+   * A logger naming the request and the leg, made for each line: a leg logs a few lines in its
+   * life, and a child logger kept for it would be ~0.5 KB of heap for as long as the call is held.
+   */
+  get log(): Logger {
+    return callLogger(this.ctx.logger, { requestId: this.requestId, legUuid: this.uuid });
   }
 
   get priced(): PricedLeg | undefined {

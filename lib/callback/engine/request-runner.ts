@@ -195,8 +195,11 @@ export class RequestRunner implements FlowHost {
   }
 
   detach(task: Promise<unknown>): void {
-    this.ctx.work.track(task.catch((error: unknown) => void this.log.error('call task failed', { error: errorText(error), stack: stackOf(error) })));
+    this.ctx.work.track(task.catch(this.reportTaskFailure));
   }
+
+  /** One function for all of a call's detached tasks (~5 per call, each held until its leg ends) instead of one closure each. */
+  private readonly reportTaskFailure = (error: unknown): void => void this.log.error('call task failed', { error: errorText(error), stack: stackOf(error) });
 
   async openLeg(role: CallLeg, number: E164, nodes: readonly string[]): Promise<LegTry | undefined> {
     const ids = await callerIdsForRequest(this.ctx, this.request, role === 'A' ? this.request.destination : number);

@@ -110,7 +110,7 @@ export class SourceFirstFlow implements ModeFlow {
       // The socket's copy of A's events: it may come before (or instead of) the inbound one.
       session.on('event', (event) => ctx.hub.offer(event));
       leg.signals.answered.resolve(answeredAtOf(session.channelData) ?? ctx.clock.now());
-      leg.control = new SessionControl(session, leg.log);
+      leg.control = new SessionControl(session, () => leg.log);
     }
     return outcome;
   }

@@ -6,7 +6,7 @@
 export class WorkTracker {
   private running = 0;
   private external = 0;
-  private readonly tasks = new Set<Promise<unknown>>();
+  private tracked = 0;
   private waiters: Array<() => void> = [];
   private seq = 0;
 
@@ -41,34 +41,35 @@ export class WorkTracker {
     } finally {
       this.running -= 1;
       this.seq += 1;
-      if (this.running === 0 && this.tasks.size === 0) this.wake();
+      if (this.running === 0 && this.tracked === 0) this.wake();
     }
   }
 
   /** Keeps a background task (a settlement, a leg being followed) until it ends; never rejects. */
   track(task: Promise<unknown>): void {
-    const kept = task.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tasks.add(kept);
+    this.tracked += 1;
     this.seq += 1;
-    void kept.then(() => {
-      this.tasks.delete(kept);
-      this.seq += 1;
-      if (this.running === 0 && this.tasks.size === 0) this.wake();
-    });
+    // Counted, and ended by one function shared by every task: a held call has a few tasks (its
+    // legs followed until they hang up), and a promise and closures of each one's own would be
+    // held as long as the call.
+    void task.then(this.untrack, this.untrack);
   }
 
   get pendingTasks(): number {
-    return this.tasks.size;
+    return this.tracked;
   }
 
   /** Resolves when nothing runs and no tracked task is left. */
   idle(): Promise<void> {
-    if (this.running === 0 && this.tasks.size === 0) return Promise.resolve();
+    if (this.running === 0 && this.tracked === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
+
+  private readonly untrack = (): void => {
+    this.tracked -= 1;
+    this.seq += 1;
+    if (this.running === 0 && this.tracked === 0) this.wake();
+  };
 
   private wake(): void {
     const waiters = this.waiters;
