@@ -72,7 +72,7 @@ describe('config file', () => {
     expect(settings.callback.rejectHangupCause).toBe('CALL_REJECTED');
     expect(settings.http.port).toBe(9000);
     // Another variant replaces the file's section instead of mixing with it.
-    expect(settings.database).toEqual({ client: 'sqlite', filename: ':memory:' });
+    expect(settings.database).toEqual({ client: 'sqlite', filename: ':memory:', synchronous: 'normal' });
     expect(settings.queue).toEqual({ driver: 'memory' });
   });
 

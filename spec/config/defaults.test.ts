@@ -7,7 +7,7 @@ describe('default settings', () => {
   const settings = loadSettings({ env: {} });
 
   it('give the embedded mode: SQLite file, in-process queue, bundled simulator', () => {
-    expect(settings.database).toEqual({ client: 'sqlite', filename: './data/callback.sqlite' });
+    expect(settings.database).toEqual({ client: 'sqlite', filename: './data/callback.sqlite', synchronous: 'normal' });
     expect(settings.queue).toEqual({ driver: 'memory' });
     expect(settings.freeswitch).toEqual({ mode: 'simulator', nodes: [], promptsDir: '/usr/local/freeswitch/sounds/prompts', promptsList: 'freeswitch-conf/prompts/prompts.tsv', cdrGraceSeconds: 5 });
     expect(settings.simulator).toEqual({ host: '127.0.0.1', eslPort: 8021, demoCallback: true });

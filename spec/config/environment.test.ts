@@ -84,7 +84,7 @@ describe('environment variables', () => {
       url: 'mysql://cb:pw@db/callback',
       pool: { min: 0, max: 4 },
     });
-    expect(loadSettings({ env: { CALLBACK_DATABASE_FILENAME: ':memory:' } }).database).toEqual({ client: 'sqlite', filename: ':memory:' });
+    expect(loadSettings({ env: { CALLBACK_DATABASE_FILENAME: ':memory:' } }).database).toEqual({ client: 'sqlite', filename: ':memory:', synchronous: 'normal' });
     expect(loadSettings({ env: { CALLBACK_QUEUE_URL: 'redis://127.0.0.1:6379/1' } }).queue).toEqual({
       driver: 'redis',
       url: 'redis://127.0.0.1:6379/1',
@@ -129,7 +129,7 @@ describe('conventional shorthands', () => {
     ['./var/plain.sqlite', './var/plain.sqlite'],
     ['/srv/cb.sqlite', '/srv/cb.sqlite'],
   ])('DATABASE_URL=%s selects SQLite file %s', (url, filename) => {
-    expect(loadSettings({ env: { DATABASE_URL: url } }).database).toEqual({ client: 'sqlite', filename });
+    expect(loadSettings({ env: { DATABASE_URL: url } }).database).toEqual({ client: 'sqlite', filename, synchronous: 'normal' });
   });
 
   it('REDIS_URL selects the Redis queue', () => {
@@ -156,7 +156,7 @@ describe('conventional shorthands', () => {
       },
     });
     expect(settings.http.port).toBe(4000);
-    expect(settings.database).toEqual({ client: 'sqlite', filename: './data/callback.sqlite' });
+    expect(settings.database).toEqual({ client: 'sqlite', filename: './data/callback.sqlite', synchronous: 'normal' });
     expect(settings.queue).toEqual({ driver: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'staging' });
   });
 });
