@@ -1,5 +1,5 @@
 import type { EslHeaders } from './wire';
-import { ownString, sharedName } from './wire/own-string';
+import { sharedName, sharedValue } from './wire/own-string';
 
 /**
  * A call's channel variables as of the latest event that carried them, kept for the call's whole
@@ -35,10 +35,13 @@ export class ChannelVariables {
       if (!name.startsWith('variable_') || changed.has(name)) return;
       const now = latest.get(name);
       if (now === undefined) changed.set(name, null);
-      else if (now !== value) changed.set(name, ownString(now));
+      else if (now !== value) changed.set(name, sharedValue(name, now));
       latest.delete(name);
     });
-    for (const [name, value] of latest) changed.set(sharedName(name), ownString(value));
+    for (const [name, value] of latest) {
+      const shared = sharedName(name);
+      changed.set(shared, sharedValue(shared, value));
+    }
     this.changed = changed.size > 0 ? changed : undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { ownString, sharedName } from './own-string';
+import { sharedName, sharedValue } from './own-string';
 
 /**
  * An ordered header list. ESL messages may repeat a header (CHANNEL_HANGUP_COMPLETE carries
@@ -100,7 +100,10 @@ export class EslHeaders {
    */
   compact(): EslHeaders {
     const copy = new EslHeaders([], { indexAfterLookups: 0 });
-    this.forEach((name, value) => copy.flat.push(sharedName(name), ownString(value)));
+    this.forEach((name, value) => {
+      const shared = sharedName(name);
+      copy.flat.push(shared, sharedValue(shared, value));
+    });
     return copy;
   }
 
