@@ -25,8 +25,12 @@ export class TalkTimers {
 
   constructor(
     private readonly clock: Clock,
-    private readonly log: Logger,
+    private readonly logger: () => Logger,
   ) {}
+
+  private get log(): Logger {
+    return this.logger();
+  }
 
   start(plan: TalkPlan): void {
     this.cancel();
