@@ -45,6 +45,26 @@ function directorySection(): string {
 }
 
 /** A settings block's `<param>` lines, one per entry, in the order given. */
+/** A sofia profile on loopback, PCMA/PCMU with RFC 2833 DTMF: the world's (carriers, phones) and the registering phones'. */
+function loopbackProfile(sipPort: number, context: string, options: { authCalls: boolean }): Record<string, string | number> {
+  return {
+    'sip-port': sipPort,
+    'sip-ip': '127.0.0.1',
+    'rtp-ip': '127.0.0.1',
+    'ext-sip-ip': '127.0.0.1',
+    'ext-rtp-ip': '127.0.0.1',
+    dialplan: 'XML',
+    context,
+    'auth-calls': String(options.authCalls),
+    'inbound-codec-prefs': 'PCMA,PCMU',
+    'outbound-codec-prefs': 'PCMA,PCMU',
+    'rfc2833-pt': 101,
+    'dtmf-type': 'rfc2833',
+    'rtp-timer-name': 'soft',
+    'manage-presence': 'false',
+  };
+}
+
 function params(settings: Record<string, string | number>): string {
   return Object.entries(settings)
     .map(([name, value]) => `  <param name="${name}" value="${value}"/>`)
@@ -127,22 +147,7 @@ ${params({
   writeFileSync(
     join(dir, 'sip_profiles/world.xml'),
     `<profile name="world"><settings>
-${params({
-  'sip-port': ports.worldSip,
-  'sip-ip': '127.0.0.1',
-  'rtp-ip': '127.0.0.1',
-  'ext-sip-ip': '127.0.0.1',
-  'ext-rtp-ip': '127.0.0.1',
-  dialplan: 'XML',
-  context: 'world',
-  'auth-calls': 'false',
-  'inbound-codec-prefs': 'PCMA,PCMU',
-  'outbound-codec-prefs': 'PCMA,PCMU',
-  'rfc2833-pt': 101,
-  'dtmf-type': 'rfc2833',
-  'rtp-timer-name': 'soft',
-  'manage-presence': 'false',
-})}
+${params(loopbackProfile(ports.worldSip, 'world', { authCalls: false }))}
 </settings>
 <gateways><gateway name="phone-${REGISTERED_USER.extension}">
 ${params({
@@ -162,22 +167,7 @@ ${params({
   writeFileSync(
     join(dir, 'sip_profiles/phones.xml'),
     `<profile name="phones"><settings>
-${params({
-  'sip-port': ports.phonesSip,
-  'sip-ip': '127.0.0.1',
-  'rtp-ip': '127.0.0.1',
-  'ext-sip-ip': '127.0.0.1',
-  'ext-rtp-ip': '127.0.0.1',
-  dialplan: 'XML',
-  context: 'phones',
-  'auth-calls': 'true',
-  'inbound-codec-prefs': 'PCMA,PCMU',
-  'outbound-codec-prefs': 'PCMA,PCMU',
-  'rfc2833-pt': 101,
-  'dtmf-type': 'rfc2833',
-  'rtp-timer-name': 'soft',
-  'manage-presence': 'false',
-})}
+${params(loopbackProfile(ports.phonesSip, 'phones', { authCalls: true }))}
 </settings></profile>
 `,
   );
