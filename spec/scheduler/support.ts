@@ -9,6 +9,7 @@ import type { CallbackRequest, NewCallbackRequest, Store } from '../../lib/store
 import type { Clock } from '../../lib/time/clock';
 import { uniqueNumber } from '../store/fixtures';
 import { describeWith, testRedis } from '../support/external-services';
+import { deleteKeysUnder } from '../../bench/redis-process';
 
 export type QueueKindName = 'memory' | 'bullmq';
 
@@ -31,15 +32,7 @@ export function uniquePrefix(): string {
   return `cbtest-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under `prefix`, leaving other users of the server alone. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export const deletePrefix = deleteKeysUnder;
 
 /**
  * Registers `body` for each queue: memory always, BullMQ when TEST_REDIS_URL is set (without it a
