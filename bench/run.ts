@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   }
 
   if (wanted('concurrency')) {
-    const sizes = callSizes ? callSizes.split(',').map(parseCallCount) : short ? [100] : [1_000, 5_000, 10_000];
+    const sizes = callSizes ? callSizes.split(',').map((size) => positive(size, '--calls', true)) : short ? [100] : [1_000, 5_000, 10_000];
     const held = [];
     const rate = numberOption('rate');
     for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }) }));
@@ -171,16 +171,15 @@ async function main(): Promise<void> {
 /** `--name=<number>` from the command line, if given; a malformed one stops the run. */
 function numberOption(name: string): number | undefined {
   const raw = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, not ${raw}`);
-  return value;
+  return raw === undefined ? undefined : positive(raw, `--${name}`);
 }
 
-function parseCallCount(text: string): number {
-  const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`--calls takes positive whole numbers separated by commas, got ${JSON.stringify(text)}`);
-  return count;
+function positive(text: string, option: string, wholeOnly = false): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (wholeOnly && !Number.isInteger(value))) {
+    throw new Error(`${option} takes positive ${wholeOnly ? 'whole numbers' : 'numbers'}, got ${JSON.stringify(text)}`);
+  }
+  return value;
 }
 
 main().then(
