@@ -3,7 +3,7 @@ import type { HangupCause } from '../../esl/hangup-causes';
 import { sentCallerId } from '../../routing/carrier-dial';
 import type { CarrierDial } from '../../routing/leg-router';
 import type { EngineContext } from './context';
-import type { LegTry } from './flow';
+import type { LegTry, TryOwner } from './flow';
 import type { LegOutcome } from './leg-waiter';
 import { LiveLeg, type LegSpec } from './live-leg';
 
@@ -15,11 +15,6 @@ import { LiveLeg, type LegSpec } from './live-leg';
 
 /** A try's row before its carrier is known: what every try of one leg shares, and its own uuid. */
 export type TrySpec = Omit<LegSpec, 'carrierSlot' | 'carrierId'>;
-
-/** Whoever owns a leg's tries: opens the next one after a failed try, or says the leg failed. */
-export interface TryOwner {
-  nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined>;
-}
 
 /**
  * Tries a leg through its carriers: `dialOnce` dials one try and says how it went (undefined:

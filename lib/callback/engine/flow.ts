@@ -9,8 +9,18 @@ import type { CallLeg, RequestEvent } from '../state/request-events';
 import type { EngineContext } from './context';
 import type { LiveLeg } from './live-leg';
 
+/** Whoever owns a leg's tries: the request's runner (legs A and B), a feature's leg C (lib/features/feature-leg.ts). */
+export interface TryOwner {
+  /**
+   * A try failed with `cause` before answering. If the cause is a route cause and another carrier
+   * has room, the next try: its own row (the hold moves to it), now the owner's current leg, the
+   * failed one settled. Undefined: the leg fails with `cause`, as a leg without carriers would.
+   */
+  nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined>;
+}
+
 /** The request's side that the mode flows work with; the runner implements it. */
-export interface FlowHost {
+export interface FlowHost extends TryOwner {
   readonly ctx: EngineContext;
   readonly request: CallbackRequest;
   readonly log: Logger;
@@ -27,12 +37,6 @@ export interface FlowHost {
    * undefined): it fails with `tries.noCarrierCause` without being dialed.
    */
   openLeg(role: CallLeg, number: E164, nodes: readonly string[]): Promise<LegTry | undefined>;
-  /**
-   * A try failed with `cause` before answering. If the cause is a route cause and another carrier
-   * has room, the next try: its own row (the hold moves to it), now the request's current leg, the
-   * failed one settled. Undefined: the leg fails with `cause`, as a leg without carriers would.
-   */
-  nextTry(failed: LegTry, cause: HangupCause): Promise<LegTry | undefined>;
   /** Writes the row of leg A to a user on the node (call_extension): no carrier, one try. */
   openExtensionLeg(extension: ExtensionEndpoint): Promise<LiveLeg>;
 }
