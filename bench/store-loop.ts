@@ -4,7 +4,8 @@
  * CDRs, the account read. Prints CPU µs and statements per iteration, so that two builds of the
  * store can be compared back to back on a busy machine (issue #20): CPU, not wall time, and the
  * better of `--rounds=R` rounds, since other processes only ever add to it.
- * `npx tsx bench/store-loop.ts [--mariadb] [--iterations=N] [--rounds=R]`
+ * `--cpu-prof=FILE` writes a CPU profile of the rounds only (not of opening and migrating).
+ * `npx tsx bench/store-loop.ts [--mariadb] [--iterations=N] [--rounds=R] [--cpu-prof=FILE]`
  * (`--mariadb` uses TEST_MYSQL_URL, in a database of its own dropped afterwards).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,6 +16,7 @@ import type { Knex } from 'knex';
 import { minorUnits } from '../lib/domain/money';
 import type { E164 } from '../lib/domain/phone-number';
 import { createStore, inTransaction, migrateToLatest, openDatabase, type Store } from '../lib/store';
+import { startCpuProfile } from './cpu-profile';
 import { SqlCounter } from './sql-count';
 import { round } from './stats';
 
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
     const sql = new SqlCounter(db);
     let best = Infinity;
     await callback(store, db, account.id, 0); // the shapes learnt and the statements prepared
+    const profileFile = option('--cpu-prof=');
+    const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
     for (let r = 0; r < rounds; r += 1) {
       sql.reset();
       const before = process.cpuUsage();
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(before);
       best = Math.min(best, (cpu.user + cpu.system) / iterations);
     }
+    await profiler?.stop();
     console.log(
       `${mysqlUrl === undefined ? 'SQLite' : 'MariaDB'}: ${round(best, 1)} CPU µs per iteration (best of ${rounds} × ${iterations}), ${round(sql.count / iterations, 1)} statements per iteration`,
     );
