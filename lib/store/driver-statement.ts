@@ -73,13 +73,18 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
       client.emit('query-response', answer, event);
       return answer;
     } catch (error) {
-      if (error instanceof Error) error.message = `${sql} - ${error.message}`;
+      if (hasMessage(error)) error.message = `${sql} - ${error.message}`;
       client.emit('query-error', error, event);
       throw error;
     }
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** Not `instanceof Error`: better-sqlite3's native addon makes its errors in the realm that loaded it first (jest runs each file in its own). */
+function hasMessage(error: unknown): error is { message: string } {
+  return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
 }
 
 function isTransaction(db: Knex): db is Knex.Transaction {
