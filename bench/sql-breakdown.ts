@@ -8,10 +8,9 @@
  * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import type { RequestChange } from '../lib/callback/engine';
 import { startController } from './controller';
+import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
 import { SqlCounter } from './sql-count';
 import { round, waitFor } from './stats';
@@ -41,7 +40,7 @@ async function main(): Promise<void> {
       if (TERMINAL.has(change.to)) ended.add(change.requestId);
     });
     const sql = new SqlCounter(controller.db);
-    const profiler = profileFile === undefined ? undefined : await startProfiler();
+    const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
     const cpuBefore = process.cpuUsage();
     try {
       for (let i = 0; i < calls; i += 1) {
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
         await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
       }
       const cpu = process.cpuUsage(cpuBefore);
-      if (profiler && profileFile !== undefined) writeFileSync(profileFile, JSON.stringify(await profiler.stop()));
+      await profiler?.stop();
       const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;
       console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
       console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
@@ -64,20 +63,6 @@ async function main(): Promise<void> {
 
 function option(prefix: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
-}
-
-async function startProfiler(): Promise<{ stop(): Promise<unknown> }> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stop() {
-      const { profile } = await session.post('Profiler.stop');
-      session.disconnect();
-      return profile;
-    },
-  };
 }
 
 main().then(

@@ -18,7 +18,7 @@ import {
 } from './rows';
 import { columnsOf, preparedRaw, preparedRows, preparedUpdate } from './prepared-statement';
 import { isUniqueViolation } from './sql-errors';
-import { e164Field, epochMsField, idField, jsonObjectField, parseInput } from './validation';
+import { e164Field, epochMsField, idField, jsonObjectField, parseInput, stateField } from './validation';
 
 export const TRIGGERS = ['web', 'api', 'sms', 'access', 'schedule', 'cli', 'redial'] as const;
 export type CallbackTrigger = (typeof TRIGGERS)[number];
@@ -375,7 +375,7 @@ export class CallbackRequestsRepository extends Repository {
     options: TransitionOptions = {},
   ): Promise<boolean> {
     const value = parseInput(patchSchema, patch, 'callback request change');
-    const target = parseInput(z.string().min(1).max(32), to, 'state');
+    const target = parseInput(stateField, to, 'state');
     const now = this.clock();
     const set = {
       ...definedOnly({

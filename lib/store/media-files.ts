@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Repository, insertedId, int, optInt, written, type DbInt, type EpochMs } from './rows';
-import { idField, parseInput } from './validation';
+import { idField, parseInput, wholeNumberField } from './validation';
 
 /** Files produced during calls: recordings (D7) and received faxes (D5), stored for download. */
 interface MediaFile {
@@ -96,7 +96,7 @@ abstract class MediaFilesRepository<File extends MediaFile, Measure extends stri
 
   protected async add(input: NewMediaFile, measure: number): Promise<File> {
     const file = parseInput(mediaSchema, input, this.table.replace(/s$/, ''));
-    const value = parseInput(z.number().int().nonnegative(), measure, this.measure.field);
+    const value = parseInput(wholeNumberField, measure, this.measure.field);
     const id = insertedId(
       await this.writing(this.table, () =>
         this.db(this.table).insert({

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
+import { runOnDriver, type Binding, type DriverAnswer } from './driver-statement';
 import { isMysql } from './schema';
 
-export type Scalar = string | number | null;
+export type Scalar = Binding;
 
 /**
  * The values of one statement by part, each part by column: an UPDATE's `set` and `where`, an
@@ -30,10 +31,11 @@ const SEPARATOR = '\u0001';
  * and its bindings are always knex's own. A NULL is part of the shape, and given to the builder as
  * itself, because knex compiles it in a WHERE as `is null`, not as a binding. A builder must not
  * add values of its own (`.first()`'s limit, a captured variable): they would be frozen into the
- * shape, so they are refused. Answers what the driver answered (see `preparedRows`,
- * `preparedInsert`, `preparedUpdate`).
+ * shape, so they are refused. The statement is then sent on the driver connection directly
+ * (`driver-statement.ts`), in the caller's transaction when `db` is one. Answers what the driver
+ * answered (see `preparedRows`, `preparedInsert`, `preparedUpdate`).
  */
-export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<unknown> {
+export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<DriverAnswer> {
   const key = shapeKey(db, statement, values);
   let shape = shapes.get(key);
   if (!shape) {
@@ -45,38 +47,28 @@ export async function preparedRaw<Values extends StatementValues>(db: Knex, stat
     const value = values[source[0]]![source[1]]!;
     return Array.isArray(value) ? (value[source[2]] as Scalar) : (value as Scalar);
   });
-  return (await db.raw(shape.sql, bindings)) as unknown;
+  return runOnDriver(db, shape.sql, bindings);
 }
 
-/** A SELECT's rows: better-sqlite3 answers the rows, mysql2 [rows, fields]. */
+/** A SELECT's rows. */
 export async function preparedRows<Row, Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<Row[]> {
-  const result = await preparedRaw(db, statement, values, build);
-  const rows: unknown = isMysql(db) && Array.isArray(result) ? result[0] : result;
-  if (!Array.isArray(rows)) throw new Error(`prepared statement ${statement}: the driver answered no rows`);
+  const { rows } = await preparedRaw(db, statement, values, build);
+  if (rows === undefined) throw new Error(`prepared statement ${statement}: the driver answered no rows`);
   return rows as Row[];
 }
 
-/** An INSERT's new id: better-sqlite3 answers { lastInsertRowid }, mysql2 [ResultSetHeader, …]. */
+/** An INSERT's new id. */
 export async function preparedInsert<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<number> {
-  const id = numberOf(db, await preparedRaw(db, statement, values, build), 'insertId', 'lastInsertRowid');
-  if (id === undefined || id === 0) throw new Error(`prepared statement ${statement}: the database did not report the inserted id`);
-  return id;
+  const { insertId } = await preparedRaw(db, statement, values, build);
+  if (insertId === undefined || insertId === 0) throw new Error(`prepared statement ${statement}: the database did not report the inserted id`);
+  return insertId;
 }
 
-/** An UPDATE's count of changed rows: better-sqlite3 answers { changes }, mysql2 [ResultSetHeader, …]. */
+/** An UPDATE's count of changed rows. */
 export async function preparedUpdate<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<number> {
-  const count = numberOf(db, await preparedRaw(db, statement, values, build), 'affectedRows', 'changes');
-  if (count === undefined) throw new Error('prepared update: the driver did not say how many rows changed');
-  return count;
-}
-
-function numberOf(db: Knex, result: unknown, mysqlField: string, sqliteField: string): number | undefined {
-  const mysql = isMysql(db);
-  const header: unknown = mysql && Array.isArray(result) ? result[0] : result;
-  if (typeof header !== 'object' || header === null) return undefined;
-  const value: unknown = (header as Record<string, unknown>)[mysql ? mysqlField : sqliteField];
-  // better-sqlite3 answers a bigint only past 2^53 with safe integers on, which we never turn on.
-  return typeof value === 'number' ? value : undefined;
+  const { changes } = await preparedRaw(db, statement, values, build);
+  if (changes === undefined) throw new Error('prepared update: the driver did not say how many rows changed');
+  return changes;
 }
 
 /** The columns of each part in the order given (one code path gives one order), and each list's length. */

@@ -5,7 +5,7 @@ import { Repository, int, money, oneOf, optInt, optMoney, type DbInt, type Epoch
 import { columnsOf, preparedInsert, preparedRows, preparedUpdate } from './prepared-statement';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
-import { idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
+import { guidField, idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
 
 export const RESERVATION_STATES = ['held', 'settled', 'released'] as const;
 export type ReservationState = (typeof RESERVATION_STATES)[number];
@@ -214,7 +214,7 @@ export class ReservationsRepository extends Repository {
    */
   async moveToLeg(reservationId: number, legUuid: string): Promise<boolean> {
     const id = parseInput(idField, reservationId, 'reservation id');
-    const uuid = parseInput(z.guid(), legUuid, 'leg uuid');
+    const uuid = parseInput(guidField, legUuid, 'leg uuid');
     const moved = await this.db('reservations').where({ id, state: 'held' }).update({ leg_uuid: uuid, updated_at: this.clock() });
     return moved > 0;
   }

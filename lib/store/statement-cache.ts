@@ -9,7 +9,8 @@ export const STATEMENT_CACHE_SIZE = 500;
 /**
  * Makes the connection's `prepare` answer a statement it prepared before for the same SQL. knex's
  * better-sqlite3 client prepares every query it runs (issue #20: a tenth of a callback's CPU), and
- * with the SQL built once per shape (`prepared-statement.ts`) the same text comes back each time.
+ * with the SQL built once per shape (`prepared-statement.ts`, sent by `driver-statement.ts` through
+ * this same `prepare`) the same text comes back each time.
  * Reusing one is safe on this driver: `run` and `all` are synchronous, so a statement never serves
  * two queries at once, and SQLite prepares it again by itself after a schema change. The cache
  * keeps the `limit` most recently used statements.

@@ -40,7 +40,12 @@ export const ratePerMinuteField = z
   .min(0)
   .max(RATE_PER_MINUTE_MAX_MICRO, `must be at most ${RATE_PER_MINUTE_MAX_MICRO} micro-units (${RATE_PER_MINUTE_MAX_MICRO / 1_000_000} in the major unit) per minute`);
 export const idField = z.number().int().positive();
+/** A request's or a leg's state name. */
+export const stateField = z.string().min(1).max(32);
+export const guidField = z.guid();
 export const epochMsField = z.number().int().nonnegative();
+/** A size or a length: a whole number from 0. */
+export const wholeNumberField = z.number().int().nonnegative();
 export const currencyField = z.string().refine(isIsoCurrency, 'must be an ISO 4217 currency code such as USD');
 export const countryField = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE');
 export const timeZoneField = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin');

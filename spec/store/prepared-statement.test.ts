@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import { createStore, inTransaction, type Store } from '../../lib/store';
 import { preparedInsert, preparedRows, preparedUpdate } from '../../lib/store/prepared-statement';
+import { isUniqueViolation } from '../../lib/store/sql-errors';
+import { SqlCounter } from '../../bench/sql-count';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance, uniqueNumber } from './fixtures';
 
@@ -99,5 +102,50 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
     await expect(preparedRows(getDb(), 'test.first', { where: { id: 1 } }, (db, values) => db('accounts').where(values.where).first())).rejects.toThrow(
       'a binding that is not one of the values',
     );
+  });
+
+  describe('sent on the driver connection', () => {
+    const readState = (db: Knex, id: string) =>
+      preparedRows<{ state: string }, { where: { id: string } }>(db, 'test.stateById', { where: { id } }, (knex, values) => knex('callback_requests').where(values.where).select('state'));
+
+    it('fires knex\'s query event for each statement, inside a transaction too', async () => {
+      const row = await newRequest();
+      const counter = new SqlCounter(getDb());
+      try {
+        await readState(getDb(), row.id);
+        await getDb().transaction(async (trx) => {
+          await readState(trx, row.id);
+        });
+        expect(counter.breakdown().filter(({ shape }) => shape.includes('callback_requests'))).toEqual([{ shape: expect.stringContaining('select') as string, count: 2 }]);
+      } finally {
+        counter.stop();
+      }
+    });
+
+    it('never runs in the middle of another caller\'s open transaction', async () => {
+      const row = await newRequest();
+      const trx = await getDb().transaction();
+      await readState(trx, row.id);
+      await trx('callback_requests').where({ id: row.id }).update({ state: 'uncommitted' });
+      expect(await readState(trx, row.id)).toEqual([{ state: 'uncommitted' }]);
+      // SQLite's one connection is the transaction's until it ends: this read waits for it.
+      const outside = readState(getDb(), row.id);
+      await trx.rollback();
+      expect(await outside).toEqual([{ state: 'queued' }]);
+      await expect(readState(trx, row.id)).rejects.toThrow('Transaction query already complete');
+    });
+
+    it('keeps the driver\'s error code, with the SQL in the message', async () => {
+      const request = await newRequest();
+      const uuid = randomUUID();
+      const insert = () =>
+        preparedInsert(getDb(), 'test.insertDuplicateLeg', { row: { uuid, request_id: request.id, role: 'A', attempt: 1, number: '+15550100', state: 'dialing', created_at: 1, updated_at: 1 } }, (db, values) =>
+          db('legs').insert(values.row),
+        );
+      await insert();
+      const error: unknown = await insert().catch((caught: unknown) => caught);
+      expect(isUniqueViolation(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^insert into .legs. .* - /);
+    });
   });
 });
