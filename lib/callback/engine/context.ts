@@ -11,6 +11,7 @@ import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
 import type { SystemSettings } from '../../settings/system';
 import { createStore, type CallbackRequest, type Store } from '../../store';
+import { CachedPrices, type PriceReads } from '../../store/cached-prices';
 import { systemClock, type Clock } from '../../time/clock';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
 import { callbackNodesOf } from './callback-nodes';
@@ -84,6 +85,8 @@ export interface CallbackEngineOptions {
   onTalk?: TalkHook;
   /** Issue #17: how legs choose their carrier. */
   routing: EngineRouting;
+  /** billing.rateCacheSeconds: how long prices read from the database are used (default 30). */
+  rateCacheSeconds?: number;
 }
 
 export interface EngineRouting {
@@ -98,6 +101,8 @@ export interface EngineRouting {
 export interface EngineContext {
   readonly db: Knex;
   readonly store: Store;
+  /** Sell rates, carriers' identities and buy rates, from memory within billing.rateCacheSeconds (cached-prices.ts). */
+  readonly prices: PriceReads;
   readonly clock: Clock;
   readonly logger: Logger;
   /** The callback settings legs are placed with: the system's, per request its resolved overrides (request-settings.ts). */
@@ -170,6 +175,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
   return {
     db: options.db,
     store,
+    prices: new CachedPrices(store, { db: options.db, maxAgeMs: (options.rateCacheSeconds ?? 30) * 1000, now: () => clock.now() }),
     clock,
     logger,
     settings: options.settings,

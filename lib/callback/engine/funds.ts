@@ -130,10 +130,10 @@ export class Funds {
     const { extension } = requestData(request.data);
     const tariffId = account.callbackTariffId;
     const rate = extension
-      ? extensionLegRate(tariffId === null ? null : await this.ctx.store.tariffs.findExtensionRate(tariffId, extension.extension))
+      ? extensionLegRate(tariffId === null ? null : await this.ctx.prices.extensionRate(tariffId, extension.extension))
       : tariffId === null
         ? null
-        : await this.ctx.store.tariffs.findRateByLongestPrefix(tariffId, request.source);
+        : await this.ctx.prices.sellRate(tariffId, request.source);
     if (!rate) return { refused: 'not_in_callback_tariff' };
     const payer = this.payer('A', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
@@ -146,10 +146,10 @@ export class Funds {
     if (!account) return { refused: 'account_missing' };
     if (chosen) {
       if (!account.active) return { refused: 'account_inactive' };
-      const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+      const rate = account.tariffId === null ? null : await this.ctx.prices.sellRate(account.tariffId, destination);
       return rate ? { rate, payer: { kind: 'account', accountId: account.id } } : { refused: 'destination_not_in_tariff' };
     }
-    const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+    const rate = account.tariffId === null ? null : await this.ctx.prices.sellRate(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
     const payer = this.payer('B', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
@@ -161,7 +161,7 @@ export class Funds {
     if (!card || !card.active || (card.expiresAt !== null && card.expiresAt <= this.ctx.clock.now())) return { refused: 'no_payer' };
     const account = await accounts(card.accountId ?? request.accountId);
     if (!account) return { refused: 'account_missing' };
-    const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+    const rate = account.tariffId === null ? null : await this.ctx.prices.sellRate(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
     return { rate, payer: { kind: 'card', cardId: card.id, accountId: card.accountId } };
   }
