@@ -19,6 +19,7 @@ import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LegWaiter } from './leg-waiter';
 import { legRouter } from './leg-routing';
+import { OrderedAccounts } from './ordered-accounts';
 import type { TalkHook } from './flow';
 import type { EngineTelephony } from './telephony';
 import { untilWritten } from './until-written';
@@ -117,6 +118,8 @@ export interface EngineContext {
   readonly work: WorkTracker;
   /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
   readonly perAccount: KeyedSerial;
+  /** The account an order read, for the dial its schedule call starts at once. */
+  readonly orderedAccounts: OrderedAccounts;
   readonly operatorCallbackAccountId: number;
   readonly instanceId: string;
   readonly leaseMs: number;
@@ -187,6 +190,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
     work,
     perAccount: new KeyedSerial(),
+    orderedAccounts: new OrderedAccounts(),
     operatorCallbackAccountId: options.operatorCallbackAccountId,
     instanceId: options.instanceId,
     leaseMs: options.leaseMs ?? 120_000,
