@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { loadSettings, type Settings } from '../config';
+import { createLogger } from '../log/logger';
+import { startPriceBookSignal, type StopSignal } from '../service/price-book-signal';
 import { createStore, openDatabase, pendingMigrations, type Store } from '../store';
+import { priceBookChangesOf } from '../store/price-book-changes';
 import { failure } from './errors';
 import type { CliIo } from './io';
 import { Output } from './output';
@@ -21,6 +24,7 @@ export class CliContext {
   private loaded: Settings | undefined;
   private db: Knex | undefined;
   private opened: Store | undefined;
+  private stopSignal: StopSignal | undefined;
   private output: Output;
 
   constructor(readonly io: CliIo) {
@@ -59,6 +63,12 @@ export class CliContext {
       throw failure(`the database is not up to date (${pending.length} migration(s) pending); run \`npm run migrate\` or start the service once`);
     }
     this.opened = createStore(db, () => this.io.now());
+    const { queue } = this.settings();
+    if (queue.driver === 'redis') {
+      // A price this command changes reaches the controllers' caches at once (lib/service/price-book-signal.ts).
+      const logger = createLogger({ level: 'warn', format: 'pretty' });
+      this.stopSignal = await startPriceBookSignal(priceBookChangesOf(db), { url: queue.url, prefix: queue.prefix, listen: false, logger });
+    }
     return this.opened;
   }
 
@@ -75,6 +85,8 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
+    await this.stopSignal?.();
+    this.stopSignal = undefined;
     await this.db?.destroy();
     this.db = undefined;
     this.opened = undefined;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { billingSchema } from './billing-schema';
 import { callbackSchema } from './callback-schema';
 import { databaseSchema } from './database-schema';
 import { featuresSchema } from './features-schema';
@@ -146,6 +147,7 @@ export const settingsSchema = z
     socketServer,
     callback: callbackSchema,
     routing: routingSchema,
+    billing: billingSchema,
     features: featuresSchema,
     media: mediaSchema,
     simulator,

@@ -35,6 +35,7 @@ import { databaseReadiness, eslReadiness, metricsRouter, redisReadiness, Service
 import { createScheduler, type Scheduler } from '../scheduler';
 import { EVERY_SECOND_CRON } from '../scheduler/sweep-cron';
 import { createStore, type Store } from '../store';
+import { priceBookChangesOf } from '../store/price-book-changes';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
 import { orderDemoCallback } from './demo-callback';
@@ -47,6 +48,7 @@ import { StopStack } from './stop-stack';
 import { startTelephony, type Telephony } from './telephony';
 import { seedCarriersFromNodes } from './legacy-gateways';
 import { carrierLimiterFor } from './carrier-limiter';
+import { startPriceBookSignal } from './price-book-signal';
 import { listenOn } from './port-in-use';
 
 export interface RunningService {
@@ -120,6 +122,11 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
     }
     // One language lookup for every prompt: the IVR's, the engine's and the features' (#18 item 1).
     const promptFiles = new PromptFiles(settings.freeswitch.promptsDir, readPromptList(settings.freeswitch.promptsList, logger), settings.callback.language);
+    if (settings.queue.driver === 'redis') {
+      // Prices another controller or the CLI changes reach this one's price cache at once (billing.rateCacheSeconds is the fallback).
+      const signal = { url: settings.queue.url, prefix: settings.queue.prefix, listen: true, logger: logger.child({ component: 'price-book' }) };
+      stops.push('price book signal', await startPriceBookSignal(priceBookChangesOf(db), signal));
+    }
     const carrierLimits = carrierLimiterFor(settings, { clock, logger });
     // Stopped after the engine (pushed before it), once its last leg gave its channel back.
     if (carrierLimits) stops.push('carrier limits', () => carrierLimits.close());
@@ -129,6 +136,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
       routing: { settings: settings.routing, limits: carrierLimits },
+      rateCacheSeconds: settings.billing.rateCacheSeconds,
       scheduler,
       operatorCallbackAccountId: operatorId,
       instanceId,

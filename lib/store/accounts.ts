@@ -253,6 +253,11 @@ export class AccountsRepository extends Repository {
     const account = await this.findById(id);
     if (!account) return null;
     const { balanceMinor, creditLimitMinor, reservedMinor } = account;
-    return { balanceMinor, creditLimitMinor, reservedMinor, availableMinor: minorUnits(balanceMinor + creditLimitMinor - reservedMinor) };
+    return { balanceMinor, creditLimitMinor, reservedMinor, availableMinor: availableMinorOf(account) };
   }
+}
+
+/** balance + credit limit − held: what a new reservation of the account may take (as of the row's read). */
+export function availableMinorOf(account: Pick<Account, 'balanceMinor' | 'creditLimitMinor' | 'reservedMinor'>): MinorUnits {
+  return minorUnits(account.balanceMinor + account.creditLimitMinor - account.reservedMinor);
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isExtensionRatePrefix } from '../domain/rate-prefix';
 import type { BuyRate } from './carriers';
 import { preparedRows } from './prepared-statement';
+import { notePriceBookWrite } from './price-book-changes';
 import { Repository, int, type DbInt, type EpochMs } from './rows';
 import { isUniqueViolation } from './sql-errors';
 import { prefixesOf, rateColumns, rateTermsOf, type NewRate, type RateTermsRow } from './tariffs-rates';
@@ -69,12 +70,15 @@ export class BuyRatesRepository extends Repository {
       if (isUniqueViolation(error)) throw new StoreConflict('a rate of this import collided with another import of the same sheet; try again');
       throw error;
     }
+    notePriceBookWrite(this.db);
     return rows.length;
   }
 
   /** Removes one sheet of the carrier; returns how many rates went. */
   async removeSheet(carrierId: number, effectiveFrom: EpochMs): Promise<number> {
-    return this.db('carrier_rates').where({ carrier_id: carrierId, effective_from: effectiveFrom }).delete();
+    const removed = await this.db('carrier_rates').where({ carrier_id: carrierId, effective_from: effectiveFrom }).delete();
+    notePriceBookWrite(this.db);
+    return removed;
   }
 
   /** Every sheet of the carrier, by prefix then effective_from; with `at`, only the rates in force then. */
@@ -91,6 +95,19 @@ export class BuyRatesRepository extends Repository {
   async buyRatesInForce(at: EpochMs): Promise<BuyRate[]> {
     const rows = await inForce(this.db, parseInput(epochMsField, at, 'instant')).orderBy([{ column: 'r.carrier_id' }, { column: 'r.prefix' }]);
     return rows.map(toBuyRate);
+  }
+
+  /**
+   * The carrier's rates in force at `at` and those dated after it: what a schedule of its rates
+   * from `at` on needs (lib/billing/buy-rate-schedule.ts).
+   */
+  async scheduleFrom(carrierId: number, at: EpochMs): Promise<{ inForce: BuyRate[]; later: BuyRate[] }> {
+    const from = parseInput(epochMsField, at, 'instant');
+    const [inForceRows, laterRows] = await Promise.all([
+      inForce(this.db, from).where('r.carrier_id', carrierId),
+      this.db('carrier_rates as r').select<BuyRateRow[]>(COLUMNS).where('r.carrier_id', carrierId).where('r.effective_from', '>', from),
+    ]);
+    return { inForce: inForceRows.map(toBuyRate), later: laterRows.map(toBuyRate) };
   }
 
   /** The carrier's rate in force at `at` whose prefix is the longest match for `number`, or null. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { E164 } from '../domain/phone-number';
 import { Repository, bool, definedOnly, insertedId, int, oneOf, optE164, optInt, written, type DbBool, type DbInt, type EpochMs } from './rows';
 import { preparedRows } from './prepared-statement';
+import { notePriceBookWrite } from './price-book-changes';
 import { isMysql } from './schema';
 import { isUniqueViolation } from './sql-errors';
 import type { RateTerms } from './tariffs-rates';
@@ -171,6 +172,7 @@ export class CarriersRepository extends Repository {
     const now = this.clock();
     try {
       const id = insertedId(await this.db('carriers').insert({ ...toColumns(carrier), created_at: now, updated_at: now }));
+      notePriceBookWrite(this.db);
       return written(await this.get(id), `carrier ${id}`);
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflict(`carrier ${carrier.name} already exists`);
@@ -192,6 +194,7 @@ export class CarriersRepository extends Repository {
         await trx('carriers').where({ id }).update({ ...toColumns(value), updated_at: this.clock() });
         return true;
       });
+      if (changed) notePriceBookWrite(this.db);
       return changed ? this.get(id) : null;
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflict(`carrier ${value.name ?? id} already exists`);

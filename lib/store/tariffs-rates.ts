@@ -5,6 +5,7 @@ import { minorUnits, type MinorUnits } from '../domain/money';
 import { extensionRatePrefixes, longestOf } from '../domain/rate-prefix';
 import { Repository, insertedId, int, money, oneOf, written, type DbInt, type EpochMs } from './rows';
 import { preparedRows } from './prepared-statement';
+import { notePriceBookWrite } from './price-book-changes';
 import { isUniqueViolation } from './sql-errors';
 import { StoreConflict, currencyField, digitsField, idField, nonNegativeMinorField, parseInput, ratePerMinuteField, ratePrefixField } from './validation';
 
@@ -151,6 +152,7 @@ export class TariffsRepository extends Repository {
     const now = this.clock();
     try {
       const id = insertedId(await this.db('tariffs').insert({ ...tariff, created_at: now, updated_at: now }));
+      notePriceBookWrite(this.db);
       return written(await this.findTariffById(id), `tariff ${id}`);
     } catch (error) {
       if (isUniqueViolation(error)) throw new StoreConflict(`tariff ${tariff.name} already exists`);
@@ -174,7 +176,9 @@ export class TariffsRepository extends Repository {
 
   /** Removes the tariff and its rates; accounts using it fall back to none. */
   async removeTariff(id: number): Promise<boolean> {
-    return (await this.db('tariffs').where({ id }).delete()) > 0;
+    const removed = await this.db('tariffs').where({ id }).delete();
+    notePriceBookWrite(this.db);
+    return removed > 0;
   }
 
   /**
@@ -198,11 +202,14 @@ export class TariffsRepository extends Repository {
         for (let start = 0; start < rows.length; start += IMPORT_CHUNK) await upsert(trx, rows.slice(start, start + IMPORT_CHUNK));
       }),
     );
+    notePriceBookWrite(this.db);
     return rows.length;
   }
 
   async removeRate(tariffId: number, prefix: string): Promise<boolean> {
-    return (await this.db('rates').where({ tariff_id: tariffId, prefix }).delete()) > 0;
+    const removed = await this.db('rates').where({ tariff_id: tariffId, prefix }).delete();
+    notePriceBookWrite(this.db);
+    return removed > 0;
   }
 
   async listRates(tariffId: number): Promise<Rate[]> {

@@ -40,7 +40,7 @@ export class AttemptMoney {
       this.pricingB = b;
     }
     const b = this.pricingB ? { uuid: this.plannedB, pricing: this.pricingB } : undefined;
-    const holds = await this.funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b);
+    const holds = await this.funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b, accounts);
     if (isRefusal(holds)) return holds;
     this.holds.push(...holds);
     return undefined;

@@ -1,6 +1,6 @@
 import { rateLeg, ratingTermsOf, type RatingTerms } from '../../billing';
 import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../../domain/money';
-import type { Store } from '../../store';
+import type { PriceReads } from '../../store/cached-prices';
 
 /** What the carrier a leg went out through charges us for it (issue #17 item 6: margin = price − this). */
 export interface CarrierCharge {
@@ -17,15 +17,15 @@ const RATEABLE = /^\+?[0-9]{1,15}$/;
 /**
  * What the leg's carrier (the try's own, known to its LiveLeg) charges for it: its buy rate in
  * force when the leg started, applied to the leg's billsec exactly as a sell rate is
- * (lib/billing/rating.ts). Null for a leg that went out through no carrier. Two reads per leg:
- * the carrier's name and currency, and the rate in force (a sheet may have taken over since the
- * router last reloaded, so the router's cached rates are not the answer here).
+ * (lib/billing/rating.ts). Null for a leg that went out through no carrier. The carrier's name
+ * and currency and its rate in force then come from the price reads (normally memory): not the
+ * router's table, which a sheet may have taken over from since it was read.
  */
-export async function carrierChargeOf(store: Store, leg: { carrierId: number | null; number: string; startedAt: number; billsec: number }): Promise<CarrierCharge | null> {
+export async function carrierChargeOf(prices: PriceReads, leg: { carrierId: number | null; number: string; startedAt: number; billsec: number }): Promise<CarrierCharge | null> {
   if (leg.carrierId === null) return null;
-  const carrier = await store.carriers.billingIdentity(leg.carrierId);
+  const carrier = await prices.carrierIdentity(leg.carrierId);
   if (!carrier) return null;
-  const rate = RATEABLE.test(leg.number) ? await store.buyRates.findInForce(carrier.id, leg.number, leg.startedAt) : null;
+  const rate = RATEABLE.test(leg.number) ? await prices.buyRateInForce(carrier.id, leg.number, leg.startedAt) : null;
   const terms = rate ? ratingTermsOf(rate) : null;
   return { carrier: carrier.name, currency: carrier.currency, terms, costMinor: terms ? carrierCostOf(terms, leg.billsec) : null };
 }

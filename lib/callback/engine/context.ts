@@ -11,6 +11,7 @@ import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
 import type { SystemSettings } from '../../settings/system';
 import { createStore, type CallbackRequest, type Store } from '../../store';
+import { CachedPrices, type PriceReads } from '../../store/cached-prices';
 import { systemClock, type Clock } from '../../time/clock';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
 import { callbackNodesOf } from './callback-nodes';
@@ -18,6 +19,7 @@ import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LegWaiter } from './leg-waiter';
 import { legRouter } from './leg-routing';
+import { OrderedAccounts } from './ordered-accounts';
 import type { TalkHook } from './flow';
 import type { EngineTelephony } from './telephony';
 import { untilWritten } from './until-written';
@@ -84,6 +86,8 @@ export interface CallbackEngineOptions {
   onTalk?: TalkHook;
   /** Issue #17: how legs choose their carrier. */
   routing: EngineRouting;
+  /** billing.rateCacheSeconds: how long prices read from the database are used (default 30). */
+  rateCacheSeconds?: number;
 }
 
 export interface EngineRouting {
@@ -98,6 +102,8 @@ export interface EngineRouting {
 export interface EngineContext {
   readonly db: Knex;
   readonly store: Store;
+  /** Sell rates, carriers' identities and buy rates, from memory within billing.rateCacheSeconds (cached-prices.ts). */
+  readonly prices: PriceReads;
   readonly clock: Clock;
   readonly logger: Logger;
   /** The callback settings legs are placed with: the system's, per request its resolved overrides (request-settings.ts). */
@@ -112,6 +118,8 @@ export interface EngineContext {
   readonly work: WorkTracker;
   /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
   readonly perAccount: KeyedSerial;
+  /** The account an order read, for the dial its schedule call starts at once. */
+  readonly orderedAccounts: OrderedAccounts;
   readonly operatorCallbackAccountId: number;
   readonly instanceId: string;
   readonly leaseMs: number;
@@ -170,6 +178,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
   return {
     db: options.db,
     store,
+    prices: new CachedPrices(store, { db: options.db, maxAgeMs: (options.rateCacheSeconds ?? 30) * 1000, now: () => clock.now() }),
     clock,
     logger,
     settings: options.settings,
@@ -181,6 +190,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
     work,
     perAccount: new KeyedSerial(),
+    orderedAccounts: new OrderedAccounts(),
     operatorCallbackAccountId: options.operatorCallbackAccountId,
     instanceId: options.instanceId,
     leaseMs: options.leaseMs ?? 120_000,

@@ -91,8 +91,9 @@ export class CallbackEngine {
       callLogger(this.ctx.logger, { requestId: request.id }).warn('request is already being called here; duplicate dial ignored');
       return;
     }
-    // One read of the account serves the settings and the admission right after them.
-    const accounts = readEachAccountOnce(this.ctx.store);
+    // One read of the account serves the settings and the admission right after them; none when
+    // the order that read it is dialing it right now.
+    const accounts = readEachAccountOnce(this.ctx.store, this.ctx.orderedAccounts.take(request.id));
     const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request, accounts));
     // Another dial of the same request may have started while the settings were read.
     if (this.runners.has(request.id)) return;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
-import { cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type KnownHold, type Rate, type ReservationOwner, type Store } from '../../store';
+import { availableMinorOf, cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type KnownHold, type Rate, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { CHOSEN_PAYER_KEY } from './ask-destination';
 import type { AccountLookup } from './account-reads';
@@ -130,10 +130,10 @@ export class Funds {
     const { extension } = requestData(request.data);
     const tariffId = account.callbackTariffId;
     const rate = extension
-      ? extensionLegRate(tariffId === null ? null : await this.ctx.store.tariffs.findExtensionRate(tariffId, extension.extension))
+      ? extensionLegRate(tariffId === null ? null : await this.ctx.prices.extensionRate(tariffId, extension.extension))
       : tariffId === null
         ? null
-        : await this.ctx.store.tariffs.findRateByLongestPrefix(tariffId, request.source);
+        : await this.ctx.prices.sellRate(tariffId, request.source);
     if (!rate) return { refused: 'not_in_callback_tariff' };
     const payer = this.payer('A', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
@@ -146,10 +146,10 @@ export class Funds {
     if (!account) return { refused: 'account_missing' };
     if (chosen) {
       if (!account.active) return { refused: 'account_inactive' };
-      const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+      const rate = account.tariffId === null ? null : await this.ctx.prices.sellRate(account.tariffId, destination);
       return rate ? { rate, payer: { kind: 'account', accountId: account.id } } : { refused: 'destination_not_in_tariff' };
     }
-    const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+    const rate = account.tariffId === null ? null : await this.ctx.prices.sellRate(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
     const payer = this.payer('B', request);
     return isPayer(payer) ? { rate, payer } : { refused: 'no_payer' };
@@ -161,7 +161,7 @@ export class Funds {
     if (!card || !card.active || (card.expiresAt !== null && card.expiresAt <= this.ctx.clock.now())) return { refused: 'no_payer' };
     const account = await accounts(card.accountId ?? request.accountId);
     if (!account) return { refused: 'account_missing' };
-    const rate = account.tariffId === null ? null : await this.ctx.store.tariffs.findRateByLongestPrefix(account.tariffId, destination);
+    const rate = account.tariffId === null ? null : await this.ctx.prices.sellRate(account.tariffId, destination);
     if (!rate) return { refused: 'destination_not_in_tariff' };
     return { rate, payer: { kind: 'card', cardId: card.id, accountId: card.accountId } };
   }
@@ -171,10 +171,19 @@ export class Funds {
    * a known destination could be afforded at all (no point ringing the subscriber otherwise).
    * Simultaneous: both legs' cost for the longest talk, since both ring at once.
    */
-  async holdForDial(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined): Promise<Hold[] | Refusal> {
+  async holdForDial(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts?: AccountLookup): Promise<Hold[] | Refusal> {
+    const onEstimate = await this.holdForDialFrom(request, a, b, accounts);
+    if (accounts === undefined || !isRefusal(onEstimate) || onEstimate.refused !== 'insufficient_funds') return onEstimate;
+    // The admission's rows are an estimate of the funds (the conditional UPDATE decides): a hold
+    // refused on it is tried again on the balance as it is now, which may pay for a shorter talk.
+    return this.holdForDialFrom(request, a, b, undefined);
+  }
+
+  /** `accounts`: the admission's reads, whose rows estimate an account's funds; without it the balance is read. */
+  private async holdForDialFrom(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts: AccountLookup | undefined): Promise<Hold[] | Refusal> {
     const ringSeconds = this.ctx.settings.waitTimeSeconds;
-    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, []);
-    if (b && (await this.talkSeconds(a.pricing, b.pricing, ringSeconds, [])) === 0) return { refused: 'insufficient_funds' };
+    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, [], undefined, accounts);
+    if (b && (await this.talkSeconds(a.pricing, b.pricing, ringSeconds, [], accounts)) === 0) return { refused: 'insufficient_funds' };
     if (a.pricing.payer.kind !== 'account') return [];
     return this.reserveAll(request, [{ leg: a, amount: reservationFor(a.pricing.rate, this.ctx.setupAllowanceSeconds) }], []);
   }
@@ -276,8 +285,9 @@ export class Funds {
     headSeconds: number,
     releasing: readonly Hold[],
     aSince?: number,
+    accounts?: AccountLookup,
   ): Promise<Hold[] | Refusal> {
-    const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing);
+    const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing, accounts);
     if (talk === 0) return { refused: 'insufficient_funds' };
     const wanted: WantedHold[] = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
     if (a.pricing.payer.kind !== 'operator') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
@@ -285,23 +295,30 @@ export class Funds {
   }
 
   /** The longest affordable talk from what the payers have available now (plus holds about to be released). */
-  private async talkSeconds(early: LegPricing, late: LegPricing, headSeconds: number, releasing: readonly Hold[]): Promise<number> {
+  private async talkSeconds(early: LegPricing, late: LegPricing, headSeconds: number, releasing: readonly Hold[], accounts?: AccountLookup): Promise<number> {
     const available = new Map<string, number>();
     for (const payer of [early.payer, late.payer]) {
       const owner = heldOwner(payer);
       if (!owner || available.has(fundsKey(owner))) continue;
       const released = releasing.filter((hold) => fundsKey(hold) === fundsKey(owner)).reduce((sum, hold) => sum + hold.amount, 0);
-      available.set(fundsKey(owner), (await this.available(owner)) + released);
+      available.set(fundsKey(owner), (await this.available(owner, accounts)) + released);
     }
     return this.limit(early, late, headSeconds, (owner) => available.get(fundsKey(owner)) ?? 0);
   }
 
-  /** What a new hold may take now: an account's balance + credit − held, a card's balance − held. */
-  private available(owner: ReservationOwner): Promise<number> {
+  /**
+   * What a new hold may take now: an account's balance + credit − held, a card's balance − held.
+   * With `accounts`, an account's row as the admission read it (no statement of its own).
+   */
+  private available(owner: ReservationOwner, accounts?: AccountLookup): Promise<number> {
     return this.ctx.untilWritten(`funds of ${fundsKey(owner)}`, async () => {
       if ('cardId' in owner) {
         const card = await this.ctx.store.cards.findById(owner.cardId);
         return card ? cardAvailableMinor(card) : 0;
+      }
+      if (accounts) {
+        const account = await accounts(owner.accountId);
+        return account ? availableMinorOf(account) : 0;
       }
       return (await this.ctx.store.accounts.balance(owner.accountId))?.availableMinor ?? 0;
     });

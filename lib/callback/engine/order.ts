@@ -127,7 +127,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   });
   if (created) {
     ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
-    await ctx.scheduler.schedule(request.id, request.dueAt, request);
+    await ctx.orderedAccounts.during(request.id, account, () => ctx.scheduler.schedule(request.id, request.dueAt, request));
   }
   return { request, created };
 }

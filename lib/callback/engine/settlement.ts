@@ -58,7 +58,7 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   // Read before the unit, not in it: carriers and rate sheets do not change with the leg, and the
   // unit's first statement stays the CDR's insert, which decides which settlement of a leg wins.
   const carrier = await ctx.untilWritten(`read the carrier of leg ${input.legUuid}`, () =>
-    carrierChargeOf(ctx.store, { carrierId: input.carrierId, number: input.number, startedAt: end.startedAt ?? input.createdAt, billsec: end.billsec }),
+    carrierChargeOf(ctx.prices, { carrierId: input.carrierId, number: input.number, startedAt: end.startedAt ?? input.createdAt, billsec: end.billsec }),
   );
   const settlement = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
     retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer, carrier), () => ctx.clock.now())),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { engineContext, type EngineContext } from '../../../lib/callback/engine/context';
 import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
+import { readEachAccountOnce } from '../../../lib/callback/engine/account-reads';
 import { Funds, isRefusal, keyHolds, type LegPricing, type PricedLeg } from '../../../lib/callback/engine/funds';
 import { defaultSettings } from '../../../lib/config';
 import { minorUnits } from '../../../lib/domain/money';
@@ -108,6 +109,44 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
     const sum = held.reduce((total, hold) => total + hold.amountMinor, 0);
     expect(await store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 10_000, reservedMinor: sum });
     expect(lostAnswers).toHaveLength(2);
+  });
+
+  describe("at admission, the funds are estimated from the admission's account row", () => {
+    async function simultaneousFor(accountId: number): Promise<CallbackRequest> {
+      return (await store.callbackRequests.create({ accountId, trigger: 'api', source: uniqueNumber(), destination: uniqueNumber(), mode: 'simultaneous' })).request;
+    }
+
+    it('reads no balance of its own', async () => {
+      const account = await accountWithBalance(store, 10_000);
+      const request = await simultaneousFor(account.id);
+      const pricing: LegPricing = { rate: RATE, payer: { kind: 'account', accountId: account.id } };
+      const statements: string[] = [];
+      const listener = (query: { sql: string }): void => void statements.push(query.sql);
+      getDb().on('query', listener);
+      try {
+        const holds = await new Funds(ctx).holdForDial(request, leg(pricing), leg(pricing), readEachAccountOnce(store, account));
+        if (isRefusal(holds)) throw new Error(holds.refused);
+      } finally {
+        getDb().off('query', listener);
+      }
+      // The hold's own lock of the row (this context writes every hold twice) is not a read of the balance.
+      expect(statements.filter((sql) => sql.startsWith('select * from `accounts`'))).toEqual([]);
+    });
+
+    it('a hold refused on that estimate (the balance went meanwhile) is sized again on the balance as it is now, never beyond it', async () => {
+      const rich = await accountWithBalance(store, 10_000);
+      const account = await accountWithBalance(store, 100);
+      const request = await simultaneousFor(account.id);
+      const pricing: LegPricing = { rate: RATE, payer: { kind: 'account', accountId: account.id } };
+      // The row as read at admission, before another call held most of the balance.
+      const stale = { ...rich, id: account.id };
+      const holds = await new Funds(ctx).holdForDial(request, leg(pricing), leg(pricing), readEachAccountOnce(store, stale));
+      if (isRefusal(holds)) throw new Error(holds.refused);
+      const held = holds.reduce((sum, hold) => sum + hold.amount, 0);
+      expect(held).toBeGreaterThan(0);
+      expect(held).toBeLessThanOrEqual(100);
+      expect(await store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 100, reservedMinor: held });
+    });
   });
 
   it('never two holds for a feature leg (role C) whose hold write ran twice', async () => {
