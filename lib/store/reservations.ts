@@ -281,31 +281,33 @@ export class ReservationsRepository extends Repository {
 
   private async closeHeld(trx: Knex.Transaction, id: number, state: 'settled' | 'released', cost: MinorUnits | null, hold: KnownHold): Promise<boolean> {
     const funds = fundsOf(hold.owner);
-    // The owner's row is locked before the reservation row, the order reserveFor() takes them
-    // in: without it two legs of one owner settling at once (each with its CDR insert in the
-    // same transaction) deadlock on MariaDB. SQLite serialises writers anyway, so there only a
-    // card's row is read, for its cap (chargeable): one statement less per account's settlement.
-    const owner = funds.table === 'calling_cards' || isMysql(trx) ? await lockOwner(trx, funds) : undefined;
     const amount = hold.amountMinor;
+    // A card's charge is capped by what it has (chargeable), so its row is read first, locked;
+    // an account's charge is the cost, and its conditional UPDATE below is what takes its row.
+    const owner = funds.table === 'calling_cards' ? await lockOwner(trx, funds) : undefined;
     const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
     const now = this.clock();
-    // Compare-and-set on the state: of two concurrent settles, only one gets past here.
-    const closed = await preparedUpdate(
-      trx,
-      'reservations.close',
-      { where: { id, state: 'held', amount_minor: amount, ...funds.ownerColumns }, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } },
-      (db, values) => db('reservations').where(values.where).update(values.set),
-    );
-    if (closed === 0) return false;
-    await preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, take: { reserved: amount, balance: charged }, set: { updated_at: now } }, (db, values) =>
+    const held = { id, state: 'held', amount_minor: amount, ...funds.ownerColumns };
+    // The owner's row before the reservation's, the order reserveFor() takes them in: two legs of
+    // one owner settling at once (each with its CDR insert in the same transaction) queue on the
+    // owner's row instead of deadlocking on MariaDB. The UPDATE applies only while the hold is
+    // held: of two concurrent closes, the second finds it closed once the first committed.
+    const taken = await preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, held, take: { reserved: amount, balance: charged }, set: { updated_at: now } }, (db, values) =>
       db(funds.table)
         .where(values.where)
+        .whereExists((sub) => sub.select(db.raw('1')).from('reservations').where(values.held))
         .update({
           reserved_minor: db.raw('reserved_minor - ?', [values.take.reserved]),
           balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
           updated_at: values.set.updated_at,
         }),
     );
+    if (taken === 0) return false;
+    const closed = await preparedUpdate(trx, 'reservations.close', { where: held, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } }, (db, values) =>
+      db('reservations').where(values.where).update(values.set),
+    );
+    // Every close takes the owner's row first, so nothing closed the hold since: rolled back if something did.
+    if (closed === 0) throw new Error(`reservation ${id} was closed while its owner's row was held`);
     return true;
   }
 }
