@@ -283,32 +283,36 @@ export class ReservationsRepository extends Repository {
     const funds = fundsOf(hold.owner);
     const amount = hold.amountMinor;
     // A card's charge is capped by what it has (chargeable), so its row is read first, locked;
-    // an account's charge is the cost, and its conditional UPDATE below is what takes its row.
+    // an account's charge is the cost, and its UPDATE below is what takes its row.
     const owner = funds.table === 'calling_cards' ? await lockOwner(trx, funds) : undefined;
     const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
     const now = this.clock();
-    const held = { id, state: 'held', amount_minor: amount, ...funds.ownerColumns };
     // The owner's row before the reservation's, the order reserveFor() takes them in: two legs of
     // one owner settling at once (each with its CDR insert in the same transaction) queue on the
-    // owner's row instead of deadlocking on MariaDB. The UPDATE applies only while the hold is
-    // held: of two concurrent closes, the second finds it closed once the first committed.
-    const taken = await preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, held, take: { reserved: amount, balance: charged }, set: { updated_at: now } }, (db, values) =>
-      db(funds.table)
-        .where(values.where)
-        .whereExists((sub) => sub.select(db.raw('1')).from('reservations').where(values.held))
-        .update({
-          reserved_minor: db.raw('reserved_minor - ?', [values.take.reserved]),
-          balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
-          updated_at: values.set.updated_at,
-        }),
+    // owner's row instead of deadlocking on MariaDB. (Made conditional on the hold, the UPDATE
+    // would read the reservation before the owner's row, and two closes of one hold deadlock.)
+    const take = (sign: 1 | -1): Promise<number> =>
+      preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, take: { reserved: sign * amount, balance: sign * charged }, set: { updated_at: now } }, (db, values) =>
+        db(funds.table)
+          .where(values.where)
+          .update({
+            reserved_minor: db.raw('reserved_minor - ?', [values.take.reserved]),
+            balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
+            updated_at: values.set.updated_at,
+          }),
+      );
+    await take(1);
+    // Compare-and-set on the state: of two concurrent closes, the second (queued on the owner's row) finds it closed.
+    const closed = await preparedUpdate(
+      trx,
+      'reservations.close',
+      { where: { id, state: 'held', amount_minor: amount, ...funds.ownerColumns }, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } },
+      (db, values) => db('reservations').where(values.where).update(values.set),
     );
-    if (taken === 0) return false;
-    const closed = await preparedUpdate(trx, 'reservations.close', { where: held, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } }, (db, values) =>
-      db('reservations').where(values.where).update(values.set),
-    );
-    // Every close takes the owner's row first, so nothing closed the hold since: rolled back if something did.
-    if (closed === 0) throw new Error(`reservation ${id} was closed while its owner's row was held`);
-    return true;
+    if (closed > 0) return true;
+    // Not held (any more), or not as known: what was taken goes back, in the same transaction.
+    await take(-1);
+    return false;
   }
 }
 
