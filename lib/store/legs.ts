@@ -164,6 +164,12 @@ export class LegsRepository extends Repository {
   }
 
   async update(uuid: string, patch: LegPatch): Promise<boolean> {
+    return (await this.updateEach([uuid], patch)) > 0;
+  }
+
+  /** The same change of several legs' rows in one statement (a talk's two legs bridged); how many rows changed. */
+  async updateEach(uuids: readonly string[], patch: LegPatch): Promise<number> {
+    if (uuids.length === 0) return 0;
     const value = parseInput(legPatchSchema, patch, 'leg change');
     const set = {
       ...definedOnly({
@@ -181,10 +187,9 @@ export class LegsRepository extends Repository {
       }),
       updated_at: this.clock(),
     };
-    // Every mark and settlement of every leg: built by knex once per set of columns.
-    const changed = await this.writing('leg change', () =>
-      preparedUpdate(this.db, 'legs.update', { set, where: { uuid } }, (db, values) => db('legs').where(values.where).update(values.set)),
+    // Every mark and settlement of every leg: built by knex once per set of columns and number of legs.
+    return this.writing('leg change', () =>
+      preparedUpdate(this.db, 'legs.update', { set, where: { uuid: [...uuids] } }, (db, values) => db('legs').whereIn('uuid', values.where.uuid).update(values.set)),
     );
-    return changed > 0;
   }
 }

@@ -281,31 +281,38 @@ export class ReservationsRepository extends Repository {
 
   private async closeHeld(trx: Knex.Transaction, id: number, state: 'settled' | 'released', cost: MinorUnits | null, hold: KnownHold): Promise<boolean> {
     const funds = fundsOf(hold.owner);
-    // The owner's row is locked before the reservation row, the order reserveFor() takes them
-    // in: without it two legs of one owner settling at once (each with its CDR insert in the
-    // same transaction) deadlock on MariaDB. SQLite serialises writers anyway.
-    const owner = await lockOwner(trx, funds);
     const amount = hold.amountMinor;
+    // A card's charge is capped by what it has (chargeable), so its row is read first, locked;
+    // an account's charge is the cost, and its UPDATE below is what takes its row.
+    const owner = funds.table === 'calling_cards' ? await lockOwner(trx, funds) : undefined;
     const charged = cost === null ? 0 : chargeable(funds, owner, amount, cost);
     const now = this.clock();
-    // Compare-and-set on the state: of two concurrent settles, only one gets past here.
+    // The owner's row before the reservation's, the order reserveFor() takes them in: two legs of
+    // one owner settling at once (each with its CDR insert in the same transaction) queue on the
+    // owner's row instead of deadlocking on MariaDB. (Made conditional on the hold, the UPDATE
+    // would read the reservation before the owner's row, and two closes of one hold deadlock.)
+    const take = (sign: 1 | -1): Promise<number> =>
+      preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, take: { reserved: sign * amount, balance: sign * charged }, set: { updated_at: now } }, (db, values) =>
+        db(funds.table)
+          .where(values.where)
+          .update({
+            reserved_minor: db.raw('reserved_minor - ?', [values.take.reserved]),
+            balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
+            updated_at: values.set.updated_at,
+          }),
+      );
+    await take(1);
+    // Compare-and-set on the state: of two concurrent closes, the second (queued on the owner's row) finds it closed.
     const closed = await preparedUpdate(
       trx,
       'reservations.close',
       { where: { id, state: 'held', amount_minor: amount, ...funds.ownerColumns }, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } },
       (db, values) => db('reservations').where(values.where).update(values.set),
     );
-    if (closed === 0) return false;
-    await preparedUpdate(trx, `${funds.table}.close`, { where: { id: funds.id }, take: { reserved: amount, balance: charged }, set: { updated_at: now } }, (db, values) =>
-      db(funds.table)
-        .where(values.where)
-        .update({
-          reserved_minor: db.raw('reserved_minor - ?', [values.take.reserved]),
-          balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
-          updated_at: values.set.updated_at,
-        }),
-    );
-    return true;
+    if (closed > 0) return true;
+    // Not held (any more), or not as known: what was taken goes back, in the same transaction.
+    await take(-1);
+    return false;
   }
 }
 

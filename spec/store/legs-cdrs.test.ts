@@ -43,6 +43,17 @@ describeEachDatabase('legs and CDRs', (getDb) => {
     expect((await store.legs.listUnended({ node: 'fs1' })).map((leg) => leg.uuid)).not.toContain(a.uuid);
   });
 
+  it('changes several legs in one statement, and says how many rows it changed', async () => {
+    const leg = (role: 'A' | 'B') => store.legs.create({ uuid: randomUUID(), requestId: request.id, role, number: request.source, state: 'answered' });
+    const [a, b, other] = [await leg('A'), await leg('B'), await leg('B')];
+    expect(await store.legs.updateEach([a.uuid, b.uuid, randomUUID()], { state: 'bridged' })).toBe(2);
+    expect(await store.legs.updateEach([], { state: 'bridged' })).toBe(0);
+    expect((await store.legs.findByUuid(a.uuid))?.state).toBe('bridged');
+    expect((await store.legs.findByUuid(b.uuid))?.state).toBe('bridged');
+    expect((await store.legs.findByUuid(other.uuid))?.state).toBe('answered');
+    await expect(store.legs.updateEach([a.uuid], { state: '' })).rejects.toThrow(InvalidStoreInput);
+  });
+
   it('refuses a leg for an unknown request or with a dial-string metacharacter', async () => {
     await expect(store.legs.create({ uuid: randomUUID(), requestId: randomUUID(), role: 'A', number: '+4930123456' })).rejects.toThrow(
       /refers to a row that does not exist/,

@@ -130,6 +130,37 @@ describeEachDatabase('reservations and balance', (getDb) => {
     expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 10_000 - 30 * 2, reservedMinor: 0 });
   });
 
+  it('settles known holds, each raced by a second close, while new holds of the same account are made: no deadlock, each hold closed once', async () => {
+    const account = await accountWithBalance(store, 10_000);
+    const { request } = await store.callbackRequests.create({ accountId: account.id, trigger: 'api', source: uniqueNumber() });
+    const hold = async () => (await store.reservations.reserve(account.id, minorUnits(5), { requestId: request.id, legUuid: randomUUID() }))!;
+    let open = await Promise.all(Array.from({ length: 6 }, hold));
+    let settled = 0;
+    for (let round = 0; round < 5; round++) {
+      // No retry anywhere: a deadlock victim would fail the test.
+      const [closes, next] = await Promise.all([
+        Promise.all(
+          open.map((reservation) => {
+            const known = { amountMinor: reservation.amountMinor, owner: { accountId: account.id } };
+            const settlement = inTransaction(getDb(), async (tx) => {
+              await tx.cdrs.insert({ legUuid: reservation.legUuid!, requestId: request.id, accountId: account.id, direction: 'outbound', number: '+12025550202', startedAt: 1, answeredAt: 1, endedAt: 2, billsec: 1, hangupCause: 'NORMAL_CLEARING', costMinor: minorUnits(2), ratePrefix: '1', raw: null, source: 'socket' });
+              return tx.reservations.settle(reservation.id, minorUnits(2), known);
+            });
+            const release = inTransaction(getDb(), (tx) => tx.reservations.release(reservation.id, known));
+            return Promise.all([settlement, release]);
+          }),
+        ),
+        Promise.all(Array.from({ length: 6 }, hold)),
+      ]);
+      for (const outcomes of closes) expect(outcomes.filter(Boolean)).toHaveLength(1);
+      settled += closes.filter(([bySettlement]) => bySettlement).length;
+      open = next;
+    }
+    expect(await store.reservations.listHeld({ requestId: request.id })).toHaveLength(6);
+    // Whichever close won a hold: a settlement took 2, a release nothing, and the loser gave back what it took.
+    expect(await balanceOf(account.id)).toMatchObject({ balanceMinor: 10_000 - settled * 2, reservedMinor: 6 * 5 });
+  });
+
   it('stays consistent when concurrent settles race for the same reservation', async () => {
     const account = await accountWithBalance(store, 1000);
     const reservation = await store.reservations.reserve(account.id, minorUnits(200));

@@ -177,29 +177,48 @@ export class LiveLeg {
 
   /** Moves the row along dialing → ringing → answered → bridged (→ answered in the C4 loop); a late or repeated signal changes nothing. */
   async mark(state: Extract<LegState, 'ringing' | 'answered' | 'bridged'>): Promise<void> {
-    if (this.settlement || !canLegTransition(this.state, state)) return;
+    if (!this.canMark(state)) return;
     this.state = state;
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
     // A talk goes on while the database is away; its row catches up when it is back.
-    await this.writeRow(`mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
+    await LiveLeg.writeRows([this], `mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
     // The state this write persisted: the leg may have moved on meanwhile (B's answer, then its bridge), and announces that after its own write.
     this.publish(null, state);
   }
 
-  async replaceHold(hold: Hold | undefined): Promise<void> {
-    this.hold = hold;
-    await this.writeRow(`hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
+  /**
+   * A talk's legs to `bridged` in one statement (one commit, one round trip) instead of one each:
+   * the same mark as `mark('bridged')` for each leg that may still take it.
+   */
+  static async markBridged(legs: readonly LiveLeg[]): Promise<void> {
+    const [first, ...others] = legs.filter((leg) => leg.canMark('bridged'));
+    if (!first) return;
+    const moving = [first, ...others] as const;
+    for (const leg of moving) leg.state = 'bridged';
+    await LiveLeg.writeRows(moving, `mark legs ${moving.map((leg) => leg.uuid).join(', ')} bridged`, { state: 'bridged' });
+    for (const leg of moving) leg.publish(null, 'bridged');
   }
 
-  /** Queues an update of the row behind the ones before it (rowWrites); each waits out an outage. */
-  private writeRow(what: string, patch: LegPatch): Promise<unknown> {
-    // Queued behind an earlier write of this row (perhaps waiting out an outage) is waiting, not
+  private canMark(state: LegState): boolean {
+    return !this.settlement && canLegTransition(this.state, state);
+  }
+
+  async replaceHold(hold: Hold | undefined): Promise<void> {
+    this.hold = hold;
+    await LiveLeg.writeRows([this], `hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
+  }
+
+  /** Queues `patch` of these legs' rows behind the writes of each before it; the write waits out an outage. */
+  private static writeRows(legs: readonly [LiveLeg, ...LiveLeg[]], what: string, patch: LegPatch): Promise<unknown> {
+    const { ctx } = legs[0];
+    // Queued behind an earlier write of a row (perhaps waiting out an outage) is waiting, not
     // work: a step awaiting this write must not count as busy meanwhile, or the harness's "quiet"
     // and the engine's idle accounting wait for a clock that only moves once nothing is busy.
-    const write = this.ctx.work
-      .waitFor(this.rowWrites)
-      .then(() => this.ctx.work.run(() => this.ctx.untilWritten(what, () => this.ctx.store.legs.update(this.uuid, patch))));
-    this.rowWrites = write.catch(() => undefined);
+    const write = ctx.work
+      .waitFor(Promise.all(legs.map((leg) => leg.rowWrites)))
+      .then(() => ctx.work.run(() => ctx.untilWritten(what, () => ctx.store.legs.updateEach(legs.map((leg) => leg.uuid), patch))));
+    const landed = write.catch(() => undefined);
+    for (const leg of legs) leg.rowWrites = landed;
     return write;
   }
 

@@ -21,7 +21,7 @@ import { HANDED_OVER } from './clean-stop';
 import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
 import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
-import type { LiveLeg } from './live-leg';
+import { LiveLeg } from './live-leg';
 import { openCarrierTry, openNextTry, type TrySpec } from './carrier-tries';
 import type { CarrierDial, LegTries } from '../../routing/leg-router';
 import { requestData, withRequestData } from './request-data';
@@ -66,6 +66,8 @@ export class RequestRunner implements FlowHost {
   legA: LiveLeg | undefined;
   legB: LiveLeg | undefined;
   private state: RequestState;
+  /** The state the row holds: `state`, unless a move is written with the next one (`writtenWithTheNextMove`). */
+  private stored: RequestState;
   private readonly money: AttemptMoney;
   private readonly flow: ModeFlow;
   private readonly sourceFirst: boolean;
@@ -95,6 +97,7 @@ export class RequestRunner implements FlowHost {
   ) {
     this.request = request;
     this.state = isRequestState(request.state) ? request.state : WAITING;
+    this.stored = this.state;
     this.money = new AttemptMoney(ctx);
     this.timers = new TalkTimers(ctx.clock, () => this.log);
     // Simultaneous mode needs a destination to ring; without one it is source first (decide agrees).
@@ -286,11 +289,11 @@ export class RequestRunner implements FlowHost {
       const state = fresh && isRequestState(fresh.state) ? fresh.state : undefined;
       this.log.warn('request changed under us', { expected: this.state, found: fresh?.state, event: event.type });
       if (state === undefined || isFinalState(state)) {
-        if (state !== undefined) this.state = state;
+        if (state !== undefined) this.state = this.stored = state;
         await this.abandon();
         return false;
       }
-      this.state = state;
+      this.state = this.stored = state;
       return retried ? false : this.step(event, state, true);
     }
     if (!final) for (const action of decision.actions) await this.act(action, joined);
@@ -334,10 +337,16 @@ export class RequestRunner implements FlowHost {
     };
   }
 
-  /** Compare-and-set from the state we hold; false when the row is no longer in it. */
+  /** Compare-and-set from the state the row holds; false when the row is no longer in it. */
   private async persist(event: RequestEvent, decision: Decision): Promise<boolean> {
     const from = this.state;
     const to = decision.to;
+    if (writtenWithTheNextMove(from, decision)) {
+      this.state = to;
+      this.request = { ...this.request, state: to, stateChangedAt: this.ctx.clock.now() };
+      this.announce(from, to, event.type, undefined);
+      return true;
+    }
     const patch: CallbackRequestPatch = {};
     for (const action of decision.actions) if (action.type === 'schedule_retry') patch.dueAt = action.at;
     // Waiting again or done: any instance may take it (the retry), or nobody needs to.
@@ -346,12 +355,12 @@ export class RequestRunner implements FlowHost {
     if (cause !== undefined) patch.lastCause = cause.slice(0, 64);
     if (event.type === 'destination_chosen') patch.destination = event.number;
     if (to === 'bridged' && !requestData(this.request.data).talked) patch.data = withRequestData(this.request.data, { talked: true });
-    if (!(await this.transition(from, to, patch))) return false;
+    if (!(await this.transition(this.stored, to, patch))) return false;
 
     // Released: the lease is nobody's now, so there is nothing left to renew.
     if (patch.release) this.lease?.stop();
     const now = this.ctx.clock.now();
-    this.state = to;
+    this.state = this.stored = to;
     this.request = {
       ...this.request,
       state: to,
@@ -443,9 +452,9 @@ export class RequestRunner implements FlowHost {
     const a = this.legA;
     const b = this.legB;
     if (!a || !b) return;
-    // The marks take the legs to `bridged` at once and their rows when the database lets them
-    // (they wait out an outage): the talk's features must not wait for that.
-    const marked = Promise.all([a.mark('bridged'), b.mark('bridged')]);
+    // The marks take the legs to `bridged` at once and their rows (one statement) when the
+    // database lets them (they wait out an outage): the talk's features must not wait for that.
+    const marked = LiveLeg.markBridged([a, b]);
     this.startTalkHook(a, b);
     await marked;
   }
@@ -686,9 +695,20 @@ export class RequestRunner implements FlowHost {
     if (fresh?.state === 'cancelled') this.log.info('cancelled elsewhere; ending its legs');
     else this.log.error('lost the lease on a request being called', { state: fresh?.state, owner: fresh?.claimedBy });
     if (fresh) this.request = fresh;
-    if (fresh && isRequestState(fresh.state)) this.state = fresh.state;
+    if (fresh && isRequestState(fresh.state)) this.state = this.stored = fresh.state;
     await this.abandon();
   }
+}
+
+/**
+ * Simultaneous mode's first answer (`dialing_both` → `dialing_b` or `b_answered`) does nothing and
+ * records nothing the leg's own row (its `answered` mark) does not: the row keeps `dialing_both`
+ * until the next move (the bridge, or the end), whose compare-and-set goes from there. One
+ * statement and one commit less per call; a cancel or a recovery meanwhile finds `dialing_both`
+ * and ends the call as it would from either (README, "Which writes a call makes").
+ */
+function writtenWithTheNextMove(from: RequestState, decision: Decision): boolean {
+  return from === 'dialing_both' && decision.actions.length === 0 && !isFinalState(decision.to);
 }
 
 /**

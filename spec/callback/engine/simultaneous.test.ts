@@ -1,4 +1,5 @@
 import { rateLeg } from '../../../lib/billing';
+import { cancelStoredRequest } from '../../../lib/callback/engine/cancel-stored';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, PROMPTS_DIR, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
 
@@ -35,6 +36,34 @@ describeEachDatabase('callback engine, simultaneous', (getDb, dbEngine) => {
     const callbackRate = await r.store.tariffs.findRateByLongestPrefix(account.callbackTariffId!, SOURCE);
     const expected = rateLeg(callbackRate!, 33).costMinor + rateLeg(retail!, 30).costMinor;
     expect(await r.store.accounts.balance(account.id)).toMatchObject({ balanceMinor: 1_000 - expected, reservedMinor: 0 });
+  });
+
+  it.each(['on this instance', 'through the row alone (another instance, the CLI)'])('writes the first answer with the next move: the row stays dialing_both, and a cancel %s still ends and books both legs', async (how) => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(1_000);
+    r.sim.setPhone(SOURCE, { kind: 'answer', ringing: true, afterMs: 2_000 });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', ringing: true, afterMs: 60_000 });
+
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    await r.runUntil(() => r.requests.some((c) => c.requestId === request.id && c.to === 'dialing_b'), 'A answered');
+    await r.settle();
+    const claimed = await r.store.callbackRequests.findById(request.id);
+    expect(claimed).toMatchObject({ state: 'dialing_both' });
+    const [a] = await r.store.legs.listForRequest(request.id);
+    // What recovery needs of that answer is the leg's own row.
+    expect(a).toMatchObject({ role: 'A', state: 'answered', answeredAt: expect.any(Number) });
+
+    // The runner moves the row from the state it holds; a cancel through the row from the state it shows.
+    expect(how === 'on this instance' ? await r.engine.cancel(request.id) : await cancelStoredRequest(r.store, request.id)).toBe(true);
+    const done = await r.finish(request.id);
+
+    expect(done).toMatchObject({ state: 'cancelled', version: claimed!.version + 1 });
+    const legs = await r.store.legs.listForRequest(request.id);
+    expect(legs.map((leg) => leg.endedAt)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(await r.store.cdrs.listForRequest(request.id)).toHaveLength(2);
+    expect(await r.store.reservations.listHeld({ accountId: account.id })).toEqual([]);
+    await r.settle();
+    expect(r.sim.channels()).toEqual([]);
   });
 
   it('ends an answered A with the Busy IVR when B is busy', async () => {
