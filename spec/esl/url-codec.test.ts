@@ -14,6 +14,11 @@ function switchUrlEncode(value: string): string {
   return out;
 }
 
+/** Text made of the parts that matter to the encoder: escapes, broken escapes, non-ASCII, controls. */
+const text = fc
+  .array(fc.oneof(fc.constantFrom('%', '%4', '%zz', '%4a', 'ü', '€', '😀', '\ud800', '\x7f', '\x00', ' ', ':'), fc.string({ maxLength: 3 })), { maxLength: 12 })
+  .map((parts) => parts.join(''));
+
 describe('eslUrlEncode', () => {
   it.each([
     ['CHANNEL_ANSWER', 'CHANNEL_ANSWER'],
@@ -29,22 +34,19 @@ describe('eslUrlEncode', () => {
   });
 
   it('agrees with switch_url_encode on any text, escapes and non-ASCII included', () => {
-    const unit = fc.oneof(fc.constantFrom('%', '%4', '%zz', '%4a', 'ü', '€', '😀', '\ud800', '\x7f', '\x00', ' ', ':'), fc.string({ unit: 'binary', maxLength: 3 }));
     fc.assert(
-      fc.property(fc.array(unit, { maxLength: 12 }), (parts) => {
-        const value = parts.join('');
-        expect(eslUrlEncode(value)).toBe(switchUrlEncode(value));
-      }),
+      fc.property(text, (value) => eslUrlEncode(value) === switchUrlEncode(value)),
       { numRuns: 300 },
     );
   });
 
-  it('round-trips through eslUrlDecode when the text has no %', () => {
+  it('round-trips through eslUrlDecode when the text has no % and no lone surrogate', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }).filter((value) => !value.includes('%')), (value) => {
-        expect(eslUrlDecode(eslUrlEncode(value))).toBe(value);
-      }),
-      { numRuns: 1_000 },
+      fc.property(
+        text.filter((value) => !value.includes('%') && !value.includes('\ud800')),
+        (value) => eslUrlDecode(eslUrlEncode(value)) === value,
+      ),
+      { numRuns: 300 },
     );
   });
 });
