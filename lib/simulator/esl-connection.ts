@@ -43,7 +43,7 @@ export abstract class EslConnection implements EventSink {
     socket.setNoDelay(true);
     this.writes = new CoalescedWrites((bytes) => {
       if (socket.writable) socket.write(bytes);
-    });
+    }, 'loop-turn');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.core.logger.debug(`simulator: ESL connection ${this.id}: ${error.message}`));
     socket.on('close', () => this.handleClose());

@@ -27,6 +27,7 @@ describe('EslConnection', () => {
     expect(transport.commandLines()).toEqual(['myevents']);
     transport.receive(reply.ok('+OK Events Enabled'));
     await expect(first).resolves.toMatchObject({ text: '+OK Events Enabled' });
+    await flushAsync();
     expect(transport.commandLines()).toEqual(['myevents', 'api status']);
     transport.receive(reply.api('UP 0 years\n'));
     await expect(second).resolves.toBe('UP 0 years\n');
@@ -46,6 +47,7 @@ describe('EslConnection', () => {
     expect(connection.pendingCommands).toBe(3);
     transport.receive(reply.api('+OK\n'));
     await expect(first).resolves.toBe('+OK\n');
+    await flushAsync();
     expect(transport.commandLines()).toEqual(['api uuid_setvar u1 v 1', 'bgapi originate x', 'api uuid_setvar u2 v 2']);
     transport.receive(Buffer.concat([reply.ok('+OK Job-UUID: j1'), reply.api('-ERR No such channel!\n')]));
     await expect(second).resolves.toMatchObject({ text: '+OK Job-UUID: j1' });
@@ -62,7 +64,7 @@ describe('EslConnection', () => {
     const connection = new EslConnection(transport, { name: 'test', logger, clock: new ManualClock(), pipelineDepth: 4 });
     const replies = ['a', 'b', 'c'].map((name) => connection.api(`uuid_exists ${name}`));
     expect(writes).toHaveLength(0);
-    await Promise.resolve();
+    await new Promise(process.nextTick);
     expect(writes).toHaveLength(1);
     expect(transport.commandLines()).toEqual(['api uuid_exists a', 'api uuid_exists b', 'api uuid_exists c']);
     transport.receive(Buffer.concat([reply.api('true'), reply.api('false'), reply.api('true')]));
