@@ -29,7 +29,7 @@ export abstract class EslConnection implements EventSink {
   abstract readonly kind: 'inbound' | 'outbound';
   protected closed = false;
   private readonly parser = new FrameParser({ commands: true });
-  /** FreeSWITCH writes each frame as it comes; one write per tick is what keeps a busy simulator cheap. */
+  /** FreeSWITCH writes each frame as it comes; one write per event-loop turn is what keeps a busy simulator cheap. */
   private readonly writes: CoalescedWrites;
   private chain: Promise<void> = Promise.resolve();
   private holds = 0;
