@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger';
 import { systemClock, type Clock, type TimerHandle } from '../time/clock';
 import { abortReason, onAbort } from './abort';
+import { CoalescedWrites } from './coalesced-writes';
 import { EslCommandFailed, EslDisconnected, EslTimeout } from './errors';
 import { Listeners, errorText } from './listeners';
 import { EslProtocolError, FrameParser, encodeCommand, interpretFrame, type EslEvent, type EslFrame, type EslMessage } from './wire';
@@ -87,6 +88,8 @@ export class EslConnection {
   readonly name: string;
   readonly closed: Promise<CloseInfo>;
   private readonly parser = new FrameParser();
+  /** The commands pump() let through in this tick, written together. */
+  private readonly writes: CoalescedWrites;
   /** Not written yet. */
   private readonly queue: Pending[] = [];
   /** Written, oldest first: the next reply is the first one's. */
@@ -110,6 +113,7 @@ export class EslConnection {
     this.onReply = options.onReply;
     this.listeners = new Listeners(this.logger);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.writes = new CoalescedWrites((bytes) => this.writeNow(bytes));
     transport.on('data', (chunk) => this.onData(chunk));
     // 'end' alone misses a TCP reset (modesl #84): a reset gives 'error' then 'close', no 'end'.
     transport.on('end', () => this.shutdown({ reason: 'peer closed the connection' }));
@@ -204,17 +208,26 @@ export class EslConnection {
     this.shutdown({ reason });
   }
 
+  /**
+   * Lets commands through the pipeline window. They count as written (in flight: the next replies
+   * are theirs) from here; their bytes go out with the others of this tick, in the same order.
+   */
   private pump(): void {
     const now = this.clock.now();
     while (!this.closeInfo && this.inFlight.length < this.pipelineDepth && this.queue.length > 0) {
       const next = this.queue.shift() as Pending;
       next.writtenAt = now;
       this.inFlight.push(next);
-      try {
-        this.transport.write(next.bytes);
-      } catch (error) {
-        this.shutdown({ reason: `write failed: ${errorText(error)}`, error: error as Error });
-      }
+      this.writes.push(next.bytes);
+    }
+  }
+
+  private writeNow(bytes: Buffer): void {
+    if (this.closeInfo) return;
+    try {
+      this.transport.write(bytes);
+    } catch (error) {
+      this.shutdown({ reason: `write failed: ${errorText(error)}`, error: error as Error });
     }
   }
 
@@ -298,6 +311,8 @@ export class EslConnection {
     if (leftover > 0) fields.unparsedBytes = leftover;
     if (info.error || leftover > 0) this.logger.warn('ESL connection closed', fields);
     else this.logger.debug('ESL connection closed', fields);
+    // Commands not written yet fail with the others rather than reach a socket being closed.
+    this.writes.discard();
     const pending = [...this.inFlight.splice(0), ...this.queue.splice(0)];
     for (const request of pending) request.reject(new EslDisconnected(this.name, request.label, info.error ? { cause: info.error } : undefined));
     if (!this.transport.destroyed) this.transport.destroy();

@@ -145,6 +145,11 @@ export class Channel {
     return [...this.vars.entries()];
   }
 
+  /** Visits the variables in order without a pair per variable (every channel event lists them). */
+  forEachVar(visit: (name: string, value: string) => void): void {
+    this.vars.forEach((value, name) => visit(name, value));
+  }
+
   isTrue(name: string): boolean {
     return /^(true|yes|on|1|enabled|active|allow)$/i.test(this.vars.get(name) ?? '');
   }

@@ -10,6 +10,7 @@ import { ConferenceRegistry } from './conference';
 import { pressDigit } from './dtmf';
 import { scheduleDigits } from './dtmf-schedule';
 import { EventFactory, otherLegOf, type HeaderValues, type SwitchIdentity } from './event-factory';
+import { EventFrames } from './event-frames';
 import type { EventOrigin, TemplatedEventName } from './event-templates';
 import type { InCallScript, PhoneBook } from './phones';
 import { stopRecording } from './recording';
@@ -18,13 +19,9 @@ import { toneStreamMs } from './tone-stream';
 import type { ConnectionInfo, LingerNoticePlace, RaceOrders } from './types';
 
 export interface EventSink {
-  deliver(event: EslEvent): void;
-  /**
-   * Set when the sink takes only one channel's events (`myevents <uuid>`, every outbound socket):
-   * fire() passes it over events of other channels without asking, which is what keeps an event's
-   * cost flat when thousands of calls each hold a socket.
-   */
-  readonly onlyChannel?: string;
+  /** Increasing in the order sinks are added: an event reaches its sinks in that order. */
+  readonly id: number;
+  deliver(fired: EventFrames): void;
 }
 
 export interface BridgeLink {
@@ -85,7 +82,15 @@ export class SwitchCore {
   private stopped = false;
   private readonly legs = new Map<string, Session>();
   private readonly finished = new Map<string, Channel>();
+  /** Sinks that may take any channel's events. */
   private readonly sinks = new Set<EventSink>();
+  /**
+   * Sinks that take one channel's events only (`myevents <uuid>`, every outbound socket), by that
+   * channel: fire() never visits those of other channels, which keeps an event's cost flat when
+   * thousands of calls each hold a socket.
+   */
+  private readonly channelSinks = new Map<string, EventSink[]>();
+  private readonly sinkChannels = new Map<EventSink, string>();
   private readonly bridges = new Map<string, BridgeLink>();
   /** A leg hung up because its peer hung up tears down after that peer (capture 09). */
   private readonly teardownAfter = new Map<string, string>();
@@ -131,6 +136,8 @@ export class SwitchCore {
   shutdown(): void {
     this.stopped = true;
     this.sinks.clear();
+    this.channelSinks.clear();
+    this.sinkChannels.clear();
     for (const connection of [...this.connections]) connection.destroy();
   }
 
@@ -138,20 +145,45 @@ export class SwitchCore {
     this.sinks.add(sink);
   }
 
+  /** From now on `sink` takes only the events of channel `uuid` (or of jobs it owns). */
+  bindSink(sink: EventSink, uuid: string): void {
+    if (!this.sinks.delete(sink)) return;
+    this.sinkChannels.set(sink, uuid);
+    const bound = this.channelSinks.get(uuid);
+    if (bound) bound.push(sink);
+    else this.channelSinks.set(uuid, [sink]);
+  }
+
   removeSink(sink: EventSink): void {
-    this.sinks.delete(sink);
+    if (this.sinks.delete(sink)) return;
+    const uuid = this.sinkChannels.get(sink);
+    if (uuid === undefined) return;
+    this.sinkChannels.delete(sink);
+    const bound = this.channelSinks.get(uuid) ?? [];
+    if (bound.length <= 1) this.channelSinks.delete(uuid);
+    else bound.splice(bound.indexOf(sink), 1);
   }
 
   fire(event: EslEvent): void {
     if (this.stopped) return;
-    // The same test as Subscription.accepts for `myevents`, read once per event instead of per sink.
-    const uuid = event.headers.get('Unique-ID');
-    const owner = event.headers.get('Job-Owner-UUID');
-    for (const sink of [...this.sinks]) {
-      const only = sink.onlyChannel;
-      if (only === undefined || only === uuid || only === owner) sink.deliver(event);
+    const targets = this.sinksFor(event);
+    if (targets.length > 0) {
+      const fired = new EventFrames(event);
+      for (const sink of targets) sink.deliver(fired);
     }
     this.onEvent?.(event);
+  }
+
+  /** The sinks that may take `event`, in the order they were added (the same test as Subscription.accepts for `myevents`). */
+  private sinksFor(event: EslEvent): EventSink[] {
+    const targets = [...this.sinks];
+    const uuid = event.headers.get('Unique-ID');
+    const owner = event.headers.get('Job-Owner-UUID');
+    const mine = uuid === undefined ? undefined : this.channelSinks.get(uuid);
+    const owned = owner === undefined || owner === uuid ? undefined : this.channelSinks.get(owner);
+    if (mine === undefined && owned === undefined) return targets;
+    targets.push(...(mine ?? []), ...(owned ?? []));
+    return targets.sort((a, b) => a.id - b.id);
   }
 
   emit(name: TemplatedEventName, channel: Channel | undefined, values: HeaderValues = {}, options: { body?: string; origin?: EventOrigin } = {}): void {

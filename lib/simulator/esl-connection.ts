@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { encodeCommandReply, encodeEventFrame, FrameParser, type EslEvent, type EslFrame } from '../esl/wire';
+import { CoalescedWrites } from '../esl/coalesced-writes';
+import { encodeCommandReply, FrameParser, type EslFrame } from '../esl/wire';
 import type { EventSink, SwitchCore } from './core';
+import type { EventFrames } from './event-frames';
 import type { Session } from './session';
 import { Subscription } from './subscription';
 import type { ConnectionInfo } from './types';
@@ -27,6 +29,8 @@ export abstract class EslConnection implements EventSink {
   abstract readonly kind: 'inbound' | 'outbound';
   protected closed = false;
   private readonly parser = new FrameParser({ commands: true });
+  /** FreeSWITCH writes each frame as it comes; one write per event-loop turn is what keeps a busy simulator cheap. */
+  private readonly writes: CoalescedWrites;
   private chain: Promise<void> = Promise.resolve();
   private holds = 0;
   private held: Buffer[] = [];
@@ -37,6 +41,9 @@ export abstract class EslConnection implements EventSink {
     protected readonly socket: Socket,
   ) {
     socket.setNoDelay(true);
+    this.writes = new CoalescedWrites((bytes) => {
+      if (socket.writable) socket.write(bytes);
+    }, 'loop-turn');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.core.logger.debug(`simulator: ESL connection ${this.id}: ${error.message}`));
     socket.on('close', () => this.handleClose());
@@ -65,13 +72,9 @@ export abstract class EslConnection implements EventSink {
     return { id: this.id, kind: this.kind, sessionUuid: this.sessionUuid, remoteAddress: this.socket.remoteAddress };
   }
 
-  get onlyChannel(): string | undefined {
-    return this.subscription.myEvents;
-  }
-
-  deliver(event: EslEvent): void {
-    if (this.closed || !this.subscription.accepts(event)) return;
-    const frame = encodeEventFrame(event, this.subscription.format);
+  deliver(fired: EventFrames): void {
+    if (this.closed || !this.subscription.accepts(fired.event)) return;
+    const frame = fired.frame(this.subscription.format);
     if (this.holds > 0) this.held.push(frame);
     else this.write(frame);
   }
@@ -104,19 +107,28 @@ export abstract class EslConnection implements EventSink {
   /** Sends `notice` (if any) and closes our side once it is flushed. */
   close(notice?: Buffer): void {
     if (this.closed) return;
-    if (notice) this.socket.write(notice);
+    if (notice) this.writes.push(notice);
+    this.writes.flush();
     this.markClosed();
     this.socket.end();
   }
 
+  /** Drops the connection; what was written before still goes out first, as it did one write at a time. */
   destroy(): void {
     if (this.closed && this.socket.destroyed) return;
+    this.writes.flush();
     this.markClosed();
     this.socket.destroy();
   }
 
   protected write(buffer: Buffer): void {
-    if (!this.closed && this.socket.writable) this.socket.write(buffer);
+    if (!this.closed && this.socket.writable) this.writes.push(buffer);
+  }
+
+  /** `myevents <uuid>`: from now on only that channel's events (and its jobs') are offered to this connection. */
+  protected enableMyEvents(uuid: string): void {
+    this.subscription.enableMyEvents(uuid);
+    this.core.bindSink(this, uuid);
   }
 
   protected abstract handle(command: ParsedCommand): Promise<void>;

@@ -23,7 +23,6 @@ export interface SwitchIdentity {
 }
 
 export type HeaderValues = Readonly<Record<string, string | number | undefined>>;
-type HeaderList = Array<[string, string]>;
 
 const TIME_FIELDS: Partial<Record<CallerProfileField, (c: Channel) => number | undefined>> = {
   'Profile-Created-Time': (c) => c.times.created,
@@ -58,15 +57,22 @@ export function localStamp(ms: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-/** A channel's caller profile as header lines with the given prefix (Caller-, Channel-, Other-Leg-). */
-function profileHeaders(channel: Channel, prefix: string, fields: readonly CallerProfileField[] = CALLER_PROFILE_FIELDS): HeaderList {
-  const list: HeaderList = [];
+/** Adds a channel's caller profile as header lines with the given prefix (Caller-, Channel-, Other-Leg-). */
+function addProfile(headers: EslHeaders, channel: Channel, prefix: string, fields: readonly CallerProfileField[] = CALLER_PROFILE_FIELDS): EslHeaders {
   for (const field of fields) {
     const time = TIME_FIELDS[field];
     const value = time ? micros(time(channel)) : (FIXED_FIELDS[field] ?? channel.profile[field]);
-    if (value !== undefined && value !== '') list.push([`${prefix}${field}`, value]);
+    if (value !== undefined && value !== '') headers.add(`${prefix}${field}`, value);
   }
-  return list;
+  return headers;
+}
+
+/**
+ * A new event's header list: never indexed, since an event the simulator fires is asked for a few
+ * headers by each connection it goes to and an index of its ~150 names cost more than those scans.
+ */
+function eventHeaders(): EslHeaders {
+  return new EslHeaders([], { indexAfterLookups: 0 });
 }
 
 /**
@@ -74,10 +80,9 @@ function profileHeaders(channel: Channel, prefix: string, fields: readonly Calle
  * (capture 05), whatever its own direction.
  */
 export function otherLegOf(channel: Channel, type: OtherLeg['type']): OtherLeg {
-  const headers = profileHeaders(channel, 'Other-Leg-', OTHER_LEG_FIELDS).map(([name, value]): [string, string] => [
-    name,
-    type === 'originator' && name === 'Other-Leg-Logical-Direction' ? 'inbound' : value,
-  ]);
+  const headers = addProfile(eventHeaders(), channel, 'Other-Leg-', OTHER_LEG_FIELDS)
+    .entries()
+    .map(([name, value]): [string, string] => [name, type === 'originator' && name === 'Other-Leg-Logical-Direction' ? 'inbound' : value]);
   return { type, uuid: channel.uuid, headers };
 }
 
@@ -107,16 +112,17 @@ export class EventFactory {
 
   /** An event a client sent with `sendevent`: the prelude, then its own headers. */
   custom(name: string, headers: ReadonlyArray<readonly [string, string]>, body?: string): EslEvent {
-    const list = this.prelude(name, undefined, { file: 'mod_event_socket.c', func: 'parse_command', line: 2245 });
-    for (const [header, value] of headers) list.push([header, value]);
-    return this.event(name, list, body);
+    const all = this.prelude(name, undefined, { file: 'mod_event_socket.c', func: 'parse_command', line: 2245 });
+    for (const [header, value] of headers) all.add(header, value);
+    return event(name, all, body);
   }
 
   /** The CHANNEL_DATA headers of the `connect` reply on an outbound socket. */
   channelData(channel: Channel): EslHeaders {
-    const list = this.prelude('CHANNEL_DATA', undefined, CHANNEL_DATA_ORIGIN);
-    list.push(...profileHeaders(channel, 'Channel-'), ...this.channelHeaders(channel), ...this.variableHeaders(channel));
-    return new EslHeaders(list);
+    const headers = this.prelude('CHANNEL_DATA', undefined, CHANNEL_DATA_ORIGIN);
+    addProfile(headers, channel, 'Channel-');
+    this.addChannel(headers, channel);
+    return addVariables(headers, channel);
   }
 
   private compose(
@@ -127,78 +133,78 @@ export class EventFactory {
     values: HeaderValues,
     options: { body?: string; origin?: EventOrigin },
   ): EslEvent {
-    const list = this.prelude(name, subclass, options.origin ?? template.origin);
-    list.push(...pick(template.before, values));
+    const headers = this.prelude(name, subclass, options.origin ?? template.origin);
+    pick(headers, template.before, values);
     if (template.channel && channel) {
-      list.push(...this.channelHeaders(channel));
-      if (template.variables) list.push(...this.variableHeaders(channel));
+      this.addChannel(headers, channel);
+      if (template.variables) addVariables(headers, channel);
     }
-    list.push(...pick(template.after, values));
-    return this.event(name, list, options.body);
+    pick(headers, template.after, values);
+    return event(name, headers, options.body);
   }
 
-  private event(name: string, list: HeaderList, body: string | undefined): EslEvent {
-    const headers = new EslHeaders(list);
-    return body === undefined ? { name, headers } : { name, headers, body };
-  }
-
-  private prelude(name: string, subclass: string | undefined, origin: EventOrigin): HeaderList {
+  private prelude(name: string, subclass: string | undefined, origin: EventOrigin): EslHeaders {
     const now = this.clock.now();
-    const list: HeaderList = subclass ? [['Event-Subclass', subclass]] : [];
-    list.push(
-      ['Event-Name', name],
-      ['Core-UUID', this.identity.coreUuid],
-      ['FreeSWITCH-Hostname', this.identity.hostname],
-      ['FreeSWITCH-Switchname', this.identity.hostname],
-      ['FreeSWITCH-IPv4', this.identity.ipv4],
-      ['FreeSWITCH-IPv6', this.identity.ipv6],
-      ['Event-Date-Local', localStamp(now)],
-      ['Event-Date-GMT', new Date(now).toUTCString()],
-      ['Event-Date-Timestamp', micros(now)],
-      ['Event-Calling-File', origin.file],
-      ['Event-Calling-Function', origin.func],
-      ['Event-Calling-Line-Number', String(origin.line)],
-      ['Event-Sequence', String(++this.sequence)],
-    );
-    return list;
+    const headers = eventHeaders();
+    if (subclass) headers.add('Event-Subclass', subclass);
+    return headers
+      .add('Event-Name', name)
+      .add('Core-UUID', this.identity.coreUuid)
+      .add('FreeSWITCH-Hostname', this.identity.hostname)
+      .add('FreeSWITCH-Switchname', this.identity.hostname)
+      .add('FreeSWITCH-IPv4', this.identity.ipv4)
+      .add('FreeSWITCH-IPv6', this.identity.ipv6)
+      .add('Event-Date-Local', localStamp(now))
+      .add('Event-Date-GMT', new Date(now).toUTCString())
+      .add('Event-Date-Timestamp', micros(now))
+      .add('Event-Calling-File', origin.file)
+      .add('Event-Calling-Function', origin.func)
+      .add('Event-Calling-Line-Number', String(origin.line))
+      .add('Event-Sequence', String(++this.sequence));
   }
 
-  private channelHeaders(channel: Channel): HeaderList {
-    const list: HeaderList = [
-      ['Channel-State', channel.state],
-      ['Channel-Call-State', channel.callState],
-      ['Channel-State-Number', String(channel.stateNumber)],
-      ['Channel-Name', channel.name],
-      ['Unique-ID', channel.uuid],
-      ['Call-Direction', channel.direction],
-      ['Presence-Call-Direction', channel.direction],
-      ['Channel-HIT-Dialplan', String(channel.hitDialplan)],
-    ];
+  private addChannel(headers: EslHeaders, channel: Channel): void {
+    headers
+      .add('Channel-State', channel.state)
+      .add('Channel-Call-State', channel.callState)
+      .add('Channel-State-Number', String(channel.stateNumber))
+      .add('Channel-Name', channel.name)
+      .add('Unique-ID', channel.uuid)
+      .add('Call-Direction', channel.direction)
+      .add('Presence-Call-Direction', channel.direction)
+      .add('Channel-HIT-Dialplan', String(channel.hitDialplan));
     // A leg with a presence_id (a user/ leg: the directory's dial-string sets it) shows it here.
     const presence = channel.getVar('presence_id');
-    if (presence !== undefined) list.push(['Channel-Presence-ID', presence]);
-    list.push(['Channel-Call-UUID', channel.callUuid], ['Answer-State', channel.answerState]);
-    if (channel.hangupCause) list.push(['Hangup-Cause', channel.hangupCause]);
+    if (presence !== undefined) headers.add('Channel-Presence-ID', presence);
+    headers.add('Channel-Call-UUID', channel.callUuid).add('Answer-State', channel.answerState);
+    if (channel.hangupCause) headers.add('Hangup-Cause', channel.hangupCause);
     if (channel.media) {
-      for (const side of ['Read', 'Write']) {
-        list.push([`Channel-${side}-Codec-Name`, 'PCMU'], [`Channel-${side}-Codec-Rate`, '8000'], [`Channel-${side}-Codec-Bit-Rate`, '64000']);
+      for (const side of MEDIA_SIDES) {
+        headers.add(`Channel-${side}-Codec-Name`, 'PCMU').add(`Channel-${side}-Codec-Rate`, '8000').add(`Channel-${side}-Codec-Bit-Rate`, '64000');
       }
     }
-    list.push(...profileHeaders(channel, 'Caller-'));
-    if (channel.other) list.push(['Other-Type', channel.other.type], ...channel.other.headers.map(([n, v]): [string, string] => [n, v]));
-    return list;
-  }
-
-  private variableHeaders(channel: Channel): HeaderList {
-    return channel.variables().map(([name, value]): [string, string] => [`variable_${name}`, value]);
+    addProfile(headers, channel, 'Caller-');
+    if (channel.other) {
+      headers.add('Other-Type', channel.other.type);
+      for (const [name, value] of channel.other.headers) headers.add(name, value);
+    }
   }
 }
 
-function pick(names: readonly string[], values: HeaderValues): HeaderList {
-  const list: HeaderList = [];
+const MEDIA_SIDES = ['Read', 'Write'] as const;
+
+function event(name: string, headers: EslHeaders, body: string | undefined): EslEvent {
+  return body === undefined ? { name, headers } : { name, headers, body };
+}
+
+function addVariables(headers: EslHeaders, channel: Channel): EslHeaders {
+  channel.forEachVar((name, value) => headers.add(`variable_${name}`, value));
+  return headers;
+}
+
+function pick(headers: EslHeaders, names: readonly string[], values: HeaderValues): void {
   for (const name of names) {
     const value = values[name];
-    if (value !== undefined && value !== '') list.push([name, String(value)]);
+    if (value !== undefined && value !== '') headers.add(name, String(value));
   }
-  return list;
 }

@@ -89,7 +89,7 @@ class InboundConnection extends EslConnection {
       return;
     }
     if (format === 'plain' || format === 'json') this.subscription.format = format;
-    this.subscription.enableMyEvents(uuid);
+    this.enableMyEvents(uuid);
     this.reply('+OK Events Enabled');
   }
 }

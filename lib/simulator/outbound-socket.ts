@@ -204,7 +204,7 @@ export class OutboundSocket extends EslConnection implements SessionController {
       .find((w) => /^(plain|json)$/i.test(w))
       ?.toLowerCase();
     if (format === 'plain' || format === 'json') this.subscription.format = format;
-    this.subscription.enableMyEvents(this.sessionUuid);
+    this.enableMyEvents(this.sessionUuid);
     this.reply('+OK Events Enabled');
   }
 

@@ -35,8 +35,12 @@ export function parseEventCommand(words: string[]): ParsedEventCommand {
 }
 
 interface Filter {
-  header: string;
-  value: string;
+  readonly header: string;
+  /** As the client wrote it (what `filter delete` names). */
+  readonly value: string;
+  /** A `-` value excludes. */
+  readonly positive: boolean;
+  readonly matches: (actual: string) => boolean;
 }
 
 /**
@@ -97,7 +101,7 @@ export class Subscription {
   }
 
   addFilter(header: string, value: string): void {
-    this.filters.push({ header, value });
+    this.filters.push({ header, value, positive: !value.startsWith('-'), matches: matcher(value.replace(/^[+-]+/, '')) });
   }
 
   /** `filter delete H [v]` / `filter delete all`. */
@@ -119,8 +123,9 @@ export class Subscription {
   }
 
   private customAllowed(event: EslEvent): boolean {
+    if (event.name !== 'CUSTOM') return true;
     const subclass = event.headers.get('Event-Subclass');
-    return event.name !== 'CUSTOM' || subclass === undefined || this.subclasses.has(subclass);
+    return subclass === undefined || this.subclasses.has(subclass);
   }
 
   /** OR-ed filters; a `-` prefix excludes and wins, `/re/` is a regular expression. */
@@ -130,11 +135,9 @@ export class Subscription {
     for (const filter of this.filters) {
       const actual = event.headers.get(filter.header);
       if (actual === undefined) continue;
-      const positive = !filter.value.startsWith('-');
-      const wanted = filter.value.replace(/^[+-]+/, '');
-      if (send && positive) continue;
-      if (matches(actual, wanted)) {
-        if (!positive) return false;
+      if (send && filter.positive) continue;
+      if (filter.matches(actual)) {
+        if (!filter.positive) return false;
         send = true;
       }
     }
@@ -142,14 +145,18 @@ export class Subscription {
   }
 }
 
-function matches(actual: string, wanted: string): boolean {
+/** A filter value's test, made once: `/re/` is a regular expression (one that does not compile matches nothing). */
+function matcher(wanted: string): (actual: string) => boolean {
   if (wanted.startsWith('/')) {
     const source = wanted.endsWith('/') && wanted.length > 1 ? wanted.slice(1, -1) : wanted.slice(1);
+    let pattern: RegExp;
     try {
-      return new RegExp(source).test(actual);
+      pattern = new RegExp(source);
     } catch {
-      return false;
+      return () => false;
     }
+    return (actual) => pattern.test(actual);
   }
-  return actual.toLowerCase() === wanted.toLowerCase();
+  const lower = wanted.toLowerCase();
+  return (actual) => actual.toLowerCase() === lower;
 }

@@ -23,9 +23,11 @@ describe('EslConnection', () => {
     const first = connection.command('myevents');
     const second = connection.api('status');
     const third = connection.request('command-reply', 'linger');
+    await flushAsync();
     expect(transport.commandLines()).toEqual(['myevents']);
     transport.receive(reply.ok('+OK Events Enabled'));
     await expect(first).resolves.toMatchObject({ text: '+OK Events Enabled' });
+    await flushAsync();
     expect(transport.commandLines()).toEqual(['myevents', 'api status']);
     transport.receive(reply.api('UP 0 years\n'));
     await expect(second).resolves.toBe('UP 0 years\n');
@@ -40,15 +42,39 @@ describe('EslConnection', () => {
     const first = connection.api('uuid_setvar u1 v 1');
     const second = connection.request('command-reply', 'bgapi originate x', { headers: { 'Job-UUID': 'j1' } });
     const third = connection.api('uuid_setvar u2 v 2');
+    await flushAsync();
     expect(transport.commandLines()).toEqual(['api uuid_setvar u1 v 1', 'bgapi originate x']);
     expect(connection.pendingCommands).toBe(3);
     transport.receive(reply.api('+OK\n'));
     await expect(first).resolves.toBe('+OK\n');
+    await flushAsync();
     expect(transport.commandLines()).toEqual(['api uuid_setvar u1 v 1', 'bgapi originate x', 'api uuid_setvar u2 v 2']);
     transport.receive(Buffer.concat([reply.ok('+OK Job-UUID: j1'), reply.api('-ERR No such channel!\n')]));
     await expect(second).resolves.toMatchObject({ text: '+OK Job-UUID: j1' });
     await expect(third).resolves.toBe('-ERR No such channel!\n');
     expect(connection.pendingCommands).toBe(0);
+  });
+
+  it('writes the commands of one tick in one write, in order, and none of them once the connection closed', async () => {
+    const transport = new FakeTransport();
+    const writes: Buffer[] = [];
+    const write = transport.write.bind(transport);
+    transport.write = (data) => (writes.push(data), write(data));
+    const { logger } = memoryLogger();
+    const connection = new EslConnection(transport, { name: 'test', logger, clock: new ManualClock(), pipelineDepth: 4 });
+    const replies = ['a', 'b', 'c'].map((name) => connection.api(`uuid_exists ${name}`));
+    expect(writes).toHaveLength(0);
+    await new Promise(process.nextTick);
+    expect(writes).toHaveLength(1);
+    expect(transport.commandLines()).toEqual(['api uuid_exists a', 'api uuid_exists b', 'api uuid_exists c']);
+    transport.receive(Buffer.concat([reply.api('true'), reply.api('false'), reply.api('true')]));
+    await expect(Promise.all(replies)).resolves.toEqual(['true', 'false', 'true']);
+
+    const unwritten = connection.api('uuid_exists d');
+    connection.close();
+    await expect(unwritten).rejects.toBeInstanceOf(EslDisconnected);
+    await flushAsync();
+    expect(writes).toHaveLength(1);
   });
 
   it('gives each pipelined command the time it waited to be written and for its reply', async () => {

@@ -81,11 +81,10 @@ export function encodedHeaderLines(headers: EslHeaders): string {
 }
 
 /** `switch_event_serialize`: URL-encoded header lines, then the body's length and the body, or a blank line. */
-export function serializeEventPlain(event: EslEvent): Buffer {
+export function eventPlainText(event: EslEvent): string {
   const text = encodedHeaderLines(event.headers);
-  if (event.body === undefined) return Buffer.from(`${text}\n`, 'utf8');
-  const body = Buffer.from(event.body, 'utf8');
-  return Buffer.concat([Buffer.from(`${text}Content-Length: ${body.length}\n\n`, 'utf8'), body]);
+  if (event.body === undefined) return `${text}\n`;
+  return `${text}Content-Length: ${Buffer.byteLength(event.body, 'utf8')}\n\n${event.body}`;
 }
 
 /**
@@ -93,7 +92,7 @@ export function serializeEventPlain(event: EslEvent): Buffer {
  * Written by hand because cJSON keeps a repeated header as a repeated key (CHANNEL_HANGUP_COMPLETE's
  * Hangup-Cause, capture 03), which an object literal cannot hold.
  */
-export function serializeEventJson(event: EslEvent): Buffer {
+export function eventJsonText(event: EslEvent): string {
   const members: string[] = [];
   event.headers.forEach((name, value) => {
     if (value !== '') members.push(`${JSON.stringify(name)}:${JSON.stringify(value)}`);
@@ -101,5 +100,5 @@ export function serializeEventJson(event: EslEvent): Buffer {
   if (event.body !== undefined) {
     members.push(`"Content-Length":${JSON.stringify(String(Buffer.byteLength(event.body, 'utf8')))}`, `"_body":${JSON.stringify(event.body)}`);
   }
-  return Buffer.from(`{${members.join(',')}}`, 'utf8');
+  return `{${members.join(',')}}`;
 }

@@ -9,20 +9,36 @@
 // Bytes FreeSWITCH escapes besides controls and non-ASCII (src/switch_utils.c).
 const ESCAPED = new Set(' \r\n#%&+:;<=>?@[\\]^`{|}"'.split('').map((c) => c.charCodeAt(0)));
 const HEX = /^[0-9A-Fa-f]{2}$/;
+/** 1 for the ASCII characters written as they are; most header values are only these. */
+const PLAIN = new Uint8Array(128).map((_, code) => (code > 0x20 && code < 0x7f && !ESCAPED.has(code) ? 1 : 0));
+const ESCAPES = Array.from({ length: 256 }, (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`);
 
+/**
+ * A value's event-plain form. Values are encoded for every event the simulator sends, and most
+ * need nothing, so they are scanned as a string and returned as they are; a value with non-ASCII
+ * characters is escaped byte by byte from its UTF-8 form, as FreeSWITCH does.
+ */
 export function eslUrlEncode(value: string): string {
-  const bytes = Buffer.from(value, 'utf8');
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i] as number;
-    const alreadyEscaped = byte === 0x25 && HEX.test(String.fromCharCode(bytes[i + 1] ?? 0, bytes[i + 2] ?? 0));
-    if (!alreadyEscaped && (byte < 0x20 || byte > 0x7e || ESCAPED.has(byte))) {
-      out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    } else {
-      out += String.fromCharCode(byte);
-    }
+  let i = 0;
+  while (i < value.length && PLAIN[value.charCodeAt(i)] === 1) i++;
+  if (i === value.length) return value;
+  // One character per byte from here: non-ASCII text is taken as its UTF-8 bytes.
+  const ascii = !NON_ASCII.test(value);
+  const bytes = ascii ? value : Buffer.from(value, 'utf8').toString('latin1');
+  if (!ascii) i = 0;
+  let out = bytes.slice(0, i);
+  for (; i < bytes.length; i++) {
+    const byte = bytes.charCodeAt(i);
+    const alreadyEscaped = byte === 0x25 && isHexDigit(bytes.charCodeAt(i + 1)) && isHexDigit(bytes.charCodeAt(i + 2));
+    out += PLAIN[byte] === 1 || alreadyEscaped ? bytes[i] : ESCAPES[byte];
   }
   return out;
+}
+
+const NON_ASCII = /[^\0-\x7f]/;
+
+function isHexDigit(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
