@@ -163,11 +163,12 @@ export class SourceFirstFlow implements ModeFlow {
       },
     );
     followProgress(this.host, leg);
-    const first = await Promise.race([
-      leg.signals.bridged.promise.then(() => 'answered' as const),
-      leg.signals.hangup.promise.then(() => 'ended' as const),
-      bridge.then((end) => end.kind),
-    ]);
+    // Callbacks, not a race of promises: what loses the race stays registered for the whole talk.
+    const first = await new Promise<'answered' | 'ended' | BridgeEnd['kind']>((settle) => {
+      leg.signals.bridged.whenDone(() => settle('answered'));
+      leg.signals.hangup.whenDone(() => settle('ended'));
+      void bridge.then((end) => settle(end.kind));
+    });
     if (first === 'answered') {
       this.host.detach(this.talkEndFromBridge(leg, bridge));
       return { kind: 'answered', session: undefined };
