@@ -21,8 +21,7 @@ export interface TalkPlan {
  * whole seconds rounded up, so normally ours does, and the switch's is what is left if we died.
  */
 export class TalkTimers {
-  /** One timer at a time (the warning's, then the stop's): a held call keeps one, not two. */
-  private handle: TimerHandle | undefined;
+  private handles: TimerHandle[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -36,24 +35,15 @@ export class TalkTimers {
   start(plan: TalkPlan): void {
     this.cancel();
     const limits = timeLimitPlan(plan.limitSeconds, { warningSecondsBefore: plan.warningSecondsBefore });
-    const stopAt = plan.talkStartMs + limits.hangupAtSeconds * 1000;
+    const at = (seconds: number): number => plan.talkStartMs + seconds * 1000 - this.clock.now();
     this.log.info('talk limit set', { limitSeconds: limits.hangupAtSeconds, warnAtSeconds: limits.warnAtSeconds });
-    const stop = (): void => {
-      this.handle = this.clock.setTimeout(() => this.fire('hard stop', plan.stop), stopAt - this.clock.now());
-    };
-    if (limits.warnAtSeconds === undefined) stop();
-    else {
-      this.handle = this.clock.setTimeout(() => {
-        stop();
-        this.fire('warning', plan.warn);
-      }, plan.talkStartMs + limits.warnAtSeconds * 1000 - this.clock.now());
-    }
-    this.fire('hard stop handed to the switch', () => plan.stopOnSwitch(stopAt));
+    if (limits.warnAtSeconds !== undefined) this.handles.push(this.clock.setTimeout(() => this.fire('warning', plan.warn), at(limits.warnAtSeconds)));
+    this.handles.push(this.clock.setTimeout(() => this.fire('hard stop', plan.stop), at(limits.hangupAtSeconds)));
+    this.fire('hard stop handed to the switch', () => plan.stopOnSwitch(plan.talkStartMs + limits.hangupAtSeconds * 1000));
   }
 
   cancel(): void {
-    this.handle?.cancel();
-    this.handle = undefined;
+    for (const handle of this.handles.splice(0)) handle.cancel();
   }
 
   private fire(what: string, action: () => Promise<void>): void {
