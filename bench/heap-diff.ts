@@ -120,6 +120,23 @@ function tallies(path: string): Map<string, Tally> {
   return byKind;
 }
 
+export interface HeapDiffRow {
+  readonly kind: string;
+  readonly perCall: number;
+  readonly bytesPerCall: number;
+}
+
+/** What `heldPath` holds beyond `idlePath`, per call, largest first. */
+export function heapDiff(idlePath: string, heldPath: string, calls: number): HeapDiffRow[] {
+  const idle = tallies(idlePath);
+  const held = tallies(heldPath);
+  const rows = [...held].map(([kind, tally]) => {
+    const before = idle.get(kind) ?? { count: 0, bytes: 0 };
+    return { kind, perCall: (tally.count - before.count) / calls, bytesPerCall: (tally.bytes - before.bytes) / calls };
+  });
+  return rows.sort((a, b) => b.bytesPerCall - a.bytesPerCall);
+}
+
 function main(): void {
   const [idlePath, heldPath, callsText, rowsText] = process.argv.slice(2);
   const calls = Number(callsText);
@@ -128,13 +145,7 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
-  const idle = tallies(idlePath);
-  const held = tallies(heldPath);
-  const rows = [...held].map(([kind, tally]) => {
-    const before = idle.get(kind) ?? { count: 0, bytes: 0 };
-    return { kind, perCall: (tally.count - before.count) / calls, bytesPerCall: (tally.bytes - before.bytes) / calls };
-  });
-  rows.sort((a, b) => b.bytesPerCall - a.bytesPerCall);
+  const rows = heapDiff(idlePath, heldPath, calls);
   const total = rows.reduce((sum, row) => sum + row.bytesPerCall, 0);
   console.log(`${(total / 1024).toFixed(2)} KB per call in all`);
   console.table(
@@ -142,4 +153,4 @@ function main(): void {
   );
 }
 
-main();
+if (require.main === module) main();
