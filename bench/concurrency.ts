@@ -1,4 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
+import { join } from 'node:path';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RequestChange } from '../lib/callback/engine';
 import type { WaitFigures } from './command-waits';
@@ -38,7 +39,15 @@ function settled(): { heap: number; rss: number } {
   return { heap: usage.heapUsed, rss: usage.rss };
 }
 
-export async function concurrency(options: { calls: number; dtmfSeconds: number; rate?: number }): Promise<ConcurrencyResult> {
+export interface ConcurrencyOptions {
+  calls: number;
+  dtmfSeconds: number;
+  rate?: number;
+  /** A folder to write heap snapshots of the idle controller and of the held calls to (`idle-<calls>.heapsnapshot`, `held-<calls>.heapsnapshot`), for bench/heap-diff.ts. */
+  heapSnapshots?: string;
+}
+
+export async function concurrency(options: ConcurrencyOptions): Promise<ConcurrencyResult> {
   const sim = await startSimChild();
   try {
     const aNumbers = numbers('202', options.calls);
@@ -52,6 +61,7 @@ export async function concurrency(options: { calls: number; dtmfSeconds: number;
         if (change.to === 'bridged') bridged.add(change.requestId);
       });
       const before = settled();
+      if (options.heapSnapshots) writeHeapSnapshot(join(options.heapSnapshots, `idle-${options.calls}.heapsnapshot`));
       const cpuBefore = { controller: process.cpuUsage(), simulatorMs: (await sim.stats()).cpuMs };
       const rate = options.rate ?? 300;
       const started = performance.now();
@@ -72,6 +82,7 @@ export async function concurrency(options: { calls: number; dtmfSeconds: number;
       const setupCpuSeconds = { controller: round(cpuSince(cpuBefore.controller) / 1000, 1), simulator: round(((await sim.stats()).cpuMs - cpuBefore.simulatorMs) / 1000, 1) };
       await sleep(500);
       const held = settled();
+      if (options.heapSnapshots) writeHeapSnapshot(join(options.heapSnapshots, `held-${options.calls}.heapsnapshot`));
 
       const lag = new LoopLag();
       lag.start();

@@ -17,6 +17,7 @@ import { schedulerBackends, schedulerBench, type SchedulerResult } from './sched
  * (written to latest-<names>.json, so a partial run never overwrites the full one). `--calls=1000,2000`
  * picks the concurrency scenario's sizes (1,000, 5,000 and 10,000 by default) to measure one
  * size without waiting for 10,000, and `--rate=100` the calls ordered per second (300 by default).
+ * `--heap-snapshots=DIR` writes heap snapshots of the idle and the loaded controller there (bench/heap-diff.ts compares them).
  */
 async function main(): Promise<void> {
   const short = process.argv.includes('--short');
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
     const sizes = callSizes ? callSizes.split(',').map((size) => positive(size, '--calls', true)) : short ? [100] : [1_000, 5_000, 10_000];
     const held = [];
     const rate = numberOption('rate');
-    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }) }));
+    const heapSnapshots = process.argv.find((arg) => arg.startsWith('--heap-snapshots='))?.slice('--heap-snapshots='.length);
+    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }), ...(heapSnapshots === undefined ? {} : { heapSnapshots }) }));
     console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
     console.table(
       Object.fromEntries(

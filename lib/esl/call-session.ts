@@ -21,6 +21,7 @@ import { checkVariableName } from './dial-string';
 import { CallEnded, EslCommandFailed, EslDisconnected, EslInvalidArgument, type CallEndReason } from './errors';
 import { parseHangupCause, type HangupCause } from './hangup-causes';
 import { Listeners, errorText } from './listeners';
+import { PendingStep, type Waiter } from './pending-step';
 import type { EslEvent } from './wire';
 
 export interface StepOptions {
@@ -84,21 +85,6 @@ type SessionEvents = {
   end: (end: CallEnd) => void;
 };
 
-interface Execution {
-  complete(event: EslEvent): void;
-  /** `uuid_break all` dropped it from the channel's queue before it ran. */
-  flushed(): void;
-  /** Its CHANNEL_EXECUTE came: a flush can no longer drop it. */
-  started: boolean;
-}
-
-interface Waiter {
-  step: string;
-  fail(error: Error): void;
-  /** transfer() ends the socket application on purpose; that completes it instead of failing. */
-  onControlReleased?: (event: EslEvent) => void;
-}
-
 const UNSET_VARIABLE = '-ERR command not found';
 
 /**
@@ -122,7 +108,7 @@ export class CallSession {
   private readonly newUuid: () => string;
   private readonly listeners: Listeners<SessionEvents>;
   private readonly waiters = new Set<Waiter>();
-  private readonly executions = new Map<string, Execution>();
+  private readonly executions = new Map<string, PendingStep<ExecuteResult>>();
   private answeredFlag: boolean;
   private endInfo: CallEnd | undefined;
   private released = false;
@@ -262,17 +248,12 @@ export class CallSession {
   }
 
   /** Connects this leg to a dial string (see gatewayDialString); resolves when the bridge ends. */
-  async bridge(dialString: string, options: ExecuteOptions = {}): Promise<BridgeResult> {
-    if (dialString.trim() === '') throw new EslInvalidArgument('dialString', 'is empty');
-    const result = await this.execute('bridge', dialString, { eventLock: false, ...options });
-    const disposition = result.event.headers.get('variable_originate_disposition');
-    const bridged = disposition === 'SUCCESS';
-    // bridge_hangup_cause is set only when a bridge ends and stays on the channel, so after a
-    // failed dial it is an earlier bridge's; the disposition is this dial's cause (USER_BUSY, …).
-    const causeText = bridged ? result.event.headers.get('variable_bridge_hangup_cause') : disposition;
-    return { ...result, bridged, hangupCause: causeText === undefined ? undefined : parseHangupCause(causeText) };
+  bridge(dialString: string, options: ExecuteOptions = {}): Promise<BridgeResult> {
+    if (dialString.trim() === '') return Promise.reject(new EslInvalidArgument('dialString', 'is empty'));
+    // A `then`, not an async function: this waits for the whole talk, and a suspended async
+    // function would keep its generator and registers for as long.
+    return this.execute('bridge', dialString, { eventLock: false, ...options }).then(bridgeResult);
   }
-
   async setVariable(name: string, value: string, options: StepOptions = {}): Promise<void> {
     checkVariableName('name', name);
     await this.execute('set', `${name}=${value}`, options);
@@ -281,10 +262,10 @@ export class CallSession {
   /** `getvar`: the live value, or undefined when unset. */
   async getVariable(name: string, options: StepOptions = {}): Promise<string | undefined> {
     checkVariableName('name', name);
-    return this.track(`getvar ${name}`, options.signal, (resolve, reject) => {
+    return this.track<string | undefined>(`getvar ${name}`, options.signal, (pending) => {
       this.connection.request('command-reply', `getvar ${name}`, { label: 'getvar' }).then(
-        (reply) => resolve(reply.text === UNSET_VARIABLE ? undefined : reply.text),
-        (error: Error) => reject(this.stepError(error, 'getvar')),
+        (reply) => pending.succeed(reply.text === UNSET_VARIABLE ? undefined : reply.text),
+        (error: Error) => pending.fail(this.stepError(error, 'getvar')),
       );
     });
   }
@@ -375,24 +356,22 @@ export class CallSession {
     return this.track<ExecuteResult>(
       application,
       options.signal,
-      (resolve, reject) => {
+      (pending) => {
         word('application', application);
         const eventUuid = this.newUuid();
         const headers: Record<string, string> = { 'call-command': 'execute', 'execute-app-name': application };
         if (arg !== undefined && arg !== '') headers['execute-app-arg'] = arg;
         if (options.eventLock ?? true) headers['event-lock'] = 'true';
         headers['Event-UUID'] = eventUuid;
-        this.executions.set(eventUuid, {
-          complete: (event) => resolve(executeResult(event, application)),
-          flushed: () => reject(new EslCommandFailed(`sendmsg ${application}`, 'dropped from the queue by uuid_break all')),
-          started: false,
-        });
+        pending.eventUuid = eventUuid;
+        this.executions.set(eventUuid, pending);
         this.connection
           .command('sendmsg', { headers, label: `sendmsg ${application}` })
-          .catch((error: Error) => reject(this.stepError(error, application)));
-        return { cleanup: () => this.executions.delete(eventUuid), onAbort: () => this.interruptMedia() };
+          .catch((error: Error) => pending.fail(this.stepError(error, application)));
       },
       completesOnRelease ? (event) => executeResult(event, application) : undefined,
+      // An aborted execute is stopped on the channel (media apps stop; others finish).
+      () => this.interruptMedia(),
     );
   }
 
@@ -403,37 +382,19 @@ export class CallSession {
   private track<T>(
     step: string,
     signal: AbortSignal | undefined,
-    start: (resolve: (value: T) => void, reject: (error: Error) => void) => { cleanup?: () => void; onAbort?: () => void } | void,
+    start: (pending: PendingStep<T>) => void,
     onRelease?: (event: EslEvent) => T,
+    interruptOnAbort?: () => void,
   ): Promise<T> {
     if (this.endInfo || this.released) return Promise.reject(this.endedError(step));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<T>((resolve, reject) => {
-      let hooks: { cleanup?: () => void; onAbort?: () => void } | void;
-      let settled = false;
-      const settle = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        this.waiters.delete(waiter);
-        detachAbort();
-        hooks?.cleanup?.();
-        return true;
-      };
-      const waiter: Waiter = { step, fail: (error) => settle() && reject(error) };
-      if (onRelease) waiter.onControlReleased = (event) => settle() && resolve(onRelease(event));
-      const detachAbort = onAbort(signal, (reason) => {
-        if (!settle()) return;
-        hooks?.onAbort?.();
-        reject(reason);
-      });
-      this.waiters.add(waiter);
+      const pending = new PendingStep<T>(step, this.waiters, this.executions, resolve, reject, onRelease);
+      if (signal) pending.abortOn(signal, interruptOnAbort);
       try {
-        hooks = start(
-          (value) => settle() && resolve(value),
-          (error) => settle() && reject(error),
-        );
+        start(pending);
       } catch (error) {
-        if (settle()) reject(error as Error);
+        pending.fail(error as Error);
       }
     });
   }
@@ -463,7 +424,9 @@ export class CallSession {
     const sentBefore = [...this.executions.values()];
     this.connection.api(`uuid_break ${this.uuid} all`).then(
       () => {
-        for (const execution of sentBefore) if (!execution.started) execution.flushed();
+        for (const execution of sentBefore) {
+          if (!execution.started) execution.fail(new EslCommandFailed(`sendmsg ${execution.step}`, 'dropped from the queue by uuid_break all'));
+        }
       },
       (error: unknown) => this.logger.debug('uuid_break failed', { error: errorText(error) }),
     );
@@ -507,16 +470,13 @@ export class CallSession {
     const appUuid = event.headers.get('Application-UUID');
     const execution = appUuid === undefined ? undefined : this.executions.get(appUuid);
     if (execution) {
-      execution.complete(event);
+      execution.succeed(executeResult(event, execution.step));
       return;
     }
     if (event.headers.get('Application') === 'socket' && !this.endInfo && !this.released) {
       this.released = true;
       this.logger.info('socket application ended; the channel is no longer under our control', { uuid: this.uuid });
-      for (const waiter of [...this.waiters]) {
-        if (waiter.onControlReleased) waiter.onControlReleased(event);
-        else waiter.fail(this.endedError(waiter.step));
-      }
+      for (const waiter of [...this.waiters]) if (!waiter.released(event)) waiter.fail(this.endedError(waiter.step));
       this.listeners.emit('control-released', event);
     }
   }
@@ -545,6 +505,15 @@ export class CallSession {
     void this.connection.closed.then(() => forceClose.cancel());
     this.connection.command('exit', { label: 'exit' }).catch(() => undefined);
   }
+}
+
+function bridgeResult(result: ExecuteResult): BridgeResult {
+  const disposition = result.event.headers.get('variable_originate_disposition');
+  const bridged = disposition === 'SUCCESS';
+  // bridge_hangup_cause is set only when a bridge ends and stays on the channel, so after a
+  // failed dial it is an earlier bridge's; the disposition is this dial's cause (USER_BUSY, …).
+  const causeText = bridged ? result.event.headers.get('variable_bridge_hangup_cause') : disposition;
+  return { ...result, bridged, hangupCause: causeText === undefined ? undefined : parseHangupCause(causeText) };
 }
 
 function executeResult(event: EslEvent, application: string): ExecuteResult {

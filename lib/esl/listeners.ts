@@ -8,7 +8,11 @@ type ListenerMap = { [K: string]: (...args: never[]) => void };
  * listener is logged and the others still run.
  */
 export class Listeners<M extends ListenerMap> {
-  private readonly sets = new Map<keyof M, Set<M[keyof M]>>();
+  /**
+   * Arrays, not Sets: a session has one or two listeners per type for the call's whole life, and
+   * a Set's hash table is ~0.15 KB where a small array is a few words.
+   */
+  private readonly lists = new Map<keyof M, M[keyof M][]>();
 
   constructor(
     private readonly logger: Logger,
@@ -16,20 +20,24 @@ export class Listeners<M extends ListenerMap> {
     private readonly fields: Record<string, unknown> = {},
   ) {}
 
+  /** Adds a listener once (adding it again changes nothing); returns what removes it. */
   on<K extends keyof M>(type: K, listener: M[K]): () => void {
-    let set = this.sets.get(type);
-    if (!set) {
-      set = new Set();
-      this.sets.set(type, set);
+    let list = this.lists.get(type);
+    if (!list) {
+      list = [];
+      this.lists.set(type, list);
     }
-    set.add(listener);
-    return () => void set.delete(listener);
+    if (!list.includes(listener)) list.push(listener);
+    return () => {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
   }
 
   emit<K extends keyof M>(type: K, ...args: Parameters<M[K]>): void {
-    const set = this.sets.get(type);
-    if (!set) return;
-    for (const listener of [...set]) {
+    const list = this.lists.get(type);
+    if (!list || list.length === 0) return;
+    for (const listener of list.slice()) {
       try {
         (listener as (...a: Parameters<M[K]>) => void)(...args);
       } catch (error) {
@@ -39,11 +47,11 @@ export class Listeners<M extends ListenerMap> {
   }
 
   count(type: keyof M): number {
-    return this.sets.get(type)?.size ?? 0;
+    return this.lists.get(type)?.length ?? 0;
   }
 
   clear(): void {
-    this.sets.clear();
+    this.lists.clear();
   }
 }
 

@@ -61,7 +61,7 @@ function originateBase(host: FlowHost, leg: LiveLeg, app: SocketTarget | 'park',
 
 /** W3: a leg that rings says so. */
 export function followProgress(host: FlowHost, leg: LiveLeg): void {
-  host.detach(leg.signals.progress.promise.then(() => leg.mark('ringing')));
+  leg.signals.progress.whenDone(() => host.detach(leg.mark('ringing')));
 }
 
 const EVENTS: { readonly [L in CallLeg]: { answered: RequestEvent; failed: (cause: HangupCause) => RequestEvent } } = {
@@ -93,6 +93,6 @@ export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOu
   // to uuid_bridge without waiting for the database (engine README, "Acting before the write").
   const marked = leg.mark('answered');
   leg.log.info('leg answered', { role: leg.role });
-  host.detach(leg.signals.hangup.promise.then((cause) => host.send({ type: 'hung_up', by: role, cause })));
+  leg.signals.hangup.whenDone((cause) => host.detach(host.send({ type: 'hung_up', by: role, cause })));
   await Promise.all([host.send(EVENTS[role].answered), marked]);
 }

@@ -22,6 +22,9 @@ import { cancelStoredRequest } from './cancel-stored';
 /** How often a clean stop looks again at the calls it waits for. */
 const STOP_POLL_MS = 50;
 
+/** One function for every held session's `then`, not a closure each. */
+const nothing = (): void => undefined;
+
 /** Whether an outbound-socket session is a leg this engine originated (route it to handleSession). */
 export function isCallbackLeg(session: CallSession): boolean {
   return session.variable('callback_request_id') !== undefined;
@@ -171,11 +174,14 @@ export class CallbackEngine {
    * call is over. A session nobody waits for (its originate was given up, or another instance's)
    * is hung up.
    */
-  async handleSession(session: CallSession): Promise<void> {
-    if (this.ctx.waiter.offer(session)) {
-      await session.ended;
-      return;
-    }
+  handleSession(session: CallSession): Promise<void> {
+    // A then, not an await: this lasts as long as the call, and a suspended async function would
+    // keep its frame for as long.
+    if (this.ctx.waiter.offer(session)) return session.ended.then(nothing);
+    return this.hangUpUnclaimed(session);
+  }
+
+  private async hangUpUnclaimed(session: CallSession): Promise<void> {
     const log = callLogger(this.ctx.logger, { requestId: session.variable('callback_request_id'), legUuid: session.uuid });
     log.warn('socket for a leg nobody waits for; hanging up');
     await session.hangup('NORMAL_CLEARING').catch(() => undefined);

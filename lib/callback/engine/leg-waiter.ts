@@ -66,7 +66,7 @@ export class LegWaiter {
   parkedLeg(originate: Promise<unknown>, signals: LegSignals, ringTimeoutMs: number): Promise<LegOutcome> {
     return this.race(originate, ringTimeoutMs, (finish) => {
       // With the result lost, the channel's own CHANNEL_ANSWER still tells us.
-      void signals.answered.promise.then(() => finish({ kind: 'answered', session: undefined }));
+      signals.answered.whenDone(() => finish({ kind: 'answered', session: undefined }));
       return { onOriginated: () => finish({ kind: 'answered', session: undefined }), cleanup: () => undefined };
     });
   }

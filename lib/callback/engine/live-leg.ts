@@ -87,7 +87,7 @@ export class LiveLeg {
 
   /** The carrier's channel this leg holds, let go when the leg hangs up. */
   keepChannel(slot: CarrierSlot): void {
-    void this.signals.hangup.promise.then(() => slot.release());
+    this.signals.hangup.whenDone(() => slot.release());
   }
 
   /**

@@ -23,6 +23,8 @@ const A_VARIABLES = { hangup_after_bridge: false, continue_on_fail: true };
 /** How long B's own hangup may lag the end of the bridge on A's socket before the bridge's word is taken. */
 const BRIDGE_END_GRACE_MS = 2_000;
 
+const bridgeDone = (result: BridgeResult): BridgeEnd => ({ kind: 'done', result });
+
 /**
  * C1/C2/C3, source first: A is called back and put under our outbound socket; B is dialed from
  * A's session with FreeSWITCH's `bridge`, so A hears ringback while B rings and the two are
@@ -121,8 +123,7 @@ export class SourceFirstFlow implements ModeFlow {
    * the talk is over, so the request does not wait for a hangup that will never be reported.
    * Unless FreeSWITCH still has B: an in-call feature moved it out of the bridge (fax, conference).
    */
-  private async talkEndFromBridge(leg: LiveLeg, bridge: Promise<BridgeEnd>): Promise<void> {
-    const end = await bridge;
+  private async talkEndFromBridge(leg: LiveLeg, end: BridgeEnd): Promise<void> {
     if (end.kind !== 'done' || leg.signals.hangup.done) return;
     const { clock } = this.host.ctx;
     const seenAt = clock.now();
@@ -156,20 +157,22 @@ export class SourceFirstFlow implements ModeFlow {
       variables: { ...legVariables(this.host, leg), ...fields.variables },
     });
     const bridge: Promise<BridgeEnd> = session.bridge(dialString).then(
-      (result) => ({ kind: 'done', result }),
+      bridgeDone,
       (error: unknown) => {
         if (!(error instanceof CallEnded)) leg.log.error('bridge failed', { error: String(error) });
         return { kind: 'a_gone' };
       },
     );
     followProgress(this.host, leg);
-    const first = await Promise.race([
-      leg.signals.bridged.promise.then(() => 'answered' as const),
-      leg.signals.hangup.promise.then(() => 'ended' as const),
-      bridge.then((end) => end.kind),
-    ]);
+    // Callbacks, not a race of promises: what loses the race stays registered for the whole talk.
+    const first = await new Promise<'answered' | 'ended' | BridgeEnd['kind']>((settle) => {
+      leg.signals.bridged.whenDone(() => settle('answered'));
+      leg.signals.hangup.whenDone(() => settle('ended'));
+      void bridge.then((end) => settle(end.kind));
+    });
     if (first === 'answered') {
-      this.host.detach(this.talkEndFromBridge(leg, bridge));
+      // Continued from the bridge's end, not awaited: a suspended async function would keep its frame for the whole talk.
+      this.host.detach(bridge.then((end) => this.talkEndFromBridge(leg, end)));
       return { kind: 'answered', session: undefined };
     }
     if (first === 'ended') return { kind: 'failed', cause: leg.signals.hangup.value ?? 'NORMAL_UNSPECIFIED', orphan: false };
