@@ -121,6 +121,7 @@ async function main(): Promise<void> {
     for (const run of runs) {
       console.log(`scheduler on ${run.database} + ${run.queue}${run.redisRestart ? ', Redis killed and restarted empty mid-window' : ''}: ${run.requests} requests in ${run.windowMs / 1000} s (${run.duePerSecond} due/s)`);
       console.table({ lateness: { ...run.latenessMs, 'dialed once': run.dialedOnce, 'dialed twice': run.dialedTwice, 'never dialed': run.neverDialed, 'scheduled late': run.scheduledLate } });
+      console.table(run.stagesMs);
       console.log(`SQL statements per dialed request (dispatcher and sweeps): ${run.sqlPerDial}`);
       console.log(`periodic sweeps: ${run.sweeps.count}, longest ${run.sweeps.maxMs} ms, at most ${run.sweeps.maxReads} SQL reads, ${run.sweeps.enqueued} rows handed to the queue`);
       results.push(run);

@@ -3,6 +3,9 @@ import type { QueueSettings } from '../lib/config';
 import type { E164 } from '../lib/domain/phone-number';
 import { testLogger } from '../lib/log/logger';
 import { createScheduler } from '../lib/scheduler';
+import { createQueue } from '../lib/scheduler/scheduler';
+import type { DialQueue } from '../lib/scheduler/dial-queue';
+import { systemClock } from '../lib/time/clock';
 import { createStore } from '../lib/store';
 import { isMysql, migrateToLatest } from '../lib/store/database';
 import { seedDemo } from '../db/seeds/demo';
@@ -17,6 +20,8 @@ import { distribution, round, sleep, type Distribution } from './stats';
  * Rows are inserted beforehand; jobs are scheduled in due order from `leadMs` before the window.
  */
 const DAY = 86_400_000;
+/** Dial handlers running at once (the queue's worker concurrency). */
+const HANDLERS = 50;
 
 export interface SchedulerResult {
   scenario: 'scheduler';
@@ -29,6 +34,11 @@ export interface SchedulerResult {
   /** Rows whose create + schedule finished only after they were due (the feeder fell behind). */
   scheduledLate: number;
   latenessMs: Distribution;
+  /**
+   * Where the lateness comes from: due → the queue fires the job → the claim reads its clock (after
+   * waiting for the batch under way, and the batch's read) → the dial starts (the claim's UPDATE).
+   */
+  stagesMs: { dueToFired: Distribution; firedToClaim: Distribution; claimToDial: Distribution };
   dialedOnce: number;
   dialedTwice: number;
   neverDialed: number;
@@ -65,12 +75,16 @@ export async function schedulerBench(options: {
     const dialed = new Map<string, number>();
     const sweeps = { count: 0, maxMs: 0, maxReads: 0, enqueued: 0 };
     const lateness: number[] = [];
+    const fired = new Map<string, number>();
+    const stages = { dueToFired: [] as number[], firedToClaim: [] as number[], claimToDial: [] as number[] };
+    const logger = testLogger();
     const scheduler = createScheduler({
       settings: queue,
+      queue: firedTimes(createQueue({ settings: queue, logger, concurrency: HANDLERS, clock: systemClock }), fired),
       db,
-      logger: testLogger(),
+      logger,
       instanceId: `bench-scheduler-${process.pid}`,
-      concurrency: 50,
+      concurrency: HANDLERS,
       onSweep: (sweep) => {
         sweeps.count += 1;
         sweeps.maxMs = Math.max(sweeps.maxMs, sweep.durationMs);
@@ -78,7 +92,15 @@ export async function schedulerBench(options: {
         sweeps.enqueued += sweep.enqueued;
       },
       dial: (request) => {
-        lateness.push(Date.now() - request.dueAt);
+        const now = Date.now();
+        lateness.push(now - request.dueAt);
+        const firedAt = fired.get(request.id);
+        if (firedAt !== undefined) {
+          stages.dueToFired.push(firedAt - request.dueAt);
+          // The claim's time is the state change it wrote.
+          stages.firedToClaim.push(request.stateChangedAt - firedAt);
+        }
+        stages.claimToDial.push(now - request.stateChangedAt);
         dialed.set(request.id, (dialed.get(request.id) ?? 0) + 1);
         return Promise.resolve();
       },
@@ -146,6 +168,7 @@ export async function schedulerBench(options: {
         redisRestart: options.restart ? { atMs: options.restart.atMs, downMs: options.restart.downMs } : null,
         scheduledLate,
         latenessMs: distribution(lateness),
+        stagesMs: { dueToFired: distribution(stages.dueToFired), firedToClaim: distribution(stages.firedToClaim), claimToDial: distribution(stages.claimToDial) },
         dialedOnce: counts.filter((count) => count === 1).length,
         dialedTwice: counts.filter((count) => count > 1).length,
         neverDialed: counts.filter((count) => count === 0).length,
@@ -159,6 +182,22 @@ export async function schedulerBench(options: {
   } finally {
     await drop();
   }
+}
+
+/** `queue`, noting when it fires each request's job (the last time, for a request fired twice). */
+function firedTimes(queue: DialQueue, fired: Map<string, number>): DialQueue {
+  return {
+    enqueue: (requestId, dueAt) => queue.enqueue(requestId, dueAt),
+    enqueueMany: (due) => queue.enqueueMany(due),
+    remove: (requestId) => queue.remove(requestId),
+    start: (handler) =>
+      queue.start((requestId) => {
+        fired.set(requestId, Date.now());
+        return handler(requestId);
+      }),
+    stop: () => queue.stop(),
+    counts: () => queue.counts(),
+  };
 }
 
 /** MariaDB + BullMQ when TEST_MYSQL_URL and TEST_REDIS_URL are set, else SQLite + the in-process queue. */

@@ -227,6 +227,12 @@ export class CallbackRequestsRepository extends Repository {
     return row ? toRequest(row) : null;
   }
 
+  /** The rows of those of `ids` that exist, in no particular order (a batch of fired jobs: one read). */
+  async findManyById(ids: readonly string[]): Promise<CallbackRequest[]> {
+    if (ids.length === 0) return [];
+    return (await this.db<RequestRow>('callback_requests').whereIn('id', [...ids])).map(toRequest);
+  }
+
   async findByIdempotencyKey(accountId: number, idempotencyKey: string): Promise<CallbackRequest | null> {
     const row = await this.db<RequestRow>('callback_requests').where({ account_id: accountId, idempotency_key: idempotencyKey }).first();
     return row ? toRequest(row) : null;

@@ -27,6 +27,12 @@ function leaseColumns(db: Knex, options: ClaimOptions) {
   };
 }
 
+/** A copy of a due request (read just before, or just written) and the state its claim moves it to. */
+export interface DialClaim {
+  readonly request: CallbackRequest;
+  readonly to: string;
+}
+
 /**
  * Takes `request` (a copy read just before) for dialing: moves it from a due state to `to` with a
  * lease for this instance and counts the attempt, provided nothing changed it since it was read
@@ -41,15 +47,57 @@ export async function claimForDial(
   to: string,
   options: ClaimOptions,
 ): Promise<boolean> {
-  const changed = await retryOnDeadlock(() =>
-    db('callback_requests')
-      .where({ id: request.id, version: request.version })
-      .whereIn('state', [...dueStates])
-      .where('due_at', '<=', options.now)
-      .where((q) => q.whereNull('claimed_by').orWhere('lease_until', '<', options.now).orWhere('claimed_by', options.instanceId))
-      .update({ ...leaseColumns(db, options), state: to, state_changed_at: options.now, attempts: db.raw('attempts + 1') }),
-  );
-  return changed > 0;
+  return (await claimManyForDial(db, [{ request, to }], dueStates, options)).has(request.id);
+}
+
+/**
+ * claimForDial for many copies at once, each row on exactly the same conditions (its copy's
+ * version, due, no other live lease): one UPDATE per target state (a batch has one or two), so
+ * one commit for all instead of one each. When the UPDATE changed fewer rows than it was given
+ * (a row changed since its copy, another instance's claim), the rows carrying this claim's token
+ * are the ones won: one more SELECT, only then. Returns the ids won.
+ */
+export async function claimManyForDial(
+  db: Knex,
+  claims: readonly DialClaim[],
+  dueStates: readonly string[],
+  options: ClaimOptions,
+): Promise<Set<string>> {
+  const won = new Set<string>();
+  for (const [to, group] of byTarget(claims)) {
+    const ids = group.map((claim) => claim.request.id);
+    const lease = leaseColumns(db, options);
+    const changed = await retryOnDeadlock(() =>
+      db('callback_requests')
+        // The id list is what the index serves; the (id, version) pairs are each copy's compare-and-set.
+        .whereIn('id', ids)
+        .whereIn(
+          ['id', 'version'],
+          group.map((claim) => [claim.request.id, claim.request.version]),
+        )
+        .whereIn('state', [...dueStates])
+        .where('due_at', '<=', options.now)
+        .where((q) => q.whereNull('claimed_by').orWhere('lease_until', '<', options.now).orWhere('claimed_by', options.instanceId))
+        .update({ ...lease, state: to, state_changed_at: options.now, attempts: db.raw('attempts + 1') }),
+    );
+    if (changed === group.length) {
+      for (const id of ids) won.add(id);
+    } else if (changed > 0) {
+      const rows: { id: string }[] = await db('callback_requests').whereIn('id', ids).where({ claim_token: lease.claim_token }).select('id');
+      for (const row of rows) won.add(row.id);
+    }
+  }
+  return won;
+}
+
+function byTarget(claims: readonly DialClaim[]): Map<string, DialClaim[]> {
+  const groups = new Map<string, DialClaim[]>();
+  for (const claim of claims) {
+    const group = groups.get(claim.to);
+    if (group) group.push(claim);
+    else groups.set(claim.to, [claim]);
+  }
+  return groups;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { testLogger } from '../../lib/log/logger';
-import { claimForDial } from '../../lib/store/request-claims';
+import { claimForDial, claimManyForDial } from '../../lib/store/request-claims';
 import { Dispatcher, type DialFn } from '../../lib/scheduler/dispatcher';
 import { DUE_STATES } from '../../lib/scheduler/request-states';
 import { createStore, type Store } from '../../lib/store';
@@ -73,6 +73,47 @@ describeEachDatabase('dispatcher', (getDb) => {
     expect(await one.dispatch(held.id)).toBe('taken');
     expect(spy.calls).toHaveLength(0);
     expect(await store.callbackRequests.findById(early.id)).toMatchObject({ state: 'queued', version: early.version });
+  });
+
+  it('claims jobs fired together in one read and one UPDATE, each job with its own outcome', async () => {
+    const spy = dialSpy();
+    const one = dispatcher('controller-1', spy.dial);
+    const due = await Promise.all(Array.from({ length: 6 }, () => newRequest(store, accountId, clock.now() - 1000)));
+    const simultaneous = await newRequest(store, accountId, clock.now(), { mode: 'simultaneous' });
+    const early = await newRequest(store, accountId, clock.now() + 1);
+    const cancelled = await newRequest(store, accountId, clock.now(), { state: 'cancelled' });
+    const stale = await newRequest(store, accountId, clock.now() - DAY - 1);
+    const held = await newRequest(store, accountId, clock.now());
+    // Another live instance holds it (as a claimDue of its own leaves a row).
+    await getDb()('callback_requests').where({ id: held.id }).update({ claimed_by: 'controller-2', lease_until: clock.now() + LEASE });
+    const missing = '00000000-0000-4000-8000-000000000000';
+    // The first job starts a claim of its own; the rest fire while it runs and go in one batch.
+    const jobs = [due[0]!.id, ...due.slice(1).map((r) => r.id), simultaneous.id, early.id, cancelled.id, stale.id, held.id, missing, due[1]!.id];
+    const statements: string[] = [];
+    const count = (query: { sql: string }): void => void statements.push(query.sql);
+    getDb().on('query', count);
+    const outcomes = await Promise.all(jobs.map((id) => one.dispatch(id))).finally(() => getDb().removeListener('query', count));
+
+    expect(outcomes).toEqual([...due.map(() => 'dialed'), 'dialed', 'not_yet_due', 'not_due_state', 'too_old', 'taken', 'missing', 'taken']);
+    // One read and one UPDATE for the first job, one read and one UPDATE per target state for the rest.
+    expect(statements.filter((sql) => /^select/i.test(sql))).toHaveLength(2);
+    expect(statements.filter((sql) => /^update/i.test(sql))).toHaveLength(3);
+    expect([...spy.ids()].sort()).toEqual([...due.map((r) => r.id), simultaneous.id].sort());
+    expect(spy.calls).toHaveLength(due.length + 1);
+    for (const call of spy.calls) expect(call).toEqual(await store.callbackRequests.findById(call.id));
+    expect(spy.calls.find((call) => call.id === simultaneous.id)?.state).toBe('dialing_both');
+  });
+
+  it('claims in a batch only the copies still current: a stale one loses, the others win', async () => {
+    const fresh = await newRequest(store, accountId, clock.now());
+    const changed = await newRequest(store, accountId, clock.now());
+    // Moved (queued to queued, a new due time) after its copy was read: a new version.
+    expect(await store.callbackRequests.transition(changed.id, 'queued', 'queued', { dueAt: clock.now() - 1 })).toBe(true);
+    const options = { now: clock.now(), instanceId: 'controller-1', leaseMs: LEASE };
+    const won = await claimManyForDial(getDb(), [fresh, changed].map((request) => ({ request, to: 'dialing_a' })), DUE_STATES, options);
+    expect([...won]).toEqual([fresh.id]);
+    expect(await store.callbackRequests.findById(changed.id)).toMatchObject({ state: 'queued', attempts: changed.attempts, claimedBy: null });
+    expect(await store.callbackRequests.findById(fresh.id)).toMatchObject({ state: 'dialing_a', attempts: fresh.attempts + 1, claimedBy: 'controller-1' });
   });
 
   it('lets exactly one of many racing jobs on two instances dial', async () => {

@@ -2,6 +2,7 @@ import { testLogger } from '../../lib/log/logger';
 import { claimForDial } from '../../lib/store/request-claims';
 import { MemoryDialQueue } from '../../lib/scheduler/memory-dial-queue';
 import { DUE_STATES } from '../../lib/scheduler/request-states';
+import { dueBetweenPage, type DueRef } from '../../lib/store/request-sweeps';
 import type { Scheduler, SchedulerOptions } from '../../lib/scheduler/scheduler';
 import { Sweeper } from '../../lib/scheduler/sweeper';
 import { createStore, type CallbackRequest, type Store } from '../../lib/store';
@@ -195,6 +196,26 @@ describeEachDatabase('sweeper', (getDb) => {
     await clock.advance(MINUTE);
     expect([...fired].sort()).toEqual(soon.map((request) => request.id).sort());
     await queue.stop();
+  });
+
+  it('walks the due rows of every due state in one due order (ties by id), page after page, each once', async () => {
+    const at = clock.now();
+    // Both due states interleaved, several rows per due time (ties across page ends), and rows outside the walk.
+    const rows = await Promise.all(
+      Array.from({ length: 11 }, (_, i) => newRequest(store, accountId, at + Math.floor(i / 3) * 1_000, i % 2 === 0 ? {} : { state: 'retry_scheduled' })),
+    );
+    await newRequest(store, accountId, at + MINUTE + 1);
+    await newRequest(store, accountId, at, { state: 'cancelled' });
+    const expected = rows.map((row) => ({ id: row.id, dueAt: row.dueAt })).sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const walked: DueRef[] = [];
+    let after: DueRef | null = null;
+    for (let page = 0; page < 10; page += 1) {
+      const next = await dueBetweenPage(getDb(), DUE_STATES, { from: at - HOUR, until: at + MINUTE }, after, 4);
+      walked.push(...next);
+      if (next.length < 4) break;
+      after = next[next.length - 1] ?? null;
+    }
+    expect(walked).toEqual(expected);
   });
 
   it('stops the due walk at its time budget, earliest first, and the next sweep goes on', async () => {
