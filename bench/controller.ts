@@ -144,6 +144,7 @@ export async function startControllerOn(
     },
     recover: (request) => engineOf().recover(request),
     firstState: (request) => engineOf().firstStateFor(request),
+    concurrency: defaultSettings().scheduler.dialConcurrency,
   });
   const engineOf = (): CallbackEngine => {
     if (!late.engine) throw new Error('engine not started');

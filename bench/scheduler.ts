@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { QueueSettings } from '../lib/config';
+import { defaultSettings, type QueueSettings } from '../lib/config';
 import type { E164 } from '../lib/domain/phone-number';
 import { testLogger } from '../lib/log/logger';
 import { createScheduler } from '../lib/scheduler';
@@ -20,8 +20,8 @@ import { distribution, round, sleep, type Distribution } from './stats';
  * Rows are inserted beforehand; jobs are scheduled in due order from `leadMs` before the window.
  */
 const DAY = 86_400_000;
-/** Dial handlers running at once (the queue's worker concurrency). */
-const HANDLERS = 50;
+/** Dial handlers running at once (the queue's worker concurrency): the service's default. */
+const HANDLERS = defaultSettings().scheduler.dialConcurrency;
 
 export interface SchedulerResult {
   scenario: 'scheduler';

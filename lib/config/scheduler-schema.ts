@@ -23,6 +23,10 @@ export const schedulerSchema = z
       'When the sweep runs: it recovers requests whose controller was lost and queues due requests that have no job.',
       { allowed: CRON_ALLOWED },
     ),
+    dialConcurrency: setting(
+      z.number().int().min(1).max(10000).default(200),
+      'How many requests this controller claims and sets up at once, from the queue and from orders due now (a dial is counted until its first originate is sent). Carrier and node limits pace the calls themselves; this only bounds the work in flight. Below the due rate times a dial\'s set-up time, due requests wait in the queue (issue #20: 50 handlers capped the scheduler near 1,400 due/s).',
+    ),
     stopGraceSeconds: setting(
       z.number().int().min(0).max(600).default(5),
       'On a clean stop (SIGTERM, SIGINT): how long to wait for calls still being set up (ringing, in the IVR) to reach their talk or end. Talks are handed over at once, and so is whatever is still being set up after this; keep it below the supervisor\'s stop timeout (docker stop: 10 s).',

@@ -110,6 +110,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       recover: (request, lost) => running(ref.engine).recover(request, lost),
       owned: () => ref.engine?.owned() ?? [],
       leaseMs: settings.scheduler.leaseSeconds * 1000,
+      concurrency: settings.scheduler.dialConcurrency,
       sweepCron: settings.scheduler.sweepCron,
       // Orders the CLI writes reach the in-process queue only through the database.
       pickupCron: settings.queue.driver === 'memory' ? EVERY_SECOND_CRON : null,
