@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { engineContext, type EngineContext } from '../../../lib/callback/engine/context';
 import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
 import { readEachAccountOnce } from '../../../lib/callback/engine/account-reads';
-import { Funds, isRefusal, keyHolds, type LegPricing, type PricedLeg } from '../../../lib/callback/engine/funds';
+import { byOwner, Funds, isRefusal, keyHolds, type LegPricing, type PricedLeg } from '../../../lib/callback/engine/funds';
 import { defaultSettings } from '../../../lib/config';
 import { minorUnits } from '../../../lib/domain/money';
 import { testLogger } from '../../../lib/log/logger';
@@ -45,6 +45,15 @@ describe('keyHolds (pure)', () => {
       { owner: { accountId: 1 }, holdKey: 'key-1', amount: 10, since: undefined },
       { owner: { cardId: 2 }, holdKey: 'key-2', amount: 5, since: 42 },
     ]);
+  });
+});
+
+describe('byOwner (pure)', () => {
+  it('groups the holds of one write by whose money they take, in the order wanted and the owners in the order first met', () => {
+    const hold = (owner: { accountId: number } | { cardId: number }, holdKey: string) => ({ leg: leg({ rate: RATE, payer: { kind: 'account', accountId: 1 } }), amount: minorUnits(1), owner, holdKey });
+    const [a1, c1, a1b, c2, a2] = [hold({ accountId: 1 }, 'a1'), hold({ cardId: 1 }, 'c1'), hold({ accountId: 1 }, 'a1b'), hold({ cardId: 2 }, 'c2'), hold({ accountId: 2 }, 'a2')];
+    expect(byOwner([a1, c1, a1b, c2, a2]).map((group) => group.map(({ holdKey }) => holdKey))).toEqual([['a1', 'a1b'], ['c1'], ['c2'], ['a2']]);
+    expect(byOwner([])).toEqual([]);
   });
 });
 
