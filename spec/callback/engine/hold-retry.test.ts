@@ -142,6 +142,31 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
       expect(statements.filter((sql) => sql.startsWith('select * from `accounts`'))).toEqual([]);
     });
 
+    it("holds A and B of one payer with one UPDATE of the payer's row, each held once though the write ran twice", async () => {
+      const account = await accountWithBalance(store, 10_000);
+      const request = await simultaneousFor(account.id);
+      const pricing: LegPricing = { rate: RATE, payer: { kind: 'account', accountId: account.id } };
+      const [a, b] = [leg(pricing), leg(pricing)];
+      const statements: string[] = [];
+      const listener = (query: { sql: string }): void => void statements.push(query.sql);
+      getDb().on('query', listener);
+      lostAnswers.length = 0;
+      let holds: Awaited<ReturnType<Funds['holdForDial']>>;
+      try {
+        holds = await new Funds(ctx).holdForDial(request, a, b, readEachAccountOnce(store, account));
+      } finally {
+        getDb().off('query', listener);
+      }
+      if (isRefusal(holds)) throw new Error(holds.refused);
+      expect(holds.map((hold) => hold.legUuid)).toEqual([a.uuid, b.uuid]);
+      // One per write: the first try's, then none on the second, which finds both holds by their keys.
+      expect(lostAnswers).toHaveLength(1);
+      expect(statements.filter((sql) => sql.startsWith('update `accounts` set `reserved_minor` = reserved_minor +'))).toHaveLength(1);
+      const held = await store.reservations.listHeld({ requestId: request.id });
+      expect(held.map((hold) => hold.id)).toEqual(holds.map((hold) => hold.reservationId));
+      expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: holds.reduce((sum, hold) => sum + hold.amount, 0) });
+    });
+
     it('a hold refused on that estimate (the balance went meanwhile) is sized again on the balance as it is now, never beyond it', async () => {
       const rich = await accountWithBalance(store, 10_000);
       const account = await accountWithBalance(store, 100);
