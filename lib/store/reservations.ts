@@ -58,6 +58,14 @@ const referencesSchema = z.object({
 });
 export type ReservationReferences = z.input<typeof referencesSchema>;
 
+/** One hold of a write that makes several (reserveEachFor). */
+export type HoldRequest = ReservationReferences & { readonly amount: MinorUnits };
+
+interface ParsedHold {
+  readonly amount: number;
+  readonly refs: z.output<typeof referencesSchema>;
+}
+
 /** A ReservationOwner on input; the ledgers that name a payer use it too. */
 export const ownerField = z.union([z.strictObject({ accountId: idField }), z.strictObject({ cardId: idField })]);
 
@@ -154,34 +162,47 @@ export class ReservationsRepository extends Repository {
    * caller's transaction; on its own, the hold is looked up once more in a new transaction).
    */
   async reserveFor(owner: ReservationOwner, amount: MinorUnits, references: ReservationReferences = {}): Promise<Reservation | null> {
+    const holds = await this.reserveEachFor(owner, [{ amount, ...references }]);
+    return holds ? holds[0]! : null;
+  }
+
+  /**
+   * Several holds of one owner (simultaneous mode: legs A and B of one payer) as one write: one
+   * conditional UPDATE for their sum, so all of them are held or none (null), then one INSERT
+   * each. Keyed like reserveFor: a retry finds all the holds already written and returns them;
+   * finding only some of them is a conflict (one write makes all of them or none).
+   *
+   * One INSERT per hold, not one of many rows: a multi-row INSERT reports one id, and which ids
+   * its other rows got depends on the dialect and, on MariaDB, on `innodb_autoinc_lock_mode`.
+   */
+  async reserveEachFor(owner: ReservationOwner, holds: ReadonlyArray<HoldRequest>): Promise<Reservation[] | null> {
     const parsedOwner = parseInput(ownerField, owner, 'reservation owner');
-    const hold = parseInput(positiveMinorField, amount, 'reservation amount');
-    const refs = parseInput(referencesSchema, references, 'reservation references');
-    const key = refs.holdKey;
-    if (key === null) return this.hold(parsedOwner, hold, refs);
+    if (holds.length === 0) throw new StoreConflict('a hold write needs at least one hold');
+    const parsed = holds.map(({ amount, ...references }) => ({
+      amount: parseInput(positiveMinorField, amount, 'reservation amount'),
+      refs: parseInput(referencesSchema, references, 'reservation references'),
+    }));
+    const key = parsed.find(({ refs }) => refs.holdKey !== null)?.refs.holdKey;
+    if (key === undefined || key === null) return this.hold(parsedOwner, parsed);
     try {
-      return await this.hold(parsedOwner, hold, refs);
+      return await this.hold(parsedOwner, parsed);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       if (this.db.isTransaction) throw new HoldKeyRace(key);
-      // The other try has committed by now (the key is there): a new transaction sees its hold.
-      return this.hold(parsedOwner, hold, { ...refs, firstTry: false });
+      // The other try has committed by now (the key is there): a new transaction sees its holds.
+      return this.hold(parsedOwner, parsed.map(({ amount, refs }) => ({ amount, refs: { ...refs, firstTry: false } })));
     }
   }
 
-  private hold(owner: ReservationOwner, hold: number, refs: z.output<typeof referencesSchema>): Promise<Reservation | null> {
+  private hold(owner: ReservationOwner, holds: ReadonlyArray<ParsedHold>): Promise<Reservation[] | null> {
     const funds = fundsOf(owner);
     return this.atomically(async (trx) => {
       const now = this.clock();
-      if (refs.holdKey !== null && !refs.firstTry) {
-        await lockOwner(trx, funds);
-        const found = await trx<ReservationRow>('reservations').where({ hold_key: refs.holdKey }).first();
-        if (found) {
-          const reservation = toReservation(found);
-          if (!isSameHold(reservation, owner, hold, refs)) throw new StoreConflict(`hold key ${refs.holdKey} names another hold (reservation ${reservation.id})`);
-          return reservation;
-        }
+      if (holds.some(({ refs }) => refs.holdKey !== null && !refs.firstTry)) {
+        const found = await findWritten(trx, funds, owner, holds);
+        if (found) return found;
       }
+      const hold = holds.reduce((sum, { amount }) => sum + amount, 0);
       // The amount twice (compared, then added): a part each, as every value is used once.
       const held = await preparedUpdate(trx, `${funds.table}.hold`, { where: { id: funds.id }, available: { hold }, add: { hold }, set: { updated_at: now } }, (db, values) =>
         db(funds.table)
@@ -190,20 +211,24 @@ export class ReservationsRepository extends Repository {
           .update({ reserved_minor: db.raw('reserved_minor + ?', [values.add.hold]), updated_at: values.set.updated_at }),
       );
       if (held === 0) return null;
-      const row: Omit<ReservationRow, 'id'> = {
-        ...funds.ownerColumns,
-        request_id: refs.requestId,
-        leg_uuid: refs.legUuid,
-        hold_key: refs.holdKey,
-        amount_minor: hold,
-        settled_minor: null,
-        state: 'held',
-        created_at: now,
-        updated_at: now,
-      };
-      // Every column is what was just written: no read back (one statement less per hold).
-      const id = await preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
-      return toReservation({ ...row, id });
+      const written: Reservation[] = [];
+      for (const { amount, refs } of holds) {
+        const row: Omit<ReservationRow, 'id'> = {
+          ...funds.ownerColumns,
+          request_id: refs.requestId,
+          leg_uuid: refs.legUuid,
+          hold_key: refs.holdKey,
+          amount_minor: amount,
+          settled_minor: null,
+          state: 'held',
+          created_at: now,
+          updated_at: now,
+        };
+        // Every column is what was just written: no read back (one statement less per hold).
+        const id = await preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
+        written.push(toReservation({ ...row, id }));
+      }
+      return written;
     });
   }
 
@@ -334,6 +359,24 @@ async function lockOwner(trx: Knex.Transaction, funds: OwnerFunds): Promise<Owne
     return isMysql(db) ? query.forUpdate() : query;
   });
   return row;
+}
+
+/**
+ * The holds an earlier try of this write made, or null when it made none. The owner's row is taken
+ * first, as in every hold and settlement, so the look-up waits for a try still committing.
+ */
+async function findWritten(trx: Knex.Transaction, funds: OwnerFunds, owner: ReservationOwner, holds: ReadonlyArray<ParsedHold>): Promise<Reservation[] | null> {
+  await lockOwner(trx, funds);
+  const keys = holds.flatMap(({ refs }) => (refs.holdKey === null ? [] : [refs.holdKey]));
+  const rows = await trx<ReservationRow>('reservations').whereIn('hold_key', keys);
+  if (rows.length === 0) return null;
+  const byKey = new Map(rows.map((row) => [row.hold_key, toReservation(row)]));
+  return holds.map(({ amount, refs }) => {
+    const reservation = refs.holdKey === null ? undefined : byKey.get(refs.holdKey);
+    if (!reservation) throw new StoreConflict(`holds ${keys.join(', ')} were written in part (one write makes all of them or none)`);
+    if (!isSameHold(reservation, owner, amount, refs)) throw new StoreConflict(`hold key ${refs.holdKey} names another hold (reservation ${reservation.id})`);
+    return reservation;
+  });
 }
 
 /** What settling a hold of `amount` at `cost` takes from its owner (see settle). */

@@ -91,6 +91,36 @@ describeEachDatabase('keyed holds: a hold write tried again never holds twice', 
     expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 20 });
   });
 
+  it('several holds of one owner are one write: held for their sum, all or none, and a retry finds all of them', async () => {
+    const account = await accountWithBalance(store, 1_000);
+    const requestId = await requestOf(account.id);
+    const holds = [
+      { amount: minorUnits(300), requestId, legUuid: randomUUID(), holdKey: randomUUID(), firstTry: true },
+      { amount: minorUnits(400), requestId, legUuid: randomUUID(), holdKey: randomUUID(), firstTry: true },
+    ];
+    const written = await inTransaction(getDb(), (tx) => tx.reservations.reserveEachFor({ accountId: account.id }, holds));
+    expect(written?.map(({ amountMinor, legUuid, holdKey }) => ({ amountMinor, legUuid, holdKey }))).toEqual(holds.map(({ amount, legUuid, holdKey }) => ({ amountMinor: amount, legUuid, holdKey })));
+    const again = await inTransaction(getDb(), (tx) => tx.reservations.reserveEachFor({ accountId: account.id }, holds.map((hold) => ({ ...hold, firstTry: false }))));
+    expect(again).toEqual(written);
+    expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 700 });
+    // The sum is what must be there: 300 of 300 left pays the first, not both.
+    const more = [
+      { amount: minorUnits(200), requestId, legUuid: randomUUID() },
+      { amount: minorUnits(101), requestId, legUuid: randomUUID() },
+    ];
+    expect(await store.reservations.reserveEachFor({ accountId: account.id }, more)).toBeNull();
+    expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 700 });
+    expect(await store.reservations.listHeld({ accountId: account.id })).toHaveLength(2);
+  });
+
+  it('refuses a retry that finds only some of its holds: one write makes all of them or none', async () => {
+    const account = await accountWithBalance(store, 1_000);
+    const first = { amount: minorUnits(100), holdKey: randomUUID() };
+    await store.reservations.reserveFor({ accountId: account.id }, first.amount, { holdKey: first.holdKey });
+    await expect(store.reservations.reserveEachFor({ accountId: account.id }, [first, { amount: minorUnits(50), holdKey: randomUUID() }])).rejects.toThrow(/written in part/);
+    expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 100 });
+  });
+
   // SQLite runs one writer at a time, so two tries cannot overlap there.
   (engine === 'mariadb' ? it : it.skip)('two tries overlapping on the server: the unique key refuses the later one (HoldKeyRace), and its unit run again finds the first hold', async () => {
     const account = await accountWithBalance(store, 1_000);

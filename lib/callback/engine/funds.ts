@@ -363,14 +363,19 @@ export class Funds {
     }
   }
 
+  /** One write per owner: simultaneous mode's A and B of one payer are one conditional UPDATE of their sum. */
   private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[], firstTry: boolean): Promise<Hold[]> {
     const reserve = async (tx: Store): Promise<Hold[]> => {
       for (const hold of releasing) await tx.reservations.release(hold.reservationId, knownHold(hold));
       const holds: Hold[] = [];
-      for (const { leg, owner, amount, since, holdKey } of wanted) {
-        const reservation = await tx.reservations.reserveFor(owner, minorUnits(amount), { requestId: request.id, legUuid: leg.uuid, holdKey, firstTry });
-        if (!reservation) throw new NotAffordable();
-        holds.push({ legUuid: leg.uuid, reservationId: reservation.id, ...owner, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
+      for (const group of byOwner(wanted)) {
+        const references = group.map(({ leg, amount, holdKey }) => ({ amount: minorUnits(amount), requestId: request.id, legUuid: leg.uuid, holdKey, firstTry }));
+        const reservations = await tx.reservations.reserveEachFor(group[0]!.owner, references);
+        if (!reservations) throw new NotAffordable();
+        group.forEach(({ leg, owner, since }, index) => {
+          const reservation = reservations[index]!;
+          holds.push({ legUuid: leg.uuid, reservationId: reservation.id, ...owner, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
+        });
       }
       return holds;
     };
@@ -402,6 +407,21 @@ export function keyHolds(wanted: ReadonlyArray<WantedHold>, newKey: () => string
     keyed.push({ ...hold, owner, holdKey: newKey() });
   }
   return keyed;
+}
+
+/**
+ * The holds grouped by whose money they take, each group in the order wanted and the groups in
+ * the order of their first hold (the order the owners' rows are taken in). Pure.
+ */
+export function byOwner(wanted: ReadonlyArray<KeyedHold>): KeyedHold[][] {
+  const groups = new Map<string, KeyedHold[]>();
+  for (const hold of wanted) {
+    const key = fundsKey(hold.owner);
+    const group = groups.get(key);
+    if (group) group.push(hold);
+    else groups.set(key, [hold]);
+  }
+  return [...groups.values()];
 }
 
 /** An earlier try of the same holds committed while this one ran (HoldKeyRace): one more run finds them. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { engineContext, type EngineContext } from '../../../lib/callback/engine/context';
 import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
 import { readEachAccountOnce } from '../../../lib/callback/engine/account-reads';
-import { Funds, isRefusal, keyHolds, type LegPricing, type PricedLeg } from '../../../lib/callback/engine/funds';
+import { byOwner, Funds, isRefusal, keyHolds, type LegPricing, type PricedLeg } from '../../../lib/callback/engine/funds';
 import { defaultSettings } from '../../../lib/config';
 import { minorUnits } from '../../../lib/domain/money';
 import { testLogger } from '../../../lib/log/logger';
@@ -45,6 +45,15 @@ describe('keyHolds (pure)', () => {
       { owner: { accountId: 1 }, holdKey: 'key-1', amount: 10, since: undefined },
       { owner: { cardId: 2 }, holdKey: 'key-2', amount: 5, since: 42 },
     ]);
+  });
+});
+
+describe('byOwner (pure)', () => {
+  it('groups the holds of one write by whose money they take, in the order wanted and the owners in the order first met', () => {
+    const hold = (owner: { accountId: number } | { cardId: number }, holdKey: string) => ({ leg: leg({ rate: RATE, payer: { kind: 'account', accountId: 1 } }), amount: minorUnits(1), owner, holdKey });
+    const [a1, c1, a1b, c2, a2] = [hold({ accountId: 1 }, 'a1'), hold({ cardId: 1 }, 'c1'), hold({ accountId: 1 }, 'a1b'), hold({ cardId: 2 }, 'c2'), hold({ accountId: 2 }, 'a2')];
+    expect(byOwner([a1, c1, a1b, c2, a2]).map((group) => group.map(({ holdKey }) => holdKey))).toEqual([['a1', 'a1b'], ['c1'], ['c2'], ['a2']]);
+    expect(byOwner([])).toEqual([]);
   });
 });
 
@@ -131,6 +140,31 @@ describeEachDatabase('holds at call setup, written again after a lost answer', (
       }
       // The hold's own lock of the row (this context writes every hold twice) is not a read of the balance.
       expect(statements.filter((sql) => sql.startsWith('select * from `accounts`'))).toEqual([]);
+    });
+
+    it("holds A and B of one payer with one UPDATE of the payer's row, each held once though the write ran twice", async () => {
+      const account = await accountWithBalance(store, 10_000);
+      const request = await simultaneousFor(account.id);
+      const pricing: LegPricing = { rate: RATE, payer: { kind: 'account', accountId: account.id } };
+      const [a, b] = [leg(pricing), leg(pricing)];
+      const statements: string[] = [];
+      const listener = (query: { sql: string }): void => void statements.push(query.sql);
+      getDb().on('query', listener);
+      lostAnswers.length = 0;
+      let holds: Awaited<ReturnType<Funds['holdForDial']>>;
+      try {
+        holds = await new Funds(ctx).holdForDial(request, a, b, readEachAccountOnce(store, account));
+      } finally {
+        getDb().off('query', listener);
+      }
+      if (isRefusal(holds)) throw new Error(holds.refused);
+      expect(holds.map((hold) => hold.legUuid)).toEqual([a.uuid, b.uuid]);
+      // One per write: the first try's, then none on the second, which finds both holds by their keys.
+      expect(lostAnswers).toHaveLength(1);
+      expect(statements.filter((sql) => sql.startsWith('update `accounts` set `reserved_minor` = reserved_minor +'))).toHaveLength(1);
+      const held = await store.reservations.listHeld({ requestId: request.id });
+      expect(held.map((hold) => hold.id)).toEqual(holds.map((hold) => hold.reservationId));
+      expect(await store.accounts.balance(account.id)).toMatchObject({ reservedMinor: holds.reduce((sum, hold) => sum + hold.amount, 0) });
     });
 
     it('a hold refused on that estimate (the balance went meanwhile) is sized again on the balance as it is now, never beyond it', async () => {
