@@ -55,7 +55,7 @@ export async function followAdoptedTalk(
     const first = await Promise.race([...legs.map((leg) => untilEnded(ctx, leg).then(() => leg)), stopping]);
     if (first === 'hand_over') {
       // A clean stop of this instance: the talk goes on for the next one, as it came to us.
-      for (const leg of legs) ctx.hub.forget(leg.uuid);
+      for (const leg of legs) leg.forget();
       const handed = await ctx.store.callbackRequests.handOver(request.id, ctx.instanceId, ctx.clock.now(), HANDED_OVER).catch(() => false);
       log.info('adopted talk handed over to the next instance', { handed });
       return { handedOver: true, cause: undefined };

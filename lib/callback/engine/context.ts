@@ -17,6 +17,7 @@ import { digitsDestinationAsker, type DestinationAsker } from './ask-destination
 import { callbackNodesOf } from './callback-nodes';
 import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
+import { LiveLegs } from './live-legs';
 import { LegWaiter } from './leg-waiter';
 import { legRouter } from './leg-routing';
 import { OrderedAccounts } from './ordered-accounts';
@@ -114,6 +115,8 @@ export interface EngineContext {
   readonly scheduler: RequestScheduler;
   readonly events: EngineEvents;
   readonly hub: LegEventHub;
+  /** The legs this process drives, by uuid, until each is settled. */
+  readonly liveLegs: LiveLegs;
   readonly waiter: LegWaiter;
   readonly work: WorkTracker;
   /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
@@ -187,6 +190,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     scheduler: options.scheduler,
     events: new EngineEvents(logger),
     hub: new LegEventHub(clock),
+    liveLegs: new LiveLegs(),
     waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
     work,
     perAccount: new KeyedSerial(),

@@ -81,6 +81,7 @@ export class LiveLeg {
     this.hold = spec.hold;
     this.createdAt = ctx.clock.now();
     this.signals = ctx.hub.watch(spec.uuid);
+    ctx.liveLegs.hold(this);
     this.control = new ApiControl(ctx.telephony, spec.uuid, () => this.node, () => this.log);
     if (spec.carrierSlot) this.keepChannel(spec.carrierSlot);
   }
@@ -93,9 +94,8 @@ export class LiveLeg {
   /**
    * A leg another (dead) instance was driving, from its row. `gone`: FreeSWITCH no longer knows
    * the channel, so its end will never be reported and is estimated as no later than `goneBy`.
-   * `end`: FreeSWITCH reported the end outside our event stream (a posted CDR); it is settled from that.
    */
-  static adopt(ctx: EngineContext, row: Leg, spec: { pricing: LegPricing | undefined; hold: Hold | undefined; gone: boolean; goneBy: number; end?: LegEnd }): LiveLeg {
+  static adopt(ctx: EngineContext, row: Leg, spec: { pricing: LegPricing | undefined; hold: Hold | undefined; gone: boolean; goneBy: number }): LiveLeg {
     const leg = new LiveLeg(ctx, row.requestId, {
       uuid: row.uuid,
       role: row.role,
@@ -111,9 +111,7 @@ export class LiveLeg {
     leg.createdAt = row.createdAt;
     leg.node = row.node ?? undefined;
     leg.mayBeUp = !spec.gone;
-    // FreeSWITCH reported the end some other way (its CDR): whoever watches this leg learns it too.
-    if (spec.end) leg.endReported(spec.end);
-    else if (spec.gone) leg.goneBy = spec.goneBy;
+    if (spec.gone) leg.goneBy = spec.goneBy;
     return leg;
   }
 
@@ -126,8 +124,8 @@ export class LiveLeg {
   }
 
   /**
-   * FreeSWITCH reported this adopted leg's end outside the event stream (its CDR, already
-   * stored): it is settled from that, and whoever watches the leg learns it.
+   * FreeSWITCH reported this leg's end outside the event stream (its CDR, already stored): it
+   * is settled from that unless its own end came first, and whoever watches the leg learns it.
    */
   endReported(end: LegEnd): void {
     this.mayBeUp = false;
@@ -254,7 +252,7 @@ export class LiveLeg {
           createdAt: this.createdAt,
           end,
         });
-        this.ctx.hub.forget(this.uuid);
+        this.forget();
         if (settled.written) {
           this.state = settled.state;
           this.log.info('leg settled', { role: this.role, state: settled.state, cause: end.cause, billsec: end.billsec, costMinor: settled.costMinor, reported: end.reported });
@@ -264,6 +262,12 @@ export class LiveLeg {
       });
     });
     return this.settlement;
+  }
+
+  /** Stops following the leg here: settled, or handed over to another instance. */
+  forget(): void {
+    this.ctx.hub.forget(this.uuid);
+    this.ctx.liveLegs.release(this);
   }
 
   private async awaitEnd(): Promise<LegEnd> {
