@@ -9,6 +9,7 @@ import { repoRoot } from './repo-root';
 import { routingBench } from './routing';
 import { startOwnRedis } from './redis-process';
 import { schedulerBackends, schedulerBench, type SchedulerResult } from './scheduler';
+import { option, runScript } from './script';
 
 /**
  * `npm run bench` runs every scenario in full; `--short` runs each for a few seconds (the test
@@ -21,9 +22,9 @@ import { schedulerBackends, schedulerBench, type SchedulerResult } from './sched
  */
 async function main(): Promise<void> {
   const short = process.argv.includes('--short');
-  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = option('--only=')?.split(',');
   const wanted = (name: string): boolean => !only || only.includes(name);
-  const callSizes = process.argv.find((arg) => arg.startsWith('--calls='))?.slice('--calls='.length);
+  const callSizes = option('--calls=');
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
   const results: unknown[] = [];
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const sizes = callSizes ? callSizes.split(',').map((size) => positive(size, '--calls', true)) : short ? [100] : [1_000, 5_000, 10_000];
     const held = [];
     const rate = numberOption('rate');
-    const heapSnapshots = process.argv.find((arg) => arg.startsWith('--heap-snapshots='))?.slice('--heap-snapshots='.length);
+    const heapSnapshots = option('--heap-snapshots=');
     for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }), ...(heapSnapshots === undefined ? {} : { heapSnapshots }) }));
     console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
     console.table(
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
 
 /** `--name=<number>` from the command line, if given; a malformed one stops the run. */
 function numberOption(name: string): number | undefined {
-  const raw = process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const raw = option(`--${name}=`);
   return raw === undefined ? undefined : positive(raw, `--${name}`);
 }
 
@@ -185,10 +186,4 @@ function positive(text: string, option: string, wholeOnly = false): number {
   return value;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -14,6 +14,7 @@ import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
 import { SqlCounter } from './sql-count';
 import { round, waitFor } from './stats';
+import { option, runScript } from './script';
 
 const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
 
@@ -61,14 +62,4 @@ async function main(): Promise<void> {
   }
 }
 
-function option(prefix: string): string | undefined {
-  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -22,6 +22,7 @@ import { createStore, inTransaction, migrateToLatest, openDatabase, type Store }
 import { startCpuProfile } from './cpu-profile';
 import { SqlCounter } from './sql-count';
 import { percentile, round } from './stats';
+import { option, runScript } from './script';
 
 /** The part of knex's pool (tarn) that tells when a connection was asked for and given. */
 interface PoolEvents {
@@ -139,14 +140,4 @@ async function openMariadb(serverUrl: string, poolMax: number): Promise<{ db: Kn
   };
 }
 
-function option(prefix: string): string | undefined {
-  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScript(main);
