@@ -157,7 +157,8 @@ describeEachDatabase('CDRs are trusted only for legs FreeSWITCH has ended', (get
     await r.runUntil(() => cdrs.outcomes.length >= 2 && r.sim.cdrPosts.pending === 0, 'both CDRs answered');
     await r.sim.cdrPosts.idle();
 
-    expect([...cdrs.outcomes].sort()).toEqual(['agrees', 'agrees']);
+    // Deferred at its post while the leg is live here, then compared once the leg settled from the socket.
+    expect(cdrs.outcomes.filter((outcome) => outcome !== 'deferred').sort()).toEqual(['agrees', 'agrees']);
     expect((await r.store.cdrs.listForRequest(orderId)).map((cdr) => cdr.source)).toEqual(['socket', 'socket']);
     expect(log.lines.filter((line) => line.includes('its end never reached us'))).toEqual([]);
   });

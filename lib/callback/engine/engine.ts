@@ -145,11 +145,16 @@ export class CallbackEngine {
   }
 
   /**
-   * B4: whether FreeSWITCH still has the leg (`uuid_exists` on the leg's node), so that a CDR
-   * posted for it does not end it. True also when the node cannot be asked: a leg we cannot see
-   * ended is left to its own end or to recovery, never settled from a post.
+   * B4: whether the leg is still live, so that a CDR posted for it does not end it: held live by
+   * this process (FreeSWITCH posts a leg's CDR in its reporting state and fires
+   * CHANNEL_HANGUP_COMPLETE only once the post is answered, so the post must not wait for that
+   * end: the CDR is kept and compared once the leg settled from it, or corrects the leg's
+   * estimate), or FreeSWITCH still has it (`uuid_exists` on the leg's node). True also when the
+   * node cannot be asked: a leg we cannot see ended is left to its own end or to recovery, never
+   * settled from a post.
    */
   async legIsLive(legUuid: string): Promise<boolean> {
+    if (this.ctx.liveLegs.held(legUuid)) return true;
     const row = await this.ctx.store.legs.findByUuid(legUuid);
     if (!row) return false;
     try {
