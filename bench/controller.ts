@@ -132,6 +132,7 @@ export async function startControllerOn(
       if (!late.engine) throw new Error('engine not started');
       return late.engine.handleSession(session);
     },
+    onArrival: (uuid) => late.engine?.socketArriving(uuid) ?? (() => undefined),
   });
   const scheduler = createScheduler({
     settings: options.queue,

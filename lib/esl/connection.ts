@@ -29,6 +29,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** How the command appears in logs and errors; defaults to its first word (never `auth <password>`). */
   label?: string;
+  /**
+   * Written at once, whatever the pipeline window: for a batch of commands none of which depends
+   * on an earlier one's reply (FreeSWITCH still answers each in order). A command behind it that
+   * is not pipelined waits for the window as usual.
+   */
+  pipelined?: boolean;
 }
 
 export interface CloseInfo {
@@ -52,6 +58,7 @@ export interface CommandTiming {
 
 interface Pending {
   label: string;
+  pipelined: boolean;
   queuedAt: number;
   writtenAt: number;
   expect: ReplyKind;
@@ -153,6 +160,7 @@ export class EslConnection {
       };
       const pending: Pending = {
         label,
+        pipelined: options.pipelined ?? false,
         queuedAt: this.clock.now(),
         writtenAt: 0,
         expect,
@@ -214,8 +222,8 @@ export class EslConnection {
    */
   private pump(): void {
     const now = this.clock.now();
-    while (!this.closeInfo && this.inFlight.length < this.pipelineDepth && this.queue.length > 0) {
-      const next = this.queue.shift() as Pending;
+    for (let next = this.queue[0]; next && !this.closeInfo && (next.pipelined || this.inFlight.length < this.pipelineDepth); next = this.queue[0]) {
+      this.queue.shift();
       next.writtenAt = now;
       this.inFlight.push(next);
       this.writes.push(next.bytes);

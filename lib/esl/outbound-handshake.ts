@@ -5,7 +5,6 @@ import { EslConnection, type EslTransport } from './connection';
 import { EslProtocolError } from './errors';
 import { errorText } from './listeners';
 import { subscriptionCommand } from './subscription';
-import { ownString } from './wire/own-string';
 
 /** Events `myevents` leaves out but a session needs (§3); BACKGROUND_JOB for bgapi from the socket (13). */
 export const OUTBOUND_EVENTS: readonly string[] = ['BACKGROUND_JOB', 'PLAYBACK_START', 'PLAYBACK_STOP', 'RECORD_START', 'RECORD_STOP'];
@@ -27,44 +26,68 @@ export interface OutboundSessionOptions {
   name?: string;
 }
 
+/** A socket past `connect`: its session, and the rest of the handshake under way. */
+export interface OutboundHandshake {
+  readonly session: CallSession;
+  /** `myevents`, `linger` and the extra events answered; rejects (the socket closed) when one fails. */
+  readonly subscribed: Promise<void>;
+}
+
 /**
  * Takes a socket FreeSWITCH opened to us and makes it a CallSession: `connect` (the reply is the
- * channel's data), `myevents`, `linger`, and the extra events. The session exists before
- * `myevents` is sent, so no event can arrive before it listens.
+ * channel's data), then `myevents`, `linger` and the extra events, written together: FreeSWITCH
+ * answers them in order and none depends on another's reply, so the handshake costs two round
+ * trips instead of four (a busy controller waits a loop turn for each). The session exists before
+ * `myevents` is sent, so no event can arrive before it listens; `connect` alone is awaited first
+ * because its reply may share a read with the events that follow `myevents`.
  */
-export async function acceptOutbound(transport: EslTransport, options: OutboundSessionOptions): Promise<CallSession> {
+export async function startOutbound(transport: EslTransport, options: OutboundSessionOptions): Promise<OutboundHandshake> {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.handshakeTimeoutMs ?? 5_000;
   const connection = new EslConnection(transport, { name: options.name ?? 'outbound', logger: options.logger, clock });
+  const fail = (error: unknown): never => {
+    connection.close(`outbound handshake failed: ${errorText(error)}`);
+    throw error;
+  };
+  let session: CallSession;
   try {
     const reply = await connection.request('channel-data', 'connect', { timeoutMs });
-    const uuid = reply.channel.headers.get('Unique-ID');
-    if (!uuid) throw new EslProtocolError('connect reply without Unique-ID');
-    // For the handshake's own lines; the session makes its own per line (it names the channel too).
-    const logger = callLogger(options.logger, { legUuid: ownString(uuid) });
+    if (!reply.channel.headers.get('Unique-ID')) throw new EslProtocolError('connect reply without Unique-ID');
     const lingering = options.linger ?? true;
     const sessionOptions: ConstructorParameters<typeof CallSession>[0] = { connection, channel: reply.channel, logger: options.logger, clock, lingering };
     if (options.hangupCompleteWaitMs !== undefined) sessionOptions.hangupCompleteWaitMs = options.hangupCompleteWaitMs;
     if (options.hangupConfirmWaitMs !== undefined) sessionOptions.hangupConfirmWaitMs = options.hangupConfirmWaitMs;
     if (options.newUuid) sessionOptions.newUuid = options.newUuid;
-    const session = new CallSession(sessionOptions);
-    await connection.command('myevents', { timeoutMs });
-    if (lingering) {
-      const linger = await connection.request('command-reply', 'linger', { timeoutMs });
-      if (!linger.ok) {
-        session.lingering = false;
-        logger.warn('linger refused (socket app without "full"?); HANGUP_COMPLETE may be lost', { reply: linger.text });
-      }
-    }
-    const events = options.events === false ? [] : (options.events ?? OUTBOUND_EVENTS);
-    const subclasses = options.customSubclasses ?? [];
-    if (events.length > 0 || subclasses.length > 0) {
-      const subscribed = await connection.request('command-reply', subscriptionCommand(events, subclasses), { timeoutMs, label: 'event' });
-      if (!subscribed.ok) logger.warn('event subscription refused (socket app without "full"?)', { reply: subscribed.text });
-    }
-    return session;
+    session = new CallSession(sessionOptions);
   } catch (error) {
-    connection.close(`outbound handshake failed: ${errorText(error)}`);
-    throw error;
+    return fail(error);
   }
+  return { session, subscribed: subscribe(connection, session, options, timeoutMs).catch(fail) };
+}
+
+/** The whole handshake: the session once FreeSWITCH has answered every command of it. */
+export async function acceptOutbound(transport: EslTransport, options: OutboundSessionOptions): Promise<CallSession> {
+  const { session, subscribed } = await startOutbound(transport, options);
+  await subscribed;
+  return session;
+}
+
+/** Writes `myevents`, `linger` and `event …` in one go, then reads their replies. */
+async function subscribe(connection: EslConnection, session: CallSession, options: OutboundSessionOptions, timeoutMs: number): Promise<void> {
+  // For the handshake's own lines; the session makes its own per line (it names the channel too).
+  const logger = callLogger(options.logger, { legUuid: session.uuid });
+  const step = { timeoutMs, pipelined: true };
+  const myevents = connection.command('myevents', step);
+  const linger = session.lingering ? connection.request('command-reply', 'linger', step) : undefined;
+  const events = options.events === false ? [] : (options.events ?? OUTBOUND_EVENTS);
+  const subclasses = options.customSubclasses ?? [];
+  const subscription =
+    events.length > 0 || subclasses.length > 0 ? connection.request('command-reply', subscriptionCommand(events, subclasses), { ...step, label: 'event' }) : undefined;
+  // Promise.all listens to every reply, so none rejects unheard when an earlier one failed.
+  const [, lingerReply, subscribedReply] = await Promise.all([myevents, linger, subscription]);
+  if (lingerReply && !lingerReply.ok) {
+    session.lingering = false;
+    logger.warn('linger refused (socket app without "full"?); HANGUP_COMPLETE may be lost', { reply: lingerReply.text });
+  }
+  if (subscribedReply && !subscribedReply.ok) logger.warn('event subscription refused (socket app without "full"?)', { reply: subscribedReply.text });
 }

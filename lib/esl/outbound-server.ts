@@ -5,7 +5,7 @@ import type { CallSession } from './call-session';
 import { CallEnded } from './errors';
 import type { HangupCause } from './hangup-causes';
 import { errorText } from './listeners';
-import { acceptOutbound, type OutboundSessionOptions } from './outbound-handshake';
+import { startOutbound, type OutboundHandshake, type OutboundSessionOptions } from './outbound-handshake';
 import type { Admission } from './socket-admission';
 
 export type SessionHandler = (session: CallSession) => Promise<void>;
@@ -29,6 +29,13 @@ export interface OutboundServerOptions extends Omit<OutboundSessionOptions, 'nam
   peers?: PeerPolicy;
   /** The cause a call is hung up with when its handler throws. */
   errorHangupCause?: HangupCause;
+  /**
+   * Told as soon as a socket's `connect` reply names its channel, before the rest of the handshake
+   * and admission: whoever waits for that channel's socket knows it has come and that it will be
+   * handed over or given up on its own deadlines. The function returned is called once the
+   * handler has been called with the session, or when the socket failed before that.
+   */
+  onArrival?: (uuid: string) => () => void;
 }
 
 /**
@@ -105,25 +112,55 @@ export class OutboundServer {
       socket.destroy();
       return;
     }
-    let session: CallSession;
+    let handshake: OutboundHandshake;
     try {
-      session = await acceptOutbound(socket, { ...this.options, name });
+      handshake = await startOutbound(socket, { ...this.options, name });
     } catch (error) {
       this.logger.warn('outbound handshake failed', { conn: name, error: errorText(error) });
       return;
     }
+    const session = handshake.session;
+    // Let go as soon as the handler has the session: held for the call, it would keep the waiter's state.
+    let arrival = this.options.onArrival?.(session.uuid);
+    const arrived = (): void => {
+      arrival?.();
+      arrival = undefined;
+    };
+    try {
+      await this.run(session, { name, peer }, handshake.subscribed, arrived);
+    } finally {
+      arrived();
+    }
+  }
+
+  /**
+   * Admits the session (its proof runs alongside the rest of the handshake: `uuid_setvar` needs
+   * only the uuid, and the socket's `getvar` queues behind the handshake's commands), then runs
+   * the handler, calling `arrived` right after the handler was called.
+   */
+  private async run(session: CallSession, { name, peer }: { name: string; peer: string }, subscribed: Promise<void>, arrived: () => void): Promise<void> {
+    const policy = this.options.peers;
     // Made for each line rather than held: this frame lasts as long as the call (see LiveLeg.log).
     const log = (): Logger => callLogger(this.logger, { legUuid: session.uuid });
+    const admitted: Promise<Admission | undefined> = policy
+      ? policy.admit(session, peer).catch((error: unknown) => ({ admitted: false as const, reason: errorText(error) }))
+      : Promise.resolve(undefined);
+    try {
+      await subscribed;
+    } catch (error) {
+      this.logger.warn('outbound handshake failed', { conn: name, legUuid: session.uuid, error: errorText(error) });
+      await admitted;
+      return;
+    }
     if (this.closing) {
       // close() started while this call was still shaking hands: it is not ours to run any more.
       await session.disconnect();
+      await admitted;
       return;
     }
     this.live.add(session);
     try {
-      const admission: Admission | undefined = policy
-        ? await policy.admit(session, peer).catch((error: unknown) => ({ admitted: false as const, reason: errorText(error) }))
-        : undefined;
+      const admission = await admitted;
       if (admission && !admission.admitted) {
         // Not a channel we can vouch for: nothing is hung up or run on its say-so, the socket is just closed.
         log().warn('outbound socket session refused', { peer, reason: admission.reason });
@@ -133,7 +170,13 @@ export class OutboundServer {
       if (admission?.unproven) log().warn('outbound socket session admitted on its peer address alone: its node cannot be asked', { peer, node: admission.node });
       else if (admission) log().debug('outbound socket session admitted', { peer, node: admission.node });
       try {
-        await Promise.resolve().then(() => this.options.handler(session));
+        await Promise.resolve().then(() => {
+          try {
+            return this.options.handler(session);
+          } finally {
+            arrived();
+          }
+        });
       } catch (error) {
         if (error instanceof CallEnded) log().info('call ended during its handler', { reason: error.reason, hangupCause: error.hangupCause, step: error.step });
         else {

@@ -97,6 +97,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       clock,
       stops,
       handler: (session) => routeCall(session, ref, settings, logger),
+      onArrival: (uuid) => ref.engine?.socketArriving(uuid) ?? (() => undefined),
     });
     telephony.clients.forEach((client) => trackEslClient(metrics, client));
 

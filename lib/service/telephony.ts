@@ -24,7 +24,7 @@ export interface Telephony {
  * on the configured port. Either way the rest of the service sees the same ESL clients, on real
  * TCP, speaking the same commands.
  */
-export async function startTelephony(settings: Settings, deps: { logger: Logger; clock: Clock; stops: StopStack; handler: SessionHandler }): Promise<Telephony> {
+export async function startTelephony(settings: Settings, deps: { logger: Logger; clock: Clock; stops: StopStack; handler: SessionHandler; onArrival: (uuid: string) => () => void }): Promise<Telephony> {
   const { logger, clock, stops } = deps;
   // Filled once the nodes' clients exist; a session arriving before has no node to vouch for it and is refused.
   const admissionNodes: Array<{ host: string; client: InboundClient }> = [];
@@ -33,6 +33,7 @@ export async function startTelephony(settings: Settings, deps: { logger: Logger;
       host: settings.socketServer.host,
       port: settings.socketServer.port,
       handler: deps.handler,
+      onArrival: deps.onArrival,
       peers: socketPeerPolicy({ allowFrom: settings.socketServer.allowFrom, nodes: admissionNodes, clock }),
       logger: logger.child({ component: 'outbound-socket' }),
       clock,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EslConnection, type CommandTiming } from '../../lib/esl/connection';
 import { EslCommandFailed, EslDisconnected, EslTimeout } from '../../lib/esl/errors';
-import { FakeTransport, eventBytes, memoryLogger, reply } from '../support/esl-fakes';
+import { FakeTransport, connectReplyBytes, eventBytes, memoryLogger, reply } from '../support/esl-fakes';
 import { EslCommandInjectionError, type EslEvent } from '../../lib/esl/wire';
 import { ManualClock, flushAsync } from '../../lib/time/clock';
 
@@ -53,6 +53,31 @@ describe('EslConnection', () => {
     await expect(second).resolves.toMatchObject({ text: '+OK Job-UUID: j1' });
     await expect(third).resolves.toBe('-ERR No such channel!\n');
     expect(connection.pendingCommands).toBe(0);
+  });
+
+  it('writes pipelined commands at once whatever the window, and holds a command behind them that is not pipelined', async () => {
+    const transport = new FakeTransport();
+    const { logger } = memoryLogger();
+    const connection = new EslConnection(transport, { name: 'test', logger, clock: new ManualClock() });
+    const connected = connection.request('channel-data', 'connect');
+    const myevents = connection.command('myevents', { pipelined: true });
+    const linger = connection.command('linger', { pipelined: true });
+    const getvar = connection.command('getvar x');
+    const late = connection.command('event plain DTMF', { pipelined: true });
+    await flushAsync();
+    expect(transport.commandLines()).toEqual(['connect', 'myevents', 'linger']);
+    transport.receive(connectReplyBytes('u1'));
+    await connected;
+    await flushAsync();
+    // getvar waits for the window (one command), and what comes after it waits behind it.
+    expect(transport.commandLines()).toEqual(['connect', 'myevents', 'linger']);
+    transport.receive(Buffer.concat([reply.ok('+OK Events Enabled'), reply.ok('+OK will linger')]));
+    await expect(Promise.all([myevents, linger])).resolves.toMatchObject([{ text: '+OK Events Enabled' }, { text: '+OK will linger' }]);
+    await flushAsync();
+    expect(transport.commandLines()).toEqual(['connect', 'myevents', 'linger', 'getvar x', 'event plain DTMF']);
+    transport.receive(Buffer.concat([reply.ok('+OK 1'), reply.ok('+OK event listener enabled plain')]));
+    await expect(getvar).resolves.toMatchObject({ text: '+OK 1' });
+    await expect(late).resolves.toMatchObject({ ok: true });
   });
 
   it('writes the commands of one tick in one write, in order, and none of them once the connection closed', async () => {

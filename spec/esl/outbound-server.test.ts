@@ -1,6 +1,7 @@
 import type { CallSession } from '../../lib/esl/call-session';
 import { CallEnded } from '../../lib/esl/errors';
-import { OutboundServer, type SessionHandler } from '../../lib/esl/outbound-server';
+import { OutboundServer, type PeerPolicy, type SessionHandler } from '../../lib/esl/outbound-server';
+import type { Admission } from '../../lib/esl/socket-admission';
 import { connect } from 'node:net';
 import { FakeOutboundCall, connectReplyBytes, eventBytes, memoryLogger, reply, waitUntil } from '../support/esl-fakes';
 import { FrameParser } from '../../lib/esl/wire';
@@ -134,5 +135,57 @@ describe('OutboundServer', () => {
     await closing;
     expect(lines.at(-1)).toBe('exit');
     expect(handled).toBe(false);
+  });
+  it('writes myevents, linger and event together once connect is answered, without waiting for their replies', async () => {
+    const { server: s } = await listen(async () => undefined);
+    const socket = connect({ host: '127.0.0.1', port: s.address.port });
+    socket.on('error', () => undefined);
+    const parser = new FrameParser({ commands: true });
+    const lines: string[] = [];
+    socket.on('data', (chunk) => {
+      for (const frame of parser.push(chunk)) {
+        lines.push(frame.command ?? '');
+        if (frame.command === 'connect') socket.write(connectReplyBytes(A));
+      }
+    });
+    await waitUntil(() => lines.length === 4, 'the handshake written');
+    expect(lines).toEqual(['connect', 'myevents', 'linger', 'event plain BACKGROUND_JOB PLAYBACK_START PLAYBACK_STOP RECORD_START RECORD_STOP']);
+    socket.destroy();
+  });
+
+  it('tells onArrival of a socket once connect names its channel, and lets go right after the handler was called or the session refused', async () => {
+    const { logger } = memoryLogger();
+    const steps: string[] = [];
+    const admissions = new Map<string, (admission: Admission) => void>();
+    const peers: PeerPolicy = {
+      allows: () => true,
+      admit: (session) => new Promise((resolve) => admissions.set(session.uuid, resolve)),
+    };
+    server = await OutboundServer.listen({
+      port: 0,
+      logger,
+      peers,
+      hangupCompleteWaitMs: 500,
+      onArrival: (uuid) => {
+        steps.push(`arrived ${uuid}`);
+        return () => steps.push(`let go ${uuid}`);
+      },
+      handler: async (session) => {
+        steps.push(`handler ${session.uuid}`);
+      },
+    });
+    const admitted = await FakeOutboundCall.connect(server.address.port, A);
+    await waitUntil(() => admissions.has(A), 'admission asked');
+    expect(steps).toEqual([`arrived ${A}`]);
+    admissions.get(A)?.({ admitted: true, node: 'fs1' });
+    await admitted.waitFor((f) => f.command === 'exit');
+    expect(steps).toEqual([`arrived ${A}`, `handler ${A}`, `let go ${A}`]);
+
+    const refused = await FakeOutboundCall.connect(server.address.port, B);
+    await waitUntil(() => admissions.has(B), 'admission asked');
+    admissions.get(B)?.({ admitted: false, reason: 'not ours' });
+    await refused.closed;
+    await waitUntil(() => steps.length === 5, 'let go');
+    expect(steps.slice(3)).toEqual([`arrived ${B}`, `let go ${B}`]);
   });
 });

@@ -227,6 +227,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
       if (!handlers.other) throw new Error('session handler not set');
       return handlers.other(session);
     },
+    onArrival: (uuid) => late.engine?.socketArriving(uuid) ?? (() => undefined),
   });
   const settings: CallbackSettings = {
     ...defaultSettings().callback,

@@ -186,6 +186,14 @@ export class CallbackEngine {
     return this.hangUpUnclaimed(session);
   }
 
+  /**
+   * For the outbound server's `onArrival`: a socket naming `uuid` connected and is being shaken
+   * hands with and admitted; if it is one of our legs, its socket wait no longer runs out meanwhile.
+   */
+  socketArriving(uuid: string): () => void {
+    return this.ctx.waiter.arriving(uuid);
+  }
+
   private async hangUpUnclaimed(session: CallSession): Promise<void> {
     const log = callLogger(this.ctx.logger, { requestId: session.variable('callback_request_id'), legUuid: session.uuid });
     log.warn('socket for a leg nobody waits for; hanging up');

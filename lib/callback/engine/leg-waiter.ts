@@ -29,22 +29,52 @@ export interface LegWaiterOptions {
   socketWaitMs: number;
 }
 
+/** A socket leg waiting for its session. */
+interface WaitingLeg {
+  claim(session: CallSession): void;
+  /** Sockets naming this leg that connected and are still shaking hands or proving themselves. */
+  arriving: number;
+  /** The give-up that came due while a socket was arriving: it applies once none is left. */
+  overdue: (() => void) | undefined;
+}
+
 /**
  * Correlates originated legs with what FreeSWITCH sends back, by origination_uuid only (§9): the
  * outbound socket of an answered leg usually connects ~20 ms before the BACKGROUND_JOB with the
  * originate's `+OK`, but either may come first, and a `-ERR CAUSE` means no socket will come.
  */
 export class LegWaiter {
-  private readonly waiting = new Map<string, (session: CallSession) => void>();
+  private readonly waiting = new Map<string, WaitingLeg>();
 
   constructor(private readonly options: LegWaiterOptions) {}
 
   /** Hands a socket session to the leg waiting for it; false for a session nobody waits for. */
   offer(session: CallSession): boolean {
-    const claim = this.waiting.get(session.uuid);
-    if (!claim) return false;
-    claim(session);
+    const leg = this.waiting.get(session.uuid);
+    if (!leg) return false;
+    leg.claim(session);
     return true;
+  }
+
+  /**
+   * A socket naming `uuid` has connected (its `connect` was answered) and is finishing its
+   * handshake and admission. Until it is offered, or the returned function says it failed, the
+   * leg is not given up: on a busy controller that takes longer than the socket wait, and giving
+   * up would hang up a leg whose socket is here. Whatever the socket does, it ends within its own
+   * deadlines (handshake, admission); a socket that names a leg it is not (admission refuses it)
+   * only delays the give-up by as much.
+   */
+  arriving(uuid: string): () => void {
+    const leg = this.waiting.get(uuid);
+    if (!leg) return () => undefined;
+    leg.arriving += 1;
+    let gone = false;
+    return () => {
+      if (gone) return;
+      gone = true;
+      leg.arriving -= 1;
+      if (leg.arriving === 0) leg.overdue?.();
+    };
   }
 
   get pending(): number {
@@ -54,9 +84,15 @@ export class LegWaiter {
   /** A leg originated with `&socket(...)`: answered once its session is here, whatever the BACKGROUND_JOB says later. */
   socketLeg(uuid: string, originate: Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
     return this.race(originate, ringTimeoutMs, (finish) => {
-      this.waiting.set(uuid, (session) => finish({ kind: 'answered', session }));
+      const leg: WaitingLeg = { claim: (session) => finish({ kind: 'answered', session }), arriving: 0, overdue: undefined };
+      this.waiting.set(uuid, leg);
       return {
         onOriginated: (giveUp) => giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE'),
+        holdGiveUp: (giveUpNow) => {
+          if (leg.arriving === 0) return false;
+          leg.overdue = giveUpNow;
+          return true;
+        },
         cleanup: () => this.waiting.delete(uuid),
       };
     });
@@ -67,7 +103,7 @@ export class LegWaiter {
     return this.race(originate, ringTimeoutMs, (finish) => {
       // With the result lost, the channel's own CHANNEL_ANSWER still tells us.
       signals.answered.whenDone(() => finish({ kind: 'answered', session: undefined }));
-      return { onOriginated: () => finish({ kind: 'answered', session: undefined }), cleanup: () => undefined };
+      return { onOriginated: () => finish({ kind: 'answered', session: undefined }), holdGiveUp: () => false, cleanup: () => undefined };
     });
   }
 
@@ -76,6 +112,8 @@ export class LegWaiter {
     ringTimeoutMs: number,
     setup: (finish: (outcome: LegOutcome) => void) => {
       onOriginated: (giveUp: (afterMs: number, cause: HangupCause) => void) => void;
+      /** True when the give-up, now due, must wait: `giveUpNow` is then called when it applies. */
+      holdGiveUp: (giveUpNow: () => void) => boolean;
       cleanup: () => void;
     },
   ): Promise<LegOutcome> {
@@ -91,7 +129,10 @@ export class LegWaiter {
       };
       const giveUp = (afterMs: number, cause: HangupCause): void => {
         if (settled || timer) return;
-        timer = this.options.clock.setTimeout(() => finish({ kind: 'failed', cause, orphan: true }), afterMs);
+        const giveUpNow = (): void => finish({ kind: 'failed', cause, orphan: true });
+        timer = this.options.clock.setTimeout(() => {
+          if (!hooks.holdGiveUp(giveUpNow)) giveUpNow();
+        }, afterMs);
       };
       const hooks = setup(finish);
       originate.then(

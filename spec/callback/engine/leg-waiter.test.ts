@@ -1,0 +1,133 @@
+import { LegWaiter, type LegOutcome } from '../../../lib/callback/engine/leg-waiter';
+import type { CallSession } from '../../../lib/esl/call-session';
+import { EslCommandFailed } from '../../../lib/esl/errors';
+import { ManualClock } from '../../../lib/time/clock';
+
+const UUID = 'a0000000-0000-4000-8000-000000000001';
+const SOCKET_WAIT_MS = 10_000;
+const RING_MS = 30_000;
+
+/** The waiter only reads a session's uuid. */
+function sessionOf(uuid: string): CallSession {
+  return { uuid } as CallSession;
+}
+
+function rig() {
+  const clock = new ManualClock();
+  const waiter = new LegWaiter({ clock, socketWaitMs: SOCKET_WAIT_MS });
+  let outcome: LegOutcome | undefined;
+  let settlements = 0;
+  const wait = (originate: Promise<unknown> = Promise.resolve('+OK')): void => {
+    void waiter.socketLeg(UUID, originate, RING_MS).then((result) => {
+      settlements += 1;
+      outcome = result;
+    });
+  };
+  return { clock, waiter, wait, outcome: () => outcome, settlements: () => settlements };
+}
+
+const GIVEN_UP = { kind: 'failed', cause: 'NORMAL_TEMPORARY_FAILURE', orphan: true };
+
+describe('LegWaiter socket legs', () => {
+  it('gives a leg whose socket never connects up as an orphan once the socket wait after its +OK is over', async () => {
+    const { clock, waiter, wait, outcome } = rig();
+    wait();
+    await clock.advance(SOCKET_WAIT_MS - 1);
+    expect(outcome()).toBeUndefined();
+    await clock.advance(1);
+    expect(outcome()).toEqual(GIVEN_UP);
+    expect(waiter.pending).toBe(0);
+    expect(waiter.offer(sessionOf(UUID))).toBe(false);
+  });
+
+  it('answers with the session offered, and forgets the leg', async () => {
+    const { clock, waiter, wait, outcome } = rig();
+    const session = sessionOf(UUID);
+    wait();
+    await clock.advance(100);
+    expect(waiter.offer(session)).toBe(true);
+    await clock.advance(0);
+    expect(outcome()).toEqual({ kind: 'answered', session });
+    expect(waiter.pending).toBe(0);
+  });
+
+  it('does not give up while the socket that connected for the leg finishes its handshake and admission, however long they take', async () => {
+    const { clock, waiter, wait, outcome, settlements } = rig();
+    const session = sessionOf(UUID);
+    wait();
+    await clock.advance(9_000);
+    const arrived = waiter.arriving(UUID);
+    await clock.advance(SOCKET_WAIT_MS * 3);
+    expect(outcome()).toBeUndefined();
+    expect(waiter.offer(session)).toBe(true);
+    arrived();
+    await clock.advance(SOCKET_WAIT_MS);
+    expect(outcome()).toEqual({ kind: 'answered', session });
+    expect(settlements()).toBe(1);
+  });
+
+  it('gives up as soon as the socket that came fails, once the socket wait is over', async () => {
+    const { clock, waiter, wait, outcome } = rig();
+    wait();
+    const arrived = waiter.arriving(UUID);
+    await clock.advance(SOCKET_WAIT_MS + 5_000);
+    expect(outcome()).toBeUndefined();
+    arrived();
+    await clock.advance(0);
+    expect(outcome()).toEqual(GIVEN_UP);
+  });
+
+  it('keeps the socket wait when a socket fails before it is over: only the wait ends the leg', async () => {
+    const { clock, waiter, wait, outcome } = rig();
+    wait();
+    await clock.advance(1_000);
+    const arrived = waiter.arriving(UUID);
+    await clock.advance(1_000);
+    arrived();
+    await clock.advance(SOCKET_WAIT_MS - 2_001);
+    expect(outcome()).toBeUndefined();
+    await clock.advance(1);
+    expect(outcome()).toEqual(GIVEN_UP);
+  });
+
+  it('holds the give-up until every socket that came for the leg is offered or failed: an impostor failing does not end it', async () => {
+    const { clock, waiter, wait, outcome, settlements } = rig();
+    const session = sessionOf(UUID);
+    wait();
+    const impostor = waiter.arriving(UUID);
+    const real = waiter.arriving(UUID);
+    await clock.advance(SOCKET_WAIT_MS + 1);
+    impostor();
+    impostor();
+    await clock.advance(0);
+    expect(outcome()).toBeUndefined();
+    expect(waiter.offer(session)).toBe(true);
+    real();
+    await clock.advance(0);
+    expect(outcome()).toEqual({ kind: 'answered', session });
+    expect(settlements()).toBe(1);
+  });
+
+  it('holds the longer give-up of an originate whose outcome was lost the same way', async () => {
+    const { clock, waiter, wait, outcome } = rig();
+    wait(Promise.reject(new Error('connection dropped')));
+    const arrived = waiter.arriving(UUID);
+    await clock.advance(RING_MS + SOCKET_WAIT_MS + 1);
+    expect(outcome()).toBeUndefined();
+    arrived();
+    await clock.advance(0);
+    expect(outcome()).toEqual({ kind: 'failed', cause: 'NETWORK_OUT_OF_ORDER', orphan: true });
+  });
+
+  it('fails a leg whose originate failed at once, a socket arriving or not, and ignores sockets for legs nobody waits for', async () => {
+    const { clock, waiter, wait, outcome } = rig();
+    const stray = waiter.arriving('b0000000-0000-4000-8000-000000000002');
+    stray();
+    wait(Promise.reject(new EslCommandFailed('originate', 'USER_BUSY', 'USER_BUSY')));
+    const arrived = waiter.arriving(UUID);
+    await clock.advance(0);
+    expect(outcome()).toEqual({ kind: 'failed', cause: 'USER_BUSY', orphan: false });
+    arrived();
+    expect(waiter.pending).toBe(0);
+  });
+});
