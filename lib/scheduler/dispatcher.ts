@@ -34,7 +34,7 @@ export type Refusal = 'missing' | 'not_due_state' | 'not_yet_due' | 'too_old' | 
 export type DispatchOutcome = 'dialed' | Refusal;
 
 /** A claim won (the row as the claim left it, leased to this instance), or why there is none. */
-export type ClaimResult = { readonly won: true; readonly claimed: CallbackRequest } | { readonly won: false; readonly outcome: Refusal };
+type ClaimResult = { readonly won: true; readonly claimed: CallbackRequest } | { readonly won: false; readonly outcome: Refusal };
 
 /**
  * Jobs fired together are claimed together, up to this many: one read and one UPDATE for the
@@ -75,15 +75,6 @@ export class Dispatcher {
     if (!claim.won) return claim.outcome;
     await this.dial(claim.claimed);
     return 'dialed';
-  }
-
-  /**
-   * Claims `request`, a copy of the row read (or just written) by the caller: won only if the row
-   * is still that copy (version), due, and held by no other live instance.
-   */
-  async claim(requestId: string, request: CallbackRequest | null): Promise<ClaimResult> {
-    const [result] = await this.claimCopies([{ requestId, request }]);
-    return result ?? { won: false, outcome: 'missing' };
   }
 
   /** Fired jobs' requests, read in one statement, then claimed together. */

@@ -8,7 +8,7 @@ import { BullDialQueue } from './bull-dial-queue';
 import type { DialQueue, QueueCounts, RateLimit } from './dial-queue';
 import { Dispatcher, type DialFn } from './dispatcher';
 import { MemoryDialQueue } from './memory-dial-queue';
-import { ImmediateDials } from './immediate-dials';
+import { ImmediateDials, type DialSlot } from './immediate-dials';
 import { LeaseHeartbeat } from './lease-heartbeat';
 import { ACTIVE_STATES, DUE_STATES } from './request-states';
 import { DEFAULT_SWEEP_CRON, everyCron, type PeriodicTask } from './sweep-cron';
@@ -56,21 +56,24 @@ export interface SchedulerOptions {
   /** Told how each periodic sweep went (its reads and duration: the benchmark's figure, metrics). */
   onSweep?: (result: SweepResult) => void;
   /**
-   * A request scheduled with its just-committed row and due already is claimed and dialed in this
-   * process at once, up to `concurrency` at a time, instead of through the queue (see
-   * immediate-dials.ts). Default: on, unless a `rateLimit` is set (the queue's limiter is global
-   * to every instance, which an in-process dial would bypass).
+   * A new order due already is inserted claimed by this process and dialed here at once, up to
+   * `concurrency` at a time, instead of through the queue (`dialAtOnce`, immediate-dials.ts).
+   * Default: on, unless a `rateLimit` is set (the queue's limiter is global to every instance,
+   * which an in-process dial would bypass).
    */
   dialDueOrdersAtOnce?: boolean;
 }
 
 export interface Scheduler {
+  /** Call once the request's row (with this due_at) is committed. Never throws for a queue outage: the sweep catches up. */
+  schedule(requestId: string, dueAt: number): Promise<void>;
   /**
-   * Call once the request's row (with this due_at) is committed. Never throws for a queue outage:
-   * the sweep catches up. `committed`: the row exactly as just written, when the caller has it (a
-   * new order): if it is due, this process may claim and dial it at once, without a job.
+   * For a new order due at `dueAt`, before its row is written: a place to dial it in this process
+   * at once, its row inserted already claimed (see DialSlot), or null when it is not due yet (or
+   * too old: the sweep expires it), no place is free, this process is stopping, or this is off;
+   * the order is then inserted waiting and scheduled.
    */
-  schedule(requestId: string, dueAt: number, committed?: CallbackRequest): Promise<void>;
+  dialAtOnce(dueAt: number): DialSlot | null;
   /** Cancels a request still waiting: marks it cancelled in SQL and drops its job. False when it already left waiting. */
   cancel(requestId: string, cause?: string): Promise<boolean>;
   /** Sweeps once (restart durability), then runs jobs and the periodic sweep. */
@@ -141,8 +144,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let pickup: PeriodicTask | null = null;
 
   return {
-    async schedule(requestId, dueAt, committed) {
-      if (immediate && committed?.id === requestId && committed.dueAt === dueAt && dueAt <= clock.now() && (await immediate.tryDial(committed))) return;
+    dialAtOnce(dueAt) {
+      const now = clock.now();
+      if (!immediate || dueAt > now || dueAt < now - maxAgeMs) return null;
+      return immediate.take({ instanceId: options.instanceId, leaseUntil: now + leaseMs });
+    },
+
+    async schedule(requestId, dueAt) {
       try {
         await queue.enqueue(requestId, dueAt);
       } catch (error) {

@@ -85,22 +85,33 @@ interface RequestRow {
 
 const webhookField = z.url({ protocol: /^https?$/ }).max(1024);
 
-const newRequestSchema = z.object({
-  id: z.uuid().optional(),
-  accountId: idField,
-  trigger: z.enum(TRIGGERS),
-  source: e164Field,
-  destination: e164Field.nullable().default(null),
-  mode: z.enum(MODES).default('source_first'),
-  /** Defaults to now. */
-  dueAt: epochMsField.optional(),
-  maxAttempts: z.number().int().min(1).max(100).default(3),
-  state: z.string().min(1).max(32).default(INITIAL_STATE),
-  idempotencyKey: z.string().min(1).max(128).nullable().default(null),
-  callerIdPolicy: z.string().min(1).max(32).nullable().default(null),
-  statusWebhookUrl: webhookField.nullable().default(null),
-  data: jsonObjectField.default({}),
-});
+const newRequestSchema = z
+  .object({
+    id: z.uuid().optional(),
+    accountId: idField,
+    trigger: z.enum(TRIGGERS),
+    source: e164Field,
+    destination: e164Field.nullable().default(null),
+    mode: z.enum(MODES).default('source_first'),
+    /** Defaults to now. */
+    dueAt: epochMsField.optional(),
+    maxAttempts: z.number().int().min(1).max(100).default(3),
+    state: z.string().min(1).max(32).default(INITIAL_STATE),
+    idempotencyKey: z.string().min(1).max(128).nullable().default(null),
+    callerIdPolicy: z.string().min(1).max(32).nullable().default(null),
+    statusWebhookUrl: webhookField.nullable().default(null),
+    data: jsonObjectField.default({}),
+    /**
+     * Inserted already claimed for dialing by `instanceId` (an order due now that its own process
+     * dials): the row the scheduler's claim would leave, in `state` (its first active state), its
+     * first attempt counted, leased until `leaseUntil`, so that no claim UPDATE follows the insert.
+     */
+    claimedFor: z.object({ instanceId: z.string().min(1).max(128), leaseUntil: epochMsField }).optional(),
+  })
+  .refine((request) => request.claimedFor === undefined || !DUE_STATES.includes(request.state), {
+    message: 'a request inserted claimed for dialing must be in its first active state, not a waiting one',
+    path: ['state'],
+  });
 export type NewCallbackRequest = z.input<typeof newRequestSchema>;
 
 const patchSchema = z.object({
@@ -171,7 +182,8 @@ const CLAIM_ROUNDS = 3;
 export class CallbackRequestsRepository extends Repository {
   /**
    * Stores a new request. With an idempotency key already used by the account, nothing is written
-   * and the earlier request is returned with created = false (a retried API call, a duplicate SMS).
+   * and the earlier request is returned with created = false (a retried API call, a duplicate SMS):
+   * a `claimedFor` is then not applied, so only the call that wrote the row may dial it.
    */
   async create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
     const value = parseInput(newRequestSchema, input, 'callback request');
@@ -181,6 +193,7 @@ export class CallbackRequestsRepository extends Repository {
     }
     const now = this.clock();
     const id = value.id ?? randomUUID();
+    const claim = value.claimedFor;
     const row: RequestRow = {
       id,
       account_id: value.accountId,
@@ -189,7 +202,7 @@ export class CallbackRequestsRepository extends Repository {
       destination: value.destination,
       mode: value.mode,
       due_at: value.dueAt ?? now,
-      attempts: 0,
+      attempts: claim ? 1 : 0,
       max_attempts: value.maxAttempts,
       state: value.state,
       state_changed_at: now,
@@ -198,10 +211,11 @@ export class CallbackRequestsRepository extends Repository {
       caller_id_policy: value.callerIdPolicy,
       status_webhook_url: value.statusWebhookUrl,
       data_json: toJson(value.data),
-      claimed_by: null,
-      claim_token: null,
-      lease_until: null,
-      version: 0,
+      claimed_by: claim?.instanceId ?? null,
+      claim_token: claim ? randomUUID() : null,
+      lease_until: claim?.leaseUntil ?? null,
+      // As if inserted queued and then claimed (the claim bumps it).
+      version: claim ? 1 : 0,
       created_at: now,
       updated_at: now,
     };

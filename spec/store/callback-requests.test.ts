@@ -38,6 +38,27 @@ describeEachDatabase('callback requests', (getDb) => {
     expect(await store.callbackRequests.findById(request.id)).toEqual(request);
   });
 
+  it('inserts a request already claimed for dialing as a claim leaves it, and refuses such a row in a waiting state', async () => {
+    const claimedFor = { instanceId: 'controller-1', leaseUntil: T0 + 60_000 };
+    const { request } = await store.callbackRequests.create({ accountId, trigger: 'api', source: uniqueNumber(), state: 'dialing_a', claimedFor });
+    expect(request).toMatchObject({ state: 'dialing_a', attempts: 1, claimedBy: 'controller-1', leaseUntil: T0 + 60_000, version: 1, stateChangedAt: T0 });
+    expect(await store.callbackRequests.findById(request.id)).toEqual(request);
+    const token = await getDb()('callback_requests').where({ id: request.id }).first('claim_token');
+    expect(token.claim_token).toEqual(expect.any(String));
+
+    const waiting = store.callbackRequests.create({ accountId, trigger: 'api', source: uniqueNumber(), claimedFor });
+    await expect(waiting).rejects.toThrow(InvalidStoreInput);
+    await expect(waiting).rejects.toThrow(/first active state/);
+  });
+
+  it('applies no claim when the idempotency key was used: only the order that wrote the row dials it', async () => {
+    const input = { accountId, trigger: 'api' as const, source: uniqueNumber(), idempotencyKey: randomUUID() };
+    const first = await store.callbackRequests.create(input);
+    const again = await store.callbackRequests.create({ ...input, state: 'dialing_a', claimedFor: { instanceId: 'controller-2', leaseUntil: T0 + 60_000 } });
+    expect(again).toEqual({ request: first.request, created: false });
+    expect(await store.callbackRequests.findById(first.request.id)).toMatchObject({ state: 'queued', claimedBy: null, attempts: 0 });
+  });
+
   it('returns the existing request for a repeated idempotency key, even when the calls race', async () => {
     const input = { accountId, trigger: 'api' as const, source: uniqueNumber(), idempotencyKey: randomUUID() };
     const first = await store.callbackRequests.create(input);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { CallbackEngine, defaultRouting, type EngineTelephony } from '../../lib/callback/engine';
+import { CallbackEngine, defaultRouting, type EngineTelephony, type RequestScheduler } from '../../lib/callback/engine';
 import { defaultSettings } from '../../lib/config';
 import type { Logger } from '../../lib/log/logger';
 import { DUE_STATES, type Account, type Store } from '../../lib/store';
@@ -25,9 +25,18 @@ export interface OfflineEngine {
 
 /**
  * A real engine on a real database whose scheduler only records, for API and portal tests;
- * `telephony` for one that may still ask FreeSWITCH about legs (a restarted controller recovering).
+ * `telephony` for one that may still ask FreeSWITCH about legs (a restarted controller recovering);
+ * `dialAtOnce` for one whose orders due now are inserted claimed by it (a controller that dies then).
  */
-export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock; logger: Logger; instanceId: string; telephony?: EngineTelephony }): Promise<OfflineEngine> {
+export async function offlineEngine(deps: {
+  db: Knex;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  instanceId: string;
+  telephony?: EngineTelephony;
+  dialAtOnce?: RequestScheduler['dialAtOnce'];
+}): Promise<OfflineEngine> {
   const operator = await accountWithBalance(deps.store, 0, { country: 'US' });
   const scheduled: OfflineEngine['scheduled'] = [];
   const engine = new CallbackEngine({
@@ -40,6 +49,7 @@ export async function offlineEngine(deps: { db: Knex; store: Store; clock: Clock
     scheduler: {
       schedule: async (requestId, dueAt) => void scheduled.push({ requestId, dueAt }),
       cancel: (requestId, cause = 'CANCELLED') => deps.store.callbackRequests.transition(requestId, DUE_STATES, 'cancelled', { lastCause: cause, release: true }),
+      ...(deps.dialAtOnce ? { dialAtOnce: deps.dialAtOnce } : {}),
     },
     operatorCallbackAccountId: operator.id,
     instanceId: deps.instanceId,

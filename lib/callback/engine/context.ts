@@ -9,6 +9,7 @@ import type { CarrierLimiter } from '../../routing/carrier-limiter';
 import { InProcessCarrierLimits } from '../../routing/carrier-limits';
 import type { LegRouter } from '../../routing/leg-router';
 import type { RouteChoice } from '../../routing/route-types';
+import type { DialSlot } from '../../scheduler/immediate-dials';
 import type { SystemSettings } from '../../settings/system';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { CachedPrices, type PriceReads } from '../../store/cached-prices';
@@ -28,11 +29,14 @@ import { KeyedSerial, WorkTracker } from './work';
 
 /** The part of the scheduler the engine uses (lib/scheduler's Scheduler fits). */
 export interface RequestScheduler {
+  /** The request's row, with this due time, is committed: wake a dial for it then. */
+  schedule(requestId: string, dueAt: number): Promise<void>;
   /**
-   * The request's row, with this due time, is committed: wake a dial for it then. `committed`: the
-   * row as just written (a new order), which lets a request due now be dialed without a queue hop.
+   * Before a new order due at `dueAt` is written: a place to dial it in this process at once, its
+   * row inserted already claimed, or null (it is then inserted waiting and scheduled). A scheduler
+   * without it schedules every order.
    */
-  schedule(requestId: string, dueAt: number, committed?: CallbackRequest): Promise<void>;
+  dialAtOnce?(dueAt: number): DialSlot | null;
   /** Cancels a request still waiting; false when it left waiting already. */
   cancel(requestId: string, cause?: string): Promise<boolean>;
 }

@@ -3,10 +3,10 @@ import { callLogger } from '../../log/logger';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { JsonObject } from '../../store/rows';
 import type { TakenOverLease } from '../../store/request-claims';
-import { decide } from '../state/decide';
 import { engineContext, type CallbackEngineOptions, type EngineContext } from './context';
 import type { EngineEventMap } from './events';
 import { placeOrder, type CallbackOrder, type OrderResult } from './order';
+import { firstStateOf } from './first-state';
 import type { LegEnd } from './leg-events';
 import { correctEstimatedLeg, type EstimateCorrected } from './estimate-correction';
 import type { CleanStop, StopMode } from './clean-stop';
@@ -202,17 +202,7 @@ export class CallbackEngine {
 
   /** The state the scheduler's claim should move a due request to (its `firstState` option). */
   firstStateFor(request: CallbackRequest): string {
-    const settings = this.ctx.settings;
-    return decide('queued', { type: 'due' }, {
-      mode: request.mode,
-      destination: request.destination,
-      attempt: 1,
-      now: this.ctx.clock.now(),
-      retry: { maxRetries: settings.maxRetries, retryIntervalSeconds: settings.retryIntervalSeconds },
-      ivr: { busyIvr: null, failedIvr: null, askAgainOnFailure: false },
-      askAgainAfterTalk: false,
-      talked: false,
-    }).to;
+    return firstStateOf(this.ctx.settings, request, this.ctx.clock.now());
   }
 
   /** Requests being called by this instance now. */

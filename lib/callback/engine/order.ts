@@ -9,6 +9,7 @@ import { gatedByActiveForUsers } from '../policy/active-for-users';
 import { firstPartyAllowed, firstPartyRefusal } from '../policy/first-party';
 import { maxAttemptsFor } from '../policy/retry-policy';
 import { CALLER_ID_POLICIES } from './caller-ids';
+import { firstStateOf } from './first-state';
 import type { EngineContext } from './context';
 import { extensionEndpointSchema } from './request-data';
 
@@ -112,24 +113,38 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   if (order.trunk !== undefined) data.trunk = order.trunk;
   if (order.extension !== undefined) data.extension = order.extension;
 
-  const { request, created } = await ctx.store.callbackRequests.create({
-    accountId,
-    trigger: order.trigger,
-    source,
-    destination,
-    mode: order.mode,
-    dueAt: order.dueAt ?? ctx.clock.now(),
-    maxAttempts: maxAttemptsFor(settings.maxRetries),
-    idempotencyKey: order.idempotencyKey ?? null,
-    callerIdPolicy: order.callerIdPolicy ?? null,
-    statusWebhookUrl: order.statusWebhookUrl ?? null,
-    data,
-  });
-  if (created) {
-    ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
-    await ctx.orderedAccounts.during(request.id, account, () => ctx.scheduler.schedule(request.id, request.dueAt, request));
+  const dueAt = order.dueAt ?? ctx.clock.now();
+  // Due now, with a place free here: the row is inserted already claimed by this process, which
+  // dials it at once (no claim UPDATE after the insert, no queue). Otherwise it waits for its job.
+  const slot = ctx.scheduler.dialAtOnce?.(dueAt) ?? null;
+  try {
+    const { request, created } = await ctx.store.callbackRequests.create({
+      accountId,
+      trigger: order.trigger,
+      source,
+      destination,
+      mode: order.mode,
+      dueAt,
+      maxAttempts: maxAttemptsFor(settings.maxRetries),
+      idempotencyKey: order.idempotencyKey ?? null,
+      callerIdPolicy: order.callerIdPolicy ?? null,
+      statusWebhookUrl: order.statusWebhookUrl ?? null,
+      data,
+      ...(slot ? { state: firstStateOf(ctx.settings, { mode: order.mode, destination }, ctx.clock.now()), claimedFor: slot.claim } : {}),
+    });
+    if (created) {
+      // Also for a row inserted claimed: the events tell the same story either way (ordered, then due).
+      ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
+      await ctx.orderedAccounts.during(request.id, account, async () => {
+        if (slot) slot.dial(request);
+        else await ctx.scheduler.schedule(request.id, request.dueAt);
+      });
+    }
+    return { request, created };
+  } finally {
+    // No row written by this order (a used idempotency key, a failed insert): the place is given back.
+    slot?.release();
   }
-  return { request, created };
 }
 
 function e164(input: string, country: CountryCode, field: string): E164 {
