@@ -17,9 +17,13 @@ import { distribution, round, sleep, type Distribution } from './stats';
 /**
  * Scenario 4: `requests` callbacks due evenly across one `windowMs` window, through the real
  * scheduler (rows in SQL, jobs in BullMQ on Redis) with a stub dial that records when it ran.
- * Rows are inserted beforehand; jobs are scheduled in due order from `leadMs` before the window.
+ * Rows are inserted beforehand, due in a day; from `leadMs` before the window they are scheduled
+ * in due order as orders would be: a few rows' due times written, then their jobs.
  */
 const DAY = 86_400_000;
+/** Rows whose due time one feeder writes in one statement before scheduling their jobs. */
+const FEED_CHUNK = 100;
+const FEEDERS = 16;
 /** Dial handlers running at once (the queue's worker concurrency): the service's default. */
 const HANDLERS = defaultSettings().scheduler.dialConcurrency;
 
@@ -44,8 +48,11 @@ export interface SchedulerResult {
   neverDialed: number;
   /** SQL statements from the window's start to the end of the run (the dispatcher's, the sweeps'), per dialed request: a count, so not the machine's load. */
   sqlPerDial: number;
-  /** The periodic sweeps during the run: how many, the longest, and the most SQL reads one made. */
-  sweeps: { count: number; maxMs: number; maxReads: number; enqueued: number };
+  /**
+   * The periodic sweeps during the run: how many, the longest, the most SQL reads one made, the
+   * due rows they checked and those they gave a job (a count: what the sweeps did beyond checking).
+   */
+  sweeps: { count: number; maxMs: number; maxReads: number; checked: number; enqueued: number };
 }
 
 export interface RedisRestart {
@@ -73,7 +80,7 @@ export async function schedulerBench(options: {
     const store = createStore(db);
     const account = await store.accounts.create({ name: 'bench-scheduler', currency: 'USD', country: 'US' });
     const dialed = new Map<string, number>();
-    const sweeps = { count: 0, maxMs: 0, maxReads: 0, enqueued: 0 };
+    const sweeps = { count: 0, maxMs: 0, maxReads: 0, checked: 0, enqueued: 0 };
     const lateness: number[] = [];
     const fired = new Map<string, number>();
     const stages = { dueToFired: [] as number[], firedToClaim: [] as number[], claimToDial: [] as number[] };
@@ -89,6 +96,7 @@ export async function schedulerBench(options: {
         sweeps.count += 1;
         sweeps.maxMs = Math.max(sweeps.maxMs, sweep.durationMs);
         sweeps.maxReads = Math.max(sweeps.maxReads, sweep.reads);
+        sweeps.checked += sweep.checked;
         sweeps.enqueued += sweep.enqueued;
       },
       dial: (request) => {
@@ -121,25 +129,31 @@ export async function schedulerBench(options: {
         }
         await db('callback_requests').insert(batch);
       }
-      // Request i is due at start + i * step; then each is scheduled in due order, as orders arrive.
+      // Request i is due at start + i * step; each is scheduled in due order, as orders arrive, its
+      // row's due time written just before its job (so that a sweep finds rows without a job only
+      // as in production: between a commit and its enqueue).
       const start = Date.now() + options.leadMs;
       const step = options.windowMs / options.requests;
       const dueOf = (i: number): number => Math.round(start + i * step);
       const index = isMysql(db) ? 'CAST(SUBSTR(source, 6) AS SIGNED)' : 'CAST(SUBSTR(source, 6) AS INTEGER)';
-      await db('callback_requests')
-        .where({ account_id: account.id })
-        .update({ due_at: db.raw(`? + ROUND((${index} - 2000000) * ?)`, [start, step]) });
       let scheduledLate = 0;
       let nextIndex = 0;
       const feeder = async (): Promise<void> => {
         for (;;) {
-          const i = nextIndex++;
-          if (i >= options.requests) return;
-          await scheduler.schedule(ids[i]!, dueOf(i));
-          if (Date.now() > dueOf(i)) scheduledLate += 1;
+          const from = nextIndex;
+          nextIndex += FEED_CHUNK;
+          if (from >= options.requests) return;
+          const chunk = ids.slice(from, from + FEED_CHUNK);
+          await db('callback_requests')
+            .whereIn('id', chunk)
+            .update({ due_at: db.raw(`? + ROUND((${index} - 2000000) * ?)`, [start, step]) });
+          for (let i = from; i < from + chunk.length; i += 1) {
+            await scheduler.schedule(ids[i]!, dueOf(i));
+            if (Date.now() > dueOf(i)) scheduledLate += 1;
+          }
         }
       };
-      await Promise.all(Array.from({ length: 16 }, feeder));
+      await Promise.all(Array.from({ length: FEEDERS }, feeder));
       const sql = new SqlCounter(db);
       const { restart } = options;
       let restarted: Promise<void> = Promise.resolve();
@@ -189,6 +203,7 @@ function firedTimes(queue: DialQueue, fired: Map<string, number>): DialQueue {
   return {
     enqueue: (requestId, dueAt) => queue.enqueue(requestId, dueAt),
     enqueueMany: (due) => queue.enqueueMany(due),
+    onJobsMayBeLost: (listener) => queue.onJobsMayBeLost?.(listener),
     remove: (requestId) => queue.remove(requestId),
     start: (handler) =>
       queue.start((requestId) => {

@@ -38,6 +38,40 @@ const ENQUEUES_AT_ONCE = 32;
 /** How long stop() waits for a just-started worker to settle (see settleStart). */
 const SETTLE_LIMIT_MS = 2000;
 
+/** What HAS_ITS_JOB says of a row: its job is there. */
+const HAS_IT = 0;
+/** No job for this due time, and the index names no other: a new one is added. */
+const MISSING = 1;
+/** Another job to replace, or this one to promote or clear first: enqueue() sorts it out. */
+const LOOK_CLOSER = 2;
+const verdictsSchema = z.array(z.union([z.literal(HAS_IT), z.literal(MISSING), z.literal(LOOK_CLOSER)]));
+
+/**
+ * For each (request, job, due time) of ARGV (after the job key prefix, our clock's now and the
+ * real now, by which BullMQ times delays): HAS_IT, MISSING or LOOK_CLOSER (see enqueueMany). A
+ * delayed job's score is its time in ms times 0x1000 (BullMQ's getDelayedScore).
+ * KEYS: the request index, BullMQ's delayed and failed sets.
+ */
+const HAS_ITS_JOB = `local prefix, now, realNow = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local verdicts = {}
+for i = 4, #ARGV, 3 do
+  local request, job, dueAt = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local indexed = redis.call('hget', KEYS[1], request)
+  local verdict = ${HAS_IT}
+  if indexed ~= job or dueAt <= now then
+    if redis.call('exists', prefix .. job) == 0 then
+      if indexed and indexed ~= job then verdict = ${LOOK_CLOSER} else verdict = ${MISSING} end
+    elseif indexed ~= job or redis.call('zscore', KEYS[3], job) then
+      verdict = ${LOOK_CLOSER}
+    else
+      local delayed = redis.call('zscore', KEYS[2], job)
+      if delayed and math.floor(tonumber(delayed) / 4096) > realNow then verdict = ${LOOK_CLOSER} end
+    end
+  end
+  verdicts[#verdicts + 1] = verdict
+end
+return verdicts`;
+
 /**
  * Deletes each request's index entry (ARGV: request, job, request, job, ...) only if it still
  * names that job (a newer enqueue may have replaced it).
@@ -69,6 +103,7 @@ export class BullDialQueue implements DialQueue {
   private workerConnection: Redis | null = null;
   private worker: Worker<DialJobData> | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly lossListeners: (() => void)[] = [];
   /** Ended jobs whose index entries go, many per round trip (one per job was a third of a dispatch's Redis trips). */
   private readonly endedJobs: WriteBatcher<readonly [requestId: string, jobId: string]>;
 
@@ -80,6 +115,15 @@ export class BullDialQueue implements DialQueue {
     this.indexKey = `${options.prefix}:${this.name}:request-jobs`;
     this.producer = new Redis(options.url, { maxRetriesPerRequest: 3, connectionName: `${options.prefix}:${this.name}:producer` });
     this.producer.on('error', (error: Error) => this.logger.warn('redis (dial queue producer) error', { error: error.message }));
+    let readyBefore = false;
+    this.producer.on('ready', () => {
+      // Connected again: Redis may have restarted empty, and every due job with it.
+      if (readyBefore) {
+        this.logger.info('redis (dial queue producer) reachable again; due rows get their jobs back now');
+        for (const listener of this.lossListeners) listener();
+      }
+      readyBefore = true;
+    });
     this.queue = new Queue<DialJobData>(this.name, {
       connection: this.producer,
       prefix: options.prefix,
@@ -115,52 +159,62 @@ export class BullDialQueue implements DialQueue {
         return;
       }
     }
-    await this.queue.add('dial', { requestId, dueAt }, { jobId, delay: Math.max(0, dueAt - this.clock.now()) });
+    const job = this.newJob({ id: requestId, dueAt });
+    await this.queue.add(job.name, job.data, job.opts);
     await this.producer.hset(this.indexKey, requestId, jobId);
   }
 
   /**
    * The index names each request's current job, and an entry outlives its job only until the job
    * has ended and the batch forgetting it is written (a job failed by BullMQ's stall check: the
-   * 'failed' listener): a request whose entry already names this due time's job has it, one HMGET
-   * per page tells, and that is all a row not yet due needs. A row due already is checked against
-   * BullMQ itself, in one pipelined round trip for the page: its job may have ended (and its entry
-   * not be forgotten yet), failed, or still be delayed while our clock says due (a clock other than
-   * the real one, by which BullMQ times delays); those take enqueue()'s path. So does every row
-   * the index does not know, a few at a time on the one connection so that their round trips
-   * overlap. A backlog of due rows whose jobs are waiting for a worker costs the sweep one round
-   * trip, not four per row.
+   * 'failed' listener). One script per page (HAS_ITS_JOB) tells which rows need anything: a row
+   * not yet due whose entry names this due time's job has it (its job cannot have run), the bulk
+   * of a walk; a row due already has it if the job is there, not failed, and not still delayed
+   * past the real time (BullMQ promotes a delayed job whose time came by itself; one delayed
+   * beyond it means our clock, not BullMQ's, says due). Rows without a job for their due time
+   * and whose entry names no other (after a Redis flush or restart, or a crash between commit and
+   * enqueue: nearly all that a sweep finds) are added together, one pipeline and one HSET; the
+   * rest (a job to replace, promote or clear) take enqueue()'s path, a few at a time on the one
+   * connection. A walk over a minute of due rows costs one round trip a page, and re-creating the
+   * jobs Redis lost a few.
    */
-  async enqueueMany(due: readonly DueJob[]): Promise<void> {
-    if (due.length === 0) return;
-    const now = this.clock.now();
-    const current = await this.producer.hmget(this.indexKey, ...due.map((job) => job.id));
-    const known = (job: DueJob, i: number): boolean => current[i] === jobIdFor(job.id, job.dueAt);
-    const unknown = due.filter((job, i) => !known(job, i));
-    const notRunnable = await this.notRunnable(due.filter((job, i) => known(job, i) && job.dueAt <= now));
-    const work = [...unknown, ...notRunnable];
-    for (let i = 0; i < work.length; i += ENQUEUES_AT_ONCE) {
-      await Promise.all(work.slice(i, i + ENQUEUES_AT_ONCE).map((job) => this.enqueue(job.id, job.dueAt)));
+  async enqueueMany(due: readonly DueJob[]): Promise<number> {
+    if (due.length === 0) return 0;
+    const verdicts = await this.producer.eval(
+      HAS_ITS_JOB,
+      3,
+      this.indexKey,
+      this.queue.toKey('delayed'),
+      this.queue.toKey('failed'),
+      this.queue.toKey(''),
+      this.clock.now(),
+      // BullMQ's clock, not ours (see HAS_ITS_JOB).
+      Date.now(),
+      ...due.flatMap((job) => [job.id, jobIdFor(job.id, job.dueAt), job.dueAt]),
+    );
+    const verdict = verdictsSchema.parse(verdicts);
+    const missing = due.filter((_, i) => verdict[i] === MISSING);
+    const others = due.filter((_, i) => verdict[i] === LOOK_CLOSER);
+    await this.addAll(missing);
+    for (let i = 0; i < others.length; i += ENQUEUES_AT_ONCE) {
+      await Promise.all(others.slice(i, i + ENQUEUES_AT_ONCE).map((job) => this.enqueue(job.id, job.dueAt)));
     }
+    return missing.length + others.length;
   }
 
-  /** Those of `due` whose job is gone, failed, or still delayed (one pipelined round trip for all). */
-  private async notRunnable(due: readonly DueJob[]): Promise<DueJob[]> {
-    if (due.length === 0) return [];
-    const delayedKey = this.queue.toKey('delayed');
-    const failedKey = this.queue.toKey('failed');
-    const pipeline = this.producer.pipeline();
-    for (const job of due) {
-      const jobId = jobIdFor(job.id, job.dueAt);
-      pipeline.exists(this.queue.toKey(jobId)).zscore(delayedKey, jobId).zscore(failedKey, jobId);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return due.filter((_, i) => {
-      const [exists, delayed, failed] = replies.slice(3 * i, 3 * i + 3);
-      // An error reply counts against the job: enqueue() then looks at it properly.
-      if (!exists || !delayed || !failed || exists[0] || delayed[0] || failed[0]) return true;
-      return exists[1] !== 1 || delayed[1] !== null || failed[1] !== null;
-    });
+  /** New jobs for requests that have none (one pipeline), then their index entries (one HSET). */
+  private async addAll(jobs: readonly DueJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((job) => this.newJob(job)));
+    await this.producer.hset(this.indexKey, Object.fromEntries(jobs.map((job) => [job.id, jobIdFor(job.id, job.dueAt)])));
+  }
+
+  private newJob(job: DueJob): { name: string; data: DialJobData; opts: { jobId: string; delay: number } } {
+    return { name: 'dial', data: { requestId: job.id, dueAt: job.dueAt }, opts: { jobId: jobIdFor(job.id, job.dueAt), delay: Math.max(0, job.dueAt - this.clock.now()) } };
+  }
+
+  onJobsMayBeLost(listener: () => void): void {
+    this.lossListeners.push(listener);
   }
 
   async remove(requestId: string): Promise<void> {

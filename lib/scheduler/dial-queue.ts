@@ -40,9 +40,15 @@ export interface DialQueue {
   /**
    * enqueue() for a page of due rows (the sweep's walk). A queue may skip a request whose job for
    * that due time it knows to be there still, which is what keeps a sweep over a minute of due
-   * rows from costing a round trip per row.
+   * rows from costing a round trip per row. Returns how many rows it did not skip (new jobs).
    */
-  enqueueMany(due: readonly DueJob[]): Promise<void>;
+  enqueueMany(due: readonly DueJob[]): Promise<number>;
+  /**
+   * Calls `listener` whenever the queue may have lost jobs it held (its store reachable again
+   * after an outage, perhaps restarted empty), so that a sweep gives the due rows their jobs back
+   * at once rather than at its next period. A queue that cannot lose jobs while it runs has none.
+   */
+  onJobsMayBeLost?(listener: () => void): void;
   /** Forgets the request's job; one already running is left to finish. */
   remove(requestId: string): Promise<void>;
   /** Starts running due jobs through `handler`. */

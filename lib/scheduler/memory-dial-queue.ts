@@ -47,19 +47,12 @@ export class MemoryDialQueue implements DialQueue {
   }
 
   enqueue(requestId: string, dueAt: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    const key = jobIdFor(requestId, dueAt);
-    // Same rule as a BullMQ custom job id: a job that exists, even running, is not added twice.
-    if (this.active.has(key) || this.queued.get(requestId)?.key === key) return Promise.resolve();
-    this.discard(requestId);
-    const job: Job = { requestId, key, timer: null };
-    this.queued.set(requestId, job);
-    this.arm(job, dueAt);
+    this.add(requestId, dueAt);
     return Promise.resolve();
   }
 
-  async enqueueMany(due: readonly DueJob[]): Promise<void> {
-    for (const job of due) await this.enqueue(job.id, job.dueAt);
+  enqueueMany(due: readonly DueJob[]): Promise<number> {
+    return Promise.resolve(due.filter((job) => this.add(job.id, job.dueAt)).length);
   }
 
   remove(requestId: string): Promise<void> {
@@ -88,6 +81,19 @@ export class MemoryDialQueue implements DialQueue {
       active: this.active.size,
       failed: this.failed,
     });
+  }
+
+  /** False when the job is there already (or the queue stopped). */
+  private add(requestId: string, dueAt: number): boolean {
+    if (this.stopped) return false;
+    const key = jobIdFor(requestId, dueAt);
+    // Same rule as a BullMQ custom job id: a job that exists, even running, is not added twice.
+    if (this.active.has(key) || this.queued.get(requestId)?.key === key) return false;
+    this.discard(requestId);
+    const job: Job = { requestId, key, timer: null };
+    this.queued.set(requestId, job);
+    this.arm(job, dueAt);
+    return true;
   }
 
   private discard(requestId: string): void {

@@ -179,7 +179,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const result = await sweeper.sweep(clock.now(), { budgetMs: PERIODIC_SWEEP_BUDGET_MS });
         options.onSweep?.(result);
       };
-      if (sweepCron !== null) periodic = everyCron(sweepCron, 'scheduler sweep', logger, periodicSweep);
+      if (sweepCron !== null) {
+        const sweeps = everyCron(sweepCron, 'scheduler sweep', logger, periodicSweep);
+        // Jobs lost (Redis restarted empty): due rows should not wait up to a period for new ones.
+        queue.onJobsMayBeLost?.(() => sweeps.runNow());
+        periodic = sweeps;
+      }
       if (pickupCron !== null) pickup = everyCron(pickupCron, 'scheduler pick-up', logger, () => sweeper.pickUpDue(clock.now()));
     },
 

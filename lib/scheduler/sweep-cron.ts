@@ -7,6 +7,11 @@ export const DEFAULT_SWEEP_CRON = '*/10 * * * * *';
 export const EVERY_SECOND_CRON = '* * * * * *';
 
 export interface PeriodicTask {
+  /**
+   * Runs the work now, off schedule (something happened that it should see at once). While a run
+   * is going, one more follows it: that run may have started before the event.
+   */
+  runNow(): void;
   stop(): Promise<void>;
 }
 
@@ -17,22 +22,40 @@ export interface PeriodicTask {
  */
 export function everyCron(expression: string, name: string, logger: Logger, work: () => Promise<unknown>): PeriodicTask {
   if (!cron.validate(expression)) throw new Error(`invalid cron expression for ${name}: ${JSON.stringify(expression)}`);
-  let running: Promise<unknown> | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  const run = async (): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      logger.error(`${name} failed; the next run retries`, { error });
+    }
+  };
+  const start = (): void => {
+    running = (async () => {
+      do {
+        again = false;
+        await run();
+      } while (again && !stopped);
+      running = null;
+    })();
+  };
   const task = cron.schedule(
     expression,
-    async () => {
-      if (running) return;
-      running = work().catch((error: unknown) => logger.error(`${name} failed; the next run retries`, { error }));
-      try {
-        await running;
-      } finally {
-        running = null;
-      }
+    () => {
+      if (!running) start();
     },
     { name, noOverlap: true },
   );
   return {
+    runNow() {
+      if (stopped) return;
+      if (running) again = true;
+      else start();
+    },
     async stop() {
+      stopped = true;
       await task.destroy();
       await running;
     },

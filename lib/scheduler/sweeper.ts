@@ -35,6 +35,9 @@ export interface SweeperOptions {
 }
 
 export interface SweepResult {
+  /** Due rows the walk read and handed to the queue to check. */
+  checked: number;
+  /** Of those, the rows the queue gave a job (it had none for that due time, or not a runnable one). */
   enqueued: number;
   recovered: number;
   expired: number;
@@ -47,7 +50,7 @@ export interface SweepResult {
   cutShort: boolean;
 }
 
-const emptyResult = (): SweepResult => ({ enqueued: 0, recovered: 0, expired: 0, errors: 0, reads: 0, durationMs: 0, cutShort: false });
+const emptyResult = (): SweepResult => ({ checked: 0, enqueued: 0, recovered: 0, expired: 0, errors: 0, reads: 0, durationMs: 0, cutShort: false });
 /** A sweep this long is worth a line even when it changed nothing: it is eating into its period. */
 const SLOW_SWEEP_MS = 2_000;
 
@@ -92,7 +95,8 @@ export class Sweeper {
 
   /**
    * A Redis flush, a restart or a lost enqueue leaves a due row without a job: give it one. A page
-   * at a time, handed to the queue whole (one round trip for the rows that have their job).
+   * at a time, handed to the queue whole (one round trip for the rows that have their job, a few
+   * for a page of rows that lost theirs).
    */
   private async enqueueDue(now: number, result: SweepResult, lookaheadMs: number, deadline = Infinity): Promise<void> {
     const { db, queue, maxAgeMs } = this.options;
@@ -103,8 +107,8 @@ export class Sweeper {
       result.reads += 1;
       if (page.length === 0) return;
       try {
-        await queue.enqueueMany(page);
-        result.enqueued += page.length;
+        result.enqueued += await queue.enqueueMany(page);
+        result.checked += page.length;
       } catch (error) {
         // Almost always the queue itself (Redis away): one line, and the next sweep starts over.
         result.errors += 1;

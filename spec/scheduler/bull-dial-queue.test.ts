@@ -63,20 +63,21 @@ describeRedis('BullDialQueue', (url) => {
     const t = clock.now();
     await queue.enqueue('known', t + HOUR);
     await queue.enqueue('moved', t + HOUR);
-    await queue.enqueueMany([
+    const given = await queue.enqueueMany([
       { id: 'known', dueAt: t + HOUR },
       { id: 'moved', dueAt: t + 2 * HOUR },
       { id: 'new', dueAt: t + HOUR },
     ]);
+    expect(given).toBe(2);
     expect(await queue.counts()).toEqual({ waiting: 0, delayed: 3, active: 0, failed: 0 });
-    await queue.enqueueMany([{ id: 'new', dueAt: t + HOUR }]);
+    expect(await queue.enqueueMany([{ id: 'new', dueAt: t + HOUR }])).toBe(0);
     expect(await queue.counts()).toEqual({ waiting: 0, delayed: 3, active: 0, failed: 0 });
-    // Its clock says due: the delayed job is promoted even though the index knows it.
+    // Its clock says due, BullMQ's real clock not: the delayed job is promoted even though the index knows it.
     await clock.advance(HOUR);
     await queue.start(handler);
-    await queue.enqueueMany([{ id: 'known', dueAt: t + HOUR }, { id: 'new', dueAt: t + HOUR }]);
+    expect(await queue.enqueueMany([{ id: 'known', dueAt: t + HOUR }, { id: 'new', dueAt: t + HOUR }])).toBe(2);
     await eventually(() => fired.length === 2, 'the due jobs to run');
-    await queue.enqueueMany([]);
+    expect(await queue.enqueueMany([])).toBe(0);
     expect(fired.sort()).toEqual(['known', 'new']);
     await queue.remove('moved');
     await idle();
@@ -94,6 +95,38 @@ describeRedis('BullDialQueue', (url) => {
     await eventually(() => fired.length === 2, 'both jobs to run');
     await idle();
     expect(fired.sort()).toEqual(['ended', 'waiting']);
+  });
+
+  it('gives every row of a page its job back after Redis lost them all, together, and then leaves them be', async () => {
+    const { prefix, clock, queue } = setup();
+    const t = clock.now();
+    const page = Array.from({ length: 50 }, (_, i) => ({ id: `r${i}`, dueAt: t + (i % 2 === 0 ? 0 : HOUR) }));
+    expect(await queue.enqueueMany(page)).toBe(50);
+    await deletePrefix(admin, prefix);
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
+
+    expect(await queue.enqueueMany(page)).toBe(50);
+    expect(await queue.counts()).toEqual({ waiting: 25, delayed: 25, active: 0, failed: 0 });
+    expect(await admin.hgetall(`${prefix}:dial:request-jobs`)).toEqual(Object.fromEntries(page.map((row) => [row.id, jobIdFor(row.id, row.dueAt)])));
+    expect(await queue.enqueueMany(page)).toBe(0);
+    expect(await queue.counts()).toEqual({ waiting: 25, delayed: 25, active: 0, failed: 0 });
+  });
+
+  it('gives a row whose job failed a new run, and counts it', async () => {
+    const { clock, queue, fired, idle } = setup();
+    const t = clock.now();
+    let failures = 1;
+    await queue.start((id) => {
+      if (failures-- > 0) return Promise.reject(new Error('dial failed'));
+      fired.push(id);
+      return Promise.resolve();
+    });
+    await queue.enqueue('r1', t);
+    await eventually(async () => (await queue.counts()).failed === 1, 'the job to fail');
+    expect(await queue.enqueueMany([{ id: 'r1', dueAt: t }])).toBe(1);
+    await eventually(() => fired.length === 1, 'the job to run again');
+    await idle();
+    expect(fired).toEqual(['r1']);
   });
 
   it('runs a due job once', async () => {
@@ -151,7 +184,11 @@ describeRedis('BullDialQueue', (url) => {
       .map((line) => /\bid=(\d+)/.exec(line)?.[1])
       .filter((id): id is string => id !== undefined);
     expect(ours.length).toBeGreaterThanOrEqual(2);
+    let told = 0;
+    queue.onJobsMayBeLost(() => (told += 1));
     for (const id of ours) await admin.client('KILL', 'ID', id);
+    // Reconnected: Redis may have restarted empty, which the scheduler answers with a sweep.
+    await eventually(() => told === 1, 'the queue to say its jobs may be lost');
     await queue.enqueue('after', clock.now());
     await eventually(() => fired.includes('after'), 'a job after the reconnect to run');
     await idle();

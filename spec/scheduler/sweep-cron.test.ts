@@ -1,7 +1,14 @@
 import { testLogger } from '../../lib/log/logger';
+import { MemoryDialQueue } from '../../lib/scheduler/memory-dial-queue';
 import { createScheduler } from '../../lib/scheduler/scheduler';
 import { DEFAULT_SWEEP_CRON, everyCron } from '../../lib/scheduler/sweep-cron';
+import type { SweepResult } from '../../lib/scheduler/sweeper';
+import { systemClock } from '../../lib/time/clock';
 import { describeEachDatabase } from '../support/databases';
+import { eventually } from './support';
+
+/** Once a year: a periodic task that never ticks during a test. */
+const YEARLY = '0 0 0 1 1 *';
 
 describe('everyCron', () => {
   it('refuses an invalid expression by name', () => {
@@ -19,6 +26,28 @@ describe('everyCron', () => {
     await task.stop();
     expect(runs).toBe(0);
   });
+
+  it('runs at once when asked, once more after a run that was going, and not after stop', async () => {
+    let runs = 0;
+    let finish = (): void => undefined;
+    const task = everyCron(YEARLY, 'scheduler sweep', testLogger(), async () => {
+      runs += 1;
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    });
+    task.runNow();
+    expect(runs).toBe(1);
+    // Asked twice while running: one more run, not two.
+    task.runNow();
+    task.runNow();
+    finish();
+    await eventually(() => runs === 2, 'the second run');
+    finish();
+    await task.stop();
+    task.runNow();
+    expect(runs).toBe(2);
+  });
 });
 
 describeEachDatabase('scheduler with its production sweep schedule', (getDb) => {
@@ -33,5 +62,30 @@ describeEachDatabase('scheduler with its production sweep schedule', (getDb) => 
     await scheduler.start();
     await scheduler.stop();
     expect(await scheduler.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
+  });
+
+  it('sweeps at once, not at its next period, when the queue may have lost its jobs', async () => {
+    let lost = (): void => undefined;
+    const queue = Object.assign(new MemoryDialQueue({ clock: systemClock, logger: testLogger() }), {
+      onJobsMayBeLost: (listener: () => void) => {
+        lost = listener;
+      },
+    });
+    const sweeps: SweepResult[] = [];
+    const scheduler = createScheduler({
+      settings: { driver: 'memory' },
+      db: getDb(),
+      logger: testLogger(),
+      instanceId: 'controller-1',
+      dial: () => Promise.resolve(),
+      queue,
+      sweepCron: YEARLY,
+      onSweep: (sweep) => sweeps.push(sweep),
+    });
+    await scheduler.start();
+    expect(sweeps).toHaveLength(0);
+    lost();
+    await eventually(() => sweeps.length === 1, 'the sweep');
+    await scheduler.stop();
   });
 });

@@ -183,10 +183,10 @@ describeEachDatabase('sweeper', (getDb) => {
     await newRequest(store, accountId, clock.now(), { state: 'completed' });
 
     // The active one nobody holds is not enqueued but recovered (stuck-requests.test.ts).
-    expect(await sweeper.sweep(clock.now())).toMatchObject({ enqueued: 10, recovered: 1, expired: 0, errors: 0, reads: 6 });
+    expect(await sweeper.sweep(clock.now())).toMatchObject({ checked: 10, enqueued: 10, recovered: 1, expired: 0, errors: 0, reads: 6 });
     expect(await queue.counts()).toEqual({ waiting: 3, delayed: 7, active: 0, failed: 0 });
-    // Idempotent: the same jobs again.
-    await sweeper.sweep(clock.now());
+    // Idempotent: the same jobs again, each checked, none added.
+    expect(await sweeper.sweep(clock.now())).toMatchObject({ checked: 10, enqueued: 0 });
     expect(await queue.counts()).toEqual({ waiting: 3, delayed: 7, active: 0, failed: 0 });
     const fired: string[] = [];
     await queue.start((id) => {
@@ -225,9 +225,9 @@ describeEachDatabase('sweeper', (getDb) => {
     const due = await Promise.all(Array.from({ length: 7 }, (_, i) => newRequest(store, accountId, clock.now() + (i + 1) * 1_000)));
 
     // A budget already spent: one page, the three due first.
-    expect(await sweeper.sweep(clock.now(), { budgetMs: 0 })).toMatchObject({ enqueued: 3, cutShort: true, reads: 3 });
+    expect(await sweeper.sweep(clock.now(), { budgetMs: 0 })).toMatchObject({ checked: 3, enqueued: 3, cutShort: true, reads: 3 });
     expect(await queue.counts()).toMatchObject({ delayed: 3 });
-    expect(await sweeper.sweep(clock.now())).toMatchObject({ enqueued: 7, cutShort: false, reads: 5 });
+    expect(await sweeper.sweep(clock.now())).toMatchObject({ checked: 7, enqueued: 4, cutShort: false, reads: 5 });
     expect(await queue.counts()).toMatchObject({ delayed: due.length });
     await queue.stop();
   });
