@@ -7,7 +7,7 @@ import { SqlCounter } from '../../bench/sql-count';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance, uniqueNumber } from './fixtures';
 
-describeEachDatabase('prepared statements (SQL built by knex once per shape)', (getDb) => {
+describeEachDatabase('prepared statements (SQL built by knex once per shape)', (getDb, engine) => {
   let store: Store;
   let accountId: number;
   beforeAll(async () => {
@@ -133,6 +133,26 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
       await trx.rollback();
       expect(await outside).toEqual([{ state: 'queued' }]);
       await expect(readState(trx, row.id)).rejects.toThrow('Transaction query already complete');
+    });
+
+    it('runs on SQLite\'s free connection without asking the pool, and asks it while a transaction holds the connection', async () => {
+      const row = await newRequest();
+      const pool = (getDb().client as { pool: { on(event: 'acquireRequest', handler: () => void): void; removeListener(event: 'acquireRequest', handler: () => void): void } }).pool;
+      let acquires = 0;
+      const counted = () => void (acquires += 1);
+      pool.on('acquireRequest', counted);
+      try {
+        await readState(getDb(), row.id);
+        expect(acquires).toBe(engine === 'sqlite' ? 0 : 1);
+        const trx = await getDb().transaction();
+        acquires = 0;
+        const outside = readState(getDb(), row.id);
+        expect(acquires).toBe(1);
+        await trx.commit();
+        expect(await outside).toEqual([{ state: 'queued' }]);
+      } finally {
+        pool.removeListener('acquireRequest', counted);
+      }
     });
 
     it('keeps the driver\'s error code, with the SQL in the message', async () => {
