@@ -37,6 +37,20 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
     expect(await store.callbackRequests.findById(second.id)).toMatchObject({ state: 'failed', lastCause: 'Z' });
   });
 
+  it('tells a shape from one with more columns, or the same columns in other parts', async () => {
+    const request = await newRequest();
+    const patch = (set: Record<string, string | number>, where: Record<string, string>, statement = 'test.patch') =>
+      preparedUpdate(getDb(), statement, { set, where }, (db, values) => db('callback_requests').where(values.where).update(values.set));
+    expect(await patch({ state: 'dialing_a', last_cause: 'first' }, { id: request.id })).toBe(1);
+    // The columns of the shape above without its last: a shape of its own, not the longer one's SQL.
+    expect(await patch({ state: 'dialing_b' }, { id: request.id })).toBe(1);
+    expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_b', lastCause: 'first' });
+    // A WHERE of one column more learnt first, then the shape it begins with: each its own.
+    expect(await patch({ state: 'failed' }, { id: request.id, state: 'queued' }, 'test.patchWhere')).toBe(0);
+    expect(await patch({ state: 'no_answer' }, { id: request.id }, 'test.patchWhere')).toBe(1);
+    expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'no_answer', lastCause: 'first' });
+  });
+
   it('runs inside a caller transaction and rolls back with it', async () => {
     const row = await newRequest();
     await expect(
