@@ -17,9 +17,19 @@ interface Shape {
   readonly sql: string;
   /** Where each binding comes from: [part, column, index in a list or -1], or null for a NULL. */
   readonly order: ReadonlyArray<readonly [string, string, number] | null>;
+  /** What the values looked like, part by part and column by column (see `sameShape`). */
+  readonly columns: readonly ColumnShape[];
 }
 
-const shapes = new Map<string, Shape>();
+/** A column of a part: a list of that length, a NULL, or one value. */
+type ColumnShape = readonly [part: string, column: string, kind: number | 'null' | 'value'];
+
+/**
+ * The shapes learnt, per statement and dialect: a statement has one to a few (a patch's columns,
+ * a list's length), matched column by column, so that sending one builds no key (issue #20: a key
+ * string per statement was ~2 % of the bytes a callback allocated).
+ */
+const shapes = { sqlite: new Map<string, Shape[]>(), mysql: new Map<string, Shape[]>() };
 const STAND_IN = '\u0000prepared:';
 const SEPARATOR = '\u0001';
 
@@ -36,17 +46,31 @@ const SEPARATOR = '\u0001';
  * answered (see `preparedRows`, `preparedInsert`, `preparedUpdate`).
  */
 export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<DriverAnswer> {
-  const key = shapeKey(db, statement, values);
-  let shape = shapes.get(key);
+  const byStatement = isMysql(db) ? shapes.mysql : shapes.sqlite;
+  let known = byStatement.get(statement);
+  if (!known) {
+    known = [];
+    byStatement.set(statement, known);
+  }
+  let shape: Shape | undefined;
+  for (const candidate of known) {
+    if (sameShape(candidate.columns, values)) {
+      shape = candidate;
+      break;
+    }
+  }
   if (!shape) {
     shape = learn(db, values, build);
-    shapes.set(key, shape);
+    known.push(shape);
   }
-  const bindings = shape.order.map((source) => {
-    if (source === null) return null;
-    const value = values[source[0]]![source[1]]!;
-    return Array.isArray(value) ? (value[source[2]] as Scalar) : (value as Scalar);
-  });
+  const bindings: Scalar[] = [];
+  for (const source of shape.order) {
+    if (source === null) bindings.push(null);
+    else {
+      const value = values[source[0]]![source[1]]!;
+      bindings.push(Array.isArray(value) ? (value[source[2]] as Scalar) : (value as Scalar));
+    }
+  }
   return runOnDriver(db, shape.sql, bindings);
 }
 
@@ -71,18 +95,32 @@ export async function preparedUpdate<Values extends StatementValues>(db: Knex, s
   return changes;
 }
 
-/** The columns of each part in the order given (one code path gives one order), and each list's length. */
-function shapeKey(db: Knex, statement: string, values: StatementValues): string {
-  let key = `${statement}${SEPARATOR}${isMysql(db) ? 'mysql' : 'sqlite'}`;
+/** The columns of each part in the order given (one code path gives one order), each list's length, and its NULLs. */
+function shapeOf(values: StatementValues): ColumnShape[] {
+  const columns: ColumnShape[] = [];
   for (const part in values) {
-    key += `${SEPARATOR}${part}:`;
-    const columns = values[part]!;
-    for (const column in columns) {
-      const value = columns[column];
-      key += Array.isArray(value) ? `${column}[${value.length}],` : value === null ? `${column}=null,` : `${column},`;
+    const partValues = values[part]!;
+    for (const column in partValues) columns.push([part, column, kindOf(partValues[column])]);
+  }
+  return columns;
+}
+
+function kindOf(value: Scalar | readonly Scalar[] | undefined): ColumnShape[2] {
+  return Array.isArray(value) ? value.length : value === null ? 'null' : 'value';
+}
+
+/** Whether `values` have the shape `columns` were learnt from, without building anything. */
+function sameShape(columns: readonly ColumnShape[], values: StatementValues): boolean {
+  let at = 0;
+  for (const part in values) {
+    const partValues = values[part]!;
+    for (const column in partValues) {
+      const known = columns[at];
+      if (known === undefined || known[0] !== part || known[1] !== column || known[2] !== kindOf(partValues[column])) return false;
+      at += 1;
     }
   }
-  return key;
+  return at === columns.length;
 }
 
 function learn<Values extends StatementValues>(db: Knex, values: Values, build: StatementBuilder<Values>): Shape {
@@ -103,7 +141,7 @@ function learn<Values extends StatementValues>(db: Knex, values: Values, build: 
     return [fields[0]!, fields[1]!, Number(fields[2])] as const;
   });
   if (order.filter((source) => source !== null).length !== bindingCount(values)) throw new Error('prepared statement: a value is not used exactly once');
-  return { sql, order };
+  return { sql, order, columns: shapeOf(values) };
 }
 
 /** How many stand-ins the builder is given (a NULL is given as itself). */

@@ -24,7 +24,12 @@ describe('EslHeaders', () => {
     ]);
     expect(headers.size).toBe(3);
     expect(headers.getAll('hangup-cause')).toEqual(['NORMAL_CLEARING', 'USER_BUSY']);
-    for (let i = 0; i < 6; i += 1) expect(headers.get('HANGUP-CAUSE')).toBe('NORMAL_CLEARING');
+    expect(headers.get('hangup-causes')).toBeUndefined();
+    expect(headers.get('Hangup-Caus')).toBeUndefined();
+    // Past the lookups a list answers by scanning, from its index.
+    for (let i = 0; i < 20; i += 1) expect(headers.get('HANGUP-CAUSE')).toBe('NORMAL_CLEARING');
+    expect((headers as unknown as { index: Map<string, string> | undefined }).index).toBeDefined();
+    expect(headers.get('hangup-causes')).toBeUndefined();
     headers.add('Added-Later', 'x');
     expect(headers.get('added-later')).toBe('x');
     expect(headers.names()).toEqual(['Hangup-Cause', 'Event-Name', 'Hangup-Cause', 'Added-Later']);

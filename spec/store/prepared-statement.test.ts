@@ -7,7 +7,7 @@ import { SqlCounter } from '../../bench/sql-count';
 import { describeEachDatabase } from '../support/databases';
 import { accountWithBalance, uniqueNumber } from './fixtures';
 
-describeEachDatabase('prepared statements (SQL built by knex once per shape)', (getDb) => {
+describeEachDatabase('prepared statements (SQL built by knex once per shape)', (getDb, engine) => {
   let store: Store;
   let accountId: number;
   beforeAll(async () => {
@@ -35,6 +35,20 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
     expect(await move(second.id, { last_cause: 'Z', state: 'failed' }, ['queued', 'dialing_b'])).toBe(1);
     expect(await store.callbackRequests.findById(first.id)).toMatchObject({ state: 'dialing_a', lastCause: null });
     expect(await store.callbackRequests.findById(second.id)).toMatchObject({ state: 'failed', lastCause: 'Z' });
+  });
+
+  it('tells a shape from one with more columns, or the same columns in other parts', async () => {
+    const request = await newRequest();
+    const patch = (set: Record<string, string | number>, where: Record<string, string>, statement = 'test.patch') =>
+      preparedUpdate(getDb(), statement, { set, where }, (db, values) => db('callback_requests').where(values.where).update(values.set));
+    expect(await patch({ state: 'dialing_a', last_cause: 'first' }, { id: request.id })).toBe(1);
+    // The columns of the shape above without its last: a shape of its own, not the longer one's SQL.
+    expect(await patch({ state: 'dialing_b' }, { id: request.id })).toBe(1);
+    expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_b', lastCause: 'first' });
+    // A WHERE of one column more learnt first, then the shape it begins with: each its own.
+    expect(await patch({ state: 'failed' }, { id: request.id, state: 'queued' }, 'test.patchWhere')).toBe(0);
+    expect(await patch({ state: 'no_answer' }, { id: request.id }, 'test.patchWhere')).toBe(1);
+    expect(await store.callbackRequests.findById(request.id)).toMatchObject({ state: 'no_answer', lastCause: 'first' });
   });
 
   it('runs inside a caller transaction and rolls back with it', async () => {
@@ -133,6 +147,26 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
       await trx.rollback();
       expect(await outside).toEqual([{ state: 'queued' }]);
       await expect(readState(trx, row.id)).rejects.toThrow('Transaction query already complete');
+    });
+
+    it('runs on SQLite\'s free connection without asking the pool, and asks it while a transaction holds the connection', async () => {
+      const row = await newRequest();
+      const pool = (getDb().client as { pool: { on(event: 'acquireRequest', handler: () => void): void; removeListener(event: 'acquireRequest', handler: () => void): void } }).pool;
+      let acquires = 0;
+      const counted = () => void (acquires += 1);
+      pool.on('acquireRequest', counted);
+      try {
+        await readState(getDb(), row.id);
+        expect(acquires).toBe(engine === 'sqlite' ? 0 : 1);
+        const trx = await getDb().transaction();
+        acquires = 0;
+        const outside = readState(getDb(), row.id);
+        expect(acquires).toBe(1);
+        await trx.commit();
+        expect(await outside).toEqual([{ state: 'queued' }]);
+      } finally {
+        pool.removeListener('acquireRequest', counted);
+      }
     });
 
     it('keeps the driver\'s error code, with the SQL in the message', async () => {

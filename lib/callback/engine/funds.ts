@@ -466,7 +466,10 @@ const chosenPayerSchema = z.union([
 
 /** The payer leg A's IVR identified (ask-destination.ts `destinationOf`), if any. */
 export function chosenPayerOf(request: CallbackRequest): z.output<typeof chosenPayerSchema> | null {
-  const parsed = chosenPayerSchema.safeParse(request.data[CHOSEN_PAYER_KEY]);
+  const chosen = request.data[CHOSEN_PAYER_KEY];
+  // Most requests have none: a failed parse of the union builds an issue per member, which cost more than the rest of the pricing.
+  if (chosen === undefined) return null;
+  const parsed = chosenPayerSchema.safeParse(chosen);
   return parsed.success ? parsed.data : null;
 }
 

@@ -34,7 +34,23 @@ const requestDataSchema = z.object({
 
 export type RequestData = Omit<z.output<typeof requestDataSchema>, 'accessNumber' | 'extension'> & { accessNumber?: E164; extension?: ExtensionEndpoint };
 
+/**
+ * Read once per data object: the runner and the funds ask at nearly every step of a call, and a
+ * request's data is replaced (withRequestData), never changed in place. The answer is frozen
+ * because every caller shares it.
+ */
+const readData = new WeakMap<JsonObject, RequestData>();
+
 export function requestData(data: JsonObject): RequestData {
+  let read = readData.get(data);
+  if (read === undefined) {
+    read = Object.freeze(parseRequestData(data));
+    readData.set(data, read);
+  }
+  return read;
+}
+
+function parseRequestData(data: JsonObject): RequestData {
   const parsed = requestDataSchema.safeParse(data);
   if (!parsed.success) return { talked: false, unidentified: false };
   const { accessNumber, extension, ...rest } = parsed.data;

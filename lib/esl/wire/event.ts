@@ -30,18 +30,21 @@ export function parseEventPlain(body: Buffer): EslEvent {
   const headerText = split < 0 ? text : text.slice(0, split);
   const headers = new EslHeaders();
   let innerLength: number | undefined;
-  for (const line of headerText.split('\n')) {
-    if (line === '') continue;
-    const colon = line.indexOf(': ');
-    if (colon <= 0) throw new EslProtocolError(`event header line without a name: ${JSON.stringify(line.slice(0, 80))}`);
-    const name = line.slice(0, colon);
-    const value = eslUrlDecode(line.slice(colon + 2));
-    if (name === 'Content-Length' && split >= 0) {
+  // Line by line without splitting: a channel event has ~150 lines, and an array of them was a
+  // copy of every line besides its name and value (issue #20: allocation per event).
+  for (let start = 0; start < headerText.length; ) {
+    const newline = headerText.indexOf('\n', start);
+    const end = newline < 0 ? headerText.length : newline;
+    if (end > start) {
+      const colon = headerText.indexOf(': ', start);
+      if (colon <= start || colon >= end) throw new EslProtocolError(`event header line without a name: ${JSON.stringify(headerText.slice(start, Math.min(end, start + 80)))}`);
+      const name = headerText.slice(start, colon);
+      const value = eslUrlDecode(headerText.slice(colon + 2, end));
       // The last header of an event with a body is its length; it is not an event header.
-      innerLength = Number(value);
-      continue;
+      if (name === 'Content-Length' && split >= 0) innerLength = Number(value);
+      else headers.add(name, value);
     }
-    headers.add(name, value);
+    start = end + 1;
   }
   if (innerLength === undefined) return makeEvent(headers, undefined);
   if (!Number.isSafeInteger(innerLength) || innerLength < 0) throw new EslProtocolError('bad inner Content-Length in event');

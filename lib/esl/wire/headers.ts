@@ -1,6 +1,22 @@
 import { sharedName, sharedValue } from './own-string';
 
 /**
+ * Lookups of one header list before it builds an index. A channel event is asked for up to ~10
+ * headers (the leg's times and cause on CHANNEL_HANGUP_COMPLETE), and an index of its ~150
+ * lower-cased names, built after the 4th lookup, was about 7 % of the bytes a callback allocated
+ * (issue #20), so only a list read many more times builds one.
+ */
+const INDEX_AFTER_LOOKUPS = 16;
+
+/**
+ * Whether header `candidate` is `name` (`lower`: its lower case) ignoring case. Header names are
+ * ASCII, whose lower case has the same length, so most names are ruled out without a copy.
+ */
+function sameName(candidate: string, name: string, lower: string): boolean {
+  return candidate.length === name.length && candidate.toLowerCase() === lower;
+}
+
+/**
  * An ordered header list. ESL messages may repeat a header (CHANNEL_HANGUP_COMPLETE carries
  * `Hangup-Cause` twice) and the simulator must reproduce FreeSWITCH's order, so a plain object
  * is not enough.
@@ -15,7 +31,7 @@ export class EslHeaders {
   private lookupsLeft: number;
 
   constructor(entries: Iterable<readonly [string, string]> = [], options: { indexAfterLookups?: number } = {}) {
-    this.lookupsLeft = options.indexAfterLookups ?? 4;
+    this.lookupsLeft = options.indexAfterLookups ?? INDEX_AFTER_LOOKUPS;
     for (const [name, value] of entries) this.flat.push(name, value);
   }
 
@@ -35,8 +51,8 @@ export class EslHeaders {
 
   /**
    * The first value of a header; names are case-insensitive, as FreeSWITCH matches them. Most
-   * events are asked for one or two headers (Event-Name, Unique-ID) near the top, so a scan
-   * beats building an index of ~150 names; the index is built once a header list is read more.
+   * events are asked for a few headers, most of them near the top, so a scan beats building an
+   * index of ~150 names; the index is built once a header list is read many times.
    */
   get(name: string): string | undefined {
     if (this.index) return this.index.get(name.toLowerCase());
@@ -50,14 +66,14 @@ export class EslHeaders {
     }
     for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i] === name) return this.flat[i + 1];
     const lower = name.toLowerCase();
-    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i]!.toLowerCase() === lower) return this.flat[i + 1];
+    for (let i = 0; i < this.flat.length; i += 2) if (sameName(this.flat[i]!, name, lower)) return this.flat[i + 1];
     return undefined;
   }
 
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
     const values: string[] = [];
-    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i]!.toLowerCase() === lower) values.push(this.flat[i + 1]!);
+    for (let i = 0; i < this.flat.length; i += 2) if (sameName(this.flat[i]!, name, lower)) values.push(this.flat[i + 1]!);
     return values;
   }
 
