@@ -16,6 +16,15 @@ interface SqliteConnection {
 
 type SqliteSettings = Extract<DatabaseSettings, { client: 'sqlite' }>;
 
+/**
+ * WAL pages after which a commit checkpoints (SQLite's default: 1,000). The checkpoint runs inside
+ * that commit, on the event loop, and waits for two syncs; a callback writes about 80 pages, so
+ * the default blocked the loop every dozen callbacks, and those waits were about 60% of the
+ * SQLite time of a 5,000-call run (issue #20, lib/store/README.md). With `synchronous = normal`
+ * the commits since the last checkpoint are what a power loss may take: ~40 MB here.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** The settings, or a bare SQLite file (tests, benchmarks) opened with the settings' defaults. */
 export type OpenableDatabase = Exclude<DatabaseSettings, SqliteSettings> | (Omit<SqliteSettings, 'synchronous'> & Partial<Pick<SqliteSettings, 'synchronous'>>);
 
@@ -40,6 +49,7 @@ function openSqlite(filename: string, synchronous: SqliteSettings['synchronous']
           // wait for the write lock instead of failing at once.
           connection.pragma('journal_mode = WAL');
           connection.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+          connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
           connection.pragma('foreign_keys = ON');
           connection.pragma('busy_timeout = 5000');
           cachePreparedStatements(connection);
