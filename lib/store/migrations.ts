@@ -16,6 +16,7 @@ import * as callerIdVerification from '../../db/migrations/014_caller_id_verific
 import * as carriers from '../../db/migrations/015_carriers';
 import * as apiKeyUse from '../../db/migrations/017_api_key_use';
 import * as smsTextToSend from '../../db/migrations/019_sms_text_to_send';
+import * as requestsByAccountState from '../../db/migrations/020_requests_by_account_state';
 
 export interface NamedMigration {
   /** Recorded in knex_migrations: never rename one that has shipped. */
@@ -46,6 +47,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '015_carriers', migration: carriers },
   { name: '017_api_key_use', migration: apiKeyUse },
   { name: '019_sms_text_to_send', migration: smsTextToSend },
+  { name: '020_requests_by_account_state', migration: requestsByAccountState },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {
