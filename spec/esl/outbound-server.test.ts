@@ -2,7 +2,7 @@ import type { CallSession } from '../../lib/esl/call-session';
 import { CallEnded } from '../../lib/esl/errors';
 import { OutboundServer, type PeerPolicy, type SessionHandler } from '../../lib/esl/outbound-server';
 import type { Admission } from '../../lib/esl/socket-admission';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { FakeOutboundCall, connectReplyBytes, eventBytes, memoryLogger, reply, waitUntil } from '../support/esl-fakes';
 import { FrameParser } from '../../lib/esl/wire';
 
@@ -113,18 +113,10 @@ describe('OutboundServer', () => {
     const { server: s } = await listen(async () => {
       handled = true;
     });
-    const socket = connect({ host: '127.0.0.1', port: s.address.port });
-    socket.on('error', () => undefined);
-    const parser = new FrameParser({ commands: true });
-    const lines: string[] = [];
-    socket.on('data', (chunk) => {
-      for (const frame of parser.push(chunk)) {
-        const line = frame.command ?? '';
-        lines.push(line);
-        if (line === 'connect') socket.write(connectReplyBytes(A));
-        if (line === 'myevents') socket.write(reply.ok('+OK Events Enabled'));
-        if (line === 'exit') socket.end(reply.bye(A));
-      }
+    const { socket, lines } = fakeSwitchCall(s.address.port, (line, write) => {
+      if (line === 'connect') write(connectReplyBytes(A));
+      if (line === 'myevents') write(reply.ok('+OK Events Enabled'));
+      if (line === 'exit') socket.end(reply.bye(A));
     });
     await waitUntil(() => lines.includes('linger'), 'linger sent');
     const closing = s.close();
@@ -138,15 +130,8 @@ describe('OutboundServer', () => {
   });
   it('writes myevents, linger and event together once connect is answered, without waiting for their replies', async () => {
     const { server: s } = await listen(async () => undefined);
-    const socket = connect({ host: '127.0.0.1', port: s.address.port });
-    socket.on('error', () => undefined);
-    const parser = new FrameParser({ commands: true });
-    const lines: string[] = [];
-    socket.on('data', (chunk) => {
-      for (const frame of parser.push(chunk)) {
-        lines.push(frame.command ?? '');
-        if (frame.command === 'connect') socket.write(connectReplyBytes(A));
-      }
+    const { socket, lines } = fakeSwitchCall(s.address.port, (line, write) => {
+      if (line === 'connect') write(connectReplyBytes(A));
     });
     await waitUntil(() => lines.length === 4, 'the handshake written');
     expect(lines).toEqual(['connect', 'myevents', 'linger', 'event plain BACKGROUND_JOB PLAYBACK_START PLAYBACK_STOP RECORD_START RECORD_STOP']);
@@ -189,3 +174,19 @@ describe('OutboundServer', () => {
     expect(steps.slice(3)).toEqual([`arrived ${B}`, `let go ${B}`]);
   });
 });
+
+/** A raw socket playing FreeSWITCH's side of an outbound call: each command line the server writes is kept and answered by `answer`. */
+function fakeSwitchCall(port: number, answer: (line: string, write: (bytes: string | Buffer) => void) => void): { socket: Socket; lines: string[] } {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined);
+  const parser = new FrameParser({ commands: true });
+  const lines: string[] = [];
+  socket.on('data', (chunk) => {
+    for (const frame of parser.push(chunk)) {
+      const line = frame.command ?? '';
+      lines.push(line);
+      answer(line, (bytes) => socket.write(bytes));
+    }
+  });
+  return { socket, lines };
+}

@@ -51,14 +51,12 @@ describe('everyCron', () => {
 });
 
 describeEachDatabase('scheduler with its production sweep schedule', (getDb) => {
+  /** A scheduler on the memory queue that dials nothing; `extra` adds or replaces its options. */
+  const memoryScheduler = (extra: Partial<Parameters<typeof createScheduler>[0]>): ReturnType<typeof createScheduler> =>
+    createScheduler({ settings: { driver: 'memory' }, db: getDb(), logger: testLogger(), instanceId: 'controller-1', dial: () => Promise.resolve(), ...extra });
+
   it('starts the cron sweep with the scheduler and stops it with it', async () => {
-    const scheduler = createScheduler({
-      settings: { driver: 'memory' },
-      db: getDb(),
-      logger: testLogger(),
-      instanceId: 'controller-1',
-      dial: () => Promise.resolve(),
-    });
+    const scheduler = memoryScheduler({});
     await scheduler.start();
     await scheduler.stop();
     expect(await scheduler.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
@@ -72,16 +70,7 @@ describeEachDatabase('scheduler with its production sweep schedule', (getDb) => 
       },
     });
     const sweeps: SweepResult[] = [];
-    const scheduler = createScheduler({
-      settings: { driver: 'memory' },
-      db: getDb(),
-      logger: testLogger(),
-      instanceId: 'controller-1',
-      dial: () => Promise.resolve(),
-      queue,
-      sweepCron: YEARLY,
-      onSweep: (sweep) => sweeps.push(sweep),
-    });
+    const scheduler = memoryScheduler({ queue, sweepCron: YEARLY, onSweep: (sweep) => sweeps.push(sweep) });
     await scheduler.start();
     expect(sweeps).toHaveLength(0);
     lost();
