@@ -39,6 +39,14 @@ export interface OutboundServerOptions extends Omit<OutboundSessionOptions, 'nam
 }
 
 /**
+ * Node takes in one connection per loop turn, so a burst of FreeSWITCH's outbound sockets waits in
+ * the kernel's queue; past it the kernel drops them and they come back seconds later, after the
+ * leg's socket wait (lib/esl/README.md, Caveats). Node's default is 511; the kernel caps this at
+ * net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
  * Accepts FreeSWITCH's outbound-socket connections (`socket host:port async full`) and runs the
  * handler for each call. The handler owns the call: when it returns, a call still up is hung up
  * (unless the socket application already ended, 12c); when it throws, the error is logged and the
@@ -61,7 +69,7 @@ export class OutboundServer {
     const server = new OutboundServer(options);
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);
-      server.server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.server.listen({ port: options.port, host: options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
         server.server.removeListener('error', reject);
         // Only once listening: a failed listen is the caller's to report, not a second log line.
         server.server.on('error', (error) => server.logger.error('outbound socket server error', { error: errorText(error) }));
