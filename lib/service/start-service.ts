@@ -38,6 +38,7 @@ import { createStore, type Store } from '../store';
 import { priceBookChangesOf } from '../store/price-book-changes';
 import { migrateToLatest, openDatabase } from '../store/database';
 import { systemClock, type Clock } from '../time/clock';
+import { currentOpenFilesLimit, openFilesWarning } from './open-files-limit';
 import { orderDemoCallback } from './demo-callback';
 import { senderLimitOf, startSms } from './sms';
 import { SIGN_UP_WINDOW_MS } from '../config/sign-up-schema';
@@ -74,6 +75,11 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
   const stops = new StopStack(logger);
   try {
     logger.info('starting', { settings: redactSettings(settings) });
+    if (settings.freeswitch.mode === 'external') {
+      const channels = settings.freeswitch.nodes.reduce((sum, node) => sum + node.maxChannels, 0);
+      const tooFewFiles = openFilesWarning(currentOpenFilesLimit(), channels);
+      if (tooFewFiles) logger.warn(tooFewFiles);
+    }
     const instanceId = newInstanceId(hostname(), process.pid, randomUUID().slice(0, 8));
     const metrics = new ServiceMetrics();
 
