@@ -58,7 +58,7 @@ export class ImmediateDials {
       dial: (claimed) => {
         if (used) return;
         used = true;
-        this.logger.info('dialing callback request claimed by its order', { requestId: claimed.id, state: claimed.state, dueAt: claimed.dueAt, instanceId: claim.instanceId });
+        this.logger.info('dialing callback request', { requestId: claimed.id, state: claimed.state, dueAt: claimed.dueAt, instanceId: claim.instanceId, claimedBy: 'order' });
         // A failed dial is logged and its lease given up by the dispatcher; the sweep recovers it.
         void this.dispatcher.dial(claimed).then(free, free);
       },
