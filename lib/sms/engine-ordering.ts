@@ -1,11 +1,10 @@
+import { InvalidOrder } from '../callback/engine/order';
+import type { OrderRefusal } from '../domain/order-refusal';
 import type { E164 } from '../domain/phone-number';
 import type { CallbackRequest } from '../store/callback-requests';
 import type { CallbackOrdering, OrderOutcome, PastCallback, SmsCallbackOrder } from './ports';
 
-/**
- * The shape of the engine's placeOrder once bound to its context, written out here so this
- * module compiles without the engine (which is developed in parallel).
- */
+/** The engine's placeOrder once bound to its context (tests hand in their own). */
 export type PlaceOrder = (order: {
   accountId: number;
   trigger: 'sms';
@@ -22,19 +21,15 @@ export interface RecentRequests {
 }
 
 export interface EngineOrderingOptions {
-  /** Turns an error the engine throws for an order it refuses into the reason to send; others propagate. */
-  refusalOf?: (error: unknown) => string | undefined;
+  /** Turns an error the engine throws for an order it refuses into the refusal to say; others propagate. */
+  refusalOf?: (error: unknown) => OrderRefusal | undefined;
   /** How many recent requests #redial looks through for one with a destination. */
   redialLookback?: number;
 }
 
-/** The engine throws InvalidOrder (with `issues`) for an order it will not take. */
-function defaultRefusalOf(error: unknown): string | undefined {
-  if (error instanceof Error && error.name === 'InvalidOrder') {
-    const issues = (error as Error & { issues?: unknown }).issues;
-    return typeof issues === 'string' ? issues : error.message;
-  }
-  return undefined;
+/** The engine throws InvalidOrder (its English `issues` and a `code`) for an order it will not take. */
+function defaultRefusalOf(error: unknown): OrderRefusal | undefined {
+  return error instanceof InvalidOrder ? { code: error.code, reason: error.issues } : undefined;
 }
 
 /** Adapts the engine's placeOrder and the request store to the SMS module's port. */
@@ -46,9 +41,9 @@ export function engineOrdering(place: PlaceOrder, requests: RecentRequests, opti
         const { request, created } = await place({ ...order });
         return { ok: true, id: request.id, dueAt: request.dueAt, created };
       } catch (error) {
-        const reason = refusalOf(error);
-        if (reason === undefined) throw error;
-        return { ok: false, reason };
+        const refusal = refusalOf(error);
+        if (refusal === undefined) throw error;
+        return { ok: false, refusal };
       }
     },
     async lastRequestFor(accountId: number): Promise<PastCallback | null> {

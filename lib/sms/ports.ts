@@ -1,3 +1,4 @@
+import type { OrderRefusal } from '../domain/order-refusal';
 import type { E164 } from '../domain/phone-number';
 import type { Account } from '../store/accounts';
 
@@ -32,8 +33,8 @@ export interface SmsCallbackOrder {
 
 export type OrderOutcome =
   | { readonly ok: true; readonly id: string; readonly dueAt: number; readonly created: boolean }
-  /** The engine would not take it (limits, tariff, funds): `reason` is sent to the subscriber. */
-  | { readonly ok: false; readonly reason: string };
+  /** The engine would not take it: the reply says why, in the account's language, from `refusal.code`. */
+  | { readonly ok: false; readonly refusal: OrderRefusal };
 
 export interface PastCallback {
   readonly id: string;

@@ -43,6 +43,13 @@ describeEachDatabase('SMS reply language', (getDb, dbEngine) => {
     expect(await reply(r, sender, '#redial')).toMatch(/^Nouvel appel enregistré : /);
   });
 
+  it("says the engine's refusal of an order in the account's language", async () => {
+    const { r, sender } = await start('fr');
+    expect(await reply(r, sender, `*1*+12025550199*${DESTINATION}`)).toBe(
+      "Rappel refusé : le numéro appelé en premier n'est pas un numéro confirmé de votre compte : envoyez #register numéro, puis #verify numéro et le code qui lui est envoyé.",
+    );
+  });
+
   it('answers in the language of the access number the SMS was sent to, over the account\'s', async () => {
     const { r, sender } = await start('en');
     const did = freshDid();

@@ -1,3 +1,4 @@
+import { ORDER_REFUSAL_CODES } from '../../lib/domain/order-refusal';
 import type { E164 } from '../../lib/domain/phone-number';
 import { ENGLISH } from '../../lib/sms/inbound/replies';
 import { FRENCH } from '../../lib/sms/inbound/replies-fr';
@@ -35,7 +36,7 @@ function samples(texts: Partial<typeof ENGLISH>): string[] {
   const made = [
     texts.queued?.({ ...call, what: 'conference', simultaneous: true }),
     texts.queued?.({ ...call, what: 'redial', simultaneous: false, due: null }),
-    texts.refused?.('callback', 'no funds'),
+    ...ORDER_REFUSAL_CODES.map((code) => texts.refused?.('callback', { code, reason: `the reason for ${code}` })),
     texts.nothingToRedial,
     texts.ownNumber,
     texts.registered?.(NUMBER),
@@ -66,7 +67,6 @@ describe('SMS texts per language', () => {
   it('writes French where the table has it, English for each text it lacks', () => {
     const fr = smsTexts('fr');
     expect(fr.balance({ balanceMinor: 150 as MinorUnits, availableMinor: 100 as MinorUnits }, 'EUR')).toBe('Solde: 1.50 EUR. Disponible: 1.00 EUR.');
-    expect(fr.refused('conference', 'no funds')).toBe('Conférence refusée : no funds.');
     expect(fr.queued({ what: 'conference', first: NUMBER, second: NUMBER, simultaneous: true, due: '12:00' })).toMatch(/^Conférence prévue à 12:00 : /);
     expect(fr.rateLimited({ limit: 10, windowMs: 600_000 }, 90_000)).toBe(
       'Trop de messages : nous en traitons au plus 10 par 10 minutes et par numéro. Les suivants sont ignorés ; réessayez dans 2 minutes.',
@@ -80,6 +80,17 @@ describe('SMS texts per language', () => {
       'Date invalide : écrivez JJ.MM.AAAA, par exemple 30.04.2027, une date qui existe.',
     );
     expect(ENGLISH.notUnderstood({ code: 'unknown_command', reason: 'unknown command' })).toBe('Unknown command.');
+  });
+
+  it("says the engine's refusals in French from their code, each its own, and in English as the engine wrote them", () => {
+    const fr = ORDER_REFUSAL_CODES.map((code) => smsTexts('fr').refused('callback', { code, reason: 'source: +33612345678 is not one of the account' }));
+    expect(new Set(fr).size).toBe(ORDER_REFUSAL_CODES.length);
+    expect(smsTexts('fr').refused('conference', { code: 'callback_disabled', reason: 'callback is switched off for this account' })).toBe(
+      'Conférence refusée : le rappel est désactivé pour ce compte.',
+    );
+    expect(ENGLISH.refused('callback', { code: 'unverified_source', reason: "source: +33612345678 is not one of the account's verified numbers" })).toBe(
+      "Callback refused: source: +33612345678 is not one of the account's verified numbers.",
+    );
   });
 
   it('writes English for a language without a table', () => {

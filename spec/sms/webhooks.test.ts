@@ -5,6 +5,7 @@ import { minorUnits } from '../../lib/domain/money';
 import type { E164 } from '../../lib/domain/phone-number';
 import { DEFAULT_UNAUTHORIZED_REPLY } from '../../lib/sms';
 import { engineOrdering } from '../../lib/sms/engine-ordering';
+import { OrderRefused } from '../../lib/callback/engine/order';
 import { createStore, type Account, type Store } from '../../lib/store';
 import { ManualClock } from '../../lib/time/clock';
 import { accountWithBalance, uniqueNumber } from '../store/fixtures';
@@ -143,12 +144,12 @@ describeEachDatabase('SMS webhooks end to end (HTTP → store → command → re
 
     it('passes the engine\'s refusal on to the subscriber', async () => {
       const refusing = engineOrdering(async () => {
-        throw Object.assign(new Error('invalid callback order: no funds'), { name: 'InvalidOrder', issues: 'the balance is too low for a callback' });
+        throw new OrderRefused('callback_disabled');
       }, store.callbackRequests);
       harness.outbound.stop();
       harness = smsHarness({ store, clock, ordering: refusing });
       await postGeneric(sms(`*1*${uniqueNumber()}`)).expect(200, /"rejected"/);
-      expect(harness.sender.textsTo(sender)).toEqual(['Callback refused: the balance is too low for a callback.']);
+      expect(harness.sender.textsTo(sender)).toEqual(['Callback refused: callback is switched off for this account (the activeForUsers setting).']);
     });
 
     it('works behind the service app\'s global JSON parser', async () => {

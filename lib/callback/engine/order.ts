@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import type { OrderRefusalCode } from '../../domain/order-refusal';
 import { InvalidPhoneNumber, isE164, toE164, type E164 } from '../../domain/phone-number';
 import { MODES, TRIGGERS, type CallbackRequest } from '../../store/callback-requests';
 import { resolveFor, settingValues } from '../../settings';
@@ -71,9 +72,12 @@ export interface OrderResult {
   readonly created: boolean;
 }
 
-/** The order cannot be taken as given; `issues` says why, for an API error body. */
+/** The order cannot be taken as given; `issues` says why in English (the API's error body), `code` what any channel can say. */
 export class InvalidOrder extends Error {
-  constructor(readonly issues: string) {
+  constructor(
+    readonly issues: string,
+    readonly code: OrderRefusalCode = 'invalid_order',
+  ) {
     super(`invalid callback order: ${issues}`);
     this.name = 'InvalidOrder';
   }
@@ -82,7 +86,7 @@ export class InvalidOrder extends Error {
 /** An order refused by a setting (#18 item 1: `activeForUsers`), not for its content; `issues` says which. */
 export class OrderRefused extends InvalidOrder {
   constructor(readonly reason: 'callback_disabled') {
-    super(`callback is switched off for this account (the activeForUsers setting)`);
+    super(`callback is switched off for this account (the activeForUsers setting)`, reason);
   }
 }
 
@@ -93,7 +97,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const order = parsed.data;
   const accountId = order.accountId ?? ctx.operatorCallbackAccountId;
   const account = await ctx.store.accounts.findById(accountId);
-  if (!account) throw new InvalidOrder(`account ${accountId} does not exist`);
+  if (!account) throw new InvalidOrder(`account ${accountId} does not exist`, 'unknown_account');
   // Switched off is the first answer: nothing else about the order matters then.
   const accessDid = order.accessNumber === undefined ? null : (order.accessNumber as E164);
   const accessNumber = accessDid === null ? null : await ctx.store.accessNumbers.findByDid(accessDid);
@@ -104,7 +108,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
   const source = e164(order.source, country, 'source');
   const destination = order.destination === null ? null : e164(order.destination, country, 'destination');
   if (order.bySubscriber && !firstPartyAllowed(account, (await ctx.store.callerIds.findByNumber(source))?.accountId ?? null)) {
-    throw new InvalidOrder(firstPartyRefusal(source));
+    throw new InvalidOrder(firstPartyRefusal(source), 'unverified_source');
   }
   const data: Record<string, unknown> = { unidentified: order.accountId === undefined };
   if (order.retry?.retryIntervalSeconds !== undefined) data.retryIntervalSeconds = order.retry.retryIntervalSeconds;
@@ -151,7 +155,7 @@ function e164(input: string, country: CountryCode, field: string): E164 {
   try {
     return toE164(input, country);
   } catch (error) {
-    if (error instanceof InvalidPhoneNumber) throw new InvalidOrder(`${field}: ${error.reason}`);
+    if (error instanceof InvalidPhoneNumber) throw new InvalidOrder(`${field}: ${error.reason}`, 'invalid_number');
     throw error;
   }
 }

@@ -74,7 +74,7 @@ async function order(ctx: CommandContext, what: CallKind, call: Call): Promise<C
     // Every first party, the sender's own number included, must be a verified number of the account (#15 item 5).
     bySubscriber: true,
   });
-  if (!outcome.ok) return { done: false, reply: ctx.texts.refused(what, outcome.reason) };
+  if (!outcome.ok) return { done: false, reply: ctx.texts.refused(what, outcome.refusal) };
   const due = dueAt === undefined ? null : formatDue(outcome.dueAt, ctx.now, ctx.account.timeZone);
   const reply = ctx.texts.queued({ what, first: call.source, second: call.destination, simultaneous: call.mode === 'simultaneous', due });
   return { done: true, reply, requestId: outcome.id };

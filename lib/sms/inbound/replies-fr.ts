@@ -1,5 +1,6 @@
+import type { OrderRefusalCode } from '../../domain/order-refusal';
 import type { ParseErrorCode } from '../parser/commands';
-import { balanceText, limitMinutes, sentence, type CallKind, type SmsTexts } from './replies';
+import { balanceText, limitMinutes, type CallKind, type SmsTexts } from './replies';
 
 /*
  * French, in the GSM 7-bit alphabet (é, è, à, ù are in it; ê, â, î, ç are not). The parser's
@@ -29,6 +30,15 @@ const PARSE_REASONS: Record<ParseErrorCode, string> = {
   invalid_zone: "Le fuseau horaire du compte est inconnu : demandez-nous de le corriger.",
 };
 
+/** The engine's reasons for an order it will not take, as the subscriber can act on them. */
+const REFUSALS: Record<OrderRefusalCode, string> = {
+  invalid_order: "la demande n'est pas valide.",
+  unknown_account: "ce compte n'existe plus : contactez-nous.",
+  invalid_number: "ce n'est pas un numéro de téléphone valide : écrivez-le par exemple +33612345678 ou 0612345678.",
+  unverified_source: "le numéro appelé en premier n'est pas un numéro confirmé de votre compte : envoyez #register numéro, puis #verify numéro et le code qui lui est envoyé.",
+  callback_disabled: 'le rappel est désactivé pour ce compte.',
+};
+
 /** Each call's name, and the ending its participles take (une conférence prévue). */
 const CALLS: Record<CallKind, { name: string; ending: string }> = {
   callback: { name: 'Rappel', ending: '' },
@@ -45,7 +55,7 @@ export const FRENCH: Partial<SmsTexts> = {
       : `nous appelons ${call.first}${call.due === null ? ' maintenant' : ''}, puis ${call.second}`;
     return `${name} ${when} : ${who}.`;
   },
-  refused: (what, reason) => `${CALLS[what].name} refusé${CALLS[what].ending} : ${sentence(reason)}`,
+  refused: (what, refusal) => `${CALLS[what].name} refusé${CALLS[what].ending} : ${REFUSALS[refusal.code]}`,
   notUnderstood: (problem) => PARSE_REASONS[problem.code],
   unauthorized: 'Ce numéro ne peut pas envoyer de commandes. Ajoutez-le à votre compte sous "My contacts" et cochez "Allow authorization".',
   rateLimited(limit, retryAfterMs) {

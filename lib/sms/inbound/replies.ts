@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { currencyExponent, formatAmount, type MinorUnits } from '../../domain/money';
+import type { OrderRefusal } from '../../domain/order-refusal';
 import type { E164 } from '../../domain/phone-number';
 import type { ParseErrorCode } from '../parser/commands';
 import type { SenderLimit } from './sender-limit';
@@ -7,8 +8,8 @@ import type { SenderLimit } from './sender-limit';
 /*
  * Every text a subscriber can receive, in one place, per language (#18 item 1). Kept to plain GSM
  * characters (no arrows or typographic quotes) so a reply goes out as one cheap 7-bit SMS where it
- * fits. The parser's reasons are written per language from their code; the reasons the engine
- * gives for an order it refuses (`refused`) are English.
+ * fits. The parser's reasons, and the engine's for an order it refuses, are written per language
+ * from their code.
  */
 
 /** "12:00" when the call is today in the account's zone, else "30.04.2027 15:00". */
@@ -43,7 +44,7 @@ export interface Balance {
 /** The texts of one language; a language's table may leave any out, which is then sent in English. */
 export interface SmsTexts {
   queued(call: QueuedCall): string;
-  refused(what: CallKind, reason: string): string;
+  refused(what: CallKind, refusal: OrderRefusal): string;
   notUnderstood(problem: ParseProblem): string;
   /** To a sender that may not command (S5), unless the operator set sms.unauthorizedReply. */
   unauthorized: string;
@@ -75,7 +76,7 @@ export const ENGLISH: SmsTexts = {
       : `we call ${call.first}${call.due === null ? ' now' : ''}, then ${call.second}`;
     return `${CALL_NAMES[call.what]} ${when}: ${who}.`;
   },
-  refused: (what, reason) => `${CALL_NAMES[what]} refused: ${sentence(reason)}`,
+  refused: (what, refusal) => `${CALL_NAMES[what]} refused: ${sentence(refusal.reason)}`,
   notUnderstood: (problem) => sentence(capitalize(problem.reason)),
   unauthorized: 'This number may not send commands. Add it to your account under My contacts and tick "Allow authorization".',
   rateLimited(limit, retryAfterMs) {
