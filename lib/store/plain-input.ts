@@ -16,7 +16,7 @@ import { z } from 'zod';
 export const NOT_PLAIN: unique symbol = Symbol('not plainly valid');
 export type Plain<T> = T | typeof NOT_PLAIN;
 
-/** A plain object literal whose keys are all among `keys` (zod strips others: those go to zod). */
+/** A plain object literal whose keys are all among `keys`, the fields its check knows (others go to zod, which strips or checks them). */
 export function isPlainRecord(input: unknown, keys: ReadonlySet<string>): input is Readonly<Record<string, unknown>> {
   if (typeof input !== 'object' || input === null || Object.getPrototypeOf(input) !== Object.prototype) return false;
   for (const key in input) if (!keys.has(key)) return false;
