@@ -5,6 +5,8 @@ import { isMysql } from './schema';
 /** knex's own words for a statement sent on a transaction that has ended. */
 const COMPLETED = 'Transaction query already complete';
 
+const NESTED = 'a transaction inside a store transaction is not supported: a repository joins the one it is given';
+
 let transactionCount = 0;
 
 /**
@@ -24,6 +26,8 @@ let transactionCount = 0;
  * BEGIN, COMMIT and ROLLBACK are sent as knex sends them, its `query` events included.
  */
 export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  // A BEGIN inside an open transaction would commit it on MariaDB (and fail on SQLite).
+  if (db.isTransaction) throw new Error(NESTED);
   const root = db.client as DriverClient;
   const mysql = isMysql(db);
   const connection = (await root.acquireConnection()) as { __knexTxId?: unknown };
@@ -91,7 +95,7 @@ class DriverTransaction {
       executionPromise,
       userParams: {},
       transaction: () => {
-        throw new Error('a transaction inside a store transaction is not supported: a repository joins the one it is given');
+        throw new Error(NESTED);
       },
     }) as unknown as Knex.Transaction;
   }

@@ -118,6 +118,13 @@ describeEachDatabase('a store transaction on the driver connection', (getDb, eng
 
   it('refuses a transaction inside it (a repository joins the one it is given instead)', async () => {
     await expect(inDriverTransaction(getDb(), (trx) => trx.transaction(() => Promise.resolve()))).rejects.toThrow('a transaction inside a store transaction is not supported');
+    await expect(inTransaction(getDb(), (tx) => inTransaction(tx.db, () => Promise.resolve()))).rejects.toThrow('a transaction inside a store transaction is not supported');
+    const knexTransaction = await getDb().transaction();
+    try {
+      await expect(inDriverTransaction(knexTransaction, () => Promise.resolve())).rejects.toThrow('a transaction inside a store transaction is not supported');
+    } finally {
+      await knexTransaction.rollback();
+    }
   });
 
   it('keeps a statement from outside out of it: on SQLite it waits for the one connection until the COMMIT, on MariaDB it reads the rows as they were', async () => {
