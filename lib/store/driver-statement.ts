@@ -21,7 +21,7 @@ interface QueryEvent {
 }
 
 /** The part of knex's client (a transaction's client answers the transaction's connection) used here. */
-interface KnexClient {
+export interface DriverClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   emit(event: string, ...args: unknown[]): boolean;
@@ -54,6 +54,9 @@ interface MysqlConnection extends KnexConnection {
   query(sql: string, bindings: readonly Binding[], done: (error: Error | null, result: unknown) => void): void;
 }
 
+/** On the client of a transaction of `driver-transaction.ts`: its connection, used without asking the client for it. */
+export const TRANSACTION_CONNECTION = Symbol('the connection of a store transaction');
+
 let queryCount = 0;
 
 /**
@@ -70,15 +73,18 @@ let queryCount = 0;
 export async function runOnDriver(db: Knex, sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
   const transaction = isTransaction(db);
   if (transaction && db.isCompleted()) throw new Error(`Transaction query already complete: ${sql}`);
-  const client = db.client as KnexClient;
+  const client = db.client as DriverClient & { readonly [TRANSACTION_CONNECTION]?: KnexConnection };
   const mysql = isMysql(db);
-  if (!mysql && !transaction) {
+  if (transaction) {
+    const own = client[TRANSACTION_CONNECTION];
+    if (own !== undefined) return runOnConnection(client, own, sql, bindings, mysql);
+  } else if (!mysql) {
     const idle = idleSqliteConnection(client);
-    if (idle !== undefined) return onConnection(client, idle, sql, bindings, false);
+    if (idle !== undefined) return runOnConnection(client, idle, sql, bindings, false);
   }
   const connection = (await client.acquireConnection()) as KnexConnection;
   try {
-    return await onConnection(client, connection, sql, bindings, mysql);
+    return await runOnConnection(client, connection, sql, bindings, mysql);
   } finally {
     await client.releaseConnection(connection);
   }
@@ -91,13 +97,14 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
  * better-sqlite3 runs the statement synchronously, so nothing can take the connection, nor open a
  * transaction on it, before it is done. While a caller waits for it, the pool decides who is next.
  */
-function idleSqliteConnection(client: KnexClient): SqliteConnection | undefined {
+function idleSqliteConnection(client: DriverClient): SqliteConnection | undefined {
   const pool = client.pool;
   if (!pool || pool.numPendingAcquires() > 0) return undefined;
   return pool.free?.[0]?.resource as SqliteConnection | undefined;
 }
 
-async function onConnection(client: KnexClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean): Promise<DriverAnswer> {
+/** One statement on `connection`, with knex's `query`, `query-response` and `query-error` events (see runOnDriver). */
+export async function runOnConnection(client: DriverClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean): Promise<DriverAnswer> {
   queryCount += 1;
   const event: QueryEvent = { sql, bindings, method: 'raw', __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: `driver-${queryCount}` };
   client.emit('query', event);

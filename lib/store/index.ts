@@ -11,6 +11,7 @@ import { CardsRepository } from './cards';
 import { BuyRatesRepository } from './carrier-rates';
 import { CarriersRepository } from './carriers';
 import { CdrsRepository } from './cdrs';
+import { inDriverTransaction } from './driver-transaction';
 import { FreeswitchCdrsRepository } from './freeswitch-cdrs';
 import { LegsRepository } from './legs';
 import { FaxesRepository, RecordingsRepository } from './media-files';
@@ -96,7 +97,7 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
 
 /** Runs `work` with repositories bound to one transaction: all of its writes land, or none. */
 export function inTransaction<T>(db: Knex, work: (store: Store) => Promise<T>, clock: Clock = Date.now): Promise<T> {
-  return db.transaction((trx) => work(createStore(trx, clock)));
+  return inDriverTransaction(db, (trx) => work(createStore(trx, clock)));
 }
 
 export { openDatabase, migrateToLatest, rollbackAll, pendingMigrations, isMysql } from './database';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseExtensionTarget } from '../domain/call-endpoint';
-import type { MinorUnits } from '../domain/money';
+import { isBoundedMinor, type MinorUnits } from '../domain/money';
 import { Repository, definedOnly, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { columnsOf, preparedInsert, preparedUpdate } from './prepared-statement';
+import { absentOrNull, isGuid, isId, isPlain, isPlainRecord, isText, isWhole, isWholeFrom, NOT_PLAIN, orDefault, orNull } from './plain-input';
 import { epochMsField, idField, minorField, parseInput } from './validation';
 
 export const LEG_ROLES = ['A', 'B', 'C'] as const;
@@ -59,10 +60,11 @@ interface LegRow {
   updated_at: DbInt;
 }
 
+const DIALABLE_NUMBER = /^\+?[0-9]{1,20}$/;
 const dialable = z
   .string()
   .max(32)
-  .refine((text) => /^\+?[0-9]{1,20}$/.test(text) || parseExtensionTarget(text) !== null, 'must be a number, or an extension of digits optionally @ a domain');
+  .refine((text) => DIALABLE_NUMBER.test(text) || parseExtensionTarget(text) !== null, 'must be a number, or an extension of digits optionally @ a domain');
 
 const newLegSchema = z.object({
   uuid: z.guid(),
@@ -93,6 +95,55 @@ const legPatchSchema = z.object({
 }).partial();
 export type LegPatch = z.input<typeof legPatchSchema>;
 
+// The fields the plain checks know, listed, not taken from the schemas: a field added to a schema goes to zod until its plain check learns it.
+const NEW_LEG_KEYS = new Set(['uuid', 'requestId', 'role', 'attempt', 'node', 'number', 'callerId', 'state', 'reservedMinor', 'carrierId']);
+const LEG_PATCH_KEYS = new Set(['node', 'callerId', 'state', 'answeredAt', 'endedAt', 'hangupCause', 'billsec', 'costMinor', 'reservedMinor', 'carrierId', 'carrierCostMinor']);
+const isRole = (value: unknown): value is LegRole => value === 'A' || value === 'B' || value === 'C';
+const isNumberDialed = (value: unknown): value is string => typeof value === 'string' && DIALABLE_NUMBER.test(value);
+const isNode = (value: unknown): value is string => isText(value, 0, 64);
+const isCallerId = (value: unknown): value is string => isText(value, 0, 32);
+const isState = (value: unknown): value is string => isText(value, 1, 32);
+const isAttempt = (value: unknown): value is number => isWholeFrom(value, 1);
+const isHangupCause = (value: unknown): value is string => isText(value, 0, 64);
+
+/** newLegSchema's answer for a leg the engine dials (a number, not an extension), without zod (plain-input.ts). */
+function plainNewLeg(input: unknown): z.output<typeof newLegSchema> | undefined {
+  if (!isPlainRecord(input, NEW_LEG_KEYS) || !isGuid(input.uuid) || !isGuid(input.requestId) || !isRole(input.role) || !isNumberDialed(input.number)) return undefined;
+  const attempt = orDefault(input.attempt, 1, isAttempt);
+  const node = orNull(input.node, isNode);
+  const callerId = orNull(input.callerId, isCallerId);
+  const state = orDefault(input.state, 'queued', isState);
+  const reservedMinor = orNull(input.reservedMinor, isBoundedMinor);
+  const carrierId = orNull(input.carrierId, isId);
+  if (!isPlain(attempt) || !isPlain(node) || !isPlain(callerId) || !isPlain(state) || !isPlain(reservedMinor) || !isPlain(carrierId)) return undefined;
+  return { uuid: input.uuid, requestId: input.requestId, role: input.role, attempt, node, number: input.number, callerId, state, reservedMinor, carrierId };
+}
+
+/** legPatchSchema's answer for a patch whose fields are all plainly valid, without zod (plain-input.ts): the patch itself. */
+function plainLegPatch(input: unknown): z.output<typeof legPatchSchema> | undefined {
+  if (!isPlainRecord(input, LEG_PATCH_KEYS)) return undefined;
+  const fields = [
+    absentOrNull(input.node, isNode),
+    absentOrNull(input.callerId, isCallerId),
+    input.state === undefined || isState(input.state) ? input.state : NOT_PLAIN,
+    absentOrNull(input.answeredAt, isWhole),
+    absentOrNull(input.endedAt, isWhole),
+    absentOrNull(input.hangupCause, isHangupCause),
+    absentOrNull(input.billsec, isWhole),
+    absentOrNull(input.costMinor, isBoundedMinor),
+    absentOrNull(input.reservedMinor, isBoundedMinor),
+    absentOrNull(input.carrierId, isId),
+    absentOrNull(input.carrierCostMinor, isBoundedMinor),
+  ];
+  return fields.every(isPlain) ? (input as z.output<typeof legPatchSchema>) : undefined;
+}
+
+/** Each hot write's schema with its plain check, for the test that compares them (spec/store/plain-input.test.ts). */
+export const LEG_INPUT_CHECKS = [
+  { what: 'leg', schema: newLegSchema, plain: plainNewLeg },
+  { what: 'leg change', schema: legPatchSchema, plain: plainLegPatch },
+] as const;
+
 function toLeg(row: LegRow): Leg {
   return {
     id: int(row.id),
@@ -119,7 +170,7 @@ function toLeg(row: LegRow): Leg {
 
 export class LegsRepository extends Repository {
   async create(input: NewLeg): Promise<Leg> {
-    const leg = parseInput(newLegSchema, input, 'leg');
+    const leg = parseInput(newLegSchema, input, 'leg', plainNewLeg);
     const now = this.clock();
     const row: Omit<LegRow, 'id'> = {
       uuid: leg.uuid,
@@ -170,7 +221,7 @@ export class LegsRepository extends Repository {
   /** The same change of several legs' rows in one statement (a talk's two legs bridged); how many rows changed. */
   async updateEach(uuids: readonly string[], patch: LegPatch): Promise<number> {
     if (uuids.length === 0) return 0;
-    const value = parseInput(legPatchSchema, patch, 'leg change');
+    const value = parseInput(legPatchSchema, patch, 'leg change', plainLegPatch);
     const set = {
       ...definedOnly({
         node: value.node,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isE164, type E164 } from '../domain/phone-number';
 import { minorUnits, type MinorUnits } from '../domain/money';
+import { inDriverTransaction } from './driver-transaction';
 import { isForeignKeyViolation, retryOnDeadlock } from './sql-errors';
 import { InvalidStoreInput } from './validation';
 
@@ -41,7 +42,7 @@ export abstract class Repository {
    */
   protected atomically<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this.db as Knex.Transaction);
-    return retryOnDeadlock(() => this.db.transaction(work));
+    return retryOnDeadlock(() => inDriverTransaction(this.db, work));
   }
 
   /** Runs a write, reporting a reference to a missing parent row as invalid input, not a driver error. */

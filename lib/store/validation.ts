@@ -16,7 +16,10 @@ export class InvalidStoreInput extends Error {
   }
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+/** `plain`: a check of the input's usual form that answers what the schema would, or undefined to let zod decide (plain-input.ts). */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string, plain?: (input: unknown) => z.output<S> | undefined): z.output<S> {
+  const quick = plain?.(input);
+  if (quick !== undefined) return quick;
   const result = schema.safeParse(input);
   if (!result.success) throw new InvalidStoreInput(what, z.prettifyError(result.error));
   return result.data;
