@@ -11,7 +11,7 @@ import type { Hold, LegPricing, PricedLeg } from './funds';
 import { within } from './latch';
 import { ApiControl, type LegControl } from './leg-control';
 import type { LegEnd, LegSignals } from './leg-events';
-import { settleLeg, type Settlement } from './settlement';
+import { settleLeg, type SettleInput, type Settlement } from './settlement';
 
 export interface LegSpec {
   readonly uuid: string;
@@ -235,33 +235,60 @@ export class LiveLeg {
 
   /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
   settle(): Promise<Settlement> {
-    this.settlement ??= this.awaitEnd().then(async (end) => {
-      // The final row is written after every earlier update of it has landed.
-      await this.rowWrites;
-      return this.ctx.work.run(async () => {
-        const settled = await settleLeg(this.ctx, {
-          carrierId: this.carrierId,
-          requestId: this.requestId,
-          legUuid: this.uuid,
-          role: this.role,
-          attempt: this.attempt,
-          number: this.number,
-          pricing: this.pricing,
-          hold: this.hold,
-          state: this.state,
-          createdAt: this.createdAt,
-          end,
-        });
-        this.forget();
-        if (settled.written) {
-          this.state = settled.state;
-          this.log.info('leg settled', { role: this.role, state: settled.state, cause: end.cause, billsec: end.billsec, costMinor: settled.costMinor, reported: end.reported });
-          this.publish(end.cause);
-        }
-        return settled;
-      });
-    });
+    this.settlement ??= this.settleOnItsOwn();
     return this.settlement;
+  }
+
+  /**
+   * Leaves this leg's settlement to a transaction its request writes (the request's last one,
+   * `final-settlement.ts`): from now on `settle()` answers `settlement`. False when the leg's
+   * settlement has begun already; it is then awaited as it is.
+   */
+  settleWith(settlement: Promise<Settlement>): boolean {
+    if (this.settlement) return false;
+    this.settlement = settlement;
+    return true;
+  }
+
+  /** The settlement in a transaction of its own; `settle()` once, or a final transaction that could not write it. */
+  async settleOnItsOwn(): Promise<Settlement> {
+    const end = await this.endAndRow();
+    return this.ctx.work.run(async () => this.settledAs(end, await settleLeg(this.ctx, this.settleInput(end))));
+  }
+
+  /** The leg's end, once every earlier write of its row has landed (its settlement writes the final row). */
+  async endAndRow(): Promise<LegEnd> {
+    const end = await this.awaitEnd();
+    await this.rowWrites;
+    return end;
+  }
+
+  /** What its settlement books for the leg that ended with `end`. */
+  settleInput(end: LegEnd): SettleInput {
+    return {
+      carrierId: this.carrierId,
+      requestId: this.requestId,
+      legUuid: this.uuid,
+      role: this.role,
+      attempt: this.attempt,
+      number: this.number,
+      pricing: this.pricing,
+      hold: this.hold,
+      state: this.state,
+      createdAt: this.createdAt,
+      end,
+    };
+  }
+
+  /** Once its settlement committed: the leg is let go, and announced ended by the settlement that wrote it. */
+  settledAs(end: LegEnd, settled: Settlement): Settlement {
+    this.forget();
+    if (settled.written) {
+      this.state = settled.state;
+      this.log.info('leg settled', { role: this.role, state: settled.state, cause: end.cause, billsec: end.billsec, costMinor: settled.costMinor, reported: end.reported });
+      this.publish(end.cause);
+    }
+    return settled;
   }
 
   /** Stops following the leg here: settled, or handed over to another instance. */
