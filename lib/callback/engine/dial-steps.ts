@@ -91,8 +91,19 @@ export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOu
   leg.mayBeUp = true;
   // The row catches up behind the event (live-leg.ts keeps its writes in order): B's answer goes
   // to uuid_bridge without waiting for the database (engine README, "Acting before the write").
-  const marked = leg.mark('answered');
+  // The answer that completes the pair is followed at once by the bridge, whose write carries it.
+  const withTheBridge = completesThePair(host, leg);
+  if (withTheBridge) leg.answerWithTheBridge();
+  const marked = withTheBridge ? undefined : leg.mark('answered');
   leg.log.info('leg answered', { role: leg.role });
   leg.signals.hangup.whenDone((cause) => host.detach(host.send({ type: 'hung_up', by: role, cause })));
   await Promise.all([host.send(EVENTS[role].answered), marked]);
+  // The event is handled: unless it bridged the legs, the answer is written on its own.
+  if (withTheBridge) await leg.writeAnswer();
+}
+
+/** The other leg of the request has answered and is up: this answer is the one the bridge follows. */
+function completesThePair(host: FlowHost, leg: LiveLeg): boolean {
+  const other = leg.role === 'A' ? host.legB : host.legA;
+  return other !== undefined && other !== leg && other.isUp && other.answeredAt !== null;
 }

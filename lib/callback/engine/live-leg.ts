@@ -3,6 +3,7 @@ import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
 import type { CarrierSlot } from '../../routing/carrier-limiter';
+import type { Store } from '../../store';
 import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
@@ -65,6 +66,8 @@ export class LiveLeg {
    * one, and the settlement's final write comes after all of them.
    */
   private rowWrites: Promise<unknown> = Promise.resolve();
+  /** The leg answered and its row does not say so yet: the bridge that follows writes it (`answerWithTheBridge`). */
+  private answerUnwritten = false;
 
   private constructor(
     private readonly ctx: EngineContext,
@@ -179,22 +182,53 @@ export class LiveLeg {
     this.state = state;
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
     // A talk goes on while the database is away; its row catches up when it is back.
-    await LiveLeg.writeRows([this], `mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
+    await this.writeRow(`mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
     // The state this write persisted: the leg may have moved on meanwhile (B's answer, then its bridge), and announces that after its own write.
     this.publish(null, state);
   }
 
   /**
+   * The answer the bridge follows at once (the second leg of the pair): the leg is `answered` now,
+   * and its row says so with the bridge's own write (`markBridged`), one statement and one commit
+   * for both; `writeAnswer` writes it should the bridge not come.
+   */
+  answerWithTheBridge(): void {
+    if (!this.canMark('answered')) return;
+    this.state = 'answered';
+    this.answeredAt ??= this.signals.answered.value ?? this.ctx.clock.now();
+    this.answerUnwritten = true;
+  }
+
+  /** The answer `answerWithTheBridge` left to a bridge that did not write it (the event decided otherwise). */
+  async writeAnswer(): Promise<void> {
+    if (!this.answerUnwritten || this.settlement) return;
+    this.answerUnwritten = false;
+    await this.writeRow(`mark leg ${this.uuid} answered`, { state: 'answered', answeredAt: this.answeredAt });
+    this.publish(null, 'answered');
+  }
+
+  /**
    * A talk's legs to `bridged` in one statement (one commit, one round trip) instead of one each:
-   * the same mark as `mark('bridged')` for each leg that may still take it.
+   * the same mark as `mark('bridged')` for each leg that may still take it, with the answer of a
+   * leg whose answer it follows at once (`answerWithTheBridge`).
    */
   static async markBridged(legs: readonly LiveLeg[]): Promise<void> {
     const [first, ...others] = legs.filter((leg) => leg.canMark('bridged'));
     if (!first) return;
     const moving = [first, ...others] as const;
-    for (const leg of moving) leg.state = 'bridged';
-    await LiveLeg.writeRows(moving, `mark legs ${moving.map((leg) => leg.uuid).join(', ')} bridged`, { state: 'bridged' });
-    for (const leg of moving) leg.publish(null, 'bridged');
+    // One leg's answer at most: the second answer of the pair (the first was written when it came).
+    const answering = moving.find((leg) => leg.answerUnwritten);
+    const answered = answering === undefined || answering.answeredAt === null ? undefined : { uuid: answering.uuid, answeredAt: answering.answeredAt };
+    for (const leg of moving) {
+      leg.state = 'bridged';
+      leg.answerUnwritten = false;
+    }
+    const uuids = moving.map((leg) => leg.uuid);
+    await LiveLeg.writeRows(moving, `mark legs ${uuids.join(', ')} bridged`, (store) => store.legs.markBridged(uuids, answered));
+    for (const leg of moving) {
+      if (leg === answering) leg.publish(null, 'answered');
+      leg.publish(null, 'bridged');
+    }
   }
 
   private canMark(state: LegState): boolean {
@@ -203,21 +237,25 @@ export class LiveLeg {
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    await LiveLeg.writeRows([this], `hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
+    await this.writeRow(`hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
   }
 
-  /** Queues `patch` of these legs' rows behind the writes of each before it; the write waits out an outage. */
-  private static writeRows(legs: readonly [LiveLeg, ...LiveLeg[]], what: string, patch: LegPatch): Promise<unknown> {
+  private writeRow(what: string, patch: LegPatch): Promise<unknown> {
+    return LiveLeg.writeRows([this], what, (store) => store.legs.update(this.uuid, patch));
+  }
+
+  /** Queues `write` of these legs' rows behind the writes of each before it; the write waits out an outage. */
+  private static writeRows(legs: readonly [LiveLeg, ...LiveLeg[]], what: string, write: (store: Store) => Promise<unknown>): Promise<unknown> {
     const { ctx } = legs[0];
     // Queued behind an earlier write of a row (perhaps waiting out an outage) is waiting, not
     // work: a step awaiting this write must not count as busy meanwhile, or the harness's "quiet"
     // and the engine's idle accounting wait for a clock that only moves once nothing is busy.
-    const write = ctx.work
+    const written = ctx.work
       .waitFor(Promise.all(legs.map((leg) => leg.rowWrites)))
-      .then(() => ctx.work.run(() => ctx.untilWritten(what, () => ctx.store.legs.updateEach(legs.map((leg) => leg.uuid), patch))));
-    const landed = write.catch(() => undefined);
+      .then(() => ctx.work.run(() => ctx.untilWritten(what, () => write(ctx.store))));
+    const landed = written.catch(() => undefined);
     for (const leg of legs) leg.rowWrites = landed;
-    return write;
+    return written;
   }
 
   /**

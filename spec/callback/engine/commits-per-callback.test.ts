@@ -75,7 +75,7 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
     return recorded.commits;
   }
 
-  it('simultaneous mode: 9 commits, the legs settled with the final move in one', async () => {
+  it('simultaneous mode: 8 commits, the second answer written with the bridge, the legs settled with the final move', async () => {
     const commits = await commitsOfOneCall('simultaneous');
     expect(commitSet(commits)).toEqual(
       [
@@ -83,8 +83,7 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
         'update accounts, insert reservations, insert reservations',
         'insert legs',
         'insert legs',
-        // Each leg's answer; then the request's move to bridged, and both legs' rows to bridged.
-        'update legs',
+        // The first answer; then the request's move to bridged, and both legs' rows to bridged with the second answer.
         'update legs',
         'update callback_requests',
         'update legs',
@@ -94,7 +93,7 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
     expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
   });
 
-  it('source first: 12 commits, the legs settled with the final move in one', async () => {
+  it('source first: 11 commits, B\'s answer written with the bridge, the legs settled with the final move', async () => {
     const commits = await commitsOfOneCall('source_first');
     expect(commitSet(commits)).toEqual(
       [
@@ -108,7 +107,7 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
         'update accounts, update reservations, update accounts, insert reservations, insert reservations',
         'update legs',
         'insert legs',
-        'update legs',
+        // The move to bridged, and both legs' rows to bridged with B's answer.
         'update callback_requests',
         'update legs',
         SETTLED_WITH_THE_END,
