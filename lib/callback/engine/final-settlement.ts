@@ -3,11 +3,14 @@ import { inTransaction, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import type { Logger } from '../../log/logger';
 import type { EngineContext } from './context';
+import type { LegEnd } from './leg-events';
 import type { LiveLeg } from './live-leg';
 import { bookingOf, type Settlement } from './settlement';
 
 interface Taken {
   readonly leg: LiveLeg;
+  /** Waited for from when the leg was taken, as its own settlement would have (its give-up timers run from then). */
+  readonly ended: Promise<LegEnd>;
   readonly resolve: (settlement: Settlement) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -45,7 +48,7 @@ export class FinalSettlement {
     if (!leg.settleWith(settlement)) return false;
     // Whoever asks the leg for its settlement hears a failure; nobody asking is no crash.
     settlement.catch(() => undefined);
-    this.taken.push({ leg, resolve, reject });
+    this.taken.push({ leg, ended: leg.endAndRow(), resolve, reject });
     return true;
   }
 
@@ -61,7 +64,7 @@ export class FinalSettlement {
     if (taken.length === 0) return ctx.untilWritten(what, () => move(ctx.store));
     try {
       // Waiting for the switch's word that the legs ended is waiting, not work.
-      const ends = await ctx.work.waitFor(Promise.all(taken.map(({ leg }) => leg.endAndRow())));
+      const ends = await ctx.work.waitFor(Promise.all(taken.map(({ ended }) => ended)));
       const bookings = await Promise.all(taken.map(({ leg }, i) => bookingOf(ctx, leg.settleInput(ends[i]!))));
       const { moved, settlements } = await ctx.untilWritten(what, () =>
         retryOnDeadlock(() =>
