@@ -66,7 +66,7 @@ export class LiveLeg {
    * one, and the settlement's final write comes after all of them.
    */
   private rowWrites: Promise<unknown> = Promise.resolve();
-  /** The leg answered and its row does not say so yet: the bridge that follows writes it (`answerWithTheBridge`). */
+  /** The leg answered and its row does not say so yet: the next write of its row in the same step carries it (`answerWithTheNextWrite`). */
   private answerUnwritten = false;
 
   private constructor(
@@ -188,18 +188,20 @@ export class LiveLeg {
   }
 
   /**
-   * The answer the bridge follows at once (the second leg of the pair): the leg is `answered` now,
-   * and its row says so with the bridge's own write (`markBridged`), one statement and one commit
-   * for both; `writeAnswer` writes it should the bridge not come.
+   * An answer whose event writes this leg's row again at once: the second answer of the pair,
+   * which the bridge follows (`markBridged`), or A's in source first, whose step holds the talk's
+   * money and gives A its new hold (`replaceHold`). The leg is `answered` now and its row says so
+   * with that write, one statement and one commit for both; `writeAnswer` writes it should the
+   * event not write the row.
    */
-  answerWithTheBridge(): void {
+  answerWithTheNextWrite(): void {
     if (!this.canMark('answered')) return;
     this.state = 'answered';
     this.answeredAt ??= this.signals.answered.value ?? this.ctx.clock.now();
     this.answerUnwritten = true;
   }
 
-  /** The answer `answerWithTheBridge` left to a bridge that did not write it (the event decided otherwise). */
+  /** The answer `answerWithTheNextWrite` left to a write its event did not make (it decided otherwise). */
   async writeAnswer(): Promise<void> {
     if (!this.answerUnwritten || this.settlement) return;
     this.answerUnwritten = false;
@@ -210,7 +212,7 @@ export class LiveLeg {
   /**
    * A talk's legs to `bridged` in one statement (one commit, one round trip) instead of one each:
    * the same mark as `mark('bridged')` for each leg that may still take it, with the answer of a
-   * leg whose answer it follows at once (`answerWithTheBridge`).
+   * leg whose answer it follows at once (`answerWithTheNextWrite`).
    */
   static async markBridged(legs: readonly LiveLeg[]): Promise<void> {
     const [first, ...others] = legs.filter((leg) => leg.canMark('bridged'));
@@ -237,7 +239,11 @@ export class LiveLeg {
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    await this.writeRow(`hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
+    const answer = this.answerUnwritten && !this.settlement && this.state === 'answered';
+    this.answerUnwritten = false;
+    const reservedMinor = hold?.amount ?? null;
+    await this.writeRow(`hold of leg ${this.uuid}`, answer ? { reservedMinor, state: 'answered', answeredAt: this.answeredAt } : { reservedMinor });
+    if (answer) this.publish(null, 'answered');
   }
 
   private writeRow(what: string, patch: LegPatch): Promise<unknown> {

@@ -93,17 +93,16 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
     expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
   });
 
-  it('source first: 11 commits, B\'s answer written with the bridge, the legs settled with the final move', async () => {
+  it('source first: 10 commits, A\'s answer written with its new hold, B\'s with the bridge, the legs settled with the final move', async () => {
     const commits = await commitsOfOneCall('source_first');
     expect(commitSet(commits)).toEqual(
       [
         'insert callback_requests',
         'update accounts, insert reservations',
         'insert legs',
-        // A's answer, and the move to dialing_b.
-        'update legs',
+        // The move to dialing_b.
         'update callback_requests',
-        // B3: the talk's holds replace A's setup hold, and A's row carries its new hold.
+        // B3: the talk's holds replace A's setup hold, and A's row carries its new hold and its answer.
         'update accounts, update reservations, update accounts, insert reservations, insert reservations',
         'update legs',
         'insert legs',
