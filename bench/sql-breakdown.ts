@@ -1,14 +1,16 @@
 /**
  * Which statements a callback costs: orders `--calls=N` callbacks (default 20) one after another
- * through the bench controller (simultaneous mode, as the call-setup scenario), waits until each
+ * through the bench controller (simultaneous mode, as the call-setup scenario, or
+ * `--mode=source_first`), waits until each
  * ended, and prints every statement shape the database received with how often per callback.
  * Also prints this process's CPU per callback (the controller runs here, the simulator in a child),
  * a figure that compares builds on a loaded machine better than a throughput does.
  * `--cpu-prof=FILE` writes a CPU profile of those callbacks only (not of the start and stop).
- * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--cpu-prof=FILE]`
+ * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
 import type { RequestChange } from '../lib/callback/engine';
+import { MODES, type CallbackMode } from '../lib/store/callback-requests';
 import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const mariadb = process.argv.includes('--mariadb');
   const calls = Number(option('--calls=') ?? 20);
   const profileFile = option('--cpu-prof=');
+  const mode = modeOption(option('--mode=') ?? 'simultaneous');
   const redisUrl = process.env.TEST_REDIS_URL;
   if (mariadb && !redisUrl) throw new Error('--mariadb needs TEST_MYSQL_URL and TEST_REDIS_URL');
   const sim = await startSimChild();
@@ -45,13 +48,13 @@ async function main(): Promise<void> {
     const cpuBefore = process.cpuUsage();
     try {
       for (let i = 0; i < calls; i += 1) {
-        const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode: 'simultaneous' });
+        const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode });
         await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
       }
       const cpu = process.cpuUsage(cpuBefore);
       await profiler?.stop();
       const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;
-      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
+      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}, ${mode}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(sql.commits / calls, 1)} commits per callback, ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
       console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
     } finally {
       sql.stop();
@@ -60,6 +63,12 @@ async function main(): Promise<void> {
   } finally {
     await sim.stop();
   }
+}
+
+function modeOption(value: string): CallbackMode {
+  const mode = MODES.find((known) => known === value);
+  if (mode === undefined) throw new Error(`--mode must be one of ${MODES.join(', ')}, not ${value}`);
+  return mode;
 }
 
 runScript(main);

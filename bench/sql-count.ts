@@ -3,7 +3,12 @@ import type { Knex } from 'knex';
 /** What knex passes with its `query` event: the statement as sent, placeholders and all. */
 interface QueryData {
   readonly sql?: unknown;
+  /** Set on a statement sent inside a transaction (BEGIN and COMMIT included). */
+  readonly __knexTxId?: unknown;
 }
+
+const WRITE = /^\s*(?:insert|update|delete|replace)\b/i;
+const COMMIT = /^\s*commit\b/i;
 
 /**
  * Counts the statements a knex instance sends (knex emits `query` for each, inside a transaction
@@ -13,12 +18,15 @@ interface QueryData {
  */
 export class SqlCounter {
   private total = 0;
+  private committed = 0;
   private readonly shapes = new Map<string, number>();
   /** Each SQL text's shape: the hot statements send the same few texts again and again, and the regexes cost the CPU the benchmarks measure. */
   private readonly shapeBySql = new Map<string, string>();
   private readonly listener = (data: QueryData): void => {
     this.total += 1;
     const sql = typeof data.sql === 'string' ? data.sql : String(data.sql);
+    // A write outside a transaction commits on its own (autocommit); a transaction commits once.
+    if (COMMIT.test(sql) || (data.__knexTxId === undefined && WRITE.test(sql))) this.committed += 1;
     let shape = this.shapeBySql.get(sql);
     if (shape === undefined) {
       shape = shapeOf(sql);
@@ -35,6 +43,11 @@ export class SqlCounter {
     return this.total;
   }
 
+  /** Commits: each COMMIT, and each write sent outside a transaction. */
+  get commits(): number {
+    return this.committed;
+  }
+
   /** Shapes by how often they were sent, most frequent first. */
   breakdown(): { shape: string; count: number }[] {
     return [...this.shapes].map(([shape, count]) => ({ shape, count })).sort((a, b) => b.count - a.count || a.shape.localeCompare(b.shape));
@@ -42,6 +55,7 @@ export class SqlCounter {
 
   reset(): void {
     this.total = 0;
+    this.committed = 0;
     this.shapes.clear();
   }
 

@@ -144,6 +144,8 @@ export const LEG_INPUT_CHECKS = [
   { what: 'leg change', schema: legPatchSchema, plain: plainLegPatch },
 ] as const;
 
+const legAnswerSchema = z.object({ uuid: z.string().min(1), answeredAt: epochMsField });
+
 function toLeg(row: LegRow): Leg {
   return {
     id: int(row.id),
@@ -216,6 +218,23 @@ export class LegsRepository extends Repository {
 
   async update(uuid: string, patch: LegPatch): Promise<boolean> {
     return (await this.updateEach([uuid], patch)) > 0;
+  }
+
+  /**
+   * A talk's legs to `bridged` in one statement, with the answer of the one leg whose answer is
+   * written with its bridge (`answered`: the answer the bridge follows at once); how many rows changed.
+   */
+  async markBridged(uuids: readonly string[], answered: { readonly uuid: string; readonly answeredAt: EpochMs } | undefined): Promise<number> {
+    if (!answered) return this.updateEach(uuids, { state: 'bridged' });
+    if (uuids.length === 0) return 0;
+    const answer = parseInput(legAnswerSchema, answered, 'leg answer');
+    return this.writing('leg change', () =>
+      preparedUpdate(this.db, 'legs.markBridged', { set: { state: 'bridged', updated_at: this.clock() }, answer: { uuid: answer.uuid, at: answer.answeredAt }, where: { uuid: [...uuids] } }, (db, values) =>
+        db('legs')
+          .whereIn('uuid', values.where.uuid)
+          .update({ ...values.set, answered_at: db.raw('case when uuid = ? then ? else answered_at end', [values.answer.uuid, values.answer.at]) }),
+      ),
+    );
   }
 
   /** The same change of several legs' rows in one statement (a talk's two legs bridged); how many rows changed. */

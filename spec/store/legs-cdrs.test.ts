@@ -54,6 +54,20 @@ describeEachDatabase('legs and CDRs', (getDb) => {
     await expect(store.legs.updateEach([a.uuid], { state: '' })).rejects.toThrow(InvalidStoreInput);
   });
 
+  it('bridges a talk\'s legs in one statement, with the answer of the leg that answered last', async () => {
+    const leg = (role: 'A' | 'B') => store.legs.create({ uuid: randomUUID(), requestId: request.id, role, number: request.source, state: 'ringing' });
+    const [a, b, other] = [await leg('A'), await leg('B'), await leg('B')];
+    await store.legs.update(a.uuid, { state: 'answered', answeredAt: T0 + 1_000 });
+    expect(await store.legs.markBridged([a.uuid, b.uuid], { uuid: b.uuid, answeredAt: T0 + 9_000 })).toBe(2);
+    expect(await store.legs.findByUuid(a.uuid)).toMatchObject({ state: 'bridged', answeredAt: T0 + 1_000 });
+    expect(await store.legs.findByUuid(b.uuid)).toMatchObject({ state: 'bridged', answeredAt: T0 + 9_000 });
+    expect(await store.legs.findByUuid(other.uuid)).toMatchObject({ state: 'ringing', answeredAt: null });
+    // Both answers written before: the state alone.
+    expect(await store.legs.markBridged([other.uuid], undefined)).toBe(1);
+    expect(await store.legs.findByUuid(other.uuid)).toMatchObject({ state: 'bridged', answeredAt: null });
+    await expect(store.legs.markBridged([a.uuid], { uuid: a.uuid, answeredAt: -1 })).rejects.toThrow(InvalidStoreInput);
+  });
+
   it('refuses a leg for an unknown request or with a dial-string metacharacter', async () => {
     await expect(store.legs.create({ uuid: randomUUID(), requestId: randomUUID(), role: 'A', number: '+4930123456' })).rejects.toThrow(
       /refers to a row that does not exist/,

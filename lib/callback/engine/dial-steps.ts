@@ -72,9 +72,10 @@ const EVENTS: { readonly [L in CallLeg]: { answered: RequestEvent; failed: (caus
 /**
  * Turns a leg's outcome into the request's event. An answered leg is followed until it hangs up
  * (`hung_up`, by that leg); a failed one that may still exist is hung up, so nothing rings on
- * after we gave up on it.
+ * after we gave up on it. `answerWrittenByItsStep`: the answer's event writes the leg's row again
+ * at once (source first: A's new hold before B is dialed), and that write carries the answer.
  */
-export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOutcome): Promise<void> {
+export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOutcome, answerWrittenByItsStep = false): Promise<void> {
   const role = leg.role;
   // A feature's leg (C) reports to its feature (lib/features/feature-leg.ts), not to the request.
   if (role === 'C') throw new Error('reportOutcome is for the request legs A and B');
@@ -91,8 +92,19 @@ export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOu
   leg.mayBeUp = true;
   // The row catches up behind the event (live-leg.ts keeps its writes in order): B's answer goes
   // to uuid_bridge without waiting for the database (engine README, "Acting before the write").
-  const marked = leg.mark('answered');
+  // The answer that completes the pair is followed at once by the bridge, whose write carries it.
+  const withTheNextWrite = answerWrittenByItsStep || completesThePair(host, leg);
+  if (withTheNextWrite) leg.answerWithTheNextWrite();
+  const marked = withTheNextWrite ? undefined : leg.mark('answered');
   leg.log.info('leg answered', { role: leg.role });
   leg.signals.hangup.whenDone((cause) => host.detach(host.send({ type: 'hung_up', by: role, cause })));
   await Promise.all([host.send(EVENTS[role].answered), marked]);
+  // The event is handled: unless its step wrote the row, the answer is written on its own.
+  if (withTheNextWrite) await leg.writeAnswer();
+}
+
+/** The other leg of the request has answered and is up: this answer is the one the bridge follows. */
+function completesThePair(host: FlowHost, leg: LiveLeg): boolean {
+  const other = leg.role === 'A' ? host.legB : host.legA;
+  return other !== undefined && other !== leg && other.isUp && other.answeredAt !== null;
 }

@@ -3,6 +3,7 @@ import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
 import type { CarrierSlot } from '../../routing/carrier-limiter';
+import type { Store } from '../../store';
 import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
@@ -11,7 +12,7 @@ import type { Hold, LegPricing, PricedLeg } from './funds';
 import { within } from './latch';
 import { ApiControl, type LegControl } from './leg-control';
 import type { LegEnd, LegSignals } from './leg-events';
-import { settleLeg, type Settlement } from './settlement';
+import { settleLeg, type SettleInput, type Settlement } from './settlement';
 
 export interface LegSpec {
   readonly uuid: string;
@@ -65,6 +66,8 @@ export class LiveLeg {
    * one, and the settlement's final write comes after all of them.
    */
   private rowWrites: Promise<unknown> = Promise.resolve();
+  /** The leg answered and its row does not say so yet: the next write of its row in the same step carries it (`answerWithTheNextWrite`). */
+  private answerUnwritten = false;
 
   private constructor(
     private readonly ctx: EngineContext,
@@ -179,22 +182,55 @@ export class LiveLeg {
     this.state = state;
     if (state === 'answered' && this.answeredAt === null) this.answeredAt = this.signals.answered.value ?? this.ctx.clock.now();
     // A talk goes on while the database is away; its row catches up when it is back.
-    await LiveLeg.writeRows([this], `mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
+    await this.writeRow(`mark leg ${this.uuid} ${state}`, state === 'answered' ? { state, answeredAt: this.answeredAt } : { state });
     // The state this write persisted: the leg may have moved on meanwhile (B's answer, then its bridge), and announces that after its own write.
     this.publish(null, state);
   }
 
   /**
+   * An answer whose event writes this leg's row again at once: the second answer of the pair,
+   * which the bridge follows (`markBridged`), or A's in source first, whose step holds the talk's
+   * money and gives A its new hold (`replaceHold`). The leg is `answered` now and its row says so
+   * with that write, one statement and one commit for both; `writeAnswer` writes it should the
+   * event not write the row.
+   */
+  answerWithTheNextWrite(): void {
+    if (!this.canMark('answered')) return;
+    this.state = 'answered';
+    this.answeredAt ??= this.signals.answered.value ?? this.ctx.clock.now();
+    this.answerUnwritten = true;
+  }
+
+  /** The answer `answerWithTheNextWrite` left to a write its event did not make (it decided otherwise). */
+  async writeAnswer(): Promise<void> {
+    if (!this.answerUnwritten || this.settlement) return;
+    this.answerUnwritten = false;
+    await this.writeRow(`mark leg ${this.uuid} answered`, { state: 'answered', answeredAt: this.answeredAt });
+    this.publish(null, 'answered');
+  }
+
+  /**
    * A talk's legs to `bridged` in one statement (one commit, one round trip) instead of one each:
-   * the same mark as `mark('bridged')` for each leg that may still take it.
+   * the same mark as `mark('bridged')` for each leg that may still take it, with the answer of a
+   * leg whose answer it follows at once (`answerWithTheNextWrite`).
    */
   static async markBridged(legs: readonly LiveLeg[]): Promise<void> {
     const [first, ...others] = legs.filter((leg) => leg.canMark('bridged'));
     if (!first) return;
     const moving = [first, ...others] as const;
-    for (const leg of moving) leg.state = 'bridged';
-    await LiveLeg.writeRows(moving, `mark legs ${moving.map((leg) => leg.uuid).join(', ')} bridged`, { state: 'bridged' });
-    for (const leg of moving) leg.publish(null, 'bridged');
+    // One leg's answer at most: the second answer of the pair (the first was written when it came).
+    const answering = moving.find((leg) => leg.answerUnwritten);
+    const answered = answering === undefined || answering.answeredAt === null ? undefined : { uuid: answering.uuid, answeredAt: answering.answeredAt };
+    for (const leg of moving) {
+      leg.state = 'bridged';
+      leg.answerUnwritten = false;
+    }
+    const uuids = moving.map((leg) => leg.uuid);
+    await LiveLeg.writeRows(moving, `mark legs ${uuids.join(', ')} bridged`, (store) => store.legs.markBridged(uuids, answered));
+    for (const leg of moving) {
+      if (leg === answering) leg.publish(null, 'answered');
+      leg.publish(null, 'bridged');
+    }
   }
 
   private canMark(state: LegState): boolean {
@@ -203,21 +239,29 @@ export class LiveLeg {
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    await LiveLeg.writeRows([this], `hold of leg ${this.uuid}`, { reservedMinor: hold?.amount ?? null });
+    const answer = this.answerUnwritten && !this.settlement && this.state === 'answered';
+    this.answerUnwritten = false;
+    const reservedMinor = hold?.amount ?? null;
+    await this.writeRow(`hold of leg ${this.uuid}`, answer ? { reservedMinor, state: 'answered', answeredAt: this.answeredAt } : { reservedMinor });
+    if (answer) this.publish(null, 'answered');
   }
 
-  /** Queues `patch` of these legs' rows behind the writes of each before it; the write waits out an outage. */
-  private static writeRows(legs: readonly [LiveLeg, ...LiveLeg[]], what: string, patch: LegPatch): Promise<unknown> {
+  private writeRow(what: string, patch: LegPatch): Promise<unknown> {
+    return LiveLeg.writeRows([this], what, (store) => store.legs.update(this.uuid, patch));
+  }
+
+  /** Queues `write` of these legs' rows behind the writes of each before it; the write waits out an outage. */
+  private static writeRows(legs: readonly [LiveLeg, ...LiveLeg[]], what: string, write: (store: Store) => Promise<unknown>): Promise<unknown> {
     const { ctx } = legs[0];
     // Queued behind an earlier write of a row (perhaps waiting out an outage) is waiting, not
     // work: a step awaiting this write must not count as busy meanwhile, or the harness's "quiet"
     // and the engine's idle accounting wait for a clock that only moves once nothing is busy.
-    const write = ctx.work
+    const written = ctx.work
       .waitFor(Promise.all(legs.map((leg) => leg.rowWrites)))
-      .then(() => ctx.work.run(() => ctx.untilWritten(what, () => ctx.store.legs.updateEach(legs.map((leg) => leg.uuid), patch))));
-    const landed = write.catch(() => undefined);
+      .then(() => ctx.work.run(() => ctx.untilWritten(what, () => write(ctx.store))));
+    const landed = written.catch(() => undefined);
     for (const leg of legs) leg.rowWrites = landed;
-    return write;
+    return written;
   }
 
   /**
@@ -235,33 +279,60 @@ export class LiveLeg {
 
   /** B4: waits for the leg's end, then rates and books it; the same promise for every caller. */
   settle(): Promise<Settlement> {
-    this.settlement ??= this.awaitEnd().then(async (end) => {
-      // The final row is written after every earlier update of it has landed.
-      await this.rowWrites;
-      return this.ctx.work.run(async () => {
-        const settled = await settleLeg(this.ctx, {
-          carrierId: this.carrierId,
-          requestId: this.requestId,
-          legUuid: this.uuid,
-          role: this.role,
-          attempt: this.attempt,
-          number: this.number,
-          pricing: this.pricing,
-          hold: this.hold,
-          state: this.state,
-          createdAt: this.createdAt,
-          end,
-        });
-        this.forget();
-        if (settled.written) {
-          this.state = settled.state;
-          this.log.info('leg settled', { role: this.role, state: settled.state, cause: end.cause, billsec: end.billsec, costMinor: settled.costMinor, reported: end.reported });
-          this.publish(end.cause);
-        }
-        return settled;
-      });
-    });
+    this.settlement ??= this.settleOnItsOwn();
     return this.settlement;
+  }
+
+  /**
+   * Leaves this leg's settlement to a transaction its request writes (the request's last one,
+   * `final-settlement.ts`): from now on `settle()` answers `settlement`. False when the leg's
+   * settlement has begun already; it is then awaited as it is.
+   */
+  settleWith(settlement: Promise<Settlement>): boolean {
+    if (this.settlement) return false;
+    this.settlement = settlement;
+    return true;
+  }
+
+  /** The settlement in a transaction of its own; `settle()` once, or a final transaction that could not write it. */
+  async settleOnItsOwn(): Promise<Settlement> {
+    const end = await this.endAndRow();
+    return this.ctx.work.run(async () => this.settledAs(end, await settleLeg(this.ctx, this.settleInput(end))));
+  }
+
+  /** The leg's end, once every earlier write of its row has landed (its settlement writes the final row). */
+  async endAndRow(): Promise<LegEnd> {
+    const end = await this.awaitEnd();
+    await this.rowWrites;
+    return end;
+  }
+
+  /** What its settlement books for the leg that ended with `end`. */
+  settleInput(end: LegEnd): SettleInput {
+    return {
+      carrierId: this.carrierId,
+      requestId: this.requestId,
+      legUuid: this.uuid,
+      role: this.role,
+      attempt: this.attempt,
+      number: this.number,
+      pricing: this.pricing,
+      hold: this.hold,
+      state: this.state,
+      createdAt: this.createdAt,
+      end,
+    };
+  }
+
+  /** Once its settlement committed: the leg is let go, and announced ended by the settlement that wrote it. */
+  settledAs(end: LegEnd, settled: Settlement): Settlement {
+    this.forget();
+    if (settled.written) {
+      this.state = settled.state;
+      this.log.info('leg settled', { role: this.role, state: settled.state, cause: end.cause, billsec: end.billsec, costMinor: settled.costMinor, reported: end.reported });
+      this.publish(end.cause);
+    }
+    return settled;
   }
 
   /** Stops following the leg here: settled, or handed over to another instance. */

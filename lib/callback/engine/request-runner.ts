@@ -3,6 +3,7 @@ import type { E164 } from '../../domain/phone-number';
 import { CallEnded } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
+import type { Store } from '../../store';
 import type { CallbackRequest, CallbackRequestPatch } from '../../store/callback-requests';
 import { gatedByActiveForUsers } from '../policy/active-for-users';
 import { assertNever } from '../state/assert-never';
@@ -15,6 +16,7 @@ import { readEachAccountOnce, type AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
+import { FinalSettlement } from './final-settlement';
 import { auditRefusal } from './audit-refusal';
 import { isRefusal, type LegPricing, type Refusal } from './funds';
 import { HANDED_OVER } from './clean-stop';
@@ -276,10 +278,10 @@ export class RequestRunner implements FlowHost {
       return false;
     }
     const final = isFinalState(decision.to);
-    if (final) await this.endEveryLeg(decision, decideFrom);
+    const ending = final ? await this.endEveryLeg(decision, decideFrom) : undefined;
     // The one action taken before its decision is written: joining two answered legs (README, "Acting before the write").
     const joined = joinsBeforeItsWrite(decision) ? this.join().catch((error: unknown) => void this.log.error('joining the legs failed', { error: errorText(error) })) : undefined;
-    const persisted = await this.persist(event, decision);
+    const persisted = await this.persist(event, decision, ending);
     if (!persisted) {
       // The legs were joined for a decision that lost: what the winner decided ends them (abandon), or this event is decided again.
       await joined;
@@ -307,16 +309,23 @@ export class RequestRunner implements FlowHost {
    * its actions (the Busy or Failed IVR on A, the hangups) while the row still shows the state it
    * leaves, waits for every leg's settlement (CDR and money booked, hold released) and for the
    * holds of legs never dialed to go, and only then is the final state written and announced.
+   * The legs this decision settles after its last prompt are settled in the final move's own
+   * transaction (returned: `FinalSettlement`); a leg settled before a prompt (B busy, while A
+   * hears the Busy IVR) is settled at once, so that its end is not announced seconds late, and
+   * awaited here with those whose settlement began before.
    * The lease is still ours meanwhile; a cancel from another instance that lands first wins the
    * write, and everything done here is idempotent (hangups of gone legs, settlements once per leg).
    */
-  private async endEveryLeg(decision: Decision, from: RequestState): Promise<void> {
+  private async endEveryLeg(decision: Decision, from: RequestState): Promise<FinalSettlement> {
     if (from === 'bridged') await this.talkEnded(decision.to);
-    for (const action of decision.actions) await this.act(action);
+    const ending = new FinalSettlement(this.ctx, () => this.log);
+    const joinedFrom = afterItsLastPrompt(decision.actions);
+    for (const [i, action] of decision.actions.entries()) await this.act(action, undefined, i >= joinedFrom ? ending : undefined);
     await this.letGo([...this.featureLegs]);
     this.featureLegs.clear();
     await this.ctx.work.waitFor(Promise.allSettled(this.settlements));
     await this.releaseUnusedHolds().catch((error: unknown) => this.log.error('could not release unused holds', { error: errorText(error) }));
+    return ending;
   }
 
   private decideContext(): DecideContext {
@@ -338,7 +347,7 @@ export class RequestRunner implements FlowHost {
   }
 
   /** Compare-and-set from the state the row holds; false when the row is no longer in it. */
-  private async persist(event: RequestEvent, decision: Decision): Promise<boolean> {
+  private async persist(event: RequestEvent, decision: Decision, ending: FinalSettlement | undefined): Promise<boolean> {
     const from = this.state;
     const to = decision.to;
     if (writtenWithTheNextMove(from, decision)) {
@@ -355,7 +364,7 @@ export class RequestRunner implements FlowHost {
     if (cause !== undefined) patch.lastCause = cause.slice(0, 64);
     if (event.type === 'destination_chosen') patch.destination = event.number;
     if (to === 'bridged' && !requestData(this.request.data).talked) patch.data = withRequestData(this.request.data, { talked: true });
-    if (!(await this.transition(this.stored, to, patch))) return false;
+    if (!(await this.transition(this.stored, to, patch, ending))) return false;
 
     // Released: the lease is nobody's now, so there is nothing left to renew.
     if (patch.release) this.lease?.stop();
@@ -381,16 +390,19 @@ export class RequestRunner implements FlowHost {
   /**
    * The compare-and-set, waiting out a database outage: nothing was done for this event yet, so
    * the event (a hangup during a talk) is handled late instead of dropped. A try that committed
-   * but lost its answer with the connection shows as our own move on the next try.
+   * but lost its answer with the connection shows as our own move on the next try. A final move
+   * is written in one transaction with the settlements of the legs that ended with it (`ending`).
    */
-  private async transition(from: RequestState, to: RequestState, patch: CallbackRequestPatch): Promise<boolean> {
+  private async transition(from: RequestState, to: RequestState, patch: CallbackRequestPatch, ending: FinalSettlement | undefined): Promise<boolean> {
     let tries = 0;
-    const requests = this.ctx.store.callbackRequests;
-    const moved = await this.ctx.untilWritten(`request ${this.id} ${from} → ${to}`, () => {
+    const move = (store: Store): Promise<boolean> => {
       tries += 1;
-      return requests.transition(this.id, from, to, patch);
-    });
+      return store.callbackRequests.transition(this.id, from, to, patch);
+    };
+    const what = `request ${this.id} ${from} → ${to}`;
+    const moved = ending ? await ending.writeWith(what, move) : await this.ctx.untilWritten(what, () => move(this.ctx.store));
     if (moved || tries === 1) return moved;
+    const requests = this.ctx.store.callbackRequests;
     const row = await this.ctx.untilWritten(`read request ${this.id}`, () => requests.findById(this.id));
     return row !== null && row.state === to && row.version === this.request.version + 1;
   }
@@ -402,16 +414,19 @@ export class RequestRunner implements FlowHost {
   }
 
   /** One action; a failing one is logged and the rest still run (a failed prompt must not keep a leg unbilled). */
-  private async act(action: Action, joined?: Promise<void>): Promise<void> {
+  private async act(action: Action, joined?: Promise<void>, ending?: FinalSettlement): Promise<void> {
     try {
-      await this.run(action, joined);
+      await this.run(action, joined, ending);
     } catch (error) {
       this.log.error('action failed', { action: action.type, error: errorText(error), stack: stackOf(error) });
     }
   }
 
-  /** `joined`: the legs were joined already, before the decision was written (step). */
-  private async run(action: Action, joined?: Promise<void>): Promise<void> {
+  /**
+   * `joined`: the legs were joined already, before the decision was written (step). `ending`:
+   * the decision ends the request, and the legs it settles are settled with its final move.
+   */
+  private async run(action: Action, joined?: Promise<void>, ending?: FinalSettlement): Promise<void> {
     switch (action.type) {
       case 'dial_a':
         return this.flow.dialA();
@@ -433,7 +448,7 @@ export class RequestRunner implements FlowHost {
         return this.hangup(this.legB, action.cause);
       case 'settle_leg': {
         const leg = action.leg === 'A' ? this.legA : this.legB;
-        if (leg) this.settleInBackground(leg);
+        if (leg && !ending?.take(leg)) this.settleInBackground(leg);
         return;
       }
       case 'schedule_retry':
@@ -709,6 +724,13 @@ export class RequestRunner implements FlowHost {
  */
 function writtenWithTheNextMove(from: RequestState, decision: Decision): boolean {
   return from === 'dialing_both' && decision.actions.length === 0 && !isFinalState(decision.to);
+}
+
+/** Where a final decision's actions no longer wait for a prompt: its settlements from there on join its final move. */
+function afterItsLastPrompt(actions: readonly Action[]): number {
+  let first = 0;
+  for (const [i, action] of actions.entries()) if (action.type === 'play_prompt' || action.type === 'play_refusal') first = i + 1;
+  return first;
 }
 
 /**

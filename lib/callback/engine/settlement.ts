@@ -34,6 +34,19 @@ export interface Settlement {
 }
 
 /**
+ * A leg's settlement ready to be written: rated, its carrier's charge read. `write` books it in
+ * a transaction the caller runs: one of its own (`settleLeg`), or its request's last one with
+ * the other legs that ended with it and the final move (`final-settlement.ts`).
+ */
+export interface LegBooking {
+  readonly legUuid: string;
+  /** Books the leg in `tx`; writes nothing when it was settled before (its CDR is unique). */
+  write(tx: Store): Promise<Settlement>;
+  /** Once the transaction committed: what the operator should hear of this booking. */
+  committed(settlement: Settlement): void;
+}
+
+/**
  * B2/B3/B4: rates one leg from its own billsec and books it in ONE transaction: the CDR (with
  * what the leg's carrier charges us, issue #17)
  * (unique per leg, so a second settlement of the same leg writes nothing and moves no money),
@@ -41,6 +54,18 @@ export interface Settlement {
  * when nothing was held), and the leg row's final state. Money is whole minor units throughout.
  */
 export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise<Settlement> {
+  const booking = await bookingOf(ctx, input);
+  // With the database away, the unit waits until it lands: the leg happened and is owed (and the
+  // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
+  const settlement = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => booking.write(tx), () => ctx.clock.now())),
+  );
+  booking.committed(settlement);
+  return settlement;
+}
+
+/** Rates the leg and reads its carrier's charge: what its booking writes, in whichever transaction. */
+export async function bookingOf(ctx: EngineContext, input: SettleInput): Promise<LegBooking> {
   const { end, pricing } = input;
   const answered = end.answeredAt !== null || end.billsec > 0 || input.state === 'answered' || input.state === 'bridged';
   const state = legOutcomeForCause(end.cause, answered);
@@ -53,21 +78,20 @@ export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise
   // so two legs of one payer settling at once queue on that row instead of deadlocking; should
   // InnoDB still pick a victim, it rolled the whole unit back, so the whole unit runs again.
   const payer: ReservationOwner | null = taken ? taken.owner : pricing ? payerFunds(pricing.payer) : null;
-  // With the database away, the unit waits until it lands: the leg happened and is owed (and the
-  // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
   // Read before the unit, not in it: carriers and rate sheets do not change with the leg, and the
   // unit's first statement stays the CDR's insert, which decides which settlement of a leg wins.
   const carrier = await ctx.untilWritten(`read the carrier of leg ${input.legUuid}`, () =>
     carrierChargeOf(ctx.prices, { carrierId: input.carrierId, number: input.number, startedAt: end.startedAt ?? input.createdAt, billsec: end.billsec }),
   );
-  const settlement = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
-    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => book(tx, input, state, costMinor, accountId, payer, carrier), () => ctx.clock.now())),
-  );
-  if (settlement.written && carrier && carrier.costMinor === null) {
-    // The margin of this leg is unknown until the carrier's rate sheet covers the number (reports count it as uncosted).
-    ctx.logger.warn('no buy rate of the carrier covers the number: the leg has no carrier cost', { legUuid: input.legUuid, carrier: carrier.carrier, number: input.number });
-  }
-  return settlement;
+  return {
+    legUuid: input.legUuid,
+    write: (tx) => book(tx, input, state, costMinor, accountId, payer, carrier),
+    committed: (settlement) => {
+      if (!settlement.written || !carrier || carrier.costMinor !== null) return;
+      // The margin of this leg is unknown until the carrier's rate sheet covers the number (reports count it as uncosted).
+      ctx.logger.warn('no buy rate of the carrier covers the number: the leg has no carrier cost', { legUuid: input.legUuid, carrier: carrier.carrier, number: input.number });
+    },
+  };
 }
 
 async function book(

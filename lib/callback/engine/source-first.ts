@@ -76,9 +76,10 @@ export class SourceFirstFlow implements ModeFlow {
   /** The bridge application connected A and B when B answered. */
   async connect(): Promise<void> {}
 
+  /** A's answer is written with A's new hold, which its step makes before B is dialed (B3). */
   private async followA(first: LegTry): Promise<void> {
     const tried = await throughCarriers(this.host, first, (attempt, via) => this.tryA(attempt.leg, via));
-    if (tried) await reportOutcome(this.host, tried.attempt.leg, tried.outcome);
+    if (tried) await reportOutcome(this.host, tried.attempt.leg, tried.outcome, true);
   }
 
   /** A user on the node: one try, no carrier; retried per the policy like any leg A. */

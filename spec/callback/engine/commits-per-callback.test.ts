@@ -1,0 +1,117 @@
+import type { Knex } from 'knex';
+import type { CallbackMode } from '../../../lib/store/callback-requests';
+import { shapeOf } from '../../../bench/sql-count';
+import { describeEachDatabase } from '../../support/databases';
+import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
+
+/** One commit: a transaction's statements (BEGIN … COMMIT), or one write outside any. */
+type Commit = readonly string[];
+
+const WRITE = /^\s*(?:insert|update|delete|replace)\b/i;
+
+/**
+ * The commits the database received, in order, each as the shapes of its statements. A statement
+ * inside a transaction carries knex's transaction id; reads outside one commit nothing.
+ */
+function recordCommits(db: Knex): { commits: Commit[]; stop: () => void } {
+  const commits: Commit[] = [];
+  const open = new Map<unknown, string[]>();
+  const onQuery = (query: { sql: string; __knexTxId?: unknown }): void => {
+    const shape = shapeOf(query.sql);
+    const tx = query.__knexTxId;
+    if (tx === undefined) {
+      if (WRITE.test(shape)) commits.push([shape]);
+      return;
+    }
+    const statements = open.get(tx) ?? [];
+    open.set(tx, statements);
+    if (/^commit\b/i.test(shape)) {
+      commits.push(statements.filter((sql) => !/^begin\b/i.test(sql)));
+      open.delete(tx);
+    } else statements.push(shape);
+  };
+  db.on('query', onQuery);
+  return { commits, stop: () => void db.removeListener('query', onQuery) };
+}
+
+/** A commit as its statements' verbs and tables, e.g. `insert cdrs, update accounts`. */
+const tables = (commit: Commit): string => commit.map((sql) => /^(\w+) (?:into )?[`"]?(\w+)/i.exec(sql)?.slice(1, 3).join(' ').toLowerCase() ?? sql).join(', ');
+
+/**
+ * The commits, as a sorted list: a mark queued behind an event and the move that event decides
+ * run beside each other (engine README, "Acting before the write"), so which commits first may
+ * differ from run to run; what each commit holds, and how many there are, does not.
+ */
+const commitSet = (commits: readonly Commit[]): string[] => commits.map(tables).sort();
+
+/** The request's last commit: both legs' settlements (CDR, the owner's money, the hold, the row) and its final move. */
+const SETTLED_WITH_THE_END = 'insert cdrs, update accounts, update reservations, update legs, insert cdrs, update accounts, update reservations, update legs, update callback_requests';
+
+/*
+ * Issue #20: what a callback commits on the normal path (answered, bridged, hung up), on each
+ * database, from the order to its final state. Each commit is a WAL append on SQLite and a
+ * durable fsync on MariaDB; the engine README's "Which writes a call makes" explains each.
+ */
+describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) => {
+  let rig: EngineRig | undefined;
+
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  async function commitsOfOneCall(mode: CallbackMode): Promise<Commit[]> {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    r.sim.setPhone(SOURCE, { kind: 'answer', afterMs: 50 });
+    r.sim.setPhone(DESTINATION, { kind: 'answer', afterMs: 100, hangupAfterMs: 3_000 });
+    const recorded = recordCommits(getDb());
+    try {
+      const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode });
+      expect(await r.finish(request.id)).toMatchObject({ state: 'completed' });
+    } finally {
+      recorded.stop();
+    }
+    return recorded.commits;
+  }
+
+  it('simultaneous mode: 8 commits, the second answer written with the bridge, the legs settled with the final move', async () => {
+    const commits = await commitsOfOneCall('simultaneous');
+    expect(commitSet(commits)).toEqual(
+      [
+        'insert callback_requests',
+        'update accounts, insert reservations, insert reservations',
+        'insert legs',
+        'insert legs',
+        // The first answer; then the request's move to bridged, and both legs' rows to bridged with the second answer.
+        'update legs',
+        'update callback_requests',
+        'update legs',
+        SETTLED_WITH_THE_END,
+      ].sort(),
+    );
+    expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
+  });
+
+  it('source first: 10 commits, A\'s answer written with its new hold, B\'s with the bridge, the legs settled with the final move', async () => {
+    const commits = await commitsOfOneCall('source_first');
+    expect(commitSet(commits)).toEqual(
+      [
+        'insert callback_requests',
+        'update accounts, insert reservations',
+        'insert legs',
+        // The move to dialing_b.
+        'update callback_requests',
+        // B3: the talk's holds replace A's setup hold, and A's row carries its new hold and its answer.
+        'update accounts, update reservations, update accounts, insert reservations, insert reservations',
+        'update legs',
+        'insert legs',
+        // The move to bridged, and both legs' rows to bridged with B's answer.
+        'update callback_requests',
+        'update legs',
+        SETTLED_WITH_THE_END,
+      ].sort(),
+    );
+    expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
+  });
+});
