@@ -170,6 +170,8 @@ export async function startControllerOn(
     logger,
     settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
     routing: { ...routing, limits: carrierLimits },
+    maxLateSockets: defaultSettings().socketServer.maxLateSockets,
+    socketsTakenIn: () => server.drained(),
     telephony: {
       ...telephony,
       originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_LATE_SOCKETS } from '../callback/engine/socket-window';
 import { billingSchema } from './billing-schema';
 import { callbackSchema } from './callback-schema';
 import { databaseSchema } from './database-schema';
@@ -96,6 +97,10 @@ const socketServer = z
       addressListSchema().optional(),
       'Addresses FreeSWITCH may connect to the outbound-socket server from; any other peer is closed and logged. Setting it replaces the default.',
       { allowed: ADDRESSES_ALLOWED, defaultText: 'loopback (127.0.0.0/8, ::1) and each node of `freeswitch.nodes` (host names resolved when a peer connects)' },
+    ),
+    maxLateSockets: setting(
+      z.number().int().min(1).max(100_000).default(DEFAULT_MAX_LATE_SOCKETS),
+      "While this many answered legs A wait for their outbound socket (the controller is too busy to take them in), new callbacks wait to be dialed instead of overflowing the server's listen queue (4,096), whose dropped connections FreeSWITCH retries only seconds later.",
     ),
   })
   .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))

@@ -20,6 +20,7 @@ import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LiveLegs } from './live-legs';
 import { LegWaiter } from './leg-waiter';
+import { DEFAULT_MAX_LATE_SOCKETS } from './socket-window';
 import { legRouter } from './leg-routing';
 import { OrderedAccounts } from './ordered-accounts';
 import type { TalkHook } from './flow';
@@ -77,6 +78,10 @@ export interface CallbackEngineOptions {
   setupAllowanceSeconds?: number;
   /** How long an answered leg's socket may lag its originate result (§9). */
   socketWaitMs?: number;
+  /** socketServer.maxLateSockets: while this many answered legs wait for their socket, new legs A wait to be dialed (DEFAULT_MAX_LATE_SOCKETS). */
+  maxLateSockets?: number;
+  /** The outbound server's OutboundServer.drained: asked before a leg whose socket is late is given up. */
+  socketsTakenIn?: () => Promise<void>;
   /** How long a leg that hung up may take to report CHANNEL_HANGUP_COMPLETE before it is settled from estimates. */
   hangupCompleteWaitMs?: number;
   /** What leg A hears while B rings (`ringback` variable). */
@@ -195,7 +200,12 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     events: new EngineEvents(logger),
     hub: new LegEventHub(clock),
     liveLegs: new LiveLegs(),
-    waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
+    waiter: new LegWaiter({
+      clock,
+      socketWaitMs: options.socketWaitMs ?? 10_000,
+      maxLateSockets: options.maxLateSockets ?? DEFAULT_MAX_LATE_SOCKETS,
+      ...(options.socketsTakenIn ? { socketsTakenIn: options.socketsTakenIn } : {}),
+    }),
     work,
     perAccount: new KeyedSerial(),
     orderedAccounts: new OrderedAccounts(),
