@@ -21,6 +21,7 @@ import { LegEventHub } from './leg-events';
 import { LiveLegs } from './live-legs';
 import { LegWaiter } from './leg-waiter';
 import { DEFAULT_MAX_LATE_SOCKETS } from './socket-window';
+import { TurnBudget } from './turn-budget';
 import { legRouter } from './leg-routing';
 import { OrderedAccounts } from './ordered-accounts';
 import type { TalkHook } from './flow';
@@ -127,6 +128,8 @@ export interface EngineContext {
   /** The legs this process drives, by uuid, until each is settled. */
   readonly liveLegs: LiveLegs;
   readonly waiter: LegWaiter;
+  /** New orders start within each loop turn's budget (turn-budget.ts). */
+  readonly orderTurns: TurnBudget;
   readonly work: WorkTracker;
   /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
   readonly perAccount: KeyedSerial;
@@ -158,6 +161,13 @@ export interface EngineContext {
   /** Runs a write that must land, waiting out a database outage (see until-written.ts). */
   readonly untilWritten: <T>(what: string, work: () => Promise<T>) => Promise<T>;
 }
+
+/**
+ * New orders may take 5 ms of a loop turn: an order costs ~3 ms of CPU on SQLite, so one or two a
+ * turn, and a turn that also reads the sockets and events of calls in progress stays short enough
+ * to take in the next outbound socket promptly (one per turn).
+ */
+const ORDER_TURN_BUDGET = { budgetMs: 5, perTurn: 32 };
 
 export const DEFAULT_PROMPTS: PromptNames = {
   insufficientFunds: 'callback/insufficient_funds',
@@ -200,6 +210,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     events: new EngineEvents(logger),
     hub: new LegEventHub(clock),
     liveLegs: new LiveLegs(),
+    orderTurns: new TurnBudget({ ...ORDER_TURN_BUDGET, now: () => performance.now(), defer: (callback) => setImmediate(callback) }),
     waiter: new LegWaiter({
       clock,
       socketWaitMs: options.socketWaitMs ?? 10_000,
