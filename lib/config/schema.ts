@@ -100,7 +100,7 @@ const socketServer = z
     ),
     maxLateSockets: setting(
       z.number().int().min(1).max(100_000).default(DEFAULT_MAX_LATE_SOCKETS),
-      "While this many answered legs A wait for their outbound socket (the controller is too busy to take them in), new callbacks wait to be dialed instead of overflowing the server's listen queue (4,096), whose dropped connections FreeSWITCH retries only seconds later.",
+      "While this many legs A are answered but their outbound socket is not taken in yet, or originated but not yet taken by FreeSWITCH, new legs A wait to be dialed (as they do while one socket has waited 2 s): a busy controller then queues no more sockets than it takes in before FreeSWITCH gives up on them (25 s).",
     ),
   })
   .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))

@@ -38,6 +38,13 @@ export interface LegWaiterOptions {
   socketsTakenIn?: () => Promise<void>;
 }
 
+/**
+ * The window closes while an answered leg's socket has been late this long: normally it comes
+ * within milliseconds, so a lag of seconds is the controller taking sockets in slower than legs
+ * answer, and a queue of two seconds of its pace keeps it taking one in at every turn.
+ */
+const MAX_LATE_SOCKET_MS = 2_000;
+
 /** A socket leg waiting for its session. */
 interface WaitingLeg {
   claim(session: CallSession): void;
@@ -59,7 +66,7 @@ export class LegWaiter {
   private readonly window: SocketWindow;
 
   constructor(private readonly options: LegWaiterOptions) {
-    this.window = new SocketWindow(options.maxLateSockets);
+    this.window = new SocketWindow({ limit: options.maxLateSockets, maxLateMs: MAX_LATE_SOCKET_MS, now: () => options.clock.now() });
   }
 
   /** Hands a socket session to the leg waiting for it; false for a session nobody waits for. */
@@ -103,11 +110,16 @@ export class LegWaiter {
 
   /**
    * A leg originated with `&socket(...)`: answered once its session is here, whatever the
-   * BACKGROUND_JOB says later. `originate` is called once the socket window has room.
+   * BACKGROUND_JOB says later. `originate` is called once the socket window has room, and calls
+   * `accepted` once FreeSWITCH has taken the job.
    */
-  socketLeg(uuid: string, originate: () => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
+  socketLeg(uuid: string, originate: (accepted: () => void) => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
     const window = this.window;
-    const originated = window.room().then(originate);
+    let launched = (): void => undefined;
+    const originated = window.room().then((over) => {
+      launched = over;
+      return originate(over);
+    });
     const outcome = this.race(originated, ringTimeoutMs, (finish) => {
       const leg: WaitingLeg = { claim: (session) => finish({ kind: 'answered', session }), arriving: 0, overdue: undefined, late: undefined };
       this.waiting.set(uuid, leg);
@@ -127,9 +139,9 @@ export class LegWaiter {
         },
       };
     });
-    // After the race's own reaction, so that a leg answered without its socket is counted first.
-    const settled = (): void => window.settled();
-    originated.then(settled, settled);
+    // After the race's own reaction, so that a leg answered without its socket is counted late first.
+    const over = (): void => launched();
+    originated.then(over, over);
     return outcome;
   }
 

@@ -170,13 +170,13 @@ describe('LegWaiter socket window', () => {
     const waiter = new LegWaiter({ clock, socketWaitMs: SOCKET_WAIT_MS, maxLateSockets });
     const originated: number[] = [];
     const outcomes = new Map<number, LegOutcome>();
-    const leg = (i: number, result: () => Promise<unknown> = () => Promise.resolve('+OK')): void => {
+    const leg = (i: number, result: (accepted: () => void) => Promise<unknown> = () => Promise.resolve('+OK')): void => {
       void waiter
         .socketLeg(
           uuidOf(i),
-          () => {
+          (accepted) => {
             originated.push(i);
-            return result();
+            return result(accepted);
           },
           RING_MS,
         )
@@ -193,7 +193,7 @@ describe('LegWaiter socket window', () => {
     expect(waiter.lateSockets).toBe(2);
     leg(3);
     leg(4);
-    await clock.advance(5_000);
+    await clock.advance(1_000);
     expect(originated).toEqual([1, 2]);
     const arrived = waiter.arriving(uuidOf(1));
     await clock.advance(0);
@@ -203,6 +203,21 @@ describe('LegWaiter socket window', () => {
     await clock.advance(0);
     expect(originated).toEqual([1, 2, 3]);
     expect(waiter.lateSockets).toBe(2);
+  });
+
+  it('counts a leg until FreeSWITCH took its originate, not while it rings', async () => {
+    const { clock, leg, originated } = windowRig(1);
+    let accept: () => void = () => undefined;
+    leg(1, (accepted) => {
+      accept = accepted;
+      return new Promise<string>(() => undefined);
+    });
+    leg(2, () => new Promise<string>(() => undefined));
+    await clock.advance(1_000);
+    expect(originated).toEqual([1]);
+    accept();
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2]);
   });
 
   it('does not count a leg whose socket came before its +OK', async () => {

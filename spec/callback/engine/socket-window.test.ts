@@ -3,25 +3,56 @@ import { SocketWindow } from '../../../lib/callback/engine/socket-window';
 /** Resolves every pending microtask chain of the window's promises. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function admittedOf(window: SocketWindow, count: number): boolean[] {
+let now = 0;
+const windowOf = (limit: number): SocketWindow => new SocketWindow({ limit, maxLateMs: 2_000, now: () => now });
+
+beforeEach(() => {
+  now = 0;
+});
+
+/** `count` originates asking for room; each one's launch ends when the test calls `launched[i]`. */
+function ask(window: SocketWindow, count: number): { admitted: boolean[]; launched: Array<() => void> } {
   const admitted = Array.from({ length: count }, () => false);
-  admitted.forEach((_, i) => void window.room().then(() => (admitted[i] = true)));
-  return admitted;
+  const launched: Array<() => void> = [];
+  admitted.forEach(
+    (_, i) =>
+      void window.room().then((over) => {
+        admitted[i] = true;
+        launched[i] = over;
+      }),
+  );
+  return { admitted, launched };
 }
 
 describe('SocketWindow', () => {
-  it('admits at once while fewer legs than the limit are late', async () => {
-    const window = new SocketWindow(2);
+  it('admits at once while fewer legs than the limit are late or launching', async () => {
+    const window = windowOf(2);
     const late = window.lateLeg();
-    expect(await Promise.race([window.room().then(() => 'room'), settle().then(() => 'waiting')])).toBe('room');
+    const { admitted } = ask(window, 1);
+    await settle();
+    expect(admitted).toEqual([true]);
     late();
     expect(window.late).toBe(0);
   });
 
-  it('queues originates once the limit is reached and lets as many through as places are free at each change, in order', async () => {
-    const window = new SocketWindow(2);
+  it('counts an originate from its room until its launch is over: FreeSWITCH took it, or it failed', async () => {
+    const window = windowOf(2);
+    const first = ask(window, 2);
+    const second = ask(window, 1);
+    await settle();
+    expect(first.admitted).toEqual([true, true]);
+    expect(second.admitted).toEqual([false]);
+    first.launched[0]!();
+    first.launched[0]!();
+    await settle();
+    expect(second.admitted).toEqual([true]);
+    expect(window.queued).toBe(0);
+  });
+
+  it('queues originates while the window is full and lets them through in order as places free up', async () => {
+    const window = windowOf(2);
     const late = [window.lateLeg(), window.lateLeg()];
-    const admitted = admittedOf(window, 3);
+    const { admitted, launched } = ask(window, 3);
     await settle();
     expect(admitted).toEqual([false, false, false]);
     expect(window.queued).toBe(3);
@@ -31,42 +62,50 @@ describe('SocketWindow', () => {
     expect(admitted).toEqual([true, false, false]);
     late[1]!();
     await settle();
+    expect(admitted).toEqual([true, true, false]);
+    launched[0]!();
+    await settle();
     expect(admitted).toEqual([true, true, true]);
   });
 
-  it('lets a newcomer queue behind those already waiting, even when there is room', async () => {
-    const window = new SocketWindow(1);
+  it('lets a newcomer queue behind those already waiting', async () => {
+    const window = windowOf(1);
     const late = window.lateLeg();
-    const waiting = admittedOf(window, 2);
+    const waiting = ask(window, 1);
     late();
+    const newcomer = ask(window, 1);
     await settle();
-    expect(waiting).toEqual([true, false]);
-    const newcomer = admittedOf(window, 1);
+    expect(waiting.admitted).toEqual([true]);
+    expect(newcomer.admitted).toEqual([false]);
+    waiting.launched[0]!();
     await settle();
-    expect(newcomer).toEqual([false]);
-    window.settled();
-    await settle();
-    expect(waiting).toEqual([true, true]);
-    expect(newcomer).toEqual([false]);
-    window.settled();
-    await settle();
-    expect(newcomer).toEqual([true]);
+    expect(newcomer.admitted).toEqual([true]);
   });
 
-  it('gives the room an admitted originate left to waiters when it settles', async () => {
-    const window = new SocketWindow(1);
-    const late = window.lateLeg();
-    const admitted = admittedOf(window, 2);
-    late();
+  it('closes while the oldest late leg has been late for maxLateMs, whatever the count, and opens once it is gone', async () => {
+    const window = windowOf(100);
+    const oldest = window.lateLeg();
+    now = 1_500;
+    const younger = window.lateLeg();
+    now = 2_000;
+    const first = ask(window, 2);
     await settle();
-    expect(admitted).toEqual([true, false]);
-    window.settled();
+    expect(first.admitted).toEqual([false, false]);
+    oldest();
     await settle();
-    expect(admitted).toEqual([true, true]);
+    expect(first.admitted).toEqual([true, true]);
+    now = 3_500;
+    const later = ask(window, 1);
+    await settle();
+    expect(later.admitted).toEqual([false]);
+    younger();
+    await settle();
+    expect(later.admitted).toEqual([true]);
   });
 
-  it('refuses a limit that is not a positive integer', () => {
-    expect(() => new SocketWindow(0)).toThrow('socket window: expected a positive integer, got 0');
-    expect(() => new SocketWindow(1.5)).toThrow(RangeError);
+  it('refuses a limit that is not a positive integer, or a maxLateMs that is not positive', () => {
+    expect(() => windowOf(0)).toThrow('socket window: expected a positive integer limit, got 0');
+    expect(() => windowOf(1.5)).toThrow(RangeError);
+    expect(() => new SocketWindow({ limit: 1, maxLateMs: 0, now: () => 0 })).toThrow('socket window: expected a positive maxLateMs, got 0');
   });
 });
