@@ -79,7 +79,7 @@ export interface CallbackEngineOptions {
   setupAllowanceSeconds?: number;
   /** How long an answered leg's socket may lag its originate result (§9). */
   socketWaitMs?: number;
-  /** socketServer.maxLateSockets: while this many answered legs wait for their socket, new legs A wait to be dialed (DEFAULT_MAX_LATE_SOCKETS). */
+  /** socketServer.maxLateSockets: while this many legs A are answered without their socket or not yet taken by FreeSWITCH, new ones wait to be dialed (DEFAULT_MAX_LATE_SOCKETS). */
   maxLateSockets?: number;
   /** The outbound server's OutboundServer.drained: asked before a leg whose socket is late is given up. */
   socketsTakenIn?: () => Promise<void>;

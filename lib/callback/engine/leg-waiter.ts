@@ -28,7 +28,7 @@ export interface LegWaiterOptions {
   clock: Clock;
   /** How long an answered leg's socket may take to connect after the originate reported success. */
   socketWaitMs: number;
-  /** While this many answered legs wait for their socket, new socket legs wait to be originated (SocketWindow). */
+  /** While this many legs are answered without their socket or launching, new socket legs wait to be originated (SocketWindow). */
   maxLateSockets: number;
   /**
    * Resolves once the outbound server has taken in every socket queued for it and each has named
