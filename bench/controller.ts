@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { seedDemo } from '../db/seeds/demo';
-import { CallbackEngine, defaultRouting, poolTelephony } from '../lib/callback/engine';
+import { CallbackEngine, defaultRouting, poolTelephony, type OriginateOptions } from '../lib/callback/engine';
 import { defaultSettings, type QueueSettings } from '../lib/config';
 import { databaseSchema } from '../lib/config/database-schema';
 import { minorUnits } from '../lib/domain/money';
@@ -170,9 +170,11 @@ export async function startControllerOn(
     logger,
     settings: { ...defaultSettings().callback, maxConcurrentPerAccount: 100 },
     routing: { ...routing, limits: carrierLimits },
+    maxLateSockets: defaultSettings().socketServer.maxLateSockets,
+    socketsTakenIn: () => server.drained(),
     telephony: {
       ...telephony,
-      originate: (request: OriginateRequest, originateOptions?: { node?: string }) => {
+      originate: (request: OriginateRequest, originateOptions?: OriginateOptions) => {
         const id = request.variables?.callback_request_id;
         if (typeof id === 'string' && !originateAt.has(id)) originateAt.set(id, performance.now());
         return telephony.originate(request, originateOptions);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_LATE_SOCKETS } from '../callback/engine/socket-window';
 import { billingSchema } from './billing-schema';
 import { callbackSchema } from './callback-schema';
 import { databaseSchema } from './database-schema';
@@ -96,6 +97,10 @@ const socketServer = z
       addressListSchema().optional(),
       'Addresses FreeSWITCH may connect to the outbound-socket server from; any other peer is closed and logged. Setting it replaces the default.',
       { allowed: ADDRESSES_ALLOWED, defaultText: 'loopback (127.0.0.0/8, ::1) and each node of `freeswitch.nodes` (host names resolved when a peer connects)' },
+    ),
+    maxLateSockets: setting(
+      z.number().int().min(1).max(100_000).default(DEFAULT_MAX_LATE_SOCKETS),
+      "While this many legs A are answered but their outbound socket is not taken in yet, or originated but not yet taken by FreeSWITCH, new legs A wait to be dialed (as they do while one socket has waited 2 s): a busy controller then queues no more sockets than it takes in before FreeSWITCH gives up on them (25 s).",
     ),
   })
   .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))

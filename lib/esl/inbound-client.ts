@@ -64,6 +64,11 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
+export interface BgapiOptions extends CommandOptions {
+  /** Told when FreeSWITCH has taken the job, before its result. */
+  onAccepted?: () => void;
+}
+
 type ClientEvents = {
   state: (state: HealthState, reason: string) => void;
   event: (event: EslEvent) => void;
@@ -168,8 +173,11 @@ export class InboundClient {
     return parseCommandResult(command.split(' ', 1)[0] ?? command, body);
   }
 
-  /** `bgapi <command>` with our own Job-UUID; resolves with the BACKGROUND_JOB result. */
-  bgapi(command: string, options: CommandOptions & { label?: string } = {}): Promise<string> {
+  /**
+   * `bgapi <command>` with our own Job-UUID; resolves with the BACKGROUND_JOB result.
+   * `onAccepted` is told when FreeSWITCH has taken the job (its `+OK Job-UUID` reply).
+   */
+  bgapi(command: string, options: BgapiOptions & { label?: string } = {}): Promise<string> {
     const label = options.label ?? command.split(' ', 1)[0] ?? command;
     let connection: EslConnection;
     try {
@@ -187,10 +195,14 @@ export class InboundClient {
     // The signal also drops the command if it is still queued, so an aborted originate is never sent.
     connection.request('command-reply', `bgapi ${command}`, { headers: { 'Job-UUID': jobUuid }, label: `bgapi ${label}`, signal: options.signal }).then(
       (reply) => {
-        if (!reply.ok) this.jobs.fail(jobUuid, new EslCommandFailed(label, reply.text.replace(/^-ERR\s?/, '')));
-        else if (reply.headers.get('Job-UUID') !== jobUuid) {
+        if (!reply.ok) {
+          this.jobs.fail(jobUuid, new EslCommandFailed(label, reply.text.replace(/^-ERR\s?/, '')));
+          return;
+        }
+        if (reply.headers.get('Job-UUID') !== jobUuid) {
           this.logger.warn('bgapi reply carries another Job-UUID', { sent: jobUuid, got: reply.headers.get('Job-UUID') });
         }
+        options.onAccepted?.();
       },
       (error: Error) => this.jobs.fail(jobUuid, error),
     );
@@ -201,11 +213,12 @@ export class InboundClient {
    * `bgapi originate …`; resolves with the new leg's uuid once it is answered, or rejects with
    * EslCommandFailed carrying the hangup cause (`-ERR USER_BUSY`).
    */
-  async originate(request: OriginateRequest, options: CommandOptions = {}): Promise<string> {
+  async originate(request: OriginateRequest, options: BgapiOptions = {}): Promise<string> {
     const command = originateCommand(request);
     const timeoutMs = options.timeoutMs ?? request.timeoutSec * 1000 + 15_000;
-    const bgapiOptions: CommandOptions & { label: string } = { timeoutMs, label: 'originate' };
+    const bgapiOptions: BgapiOptions & { label: string } = { timeoutMs, label: 'originate' };
     if (options.signal) bgapiOptions.signal = options.signal;
+    if (options.onAccepted) bgapiOptions.onAccepted = options.onAccepted;
     const text = await this.bgapi(command, bgapiOptions);
     return text || request.uuid;
   }

@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger';
 import { systemClock, type Clock } from '../time/clock';
 import type { OriginateRequest } from './dial-string';
 import { EslCommandFailed, NoCapacity } from './errors';
-import type { CommandOptions, InboundClient } from './inbound-client';
+import type { BgapiOptions, InboundClient } from './inbound-client';
 import { errorText } from './listeners';
 import { TokenBucket } from './token-bucket';
 import { ownString } from './wire/own-string';
@@ -106,7 +106,7 @@ export class NodePool {
    * Originates on the best node, or on `options.node` only; resolves with the leg's uuid and the
    * node that carries it. Either way the leg counts against that node's channels and CPS.
    */
-  async originate(request: OriginateRequest, options: CommandOptions & { node?: string } = {}): Promise<{ uuid: string; node: string }> {
+  async originate(request: OriginateRequest, options: BgapiOptions & { node?: string } = {}): Promise<{ uuid: string; node: string }> {
     const { node: only, ...command } = options;
     const node = this.choose({ among: only === undefined ? undefined : [only], calls: 1, take: true });
     node.channels.add(request.uuid);

@@ -59,6 +59,11 @@ export class OutboundServer {
   private readonly logger: Logger;
   private closing = false;
   private connections = 0;
+  /** Connections taken from the kernel's queue so far. */
+  private accepted = 0;
+  private drain: Promise<void> | undefined;
+  /** Accepted sockets whose `connect` is not answered yet: their channel is still unknown. */
+  private readonly connecting = new Set<Promise<unknown>>();
 
   private constructor(private readonly options: OutboundServerOptions) {
     this.logger = options.logger;
@@ -89,6 +94,29 @@ export class OutboundServer {
     return this.live;
   }
 
+  /**
+   * Resolves once every connection the kernel had queued for us has been taken in and has named
+   * its channel (`onArrival`) or failed. libuv accepts one connection per event-loop turn while
+   * the listening socket is readable, so the first turn without one means the queue was empty;
+   * then the `connect` of every socket accepted by then is awaited. A socket still queued is our
+   * delay, not FreeSWITCH's: whoever gives up waiting for a socket asks this first.
+   */
+  drained(): Promise<void> {
+    this.drain ??= new Promise<void>((resolve) => {
+      // From one turn's end to the next: a whole poll phase lies between, whenever this was called.
+      const watchTurn = (): void => {
+        const seen = this.accepted;
+        setImmediate(() => {
+          if (this.accepted !== seen) return watchTurn();
+          this.drain = undefined;
+          resolve(Promise.allSettled([...this.connecting]).then(() => undefined));
+        });
+      };
+      setImmediate(watchTurn);
+    });
+    return this.drain;
+  }
+
   /** Stops accepting calls and disconnects every session (`exit`; FreeSWITCH decides the channel's fate, §9). */
   async close(): Promise<void> {
     this.closing = true;
@@ -99,6 +127,7 @@ export class OutboundServer {
   }
 
   private onConnection(socket: Socket): void {
+    this.accepted += 1;
     if (this.closing) {
       socket.destroy();
       return;
@@ -114,30 +143,38 @@ export class OutboundServer {
   private async serve(socket: Socket): Promise<void> {
     const name = `outbound#${++this.connections}`;
     const peer = plainAddress(socket.remoteAddress ?? '');
-    const policy = this.options.peers;
-    if (policy && !(await Promise.resolve(policy.allows(peer)).catch(() => false))) {
-      this.logger.warn('outbound socket peer refused: not an allowed FreeSWITCH address (socketServer.allowFrom)', { conn: name, peer });
-      socket.destroy();
-      return;
-    }
-    let handshake: OutboundHandshake;
-    try {
-      handshake = await startOutbound(socket, { ...this.options, name });
-    } catch (error) {
-      this.logger.warn('outbound handshake failed', { conn: name, error: errorText(error) });
-      return;
-    }
-    const session = handshake.session;
     // Let go as soon as the handler has the session: held for the call, it would keep the waiter's state.
-    let arrival = this.options.onArrival?.(session.uuid);
+    let arrival: (() => void) | undefined;
     const arrived = (): void => {
       arrival?.();
       arrival = undefined;
     };
+    const connecting = this.connect(socket, { name, peer }, (uuid) => (arrival = this.options.onArrival?.(uuid)));
+    this.connecting.add(connecting);
+    const handshake = await connecting.finally(() => this.connecting.delete(connecting));
+    if (!handshake) return;
     try {
-      await this.run(session, { name, peer }, handshake.subscribed, arrived);
+      await this.run(handshake.session, { name, peer }, handshake.subscribed, arrived);
     } finally {
       arrived();
+    }
+  }
+
+  /** An allowed peer's socket through `connect`, its channel announced; undefined (and logged) when refused or failed. */
+  private async connect(socket: Socket, { name, peer }: { name: string; peer: string }, announce: (uuid: string) => void): Promise<OutboundHandshake | undefined> {
+    const policy = this.options.peers;
+    if (policy && !(await Promise.resolve(policy.allows(peer)).catch(() => false))) {
+      this.logger.warn('outbound socket peer refused: not an allowed FreeSWITCH address (socketServer.allowFrom)', { conn: name, peer });
+      socket.destroy();
+      return undefined;
+    }
+    try {
+      const handshake = await startOutbound(socket, { ...this.options, name });
+      announce(handshake.session.uuid);
+      return handshake;
+    } catch (error) {
+      this.logger.warn('outbound handshake failed', { conn: name, error: errorText(error) });
+      return undefined;
     }
   }
 

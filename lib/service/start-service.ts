@@ -144,6 +144,8 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       settings: settings.callback,
       telephony: { ...engineTelephony, originate: (request, options) => timeOriginate(metrics, () => engineTelephony.originate(request, options), options?.node) },
       routing: { settings: settings.routing, limits: carrierLimits },
+      maxLateSockets: settings.socketServer.maxLateSockets,
+      socketsTakenIn: () => telephony.outbound.drained(),
       rateCacheSeconds: settings.billing.rateCacheSeconds,
       scheduler,
       operatorCallbackAccountId: operatorId,

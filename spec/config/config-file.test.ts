@@ -46,7 +46,7 @@ describe('config file', () => {
     expect(settings.database).toEqual({ client: 'mysql', url: 'mysql://cb:pw@db:3306/callback', pool: { min: 0, max: 20 } });
     expect(settings.queue).toEqual({ driver: 'redis', url: 'redis://redis:6379/0', prefix: 'callback' });
     expect(settings.freeswitch.nodes[0]).toMatchObject({ name: 'fs1', port: 8021, password: 'ClueCon' });
-    expect(settings.socketServer).toEqual({ host: '0.0.0.0', port: 8084, advertiseHost: '10.0.0.2' });
+    expect(settings.socketServer).toEqual({ host: '0.0.0.0', port: 8084, advertiseHost: '10.0.0.2', maxLateSockets: 256 });
     expect(settings.callback).toMatchObject({ maxRetries: 4, waitTimeSeconds: 30, rejectHangupCause: 'CALL_REJECTED' });
     expect(settings.callback.callerId).toMatchObject({ callbackCid: '+14155550100', sendDeviceCid: false });
   });

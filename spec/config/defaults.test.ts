@@ -15,7 +15,7 @@ describe('default settings', () => {
 
   it('listen on loopback only', () => {
     expect(settings.http).toEqual({ host: '127.0.0.1', port: 8080, ordersPerAccount: 30, orderWindowSeconds: 60, maxConnections: 2000, maxStreams: 1000, maxStreamsPerClient: 20, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
-    expect(settings.socketServer).toEqual({ host: '127.0.0.1', port: 8084, advertiseHost: '127.0.0.1' });
+    expect(settings.socketServer).toEqual({ host: '127.0.0.1', port: 8084, advertiseHost: '127.0.0.1', maxLateSockets: 256 });
   });
 
   it('hold the SPEC O3 system-wide callback defaults', () => {

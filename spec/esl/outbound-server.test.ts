@@ -173,6 +173,26 @@ describe('OutboundServer', () => {
     await waitUntil(() => steps.length === 5, 'let go');
     expect(steps.slice(3)).toEqual([`arrived ${B}`, `let go ${B}`]);
   });
+
+  it('says it is drained only once every socket taken in has named its channel: one still before connect holds it', async () => {
+    const steps: string[] = [];
+    const { server: s } = await listen(async () => undefined);
+    await s.drained();
+    let answerConnect: () => void = () => undefined;
+    const { socket, lines } = fakeSwitchCall(s.address.port, (line, write) => {
+      if (line === 'connect') answerConnect = () => write(connectReplyBytes(A));
+    });
+    await waitUntil(() => lines.includes('connect'), 'connect sent');
+    const drained = s.drained().then(() => steps.push('drained'));
+    // Turns go by with nothing else to accept: the socket accepted still has to name its channel.
+    for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(steps).toEqual([]);
+    steps.push('connect answered');
+    answerConnect();
+    await drained;
+    expect(steps).toEqual(['connect answered', 'drained']);
+    socket.destroy();
+  });
 });
 
 /** A raw socket playing FreeSWITCH's side of an outbound call: each command line the server writes is kept and answered by `answer`. */

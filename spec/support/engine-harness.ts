@@ -259,6 +259,7 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     settings,
     telephony: poolTelephony({ pool, clients, socketAddress: server.address }),
     routing,
+    socketsTakenIn: () => server.drained(),
     scheduler,
     operatorCallbackAccountId: operator.id,
     instanceId: 'engine-test',

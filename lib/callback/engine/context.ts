@@ -20,6 +20,8 @@ import { EngineEvents } from './events';
 import { LegEventHub } from './leg-events';
 import { LiveLegs } from './live-legs';
 import { LegWaiter } from './leg-waiter';
+import { DEFAULT_MAX_LATE_SOCKETS } from './socket-window';
+import { TurnBudget } from './turn-budget';
 import { legRouter } from './leg-routing';
 import { OrderedAccounts } from './ordered-accounts';
 import type { TalkHook } from './flow';
@@ -77,6 +79,10 @@ export interface CallbackEngineOptions {
   setupAllowanceSeconds?: number;
   /** How long an answered leg's socket may lag its originate result (§9). */
   socketWaitMs?: number;
+  /** socketServer.maxLateSockets: while this many legs A are answered without their socket or not yet taken by FreeSWITCH, new ones wait to be dialed (DEFAULT_MAX_LATE_SOCKETS). */
+  maxLateSockets?: number;
+  /** The outbound server's OutboundServer.drained: asked before a leg whose socket is late is given up. */
+  socketsTakenIn?: () => Promise<void>;
   /** How long a leg that hung up may take to report CHANNEL_HANGUP_COMPLETE before it is settled from estimates. */
   hangupCompleteWaitMs?: number;
   /** What leg A hears while B rings (`ringback` variable). */
@@ -122,6 +128,8 @@ export interface EngineContext {
   /** The legs this process drives, by uuid, until each is settled. */
   readonly liveLegs: LiveLegs;
   readonly waiter: LegWaiter;
+  /** New orders start within each loop turn's budget (turn-budget.ts). */
+  readonly orderTurns: TurnBudget;
   readonly work: WorkTracker;
   /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
   readonly perAccount: KeyedSerial;
@@ -153,6 +161,13 @@ export interface EngineContext {
   /** Runs a write that must land, waiting out a database outage (see until-written.ts). */
   readonly untilWritten: <T>(what: string, work: () => Promise<T>) => Promise<T>;
 }
+
+/**
+ * New orders may take 5 ms of a loop turn: an order costs ~3 ms of CPU on SQLite, so one or two a
+ * turn, and a turn that also reads the sockets and events of calls in progress stays short enough
+ * to take in the next outbound socket promptly (one per turn).
+ */
+const ORDER_TURN_BUDGET = { budgetMs: 5, perTurn: 32 };
 
 export const DEFAULT_PROMPTS: PromptNames = {
   insufficientFunds: 'callback/insufficient_funds',
@@ -195,7 +210,13 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     events: new EngineEvents(logger),
     hub: new LegEventHub(clock),
     liveLegs: new LiveLegs(),
-    waiter: new LegWaiter({ clock, socketWaitMs: options.socketWaitMs ?? 10_000 }),
+    orderTurns: new TurnBudget({ ...ORDER_TURN_BUDGET, now: () => performance.now(), defer: (callback) => setImmediate(callback) }),
+    waiter: new LegWaiter({
+      clock,
+      socketWaitMs: options.socketWaitMs ?? 10_000,
+      maxLateSockets: options.maxLateSockets ?? DEFAULT_MAX_LATE_SOCKETS,
+      ...(options.socketsTakenIn ? { socketsTakenIn: options.socketsTakenIn } : {}),
+    }),
     work,
     perAccount: new KeyedSerial(),
     orderedAccounts: new OrderedAccounts(),

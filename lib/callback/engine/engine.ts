@@ -60,9 +60,12 @@ export class CallbackEngine {
     return this.ctx.events.on(type, listener);
   }
 
-  /** Takes an order from any trigger: validated, stored once per idempotency key, scheduled. */
+  /**
+   * Takes an order from any trigger: validated, stored once per idempotency key, scheduled. It
+   * starts in a loop turn with room for new work, so a burst of orders is spread over turns.
+   */
   order(input: CallbackOrder): Promise<OrderResult> {
-    return placeOrder(this.ctx, input);
+    return this.ctx.orderTurns.slot().then(() => placeOrder(this.ctx, input));
   }
 
   /**

@@ -2,7 +2,7 @@ export { CallbackEngine, isCallbackLeg } from './engine';
 export type { CallbackEngineOptions, PromptNames, RequestScheduler } from './context';
 export type { EngineEventMap, LegChange, RequestChange } from './events';
 export { InvalidOrder, OrderRefused, orderSchema, type CallbackOrder, type OrderResult } from './order';
-export { poolTelephony, type EngineTelephony, type EngineClient, type PoolTelephonyOptions } from './telephony';
+export { poolTelephony, type EngineTelephony, type EngineClient, type OriginateOptions, type PoolTelephonyOptions } from './telephony';
 export type { EngineRouting } from './context';
 export { defaultRouting } from './leg-routing';
 export { digitsDestinationAsker, type DestinationAsker, type AskDestinationInput } from './ask-destination';

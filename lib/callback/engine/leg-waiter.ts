@@ -3,6 +3,7 @@ import { EslCommandFailed, EslInvalidArgument, NoCapacity } from '../../esl/erro
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { Clock, TimerHandle } from '../../time/clock';
 import type { LegSignals } from './leg-events';
+import { SocketWindow } from './socket-window';
 
 /**
  * How an originated leg turned out.
@@ -27,7 +28,22 @@ export interface LegWaiterOptions {
   clock: Clock;
   /** How long an answered leg's socket may take to connect after the originate reported success. */
   socketWaitMs: number;
+  /** While this many legs are answered without their socket or launching, new socket legs wait to be originated (SocketWindow). */
+  maxLateSockets: number;
+  /**
+   * Resolves once the outbound server has taken in every socket queued for it and each has named
+   * its channel (OutboundServer.drained). Asked before a leg is given up: a socket the kernel holds
+   * for a busy controller is on time as far as FreeSWITCH is concerned.
+   */
+  socketsTakenIn?: () => Promise<void>;
 }
+
+/**
+ * The window closes while an answered leg's socket has been late this long: normally it comes
+ * within milliseconds, so a lag of seconds is the controller taking sockets in slower than legs
+ * answer, and a queue of two seconds of its pace keeps it taking one in at every turn.
+ */
+const MAX_LATE_SOCKET_MS = 2_000;
 
 /** A socket leg waiting for its session. */
 interface WaitingLeg {
@@ -36,6 +52,8 @@ interface WaitingLeg {
   arriving: number;
   /** The give-up that came due while a socket was arriving: it applies once none is left. */
   overdue: (() => void) | undefined;
+  /** Counted in the socket window from its `+OK` until a socket names it or it ends. */
+  late: (() => void) | undefined;
 }
 
 /**
@@ -45,8 +63,11 @@ interface WaitingLeg {
  */
 export class LegWaiter {
   private readonly waiting = new Map<string, WaitingLeg>();
+  private readonly window: SocketWindow;
 
-  constructor(private readonly options: LegWaiterOptions) {}
+  constructor(private readonly options: LegWaiterOptions) {
+    this.window = new SocketWindow({ limit: options.maxLateSockets, maxLateMs: MAX_LATE_SOCKET_MS, now: () => options.clock.now() });
+  }
 
   /** Hands a socket session to the leg waiting for it; false for a session nobody waits for. */
   offer(session: CallSession): boolean {
@@ -68,6 +89,7 @@ export class LegWaiter {
     const leg = this.waiting.get(uuid);
     if (!leg) return () => undefined;
     leg.arriving += 1;
+    leg.late?.();
     let gone = false;
     return () => {
       if (gone) return;
@@ -81,21 +103,46 @@ export class LegWaiter {
     return this.waiting.size;
   }
 
-  /** A leg originated with `&socket(...)`: answered once its session is here, whatever the BACKGROUND_JOB says later. */
-  socketLeg(uuid: string, originate: Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
-    return this.race(originate, ringTimeoutMs, (finish) => {
-      const leg: WaitingLeg = { claim: (session) => finish({ kind: 'answered', session }), arriving: 0, overdue: undefined };
+  /** Answered legs whose socket has not come yet. */
+  get lateSockets(): number {
+    return this.window.late;
+  }
+
+  /**
+   * A leg originated with `&socket(...)`: answered once its session is here, whatever the
+   * BACKGROUND_JOB says later. `originate` is called once the socket window has room, and calls
+   * `accepted` once FreeSWITCH has taken the job.
+   */
+  socketLeg(uuid: string, originate: (accepted: () => void) => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
+    const window = this.window;
+    let launched = (): void => undefined;
+    const originated = window.room().then((over) => {
+      launched = over;
+      return originate(over);
+    });
+    const outcome = this.race(originated, ringTimeoutMs, (finish) => {
+      const leg: WaitingLeg = { claim: (session) => finish({ kind: 'answered', session }), arriving: 0, overdue: undefined, late: undefined };
       this.waiting.set(uuid, leg);
       return {
-        onOriginated: (giveUp) => giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE'),
+        onOriginated: (giveUp) => {
+          if (leg.arriving === 0 && this.waiting.get(uuid) === leg) leg.late = window.lateLeg();
+          giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE');
+        },
         holdGiveUp: (giveUpNow) => {
           if (leg.arriving === 0) return false;
           leg.overdue = giveUpNow;
           return true;
         },
-        cleanup: () => this.waiting.delete(uuid),
+        cleanup: () => {
+          leg.late?.();
+          this.waiting.delete(uuid);
+        },
       };
     });
+    // After the race's own reaction, so that a leg answered without its socket is counted late first.
+    const over = (): void => launched();
+    originated.then(over, over);
+    return outcome;
   }
 
   /** A leg originated with `&park()`: the originate's `+OK` is its answer. */
@@ -130,8 +177,12 @@ export class LegWaiter {
       const giveUp = (afterMs: number, cause: HangupCause): void => {
         if (settled || timer) return;
         const giveUpNow = (): void => finish({ kind: 'failed', cause, orphan: true });
+        const takenIn = this.options.socketsTakenIn ?? (() => Promise.resolve());
         timer = this.options.clock.setTimeout(() => {
-          if (!hooks.holdGiveUp(giveUpNow)) giveUpNow();
+          // A socket still queued for a busy controller names its leg once taken in: then it is held.
+          void takenIn().then(() => {
+            if (!hooks.holdGiveUp(giveUpNow)) giveUpNow();
+          });
         }, afterMs);
       };
       const hooks = setup(finish);

@@ -101,11 +101,11 @@ export class SourceFirstFlow implements ModeFlow {
   private async answerOnSocket(leg: LiveLeg, nodes: readonly string[], request: (node: string) => OriginateRequest): Promise<LegOutcome> {
     const { ctx } = this.host;
     // Picking a node can fail (every node full): that is this try's originate failing.
-    const originate = Promise.resolve().then(() => {
+    const originate = async (accepted: () => void): Promise<unknown> => {
       const node = ctx.telephony.pickNode(1, nodes);
       leg.node = node;
-      return ctx.telephony.originate(request(node), { node });
-    });
+      return ctx.telephony.originate(request(node), { node, onAccepted: accepted });
+    };
     followProgress(this.host, leg);
     const outcome = await ctx.waiter.socketLeg(leg.uuid, originate, ctx.settings.waitTimeSeconds * 1000);
     if (outcome.kind === 'answered' && outcome.session) {

@@ -19,8 +19,11 @@ export interface EngineTelephony {
    * nothing: originate then with `{ node }`. Throws NoCapacity when none has room.
    */
   pickNode(calls: number, among: readonly string[]): string;
-  /** `bgapi originate`; on the given node, or on the least loaded one (counted against that node's channels and CPS either way). */
-  originate(request: OriginateRequest, options?: { node?: string }): Promise<{ uuid: string; node: string }>;
+  /**
+   * `bgapi originate`; on the given node, or on the least loaded one (counted against that node's
+   * channels and CPS either way). `onAccepted`: FreeSWITCH has taken the job (the leg rings).
+   */
+  originate(request: OriginateRequest, options?: OriginateOptions): Promise<{ uuid: string; node: string }>;
   /**
    * `api` on a node. Without a node (its originate result never came) every node is asked in
    * turn until one knows the channel.
@@ -28,6 +31,11 @@ export interface EngineTelephony {
   api(node: string | undefined, command: string): Promise<string>;
   /** Every event of every node. */
   onEvent(listener: (event: EslEvent) => void): () => void;
+}
+
+export interface OriginateOptions {
+  node?: string;
+  onAccepted?: () => void;
 }
 
 export type EngineClient = Pick<InboundClient, 'name' | 'api' | 'on'>;
@@ -50,7 +58,7 @@ export function poolTelephony(options: PoolTelephonyOptions): EngineTelephony {
     socketAddress: options.socketAddress,
     nodes: options.clients.map((c) => c.name),
     pickNode: (calls, among) => options.pool.pick(calls, among).name,
-    originate: (request, { node } = {}) => options.pool.originate(request, { node }),
+    originate: (request, originateOptions = {}) => options.pool.originate(request, originateOptions),
     async api(node, command) {
       if (node !== undefined) return client(node).api(command);
       let last: unknown = new Error('no FreeSWITCH node');

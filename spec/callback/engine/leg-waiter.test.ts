@@ -12,12 +12,12 @@ function sessionOf(uuid: string): CallSession {
   return { uuid } as CallSession;
 }
 
-function rig() {
+function rig(options: { maxLateSockets?: number; socketsTakenIn?: () => Promise<void> } = {}) {
   const clock = new ManualClock();
-  const waiter = new LegWaiter({ clock, socketWaitMs: SOCKET_WAIT_MS });
+  const waiter = new LegWaiter({ clock, socketWaitMs: SOCKET_WAIT_MS, maxLateSockets: options.maxLateSockets ?? 100, ...(options.socketsTakenIn ? { socketsTakenIn: options.socketsTakenIn } : {}) });
   let outcome: LegOutcome | undefined;
   let settlements = 0;
-  const wait = (originate: Promise<unknown> = Promise.resolve('+OK')): void => {
+  const wait = (originate: () => Promise<unknown> = () => Promise.resolve('+OK')): void => {
     void waiter.socketLeg(UUID, originate, RING_MS).then((result) => {
       settlements += 1;
       outcome = result;
@@ -110,7 +110,7 @@ describe('LegWaiter socket legs', () => {
 
   it('holds the longer give-up of an originate whose outcome was lost the same way', async () => {
     const { clock, waiter, wait, outcome } = rig();
-    wait(Promise.reject(new Error('connection dropped')));
+    wait(() => Promise.reject(new Error('connection dropped')));
     const arrived = waiter.arriving(UUID);
     await clock.advance(RING_MS + SOCKET_WAIT_MS + 1);
     expect(outcome()).toBeUndefined();
@@ -123,11 +123,128 @@ describe('LegWaiter socket legs', () => {
     const { clock, waiter, wait, outcome } = rig();
     const stray = waiter.arriving('b0000000-0000-4000-8000-000000000002');
     stray();
-    wait(Promise.reject(new EslCommandFailed('originate', 'USER_BUSY', 'USER_BUSY')));
+    wait(() => Promise.reject(new EslCommandFailed('originate', 'USER_BUSY', 'USER_BUSY')));
     const arrived = waiter.arriving(UUID);
     await clock.advance(0);
     expect(outcome()).toEqual({ kind: 'failed', cause: 'USER_BUSY', orphan: false });
     arrived();
     expect(waiter.pending).toBe(0);
+  });
+
+  it('holds a give-up that came due until the sockets queued for the controller are taken in, and answers if one of them is the leg', async () => {
+    let takenIn: () => void = () => undefined;
+    const socketsTakenIn = jest.fn(() => new Promise<void>((resolve) => (takenIn = resolve)));
+    const { clock, waiter, wait, outcome } = rig({ socketsTakenIn });
+    const session = sessionOf(UUID);
+    wait();
+    await clock.advance(SOCKET_WAIT_MS * 3);
+    expect(socketsTakenIn).toHaveBeenCalledTimes(1);
+    expect(outcome()).toBeUndefined();
+    const arrived = waiter.arriving(UUID);
+    takenIn();
+    await clock.advance(0);
+    expect(outcome()).toBeUndefined();
+    expect(waiter.offer(session)).toBe(true);
+    arrived();
+    await clock.advance(0);
+    expect(outcome()).toEqual({ kind: 'answered', session });
+  });
+
+  it('gives the leg up once the queued sockets are taken in and none of them was it', async () => {
+    let takenIn: () => void = () => undefined;
+    const { clock, wait, outcome } = rig({ socketsTakenIn: () => new Promise<void>((resolve) => (takenIn = resolve)) });
+    wait();
+    await clock.advance(SOCKET_WAIT_MS);
+    expect(outcome()).toBeUndefined();
+    takenIn();
+    await clock.advance(0);
+    expect(outcome()).toEqual(GIVEN_UP);
+  });
+});
+
+describe('LegWaiter socket window', () => {
+  const uuidOf = (i: number): string => `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+  function windowRig(maxLateSockets: number) {
+    const clock = new ManualClock();
+    const waiter = new LegWaiter({ clock, socketWaitMs: SOCKET_WAIT_MS, maxLateSockets });
+    const originated: number[] = [];
+    const outcomes = new Map<number, LegOutcome>();
+    const leg = (i: number, result: (accepted: () => void) => Promise<unknown> = () => Promise.resolve('+OK')): void => {
+      void waiter
+        .socketLeg(
+          uuidOf(i),
+          (accepted) => {
+            originated.push(i);
+            return result(accepted);
+          },
+          RING_MS,
+        )
+        .then((outcome) => outcomes.set(i, outcome));
+    };
+    return { clock, waiter, leg, originated, outcomes };
+  }
+
+  it('originates no new leg while as many answered legs wait for their socket, and one more for each socket that comes', async () => {
+    const { clock, waiter, leg, originated } = windowRig(2);
+    leg(1);
+    leg(2);
+    await clock.advance(0);
+    expect(waiter.lateSockets).toBe(2);
+    leg(3);
+    leg(4);
+    await clock.advance(1_000);
+    expect(originated).toEqual([1, 2]);
+    const arrived = waiter.arriving(uuidOf(1));
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2, 3]);
+    expect(waiter.offer(sessionOf(uuidOf(1)))).toBe(true);
+    arrived();
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2, 3]);
+    expect(waiter.lateSockets).toBe(2);
+  });
+
+  it('counts a leg until FreeSWITCH took its originate, not while it rings', async () => {
+    const { clock, leg, originated } = windowRig(1);
+    let accept: () => void = () => undefined;
+    leg(1, (accepted) => {
+      accept = accepted;
+      return new Promise<string>(() => undefined);
+    });
+    leg(2, () => new Promise<string>(() => undefined));
+    await clock.advance(1_000);
+    expect(originated).toEqual([1]);
+    accept();
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2]);
+  });
+
+  it('does not count a leg whose socket came before its +OK', async () => {
+    const { clock, waiter, leg, originated } = windowRig(1);
+    let answer: (value: string) => void = () => undefined;
+    leg(1, () => new Promise<string>((resolve) => (answer = resolve)));
+    await clock.advance(0);
+    const arrived = waiter.arriving(uuidOf(1));
+    answer('+OK');
+    await clock.advance(0);
+    expect(waiter.lateSockets).toBe(0);
+    leg(2);
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2]);
+    arrived();
+  });
+
+  it('frees the place of a leg given up, and never strands legs behind an admitted originate that failed', async () => {
+    const { clock, waiter, leg, originated, outcomes } = windowRig(1);
+    leg(1);
+    await clock.advance(0);
+    leg(2, () => Promise.reject(new EslCommandFailed('originate', 'USER_BUSY', 'USER_BUSY')));
+    leg(3);
+    await clock.advance(SOCKET_WAIT_MS);
+    expect(outcomes.get(1)).toEqual(GIVEN_UP);
+    expect(originated).toEqual([1, 2, 3]);
+    expect(outcomes.get(2)).toEqual({ kind: 'failed', cause: 'USER_BUSY', orphan: false });
+    expect(waiter.lateSockets).toBe(1);
   });
 });
