@@ -90,9 +90,9 @@ return n`;
  * Connections: producer commands fail after a few reconnect attempts instead of waiting for Redis
  * forever (the caller logs, and the sweep enqueues later from SQL), while the worker's connection
  * retries indefinitely (`maxRetriesPerRequest: null`, as BullMQ requires) and picks up again when
- * Redis comes back. Both pipeline what is sent in one tick (`enableAutoPipelining`): the jobs a
- * claim batch ends, the orders scheduled together and their lookups go out in one socket write,
- * where one write per command was a quarter of the process's busy time at 1,667 due jobs a second.
+ * Redis comes back. Neither pipelines by itself (ioredis `enableAutoPipelining`): it cut write
+ * syscalls per dialed job from about 5 to 1, but holds each command until the pipeline in flight
+ * is answered, and 16 callers enqueueing one after another managed 30 % fewer jobs a second.
  */
 export class BullDialQueue implements DialQueue {
   private readonly clock: Clock;
@@ -117,7 +117,7 @@ export class BullDialQueue implements DialQueue {
     this.logger = options.logger;
     this.name = options.queueName ?? 'dial';
     this.indexKey = `${options.prefix}:${this.name}:request-jobs`;
-    this.producer = new Redis(options.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true, connectionName: `${options.prefix}:${this.name}:producer` });
+    this.producer = new Redis(options.url, { maxRetriesPerRequest: 3, connectionName: `${options.prefix}:${this.name}:producer` });
     this.producer.on('error', (error: Error) => this.logger.warn('redis (dial queue producer) error', { error: error.message }));
     // A connection closed, or never opened (Redis down when the process started): the jobs of due
     // rows may be gone (Redis restarted empty) or were never added (enqueues failed meanwhile).
@@ -151,7 +151,7 @@ export class BullDialQueue implements DialQueue {
 
   async enqueue(requestId: string, dueAt: number): Promise<void> {
     const jobId = jobIdFor(requestId, dueAt);
-    // Both lookups in one round trip (the connection pipelines what is sent in one tick).
+    // Both lookups at once: one round trip's wait instead of two.
     const [previous, existing] = await Promise.all([this.producer.hget(this.indexKey, requestId), this.queue.getJob(jobId)]);
     if (previous !== null && previous !== jobId) await this.discard(previous);
     if (existing) {
@@ -245,7 +245,6 @@ export class BullDialQueue implements DialQueue {
     if (this.worker || this.stopping) throw new Error('a dial queue starts once');
     const connection = new Redis(this.options.url, {
       maxRetriesPerRequest: null,
-      enableAutoPipelining: true,
       connectionName: `${this.options.prefix}:${this.name}:worker`,
     });
     connection.on('error', (error: Error) => this.logger.warn('redis (dial queue worker) error', { error: error.message }));
