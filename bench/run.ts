@@ -141,6 +141,8 @@ async function main(): Promise<void> {
             'never dialed': run.neverDialed,
             'scheduled late': run.scheduledLate,
             'SQL/dial': run.sqlPerDial,
+            'writes/dial': run.writesPerDial ?? '-',
+            'fed at s': run.fedAtS,
           },
         ]),
       ),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { defaultSettings, type QueueSettings } from '../lib/config';
 import type { E164 } from '../lib/domain/phone-number';
@@ -53,6 +54,14 @@ export interface SchedulerResult {
    * due rows they checked and those they gave a job (a count: what the sweeps did beyond checking).
    */
   sweeps: { count: number; maxMs: number; maxReads: number; checked: number; enqueued: number };
+  /** When the feeders had scheduled every row, in s from the window's start (positive: orders still coming in while the first were due). */
+  fedAtS: number;
+  /**
+   * Write syscalls of this process from the first order to the end of the run (Redis and SQL
+   * commands, mostly one write a round trip), per dialed request: a count, so not the machine's
+   * load. Null where /proc/self/io does not exist.
+   */
+  writesPerDial: number | null;
 }
 
 export interface RedisRestart {
@@ -153,7 +162,9 @@ export async function schedulerBench(options: {
           }
         }
       };
+      const writesBefore = writeSyscalls();
       await Promise.all(Array.from({ length: FEEDERS }, feeder));
+      const fedAt = Date.now();
       const sql = new SqlCounter(db);
       const { restart } = options;
       let restarted: Promise<void> = Promise.resolve();
@@ -171,6 +182,7 @@ export async function schedulerBench(options: {
       // A second dial would come from a duplicate job or the sweep: give it a moment.
       await sleep(2_000);
       sql.stop();
+      const writesAfter = writeSyscalls();
       const counts = ids.map((id) => dialed.get(id) ?? 0);
       return {
         scenario: 'scheduler',
@@ -188,6 +200,8 @@ export async function schedulerBench(options: {
         neverDialed: counts.filter((count) => count === 0).length,
         sqlPerDial: round(sql.count / Math.max(1, lateness.length), 2),
         sweeps,
+        fedAtS: round((fedAt - start) / 1000, 1),
+        writesPerDial: writesBefore === null || writesAfter === null ? null : round((writesAfter - writesBefore) / Math.max(1, lateness.length), 2),
       };
     } finally {
       await scheduler.stop();
@@ -195,6 +209,16 @@ export async function schedulerBench(options: {
     }
   } finally {
     await drop();
+  }
+}
+
+/** This process's write syscalls so far (Linux). */
+function writeSyscalls(): number | null {
+  try {
+    const match = /^syscw: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
   }
 }
 

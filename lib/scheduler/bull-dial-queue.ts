@@ -90,7 +90,9 @@ return n`;
  * Connections: producer commands fail after a few reconnect attempts instead of waiting for Redis
  * forever (the caller logs, and the sweep enqueues later from SQL), while the worker's connection
  * retries indefinitely (`maxRetriesPerRequest: null`, as BullMQ requires) and picks up again when
- * Redis comes back.
+ * Redis comes back. Neither pipelines by itself (ioredis `enableAutoPipelining`): it cut write
+ * syscalls per dialed job from about 5 to 1, but holds each command until the pipeline in flight
+ * is answered, and 16 callers enqueueing one after another managed 30 % fewer jobs a second.
  */
 export class BullDialQueue implements DialQueue {
   private readonly clock: Clock;
@@ -104,6 +106,8 @@ export class BullDialQueue implements DialQueue {
   private worker: Worker<DialJobData> | null = null;
   private stopping: Promise<void> | null = null;
   private readonly lossListeners: (() => void)[] = [];
+  /** Jobs may have been lost before any listener was there to hear it. */
+  private lossUntold = false;
   /** Ended jobs whose index entries go, many per round trip (one per job was a third of a dispatch's Redis trips). */
   private readonly endedJobs: WriteBatcher<readonly [requestId: string, jobId: string]>;
 
@@ -115,14 +119,17 @@ export class BullDialQueue implements DialQueue {
     this.indexKey = `${options.prefix}:${this.name}:request-jobs`;
     this.producer = new Redis(options.url, { maxRetriesPerRequest: 3, connectionName: `${options.prefix}:${this.name}:producer` });
     this.producer.on('error', (error: Error) => this.logger.warn('redis (dial queue producer) error', { error: error.message }));
-    let readyBefore = false;
+    // A connection closed, or never opened (Redis down when the process started): the jobs of due
+    // rows may be gone (Redis restarted empty) or were never added (enqueues failed meanwhile).
+    let interrupted = false;
+    this.producer.on('close', () => {
+      interrupted = true;
+    });
     this.producer.on('ready', () => {
-      // Connected again: Redis may have restarted empty, and every due job with it.
-      if (readyBefore) {
-        this.logger.info('redis (dial queue producer) reachable again; due rows get their jobs back now');
-        for (const listener of this.lossListeners) listener();
-      }
-      readyBefore = true;
+      if (!interrupted) return;
+      interrupted = false;
+      this.logger.info('redis (dial queue producer) reachable again; due rows get their jobs back now');
+      this.tellJobsMayBeLost();
     });
     this.queue = new Queue<DialJobData>(this.name, {
       connection: this.producer,
@@ -144,9 +151,9 @@ export class BullDialQueue implements DialQueue {
 
   async enqueue(requestId: string, dueAt: number): Promise<void> {
     const jobId = jobIdFor(requestId, dueAt);
-    const previous = await this.producer.hget(this.indexKey, requestId);
+    // Both lookups at once: one round trip's wait instead of two.
+    const [previous, existing] = await Promise.all([this.producer.hget(this.indexKey, requestId), this.queue.getJob(jobId)]);
     if (previous !== null && previous !== jobId) await this.discard(previous);
-    const existing = await this.queue.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
       if (state === 'completed' || state === 'failed') {
@@ -213,8 +220,18 @@ export class BullDialQueue implements DialQueue {
     return { name: 'dial', data: { requestId: job.id, dueAt: job.dueAt }, opts: { jobId: jobIdFor(job.id, job.dueAt), delay: Math.max(0, job.dueAt - this.clock.now()) } };
   }
 
+  /** Also at once when Redis was reachable again before anyone listened (the scheduler listens after its start-up sweep). */
   onJobsMayBeLost(listener: () => void): void {
     this.lossListeners.push(listener);
+    if (this.lossUntold) {
+      this.lossUntold = false;
+      listener();
+    }
+  }
+
+  private tellJobsMayBeLost(): void {
+    if (this.lossListeners.length === 0) this.lossUntold = true;
+    for (const listener of this.lossListeners) listener();
   }
 
   async remove(requestId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { testLogger } from '../../lib/log/logger';
 import { BullDialQueue } from '../../lib/scheduler/bull-dial-queue';
 import { jobIdFor } from '../../lib/scheduler/dial-queue';
 import { ManualClock } from '../../lib/time/clock';
+import { TcpProxy } from '../faults/dependencies/support/tcp-proxy';
 import { deletePrefix, describeRedis, eventually, uniquePrefix } from './support';
 
 const HOUR = 3_600_000;
@@ -193,6 +194,36 @@ describeRedis('BullDialQueue', (url) => {
     await eventually(() => fired.includes('after'), 'a job after the reconnect to run');
     await idle();
     expect(fired).toEqual(['before', 'after']);
+  });
+
+  it('says its jobs may be lost when Redis, unreachable as it started, becomes reachable, also to a listener that comes later', async () => {
+    const proxy = await TcpProxy.listen(Number(new URL(url).port || 6379));
+    try {
+      proxy.cut();
+      const { clock, queue } = setup({ url: `redis://127.0.0.1:${proxy.port}/` });
+      // Down at start: what is scheduled meanwhile has no job, and waits for a sweep.
+      await expect(queue.enqueue('r1', clock.now())).rejects.toThrow();
+      let told = 0;
+      queue.onJobsMayBeLost(() => (told += 1));
+      proxy.restore();
+      await eventually(() => told === 1, 'the queue to say its jobs may be lost');
+      let toldLate = 0;
+      await expect(queue.enqueue('r2', clock.now())).resolves.toBeUndefined();
+      queue.onJobsMayBeLost(() => (toldLate += 1));
+      expect([told, toldLate]).toEqual([1, 0]);
+
+      // Ready again before anyone listened (the scheduler listens after its start-up sweep).
+      const second = setup({ url: `redis://127.0.0.1:${proxy.port}/` });
+      proxy.cut();
+      await expect(second.queue.enqueue('r3', clock.now())).rejects.toThrow();
+      proxy.restore();
+      await expect(second.queue.enqueue('r3', clock.now())).resolves.toBeUndefined();
+      let toldAfter = 0;
+      second.queue.onJobsMayBeLost(() => (toldAfter += 1));
+      expect(toldAfter).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('rejects enqueue (it does not hang) while Redis is unreachable, and still stops', async () => {
