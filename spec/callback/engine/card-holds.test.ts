@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { maxTalkSecondsForTwoLegs } from '../../../lib/billing';
-import { engineContext } from '../../../lib/callback/engine/context';
-import { defaultRouting } from '../../../lib/callback/engine/leg-routing';
 import { Funds, isRefusal } from '../../../lib/callback/engine/funds';
 import { minorUnits } from '../../../lib/domain/money';
 import type { E164 } from '../../../lib/domain/phone-number';
 import type { CallbackRequest, CallingCard, Cdr } from '../../../lib/store';
 import { describeEachDatabase } from '../../support/databases';
+import { offlineEngineContext } from '../../support/offline-engine-context';
 import { cardWithBalance } from '../../store/fixtures';
 import { DESTINATION, PROMPTS_DIR, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
 
@@ -150,24 +149,7 @@ describeEachDatabase('callback engine, calling card holds', (getDb, dbEngine) =>
 
   it('a leg an in-call feature adds on a card-paid call holds the card\'s money too, and is refused once the card has nothing left beyond its holds', async () => {
     const { r, card } = await cardRig(2, new Map());
-    const ctx = engineContext({
-      db: getDb(),
-      logger: r.logger,
-      clock: r.clock,
-      settings: r.settings,
-      telephony: {
-        socketAddress: r.socket,
-        nodes: ['fs1'],
-        pickNode: () => 'fs1',
-        originate: () => Promise.reject(new Error('not used')),
-        api: () => Promise.reject(new Error('not used')),
-        onEvent: () => () => undefined,
-      },
-      routing: defaultRouting(),
-      scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
-      operatorCallbackAccountId: r.operatorAccountId,
-      instanceId: 'card-holds-test',
-    });
+    const ctx = offlineEngineContext(getDb(), 'card-holds-test', { logger: r.logger, clock: r.clock, settings: r.settings, socketAddress: r.socket, operatorCallbackAccountId: r.operatorAccountId });
     const { request } = await r.store.callbackRequests.create({
       accountId: r.operatorAccountId,
       trigger: 'access',

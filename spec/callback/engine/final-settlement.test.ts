@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { defaultRouting } from '../../../lib/callback/engine';
-import { engineContext, type EngineContext } from '../../../lib/callback/engine/context';
+import type { EngineContext } from '../../../lib/callback/engine/context';
 import { FinalSettlement } from '../../../lib/callback/engine/final-settlement';
 import { LiveLeg } from '../../../lib/callback/engine/live-leg';
-import { defaultSettings } from '../../../lib/config';
 import { minorUnits } from '../../../lib/domain/money';
-import { testLogger } from '../../../lib/log/logger';
 import type { CallbackRequest, Store } from '../../../lib/store';
 import { describeEachDatabase } from '../../support/databases';
+import { offlineEngineContext } from '../../support/offline-engine-context';
 import { DESTINATION, SOURCE } from '../../support/engine-harness';
 
 const TALK_MS = 61_000;
@@ -24,23 +22,7 @@ describeEachDatabase('callback engine, legs settled with the final move', (getDb
   let legs: LiveLeg[];
 
   beforeEach(async () => {
-    ctx = engineContext({
-      db: getDb(),
-      logger: testLogger(),
-      settings: defaultSettings().callback,
-      telephony: {
-        socketAddress: { host: '127.0.0.1', port: 1 },
-        nodes: ['fs1'],
-        pickNode: () => 'fs1',
-        originate: () => Promise.reject(new Error('not used')),
-        api: () => Promise.reject(new Error('not used')),
-        onEvent: () => () => undefined,
-      },
-      routing: defaultRouting(),
-      scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
-      operatorCallbackAccountId: 1,
-      instanceId: 'final-settlement-test',
-    });
+    ctx = offlineEngineContext(getDb(), 'final-settlement-test');
     const account = await ctx.store.accounts.create({ name: `final-${randomUUID().slice(0, 8)}`, currency: 'USD' });
     accountId = account.id;
     await ctx.store.payments.record({ accountId, amountMinor: minorUnits(100), currency: 'USD', method: 'test' });

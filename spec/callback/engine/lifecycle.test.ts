@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { defaultRouting, InvalidOrder } from '../../../lib/callback/engine';
-import { engineContext } from '../../../lib/callback/engine/context';
+import { InvalidOrder } from '../../../lib/callback/engine';
 import type { LegEnd } from '../../../lib/callback/engine/leg-events';
 import { settleLeg } from '../../../lib/callback/engine/settlement';
-import { defaultSettings } from '../../../lib/config';
 import { minorUnits } from '../../../lib/domain/money';
-import { testLogger } from '../../../lib/log/logger';
 import { describeEachDatabase } from '../../support/databases';
+import { offlineEngineContext } from '../../support/offline-engine-context';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
 
 const HOUR = 3_600_000;
@@ -125,23 +123,7 @@ describeEachDatabase('callback engine, request lifecycle', (getDb, dbEngine) => 
 describeEachDatabase('callback engine, settlement', (getDb) => {
   it('books a leg once: settling it again writes nothing and moves no money', async () => {
     const db = getDb();
-    const ctx = engineContext({
-      db,
-      logger: testLogger(),
-      settings: defaultSettings().callback,
-      telephony: {
-        socketAddress: { host: '127.0.0.1', port: 1 },
-        nodes: ['fs1'],
-        pickNode: () => 'fs1',
-        originate: () => Promise.reject(new Error('not used')),
-        api: () => Promise.reject(new Error('not used')),
-        onEvent: () => () => undefined,
-      },
-      routing: defaultRouting(),
-      scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(false) },
-      operatorCallbackAccountId: 1,
-      instanceId: 'settle-test',
-    });
+    const ctx = offlineEngineContext(db, 'settle-test');
     const account = await ctx.store.accounts.create({ name: `settle-${randomUUID().slice(0, 8)}`, currency: 'USD' });
     await ctx.store.payments.record({ accountId: account.id, amountMinor: minorUnits(100), currency: 'USD', method: 'test' });
     const tariff = await ctx.store.tariffs.createTariff({ name: `t-${randomUUID().slice(0, 8)}`, currency: 'USD', kind: 'retail' });
