@@ -145,7 +145,7 @@ describeEachDatabase('callback settings per access number and per account', (get
     const sms = engineOrdering((order) => r.engine.order(order), r.store.callbackRequests);
     expect(await sms.order({ accountId: account.id, trigger: 'sms', source, destination: '+12025550288' as E164, mode: 'source_first', idempotencyKey: 'sms-1', bySubscriber: true })).toEqual({
       ok: false,
-      reason: 'callback is switched off for this account (the activeForUsers setting)',
+      refusal: { code: 'callback_disabled', reason: 'callback is switched off for this account (the activeForUsers setting)' },
     });
     // The operator's own orders still go through.
     const operator = await r.engine.order({ accountId: account.id, trigger: 'cli', source, destination: '+12025550288', dueAt: due + 3_600_000 });
