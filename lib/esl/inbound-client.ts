@@ -216,10 +216,7 @@ export class InboundClient {
   async originate(request: OriginateRequest, options: BgapiOptions = {}): Promise<string> {
     const command = originateCommand(request);
     const timeoutMs = options.timeoutMs ?? request.timeoutSec * 1000 + 15_000;
-    const bgapiOptions: BgapiOptions & { label: string } = { timeoutMs, label: 'originate' };
-    if (options.signal) bgapiOptions.signal = options.signal;
-    if (options.onAccepted) bgapiOptions.onAccepted = options.onAccepted;
-    const text = await this.bgapi(command, bgapiOptions);
+    const text = await this.bgapi(command, { ...options, timeoutMs, label: 'originate' });
     return text || request.uuid;
   }
 

@@ -83,10 +83,10 @@ export class InvalidOrder extends Error {
   }
 }
 
-/** An order refused by a setting (#18 item 1: `activeForUsers`), not for its content; `issues` says which. */
+/** An order refused by a setting (#18 item 1: `activeForUsers`), not for its content; `code` says which. */
 export class OrderRefused extends InvalidOrder {
-  constructor(readonly reason: 'callback_disabled') {
-    super(`callback is switched off for this account (the activeForUsers setting)`, reason);
+  constructor(code: 'callback_disabled') {
+    super(`callback is switched off for this account (the activeForUsers setting)`, code);
   }
 }
 
