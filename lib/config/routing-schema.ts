@@ -43,7 +43,7 @@ export const routingSchema = z
     ),
     reloadSeconds: setting(
       z.number().int().min(1).max(3600).default(30),
-      'How long carriers and buy rates read from the database are used before they are read again; a new rate sheet takes effect within it.',
+      "How long carriers and buy rates read from the database are used for routing before they are read again: the longest a change made by another process (the CLI, another controller, SQL by hand) takes to route calls, unless `queue.driver=redis`, where each change made through callback is signalled to every controller at once. A change made by the controller itself (the API) routes the next leg; a rate sheet dated ahead takes effect within this of its instant.",
     ),
     carrierLeaseSeconds: setting(
       z.number().int().min(3).max(3600).default(150),

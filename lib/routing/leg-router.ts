@@ -16,6 +16,12 @@ export interface RouteSource {
   buyRatesInForce(at: number): Promise<readonly RouteRate[]>;
   /** The currency of a tariff (its sell rates); null for a tariff that is gone. */
   tariffCurrency(tariffId: number): Promise<string | null>;
+  /**
+   * A number that changes whenever carriers, buy rates or tariffs change (a write of this process,
+   * or another's signal): a table read under an older one is read again at once, not after
+   * `reloadMs`, so a carrier disabled through the API carries no new leg.
+   */
+  version(): number;
 }
 
 export interface LegRouterOptions {
@@ -112,7 +118,7 @@ export class LegTries {
  * core (route-leg.ts), each leg's tries checked against the carriers' live limits.
  */
 export class LegRouter {
-  private table: { readonly at: number; readonly value: RoutingTable<RouteCarrier, RouteRate> | undefined } | undefined;
+  private table: { readonly at: number; readonly version: number; readonly value: RoutingTable<RouteCarrier, RouteRate> | undefined } | undefined;
   private loading: Promise<RoutingTable<RouteCarrier, RouteRate> | undefined> | undefined;
   /** A tariff's currency never changes; read again with each table, in case a removed tariff's id came back. */
   private currencies = new Map<number, string | null>();
@@ -162,16 +168,21 @@ export class LegRouter {
     return { terms: rate, currency };
   }
 
-  /** Undefined when no carrier is enabled. A failed reload keeps the table it had, if any. */
+  /**
+   * Undefined when no carrier is enabled. A failed reload keeps the table it had, if any. The
+   * version is taken before the reads: a change that lands while they run makes the next plan read
+   * again.
+   */
   private async currentTable(): Promise<RoutingTable<RouteCarrier, RouteRate> | undefined> {
     const { source, clock, reloadMs, logger } = this.options;
     const now = clock.now();
-    if (this.table && now - this.table.at < reloadMs) return this.table.value;
+    const version = source.version();
+    if (this.table && now - this.table.at < reloadMs && this.table.version === version) return this.table.value;
     this.loading ??= (async () => {
       try {
         const [carriers, rates] = await Promise.all([source.enabledCarriers(), source.buyRatesInForce(now)]);
         const value = carriers.length === 0 ? undefined : routingTable(carriers, rates);
-        this.table = { at: now, value };
+        this.table = { at: now, version, value };
         this.currencies = new Map();
         return value;
       } catch (error) {

@@ -24,9 +24,11 @@ function router(source: RouteSource, fields: Partial<LegRouterOptions> = {}): { 
   return { router: new LegRouter(options), clock };
 }
 
-function source(carriers: RouteCarrier[], rates: RouteRate[]): RouteSource & { reads: number } {
+function source(carriers: RouteCarrier[], rates: RouteRate[]): RouteSource & { reads: number; changes: number } {
   const counted = {
     reads: 0,
+    changes: 0,
+    version: () => counted.changes,
     enabledCarriers: async () => {
       counted.reads += 1;
       return carriers;
@@ -92,7 +94,7 @@ describe('LegRouter', () => {
   it('reads carriers and rates again only after reloadMs, and keeps the old ones when a read fails', async () => {
     const data = source([carrier(1, 'a')], [rate(1, '49', 1)]);
     let failing = false;
-    const flaky: RouteSource = { enabledCarriers: () => (failing ? Promise.reject(new Error('database away')) : data.enabledCarriers()), buyRatesInForce: data.buyRatesInForce, tariffCurrency: data.tariffCurrency };
+    const flaky: RouteSource = { ...data, enabledCarriers: () => (failing ? Promise.reject(new Error('database away')) : data.enabledCarriers()) };
     const { router: r, clock } = router(flaky);
     await Promise.all([r.plan(input, log), r.plan(input, log)]);
     expect(data.reads).toBe(1);
@@ -103,6 +105,16 @@ describe('LegRouter', () => {
     failing = true;
     expect((await (await r.plan(input, log)).next())?.carrier?.name).toBe('a');
     failing = false;
+    await r.plan(input, log);
+    expect(data.reads).toBe(2);
+  });
+
+  it('reads carriers and rates again at once when the price book changed, even within reloadMs', async () => {
+    const data = source([carrier(1, 'a')], [rate(1, '49', 1)]);
+    const { router: r } = router(data);
+    await r.plan(input, log);
+    data.changes += 1;
+    await r.plan(input, log);
     await r.plan(input, log);
     expect(data.reads).toBe(2);
   });

@@ -170,7 +170,7 @@ describe('RedisCarrierLimits without Redis', () => {
 
       const router = (carriers: ReturnType<typeof carrier>[]) =>
         new LegRouter({
-          source: { enabledCarriers: async () => carriers, buyRatesInForce: async () => carriers.map((c) => rate(c.id, '49', 1)), tariffCurrency: async () => 'USD' },
+          source: { enabledCarriers: async () => carriers, buyRatesInForce: async () => carriers.map((c) => rate(c.id, '49', 1)), tariffCurrency: async () => 'USD', version: () => 0 },
           failoverCauses: new Set(DEFAULT_FAILOVER_CAUSES),
           reloadMs: 30_000,
           limits,

@@ -3,6 +3,7 @@ import type { CarrierLimiter } from '../../routing/carrier-limiter';
 import { LegRouter } from '../../routing/leg-router';
 import type { Logger } from '../../log/logger';
 import type { Store } from '../../store';
+import { priceBookChangesOf } from '../../store/price-book-changes';
 import type { Clock } from '../../time/clock';
 import type { EngineRouting } from './context';
 
@@ -18,11 +19,13 @@ interface RouterDeps {
 /** The engine's router over the store's carriers and buy rates, with the engine's carrier limits. */
 export function legRouter(routing: EngineRouting, deps: RouterDeps): LegRouter {
   const { store, clock, logger, waitForDatabase, limits } = deps;
+  const priceBook = priceBookChangesOf(store.db);
   return new LegRouter({
     source: {
       enabledCarriers: () => waitForDatabase('read carriers', () => store.carriers.listEnabledWithGateways()),
       buyRatesInForce: (at) => waitForDatabase('read buy rates', () => store.buyRates.buyRatesInForce(at)),
       tariffCurrency: async (tariffId) => (await waitForDatabase('read tariff', () => store.tariffs.findTariffById(tariffId)))?.currency ?? null,
+      version: () => priceBook.version,
     },
     failoverCauses: new Set(routing.settings.failoverCauses),
     reloadMs: routing.settings.reloadSeconds * 1000,

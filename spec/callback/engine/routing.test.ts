@@ -125,6 +125,24 @@ describeEachDatabase('callback engine, least-cost routing with failover', (getDb
     expect(balance).toMatchObject({ reservedMinor: 0, balanceMinor: 1_000 - legs.reduce((sum, leg) => sum + (leg.costMinor ?? 0), 0) });
   });
 
+  it('stops routing through a carrier at once when it is disabled or its rates change, not a reload period later', async () => {
+    const r = await start({ routing: { reloadSeconds: 3_600 } });
+    const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
+    const account = await r.account(1_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 1_000 });
+    const carrierOfB = async (): Promise<string | null | undefined> => {
+      const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+      await r.finish(request.id);
+      return (await tries(r, request.id, carriers)).find(([role]) => role === 'B')?.[2];
+    };
+
+    expect(await carrierOfB()).toBe('alpha');
+    await r.store.buyRates.importRates((carriers[1] as Carrier).id, [{ prefix: '1', ratePerMinute: 500 }], { effectiveFrom: 0 });
+    expect(await carrierOfB()).toBe('beta');
+    await r.store.carriers.disable((carriers[1] as Carrier).id);
+    expect(await carrierOfB()).toBe('alpha');
+  });
+
   it('fails over the same way in simultaneous mode, both legs parked on one node', async () => {
     const r = await start();
     const carriers = [await carrier(r, 'alpha', 1_000), await carrier(r, 'beta', 2_000)];
