@@ -13,7 +13,8 @@ import { NodePool } from '../lib/esl/node-pool';
 import { OutboundServer } from '../lib/esl/outbound-server';
 import type { EslEvent } from '../lib/esl/wire';
 import { ownString } from '../lib/esl/wire/own-string';
-import { testLogger } from '../lib/log/logger';
+import { Writable } from 'node:stream';
+import { createLogger, testLogger, type Logger } from '../lib/log/logger';
 import { createScheduler, type Scheduler } from '../lib/scheduler';
 import { createStore } from '../lib/store';
 import { migrateToLatest, openDatabase } from '../lib/store/database';
@@ -101,6 +102,17 @@ export async function prepareBenchDatabase(db: Knex, count: number): Promise<Ben
 }
 
 /**
+ * What a production controller logs (level info, JSON lines, the format of `env=production`),
+ * built and written to a sink that drops it: its cost is part of a callback's. `LOG_TESTS=1`
+ * prints the lines instead, at debug, as in the tests.
+ */
+function productionLikeLogger(): Logger {
+  if (process.env.LOG_TESTS === '1') return testLogger();
+  const sink = new Writable({ write: (_line: unknown, _encoding, done) => done() });
+  return createLogger({ level: 'info', format: 'json', stream: sink });
+}
+
+/**
  * The controller on a prepared database (several processes may share one, each with its own
  * instance id, as an operator scales out); `cleanup` runs after it stops.
  */
@@ -108,7 +120,7 @@ export async function startControllerOn(
   options: BenchAccounts & { db: Knex; poolMax: number; simPort: number; queue: QueueSettings; instanceId?: string; cleanup?: () => Promise<void> },
 ): Promise<Controller> {
   const { db, accountIds } = options;
-  const logger = testLogger();
+  const logger = productionLikeLogger();
   const instanceId = options.instanceId ?? `bench-${process.pid}`;
   const dialed = new Map<string, number>();
 

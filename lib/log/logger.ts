@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import winston from 'winston';
 
 export type LogFormat = 'json' | 'pretty';
@@ -12,7 +13,8 @@ export interface CallLogContext {
 
 export type Logger = winston.Logger;
 
-export function createLogger(options: { level: LogLevel; format: LogFormat; silent?: boolean }): Logger {
+/** `stream`: where lines go instead of the console (the benchmarks count what writing lines costs without printing them). */
+export function createLogger(options: { level: LogLevel; format: LogFormat; silent?: boolean; stream?: Writable }): Logger {
   const format =
     options.format === 'json'
       ? winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json())
@@ -29,7 +31,7 @@ export function createLogger(options: { level: LogLevel; format: LogFormat; sile
     level: options.level,
     format,
     silent: options.silent ?? false,
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+    transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
   dropLinesNobodyTakes(logger);
   return logger;

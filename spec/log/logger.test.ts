@@ -1,28 +1,21 @@
 import { Writable } from 'node:stream';
-import winston from 'winston';
 import { createLogger, type Logger } from '../../lib/log/logger';
 
-/** The logger's output redirected into memory, its level and silence left as they are. */
-function captured(logger: Logger): string[] {
+/** A logger whose lines are written into memory (the `stream` option the benchmarks use too). */
+function captured(options: Parameters<typeof createLogger>[0]): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk: Buffer | string, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    }),
-  );
-  return lines;
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger({ ...options, stream }), lines };
 }
 
 describe('createLogger', () => {
   it('writes the lines of its level and above, and builds none below it', () => {
-    const logger = createLogger({ level: 'info', format: 'json' });
-    const lines = captured(logger);
+    const { logger, lines } = captured({ level: 'info', format: 'json' });
     const write = jest.spyOn(logger, 'write');
     logger.debug('not taken', { detail: 1 });
     expect(write).not.toHaveBeenCalled();
@@ -32,8 +25,7 @@ describe('createLogger', () => {
   });
 
   it('lets its children, and a method called detached, drop and write alike', () => {
-    const logger = createLogger({ level: 'warn', format: 'json' });
-    const lines = captured(logger);
+    const { logger, lines } = captured({ level: 'warn', format: 'json' });
     const child = logger.child({ requestId: 'r1' });
     child.info('not taken');
     const { error } = child;
@@ -43,8 +35,7 @@ describe('createLogger', () => {
   });
 
   it('follows a level and a silence changed while it runs', () => {
-    const logger = createLogger({ level: 'info', format: 'json', silent: true });
-    const lines = captured(logger);
+    const { logger, lines } = captured({ level: 'info', format: 'json', silent: true });
     logger.error('silenced');
     logger.silent = false;
     logger.debug('below the level');

@@ -36,10 +36,12 @@ export class TalkTimers {
     this.cancel();
     const limits = timeLimitPlan(plan.limitSeconds, { warningSecondsBefore: plan.warningSecondsBefore });
     const at = (seconds: number): number => plan.talkStartMs + seconds * 1000 - this.clock.now();
-    this.log.info('talk limit set', { limitSeconds: limits.hangupAtSeconds, warnAtSeconds: limits.warnAtSeconds });
+    // One line per call says the limit and that the switch holds the hard stop too; the warning
+    // and the hard stop, when they come, say so themselves.
+    this.log.info('talk limit set, hard stop handed to the switch', { limitSeconds: limits.hangupAtSeconds, warnAtSeconds: limits.warnAtSeconds });
     if (limits.warnAtSeconds !== undefined) this.handles.push(this.clock.setTimeout(() => this.fire('warning', plan.warn), at(limits.warnAtSeconds)));
     this.handles.push(this.clock.setTimeout(() => this.fire('hard stop', plan.stop), at(limits.hangupAtSeconds)));
-    this.fire('hard stop handed to the switch', () => plan.stopOnSwitch(plan.talkStartMs + limits.hangupAtSeconds * 1000));
+    this.run('hard stop handed to the switch', () => plan.stopOnSwitch(plan.talkStartMs + limits.hangupAtSeconds * 1000));
   }
 
   cancel(): void {
@@ -48,6 +50,10 @@ export class TalkTimers {
 
   private fire(what: string, action: () => Promise<void>): void {
     this.log.info(`talk limit: ${what}`);
+    this.run(what, action);
+  }
+
+  private run(what: string, action: () => Promise<void>): void {
     action().catch((error: unknown) => this.log.warn(`talk limit ${what} failed`, { error: error instanceof Error ? error.message : String(error) }));
   }
 }
