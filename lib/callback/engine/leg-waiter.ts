@@ -3,7 +3,8 @@ import { EslCommandFailed, EslInvalidArgument, NoCapacity } from '../../esl/erro
 import type { HangupCause } from '../../esl/hangup-causes';
 import type { Clock, TimerHandle } from '../../time/clock';
 import type { LegSignals } from './leg-events';
-import { SocketWindow } from './socket-window';
+import type { WindowLeg } from './socket-window';
+import { SocketWindows, type NodeChoice } from './socket-windows';
 
 /**
  * How an originated leg turned out.
@@ -28,7 +29,7 @@ export interface LegWaiterOptions {
   clock: Clock;
   /** How long an answered leg's socket may take to connect after the originate reported success. */
   socketWaitMs: number;
-  /** While this many legs are answered without their socket or launching, new socket legs wait to be originated (SocketWindow). */
+  /** While this many legs of a node are answered without their socket or launching, new socket legs wait to be originated there (SocketWindow). */
   maxLateSockets: number;
   /**
    * Resolves once the outbound server has taken in every socket queued for it and each has named
@@ -47,13 +48,13 @@ const MAX_LATE_SOCKET_MS = 2_000;
 
 /** A socket leg waiting for its session. */
 interface WaitingLeg {
-  claim(session: CallSession): void;
+  claim: (session: CallSession) => void;
   /** Sockets naming this leg that connected and are still shaking hands or proving themselves. */
   arriving: number;
   /** The give-up that came due while a socket was arriving: it applies once none is left. */
   overdue: (() => void) | undefined;
-  /** Counted in the socket window from its `+OK` until a socket names it or it ends. */
-  late: (() => void) | undefined;
+  /** Its place in its node's socket window, once it has one. */
+  window: WindowLeg | undefined;
 }
 
 /**
@@ -63,10 +64,10 @@ interface WaitingLeg {
  */
 export class LegWaiter {
   private readonly waiting = new Map<string, WaitingLeg>();
-  private readonly window: SocketWindow;
+  private readonly windows: SocketWindows;
 
   constructor(private readonly options: LegWaiterOptions) {
-    this.window = new SocketWindow({ limit: options.maxLateSockets, maxLateMs: MAX_LATE_SOCKET_MS, now: () => options.clock.now() });
+    this.windows = new SocketWindows({ limit: options.maxLateSockets, maxLateMs: MAX_LATE_SOCKET_MS, now: () => options.clock.now() });
   }
 
   /** Hands a socket session to the leg waiting for it; false for a session nobody waits for. */
@@ -89,7 +90,7 @@ export class LegWaiter {
     const leg = this.waiting.get(uuid);
     if (!leg) return () => undefined;
     leg.arriving += 1;
-    leg.late?.();
+    leg.window?.arrived();
     let gone = false;
     return () => {
       if (gone) return;
@@ -105,27 +106,26 @@ export class LegWaiter {
 
   /** Answered legs whose socket has not come yet. */
   get lateSockets(): number {
-    return this.window.late;
+    return this.windows.late;
   }
 
   /**
    * A leg originated with `&socket(...)`: answered once its session is here, whatever the
-   * BACKGROUND_JOB says later. `originate` is called once the socket window has room, and calls
-   * `accepted` once FreeSWITCH has taken the job.
+   * BACKGROUND_JOB says later. `originate` is called once the socket window of one of
+   * `nodes.among` has room, with the node picked, and calls `accepted` once FreeSWITCH has taken the job.
    */
-  socketLeg(uuid: string, originate: (accepted: () => void) => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
-    const window = this.window;
-    let launched = (): void => undefined;
-    const originated = window.room().then((over) => {
-      launched = over;
-      return originate(over);
+  socketLeg(uuid: string, nodes: NodeChoice, originate: (node: string, accepted: () => void) => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
+    const leg: WaitingLeg = { claim: () => undefined, arriving: 0, overdue: undefined, window: undefined };
+    const originated = this.windows.room(nodes).then(({ node, leg: place }) => {
+      leg.window = place;
+      return originate(node, place.launched);
     });
     const outcome = this.race(originated, ringTimeoutMs, (finish) => {
-      const leg: WaitingLeg = { claim: (session) => finish({ kind: 'answered', session }), arriving: 0, overdue: undefined, late: undefined };
+      leg.claim = (session) => finish({ kind: 'answered', session });
       this.waiting.set(uuid, leg);
       return {
         onOriginated: (giveUp) => {
-          if (leg.arriving === 0 && this.waiting.get(uuid) === leg) leg.late = window.lateLeg();
+          if (leg.arriving === 0 && this.waiting.get(uuid) === leg) leg.window?.late();
           giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE');
         },
         holdGiveUp: (giveUpNow) => {
@@ -134,13 +134,13 @@ export class LegWaiter {
           return true;
         },
         cleanup: () => {
-          leg.late?.();
+          leg.window?.gone();
           this.waiting.delete(uuid);
         },
       };
     });
     // After the race's own reaction, so that a leg answered without its socket is counted late first.
-    const over = (): void => launched();
+    const over = (): void => leg.window?.launched();
     originated.then(over, over);
     return outcome;
   }
