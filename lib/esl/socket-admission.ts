@@ -8,7 +8,7 @@ import { isUnknownChannelError } from './unknown-channel';
 /** A FreeSWITCH node as admission needs it: its name and `api` on its inbound connection. */
 export interface AdmissionNode {
   readonly name: string;
-  api(command: string, options?: { timeoutMs?: number }): Promise<string>;
+  api(command: string, options?: { quietTimeoutMs?: number }): Promise<string>;
 }
 
 export type Admission =
@@ -23,12 +23,18 @@ const CHANNEL_UUID = /^[0-9A-Za-z-]{1,64}$/;
 
 export interface AdmissionOptions {
   clock: Clock;
-  /** Each step (the node's `uuid_setvar`, the socket's `getvar`) must answer within this. */
+  /**
+   * The socket's `getvar` must answer within this, and the node must not fall silent for this
+   * long while its `uuid_setvar` waits. Only silence: under load that command queues behind
+   * hundreds of others on the node's busy inbound connection, which is no outage, and taking the
+   * wait for one would admit sessions on their peer address alone just when the proof is the
+   * only check that holds.
+   */
   timeoutMs: number;
   nonce?: () => string;
   /**
    * The nodes the peer's address belongs to. When one of them cannot be asked (its event socket
-   * is down or does not answer) and no other node knows the channel, the session is admitted on
+   * is down, or sent nothing at all for `timeoutMs`) and no other node knows the channel, the session is admitted on
    * that address alone: a call of that node must not be lost to an outage of our link to it,
    * and the connection does come from the node's own address.
    */
@@ -57,7 +63,7 @@ export async function admitSession(
   let unreachablePeerNode: AdmissionNode | undefined;
   for (const candidate of nodes) {
     try {
-      await candidate.api(`uuid_setvar ${uuid} ${PROOF_VARIABLE} ${nonce}`, { timeoutMs: options.timeoutMs });
+      await candidate.api(`uuid_setvar ${uuid} ${PROOF_VARIABLE} ${nonce}`, { quietTimeoutMs: options.timeoutMs });
       node = candidate;
       break;
     } catch (error) {

@@ -1,4 +1,4 @@
-import { EslCommandFailed, EslDisconnected } from '../../lib/esl/errors';
+import { EslCommandFailed, EslDisconnected, EslTimeout } from '../../lib/esl/errors';
 import { admitSession, PROOF_VARIABLE, type AdmissionNode } from '../../lib/esl/socket-admission';
 import { ManualClock } from '../../lib/time/clock';
 
@@ -46,5 +46,23 @@ describe('admitSession', () => {
     const other = node('fs2', new Map());
     expect(await admitSession(session(UUID, () => undefined), [down, other], { ...options, peerNodes: new Set([down]) })).toEqual({ admitted: true, node: 'fs1', unproven: true });
     expect(await admitSession(session(UUID, () => undefined), [other, down], { ...options, peerNodes: new Set([other]) })).toMatchObject({ admitted: false });
+  });
+
+  it("asks the node to fall silent, not to answer in time, before the session is admitted on its peer address alone: a busy node is waited for", async () => {
+    const asked: unknown[] = [];
+    const channel = new Map<string, string>();
+    const fs1 = node('fs1', new Map([[UUID, channel]]));
+    const busy: AdmissionNode = {
+      name: 'fs1',
+      api: (command, apiOptions) => {
+        asked.push(apiOptions);
+        return fs1.api(command);
+      },
+    };
+    const admission = await admitSession(session(UUID, () => channel.get(PROOF_VARIABLE)), [busy], { ...options, peerNodes: new Set([busy]) });
+    expect(admission).toEqual({ admitted: true, node: 'fs1' });
+    expect(asked).toEqual([{ quietTimeoutMs: 1_000 }]);
+    const silent: AdmissionNode = { name: 'fs1', api: () => Promise.reject(new EslTimeout('api uuid_setvar', 1_000)) };
+    expect(await admitSession(session(UUID, () => undefined), [silent], { ...options, peerNodes: new Set([silent]) })).toEqual({ admitted: true, node: 'fs1', unproven: true });
   });
 });
