@@ -1,6 +1,7 @@
 import type { CallSession } from '../../esl/call-session';
 import { EslCommandFailed, EslInvalidArgument, NoCapacity } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
+import { errorText } from '../../esl/listeners';
 import type { Clock, TimerHandle } from '../../time/clock';
 import type { LegSignals } from './leg-events';
 import type { WindowLeg } from './socket-window';
@@ -14,7 +15,8 @@ import { SocketWindows, type NodeChoice } from './socket-windows';
  */
 export type LegOutcome =
   | { readonly kind: 'answered'; readonly session: CallSession | undefined }
-  | { readonly kind: 'failed'; readonly cause: HangupCause; readonly orphan: boolean };
+  | { readonly kind: 'failed'; readonly cause: HangupCause; readonly orphan: false }
+  | { readonly kind: 'failed'; readonly cause: HangupCause; readonly orphan: true; /** Why it was given up, for the log. */ readonly givenUp: string };
 
 /** The cause an originate failure stands for; 'unknown' when the leg may still come up (§2: lost connection). */
 export function causeOfOriginateError(error: unknown): HangupCause | 'unknown' {
@@ -45,6 +47,9 @@ export interface LegWaiterOptions {
  * answer, and a queue of two seconds of its pace keeps it taking one in at every turn.
  */
 const MAX_LATE_SOCKET_MS = 2_000;
+
+/** Gives the leg up after `afterMs`, unless it settles first. */
+type GiveUp = (afterMs: number, cause: HangupCause, why: string) => void;
 
 /** A socket leg waiting for its session. */
 interface WaitingLeg {
@@ -126,7 +131,7 @@ export class LegWaiter {
       return {
         onOriginated: (giveUp) => {
           if (leg.arriving === 0 && this.waiting.get(uuid) === leg) leg.window?.late();
-          giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE');
+          giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE', `answered, but no socket named it within ${this.options.socketWaitMs} ms of its +OK`);
         },
         holdGiveUp: (giveUpNow) => {
           if (leg.arriving === 0) return false;
@@ -158,7 +163,7 @@ export class LegWaiter {
     originate: Promise<unknown>,
     ringTimeoutMs: number,
     setup: (finish: (outcome: LegOutcome) => void) => {
-      onOriginated: (giveUp: (afterMs: number, cause: HangupCause) => void) => void;
+      onOriginated: (giveUp: GiveUp) => void;
       /** True when the give-up, now due, must wait: `giveUpNow` is then called when it applies. */
       holdGiveUp: (giveUpNow: () => void) => boolean;
       cleanup: () => void;
@@ -174,9 +179,9 @@ export class LegWaiter {
         hooks.cleanup();
         resolve(outcome);
       };
-      const giveUp = (afterMs: number, cause: HangupCause): void => {
+      const giveUp: GiveUp = (afterMs, cause, why) => {
         if (settled || timer) return;
-        const giveUpNow = (): void => finish({ kind: 'failed', cause, orphan: true });
+        const giveUpNow = (): void => finish({ kind: 'failed', cause, orphan: true, givenUp: why });
         const takenIn = this.options.socketsTakenIn ?? (() => Promise.resolve());
         timer = this.options.clock.setTimeout(() => {
           // A socket still queued for a busy controller names its leg once taken in: then it is held.
@@ -191,7 +196,10 @@ export class LegWaiter {
         (error: unknown) => {
           const cause = causeOfOriginateError(error);
           // The connection to the node dropped mid-originate: the leg may still ring and answer.
-          if (cause === 'unknown') giveUp(ringTimeoutMs + this.options.socketWaitMs, 'NETWORK_OUT_OF_ORDER');
+          if (cause === 'unknown') {
+            const waitMs = ringTimeoutMs + this.options.socketWaitMs;
+            giveUp(waitMs, 'NETWORK_OUT_OF_ORDER', `its originate's result was lost (${errorText(error)}) and it did not come up within ${waitMs} ms`);
+          }
           else finish({ kind: 'failed', cause, orphan: false });
         },
       );

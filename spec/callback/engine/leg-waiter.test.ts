@@ -28,7 +28,7 @@ function rig(options: { maxLateSockets?: number; socketsTakenIn?: () => Promise<
   return { clock, waiter, wait, outcome: () => outcome, settlements: () => settlements };
 }
 
-const GIVEN_UP = { kind: 'failed', cause: 'NORMAL_TEMPORARY_FAILURE', orphan: true };
+const GIVEN_UP = { kind: 'failed', cause: 'NORMAL_TEMPORARY_FAILURE', orphan: true, givenUp: 'answered, but no socket named it within 10000 ms of its +OK' };
 
 describe('LegWaiter socket legs', () => {
   it('gives a leg whose socket never connects up as an orphan once the socket wait after its +OK is over', async () => {
@@ -118,7 +118,7 @@ describe('LegWaiter socket legs', () => {
     expect(outcome()).toBeUndefined();
     arrived();
     await clock.advance(0);
-    expect(outcome()).toEqual({ kind: 'failed', cause: 'NETWORK_OUT_OF_ORDER', orphan: true });
+    expect(outcome()).toEqual({ kind: 'failed', cause: 'NETWORK_OUT_OF_ORDER', orphan: true, givenUp: "its originate's result was lost (Error: connection dropped) and it did not come up within 40000 ms" });
   });
 
   it('fails a leg whose originate failed at once, a socket arriving or not, and ignores sockets for legs nobody waits for', async () => {
