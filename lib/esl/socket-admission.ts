@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../time/clock';
 import type { CallSession } from './call-session';
 import { EslDisconnected, EslTimeout } from './errors';
 import { errorText } from './listeners';
@@ -22,13 +21,12 @@ export const PROOF_VARIABLE = 'callback_socket_proof';
 const CHANNEL_UUID = /^[0-9A-Za-z-]{1,64}$/;
 
 export interface AdmissionOptions {
-  clock: Clock;
   /**
-   * The socket's `getvar` must answer within this, and the node must not fall silent for this
-   * long while its `uuid_setvar` waits. Only silence: under load that command queues behind
-   * hundreds of others on the node's busy inbound connection, which is no outage, and taking the
-   * wait for one would admit sessions on their peer address alone just when the proof is the
-   * only check that holds.
+   * Neither the node (its `uuid_setvar`) nor the socket (its `getvar`) may fall silent for this
+   * long while a step waits. Only silence: under load `uuid_setvar` queues behind hundreds of
+   * commands on the node's busy inbound connection, which is no outage, and taking that wait for
+   * one would admit sessions on their peer address alone just when the proof is the only check
+   * that holds; and a long turn of ours is not the socket's silence (a real leg was refused so).
    */
   timeoutMs: number;
   nonce?: () => string;
@@ -78,22 +76,10 @@ export async function admitSession(
     const why = failures.length > 0 ? ` (${failures.join('; ')})` : '';
     return { admitted: false, reason: `no configured FreeSWITCH node has channel ${uuid}${why}` };
   }
-  const read = await withDeadline(options.clock, options.timeoutMs, (signal) => session.getVariable(PROOF_VARIABLE, { signal })).catch(
-    (error: unknown) => ({ failed: errorText(error) }),
-  );
+  const read = await session.getVariable(PROOF_VARIABLE, { quietTimeoutMs: options.timeoutMs }).catch((error: unknown) => ({ failed: errorText(error) }));
   if (read !== nonce) {
     const got = typeof read === 'object' && read !== null ? read.failed : 'a different value';
     return { admitted: false, reason: `the socket does not control channel ${uuid} on ${node.name}: getvar gave ${got}` };
   }
   return { admitted: true, node: node.name };
-}
-
-async function withDeadline<T>(clock: Clock, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const timer = clock.setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
-  try {
-    return await run(controller.signal);
-  } finally {
-    timer.cancel();
-  }
 }
