@@ -1,6 +1,7 @@
 import type { E164 } from '../../../lib/domain/phone-number';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
+import { memoryLogger } from '../../support/esl-fakes';
 
 const OTHER_SOURCE = '+12025550303' as E164;
 /** LegWaiter's MAX_LATE_SOCKET_MS and the engine's default socket wait. */
@@ -15,8 +16,9 @@ describeEachDatabase('callback engine, one socket window per node', (getDb, dbEn
     rig = undefined;
   });
 
-  it("keeps dialing on the other node while a node's answered leg never gets its socket, and dials that node again once the leg is given up", async () => {
-    const r = (rig = await startEngineRig(getDb(), dbEngine, { nodes: 2 }));
+  it("keeps dialing on the other node while a node's answered leg never gets its socket, and dials that node again once the leg is given up, saying why", async () => {
+    const { logger, records } = memoryLogger();
+    const r = (rig = await startEngineRig(getDb(), dbEngine, { nodes: 2, logger }));
     const [fs1, fs2] = r.sims;
     if (!fs1 || !fs2) throw new Error('two nodes expected');
     for (const sim of r.sims) {
@@ -45,6 +47,9 @@ describeEachDatabase('callback engine, one socket window per node', (getDb, dbEn
     const done = await r.finish(stuck.id);
     expect(done).toMatchObject({ state: 'completed', attempts: 2 });
     expect(fs1.channel(lostLeg)?.hangupCause).toBeDefined();
+    expect(records.filter((record) => record.level === 'warn' && record.legUuid === lostLeg).map((record) => [record.message, record.why])).toEqual([
+      ['gave a leg up; hanging it up in case it is up', `answered, but no socket named it within ${SOCKET_WAIT_MS} ms of its +OK`],
+    ]);
     expect(await r.finish(next.id)).toMatchObject({ state: 'completed', attempts: 1 });
   });
 });
