@@ -100,7 +100,7 @@ const socketServer = z
     ),
     maxLateSockets: setting(
       z.number().int().min(1).max(100_000).default(DEFAULT_MAX_LATE_SOCKETS),
-      "While this many legs A are answered but their outbound socket is not taken in yet, or originated but not yet taken by FreeSWITCH, new legs A wait to be dialed (as they do while one socket has waited 2 s): a busy controller then queues no more sockets than it takes in before FreeSWITCH gives up on them (25 s).",
+      "Per FreeSWITCH node: while this many of its legs A are answered but their outbound socket is not taken in yet, or originated but not yet taken by FreeSWITCH, new legs A wait to be dialed there (as they do while one of its sockets has waited 2 s and no younger one came meanwhile), and go to another node that may carry them: a busy controller then queues no more sockets than it takes in before FreeSWITCH gives up on them (25 s), and one node's trouble does not hold up the others.",
     ),
   })
   .transform((value) => ({ ...value, advertiseHost: value.advertiseHost ?? value.host }))

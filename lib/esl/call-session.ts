@@ -260,10 +260,12 @@ export class CallSession {
   }
 
   /** `getvar`: the live value, or undefined when unset. */
-  async getVariable(name: string, options: StepOptions = {}): Promise<string | undefined> {
+  /** `quietTimeoutMs`: fails with EslTimeout once FreeSWITCH has sent nothing on this socket for that long (RequestOptions). */
+  async getVariable(name: string, options: StepOptions & { quietTimeoutMs?: number } = {}): Promise<string | undefined> {
     checkVariableName('name', name);
+    const { quietTimeoutMs } = options;
     return this.track<string | undefined>(`getvar ${name}`, options.signal, (pending) => {
-      this.connection.request('command-reply', `getvar ${name}`, { label: 'getvar' }).then(
+      this.connection.request('command-reply', `getvar ${name}`, quietTimeoutMs === undefined ? { label: 'getvar' } : { label: 'getvar', quietTimeoutMs }).then(
         (reply) => pending.succeed(reply.text === UNSET_VARIABLE ? undefined : reply.text),
         (error: Error) => pending.fail(this.stepError(error, 'getvar')),
       );

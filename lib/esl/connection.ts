@@ -27,6 +27,13 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Rejects the caller with EslTimeout; the reply, when it comes, is still consumed in order. */
   timeoutMs?: number;
+  /**
+   * Rejects the caller with EslTimeout once the peer has sent nothing at all for this long while
+   * the command waits: a link that keeps answering other commands (or sending events) is busy,
+   * not gone, and is waited for however long its queue is. Decided after the loop has read what
+   * came meanwhile, so a long turn of ours does not count as the peer's silence.
+   */
+  quietTimeoutMs?: number;
   /** How the command appears in logs and errors; defaults to its first word (never `auth <password>`). */
   label?: string;
   /**
@@ -108,6 +115,8 @@ export class EslConnection {
   private readonly listeners: Listeners<ConnectionEvents>;
   private readonly logger: Logger;
   private readonly clock: Clock;
+  /** When the peer last sent anything. */
+  private heardAt: number;
 
   constructor(
     private readonly transport: EslTransport,
@@ -117,6 +126,7 @@ export class EslConnection {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.pipelineDepth = Math.max(1, options.pipelineDepth ?? 1);
+    this.heardAt = this.clock.now();
     this.onReply = options.onReply;
     this.listeners = new Listeners(this.logger);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -154,7 +164,9 @@ export class EslConnection {
     return new Promise<ReplyOf<K>>((resolve, reject) => {
       let timer: TimerHandle | undefined;
       let detachAbort: () => void = () => undefined;
+      let finished = false;
       const finish = (): void => {
+        finished = true;
         timer?.cancel();
         detachAbort();
       };
@@ -192,6 +204,19 @@ export class EslConnection {
       if (options.timeoutMs !== undefined) {
         const timeoutMs = options.timeoutMs;
         timer = this.clock.setTimeout(() => giveUp(new EslTimeout(label, timeoutMs)), timeoutMs);
+      } else if (options.quietTimeoutMs !== undefined) {
+        const quietMs = options.quietTimeoutMs;
+        const check = (): void => {
+          // In the check phase: after the poll phase has read what the peer sent during our turn.
+          setImmediate(() => {
+            if (finished) return;
+            const due = Math.max(this.heardAt, pending.queuedAt) + quietMs;
+            const now = this.clock.now();
+            if (now >= due) giveUp(new EslTimeout(label, quietMs));
+            else timer = this.clock.setTimeout(check, due - now);
+          });
+        };
+        timer = this.clock.setTimeout(check, quietMs);
       }
       this.queue.push(pending);
       this.pump();
@@ -241,6 +266,7 @@ export class EslConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closeInfo) return;
+    this.heardAt = this.clock.now();
     let frames: EslFrame[];
     let failure: { error: unknown } | undefined;
     try {

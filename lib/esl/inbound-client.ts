@@ -64,6 +64,11 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
+export interface ApiOptions extends CommandOptions {
+  /** Instead of `timeoutMs`: times out only while the node sends nothing at all (RequestOptions.quietTimeoutMs). */
+  quietTimeoutMs?: number;
+}
+
 export interface BgapiOptions extends CommandOptions {
   /** Told when FreeSWITCH has taken the job, before its result. */
   onAccepted?: () => void;
@@ -167,7 +172,7 @@ export class InboundClient {
   }
 
   /** `api <command>` (runs inline on FreeSWITCH, blocking this connection's events meanwhile). */
-  async api(command: string, options: CommandOptions = {}): Promise<string> {
+  async api(command: string, options: ApiOptions = {}): Promise<string> {
     const connection = this.readyConnection('api');
     const body = await connection.api(command, options);
     return parseCommandResult(command.split(' ', 1)[0] ?? command, body);

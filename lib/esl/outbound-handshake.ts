@@ -17,6 +17,7 @@ export interface OutboundSessionOptions {
   /** Extra events after `myevents` (needs `full` on the socket app); false for none. */
   events?: readonly string[] | false;
   customSubclasses?: readonly string[];
+  /** How long FreeSWITCH may send nothing while a handshake command waits (RequestOptions.quietTimeoutMs). */
   handshakeTimeoutMs?: number;
   hangupCompleteWaitMs?: number;
   /** How long a peer has to confirm our hangup before its socket is dropped (default 5 s). */
@@ -51,7 +52,9 @@ export async function startOutbound(transport: EslTransport, options: OutboundSe
   };
   let session: CallSession;
   try {
-    const reply = await connection.request('channel-data', 'connect', { timeoutMs });
+    // Quiet, not total: decided after the loop has read what came, so one long turn of a busy
+    // controller does not fail every handshake whose reply is already in its socket buffer.
+    const reply = await connection.request('channel-data', 'connect', { quietTimeoutMs: timeoutMs });
     if (!reply.channel.headers.get('Unique-ID')) throw new EslProtocolError('connect reply without Unique-ID');
     const lingering = options.linger ?? true;
     const sessionOptions: ConstructorParameters<typeof CallSession>[0] = { connection, channel: reply.channel, logger: options.logger, clock, lingering };
@@ -76,7 +79,7 @@ export async function acceptOutbound(transport: EslTransport, options: OutboundS
 async function subscribe(connection: EslConnection, session: CallSession, options: OutboundSessionOptions, timeoutMs: number): Promise<void> {
   // For the handshake's own lines; the session makes its own per line (it names the channel too).
   const logger = callLogger(options.logger, { legUuid: session.uuid });
-  const step = { timeoutMs, pipelined: true };
+  const step = { quietTimeoutMs: timeoutMs, pipelined: true };
   const myevents = connection.command('myevents', step);
   const linger = session.lingering ? connection.request('command-reply', 'linger', step) : undefined;
   const events = options.events === false ? [] : (options.events ?? OUTBOUND_EVENTS);

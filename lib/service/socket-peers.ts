@@ -57,7 +57,7 @@ export function socketPeerPolicy(options: SocketPeerOptions): PeerPolicy {
     async admit(session, peer) {
       const first = await nodesAt(plainAddress(peer));
       const ordered = [...first, ...options.nodes.map((node) => node.client).filter((client) => !first.has(client))];
-      return admitSession(session, ordered, { clock: options.clock, timeoutMs, peerNodes: first });
+      return admitSession(session, ordered, { timeoutMs, peerNodes: first });
     },
   };
 }

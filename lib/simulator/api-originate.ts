@@ -34,7 +34,7 @@ export async function originateApi(core: SwitchCore, args: string): Promise<ApiR
   if (!result.ok) return { body: `-ERR ${result.cause}\n` };
   const session = result.session;
   enterDialplan(session.channel);
-  if (app.value.app.toLowerCase() === 'socket' && core.config.races.originateSocket === 'socket-first') {
+  if (app.value.app.toLowerCase() === 'socket' && core.config.races.originateSocket === 'socket-first' && !session.farEnd?.socketLost) {
     const socket = parseSocketArg(app.value.arg);
     if (socket.ok) session.preconnected = await connectTcp(socket.value.host, socket.value.port);
   }

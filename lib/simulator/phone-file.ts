@@ -15,6 +15,7 @@ const phoneSchema: z.ZodType<PhoneBehaviour> = z.discriminatedUnion('kind', [
     hangupAfterMs: afterMs,
     faxTone: z.boolean().optional(),
     fax: z.object({ pages: z.number().int().min(1), durationMs: afterMs }).optional(),
+    socketLost: z.boolean().optional(),
   }),
   z.object({ kind: z.literal('busy'), afterMs }),
   z.object({ kind: z.literal('no-answer') }),

@@ -79,10 +79,11 @@ export interface InCallScript {
   hangupAfterMs?: number;
   faxTone?: boolean;
   fax?: FaxSender;
+  socketLost?: boolean;
 }
 
 export function inCallScript(phone: PhoneBehaviour): InCallScript {
-  return phone.kind === 'answer' ? { dtmf: phone.dtmf, hangupAfterMs: phone.hangupAfterMs, faxTone: phone.faxTone, fax: phone.fax } : {};
+  return phone.kind === 'answer' ? { dtmf: phone.dtmf, hangupAfterMs: phone.hangupAfterMs, faxTone: phone.faxTone, fax: phone.fax, socketLost: phone.socketLost } : {};
 }
 
 /** What the far end sends to `rxfax`: nothing (a voice phone), or its fax. */

@@ -23,6 +23,11 @@ export type PhoneBehaviour =
       faxTone?: boolean;
       /** A fax machine that sends this many pages, taking `durationMs` (default 20 s) once `rxfax` runs. */
       fax?: FaxSender;
+      /**
+       * The leg's outbound socket never reaches the controller: its connect is lost on the way (a
+       * route that drops it), so FreeSWITCH's connect blocks and the answered leg stays up.
+       */
+      socketLost?: boolean;
     }
   | { kind: 'busy'; afterMs?: number }
   | { kind: 'no-answer' }

@@ -244,6 +244,75 @@ describe('EslConnection', () => {
     expect(clock.pending).toBe(0);
   });
 
+  describe('quiet timeout', () => {
+    /** Lets the timeout decide: it does so in the check phase, after the poll phase. */
+    const checkPhase = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+    it('times a command out once the peer has sent nothing at all for that long', async () => {
+      const { connection, clock } = setup();
+      const pending = connection.api('uuid_setvar u1 v 1', { quietTimeoutMs: 1000 });
+      let failure: unknown;
+      pending.catch((error: unknown) => (failure = error));
+      await clock.advance(999);
+      await checkPhase();
+      expect(failure).toBeUndefined();
+      await clock.advance(1);
+      await checkPhase();
+      await flushAsync();
+      expect(failure).toBeInstanceOf(EslTimeout);
+      expect(clock.pending).toBe(0);
+    });
+
+    it('waits for a command behind others on a busy link as long as the peer keeps sending, then times out on its silence', async () => {
+      const transport = new FakeTransport();
+      const { logger } = memoryLogger();
+      const clock = new ManualClock();
+      const connection = new EslConnection(transport, { name: 'test', logger, clock });
+      const ahead = connection.api('status');
+      const proof = connection.api('uuid_setvar u1 v 1', { quietTimeoutMs: 1000 });
+      let outcome: unknown;
+      proof.then(
+        (body) => (outcome = body),
+        (error: unknown) => (outcome = error),
+      );
+      for (let i = 0; i < 5; i += 1) {
+        await clock.advance(900);
+        transport.receive(eventBytes('HEARTBEAT', undefined, {}));
+        await checkPhase();
+      }
+      expect(outcome).toBeUndefined();
+      transport.receive(reply.api('UP\n'));
+      await ahead;
+      await flushAsync();
+      expect(transport.commandLines()).toEqual(['api status', 'api uuid_setvar u1 v 1']);
+      await clock.advance(999);
+      await checkPhase();
+      expect(outcome).toBeUndefined();
+      await clock.advance(1);
+      await checkPhase();
+      await flushAsync();
+      expect(outcome).toBeInstanceOf(EslTimeout);
+    });
+
+    it('takes a reply read in the same loop turn as the deadline, not the timeout', async () => {
+      // Timers fired by hand, in one synchronous run, as Node fires those due after a long turn.
+      let now = 0;
+      const due: Array<() => void> = [];
+      const clock = { now: () => now, setTimeout: (callback: () => void) => (due.push(callback), { cancel: () => undefined }) };
+      const transport = new FakeTransport();
+      const connection = new EslConnection(transport, { name: 'test', logger: memoryLogger().logger, clock });
+      const proof = connection.api('uuid_setvar u1 v 1', { quietTimeoutMs: 1000 });
+      await flushAsync();
+      now = 5_000;
+      due.splice(0).forEach((fire) => fire());
+      // The poll phase then reads the reply that came meanwhile, before the check phase decides.
+      transport.receive(reply.api('+OK\n'));
+      await checkPhase();
+      await expect(proof).resolves.toBe('+OK\n');
+      expect(due).toEqual([]);
+    });
+  });
+
   it('survives a throwing event listener', () => {
     const { transport, connection, events, records } = setup();
     connection.on('event', () => {

@@ -1,6 +1,5 @@
-import { EslCommandFailed, EslDisconnected } from '../../lib/esl/errors';
+import { EslCommandFailed, EslDisconnected, EslTimeout } from '../../lib/esl/errors';
 import { admitSession, PROOF_VARIABLE, type AdmissionNode } from '../../lib/esl/socket-admission';
-import { ManualClock } from '../../lib/time/clock';
 
 const UUID = '5e55a0e0-0000-4000-8000-000000000001';
 
@@ -24,7 +23,7 @@ function session(uuid: string, read: () => string | undefined): { uuid: string; 
   return { uuid, getVariable: async () => read() };
 }
 
-const options = { clock: new ManualClock(), timeoutMs: 1_000, nonce: () => 'n0nce' };
+const options = { timeoutMs: 1_000, nonce: () => 'n0nce' };
 
 describe('admitSession', () => {
   it('admits the socket that reads back the value its node wrote into the channel, naming that node', async () => {
@@ -46,5 +45,30 @@ describe('admitSession', () => {
     const other = node('fs2', new Map());
     expect(await admitSession(session(UUID, () => undefined), [down, other], { ...options, peerNodes: new Set([down]) })).toEqual({ admitted: true, node: 'fs1', unproven: true });
     expect(await admitSession(session(UUID, () => undefined), [other, down], { ...options, peerNodes: new Set([other]) })).toMatchObject({ admitted: false });
+  });
+
+  it('fails a step only when the node or the socket falls silent, so that a busy node is waited for rather than taken as unreachable', async () => {
+    const asked: unknown[] = [];
+    const channel = new Map<string, string>();
+    const fs1 = node('fs1', new Map([[UUID, channel]]));
+    const busy: AdmissionNode = {
+      name: 'fs1',
+      api: (command, apiOptions) => {
+        asked.push(apiOptions);
+        return fs1.api(command);
+      },
+    };
+    const socket = {
+      uuid: UUID,
+      getVariable: (name: string, readOptions?: unknown) => {
+        asked.push(readOptions);
+        return Promise.resolve(channel.get(name));
+      },
+    };
+    const admission = await admitSession(socket, [busy], { ...options, peerNodes: new Set([busy]) });
+    expect(admission).toEqual({ admitted: true, node: 'fs1' });
+    expect(asked).toEqual([{ quietTimeoutMs: 1_000 }, { quietTimeoutMs: 1_000 }]);
+    const silent: AdmissionNode = { name: 'fs1', api: () => Promise.reject(new EslTimeout('api uuid_setvar', 1_000)) };
+    expect(await admitSession(session(UUID, () => undefined), [silent], { ...options, peerNodes: new Set([silent]) })).toEqual({ admitted: true, node: 'fs1', unproven: true });
   });
 });

@@ -33,6 +33,20 @@ describe('simulator outbound socket', () => {
     expect(job.body).toBe(`+OK ${S}\n`);
   });
 
+  it('reports an answered leg whose socket is lost on the way, which never connects and stays up until it is hung up', async () => {
+    f.sim.setPhone('1001', { kind: 'answer', socketLost: true });
+    const control = await f.inbound();
+    await control.request('event plain BACKGROUND_JOB CHANNEL_HANGUP_COMPLETE');
+    await control.request(`bgapi originate {origination_uuid=${S}}sofia/gateway/carrier/1001 '&socket(127.0.0.1:${f.out.port} async full)'`);
+    expect((await control.event('BACKGROUND_JOB')).body).toBe(`+OK ${S}\n`);
+    await f.clock.advance(60_000);
+    expect(f.out.connections).toHaveLength(0);
+    expect(f.sim.channel(S)?.answerState).toBe('answered');
+    expect(f.sim.channel(S)?.hangupCause).toBeUndefined();
+    expect(await f.inbound().then((client) => client.api(`uuid_kill ${S}`))).toBe('+OK\n');
+    expect((await control.event('CHANNEL_HANGUP_COMPLETE')).headers.get('Unique-ID')).toBe(S);
+  });
+
   it('hands an unanswered inbound call to the socket, which can answer it', async () => {
     const watcher = await f.watcher();
     await f.sim.placeInboundCall({ uuid: S, destination: '8000', callerIdNumber: '+15551234', socket: { host: '127.0.0.1', port: f.out.port } });

@@ -94,6 +94,8 @@ export interface RigOptions {
   eslPortOf?: (simulatorPort: number, index: number) => Promise<number>;
   /** The rig's clock, made beforehand by a test that gives it to parts it builds itself (a shared carrier limiter). */
   clock?: SteppingClock;
+  /** For a test that reads the log (a recording logger); silent by default. */
+  logger?: Logger;
 }
 
 export interface EngineRig {
@@ -179,7 +181,7 @@ function queryCounter(db: Knex): { readonly inFlight: () => number; readonly see
 
 export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options: RigOptions = {}): Promise<EngineRig> {
   const clock = options.clock ?? new SteppingClock();
-  const logger = testLogger();
+  const logger = options.logger ?? testLogger();
   const store = createStore(db, () => clock.now());
   const queries = queryCounter(db);
   // Without the world rates: tests dial destinations outside the tariff to see them refused.

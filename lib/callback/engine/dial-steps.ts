@@ -83,6 +83,7 @@ export async function reportOutcome(host: FlowHost, leg: LiveLeg, outcome: LegOu
     leg.failureCause = outcome.cause;
     if (outcome.orphan) {
       leg.mayBeUp = true;
+      leg.log.warn('gave a leg up; hanging it up in case it is up', { role: leg.role, cause: outcome.cause, why: outcome.givenUp });
       await leg.control.hangup('NORMAL_CLEARING').catch((error: unknown) => leg.log.warn('could not hang up an orphaned leg', { error: String(error) }));
     }
     leg.log.info('leg failed', { role: leg.role, cause: outcome.cause });

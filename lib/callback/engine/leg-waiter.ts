@@ -1,9 +1,11 @@
 import type { CallSession } from '../../esl/call-session';
 import { EslCommandFailed, EslInvalidArgument, NoCapacity } from '../../esl/errors';
 import type { HangupCause } from '../../esl/hangup-causes';
+import { errorText } from '../../esl/listeners';
 import type { Clock, TimerHandle } from '../../time/clock';
 import type { LegSignals } from './leg-events';
-import { SocketWindow } from './socket-window';
+import type { WindowLeg } from './socket-window';
+import { SocketWindows, type NodeChoice } from './socket-windows';
 
 /**
  * How an originated leg turned out.
@@ -13,7 +15,8 @@ import { SocketWindow } from './socket-window';
  */
 export type LegOutcome =
   | { readonly kind: 'answered'; readonly session: CallSession | undefined }
-  | { readonly kind: 'failed'; readonly cause: HangupCause; readonly orphan: boolean };
+  | { readonly kind: 'failed'; readonly cause: HangupCause; readonly orphan: false }
+  | { readonly kind: 'failed'; readonly cause: HangupCause; readonly orphan: true; /** Why it was given up, for the log. */ readonly givenUp: string };
 
 /** The cause an originate failure stands for; 'unknown' when the leg may still come up (§2: lost connection). */
 export function causeOfOriginateError(error: unknown): HangupCause | 'unknown' {
@@ -28,7 +31,7 @@ export interface LegWaiterOptions {
   clock: Clock;
   /** How long an answered leg's socket may take to connect after the originate reported success. */
   socketWaitMs: number;
-  /** While this many legs are answered without their socket or launching, new socket legs wait to be originated (SocketWindow). */
+  /** While this many legs of a node are answered without their socket or launching, new socket legs wait to be originated there (SocketWindow). */
   maxLateSockets: number;
   /**
    * Resolves once the outbound server has taken in every socket queued for it and each has named
@@ -45,15 +48,18 @@ export interface LegWaiterOptions {
  */
 const MAX_LATE_SOCKET_MS = 2_000;
 
+/** Gives the leg up after `afterMs`, unless it settles first. */
+type GiveUp = (afterMs: number, cause: HangupCause, why: string) => void;
+
 /** A socket leg waiting for its session. */
 interface WaitingLeg {
-  claim(session: CallSession): void;
+  claim: (session: CallSession) => void;
   /** Sockets naming this leg that connected and are still shaking hands or proving themselves. */
   arriving: number;
   /** The give-up that came due while a socket was arriving: it applies once none is left. */
   overdue: (() => void) | undefined;
-  /** Counted in the socket window from its `+OK` until a socket names it or it ends. */
-  late: (() => void) | undefined;
+  /** Its place in its node's socket window, once it has one. */
+  window: WindowLeg | undefined;
 }
 
 /**
@@ -63,10 +69,10 @@ interface WaitingLeg {
  */
 export class LegWaiter {
   private readonly waiting = new Map<string, WaitingLeg>();
-  private readonly window: SocketWindow;
+  private readonly windows: SocketWindows;
 
   constructor(private readonly options: LegWaiterOptions) {
-    this.window = new SocketWindow({ limit: options.maxLateSockets, maxLateMs: MAX_LATE_SOCKET_MS, now: () => options.clock.now() });
+    this.windows = new SocketWindows({ limit: options.maxLateSockets, maxLateMs: MAX_LATE_SOCKET_MS, now: () => options.clock.now() });
   }
 
   /** Hands a socket session to the leg waiting for it; false for a session nobody waits for. */
@@ -89,7 +95,7 @@ export class LegWaiter {
     const leg = this.waiting.get(uuid);
     if (!leg) return () => undefined;
     leg.arriving += 1;
-    leg.late?.();
+    leg.window?.arrived();
     let gone = false;
     return () => {
       if (gone) return;
@@ -105,28 +111,27 @@ export class LegWaiter {
 
   /** Answered legs whose socket has not come yet. */
   get lateSockets(): number {
-    return this.window.late;
+    return this.windows.late;
   }
 
   /**
    * A leg originated with `&socket(...)`: answered once its session is here, whatever the
-   * BACKGROUND_JOB says later. `originate` is called once the socket window has room, and calls
-   * `accepted` once FreeSWITCH has taken the job.
+   * BACKGROUND_JOB says later. `originate` is called once the socket window of one of
+   * `nodes.among` has room, with the node picked, and calls `accepted` once FreeSWITCH has taken the job.
    */
-  socketLeg(uuid: string, originate: (accepted: () => void) => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
-    const window = this.window;
-    let launched = (): void => undefined;
-    const originated = window.room().then((over) => {
-      launched = over;
-      return originate(over);
+  socketLeg(uuid: string, nodes: NodeChoice, originate: (node: string, accepted: () => void) => Promise<unknown>, ringTimeoutMs: number): Promise<LegOutcome> {
+    const leg: WaitingLeg = { claim: () => undefined, arriving: 0, overdue: undefined, window: undefined };
+    const originated = this.windows.room(nodes).then(({ node, leg: place }) => {
+      leg.window = place;
+      return originate(node, place.launched);
     });
     const outcome = this.race(originated, ringTimeoutMs, (finish) => {
-      const leg: WaitingLeg = { claim: (session) => finish({ kind: 'answered', session }), arriving: 0, overdue: undefined, late: undefined };
+      leg.claim = (session) => finish({ kind: 'answered', session });
       this.waiting.set(uuid, leg);
       return {
         onOriginated: (giveUp) => {
-          if (leg.arriving === 0 && this.waiting.get(uuid) === leg) leg.late = window.lateLeg();
-          giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE');
+          if (leg.arriving === 0 && this.waiting.get(uuid) === leg) leg.window?.late();
+          giveUp(this.options.socketWaitMs, 'NORMAL_TEMPORARY_FAILURE', `answered, but no socket named it within ${this.options.socketWaitMs} ms of its +OK`);
         },
         holdGiveUp: (giveUpNow) => {
           if (leg.arriving === 0) return false;
@@ -134,13 +139,13 @@ export class LegWaiter {
           return true;
         },
         cleanup: () => {
-          leg.late?.();
+          leg.window?.gone();
           this.waiting.delete(uuid);
         },
       };
     });
     // After the race's own reaction, so that a leg answered without its socket is counted late first.
-    const over = (): void => launched();
+    const over = (): void => leg.window?.launched();
     originated.then(over, over);
     return outcome;
   }
@@ -158,7 +163,7 @@ export class LegWaiter {
     originate: Promise<unknown>,
     ringTimeoutMs: number,
     setup: (finish: (outcome: LegOutcome) => void) => {
-      onOriginated: (giveUp: (afterMs: number, cause: HangupCause) => void) => void;
+      onOriginated: (giveUp: GiveUp) => void;
       /** True when the give-up, now due, must wait: `giveUpNow` is then called when it applies. */
       holdGiveUp: (giveUpNow: () => void) => boolean;
       cleanup: () => void;
@@ -174,9 +179,9 @@ export class LegWaiter {
         hooks.cleanup();
         resolve(outcome);
       };
-      const giveUp = (afterMs: number, cause: HangupCause): void => {
+      const giveUp: GiveUp = (afterMs, cause, why) => {
         if (settled || timer) return;
-        const giveUpNow = (): void => finish({ kind: 'failed', cause, orphan: true });
+        const giveUpNow = (): void => finish({ kind: 'failed', cause, orphan: true, givenUp: why });
         const takenIn = this.options.socketsTakenIn ?? (() => Promise.resolve());
         timer = this.options.clock.setTimeout(() => {
           // A socket still queued for a busy controller names its leg once taken in: then it is held.
@@ -191,7 +196,10 @@ export class LegWaiter {
         (error: unknown) => {
           const cause = causeOfOriginateError(error);
           // The connection to the node dropped mid-originate: the leg may still ring and answer.
-          if (cause === 'unknown') giveUp(ringTimeoutMs + this.options.socketWaitMs, 'NETWORK_OUT_OF_ORDER');
+          if (cause === 'unknown') {
+            const waitMs = ringTimeoutMs + this.options.socketWaitMs;
+            giveUp(waitMs, 'NETWORK_OUT_OF_ORDER', `its originate's result was lost (${errorText(error)}) and it did not come up within ${waitMs} ms`);
+          }
           else finish({ kind: 'failed', cause, orphan: false });
         },
       );

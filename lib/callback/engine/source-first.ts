@@ -101,13 +101,13 @@ export class SourceFirstFlow implements ModeFlow {
   private async answerOnSocket(leg: LiveLeg, nodes: readonly string[], request: (node: string) => OriginateRequest): Promise<LegOutcome> {
     const { ctx } = this.host;
     // Picking a node can fail (every node full): that is this try's originate failing.
-    const originate = async (accepted: () => void): Promise<unknown> => {
-      const node = ctx.telephony.pickNode(1, nodes);
+    const choice = { among: nodes, pick: (open: readonly string[]) => ctx.telephony.pickNode(1, open) };
+    const originate = (node: string, accepted: () => void): Promise<unknown> => {
       leg.node = node;
       return ctx.telephony.originate(request(node), { node, onAccepted: accepted });
     };
     followProgress(this.host, leg);
-    const outcome = await ctx.waiter.socketLeg(leg.uuid, originate, ctx.settings.waitTimeSeconds * 1000);
+    const outcome = await ctx.waiter.socketLeg(leg.uuid, choice, originate, ctx.settings.waitTimeSeconds * 1000);
     if (outcome.kind === 'answered' && outcome.session) {
       const session = outcome.session;
       // The socket's copy of A's events: it may come before (or instead of) the inbound one.

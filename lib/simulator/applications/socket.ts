@@ -19,6 +19,11 @@ export const socket: Application = {
       return;
     }
     channel.setVar('socket_host', target.value.host);
+    if (session.farEnd?.socketLost) {
+      // The connect blocks until the leg is hung up (the far end, or the controller giving it up).
+      await session.wait({});
+      return;
+    }
     const tcp = session.preconnected ?? (await connectTcp(target.value.host, target.value.port));
     session.preconnected = undefined;
     if (!tcp) {

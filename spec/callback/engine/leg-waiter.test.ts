@@ -1,4 +1,5 @@
 import { LegWaiter, type LegOutcome } from '../../../lib/callback/engine/leg-waiter';
+import type { NodeChoice } from '../../../lib/callback/engine/socket-windows';
 import type { CallSession } from '../../../lib/esl/call-session';
 import { EslCommandFailed } from '../../../lib/esl/errors';
 import { ManualClock } from '../../../lib/time/clock';
@@ -6,6 +7,7 @@ import { ManualClock } from '../../../lib/time/clock';
 const UUID = 'a0000000-0000-4000-8000-000000000001';
 const SOCKET_WAIT_MS = 10_000;
 const RING_MS = 30_000;
+const ONE_NODE: NodeChoice = { among: ['fs1'], pick: (open) => open[0]! };
 
 /** The waiter only reads a session's uuid. */
 function sessionOf(uuid: string): CallSession {
@@ -18,7 +20,7 @@ function rig(options: { maxLateSockets?: number; socketsTakenIn?: () => Promise<
   let outcome: LegOutcome | undefined;
   let settlements = 0;
   const wait = (originate: () => Promise<unknown> = () => Promise.resolve('+OK')): void => {
-    void waiter.socketLeg(UUID, originate, RING_MS).then((result) => {
+    void waiter.socketLeg(UUID, ONE_NODE, originate, RING_MS).then((result) => {
       settlements += 1;
       outcome = result;
     });
@@ -26,7 +28,7 @@ function rig(options: { maxLateSockets?: number; socketsTakenIn?: () => Promise<
   return { clock, waiter, wait, outcome: () => outcome, settlements: () => settlements };
 }
 
-const GIVEN_UP = { kind: 'failed', cause: 'NORMAL_TEMPORARY_FAILURE', orphan: true };
+const GIVEN_UP = { kind: 'failed', cause: 'NORMAL_TEMPORARY_FAILURE', orphan: true, givenUp: 'answered, but no socket named it within 10000 ms of its +OK' };
 
 describe('LegWaiter socket legs', () => {
   it('gives a leg whose socket never connects up as an orphan once the socket wait after its +OK is over', async () => {
@@ -116,7 +118,7 @@ describe('LegWaiter socket legs', () => {
     expect(outcome()).toBeUndefined();
     arrived();
     await clock.advance(0);
-    expect(outcome()).toEqual({ kind: 'failed', cause: 'NETWORK_OUT_OF_ORDER', orphan: true });
+    expect(outcome()).toEqual({ kind: 'failed', cause: 'NETWORK_OUT_OF_ORDER', orphan: true, givenUp: "its originate's result was lost (Error: connection dropped) and it did not come up within 40000 ms" });
   });
 
   it('fails a leg whose originate failed at once, a socket arriving or not, and ignores sockets for legs nobody waits for', async () => {
@@ -169,20 +171,23 @@ describe('LegWaiter socket window', () => {
     const clock = new ManualClock();
     const waiter = new LegWaiter({ clock, socketWaitMs: SOCKET_WAIT_MS, maxLateSockets });
     const originated: number[] = [];
+    const onNode = new Map<number, string>();
     const outcomes = new Map<number, LegOutcome>();
-    const leg = (i: number, result: (accepted: () => void) => Promise<unknown> = () => Promise.resolve('+OK')): void => {
+    const leg = (i: number, result: (accepted: () => void) => Promise<unknown> = () => Promise.resolve('+OK'), nodes: NodeChoice = ONE_NODE): void => {
       void waiter
         .socketLeg(
           uuidOf(i),
-          (accepted) => {
+          nodes,
+          (node, accepted) => {
             originated.push(i);
+            onNode.set(i, node);
             return result(accepted);
           },
           RING_MS,
         )
         .then((outcome) => outcomes.set(i, outcome));
     };
-    return { clock, waiter, leg, originated, outcomes };
+    return { clock, waiter, leg, originated, onNode, outcomes };
   }
 
   it('originates no new leg while as many answered legs wait for their socket, and one more for each socket that comes', async () => {
@@ -246,5 +251,41 @@ describe('LegWaiter socket window', () => {
     expect(originated).toEqual([1, 2, 3]);
     expect(outcomes.get(2)).toEqual({ kind: 'failed', cause: 'USER_BUSY', orphan: false });
     expect(waiter.lateSockets).toBe(1);
+  });
+
+  it("dials the other node while one node's answered leg waits for a socket that never comes, and that node again once it is given up", async () => {
+    const { clock, waiter, leg, originated, onNode, outcomes } = windowRig(100);
+    const either: NodeChoice = { among: ['fs1', 'fs2'], pick: (open) => open[0]! };
+    leg(1, undefined, either);
+    await clock.advance(2_000);
+    expect(onNode.get(1)).toBe('fs1');
+    expect(waiter.lateSockets).toBe(1);
+    leg(2, undefined, either);
+    leg(3, undefined, { among: ['fs1'], pick: (open) => open[0]! });
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2]);
+    expect(onNode.get(2)).toBe('fs2');
+    await clock.advance(SOCKET_WAIT_MS - 2_000);
+    expect(outcomes.get(1)).toEqual(GIVEN_UP);
+    expect(originated).toEqual([1, 2, 3]);
+    expect(onNode.get(3)).toBe('fs1');
+  });
+
+  it("reopens a node once a socket of a leg answered after its oldest late leg arrives, though that leg still waits", async () => {
+    const { clock, waiter, leg, originated, outcomes } = windowRig(100);
+    leg(1);
+    await clock.advance(500);
+    leg(2);
+    await clock.advance(1_500);
+    leg(3);
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2]);
+    const arrived = waiter.arriving(uuidOf(2));
+    await clock.advance(0);
+    expect(originated).toEqual([1, 2, 3]);
+    expect(waiter.offer(sessionOf(uuidOf(2)))).toBe(true);
+    arrived();
+    expect(outcomes.get(1)).toBeUndefined();
+    expect(waiter.lateSockets).toBe(2);
   });
 });
