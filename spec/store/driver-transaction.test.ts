@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { asLastStatement, createStore, inTransaction, type Store } from '../../lib/store';
+import { beginFailed, runOnConnection, type DriverClient } from '../../lib/store/driver-statement';
 import { inDriverTransaction } from '../../lib/store/driver-transaction';
 import { preparedUpdate } from '../../lib/store/prepared-statement';
 import { isUniqueViolation } from '../../lib/store/sql-errors';
@@ -279,6 +280,26 @@ describeEachDatabase('a store transaction on the driver connection', (getDb, eng
       }
       expect((await store.accounts.findById(account.id))?.name).toBe(account.name);
       expect(poolOf(db).numUsed()).toBe(0);
+    });
+
+    (engine === 'mariadb' ? it : it.skip)('tells a failed BEGIN from a failed statement after it in one packet', async () => {
+      const client = getDb().client as DriverClient;
+      const connection = (await client.acquireConnection()) as object;
+      try {
+        // A statement failing after its BEGIN ran: a transaction is open.
+        const afterBegin = await runOnConnection(client, connection, 'select * from no_such_table', [], true, { begin: true, commit: false }).catch((error: unknown) => error);
+        expect(afterBegin).toBeInstanceOf(Error);
+        expect(beginFailed(afterBegin)).toBe(false);
+        await runOnConnection(client, connection, 'ROLLBACK', [], true);
+        // Inside an XA transaction the server refuses BEGIN itself: the statement after it never ran.
+        await runOnConnection(client, connection, "XA START 'maria4-begin-test'", [], true);
+        const beginRefused = await runOnConnection(client, connection, 'select 1', [], true, { begin: true, commit: false }).catch((error: unknown) => error);
+        expect(beginFailed(beginRefused)).toBe(true);
+      } finally {
+        await runOnConnection(client, connection, "XA END 'maria4-begin-test'", [], true).catch(() => undefined);
+        await runOnConnection(client, connection, "XA ROLLBACK 'maria4-begin-test'", [], true).catch(() => undefined);
+        await client.releaseConnection(connection);
+      }
     });
 
     it('sends BEGIN on its own before a query builder, and nothing at all for a transaction that sent nothing', async () => {
