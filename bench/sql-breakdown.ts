@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpuBefore);
       await profiler?.stop();
       const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;
-      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}, ${mode}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(sql.commits / calls, 1)} commits per callback, ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
+      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}, ${mode}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(sql.commits / calls, 1)} commits per callback, ${round(sql.roundTrips / calls, 1)} round trips per callback, ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
       console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
     } finally {
       sql.stop();

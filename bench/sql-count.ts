@@ -5,6 +5,8 @@ interface QueryData {
   readonly sql?: unknown;
   /** Set on a statement sent inside a transaction (BEGIN and COMMIT included). */
   readonly __knexTxId?: unknown;
+  /** Set on a statement sent in one packet with the one before or after it (a BEGIN or COMMIT on MariaDB, `driver-statement.ts`). */
+  readonly sharesRoundTrip?: unknown;
 }
 
 const WRITE = /^\s*(?:insert|update|delete|replace)\b/i;
@@ -14,16 +16,19 @@ const COMMIT = /^\s*commit\b/i;
  * Counts the statements a knex instance sends (knex emits `query` for each, inside a transaction
  * too, BEGIN and COMMIT included), in total and by shape: the SQL with its placeholders, a list
  * of them (`in (?, ?, ?)`, a multi-row insert) folded to one, so that one statement's variants
- * count together. A count of statements, unlike a time, does not depend on the machine.
+ * count together; and the round trips they took (a statement sent in one packet with another
+ * says so). A count of statements, unlike a time, does not depend on the machine.
  */
 export class SqlCounter {
   private total = 0;
   private committed = 0;
+  private trips = 0;
   private readonly shapes = new Map<string, number>();
   /** Each SQL text's shape: the hot statements send the same few texts again and again, and the regexes cost the CPU the benchmarks measure. */
   private readonly shapeBySql = new Map<string, string>();
   private readonly listener = (data: QueryData): void => {
     this.total += 1;
+    if (data.sharesRoundTrip !== true) this.trips += 1;
     const sql = typeof data.sql === 'string' ? data.sql : String(data.sql);
     // A write outside a transaction commits on its own (autocommit); a transaction commits once.
     if (COMMIT.test(sql) || (data.__knexTxId === undefined && WRITE.test(sql))) this.committed += 1;
@@ -48,6 +53,11 @@ export class SqlCounter {
     return this.committed;
   }
 
+  /** Round trips to the database: the statements, less those sent in one packet with another (on SQLite, the statements). */
+  get roundTrips(): number {
+    return this.trips;
+  }
+
   /** Shapes by how often they were sent, most frequent first. */
   breakdown(): { shape: string; count: number }[] {
     return [...this.shapes].map(([shape, count]) => ({ shape, count })).sort((a, b) => b.count - a.count || a.shape.localeCompare(b.shape));
@@ -56,6 +66,7 @@ export class SqlCounter {
   reset(): void {
     this.total = 0;
     this.committed = 0;
+    this.trips = 0;
     this.shapes.clear();
   }
 

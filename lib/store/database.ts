@@ -78,6 +78,10 @@ function openMysql(url: string, pool: { min: number; max: number } | undefined):
       // strings past 2^53 so that rows.ts refuses them instead of silently rounding.
       supportBigNumbers: true,
       bigNumberStrings: false,
+      // A transaction's BEGIN and COMMIT ride in one packet with its first and last statements
+      // (driver-transaction.ts, issue #20). Safe only because no SQL is ever built from input:
+      // every value is a binding, which mysql2 escapes into a literal no value can break out of.
+      multipleStatements: true,
     },
     pool: pool ?? { min: 0, max: 10 },
   });

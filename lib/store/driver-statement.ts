@@ -18,6 +18,8 @@ interface QueryEvent {
   readonly __knexUid: unknown;
   readonly __knexTxId: unknown;
   readonly __knexQueryUid: string;
+  /** Sent in the same packet as the statement next to it (a transaction's BEGIN or COMMIT on MariaDB): no round trip of its own. */
+  readonly sharesRoundTrip: boolean;
 }
 
 /** The part of knex's client (a transaction's client answers the transaction's connection) used here. */
@@ -51,11 +53,35 @@ interface SqliteConnection extends KnexConnection {
 }
 
 interface MysqlConnection extends KnexConnection {
-  query(sql: string, bindings: readonly Binding[], done: (error: Error | null, result: unknown) => void): void;
+  query(sql: string, bindings: readonly Binding[], done: (error: Error | null, result: unknown) => void): MysqlQuery;
 }
 
-/** On the client of a transaction of `driver-transaction.ts`: its connection, used without asking the client for it. */
-export const TRANSACTION_CONNECTION = Symbol('the connection of a store transaction');
+/** mysql2's command for one query packet: it emits `fields` as each statement of the packet has answered its header (an OK packet: at once). */
+interface MysqlQuery {
+  once(event: 'fields', listener: () => void): unknown;
+}
+
+/** A store transaction (`driver-transaction.ts`), which sends a statement on its connection itself (it may carry its BEGIN or COMMIT). */
+export interface TransactionChannel {
+  run(sql: string, bindings: readonly Binding[]): Promise<DriverAnswer>;
+}
+
+/** On the client of a transaction of `driver-transaction.ts`: the transaction, used without asking the client for its connection. */
+export const TRANSACTION_CHANNEL = Symbol('a store transaction');
+
+/**
+ * Statements sent in one packet with a statement on MariaDB (with mysql2's `multipleStatements`):
+ * its transaction's BEGIN before it, its COMMIT after it. Each is a round trip less (issue #20).
+ */
+export interface Companions {
+  readonly begin: boolean;
+  readonly commit: boolean;
+}
+
+const ALONE: Companions = { begin: false, commit: false };
+
+/** Set on the error of a packet whose BEGIN failed (so no transaction was opened): see beginFailed. */
+const BEGIN_FAILED = Symbol('the BEGIN sent with this statement failed');
 
 let queryCount = 0;
 
@@ -73,11 +99,11 @@ let queryCount = 0;
 export async function runOnDriver(db: Knex, sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
   const transaction = isTransaction(db);
   if (transaction && db.isCompleted()) throw new Error(`Transaction query already complete: ${sql}`);
-  const client = db.client as DriverClient & { readonly [TRANSACTION_CONNECTION]?: KnexConnection };
+  const client = db.client as DriverClient & { readonly [TRANSACTION_CHANNEL]?: TransactionChannel };
   const mysql = isMysql(db);
   if (transaction) {
-    const own = client[TRANSACTION_CONNECTION];
-    if (own !== undefined) return runOnConnection(client, own, sql, bindings, mysql);
+    const own = client[TRANSACTION_CHANNEL];
+    if (own !== undefined) return own.run(sql, bindings);
   } else if (!mysql) {
     const idle = idleSqliteConnection(client);
     if (idle !== undefined) return runOnConnection(client, idle, sql, bindings, false);
@@ -103,20 +129,45 @@ function idleSqliteConnection(client: DriverClient): SqliteConnection | undefine
   return pool.free?.[0]?.resource as SqliteConnection | undefined;
 }
 
-/** One statement on `connection`, with knex's `query`, `query-response` and `query-error` events (see runOnDriver). */
-export async function runOnConnection(client: DriverClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean): Promise<DriverAnswer> {
-  queryCount += 1;
-  const event: QueryEvent = { sql, bindings, method: 'raw', __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: `driver-${queryCount}` };
+/**
+ * One statement on `connection`, with knex's `query`, `query-response` and `query-error` events
+ * (see runOnDriver). On MariaDB `companions` may send the transaction's BEGIN before it and its
+ * COMMIT after it in the same packet: each fires its events as when sent alone (so statements
+ * and commits count as before), marked as sharing the statement's round trip. The server runs a
+ * packet's statements in order and stops at the first that fails, so a COMMIT after a failed
+ * statement is not run; a failed BEGIN is told by `beginFailed(error)`.
+ */
+export async function runOnConnection(client: DriverClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean, companions: Companions = ALONE): Promise<DriverAnswer> {
+  const begin = companions.begin ? queryEvent(connection, 'BEGIN;', NO_BINDINGS, true) : undefined;
+  const event = queryEvent(connection, sql, bindings, false);
+  const commit = companions.commit ? queryEvent(connection, 'COMMIT;', NO_BINDINGS, true) : undefined;
+  if (begin) client.emit('query', begin);
   client.emit('query', event);
+  if (commit) client.emit('query', commit);
   try {
-    const answer = mysql ? await runOnMysql(connection as MysqlConnection, sql, bindings) : runOnSqlite(connection as SqliteConnection, sql, bindings);
+    const answer = mysql ? await runOnMysql(connection as MysqlConnection, sql, bindings, companions) : runOnSqlite(connection as SqliteConnection, sql, bindings);
+    if (begin) client.emit('query-response', NO_ANSWER, begin);
     client.emit('query-response', answer, event);
+    if (commit) client.emit('query-response', NO_ANSWER, commit);
     return answer;
   } catch (error) {
     if (hasMessage(error)) error.message = `${sql} - ${error.message}`;
     client.emit('query-error', error, event);
     throw error;
   }
+}
+
+/** Whether `error`, thrown by runOnConnection for a statement sent with its BEGIN, came from the BEGIN: no transaction was opened. */
+export function beginFailed(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && BEGIN_FAILED in error;
+}
+
+const NO_ANSWER: DriverAnswer = { rows: undefined, changes: 0, insertId: undefined };
+const NO_BINDINGS: readonly Binding[] = [];
+
+function queryEvent(connection: KnexConnection, sql: string, bindings: readonly Binding[], sharesRoundTrip: boolean): QueryEvent {
+  queryCount += 1;
+  return { sql, bindings, method: 'raw', __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: `driver-${queryCount}`, sharesRoundTrip };
 }
 
 /** Not `instanceof Error`: better-sqlite3's native addon makes its errors in the realm that loaded it first (jest runs each file in its own). */
@@ -137,24 +188,38 @@ function runOnSqlite(connection: SqliteConnection, sql: string, bindings: readon
   return { rows: undefined, changes, insertId: typeof lastInsertRowid === 'number' ? lastInsertRowid : undefined };
 }
 
-/** mysql2 answers a read's rows as an array, a write's ResultSetHeader as an object. */
-function runOnMysql(connection: MysqlConnection, sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
+/**
+ * mysql2 answers a read's rows as an array, a write's ResultSetHeader as an object; a packet of
+ * several statements, an array of those answers (the statement's is after its BEGIN's).
+ */
+function runOnMysql(connection: MysqlConnection, sql: string, bindings: readonly Binding[], companions: Companions): Promise<DriverAnswer> {
+  const fused = companions.begin || companions.commit;
+  const packet = fused ? `${companions.begin ? 'BEGIN;\n' : ''}${sql}${companions.commit ? ';\nCOMMIT;' : ''}` : sql;
   return new Promise((resolve, reject) => {
-    connection.query(sql, bindings, (error, result) => {
+    let begun = false;
+    const query = connection.query(packet, bindings, (error, result) => {
       if (error) {
+        if (companions.begin && !begun) Object.defineProperty(error, BEGIN_FAILED, { value: true });
         reject(error);
         return;
       }
-      if (Array.isArray(result)) {
-        resolve({ rows: result, changes: undefined, insertId: undefined });
-        return;
-      }
-      const header = (typeof result === 'object' && result !== null ? result : {}) as { affectedRows?: unknown; insertId?: unknown };
-      resolve({
-        rows: undefined,
-        changes: typeof header.affectedRows === 'number' ? header.affectedRows : undefined,
-        insertId: typeof header.insertId === 'number' ? header.insertId : undefined,
-      });
+      resolve(answerOf(fused ? (result as unknown[])[companions.begin ? 1 : 0] : result));
     });
+    // BEGIN is the packet's first statement and answers an OK packet: its `fields` come before any error of the statement after it.
+    if (companions.begin) {
+      query.once('fields', () => {
+        begun = true;
+      });
+    }
   });
+}
+
+function answerOf(result: unknown): DriverAnswer {
+  if (Array.isArray(result)) return { rows: result, changes: undefined, insertId: undefined };
+  const header = (typeof result === 'object' && result !== null ? result : {}) as { affectedRows?: unknown; insertId?: unknown };
+  return {
+    rows: undefined,
+    changes: typeof header.affectedRows === 'number' ? header.affectedRows : undefined,
+    insertId: typeof header.insertId === 'number' ? header.insertId : undefined,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { runOnConnection, TRANSACTION_CONNECTION, type DriverClient } from './driver-statement';
+import { beginFailed, runOnConnection, TRANSACTION_CHANNEL, type Binding, type DriverAnswer, type DriverClient, type TransactionChannel } from './driver-statement';
 import { isMysql } from './schema';
 
 /** knex's own words for a statement sent on a transaction that has ended. */
@@ -23,7 +23,12 @@ let transactionCount = 0;
  * settles once it has committed or rolled back. A transaction inside it is refused: no caller
  * nests one (a repository joins the caller's). The connection is taken from knex's pool and given
  * back, so on SQLite, whose one connection it is, every other statement waits for the COMMIT.
- * BEGIN, COMMIT and ROLLBACK are sent as knex sends them, its `query` events included.
+ * BEGIN, COMMIT and ROLLBACK fire knex's `query` events as knex sends them.
+ *
+ * On MariaDB a round trip is saved at each end (issue #20): BEGIN goes in one packet with the
+ * first statement (a builder's statement, which knex sends itself, gets it on its own before it),
+ * and the work may send its last statement with the COMMIT (`asLastStatement`). A transaction
+ * that sent nothing sends neither.
  */
 export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   // A BEGIN inside an open transaction would commit it on MariaDB (and fail on SQLite).
@@ -34,30 +39,37 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
   transactionCount += 1;
   connection.__knexTxId = `store-trx${transactionCount}`;
   try {
-    await runOnConnection(root, connection, 'BEGIN;', [], mysql);
-    const transaction = new DriverTransaction(db, connection);
+    // SQLite has no round trips to save: its BEGIN is sent as knex sends it.
+    if (!mysql) await runOnConnection(root, connection, 'BEGIN;', [], false);
+    const transaction = new DriverTransaction(db, root, connection, mysql);
     let value: T;
     try {
       value = await work(transaction.knex);
     } catch (error) {
-      transaction.end();
-      await runOnConnection(root, connection, 'ROLLBACK', [], mysql).catch(() => undefined);
-      transaction.settle(Promise.reject(error));
+      await transaction.rollBack(error);
       throw error;
     }
-    transaction.end();
-    try {
-      await runOnConnection(root, connection, 'COMMIT;', [], mysql);
-    } catch (error) {
-      transaction.settle(Promise.reject(error));
-      throw error;
-    }
-    transaction.settle(Promise.resolve(value));
+    await transaction.commit(value);
     return value;
   } finally {
     delete connection.__knexTxId;
     await root.releaseConnection(connection);
   }
+}
+
+/**
+ * Sends the statement `send` makes (a repository's write: one built statement) with the
+ * transaction's COMMIT, in one packet on MariaDB: a round trip less (issue #20). Only the one who
+ * opened the transaction knows that nothing follows, so only it may say so, and only for a
+ * statement whose failure it lets fail the transaction: if the statement fails, the COMMIT is not
+ * run and the transaction rolls back with that error even if the work goes on. Anything sent after
+ * it is refused; should `send` make no built statement (a builder's, or none), the COMMIT is sent
+ * after the work as usual. Elsewhere (SQLite, not a store transaction) `send` just runs.
+ */
+export function asLastStatement<T>(trx: Knex, send: () => Promise<T>): Promise<T> {
+  const transaction = (trx.client as { readonly [TRANSACTION_CHANNEL]?: TransactionChannel })[TRANSACTION_CHANNEL];
+  if (transaction instanceof DriverTransaction) transaction.commitWithNextStatement();
+  return send();
 }
 
 /** What knex's client is made into for one transaction. */
@@ -66,19 +78,33 @@ interface TransactionClient extends DriverClient {
   raw(...args: unknown[]): unknown;
 }
 
+/** Where a transaction stands on the server: nothing sent yet (BEGIN pending, MariaDB), open, or ended. */
+type Stage = 'unopened' | 'open' | 'committed' | 'failed';
+
 /** The knex a transaction's work gets: builders, `raw` and built statements, all on its one connection. */
-class DriverTransaction {
+class DriverTransaction implements TransactionChannel {
   readonly knex: Knex.Transaction;
+  private stage: Stage;
+  /** The error that ended it before its work did: a failed BEGIN, or its last statement failing with its COMMIT. */
+  private failure: { readonly error: unknown } | undefined;
+  private commitNext = false;
+  /** From the COMMIT or ROLLBACK (or the last statement) on, nothing more is sent on it. */
   private completed = false;
   private settleExecution: (outcome: Promise<unknown>) => void = () => undefined;
 
-  constructor(db: Knex, connection: object) {
+  constructor(
+    db: Knex,
+    private readonly root: DriverClient,
+    private readonly connection: object,
+    private readonly mysql: boolean,
+  ) {
+    this.stage = mysql ? 'unopened' : 'open';
     // knex's own client, with the connection answered in place of the pool's (a transaction client as knex makes one).
     const client = Object.assign(Object.create(db.client as object) as TransactionClient, {
       transacting: true,
       pool: undefined,
-      [TRANSACTION_CONNECTION]: connection,
-      acquireConnection: () => (this.completed ? Promise.reject(new Error(`${COMPLETED}: the statement came after its COMMIT or ROLLBACK`)) : Promise.resolve(connection)),
+      [TRANSACTION_CHANNEL]: this,
+      acquireConnection: () => this.connectionForBuilder(),
       releaseConnection: () => Promise.resolve(),
     });
     const executionPromise = new Promise<unknown>((resolve) => {
@@ -100,12 +126,81 @@ class DriverTransaction {
     }) as unknown as Knex.Transaction;
   }
 
-  /** From now on nothing more is sent on it (knex marks a transaction completed when it sends COMMIT or ROLLBACK). */
-  end(): void {
-    this.completed = true;
+  commitWithNextStatement(): void {
+    if (this.mysql) this.commitNext = true;
   }
 
-  settle(outcome: Promise<unknown>): void {
-    this.settleExecution(outcome);
+  /** A built statement (`runOnDriver`), with the BEGIN still to be sent and the COMMIT it was asked to carry. */
+  async run(sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
+    if (this.completed) throw new Error(`${COMPLETED}: ${sql}`);
+    const begin = this.stage === 'unopened';
+    const commit = this.commitNext;
+    this.commitNext = false;
+    if (begin) this.stage = 'open';
+    if (commit) this.completed = true;
+    try {
+      const answer = await runOnConnection(this.root, this.connection, sql, bindings, this.mysql, begin || commit ? { begin, commit } : undefined);
+      if (commit) this.stage = 'committed';
+      return answer;
+    } catch (error) {
+      if (commit || (begin && beginFailed(error))) this.fail(error);
+      throw error;
+    }
+  }
+
+  /** A builder's statement, which knex sends itself: the BEGIN goes on its own before it, and a COMMIT asked for is sent after the work. */
+  private async connectionForBuilder(): Promise<object> {
+    if (this.completed) throw new Error(`${COMPLETED}: the statement came after its COMMIT or ROLLBACK`);
+    this.commitNext = false;
+    if (this.stage === 'unopened') {
+      this.stage = 'open';
+      try {
+        await runOnConnection(this.root, this.connection, 'BEGIN;', [], true);
+      } catch (error) {
+        this.fail(error);
+        throw error;
+      }
+    }
+    return this.connection;
+  }
+
+  private fail(error: unknown): void {
+    this.completed = true;
+    this.stage = 'failed';
+    this.failure ??= { error };
+  }
+
+  /** After the work: COMMIT, unless its last statement carried it or nothing was sent; a failure of its own first. */
+  async commit(value: unknown): Promise<void> {
+    this.completed = true;
+    if (this.failure) {
+      await this.rollBack(this.failure.error);
+      throw this.failure.error;
+    }
+    if (this.stage === 'open') {
+      try {
+        await runOnConnection(this.root, this.connection, 'COMMIT;', [], this.mysql);
+      } catch (error) {
+        this.settleExecution(Promise.reject(error));
+        throw error;
+      }
+    }
+    this.settleExecution(Promise.resolve(value));
+  }
+
+  /**
+   * After the work failed, or a failure of the transaction's own: ROLLBACK, unless nothing is open
+   * (a failed ROLLBACK is not reported over the error: the server drops an unfinished transaction
+   * with its connection). A work that fails after its last statement committed has its writes
+   * landed all the same: there is nothing left to roll back.
+   */
+  async rollBack(error: unknown): Promise<void> {
+    this.completed = true;
+    if (this.stage === 'committed') {
+      this.settleExecution(Promise.resolve(undefined));
+      return;
+    }
+    if (this.stage !== 'unopened') await runOnConnection(this.root, this.connection, 'ROLLBACK', [], this.mysql).catch(() => undefined);
+    this.settleExecution(Promise.reject(error));
   }
 }

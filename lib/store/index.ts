@@ -100,6 +100,7 @@ export function inTransaction<T>(db: Knex, work: (store: Store) => Promise<T>, c
   return inDriverTransaction(db, (trx) => work(createStore(trx, clock)));
 }
 
+export { asLastStatement } from './driver-transaction';
 export { openDatabase, migrateToLatest, rollbackAll, pendingMigrations, isMysql } from './database';
 export type { DatabaseSettings } from './database-settings';
 export { InvalidStoreInput, StoreConflict } from './validation';

@@ -4,6 +4,7 @@ import type { MinorUnits } from '../domain/money';
 import { Repository, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { columnsOf, preparedInsert, preparedRows, preparedUpdate } from './prepared-statement';
 import { isMysql } from './schema';
+import { asLastStatement } from './driver-transaction';
 import { isUniqueViolation } from './sql-errors';
 import { guidField, idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
 
@@ -174,8 +175,13 @@ export class ReservationsRepository extends Repository {
    *
    * One INSERT per hold, not one of many rows: a multi-row INSERT reports one id, and which ids
    * its other rows got depends on the dialect and, on MariaDB, on `innodb_autoinc_lock_mode`.
+   *
+   * The last INSERT carries the transaction's COMMIT (`asLastStatement`, a round trip less on
+   * MariaDB) when the write is a transaction of its own, or when the caller's transaction ends
+   * with it (`endsTransaction`: the caller sends nothing after it and lets its failure fail the
+   * transaction).
    */
-  async reserveEachFor(owner: ReservationOwner, holds: ReadonlyArray<HoldRequest>): Promise<Reservation[] | null> {
+  async reserveEachFor(owner: ReservationOwner, holds: ReadonlyArray<HoldRequest>, options: { readonly endsTransaction?: boolean } = {}): Promise<Reservation[] | null> {
     const parsedOwner = parseInput(ownerField, owner, 'reservation owner');
     if (holds.length === 0) throw new StoreConflict('a hold write needs at least one hold');
     const parsed = holds.map(({ amount, ...references }) => ({
@@ -183,18 +189,19 @@ export class ReservationsRepository extends Repository {
       refs: parseInput(referencesSchema, references, 'reservation references'),
     }));
     const key = parsed.find(({ refs }) => refs.holdKey !== null)?.refs.holdKey;
-    if (key === undefined || key === null) return this.hold(parsedOwner, parsed);
+    const endsTransaction = !this.db.isTransaction || options.endsTransaction === true;
+    if (key === undefined || key === null) return this.hold(parsedOwner, parsed, endsTransaction);
     try {
-      return await this.hold(parsedOwner, parsed);
+      return await this.hold(parsedOwner, parsed, endsTransaction);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       if (this.db.isTransaction) throw new HoldKeyRace(key);
       // The other try has committed by now (the key is there): a new transaction sees its holds.
-      return this.hold(parsedOwner, parsed.map(({ amount, refs }) => ({ amount, refs: { ...refs, firstTry: false } })));
+      return this.hold(parsedOwner, parsed.map(({ amount, refs }) => ({ amount, refs: { ...refs, firstTry: false } })), true);
     }
   }
 
-  private hold(owner: ReservationOwner, holds: ReadonlyArray<ParsedHold>): Promise<Reservation[] | null> {
+  private hold(owner: ReservationOwner, holds: ReadonlyArray<ParsedHold>, endsTransaction: boolean): Promise<Reservation[] | null> {
     const funds = fundsOf(owner);
     return this.atomically(async (trx) => {
       const now = this.clock();
@@ -212,7 +219,7 @@ export class ReservationsRepository extends Repository {
       );
       if (held === 0) return null;
       const written: Reservation[] = [];
-      for (const { amount, refs } of holds) {
+      for (const [index, { amount, refs }] of holds.entries()) {
         const row: Omit<ReservationRow, 'id'> = {
           ...funds.ownerColumns,
           request_id: refs.requestId,
@@ -225,7 +232,8 @@ export class ReservationsRepository extends Repository {
           updated_at: now,
         };
         // Every column is what was just written: no read back (one statement less per hold).
-        const id = await preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
+        const insert = (): Promise<number> => preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
+        const id = await (endsTransaction && index === holds.length - 1 ? asLastStatement(trx, insert) : insert());
         written.push(toReservation({ ...row, id }));
       }
       return written;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { MONEY_MAX_MINOR } from '../../lib/domain/money';
+import { REQUEST_INPUT_CHECKS } from '../../lib/store/callback-requests';
 import { CDR_INPUT_CHECKS } from '../../lib/store/cdrs';
 import { LEG_INPUT_CHECKS } from '../../lib/store/legs';
 import { isJsonObject, isPlainRecord } from '../../lib/store/plain-input';
@@ -12,7 +13,7 @@ import { isJsonObject, isPlainRecord } from '../../lib/store/plain-input';
  * value, a wrong type, undefined, null) or an unknown key added.
  */
 
-const CHECKS = [...LEG_INPUT_CHECKS, ...CDR_INPUT_CHECKS];
+const CHECKS = [...LEG_INPUT_CHECKS, ...CDR_INPUT_CHECKS, ...REQUEST_INPUT_CHECKS];
 
 /** Values at every field's limits, of every type, and the values some field allows: drawn most often. */
 const edgeValue = fc.constantFrom<unknown>(
@@ -102,6 +103,20 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
       reservedMinor: fc.option(minor),
       carrierId: fc.option(fc.integer({ min: 1, max: 99 })),
       carrierCostMinor: fc.option(minor),
+    },
+    { requiredKeys: [], noNullPrototype: true },
+  ),
+  'request change': fc.record(
+    {
+      dueAt: epochMs,
+      attempts: fc.integer({ min: 0, max: 9 }),
+      incrementAttempts: fc.boolean(),
+      maxAttempts: fc.integer({ min: 1, max: 100 }),
+      lastCause: fc.option(fc.constantFrom('NORMAL_CLEARING', 'USER_BUSY', 'x'.repeat(64))),
+      destination: fc.option(number),
+      callerIdPolicy: fc.option(fc.constantFrom('account', 'source', 'none')),
+      data: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 4, noNullPrototype: true }),
+      release: fc.boolean(),
     },
     { requiredKeys: [], noNullPrototype: true },
   ),

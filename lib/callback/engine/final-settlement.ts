@@ -1,5 +1,5 @@
 import { errorText } from '../../esl/listeners';
-import { inTransaction, type Store } from '../../store';
+import { asLastStatement, inTransaction, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import type { Logger } from '../../log/logger';
 import type { EngineContext } from './context';
@@ -73,7 +73,8 @@ export class FinalSettlement {
             async (tx) => {
               const settlements: Settlement[] = [];
               for (const booking of bookings) settlements.push(await booking.write(tx));
-              return { moved: await move(tx), settlements };
+              // The move is the unit's last statement: it carries the COMMIT (a round trip less on MariaDB).
+              return { moved: await asLastStatement(tx.db, () => move(tx)), settlements };
             },
             () => ctx.clock.now(),
           ),

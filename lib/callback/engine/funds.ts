@@ -368,9 +368,11 @@ export class Funds {
     const reserve = async (tx: Store): Promise<Hold[]> => {
       for (const hold of releasing) await tx.reservations.release(hold.reservationId, knownHold(hold));
       const holds: Hold[] = [];
-      for (const group of byOwner(wanted)) {
+      const groups = byOwner(wanted);
+      for (const [index, group] of groups.entries()) {
         const references = group.map(({ leg, amount, holdKey }) => ({ amount: minorUnits(amount), requestId: request.id, legUuid: leg.uuid, holdKey, firstTry }));
-        const reservations = await tx.reservations.reserveEachFor(group[0]!.owner, references);
+        // The last owner's holds end the unit: their last INSERT carries its COMMIT (a round trip less on MariaDB).
+        const reservations = await tx.reservations.reserveEachFor(group[0]!.owner, references, { endsTransaction: index === groups.length - 1 });
         if (!reservations) throw new NotAffordable();
         group.forEach(({ leg, owner, since }, index) => {
           const reservation = reservations[index]!;

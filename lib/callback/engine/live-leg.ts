@@ -3,7 +3,8 @@ import type { E164 } from '../../domain/phone-number';
 import type { HangupCause } from '../../esl/hangup-causes';
 import { callLogger, type Logger } from '../../log/logger';
 import type { CarrierSlot } from '../../routing/carrier-limiter';
-import type { Store } from '../../store';
+import { asLastStatement, inTransaction, type Store } from '../../store';
+import { retryOnDeadlock } from '../../store/sql-errors';
 import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
@@ -231,6 +232,58 @@ export class LiveLeg {
       if (leg === answering) leg.publish(null, 'answered');
       leg.publish(null, 'bridged');
     }
+  }
+
+  /**
+   * The request's move to `bridged` (`move`, its compare-and-set) and the talk's legs marked
+   * `bridged` in ONE transaction, the legs' UPDATE (`legs.markBridged`, with the answer that
+   * completes the pair) going only when the move wins and carrying the COMMIT: one commit instead
+   * of the move's and the mark's (issue #20). Like every write of a leg's row it runs after the
+   * legs' earlier writes and before their later ones, and waits out a database outage. Undefined
+   * when no leg may take the mark (the move is then written alone); otherwise whether the move won
+   * and, when it did, what announces the legs' marks (`answered`, `bridged`) once the request's
+   * move has been announced. A move that committed unseen (its answer lost) is not taken for won
+   * here: the caller finds it by the row's version, and `markBridged` writes the mark again.
+   */
+  static async moveWithBridged(legs: readonly LiveLeg[], what: string, move: (store: Store) => Promise<boolean>): Promise<{ moved: boolean; publish?: () => void } | undefined> {
+    const [first, ...others] = legs.filter((leg) => leg.canMark('bridged'));
+    if (!first) return undefined;
+    const moving = [first, ...others] as const;
+    const { ctx } = first;
+    const answering = moving.find((leg) => leg.answerUnwritten);
+    const answered = answering === undefined || answering.answeredAt === null ? undefined : { uuid: answering.uuid, answeredAt: answering.answeredAt };
+    const uuids = moving.map((leg) => leg.uuid);
+    const unit = (): Promise<boolean> =>
+      retryOnDeadlock(() =>
+        inTransaction(
+          ctx.db,
+          async (tx) => {
+            if (!(await move(tx))) return false;
+            await asLastStatement(tx.db, () => tx.legs.markBridged(uuids, answered));
+            return true;
+          },
+          () => ctx.clock.now(),
+        ),
+      );
+    const written = ctx.work.waitFor(Promise.all(moving.map((leg) => leg.rowWrites))).then(() => ctx.untilWritten(what, unit));
+    const landed = written.catch(() => undefined);
+    for (const leg of moving) leg.rowWrites = landed;
+    if (!(await written)) return { moved: false };
+    // The marks as markBridged makes them, for the legs that may still take them (a settlement may have begun meanwhile: it wrote after this unit).
+    const marked = moving.filter((leg) => leg.canMark('bridged'));
+    for (const leg of marked) {
+      leg.state = 'bridged';
+      leg.answerUnwritten = false;
+    }
+    return {
+      moved: true,
+      publish: () => {
+        for (const leg of marked) {
+          if (leg === answering) leg.publish(null, 'answered');
+          leg.publish(null, 'bridged');
+        }
+      },
+    };
   }
 
   private canMark(state: LegState): boolean {

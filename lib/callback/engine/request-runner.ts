@@ -79,6 +79,8 @@ export class RequestRunner implements FlowHost {
   private retired = false;
   /** Aborted when the current talk ends: what features attached to it (onTalk) let go then. */
   private talk: AbortController | undefined;
+  /** The legs' `bridged` mark written with the move to `bridged`: what announces it, for the bridge action (LiveLeg.moveWithBridged). */
+  private bridgedWithTheMove: (() => void) | undefined;
   /** Legs in-call features added (role C): ended and settled with the request. */
   private readonly featureLegs = new Set<LiveLeg>();
   /** decide's `handover` (D1): the consultation feature's "is the third party up". */
@@ -364,7 +366,8 @@ export class RequestRunner implements FlowHost {
     if (cause !== undefined) patch.lastCause = cause.slice(0, 64);
     if (event.type === 'destination_chosen') patch.destination = event.number;
     if (to === 'bridged' && !requestData(this.request.data).talked) patch.data = withRequestData(this.request.data, { talked: true });
-    if (!(await this.transition(this.stored, to, patch, ending))) return false;
+    const bridging = to === 'bridged' && decision.actions.some((action) => action.type === 'bridge');
+    if (!(await this.transition(this.stored, to, patch, ending, bridging))) return false;
 
     // Released: the lease is nobody's now, so there is nothing left to renew.
     if (patch.release) this.lease?.stop();
@@ -391,20 +394,34 @@ export class RequestRunner implements FlowHost {
    * The compare-and-set, waiting out a database outage: nothing was done for this event yet, so
    * the event (a hangup during a talk) is handled late instead of dropped. A try that committed
    * but lost its answer with the connection shows as our own move on the next try. A final move
-   * is written in one transaction with the settlements of the legs that ended with it (`ending`).
+   * is written in one transaction with the settlements of the legs that ended with it (`ending`),
+   * a move to `bridged` whose action bridges the legs with their `bridged` mark (`bridging`).
    */
-  private async transition(from: RequestState, to: RequestState, patch: CallbackRequestPatch, ending: FinalSettlement | undefined): Promise<boolean> {
+  private async transition(from: RequestState, to: RequestState, patch: CallbackRequestPatch, ending: FinalSettlement | undefined, bridging: boolean): Promise<boolean> {
     let tries = 0;
     const move = (store: Store): Promise<boolean> => {
       tries += 1;
       return store.callbackRequests.transition(this.id, from, to, patch);
     };
     const what = `request ${this.id} ${from} → ${to}`;
-    const moved = ending ? await ending.writeWith(what, move) : await this.ctx.untilWritten(what, () => move(this.ctx.store));
+    const moved = ending ? await ending.writeWith(what, move) : await this.moveAlone(what, move, bridging);
     if (moved || tries === 1) return moved;
     const requests = this.ctx.store.callbackRequests;
     const row = await this.ctx.untilWritten(`read request ${this.id}`, () => requests.findById(this.id));
     return row !== null && row.state === to && row.version === this.request.version + 1;
+  }
+
+  /** The move in a unit of its own; one to `bridged` takes the legs' `bridged` mark along (one commit for both, issue #20). */
+  private async moveAlone(what: string, move: (store: Store) => Promise<boolean>, bridging: boolean): Promise<boolean> {
+    const { legA: a, legB: b } = this;
+    if (bridging && a && b) {
+      const withMark = await LiveLeg.moveWithBridged([a, b], what, move);
+      if (withMark) {
+        this.bridgedWithTheMove = withMark.publish;
+        return withMark.moved;
+      }
+    }
+    return this.ctx.untilWritten(what, () => move(this.ctx.store));
   }
 
   /** W3: a persisted move of the request. */
@@ -467,10 +484,14 @@ export class RequestRunner implements FlowHost {
     const a = this.legA;
     const b = this.legB;
     if (!a || !b) return;
-    // The marks take the legs to `bridged` at once and their rows (one statement) when the
-    // database lets them (they wait out an outage): the talk's features must not wait for that.
-    const marked = LiveLeg.markBridged([a, b]);
+    // Written with the move (its unit announced them), or else: the marks take the legs to
+    // `bridged` at once and their rows (one statement) when the database lets them (they wait out
+    // an outage): the talk's features must not wait for that.
+    const announce = this.bridgedWithTheMove;
+    this.bridgedWithTheMove = undefined;
+    const marked = announce === undefined ? LiveLeg.markBridged([a, b]) : undefined;
     this.startTalkHook(a, b);
+    announce?.();
     await marked;
   }
 
