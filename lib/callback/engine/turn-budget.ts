@@ -44,7 +44,7 @@ export class TurnBudget {
   /** Tasks waiting, by kind: work that finishes a call goes before new work. */
   private readonly waiting: Record<TaskKind, Array<() => void>> = { finishing: [], new: [] };
   private scheduled = false;
-  private turn: { startedAt: number; budgetMs: number; started: number } | undefined;
+  private turn: { startedAt: number; budgetMs: number; started: number; spent: boolean } | undefined;
   private lastBatch: { at: number; size: number } | undefined;
   /** What a task let through costs until it waits for I/O, in `now`'s milliseconds; undefined until measured. */
   private costMs: number | undefined;
@@ -84,9 +84,12 @@ export class TurnBudget {
   }
 
   private check(last: boolean): void {
-    const now = this.options.now();
-    this.measure(now);
-    this.letBatchThrough(now);
+    // The clock is a system call: asked only when a batch ran or one may go.
+    if (this.lastBatch || (this.queued > 0 && !this.turn?.spent)) {
+      const now = this.options.now();
+      this.measure(now);
+      this.letBatchThrough(now);
+    }
     if (!last) return;
     this.scheduled = false;
     if (this.queued > 0) this.schedule();
@@ -102,12 +105,14 @@ export class TurnBudget {
 
   private letBatchThrough(now: number): void {
     if (this.queued === 0) return;
-    this.turn ??= { startedAt: now, budgetMs: this.options.budgetMs(), started: 0 };
+    this.turn ??= { startedAt: now, budgetMs: this.options.budgetMs(), started: 0, spent: false };
     const left = this.turn.budgetMs - (now - this.turn.startedAt);
     // The turn's first task goes whatever the budget, so that nothing waits for ever.
-    if (left <= 0 && this.turn.started > 0) return;
-    const size = Math.min(this.fitting(left), this.options.perTurn - this.turn.started, this.queued);
-    if (size <= 0) return;
+    const size = left <= 0 && this.turn.started > 0 ? 0 : Math.min(this.fitting(left), this.options.perTurn - this.turn.started, this.queued);
+    if (size <= 0) {
+      this.turn.spent = true;
+      return;
+    }
     this.turn.started += size;
     this.lastBatch = { at: now, size };
     const finishing = this.waiting.finishing.splice(0, size);

@@ -7,9 +7,15 @@ import { TurnBudget } from '../../../lib/callback/engine/turn-budget';
  */
 function loop(options: { budgetMs: number | (() => number); perTurn: number; checks?: number }) {
   let now = 0;
+  let clockReads = 0;
   let phase: Array<() => void> = [];
   const { budgetMs } = options;
-  const budget = new TurnBudget({ checks: 32, ...options, budgetMs: typeof budgetMs === 'number' ? () => budgetMs : budgetMs, now: () => now, defer: (callback) => phase.push(callback) });
+  const budget = new TurnBudget({ checks: 32, ...options, budgetMs: typeof budgetMs === 'number' ? () => budgetMs : budgetMs, now: () => {
+      clockReads += 1;
+      return now;
+    },
+    defer: (callback) => phase.push(callback),
+  });
   const started: Array<{ task: number; turn: number; callback: number }> = [];
   let turnNumber = 0;
   let callbackNumber = 0;
@@ -28,7 +34,7 @@ function loop(options: { budgetMs: number | (() => number); perTurn: number; che
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
-  return { budget, task, turn, started, queuedCallbacks: () => phase.length };
+  return { budget, task, turn, started, queuedCallbacks: () => phase.length, clockReads: () => clockReads };
 }
 
 describe('TurnBudget', () => {
@@ -129,6 +135,21 @@ describe('TurnBudget', () => {
     record(5, 'finishing');
     await turn();
     expect(started.map((s) => s.task)).toEqual([3, 5, 1, 2, 4]);
+  });
+
+  it('reads the clock only while a batch is to be measured or may go', async () => {
+    const { task, turn, clockReads } = loop({ budgetMs: 10, perTurn: 32, checks: 8 });
+    for (let id = 1; id <= 4; id += 1) task(id, 6);
+    await turn();
+    // Task 1 goes, task 2 fits the 4 ms left; measuring it finds the budget spent: three reads, not eight.
+    expect(clockReads()).toBe(3);
+    await turn();
+    await turn();
+    const reads = clockReads();
+    task(5, 1);
+    await turn();
+    // One to let it through, one to measure it; the six checks after it find nothing waiting.
+    expect(clockReads() - reads).toBe(2);
   });
 
   it('asks for the budget at the start of each turn', async () => {
