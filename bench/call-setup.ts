@@ -46,8 +46,8 @@ export interface CallSetupResult {
 
 const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
 
-export async function callSetup(options: { short: boolean; database?: 'sqlite' | 'mariadb'; queue?: QueueSettings }): Promise<CallSetupResult> {
-  const rates = options.short ? [20] : [20, 50, 100, 200, 400, 800];
+export async function callSetup(options: { short: boolean; database?: 'sqlite' | 'mariadb'; queue?: QueueSettings; rates?: readonly number[] }): Promise<CallSetupResult> {
+  const rates = options.rates ?? (options.short ? [20] : [20, 50, 100, 200, 400, 600, 800]);
   const seconds = options.short ? 1 : 4;
   const floorRate = options.short ? 20 : 100;
   const total = rates.reduce((sum, rate) => sum + rate * seconds, 0) + 2 * floorRate * seconds;

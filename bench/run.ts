@@ -18,6 +18,7 @@ import { option, runScript } from './script';
  * (written to latest-<names>.json, so a partial run never overwrites the full one). `--calls=1000,2000`
  * picks the concurrency scenario's sizes (1,000, 5,000 and 10,000 by default) to measure one
  * size without waiting for 10,000, and `--rate=100` the calls ordered per second (300 by default).
+ * `--rates=600,800` picks the call-setup ramp's steps (an A/B of two builds at the rates that matter).
  * `--heap-snapshots=DIR` writes heap snapshots of the idle and the loaded controller there (bench/heap-diff.ts compares them).
  */
 async function main(): Promise<void> {
@@ -40,9 +41,10 @@ async function main(): Promise<void> {
   }
 
   if (wanted('setup')) {
-    const runs: CallSetupResult[] = [await callSetup({ short })];
+    const rates = option('--rates=')?.split(',').map((rate) => positive(rate, '--rates', true));
+    const runs: CallSetupResult[] = [await callSetup({ short, ...(rates ? { rates } : {}) })];
     if (process.env.TEST_MYSQL_URL && process.env.TEST_REDIS_URL) {
-      runs.push(await callSetup({ short, database: 'mariadb', queue: { driver: 'redis', url: process.env.TEST_REDIS_URL, prefix: `cbbench-${process.pid}` } }));
+      runs.push(await callSetup({ short, ...(rates ? { rates } : {}), database: 'mariadb', queue: { driver: 'redis', url: process.env.TEST_REDIS_URL, prefix: `cbbench-${process.pid}` } }));
     }
     for (const run of runs) {
       console.log(`call setup on ${run.database} (pool of ${run.poolMax}) + ${run.queue} queue (${run.mode} mode):`);

@@ -65,7 +65,7 @@ export class CallbackEngine {
    * starts in a loop turn with room for new work, so a burst of orders is spread over turns.
    */
   order(input: CallbackOrder): Promise<OrderResult> {
-    return this.ctx.orderTurns.slot().then(() => placeOrder(this.ctx, input));
+    return this.ctx.newWork.slot().then(() => placeOrder(this.ctx, input));
   }
 
   /**
@@ -99,7 +99,15 @@ export class CallbackEngine {
     }
     // One read of the account serves the settings and the admission right after them; none when
     // the order that read it is dialing it right now.
-    const accounts = readEachAccountOnce(this.ctx.store, this.ctx.orderedAccounts.take(request.id));
+    const ordered = this.ctx.orderedAccounts.take(request.id);
+    // The order that dials it started within the turn's budget; a dial the scheduler fired (a
+    // batch of claimed jobs, the sweep's) starts within it here, as if it came after a stop
+    // that began meanwhile.
+    if (!ordered) {
+      await this.ctx.newWork.slot();
+      if (this.closed) throw new Error('the callback engine is closed');
+    }
+    const accounts = readEachAccountOnce(this.ctx.store, ordered);
     const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request, accounts));
     // Another dial of the same request may have started while the settings were read.
     if (this.runners.has(request.id)) return;

@@ -65,6 +65,8 @@ export class FinalSettlement {
     try {
       // Waiting for the switch's word that the legs ended is waiting, not work.
       const ends = await ctx.work.waitFor(Promise.all(taken.map(({ ended }) => ended)));
+      // Calls ending together (a burst of hangups) write their last transactions over loop turns, ahead of new orders.
+      await ctx.newWork.slot('finishing');
       const bookings = await Promise.all(taken.map(({ leg }, i) => bookingOf(ctx, leg.settleInput(ends[i]!))));
       const { moved, settlements } = await ctx.untilWritten(what, () =>
         retryOnDeadlock(() =>

@@ -350,7 +350,11 @@ export class LiveLeg {
   /** The settlement in a transaction of its own; `settle()` once, or a final transaction that could not write it. */
   async settleOnItsOwn(): Promise<Settlement> {
     const end = await this.endAndRow();
-    return this.ctx.work.run(async () => this.settledAs(end, await settleLeg(this.ctx, this.settleInput(end))));
+    return this.ctx.work.run(async () => {
+      // Many legs end at once (a burst of hangups): their writes are spread over loop turns, ahead of new orders.
+      await this.ctx.newWork.slot('finishing');
+      return this.settledAs(end, await settleLeg(this.ctx, this.settleInput(end)));
+    });
   }
 
   /** The leg's end, once every earlier write of its row has landed (its settlement writes the final row). */
