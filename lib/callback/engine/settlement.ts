@@ -2,7 +2,7 @@ import { rateLeg, ratingTermsOf } from '../../billing';
 import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../../domain/money';
 import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
-import { legOutcomeForCause, type LegState } from '../state/leg-state';
+import { isFinalLegState, isLegState, legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
 import { carrierChargeOf, type CarrierCharge } from './carrier-cost';
 import type { EngineContext } from './context';
@@ -139,7 +139,7 @@ async function book(
     },
     source: end.source ?? 'socket',
   });
-  if (!written) return { state, costMinor, written: false };
+  if (!written) return replayed(tx, input.legUuid, state);
   let payable = costMinor;
   if (taken) {
     // The time before the takeover stays the operator's (A6); the rest goes against the payer's hold.
@@ -158,6 +158,19 @@ async function book(
     ...(carrier ? { carrierCostMinor: carrier.costMinor } : {}),
   });
   return { state, costMinor, written: true };
+}
+
+/**
+ * A settlement of a leg that was settled before (its CDR is unique): what was written, not what
+ * this end would have cost, so that whoever reported a racing end learns the truth. The insert
+ * that lost waited for the winner's commit, so this read (the unit's first, on MariaDB the
+ * snapshot's start) sees its rows.
+ */
+async function replayed(tx: Store, legUuid: string, stateOfThisEnd: LegState): Promise<Settlement> {
+  const cdr = await tx.cdrs.findByLegUuid(legUuid);
+  const written = (await tx.legs.findByUuid(legUuid))?.state;
+  const state = written !== undefined && isLegState(written) && isFinalLegState(written) ? written : stateOfThisEnd;
+  return { state, costMinor: cdr?.costMinor ?? minorUnits(0), written: false };
 }
 
 /**
