@@ -22,6 +22,8 @@ export interface SetupStep {
   cpuMsPerCallback: number;
   /** Statements sent to the database (knex `query` events, BEGIN/COMMIT included) per completed callback. */
   sqlPerCallback: number;
+  /** Round trips to the database per callback: MariaDB's BEGIN and COMMIT sent with a statement are not trips of their own. */
+  roundTripsPerCallback: number;
   orderToOriginateMs: Distribution;
   answerToBridgeMs: Distribution;
   lagMs: { p50: number; p99: number; max: number };
@@ -128,6 +130,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       }
       const cpuMs = cpuSince(cpu);
       const statements = sql.count;
+      const roundTrips = sql.roundTrips;
       const lagMs = lag.stop();
       const simCpuMs = (await sim.stats()).cpuMs - simBefore;
       const completed = orders.filter((order) => ended.has(order.id)).length;
@@ -146,6 +149,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         achievedPerSecond: round(achieved, 1),
         cpuMsPerCallback: round(cpuMs / Math.max(1, completed), 3),
         sqlPerCallback: round(statements / Math.max(1, completed), 1),
+        roundTripsPerCallback: round(roundTrips / Math.max(1, completed), 1),
         orderToOriginateMs: originate,
         answerToBridgeMs: distribution(toBridge),
         lagMs,

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
               'achieved/s': step.achievedPerSecond,
               'CPU ms/cb': step.cpuMsPerCallback,
               'SQL/cb': step.sqlPerCallback,
+              'trips/cb': step.roundTripsPerCallback,
               'order→orig p50': step.orderToOriginateMs.p50,
               'order→orig p99': step.orderToOriginateMs.p99,
               'ans→bridge p99': step.answerToBridgeMs.p99,

@@ -12,6 +12,7 @@ describe('the call setup benchmark', () => {
     expect(result.cpuRatioToFloor).toBeGreaterThan(0);
     // Counted per callback from knex's own query events (CPU-independent); SQLite keeps one connection.
     expect(result.steps[0]!.sqlPerCallback).toBeGreaterThan(10);
+    expect(result.steps[0]!.roundTripsPerCallback).toBeLessThanOrEqual(result.steps[0]!.sqlPerCallback);
     expect(result.poolMax).toBe(1);
   }, 60_000);
 });
