@@ -143,6 +143,7 @@ async function main(): Promise<void> {
             'SQL/dial': run.sqlPerDial,
             'writes/dial': run.writesPerDial ?? '-',
             'fed at s': run.fedAtS,
+            'loop lag p99': run.loopLagMs.p99,
           },
         ]),
       ),

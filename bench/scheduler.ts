@@ -13,7 +13,7 @@ import { seedDemo } from '../db/seeds/demo';
 import { openBenchDatabase } from './controller';
 import { SqlCounter } from './sql-count';
 import { deleteRedisPrefix, type OwnRedis } from './redis-process';
-import { distribution, round, sleep, type Distribution } from './stats';
+import { distribution, LoopLag, round, sleep, type Distribution } from './stats';
 
 /**
  * Scenario 4: `requests` callbacks due evenly across one `windowMs` window, through the real
@@ -40,7 +40,7 @@ export interface SchedulerResult {
   scheduledLate: number;
   latenessMs: Distribution;
   /**
-   * Where the lateness comes from: due → the queue fires the job → the claim reads its clock (after
+   * Where the lateness comes from: due → the queue calls the handler (BullMQ hands a job over 2 s early and the queue holds it to its due time) → the claim reads its clock (after
    * waiting for the batch under way, and the batch's read) → the dial starts (the claim's UPDATE).
    */
   stagesMs: { dueToFired: Distribution; firedToClaim: Distribution; claimToDial: Distribution };
@@ -62,6 +62,8 @@ export interface SchedulerResult {
    * load. Null where /proc/self/io does not exist.
    */
   writesPerDial: number | null;
+  /** This process's event-loop delay from the window's start to the end of the run: how long a ready job could wait for the CPU. */
+  loopLagMs: { p50: number; p99: number; max: number };
 }
 
 export interface RedisRestart {
@@ -162,6 +164,8 @@ export async function schedulerBench(options: {
           }
         }
       };
+      const loopLag = new LoopLag();
+      const lagFrom = setTimeout(() => loopLag.start(), Math.max(0, start - Date.now()));
       const writesBefore = writeSyscalls();
       await Promise.all(Array.from({ length: FEEDERS }, feeder));
       const fedAt = Date.now();
@@ -182,6 +186,8 @@ export async function schedulerBench(options: {
       // A second dial would come from a duplicate job or the sweep: give it a moment.
       await sleep(2_000);
       sql.stop();
+      clearTimeout(lagFrom);
+      const lag = loopLag.stop();
       const writesAfter = writeSyscalls();
       const counts = ids.map((id) => dialed.get(id) ?? 0);
       return {
@@ -201,6 +207,7 @@ export async function schedulerBench(options: {
         sqlPerDial: round(sql.count / Math.max(1, lateness.length), 2),
         sweeps,
         fedAtS: round((fedAt - start) / 1000, 1),
+        loopLagMs: lag,
         writesPerDial: writesBefore === null || writesAfter === null ? null : round((writesAfter - writesBefore) / Math.max(1, lateness.length), 2),
       };
     } finally {
