@@ -40,8 +40,9 @@ export interface SchedulerResult {
   scheduledLate: number;
   latenessMs: Distribution;
   /**
-   * Where the lateness comes from: due → the queue calls the handler (BullMQ hands a job over 2 s early and the queue holds it to its due time) → the claim reads its clock (after
-   * waiting for the batch under way, and the batch's read) → the dial starts (the claim's UPDATE).
+   * Where the lateness comes from: due → the queue calls the handler (BullMQ hands a job over 2 s
+   * early, the queue holds it to its due time) → the claim reads its clock (after waiting for the
+   * batch under way, and the batch's read) → the dial starts (the claim's UPDATE).
    */
   stagesMs: { dueToFired: Distribution; firedToClaim: Distribution; claimToDial: Distribution };
   dialedOnce: number;
