@@ -53,8 +53,17 @@ export class DueRunner {
 
   /** Runs `job` at its due time (at once when it is due already); a job held already is not held twice. */
   hold(job: RunnerJob): void {
-    if (this.held.has(job.jobId)) return;
+    if (!this.held.has(job.jobId)) this.arm(job);
+  }
+
+  private arm(job: RunnerJob): void {
     const timer = this.clock.setTimeout(() => {
+      // Node's timers run on a monotonic clock and may fire a millisecond before the wall clock
+      // says due; the claim would then refuse the row as not yet due and drop its only job.
+      if (this.clock.now() < job.dueAt) {
+        this.arm(job);
+        return;
+      }
       this.held.delete(job.jobId);
       this.run(job).catch((error: unknown) => this.onHeldFailure(job, error));
     }, job.dueAt - this.clock.now());

@@ -1,5 +1,5 @@
 import { DueRunner, type RunnerJob } from '../../lib/scheduler/due-runner';
-import { flushAsync, ManualClock } from '../../lib/time/clock';
+import { flushAsync, ManualClock, type Clock } from '../../lib/time/clock';
 
 describe('DueRunner', () => {
   const T = Date.UTC(2026, 0, 1);
@@ -66,6 +66,29 @@ describe('DueRunner', () => {
     expect(runner.holding).toBe(0);
     await end('a', new Error('dial refused'));
     expect(failures).toEqual(['a: dial refused']);
+  });
+
+  it('waits on when its timer fires before the clock says due (Node timers may run a millisecond early)', () => {
+    let now = T;
+    const timers: (() => void)[] = [];
+    const early: Clock = {
+      now: () => now,
+      setTimeout: (callback) => {
+        timers.push(callback);
+        return { cancel: () => undefined };
+      },
+    };
+    const started: string[] = [];
+    const runner = new DueRunner(early, 1, (job) => (started.push(job.requestId), Promise.resolve()), () => undefined);
+    runner.hold({ requestId: 'a', jobId: 'a-1', dueAt: T + 1_000 });
+    now = T + 999;
+    timers.shift()?.();
+    expect(started).toEqual([]);
+    expect(runner.holding).toBe(1);
+    now = T + 1_000;
+    timers.shift()?.();
+    expect(started).toEqual(['a']);
+    expect(runner.holding).toBe(0);
   });
 
   it('forgets a dropped job', async () => {
