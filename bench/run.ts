@@ -146,6 +146,8 @@ async function main(): Promise<void> {
             'SQL/dial': run.sqlPerDial,
             'writes/dial': run.writesPerDial ?? '-',
             'fed at s': run.fedAtS,
+            'CPU ms/dial': run.cpuPerDialMs,
+            'loop lag p99': run.loopLagMs.p99,
           },
         ]),
       ),

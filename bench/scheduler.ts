@@ -13,7 +13,7 @@ import { seedDemo } from '../db/seeds/demo';
 import { openBenchDatabase } from './controller';
 import { SqlCounter } from './sql-count';
 import { deleteRedisPrefix, type OwnRedis } from './redis-process';
-import { distribution, round, sleep, type Distribution } from './stats';
+import { cpuSince, distribution, LoopLag, round, sleep, type Distribution } from './stats';
 
 /**
  * Scenario 4: `requests` callbacks due evenly across one `windowMs` window, through the real
@@ -40,8 +40,9 @@ export interface SchedulerResult {
   scheduledLate: number;
   latenessMs: Distribution;
   /**
-   * Where the lateness comes from: due → the queue fires the job → the claim reads its clock (after
-   * waiting for the batch under way, and the batch's read) → the dial starts (the claim's UPDATE).
+   * Where the lateness comes from: due → the queue calls the handler (BullMQ hands a job over 2 s
+   * early, the queue holds it to its due time) → the claim reads its clock (after waiting for the
+   * batch under way, and the batch's read) → the dial starts (the claim's UPDATE).
    */
   stagesMs: { dueToFired: Distribution; firedToClaim: Distribution; claimToDial: Distribution };
   dialedOnce: number;
@@ -62,6 +63,14 @@ export interface SchedulerResult {
    * load. Null where /proc/self/io does not exist.
    */
   writesPerDial: number | null;
+  /**
+   * This process's CPU (user + system) from the first order to the end of the run, per dialed
+   * request: the orders' scheduling, the queue's hand-over, the claims, the sweeps. Less tied to
+   * the machine's load than a latency (though not a count: a loaded CPU runs slower).
+   */
+  cpuPerDialMs: number;
+  /** This process's event-loop delay from the window's start to the end of the run: how long a ready job could wait for the CPU. */
+  loopLagMs: { p50: number; p99: number; max: number };
 }
 
 export interface RedisRestart {
@@ -162,7 +171,10 @@ export async function schedulerBench(options: {
           }
         }
       };
+      const loopLag = new LoopLag();
+      const lagFrom = setTimeout(() => loopLag.start(), Math.max(0, start - Date.now()));
       const writesBefore = writeSyscalls();
+      const cpuBefore = process.cpuUsage();
       await Promise.all(Array.from({ length: FEEDERS }, feeder));
       const fedAt = Date.now();
       const sql = new SqlCounter(db);
@@ -182,7 +194,10 @@ export async function schedulerBench(options: {
       // A second dial would come from a duplicate job or the sweep: give it a moment.
       await sleep(2_000);
       sql.stop();
+      clearTimeout(lagFrom);
+      const lag = loopLag.stop();
       const writesAfter = writeSyscalls();
+      const cpuMs = cpuSince(cpuBefore);
       const counts = ids.map((id) => dialed.get(id) ?? 0);
       return {
         scenario: 'scheduler',
@@ -201,6 +216,8 @@ export async function schedulerBench(options: {
         sqlPerDial: round(sql.count / Math.max(1, lateness.length), 2),
         sweeps,
         fedAtS: round((fedAt - start) / 1000, 1),
+        cpuPerDialMs: round(cpuMs / Math.max(1, lateness.length), 3),
+        loopLagMs: lag,
         writesPerDial: writesBefore === null || writesAfter === null ? null : round((writesAfter - writesBefore) / Math.max(1, lateness.length), 2),
       };
     } finally {

@@ -20,7 +20,7 @@ export const schedulerSchema = z
         .string()
         .refine((value) => cron.validate(value), { message: `expected ${CRON_ALLOWED}` })
         .default('*/10 * * * * *'),
-      'When the sweep runs: it recovers requests whose controller was lost and queues requests due within the next 20 s that have no job (their job lost with Redis); run it at least every 20 s, or such a request is dialed up to a period late.',
+      'When the sweep runs: it recovers requests whose controller was lost and queues requests due within the next two periods (the longest wait between two runs; 20 s by default) that have no job (their job lost with Redis), so each is queued again before it is due. A slower schedule walks more rows a run; a periodic run stops at four fifths of a period.',
       { allowed: CRON_ALLOWED },
     ),
     dialConcurrency: setting(

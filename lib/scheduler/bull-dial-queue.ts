@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import type { Clock } from '../time/clock';
+import { DueRunner, type RunnerJob } from './due-runner';
 import { WriteBatcher } from './write-batcher';
 import { jobIdFor, type DialHandler, type DialQueue, type DueJob, type QueueCounts, type RateLimit } from './dial-queue';
 
@@ -23,6 +24,12 @@ export interface BullDialQueueOptions {
   rateLimit?: RateLimit | null;
   /** Failed jobs kept for inspection (default 1000, and at most a week). */
   keepFailed?: number;
+  /**
+   * How long before its due time a job is handed to this process, which holds it until then
+   * (default 2 s; 0: BullMQ times it). Always 0 with a `rateLimit`: the limiter paces the jobs'
+   * hand-over, and jobs held to one due time would start together past it.
+   */
+  fetchAheadMs?: number;
 }
 
 interface DialJobData {
@@ -37,6 +44,12 @@ const WEEK_S = 7 * 24 * 3600;
 const ENQUEUES_AT_ONCE = 32;
 /** How long stop() waits for a just-started worker to settle (see settleStart). */
 const SETTLE_LIMIT_MS = 2000;
+/**
+ * The default hand-over ahead of the due time: more than BullMQ's hand-over lags behind a burst
+ * of due jobs on a busy machine (0.5–0.9 s at 1,667 due/s in the bench), and little to lose with
+ * the process (its held jobs are given jobs again by a sweep once due).
+ */
+const DEFAULT_FETCH_AHEAD_MS = 2000;
 
 /** What HAS_ITS_JOB says of a row: its job is there. */
 const HAS_IT = 0;
@@ -104,6 +117,8 @@ export class BullDialQueue implements DialQueue {
   private readonly indexKey: string;
   private workerConnection: Redis | null = null;
   private worker: Worker<DialJobData> | null = null;
+  private runner: DueRunner | null = null;
+  private readonly fetchAheadMs: number;
   private stopping: Promise<void> | null = null;
   private readonly lossListeners: (() => void)[] = [];
   /** Jobs may have been lost before any listener was there to hear it. */
@@ -117,6 +132,7 @@ export class BullDialQueue implements DialQueue {
     this.logger = options.logger;
     this.name = options.queueName ?? 'dial';
     this.indexKey = `${options.prefix}:${this.name}:request-jobs`;
+    this.fetchAheadMs = options.rateLimit ? 0 : Math.max(0, options.fetchAheadMs ?? DEFAULT_FETCH_AHEAD_MS);
     this.producer = new Redis(options.url, { maxRetriesPerRequest: 3, connectionName: `${options.prefix}:${this.name}:producer` });
     this.producer.on('error', (error: Error) => this.logger.warn('redis (dial queue producer) error', { error: error.message }));
     // A connection closed, or never opened (Redis down when the process started): the jobs of due
@@ -217,7 +233,7 @@ export class BullDialQueue implements DialQueue {
   }
 
   private newJob(job: DueJob): { name: string; data: DialJobData; opts: { jobId: string; delay: number } } {
-    return { name: 'dial', data: { requestId: job.id, dueAt: job.dueAt }, opts: { jobId: jobIdFor(job.id, job.dueAt), delay: Math.max(0, job.dueAt - this.clock.now()) } };
+    return { name: 'dial', data: { requestId: job.id, dueAt: job.dueAt }, opts: { jobId: jobIdFor(job.id, job.dueAt), delay: Math.max(0, job.dueAt - this.fetchAheadMs - this.clock.now()) } };
   }
 
   /** Also at once when Redis was reachable again before anyone listened (the scheduler listens after its start-up sweep). */
@@ -249,10 +265,27 @@ export class BullDialQueue implements DialQueue {
     });
     connection.on('error', (error: Error) => this.logger.warn('redis (dial queue worker) error', { error: error.message }));
     const rateLimit = this.options.rateLimit;
-    const worker = new Worker<DialJobData>(this.name, (job) => this.process(job, handler), {
+    const concurrency = Math.max(1, this.options.concurrency ?? 10);
+    this.runner = new DueRunner(
+      this.clock,
+      concurrency,
+      async (job) => {
+        try {
+          await handler(job.requestId);
+        } finally {
+          this.endedJobs.add([job.requestId, job.jobId]);
+        }
+      },
+      (job, error) =>
+        this.logger.error('dial job failed; the next sweep re-enqueues the request if it is still due', {
+          requestId: job.requestId,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
+    const worker = new Worker<DialJobData>(this.name, (job) => this.process(job), {
       connection,
       prefix: this.options.prefix,
-      concurrency: Math.max(1, this.options.concurrency ?? 10),
+      concurrency,
       ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
     });
     worker.on('error', (error: Error) => this.logger.warn('dial worker error', { error: error.message }));
@@ -281,6 +314,7 @@ export class BullDialQueue implements DialQueue {
     if (worker) await this.settleStart(worker);
     // Waits for running handlers, then releases the blocking connection it made.
     await worker?.close();
+    await this.giveBack((await this.runner?.stop()) ?? []);
     await this.endedJobs.drain();
     await this.queue.close();
     this.workerConnection?.disconnect();
@@ -292,7 +326,7 @@ export class BullDialQueue implements DialQueue {
     const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'prioritized');
     return {
       waiting: (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts.prioritized ?? 0),
-      delayed: counts.delayed ?? 0,
+      delayed: (counts.delayed ?? 0) + (this.runner?.holding ?? 0),
       active: counts.active ?? 0,
       failed: counts.failed ?? 0,
     };
@@ -322,17 +356,36 @@ export class BullDialQueue implements DialQueue {
     }
   }
 
-  private async process(job: Job<DialJobData>, handler: DialHandler): Promise<void> {
+  /**
+   * A job handed over before its due time ends here at once and is held in this process until
+   * then (its index entry stays until it has run, so a sweep does not add it again); a due one
+   * runs now, and a failure fails the job.
+   */
+  private async process(job: Job<DialJobData>): Promise<void> {
+    const runner = this.runner;
+    if (!runner) throw new Error('dial job taken before the queue started');
     const data = jobDataSchema.parse(job.data);
+    const due: RunnerJob = { requestId: data.requestId, jobId: job.id ?? jobIdFor(data.requestId, data.dueAt), dueAt: data.dueAt };
+    if (this.fetchAheadMs > 0 && due.dueAt > this.clock.now()) runner.hold(due);
+    else await runner.run(due);
+  }
+
+  /** Held jobs the process stops before their time: back to the queue, for another instance (or the next start). */
+  private async giveBack(held: readonly RunnerJob[]): Promise<void> {
+    if (held.length === 0) return;
     try {
-      await handler(data.requestId);
-    } finally {
-      if (job.id !== undefined) this.endedJobs.add([data.requestId, job.id]);
+      await this.addAll(held.map((job) => ({ id: job.requestId, dueAt: job.dueAt })));
+    } catch (error) {
+      this.logger.warn('held dial jobs not given back to the queue; a sweep gives them new ones once due', {
+        jobs: held.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
   /** Removes a job unless it is running (a running job is the dispatcher's business now). */
   private async discard(jobId: string): Promise<void> {
+    if (this.runner?.drop(jobId)) return;
     const job = await this.queue.getJob(jobId);
     if (job) await this.removeJob(job);
   }

@@ -11,7 +11,7 @@ import { MemoryDialQueue } from './memory-dial-queue';
 import { ImmediateDials, type DialSlot } from './immediate-dials';
 import { LeaseHeartbeat } from './lease-heartbeat';
 import { ACTIVE_STATES, DUE_STATES } from './request-states';
-import { DEFAULT_SWEEP_CRON, everyCron, type PeriodicTask } from './sweep-cron';
+import { cronPeriodMs, DEFAULT_SWEEP_CRON, everyCron, sweepTimings, type PeriodicTask } from './sweep-cron';
 import { Sweeper, type ExpiredFn, type RecoverFn, type SweepResult } from './sweeper';
 
 export interface SchedulerOptions {
@@ -41,7 +41,7 @@ export interface SchedulerOptions {
    * queues itself). Default null: none (tests call pickUp()).
    */
   pickupCron?: string | null;
-  /** Default 20 s (DEFAULT_LOOKAHEAD_MS): more than the sweep interval, so a request whose job was lost is queued again before it is due. */
+  /** Default two periods of the sweep cron (the default cron's with none): a request whose job was lost is queued again before it is due (sweepTimings). */
   lookaheadMs?: number;
   /** Default 24 h: a request that could not be dialed for that long is expired, not dialed late. */
   maxAgeMs?: number;
@@ -86,15 +86,6 @@ export interface Scheduler {
 }
 
 const MINUTE = 60_000;
-/** The default sweep period (10 s) less a margin: a periodic sweep's due walk stops there, so runs never overlap. */
-const PERIODIC_SWEEP_BUDGET_MS = 8_000;
-/**
- * Twice the default sweep period: every waiting row is walked by a sweep at least 10 s before it
- * is due, so a job lost with Redis comes back in time. A sweep walks each row lookahead ÷ period
- * times before it is due and nearly always finds its job there: 60 s made that 6 walks a row, at
- * 1,667 due/s about 100,000 rows a sweep, competing with the dispatcher for the same CPU.
- */
-const DEFAULT_LOOKAHEAD_MS = 20_000;
 
 export type QueueOptions = Pick<SchedulerOptions, 'settings' | 'logger' | 'concurrency' | 'rateLimit'> & { clock: Clock };
 
@@ -122,6 +113,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     maxAgeMs,
     firstState: options.firstState,
   });
+  const sweepCron = options.sweepCron === undefined ? DEFAULT_SWEEP_CRON : options.sweepCron;
+  const sweepTiming = sweepTimings(cronPeriodMs(sweepCron ?? DEFAULT_SWEEP_CRON));
   const sweeper = new Sweeper({
     db: options.db,
     requests,
@@ -129,7 +122,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     logger,
     instanceId: options.instanceId,
     leaseMs,
-    lookaheadMs: options.lookaheadMs ?? DEFAULT_LOOKAHEAD_MS,
+    lookaheadMs: options.lookaheadMs ?? sweepTiming.lookaheadMs,
     maxAgeMs,
     recover: options.recover,
     onExpired: options.onExpired,
@@ -145,7 +138,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   });
   const immediate =
     (options.dialDueOrdersAtOnce ?? !options.rateLimit) ? new ImmediateDials(dispatcher, Math.max(1, options.concurrency ?? 10), logger) : null;
-  const sweepCron = options.sweepCron === undefined ? DEFAULT_SWEEP_CRON : options.sweepCron;
   const pickupCron = options.pickupCron ?? null;
   let periodic: PeriodicTask | null = null;
   let pickup: PeriodicTask | null = null;
@@ -183,7 +175,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       heartbeat.start();
       await queue.start(dispatcher.handle);
       const periodicSweep = async (): Promise<void> => {
-        const result = await sweeper.sweep(clock.now(), { budgetMs: PERIODIC_SWEEP_BUDGET_MS });
+        const result = await sweeper.sweep(clock.now(), { budgetMs: sweepTiming.budgetMs });
         options.onSweep?.(result);
       };
       if (sweepCron !== null) {

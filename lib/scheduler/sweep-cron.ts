@@ -6,6 +6,45 @@ export const DEFAULT_SWEEP_CRON = '*/10 * * * * *';
 /** Every second: the in-process queue's pick-up of orders other processes wrote. */
 export const EVERY_SECOND_CRON = '* * * * * *';
 
+/** Runs of a schedule sampled for its longest gap: enough for one that repeats within a few dozen runs. */
+const SAMPLED_RUNS = 32;
+
+/** Periods found so far: node-cron takes milliseconds to list a schedule's runs, and every scheduler asks. */
+const periods = new Map<string, number>();
+
+/** The longest wait between two runs of `expression` (node-cron's form) among its next runs. */
+export function cronPeriodMs(expression: string): number {
+  const known = periods.get(expression);
+  if (known !== undefined) return known;
+  if (!cron.validate(expression)) throw new Error(`invalid cron expression: ${JSON.stringify(expression)}`);
+  const task = cron.createTask(expression, () => undefined);
+  try {
+    const runs = task.getNextRuns(SAMPLED_RUNS).map((run) => run.getTime());
+    const period = Math.max(...runs.slice(1).map((at, i) => at - (runs[i] ?? at)));
+    periods.set(expression, period);
+    return period;
+  } finally {
+    void task.destroy();
+  }
+}
+
+/** How far ahead a sweep queues due rows, and how long a periodic sweep's walk may take. */
+export interface SweepTimings {
+  lookaheadMs: number;
+  budgetMs: number;
+}
+
+/**
+ * From the sweep's period. The lookahead is two periods: every waiting row is walked by a sweep
+ * at least a period before it is due, so a job lost with Redis comes back in time; a walk costs
+ * each row lookahead ÷ period checks before it is due (a minute at a 10 s period was 6, at
+ * 1,667 due/s about 100,000 rows a sweep on the dispatcher's CPU; two periods are 2). The walk
+ * stops at four fifths of the period, so that periodic runs never overlap.
+ */
+export function sweepTimings(periodMs: number): SweepTimings {
+  return { lookaheadMs: 2 * periodMs, budgetMs: Math.floor((periodMs * 4) / 5) };
+}
+
 export interface PeriodicTask {
   /**
    * Runs the work now, off schedule (something happened that it should see at once). While a run

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { testLogger } from '../../lib/log/logger';
 import { BullDialQueue } from '../../lib/scheduler/bull-dial-queue';
-import { jobIdFor } from '../../lib/scheduler/dial-queue';
+import { jobIdFor, type RateLimit } from '../../lib/scheduler/dial-queue';
 import { ManualClock } from '../../lib/time/clock';
 import { TcpProxy } from '../faults/dependencies/support/tcp-proxy';
 import { deletePrefix, describeRedis, eventually, uniquePrefix } from './support';
@@ -25,11 +25,11 @@ describeRedis('BullDialQueue', (url) => {
     admin.disconnect();
   });
 
-  function setup(options: { url?: string } = {}) {
-    const prefix = uniquePrefix();
+  function setup(options: { url?: string; prefix?: string; rateLimit?: RateLimit } = {}) {
+    const prefix = options.prefix ?? uniquePrefix();
     prefixes.push(prefix);
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const queue = new BullDialQueue({ url: options.url ?? url, prefix, clock, logger: testLogger() });
+    const queue = new BullDialQueue({ url: options.url ?? url, prefix, clock, logger: testLogger(), rateLimit: options.rateLimit ?? null });
     queues.push(queue);
     const fired: string[] = [];
     const handler = (id: string) => {
@@ -154,6 +154,43 @@ describeRedis('BullDialQueue', (url) => {
     await eventually(() => fired.length > 0, 'the promoted job to run');
     await idle();
     expect(fired).toEqual(['r1']);
+  });
+
+  it('is handed a job ahead of its due time and holds it until our clock says due; stopping gives it back to the queue', async () => {
+    const { prefix, clock, queue, fired, handler } = setup();
+    await queue.start(handler);
+    const t = clock.now();
+    await queue.enqueue('soon', t + 1_000);
+    await queue.enqueue('later', t + 1_500);
+    const jobKey = (id: string, dueAt: number): string => `${prefix}:dial:${jobIdFor(id, dueAt)}`;
+    // Within the hand-over (2 s): BullMQ hands both over at once and they end there, held here.
+    await eventually(async () => (await admin.exists(jobKey('soon', t + 1_000), jobKey('later', t + 1_500))) === 0, 'both jobs to be handed over');
+    expect(await queue.counts()).toEqual({ waiting: 0, delayed: 2, active: 0, failed: 0 });
+    // A sweep now finds them known (their index entries stay until they have run).
+    expect(await queue.enqueueMany([{ id: 'soon', dueAt: t + 1_000 }, { id: 'later', dueAt: t + 1_500 }])).toBe(0);
+    await clock.advance(999);
+    expect(fired).toEqual([]);
+    await clock.advance(1);
+    await eventually(() => fired.length === 1, 'the held job to run at its due time');
+    expect(fired).toEqual(['soon']);
+
+    await queue.stop();
+    expect(await admin.exists(jobKey('later', t + 1_500))).toBe(1);
+    const next = setup({ prefix });
+    await next.queue.start(next.handler);
+    await eventually(async () => (await next.queue.counts()).delayed === 1 && (await admin.exists(jobKey('later', t + 1_500))) === 0, 'the next instance to hold it');
+    await next.clock.advance(1_500);
+    await eventually(() => next.fired.length === 1, 'the given-back job to run');
+    expect([fired, next.fired]).toEqual([['soon'], ['later']]);
+  });
+
+  it('leaves the timing to BullMQ with a rate limit (its limiter paces the hand-over)', async () => {
+    const limited = setup({ rateLimit: { max: 10, durationMs: 1_000 } });
+    const free = setup();
+    for (const { prefix, clock, queue } of [limited, free]) {
+      await queue.enqueue('r1', clock.now() + HOUR);
+      expect(Number(await admin.hget(`${prefix}:dial:${jobIdFor('r1', clock.now() + HOUR)}`, 'delay'))).toBe(queue === limited.queue ? HOUR : HOUR - 2_000);
+    }
   });
 
   it('keeps a failed job for inspection, and runs it again when the same job is enqueued again', async () => {

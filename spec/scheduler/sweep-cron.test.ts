@@ -1,7 +1,7 @@
 import { testLogger } from '../../lib/log/logger';
 import { MemoryDialQueue } from '../../lib/scheduler/memory-dial-queue';
 import { createScheduler } from '../../lib/scheduler/scheduler';
-import { DEFAULT_SWEEP_CRON, everyCron } from '../../lib/scheduler/sweep-cron';
+import { cronPeriodMs, DEFAULT_SWEEP_CRON, everyCron, sweepTimings } from '../../lib/scheduler/sweep-cron';
 import type { SweepResult } from '../../lib/scheduler/sweeper';
 import { systemClock } from '../../lib/time/clock';
 import { describeEachDatabase } from '../support/databases';
@@ -76,5 +76,25 @@ describeEachDatabase('scheduler with its production sweep schedule', (getDb) => 
     lost();
     await eventually(() => sweeps.length === 1, 'the sweep');
     await scheduler.stop();
+  });
+});
+
+describe('cronPeriodMs and sweepTimings', () => {
+  it('finds the longest wait between two runs of a schedule', () => {
+    expect(cronPeriodMs(DEFAULT_SWEEP_CRON)).toBe(10_000);
+    expect(cronPeriodMs('*/30 * * * * *')).toBe(30_000);
+    // Runs at seconds 0 and 1 of each minute: the wait that matters is the long one.
+    expect(cronPeriodMs('0,1 * * * * *')).toBe(59_000);
+    expect(cronPeriodMs('0 */7 * * *')).toBe(7 * 3_600_000);
+    expect(cronPeriodMs(YEARLY)).toBeGreaterThanOrEqual(365 * 86_400_000);
+  });
+
+  it('refuses an invalid expression', () => {
+    expect(() => cronPeriodMs('every ten seconds')).toThrow(/invalid cron expression: "every ten seconds"/);
+  });
+
+  it('looks two periods ahead and lets a periodic walk take four fifths of one', () => {
+    expect(sweepTimings(10_000)).toEqual({ lookaheadMs: 20_000, budgetMs: 8_000 });
+    expect(sweepTimings(cronPeriodMs('*/30 * * * * *'))).toEqual({ lookaheadMs: 60_000, budgetMs: 24_000 });
   });
 });

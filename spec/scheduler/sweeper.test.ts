@@ -45,6 +45,18 @@ describeEachDatabase('sweeper', (getDb) => {
     expect(await claimForDial(getDb(), request, DUE_STATES, 'dialing_a', options)).toBe(true);
   }
 
+  it('queues what is due within two periods of its sweep schedule (the default schedule: 20 s)', async () => {
+    const t = clock.now();
+    await newRequest(store, accountId, t + 15_000);
+    await newRequest(store, accountId, t + 50_000);
+    await newRequest(store, accountId, t + 70_000);
+    const byDefault = scheduler('controller-1');
+    // Not started: a schedule given here never ticks; the test sweeps by hand.
+    const halfMinutely = scheduler('controller-2', { sweepCron: '*/30 * * * * *' });
+    expect((await byDefault.sweep(t)).enqueued).toBe(1);
+    expect((await halfMinutely.sweep(t)).enqueued).toBe(2);
+  });
+
   it('marks a request whose instance died mid-dial failed (CONTROLLER_LOST) once its lease ran out, by default', async () => {
     const request = await newRequest(store, accountId, clock.now());
     await takenByDeadInstance(request);
