@@ -62,10 +62,9 @@ export class AttemptMoney {
     const aPriced = a?.priced;
     if (!a || !aPriced) return { refused: 'no_payer' };
     const uuid = randomUUID();
-    const holds = await this.funds.holdForTalk(request, aPriced, { uuid, pricing });
+    const holds = await a.takeHoldWith((writeRow) => this.funds.holdForTalk(request, aPriced, { uuid, pricing }, writeRow));
     if (isRefusal(holds)) return holds;
     this.holds.push(...holds);
-    await a.replaceHold(holds.find((hold) => hold.legUuid === a.uuid));
     return { uuid, pricing, hold: holds.find((hold) => hold.legUuid === uuid) };
   }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { chargeTarget, maxCallSeconds, maxTalkSecondsForTwoLegs, reservationFor, type ChargeTarget } from '../../billing';
 import { minorUnits, type MinorUnits } from '../../domain/money';
 import type { E164 } from '../../domain/phone-number';
-import { availableMinorOf, cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type KnownHold, type Rate, type ReservationOwner, type Store } from '../../store';
+import { asLastStatement, availableMinorOf, cardAvailableMinor, HoldKeyRace, inTransaction, type CallbackRequest, type KnownHold, type Rate, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { CHOSEN_PAYER_KEY } from './ask-destination';
 import type { AccountLookup } from './account-reads';
@@ -66,6 +66,14 @@ export interface PricedLeg {
   readonly answeredAt?: number | null;
   readonly hold?: Hold | undefined;
 }
+
+/**
+ * A write a hold transaction ends with, given the holds it made (source first: leg A's row with
+ * its new hold, `LiveLeg.takeHoldWith`). It is the transaction's last statement and carries its
+ * COMMIT on MariaDB (`asLastStatement`), so its failure fails the holds too; it runs again with
+ * every try of the transaction, so it must write the same row whatever it is given twice.
+ */
+export type HoldsWrite = (tx: Store, holds: readonly Hold[]) => Promise<unknown>;
 
 export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
   return 'refused' in value;
@@ -182,7 +190,7 @@ export class Funds {
   /** `accounts`: the admission's reads, whose rows estimate an account's funds; without it the balance is read. */
   private async holdForDialFrom(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts: AccountLookup | undefined): Promise<Hold[] | Refusal> {
     const ringSeconds = this.ctx.settings.waitTimeSeconds;
-    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, [], undefined, accounts);
+    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, [], { accounts });
     if (b && (await this.talkSeconds(a.pricing, b.pricing, ringSeconds, [], accounts)) === 0) return { refused: 'insufficient_funds' };
     if (a.pricing.payer.kind !== 'account') return [];
     return this.reserveAll(request, [{ leg: a, amount: reservationFor(a.pricing.rate, this.ctx.setupAllowanceSeconds) }], []);
@@ -192,10 +200,11 @@ export class Funds {
    * Source first, before B is dialed: A's setup hold becomes a hold for A's whole life, plus B's
    * hold for the talk. A's head start is what it ran so far plus B's ring time (billing's
    * over-estimate, recomputed when B answers). All or nothing: on refusal A keeps its setup hold.
+   * `then`: what the transaction writes last, once the holds are made (A's row).
    */
-  async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg): Promise<Hold[] | Refusal> {
+  async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg, then?: HoldsWrite): Promise<Hold[] | Refusal> {
     const plan = this.talkPlan(a, b.pricing);
-    return this.holdTalk(request, plan.early, b, plan.headSeconds, plan.releasing, plan.aSince);
+    return this.holdTalk(request, plan.early, b, plan.headSeconds, plan.releasing, { ...(plan.aSince === undefined ? {} : { aSince: plan.aSince }), ...(then ? { then } : {}) });
   }
 
   /**
@@ -284,14 +293,13 @@ export class Funds {
     b: PricedLeg,
     headSeconds: number,
     releasing: readonly Hold[],
-    aSince?: number,
-    accounts?: AccountLookup,
+    { aSince, accounts, then }: { readonly aSince?: number; readonly accounts?: AccountLookup; readonly then?: HoldsWrite },
   ): Promise<Hold[] | Refusal> {
     const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing, accounts);
     if (talk === 0) return { refused: 'insufficient_funds' };
     const wanted: WantedHold[] = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
     if (a.pricing.payer.kind !== 'operator') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
-    return this.reserveAll(request, wanted, releasing);
+    return this.reserveAll(request, wanted, releasing, then);
   }
 
   /** The longest affordable talk from what the payers have available now (plus holds about to be released). */
@@ -344,14 +352,14 @@ export class Funds {
    * answer is found by its keys on the next one, which then holds nothing twice and releases
    * nothing twice (a release of a hold no longer held changes nothing).
    */
-  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<WantedHold>, releasing: readonly Hold[]): Promise<Hold[] | Refusal> {
+  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<WantedHold>, releasing: readonly Hold[], then?: HoldsWrite): Promise<Hold[] | Refusal> {
     const keyed = keyHolds(wanted, randomUUID);
     // The keys are new: only a later try can find a hold under them (two queries less per hold on the call's path).
     let firstTry = true;
     const once = (): Promise<Hold[]> => {
       const fresh = firstTry;
       firstTry = false;
-      return this.reserveOnce(request, keyed, releasing, fresh);
+      return this.reserveOnce(request, keyed, releasing, fresh, then);
     };
     try {
       return await this.ctx.untilWritten(`holds for ${request.id}`, () =>
@@ -363,22 +371,23 @@ export class Funds {
     }
   }
 
-  /** One write per owner: simultaneous mode's A and B of one payer are one conditional UPDATE of their sum. */
-  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[], firstTry: boolean): Promise<Hold[]> {
+  /** One write per owner: simultaneous mode's A and B of one payer are one conditional UPDATE of their sum; `then` last. */
+  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[], firstTry: boolean, then: HoldsWrite | undefined): Promise<Hold[]> {
     const reserve = async (tx: Store): Promise<Hold[]> => {
       for (const hold of releasing) await tx.reservations.release(hold.reservationId, knownHold(hold));
       const holds: Hold[] = [];
       const groups = byOwner(wanted);
       for (const [index, group] of groups.entries()) {
         const references = group.map(({ leg, amount, holdKey }) => ({ amount: minorUnits(amount), requestId: request.id, legUuid: leg.uuid, holdKey, firstTry }));
-        // The last owner's holds end the unit: their last INSERT carries its COMMIT (a round trip less on MariaDB).
-        const reservations = await tx.reservations.reserveEachFor(group[0]!.owner, references, { endsTransaction: index === groups.length - 1 });
+        // The last owner's holds end the unit unless `then` does: their last INSERT carries its COMMIT (a round trip less on MariaDB).
+        const reservations = await tx.reservations.reserveEachFor(group[0]!.owner, references, { endsTransaction: index === groups.length - 1 && then === undefined });
         if (!reservations) throw new NotAffordable();
         group.forEach(({ leg, owner, since }, index) => {
           const reservation = reservations[index]!;
           holds.push({ legUuid: leg.uuid, reservationId: reservation.id, ...owner, amount: reservation.amountMinor, ...(since === undefined ? {} : { since }) });
         });
       }
+      if (then) await asLastStatement(tx.db, () => then(tx, holds));
       return holds;
     };
     return inTransaction(this.ctx.db, reserve, () => this.ctx.clock.now());

@@ -9,7 +9,7 @@ import type { Leg, LegPatch, LegRole } from '../../store/legs';
 import { canLegTransition, isLegState, type LegState } from '../state/leg-state';
 import { liveStatusOf } from '../state/live-status';
 import type { EngineContext } from './context';
-import type { Hold, LegPricing, PricedLeg } from './funds';
+import { isRefusal, type Hold, type HoldsWrite, type LegPricing, type PricedLeg, type Refusal } from './funds';
 import { within } from './latch';
 import { ApiControl, type LegControl } from './leg-control';
 import type { LegEnd, LegSignals } from './leg-events';
@@ -292,11 +292,50 @@ export class LiveLeg {
 
   async replaceHold(hold: Hold | undefined): Promise<void> {
     this.hold = hold;
-    const answer = this.answerUnwritten && !this.settlement && this.state === 'answered';
+    const { patch, answer } = this.holdPatch(hold);
     this.answerUnwritten = false;
-    const reservedMinor = hold?.amount ?? null;
-    await this.writeRow(`hold of leg ${this.uuid}`, answer ? { reservedMinor, state: 'answered', answeredAt: this.answeredAt } : { reservedMinor });
+    await this.writeRow(`hold of leg ${this.uuid}`, patch);
     if (answer) this.publish(null, 'answered');
+  }
+
+  /**
+   * Source first, B3 before B is dialed: `hold` makes the talk's holds (A's new one among them) in
+   * a transaction that ends with this leg's row (`HoldsWrite`: its `reserved_minor`, with the answer
+   * `answerWithTheNextWrite` left to it), one commit instead of the holds' and the row's (issue
+   * #20). Like every write of the row it runs after the row's earlier writes and before its later
+   * ones (the settlement's, which then books the new hold). A refusal writes nothing: the leg keeps
+   * its setup hold, and its answer is written on its own (`writeAnswer`).
+   */
+  async takeHoldWith(hold: (writeRow: HoldsWrite) => Promise<Hold[] | Refusal>): Promise<Hold[] | Refusal> {
+    // Decided by the try that commits: a settlement begun while the holds waited writes the answer itself.
+    let answer = false;
+    const writeRow: HoldsWrite = (tx, holds) => {
+      const written = this.holdPatch(holds.find((one) => one.legUuid === this.uuid));
+      answer = written.answer;
+      return tx.legs.update(this.uuid, written.patch);
+    };
+    const written = this.ctx.work
+      .waitFor(this.rowWrites)
+      .then(() => hold(writeRow))
+      .then((holds) => {
+        // Before the row's next write may go: the settlement that follows books this hold.
+        if (!isRefusal(holds)) {
+          this.hold = holds.find((one) => one.legUuid === this.uuid);
+          this.answerUnwritten = false;
+        }
+        return holds;
+      });
+    this.rowWrites = written.catch(() => undefined);
+    const holds = await written;
+    if (!isRefusal(holds) && answer) this.publish(null, 'answered');
+    return holds;
+  }
+
+  /** The row's UPDATE for a new hold, with the answer left to the next write while no settlement has begun. */
+  private holdPatch(hold: Hold | undefined): { patch: LegPatch; answer: boolean } {
+    const answer = this.answerUnwritten && !this.settlement && this.state === 'answered';
+    const reservedMinor = hold?.amount ?? null;
+    return { patch: answer ? { reservedMinor, state: 'answered', answeredAt: this.answeredAt } : { reservedMinor }, answer };
   }
 
   private writeRow(what: string, patch: LegPatch): Promise<unknown> {
