@@ -17,7 +17,7 @@ import {
   type JsonObject,
 } from './rows';
 import { columnsOf, preparedRaw, preparedRows, preparedUpdate } from './prepared-statement';
-import { absentOrNull, isId, isJsonObject, isPlain, isPlainRecord, isText, isWhole, isWholeFrom, NOT_PLAIN, orDefault, orNull, type Plain } from './plain-input';
+import { absentOr, absentOrNull, isId, isJsonObject, isPlain, isPlainRecord, isText, isWhole, isWholeFrom, NOT_PLAIN, orDefault, orNull } from './plain-input';
 import { isUniqueViolation } from './sql-errors';
 import { e164Field, epochMsField, idField, jsonObjectField, parseInput, stateField } from './validation';
 
@@ -137,7 +137,6 @@ const isMaxAttempts = (value: unknown): value is number => isWholeFrom(value, 1)
 const isLastCause = (value: unknown): value is string => isText(value, 0, 64);
 const isCallerIdPolicy = (value: unknown): value is string => isText(value, 1, 32);
 const isNumber = (value: unknown): value is E164 => typeof value === 'string' && isE164(value);
-const absentOr = <T>(value: unknown, check: (value: unknown) => value is T): Plain<T | undefined> => (value === undefined || check(value) ? value : NOT_PLAIN);
 
 /** patchSchema's answer for a move's patch whose fields are all plainly valid, without zod (plain-input.ts): the patch itself. */
 function plainRequestPatch(input: unknown): z.output<typeof patchSchema> | undefined {

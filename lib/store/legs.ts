@@ -3,7 +3,7 @@ import { parseExtensionTarget } from '../domain/call-endpoint';
 import { isBoundedMinor, type MinorUnits } from '../domain/money';
 import { Repository, definedOnly, int, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { columnsOf, preparedInsert, preparedUpdate } from './prepared-statement';
-import { absentOrNull, isGuid, isId, isPlain, isPlainRecord, isText, isWhole, isWholeFrom, NOT_PLAIN, orDefault, orNull } from './plain-input';
+import { absentOr, absentOrNull, isGuid, isId, isPlain, isPlainRecord, isText, isWhole, isWholeFrom, orDefault, orNull } from './plain-input';
 import { epochMsField, idField, minorField, parseInput } from './validation';
 
 export const LEG_ROLES = ['A', 'B', 'C'] as const;
@@ -125,7 +125,7 @@ function plainLegPatch(input: unknown): z.output<typeof legPatchSchema> | undefi
   const fields = [
     absentOrNull(input.node, isNode),
     absentOrNull(input.callerId, isCallerId),
-    input.state === undefined || isState(input.state) ? input.state : NOT_PLAIN,
+    absentOr(input.state, isState),
     absentOrNull(input.answeredAt, isWhole),
     absentOrNull(input.endedAt, isWhole),
     absentOrNull(input.hangupCause, isHangupCause),

@@ -70,6 +70,11 @@ export function orDefault<T>(value: unknown, fallback: T, check: (value: unknown
   return check(value) ? value : NOT_PLAIN;
 }
 
+/** An `.optional()` field: absent (undefined), or the value if `check` takes it. */
+export function absentOr<T>(value: unknown, check: (value: unknown) => value is T): Plain<T | undefined> {
+  return value === undefined || check(value) ? value : NOT_PLAIN;
+}
+
 /** A `.nullable()` field of a partial patch: absent (undefined), null, or the value if `check` takes it. */
 export function absentOrNull<T>(value: unknown, check: (value: unknown) => value is T): Plain<T | null | undefined> {
   if (value === undefined || value === null) return value;
