@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import type { QueueSettings } from '../lib/config';
 import type { RequestChange } from '../lib/callback/engine';
 import { floorRun, type FloorResult } from './bare-modesl-floor';
 import { startController } from './controller';
+import { localServiceCpu } from './service-cpu';
 import { numbers, startSimChild } from './sim-child';
 import { SqlCounter } from './sql-count';
 import { cpuSince, distribution, LoopLag, mb, round, sleep, type Distribution } from './stats';
@@ -29,6 +31,16 @@ export interface SetupStep {
   lagMs: { p50: number; p99: number; max: number };
   rssMb: number;
   simCpuMs: number;
+  /** The simulator's CPU per completed callback, ms. */
+  simCpuMsPerCallback: number;
+  /** MariaDB's server CPU per completed callback, ms, when it runs on this machine (SQLite runs inside the controller). */
+  dbCpuMsPerCallback?: number;
+  /** Redis's CPU per completed callback, ms, when the queue is Redis on this machine. */
+  redisCpuMsPerCallback?: number;
+  /** Controller + simulator + database server + Redis: what the machine spends per callback. */
+  machineCpuMsPerCallback: number;
+  /** What the machine's cores allow per callback at this rate, ms: a rate whose machine CPU exceeds it cannot be kept up. */
+  budgetMsPerCallback: number;
   behind: boolean;
 }
 
@@ -64,6 +76,8 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
 
     const controller = await startController({ simPort: sim.port, database: options.database ?? 'sqlite', queue: options.queue ?? { driver: 'memory' }, accounts: options.short ? 20 : 200 });
     const sql = new SqlCounter(controller.db);
+    const dbServer = (options.database ?? 'sqlite') === 'mariadb' ? localServiceCpu(process.env.TEST_MYSQL_URL) : undefined;
+    const redisServer = options.queue?.driver === 'redis' ? localServiceCpu(options.queue.url) : undefined;
     const ended = new Map<string, number>();
     controller.engine.on('request', (change: RequestChange) => {
       if (TERMINAL.has(change.to)) ended.set(change.requestId, performance.now());
@@ -100,6 +114,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       const lag = new LoopLag();
       const orders: { id: string; at: number }[] = [];
       const simBefore = (await sim.stats()).cpuMs;
+      const servicesBefore = servicesMs();
       const bridgesBefore = controller.bridges.length;
       lag.start();
       sql.reset();
@@ -133,7 +148,11 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       const roundTrips = sql.roundTrips;
       const lagMs = lag.stop();
       const simCpuMs = (await sim.stats()).cpuMs - simBefore;
+      const services = servicesMs();
       const completed = orders.filter((order) => ended.has(order.id)).length;
+      const perCallback = (ms: number): number => round(ms / Math.max(1, completed), 3);
+      const dbCpuMs = dbServer ? services.db - servicesBefore.db : undefined;
+      const redisCpuMs = redisServer ? services.redis - servicesBefore.redis : undefined;
       const toOriginate = orders.map((order) => (controller.originateAt.get(order.id) ?? Infinity) - order.at);
       const bridges = controller.bridges.slice(bridgesBefore);
       const toBridge = bridges.map(([a, b, at]) => at - Math.max(controller.answeredAt.get(a) ?? at, controller.answeredAt.get(b) ?? at));
@@ -147,7 +166,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         ordered: count,
         completed,
         achievedPerSecond: round(achieved, 1),
-        cpuMsPerCallback: round(cpuMs / Math.max(1, completed), 3),
+        cpuMsPerCallback: perCallback(cpuMs),
         sqlPerCallback: round(statements / Math.max(1, completed), 1),
         roundTripsPerCallback: round(roundTrips / Math.max(1, completed), 1),
         orderToOriginateMs: originate,
@@ -155,8 +174,17 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         lagMs,
         rssMb: mb(rss),
         simCpuMs: round(simCpuMs, 0),
+        simCpuMsPerCallback: perCallback(simCpuMs),
+        ...(dbCpuMs === undefined ? {} : { dbCpuMsPerCallback: perCallback(dbCpuMs) }),
+        ...(redisCpuMs === undefined ? {} : { redisCpuMsPerCallback: perCallback(redisCpuMs) }),
+        machineCpuMsPerCallback: perCallback(cpuMs + simCpuMs + (dbCpuMs ?? 0) + (redisCpuMs ?? 0)),
+        budgetMsPerCallback: round((availableParallelism() * 1000) / rate, 2),
         behind,
       };
+    }
+
+    function servicesMs(): { db: number; redis: number } {
+      return { db: dbServer?.ms() ?? 0, redis: redisServer?.ms() ?? 0 };
     }
   } finally {
     await sim.stop();

@@ -157,6 +157,8 @@ export async function startControllerOn(
     },
     recover: (request) => engineOf().recover(request),
     firstState: (request) => engineOf().firstStateFor(request),
+    owned: () => engineOf().owned(),
+    onLeasesLost: (ids) => engineOf().leasesLost(ids),
     concurrency: defaultSettings().scheduler.dialConcurrency,
   });
   const engineOf = (): CallbackEngine => {

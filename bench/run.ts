@@ -55,6 +55,11 @@ async function main(): Promise<void> {
             {
               'achieved/s': step.achievedPerSecond,
               'CPU ms/cb': step.cpuMsPerCallback,
+              'sim ms/cb': step.simCpuMsPerCallback,
+              'DB ms/cb': step.dbCpuMsPerCallback ?? '-',
+              'Redis ms/cb': step.redisCpuMsPerCallback ?? '-',
+              'all ms/cb': step.machineCpuMsPerCallback,
+              'budget ms/cb': step.budgetMsPerCallback,
               'SQL/cb': step.sqlPerCallback,
               'trips/cb': step.roundTripsPerCallback,
               'order→orig p50': step.orderToOriginateMs.p50,

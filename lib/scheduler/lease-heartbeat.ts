@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log/logger';
 import type { Clock, TimerHandle } from '../time/clock';
-import { renewInstanceLeases } from '../store/request-claims';
+import { leasesNotHeld, renewInstanceLeases } from '../store/request-claims';
 
 export interface LeaseHeartbeatOptions {
   db: Knex;
@@ -16,6 +16,11 @@ export interface LeaseHeartbeatOptions {
    * runner) lets its lease run out and is recovered by the sweep like a dead instance's.
    */
   owned?: () => readonly string[];
+  /**
+   * Told which of `owned` it could not renew (another instance took them over, a cancel elsewhere
+   * released them): the only renewal those requests have, so the only one that can tell them.
+   */
+  onLost?: (requestIds: readonly string[]) => void;
 }
 
 /**
@@ -48,8 +53,16 @@ export class LeaseHeartbeat {
 
   /** One beat now (also what the timer runs). */
   async beat(): Promise<number> {
-    const { db, clock, instanceId, activeStates, leaseMs, owned } = this.options;
-    return renewInstanceLeases(db, instanceId, activeStates, clock.now(), leaseMs, owned?.());
+    const { db, clock, instanceId, activeStates, leaseMs, owned, onLost } = this.options;
+    const now = clock.now();
+    const ids = owned?.();
+    const renewed = await renewInstanceLeases(db, instanceId, activeStates, now, leaseMs, ids);
+    if (ids && onLost && renewed < ids.length) {
+      // Fewer than listed: a request that just ended released its own, or a lease was lost.
+      const lost = await leasesNotHeld(db, instanceId, ids, now);
+      if (lost.length > 0) onLost(lost);
+    }
+    return renewed;
   }
 
   private schedule(): void {

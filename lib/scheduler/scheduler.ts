@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   dial: DialFn;
   /** The requests this process works on; the heartbeat renews only their leases (default: every lease it holds). */
   owned?: () => readonly string[];
+  /** Told which of `owned` the heartbeat found no longer leased to this instance (LeaseHeartbeatOptions.onLost). */
+  onLeasesLost?: (requestIds: readonly string[]) => void;
   /** Default: a lost request is marked failed with CONTROLLER_LOST. */
   recover?: RecoverFn;
   onExpired?: ExpiredFn;
@@ -135,6 +137,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     activeStates: ACTIVE_STATES,
     leaseMs,
     ...(options.owned ? { owned: options.owned } : {}),
+    ...(options.onLeasesLost ? { onLost: options.onLeasesLost } : {}),
   });
   const immediate =
     (options.dialDueOrdersAtOnce ?? !options.rateLimit) ? new ImmediateDials(dispatcher, Math.max(1, options.concurrency ?? 10), logger) : null;

@@ -116,6 +116,7 @@ export async function startService(settings: Settings, logger: Logger, clock: Cl
       dial: (request) => running(ref.engine).dial(request),
       recover: (request, lost) => running(ref.engine).recover(request, lost),
       owned: () => ref.engine?.owned() ?? [],
+      onLeasesLost: (ids) => ref.engine?.leasesLost(ids),
       leaseMs: settings.scheduler.leaseSeconds * 1000,
       concurrency: settings.scheduler.dialConcurrency,
       sweepCron: settings.scheduler.sweepCron,

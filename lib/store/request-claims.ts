@@ -175,6 +175,22 @@ export async function renewInstanceLeases(
 }
 
 /**
+ * Of `requestIds`, those this instance no longer holds a live lease on at `now`: claimed by another
+ * instance or by none (cancelled elsewhere, recovered), run out, or gone. What the heartbeat asks
+ * when its renewal changed fewer rows than it listed (rare), to tell the callers which ones.
+ */
+export async function leasesNotHeld(db: Knex, instanceId: string, requestIds: readonly string[], now: number): Promise<string[]> {
+  if (requestIds.length === 0) return [];
+  const held = await db('callback_requests')
+    .whereIn('id', [...requestIds])
+    .where({ claimed_by: instanceId })
+    .where('lease_until', '>=', now)
+    .select<{ id: string }[]>('id');
+  const kept = new Set(held.map(({ id }) => id));
+  return requestIds.filter((id) => !kept.has(id));
+}
+
+/**
  * Lets this instance's lease on a request run out at once, so that the next sweep recovers it.
  * `ranOutAt`: a recovery giving the request up again puts back when the dead owner's lease ran
  * out, so that the next recovery still estimates up to then, not up to this failed attempt.

@@ -85,6 +85,36 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
     expect((await store.callbackRequests.findById(running.id))?.leaseUntil).toBe(clock.now() + LEASE);
   });
 
+  it('the heartbeat tells which of its requests it could not renew: taken over, released by a cancel elsewhere, run out, or gone', async () => {
+    const kept = await claimedBy('controller-1');
+    const takenOver = await claimedBy('controller-1');
+    const released = await claimedBy('controller-1');
+    const ranOut = await claimedBy('controller-1');
+    await getDb()('callback_requests').where({ id: takenOver.id }).update({ claimed_by: 'controller-2' });
+    await getDb()('callback_requests').where({ id: released.id }).update({ state: 'cancelled', claimed_by: null, claim_token: null, lease_until: null });
+    await getDb()('callback_requests').where({ id: ranOut.id }).update({ lease_until: clock.now() - 1 });
+    const reports: string[][] = [];
+    const heartbeat = new LeaseHeartbeat({
+      db: getDb(),
+      clock,
+      logger: testLogger(),
+      instanceId: 'controller-1',
+      activeStates: ACTIVE_STATES,
+      leaseMs: LEASE,
+      owned: () => [kept.id, takenOver.id, released.id, ranOut.id, 'no-such-request'],
+      onLost: (ids) => reports.push([...ids]),
+    });
+
+    expect(await heartbeat.beat()).toBe(1);
+    expect(reports).toEqual([[takenOver.id, released.id, ranOut.id, 'no-such-request']]);
+    // All renewed: nothing to report, and no second read.
+    reports.length = 0;
+    const quiet = new LeaseHeartbeat({ db: getDb(), clock, logger: testLogger(), instanceId: 'controller-1', activeStates: ACTIVE_STATES, leaseMs: LEASE, owned: () => [kept.id], onLost: (ids) => reports.push([...ids]) });
+    await clock.advance(LEASE / 3);
+    expect(await quiet.beat()).toBe(1);
+    expect(reports).toEqual([]);
+  });
+
   it('a heartbeat with nothing to work on renews nothing', async () => {
     await claimedBy('controller-1');
     const heartbeat = new LeaseHeartbeat({ db: getDb(), clock, logger: testLogger(), instanceId: 'controller-1', activeStates: ACTIVE_STATES, leaseMs: LEASE, owned: () => [] });

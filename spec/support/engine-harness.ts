@@ -250,6 +250,9 @@ export async function startEngineRig(db: Knex, dbEngine: DatabaseEngine, options
     dial: (request) => engineOf().dial(request),
     recover: (request, lost) => engineOf().recover(request, lost),
     firstState: (request) => engineOf().firstStateFor(request),
+    // As the service wires it: the heartbeat renews the leases of the engine's calls and tells it of lost ones.
+    owned: () => engineOf().owned(),
+    onLeasesLost: (ids) => engineOf().leasesLost(ids),
     // The rig sweeps on simulated time, as the cron would.
     sweepCron: null,
   });

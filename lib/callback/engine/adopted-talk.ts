@@ -5,7 +5,6 @@ import type { Leg } from '../../store/legs';
 import { HANDED_OVER, type StopMode } from './clean-stop';
 import type { EngineContext } from './context';
 import { within } from './latch';
-import { LeaseKeeper } from './lease';
 import type { LiveLeg } from './live-leg';
 import { legExists } from './leg-probe';
 
@@ -44,11 +43,10 @@ export async function followAdoptedTalk(
   stopping: Promise<StopMode>,
 ): Promise<AdoptedTalkEnd> {
   const hangupAll = (): Promise<unknown> => Promise.all(legs.map((leg) => leg.control.hangup('NORMAL_CLEARING')));
-  const lease = new LeaseKeeper(ctx, request.id, () => {
+  const lease = ctx.leases.watch(request.id, () => {
     log.warn('lost the lease on an adopted talk; ending it');
     void hangupAll();
   });
-  lease.start();
   try {
     await holdCarrierChannels(ctx, legs);
     await markTalking(ctx, request);

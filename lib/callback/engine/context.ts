@@ -14,6 +14,7 @@ import type { SystemSettings } from '../../settings/system';
 import { createStore, type CallbackRequest, type Store } from '../../store';
 import { CachedPrices, type PriceReads } from '../../store/cached-prices';
 import { systemClock, type Clock } from '../../time/clock';
+import { LeaseWatches } from './lease';
 import { digitsDestinationAsker, type DestinationAsker } from './ask-destination';
 import { callbackNodesOf } from './callback-nodes';
 import { EngineEvents } from './events';
@@ -138,6 +139,8 @@ export interface EngineContext {
   readonly operatorCallbackAccountId: number;
   readonly instanceId: string;
   readonly leaseMs: number;
+  /** Who hears that a lease this instance calls under was lost (the heartbeat renews them all, lease.ts). */
+  readonly leases: LeaseWatches;
   readonly prompts: PromptNames;
   /** The file of prompt `name` in `language` (the request's resolved `settings.language`), else in the default language. */
   readonly promptFile: (name: string, language: string) => string;
@@ -237,6 +240,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     operatorCallbackAccountId: options.operatorCallbackAccountId,
     instanceId: options.instanceId,
     leaseMs: options.leaseMs ?? 120_000,
+    leases: new LeaseWatches(),
     prompts: { ...DEFAULT_PROMPTS, ...options.prompts },
     promptFile: (name, language) => promptFiles.file(name, language),
     warningTone: options.warningTone ?? 'tone_stream://%(500,500,1400);loops=2',

@@ -150,6 +150,11 @@ export class CallbackEngine {
     return [...this.runners.keys(), ...this.adopted.keys()];
   }
 
+  /** The heartbeat could not renew the leases of these requests (owned() listed them): their runners and adopted talks stop calling. */
+  leasesLost(requestIds: readonly string[]): void {
+    this.ctx.leases.lost(requestIds);
+  }
+
   /** B4: settles a leg from an end FreeSWITCH reported outside the event stream (its posted CDR); exactly once per leg. */
   settleReportedEnd(legUuid: string, end: LegEnd): Promise<ReportedSettlement | undefined> {
     return this.ctx.work.run(() => settleReportedEnd(this.ctx, legUuid, end));

@@ -1,6 +1,3 @@
-import type { TimerHandle } from '../../time/clock';
-import type { EngineContext } from './context';
-
 /**
  * Whether a lease taken at `since` may have run out by `now`: once a renewal was due (a third of
  * the lease) it may have failed, e.g. while the database was away. Before that it cannot have.
@@ -9,47 +6,40 @@ export function leaseMayHaveLapsed(since: number, now: number, leaseMs: number):
   return now - since >= Math.floor(leaseMs / 3);
 }
 
+/** A request's watch on its lease, ended once the request no longer needs it (released, retired). */
+export interface LeaseWatch {
+  stop(): void;
+}
+
 /**
- * O5: keeps this instance's lease on a request it is calling for, as long as it does. The sweep
- * takes a request whose lease ran out for recovery, so a call lasting longer than the lease
- * must not look like a dead instance. Renewing at a third leaves two chances before it expires.
+ * O5: who is told when this instance loses the lease on a request it is calling for (a cancel
+ * elsewhere released it, or another instance recovered it because this one looked dead). The
+ * leases themselves are renewed by the instance's heartbeat, one UPDATE for all of them every
+ * third of the lease (`lib/scheduler/lease-heartbeat.ts`), which reports the ones it could not
+ * renew here. Until 2026-12-07 each call renewed its own lease on a timer of its own: at 10,000
+ * calls held with the default lease, 250 UPDATEs (and commits) a second beside the heartbeat's
+ * one for the same rows, and a warning per call when the database was away.
  */
-export class LeaseKeeper {
-  private timer: TimerHandle | undefined;
-  private stopped = false;
+export class LeaseWatches {
+  private readonly watching = new Map<string, () => void>();
 
-  constructor(
-    private readonly ctx: EngineContext,
-    private readonly requestId: string,
-    private readonly onLost: () => void,
-  ) {}
-
-  start(): void {
-    this.schedule();
+  /** `onLost` runs once, at the first report that the lease on `requestId` is gone, unless the watch was stopped before. */
+  watch(requestId: string, onLost: () => void): LeaseWatch {
+    this.watching.set(requestId, onLost);
+    return {
+      stop: () => {
+        if (this.watching.get(requestId) === onLost) this.watching.delete(requestId);
+      },
+    };
   }
 
-  stop(): void {
-    this.stopped = true;
-    this.timer?.cancel();
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.ctx.clock.setTimeout(() => void this.renew(), Math.max(1, Math.floor(this.ctx.leaseMs / 3)));
-  }
-
-  private async renew(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const kept = await this.ctx.store.callbackRequests.renewLease(this.requestId, this.ctx.instanceId, this.ctx.clock.now(), this.ctx.leaseMs);
-      if (!kept) {
-        this.stopped = true;
-        this.onLost();
-        return;
-      }
-    } catch (error) {
-      this.ctx.logger.warn('lease renewal failed; retrying', { requestId: this.requestId, error: error instanceof Error ? error.message : String(error) });
+  /** The heartbeat could not renew these leases: tell their watchers (ids nobody watches any more are ignored). */
+  lost(requestIds: readonly string[]): void {
+    for (const id of requestIds) {
+      const onLost = this.watching.get(id);
+      if (!onLost) continue;
+      this.watching.delete(id);
+      onLost();
     }
-    this.schedule();
   }
 }

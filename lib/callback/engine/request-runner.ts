@@ -20,7 +20,7 @@ import { FinalSettlement } from './final-settlement';
 import { auditRefusal } from './audit-refusal';
 import { isRefusal, type LegPricing, type Refusal } from './funds';
 import { HANDED_OVER } from './clean-stop';
-import { LeaseKeeper, leaseMayHaveLapsed } from './lease';
+import { leaseMayHaveLapsed, type LeaseWatch } from './lease';
 import { concurrencyRefusal } from './limits';
 import { ApiControl, SessionControl } from './leg-control';
 import { LiveLeg } from './live-leg';
@@ -75,7 +75,7 @@ export class RequestRunner implements FlowHost {
   private readonly sourceFirst: boolean;
   private readonly timers: TalkTimers;
   private queue: Promise<void> = Promise.resolve();
-  private lease: LeaseKeeper | undefined;
+  private lease: LeaseWatch | undefined;
   private retired = false;
   /** Aborted when the current talk ends: what features attached to it (onTalk) let go then. */
   private talk: AbortController | undefined;
@@ -128,8 +128,7 @@ export class RequestRunner implements FlowHost {
       this.retire();
       return Promise.resolve();
     }
-    this.lease = new LeaseKeeper(this.ctx, this.id, () => void this.enqueue(() => this.onLeaseLost()));
-    this.lease.start();
+    this.lease = this.ctx.leases.watch(this.id, () => void this.enqueue(() => this.onLeaseLost()));
     const started = this.queue.then(() => this.ctx.work.run(() => this.admit()));
     this.queue = started.catch(() => undefined);
     // The scheduler logs a failed dial and recovers the request once its lease runs out; this
@@ -726,6 +725,8 @@ export class RequestRunner implements FlowHost {
 
   /** Our lease was taken (we were presumed dead): whoever holds it now decides; we stop calling. */
   private async onLeaseLost(): Promise<void> {
+    // The heartbeat's report may come after this runner's own last move released the lease.
+    if (this.retired) return;
     const fresh = await this.ctx.store.callbackRequests.findById(this.id);
     // A cancel from elsewhere (another instance's API, the CLI) releases the lease on purpose.
     if (fresh?.state === 'cancelled') this.log.info('cancelled elsewhere; ending its legs');
