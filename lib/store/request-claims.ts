@@ -163,16 +163,32 @@ export async function renewInstanceLeases(
   leaseMs: number,
   onlyIds?: readonly string[],
 ): Promise<number> {
-  if (onlyIds?.length === 0) return 0;
-  return retryOnDeadlock(() => {
-    const query = db('callback_requests')
-      .where({ claimed_by: instanceId })
-      .whereIn('state', [...activeStates])
-      .where('lease_until', '>=', now);
-    if (onlyIds) query.whereIn('id', [...onlyIds]);
-    return query.update({ lease_until: now + leaseMs });
-  });
+  const renew = (ids?: readonly string[]): Promise<number> =>
+    retryOnDeadlock(() => {
+      const query = db('callback_requests')
+        .where({ claimed_by: instanceId })
+        .whereIn('state', [...activeStates])
+        .where('lease_until', '>=', now);
+      if (ids) query.whereIn('id', [...ids]);
+      return query.update({ lease_until: now + leaseMs });
+    });
+  if (!onlyIds) return renew();
+  let renewed = 0;
+  for (const ids of idChunks(onlyIds)) renewed += await renew(ids);
+  return renewed;
 }
+
+/**
+ * A list of ids split for `IN (…)`: SQLite refuses a statement with more than 32,766 bound values,
+ * and one instance may hold more calls than that; 5,000 keeps each MariaDB packet small too.
+ */
+function idChunks(ids: readonly string[]): (readonly string[])[] {
+  const chunks: (readonly string[])[] = [];
+  for (let start = 0; start < ids.length; start += ID_CHUNK) chunks.push(ids.slice(start, start + ID_CHUNK));
+  return chunks;
+}
+
+const ID_CHUNK = 5_000;
 
 /**
  * Of `requestIds`, those this instance no longer holds a live lease on at `now`: claimed by another
@@ -180,13 +196,15 @@ export async function renewInstanceLeases(
  * when its renewal changed fewer rows than it listed (rare), to tell the callers which ones.
  */
 export async function leasesNotHeld(db: Knex, instanceId: string, requestIds: readonly string[], now: number): Promise<string[]> {
-  if (requestIds.length === 0) return [];
-  const held = await db('callback_requests')
-    .whereIn('id', [...requestIds])
-    .where({ claimed_by: instanceId })
-    .where('lease_until', '>=', now)
-    .select<{ id: string }[]>('id');
-  const kept = new Set(held.map(({ id }) => id));
+  const kept = new Set<string>();
+  for (const ids of idChunks(requestIds)) {
+    const held = await db('callback_requests')
+      .whereIn('id', [...ids])
+      .where({ claimed_by: instanceId })
+      .where('lease_until', '>=', now)
+      .select<{ id: string }[]>('id');
+    for (const { id } of held) kept.add(id);
+  }
   return requestIds.filter((id) => !kept.has(id));
 }
 

@@ -115,6 +115,24 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
     expect(reports).toEqual([]);
   });
 
+  it('a heartbeat renews however many calls its instance holds: past SQLite\'s 32,766 bound values', async () => {
+    const kept = await claimedBy('controller-1');
+    const others = Array.from({ length: 40_000 }, (_, i) => `not-a-request-${i}`);
+    let lost: readonly string[] = [];
+    const heartbeat = new LeaseHeartbeat({
+      db: getDb(),
+      clock,
+      logger: testLogger(),
+      instanceId: 'controller-1',
+      activeStates: ACTIVE_STATES,
+      leaseMs: LEASE,
+      owned: () => [...others, kept.id],
+      onLost: (ids) => (lost = ids),
+    });
+    expect(await heartbeat.beat()).toBe(1);
+    expect(lost).toEqual(others);
+  });
+
   it('a heartbeat with nothing to work on renews nothing', async () => {
     await claimedBy('controller-1');
     const heartbeat = new LeaseHeartbeat({ db: getDb(), clock, logger: testLogger(), instanceId: 'controller-1', activeStates: ACTIVE_STATES, leaseMs: LEASE, owned: () => [] });
