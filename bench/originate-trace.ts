@@ -6,12 +6,14 @@
  * loop's turns. Prints order → originate's distribution, then for the `--slowest=K` (default 5)
  * orders and the median one their timeline: each statement sent between the order and its originate, when it left,
  * how long its answer took, and whether it was the order's own (its request id or leg uuid in the
- * bindings), and the event loop's blocked stretches in that window.
- * A debugging aid, not a benchmark: `npx tsx bench/originate-trace.ts [--mariadb] [--rate=N] [--seconds=S] [--slowest=K]`
+ * bindings), and the event loop's blocked stretches in that window. `--cpu-prof=FILE` writes a CPU
+ * profile of the measured orders (not of the warm-up).
+ * A debugging aid, not a benchmark: `npx tsx bench/originate-trace.ts [--mariadb] [--rate=N] [--seconds=S] [--slowest=K] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
 import type { RequestChange } from '../lib/callback/engine';
 import { startController } from './controller';
+import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
 import { option, runScript } from './script';
 import { shapeOf } from './sql-count';
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
   const rate = Number(option('--rate=') ?? 20);
   const seconds = Number(option('--seconds=') ?? 20);
   const slowest = Number(option('--slowest=') ?? 5);
+  const profileFile = option('--cpu-prof=');
   const redisUrl = process.env.TEST_REDIS_URL;
   if (mariadb && !redisUrl) throw new Error('--mariadb needs TEST_MYSQL_URL and TEST_REDIS_URL');
   const total = WARM_UP.rate * WARM_UP.seconds + rate * seconds;
@@ -118,8 +121,10 @@ async function main(): Promise<void> {
       controller.db.on('query-response', onAnswer);
       const stalls = new LoopStalls();
       stalls.start(3);
+      const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
       const orders: Order[] = [];
       await orderAt(rate, seconds, orders);
+      await profiler?.stop();
       stalls.stop();
       controller.db.off('query', onQuery);
       controller.db.off('query-response', onAnswer);
