@@ -104,10 +104,12 @@ export async function prepareBenchDatabase(db: Knex, count: number): Promise<Ben
 /**
  * What a production controller logs (level info, JSON lines, the format of `env=production`),
  * built and written to a sink that drops it: its cost is part of a callback's. `LOG_TESTS=1`
- * prints the lines instead, at debug, as in the tests.
+ * prints the lines instead, at debug, as in the tests; `BENCH_LOG=silent` builds none, for an A/B
+ * of what logging costs.
  */
 function productionLikeLogger(): Logger {
   if (process.env.LOG_TESTS === '1') return testLogger();
+  if (process.env.BENCH_LOG === 'silent') return createLogger({ level: 'info', format: 'json', silent: true });
   const sink = new Writable({ write: (_line: unknown, _encoding, done) => done() });
   return createLogger({ level: 'info', format: 'json', stream: sink });
 }

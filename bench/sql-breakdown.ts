@@ -4,9 +4,11 @@
  * `--mode=source_first`), waits until each
  * ended, and prints every statement shape the database received with how often per callback.
  * Also prints this process's CPU per callback (the controller runs here, the simulator in a child),
- * a figure that compares builds on a loaded machine better than a throughput does.
+ * a figure that compares builds on a loaded machine better than a throughput does. `--concurrency=N`
+ * keeps N callbacks in flight (each of N lanes orders its next when its last ended): one at a time
+ * pays every wake-up per statement alone, which a loaded controller shares between calls.
  * `--cpu-prof=FILE` writes a CPU profile of those callbacks only (not of the start and stop).
- * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--cpu-prof=FILE]`
+ * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--concurrency=N] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
 import type { RequestChange } from '../lib/callback/engine';
@@ -15,7 +17,7 @@ import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
 import { SqlCounter } from './sql-count';
-import { round, waitFor } from './stats';
+import { round, withTimeout } from './stats';
 import { option, runScript } from './script';
 
 const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
@@ -23,6 +25,7 @@ const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled
 async function main(): Promise<void> {
   const mariadb = process.argv.includes('--mariadb');
   const calls = Number(option('--calls=') ?? 20);
+  const concurrency = Number(option('--concurrency=') ?? 1);
   const profileFile = option('--cpu-prof=');
   const mode = modeOption(option('--mode=') ?? 'simultaneous');
   const redisUrl = process.env.TEST_REDIS_URL;
@@ -39,18 +42,30 @@ async function main(): Promise<void> {
       queue: mariadb && redisUrl ? { driver: 'redis', url: redisUrl, prefix: `cbsql-${process.pid}` } : { driver: 'memory' },
       accounts: 1,
     });
+    // Ended requests, and what waits for one to end: no polling timers, whose wake-ups would be counted as a callback's CPU.
     const ended = new Set<string>();
+    const waiting = new Map<string, () => void>();
     controller.engine.on('request', (change: RequestChange) => {
-      if (TERMINAL.has(change.to)) ended.add(change.requestId);
+      if (!TERMINAL.has(change.to)) return;
+      ended.add(change.requestId);
+      waiting.get(change.requestId)?.();
     });
+    const endOf = (id: string): Promise<void> =>
+      ended.has(id)
+        ? Promise.resolve()
+        : withTimeout(new Promise<void>((resolve) => waiting.set(id, resolve)), 30_000, `request ${id} ended`).finally(() => waiting.delete(id));
     const sql = new SqlCounter(controller.db);
     const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
     const cpuBefore = process.cpuUsage();
     try {
-      for (let i = 0; i < calls; i += 1) {
-        const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode });
-        await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
-      }
+      let next = 0;
+      const callOneAfterAnother = async (): Promise<void> => {
+        for (let i = next++; i < calls; i = next++) {
+          const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode });
+          await endOf(request.id);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, callOneAfterAnother));
       const cpu = process.cpuUsage(cpuBefore);
       await profiler?.stop();
       const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;

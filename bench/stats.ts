@@ -53,4 +53,13 @@ export async function waitFor(condition: () => boolean, what: string, limitMs: n
   }
 }
 
+/** `promise`, or an error naming `what` if it has not settled within `limitMs`. */
+export function withTimeout<T>(promise: Promise<T>, limitMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not reached within ${limitMs} ms`)), limitMs);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
