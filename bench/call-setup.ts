@@ -11,8 +11,8 @@ import { cpuSince, distribution, LoopLag, mb, round, sleep, type Distribution } 
 /**
  * Scenario 2: callbacks at increasing rates (simulator in its own process; A answers after 50 ms,
  * B after 100 ms, uuid_bridge, 2 s talk, B hangs up) until the controller falls behind. Each step
- * orders at its rate for `seconds`, then waits until every request of the step has ended, so the
- * CPU of a step is the whole life of its callbacks. Side by side: the bare-modesl floor on the
+ * orders at its rate for 4 s, and for at least 400 orders (20 s at 20/s, 8 s at 50/s), then waits
+ * until every request of the step has ended, so the CPU of a step is the whole life of its callbacks. Side by side: the bare-modesl floor on the
  * same simulator at the floor rate.
  */
 export interface SetupStep {
@@ -58,13 +58,18 @@ export interface CallSetupResult {
   cpuRatioToFloor: number;
 }
 
+const MIN_ORDERS_PER_STEP = 400;
+
 const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
 
 export async function callSetup(options: { short: boolean; database?: 'sqlite' | 'mariadb'; queue?: QueueSettings; rates?: readonly number[] }): Promise<CallSetupResult> {
   const rates = options.rates ?? (options.short ? [20] : [20, 50, 100, 200, 400, 600, 800]);
-  const seconds = options.short ? 1 : 4;
+  const minSeconds = options.short ? 1 : 4;
+  // A p99 of fewer than 400 orders is the slowest one or two (nearest rank): low rates run longer.
+  const secondsAt = (rate: number): number => (options.short ? minSeconds : Math.max(minSeconds, Math.ceil(MIN_ORDERS_PER_STEP / rate)));
   const floorRate = options.short ? 20 : 100;
-  const total = rates.reduce((sum, rate) => sum + rate * seconds, 0) + 2 * floorRate * seconds;
+  const seconds = secondsAt(floorRate);
+  const total = rates.reduce((sum, rate) => sum + rate * secondsAt(rate), 0) + 2 * floorRate * seconds;
   const sim = await startSimChild();
   try {
     const aNumbers = numbers('202', total);
@@ -111,6 +116,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
     };
 
     async function runStep(rate: number): Promise<SetupStep> {
+      const seconds = secondsAt(rate);
       const lag = new LoopLag();
       const orders: { id: string; at: number }[] = [];
       const simBefore = (await sim.stats()).cpuMs;
