@@ -14,6 +14,24 @@ export default tseslint.config(
     },
   },
   {
+    // MariaDB's pool runs with multipleStatements (lib/store/README.md): input spliced into SQL text
+    // could add statements of its own. Raw SQL is constant text; values go in as ? bindings.
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/Raw$|^raw$/] > TemplateLiteral.arguments[expressions.length>0]",
+          message: 'SQL text must be constant: bind values with ? (MariaDB runs with multipleStatements, lib/store/README.md).',
+        },
+        {
+          selector: "CallExpression[callee.property.name=/Raw$|^raw$/] > BinaryExpression.arguments[operator='+']",
+          message: 'SQL text must be constant: bind values with ? (MariaDB runs with multipleStatements, lib/store/README.md).',
+        },
+      ],
+    },
+  },
+  {
     // Plain CommonJS that runs before anything is compiled.
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

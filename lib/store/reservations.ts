@@ -98,8 +98,8 @@ interface OwnerFunds {
   readonly table: 'accounts' | 'calling_cards';
   readonly id: number;
   readonly ownerColumns: { account_id: number | null; card_id: number | null };
-  /** SQL: what is left to hold. A card has no credit: its balance never goes below zero. */
-  readonly available: string;
+  /** SQL, one bound value: at least that much is left to hold. A card has no credit: its balance never goes below zero. */
+  readonly availableAtLeast: string;
 }
 
 /**
@@ -131,13 +131,13 @@ export class HoldKeyRace extends Error {
 
 function fundsOf(owner: ReservationOwner): OwnerFunds {
   if ('cardId' in owner) {
-    return { table: 'calling_cards', id: owner.cardId, ownerColumns: { account_id: null, card_id: owner.cardId }, available: 'balance_minor - reserved_minor' };
+    return { table: 'calling_cards', id: owner.cardId, ownerColumns: { account_id: null, card_id: owner.cardId }, availableAtLeast: 'balance_minor - reserved_minor >= ?' };
   }
   return {
     table: 'accounts',
     id: owner.accountId,
     ownerColumns: { account_id: owner.accountId, card_id: null },
-    available: 'balance_minor + credit_limit_minor - reserved_minor',
+    availableAtLeast: 'balance_minor + credit_limit_minor - reserved_minor >= ?',
   };
 }
 
@@ -214,7 +214,7 @@ export class ReservationsRepository extends Repository {
       const held = await preparedUpdate(trx, `${funds.table}.hold`, { where: { id: funds.id }, available: { hold }, add: { hold }, set: { updated_at: now } }, (db, values) =>
         db(funds.table)
           .where(values.where)
-          .andWhereRaw(`${funds.available} >= ?`, [values.available.hold])
+          .andWhereRaw(funds.availableAtLeast, [values.available.hold])
           .update({ reserved_minor: db.raw('reserved_minor + ?', [values.add.hold]), updated_at: values.set.updated_at }),
       );
       if (held === 0) return null;
