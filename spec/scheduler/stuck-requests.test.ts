@@ -53,6 +53,11 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
     return (await store.callbackRequests.findById(request.id))!;
   }
 
+  /** controller-1's heartbeat, working on `owned`, telling `onLost` what it could not renew. */
+  function heartbeatOf(owned: () => readonly string[], onLost?: (ids: readonly string[]) => void): LeaseHeartbeat {
+    return new LeaseHeartbeat({ db: getDb(), clock, logger: testLogger(), instanceId: 'controller-1', activeStates: ACTIVE_STATES, leaseMs: LEASE, owned, ...(onLost ? { onLost } : {}) });
+  }
+
   it('a request left active with no lease at all is found by the sweep and recovered', async () => {
     const request = await claimedBy('controller-1');
     await getDb()('callback_requests').where({ id: request.id }).update({ claimed_by: null, claim_token: null, lease_until: null });
@@ -65,15 +70,7 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
   it('the heartbeat renews only the leases of requests its instance works on, so one stuck in a live process is recovered', async () => {
     const running = await claimedBy('controller-1');
     const stuck = await claimedBy('controller-1');
-    const heartbeat = new LeaseHeartbeat({
-      db: getDb(),
-      clock,
-      logger: testLogger(),
-      instanceId: 'controller-1',
-      activeStates: ACTIVE_STATES,
-      leaseMs: LEASE,
-      owned: () => [running.id],
-    });
+    const heartbeat = heartbeatOf(() => [running.id]);
 
     // The live instance keeps beating; only the request it has a runner for stays leased.
     for (let beat = 0; beat < 4; beat += 1) {
@@ -94,22 +91,16 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
     await getDb()('callback_requests').where({ id: released.id }).update({ state: 'cancelled', claimed_by: null, claim_token: null, lease_until: null });
     await getDb()('callback_requests').where({ id: ranOut.id }).update({ lease_until: clock.now() - 1 });
     const reports: string[][] = [];
-    const heartbeat = new LeaseHeartbeat({
-      db: getDb(),
-      clock,
-      logger: testLogger(),
-      instanceId: 'controller-1',
-      activeStates: ACTIVE_STATES,
-      leaseMs: LEASE,
-      owned: () => [kept.id, takenOver.id, released.id, ranOut.id, 'no-such-request'],
-      onLost: (ids) => reports.push([...ids]),
-    });
+    const heartbeat = heartbeatOf(
+      () => [kept.id, takenOver.id, released.id, ranOut.id, 'no-such-request'],
+      (ids) => reports.push([...ids]),
+    );
 
     expect(await heartbeat.beat()).toBe(1);
     expect(reports).toEqual([[takenOver.id, released.id, ranOut.id, 'no-such-request']]);
     // All renewed: nothing to report, and no second read.
     reports.length = 0;
-    const quiet = new LeaseHeartbeat({ db: getDb(), clock, logger: testLogger(), instanceId: 'controller-1', activeStates: ACTIVE_STATES, leaseMs: LEASE, owned: () => [kept.id], onLost: (ids) => reports.push([...ids]) });
+    const quiet = heartbeatOf(() => [kept.id], (ids) => reports.push([...ids]));
     await clock.advance(LEASE / 3);
     expect(await quiet.beat()).toBe(1);
     expect(reports).toEqual([]);
@@ -119,23 +110,14 @@ describeEachDatabase('sweep of stuck requests', (getDb) => {
     const kept = await claimedBy('controller-1');
     const others = Array.from({ length: 40_000 }, (_, i) => `not-a-request-${i}`);
     let lost: readonly string[] = [];
-    const heartbeat = new LeaseHeartbeat({
-      db: getDb(),
-      clock,
-      logger: testLogger(),
-      instanceId: 'controller-1',
-      activeStates: ACTIVE_STATES,
-      leaseMs: LEASE,
-      owned: () => [...others, kept.id],
-      onLost: (ids) => (lost = ids),
-    });
+    const heartbeat = heartbeatOf(() => [...others, kept.id], (ids) => (lost = ids));
     expect(await heartbeat.beat()).toBe(1);
     expect(lost).toEqual(others);
   });
 
   it('a heartbeat with nothing to work on renews nothing', async () => {
     await claimedBy('controller-1');
-    const heartbeat = new LeaseHeartbeat({ db: getDb(), clock, logger: testLogger(), instanceId: 'controller-1', activeStates: ACTIVE_STATES, leaseMs: LEASE, owned: () => [] });
+    const heartbeat = heartbeatOf(() => []);
     expect(await heartbeat.beat()).toBe(0);
   });
 });
