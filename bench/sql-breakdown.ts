@@ -6,6 +6,8 @@
  * Also prints this process's CPU per callback (the controller runs here, the simulator in a child),
  * a figure that compares builds on a loaded machine better than a throughput does.
  * `--cpu-prof=FILE` writes a CPU profile of those callbacks only (not of the start and stop).
+ * With `--mariadb`, also the MariaDB server's CPU per callback over the same loop (read from
+ * /proc: the whole server's, so another client's work meanwhile counts too).
  * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
@@ -14,6 +16,7 @@ import { MODES, type CallbackMode } from '../lib/store/callback-requests';
 import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
+import { findProcessCpu } from './server-cpu';
 import { SqlCounter } from './sql-count';
 import { round, waitFor } from './stats';
 import { option, runScript } from './script';
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
     });
     const sql = new SqlCounter(controller.db);
     const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
+    const server = mariadb ? findProcessCpu(['mariadbd', 'mysqld']) : undefined;
+    const serverBefore = server?.cpuMs();
     const cpuBefore = process.cpuUsage();
     try {
       for (let i = 0; i < calls; i += 1) {
@@ -52,9 +57,10 @@ async function main(): Promise<void> {
         await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
       }
       const cpu = process.cpuUsage(cpuBefore);
+      const serverMs = server && serverBefore !== undefined ? server.cpuMs() - serverBefore : undefined;
       await profiler?.stop();
       const cpuMsPerCallback = (cpu.user + cpu.system) / 1000 / calls;
-      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}, ${mode}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(sql.commits / calls, 1)} commits per callback, ${round(sql.roundTrips / calls, 1)} round trips per callback, ${round(cpuMsPerCallback, 2)} CPU ms per callback`);
+      console.log(`${mariadb ? 'MariaDB + Redis' : 'SQLite + memory queue'}, ${mode}: ${round(sql.count / calls, 1)} statements per callback (${sql.count} for ${calls}), ${round(sql.commits / calls, 1)} commits per callback, ${round(sql.roundTrips / calls, 1)} round trips per callback, ${round(cpuMsPerCallback, 2)} CPU ms per callback${serverMs === undefined ? '' : `, MariaDB server ${round(serverMs / calls, 2)} CPU ms per callback (pid ${server!.pid})`}`);
       console.table(sql.breakdown().map(({ shape, count }) => ({ 'per callback': round(count / calls, 2), statement: shape.slice(0, 160) })));
     } finally {
       sql.stop();
