@@ -20,7 +20,6 @@ export function findProcessCpu(names: readonly string[]): ProcessCpu | undefined
   } catch {
     return undefined;
   }
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     let name: string;
@@ -29,11 +28,15 @@ export function findProcessCpu(names: readonly string[]): ProcessCpu | undefined
     } catch {
       continue;
     }
-    if (!names.includes(name)) continue;
-    const pid = Number(entry);
-    return { pid, cpuMs: () => (cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1000) / ticksPerSecond };
+    if (names.includes(name)) return processCpu(Number(entry));
   }
   return undefined;
+}
+
+/** Process `pid`'s CPU. */
+export function processCpu(pid: number): ProcessCpu {
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return { pid, cpuMs: () => (cpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1000) / ticksPerSecond };
 }
 
 /** utime + stime (fields 14 and 15) of a /proc/<pid>/stat text; the command name, in parentheses, may hold spaces. */

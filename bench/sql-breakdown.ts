@@ -7,7 +7,8 @@
  * a figure that compares builds on a loaded machine better than a throughput does.
  * `--cpu-prof=FILE` writes a CPU profile of those callbacks only (not of the start and stop).
  * With `--mariadb`, also the MariaDB server's CPU per callback over the same loop (read from
- * /proc: the whole server's, so another client's work meanwhile counts too).
+ * /proc: the whole server's, so another client's work meanwhile counts too; `--server-pid=PID`
+ * names the server when several run, as with a private one for a quiet A/B).
  * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
@@ -16,7 +17,7 @@ import { MODES, type CallbackMode } from '../lib/store/callback-requests';
 import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
 import { numbers, startSimChild } from './sim-child';
-import { findProcessCpu } from './server-cpu';
+import { findProcessCpu, processCpu } from './server-cpu';
 import { SqlCounter } from './sql-count';
 import { round, waitFor } from './stats';
 import { option, runScript } from './script';
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
     });
     const sql = new SqlCounter(controller.db);
     const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
-    const server = mariadb ? findProcessCpu(['mariadbd', 'mysqld']) : undefined;
+    const serverPid = option('--server-pid=');
+    const server = !mariadb ? undefined : serverPid === undefined ? findProcessCpu(['mariadbd', 'mysqld']) : processCpu(Number(serverPid));
     const serverBefore = server?.cpuMs();
     const cpuBefore = process.cpuUsage();
     try {
