@@ -1,6 +1,5 @@
 import { errorText } from '../../esl/listeners';
 import { asLastStatement, inTransaction, type Store } from '../../store';
-import { PIPELINED } from './settlement';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import type { Logger } from '../../log/logger';
 import type { EngineContext } from './context';
@@ -80,8 +79,8 @@ export class FinalSettlement {
               return { moved: await asLastStatement(tx.db, () => move(tx)), settlements };
             },
             () => ctx.clock.now(),
-            // Every write of it is expected to change its rows: one packet on MariaDB in the common case.
-            PIPELINED,
+            // Pipelined: every write of it is expected to change its rows, one packet on MariaDB in the common case.
+            { pipelined: true },
           ),
         ),
       );

@@ -1,6 +1,6 @@
 import { rateLeg, ratingTermsOf } from '../../billing';
 import { MONEY_MAX_MINOR, minorUnits, type MinorUnits } from '../../domain/money';
-import { inTransaction, type ReservationOwner, type Store, type TransactionOptions } from '../../store';
+import { inTransaction, type ReservationOwner, type Store } from '../../store';
 import { retryOnDeadlock } from '../../store/sql-errors';
 import { isFinalLegState, isLegState, legOutcomeForCause, type LegState } from '../state/leg-state';
 import type { LegRole } from '../../store/legs';
@@ -47,13 +47,6 @@ export interface LegBooking {
 }
 
 /**
- * A settlement's unit, pipelined on MariaDB (`inTransaction`): a booking writes nothing but what
- * its inputs say and may run twice, and in the common case (a first settlement, a hold still held)
- * each of its writes changes its one row, so the unit is one packet instead of a round trip each.
- */
-export const PIPELINED: TransactionOptions = { pipelined: true };
-
-/**
  * B2/B3/B4: rates one leg from its own billsec and books it in ONE transaction: the CDR (with
  * what the leg's carrier charges us, issue #17)
  * (unique per leg, so a second settlement of the same leg writes nothing and moves no money),
@@ -63,9 +56,11 @@ export const PIPELINED: TransactionOptions = { pipelined: true };
 export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise<Settlement> {
   const booking = await bookingOf(ctx, input);
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
-  // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
+  // CDR's uniqueness makes a unit that committed unseen a no-op the second time). Pipelined on
+  // MariaDB: a booking writes what its inputs say, so it may run twice, and in the common case (a
+  // first settlement, a hold still held) each write changes its one row: one packet for the unit.
   const settlement = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
-    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => booking.write(tx), () => ctx.clock.now(), PIPELINED)),
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => booking.write(tx), () => ctx.clock.now(), { pipelined: true })),
   );
   booking.committed(settlement);
   return settlement;
