@@ -1,5 +1,6 @@
 /**
  * Which statements a callback costs: orders `--calls=N` callbacks (default 20) one after another
+ * (`--parallel=P`: P at a time, each of its own account, so the database sees them together)
  * through the bench controller (simultaneous mode, as the call-setup scenario, or
  * `--mode=source_first`), waits until each
  * ended, and prints every statement shape the database received with how often per callback.
@@ -9,7 +10,7 @@
  * With `--mariadb`, also the MariaDB server's CPU per callback over the same loop (read from
  * /proc: the whole server's, so another client's work meanwhile counts too; `--server-pid=PID`
  * names the server when several run, as with a private one for a quiet A/B).
- * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--cpu-prof=FILE]`
+ * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--parallel=P] [--mode=source_first] [--cpu-prof=FILE] [--server-pid=PID]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
 import type { RequestChange } from '../lib/callback/engine';
@@ -27,6 +28,7 @@ const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled
 async function main(): Promise<void> {
   const mariadb = process.argv.includes('--mariadb');
   const calls = Number(option('--calls=') ?? 20);
+  const parallel = Number(option('--parallel=') ?? 1);
   const profileFile = option('--cpu-prof=');
   const mode = modeOption(option('--mode=') ?? 'simultaneous');
   const redisUrl = process.env.TEST_REDIS_URL;
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
       simPort: sim.port,
       database: mariadb ? 'mariadb' : 'sqlite',
       queue: mariadb && redisUrl ? { driver: 'redis', url: redisUrl, prefix: `cbsql-${process.pid}` } : { driver: 'memory' },
-      accounts: 1,
+      accounts: parallel,
     });
     const ended = new Set<string>();
     controller.engine.on('request', (change: RequestChange) => {
@@ -54,9 +56,10 @@ async function main(): Promise<void> {
     const serverBefore = server?.cpuMs();
     const cpuBefore = process.cpuUsage();
     try {
-      for (let i = 0; i < calls; i += 1) {
-        const { request } = await controller.engine.order({ accountId: controller.accountIds[0]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode });
-        await waitFor(() => ended.has(request.id), `request ${request.id} ended`, 30_000);
+      for (let first = 0; first < calls; first += parallel) {
+        const batch = Array.from({ length: Math.min(parallel, calls - first) }, (_, index) => first + index);
+        const requests = await Promise.all(batch.map((i) => controller.engine.order({ accountId: controller.accountIds[i % parallel]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode })));
+        await waitFor(() => requests.every(({ request }) => ended.has(request.id)), `requests ${first + 1}–${first + batch.length} ended`, 30_000);
       }
       const cpu = process.cpuUsage(cpuBefore);
       const serverMs = server && serverBefore !== undefined ? server.cpuMs() - serverBefore : undefined;
