@@ -532,7 +532,7 @@ export class CallbackRequestsRepository extends Repository {
         .where(equal)
         .whereIn('state', Array.isArray(state) ? state : [state])
         .update({ ...values.set, ...(value.incrementAttempts ? { attempts: db.raw('attempts + 1') } : {}), version: db.raw('version + 1') });
-    });
+    }, 1);
     return changed > 0;
   }
 }

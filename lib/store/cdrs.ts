@@ -214,7 +214,8 @@ export class CdrsRepository extends Repository {
         source: cdr.source,
         created_at: this.clock(),
       };
-      await preparedRaw(this.db, 'cdrs.insert', { row }, (db, values) => db('cdrs').insert(values.row));
+      // Its id is never read: a pipelined transaction may send it later, expecting its one row.
+      await preparedRaw(this.db, 'cdrs.insert', { row }, (db, values) => db('cdrs').insert(values.row), 1);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) return false;

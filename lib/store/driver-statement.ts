@@ -63,7 +63,7 @@ interface MysqlQuery {
 
 /** A store transaction (`driver-transaction.ts`), which sends a statement on its connection itself (it may carry its BEGIN or COMMIT). */
 export interface TransactionChannel {
-  run(sql: string, bindings: readonly Binding[]): Promise<DriverAnswer>;
+  run(sql: string, bindings: readonly Binding[], expectedChanges: number | undefined): Promise<DriverAnswer>;
 }
 
 /** On the client of a transaction of `driver-transaction.ts`: the transaction, used without asking the client for its connection. */
@@ -96,14 +96,14 @@ let queryCount = 0;
  * code intact for `sql-errors.ts`, with the SQL (not the values: numbers are personal data) in
  * front of its message as knex puts it.
  */
-export async function runOnDriver(db: Knex, sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
+export async function runOnDriver(db: Knex, sql: string, bindings: readonly Binding[], expectedChanges?: number): Promise<DriverAnswer> {
   const transaction = isTransaction(db);
   if (transaction && db.isCompleted()) throw new Error(`Transaction query already complete: ${sql}`);
   const client = db.client as DriverClient & { readonly [TRANSACTION_CHANNEL]?: TransactionChannel };
   const mysql = isMysql(db);
   if (transaction) {
     const own = client[TRANSACTION_CHANNEL];
-    if (own !== undefined) return own.run(sql, bindings);
+    if (own !== undefined) return own.run(sql, bindings, expectedChanges);
   } else if (!mysql) {
     const idle = idleSqliteConnection(client);
     if (idle !== undefined) return runOnConnection(client, idle, sql, bindings, false);
@@ -132,27 +132,67 @@ function idleSqliteConnection(client: DriverClient): SqliteConnection | undefine
 /**
  * One statement on `connection`, with knex's `query`, `query-response` and `query-error` events
  * (see runOnDriver). On MariaDB `companions` may send the transaction's BEGIN before it and its
- * COMMIT after it in the same packet: each fires its events as when sent alone (so statements
- * and commits count as before), marked as sharing the statement's round trip. The server runs a
- * packet's statements in order and stops at the first that fails, so a COMMIT after a failed
- * statement is not run; a failed BEGIN is told by `beginFailed(error)`.
+ * COMMIT after it in the same packet (`runPacket`).
  */
 export async function runOnConnection(client: DriverClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean, companions: Companions = ALONE): Promise<DriverAnswer> {
-  const begin = companions.begin ? queryEvent(connection, 'BEGIN;', NO_BINDINGS, true) : undefined;
+  if (mysql) return (await runPacket(client, connection, { begin: companions.begin, statements: [{ sql, bindings }], commit: companions.commit }))[0]!;
   const event = queryEvent(connection, sql, bindings, false);
-  const commit = companions.commit ? queryEvent(connection, 'COMMIT;', NO_BINDINGS, true) : undefined;
-  if (begin) client.emit('query', begin);
   client.emit('query', event);
-  if (commit) client.emit('query', commit);
   try {
-    const answer = mysql ? await runOnMysql(connection as MysqlConnection, sql, bindings, companions) : runOnSqlite(connection as SqliteConnection, sql, bindings);
-    if (begin) client.emit('query-response', NO_ANSWER, begin);
+    const answer = runOnSqlite(connection as SqliteConnection, sql, bindings);
     client.emit('query-response', answer, event);
-    if (commit) client.emit('query-response', NO_ANSWER, commit);
     return answer;
   } catch (error) {
     if (hasMessage(error)) error.message = `${sql} - ${error.message}`;
     client.emit('query-error', error, event);
+    throw error;
+  }
+}
+
+/** A statement of a packet; with `expectedChanges`, the packet stops unless it changed that many rows (see runPacket). */
+export interface PacketStatement {
+  readonly sql: string;
+  readonly bindings: readonly Binding[];
+  readonly expectedChanges?: number | undefined;
+}
+
+/** Statements sent in one packet on MariaDB, with the transaction's BEGIN before them and its COMMIT after them if asked. */
+export interface Packet extends Companions {
+  readonly statements: readonly PacketStatement[];
+}
+
+/**
+ * The server's check after a statement sent with `expectedChanges` (issue #20, pipelining): an
+ * error, which stops the packet there, unless the statement changed the rows expected (with
+ * mysql2's FOUND_ROWS, as its answer counts them: the rows it matched). The count is a binding.
+ */
+const CHANGES_CHECK = "IF ROW_COUNT() <> ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a pipelined statement changed other rows than expected'; END IF";
+
+/**
+ * Statements in one packet on MariaDB (mysql2's `multipleStatements`): one round trip for all of
+ * them, each answered as if sent alone. Each fires knex's events as when sent alone (so statements
+ * and commits count as before), all but the first statement marked as sharing its round trip. The
+ * server runs a packet's statements in order and stops at the first that fails: a COMMIT after a
+ * failed statement is not run, and neither is anything after a statement that did not change the
+ * rows it was expected to (`CHANGES_CHECK`, not reported as a statement of its own). A failed
+ * BEGIN is told by `beginFailed(error)`.
+ */
+export async function runPacket(client: DriverClient, connection: KnexConnection, packet: Packet): Promise<DriverAnswer[]> {
+  const begin = packet.begin ? queryEvent(connection, 'BEGIN;', NO_BINDINGS, true) : undefined;
+  const events = packet.statements.map(({ sql, bindings }, index) => queryEvent(connection, sql, bindings, index > 0));
+  const commit = packet.commit ? queryEvent(connection, 'COMMIT;', NO_BINDINGS, true) : undefined;
+  if (begin) client.emit('query', begin);
+  for (const event of events) client.emit('query', event);
+  if (commit) client.emit('query', commit);
+  try {
+    const answers = await runOnMysql(connection as MysqlConnection, packet);
+    if (begin) client.emit('query-response', NO_ANSWER, begin);
+    events.forEach((event, index) => client.emit('query-response', answers[index], event));
+    if (commit) client.emit('query-response', NO_ANSWER, commit);
+    return answers;
+  } catch (error) {
+    if (hasMessage(error)) error.message = `${packet.statements.map(({ sql }) => sql).join('; ')} - ${error.message}`;
+    for (const event of events) client.emit('query-error', error, event);
     throw error;
   }
 }
@@ -189,24 +229,37 @@ function runOnSqlite(connection: SqliteConnection, sql: string, bindings: readon
 }
 
 /**
- * mysql2 answers a read's rows as an array, a write's ResultSetHeader as an object; a packet of
- * several statements, an array of those answers (the statement's is after its BEGIN's).
+ * The packet as one query: its statements joined, their bindings in order. mysql2 answers a read's
+ * rows as an array, a write's ResultSetHeader as an object; a query of several statements, an
+ * array of those answers, one per statement (BEGIN's and each check's too).
  */
-function runOnMysql(connection: MysqlConnection, sql: string, bindings: readonly Binding[], companions: Companions): Promise<DriverAnswer> {
-  const fused = companions.begin || companions.commit;
-  const packet = fused ? `${companions.begin ? 'BEGIN;\n' : ''}${sql}${companions.commit ? ';\nCOMMIT;' : ''}` : sql;
+function runOnMysql(connection: MysqlConnection, packet: Packet): Promise<DriverAnswer[]> {
+  const parts: string[] = packet.begin ? ['BEGIN'] : [];
+  const bindings: Binding[] = [];
+  const answerAt: number[] = [];
+  for (const statement of packet.statements) {
+    answerAt.push(parts.length);
+    parts.push(statement.sql);
+    bindings.push(...statement.bindings);
+    if (statement.expectedChanges !== undefined) {
+      parts.push(CHANGES_CHECK);
+      bindings.push(statement.expectedChanges);
+    }
+  }
+  if (packet.commit) parts.push('COMMIT');
+  const sql = parts.length === 1 ? parts[0]! : parts.join(';\n');
   return new Promise((resolve, reject) => {
     let begun = false;
-    const query = connection.query(packet, bindings, (error, result) => {
+    const query = connection.query(sql, bindings, (error, result) => {
       if (error) {
-        if (companions.begin && !begun) Object.defineProperty(error, BEGIN_FAILED, { value: true });
+        if (packet.begin && !begun) Object.defineProperty(error, BEGIN_FAILED, { value: true });
         reject(error);
         return;
       }
-      resolve(answerOf(fused ? (result as unknown[])[companions.begin ? 1 : 0] : result));
+      resolve(parts.length === 1 ? [answerOf(result)] : answerAt.map((index) => answerOf((result as unknown[])[index])));
     });
     // BEGIN is the packet's first statement and answers an OK packet: its `fields` come before any error of the statement after it.
-    if (companions.begin) {
+    if (packet.begin) {
       query.once('fields', () => {
         begun = true;
       });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { beginFailed, runOnConnection, TRANSACTION_CHANNEL, type Binding, type DriverAnswer, type DriverClient, type TransactionChannel } from './driver-statement';
+import { beginFailed, runOnConnection, runPacket, TRANSACTION_CHANNEL, type Binding, type DriverAnswer, type DriverClient, type PacketStatement, type TransactionChannel } from './driver-statement';
 import { isMysql } from './schema';
 
 /** knex's own words for a statement sent on a transaction that has ended. */
@@ -8,6 +8,15 @@ const COMPLETED = 'Transaction query already complete';
 const NESTED = 'a transaction inside a store transaction is not supported: a repository joins the one it is given';
 
 let transactionCount = 0;
+
+export interface TransactionOptions {
+  /**
+   * On MariaDB, try the work pipelined first (issue #20): its writes that say what they change in
+   * the common case go in as few packets as its reads allow (see DriverTransaction). Only for a
+   * work that may run twice: when anything differs from the common case, it runs again as usual.
+   */
+  readonly pipelined?: boolean;
+}
 
 /**
  * Runs `work` in one transaction on one pooled connection: BEGIN, the work, then COMMIT, or
@@ -29,8 +38,14 @@ let transactionCount = 0;
  * first statement (a builder's statement, which knex sends itself, gets it on its own before it),
  * and the work may send its last statement with the COMMIT (`asLastStatement`). A transaction
  * that sent nothing sends neither.
+ *
+ * `pipelined` (MariaDB only): the work runs first with its expected writes answered at once as
+ * expected and sent together later (`DriverTransaction`). Should that try fail in any way before
+ * its COMMIT (a write that changed other rows, a duplicate key, a deadlock, the work's own error),
+ * it is rolled back and the work runs again on the same connection as without `pipelined`, which
+ * handles each of those cases as it always did: only the common case is made cheaper.
  */
-export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   // A BEGIN inside an open transaction would commit it on MariaDB (and fail on SQLite).
   if (db.isTransaction) throw new Error(NESTED);
   const root = db.client as DriverClient;
@@ -39,18 +54,18 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
   transactionCount += 1;
   connection.__knexTxId = `store-trx${transactionCount}`;
   try {
+    if (mysql && options.pipelined === true) {
+      const pipelined = new DriverTransaction(db, root, connection, true, true);
+      try {
+        return await pipelined.perform(work);
+      } catch (error) {
+        // Committed: the work's writes landed, and it must not run again.
+        if (pipelined.committed) throw error;
+      }
+    }
     // SQLite has no round trips to save: its BEGIN is sent as knex sends it.
     if (!mysql) await runOnConnection(root, connection, 'BEGIN;', [], false);
-    const transaction = new DriverTransaction(db, root, connection, mysql);
-    let value: T;
-    try {
-      value = await work(transaction.knex);
-    } catch (error) {
-      await transaction.rollBack(error);
-      throw error;
-    }
-    await transaction.commit(value);
-    return value;
+    return await new DriverTransaction(db, root, connection, mysql, false).perform(work);
   } finally {
     delete connection.__knexTxId;
     await root.releaseConnection(connection);
@@ -81,15 +96,28 @@ interface TransactionClient extends DriverClient {
 /** Where a transaction stands on the server: nothing sent yet (BEGIN pending, MariaDB), open, or ended. */
 type Stage = 'unopened' | 'open' | 'committed' | 'failed';
 
-/** The knex a transaction's work gets: builders, `raw` and built statements, all on its one connection. */
+/**
+ * The knex a transaction's work gets: builders, `raw` and built statements, all on its one connection.
+ *
+ * Pipelined (issue #20), each packet wakes MariaDB's connection thread once, and on a loaded
+ * machine that wake, not the statement, is most of the server's CPU: a built write that says how
+ * many rows it changes in the common case (`expectedChanges`) is answered so at once and kept;
+ * the kept writes go in one packet with whatever must be answered for real (a read, an INSERT's
+ * id, a builder's statement) or with the COMMIT, each followed by the server's check that it
+ * changed those rows (`runPacket`). A check that fails, or any error, stops the packet before the
+ * COMMIT; the try then fails (the error is thrown again at every later statement and at the
+ * COMMIT, should the work catch it), and `inDriverTransaction` runs the work again unpipelined.
+ */
 class DriverTransaction implements TransactionChannel {
   readonly knex: Knex.Transaction;
   private stage: Stage;
-  /** The error that ended it before its work did: a failed BEGIN, or its last statement failing with its COMMIT. */
+  /** The error that ended it before its work did: a failed BEGIN, its last statement failing with its COMMIT, a failed packet when pipelined. */
   private failure: { readonly error: unknown } | undefined;
   private commitNext = false;
   /** From the COMMIT or ROLLBACK (or the last statement) on, nothing more is sent on it. */
   private completed = false;
+  /** Pipelined: the writes answered as expected and not sent yet. */
+  private kept: PacketStatement[] = [];
   private settleExecution: (outcome: Promise<unknown>) => void = () => undefined;
 
   constructor(
@@ -97,6 +125,7 @@ class DriverTransaction implements TransactionChannel {
     private readonly root: DriverClient,
     private readonly connection: object,
     private readonly mysql: boolean,
+    private readonly pipelined: boolean,
   ) {
     this.stage = mysql ? 'unopened' : 'open';
     // knex's own client, with the connection answered in place of the pool's (a transaction client as knex makes one).
@@ -126,18 +155,36 @@ class DriverTransaction implements TransactionChannel {
     }) as unknown as Knex.Transaction;
   }
 
+  get committed(): boolean {
+    return this.stage === 'committed';
+  }
+
+  /** The work, then COMMIT; ROLLBACK when it fails (its error thrown as it came). */
+  async perform<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    let value: T;
+    try {
+      value = await work(this.knex);
+    } catch (error) {
+      await this.rollBack(error);
+      throw error;
+    }
+    await this.commit(value);
+    return value;
+  }
+
   commitWithNextStatement(): void {
     if (this.mysql) this.commitNext = true;
   }
 
   /** A built statement (`runOnDriver`), with the BEGIN still to be sent and the COMMIT it was asked to carry. */
-  async run(sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
+  async run(sql: string, bindings: readonly Binding[], expectedChanges: number | undefined): Promise<DriverAnswer> {
     if (this.completed) throw new Error(`${COMPLETED}: ${sql}`);
     const begin = this.stage === 'unopened';
     const commit = this.commitNext;
     this.commitNext = false;
-    if (begin) this.stage = 'open';
     if (commit) this.completed = true;
+    if (this.pipelined) return this.runPipelined({ sql, bindings, expectedChanges }, commit);
+    if (begin) this.stage = 'open';
     try {
       const answer = await runOnConnection(this.root, this.connection, sql, bindings, this.mysql, begin || commit ? { begin, commit } : undefined);
       if (commit) this.stage = 'committed';
@@ -148,10 +195,36 @@ class DriverTransaction implements TransactionChannel {
     }
   }
 
+  /** Kept and answered as expected when it says what it changes (its COMMIT, if it carries it, goes with the kept writes after the work); else sent with them. */
+  private async runPipelined(statement: PacketStatement, commit: boolean): Promise<DriverAnswer> {
+    if (this.failure) throw this.failure.error;
+    if (statement.expectedChanges === undefined) return (await this.sendKept(statement, commit)).at(-1)!;
+    this.kept.push(statement);
+    return { rows: undefined, changes: statement.expectedChanges, insertId: undefined };
+  }
+
+  /** Pipelined: the kept writes, and `last` after them, in one packet (with the BEGIN still to be sent, and the COMMIT if asked); their answers. */
+  private async sendKept(last: PacketStatement | undefined, commit: boolean): Promise<DriverAnswer[]> {
+    const statements = last === undefined ? this.kept : [...this.kept, last];
+    this.kept = [];
+    const begin = this.stage === 'unopened';
+    this.stage = 'open';
+    try {
+      const answers = await runPacket(this.root, this.connection, { begin, statements, commit });
+      if (commit) this.stage = 'committed';
+      return answers;
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
   /** A builder's statement, which knex sends itself: the BEGIN goes on its own before it, and a COMMIT asked for is sent after the work. */
   private async connectionForBuilder(): Promise<object> {
     if (this.completed) throw new Error(`${COMPLETED}: the statement came after its COMMIT or ROLLBACK`);
     this.commitNext = false;
+    if (this.failure) throw this.failure.error;
+    if (this.kept.length > 0) await this.sendKept(undefined, false);
     if (this.stage === 'unopened') {
       this.stage = 'open';
       try {
@@ -177,7 +250,14 @@ class DriverTransaction implements TransactionChannel {
       await this.rollBack(this.failure.error);
       throw this.failure.error;
     }
-    if (this.stage === 'open') {
+    if (this.kept.length > 0) {
+      try {
+        await this.sendKept(undefined, true);
+      } catch (error) {
+        await this.rollBack(error);
+        throw error;
+      }
+    } else if (this.stage === 'open') {
       try {
         await runOnConnection(this.root, this.connection, 'COMMIT;', [], this.mysql);
       } catch (error) {

@@ -11,7 +11,7 @@ import { CardsRepository } from './cards';
 import { BuyRatesRepository } from './carrier-rates';
 import { CarriersRepository } from './carriers';
 import { CdrsRepository } from './cdrs';
-import { inDriverTransaction } from './driver-transaction';
+import { inDriverTransaction, type TransactionOptions } from './driver-transaction';
 import { FreeswitchCdrsRepository } from './freeswitch-cdrs';
 import { LegsRepository } from './legs';
 import { FaxesRepository, RecordingsRepository } from './media-files';
@@ -95,12 +95,12 @@ export function createStore(db: Knex, clock: Clock = Date.now): Store {
   return new RepositoriesOn(db, clock) as unknown as Store;
 }
 
-/** Runs `work` with repositories bound to one transaction: all of its writes land, or none. */
-export function inTransaction<T>(db: Knex, work: (store: Store) => Promise<T>, clock: Clock = Date.now): Promise<T> {
-  return inDriverTransaction(db, (trx) => work(createStore(trx, clock)));
+/** Runs `work` with repositories bound to one transaction: all of its writes land, or none. `options`: see inDriverTransaction. */
+export function inTransaction<T>(db: Knex, work: (store: Store) => Promise<T>, clock: Clock = Date.now, options?: TransactionOptions): Promise<T> {
+  return inDriverTransaction(db, (trx) => work(createStore(trx, clock)), options);
 }
 
-export { asLastStatement } from './driver-transaction';
+export { asLastStatement, type TransactionOptions } from './driver-transaction';
 export { openDatabase, migrateToLatest, rollbackAll, pendingMigrations, isMysql } from './database';
 export type { DatabaseSettings } from './database-settings';
 export { InvalidStoreInput, StoreConflict } from './validation';

@@ -233,6 +233,7 @@ export class LegsRepository extends Repository {
         db('legs')
           .whereIn('uuid', values.where.uuid)
           .update({ ...values.set, answered_at: db.raw('case when uuid = ? then ? else answered_at end', [values.answer.uuid, values.answer.at]) }),
+        uuids.length,
       ),
     );
   }
@@ -259,7 +260,7 @@ export class LegsRepository extends Repository {
     };
     // Every mark and settlement of every leg: built by knex once per set of columns and number of legs.
     return this.writing('leg change', () =>
-      preparedUpdate(this.db, 'legs.update', { set, where: { uuid: [...uuids] } }, (db, values) => db('legs').whereIn('uuid', values.where.uuid).update(values.set)),
+      preparedUpdate(this.db, 'legs.update', { set, where: { uuid: [...uuids] } }, (db, values) => db('legs').whereIn('uuid', values.where.uuid).update(values.set), uuids.length),
     );
   }
 }

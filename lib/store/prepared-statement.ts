@@ -43,9 +43,12 @@ const SEPARATOR = '\u0001';
  * add values of its own (`.first()`'s limit, a captured variable): they would be frozen into the
  * shape, so they are refused. The statement is then sent on the driver connection directly
  * (`driver-statement.ts`), in the caller's transaction when `db` is one. Answers what the driver
- * answered (see `preparedRows`, `preparedInsert`, `preparedUpdate`).
+ * answered (see `preparedRows`, `preparedInsert`, `preparedUpdate`). `expectedChanges`: a write
+ * whose answer is read for nothing but its count of changed rows, and changes that many in the
+ * common case; a pipelined transaction answers it so at once and checks it later
+ * (`driver-transaction.ts`).
  */
-export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<DriverAnswer> {
+export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>, expectedChanges?: number): Promise<DriverAnswer> {
   const byStatement = isMysql(db) ? shapes.mysql : shapes.sqlite;
   let known = byStatement.get(statement);
   if (!known) {
@@ -71,7 +74,7 @@ export async function preparedRaw<Values extends StatementValues>(db: Knex, stat
       bindings.push(Array.isArray(value) ? (value[source[2]] as Scalar) : (value as Scalar));
     }
   }
-  return runOnDriver(db, shape.sql, bindings);
+  return runOnDriver(db, shape.sql, bindings, expectedChanges);
 }
 
 /** A SELECT's rows. */
@@ -88,9 +91,9 @@ export async function preparedInsert<Values extends StatementValues>(db: Knex, s
   return insertId;
 }
 
-/** An UPDATE's count of changed rows. */
-export async function preparedUpdate<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<number> {
-  const { changes } = await preparedRaw(db, statement, values, build);
+/** An UPDATE's count of changed rows; `expectedChanges`: how many it changes in the common case (see preparedRaw). */
+export async function preparedUpdate<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>, expectedChanges: number): Promise<number> {
+  const { changes } = await preparedRaw(db, statement, values, build, expectedChanges);
   if (changes === undefined) throw new Error('prepared update: the driver did not say how many rows changed');
   return changes;
 }

@@ -216,6 +216,7 @@ export class ReservationsRepository extends Repository {
           .where(values.where)
           .andWhereRaw(funds.availableAtLeast, [values.available.hold])
           .update({ reserved_minor: db.raw('reserved_minor + ?', [values.add.hold]), updated_at: values.set.updated_at }),
+        1,
       );
       if (held === 0) return null;
       const written: Reservation[] = [];
@@ -333,6 +334,7 @@ export class ReservationsRepository extends Repository {
             balance_minor: db.raw('balance_minor - ?', [values.take.balance]),
             updated_at: values.set.updated_at,
           }),
+        1,
       );
     await take(1);
     // Compare-and-set on the state: of two concurrent closes, the second (queued on the owner's row) finds it closed.
@@ -341,6 +343,7 @@ export class ReservationsRepository extends Repository {
       'reservations.close',
       { where: { id, state: 'held', amount_minor: amount, ...funds.ownerColumns }, set: { state, settled_minor: cost === null ? null : charged, updated_at: now } },
       (db, values) => db('reservations').where(values.where).update(values.set),
+      1,
     );
     if (closed > 0) return true;
     // Not held (any more), or not as known: what was taken goes back, in the same transaction.

@@ -25,7 +25,7 @@ function recordRoundTrips(db: Knex): { readonly sent: { sql: string; shared: boo
 
 /** A built statement (prepared-statement.ts), the kind a BEGIN or COMMIT rides with. */
 function rename(db: Knex, id: number, name: string): Promise<number> {
-  return preparedUpdate(db, 'test.accounts.rename', { where: { id }, set: { name } }, (knex, values) => knex('accounts').where(values.where).update(values.set));
+  return preparedUpdate(db, 'test.accounts.rename', { where: { id }, set: { name } }, (knex, values) => knex('accounts').where(values.where).update(values.set), 1);
 }
 
 interface PoolCounts {

@@ -26,7 +26,7 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
       preparedUpdate(getDb(), 'test.move', { set, where: { id, state: states } }, (db, values) => {
         const { state, ...equal } = values.where;
         return db('callback_requests').where(equal).whereIn('state', Array.isArray(state) ? state : [state]).update(values.set);
-      });
+      }, 1);
     expect(await move(first.id, { state: 'dialing_a', last_cause: null }, ['queued'])).toBe(1);
     // The same shape again (the SQL is reused), with the keys in another order and other values.
     expect(await move(second.id, { last_cause: 'X', state: 'dialing_b' }, ['queued'])).toBe(1);
@@ -40,7 +40,7 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
   it('tells a shape from one with more columns, or the same columns in other parts', async () => {
     const request = await newRequest();
     const patch = (set: Record<string, string | number>, where: Record<string, string>, statement = 'test.patch') =>
-      preparedUpdate(getDb(), statement, { set, where }, (db, values) => db('callback_requests').where(values.where).update(values.set));
+      preparedUpdate(getDb(), statement, { set, where }, (db, values) => db('callback_requests').where(values.where).update(values.set), 1);
     expect(await patch({ state: 'dialing_a', last_cause: 'first' }, { id: request.id })).toBe(1);
     // The columns of the shape above without its last: a shape of its own, not the longer one's SQL.
     expect(await patch({ state: 'dialing_b' }, { id: request.id })).toBe(1);
@@ -66,10 +66,10 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
 
   it('refuses a builder that does not use every value exactly once', async () => {
     const uuid = randomUUID();
-    await expect(preparedUpdate(getDb(), 'test.unused', { set: { state: 'x', node: 'y' }, where: { uuid } }, (db, values) => db('legs').where(values.where).update({ state: values.set.state ?? null }))).rejects.toThrow(
+    await expect(preparedUpdate(getDb(), 'test.unused', { set: { state: 'x', node: 'y' }, where: { uuid } }, (db, values) => db('legs').where(values.where).update({ state: values.set.state ?? null }), 1)).rejects.toThrow(
       'a value is not used exactly once',
     );
-    await expect(preparedUpdate(getDb(), 'test.literal', { set: { state: 'x' }, where: { uuid } }, (db, values) => db('legs').where(values.where).update({ ...values.set, node: 'literal' }))).rejects.toThrow(
+    await expect(preparedUpdate(getDb(), 'test.literal', { set: { state: 'x' }, where: { uuid } }, (db, values) => db('legs').where(values.where).update({ ...values.set, node: 'literal' }), 1)).rejects.toThrow(
       'a binding that is not one of the values',
     );
   });
@@ -102,7 +102,7 @@ describeEachDatabase('prepared statements (SQL built by knex once per shape)', (
     const uuid = randomUUID();
     await store.legs.create({ uuid, requestId: request.id, role: 'A', attempt: 1, node: null, number: uniqueNumber(), state: 'dialing' });
     const mark = (node: string | null, state: string) =>
-      preparedUpdate(getDb(), 'test.markByNode', { where: { uuid, node }, set: { state } }, (db, values) => db('legs').where(values.where).update(values.set));
+      preparedUpdate(getDb(), 'test.markByNode', { where: { uuid, node }, set: { state } }, (db, values) => db('legs').where(values.where).update(values.set), 1);
     expect(await mark('n1', 'ringing')).toBe(0);
     expect(await mark(null, 'ringing')).toBe(1);
     expect(await mark(null, 'answered')).toBe(1);

@@ -79,6 +79,8 @@ export class FinalSettlement {
               return { moved: await asLastStatement(tx.db, () => move(tx)), settlements };
             },
             () => ctx.clock.now(),
+            // Pipelined: every write of it is expected to change its rows, one packet on MariaDB in the common case.
+            { pipelined: true },
           ),
         ),
       );

@@ -263,6 +263,8 @@ export class LiveLeg {
             return true;
           },
           () => ctx.clock.now(),
+          // The move and the mark in one packet on MariaDB; a lost move runs again unpipelined.
+          { pipelined: true },
         ),
       );
     const written = ctx.work.waitFor(Promise.all(moving.map((leg) => leg.rowWrites))).then(() => ctx.untilWritten(what, unit));

@@ -56,9 +56,11 @@ export interface LegBooking {
 export async function settleLeg(ctx: EngineContext, input: SettleInput): Promise<Settlement> {
   const booking = await bookingOf(ctx, input);
   // With the database away, the unit waits until it lands: the leg happened and is owed (and the
-  // CDR's uniqueness makes a unit that committed unseen a no-op the second time).
+  // CDR's uniqueness makes a unit that committed unseen a no-op the second time). Pipelined on
+  // MariaDB: a booking writes what its inputs say, so it may run twice, and in the common case (a
+  // first settlement, a hold still held) each write changes its one row: one packet for the unit.
   const settlement = await ctx.untilWritten(`settle leg ${input.legUuid}`, () =>
-    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => booking.write(tx), () => ctx.clock.now())),
+    retryOnDeadlock(() => inTransaction(ctx.db, (tx) => booking.write(tx), () => ctx.clock.now(), { pipelined: true })),
   );
   booking.committed(settlement);
   return settlement;

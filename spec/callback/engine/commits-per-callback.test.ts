@@ -11,6 +11,8 @@ interface Recorded {
   readonly commits: Commit[];
   /** Round trips of the writes: their statements, BEGIN and COMMIT included, less those sent in another's packet (MariaDB). */
   writeRoundTrips: number;
+  /** A pipelined unit that found other than its common case rolls back and runs again: none in a callback that goes as planned. */
+  rollbacks: number;
   stop(): void;
 }
 
@@ -33,6 +35,7 @@ function recordCommits(db: Knex): Recorded {
       return;
     }
     if (query.sharesRoundTrip !== true) recorded.writeRoundTrips += 1;
+    if (/^rollback\b/i.test(shape)) recorded.rollbacks += 1;
     const statements = open.get(tx) ?? [];
     open.set(tx, statements);
     if (/^commit\b/i.test(shape)) {
@@ -40,7 +43,7 @@ function recordCommits(db: Knex): Recorded {
       open.delete(tx);
     } else statements.push(shape);
   };
-  const recorded: Recorded = { commits, writeRoundTrips: 0, stop: () => void db.removeListener('query', onQuery) };
+  const recorded: Recorded = { commits, writeRoundTrips: 0, rollbacks: 0, stop: () => void db.removeListener('query', onQuery) };
   db.on('query', onQuery);
   return recorded;
 }
@@ -87,7 +90,7 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
   }
 
   it('simultaneous mode: 7 commits, the second answer and the legs\' bridged written with the move to bridged, the legs settled with the final move', async () => {
-    const { commits, writeRoundTrips } = await commitsOfOneCall('simultaneous');
+    const { commits, writeRoundTrips, rollbacks } = await commitsOfOneCall('simultaneous');
     expect(commitSet(commits)).toEqual(
       [
         'insert callback_requests',
@@ -101,12 +104,15 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
       ].sort(),
     );
     expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
-    // 24 write statements (BEGIN and COMMIT included); on MariaDB each transaction's BEGIN and COMMIT ride with its first and last statement.
-    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 18 : 24);
+    // 24 write statements (BEGIN and COMMIT included). On MariaDB the bridge's and the end's
+    // transactions are one packet each, the holds' two (the first INSERT's id is read before the
+    // second is sent): 18 round trips until they were pipelined (2026-12-07).
+    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 8 : 24);
+    expect(rollbacks).toBe(0);
   });
 
   it('source first: 8 commits, A\'s answer and new hold written in the holds\' transaction, B\'s and the legs\' bridged with the move to bridged, the legs settled with the final move', async () => {
-    const { commits, writeRoundTrips } = await commitsOfOneCall('source_first');
+    const { commits, writeRoundTrips, rollbacks } = await commitsOfOneCall('source_first');
     expect(commitSet(commits)).toEqual(
       [
         'insert callback_requests',
@@ -123,7 +129,10 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
       ].sort(),
     );
     expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
-    // A's row took the COMMIT from the holds' last INSERT: a commit less, as many round trips.
-    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 23 : 31);
+    // A's row took the COMMIT from the holds' last INSERT: a commit less, as many round trips. On
+    // MariaDB B3's holds take a packet per INSERT (its id is read) and one for the rest with the
+    // COMMIT: 23 round trips until the units were pipelined (2026-12-07).
+    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 10 : 31);
+    expect(rollbacks).toBe(0);
   });
 });
