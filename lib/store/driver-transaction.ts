@@ -54,7 +54,7 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
   transactionCount += 1;
   connection.__knexTxId = `store-trx${transactionCount}`;
   try {
-    if (mysql && options.pipelined === true) {
+    if (mysql && options.pipelined === true && isMariaDb(connection)) {
       const pipelined = new DriverTransaction(db, root, connection, true, true);
       try {
         return await pipelined.perform(work);
@@ -70,6 +70,17 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
     delete connection.__knexTxId;
     await root.releaseConnection(connection);
   }
+}
+
+/**
+ * Whether the connection's server is MariaDB, as mysql2 read it from the handshake. A pipelined
+ * packet's checks are compound IFs outside a stored program, which MariaDB runs and MySQL refuses:
+ * on MySQL every pipelined try would fail and fall back, a wasted round trip and an error per unit.
+ * The field is mysql2's own (not typed): should it go, pipelining goes quietly with it, and
+ * commits-per-callback.test.ts, which pins MariaDB's round trips, says so.
+ */
+function isMariaDb(connection: object): boolean {
+  return (connection as { _isMariaDB?: unknown })._isMariaDB === true;
 }
 
 /**
