@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const aNumbers = numbers('202', warmUp + count);
     const bNumbers = numbers('303', warmUp + count);
     await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
-    await sim.setPhones(bNumbers.slice(0, warmUp), { kind: 'answer', afterMs: 100, hangupAfterMs: 500 });
+    await sim.setPhones(bNumbers.slice(0, warmUp), { kind: 'answer', afterMs: 100, hangupAfterMs: 1_000 });
     await sim.setPhones(bNumbers.slice(warmUp), { kind: 'answer', afterMs: 100, hangupAfterMs: talkMs });
     const byJob = new Map<string, Callback>();
     const byLeg = new Map<string, Callback>();

@@ -110,6 +110,11 @@ export class EventFactory {
     return this.compose('CUSTOM', 'spandsp::rxfaxresult', RX_FAX_RESULT_TEMPLATE, channel, values, {});
   }
 
+  /** An event nobody takes is not built, but FreeSWITCH numbered it: the next one's Event-Sequence says so. */
+  skip(): void {
+    this.sequence += 1;
+  }
+
   /** An event a client sent with `sendevent`: the prelude, then its own headers. */
   custom(name: string, headers: ReadonlyArray<readonly [string, string]>, body?: string): EslEvent {
     const all = this.prelude(name, undefined, { file: 'mod_event_socket.c', func: 'parse_command', line: 2245 });
