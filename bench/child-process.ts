@@ -10,12 +10,13 @@ export interface BenchChild<Request, Reply> {
 
 /**
  * Forks bench/<script> (the .ts through tsx when running from source, the .js when compiled) and
- * resolves with its first message (it says it is ready) once it sends one.
+ * resolves with its first message (it says it is ready) once it sends one. `nodeOptions` go to the
+ * child's node (`--cpu-prof`, say).
  */
-export async function forkBenchChild<Request, Reply>(script: string): Promise<{ child: BenchChild<Request, Reply>; first: Reply }> {
+export async function forkBenchChild<Request, Reply>(script: string, nodeOptions: readonly string[] = []): Promise<{ child: BenchChild<Request, Reply>; first: Reply }> {
   const fromSource = __filename.endsWith('.ts');
   const child: ChildProcess = fork(join(__dirname, `${script}${fromSource ? '.ts' : '.js'}`), [], {
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    execArgv: [...(fromSource ? ['--import', 'tsx'] : []), ...nodeOptions],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const replies: ((reply: Reply) => void)[] = [];

@@ -11,9 +11,13 @@ export interface SimChild {
   stop(): Promise<void>;
 }
 
-/** Forks bench/sim-process. */
+/**
+ * Forks bench/sim-process. With `CALLBACK_BENCH_SIM_PROFILE=DIR` the simulator writes a CPU profile
+ * of its whole life into DIR when it stops (`npx tsx bench/profile-summary.ts FILE` reads it).
+ */
 export async function startSimChild(): Promise<SimChild> {
-  const { child, first } = await forkBenchChild<SimRequest, SimReply>('sim-process');
+  const profileDir = process.env.CALLBACK_BENCH_SIM_PROFILE;
+  const { child, first } = await forkBenchChild<SimRequest, SimReply>('sim-process', profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
   if (first.type !== 'ready') throw new Error('simulator process did not say it was ready');
   return {
     port: first.port,

@@ -75,19 +75,12 @@ export function applyCdrVariables(channel: Channel, end: number, last: { app: st
   if (t.answered !== undefined) set('answer_stamp', localStamp(t.answered));
   if (t.bridged !== undefined) set('bridge_stamp', localStamp(t.bridged));
   set('end_stamp', localStamp(end));
-  const epochs: Array<[string, number | undefined]> = [
-    ['start', t.created],
-    ['profile_start', t.created],
-    ['answer', t.answered],
-    ['bridge', t.bridged],
-    ['progress', t.progress],
-    ['progress_media', t.progressMedia],
-    ['end', end],
-  ];
-  for (const [name, ms] of epochs) {
-    set(`${name}_epoch`, seconds(ms));
-    set(`${name}_uepoch`, micros(ms));
-  }
+  const epochs = [t.created, t.created, t.answered, t.bridged, t.progress, t.progressMedia, end];
+  epochs.forEach((ms, i) => {
+    const names = EPOCH_NAMES[i]!;
+    set(names.epoch, seconds(ms));
+    set(names.uepoch, micros(ms));
+  });
   if (last) {
     set('last_app', last.app);
     set('last_arg', last.arg);
@@ -96,17 +89,23 @@ export function applyCdrVariables(channel: Channel, end: number, last: { app: st
   set('caller_id', `"${name}" <${channel.profile['Caller-ID-Number'] ?? ''}>`);
   const since = (ms: number | undefined, from: number): number => (ms === undefined ? 0 : ms - from);
   const billMs = t.answered === undefined ? 0 : end - t.answered;
-  const durations: Array<[string, number, number]> = [
-    // [name, ms, whole-second difference as FreeSWITCH computes it from epochs]
-    ['duration', end - t.created, seconds(end) - seconds(t.created)],
-    ['bill', billMs, t.answered === undefined ? 0 : seconds(end) - seconds(t.answered)],
-    ['progress', since(t.progress, t.created), t.progress === undefined ? 0 : seconds(t.progress) - seconds(t.created)],
-    ['answer', since(t.answered, t.created), t.answered === undefined ? 0 : seconds(t.answered) - seconds(t.created)],
-    ['wait', since(t.bridged, t.created), t.bridged === undefined ? 0 : seconds(t.bridged) - seconds(t.created)],
-    ['progress_media', since(t.progressMedia, t.created), t.progressMedia === undefined ? 0 : seconds(t.progressMedia) - seconds(t.created)],
-    ['flow_bill', end - t.created, seconds(end) - seconds(t.created)],
+  // [ms, whole-second difference as FreeSWITCH computes it from epochs], in DURATION_NAMES' order
+  const durations: Array<[number, number]> = [
+    [end - t.created, seconds(end) - seconds(t.created)],
+    [billMs, t.answered === undefined ? 0 : seconds(end) - seconds(t.answered)],
+    [since(t.progress, t.created), t.progress === undefined ? 0 : seconds(t.progress) - seconds(t.created)],
+    [since(t.answered, t.created), t.answered === undefined ? 0 : seconds(t.answered) - seconds(t.created)],
+    [since(t.bridged, t.created), t.bridged === undefined ? 0 : seconds(t.bridged) - seconds(t.created)],
+    [since(t.progressMedia, t.created), t.progressMedia === undefined ? 0 : seconds(t.progressMedia) - seconds(t.created)],
+    [end - t.created, seconds(end) - seconds(t.created)],
   ];
-  for (const [base, , sec] of durations) set(base === 'duration' ? 'duration' : `${base}sec`, sec);
-  for (const [base, ms] of durations) set(base === 'duration' ? 'mduration' : `${base}msec`, Math.round(ms));
-  for (const [base, ms] of durations) set(base === 'duration' ? 'uduration' : `${base}usec`, Math.round(ms * 1000));
+  durations.forEach(([, sec], i) => set(DURATION_NAMES[i]!.sec, sec));
+  durations.forEach(([ms], i) => set(DURATION_NAMES[i]!.msec, Math.round(ms)));
+  durations.forEach(([ms], i) => set(DURATION_NAMES[i]!.usec, Math.round(ms * 1000)));
 }
+
+// The CDR variables' names, made once (every leg that ends sets them all).
+const EPOCH_NAMES = ['start', 'profile_start', 'answer', 'bridge', 'progress', 'progress_media', 'end'].map((name) => ({ epoch: `${name}_epoch`, uepoch: `${name}_uepoch` }));
+const DURATION_NAMES = ['duration', 'bill', 'progress', 'answer', 'wait', 'progress_media', 'flow_bill'].map((base) =>
+  base === 'duration' ? { sec: 'duration', msec: 'mduration', usec: 'uduration' } : { sec: `${base}sec`, msec: `${base}msec`, usec: `${base}usec` },
+);

@@ -24,31 +24,46 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
  */
 export function splitArgs(text: string): string[] {
   const args: string[] = [];
+  // The argument so far is `current` plus text[from, i): characters are taken as runs, not one by one.
   let current = '';
+  let from = 0;
   let quoted = false;
   let depth = 0;
   let started = false;
-  for (const ch of text) {
-    if (ch === "'" && depth === 0) {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE && depth === 0) {
+      current += text.slice(from, i);
+      from = i + 1;
       quoted = !quoted;
       started = true;
       continue;
     }
     if (!quoted) {
-      if (ch === '{' || ch === '[' || ch === '<') depth++;
-      else if ((ch === '}' || ch === ']' || ch === '>') && depth > 0) depth--;
+      if (OPENERS.includes(code)) depth++;
+      else if (CLOSING.includes(code) && depth > 0) depth--;
     }
-    if (/\s/.test(ch) && !quoted && depth === 0) {
-      if (started) args.push(current);
+    if (!quoted && depth === 0 && isWhitespace(text, i, code)) {
+      if (started) args.push(current + text.slice(from, i));
       current = '';
+      from = i + 1;
       started = false;
       continue;
     }
-    current += ch;
     started = true;
   }
-  if (started) args.push(current);
+  if (started) args.push(current + text.slice(from));
   return args;
+}
+
+const QUOTE = 0x27;
+const OPENERS = [0x7b, 0x5b, 0x3c]; // { [ <
+const CLOSING = [0x7d, 0x5d, 0x3e]; // } ] >
+
+/** `\s` at text[i]: ASCII by code, the rest (Unicode spaces, rare in a command) by the regular expression. */
+function isWhitespace(text: string, i: number, code: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return /\s/.test(text[i]!);
 }
 
 /** `a=b,c='d e',f=g\,h` → pairs; a value's surrounding single quotes are removed. */

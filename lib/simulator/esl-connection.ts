@@ -72,6 +72,10 @@ export abstract class EslConnection implements EventSink {
     return { id: this.id, kind: this.kind, sessionUuid: this.sessionUuid, remoteAddress: this.socket.remoteAddress };
   }
 
+  wants(name: string): boolean {
+    return !this.closed && this.subscription.wants(name);
+  }
+
   deliver(fired: EventFrames): void {
     if (this.closed || !this.subscription.accepts(fired.event)) return;
     const frame = fired.frame(this.subscription.format);

@@ -57,12 +57,32 @@ export function localStamp(ms: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-/** Adds a channel's caller profile as header lines with the given prefix (Caller-, Channel-, Other-Leg-). */
-function addProfile(headers: EslHeaders, channel: Channel, prefix: string, fields: readonly CallerProfileField[] = CALLER_PROFILE_FIELDS): EslHeaders {
-  for (const field of fields) {
+/** One header of a caller profile with its prefix: its name made once, and where its value comes from. */
+interface ProfileHeader {
+  readonly name: string;
+  readonly value: (channel: Channel) => string | undefined;
+}
+
+/** A caller profile's headers with the given prefix (Caller-, Channel-, Other-Leg-), in order. */
+function profileLayout(prefix: string, fields: readonly CallerProfileField[]): readonly ProfileHeader[] {
+  return fields.map((field): ProfileHeader => {
     const time = TIME_FIELDS[field];
-    const value = time ? micros(time(channel)) : (FIXED_FIELDS[field] ?? channel.profile[field]);
-    if (value !== undefined && value !== '') headers.add(`${prefix}${field}`, value);
+    const fixed = FIXED_FIELDS[field];
+    if (time) return { name: `${prefix}${field}`, value: (channel) => micros(time(channel)) };
+    if (fixed !== undefined) return { name: `${prefix}${field}`, value: () => fixed };
+    return { name: `${prefix}${field}`, value: (channel) => channel.profile[field] };
+  });
+}
+
+const CALLER_PROFILE = profileLayout('Caller-', CALLER_PROFILE_FIELDS);
+const CHANNEL_PROFILE = profileLayout('Channel-', CALLER_PROFILE_FIELDS);
+const OTHER_LEG_PROFILE = profileLayout('Other-Leg-', OTHER_LEG_FIELDS);
+
+/** Adds a channel's caller profile as header lines, as laid out by profileLayout. */
+function addProfile(headers: EslHeaders, channel: Channel, layout: readonly ProfileHeader[]): EslHeaders {
+  for (const header of layout) {
+    const value = header.value(channel);
+    if (value !== undefined && value !== '') headers.add(header.name, value);
   }
   return headers;
 }
@@ -80,7 +100,7 @@ function eventHeaders(): EslHeaders {
  * (capture 05), whatever its own direction.
  */
 export function otherLegOf(channel: Channel, type: OtherLeg['type']): OtherLeg {
-  const headers = addProfile(eventHeaders(), channel, 'Other-Leg-', OTHER_LEG_FIELDS)
+  const headers = addProfile(eventHeaders(), channel, OTHER_LEG_PROFILE)
     .entries()
     .map(([name, value]): [string, string] => [name, type === 'originator' && name === 'Other-Leg-Logical-Direction' ? 'inbound' : value]);
   return { type, uuid: channel.uuid, headers };
@@ -110,6 +130,11 @@ export class EventFactory {
     return this.compose('CUSTOM', 'spandsp::rxfaxresult', RX_FAX_RESULT_TEMPLATE, channel, values, {});
   }
 
+  /** An event nobody takes is not built, but FreeSWITCH numbered it: the next one's Event-Sequence says so. */
+  skip(): void {
+    this.sequence += 1;
+  }
+
   /** An event a client sent with `sendevent`: the prelude, then its own headers. */
   custom(name: string, headers: ReadonlyArray<readonly [string, string]>, body?: string): EslEvent {
     const all = this.prelude(name, undefined, { file: 'mod_event_socket.c', func: 'parse_command', line: 2245 });
@@ -120,7 +145,7 @@ export class EventFactory {
   /** The CHANNEL_DATA headers of the `connect` reply on an outbound socket. */
   channelData(channel: Channel): EslHeaders {
     const headers = this.prelude('CHANNEL_DATA', undefined, CHANNEL_DATA_ORIGIN);
-    addProfile(headers, channel, 'Channel-');
+    addProfile(headers, channel, CHANNEL_PROFILE);
     this.addChannel(headers, channel);
     return addVariables(headers, channel);
   }
@@ -183,7 +208,7 @@ export class EventFactory {
         headers.add(`Channel-${side}-Codec-Name`, 'PCMU').add(`Channel-${side}-Codec-Rate`, '8000').add(`Channel-${side}-Codec-Bit-Rate`, '64000');
       }
     }
-    addProfile(headers, channel, 'Caller-');
+    addProfile(headers, channel, CALLER_PROFILE);
     if (channel.other) {
       headers.add('Other-Type', channel.other.type);
       for (const [name, value] of channel.other.headers) headers.add(name, value);
@@ -197,8 +222,22 @@ function event(name: string, headers: EslHeaders, body: string | undefined): Esl
   return body === undefined ? { name, headers } : { name, headers, body };
 }
 
+/** `variable_<name>` header names, each made once: every channel event lists every variable. */
+const variableHeaders = new Map<string, string>();
+/** Names clients invent (`set`, originate variables) are not kept beyond this many. */
+const VARIABLE_HEADERS_KEPT = 10_000;
+
+function variableHeader(name: string): string {
+  let header = variableHeaders.get(name);
+  if (header === undefined) {
+    header = `variable_${name}`;
+    if (variableHeaders.size < VARIABLE_HEADERS_KEPT) variableHeaders.set(name, header);
+  }
+  return header;
+}
+
 function addVariables(headers: EslHeaders, channel: Channel): EslHeaders {
-  channel.forEachVar((name, value) => headers.add(`variable_${name}`, value));
+  channel.forEachVar((name, value) => headers.add(variableHeader(name), value));
   return headers;
 }
 

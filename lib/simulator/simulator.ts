@@ -40,6 +40,7 @@ export class FreeswitchSimulator extends EventEmitter<SimulatorEvents> {
     super();
     core.onCommand = (connection, line) => this.emit('command', connection, line);
     core.onEvent = (event) => this.emit('event', event);
+    core.watchingEvents = () => this.listenerCount('event') > 0;
     core.onReported = (channel) => this.poster?.post(channel.uuid, jsonCdrOf(channel, core.config.identity));
     core.reportsFirst = () => this.poster?.postsBeforeHangupComplete ?? false;
   }

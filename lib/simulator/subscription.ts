@@ -113,6 +113,11 @@ export class Subscription {
     this.filters = this.filters.filter((f) => f.header.toLowerCase() !== header.toLowerCase() || (value !== undefined && f.value !== value));
   }
 
+  /** Whether events of this name may pass, before the event exists (accepts() has the last word). */
+  wants(name: string): boolean {
+    return this.enabled && (this.all || this.names.has(name));
+  }
+
   accepts(event: EslEvent): boolean {
     if (!this.enabled) return false;
     let send = this.all || (this.names.has(event.name) && this.customAllowed(event));

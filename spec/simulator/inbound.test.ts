@@ -156,6 +156,26 @@ describe('simulator inbound listener', () => {
     expect(new Set(client.events().map((e) => e.headers.get('Unique-ID')))).toEqual(new Set([uuid]));
   });
 
+  it('numbers the events no client takes (they are not built), so a narrow subscription sees the numbers a wide one does', async () => {
+    const sequences = async (subscription: string): Promise<Map<string, string | undefined>> => {
+      const client = await f.inbound();
+      await client.request(subscription);
+      await client.api('originate sofia/gateway/carrier/1000 &park');
+      f.sim.channels().forEach((c) => f.sim.hangup(c.uuid));
+      await client.event('CHANNEL_HANGUP_COMPLETE');
+      await client.settle();
+      client.close();
+      return new Map(client.events().map((event) => [event.name, event.headers.get('Event-Sequence')]));
+    };
+    const wide = await sequences('event plain ALL');
+    await f.stop();
+    f = await startSim();
+    const narrow = await sequences('event plain CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE');
+    expect([...narrow.keys()]).toEqual(['CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE']);
+    expect(wide.size).toBeGreaterThan(4);
+    expect(narrow).toEqual(new Map([...wide].filter(([name]) => narrow.has(name))));
+  });
+
   it('fires what a client sends with sendevent, and answers log, nolog and divert_events', async () => {
     const client = await f.inbound();
     await client.request('event plain CUSTOM my::thing');
