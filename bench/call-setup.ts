@@ -4,7 +4,7 @@ import type { RequestChange } from '../lib/callback/engine';
 import { floorRun, type FloorResult } from './bare-modesl-floor';
 import { startController } from './controller';
 import { localServiceCpu } from './service-cpu';
-import { numbers, startSimChild } from './sim-child';
+import { callbackParties, startSimChild } from './sim-child';
 import { SqlCounter } from './sql-count';
 import { cpuSince, distribution, LoopLag, mb, round, sleep, type Distribution } from './stats';
 
@@ -72,10 +72,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
   const total = rates.reduce((sum, rate) => sum + rate * secondsAt(rate), 0) + 2 * floorRate * seconds;
   const sim = await startSimChild();
   try {
-    const aNumbers = numbers('202', total);
-    const bNumbers = numbers('303', total);
-    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
-    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, hangupAfterMs: 2_000 });
+    const { aNumbers, bNumbers } = await callbackParties(sim, total, 2_000);
     let next = 0;
     const floor = await floorRun({ port: sim.port, rate: floorRate, seconds, numbers: () => [aNumbers[next]!, bNumbers[next++]!] });
 

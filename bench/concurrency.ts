@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import type { RequestChange } from '../lib/callback/engine';
 import type { WaitFigures } from './command-waits';
 import { startController } from './controller';
-import { numbers, startSimChild } from './sim-child';
+import { callbackParties, startSimChild } from './sim-child';
 import { LoopLag, cpuSince, mb, round, sleep } from './stats';
 
 /**
@@ -50,10 +50,7 @@ export interface ConcurrencyOptions {
 export async function concurrency(options: ConcurrencyOptions): Promise<ConcurrencyResult> {
   const sim = await startSimChild();
   try {
-    const aNumbers = numbers('202', options.calls);
-    const bNumbers = numbers('303', options.calls);
-    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
-    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100 });
+    const { aNumbers, bNumbers } = await callbackParties(sim, options.calls, undefined);
     const controller = await startController({ simPort: sim.port, database: 'sqlite', queue: { driver: 'memory' }, accounts: Math.ceil(options.calls / 50) });
     try {
       const bridged = new Set<string>();

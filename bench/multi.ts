@@ -4,7 +4,7 @@ import { forkBenchChild, type BenchChild } from './child-process';
 import { openBenchDatabase, prepareBenchDatabase } from './controller';
 import type { ControllerReply, ControllerRequest, ControllerStats } from './controller-process';
 import { deleteRedisPrefix } from './redis-process';
-import { numbers, startSimChild } from './sim-child';
+import { callbackParties, startSimChild } from './sim-child';
 import { round, sleep } from './stats';
 
 /**
@@ -51,10 +51,7 @@ export async function multiInstance(options: { short: boolean; redisUrl: string 
   const controllers: BenchChild<ControllerRequest, ControllerReply>[] = [];
   const queue: QueueSettings = { driver: 'redis', url: options.redisUrl, prefix: `cbbench-multi-${process.pid}-${randomBytes(3).toString('hex')}` };
   try {
-    const aNumbers = numbers('202', total);
-    const bNumbers = numbers('303', total);
-    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
-    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, hangupAfterMs: 2_000 });
+    const { aNumbers, bNumbers } = await callbackParties(sim, total, 2_000);
     const accounts = await prepareBenchDatabase(db, options.short ? 20 : 200);
     if (!databaseUrl) throw new Error('the bench database has no URL');
     for (let i = 0; i < INSTANCES; i += 1) {

@@ -14,7 +14,7 @@
 import type { RequestChange } from '../lib/callback/engine';
 import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
-import { numbers, startSimChild } from './sim-child';
+import { callbackParties, startSimChild } from './sim-child';
 import { option, runScript } from './script';
 import { shapeOf } from './sql-count';
 import { distribution, round, sleep } from './stats';
@@ -67,10 +67,7 @@ async function main(): Promise<void> {
   const total = WARM_UP.rate * WARM_UP.seconds + rate * seconds;
   const sim = await startSimChild();
   try {
-    const aNumbers = numbers('202', total);
-    const bNumbers = numbers('303', total);
-    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
-    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, hangupAfterMs: 2_000 });
+    const { aNumbers, bNumbers } = await callbackParties(sim, total, 2_000);
     const controller = await startController({
       simPort: sim.port,
       database: mariadb ? 'mariadb' : 'sqlite',

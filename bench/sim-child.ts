@@ -37,6 +37,18 @@ export async function startSimChild(): Promise<SimChild> {
   };
 }
 
+/**
+ * The callbacks' parties on `sim`: `count` A numbers (+1202…) that answer after 50 ms and as many B
+ * numbers (+1303…) that answer after 100 ms and hang up after `talkMs` (never, when undefined).
+ */
+export async function callbackParties(sim: SimChild, count: number, talkMs: number | undefined): Promise<{ aNumbers: string[]; bNumbers: string[] }> {
+  const aNumbers = numbers('202', count);
+  const bNumbers = numbers('303', count);
+  await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
+  await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, ...(talkMs === undefined ? {} : { hangupAfterMs: talkMs }) });
+  return { aNumbers, bNumbers };
+}
+
 /** Distinct valid NANP numbers: area code + 7 digits from 2000000 on. */
 export function numbers(areaCode: string, count: number, offset = 0): string[] {
   return Array.from({ length: count }, (_, i) => `+1${areaCode}${2_000_000 + offset + i}`);

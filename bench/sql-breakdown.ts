@@ -20,7 +20,7 @@ import type { RequestChange } from '../lib/callback/engine';
 import { MODES, type CallbackMode } from '../lib/store/callback-requests';
 import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
-import { numbers, startSimChild } from './sim-child';
+import { callbackParties, startSimChild } from './sim-child';
 import { localServiceCpu } from './service-cpu';
 import { SqlCounter } from './sql-count';
 import { round, withTimeout } from './stats';
@@ -38,10 +38,7 @@ async function main(): Promise<void> {
   if (mariadb && !redisUrl) throw new Error('--mariadb needs TEST_MYSQL_URL and TEST_REDIS_URL');
   const sim = await startSimChild();
   try {
-    const aNumbers = numbers('202', calls);
-    const bNumbers = numbers('303', calls);
-    await sim.setPhones(aNumbers, { kind: 'answer', afterMs: 50 });
-    await sim.setPhones(bNumbers, { kind: 'answer', afterMs: 100, hangupAfterMs: 300 });
+    const { aNumbers, bNumbers } = await callbackParties(sim, calls, 300);
     const controller = await startController({
       simPort: sim.port,
       database: mariadb ? 'mariadb' : 'sqlite',
