@@ -199,9 +199,15 @@ export class BullDialQueue implements DialQueue {
    * enqueue: nearly all that a sweep finds) are added together, one pipeline and one HSET; the
    * rest (a job to replace, promote or clear) take enqueue()'s path, a few at a time on the one
    * connection. A walk over a minute of due rows costs one round trip a page, and re-creating the
-   * jobs Redis lost a few.
+   * jobs Redis lost a few. Jobs this process holds are skipped first (below).
    */
-  async enqueueMany(due: readonly DueJob[]): Promise<number> {
+  async enqueueMany(page: readonly DueJob[]): Promise<number> {
+    // A job this process holds (DueRunner: handed over before its due time) has ended in BullMQ
+    // already, and once due HAS_ITS_JOB would find it missing: the claim would drop the copy, but
+    // it would cost a job and a claim. Only this process's runner is asked, so a crashed
+    // process's held jobs (lost with it) are given new ones by any sweep.
+    const runner = this.runner;
+    const due = runner ? page.filter((job) => !runner.has(jobIdFor(job.id, job.dueAt))) : page;
     if (due.length === 0) return 0;
     const verdicts = await this.producer.eval(
       HAS_ITS_JOB,

@@ -19,6 +19,8 @@ export class DueRunner {
   private readonly held = new Map<string, { readonly job: RunnerJob; readonly timer: TimerHandle }>();
   /** Jobs due, waiting for a free handler, in the order they came due. */
   private readonly ready: (() => void)[] = [];
+  /** Jobs waiting for a handler or running, by id: how many runs of each (the same job may be handed over twice). */
+  private readonly inHand = new Map<string, number>();
   private running = 0;
   private idle: (() => void)[] = [];
 
@@ -35,8 +37,17 @@ export class DueRunner {
     return this.held.size;
   }
 
+  /**
+   * Whether this runner has the job: held for its due time, waiting for a handler, or running. A
+   * job it holds has ended in the queue already, so only this says it is still coming.
+   */
+  has(jobId: string): boolean {
+    return this.held.has(jobId) || this.inHand.has(jobId);
+  }
+
   /** Runs `job` now, or once a handler is free; settles as its handler does. */
   run(job: RunnerJob): Promise<void> {
+    this.inHand.set(job.jobId, (this.inHand.get(job.jobId) ?? 0) + 1);
     return new Promise<void>((resolve, reject) => {
       this.ready.push(() => {
         this.running += 1;
@@ -44,11 +55,18 @@ export class DueRunner {
           .then(resolve, reject)
           .finally(() => {
             this.running -= 1;
+            this.letGo(job.jobId);
             this.next();
           });
       });
       this.next();
     });
+  }
+
+  private letGo(jobId: string): void {
+    const runs = this.inHand.get(jobId) ?? 0;
+    if (runs > 1) this.inHand.set(jobId, runs - 1);
+    else this.inHand.delete(jobId);
   }
 
   /** Runs `job` at its due time (at once when it is due already); a job held already is not held twice. */

@@ -184,6 +184,27 @@ describeRedis('BullDialQueue', (url) => {
     expect([fired, next.fired]).toEqual([['soon'], ['later']]);
   });
 
+  it('adds no copy of a due job this process holds and runs (ended in BullMQ); another instance, the one left after a crash, adds one', async () => {
+    const { prefix, clock, queue, fired } = setup();
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    await queue.start((id) => (fired.push(id), running));
+    const t = clock.now();
+    const soon = { id: 'soon', dueAt: t + 1_000 };
+    await queue.enqueue(soon.id, soon.dueAt);
+    await eventually(async () => (await admin.exists(`${prefix}:dial:${jobIdFor(soon.id, soon.dueAt)}`)) === 0, 'the job to be handed over');
+    // The held job comes due and runs, its handler not done yet, while BullMQ has no job for it.
+    await clock.advance(1_000);
+    await eventually(() => fired.includes('soon'), 'the held job to run');
+    expect(await queue.enqueueMany([soon])).toBe(0);
+
+    // Another instance knows nothing of what this one holds: were this one dead, its job is lost.
+    const other = setup({ prefix });
+    await other.clock.advance(1_000);
+    expect(await other.queue.enqueueMany([soon])).toBe(1);
+    release();
+  });
+
   it('leaves the timing to BullMQ with a rate limit (its limiter paces the hand-over)', async () => {
     const limited = setup({ rateLimit: { max: 10, durationMs: 1_000 } });
     const free = setup();

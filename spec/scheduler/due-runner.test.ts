@@ -91,6 +91,39 @@ describe('DueRunner', () => {
     expect(runner.holding).toBe(0);
   });
 
+  it('has a job from its hand-over until its run ends: held, waiting for a handler, running; twice handed over, until both end', async () => {
+    const { clock, runner, job, end, started } = setup(1);
+    const soon = job('soon', T + 1_000);
+    const has = (): boolean => runner.has(soon.jobId);
+    void runner.run(job('busy'));
+    expect(has()).toBe(false);
+    runner.hold(soon);
+    expect(has()).toBe(true);
+    await clock.advance(1_000);
+    expect([runner.holding, started]).toEqual([0, ['busy']]);
+    expect(has()).toBe(true);
+    const again = expect(runner.run(soon)).rejects.toThrow('taken already');
+    await end('busy');
+    expect(started).toEqual(['busy', 'soon']);
+    expect(has()).toBe(true);
+    await end('soon');
+    expect(started).toEqual(['busy', 'soon', 'soon']);
+    expect(has()).toBe(true);
+    await end('soon', new Error('taken already'));
+    await again;
+    expect(has()).toBe(false);
+  });
+
+  it('no longer has a dropped job, nor one stop() handed back', async () => {
+    const { runner, job } = setup();
+    runner.hold(job('a', T + 1_000));
+    runner.hold(job('b', T + 1_000));
+    runner.drop(job('a', T + 1_000).jobId);
+    expect(runner.has(job('a', T + 1_000).jobId)).toBe(false);
+    expect(await runner.stop()).toEqual([job('b', T + 1_000)]);
+    expect(runner.has(job('b', T + 1_000).jobId)).toBe(false);
+  });
+
   it('forgets a dropped job', async () => {
     const { clock, runner, started, job } = setup();
     runner.hold(job('a', T + 1_000));

@@ -32,8 +32,9 @@ describeEachDatabase('scheduler', (getDb) => {
     });
 
     /** An instance of the controller; the same prefix is the same Redis deployment. */
-    function instance(clock: ManualClock, prefix: string, instanceId: string, dial: DialFn): Scheduler {
+    function instance(clock: ManualClock, prefix: string, instanceId: string, dial: DialFn, concurrency?: number): Scheduler {
       const scheduler = createScheduler({
+        ...(concurrency === undefined ? {} : { concurrency }),
         settings: kind.settings(prefix),
         db: getDb(),
         clock,
@@ -165,6 +166,31 @@ describeEachDatabase('scheduler', (getDb) => {
       await settle(() => after.calls.length, 2, second);
       expect(after.ids()).toEqual([duringDowntime.id, later.id]);
       expect(before.calls).toHaveLength(0);
+    });
+
+    it('gives no second job to a due row whose job this process holds, waiting for a handler (BullMQ ended it at the hand-over)', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 5, 1, 8, 0));
+      const dialed: string[] = [];
+      let releaseBusy: () => void = () => undefined;
+      const busyDial = new Promise<void>((resolve) => (releaseBusy = resolve));
+      const scheduler = instance(clock, uniquePrefix(), 'controller-1', (request) => (dialed.push(request.id), dialed.length === 1 ? busyDial : Promise.resolve()), 1);
+      await scheduler.start();
+      const soon = await newRequest(store, account.id, clock.now() + 1_000);
+      await scheduler.schedule(soon.id, soon.dueAt);
+      // BullMQ hands it over (within 2 s of its due time) and it is held here; the memory queue holds it anyway.
+      await eventually(async () => JSON.stringify(await scheduler.counts()) === JSON.stringify({ waiting: 0, delayed: 1, active: 0, failed: 0 }), 'the job to be held');
+      const busy = await newRequest(store, account.id, clock.now());
+      await scheduler.schedule(busy.id, busy.dueAt);
+      await eventually(() => dialed.length === 1, 'the busy dial to start');
+
+      // Due now, and waiting behind the busy dial for the one handler.
+      await clock.advance(1_000);
+      expect(await scheduler.sweep(clock.now())).toMatchObject({ checked: 1, enqueued: 0 });
+      releaseBusy();
+      await settle(() => dialed.length, 2, scheduler);
+      expect(await scheduler.sweep(clock.now())).toMatchObject({ checked: 0, enqueued: 0 });
+      expect(dialed).toEqual([busy.id, soon.id]);
+      expect(await scheduler.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
     });
 
     it('picks up between sweeps a due row another process wrote (the CLI), once, and nothing not yet due', async () => {

@@ -24,7 +24,7 @@ import { LegWaiter } from './leg-waiter';
 import { DEFAULT_MAX_LATE_SOCKETS } from './socket-window';
 import { TurnBudget } from './turn-budget';
 import { legRouter } from './leg-routing';
-import { OrderedAccounts } from './ordered-accounts';
+import { OrderHandOffs } from './order-hand-offs';
 import type { TalkHook } from './flow';
 import type { EngineTelephony } from './telephony';
 import { untilWritten } from './until-written';
@@ -134,8 +134,8 @@ export interface EngineContext {
   readonly work: WorkTracker;
   /** Holds, and the A5 check with the dial, take turns per account (see KeyedSerial). */
   readonly perAccount: KeyedSerial;
-  /** The account an order read, for the dial its schedule call starts at once. */
-  readonly orderedAccounts: OrderedAccounts;
+  /** What an order did (its account read, its slot in the turn's budget), for the dial its schedule call starts at once. */
+  readonly orderHandOffs: OrderHandOffs;
   readonly operatorCallbackAccountId: number;
   readonly instanceId: string;
   readonly leaseMs: number;
@@ -236,7 +236,7 @@ export function engineContext(options: CallbackEngineOptions): EngineContext {
     waiter,
     work,
     perAccount: new KeyedSerial(),
-    orderedAccounts: new OrderedAccounts(),
+    orderHandOffs: new OrderHandOffs(),
     operatorCallbackAccountId: options.operatorCallbackAccountId,
     instanceId: options.instanceId,
     leaseMs: options.leaseMs ?? 120_000,

@@ -65,7 +65,7 @@ export class CallbackEngine {
    * starts in a loop turn with room for new work, so a burst of orders is spread over turns.
    */
   order(input: CallbackOrder): Promise<OrderResult> {
-    return this.ctx.newWork.slot().then(() => placeOrder(this.ctx, input));
+    return this.ctx.newWork.slot().then((turnSlot) => placeOrder(this.ctx, input, turnSlot));
   }
 
   /**
@@ -97,17 +97,11 @@ export class CallbackEngine {
       callLogger(this.ctx.logger, { requestId: request.id }).warn('request is already being called here; duplicate dial ignored');
       return;
     }
-    // One read of the account serves the settings and the admission right after them; none when
-    // the order that read it is dialing it right now.
-    const ordered = this.ctx.orderedAccounts.take(request.id);
-    // The order that dials it started within the turn's budget; a dial the scheduler fired (a
-    // batch of claimed jobs, the sweep's) starts within it here, as if it came after a stop
-    // that began meanwhile.
-    if (!ordered) {
-      await this.ctx.newWork.slot();
-      if (this.closed) throw new Error('the callback engine is closed');
-    }
-    const accounts = readEachAccountOnce(this.ctx.store, ordered);
+    // The order dialing it right now hands over what it did: its account read and its slot.
+    const handOff = this.ctx.orderHandOffs.take(request.id);
+    if (!handOff?.slot) await this.startWithinTurnBudget();
+    // One read of the account serves the settings and the admission right after them.
+    const accounts = readEachAccountOnce(this.ctx.store, handOff?.account);
     const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request, accounts));
     // Another dial of the same request may have started while the settings were read.
     if (this.runners.has(request.id)) return;
@@ -121,6 +115,15 @@ export class CallbackEngine {
     );
     this.runners.set(request.id, runner);
     await runner.start();
+  }
+
+  /**
+   * A dial the scheduler fired (a batch of claimed jobs, the sweep's) starts within the turn's
+   * budget, as an order does; and not at all if a stop began while it waited.
+   */
+  private async startWithinTurnBudget(): Promise<void> {
+    await this.ctx.newWork.slot();
+    if (this.closed) throw new Error('the callback engine is closed');
   }
 
   /**

@@ -12,6 +12,7 @@ import { maxAttemptsFor } from '../policy/retry-policy';
 import { CALLER_ID_POLICIES } from './caller-ids';
 import { firstStateOf } from './first-state';
 import type { EngineContext } from './context';
+import type { TurnSlot } from './turn-budget';
 import { extensionEndpointSchema } from './request-data';
 
 /** What every trigger (API, portal, SMS, access number, schedule, CLI) hands the engine. */
@@ -90,8 +91,11 @@ export class OrderRefused extends InvalidOrder {
   }
 }
 
-/** Validates, normalises the numbers, stores the request idempotently and schedules it. */
-export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Promise<OrderResult> {
+/**
+ * Validates, normalises the numbers, stores the request idempotently and schedules it. `turnSlot`:
+ * the order's slot in the turn's budget (engine.order took one), handed to the dial it starts.
+ */
+export async function placeOrder(ctx: EngineContext, input: CallbackOrder, turnSlot?: TurnSlot): Promise<OrderResult> {
   const parsed = orderSchema.safeParse(input);
   if (!parsed.success) throw new InvalidOrder(z.prettifyError(parsed.error));
   const order = parsed.data;
@@ -139,7 +143,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder): Prom
     if (created) {
       // Also for a row inserted claimed: the events tell the same story either way (ordered, then due).
       ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
-      await ctx.orderedAccounts.during(request.id, account, async () => {
+      await ctx.orderHandOffs.during(request.id, { account, slot: turnSlot }, async () => {
         if (slot) slot.dial(request);
         else await ctx.scheduler.schedule(request.id, request.dueAt);
       });

@@ -63,12 +63,14 @@ export function checkWindowOptions({ limit, maxLateMs }: SocketWindowOptions): v
   if (!(maxLateMs > 0)) throw new RangeError(`socket window: expected a positive maxLateMs, got ${maxLateMs}`);
 }
 
-/** One node's window. `changed` is called each time it may have opened. */
+/** One node's window. `changed` is called each time it may have opened, and when it is left empty. */
 export class SocketWindow {
   /** Late legs still counted towards the age rule, in the order they went late (a Set keeps it). */
   private readonly aging = new Set<LegState>();
   private lateCount = 0;
   private launching = 0;
+  /** Legs launched and not gone yet, ringing ones included: any of them may still go late. */
+  private legs = 0;
   /** Orders launches and lateness: marks compared by the first-in-first-out rule. */
   private ticks = 0;
 
@@ -84,6 +86,11 @@ export class SocketWindow {
     return this.lateCount;
   }
 
+  /** No leg is in it, from its launch until it is gone: nothing it counted can count again. */
+  get empty(): boolean {
+    return this.legs === 0;
+  }
+
   /** Whether an originate may start now. */
   get open(): boolean {
     const oldest = this.aging.values().next();
@@ -94,15 +101,18 @@ export class SocketWindow {
   /** Counts an originate as launching from now. */
   launch(): WindowLeg {
     this.launching += 1;
+    this.legs += 1;
     const leg: LegState = { launchedAt: ++this.ticks, launching: true, ended: false, lateAt: undefined, lateSince: 0 };
     return {
       launched: () => this.launched(leg),
       late: () => this.wentLate(leg),
       arrived: () => this.arrived(leg),
       gone: () => {
+        if (leg.ended) return;
         leg.ended = true;
+        this.legs -= 1;
         const freed = this.endLaunch(leg);
-        if (this.endLate(leg) || freed) this.changed();
+        if (this.endLate(leg) || freed || this.legs === 0) this.changed();
       },
     };
   }

@@ -31,6 +31,7 @@ interface NodesQueue {
  * could go to the same nodes; one whose nodes are all closed does not hold up one for other nodes.
  */
 export class SocketWindows {
+  /** The nodes with legs in their window; a node's window goes with its last leg (a node dropped from the settings is not kept). */
   private readonly windows = new Map<string, SocketWindow>();
   /** By the nodes waited for; few keys (a leg's carrier or the callback nodes). */
   private readonly queues = new Map<string, NodesQueue>();
@@ -46,6 +47,11 @@ export class SocketWindows {
     let late = 0;
     for (const window of this.windows.values()) late += window.late;
     return late;
+  }
+
+  /** Nodes with legs in their window, each with its window kept; the others have none. */
+  get nodesWithLegs(): number {
+    return this.windows.size;
   }
 
   /** Originates waiting for room. */
@@ -72,13 +78,25 @@ export class SocketWindows {
     });
   }
 
-  private window(node: string): SocketWindow {
+  /** Whether an originate may start on `node` now: a node with no window has no leg holding it up. */
+  private isOpen(node: string): boolean {
+    return this.windows.get(node)?.open ?? true;
+  }
+
+  /** `node`'s window, for a leg launched on it. */
+  private windowForLaunch(node: string): SocketWindow {
     let window = this.windows.get(node);
     if (!window) {
-      window = new SocketWindow(this.options, () => this.admit());
-      this.windows.set(node, window);
+      const created = new SocketWindow(this.options, () => this.changed(node, created));
+      this.windows.set(node, created);
+      window = created;
     }
     return window;
+  }
+
+  private changed(node: string, window: SocketWindow): void {
+    if (window.empty && this.windows.get(node) === window) this.windows.delete(node);
+    this.admit();
   }
 
   /** Lets waiters through, the longest waiting first, while one of their nodes has room: at each change, so none is stranded. */
@@ -88,7 +106,7 @@ export class SocketWindows {
       for (const [key, queue] of this.queues) {
         const head = queue.waiters[0];
         if (!head || (next && next.queue.waiters[0]!.order < head.order)) continue;
-        const open = queue.among.filter((node) => this.window(node).open);
+        const open = queue.among.filter((node) => this.isOpen(node));
         // No node at all: the pick says why (NoCapacity), as it would with nodes to choose from.
         if (open.length > 0 || queue.among.length === 0) next = { key, queue, open };
       }
@@ -98,7 +116,7 @@ export class SocketWindows {
       this.waiting -= 1;
       try {
         const node = waiter.pick(next.open);
-        waiter.resolve({ node, leg: this.window(node).launch() });
+        waiter.resolve({ node, leg: this.windowForLaunch(node).launch() });
       } catch (error) {
         waiter.reject(error);
       }

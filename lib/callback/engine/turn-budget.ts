@@ -37,12 +37,26 @@ export interface TurnBudgetOptions {
  */
 export type TaskKind = 'finishing' | 'new';
 
+const letThrough: unique symbol = Symbol('let through within a turn budget');
+
+/**
+ * What `slot` resolves with: that a task was let through within a turn's budget. Work that goes on
+ * as part of the same task is handed it rather than taking a second one (an order and its dial,
+ * order-hand-offs.ts); only a TurnBudget makes one.
+ */
+export interface TurnSlot {
+  readonly [letThrough]: true;
+}
+
+/** Every slot alike: what it says is only that it was given. */
+const SLOT: TurnSlot = Object.freeze({ [letThrough]: true as const });
+
 /** The weight of the newest batch in the running cost per task: a change in load shows within a turn or two. */
 const NEWEST_BATCH_WEIGHT = 0.5;
 
 export class TurnBudget {
   /** Tasks waiting, by kind: work that finishes a call goes before new work. */
-  private readonly waiting: Record<TaskKind, Array<() => void>> = { finishing: [], new: [] };
+  private readonly waiting: Record<TaskKind, Array<(slot: TurnSlot) => void>> = { finishing: [], new: [] };
   private scheduled = false;
   private turn: { startedAt: number; budgetMs: number; started: number; spent: boolean } | undefined;
   private lastBatch: { at: number; size: number } | undefined;
@@ -65,8 +79,8 @@ export class TurnBudget {
   }
 
   /** Resolves in a turn whose budget is not spent yet; `finishing` work goes before any `new` work still waiting. */
-  slot(kind: TaskKind = 'new'): Promise<void> {
-    return new Promise<void>((resolve) => {
+  slot(kind: TaskKind = 'new'): Promise<TurnSlot> {
+    return new Promise<TurnSlot>((resolve) => {
       this.waiting[kind].push(resolve);
       this.schedule();
     });
@@ -116,7 +130,7 @@ export class TurnBudget {
     this.turn.started += size;
     this.lastBatch = { at: now, size };
     const finishing = this.waiting.finishing.splice(0, size);
-    for (const resolve of [...finishing, ...this.waiting.new.splice(0, size - finishing.length)]) resolve();
+    for (const resolve of [...finishing, ...this.waiting.new.splice(0, size - finishing.length)]) resolve(SLOT);
   }
 
   /** How many tasks `leftMs` of budget holds at the measured cost: one when nothing is measured yet, and always one while any is left. */

@@ -1,5 +1,4 @@
 import { readEachAccountOnce } from '../../../lib/callback/engine/account-reads';
-import { OrderedAccounts } from '../../../lib/callback/engine/ordered-accounts';
 import type { Account } from '../../../lib/store';
 
 const account = (id: number): Account => ({ id, name: `a${id}` }) as Account;
@@ -31,24 +30,5 @@ describe('readEachAccountOnce', () => {
     await expect(lookup(3)).rejects.toThrow('database away');
     expect(await lookup(3)).toEqual(account(3));
     expect(reads).toEqual([2, 9, 3, 3]);
-  });
-});
-
-describe('OrderedAccounts', () => {
-  it("offers the order's account to a dial its schedule call starts, once, and to nobody after", async () => {
-    const ordered = new OrderedAccounts();
-    const taken: Array<Account | undefined> = [];
-    await ordered.during('r1', account(1), async () => {
-      taken.push(ordered.take('r2'), ordered.take('r1'), ordered.take('r1'));
-    });
-    await ordered.during('r3', account(3), async () => undefined);
-    taken.push(ordered.take('r3'));
-    expect(taken).toEqual([undefined, account(1), undefined, undefined]);
-  });
-
-  it('forgets the account when the schedule call fails', async () => {
-    const ordered = new OrderedAccounts();
-    await expect(ordered.during('r1', account(1), () => Promise.reject(new Error('queue away')))).rejects.toThrow('queue away');
-    expect(ordered.take('r1')).toBeUndefined();
   });
 });

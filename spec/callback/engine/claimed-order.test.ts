@@ -1,3 +1,4 @@
+import { TurnBudget, type TaskKind } from '../../../lib/callback/engine/turn-budget';
 import type { DialSlot } from '../../../lib/scheduler/immediate-dials';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
@@ -89,6 +90,28 @@ describeEachDatabase('callback engine, an order due now inserted claimed', (getD
         ['A', 1],
         ['B', 1],
       ]);
+    }
+  });
+
+  it("hands the order's slot in the turn's budget to the dial it starts at once; a queued order's dial takes its own", async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+    // Watched, not replaced: the budget runs as it does in production.
+    const slots = jest.spyOn(TurnBudget.prototype, 'slot');
+    const newWorkSlots = (): number => slots.mock.calls.filter(([kind]: [TaskKind?]) => (kind ?? 'new') === 'new').length;
+    try {
+      const now = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
+      expect(now.request).toMatchObject({ state: 'dialing_a', claimedBy: 'engine-test' });
+      expect(await r.finish(now.request.id)).toMatchObject({ state: 'completed', attempts: 1 });
+      expect(newWorkSlots()).toBe(1);
+
+      const later = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, dueAt: r.clock.now() + MINUTE });
+      expect(later.request).toMatchObject({ state: 'queued', claimedBy: null });
+      expect(await r.finish(later.request.id)).toMatchObject({ state: 'completed', attempts: 1 });
+      expect(newWorkSlots()).toBe(3);
+    } finally {
+      slots.mockRestore();
     }
   });
 

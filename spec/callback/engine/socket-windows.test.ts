@@ -175,6 +175,58 @@ describe('SocketWindows', () => {
     expect(windows.late).toBe(2);
   });
 
+  it("keeps a node's window while a leg is in it, ringing ones too, and drops it with its last leg", async () => {
+    const windows = windowsOf(1);
+    const ringing = ask(windows, 1, firstOpen(['fs1']));
+    await settle();
+    ringing.legs[0]!.launched();
+    const other = await lateOn(windows, 'fs2');
+    expect(windows.nodesWithLegs).toBe(2);
+    // The ringing leg counted nothing, but it may answer late: its window is still the one it counts in.
+    ringing.legs[0]!.late();
+    const waiting = ask(windows, 1, firstOpen(['fs1']));
+    await settle();
+    expect(waiting.nodes).toEqual([undefined]);
+    ringing.legs[0]!.gone();
+    ringing.legs[0]!.gone();
+    await settle();
+    expect(waiting.nodes).toEqual(['fs1']);
+    expect(windows.nodesWithLegs).toBe(2);
+    waiting.legs[0]!.launched();
+    waiting.legs[0]!.gone();
+    other.arrived();
+    expect(windows.nodesWithLegs).toBe(1);
+    other.gone();
+    expect(windows.nodesWithLegs).toBe(0);
+    expect(windows.late).toBe(0);
+    // Calls on legs of a dropped window change nothing, and the node's next leg starts a new one.
+    ringing.legs[0]!.arrived();
+    other.late();
+    const again = await lateOn(windows, 'fs1');
+    expect([windows.nodesWithLegs, windows.late]).toEqual([1, 1]);
+    again.gone();
+    expect(windows.nodesWithLegs).toBe(0);
+  });
+
+  it('keeps no window for a node an originate only waited for or was refused on', async () => {
+    const windows = windowsOf(1);
+    const stuck = await lateOn(windows, 'fs1');
+    const waiting = ask(windows, 1, firstOpen(['fs1']));
+    const refused = ask(windows, 1, {
+      among: ['fs2'],
+      pick: () => {
+        throw new NoCapacity([{ name: 'fs2', reason: 'cps' }]);
+      },
+    });
+    await settle();
+    expect([waiting.nodes, refused.errors.length, windows.nodesWithLegs]).toEqual([[undefined], 1, 1]);
+    stuck.gone();
+    await settle();
+    expect(waiting.nodes).toEqual(['fs1']);
+    waiting.legs[0]!.gone();
+    expect(windows.nodesWithLegs).toBe(0);
+  });
+
   it('refuses bad limits before any node is seen', () => {
     expect(() => windowsOf(0)).toThrow('socket window: expected a positive integer limit, got 0');
   });
