@@ -148,9 +148,14 @@ export class CallbackEngine {
     this.ctx.work.track(done);
   }
 
-  /** The requests this instance works on (its runners and adopted talks): the only leases its heartbeat renews. */
+  /**
+   * The requests this instance works on under their lease (its runners and adopted talks, each
+   * watching its lease from its start until it releases or retires): the only leases its heartbeat
+   * renews. A runner that released its lease (its final move written) and still settles is not
+   * among them: its row holds no lease any more.
+   */
   owned(): string[] {
-    return [...this.runners.keys(), ...this.adopted.keys()];
+    return this.ctx.leases.ids();
   }
 
   /** The heartbeat could not renew the leases of these requests (owned() listed them): their runners and adopted talks stop calling. */

@@ -33,6 +33,11 @@ export class LeaseWatches {
     };
   }
 
+  /** The requests watched now: those this instance calls under a lease it holds, the ones its heartbeat renews. */
+  ids(): string[] {
+    return [...this.watching.keys()];
+  }
+
   /** The heartbeat could not renew these leases: tell their watchers (ids nobody watches any more are ignored). */
   lost(requestIds: readonly string[]): void {
     for (const id of requestIds) {

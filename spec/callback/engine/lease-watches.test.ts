@@ -9,8 +9,10 @@ describe('LeaseWatches (pure): who hears that a lease the heartbeat could not re
     watches.lost(['r1', 'unknown']);
     watches.lost(['r1']);
     expect(heard).toEqual(['r1']);
+    expect(watches.ids()).toEqual(['r2']);
     watches.lost(['r2', 'r2']);
     expect(heard).toEqual(['r1', 'r2']);
+    expect(watches.ids()).toEqual([]);
   });
 
   it('a stopped watch hears nothing (its request released the lease itself), and stopping never ends a newer watch of the same request', () => {
