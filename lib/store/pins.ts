@@ -97,7 +97,8 @@ export class PinsRepository extends Repository {
       if (claim.kind === 'raced') continue;
       if (claim.kind === 'locked') return { ok: false, reason: 'locked', failedAttempts: claim.failedAttempts, lockedUntil: claim.lockedUntil };
       if (await verifySecret(pin, row.pin_hash)) {
-        await this.db('pins').where({ id }).update({ failed_attempts: 0, locked_until: null, updated_at: this.clock() });
+        // Only the failures counted up to this claim: a lock set meanwhile by parallel guesses stands.
+        await this.db('pins').where({ id, failed_attempts: claim.failedAttempts }).update({ failed_attempts: 0, locked_until: null, updated_at: this.clock() });
         return { ok: true };
       }
       if (claim.lockUntil === null) return { ok: false, reason: 'wrong', failedAttempts: claim.failedAttempts, lockedUntil: null };

@@ -146,8 +146,10 @@ export class PortalUsersRepository extends Repository {
    * verifyLogin behind a lockout per email that every instance shares (W5): after
    * `policy.maxAttempts` wrong logins within `policy.lockMs` of each other the email is locked for
    * `policy.lockMs`, and while locked the password is not even compared. Emails without a login are
-   * counted the same way, so a lockout tells nothing about which emails exist. A right login, or
-   * `policy.lockMs` without attempts (the lock's end included), clears the count.
+   * counted the same way, so a lockout tells nothing about which emails exist. A right login clears
+   * the failures counted before its own claim (not those of guesses racing it: a burst that
+   * straddles the owner's login gets no fresh count), and `policy.lockMs` without attempts (the
+   * lock's end included) clears the count.
    */
   async checkLogin(email: string, password: string, policy: LockoutPolicy): Promise<LoginCheck> {
     const key = { email_hash: sha256Hex(normalizeEmail(email)) };
@@ -170,7 +172,8 @@ export class PortalUsersRepository extends Repository {
       if (claim.kind === 'locked') return { ok: false, reason: 'locked', lockedUntil: claim.lockedUntil };
       const user = await this.verifyLogin(email, password);
       if (user) {
-        await this.db('portal_login_attempts').where(key).delete();
+        // Only the failures counted up to this claim: a lock set meanwhile by parallel guesses stands.
+        await this.db('portal_login_attempts').where({ ...key, failed_attempts: claim.failedAttempts }).delete();
         return { ok: true, user };
       }
       // Compared and wrong: said as such even when this attempt set the lock (the next one hears of it).

@@ -5,6 +5,7 @@ import type { LockoutPolicy, PinCheck } from '../../lib/store/pins';
 import { ManualClock } from '../../lib/time/clock';
 import { accountWithBalance } from '../store/fixtures';
 import { describeEachDatabase } from '../support/databases';
+import { holdScryptOf } from './support/held-scrypt';
 import { secondInstance } from './support/second-instance';
 
 const POLICY: LockoutPolicy = { maxAttempts: 3, lockMs: 15 * 60_000 };
@@ -74,5 +75,17 @@ describeEachDatabase('PIN brute force across instances', (getDb) => {
     // Only the one guess that won the last attempt was compared: the PIN is open only if it was that guess.
     expect(accepted).toBeLessThanOrEqual(1);
     if (accepted === 0) expect(await one.pins.verify(owner, RIGHT, POLICY)).toMatchObject({ ok: false, reason: 'locked' });
+  });
+
+  it('the right PIN compared while parallel guesses lock the PIN opens that call only: the lock they set stands', async () => {
+    const owner = await freshPin();
+    const held = holdScryptOf(RIGHT);
+    const rightOne = one.pins.verify(owner, RIGHT, POLICY);
+    await held.reached;
+    expect(await two.pins.verify(owner, '0000', POLICY)).toMatchObject({ ok: false, reason: 'wrong', failedAttempts: 2 });
+    expect(await one.pins.verify(owner, '0001', POLICY)).toMatchObject({ ok: false, reason: 'locked', failedAttempts: 3 });
+    held.release();
+    expect(await rightOne).toEqual({ ok: true });
+    expect(await two.pins.verify(owner, RIGHT, POLICY)).toMatchObject({ ok: false, reason: 'locked' });
   });
 });
