@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
@@ -15,8 +16,18 @@ export interface ServiceCpu {
   ms(): number;
 }
 
-/** Linux's USER_HZ, which /proc/<pid>/stat counts in: 100 on every Linux build Node runs on. */
-const TICKS_PER_SECOND = 100;
+/**
+ * The clock ticks /proc/<pid>/stat counts in (USER_HZ), asked of the system rather than assumed:
+ * 100 on the usual builds, but a figure off by a factor would read as a plausible CPU cost.
+ */
+function ticksPerSecond(): number | undefined {
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(ticks) && ticks > 0 ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function localServiceCpu(url: string | undefined): ServiceCpu | undefined {
   if (!url) return undefined;
@@ -31,8 +42,9 @@ export function localServiceCpu(url: string | undefined): ServiceCpu | undefined
   }
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || !Number.isInteger(port) || port <= 0) return undefined;
   const pid = listenerPid(port);
-  if (pid === undefined) return undefined;
-  const ms = (): number => cpuTicks(pid) * (1000 / TICKS_PER_SECOND);
+  const ticks = ticksPerSecond();
+  if (pid === undefined || ticks === undefined) return undefined;
+  const ms = (): number => cpuTicks(pid) * (1000 / ticks);
   try {
     ms();
   } catch {
