@@ -379,22 +379,35 @@ export class CallbackRequestsRepository extends Repository {
    * the limit while it is itself refused for it.
    */
   async countInStates(accountId: number, states: readonly string[], options: { dialed?: boolean } = {}): Promise<number> {
-    // Every admission (A5): built by knex once per shape.
-    const [row] = await preparedRows<{ n: DbInt }, { where: { account_id: number; state: string[] } }>(
-      this.db,
-      options.dialed ? 'callback_requests.countDialed' : 'callback_requests.count',
-      { where: { account_id: accountId, state: [...states] } },
-      (db, values) => {
-        const query = db('callback_requests').where('account_id', values.where.account_id).whereIn('state', values.where.state);
-        if (options.dialed) {
-          query.whereExists((legs) =>
-            legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
-          );
-        }
-        return query.count({ n: '*' });
-      },
+    const dialed = options.dialed ?? false;
+    const [row] = await preparedRows<{ n: DbInt }, { where: InStates }>(this.db, `callback_requests.count${dialed ? 'Dialed' : ''}`, { where: inStates(accountId, states) }, (db, values) =>
+      whereInStates(db, values.where, dialed).count({ n: '*' }),
     );
     return row ? int(row.n) : 0;
+  }
+
+  /**
+   * Whether the account has at least `atLeast` requests in `states` (see countInStates for
+   * `dialed`). A5 asks only that: the read stops at the `atLeast`-th row (an OFFSET), so an
+   * account at its limit is not read in full on every admission (issue #20).
+   */
+  async hasInStates(accountId: number, states: readonly string[], atLeast: number, options: { dialed?: boolean } = {}): Promise<boolean> {
+    if (atLeast <= 0) return true;
+    const dialed = options.dialed ?? false;
+    // Every admission (A5): built by knex once per shape.
+    const rows = await preparedRows<unknown, { where: InStates; skip: { rows: number } }>(
+      this.db,
+      `callback_requests.has${dialed ? 'Dialed' : ''}`,
+      { where: inStates(accountId, states), skip: { rows: atLeast - 1 } },
+      // The one row after `atLeast - 1` of them. knex binds an OFFSET given as raw SQL (not a
+      // LIMIT, which it takes as a number only); its types know only the number.
+      (db, values) =>
+        whereInStates(db, values.where, dialed)
+          .select(db.raw('1'))
+          .limit(1, { skipBinding: true })
+          .offset(db.raw('?', [values.skip.rows]) as unknown as number),
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -535,4 +548,22 @@ export class CallbackRequestsRepository extends Repository {
     }, 1);
     return changed > 0;
   }
+}
+
+type InStates = {
+  readonly account_id: number;
+  readonly state: readonly string[];
+};
+
+function inStates(accountId: number, states: readonly string[]): InStates {
+  return { account_id: accountId, state: [...states] };
+}
+
+/** An account's requests in some states; `dialed`: only those whose current attempt has a leg row. */
+function whereInStates(db: Knex, where: InStates, dialed: boolean): Knex.QueryBuilder {
+  const query = db('callback_requests').where('account_id', where.account_id).whereIn('state', [...where.state]);
+  if (dialed) {
+    query.whereExists((legs) => legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'));
+  }
+  return query;
 }
