@@ -278,6 +278,12 @@ function toRequest(row: RequestRow): CallbackRequest {
   };
 }
 
+/** A new request's row, made by `plan` and not written yet. */
+export interface PlannedRequest {
+  readonly request: CallbackRequest;
+  readonly row: RequestRow;
+}
+
 /**
  * When racing instances take a round's candidates first, claimDue looks again, at most this many
  * times in all, before leaving the rest to its next sweep.
@@ -290,18 +296,37 @@ export class CallbackRequestsRepository extends Repository {
    * and the earlier request is returned with created = false (a retried API call, a duplicate SMS):
    * a `claimedFor` is then not applied, so only the call that wrote the row may dial it.
    */
-  async create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+  create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+    return this.write(this.plan(input));
+  }
+
+  /** `create` of a planned row. */
+  async write(planned: PlannedRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+    const earlier = await this.earlierWithKey(planned);
+    if (earlier) return { request: earlier, created: false };
+    try {
+      await this.insertPlanned(planned);
+    } catch (error) {
+      // Lost a race with the same key (or the same explicit id): the winner's row is the request.
+      const winner = isUniqueViolation(error) ? await this.winnerOver(planned) : null;
+      if (!winner) throw error;
+      return { request: winner, created: false };
+    }
+    return { request: planned.request, created: true };
+  }
+
+  /**
+   * A new request's row as `create` writes it, not written yet: `insertPlanned` writes it, alone or
+   * with the writes of a transaction it is given (issue #20: an order due now is written in its
+   * first holds' transaction, lib/callback/engine/README.md). The request is the row as written.
+   */
+  plan(input: NewCallbackRequest): PlannedRequest {
     // Every order: plain checks first (plain-input.ts), zod for anything else.
     const value = parseInput(newRequestSchema, input, 'callback request', plainNewRequest);
-    if (value.idempotencyKey !== null) {
-      const existing = await this.findByIdempotencyKey(value.accountId, value.idempotencyKey);
-      if (existing) return { request: existing, created: false };
-    }
     const now = this.clock();
-    const id = value.id ?? randomUUID();
     const claim = value.claimedFor;
     const row: RequestRow = {
-      id,
+      id: value.id ?? randomUUID(),
       account_id: value.accountId,
       trigger: value.trigger,
       source: value.source,
@@ -325,18 +350,31 @@ export class CallbackRequestsRepository extends Repository {
       created_at: now,
       updated_at: now,
     };
-    try {
-      await this.writing('callback request', () => preparedRaw(this.db, 'callback_requests.insert', { row: columnsOf(row) }, (db, values) => db('callback_requests').insert(values.row)));
-    } catch (error) {
-      // Lost a race with the same key (or the same explicit id): the winner's row is the request.
-      if (!isUniqueViolation(error)) throw error;
-      const winner =
-        value.idempotencyKey === null ? await this.findById(id) : await this.findByIdempotencyKey(value.accountId, value.idempotencyKey);
-      if (!winner) throw error;
-      return { request: winner, created: false };
-    }
-    // Every column is what was just written: no read back (one statement less per order).
-    return { request: toRequest(row), created: true };
+    // Every column is what will be written: no read back (one statement less per order).
+    return { request: toRequest(row), row };
+  }
+
+  /** The account's request with the planned row's idempotency key, if one was stored already (nothing to write then). */
+  earlierWithKey(planned: PlannedRequest): Promise<CallbackRequest | null> {
+    const { accountId, idempotencyKey } = planned.request;
+    return idempotencyKey === null ? Promise.resolve(null) : this.findByIdempotencyKey(accountId, idempotencyKey);
+  }
+
+  /**
+   * Writes a planned row. A used idempotency key (or id) is a unique violation, thrown: outside a
+   * transaction `create` answers the winner (`winnerOver`); inside one, the caller's unit fails
+   * with it and writes nothing. In a pipelined unit it goes in the next packet, answered at once.
+   */
+  async insertPlanned(planned: PlannedRequest): Promise<void> {
+    await this.writing('callback request', () =>
+      preparedRaw(this.db, 'callback_requests.insert', { row: columnsOf(planned.row) }, (db, values) => db('callback_requests').insert(values.row), 1),
+    );
+  }
+
+  /** The row a planned one lost to (its idempotency key's, or its id's), or null if there is none. */
+  winnerOver(planned: PlannedRequest): Promise<CallbackRequest | null> {
+    const { id, accountId, idempotencyKey } = planned.request;
+    return idempotencyKey === null ? this.findById(id) : this.findByIdempotencyKey(accountId, idempotencyKey);
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {
