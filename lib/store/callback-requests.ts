@@ -296,7 +296,8 @@ export class CallbackRequestsRepository extends Repository {
    * and the earlier request is returned with created = false (a retried API call, a duplicate SMS):
    * a `claimedFor` is then not applied, so only the call that wrote the row may dial it.
    */
-  create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+  async create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+    // Invalid input rejects, as every write's does (plan throws).
     return this.write(this.plan(input));
   }
 
