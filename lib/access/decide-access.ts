@@ -134,6 +134,6 @@ async function limitRefusal(ctx: DecisionContext, settings: SettingValues, subsc
     return refusal('rate_limited_account', account.id, { count: ofAccount, max: settings.perAccountMax, windowMinutes: settings.perAccountWindowMinutes });
   }
   // The engine's own count (A5): scheduled callbacks are not calls in progress.
-  const { inProgress, max } = await callsInProgress(store, account, settings.maxConcurrentPerAccount);
-  return inProgress >= max ? refusal('too_many_concurrent', account.id, { inProgress, max }) : null;
+  const { atLimit, max } = await callsInProgress(store, account, settings.maxConcurrentPerAccount);
+  return atLimit ? refusal('too_many_concurrent', account.id, { inProgress: max, max }) : null;
 }

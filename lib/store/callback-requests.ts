@@ -278,6 +278,12 @@ function toRequest(row: RequestRow): CallbackRequest {
   };
 }
 
+/** A new request's row, made by `plan` and not written yet. */
+export interface PlannedRequest {
+  readonly request: CallbackRequest;
+  readonly row: RequestRow;
+}
+
 /**
  * When racing instances take a round's candidates first, claimDue looks again, at most this many
  * times in all, before leaving the rest to its next sweep.
@@ -291,17 +297,37 @@ export class CallbackRequestsRepository extends Repository {
    * a `claimedFor` is then not applied, so only the call that wrote the row may dial it.
    */
   async create(input: NewCallbackRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+    // Invalid input rejects, as every write's does (plan throws).
+    return this.write(this.plan(input));
+  }
+
+  /** `create` of a planned row. */
+  async write(planned: PlannedRequest): Promise<{ request: CallbackRequest; created: boolean }> {
+    const earlier = await this.earlierWithKey(planned);
+    if (earlier) return { request: earlier, created: false };
+    try {
+      await this.insertPlanned(planned);
+    } catch (error) {
+      // Lost a race with the same key (or the same explicit id): the winner's row is the request.
+      const winner = isUniqueViolation(error) ? await this.winnerOver(planned) : null;
+      if (!winner) throw error;
+      return { request: winner, created: false };
+    }
+    return { request: planned.request, created: true };
+  }
+
+  /**
+   * A new request's row as `create` writes it, not written yet: `insertPlanned` writes it, alone or
+   * with the writes of a transaction it is given (issue #20: an order due now is written in its
+   * first holds' transaction, lib/callback/engine/README.md). The request is the row as written.
+   */
+  plan(input: NewCallbackRequest): PlannedRequest {
     // Every order: plain checks first (plain-input.ts), zod for anything else.
     const value = parseInput(newRequestSchema, input, 'callback request', plainNewRequest);
-    if (value.idempotencyKey !== null) {
-      const existing = await this.findByIdempotencyKey(value.accountId, value.idempotencyKey);
-      if (existing) return { request: existing, created: false };
-    }
     const now = this.clock();
-    const id = value.id ?? randomUUID();
     const claim = value.claimedFor;
     const row: RequestRow = {
-      id,
+      id: value.id ?? randomUUID(),
       account_id: value.accountId,
       trigger: value.trigger,
       source: value.source,
@@ -325,18 +351,31 @@ export class CallbackRequestsRepository extends Repository {
       created_at: now,
       updated_at: now,
     };
-    try {
-      await this.writing('callback request', () => preparedRaw(this.db, 'callback_requests.insert', { row: columnsOf(row) }, (db, values) => db('callback_requests').insert(values.row)));
-    } catch (error) {
-      // Lost a race with the same key (or the same explicit id): the winner's row is the request.
-      if (!isUniqueViolation(error)) throw error;
-      const winner =
-        value.idempotencyKey === null ? await this.findById(id) : await this.findByIdempotencyKey(value.accountId, value.idempotencyKey);
-      if (!winner) throw error;
-      return { request: winner, created: false };
-    }
-    // Every column is what was just written: no read back (one statement less per order).
-    return { request: toRequest(row), created: true };
+    // Every column is what will be written: no read back (one statement less per order).
+    return { request: toRequest(row), row };
+  }
+
+  /** The account's request with the planned row's idempotency key, if one was stored already (nothing to write then). */
+  earlierWithKey(planned: PlannedRequest): Promise<CallbackRequest | null> {
+    const { accountId, idempotencyKey } = planned.request;
+    return idempotencyKey === null ? Promise.resolve(null) : this.findByIdempotencyKey(accountId, idempotencyKey);
+  }
+
+  /**
+   * Writes a planned row. A used idempotency key (or id) is a unique violation, thrown: outside a
+   * transaction `create` answers the winner (`winnerOver`); inside one, the caller's unit fails
+   * with it and writes nothing. In a pipelined unit it goes in the next packet, answered at once.
+   */
+  async insertPlanned(planned: PlannedRequest): Promise<void> {
+    await this.writing('callback request', () =>
+      preparedRaw(this.db, 'callback_requests.insert', { row: columnsOf(planned.row) }, (db, values) => db('callback_requests').insert(values.row), 1),
+    );
+  }
+
+  /** The row a planned one lost to (its idempotency key's, or its id's), or null if there is none. */
+  winnerOver(planned: PlannedRequest): Promise<CallbackRequest | null> {
+    const { id, accountId, idempotencyKey } = planned.request;
+    return idempotencyKey === null ? this.findById(id) : this.findByIdempotencyKey(accountId, idempotencyKey);
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {
@@ -379,22 +418,35 @@ export class CallbackRequestsRepository extends Repository {
    * the limit while it is itself refused for it.
    */
   async countInStates(accountId: number, states: readonly string[], options: { dialed?: boolean } = {}): Promise<number> {
-    // Every admission (A5): built by knex once per shape.
-    const [row] = await preparedRows<{ n: DbInt }, { where: { account_id: number; state: string[] } }>(
-      this.db,
-      options.dialed ? 'callback_requests.countDialed' : 'callback_requests.count',
-      { where: { account_id: accountId, state: [...states] } },
-      (db, values) => {
-        const query = db('callback_requests').where('account_id', values.where.account_id).whereIn('state', values.where.state);
-        if (options.dialed) {
-          query.whereExists((legs) =>
-            legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'),
-          );
-        }
-        return query.count({ n: '*' });
-      },
+    const dialed = options.dialed ?? false;
+    const [row] = await preparedRows<{ n: DbInt }, { where: InStates }>(this.db, `callback_requests.count${dialed ? 'Dialed' : ''}`, { where: inStates(accountId, states) }, (db, values) =>
+      whereInStates(db, values.where, dialed).count({ n: '*' }),
     );
     return row ? int(row.n) : 0;
+  }
+
+  /**
+   * Whether the account has at least `atLeast` requests in `states` (see countInStates for
+   * `dialed`). A5 asks only that: the read stops at the `atLeast`-th row (an OFFSET), so an
+   * account at its limit is not read in full on every admission (issue #20).
+   */
+  async hasInStates(accountId: number, states: readonly string[], atLeast: number, options: { dialed?: boolean } = {}): Promise<boolean> {
+    if (atLeast <= 0) return true;
+    const dialed = options.dialed ?? false;
+    // Every admission (A5): built by knex once per shape.
+    const rows = await preparedRows<unknown, { where: InStates; skip: { rows: number } }>(
+      this.db,
+      `callback_requests.has${dialed ? 'Dialed' : ''}`,
+      { where: inStates(accountId, states), skip: { rows: atLeast - 1 } },
+      // The one row after `atLeast - 1` of them. knex binds an OFFSET given as raw SQL (not a
+      // LIMIT, which it takes as a number only); its types know only the number.
+      (db, values) =>
+        whereInStates(db, values.where, dialed)
+          .select(db.raw('1'))
+          .limit(1, { skipBinding: true })
+          .offset(db.raw('?', [values.skip.rows]) as unknown as number),
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -535,4 +587,22 @@ export class CallbackRequestsRepository extends Repository {
     }, 1);
     return changed > 0;
   }
+}
+
+type InStates = {
+  readonly account_id: number;
+  readonly state: readonly string[];
+};
+
+function inStates(accountId: number, states: readonly string[]): InStates {
+  return { account_id: accountId, state: [...states] };
+}
+
+/** An account's requests in some states; `dialed`: only those whose current attempt has a leg row. */
+function whereInStates(db: Knex, where: InStates, dialed: boolean): Knex.QueryBuilder {
+  const query = db('callback_requests').where('account_id', where.account_id).whereIn('state', [...where.state]);
+  if (dialed) {
+    query.whereExists((legs) => legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'));
+  }
+  return query;
 }

@@ -189,6 +189,13 @@ describeEachDatabase('callback requests', (getDb) => {
     await store.legs.create({ uuid: randomUUID(), requestId: claimedOnly.request.id, role: 'A', attempt: 1, number: uniqueNumber(), state: 'busy' });
     expect(await store.callbackRequests.countInStates(account.id, ['t-dialing'])).toBe(2);
     expect(await store.callbackRequests.countInStates(account.id, ['t-dialing'], { dialed: true })).toBe(1);
+    // Whether there are at least n (A5), read up to the n-th only.
+    const inProgress = ['queued', 'dialing', 't-dialing'];
+    expect(await store.callbackRequests.hasInStates(account.id, inProgress, 4)).toBe(true);
+    expect(await store.callbackRequests.hasInStates(account.id, inProgress, 5)).toBe(false);
+    expect(await store.callbackRequests.hasInStates(account.id, ['t-dialing'], 1, { dialed: true })).toBe(true);
+    expect(await store.callbackRequests.hasInStates(account.id, ['t-dialing'], 2, { dialed: true })).toBe(false);
+    expect(await store.callbackRequests.hasInStates(account.id, ['completed'], 0)).toBe(true);
   });
 
   it('counts requests of a trigger created since an instant, per source and per account (A5)', async () => {

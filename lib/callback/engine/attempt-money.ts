@@ -3,7 +3,7 @@ import type { E164 } from '../../domain/phone-number';
 import type { CallbackRequest } from '../../store/callback-requests';
 import type { AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
-import { Funds, isRefusal, knownHold, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
+import { Funds, isRefusal, knownHold, type FirstWrite, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
 import type { LiveLeg } from './live-leg';
 
 /** What a leg about to be dialed costs and has held for it. */
@@ -29,8 +29,11 @@ export class AttemptMoney {
     this.funds = new Funds(ctx);
   }
 
-  /** When the request is due: prices (A6, B1) and the first holds (B3), or why the call may not be made. */
-  async prepare(request: CallbackRequest, accounts: AccountLookup): Promise<Refusal | undefined> {
+  /**
+   * When the request is due: prices (A6, B1) and the first holds (B3), or why the call may not be
+   * made. `first`: written in the holds' transaction (see FirstWrite), if the holds write one.
+   */
+  async prepare(request: CallbackRequest, accounts: AccountLookup, first?: FirstWrite): Promise<Refusal | undefined> {
     const a = await this.funds.priceLegA(request, accounts);
     if (isRefusal(a)) return a;
     this.pricingA = a;
@@ -40,7 +43,7 @@ export class AttemptMoney {
       this.pricingB = b;
     }
     const b = this.pricingB ? { uuid: this.plannedB, pricing: this.pricingB } : undefined;
-    const holds = await this.funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b, accounts);
+    const holds = await this.funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b, accounts, first);
     if (isRefusal(holds)) return holds;
     this.holds.push(...holds);
     return undefined;

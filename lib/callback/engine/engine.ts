@@ -102,7 +102,8 @@ export class CallbackEngine {
     if (!handOff?.slot) await this.startWithinTurnBudget();
     // One read of the account serves the settings and the admission right after them.
     const accounts = readEachAccountOnce(this.ctx.store, handOff?.account);
-    const scope = await this.ctx.work.run(() => requestSettings(this.ctx, request, accounts));
+    // An order due now resolved them with its admission (written-order.ts).
+    const scope = handOff?.admission?.scope ?? (await this.ctx.work.run(() => requestSettings(this.ctx, request, accounts)));
     // Another dial of the same request may have started while the settings were read.
     if (this.runners.has(request.id)) return;
     const runner = new RequestRunner(
@@ -112,6 +113,7 @@ export class CallbackEngine {
         if (this.runners.get(done.id) === done) this.runners.delete(done.id);
       },
       accounts,
+      handOff?.admission,
     );
     this.runners.set(request.id, runner);
     await runner.start();

@@ -75,6 +75,13 @@ export interface PricedLeg {
  */
 export type HoldsWrite = (tx: Store, holds: readonly Hold[]) => Promise<unknown>;
 
+/**
+ * A write a hold transaction begins with (an order due now: its row, `written-order.ts`). With
+ * one, the transaction is the caller's own write and fails as it would: it does not wait out a
+ * database outage, and a refused hold or a failure writes neither.
+ */
+export type FirstWrite = (tx: Store) => Promise<unknown>;
+
 export function isRefusal<T extends object>(value: T | Refusal): value is Refusal {
   return 'refused' in value;
 }
@@ -179,21 +186,24 @@ export class Funds {
    * a known destination could be afforded at all (no point ringing the subscriber otherwise).
    * Simultaneous: both legs' cost for the longest talk, since both ring at once.
    */
-  async holdForDial(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts?: AccountLookup): Promise<Hold[] | Refusal> {
-    const onEstimate = await this.holdForDialFrom(request, a, b, accounts);
+  async holdForDial(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts?: AccountLookup, first?: FirstWrite): Promise<Hold[] | Refusal> {
+    const onEstimate = await this.holdForDialFrom(request, a, b, accounts, first);
     if (accounts === undefined || !isRefusal(onEstimate) || onEstimate.refused !== 'insufficient_funds') return onEstimate;
     // The admission's rows are an estimate of the funds (the conditional UPDATE decides): a hold
     // refused on it is tried again on the balance as it is now, which may pay for a shorter talk.
-    return this.holdForDialFrom(request, a, b, undefined);
+    return this.holdForDialFrom(request, a, b, undefined, first);
   }
 
-  /** `accounts`: the admission's reads, whose rows estimate an account's funds; without it the balance is read. */
-  private async holdForDialFrom(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts: AccountLookup | undefined): Promise<Hold[] | Refusal> {
+  /**
+   * `accounts`: the admission's reads, whose rows estimate an account's funds; without it the balance is read.
+   * `first`: written in the holds' transaction, if one is written (none when nothing is held, or the pricing refuses).
+   */
+  private async holdForDialFrom(request: CallbackRequest, a: PricedLeg, b: PricedLeg | undefined, accounts: AccountLookup | undefined, first: FirstWrite | undefined): Promise<Hold[] | Refusal> {
     const ringSeconds = this.ctx.settings.waitTimeSeconds;
-    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, [], { accounts });
+    if (request.mode === 'simultaneous' && b) return this.holdTalk(request, a, b, ringSeconds, [], { accounts, first });
     if (b && (await this.talkSeconds(a.pricing, b.pricing, ringSeconds, [], accounts)) === 0) return { refused: 'insufficient_funds' };
     if (a.pricing.payer.kind !== 'account') return [];
-    return this.reserveAll(request, [{ leg: a, amount: reservationFor(a.pricing.rate, this.ctx.setupAllowanceSeconds) }], []);
+    return this.reserveAll(request, [{ leg: a, amount: reservationFor(a.pricing.rate, this.ctx.setupAllowanceSeconds) }], [], { first });
   }
 
   /**
@@ -204,7 +214,7 @@ export class Funds {
    */
   async holdForTalk(request: CallbackRequest, a: PricedLeg, b: PricedLeg, then?: HoldsWrite): Promise<Hold[] | Refusal> {
     const plan = this.talkPlan(a, b.pricing);
-    return this.holdTalk(request, plan.early, b, plan.headSeconds, plan.releasing, { ...(plan.aSince === undefined ? {} : { aSince: plan.aSince }), ...(then ? { then } : {}) });
+    return this.holdTalk(request, plan.early, b, plan.headSeconds, plan.releasing, { ...(plan.aSince === undefined ? {} : { aSince: plan.aSince }), then });
   }
 
   /**
@@ -249,7 +259,7 @@ export class Funds {
     if (ended?.aborted) return { refused: 'call_ended' };
     const limitSeconds = maxCallSeconds({ rate, availableMinor: await this.available(owner), capSeconds: this.ctx.capSeconds });
     if (limitSeconds === 0) return { refused: 'insufficient_funds' };
-    const holds = await this.reserveAll(request, [{ leg, amount: reservationFor(rate, limitSeconds) }], []);
+    const holds = await this.reserveAll(request, [{ leg, amount: reservationFor(rate, limitSeconds) }], [], {});
     if (isRefusal(holds)) return holds;
     if (ended?.aborted) {
       await this.releaseAll(holds);
@@ -293,13 +303,13 @@ export class Funds {
     b: PricedLeg,
     headSeconds: number,
     releasing: readonly Hold[],
-    { aSince, accounts, then }: { readonly aSince?: number; readonly accounts?: AccountLookup; readonly then?: HoldsWrite },
+    { aSince, accounts, then, first }: { readonly aSince?: number; readonly accounts?: AccountLookup | undefined } & UnitWrites,
   ): Promise<Hold[] | Refusal> {
     const talk = await this.talkSeconds(a.pricing, b.pricing, headSeconds, releasing, accounts);
     if (talk === 0) return { refused: 'insufficient_funds' };
     const wanted: WantedHold[] = [{ leg: b, amount: reservationFor(b.pricing.rate, talk) }];
     if (a.pricing.payer.kind !== 'operator') wanted.unshift({ leg: a, amount: reservationFor(a.pricing.rate, headSeconds + talk), ...(aSince === undefined ? {} : { since: aSince }) });
-    return this.reserveAll(request, wanted, releasing, then);
+    return this.reserveAll(request, wanted, releasing, { then, first });
   }
 
   /** The longest affordable talk from what the payers have available now (plus holds about to be released). */
@@ -352,28 +362,29 @@ export class Funds {
    * answer is found by its keys on the next one, which then holds nothing twice and releases
    * nothing twice (a release of a hold no longer held changes nothing).
    */
-  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<WantedHold>, releasing: readonly Hold[], then?: HoldsWrite): Promise<Hold[] | Refusal> {
+  private async reserveAll(request: CallbackRequest, wanted: ReadonlyArray<WantedHold>, releasing: readonly Hold[], writes: UnitWrites): Promise<Hold[] | Refusal> {
     const keyed = keyHolds(wanted, randomUUID);
     // The keys are new: only a later try can find a hold under them (two queries less per hold on the call's path).
     let firstTry = true;
     const once = (): Promise<Hold[]> => {
       const fresh = firstTry;
       firstTry = false;
-      return this.reserveOnce(request, keyed, releasing, fresh, then);
+      return this.reserveOnce(request, keyed, releasing, fresh, writes);
     };
+    const unit = (): Promise<Hold[]> => this.ctx.perAccount.run(`account:${request.accountId}`, () => retryOnDeadlock(() => rerunOnHoldRace(once)));
     try {
-      return await this.ctx.untilWritten(`holds for ${request.id}`, () =>
-        this.ctx.perAccount.run(`account:${request.accountId}`, () => retryOnDeadlock(() => rerunOnHoldRace(once))),
-      );
+      // With a first write the unit is the caller's write (FirstWrite): it fails as that would.
+      return await (writes.first ? unit() : this.ctx.untilWritten(`holds for ${request.id}`, unit));
     } catch (error) {
       if (error instanceof NotAffordable) return { refused: 'insufficient_funds' };
       throw error;
     }
   }
 
-  /** One write per owner: simultaneous mode's A and B of one payer are one conditional UPDATE of their sum; `then` last. */
-  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[], firstTry: boolean, then: HoldsWrite | undefined): Promise<Hold[]> {
+  /** One write per owner: simultaneous mode's A and B of one payer are one conditional UPDATE of their sum; `first` first, `then` last. */
+  private reserveOnce(request: CallbackRequest, wanted: ReadonlyArray<KeyedHold>, releasing: readonly Hold[], firstTry: boolean, { first, then }: UnitWrites): Promise<Hold[]> {
     const reserve = async (tx: Store): Promise<Hold[]> => {
+      if (first) await first(tx);
       for (const hold of releasing) await tx.reservations.release(hold.reservationId, knownHold(hold));
       const holds: Hold[] = [];
       const groups = byOwner(wanted);
@@ -393,6 +404,12 @@ export class Funds {
     // Pipelined (MariaDB): the owner's UPDATE goes with the first INSERT, whose id is read; a refused hold runs again unpipelined.
     return inTransaction(this.ctx.db, reserve, () => this.ctx.clock.now(), { pipelined: true });
   }
+}
+
+/** What a hold transaction writes besides its holds: `first` before them, `then` after them. */
+interface UnitWrites {
+  readonly first?: FirstWrite | undefined;
+  readonly then?: HoldsWrite | undefined;
 }
 
 interface WantedHold {

@@ -35,22 +35,23 @@ async function countRefusal(ctx: EngineContext, request: CallbackRequest, accoun
   // A missing account is refused by the pricing, with its own reason.
   if (!account) return undefined;
   // This request has no leg for its attempt yet, so it is not among them.
-  const { inProgress, max } = await callsInProgress(ctx.store, account, ctx.settings.maxConcurrentPerAccount);
-  return inProgress >= max ? { refused: 'too_many_concurrent', details: { inProgress, max } } : undefined;
+  const { atLimit, max } = await callsInProgress(ctx.store, account, ctx.settings.maxConcurrentPerAccount);
+  return atLimit ? { refused: 'too_many_concurrent', details: { inProgress: max, max } } : undefined;
 }
 
 /**
  * The one A5 count, shared by the engine (when a request is due) and the access number (before
  * it takes an order): requests with a call on the wire. A request queued for later, or waiting
  * for a retry, holds no line and does not count, so scheduled callbacks never lock an account
- * out of its access number.
+ * out of its access number. Only whether there are `max` of them is read, not how many (the
+ * read stops there): a refusal's audit says `inProgress: max`, meaning at least that many.
  */
 export async function callsInProgress(
   store: Pick<Store, 'callbackRequests'>,
   account: Pick<Account, 'id' | 'maxConcurrentCallbacks'>,
   maxPerAccountSetting: number,
-): Promise<{ inProgress: number; max: number }> {
+): Promise<{ atLimit: boolean; max: number }> {
   const max = Math.min(account.maxConcurrentCallbacks, maxPerAccountSetting);
-  const inProgress = await store.callbackRequests.countInStates(account.id, CALL_IN_PROGRESS_STATES, { dialed: true });
-  return { inProgress, max };
+  const atLimit = await store.callbackRequests.hasInStates(account.id, CALL_IN_PROGRESS_STATES, max, { dialed: true });
+  return { atLimit, max };
 }

@@ -1,5 +1,19 @@
 import type { Account } from '../../store';
+import type { AttemptMoney } from './attempt-money';
+import type { Refusal } from './funds';
+import type { RequestScope } from './request-settings';
 import type { TurnSlot } from './turn-budget';
+
+/**
+ * The admission an order due now made before its row was written (`written-order.ts`): the
+ * request's settings, its prices and first holds (written with the row), or why the call may not
+ * be made. The dial neither reads the settings nor prices nor holds again.
+ */
+export interface OrderAdmission {
+  readonly scope: RequestScope;
+  readonly money: AttemptMoney;
+  readonly refusal: Refusal | undefined;
+}
 
 /**
  * What an order already did for the dial its own schedule call starts (a request due now is
@@ -14,6 +28,8 @@ export interface OrderHandOff {
    * during a talk) leaves its dial to take its own.
    */
   readonly slot: TurnSlot | undefined;
+  /** An order due now dialed at once: its admission, made with its row (absent otherwise). */
+  readonly admission?: OrderAdmission | undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import { firstStateOf } from './first-state';
 import type { EngineContext } from './context';
 import type { TurnSlot } from './turn-budget';
 import { extensionEndpointSchema } from './request-data';
+import { writeWithFirstHolds, type WrittenOrder } from './written-order';
 
 /** What every trigger (API, portal, SMS, access number, schedule, CLI) hands the engine. */
 export const orderSchema = z
@@ -126,7 +127,7 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder, turnS
   // dials it at once (no claim UPDATE after the insert, no queue). Otherwise it waits for its job.
   const slot = ctx.scheduler.dialAtOnce?.(dueAt) ?? null;
   try {
-    const { request, created } = await ctx.store.callbackRequests.create({
+    const planned = ctx.store.callbackRequests.plan({
       accountId,
       trigger: order.trigger,
       source,
@@ -140,10 +141,13 @@ export async function placeOrder(ctx: EngineContext, input: CallbackOrder, turnS
       data,
       ...(slot ? { state: firstStateOf(ctx.settings, { mode: order.mode, destination }, ctx.clock.now()), claimedFor: slot.claim } : {}),
     });
+    // Dialed at once: written with its first holds (written-order.ts).
+    const written: WrittenOrder = slot ? await writeWithFirstHolds(ctx, planned, account) : await ctx.store.callbackRequests.write(planned);
+    const { request, created, admission } = written;
     if (created) {
       // Also for a row inserted claimed: the events tell the same story either way (ordered, then due).
       ctx.events.emit('request', { requestId: request.id, accountId, from: null, to: 'queued', event: 'ordered', cause: null, at: ctx.clock.now() });
-      await ctx.orderHandOffs.during(request.id, { account, slot: turnSlot }, async () => {
+      await ctx.orderHandOffs.during(request.id, { account, slot: turnSlot, admission }, async () => {
         if (slot) slot.dial(request);
         else await ctx.scheduler.schedule(request.id, request.dueAt);
       });

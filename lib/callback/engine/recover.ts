@@ -54,7 +54,7 @@ export async function recoverRequest(
 ): Promise<Recovery> {
   const log = callLogger(ctx.logger, { requestId: request.id });
   const allLegs = await ctx.store.legs.listForRequest(request.id);
-  if (!allLegs.some((leg) => leg.attempt === request.attempts) && (await requeueUndialed(ctx, request, log))) {
+  if (!allLegs.some((leg) => leg.attempt === request.attempts) && (await requeueUndialed(ctx, request, allLegs, log))) {
     return { outcome: 'requeued', done: Promise.resolve() };
   }
   const rows = allLegs.filter((leg) => leg.endedAt === null);
@@ -164,11 +164,16 @@ async function settleRecovered(ctx: EngineContext, leg: LiveLeg, cdr: Freeswitch
 
 /**
  * The request was claimed but its attempt never dialed (no leg row): it waits again, due now,
- * with the attempt uncounted, so that it is still dialed exactly once.
+ * with the attempt uncounted, so that it is still dialed exactly once. Holds made for its legs
+ * (the admission's, or an order's written with its row, written-order.ts) are released: no leg
+ * row names them, and the next attempt holds anew.
  */
-async function requeueUndialed(ctx: EngineContext, request: CallbackRequest, log: Logger): Promise<boolean> {
+async function requeueUndialed(ctx: EngineContext, request: CallbackRequest, legs: readonly Leg[], log: Logger): Promise<boolean> {
   const from = request.state;
   if (from !== 'dialing_a' && from !== 'dialing_both') return false;
+  // While the recovery holds the request: once it waits again, another instance may claim it and hold for its legs.
+  const held = await ctx.store.reservations.listHeld({ requestId: request.id });
+  await releaseAll(ctx, held.filter((reservation) => !legs.some((leg) => leg.uuid === reservation.legUuid)));
   const dueAt = ctx.clock.now();
   const moved = await ctx.store.callbackRequests.transition(
     request.id,

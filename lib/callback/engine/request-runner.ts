@@ -13,6 +13,7 @@ import { isFinalState, isRequestState, type FinalState, type RequestState } from
 import { callerIdsForRequest } from './caller-ids';
 import { destinationOf, withChosenPayer } from './ask-destination';
 import { readEachAccountOnce, type AccountLookup } from './account-reads';
+import type { OrderAdmission } from './order-hand-offs';
 import type { EngineContext } from './context';
 import type { FlowHost, LegTry, ModeFlow } from './flow';
 import { AttemptMoney } from './attempt-money';
@@ -98,11 +99,13 @@ export class RequestRunner implements FlowHost {
     private readonly onRetire: (runner: RequestRunner) => void,
     /** The account reads of this runner's admission (the engine's dial shares them with the settings). */
     private readonly accounts: AccountLookup = readEachAccountOnce(ctx.store),
+    /** The admission its order made with its row (an order due now, written-order.ts): not priced nor held again. */
+    private readonly admission?: Pick<OrderAdmission, 'money' | 'refusal'>,
   ) {
     this.request = request;
     this.state = isRequestState(request.state) ? request.state : WAITING;
     this.stored = this.state;
-    this.money = new AttemptMoney(ctx);
+    this.money = admission?.money ?? new AttemptMoney(ctx);
     this.timers = new TalkTimers(ctx.clock, () => this.log);
     // Simultaneous mode needs a destination to ring; without one it is source first (decide agrees).
     this.sourceFirst = !(request.mode === 'simultaneous' && request.destination !== null);
@@ -140,7 +143,7 @@ export class RequestRunner implements FlowHost {
   }
 
   /**
-   * Prices and holds (B1, B3), then checks the A5 limit and dials. The check and the dial run for
+   * Prices and holds (B1, B3; an order due now did with its row: `written-order.ts`), then checks the A5 limit and dials. The check and the dial run for
    * one request of the account at a time, until its legs are written: a request counts once it
    * has a leg, so two of them cannot both fit the last free slot. A refusal is audited and ends
    * the request; holds it made are released when the runner retires.
@@ -149,7 +152,7 @@ export class RequestRunner implements FlowHost {
     const claimedAt = this.ctx.clock.now();
     const refusal =
       this.switchedOff() ??
-      (await this.money.prepare(this.request, this.accounts)) ??
+      (this.admission ? this.admission.refusal : await this.money.prepare(this.request, this.accounts)) ??
       (await this.ctx.perAccount.run(`admit:${this.request.accountId}`, async () => {
         const overLimit = await concurrencyRefusal(this.ctx, this.request, this.accounts);
         if (overLimit) return overLimit;

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { AttemptMoney } from '../../../lib/callback/engine/attempt-money';
 import { TurnBudget, type TaskKind } from '../../../lib/callback/engine/turn-budget';
 import type { DialSlot } from '../../../lib/scheduler/immediate-dials';
 import { describeEachDatabase } from '../../support/databases';
 import { DESTINATION, SOURCE, startEngineRig, type EngineRig } from '../../support/engine-harness';
 import { offlineEngine } from '../../support/offline-engine';
+import { uniqueNumber } from '../../store/fixtures';
 
 const MINUTE = 60_000;
 /** The rig's scheduler dials at most this many at once (createScheduler's default concurrency). */
@@ -134,8 +137,79 @@ describeEachDatabase('callback engine, an order due now inserted claimed', (getD
       expect((await r.store.legs.listForRequest(id)).map((leg) => leg.role)).toEqual(['A', 'B']);
     }
     expect(r.requests.filter((change) => change.event === 'due').map((change) => change.requestId).sort()).toEqual([first.request.id, racing[0].request.id].sort());
+    // A repeat held nothing: its row and holds were one transaction, which the used key failed.
+    expect(await getDb()('reservations').where({ account_id: account.id }).whereNotIn('request_id', [first.request.id, racing[0].request.id]).count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await r.store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 0 });
     // Every place is free again: the repeats kept none.
     expect(takeEveryPlace(r)).toBe(PLACES);
+  });
+
+  it("writes the order's row with its first holds: a hold refused writes the row alone, and the request fails as refused, audited", async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const broke = await r.account(0);
+
+    const { request, created } = await r.engine.order({ accountId: broke.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    expect(created).toBe(true);
+    expect(await r.store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_both', attempts: 1, claimedBy: 'engine-test' });
+    expect(await r.finish(request.id)).toMatchObject({ state: 'failed', lastCause: 'insufficient_funds', attempts: 1 });
+    expect(await r.store.legs.listForRequest(request.id)).toEqual([]);
+    expect(await getDb()('reservations').where({ request_id: request.id }).count({ n: '*' })).toEqual([{ n: 0 }]);
+    const audit = await r.store.auditLog.list({ accountId: broke.id, kind: 'refused' });
+    expect(audit.map((entry) => [entry.requestId, entry.reason])).toEqual([[request.id, 'insufficient_funds']]);
+    // What clients (and webhooks) are told is unchanged: ordered, due, refused.
+    expect(r.requests.filter((change) => change.requestId === request.id).map((change) => [change.event, change.to])).toEqual([
+      ['ordered', 'queued'],
+      ['refused', 'failed'],
+    ]);
+  });
+
+  it('refuses for its funds before its limit of calls in progress (A5), and lets the holds go when the limit refuses', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const broke = await r.account(0, { maxConcurrentCallbacks: 1 });
+    const funded = await r.account(100_000, { maxConcurrentCallbacks: 1 });
+    // Each has its one call in progress: a request with a leg for its attempt, of a controller alive elsewhere.
+    for (const account of [broke, funded]) {
+      const source = uniqueNumber();
+      const { request } = await r.store.callbackRequests.create({ accountId: account.id, trigger: 'api', source, state: 'bridged', claimedFor: { instanceId: 'elsewhere', leaseUntil: r.clock.now() + 60 * MINUTE } });
+      await r.store.legs.create({ uuid: randomUUID(), requestId: request.id, role: 'A', attempt: 1, number: source, state: 'bridged' });
+    }
+
+    const poor = await r.engine.order({ accountId: broke.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    const limited = await r.engine.order({ accountId: funded.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    expect(await r.finish(poor.request.id)).toMatchObject({ state: 'failed', lastCause: 'insufficient_funds' });
+    expect(await r.finish(limited.request.id)).toMatchObject({ state: 'failed', lastCause: 'too_many_concurrent' });
+    // Held with the row, released once refused.
+    expect(await getDb()('reservations').where({ request_id: limited.request.id }).pluck('state')).toEqual(['released', 'released']);
+    expect(await r.store.accounts.balance(funded.id)).toMatchObject({ balanceMinor: 100_000, reservedMinor: 0 });
+  });
+
+  it("leaves an order whose row and holds committed but whose answer was lost to its recovery: dialed once, the lost holds released", async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+    const prepare = AttemptMoney.prototype.prepare;
+    const lost = jest.spyOn(AttemptMoney.prototype, 'prepare').mockImplementationOnce(async function (this: AttemptMoney, ...args) {
+      await prepare.apply(this, args);
+      throw new Error('the connection went away before the answer came');
+    });
+    try {
+      await expect(r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' })).rejects.toThrow('went away');
+    } finally {
+      lost.mockRestore();
+    }
+    const [row] = await getDb()('callback_requests').where({ account_id: account.id }).select('id');
+    const id = (row as { id: string }).id;
+    const lostHolds = await r.store.reservations.listHeld({ requestId: id });
+    expect(lostHolds).toHaveLength(2);
+    expect(await r.store.callbackRequests.findById(id)).toMatchObject({ state: 'dialing_both', claimedBy: 'engine-test' });
+
+    expect(await r.finish(id)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect((await r.store.legs.listForRequest(id)).map((leg) => [leg.role, leg.attempt]).sort()).toEqual([
+      ['A', 1],
+      ['B', 1],
+    ]);
+    expect(await getDb()('reservations').whereIn('id', lostHolds.map((hold) => hold.id)).pluck('state')).toEqual(['released', 'released']);
+    expect(await r.store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 0 });
   });
 
   it('dials exactly once, through the sweep’s recovery, an order whose controller died between its insert and its originate', async () => {
@@ -155,6 +229,9 @@ describeEachDatabase('callback engine, an order due now inserted claimed', (getD
     const { request } = await dying.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION });
     expect(request).toMatchObject({ state: 'dialing_a', attempts: 1, claimedBy: 'dead-controller' });
     expect(dying.scheduled).toEqual([]);
+    // Its row committed with A's setup hold, which the recovery releases (nothing was dialed for it).
+    const [deadHold] = await r.store.reservations.listHeld({ requestId: request.id });
+    expect(deadHold).toBeDefined();
     // Its lease keeps every sweep off it until it runs out.
     await r.runUntil(() => r.clock.now() >= request.leaseUntil! - 1_000, 'the lease nearly out');
     expect(await r.store.callbackRequests.findById(request.id)).toMatchObject({ state: 'dialing_a', claimedBy: 'dead-controller' });
@@ -168,5 +245,7 @@ describeEachDatabase('callback engine, an order due now inserted claimed', (getD
       ['recovered', 'retry_scheduled'],
       ['due', 'dialing_a'],
     ]);
+    expect(await getDb()('reservations').where({ id: deadHold!.id }).pluck('state')).toEqual(['released']);
+    expect(await r.store.accounts.balance(account.id)).toMatchObject({ reservedMinor: 0 });
   });
 });

@@ -89,12 +89,12 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
     return recorded;
   }
 
-  it('simultaneous mode: 7 commits, the second answer and the legs\' bridged written with the move to bridged, the legs settled with the final move', async () => {
+  it('simultaneous mode: 6 commits, the order\'s row with its first holds, the second answer and the legs\' bridged written with the move to bridged, the legs settled with the final move', async () => {
     const { commits, writeRoundTrips, rollbacks } = await commitsOfOneCall('simultaneous');
     expect(commitSet(commits)).toEqual(
       [
-        'insert callback_requests',
-        'update accounts, insert reservations, insert reservations',
+        // The order's row, written with its first holds (an order due now, written-order.ts).
+        'insert callback_requests, update accounts, insert reservations, insert reservations',
         'insert legs',
         'insert legs',
         // The first answer; then the request's move to bridged with both legs' rows to bridged and the second answer.
@@ -105,18 +105,18 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
     );
     expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
     // 24 write statements (BEGIN and COMMIT included). On MariaDB the bridge's and the end's
-    // transactions are one packet each, the holds' two (the first INSERT's id is read before the
-    // second is sent): 18 round trips until they were pipelined (2026-12-07).
-    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 8 : 24);
+    // transactions are one packet each, the order's with its holds two (the row rides in the
+    // first, the first INSERT's id is read before the second is sent): 18 round trips until they
+    // were pipelined (2026-12-07), 8 until the row was written with the holds (7 commits then).
+    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 7 : 24);
     expect(rollbacks).toBe(0);
   });
 
-  it('source first: 8 commits, A\'s answer and new hold written in the holds\' transaction, B\'s and the legs\' bridged with the move to bridged, the legs settled with the final move', async () => {
+  it('source first: 7 commits, the order\'s row with its first holds, A\'s answer and new hold written in the holds\' transaction, B\'s and the legs\' bridged with the move to bridged, the legs settled with the final move', async () => {
     const { commits, writeRoundTrips, rollbacks } = await commitsOfOneCall('source_first');
     expect(commitSet(commits)).toEqual(
       [
-        'insert callback_requests',
-        'update accounts, insert reservations',
+        'insert callback_requests, update accounts, insert reservations',
         'insert legs',
         // The move to dialing_b.
         'update callback_requests',
@@ -131,8 +131,9 @@ describeEachDatabase('callback engine, commits per callback', (getDb, dbEngine) 
     expect(tables(commits.at(-1)!)).toBe(SETTLED_WITH_THE_END);
     // A's row took the COMMIT from the holds' last INSERT: a commit less, as many round trips. On
     // MariaDB B3's holds take a packet per INSERT (its id is read) and one for the rest with the
-    // COMMIT: 23 round trips until the units were pipelined (2026-12-07).
-    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 10 : 31);
+    // COMMIT: 23 round trips until the units were pipelined (2026-12-07); 10 (and 8 commits)
+    // until the order's row was written with its first hold.
+    expect(writeRoundTrips).toBe(dbEngine === 'mariadb' ? 9 : 31);
     expect(rollbacks).toBe(0);
   });
 });
