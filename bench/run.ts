@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { callSetup, type CallSetupResult } from './call-setup';
 import { concurrency } from './concurrency';
+import { dropStaleBenchDatabasesOn } from './controller';
 import { multiInstance } from './multi';
 import { eslThroughput } from './esl-throughput';
 import { repoRoot } from './repo-root';
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
   const results: unknown[] = [];
+  if (process.env.TEST_MYSQL_URL) {
+    const dropped = await dropStaleBenchDatabasesOn(process.env.TEST_MYSQL_URL);
+    if (dropped.length > 0) console.log(`dropped ${dropped.length} database(s) killed bench runs left: ${dropped.join(', ')}`);
+  }
 
   if (wanted('esl')) {
     const throughput = eslThroughput(short ? { minEvents: 2_000, runs: 3 } : { minEvents: 120_000, runs: 7 });

@@ -29,7 +29,7 @@ export function localServiceCpu(url: string | undefined): ServiceCpu | undefined
   } catch {
     return undefined;
   }
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || !Number.isInteger(port) || port <= 0) return undefined;
+  if (!isThisMachine(host) || !Number.isInteger(port) || port <= 0) return undefined;
   const pid = listenerPid(port);
   if (pid === undefined) return undefined;
   const ms = (): number => cpuTicks(pid) * (1000 / TICKS_PER_SECOND);
@@ -39,6 +39,11 @@ export function localServiceCpu(url: string | undefined): ServiceCpu | undefined
     return undefined;
   }
   return { pid, ms };
+}
+
+/** Whether a URL's host name is this machine's loopback. */
+export function isThisMachine(hostname: string): boolean {
+  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname);
 }
 
 function defaultPort(protocol: string): number {
