@@ -31,5 +31,6 @@ EXPOSE 8080 8084
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.CALLBACK_HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # node itself as PID 1, not npm: docker stop's SIGTERM must reach the service's graceful stop
-# (npm would pass it to a shell that dies and leaves the service running until SIGKILL).
-CMD ["node", "dist/lib/main.js"]
+# (npm would pass it to a shell that dies and leaves the service running until SIGKILL). The V8
+# flags are lib/service/node-flags.ts's.
+CMD ["node", "--max-semi-space-size=64", "dist/lib/main.js"]

@@ -21,7 +21,9 @@ import { migrateToLatest, openDatabase } from '../lib/store/database';
 import { carrierLimiterFor } from '../lib/service/carrier-limiter';
 import { socketPeerPolicy } from '../lib/service/socket-peers';
 import { systemClock } from '../lib/time/clock';
+import { benchDatabaseName, dropStaleBenchDatabases, processAlive } from './bench-databases';
 import { CommandWaits } from './command-waits';
+import { isThisMachine } from './service-cpu';
 import { waitFor } from './stats';
 
 /**
@@ -254,13 +256,9 @@ export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ d
   }
   const serverUrl = process.env.TEST_MYSQL_URL;
   if (!serverUrl) throw new Error('TEST_MYSQL_URL is not set');
-  const name = `callback_bench_${process.pid}_${Date.now().toString(36)}`;
-  const at = (database: string): string => {
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
-  };
-  const admin = openDatabase({ client: 'mysql', url: at(''), pool: { min: 0, max: 1 } });
+  const name = benchDatabaseName(process.pid, Date.now());
+  const at = (database: string): string => databaseUrl(serverUrl, database);
+  const admin = openServerAdmin(serverUrl);
   await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [name]);
   // The pool the service would open: the settings' own default, not a figure of the bench's.
   const settings = databaseSchema.parse({ client: 'mysql', url: at(name) });
@@ -276,4 +274,29 @@ export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ d
       await admin.destroy();
     },
   };
+}
+
+function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A connection of one to the server of `serverUrl`, in no database: for the bench's own housekeeping. */
+export function openServerAdmin(serverUrl: string): Knex {
+  return openDatabase({ client: 'mysql', url: databaseUrl(serverUrl, ''), pool: { min: 0, max: 1 } });
+}
+
+/** How old a bench database on another host's server must be to be taken for a killed run's. */
+const STALE_ELSEWHERE_MS = 60 * 60 * 1000;
+
+/** Drops the databases killed bench runs left on the server of `serverUrl` (bench-databases.ts); answers their names. */
+export async function dropStaleBenchDatabasesOn(serverUrl: string): Promise<string[]> {
+  const admin = openServerAdmin(serverUrl);
+  try {
+    const alive = isThisMachine(new URL(serverUrl).hostname) ? processAlive : undefined;
+    return await dropStaleBenchDatabases(admin, { nowMs: Date.now(), alive, maxAgeMs: STALE_ELSEWHERE_MS });
+  } finally {
+    await admin.destroy();
+  }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { QueueSettings } from '../lib/config';
+import { CONTROLLER_NODE_FLAGS } from '../lib/service/node-flags';
 import { forkBenchChild, type BenchChild } from './child-process';
 import { openBenchDatabase, prepareBenchDatabase } from './controller';
 import type { ControllerReply, ControllerRequest, ControllerStats } from './controller-process';
@@ -55,7 +56,7 @@ export async function multiInstance(options: { short: boolean; redisUrl: string 
     const accounts = await prepareBenchDatabase(db, options.short ? 20 : 200);
     if (!databaseUrl) throw new Error('the bench database has no URL');
     for (let i = 0; i < INSTANCES; i += 1) {
-      const { child } = await forkBenchChild<ControllerRequest, ControllerReply>('controller-process');
+      const { child } = await forkBenchChild<ControllerRequest, ControllerReply>('controller-process', CONTROLLER_NODE_FLAGS);
       controllers.push(child);
       await child.ask({ type: 'start', simPort: sim.port, databaseUrl, queue, instanceId: `bench-multi-${i}`, ...accounts });
     }

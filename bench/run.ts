@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { callSetup, type CallSetupResult } from './call-setup';
 import { concurrency } from './concurrency';
+import { dropStaleBenchDatabasesOn } from './controller';
 import { multiInstance } from './multi';
 import { eslThroughput } from './esl-throughput';
 import { repoRoot } from './repo-root';
@@ -10,6 +11,7 @@ import { routingBench } from './routing';
 import { startOwnRedis } from './redis-process';
 import { schedulerBackends, schedulerBench, type SchedulerResult } from './scheduler';
 import { option, runScript } from './script';
+import { settleServer, type SettleResult } from './settled-server';
 
 /**
  * `npm run bench` runs every scenario in full; `--short` runs each for a few seconds (the test
@@ -29,8 +31,25 @@ async function main(): Promise<void> {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}`);
   const results: unknown[] = [];
+  const mysqlUrl = process.env.TEST_MYSQL_URL;
+  if (mysqlUrl) {
+    const dropped = await dropStaleBenchDatabasesOn(mysqlUrl);
+    if (dropped.length > 0) console.log(`dropped ${dropped.length} database(s) killed bench runs left: ${dropped.join(', ')}`);
+  }
+  // Each measured run starts on a MariaDB server that has done the previous one's background work
+  // (bench/settled-server.ts), so that each figure is its own scenario's: a measurement fix, issue #20.
+  const settles: ({ before: string } & SettleResult)[] = [];
+  const settle = async (before: string): Promise<void> => {
+    if (!mysqlUrl || short) return;
+    const result = await settleServer(mysqlUrl);
+    settles.push({ before, ...result });
+    const { historyLength, flushedPerSecond, dirtyPages, cpuPercent } = result.work;
+    const state = `history ${historyLength}, flushing ${flushedPerSecond ?? '-'} pages/s of ${dirtyPages} dirty, CPU ${cpuPercent ?? '-'} %`;
+    console.log(`MariaDB ${result.settled ? `settled after ${result.waitedS} s` : `not settled after ${result.waitedS} s, started anyway`} (${state}) before ${before}`);
+  };
 
   if (wanted('esl')) {
+    await settle('esl');
     const throughput = eslThroughput(short ? { minEvents: 2_000, runs: 3 } : { minEvents: 120_000, runs: 7 });
     console.table({
       'ESL parse (ours)': { events: throughput.events, 'events/s': throughput.ours.eventsPerSecond, 'ms/run': throughput.ours.msPerRun },
@@ -42,8 +61,10 @@ async function main(): Promise<void> {
 
   if (wanted('setup')) {
     const rates = option('--rates=')?.split(',').map((rate) => positive(rate, '--rates', true));
+    await settle('setup on sqlite');
     const runs: CallSetupResult[] = [await callSetup({ short, ...(rates ? { rates } : {}) })];
     if (process.env.TEST_MYSQL_URL && process.env.TEST_REDIS_URL) {
+      await settle('setup on mariadb');
       runs.push(await callSetup({ short, ...(rates ? { rates } : {}), database: 'mariadb', queue: { driver: 'redis', url: process.env.TEST_REDIS_URL, prefix: `cbbench-${process.pid}` } }));
     }
     for (const run of runs) {
@@ -82,7 +103,10 @@ async function main(): Promise<void> {
     const held = [];
     const rate = numberOption('rate');
     const heapSnapshots = option('--heap-snapshots=');
-    for (const calls of sizes) held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }), ...(heapSnapshots === undefined ? {} : { heapSnapshots }) }));
+    for (const calls of sizes) {
+      await settle(`concurrency ${calls}`);
+      held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }), ...(heapSnapshots === undefined ? {} : { heapSnapshots }) }));
+    }
     console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
     console.table(
       Object.fromEntries(
@@ -118,10 +142,14 @@ async function main(): Promise<void> {
     // The target is "in 3 runs of 3": each run on its own, back to back (--runs=1 while iterating).
     const repeats = numberOption('runs') ?? (short ? 1 : 3);
     const runs: SchedulerResult[] = [];
-    for (let i = 0; i < repeats; i += 1) runs.push(await schedulerBench({ ...size, ...backends }));
+    for (let i = 0; i < repeats; i += 1) {
+      await settle(`scheduler run ${i + 1}`);
+      runs.push(await schedulerBench({ ...size, ...backends }));
+    }
     // The same with a redis-server of our own killed half-way through the window (losing every job)
     // and started again 2 s later: the sweep must give the rows new jobs, none lost or doubled.
     if (restartToo) {
+      await settle('scheduler with a Redis restart');
       const redis = await startOwnRedis();
       try {
         const queue = { driver: 'redis' as const, url: redis.url, prefix: `cbbench-restart-${process.pid}` };
@@ -171,6 +199,7 @@ async function main(): Promise<void> {
     if (!process.env.TEST_MYSQL_URL || !redisUrl) {
       console.log('multi-instance: skipped, it needs TEST_MYSQL_URL and TEST_REDIS_URL (two controllers share one MariaDB and one Redis)');
     } else {
+      await settle('multi');
       const run = await multiInstance({ short, redisUrl });
       const warm = run.warmUp;
       console.log(`${run.instances} controller processes on one MariaDB + Redis (orders alternate between them); warm-up at ${warm.rate}/s: ${warm.completed} of ${warm.ordered} ended, ${warm.dialedTwice} dialed twice:`);
@@ -196,6 +225,7 @@ async function main(): Promise<void> {
   }
 
   if (wanted('routing')) {
+    await settle('routing');
     const run = routingBench({ legs: short ? 20_000 : 500_000 });
     console.log(`routing: ${run.carriers} carriers × ${run.prefixesPerCarrier} prefixes, index built in ${run.buildMs} ms CPU`);
     console.table({ routing: { legs: run.legs, 'CPU ms/leg': run.cpuMsPerLeg, 'tries/leg': run.averageTries, target: 0.2 } });
@@ -205,7 +235,7 @@ async function main(): Promise<void> {
   const dir = join(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${short ? 'latest-short' : 'latest'}${only ? `-${only.join('-')}` : ''}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine, short, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, short, settles, results }, null, 2)}\n`);
   console.log(`written to ${file}`);
 }
 

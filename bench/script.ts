@@ -1,10 +1,21 @@
+import { spawn } from 'node:child_process';
+import { CONTROLLER_NODE_FLAGS } from '../lib/service/node-flags';
+
 /** A `--name=value` argument's value, or undefined when the argument is not given. */
 export function option(prefix: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
 }
 
-/** Runs a benchmark script's main and exits: 0 when it finished, 1 with the error printed when it threw. */
+/**
+ * Runs a benchmark script's main and exits: 0 when it finished, 1 with the error printed when it
+ * threw. A script started without the controller's V8 flags (lib/service/node-flags.ts) runs
+ * itself again with them first, so that the controller it measures is the one production runs; a
+ * flag given on the command line with another value is kept (`node --max-semi-space-size=16 …`
+ * measures V8's default, for an A/B).
+ */
 export function runScript(main: () => Promise<void>): void {
+  const missing = CONTROLLER_NODE_FLAGS.filter((flag) => !process.execArgv.some((given) => given.split('=')[0] === flag.split('=')[0]));
+  if (missing.length > 0) return runAgainWith(missing);
   main().then(
     () => process.exit(0),
     (error: unknown) => {
@@ -12,4 +23,11 @@ export function runScript(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+function runAgainWith(flags: readonly string[]): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
+  // Stopping this process stops the run, not only its parent.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 1));
 }

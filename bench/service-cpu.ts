@@ -40,7 +40,7 @@ export function localServiceCpu(url: string | undefined): ServiceCpu | undefined
   } catch {
     return undefined;
   }
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || !Number.isInteger(port) || port <= 0) return undefined;
+  if (!isThisMachine(host) || !Number.isInteger(port) || port <= 0) return undefined;
   const pid = listenerPid(port);
   const ticks = ticksPerSecond();
   if (pid === undefined || ticks === undefined) return undefined;
@@ -51,6 +51,11 @@ export function localServiceCpu(url: string | undefined): ServiceCpu | undefined
     return undefined;
   }
   return { pid, ms };
+}
+
+/** Whether a URL's host name is this machine's loopback. */
+export function isThisMachine(hostname: string): boolean {
+  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname);
 }
 
 function defaultPort(protocol: string): number {
