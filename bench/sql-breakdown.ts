@@ -16,17 +16,15 @@
  * A debugging aid, not a benchmark: `npx tsx bench/sql-breakdown.ts [--mariadb] [--calls=N] [--mode=source_first] [--concurrency=N] [--cpu-prof=FILE]`
  * (`--mariadb` needs TEST_MYSQL_URL and TEST_REDIS_URL, as `npm run bench` does).
  */
-import type { RequestChange } from '../lib/callback/engine';
 import { MODES, type CallbackMode } from '../lib/store/callback-requests';
 import { startController } from './controller';
 import { startCpuProfile } from './cpu-profile';
 import { callbackParties, startSimChild } from './sim-child';
 import { localServiceCpu } from './service-cpu';
 import { SqlCounter } from './sql-count';
-import { round, withTimeout } from './stats';
+import { requestEnds } from './request-ends';
+import { round } from './stats';
 import { option, runScript } from './script';
-
-const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
 
 async function main(): Promise<void> {
   const mariadb = process.argv.includes('--mariadb');
@@ -45,18 +43,7 @@ async function main(): Promise<void> {
       queue: mariadb && redisUrl ? { driver: 'redis', url: redisUrl, prefix: `cbsql-${process.pid}` } : { driver: 'memory' },
       accounts: concurrency,
     });
-    // Ended requests, and what waits for one to end: no polling timers, whose wake-ups would be counted as a callback's CPU.
-    const ended = new Set<string>();
-    const waiting = new Map<string, () => void>();
-    controller.engine.on('request', (change: RequestChange) => {
-      if (!TERMINAL.has(change.to)) return;
-      ended.add(change.requestId);
-      waiting.get(change.requestId)?.();
-    });
-    const endOf = (id: string): Promise<void> =>
-      ended.has(id)
-        ? Promise.resolve()
-        : withTimeout(new Promise<void>((resolve) => waiting.set(id, resolve)), 30_000, `request ${id} ended`).finally(() => waiting.delete(id));
+    const endOf = requestEnds(controller.engine);
     const sql = new SqlCounter(controller.db);
     const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
     const server = mariadb ? localServiceCpu(process.env.TEST_MYSQL_URL) : undefined;

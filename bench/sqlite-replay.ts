@@ -20,14 +20,12 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RequestChange } from '../lib/callback/engine';
 import { openDatabase } from '../lib/store/database';
 import { startController } from './controller';
 import { callbackParties, startSimChild } from './sim-child';
 import { option, runScript } from './script';
-import { round, withTimeout } from './stats';
-
-const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
+import { requestEnds } from './request-ends';
+import { round } from './stats';
 
 type Binding = string | number | bigint | null | Buffer;
 
@@ -64,18 +62,12 @@ async function capture(calls: number, concurrency: number, snapshot: string): Pr
       await controller.db.raw('VACUUM INTO ?', [snapshot]);
       const sent: Sent[] = [];
       controller.db.on('query', (data: { sql: string; bindings?: readonly Binding[] }) => void sent.push({ sql: data.sql, bindings: data.bindings ?? [] }));
-      const ended = new Set<string>();
-      const waiting = new Map<string, () => void>();
-      controller.engine.on('request', (change: RequestChange) => {
-        if (!TERMINAL.has(change.to)) return;
-        ended.add(change.requestId);
-        waiting.get(change.requestId)?.();
-      });
+      const endOf = requestEnds(controller.engine);
       let next = 0;
       const lane = async (index: number): Promise<void> => {
         for (let i = next++; i < calls; i = next++) {
           const { request } = await controller.engine.order({ accountId: controller.accountIds[index]!, source: aNumbers[i]!, destination: bNumbers[i]!, mode: 'simultaneous' });
-          if (!ended.has(request.id)) await withTimeout(new Promise<void>((resolve) => waiting.set(request.id, resolve)), 30_000, `request ${request.id} ended`);
+          await endOf(request.id);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, (_, index) => lane(index)));
