@@ -47,16 +47,6 @@ export function staleBenchDatabases(names: readonly string[], rule: StaleRule): 
   });
 }
 
-/** Whether process `pid` exists here (one of another user's counts: signal 0 is refused, not unanswered). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Drops the stale bench databases on `admin`'s server (see staleBenchDatabases); answers their names. */
 export async function dropStaleBenchDatabases(admin: Knex, rule: StaleRule): Promise<string[]> {
   const [rows] = (await admin.raw('SHOW DATABASES LIKE ?', [`${PREFIX.replace(/_/g, '\\_')}%`])) as [Record<string, string>[]];

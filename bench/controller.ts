@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { seedDemo } from '../db/seeds/demo';
 import { CallbackEngine, defaultRouting, poolTelephony, type OriginateOptions } from '../lib/callback/engine';
+import { processRuns } from '../lib/callback/engine/instance-id';
 import { defaultSettings, type QueueSettings } from '../lib/config';
 import { databaseSchema } from '../lib/config/database-schema';
 import { minorUnits } from '../lib/domain/money';
@@ -21,7 +22,7 @@ import { migrateToLatest, openDatabase } from '../lib/store/database';
 import { carrierLimiterFor } from '../lib/service/carrier-limiter';
 import { socketPeerPolicy } from '../lib/service/socket-peers';
 import { systemClock } from '../lib/time/clock';
-import { benchDatabaseName, dropStaleBenchDatabases, processAlive } from './bench-databases';
+import { benchDatabaseName, dropStaleBenchDatabases } from './bench-databases';
 import { CommandWaits } from './command-waits';
 import { isThisMachine } from './service-cpu';
 import { waitFor } from './stats';
@@ -294,7 +295,7 @@ const STALE_ELSEWHERE_MS = 60 * 60 * 1000;
 export async function dropStaleBenchDatabasesOn(serverUrl: string): Promise<string[]> {
   const admin = openServerAdmin(serverUrl);
   try {
-    const alive = isThisMachine(new URL(serverUrl).hostname) ? processAlive : undefined;
+    const alive = isThisMachine(new URL(serverUrl).hostname) ? processRuns : undefined;
     return await dropStaleBenchDatabases(admin, { nowMs: Date.now(), alive, maxAgeMs: STALE_ELSEWHERE_MS });
   } finally {
     await admin.destroy();

@@ -1,4 +1,5 @@
-import { benchDatabaseMaker, benchDatabaseName, processAlive, staleBenchDatabases } from '../../bench/bench-databases';
+import { benchDatabaseMaker, benchDatabaseName, staleBenchDatabases } from '../../bench/bench-databases';
+import { processRuns } from '../../lib/callback/engine/instance-id';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 11, 7, 22, 0, 0);
@@ -24,8 +25,8 @@ describe("the bench's MariaDB databases, and which of them killed runs left", ()
   });
 
   it('tells a living process from a gone one', () => {
-    expect(processAlive(process.pid)).toBe(true);
+    expect(processRuns(process.pid)).toBe(true);
     // Above Linux's largest pid (2^22).
-    expect(processAlive(4_194_305)).toBe(false);
+    expect(processRuns(4_194_305)).toBe(false);
   });
 });
