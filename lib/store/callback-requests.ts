@@ -309,9 +309,7 @@ export class CallbackRequestsRepository extends Repository {
       await this.insertPlanned(planned);
     } catch (error) {
       // Lost a race with the same key (or the same explicit id): the winner's row is the request.
-      const winner = isUniqueViolation(error) ? await this.winnerOver(planned) : null;
-      if (!winner) throw error;
-      return { request: winner, created: false };
+      return { request: await this.lostTo(planned, error), created: false };
     }
     return { request: planned.request, created: true };
   }
@@ -363,7 +361,7 @@ export class CallbackRequestsRepository extends Repository {
 
   /**
    * Writes a planned row. A used idempotency key (or id) is a unique violation, thrown: outside a
-   * transaction `create` answers the winner (`winnerOver`); inside one, the caller's unit fails
+   * transaction `create` answers the winner (`lostTo`); inside one, the caller's unit fails
    * with it and writes nothing. In a pipelined unit it goes in the next packet, answered at once.
    */
   async insertPlanned(planned: PlannedRequest): Promise<void> {
@@ -372,10 +370,15 @@ export class CallbackRequestsRepository extends Repository {
     );
   }
 
-  /** The row a planned one lost to (its idempotency key's, or its id's), or null if there is none. */
-  winnerOver(planned: PlannedRequest): Promise<CallbackRequest | null> {
+  /**
+   * The row a planned one lost to (its idempotency key's, or its id's) when `error` is the unique
+   * violation its write failed with; any other failure, or no such row, is thrown again.
+   */
+  async lostTo(planned: PlannedRequest, error: unknown): Promise<CallbackRequest> {
     const { id, accountId, idempotencyKey } = planned.request;
-    return idempotencyKey === null ? this.findById(id) : this.findByIdempotencyKey(accountId, idempotencyKey);
+    const winner = !isUniqueViolation(error) ? null : idempotencyKey === null ? await this.findById(id) : await this.findByIdempotencyKey(accountId, idempotencyKey);
+    if (!winner) throw error;
+    return winner;
   }
 
   async findById(id: string): Promise<CallbackRequest | null> {

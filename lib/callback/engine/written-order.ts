@@ -1,6 +1,5 @@
 import type { Account, CallbackRequest } from '../../store';
 import type { PlannedRequest } from '../../store/callback-requests';
-import { isUniqueViolation } from '../../store/sql-errors';
 import { readEachAccountOnce } from './account-reads';
 import { AttemptMoney } from './attempt-money';
 import type { EngineContext } from './context';
@@ -48,7 +47,7 @@ export async function writeWithFirstHolds(ctx: EngineContext, planned: PlannedRe
       await tx.callbackRequests.insertPlanned(planned);
     });
   } catch (error) {
-    return { request: await lostTo(ctx, planned, error), created: false };
+    return { request: await store.callbackRequests.lostTo(planned, error), created: false };
   }
   // A committed hold transaction wrote the row; a refused one wrote nothing, and none was written
   // when nothing is held (the operator's leg A) or the pricing refused: the row then goes alone.
@@ -56,15 +55,8 @@ export async function writeWithFirstHolds(ctx: EngineContext, planned: PlannedRe
     try {
       await store.callbackRequests.insertPlanned(planned);
     } catch (error) {
-      return { request: await lostTo(ctx, planned, error), created: false };
+      return { request: await store.callbackRequests.lostTo(planned, error), created: false };
     }
   }
   return { request, created: true, admission: { scope, money, refusal } };
-}
-
-/** The request whose idempotency key (or id) the planned row lost to; any other failure is thrown. */
-async function lostTo(ctx: EngineContext, planned: PlannedRequest, error: unknown): Promise<CallbackRequest> {
-  const winner = isUniqueViolation(error) ? await ctx.store.callbackRequests.winnerOver(planned) : null;
-  if (!winner) throw error;
-  return winner;
 }
