@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Connection from 'modesl/lib/esl/Connection';
+import { machineTicks, stealPercentSince } from './machine-steal';
 import { cpuSince, round, sleep } from './stats';
 
 /**
@@ -12,6 +13,8 @@ export interface FloorResult {
   callbacks: number;
   completed: number;
   cpuMsPerCallback: number;
+  /** The machine's steal during the run, % (bench/machine-steal.ts): the floor is the yardstick, so how slow the VM was matters. */
+  stealPercent?: number;
 }
 
 export async function floorRun(options: { port: number; rate: number; seconds: number; numbers: () => [string, string] }): Promise<FloorResult> {
@@ -39,6 +42,7 @@ export async function floorRun(options: { port: number; rate: number; seconds: n
     return true;
   };
   const count = options.rate * options.seconds;
+  const ticks = machineTicks();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const calls: Promise<boolean>[] = [];
@@ -49,7 +53,8 @@ export async function floorRun(options: { port: number; rate: number; seconds: n
   }
   const done = await Promise.all(calls);
   const cpuMs = cpuSince(cpu);
+  const stealPercent = stealPercentSince(ticks);
   connection.disconnect();
   const completed = done.filter(Boolean).length;
-  return { rate: options.rate, callbacks: count, completed, cpuMsPerCallback: round(cpuMs / Math.max(1, completed), 3) };
+  return { rate: options.rate, callbacks: count, completed, cpuMsPerCallback: round(cpuMs / Math.max(1, completed), 3), ...(stealPercent === undefined ? {} : { stealPercent }) };
 }

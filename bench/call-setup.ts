@@ -3,6 +3,7 @@ import type { QueueSettings } from '../lib/config';
 import type { RequestChange } from '../lib/callback/engine';
 import { floorRun, type FloorResult } from './bare-modesl-floor';
 import { startController } from './controller';
+import { machineTicks, stealPercentSince } from './machine-steal';
 import { localServiceCpu } from './service-cpu';
 import { callbackParties, startSimChild } from './sim-child';
 import { SqlCounter } from './sql-count';
@@ -41,6 +42,8 @@ export interface SetupStep {
   machineCpuMsPerCallback: number;
   /** What the machine's cores allow per callback at this rate, ms: a rate whose machine CPU exceeds it cannot be kept up. */
   budgetMsPerCallback: number;
+  /** Share of the machine's CPU time the hypervisor gave to other guests during the step, %, where Linux says (bench/machine-steal.ts). */
+  stealPercent?: number;
   behind: boolean;
 }
 
@@ -121,6 +124,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       const bridgesBefore = controller.bridges.length;
       lag.start();
       sql.reset();
+      const ticks = machineTicks();
       const cpu = process.cpuUsage();
       const started = performance.now();
       const count = rate * seconds;
@@ -147,6 +151,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         await sleep(20);
       }
       const cpuMs = cpuSince(cpu);
+      const stealPercent = stealPercentSince(ticks);
       const statements = sql.count;
       const roundTrips = sql.roundTrips;
       const lagMs = lag.stop();
@@ -182,6 +187,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
         ...(redisCpuMs === undefined ? {} : { redisCpuMsPerCallback: perCallback(redisCpuMs) }),
         machineCpuMsPerCallback: perCallback(cpuMs + simCpuMs + (dbCpuMs ?? 0) + (redisCpuMs ?? 0)),
         budgetMsPerCallback: round((availableParallelism() * 1000) / rate, 2),
+        ...(stealPercent === undefined ? {} : { stealPercent }),
         behind,
       };
     }

@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 import type { RequestChange } from '../lib/callback/engine';
 import type { WaitFigures } from './command-waits';
 import { startController } from './controller';
+import { machineTicks, stealPercentSince } from './machine-steal';
 import { callbackParties, startSimChild } from './sim-child';
 import { LoopLag, cpuSince, mb, round, sleep } from './stats';
 
@@ -19,6 +20,8 @@ export interface ConcurrencyResult {
   setupSeconds: number;
   /** CPU each process used from the first order until the calls were bridged. */
   setupCpuSeconds: { controller: number; simulator: number };
+  /** The machine's steal from the first order until the calls were bridged, % (bench/machine-steal.ts). */
+  setupStealPercent?: number;
   heapKbPerCall: number;
   rssKbPerCall: number;
   heapMb: number;
@@ -59,6 +62,7 @@ export async function concurrency(options: ConcurrencyOptions): Promise<Concurre
       });
       const before = settled();
       if (options.heapSnapshots) writeHeapSnapshot(join(options.heapSnapshots, `idle-${options.calls}.heapsnapshot`));
+      const ticks = machineTicks();
       const cpuBefore = { controller: process.cpuUsage(), simulatorMs: (await sim.stats()).cpuMs };
       const rate = options.rate ?? 300;
       const started = performance.now();
@@ -76,6 +80,7 @@ export async function concurrency(options: ConcurrencyOptions): Promise<Concurre
       const limit = performance.now() + 60_000;
       while (bridged.size < options.calls && performance.now() < limit) await sleep(50);
       const setupSeconds = round((performance.now() - started) / 1000, 1);
+      const setupStealPercent = stealPercentSince(ticks);
       const setupCpuSeconds = { controller: round(cpuSince(cpuBefore.controller) / 1000, 1), simulator: round(((await sim.stats()).cpuMs - cpuBefore.simulatorMs) / 1000, 1) };
       await sleep(500);
       const held = settled();
@@ -96,6 +101,7 @@ export async function concurrency(options: ConcurrencyOptions): Promise<Concurre
         bridged: bridged.size,
         setupSeconds,
         setupCpuSeconds,
+        ...(setupStealPercent === undefined ? {} : { setupStealPercent }),
         heapKbPerCall: round((held.heap - before.heap) / 1024 / count, 1),
         rssKbPerCall: round((held.rss - before.rss) / 1024 / count, 1),
         heapMb: mb(held.heap),

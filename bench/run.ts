@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { callSetup, type CallSetupResult } from './call-setup';
-import { concurrency } from './concurrency';
+import { concurrencyInFreshProcess } from './concurrency-child';
 import { dropStaleBenchDatabasesOn } from './controller';
 import { multiInstance } from './multi';
 import { eslThroughput } from './esl-throughput';
@@ -19,7 +19,8 @@ import { settleServer, type SettleResult } from './settled-server';
  * table and written as JSON under bench/results/. `--only=esl,setup,concurrency,scheduler,routing,multi` picks scenarios
  * (written to latest-<names>.json, so a partial run never overwrites the full one). `--calls=1000,2000`
  * picks the concurrency scenario's sizes (1,000, 5,000 and 10,000 by default) to measure one
- * size without waiting for 10,000, and `--rate=100` the calls ordered per second (300 by default).
+ * size without waiting for 10,000, and `--rate=100` the calls ordered per second (300 by default);
+ * each size runs in a fresh process (bench/concurrency-process.ts).
  * `--rates=600,800` picks the call-setup ramp's steps (an A/B of two builds at the rates that matter).
  * `--heap-snapshots=DIR` writes heap snapshots of the idle and the loaded controller there (bench/heap-diff.ts compares them).
  */
@@ -88,12 +89,13 @@ async function main(): Promise<void> {
               'ans→bridge p99': step.answerToBridgeMs.p99,
               'lag p99': step.lagMs.p99,
               'RSS MB': step.rssMb,
+              'steal %': step.stealPercent ?? '-',
               behind: step.behind,
             },
           ]),
         ),
       );
-      console.log(`sustained ${run.sustainedPerSecond}/s; floor ${run.floor.cpuMsPerCallback} CPU ms/callback at ${run.floor.rate}/s; ours / floor = ${run.cpuRatioToFloor}`);
+      console.log(`sustained ${run.sustainedPerSecond}/s; floor ${run.floor.cpuMsPerCallback} CPU ms/callback at ${run.floor.rate}/s (steal ${run.floor.stealPercent ?? '-'} %); ours / floor = ${run.cpuRatioToFloor}`);
       results.push(run);
     }
   }
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
     const heapSnapshots = option('--heap-snapshots=');
     for (const calls of sizes) {
       await settle(`concurrency ${calls}`);
-      held.push(await concurrency({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }), ...(heapSnapshots === undefined ? {} : { heapSnapshots }) }));
+      held.push(await concurrencyInFreshProcess({ calls, dtmfSeconds: short ? 2 : 10, ...(rate === undefined ? {} : { rate }), ...(heapSnapshots === undefined ? {} : { heapSnapshots }) }));
     }
     console.log('concurrency (bridged calls held by one controller, 1% pressing a key each second):');
     console.table(
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
       ),
     );
     for (const run of held) {
-      console.log(`${run.calls} calls: bridged after ${run.setupSeconds} s (CPU meanwhile: controller ${run.setupCpuSeconds.controller} s, simulator ${run.setupCpuSeconds.simulator} s); the inbound connection's commands, ms waiting to be written (queued) and for the reply (wire):`);
+      console.log(`${run.calls} calls: bridged after ${run.setupSeconds} s (meanwhile: CPU controller ${run.setupCpuSeconds.controller} s, simulator ${run.setupCpuSeconds.simulator} s; steal ${run.setupStealPercent ?? '-'} %); the inbound connection's commands, ms waiting to be written (queued) and for the reply (wire):`);
       console.table(
         Object.fromEntries(
           Object.entries(run.inboundCommands).map(([label, waits]) => [

@@ -25,6 +25,12 @@ export function runScript(main: () => Promise<void>): void {
   );
 }
 
+/** The controller's V8 flags as this process runs with them (a value given on the command line wins), for a child that measures the controller. */
+export function controllerFlagsInUse(): string[] {
+  const name = (flag: string): string => flag.split('=')[0]!;
+  return CONTROLLER_NODE_FLAGS.map((flag) => process.execArgv.find((given) => name(given) === name(flag)) ?? flag);
+}
+
 function runAgainWith(flags: readonly string[]): void {
   const child = spawn(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
   // Stopping this process stops the run, not only its parent.
