@@ -5,6 +5,7 @@ import type { AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
 import { Funds, isRefusal, knownHold, type FirstWrite, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
 import type { LiveLeg } from './live-leg';
+import { runOnce } from './until-written';
 
 /** What a leg about to be dialed costs and has held for it. */
 export interface PreparedLeg {
@@ -31,19 +32,22 @@ export class AttemptMoney {
 
   /**
    * When the request is due: prices (A6, B1) and the first holds (B3), or why the call may not be
-   * made. `first`: written in the holds' transaction (see FirstWrite), if the holds write one.
+   * made. `first`: written in the holds' transaction (see FirstWrite), if the holds write one; the
+   * order is then being written while its client waits, so its prices and funds are read once,
+   * as its holds' transaction runs once (an outage fails the order; nothing was written).
    */
   async prepare(request: CallbackRequest, accounts: AccountLookup, first?: FirstWrite): Promise<Refusal | undefined> {
-    const a = await this.funds.priceLegA(request, accounts);
+    const funds = first ? new Funds({ ...this.ctx, untilWritten: runOnce }) : this.funds;
+    const a = await funds.priceLegA(request, accounts);
     if (isRefusal(a)) return a;
     this.pricingA = a;
     if (request.destination !== null) {
-      const b = await this.funds.priceLegB(request, request.destination, accounts);
+      const b = await funds.priceLegB(request, request.destination, accounts);
       if (isRefusal(b)) return b;
       this.pricingB = b;
     }
     const b = this.pricingB ? { uuid: this.plannedB, pricing: this.pricingB } : undefined;
-    const holds = await this.funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b, accounts, first);
+    const holds = await funds.holdForDial(request, { uuid: this.plannedA, pricing: a }, b, accounts, first);
     if (isRefusal(holds)) return holds;
     this.holds.push(...holds);
     return undefined;

@@ -34,6 +34,15 @@ export function writeRetryDelay(policy: BackoffPolicy, attempt: number, random: 
   return backoffDelay(policy, attempt, random);
 }
 
+/**
+ * `EngineContext.untilWritten` for work a client is waiting on (an order being written): run once,
+ * so that an outage fails it at once (the API answers 503, nothing changed) instead of holding
+ * the client's request until the database is back.
+ */
+export function runOnce<T>(_what: string, work: () => Promise<T>): Promise<T> {
+  return work();
+}
+
 /** Runs `work` until it succeeds or fails for a reason waiting would not fix. */
 export async function untilWritten<T>(work: () => Promise<T>, options: UntilWrittenOptions): Promise<T> {
   const policy = options.policy ?? DEFAULT_WRITE_RETRY;

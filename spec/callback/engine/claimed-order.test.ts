@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AttemptMoney } from '../../../lib/callback/engine/attempt-money';
+import { CachedPrices } from '../../../lib/store/cached-prices';
 import { TurnBudget, type TaskKind } from '../../../lib/callback/engine/turn-budget';
 import type { DialSlot } from '../../../lib/scheduler/immediate-dials';
 import { describeEachDatabase } from '../../support/databases';
@@ -162,6 +163,33 @@ describeEachDatabase('callback engine, an order due now inserted claimed', (getD
       ['refused', 'failed'],
     ]);
   });
+
+  it('fails an order at once, with nothing written, when the database goes away while its prices are read: its client is waiting, the next order goes through', async () => {
+    const r = (rig = await startEngineRig(getDb(), dbEngine));
+    const account = await r.account(100_000);
+    const away = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+    const outage = jest.spyOn(CachedPrices.prototype, 'sellRate').mockRejectedValueOnce(away);
+    // Waiting the outage out waits on the rig's clock, which does not move here: the order would
+    // stay pending (the clock is then moved on, so that it ends and the rig can stop).
+    let outcome: unknown = 'pending';
+    const order = r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' }).then(
+      () => (outcome = 'answered'),
+      (error: unknown) => (outcome = error),
+    );
+    for (let polls = 0; polls < 1_500 && outcome === 'pending'; polls += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    outage.mockRestore();
+    if (outcome === 'pending') {
+      await r.clock.advance(60_000);
+      await order;
+    }
+    expect(outcome).toBe(away);
+    expect(await getDb()('callback_requests').where({ account_id: account.id }).count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await getDb()('reservations').where({ account_id: account.id }).count({ n: '*' })).toEqual([{ n: 0 }]);
+
+    r.sim.setPhone(DESTINATION, { kind: 'answer', hangupAfterMs: 5_000 });
+    const { request } = await r.engine.order({ accountId: account.id, source: SOURCE, destination: DESTINATION, mode: 'simultaneous' });
+    expect(await r.finish(request.id)).toMatchObject({ state: 'completed', attempts: 1 });
+  }, 60_000);
 
   it('refuses for its funds before its limit of calls in progress (A5), and lets the holds go when the limit refuses', async () => {
     const r = (rig = await startEngineRig(getDb(), dbEngine));
