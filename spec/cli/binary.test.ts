@@ -9,6 +9,10 @@ import { describeEachCliDatabase, spawnCli } from './support';
  * operator's shell or script sees, output and exit code. The other CLI tests run the same
  * program in-process for speed.
  */
+// Each test starts the program up to five times as a child process; on a loaded 2-core CI machine
+// one start has taken seconds, so jest's default of 20 s per test was met by a slow machine, not a fault.
+jest.setTimeout(90_000);
+
 describeEachCliDatabase('the callback binary', (target) => {
   it('prints help (0) and refuses an unknown command (2)', async () => {
     const help = await spawnCli(target(), ['--help']);
