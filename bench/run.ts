@@ -95,7 +95,7 @@ async function main(): Promise<void> {
           ]),
         ),
       );
-      console.log(`sustained ${run.sustainedPerSecond}/s; floor ${run.floor.cpuMsPerCallback} CPU ms/callback at ${run.floor.rate}/s (steal ${run.floor.stealPercent ?? '-'} %); ours / floor = ${run.cpuRatioToFloor}`);
+      console.log(`sustained ${run.sustainedPerSecond}/s; floor ${run.floor.cpuMsPerCallback} CPU ms/callback at ${run.floor.rate}/s (steal ${run.floor.stealPercent ?? '-'} %); ours / floor = ${run.cpuRatioToFloor}; the controller alone on one core: ${run.controllerOneCorePerSecond}/s`);
       results.push(run);
     }
   }

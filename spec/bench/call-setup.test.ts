@@ -10,6 +10,7 @@ describe('the call setup benchmark', () => {
     expect(result.steps[0]!.orderToOriginateMs.count).toBe(result.steps[0]!.ordered);
     expect(result.steps[0]!.answerToBridgeMs.count).toBe(result.steps[0]!.ordered);
     expect(result.cpuRatioToFloor).toBeGreaterThan(0);
+    expect(result.controllerOneCorePerSecond).toBeGreaterThan(0);
     // Counted per callback from knex's own query events (CPU-independent); SQLite keeps one connection.
     expect(result.steps[0]!.sqlPerCallback).toBeGreaterThan(10);
     expect(result.steps[0]!.roundTripsPerCallback).toBeLessThanOrEqual(result.steps[0]!.sqlPerCallback);
