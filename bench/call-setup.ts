@@ -61,9 +61,11 @@ export interface CallSetupResult {
   cpuRatioToFloor: number;
   /**
    * Callbacks per second one core would carry for the controller alone (1,000 / its CPU ms per
-   * callback at the highest sustained step): issue #20 asks for 400/s "on one core", and on this
-   * 2-core machine the simulator and MariaDB, which production runs elsewhere, take the other core
-   * and more, so the machine's sustained rate bounds the controller's well below what its core allows.
+   * callback at the step that achieved the most: a callback's cost falls as the rate grows, the
+   * idle controller's ~8 ms of CPU a second being shared by more, so the figure is read nearest the
+   * rate it extrapolates to): issue #20 asks for 400/s "on one core", and on this 2-core machine the
+   * simulator and MariaDB, which production runs elsewhere, take the other core and more, so the
+   * machine's sustained rate bounds the controller's well below what its core allows.
    */
   controllerOneCorePerSecond: number;
 }
@@ -109,7 +111,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
     }
     const twin = steps.shift()!;
     const sustained = Math.max(0, ...steps.filter((step) => !step.behind).map((step) => step.rate));
-    const atSustained = steps.find((step) => step.rate === sustained) ?? twin;
+    const busiest = [twin, ...steps].reduce((most, step) => (step.achievedPerSecond > most.achievedPerSecond ? step : most));
     return {
       scenario: 'call-setup',
       database: options.database ?? 'sqlite',
@@ -121,7 +123,7 @@ export async function callSetup(options: { short: boolean; database?: 'sqlite' |
       floor,
       // The ramp's step at the floor's rate runs warm; the twin (first, JIT still compiling) stands in when the ramp stopped before it.
       cpuRatioToFloor: round((steps.find((step) => step.rate === floorRate) ?? twin).cpuMsPerCallback / floor.cpuMsPerCallback),
-      controllerOneCorePerSecond: Math.round(1000 / Math.max(0.001, atSustained.cpuMsPerCallback)),
+      controllerOneCorePerSecond: Math.round(1000 / Math.max(0.001, busiest.cpuMsPerCallback)),
     };
 
     async function runStep(rate: number): Promise<SetupStep> {
