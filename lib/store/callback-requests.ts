@@ -605,7 +605,12 @@ function inStates(accountId: number, states: readonly string[]): InStates {
 function whereInStates(db: Knex, where: InStates, dialed: boolean): Knex.QueryBuilder {
   const query = db('callback_requests').where('account_id', where.account_id).whereIn('state', [...where.state]);
   if (dialed) {
-    query.whereExists((legs) => legs.select(db.raw('1')).from('legs').whereRaw('legs.request_id = callback_requests.id').whereRaw('legs.attempt = callback_requests.attempts'));
+    // A count, not EXISTS: MariaDB turns an EXISTS into a semi-join, and from stale statistics
+    // (a legs_request_id_index cardinality of 304 rows per request) chose to materialize it: the
+    // whole legs table read into a temporary table on every admission (700 rows per callback at
+    // 2,000 legs, bench/sql-breakdown.ts, 2026-12-08). A scalar subquery with an aggregate is never
+    // a semi-join, so each candidate request costs one look-up in legs by its request_id.
+    query.whereRaw('(select count(*) from legs where legs.request_id = callback_requests.id and legs.attempt = callback_requests.attempts) > 0');
   }
   return query;
 }

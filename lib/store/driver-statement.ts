@@ -63,7 +63,8 @@ interface MysqlQuery {
 
 /** A store transaction (`driver-transaction.ts`), which sends a statement on its connection itself (it may carry its BEGIN or COMMIT). */
 export interface TransactionChannel {
-  run(sql: string, bindings: readonly Binding[], expectedChanges: number | undefined): Promise<DriverAnswer>;
+  /** `answeredWithNext`: a pipelined try may keep the statement and answer it from the next packet (preparedInsert). */
+  run(sql: string, bindings: readonly Binding[], expectedChanges: number | undefined, answeredWithNext: boolean): Promise<DriverAnswer>;
 }
 
 /** On the client of a transaction of `driver-transaction.ts`: the transaction, used without asking the client for its connection. */
@@ -96,14 +97,14 @@ let queryCount = 0;
  * code intact for `sql-errors.ts`, with the SQL (not the values: numbers are personal data) in
  * front of its message as knex puts it.
  */
-export async function runOnDriver(db: Knex, sql: string, bindings: readonly Binding[], expectedChanges?: number): Promise<DriverAnswer> {
+export async function runOnDriver(db: Knex, sql: string, bindings: readonly Binding[], expectedChanges?: number, answeredWithNext = false): Promise<DriverAnswer> {
   const transaction = isTransaction(db);
   if (transaction && db.isCompleted()) throw new Error(`Transaction query already complete: ${sql}`);
   const client = db.client as DriverClient & { readonly [TRANSACTION_CHANNEL]?: TransactionChannel };
   const mysql = isMysql(db);
   if (transaction) {
     const own = client[TRANSACTION_CHANNEL];
-    if (own !== undefined) return own.run(sql, bindings, expectedChanges);
+    if (own !== undefined) return own.run(sql, bindings, expectedChanges, answeredWithNext);
   } else if (!mysql) {
     const idle = idleSqliteConnection(client);
     if (idle !== undefined) return runOnConnection(client, idle, sql, bindings, false);

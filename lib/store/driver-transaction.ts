@@ -98,6 +98,23 @@ export function asLastStatement<T>(trx: Knex, send: () => Promise<T>): Promise<T
   return send();
 }
 
+/**
+ * Whether `trx` is a pipelined try that keeps a statement sent with `answeredWithNext`
+ * (preparedInsert) for its next packet (issue #20). Only then may a caller send its next statement
+ * before that one answered: an ordinary transaction sends each statement as it comes, so a later
+ * one (carrying the COMMIT, say) would run even if the one before it failed.
+ */
+export function keepsForNextPacket(trx: Knex): boolean {
+  const transaction = (trx.client as { readonly [TRANSACTION_CHANNEL]?: TransactionChannel })[TRANSACTION_CHANNEL];
+  return transaction instanceof DriverTransaction && transaction.keepsForNextPacket;
+}
+
+/** A statement a pipelined try keeps for its next packet; `answer`, for one whose real answer is awaited (answeredWithNext). */
+interface KeptStatement {
+  readonly statement: PacketStatement;
+  readonly answer?: { resolve(answer: DriverAnswer): void; reject(error: unknown): void };
+}
+
 /** What knex's client is made into for one transaction. */
 interface TransactionClient extends DriverClient {
   queryBuilder(): Knex.QueryBuilder;
@@ -127,8 +144,8 @@ class DriverTransaction implements TransactionChannel {
   private commitNext = false;
   /** From the COMMIT or ROLLBACK (or the last statement) on, nothing more is sent on it. */
   private completed = false;
-  /** Pipelined: the writes answered as expected and not sent yet. */
-  private kept: PacketStatement[] = [];
+  /** Pipelined: the writes answered as expected, and those answered from the next packet, not sent yet. */
+  private kept: KeptStatement[] = [];
   private settleExecution: (outcome: Promise<unknown>) => void = () => undefined;
 
   constructor(
@@ -170,6 +187,10 @@ class DriverTransaction implements TransactionChannel {
     return this.stage === 'committed';
   }
 
+  get keepsForNextPacket(): boolean {
+    return this.pipelined && !this.completed && this.failure === undefined;
+  }
+
   /** The work, then COMMIT; ROLLBACK when it fails (its error thrown as it came). */
   async perform<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     let value: T;
@@ -188,13 +209,13 @@ class DriverTransaction implements TransactionChannel {
   }
 
   /** A built statement (`runOnDriver`), with the BEGIN still to be sent and the COMMIT it was asked to carry. */
-  async run(sql: string, bindings: readonly Binding[], expectedChanges: number | undefined): Promise<DriverAnswer> {
+  async run(sql: string, bindings: readonly Binding[], expectedChanges: number | undefined, answeredWithNext: boolean): Promise<DriverAnswer> {
     if (this.completed) throw new Error(`${COMPLETED}: ${sql}`);
     const begin = this.stage === 'unopened';
     const commit = this.commitNext;
     this.commitNext = false;
     if (commit) this.completed = true;
-    if (this.pipelined) return this.runPipelined({ sql, bindings, expectedChanges }, commit);
+    if (this.pipelined) return this.runPipelined({ sql, bindings, expectedChanges }, commit, answeredWithNext);
     if (begin) this.stage = 'open';
     try {
       const answer = await runOnConnection(this.root, this.connection, sql, bindings, this.mysql, begin || commit ? { begin, commit } : undefined);
@@ -206,26 +227,42 @@ class DriverTransaction implements TransactionChannel {
     }
   }
 
-  /** Kept and answered as expected when it says what it changes (its COMMIT, if it carries it, goes with the kept writes after the work); else sent with them. */
-  private async runPipelined(statement: PacketStatement, commit: boolean): Promise<DriverAnswer> {
+  /**
+   * Kept and answered as expected when it says what it changes (its COMMIT, if it carries it, goes
+   * with the kept writes after the work); kept and answered from the next packet when asked
+   * (`answeredWithNext`, without a COMMIT to carry); else sent with them.
+   */
+  private async runPipelined(statement: PacketStatement, commit: boolean, answeredWithNext: boolean): Promise<DriverAnswer> {
     if (this.failure) throw this.failure.error;
+    if (answeredWithNext && !commit) {
+      const answered = new Promise<DriverAnswer>((resolve, reject) => {
+        this.kept.push({ statement, answer: { resolve, reject } });
+      });
+      // Rejected at a rollback too, when its caller may have stopped waiting: no unhandled rejection.
+      answered.catch(() => undefined);
+      return answered;
+    }
     if (statement.expectedChanges === undefined) return (await this.sendKept(statement, commit)).at(-1)!;
-    this.kept.push(statement);
+    this.kept.push({ statement });
     return { rows: undefined, changes: statement.expectedChanges, insertId: undefined };
   }
 
   /** Pipelined: the kept writes, and `last` after them, in one packet (with the BEGIN still to be sent, and the COMMIT if asked); their answers. */
   private async sendKept(last: PacketStatement | undefined, commit: boolean): Promise<DriverAnswer[]> {
-    const statements = last === undefined ? this.kept : [...this.kept, last];
+    const kept = this.kept;
     this.kept = [];
+    const statements = kept.map(({ statement }) => statement);
+    if (last !== undefined) statements.push(last);
     const begin = this.stage === 'unopened';
     this.stage = 'open';
     try {
       const answers = await runPacket(this.root, this.connection, { begin, statements, commit });
       if (commit) this.stage = 'committed';
+      kept.forEach(({ answer }, index) => answer?.resolve(answers[index]!));
       return answers;
     } catch (error) {
       this.fail(error);
+      for (const { answer } of kept) answer?.reject(error);
       throw error;
     }
   }
@@ -287,6 +324,9 @@ class DriverTransaction implements TransactionChannel {
    */
   async rollBack(error: unknown): Promise<void> {
     this.completed = true;
+    // A statement kept to be answered with a next packet that never went: never sent, so it fails with the work.
+    for (const { answer } of this.kept) answer?.reject(error);
+    this.kept = [];
     if (this.stage === 'committed') {
       this.settleExecution(Promise.resolve(undefined));
       return;

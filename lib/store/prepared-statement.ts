@@ -46,9 +46,16 @@ const SEPARATOR = '\u0001';
  * answered (see `preparedRows`, `preparedInsert`, `preparedUpdate`). `expectedChanges`: a write
  * whose answer is read for nothing but its count of changed rows, and changes that many in the
  * common case; a pipelined transaction answers it so at once and checks it later
- * (`driver-transaction.ts`).
+ * (`driver-transaction.ts`). `answeredWithNext`: see preparedInsert.
  */
-export async function preparedRaw<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>, expectedChanges?: number): Promise<DriverAnswer> {
+export async function preparedRaw<Values extends StatementValues>(
+  db: Knex,
+  statement: string,
+  values: Values,
+  build: StatementBuilder<Values>,
+  expectedChanges?: number,
+  answeredWithNext = false,
+): Promise<DriverAnswer> {
   const byStatement = isMysql(db) ? shapes.mysql : shapes.sqlite;
   let known = byStatement.get(statement);
   if (!known) {
@@ -74,7 +81,7 @@ export async function preparedRaw<Values extends StatementValues>(db: Knex, stat
       bindings.push(Array.isArray(value) ? (value[source[2]] as Scalar) : (value as Scalar));
     }
   }
-  return runOnDriver(db, shape.sql, bindings, expectedChanges);
+  return runOnDriver(db, shape.sql, bindings, expectedChanges, answeredWithNext);
 }
 
 /** A SELECT's rows. */
@@ -84,9 +91,20 @@ export async function preparedRows<Row, Values extends StatementValues>(db: Knex
   return rows as Row[];
 }
 
-/** An INSERT's new id. */
-export async function preparedInsert<Values extends StatementValues>(db: Knex, statement: string, values: Values, build: StatementBuilder<Values>): Promise<number> {
-  const { insertId } = await preparedRaw(db, statement, values, build);
+/**
+ * An INSERT's new id. `answeredWithNext`: in a pipelined transaction's try (`keepsForNextPacket`),
+ * the INSERT is kept and sent in one packet with the next statement the transaction sends, and its
+ * id answered from that packet's answer; the caller must send that next statement without waiting
+ * for this id. Elsewhere it is sent at once, as without it.
+ */
+export async function preparedInsert<Values extends StatementValues>(
+  db: Knex,
+  statement: string,
+  values: Values,
+  build: StatementBuilder<Values>,
+  options: { readonly answeredWithNext?: boolean } = {},
+): Promise<number> {
+  const { insertId } = await preparedRaw(db, statement, values, build, undefined, options.answeredWithNext === true);
   if (insertId === undefined || insertId === 0) throw new Error(`prepared statement ${statement}: the database did not report the inserted id`);
   return insertId;
 }

@@ -4,7 +4,7 @@ import type { MinorUnits } from '../domain/money';
 import { Repository, int, money, oneOf, optInt, optMoney, type DbInt, type EpochMs } from './rows';
 import { columnsOf, preparedInsert, preparedRows, preparedUpdate } from './prepared-statement';
 import { isMysql } from './schema';
-import { asLastStatement } from './driver-transaction';
+import { asLastStatement, keepsForNextPacket } from './driver-transaction';
 import { isUniqueViolation } from './sql-errors';
 import { guidField, idField, nonNegativeMinorField, parseInput, positiveMinorField, StoreConflict } from './validation';
 
@@ -219,25 +219,34 @@ export class ReservationsRepository extends Repository {
         1,
       );
       if (held === 0) return null;
-      const written: Reservation[] = [];
-      for (const [index, { amount, refs }] of holds.entries()) {
-        const row: Omit<ReservationRow, 'id'> = {
-          ...funds.ownerColumns,
-          request_id: refs.requestId,
-          leg_uuid: refs.legUuid,
-          hold_key: refs.holdKey,
-          amount_minor: amount,
-          settled_minor: null,
-          state: 'held',
-          created_at: now,
-          updated_at: now,
-        };
-        // Every column is what was just written: no read back (one statement less per hold).
-        const insert = (): Promise<number> => preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row));
-        const id = await (endsTransaction && index === holds.length - 1 ? asLastStatement(trx, insert) : insert());
-        written.push(toReservation({ ...row, id }));
+      // Pipelined (MariaDB), every INSERT but the last is kept and sent in one packet with the last
+      // (with the COMMIT when it carries it), its id read from that packet's answer: a round trip
+      // less per write of several holds. Elsewhere each INSERT is answered before the next is sent,
+      // so that a failed one (a hold key's race) stops the write before its COMMIT.
+      const together = keepsForNextPacket(trx);
+      const rows = holds.map(({ amount, refs }): Omit<ReservationRow, 'id'> => ({
+        ...funds.ownerColumns,
+        request_id: refs.requestId,
+        leg_uuid: refs.legUuid,
+        hold_key: refs.holdKey,
+        amount_minor: amount,
+        settled_minor: null,
+        state: 'held',
+        created_at: now,
+        updated_at: now,
+      }));
+      const ids: Array<Promise<number>> = [];
+      for (const [index, row] of rows.entries()) {
+        const last = index === rows.length - 1;
+        const insert = (): Promise<number> =>
+          preparedInsert(trx, 'reservations.insert', { row: columnsOf(row) }, (db, values) => db('reservations').insert(values.row), { answeredWithNext: together && !last });
+        const id = endsTransaction && last ? asLastStatement(trx, insert) : insert();
+        // Answered before the next is sent, unless kept for the last one's packet.
+        if (!together) await id;
+        ids.push(id);
       }
-      return written;
+      // Every column is what was just written: no read back (one statement less per hold).
+      return Promise.all(ids.map(async (id, index) => toReservation({ ...rows[index]!, id: await id })));
     });
   }
 

@@ -35,7 +35,7 @@ function cdrOf(legUuid: string): Parameters<Store['cdrs']['insert']>[0] {
 }
 
 /** What a unit may do (issue #20: the common case and each case that differs from it). */
-const OPERATIONS = ['hold', 'hold_refused', 'hold_key_again', 'hold_retried', 'settle_held', 'settle_closed', 'cdr_new', 'cdr_again', 'bump', 'bump_missing', 'read', 'fail'] as const;
+const OPERATIONS = ['hold', 'hold_two', 'hold_two_second_taken', 'hold_refused', 'hold_key_again', 'hold_retried', 'settle_held', 'settle_closed', 'cdr_new', 'cdr_again', 'bump', 'bump_missing', 'read', 'fail'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 /** The rows one run of a script works on; two alike, one for each way of running it. */
@@ -46,6 +46,8 @@ interface World {
   readonly cdrLeg: string;
   /** A fresh key and leg for each step of the script, the same on every run of the work. */
   readonly fresh: readonly string[];
+  /** A second fresh key for each step, for a write of two holds. */
+  readonly freshSecond: readonly string[];
 }
 
 describeEachDatabase('a pipelined store transaction', (getDb, engine) => {
@@ -62,7 +64,8 @@ describeEachDatabase('a pipelined store transaction', (getDb, engine) => {
     await store.reservations.settle(settled.id, minorUnits(10), { amountMinor: settled.amountMinor, owner });
     const cdrLeg = randomUUID();
     await store.cdrs.insert(cdrOf(cdrLeg));
-    return { account, held, settled, cdrLeg, fresh: Array.from({ length: steps }, () => randomUUID()) };
+    const fresh = (): string[] => Array.from({ length: steps }, () => randomUUID());
+    return { account, held, settled, cdrLeg, fresh: fresh(), freshSecond: fresh() };
   }
 
   /** One step: what it answered, as alike in two worlds (no ids). */
@@ -70,9 +73,21 @@ describeEachDatabase('a pipelined store transaction', (getDb, engine) => {
     const owner = { accountId: w.account.id };
     const hold = (amount: number, holdKey: string, firstTry: boolean): Promise<unknown> =>
       tx.reservations.reserveEachFor(owner, [{ amount: minorUnits(amount), holdKey, firstTry }]).then((holds) => holds?.map(({ amountMinor, state }) => ({ amountMinor, state })) ?? null);
+    // Two holds in one write (simultaneous mode's A and B): on MariaDB the first INSERT goes in the second's packet.
+    const holdTwo = (secondKey: string): Promise<unknown> =>
+      tx.reservations
+        .reserveEachFor(owner, [
+          { amount: minorUnits(20), holdKey: w.fresh[index]!, firstTry: true },
+          { amount: minorUnits(30), holdKey: secondKey, firstTry: true },
+        ])
+        .then((holds) => holds?.map(({ amountMinor, state }) => ({ amountMinor, state })) ?? null);
     switch (operation) {
       case 'hold':
         return hold(50, w.fresh[index]!, true);
+      case 'hold_two':
+        return holdTwo(w.freshSecond[index]!);
+      case 'hold_two_second_taken':
+        return holdTwo(w.held.holdKey!);
       case 'hold_refused':
         return hold(1_000_000, w.fresh[index]!, true);
       case 'hold_key_again':
@@ -158,6 +173,31 @@ describeEachDatabase('a pipelined store transaction', (getDb, engine) => {
     expect(verbs(recorded.sent)).toEqual(['begin;', 'update', 'select', 'update', 'commit;']);
     // The first UPDATE and the read in one packet; the second UPDATE with the COMMIT.
     expect(recorded.sent.filter(({ shared }) => !shared)).toHaveLength(engine === 'mariadb' ? 2 : 5);
+  });
+
+  it('sends a write of two holds in one packet on MariaDB, each hold answered with the id its row got', async () => {
+    const db = getDb();
+    const w = await world(1);
+    const recorded = recordSent(db);
+    let holds: Reservation[] | null;
+    try {
+      holds = await inTransaction(
+        db,
+        (tx) =>
+          tx.reservations.reserveEachFor({ accountId: w.account.id }, [
+            { amount: minorUnits(20), holdKey: w.fresh[0]!, firstTry: true },
+            { amount: minorUnits(30), holdKey: w.freshSecond[0]!, firstTry: true },
+          ], { endsTransaction: true }),
+        () => T0,
+        { pipelined: true },
+      );
+    } finally {
+      recorded.stop();
+    }
+    expect(verbs(recorded.sent)).toEqual(['begin;', 'update', 'insert', 'insert', 'commit;']);
+    expect(recorded.sent.filter(({ shared }) => !shared)).toHaveLength(engine === 'mariadb' ? 1 : 5);
+    for (const hold of holds!) expect(await store.reservations.findByHoldKey(hold.holdKey!)).toEqual(hold);
+    expect(holds!.map(({ amountMinor }) => amountMinor)).toEqual([20, 30]);
   });
 
   it('runs a work that failed once more unpipelined on MariaDB, and throws its error as it came, nothing written', async () => {
