@@ -138,13 +138,21 @@ function plainLegPatch(input: unknown): z.output<typeof legPatchSchema> | undefi
   return fields.every(isPlain) ? (input as z.output<typeof legPatchSchema>) : undefined;
 }
 
+const legAnswerSchema = z.object({ uuid: z.string().min(1), answeredAt: epochMsField });
+const LEG_ANSWER_KEYS = new Set(['uuid', 'answeredAt']);
+
+/** legAnswerSchema's answer for the bridged legs' mark (once per callback), without zod (plain-input.ts). */
+function plainLegAnswer(input: unknown): z.output<typeof legAnswerSchema> | undefined {
+  if (!isPlainRecord(input, LEG_ANSWER_KEYS) || !isText(input.uuid, 1, Number.MAX_SAFE_INTEGER) || !isWhole(input.answeredAt)) return undefined;
+  return { uuid: input.uuid, answeredAt: input.answeredAt };
+}
+
 /** Each hot write's schema with its plain check, for the test that compares them (spec/store/plain-input.test.ts). */
 export const LEG_INPUT_CHECKS = [
   { what: 'leg', schema: newLegSchema, plain: plainNewLeg },
   { what: 'leg change', schema: legPatchSchema, plain: plainLegPatch },
+  { what: 'leg answer', schema: legAnswerSchema, plain: plainLegAnswer },
 ] as const;
-
-const legAnswerSchema = z.object({ uuid: z.string().min(1), answeredAt: epochMsField });
 
 function toLeg(row: LegRow): Leg {
   return {
@@ -227,7 +235,7 @@ export class LegsRepository extends Repository {
   async markBridged(uuids: readonly string[], answered: { readonly uuid: string; readonly answeredAt: EpochMs } | undefined): Promise<number> {
     if (!answered) return this.updateEach(uuids, { state: 'bridged' });
     if (uuids.length === 0) return 0;
-    const answer = parseInput(legAnswerSchema, answered, 'leg answer');
+    const answer = parseInput(legAnswerSchema, answered, 'leg answer', plainLegAnswer);
     return this.writing('leg change', () =>
       preparedUpdate(this.db, 'legs.markBridged', { set: { state: 'bridged', updated_at: this.clock() }, answer: { uuid: answer.uuid, at: answer.answeredAt }, where: { uuid: [...uuids] } }, (db, values) =>
         db('legs')

@@ -106,6 +106,7 @@ const VALID: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     },
     { requiredKeys: [], noNullPrototype: true },
   ),
+  'leg answer': fc.record({ uuid: fc.uuid(), answeredAt: epochMs }, { requiredKeys: ['uuid', 'answeredAt'], noNullPrototype: true }),
   'request change': fc.record(
     {
       dueAt: epochMs,

@@ -10,6 +10,17 @@ describe('requestData', () => {
     expect(requestData({ talked: 'yes', accessNumber: '12345' })).toEqual({ talked: false, unidentified: false });
   });
 
+  it('reads the common data (talked, unidentified) as the schema does, and leaves any other to it', () => {
+    expect(requestData({ unidentified: false })).toEqual({ talked: false, unidentified: false });
+    expect(requestData({ unidentified: true, talked: true })).toEqual({ talked: true, unidentified: true });
+    expect(requestData({ talked: true })).toEqual({ talked: true, unidentified: false });
+    expect(requestData({ talked: 1, unidentified: false })).toEqual({ talked: false, unidentified: false });
+    expect(requestData({ talked: null })).toEqual({ talked: false, unidentified: false });
+    expect(requestData({ unidentified: true, retryIntervalSeconds: 30 })).toEqual({ talked: false, unidentified: true, retryIntervalSeconds: 30 });
+    expect(requestData({ unidentified: true, other: 'module' })).toEqual({ talked: false, unidentified: true });
+    expect(requestData(JSON.parse('{"__proto__": {"x": 1}, "talked": true}') as Record<string, unknown>)).toEqual({ talked: true, unidentified: false });
+  });
+
   it('reads one data object once, and the object that replaces it afresh', () => {
     const data = { talked: false };
     const read = requestData(data);
