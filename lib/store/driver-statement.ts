@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isMysql } from './schema';
+import { SqliteGroupCommit, type GroupPool } from './sqlite-group-commit';
 
 export type Binding = string | number | null;
 
@@ -49,6 +50,7 @@ interface SqliteStatement {
 }
 
 interface SqliteConnection extends KnexConnection {
+  readonly inTransaction: boolean;
   prepare(sql: string): SqliteStatement;
 }
 
@@ -105,6 +107,9 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
     const own = client[TRANSACTION_CHANNEL];
     if (own !== undefined) return own.run(sql, bindings, expectedChanges);
   } else if (!mysql) {
+    const group = sqliteGroupOf(client);
+    // A read runs at once unless it comes after a write of this turn's group, which it must see.
+    if (group !== undefined && (group.open || !READ.test(sql))) return group.send(sql, bindings);
     const idle = idleSqliteConnection(client);
     if (idle !== undefined) return runOnConnection(client, idle, sql, bindings, false);
   }
@@ -114,6 +119,23 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** A statement that only reads (the rest, a write, joins a group commit on SQLite). */
+const READ = /^\s*select\b/i;
+
+/** Each SQLite pool's group commit (`sqlite-group-commit.ts`), made at its first write. */
+const groups = new WeakMap<object, SqliteGroupCommit>();
+
+function sqliteGroupOf(client: DriverClient): SqliteGroupCommit | undefined {
+  const pool = client.pool;
+  if (!pool) return undefined;
+  let group = groups.get(pool);
+  if (group === undefined) {
+    group = new SqliteGroupCommit(pool as unknown as GroupPool, (connection, sql, bindings) => runOnSqliteConnection(client, connection as SqliteConnection, sql, bindings));
+    groups.set(pool, group);
+  }
+  return group;
 }
 
 /**
@@ -136,10 +158,15 @@ function idleSqliteConnection(client: DriverClient): SqliteConnection | undefine
  */
 export async function runOnConnection(client: DriverClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean, companions: Companions = ALONE): Promise<DriverAnswer> {
   if (mysql) return (await runPacket(client, connection, { begin: companions.begin, statements: [{ sql, bindings }], commit: companions.commit }))[0]!;
+  return runOnSqliteConnection(client, connection as SqliteConnection, sql, bindings);
+}
+
+/** One statement on SQLite's connection, synchronously, with knex's events (see runOnConnection). */
+function runOnSqliteConnection(client: DriverClient, connection: SqliteConnection, sql: string, bindings: readonly Binding[]): DriverAnswer {
   const event = queryEvent(connection, sql, bindings, false);
   client.emit('query', event);
   try {
-    const answer = runOnSqlite(connection as SqliteConnection, sql, bindings);
+    const answer = runOnSqlite(connection, sql, bindings);
     client.emit('query-response', answer, event);
     return answer;
   } catch (error) {

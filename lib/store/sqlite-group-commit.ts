@@ -1,0 +1,169 @@
+import type { Binding, DriverAnswer } from './driver-statement';
+
+/** One statement on SQLite's connection, answered synchronously (better-sqlite3), with knex's events; throws the driver's error. */
+export type SqliteRun = (connection: GroupConnection, sql: string, bindings: readonly Binding[]) => DriverAnswer;
+
+/** The part of better-sqlite3's connection the group reads: whether SQLite still holds the group's transaction open. */
+export interface GroupConnection {
+  readonly inTransaction: boolean;
+  __knexTxId?: unknown;
+}
+
+/** tarn's wait for a connection, as its pool lists it. */
+interface PendingAcquire {
+  readonly promise: Promise<unknown>;
+}
+
+/** The part of tarn's pool (knex's) the group takes SQLite's one connection from. */
+export interface GroupPool {
+  acquire(): PendingAcquire;
+  release(connection: unknown): boolean;
+  numPendingAcquires(): number;
+  readonly pendingAcquires: readonly PendingAcquire[];
+}
+
+/** A statement waiting in a group, and how its caller is told. */
+interface Member {
+  readonly sql: string;
+  readonly bindings: readonly Binding[];
+  resolve(answer: DriverAnswer): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { readonly answer: DriverAnswer } | { readonly error: unknown };
+
+interface Group {
+  readonly members: Member[];
+  readonly acquire: PendingAcquire;
+}
+
+let groupCount = 0;
+const NO_BINDINGS: readonly Binding[] = [];
+
+/**
+ * Group commit on SQLite (issue #20, lib/store/README.md "Group commit"): the statements sent
+ * outside a transaction in one turn of the event loop, from any callers, run together in one
+ * BEGIN IMMEDIATE … COMMIT at the end of the turn, and each caller's promise settles after that
+ * COMMIT. A commit costs more than the statements it commits (~20 µs and a WAL frame per page),
+ * so a turn's writes share one.
+ *
+ * A group takes the connection from knex's pool as soon as it starts (tarn hands it out in the
+ * order asked), so it runs exactly where its first statement would have run alone: a transaction
+ * or a knex builder's statement asked for after it waits for it. It takes more statements only
+ * while nothing else waits behind it for the connection; once something does, the next statement
+ * starts a group of its own behind that, so no caller's statements run in another order than it
+ * sent them. It runs at `setImmediate`, not in a microtask: a microtask would close the group
+ * within the promise chain of its first caller, before the other callers' I/O of the same turn
+ * (events from the switch, HTTP requests) has sent anything.
+ *
+ * A statement that fails fails only its caller: SQLite backs out the failed statement alone and
+ * keeps the transaction (a unique key's violation reaches its caller as it would alone). An error
+ * after which SQLite has rolled the transaction back (a full disk, an I/O error), or a failed
+ * BEGIN or COMMIT, fails every member: none of their writes landed. A group of one statement
+ * runs alone, as it would without groups.
+ */
+export class SqliteGroupCommit {
+  private collecting: Group | undefined;
+
+  constructor(
+    private readonly pool: GroupPool,
+    private readonly run: SqliteRun,
+  ) {}
+
+  /** Whether a statement sent now would join a group (then a read joins it too, to run after the writes sent before it). */
+  get open(): boolean {
+    return this.collecting !== undefined && this.joinable(this.collecting);
+  }
+
+  /** Runs the statement in this turn's group; answers what it answered, once the group has committed. */
+  send(sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
+    return new Promise((resolve, reject) => {
+      const member: Member = { sql, bindings, resolve, reject };
+      const current = this.collecting;
+      if (current !== undefined && this.joinable(current)) {
+        current.members.push(member);
+        return;
+      }
+      const group: Group = { members: [member], acquire: this.pool.acquire() };
+      this.collecting = group;
+      void this.commitAtEndOfTurn(group);
+    });
+  }
+
+  /** Nobody asked for the connection after the group did: still waiting for it and last in line, or holding it with nobody waiting. */
+  private joinable(group: Group): boolean {
+    const waiting = this.pool.pendingAcquires;
+    return waiting.length === 0 || waiting[waiting.length - 1] === group.acquire;
+  }
+
+  private async commitAtEndOfTurn(group: Group): Promise<void> {
+    let connection: GroupConnection;
+    try {
+      [connection] = (await Promise.all([group.acquire.promise, endOfTurn()])) as [GroupConnection, void];
+    } catch (error) {
+      this.close(group);
+      for (const member of group.members) member.reject(error);
+      return;
+    }
+    this.close(group);
+    let outcomes: readonly Outcome[];
+    try {
+      outcomes = this.runGroup(connection, group.members);
+    } finally {
+      this.pool.release(connection);
+    }
+    group.members.forEach((member, index) => {
+      const outcome = outcomes[index]!;
+      if ('answer' in outcome) member.resolve(outcome.answer);
+      else member.reject(outcome.error);
+    });
+  }
+
+  private close(group: Group): void {
+    if (this.collecting === group) this.collecting = undefined;
+  }
+
+  /** The members in one transaction (one alone runs alone); each one's outcome, all failed when the transaction did. */
+  private runGroup(connection: GroupConnection, members: readonly Member[]): Outcome[] {
+    if (members.length === 1) return [this.attempt(connection, members[0]!)];
+    groupCount += 1;
+    // knex's transaction id on the events: counters and rigs see one commit of these statements.
+    connection.__knexTxId = `store-group${groupCount}`;
+    try {
+      // IMMEDIATE takes the write lock now: a busy database fails the group here, not each write after a wait.
+      const begun = this.attemptSql(connection, 'BEGIN IMMEDIATE;');
+      if ('error' in begun) return members.map(() => begun);
+      const outcomes: Outcome[] = [];
+      for (const member of members) {
+        const outcome = this.attempt(connection, member);
+        if ('error' in outcome && !connection.inTransaction) return members.map(() => outcome);
+        outcomes.push(outcome);
+      }
+      const committed = this.attemptSql(connection, 'COMMIT;');
+      if ('error' in committed) {
+        // A COMMIT refused (a deferred constraint, a busy reader) leaves the transaction open.
+        if (connection.inTransaction) this.attemptSql(connection, 'ROLLBACK;');
+        return members.map(() => committed);
+      }
+      return outcomes;
+    } finally {
+      delete connection.__knexTxId;
+    }
+  }
+
+  private attempt(connection: GroupConnection, { sql, bindings }: Pick<Member, 'sql' | 'bindings'>): Outcome {
+    try {
+      return { answer: this.run(connection, sql, bindings) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private attemptSql(connection: GroupConnection, sql: string): Outcome {
+    return this.attempt(connection, { sql, bindings: NO_BINDINGS });
+  }
+}
+
+function endOfTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
