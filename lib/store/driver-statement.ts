@@ -124,10 +124,10 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
 /** A statement that only reads (the rest, a write, joins a group commit on SQLite). */
 const READ = /^\s*select\b/i;
 
-/** Each SQLite pool's group commit (`sqlite-group-commit.ts`), made at its first write. */
+/** Each SQLite pool's group commit (`sqlite-group-commit.ts`), made at its first write or transaction. */
 const groups = new WeakMap<object, SqliteGroupCommit>();
 
-function sqliteGroupOf(client: DriverClient): SqliteGroupCommit | undefined {
+export function sqliteGroupOf(client: DriverClient): SqliteGroupCommit | undefined {
   const pool = client.pool;
   if (!pool) return undefined;
   let group = groups.get(pool);

@@ -22,15 +22,26 @@ export interface GroupPool {
   readonly pendingAcquires: readonly PendingAcquire[];
 }
 
-/** A statement waiting in a group, and how its caller is told. */
-interface Member {
+/**
+ * A store transaction run in a group: `alone`, it is the group's only member and runs as it would
+ * without groups (BEGIN … COMMIT); else inside the group's transaction, as a savepoint.
+ */
+export type GroupWork = (connection: GroupConnection, alone: boolean) => Promise<unknown>;
+
+interface Statement {
   readonly sql: string;
   readonly bindings: readonly Binding[];
-  resolve(answer: DriverAnswer): void;
+}
+
+/** A statement or a transaction waiting in a group, and how its caller is told. */
+interface Member {
+  readonly statement: Statement | undefined;
+  readonly work: GroupWork | undefined;
+  resolve(answer: unknown): void;
   reject(error: unknown): void;
 }
 
-type Outcome = { readonly answer: DriverAnswer } | { readonly error: unknown };
+type Outcome = { readonly answer: unknown } | { readonly error: unknown };
 
 interface Group {
   readonly members: Member[];
@@ -77,8 +88,17 @@ export class SqliteGroupCommit {
 
   /** Runs the statement in this turn's group; answers what it answered, once the group has committed. */
   send(sql: string, bindings: readonly Binding[]): Promise<DriverAnswer> {
+    return this.join({ sql, bindings }, undefined) as Promise<DriverAnswer>;
+  }
+
+  /** Runs a store transaction in this turn's group (see GroupWork); answers what it answered, once the group has committed. */
+  transact(work: GroupWork): Promise<unknown> {
+    return this.join(undefined, work);
+  }
+
+  private join(statement: Statement | undefined, work: GroupWork | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const member: Member = { sql, bindings, resolve, reject };
+      const member: Member = { statement, work, resolve, reject };
       const current = this.collecting;
       if (current !== undefined && this.joinable(current)) {
         current.members.push(member);
@@ -108,7 +128,7 @@ export class SqliteGroupCommit {
     this.close(group);
     let outcomes: readonly Outcome[];
     try {
-      outcomes = this.runGroup(connection, group.members);
+      outcomes = await this.runGroup(connection, group.members);
     } finally {
       this.pool.release(connection);
     }
@@ -124,8 +144,8 @@ export class SqliteGroupCommit {
   }
 
   /** The members in one transaction (one alone runs alone); each one's outcome, all failed when the transaction did. */
-  private runGroup(connection: GroupConnection, members: readonly Member[]): Outcome[] {
-    if (members.length === 1) return [this.attempt(connection, members[0]!)];
+  private async runGroup(connection: GroupConnection, members: readonly Member[]): Promise<Outcome[]> {
+    if (members.length === 1) return [await this.attemptMember(connection, members[0]!, true)];
     groupCount += 1;
     // knex's transaction id on the events: counters and rigs see one commit of these statements.
     connection.__knexTxId = `store-group${groupCount}`;
@@ -135,7 +155,7 @@ export class SqliteGroupCommit {
       if ('error' in begun) return members.map(() => begun);
       const outcomes: Outcome[] = [];
       for (const member of members) {
-        const outcome = this.attempt(connection, member);
+        const outcome = member.work === undefined ? this.attempt(connection, member.statement!) : await this.attemptMember(connection, member, false);
         if ('error' in outcome && !connection.inTransaction) return members.map(() => outcome);
         outcomes.push(outcome);
       }
@@ -151,7 +171,16 @@ export class SqliteGroupCommit {
     }
   }
 
-  private attempt(connection: GroupConnection, { sql, bindings }: Pick<Member, 'sql' | 'bindings'>): Outcome {
+  private async attemptMember(connection: GroupConnection, member: Member, alone: boolean): Promise<Outcome> {
+    if (member.work === undefined) return this.attempt(connection, member.statement!);
+    try {
+      return { answer: await member.work(connection, alone) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private attempt(connection: GroupConnection, { sql, bindings }: Statement): Outcome {
     try {
       return { answer: this.run(connection, sql, bindings) };
     } catch (error) {
