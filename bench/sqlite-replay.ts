@@ -50,8 +50,10 @@ interface Sent {
 type Mode = 'as sent' | 'autocommits grouped' | 'one commit per G';
 
 const BEGIN = /^\s*begin\b/i;
-const END = /^\s*(?:commit|rollback)\b/i;
+const END = /^\s*(?:commit|rollback(?!\s+to\b))\b/i;
 const COMMIT = /^\s*commit\b/i;
+/** A store transaction inside a group commit (lib/store/sqlite-group-commit.ts): a savepoint, run as it came unless every statement is regrouped. */
+const SAVEPOINT = /^\s*(?:savepoint|release|rollback\s+to)\b/i;
 
 async function capture(calls: number, concurrency: number, snapshot: string): Promise<Sent[]> {
   const sim = await startSimChild();
@@ -104,7 +106,7 @@ async function replay(sent: readonly Sent[], snapshot: string, directory: string
     const before = process.cpuUsage();
     for (const { sql, bindings } of sent) {
       const boundary = BEGIN.test(sql) || END.test(sql);
-      if (boundary && mode === 'one commit per G') continue;
+      if ((boundary || SAVEPOINT.test(sql)) && mode === 'one commit per G') continue;
       if (boundary) {
         commitGroup();
         connection.exec(sql);
