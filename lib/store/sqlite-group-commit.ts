@@ -53,7 +53,8 @@ const NO_BINDINGS: readonly Binding[] = [];
 
 /**
  * Group commit on SQLite (issue #20, lib/store/README.md "Group commit"): the statements sent
- * outside a transaction in one turn of the event loop, from any callers, run together in one
+ * outside a transaction in one turn of the event loop, and the store transactions asked for in
+ * it (each a savepoint, `driver-transaction.ts`), from any callers, run together in one
  * BEGIN IMMEDIATE … COMMIT at the end of the turn, and each caller's promise settles after that
  * COMMIT. A commit costs more than the statements it commits (~20 µs and a WAL frame per page),
  * so a turn's writes share one.
