@@ -109,6 +109,57 @@ describeEachDatabase('group commit of one turn\'s statements', (getDb, engine) =
     expect(await valueOf(db, 'r0')).toBe(0);
   });
 
+  it('lands a transaction of the turn with the others, or, when its work fails, none of its writes while the others land', async () => {
+    const db = getDb();
+    const failure = new Error('the work failed');
+    const statements = recordStatements(db);
+    let outcomes: PromiseSettledResult<unknown>[];
+    try {
+      outcomes = await Promise.allSettled([
+        insert(db, 's1', 1),
+        inDriverTransaction(db, async (trx) => {
+          await insert(trx, 's2', 2);
+          throw failure;
+        }),
+        inDriverTransaction(db, async (trx) => {
+          await insert(trx, 's3', 3);
+          await runOnDriver(trx, 'update gc_items set v = v * 10 where k = ?', ['s3']);
+          return 'done';
+        }),
+        insert(db, 's4', 4),
+      ]);
+    } finally {
+      statements.stop();
+    }
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: expect.anything() },
+      { status: 'rejected', reason: failure },
+      { status: 'fulfilled', value: 'done' },
+      { status: 'fulfilled', value: expect.anything() },
+    ]);
+    expect([await valueOf(db, 's1'), await valueOf(db, 's2'), await valueOf(db, 's3'), await valueOf(db, 's4')]).toEqual([1, undefined, 30, 4]);
+    // On SQLite one commit for all four, each transaction a savepoint of it.
+    if (engine === 'sqlite') expect(statements.sent.filter(({ sql }) => /^(?:begin|commit|savepoint|release|rollback)/i.test(sql)).map(({ sql }) => sql)).toEqual(['BEGIN IMMEDIATE;', 'SAVEPOINT store_trx;', 'ROLLBACK TO store_trx;', 'RELEASE store_trx;', 'SAVEPOINT store_trx;', 'RELEASE store_trx;', 'COMMIT;']);
+  });
+
+  sqliteOnly('fails a transaction whose work succeeded when its group fails to commit, and its executionPromise with it', async () => {
+    const db = getDb();
+    let execution: Promise<unknown> | undefined;
+    const outcomes = await Promise.allSettled([
+      runOnDriver(db, 'PRAGMA defer_foreign_keys = ON', []),
+      runOnDriver(db, 'insert into gc_children (k, parent) values (?, ?)', ['orphan', 'nobody']),
+      inDriverTransaction(db, async (trx) => {
+        execution = trx.executionPromise;
+        await insert(trx, 'x1', 1);
+        return 'done';
+      }),
+    ]);
+    expect(outcomes.map(({ status }) => status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(isForeignKeyViolation((outcomes[2] as PromiseRejectedResult).reason)).toBe(true);
+    await expect(execution).rejects.toBe((outcomes[2] as PromiseRejectedResult).reason);
+    expect(await valueOf(db, 'x1')).toBeUndefined();
+  });
+
   sqliteOnly('keeps the order of a write, a transaction asked for after it, and a write sent after that transaction', async () => {
     const db = getDb();
     const first = insert(db, 't', 1);
