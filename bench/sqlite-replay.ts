@@ -7,7 +7,9 @@
  * replays that stream on fresh copies on the driver connection alone (no engine, no knex's
  * machinery: the connection `lib/store/database.ts` opens, its pragmas and statement cache), in
  * three ways:
- * - `as sent`: each statement outside a transaction its own commit, as the service runs them;
+ * - `as sent`: as the service ran them (its group commits, `lib/store/sqlite-group-commit.ts`,
+ *   included: a group's BEGIN and COMMIT are in the stream), each statement outside a transaction
+ *   its own commit;
  * - `autocommits grouped`: each run of up to `--group=G` (default 40) consecutive statements
  *   outside a transaction in one transaction (what committing the writes of one loop turn
  *   together would do; the service's transactions as they were);

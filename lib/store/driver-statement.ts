@@ -92,7 +92,9 @@ let queryCount = 0;
  * machinery (runner, builder, `toSQL`, binding scan: about a tenth of a callback's CPU, issue #20).
  * What knex guarantees is kept: inside a transaction `db` is the transaction, whose client answers
  * its own connection; otherwise the connection is acquired from the pool and released, so SQLite's
- * single connection never runs this in the middle of another caller's open transaction. knex's
+ * single connection never runs this in the middle of another caller's open transaction. On SQLite
+ * a write outside a transaction, and a read sent while the turn's group is open, go to the group
+ * commit instead (`sqlite-group-commit.ts`), which takes the connection the same way. knex's
  * `query`, `query-response` and `query-error` events fire as for its own statements (the SQL
  * counter and the test rigs listen to them), and the driver's error is thrown as it came, its
  * code intact for `sql-errors.ts`, with the SQL (not the values: numbers are personal data) in
