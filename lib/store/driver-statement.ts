@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isMysql } from './schema';
-import { SqliteGroupCommit, type GroupPool } from './sqlite-group-commit';
+import { SqliteGroupCommit } from './sqlite-group-commit';
 
 export type Binding = string | number | null;
 
@@ -36,6 +36,8 @@ export interface DriverClient {
 interface ConnectionPool {
   numPendingAcquires(): number;
   readonly free?: ReadonlyArray<{ readonly resource: unknown }>;
+  /** Who waits for a connection, in the order asked (`sqlite-group-commit.ts`). */
+  readonly pendingAcquires: readonly unknown[];
 }
 
 interface KnexConnection {
@@ -134,7 +136,7 @@ export function sqliteGroupOf(client: DriverClient): SqliteGroupCommit | undefin
   if (!pool) return undefined;
   let group = groups.get(pool);
   if (group === undefined) {
-    group = new SqliteGroupCommit(pool as unknown as GroupPool, (connection, sql, bindings) => runOnSqliteConnection(client, connection as SqliteConnection, sql, bindings));
+    group = new SqliteGroupCommit(client, pool, (connection, sql, bindings) => runOnSqliteConnection(client, connection as SqliteConnection, sql, bindings));
     groups.set(pool, group);
   }
   return group;

@@ -9,17 +9,15 @@ export interface GroupConnection {
   __knexTxId?: unknown;
 }
 
-/** tarn's wait for a connection, as its pool lists it. */
-interface PendingAcquire {
-  readonly promise: Promise<unknown>;
+/** knex's client, through which a group takes SQLite's one connection and gives it back (as `runOnDriver` does). */
+export interface GroupClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void>;
 }
 
-/** The part of tarn's pool (knex's) the group takes SQLite's one connection from. */
+/** The part of knex's pool (tarn) that lists who waits for the connection, in the order they asked. */
 export interface GroupPool {
-  acquire(): PendingAcquire;
-  release(connection: unknown): boolean;
-  numPendingAcquires(): number;
-  readonly pendingAcquires: readonly PendingAcquire[];
+  readonly pendingAcquires: readonly unknown[];
 }
 
 /**
@@ -45,7 +43,9 @@ type Outcome = { readonly answer: unknown } | { readonly error: unknown };
 
 interface Group {
   readonly members: Member[];
-  readonly acquire: PendingAcquire;
+  readonly connection: Promise<unknown>;
+  /** Its wait in the pool's list; undefined when the connection was free and it got it at once. */
+  readonly wait: unknown;
 }
 
 let groupCount = 0;
@@ -59,9 +59,9 @@ const NO_BINDINGS: readonly Binding[] = [];
  * COMMIT. A commit costs more than the statements it commits (~20 µs and a WAL frame per page),
  * so a turn's writes share one.
  *
- * A group takes the connection from knex's pool as soon as it starts (tarn hands it out in the
- * order asked), so it runs exactly where its first statement would have run alone: a transaction
- * or a knex builder's statement asked for after it waits for it. It takes more statements only
+ * A group asks knex for the connection as soon as it starts (its pool hands it out in the order
+ * asked), so it runs exactly where its first statement would have run alone: a knex builder's
+ * statement or a knex transaction asked for after it waits for it. It takes more statements only
  * while nothing else waits behind it for the connection; once something does, the next statement
  * starts a group of its own behind that, so no caller's statements run in another order than it
  * sent them. It runs at `setImmediate`, not in a microtask: a microtask would close the group
@@ -78,6 +78,7 @@ export class SqliteGroupCommit {
   private collecting: Group | undefined;
 
   constructor(
+    private readonly client: GroupClient,
     private readonly pool: GroupPool,
     private readonly run: SqliteRun,
   ) {}
@@ -105,7 +106,9 @@ export class SqliteGroupCommit {
         current.members.push(member);
         return;
       }
-      const group: Group = { members: [member], acquire: this.pool.acquire() };
+      // knex asks tarn synchronously: a wait of ours, if the connection is not free, is now last in the list.
+      const connection = this.client.acquireConnection();
+      const group: Group = { members: [member], connection, wait: this.pool.pendingAcquires.at(-1) };
       this.collecting = group;
       void this.commitAtEndOfTurn(group);
     });
@@ -114,13 +117,13 @@ export class SqliteGroupCommit {
   /** Nobody asked for the connection after the group did: still waiting for it and last in line, or holding it with nobody waiting. */
   private joinable(group: Group): boolean {
     const waiting = this.pool.pendingAcquires;
-    return waiting.length === 0 || waiting[waiting.length - 1] === group.acquire;
+    return waiting.length === 0 || waiting.at(-1) === group.wait;
   }
 
   private async commitAtEndOfTurn(group: Group): Promise<void> {
     let connection: GroupConnection;
     try {
-      [connection] = (await Promise.all([group.acquire.promise, endOfTurn()])) as [GroupConnection, void];
+      [connection] = (await Promise.all([group.connection, endOfTurn()])) as [GroupConnection, void];
     } catch (error) {
       this.close(group);
       for (const member of group.members) member.reject(error);
@@ -131,7 +134,7 @@ export class SqliteGroupCommit {
     try {
       outcomes = await this.runGroup(connection, group.members);
     } finally {
-      this.pool.release(connection);
+      await this.client.releaseConnection(connection);
     }
     group.members.forEach((member, index) => {
       const outcome = outcomes[index]!;
