@@ -32,7 +32,8 @@ export interface TransactionOptions {
  * the repositories, which then join it instead of opening one of their own; `executionPromise`
  * settles once it has committed or rolled back. A transaction inside it is refused: no caller
  * nests one (a repository joins the caller's). The connection is taken from knex's pool and given
- * back, so on SQLite, whose one connection it is, every other statement waits for the COMMIT.
+ * back, so on SQLite, whose one connection it is, every other statement waits for the COMMIT
+ * (there it joins the loop turn's group commit: `inSqliteGroup`).
  * BEGIN, COMMIT and ROLLBACK fire knex's `query` events as knex sends them.
  *
  * On MariaDB a round trip is saved at each end (issue #20): BEGIN goes in one packet with the
@@ -51,6 +52,7 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
   if (db.isTransaction) throw new Error(NESTED);
   const root = db.client as DriverClient;
   const mysql = isMysql(db);
+  // On SQLite, the loop turn's group commit; a closed pool has none, and the acquire below says so as knex does.
   const group = mysql ? undefined : sqliteGroupOf(root);
   if (group !== undefined) return inSqliteGroup(db, root, group, work);
   const connection = (await root.acquireConnection()) as { __knexTxId?: unknown };
@@ -66,8 +68,6 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
         if (pipelined.committed) throw error;
       }
     }
-    // SQLite has no round trips to save: its BEGIN is sent as knex sends it.
-    if (!mysql) await runOnConnection(root, connection, 'BEGIN;', [], false);
     return await new DriverTransaction(db, root, connection, mysql, false).perform(work);
   } finally {
     delete connection.__knexTxId;
@@ -108,6 +108,7 @@ async function inSqliteTransaction<T>(db: Knex, root: DriverClient, connection: 
   transactionCount += 1;
   connection.__knexTxId = `store-trx${transactionCount}`;
   try {
+    // SQLite has no round trips to save: its BEGIN is sent as knex sends it.
     await runOnConnection(root, connection, 'BEGIN;', [], false);
     return await new DriverTransaction(db, root, connection, false, false).perform(work);
   } finally {
