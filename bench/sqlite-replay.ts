@@ -7,7 +7,9 @@
  * replays that stream on fresh copies on the driver connection alone (no engine, no knex's
  * machinery: the connection `lib/store/database.ts` opens, its pragmas and statement cache), in
  * three ways:
- * - `as sent`: each statement outside a transaction its own commit, as the service runs them;
+ * - `as sent`: as the service ran them (its group commits, `lib/store/sqlite-group-commit.ts`,
+ *   included: a group's BEGIN and COMMIT are in the stream), each statement outside a transaction
+ *   its own commit;
  * - `autocommits grouped`: each run of up to `--group=G` (default 40) consecutive statements
  *   outside a transaction in one transaction (what committing the writes of one loop turn
  *   together would do; the service's transactions as they were);
@@ -50,8 +52,10 @@ interface Sent {
 type Mode = 'as sent' | 'autocommits grouped' | 'one commit per G';
 
 const BEGIN = /^\s*begin\b/i;
-const END = /^\s*(?:commit|rollback)\b/i;
+const END = /^\s*(?:commit|rollback(?!\s+to\b))\b/i;
 const COMMIT = /^\s*commit\b/i;
+/** A store transaction inside a group commit (lib/store/sqlite-group-commit.ts): a savepoint, run as it came unless every statement is regrouped. */
+const SAVEPOINT = /^\s*(?:savepoint|release|rollback\s+to)\b/i;
 
 async function capture(calls: number, concurrency: number, snapshot: string): Promise<Sent[]> {
   const sim = await startSimChild();
@@ -104,7 +108,7 @@ async function replay(sent: readonly Sent[], snapshot: string, directory: string
     const before = process.cpuUsage();
     for (const { sql, bindings } of sent) {
       const boundary = BEGIN.test(sql) || END.test(sql);
-      if (boundary && mode === 'one commit per G') continue;
+      if ((boundary || SAVEPOINT.test(sql)) && mode === 'one commit per G') continue;
       if (boundary) {
         commitGroup();
         connection.exec(sql);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isMysql } from './schema';
+import { SqliteGroupCommit } from './sqlite-group-commit';
 
 export type Binding = string | number | null;
 
@@ -35,6 +36,8 @@ export interface DriverClient {
 interface ConnectionPool {
   numPendingAcquires(): number;
   readonly free?: ReadonlyArray<{ readonly resource: unknown }>;
+  /** Who waits for a connection, in the order asked (`sqlite-group-commit.ts`). */
+  readonly pendingAcquires: readonly unknown[];
 }
 
 interface KnexConnection {
@@ -49,6 +52,7 @@ interface SqliteStatement {
 }
 
 interface SqliteConnection extends KnexConnection {
+  readonly inTransaction: boolean;
   prepare(sql: string): SqliteStatement;
 }
 
@@ -91,7 +95,9 @@ let queryCount = 0;
  * machinery (runner, builder, `toSQL`, binding scan: about a tenth of a callback's CPU, issue #20).
  * What knex guarantees is kept: inside a transaction `db` is the transaction, whose client answers
  * its own connection; otherwise the connection is acquired from the pool and released, so SQLite's
- * single connection never runs this in the middle of another caller's open transaction. knex's
+ * single connection never runs this in the middle of another caller's open transaction. On SQLite
+ * a write outside a transaction, and a read sent while the turn's group is open, go to the group
+ * commit instead (`sqlite-group-commit.ts`), which takes the connection the same way. knex's
  * `query`, `query-response` and `query-error` events fire as for its own statements (the SQL
  * counter and the test rigs listen to them), and the driver's error is thrown as it came, its
  * code intact for `sql-errors.ts`, with the SQL (not the values: numbers are personal data) in
@@ -106,6 +112,9 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
     const own = client[TRANSACTION_CHANNEL];
     if (own !== undefined) return own.run(sql, bindings, expectedChanges, answeredWithNext);
   } else if (!mysql) {
+    const group = sqliteGroupOf(client);
+    // A read runs at once unless it comes after a write of this turn's group, which it must see.
+    if (group !== undefined && (group.open || !READ.test(sql))) return group.send(sql, bindings);
     const idle = idleSqliteConnection(client);
     if (idle !== undefined) return runOnConnection(client, idle, sql, bindings, false);
   }
@@ -115,6 +124,23 @@ export async function runOnDriver(db: Knex, sql: string, bindings: readonly Bind
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** A statement that only reads (the rest, a write, joins a group commit on SQLite). */
+const READ = /^\s*select\b/i;
+
+/** Each SQLite pool's group commit (`sqlite-group-commit.ts`), made at its first write or transaction. */
+const groups = new WeakMap<object, SqliteGroupCommit>();
+
+export function sqliteGroupOf(client: DriverClient): SqliteGroupCommit | undefined {
+  const pool = client.pool;
+  if (!pool) return undefined;
+  let group = groups.get(pool);
+  if (group === undefined) {
+    group = new SqliteGroupCommit(client, pool, (connection, sql, bindings) => runOnSqliteConnection(client, connection as SqliteConnection, sql, bindings));
+    groups.set(pool, group);
+  }
+  return group;
 }
 
 /**
@@ -137,10 +163,15 @@ function idleSqliteConnection(client: DriverClient): SqliteConnection | undefine
  */
 export async function runOnConnection(client: DriverClient, connection: KnexConnection, sql: string, bindings: readonly Binding[], mysql: boolean, companions: Companions = ALONE): Promise<DriverAnswer> {
   if (mysql) return (await runPacket(client, connection, { begin: companions.begin, statements: [{ sql, bindings }], commit: companions.commit }))[0]!;
+  return runOnSqliteConnection(client, connection as SqliteConnection, sql, bindings);
+}
+
+/** One statement on SQLite's connection, synchronously, with knex's events (see runOnConnection). */
+function runOnSqliteConnection(client: DriverClient, connection: SqliteConnection, sql: string, bindings: readonly Binding[]): DriverAnswer {
   const event = queryEvent(connection, sql, bindings, false);
   client.emit('query', event);
   try {
-    const answer = runOnSqlite(connection as SqliteConnection, sql, bindings);
+    const answer = runOnSqlite(connection, sql, bindings);
     client.emit('query-response', answer, event);
     return answer;
   } catch (error) {

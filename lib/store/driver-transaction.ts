@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { beginFailed, runOnConnection, runPacket, TRANSACTION_CHANNEL, type Binding, type DriverAnswer, type DriverClient, type PacketStatement, type TransactionChannel } from './driver-statement';
+import { beginFailed, runOnConnection, runPacket, sqliteGroupOf, TRANSACTION_CHANNEL, type Binding, type DriverAnswer, type DriverClient, type PacketStatement, type TransactionChannel } from './driver-statement';
 import { isMysql } from './schema';
+import type { SqliteGroupCommit } from './sqlite-group-commit';
 
 /** knex's own words for a statement sent on a transaction that has ended. */
 const COMPLETED = 'Transaction query already complete';
@@ -31,7 +32,8 @@ export interface TransactionOptions {
  * the repositories, which then join it instead of opening one of their own; `executionPromise`
  * settles once it has committed or rolled back. A transaction inside it is refused: no caller
  * nests one (a repository joins the caller's). The connection is taken from knex's pool and given
- * back, so on SQLite, whose one connection it is, every other statement waits for the COMMIT.
+ * back, so on SQLite, whose one connection it is, every other statement waits for the COMMIT
+ * (there it joins the loop turn's group commit: `inSqliteGroup`).
  * BEGIN, COMMIT and ROLLBACK fire knex's `query` events as knex sends them.
  *
  * On MariaDB a round trip is saved at each end (issue #20): BEGIN goes in one packet with the
@@ -50,6 +52,9 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
   if (db.isTransaction) throw new Error(NESTED);
   const root = db.client as DriverClient;
   const mysql = isMysql(db);
+  // On SQLite, the loop turn's group commit; a closed pool has none, and the acquire below says so as knex does.
+  const group = mysql ? undefined : sqliteGroupOf(root);
+  if (group !== undefined) return inSqliteGroup(db, root, group, work);
   const connection = (await root.acquireConnection()) as { __knexTxId?: unknown };
   transactionCount += 1;
   connection.__knexTxId = `store-trx${transactionCount}`;
@@ -63,12 +68,51 @@ export async function inDriverTransaction<T>(db: Knex, work: (trx: Knex.Transact
         if (pipelined.committed) throw error;
       }
     }
-    // SQLite has no round trips to save: its BEGIN is sent as knex sends it.
-    if (!mysql) await runOnConnection(root, connection, 'BEGIN;', [], false);
     return await new DriverTransaction(db, root, connection, mysql, false).perform(work);
   } finally {
     delete connection.__knexTxId;
     await root.releaseConnection(connection);
+  }
+}
+
+const SAVEPOINT = 'store_trx';
+
+/**
+ * A transaction on SQLite joins the loop turn's group commit (`sqlite-group-commit.ts`, issue
+ * #20): alone in its group it runs as above (BEGIN … COMMIT), else as a savepoint of the group's
+ * transaction, released when its work succeeds and rolled back to when it fails, so its writes
+ * land or not exactly as its own transaction's would, and its compare-and-sets read the rows as
+ * the statements before it in the group left them (one connection runs the group in order). Its
+ * caller, and its `executionPromise`, are answered after the group's COMMIT: a COMMIT that fails
+ * fails it too, though its work succeeded.
+ */
+async function inSqliteGroup<T>(db: Knex, root: DriverClient, group: SqliteGroupCommit, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  let transaction: DriverTransaction | undefined;
+  try {
+    const value = (await group.transact(async (connection, alone) => {
+      if (alone) return inSqliteTransaction(db, root, connection, work);
+      transaction = new DriverTransaction(db, root, connection, false, false, true);
+      await runOnConnection(root, connection, `SAVEPOINT ${SAVEPOINT};`, [], false);
+      return transaction.perform(work);
+    })) as T;
+    transaction?.settle(Promise.resolve(value));
+    return value;
+  } catch (error) {
+    transaction?.settle(Promise.reject(error));
+    throw error;
+  }
+}
+
+/** A group's only member: its own BEGIN … COMMIT, as without groups. */
+async function inSqliteTransaction<T>(db: Knex, root: DriverClient, connection: { __knexTxId?: unknown }, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  transactionCount += 1;
+  connection.__knexTxId = `store-trx${transactionCount}`;
+  try {
+    // SQLite has no round trips to save: its BEGIN is sent as knex sends it.
+    await runOnConnection(root, connection, 'BEGIN;', [], false);
+    return await new DriverTransaction(db, root, connection, false, false).perform(work);
+  } finally {
+    delete connection.__knexTxId;
   }
 }
 
@@ -154,6 +198,8 @@ class DriverTransaction implements TransactionChannel {
     private readonly connection: object,
     private readonly mysql: boolean,
     private readonly pipelined: boolean,
+    /** SQLite, inside a group's transaction: a savepoint, settled by the group after its COMMIT (`settle`). */
+    private readonly savepoint = false,
   ) {
     this.stage = mysql ? 'unopened' : 'open';
     // knex's own client, with the connection answered in place of the pool's (a transaction client as knex makes one).
@@ -307,13 +353,23 @@ class DriverTransaction implements TransactionChannel {
       }
     } else if (this.stage === 'open') {
       try {
-        await runOnConnection(this.root, this.connection, 'COMMIT;', [], this.mysql);
+        await runOnConnection(this.root, this.connection, this.savepoint ? `RELEASE ${SAVEPOINT};` : 'COMMIT;', [], this.mysql);
       } catch (error) {
-        this.settleExecution(Promise.reject(error));
+        this.settleOwn(Promise.reject(error));
         throw error;
       }
     }
-    this.settleExecution(Promise.resolve(value));
+    this.settleOwn(Promise.resolve(value));
+  }
+
+  /** executionPromise, once the transaction has ended: by its own COMMIT or ROLLBACK, or as a savepoint by its group's. */
+  settle(outcome: Promise<unknown>): void {
+    this.settleExecution(outcome);
+  }
+
+  private settleOwn(outcome: Promise<unknown>): void {
+    if (this.savepoint) outcome.catch(() => undefined);
+    else this.settleExecution(outcome);
   }
 
   /**
@@ -328,10 +384,14 @@ class DriverTransaction implements TransactionChannel {
     for (const { answer } of this.kept) answer?.reject(error);
     this.kept = [];
     if (this.stage === 'committed') {
-      this.settleExecution(Promise.resolve(undefined));
+      this.settleOwn(Promise.resolve(undefined));
       return;
     }
-    if (this.stage !== 'unopened') await runOnConnection(this.root, this.connection, 'ROLLBACK', [], this.mysql).catch(() => undefined);
-    this.settleExecution(Promise.reject(error));
+    if (this.savepoint) {
+      // Back to the savepoint, then out of it: the group's transaction goes on without its writes.
+      await runOnConnection(this.root, this.connection, `ROLLBACK TO ${SAVEPOINT};`, [], false).catch(() => undefined);
+      await runOnConnection(this.root, this.connection, `RELEASE ${SAVEPOINT};`, [], false).catch(() => undefined);
+    } else if (this.stage !== 'unopened') await runOnConnection(this.root, this.connection, 'ROLLBACK', [], this.mysql).catch(() => undefined);
+    this.settleOwn(Promise.reject(error));
   }
 }

@@ -14,7 +14,7 @@ describe('SQLite connection pragmas', () => {
 
   async function pragmasOf(
     synchronous: 'normal' | 'full' | undefined,
-  ): Promise<{ journal: unknown; synchronous: unknown; foreignKeys: unknown; autocheckpoint: unknown }> {
+  ): Promise<{ journal: unknown; synchronous: unknown; foreignKeys: unknown; autocheckpoint: unknown; tempStore: unknown }> {
     const filename = join(directory, `${synchronous ?? 'default'}.sqlite`);
     const db = openDatabase({ client: 'sqlite', filename, ...(synchronous ? { synchronous } : {}) });
     try {
@@ -24,6 +24,7 @@ describe('SQLite connection pragmas', () => {
         synchronous: await value('synchronous'),
         foreignKeys: await value('foreign_keys'),
         autocheckpoint: await value('wal_autocheckpoint'),
+        tempStore: await value('temp_store'),
       };
     } finally {
       await db.destroy();
@@ -45,6 +46,11 @@ describe('SQLite connection pragmas', () => {
     expect(WAL_AUTOCHECKPOINT_PAGES).toBe(10_000);
     await expect(pragmasOf(undefined)).resolves.toMatchObject({ autocheckpoint: WAL_AUTOCHECKPOINT_PAGES });
     await expect(pragmasOf('full')).resolves.toMatchObject({ autocheckpoint: WAL_AUTOCHECKPOINT_PAGES });
+  });
+
+  // A group commit's savepoints journal the pages they change: in memory, not in a temporary file (issue #20).
+  it('keeps temporary storage in memory (temp_store MEMORY = 2)', async () => {
+    await expect(pragmasOf(undefined)).resolves.toMatchObject({ tempStore: 2 });
   });
 
   it('takes the setting from the environment and refuses other values with the allowed ones', () => {
