@@ -261,8 +261,10 @@ export async function openBenchDatabase(kind: 'sqlite' | 'mariadb'): Promise<{ d
   const at = (database: string): string => databaseUrl(serverUrl, database);
   const admin = openServerAdmin(serverUrl);
   await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [name]);
-  // The pool the service would open: the settings' own default, not a figure of the bench's.
-  const settings = databaseSchema.parse({ client: 'mysql', url: at(name) });
+  // The pool the service would open: the settings' own default, not a figure of the bench's;
+  // `BENCH_POOL_MAX=N` opens another size, for an A/B of database.pool.max.
+  const poolMax = process.env.BENCH_POOL_MAX;
+  const settings = databaseSchema.parse({ client: 'mysql', url: at(name), ...(poolMax === undefined ? {} : { pool: { max: Number(poolMax) } }) });
   if (settings.client !== 'mysql') throw new Error('expected MySQL settings');
   const db = openDatabase(settings);
   return {
