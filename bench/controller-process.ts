@@ -3,6 +3,7 @@
  * scenario runs two of them on one database and one Redis, as an operator scales past one core.
  */
 import type { QueueSettings } from '../lib/config';
+import { DEFAULT_POOL_MAX } from '../lib/config/database-schema';
 import type { RequestChange } from '../lib/callback/engine';
 import { openDatabase } from '../lib/store/database';
 import { startControllerOn, type BenchAccounts, type Controller } from './controller';
@@ -27,7 +28,7 @@ export type ControllerReply = { type: 'ready' } | { type: 'done' } | ({ type: 's
 
 const TERMINAL = new Set(['completed', 'busy', 'no_answer', 'failed', 'cancelled']);
 /** Each controller process opens the pool the service would by default (database.pool.max). */
-const POOL_MAX = 10;
+const POOL_MAX = DEFAULT_POOL_MAX;
 
 function main(): void {
   let controller: Controller | undefined;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { knex, type Knex } from 'knex';
+import { DEFAULT_POOL_MAX } from '../config/database-schema';
 import type { DatabaseSettings } from './database-settings';
 import { migrationSource, type NamedMigration } from './migrations';
 import { cachePreparedStatements } from './statement-cache';
@@ -89,7 +90,7 @@ function openMysql(url: string, pool: { min: number; max: number } | undefined):
       // every value is a binding, which mysql2 escapes into a literal no value can break out of.
       multipleStatements: true,
     },
-    pool: pool ?? { min: 0, max: 10 },
+    pool: pool ?? { min: 0, max: DEFAULT_POOL_MAX },
   });
 }
 

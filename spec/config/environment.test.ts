@@ -75,7 +75,7 @@ describe('environment variables', () => {
 
   it('select MySQL by its client and URL, with a default pool', () => {
     const settings = loadSettings({ env: { CALLBACK_DATABASE_CLIENT: 'mysql', CALLBACK_DATABASE_URL: 'mysql://cb:pw@db:3306/callback' } });
-    expect(settings.database).toEqual({ client: 'mysql', url: 'mysql://cb:pw@db:3306/callback', pool: { min: 0, max: 10 } });
+    expect(settings.database).toEqual({ client: 'mysql', url: 'mysql://cb:pw@db:3306/callback', pool: { min: 0, max: 30 } });
   });
 
   it('select the variant a field belongs to when the client or driver is not given', () => {
@@ -118,7 +118,7 @@ describe('conventional shorthands', () => {
     expect(loadSettings({ env: { DATABASE_URL: 'mysql://cb:pw@db:3306/callback' } }).database).toEqual({
       client: 'mysql',
       url: 'mysql://cb:pw@db:3306/callback',
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: 30 },
     });
   });
 

@@ -68,7 +68,7 @@ describe('redactSettings', () => {
     const redacted = redactSettings(settings);
     const text = JSON.stringify(redacted);
     expect(text).not.toContain(SECRET);
-    expect(redacted.database).toEqual({ client: 'mysql', url: 'mysql://cb:********@db/callback', pool: { min: 0, max: 10 } });
+    expect(redacted.database).toEqual({ client: 'mysql', url: 'mysql://cb:********@db/callback', pool: { min: 0, max: 30 } });
     expect(redacted.security).toEqual({ operatorApiKey: '********', rotationGraceSeconds: 0 });
     expect(text).toContain('"host":"10.0.0.5"');
     // The settings themselves are untouched.
