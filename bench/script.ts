@@ -14,7 +14,7 @@ export function option(prefix: string): string | undefined {
  * measures V8's default, for an A/B).
  */
 export function runScript(main: () => Promise<void>): void {
-  const missing = CONTROLLER_NODE_FLAGS.filter((flag) => !process.execArgv.some((given) => given.split('=')[0] === flag.split('=')[0]));
+  const missing = CONTROLLER_NODE_FLAGS.filter((flag) => !process.execArgv.some((given) => flagName(given) === flagName(flag)));
   if (missing.length > 0) return runAgainWith(missing);
   main().then(
     () => process.exit(0),
@@ -27,9 +27,10 @@ export function runScript(main: () => Promise<void>): void {
 
 /** The controller's V8 flags as this process runs with them (a value given on the command line wins), for a child that measures the controller. */
 export function controllerFlagsInUse(): string[] {
-  const name = (flag: string): string => flag.split('=')[0]!;
-  return CONTROLLER_NODE_FLAGS.map((flag) => process.execArgv.find((given) => name(given) === name(flag)) ?? flag);
+  return CONTROLLER_NODE_FLAGS.map((flag) => process.execArgv.find((given) => flagName(given) === flagName(flag)) ?? flag);
 }
+
+const flagName = (flag: string): string => flag.split('=')[0]!;
 
 function runAgainWith(flags: readonly string[]): void {
   const child = spawn(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: 'inherit' });

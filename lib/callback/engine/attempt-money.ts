@@ -5,7 +5,7 @@ import type { AccountLookup } from './account-reads';
 import type { EngineContext } from './context';
 import { Funds, isRefusal, knownHold, type FirstWrite, type Hold, type LegPricing, type PricedLeg, type Refusal } from './funds';
 import type { LiveLeg } from './live-leg';
-import { runOnce } from './until-written';
+import { whileClientWaits } from './until-written';
 
 /** What a leg about to be dialed costs and has held for it. */
 export interface PreparedLeg {
@@ -37,7 +37,7 @@ export class AttemptMoney {
    * as its holds' transaction runs once (an outage fails the order; nothing was written).
    */
   async prepare(request: CallbackRequest, accounts: AccountLookup, first?: FirstWrite): Promise<Refusal | undefined> {
-    const funds = first ? new Funds({ ...this.ctx, untilWritten: runOnce }) : this.funds;
+    const funds = first ? new Funds(whileClientWaits(this.ctx)) : this.funds;
     const a = await funds.priceLegA(request, accounts);
     if (isRefusal(a)) return a;
     this.pricingA = a;

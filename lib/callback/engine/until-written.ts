@@ -35,11 +35,15 @@ export function writeRetryDelay(policy: BackoffPolicy, attempt: number, random: 
 }
 
 /**
- * `EngineContext.untilWritten` for work a client is waiting on (an order being written): run once,
- * so that an outage fails it at once (the API answers 503, nothing changed) instead of holding
- * the client's request until the database is back.
+ * `context` for work a client is waiting on (an order being written): its `untilWritten` runs the
+ * work once, so that an outage fails it at once (the API answers 503, nothing changed) instead of
+ * holding the client's request until the database is back.
  */
-export function runOnce<T>(_what: string, work: () => Promise<T>): Promise<T> {
+export function whileClientWaits<Context extends { readonly untilWritten: <T>(what: string, work: () => Promise<T>) => Promise<T> }>(context: Context): Context {
+  return { ...context, untilWritten: runOnce };
+}
+
+function runOnce<T>(_what: string, work: () => Promise<T>): Promise<T> {
   return work();
 }
 

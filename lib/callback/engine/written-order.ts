@@ -6,7 +6,7 @@ import type { EngineContext } from './context';
 import type { Refusal } from './funds';
 import type { OrderAdmission } from './order-hand-offs';
 import { requestSettings } from './request-settings';
-import { runOnce } from './until-written';
+import { whileClientWaits } from './until-written';
 
 export interface WrittenOrder {
   readonly request: CallbackRequest;
@@ -30,8 +30,9 @@ export interface WrittenOrder {
  *   unique index inside the transaction, which then writes neither the row nor a hold;
  * - a failure (an outage, a lost answer) fails the order as its INSERT alone did: neither the
  *   reads before the transaction (settings, prices) nor the transaction wait an outage out, since
- *   the order's client is waiting (the API answers 503, nothing written). Had it committed, the row is claimed and has no leg: its lease
- *   runs out and the recovery queues it again and releases its holds (`recover.ts`).
+ *   the order's client is waiting (the API answers 503, nothing written). Had it committed, the
+ *   row is claimed and has no leg: its lease runs out and the recovery queues it again and
+ *   releases its holds (`recover.ts`).
  */
 export async function writeWithFirstHolds(ctx: EngineContext, planned: PlannedRequest, account: Account): Promise<WrittenOrder> {
   const { store } = ctx;
@@ -39,7 +40,7 @@ export async function writeWithFirstHolds(ctx: EngineContext, planned: PlannedRe
   if (earlier) return { request: earlier, created: false };
   const { request } = planned;
   const accounts = readEachAccountOnce(store, account);
-  const scope = await requestSettings({ ...ctx, untilWritten: runOnce }, request, accounts);
+  const scope = await requestSettings(whileClientWaits(ctx), request, accounts);
   const money = new AttemptMoney({ ...ctx, ...scope });
   let inHolds = false;
   let refusal: Refusal | undefined;
